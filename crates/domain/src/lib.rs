@@ -1,0 +1,15 @@
+//! Types and rules of the votebase domain, with no I/O: voters and their normalised
+//! fields, snapshots and the changes between them, users and roles, audit entries and
+//! the parsed form of a voter search. Every other crate speaks in these types.
+
+pub mod orgs;
+pub mod search;
+pub mod snapshots;
+pub mod users;
+pub mod voters;
+
+pub use orgs::OrgName;
+pub use search::{AddressQuery, NameQuery, VoterQuery};
+pub use snapshots::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord};
+pub use users::{AuditEntry, Role, User};
+pub use voters::{Address, Gender, Party, Phone, VoterRecord, VoterStatus};

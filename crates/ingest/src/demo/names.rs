@@ -1,0 +1,344 @@
+//! The demo generator's own name frequency tables: a few hundred given names per sex and a few
+//! hundred surnames with approximate relative frequencies, shaped after the US adult population
+//! (Census 2010 surname shares, SSA given-name popularity over the birth years of today's voters)
+//! but written for this project and deliberately small. Weights are relative units, not counts.
+//! Separate small tables give Hispanic and Asian given names and surnames so that the ethnicity
+//! and race codes of a generated voter agree with the name. The [`NameBook`] flattens all tables
+//! into two string lists (given names, surnames) so a voter stores only `u16` indices.
+
+use std::sync::OnceLock;
+
+use super::rng::{Draw, Table};
+
+const FEMALE: &str = "
+MARY=120 PATRICIA=70 JENNIFER=75 LINDA=62 ELIZABETH=58 BARBARA=52 SUSAN=55 JESSICA=55 SARAH=50
+KAREN=50 LISA=48 NANCY=40 BETTY=36 SANDRA=40 MARGARET=36 ASHLEY=46 KIMBERLY=42 EMILY=34
+DONNA=36 MICHELLE=38 CAROL=33 AMANDA=42 MELISSA=39 DEBORAH=35 STEPHANIE=35 DOROTHY=20
+REBECCA=28 SHARON=30 LAURA=30 CYNTHIA=28 AMY=31 KATHLEEN=22 ANGELA=31 SHIRLEY=21 BRENDA=29
+EMMA=14 ANNA=18 PAMELA=26 NICOLE=25 SAMANTHA=22 KATHERINE=22 CHRISTINE=20 HELEN=14 DEBRA=23
+RACHEL=20 CAROLYN=20 JANET=20 MARIA=20 CATHERINE=16 HEATHER=22 DIANE=18 OLIVIA=11 JULIE=18
+JOYCE=16 VICTORIA=14 RUTH=11 VIRGINIA=12 LAUREN=16 KELLY=16 CHRISTINA=18 JOAN=11 EVELYN=9
+JUDITH=14 ANDREA=14 HANNAH=14 MEGAN=17 CHERYL=15 JACQUELINE=13 MARTHA=12 MADISON=10 TERESA=13
+GLORIA=9 SARA=12 JANICE=12 ANN=9 KATHRYN=11 ABIGAIL=8 SOPHIA=7 FRANCES=8 JEAN=9 ALICE=7 JUDY=10
+ISABELLA=5 JULIA=9 GRACE=7 AMBER=14 DENISE=13 DANIELLE=14 MARILYN=8 BEVERLY=10 CHARLOTTE=6
+NATALIE=9 THERESA=10 DIANA=10 BRITTANY=16 DORIS=7 KAYLA=12 ALEXIS=7 LORI=11 MARIE=6 TIFFANY=12
+TAMMY=14 WANDA=9 BONNIE=8 PEGGY=7 PHYLLIS=7 ROBIN=10 CRYSTAL=11 ERIN=10 TARA=7 APRIL=9 DAWN=8
+WENDY=9 VALERIE=7 RHONDA=9 SHEILA=9 ANNIE=5 LORETTA=5 SHELBY=5 HOLLY=8 ALLISON=8 MORGAN=8
+TAYLOR=7 KATIE=7 HALEY=7 CHELSEA=8 COURTNEY=9 BRITTNEY=6 CASSANDRA=5 ERICA=9 MONICA=8
+VANESSA=7 CARMEN=4 JASMINE=7 DESTINY=4 BRIANNA=5 KAYLEE=3 MACKENZIE=3 LATOYA=5 TAMEKA=3
+KEISHA=3 YOLANDA=6 TONYA=8 LATASHA=3 SHANTEL=2 EBONY=4 DOMINIQUE=3 PORSHA=2 SHAQUITA=1
+TANYA=6 REGINA=7 KRISTEN=8 KRISTIN=6 LINDSEY=7 LINDSAY=5 MELANIE=7 JILL=6 STACY=7 STACEY=6
+TRACY=7 CARRIE=7 LESLIE=7 SHANNON=9 MISTY=5 CANDACE=4 GINA=4 LESLEY=1 CONNIE=7 SYLVIA=5
+JOSEPHINE=4 EDNA=4 GLADYS=3 LOUISE=5 ESTHER=4 LOIS=5 NORMA=6 MILDRED=3 ETHEL=3 IRENE=4
+ELEANOR=4 HAZEL=3 ANNETTE=5 VICKIE=5 VICKI=4 SHERRY=7 SHERRI=4 ELAINE=6 CAROLE=3 JANE=6
+PAULA=7 KATRINA=5 JOANN=5 GAIL=5 RITA=4 ELLEN=5 KRISTINA=4 KRISTY=4 BETHANY=4 CHLOE=4 AVA=4
+MIA=3 ABBY=2 RILEY=3 SYDNEY=4 PAIGE=4 CAITLIN=4 KAITLYN=4 SAVANNAH=5 MARY-KATE=1 MARY_ELLEN=1
+ANNA-MARIE=1 JO=1 DEANNA=4 TERRI=5 KRISTI=3 LEAH=5 MOLLY=5 JENNA=4 NAOMI=3 RUBY=3 PEARL=2
+GERALDINE=3 BOBBIE=3 WILMA=2 ALLYSON=1 MARSHA=4 TRACEY=3 RENEE=7 YVONNE=4 JOANNE=4 BRANDY=5
+MINDY=3 KELSEY=5 AUDREY=4 ALYSSA=6 MARISSA=4 GABRIELLE=3 ZOE=2 AUTUMN=3 MIRANDA=4 SIERRA=3
+JADE=2 NIA=2 IMANI=2 KIARA=2 ASIA=1 TIANA=2
+";
+
+const MALE: &str = "
+JAMES=160 ROBERT=150 JOHN=150 MICHAEL=145 WILLIAM=125 DAVID=125 RICHARD=72 JOSEPH=68
+THOMAS=66 CHARLES=66 CHRISTOPHER=62 DANIEL=56 MATTHEW=52 ANTHONY=42 MARK=42 DONALD=40
+STEVEN=38 PAUL=36 ANDREW=36 JOSHUA=38 KENNETH=32 KEVIN=32 BRIAN=32 GEORGE=28 TIMOTHY=28
+RONALD=30 EDWARD=24 JASON=30 JEFFREY=28 RYAN=24 JACOB=18 GARY=24 NICHOLAS=20 ERIC=22
+JONATHAN=20 STEPHEN=20 LARRY=22 JUSTIN=20 SCOTT=20 BRANDON=20 BENJAMIN=16 SAMUEL=14 GREGORY=16
+FRANK=14 ALEXANDER=12 RAYMOND=13 PATRICK=14 JACK=8 DENNIS=14 JERRY=16 TYLER=14 AARON=12
+JOSE=10 ADAM=12 HENRY=9 NATHAN=10 DOUGLAS=12 ZACHARY=10 PETER=8 KYLE=10 WALTER=9 ETHAN=7
+JEREMY=12 HAROLD=9 KEITH=12 CHRISTIAN=7 ROGER=10 NOAH=5 GERALD=10 CARL=10 TERRY=12 SEAN=10
+AUSTIN=8 ARTHUR=7 LAWRENCE=8 JESSE=8 DYLAN=6 BRYAN=7 JOE=7 JORDAN=7 BILLY=10 BRUCE=8 ALBERT=6
+WILLIE=10 GABRIEL=4 LOGAN=4 ALAN=7 JUAN=7 WAYNE=8 ROY=7 RALPH=6 RANDY=10 EUGENE=5 VINCENT=5
+RUSSELL=7 ELIJAH=4 LOUIS=5 BOBBY=8 PHILIP=6 JOHNNY=8 TRAVIS=9 CODY=7 DUSTIN=6 DERRICK=7
+TRAVON=1 DEMETRIUS=2 MARCUS=7 DARRELL=5 TERRENCE=4 ANTONIO=5 CURTIS=7 SHAWN=7 CLARENCE=5
+CALVIN=5 DALE=6 RODNEY=7 TONY=7 MARVIN=5 CHAD=7 DERRICK=1 JAMAL=3 JAMAR=1 DARNELL=3 TYRONE=3
+REGINALD=4 CEDRIC=3 ANDRE=4 LEROY=4 OTIS=2 JIMMY=9 DANNY=7 RICKY=8 STANLEY=5 LEONARD=5
+FRED=5 HOWARD=5 EARL=6 JIMMIE=2 CECIL=2 HERMAN=3 GLENN=5 MELVIN=5 LEON=3 FRANKLIN=3 LEWIS=3
+HUNTER=5 CAMERON=5 EVAN=4 LUKE=5 ISAIAH=3 CALEB=5 MASON=4 CONNOR=3 GAVIN=3 BRADLEY=6 TREVOR=4
+CHASE=4 BLAKE=5 GARRETT=3 SETH=5 WESLEY=5 COREY=7 CORY=5 SHANE=7 TROY=6 TODD=8 BRETT=4 DEREK=6
+JOEL=5 GRANT=3 SPENCER=3 MITCHELL=4 PHILLIP=7 ALLEN=5 VICTOR=4 MARTIN=4 MIGUEL=4 CARLOS=5
+LUIS=5 JESUS=3 MANUEL=3 JORGE=2 HECTOR=2 RAFAEL=2 TOMMY=6 JOHNATHAN=2 TIM=2 LEE=3 DEWAYNE=2
+DEVIN=3 DARRYL=3 MALIK=2 XAVIER=3 JALEN=1 DEANDRE=2 ROOSEVELT=1 CLIFTON=2 CLAUDE=2 HUBERT=1
+NORMAN=4 VERNON=3 WARREN=3 HAROLD-LEE=1 BOYD=1 GRADY=2 MACK=1 LUTHER=2 ELMER=2 WILBUR=1
+";
+
+const HISPANIC_FEMALE: &str = "
+MARIA=40 ANA=12 ROSA=10 GUADALUPE=8 YESENIA=5 ALEJANDRA=6 MARISOL=4 LETICIA=5 BEATRIZ=3
+CARMEN=7 JUANA=5 VERONICA=7 ADRIANA=6 GABRIELA=6 DANIELA=6 CLAUDIA=5 SILVIA=4 LUCIA=3
+ELIZABETH=8 JESSICA=6 KARLA=4 ARACELI=3 MARIA_DEL_CARMEN=2 MARTA=3 BLANCA=3 ESMERALDA=4
+LIZBETH=2 DIANA=4 ANGELICA=4 PATRICIA=5 SANDRA=4 YADIRA=2 NANCY=3 ROCIO=2
+";
+
+const HISPANIC_MALE: &str = "
+JOSE=40 JUAN=22 LUIS=16 CARLOS=14 JESUS=10 MIGUEL=10 JORGE=8 ANTONIO=9 FRANCISCO=9
+MANUEL=8 PEDRO=7 ALEJANDRO=6 RICARDO=5 FERNANDO=5 JAVIER=5 RAFAEL=5 HECTOR=5 EDUARDO=5
+MARIO=5 ROBERTO=5 DANIEL=6 DAVID=5 OSCAR=5 SERGIO=4 RAUL=4 ARTURO=3 ENRIQUE=3 RAMON=3
+JOSE_LUIS=3 JUAN_CARLOS=2 ADRIAN=4 CHRISTIAN=4 KEVIN=3 BRYAN=3 ANGEL=4 EDGAR=3
+";
+
+const ASIAN_FEMALE: &str = "
+JENNIFER=8 MICHELLE=6 EMILY=5 GRACE=5 LINDA=4 AMY=6 CHRISTINE=4 PRIYA=4 ANJALI=2 POOJA=2
+MINH=2 THANH=3 LINH=3 HUONG=2 MAI=3 JI-YOUNG=1 SOO-JIN=1 MEI=2 XIN=2 YING=2 HUI=2 NEHA=2
+SUNITA=1 KAVYA=1 HANNAH=3 SARAH=3 ANNA=3 LILY=2 JESSICA=3 ESTHER=2
+";
+
+const ASIAN_MALE: &str = "
+DAVID=6 JOHN=5 MICHAEL=6 KEVIN=5 DANIEL=5 ANDREW=4 JASON=4 WEI=3 JUN=2 MIN=2 HUNG=2 MINH=3
+TUAN=3 DUC=2 HUY=2 RAJ=3 RAHUL=3 AMIT=2 VIKRAM=2 SANJAY=2 ARJUN=2 JIN=2 SUNG=1 DONG-HYUN=1
+JAE=1 HAO=2 LEI=1 PAUL=3 PETER=3 ERIC=4 STEVEN=3 BRIAN=3 JOSEPH=3
+";
+
+const MIDDLE_FEMALE: &str = "
+ANN=50 MARIE=45 LYNN=40 ELIZABETH=45 MICHELLE=25 NICOLE=25 RENEE=20 DENISE=16 JEAN=18 LOUISE=12
+MAE=10 GAIL=8 KAY=12 DAWN=12 LEIGH=14 ROSE=14 GRACE=12 JANE=14 ANNE=20 DIANE=10 ELAINE=8 SUE=10
+MARGARET=10 KATHLEEN=6 NICHOLE=5 DANIELLE=8 BROOKE=6 PAIGE=6 TAYLOR=5 ALEXIS=5 CHRISTINE=10
+LEE=6 MARY=12 FAYE=6 ELLEN=8 JO=5 CAROL=8 RUTH=6 ALICE=5 ESTELLE=2 DARLENE=4 SHAY=2 NOEL=2
+";
+
+const MIDDLE_MALE: &str = "
+LEE=50 WAYNE=35 ALLEN=30 EDWARD=30 JAMES=45 MICHAEL=45 RAY=25 DALE=16 EUGENE=10 DEAN=14
+JOSEPH=30 WILLIAM=35 THOMAS=25 DAVID=30 ANTHONY=22 SCOTT=16 ALAN=16 PAUL=18 LOUIS=10 JOHN=25
+RICHARD=18 CHARLES=22 ROBERT=28 LYNN=8 EARL=10 GLENN=8 FRANKLIN=6 HOWARD=6 DOUGLAS=10
+MATTHEW=16 ANDREW=14 CHRISTOPHER=14 DANIEL=12 ALEXANDER=10 TYLER=8 RYAN=8 COLE=5 BLAKE=5
+WESLEY=6 GRAY=3 HUNTER=4 JAMAL=2 DEWAYNE=3 CORNELIUS=2 LAMONT=2 TERRELL=2
+";
+
+const SURNAMES: &str = "
+SMITH=830 JOHNSON=655 WILLIAMS=550 BROWN=487 JONES=483 MILLER=394 DAVIS=378 WILSON=272
+ANDERSON=266 THOMAS=256 TAYLOR=255 MOORE=246 JACKSON=240 MARTIN=238 LEE=200 THOMPSON=225
+WHITE=224 HARRIS=212 CLARK=191 LEWIS=180 ROBINSON=180 WALKER=178 YOUNG=168 ALLEN=167 KING=166
+WRIGHT=164 SCOTT=154 HILL=153 GREEN=146 ADAMS=143 BAKER=142 NELSON=136 CARTER=136 MITCHELL=134
+ROBERTS=128 TURNER=127 PHILLIPS=124 CAMPBELL=121 PARKER=120 EVANS=118 EDWARDS=115 COLLINS=114
+STEWART=112 MORRIS=105 MURPHY=104 COOK=103 ROGERS=103 MORGAN=96 PETERSON=94 COOPER=94 REED=93
+BAILEY=92 BELL=92 KELLY=89 HOWARD=89 WARD=89 COX=88 RICHARDSON=86 WOOD=85 WATSON=85 BROOKS=84
+BENNETT=84 GRAY=83 JAMES=83 HUGHES=78 PRICE=78 SANDERS=78 MYERS=77 LONG=76 ROSS=75 FOSTER=74
+POWELL=71 JENKINS=71 PERRY=70 RUSSELL=70 SULLIVAN=69 BUTLER=69 BARNES=68 FISHER=67 HENDERSON=67
+COLEMAN=67 SIMMONS=66 PATTERSON=66 JORDAN=66 REYNOLDS=65 HAMILTON=64 GRAHAM=64 WALLACE=63
+WEST=62 COLE=62 HAYES=61 BRYANT=61 HERRERA=20 GIBSON=60 ELLIS=60 TRAN=10 FORD=58 MARSHALL=58
+OWENS=58 MCDONALD=57 HARRISON=57 KENNEDY=56 WELLS=56 ALVAREZ=15 WOODS=56 MILLS=55 MEDINA=10
+HOLMES=54 PALMER=54 BLACK=53 STEVENS=53 HUNT=52 DANIELS=52 TUCKER=51 STONE=51 FREEMAN=51 WEBB=51
+TYLER=51 PORTER=51 HUNTER=51 HICKS=50 CRAWFORD=50 HENRY=50 BOYD=50 MASON=50 KENNEDY=1 WARREN=49
+DIXON=49 RAMOS=10 BURNS=49 GORDON=49 SHAW=49 HOLMES=1 RICE=48 ROBERTSON=48 HUNTER=1 BLACKWELL=14
+GRANT=47 KNIGHT=47 FERGUSON=47 ROSE=47 STONE=1 HAWKINS=46 DUNN=45 PERKINS=45 HUDSON=45 SPENCER=45
+GARDNER=44 STEPHENS=44 PAYNE=44 PIERCE=44 BERRY=44 MATTHEWS=44 ARNOLD=43 WAGNER=43 WILLIS=43
+RAY=43 WATKINS=43 OLSON=42 CARROLL=42 DUNCAN=42 SNYDER=42 HART=41 CUNNINGHAM=41 BRADLEY=41
+LANE=41 ANDREWS=41 HARPER=40 FOX=40 RILEY=40 ARMSTRONG=40 CARPENTER=40 WEAVER=40 GREENE=40
+LAWRENCE=40 ELLIOTT=40 CHAVEZ=10 SIMS=39 AUSTIN=39 PETERS=39 KELLEY=39 FRANKLIN=39 LAWSON=39
+FIELDS=38 RYAN=38 SCHMIDT=37 CARR=37 WILLIAMSON=37 LYNCH=33 MCCOY=36 STEPHENSON=18 PRUITT=16
+DANIEL=35 BOWMAN=32 MORRISON=34 HANSEN=20 FLETCHER=30 NEWTON=30 CALDWELL=28 LUCAS=30 STANLEY=28
+HOLLAND=28 HUBBARD=24 MCKINNEY=30 HOPKINS=30 BLAKE=28 LAMBERT=25 BRIDGES=22 BARBER=23 PARSONS=25
+FLOYD=24 OUTLAW=4 HORNE=12 GODWIN=12 LOCKLEAR=10 OXENDINE=4 JACOBS=28 CHAVIS=6 HUNEYCUTT=5
+PENDERGRASS=3 MCNEILL=12 MCLEAN=14 MCMILLAN=12 MCLAURIN=5 MCKOY=4 BATTLE=8 BOONE=12 BYRD=26
+BEST=8 BUNN=4 BULLOCK=12 CAUSEY=4 DAUGHTRY=3 FAIRCLOTH=5 HONEYCUTT=6 JERNIGAN=6 KORNEGAY=3
+LASSITER=6 PARRISH=10 PEEBLES=3 POOLE=10 SPIVEY=5 STRICKLAND=14 TART=2 VICK=4 WHITLEY=8
+WHITFIELD=8 WOMACK=5 YARBOROUGH=3 SUMMERLIN=2 SEXTON=8 SHUFORD=2 QUEEN=3 PITTMAN=10 OVERBY=2
+O'NEAL=12 O'BRIEN=10 O'CONNOR=8 O'DONNELL=4 O'QUINN=3 D'ANGELO=2 MCDANIEL=16 MCCALL=8 MCCRAY=4
+MACDONALD=4 ST_CLAIR=2 VAN_DYKE=1 DE_VRIES=1 LA_FORCE=1 WHITE-HARRIS=1 SMITH-JONES=1 KING-BAKER=1
+SCHROEDER=6 MUELLER=5 KOWALSKI=3 NOVAK=4 ROMANO=4 RUSSO=6 ESPOSITO=3 COHEN=6 GOLDBERG=3 KLEIN=5
+FRIEDMAN=3 MURRAY=50 GRIFFIN=45 WASHINGTON=40 DIAZ=15 BARNETT=30 CANNON=26 MANNING=26 SIMPSON=40
+HOLT=24 TATE=20 WALTON=22 HOLLOWAY=22 MCBRIDE=20 BATTS=3 WYNN=6 EASON=5 FARMER=14 HODGES=22
+GOODWIN=20 HOOD=16 NORRIS=20 CHAMBERS=28 STOKES=18 PATE=7 TEAGUE=8 JOYNER=10 BARBOUR=4
+ASHLEY=6 BRASWELL=5 CARVER=8 DAIL=2 EVERETT=8 FAISON=3 GRIFFITH=20 HINSON=7 INGRAM=16
+KEARNEY=3 LEONARD=20 MOSS=22 NEAL=20 ODOM=8 PADGETT=6 RIGGS=8 SHEPHERD=20 TILLMAN=8 UPCHURCH=5
+VAUGHN=20 WHITAKER=16 WHEELER=28 BARTON=14 CONNER=12 DOUGLAS=28 HAYNES=22 MCCLURE=14 NASH=12
+";
+
+const SURNAMES_HISPANIC: &str = "
+GARCIA=395 RODRIGUEZ=371 MARTINEZ=359 HERNANDEZ=354 LOPEZ=296 GONZALEZ=285 PEREZ=231
+SANCHEZ=208 RAMIREZ=189 TORRES=148 FLORES=147 RIVERA=133 GOMEZ=124 DIAZ=118 CRUZ=113 REYES=111
+MORALES=106 GUTIERREZ=99 ORTIZ=97 RAMOS=89 CHAVEZ=85 MENDOZA=82 RUIZ=81 ALVAREZ=79 CASTILLO=78
+JIMENEZ=77 VASQUEZ=72 ROMERO=71 MORENO=67 HERRERA=65 MEDINA=64 AGUILAR=63 CASTRO=62
+FERNANDEZ=61 VARGAS=59 GUZMAN=57 MENDEZ=55 MUNOZ=54 SALAZAR=52 SOTO=50 CONTRERAS=45 LUNA=40
+DOMINGUEZ=42 VELASQUEZ=35 ESPINOZA=33 NAVARRO=30 ROJAS=30 CERVANTES=28 SANTOS=30 DE_LA_CRUZ=12
+DEL_RIO=4 GARCIA-LOPEZ=3 HERNANDEZ-RAMIREZ=2 MARTINEZ-CRUZ=2 ZAVALA=10 OCHOA=18 VALDEZ=30
+PADILLA=24 CAMPOS=25 VEGA=35 LEON=25 ACOSTA=25 MOLINA=30 DELGADO=30 CORTEZ=18 AYALA=18
+";
+
+const SURNAMES_ASIAN: &str = "
+NGUYEN=148 KIM=89 PATEL=78 TRAN=64 CHEN=57 SINGH=40 LI=38 WONG=38 LE=38 WANG=37 PARK=36 YANG=36
+PHAM=29 CHANG=28 LIN=27 LIU=27 CHAN=26 KHAN=26 HUANG=25 WU=24 ZHANG=24 SHAH=20 LAM=19 HUYNH=19
+YU=18 CHOI=17 HO=17 KAUR=17 VANG=16 CHUNG=15 VO=15 DANG=12 BUI=12 DO=11 LY=10 XIONG=10 LOR=8
+GUPTA=10 KUMAR=12 REDDY=8 DESAI=6 MEHTA=6 JOSHI=5 IYER=3 RAO=6 NAIR=4 CHO=10 KANG=10 YOON=5
+HWANG=5 TANAKA=4 NAKAMURA=3 SATO=2 CRUZ=6 SANTOS=5 REYES=5 DELA_CRUZ=3 BAUTISTA=3
+";
+
+const SUFFIXES: [&str; 6] = ["", "JR", "SR", "II", "III", "IV"];
+
+/// Name suffix code (index into the internal suffix list) meaning "none".
+pub(crate) const SUFFIX_NONE: u8 = 0;
+/// Suffix code for `JR`.
+pub(crate) const SUFFIX_JR: u8 = 1;
+/// Suffix code for `SR`.
+pub(crate) const SUFFIX_SR: u8 = 2;
+
+/// Name group used to pick the table matching a voter's race and ethnicity.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Group {
+    /// General US population tables.
+    General,
+    /// Hispanic given names and surnames.
+    Hispanic,
+    /// Asian given names and surnames.
+    Asian,
+}
+
+/// A table placed inside a flattened name list.
+struct Placed {
+    offset: u16,
+    table: Table,
+}
+
+impl Placed {
+    fn sample<R: Draw>(&self, rng: &mut R) -> u16 {
+        self.offset + self.table.sample(rng) as u16
+    }
+}
+
+/// All demo name tables, flattened into one given-name list and one surname list so that voters
+/// store compact `u16` indices (see [`NameBook::given`] and [`NameBook::surname`]).
+pub struct NameBook {
+    given: Vec<String>,
+    surnames: Vec<String>,
+    female: Placed,
+    male: Placed,
+    hisp_female: Placed,
+    hisp_male: Placed,
+    asian_female: Placed,
+    asian_male: Placed,
+    middle_female: Placed,
+    middle_male: Placed,
+    sur_general: Placed,
+    sur_hispanic: Placed,
+    sur_asian: Placed,
+}
+
+fn place(list: &mut Vec<String>, src: &'static str) -> Placed {
+    let table = Table::parse(src);
+    let offset = list.len() as u16;
+    for i in 0..table.len() {
+        list.push(table.get(i).to_string());
+    }
+    Placed { offset, table }
+}
+
+impl NameBook {
+    /// The shared, lazily built name book.
+    pub fn get() -> &'static NameBook {
+        static BOOK: OnceLock<NameBook> = OnceLock::new();
+        BOOK.get_or_init(|| {
+            let mut given = Vec::new();
+            let mut surnames = Vec::new();
+            let female = place(&mut given, FEMALE);
+            let male = place(&mut given, MALE);
+            let hisp_female = place(&mut given, HISPANIC_FEMALE);
+            let hisp_male = place(&mut given, HISPANIC_MALE);
+            let asian_female = place(&mut given, ASIAN_FEMALE);
+            let asian_male = place(&mut given, ASIAN_MALE);
+            let middle_female = place(&mut given, MIDDLE_FEMALE);
+            let middle_male = place(&mut given, MIDDLE_MALE);
+            let sur_general = place(&mut surnames, SURNAMES);
+            let sur_hispanic = place(&mut surnames, SURNAMES_HISPANIC);
+            let sur_asian = place(&mut surnames, SURNAMES_ASIAN);
+            NameBook {
+                given,
+                surnames,
+                female,
+                male,
+                hisp_female,
+                hisp_male,
+                asian_female,
+                asian_male,
+                middle_female,
+                middle_male,
+                sur_general,
+                sur_hispanic,
+                sur_asian,
+            }
+        })
+    }
+
+    /// Given (first or middle) name for an index stored in a voter.
+    pub fn given(&self, idx: u16) -> &str {
+        &self.given[usize::from(idx)]
+    }
+
+    /// Surname for an index stored in a voter.
+    pub fn surname(&self, idx: u16) -> &str {
+        &self.surnames[usize::from(idx)]
+    }
+
+    /// Suffix label (`""`, `JR`, `SR`, `II`, `III`, `IV`) for a stored suffix code.
+    pub fn suffix(code: u8) -> &'static str {
+        SUFFIXES.get(usize::from(code)).copied().unwrap_or("")
+    }
+
+    /// Number of distinct given-name entries.
+    pub fn given_len(&self) -> usize {
+        self.given.len()
+    }
+
+    /// Number of distinct surname entries.
+    pub fn surname_len(&self) -> usize {
+        self.surnames.len()
+    }
+
+    pub(crate) fn first_name<R: Draw>(&self, rng: &mut R, female: bool, group: Group) -> u16 {
+        // Most Hispanic and Asian voters still carry names from the general tables.
+        let own = match group {
+            Group::General => false,
+            Group::Hispanic => rng.chance(0.6),
+            Group::Asian => rng.chance(0.55),
+        };
+        match (own, group, female) {
+            (true, Group::Hispanic, true) => self.hisp_female.sample(rng),
+            (true, Group::Hispanic, false) => self.hisp_male.sample(rng),
+            (true, Group::Asian, true) => self.asian_female.sample(rng),
+            (true, Group::Asian, false) => self.asian_male.sample(rng),
+            (_, _, true) => self.female.sample(rng),
+            (_, _, false) => self.male.sample(rng),
+        }
+    }
+
+    pub(crate) fn middle_name<R: Draw>(&self, rng: &mut R, female: bool) -> u16 {
+        if rng.chance(0.6) {
+            if female {
+                self.middle_female.sample(rng)
+            } else {
+                self.middle_male.sample(rng)
+            }
+        } else if female {
+            self.female.sample(rng)
+        } else {
+            self.male.sample(rng)
+        }
+    }
+
+    pub(crate) fn last_name<R: Draw>(&self, rng: &mut R, group: Group) -> u16 {
+        match group {
+            Group::General => self.sur_general.sample(rng),
+            Group::Hispanic if rng.chance(0.88) => self.sur_hispanic.sample(rng),
+            Group::Asian if rng.chance(0.85) => self.sur_asian.sample(rng),
+            _ => self.sur_general.sample(rng),
+        }
+    }
+
+    /// Index of a given name in the flattened list (first occurrence).
+    pub(crate) fn given_index(&self, name: &str) -> Option<u16> {
+        self.given.iter().position(|n| n == name).map(|i| i as u16)
+    }
+
+    /// Picks a random suffix for a man (most have none).
+    pub(crate) fn random_suffix<R: Draw>(rng: &mut R) -> u8 {
+        // none, JR, SR, II, III, IV
+        rng.weighted(&[9400, 380, 60, 30, 110, 20]) as u8
+    }
+
+    #[allow(dead_code)]
+    pub(crate) fn surname_index(&self, name: &str) -> Option<u16> {
+        self.sur_general
+            .table
+            .find(name)
+            .map(|i| self.sur_general.offset + i as u16)
+    }
+}

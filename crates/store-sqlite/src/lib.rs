@@ -1,0 +1,268 @@
+//! The embedded SQLite backend of the votebase storage contract: one database file per
+//! organization in a data directory (`<data>/<org>.sqlite3`), WAL mode, a small
+//! connection pool, and each contract call run as one transaction on a blocking thread.
+
+mod users;
+mod voters;
+
+use r2d2::Pool;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+use votebase_domain::OrgName;
+use async_trait::async_trait;
+use tokio::sync::mpsc::Receiver;
+use votebase_domain::{
+    AuditEntry, FieldChange, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
+};
+use votebase_store::{
+    HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session, Store, StoreError,
+    StoreResult, StoredVoter, VoterSummary,
+};
+
+/// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
+const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+
+/// A SQLite-backed store for one organization.
+#[derive(Clone)]
+pub struct SqliteStore {
+    path: PathBuf,
+    pool: Pool<SqliteConnectionManager>,
+}
+
+impl SqliteStore {
+    /// Opens (creating if needed) the database of `org` under `data_dir`, and migrates it.
+    pub fn open(data_dir: &Path, org: &OrgName) -> StoreResult<Self> {
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            StoreError::Refused(format!(
+                "cannot create data directory {}: {e}",
+                data_dir.display()
+            ))
+        })?;
+        Self::open_file(&data_dir.join(format!("{org}.sqlite3")))
+    }
+
+    /// Opens (creating if needed) one database file and migrates it.
+    pub fn open_file(path: &Path) -> StoreResult<Self> {
+        let manager = SqliteConnectionManager::file(path).with_init(|c| {
+            c.execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA foreign_keys = ON;
+                 PRAGMA busy_timeout = 10000;
+                 PRAGMA cache_size = -262144;
+                 PRAGMA temp_store = FILE;",
+            )
+        });
+        let pool = Pool::builder()
+            .max_size(8)
+            .build(manager)
+            .map_err(|e| StoreError::Database(format!("open {}: {e}", path.display())))?;
+        let store = Self {
+            path: path.to_path_buf(),
+            pool,
+        };
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn migrate(&self) -> StoreResult<()> {
+        let mut conn = self.conn()?;
+        let version: usize = conn
+            .query_row("PRAGMA user_version", [], |r| r.get::<_, i64>(0))
+            .map_err(db)? as usize;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version) {
+            let tx = conn.transaction().map_err(db)?;
+            tx.execute_batch(sql).map_err(db)?;
+            tx.pragma_update(None, "user_version", (i + 1) as i64)
+                .map_err(db)?;
+            tx.commit().map_err(db)?;
+        }
+        Ok(())
+    }
+
+    fn conn(&self) -> StoreResult<r2d2::PooledConnection<SqliteConnectionManager>> {
+        self.pool.get().map_err(|e| StoreError::Database(e.to_string()))
+    }
+
+    /// Runs `f` with a pooled connection on a blocking thread.
+    async fn with_conn<T, F>(&self, f: F) -> StoreResult<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> StoreResult<T> + Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get().map_err(|e| StoreError::Database(e.to_string()))?;
+            f(&mut conn)
+        })
+        .await
+        .map_err(|e| StoreError::Database(format!("blocking task failed: {e}")))?
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    fn backend(&self) -> &'static str {
+        "sqlite"
+    }
+
+    async fn snapshot_by_sha(&self, sha: &str) -> StoreResult<Option<SnapshotSummary>> {
+        let sha = sha.to_string();
+        self.with_conn(move |c| voters::snapshot_by_sha(c, &sha)).await
+    }
+
+    async fn latest_snapshot(&self) -> StoreResult<Option<SnapshotSummary>> {
+        self.with_conn(|c| voters::latest_snapshot(c)).await
+    }
+
+    async fn list_snapshots(&self) -> StoreResult<Vec<SnapshotSummary>> {
+        self.with_conn(|c| voters::list_snapshots(c)).await
+    }
+
+    async fn import_voters(
+        &self,
+        snapshot: NewSnapshot,
+        rows: Receiver<ImportBatch>,
+    ) -> StoreResult<ImportOutcome> {
+        self.with_conn(move |c| voters::import_voters(c, snapshot, rows))
+            .await
+    }
+
+    async fn count_voters(&self) -> StoreResult<i64> {
+        self.with_conn(|c| voters::count_voters(c)).await
+    }
+
+    async fn search_voters(&self, query: &VoterQuery) -> StoreResult<Vec<VoterSummary>> {
+        let q = query.clone();
+        self.with_conn(move |c| voters::search_voters(c, &q)).await
+    }
+
+    async fn get_voter(&self, id: &str) -> StoreResult<Option<StoredVoter>> {
+        let id = id.to_string();
+        self.with_conn(move |c| voters::get_voter(c, &id)).await
+    }
+
+    async fn voter_changes(&self, id: &str) -> StoreResult<Vec<FieldChange>> {
+        let id = id.to_string();
+        self.with_conn(move |c| voters::voter_changes(c, &id)).await
+    }
+
+    async fn snapshot_changes(
+        &self,
+        snapshot_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<FieldChange>> {
+        self.with_conn(move |c| voters::snapshot_changes(c, snapshot_id, limit, offset))
+            .await
+    }
+
+    async fn import_history(
+        &self,
+        source_file: &str,
+        file_sha256: &str,
+        rows: Receiver<Vec<VoteHistoryRecord>>,
+    ) -> StoreResult<HistoryOutcome> {
+        let (name, sha) = (source_file.to_string(), file_sha256.to_string());
+        self.with_conn(move |c| voters::import_history(c, &name, &sha, rows))
+            .await
+    }
+
+    async fn voter_history(&self, id: &str) -> StoreResult<Vec<VoteHistoryRecord>> {
+        let id = id.to_string();
+        self.with_conn(move |c| voters::voter_history(c, &id)).await
+    }
+
+    async fn put_user(&self, user: &User, password_hash: &str) -> StoreResult<()> {
+        let (user, hash) = (user.clone(), password_hash.to_string());
+        self.with_conn(move |c| users::put_user(c, &user, &hash)).await
+    }
+
+    async fn user_with_password(&self, name: &str) -> StoreResult<Option<(User, String)>> {
+        let name = name.to_string();
+        self.with_conn(move |c| users::user_with_password(c, &name))
+            .await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<User>> {
+        self.with_conn(|c| users::list_users(c)).await
+    }
+
+    async fn add_token(&self, user_name: &str, token_sha256: &str, label: &str) -> StoreResult<()> {
+        let (u, t, l) = (user_name.to_string(), token_sha256.to_string(), label.to_string());
+        self.with_conn(move |c| users::add_token(c, &u, &t, &l)).await
+    }
+
+    async fn user_for_token(&self, token_sha256: &str) -> StoreResult<Option<User>> {
+        let t = token_sha256.to_string();
+        self.with_conn(move |c| users::user_for_token(c, &t)).await
+    }
+
+    async fn create_session(&self, session_sha256: &str, session: &Session) -> StoreResult<()> {
+        let (k, s) = (session_sha256.to_string(), session.clone());
+        self.with_conn(move |c| users::create_session(c, &k, &s)).await
+    }
+
+    async fn session(&self, session_sha256: &str) -> StoreResult<Option<Session>> {
+        let k = session_sha256.to_string();
+        self.with_conn(move |c| users::session(c, &k)).await
+    }
+
+    async fn delete_session(&self, session_sha256: &str) -> StoreResult<()> {
+        let k = session_sha256.to_string();
+        self.with_conn(move |c| users::delete_session(c, &k)).await
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()> {
+        let e = entry.clone();
+        self.with_conn(move |c| users::audit(c, &e)).await
+    }
+
+    async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditEntry>> {
+        self.with_conn(move |c| users::audit_log(c, limit)).await
+    }
+}
+
+/// Maps a SQLite error to the contract's error.
+pub(crate) fn db(e: rusqlite::Error) -> StoreError {
+    StoreError::Database(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use votebase_store::columns::VOTER_COLUMNS;
+
+    #[test]
+    fn voters_table_has_the_shared_columns_in_order() {
+        let dir = std::env::temp_dir().join(format!("vb-cols-{}", std::process::id()));
+        let store = SqliteStore::open(&dir, &OrgName::parse("cols").unwrap()).unwrap();
+        let conn = store.conn().unwrap();
+        let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('voters')").unwrap();
+        let names: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        let shared: Vec<&str> = VOTER_COLUMNS.iter().map(|(n, _)| *n).collect();
+        assert_eq!(&names[..shared.len()], &shared[..]);
+        drop(stmt);
+        drop(conn);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn conformance() {
+        let dir = std::env::temp_dir().join(format!("vb-conf-{}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
+        let store = SqliteStore::open(&dir, &OrgName::parse("conf").unwrap()).unwrap();
+        votebase_store::conformance::run_all(&store).await;
+        std::fs::remove_dir_all(dir).ok();
+    }
+}

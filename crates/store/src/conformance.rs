@@ -1,0 +1,409 @@
+//! The conformance suite: the same behaviour checks run against every backend (each
+//! backend's tests call [`run_all`] on a fresh, empty store). A backend passes when
+//! snapshots, change records, duplicates, aborts, search, history, users, sessions and
+//! the audit log behave as the [`Store`](crate::Store) contract says.
+
+use crate::columns::row_hash;
+use crate::{ImportBatch, NewSnapshot, Session, StagedVoter, Store, StoreError};
+use chrono::{Duration, NaiveDate, Utc};
+use tokio::sync::mpsc;
+use votebase_domain::{
+    Address, AuditEntry, ChangeKind, Gender, NameQuery, Party, Phone, Role, User,
+    VoteHistoryRecord, VoterQuery, VoterRecord, VoterStatus,
+};
+
+const FIRST: [&str; 8] = ["JOHN", "MARY", "JOSE", "LINDA", "WEI", "AISHA", "ROBERT", "ANA"];
+const LAST: [&str; 6] = ["SMITH", "GARCIA", "NGUYEN", "JOHNSON", "O'NEAL", "SMITH-JONES"];
+
+/// A deterministic, fully populated voter for tests; `i` varies every field.
+pub fn sample_voter(i: usize) -> VoterRecord {
+    VoterRecord {
+        state_voter_id: format!("AA{:06}", i),
+        county_code: format!("{}", 1 + i % 3),
+        county_name: ["ALAMANCE", "WAKE", "DURHAM"][i % 3].into(),
+        local_voter_id: format!("{}", 1000 + i),
+        status: if i % 10 == 9 {
+            VoterStatus::Inactive
+        } else {
+            VoterStatus::Active
+        },
+        status_reason: "AV".into(),
+        first_name: FIRST[i % FIRST.len()].into(),
+        middle_name: if i % 2 == 0 { "Q".into() } else { String::new() },
+        last_name: LAST[i % LAST.len()].into(),
+        name_suffix: if i % 7 == 0 { "JR".into() } else { String::new() },
+        raw_name: format!("{} {}", FIRST[i % FIRST.len()], LAST[i % LAST.len()]),
+        address: Address {
+            raw: format!("{} MAIN STREET", 100 + i),
+            house_number: format!("{}", 100 + i),
+            pre_direction: if i % 4 == 0 { "N".into() } else { String::new() },
+            street_name: if i % 2 == 0 { "MAIN".into() } else { "OAK RIDGE".into() },
+            street_suffix: "ST".into(),
+            post_direction: String::new(),
+            unit_type: String::new(),
+            unit: String::new(),
+            city: "BURLINGTON".into(),
+            state: "NC".into(),
+            zip5: "27215".into(),
+            zip4: String::new(),
+        },
+        mail_address: String::new(),
+        phone: Phone {
+            raw: format!("919555{:04}", i % 10000),
+            e164: format!("+1919555{:04}", i % 10000),
+        },
+        birth_year: Some(1940 + (i % 60) as i32),
+        birth_date: if i % 5 == 0 {
+            NaiveDate::from_ymd_opt(1950, 1 + (i % 12) as u32, 1)
+        } else {
+            None
+        },
+        gender: [Gender::Female, Gender::Male, Gender::Other][i % 3],
+        race: "W".into(),
+        ethnicity: "NL".into(),
+        party: [Party::Dem, Party::Rep, Party::Unaffiliated][i % 3],
+        party_code: ["DEM", "REP", "UNA"][i % 3].into(),
+        registration_date: NaiveDate::from_ymd_opt(2000 + (i % 20) as i32, 3, 15),
+        precinct_code: format!("P{}", i % 4),
+        precinct_name: format!("PRECINCT {}", i % 4),
+        congressional_district: "4".into(),
+        state_senate_district: "24".into(),
+        state_house_district: "63".into(),
+        municipality: "BURLINGTON".into(),
+        extra: Default::default(),
+    }
+}
+
+fn staged(line: u64, record: VoterRecord) -> StagedVoter {
+    StagedVoter {
+        line,
+        row_hash: row_hash(&record),
+        record,
+    }
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("valid test date")
+}
+
+/// Sends `rows` as one snapshot in batches of 3 and returns the outcome.
+pub async fn import(
+    store: &dyn Store,
+    as_of: NaiveDate,
+    sha: &str,
+    rows: Vec<VoterRecord>,
+) -> Result<crate::ImportOutcome, StoreError> {
+    let (tx, rx) = mpsc::channel(4);
+    let staged_rows: Vec<StagedVoter> = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, r)| staged(i as u64 + 2, r))
+        .collect();
+    let sender = tokio::spawn(async move {
+        for chunk in staged_rows.chunks(3) {
+            if tx.send(ImportBatch::Rows(chunk.to_vec())).await.is_err() {
+                break;
+            }
+        }
+    });
+    let snapshot = NewSnapshot {
+        as_of,
+        source_file: format!("ncvoter_{sha}.txt"),
+        file_sha256: sha.to_string(),
+        rejected: 0,
+    };
+    let out = store.import_voters(snapshot, rx).await;
+    sender.await.expect("sender task");
+    out
+}
+
+/// Runs every check in order on a fresh, empty store; panics naming the failed check.
+pub async fn run_all(store: &dyn Store) {
+    snapshots_and_changes(store).await;
+    aborted_import_writes_nothing(store).await;
+    search_finds_by_id_name_and_address(store).await;
+    history_is_idempotent(store).await;
+    users_tokens_sessions_and_audit(store).await;
+}
+
+async fn snapshots_and_changes(store: &dyn Store) {
+    assert!(store.latest_snapshot().await.unwrap().is_none());
+    let first: Vec<VoterRecord> = (0..20).map(sample_voter).collect();
+    let out = import(store, date(2026, 9, 1), "sha-1", first.clone())
+        .await
+        .expect("first import");
+    assert_eq!(out.snapshot.id, 1);
+    assert_eq!(out.snapshot.voters, 20);
+    assert_eq!(out.snapshot.added, 20);
+    assert_eq!((out.snapshot.removed, out.snapshot.changed), (0, 0));
+    assert!(out.duplicates.is_empty());
+    assert_eq!(store.count_voters().await.unwrap(), 20);
+    let got = store.get_voter("AA000007").await.unwrap().expect("voter 7");
+    assert_eq!(got.record, first[7], "stored record reads back identical");
+    assert!(got.present);
+    assert_eq!(got.first_snapshot, 1);
+
+    // Same content, another file: a snapshot with no changes.
+    let out = import(store, date(2026, 9, 8), "sha-2", first.clone())
+        .await
+        .unwrap();
+    assert_eq!(out.snapshot.id, 2);
+    assert_eq!(
+        (out.snapshot.added, out.snapshot.removed, out.snapshot.changed),
+        (0, 0, 0)
+    );
+    assert!(
+        store
+            .snapshot_changes(2, 100, 0)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Refresh: voter 3 moves and changes party, voter 4 removed, voter 20 new, and a duplicate row.
+    let mut second = first.clone();
+    second[3].address.house_number = "999".into();
+    second[3].address.raw = "999 MAIN STREET".into();
+    second[3].party = Party::Lib;
+    second.remove(4);
+    second.push(sample_voter(20));
+    second.push(sample_voter(20));
+    let out = import(store, date(2026, 10, 1), "sha-3", second)
+        .await
+        .unwrap();
+    assert_eq!(out.snapshot.voters, 20);
+    assert_eq!(
+        (out.snapshot.added, out.snapshot.removed, out.snapshot.changed),
+        (1, 1, 1)
+    );
+    assert_eq!(out.duplicates.len(), 1);
+    assert_eq!(out.duplicates[0].state_voter_id, "AA000020");
+    assert_eq!(out.duplicates[0].line, 22, "the later line is the duplicate");
+    assert_eq!(store.count_voters().await.unwrap(), 20);
+
+    let changes = store.voter_changes("AA000003").await.unwrap();
+    let fields: Vec<(&str, &str, &str)> = changes
+        .iter()
+        .map(|c| (c.field.as_str(), c.old_value.as_str(), c.new_value.as_str()))
+        .collect();
+    assert!(fields.contains(&("house_number", "103", "999")), "{fields:?}");
+    assert!(fields.contains(&("party", "dem", "lib")), "{fields:?}");
+    assert!(fields.contains(&("address_raw", "103 MAIN STREET", "999 MAIN STREET")));
+    assert!(changes.iter().all(|c| c.kind == ChangeKind::Changed && c.snapshot_id == 3));
+
+    let removed = store.get_voter("AA000004").await.unwrap().expect("kept");
+    assert!(!removed.present);
+    assert_eq!(removed.removed_snapshot, Some(3));
+    let kinds: Vec<ChangeKind> = store
+        .snapshot_changes(3, 100, 0)
+        .await
+        .unwrap()
+        .iter()
+        .map(|c| c.kind)
+        .collect();
+    assert!(kinds.contains(&ChangeKind::Added) && kinds.contains(&ChangeKind::Removed));
+
+    // The removed voter comes back: added again.
+    let mut third: Vec<VoterRecord> = (0..21).map(sample_voter).collect();
+    third[3] = store.get_voter("AA000003").await.unwrap().unwrap().record;
+    let out = import(store, date(2026, 11, 1), "sha-4", third).await.unwrap();
+    assert_eq!(
+        (out.snapshot.added, out.snapshot.removed, out.snapshot.changed),
+        (1, 0, 0)
+    );
+    assert!(store.get_voter("AA000004").await.unwrap().unwrap().present);
+
+    // Older than the latest: refused, nothing written.
+    let err = import(store, date(2026, 1, 1), "sha-old", first.clone()).await;
+    assert!(matches!(err, Err(StoreError::Refused(_))), "{err:?}");
+    assert_eq!(store.list_snapshots().await.unwrap().len(), 4);
+    let by_sha = store.snapshot_by_sha("sha-3").await.unwrap().unwrap();
+    assert_eq!(by_sha.id, 3);
+    assert_eq!(store.latest_snapshot().await.unwrap().unwrap().id, 4);
+}
+
+async fn aborted_import_writes_nothing(store: &dyn Store) {
+    let before = store.list_snapshots().await.unwrap();
+    let before_voter = store.get_voter("AA000001").await.unwrap();
+    let (tx, rx) = mpsc::channel(4);
+    let mut changed = sample_voter(1);
+    changed.last_name = "CHANGED".into();
+    tx.send(ImportBatch::Rows(vec![staged(2, changed), staged(3, sample_voter(500))]))
+        .await
+        .unwrap();
+    tx.send(ImportBatch::Abort("disk full in test".into()))
+        .await
+        .unwrap();
+    drop(tx);
+    let snapshot = NewSnapshot {
+        as_of: date(2026, 12, 1),
+        source_file: "aborted.txt".into(),
+        file_sha256: "sha-abort".into(),
+        rejected: 0,
+    };
+    let err = store.import_voters(snapshot, rx).await;
+    assert!(matches!(err, Err(StoreError::Aborted(_))), "{err:?}");
+    assert_eq!(store.list_snapshots().await.unwrap(), before);
+    assert_eq!(store.get_voter("AA000001").await.unwrap(), before_voter);
+    assert!(store.get_voter("AA000500").await.unwrap().is_none());
+}
+
+async fn search_finds_by_id_name_and_address(store: &dyn Store) {
+    let by_id = store
+        .search_voters(&VoterQuery {
+            text: "AA000005".into(),
+            ids: vec!["AA000005".into()],
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_id.len(), 1);
+    assert_eq!(by_id[0].state_voter_id, "AA000005");
+
+    let by_local = store
+        .search_voters(&VoterQuery {
+            ids: vec!["1006".into()],
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_local.len(), 1);
+    assert_eq!(by_local[0].state_voter_id, "AA000006");
+
+    let by_name = store
+        .search_voters(&VoterQuery {
+            names: vec![NameQuery {
+                last_prefix: "GARC".into(),
+                first_prefix: "MAR".into(),
+            }],
+            limit: 50,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(!by_name.is_empty());
+    for v in &by_name {
+        assert!(v.name.contains("GARCIA") && v.name.starts_with("MAR"), "{v:?}");
+    }
+    // Brute force: every voter with first MARY and last GARCIA is found.
+    let expected = (0..21)
+        .map(sample_voter)
+        .filter(|v| v.first_name == "MARY" && v.last_name == "GARCIA")
+        .count();
+    assert_eq!(by_name.len(), expected);
+
+    let by_address = store
+        .search_voters(&VoterQuery {
+            address: Some(votebase_domain::AddressQuery {
+                house_number: "110".into(),
+                street_prefix: "MAI".into(),
+            }),
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(by_address.len(), 1);
+    assert_eq!(by_address[0].state_voter_id, "AA000010");
+    assert!(by_address[0].address.contains("110"));
+
+    let limited = store
+        .search_voters(&VoterQuery {
+            names: vec![NameQuery {
+                last_prefix: "S".into(),
+                first_prefix: String::new(),
+            }],
+            limit: 2,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(limited.len(), 2);
+}
+
+async fn history_is_idempotent(store: &dyn Store) {
+    let rows: Vec<VoteHistoryRecord> = (0..6)
+        .map(|i| VoteHistoryRecord {
+            state_voter_id: format!("AA{:06}", i % 3),
+            election_date: date(2016 + 2 * (i as i32 / 3), 11, 8),
+            election_desc: "GENERAL".into(),
+            voting_method: "in_person".into(),
+            voted_party: String::new(),
+            county_name: "WAKE".into(),
+            precinct: "P1".into(),
+        })
+        .collect();
+    for (round, expect_new) in [(0, 6), (1, 0)] {
+        let (tx, rx) = mpsc::channel(2);
+        tx.send(rows.clone()).await.unwrap();
+        drop(tx);
+        let out = store
+            .import_history("ncvhis.txt", &format!("h-{round}"), rx)
+            .await
+            .unwrap();
+        assert_eq!(out.inserted, expect_new, "round {round}");
+        assert_eq!(out.inserted + out.unchanged, 6);
+    }
+    let h = store.voter_history("AA000001").await.unwrap();
+    assert_eq!(h.len(), 2);
+    assert!(h[0].election_date > h[1].election_date, "newest first");
+}
+
+async fn users_tokens_sessions_and_audit(store: &dyn Store) {
+    let alice = User {
+        name: "alice".into(),
+        role: Role::Organizer,
+    };
+    store.put_user(&alice, "$argon2id$fake").await.unwrap();
+    let (u, hash) = store.user_with_password("alice").await.unwrap().unwrap();
+    assert_eq!((u, hash.as_str()), (alice.clone(), "$argon2id$fake"));
+    let promoted = User {
+        role: Role::Admin,
+        ..alice.clone()
+    };
+    store.put_user(&promoted, "$argon2id$new").await.unwrap();
+    assert_eq!(store.list_users().await.unwrap(), vec![promoted.clone()]);
+    assert!(store.user_with_password("bob").await.unwrap().is_none());
+
+    store.add_token("alice", "tok-sha", "ci").await.unwrap();
+    assert_eq!(
+        store.user_for_token("tok-sha").await.unwrap(),
+        Some(promoted.clone())
+    );
+    assert!(store.user_for_token("nope").await.unwrap().is_none());
+
+    let live = Session {
+        user: promoted.clone(),
+        csrf_token: "csrf".into(),
+        expires_at: Utc::now() + Duration::hours(1),
+    };
+    store.create_session("s1", &live).await.unwrap();
+    let got = store.session("s1").await.unwrap().unwrap();
+    assert_eq!((got.user, got.csrf_token), (promoted.clone(), "csrf".to_string()));
+    let expired = Session {
+        expires_at: Utc::now() - Duration::hours(1),
+        ..live.clone()
+    };
+    store.create_session("s2", &expired).await.unwrap();
+    assert!(store.session("s2").await.unwrap().is_none(), "expired");
+    store.delete_session("s1").await.unwrap();
+    assert!(store.session("s1").await.unwrap().is_none());
+
+    for i in 0..3 {
+        store
+            .audit(&AuditEntry {
+                at: Utc::now(),
+                actor: "alice".into(),
+                action: "voter.read".into(),
+                subject: format!("AA00000{i}"),
+                detail: String::new(),
+            })
+            .await
+            .unwrap();
+    }
+    let log = store.audit_log(2).await.unwrap();
+    assert_eq!(log.len(), 2);
+    assert_eq!(log[0].subject, "AA000002", "newest first");
+}

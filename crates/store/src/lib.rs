@@ -1,0 +1,220 @@
+//! The storage contract of votebase: one async trait, [`Store`], that the SQLite and the
+//! PostgreSQL backends implement with the same meaning, the shared column list of the
+//! `voters` table, and the conformance suite both backends run in their tests.
+
+pub mod columns;
+pub mod conformance;
+pub mod error;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::Serialize;
+use tokio::sync::mpsc::Receiver;
+use votebase_domain::{
+    AuditEntry, FieldChange, Role, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
+    VoterRecord,
+};
+
+pub use error::{StoreError, StoreResult};
+
+/// One parsed voter row on its way into a snapshot.
+#[derive(Debug, Clone)]
+pub struct StagedVoter {
+    /// Line number in the source file (1-based, header is line 1).
+    pub line: u64,
+    /// Hash of every stored field, computed by the importer: equal hash, equal row.
+    pub row_hash: i64,
+    /// The normalised record.
+    pub record: VoterRecord,
+}
+
+/// What the importer tells the store about the snapshot being written.
+#[derive(Debug, Clone)]
+pub struct NewSnapshot {
+    /// The date the file describes.
+    pub as_of: NaiveDate,
+    /// File name, for display.
+    pub source_file: String,
+    /// SHA-256 of the file's bytes.
+    pub file_sha256: String,
+    /// Rows the importer rejected before they reached the store.
+    pub rejected: i64,
+}
+
+/// A row the store refused because its voter id already appeared earlier in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DuplicateRow {
+    /// Line of the refused row.
+    pub line: u64,
+    /// The repeated id.
+    pub state_voter_id: String,
+}
+
+/// Result of writing one snapshot.
+#[derive(Debug, Clone)]
+pub struct ImportOutcome {
+    /// The snapshot as recorded.
+    pub snapshot: SnapshotSummary,
+    /// Rows refused as duplicates of an earlier line (they go to the rejects file).
+    pub duplicates: Vec<DuplicateRow>,
+}
+
+/// Result of loading one vote-history file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct HistoryOutcome {
+    /// Rows new to the store.
+    pub inserted: i64,
+    /// Rows already present (same voter and election): unchanged.
+    pub unchanged: i64,
+}
+
+/// One line of a search result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VoterSummary {
+    /// State voter id.
+    pub state_voter_id: String,
+    /// "FIRST MIDDLE LAST SUFFIX".
+    pub name: String,
+    /// Normalised address line with city and ZIP.
+    pub address: String,
+    /// County.
+    pub county_name: String,
+    /// Status code.
+    pub status: String,
+    /// Party code.
+    pub party: String,
+    /// Birth year.
+    pub birth_year: Option<i32>,
+    /// False once removed from the file.
+    pub present: bool,
+}
+
+/// A voter with its place in the snapshot sequence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StoredVoter {
+    /// The record as of the latest snapshot it was in.
+    pub record: VoterRecord,
+    /// In the latest snapshot.
+    pub present: bool,
+    /// Snapshot where it first appeared.
+    pub first_snapshot: i64,
+    /// Snapshot where it was removed, if it was.
+    pub removed_snapshot: Option<i64>,
+}
+
+/// A signed-in browser session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    /// Who.
+    pub user: User,
+    /// The CSRF token forms of this session must carry.
+    pub csrf_token: String,
+    /// When it stops being valid.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// The storage contract. Every method is one transaction; a failed call leaves the
+/// store as it was. Implementations: `votebase-store-sqlite`, `votebase-store-postgres`.
+#[async_trait]
+pub trait Store: Send + Sync {
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+
+    /// The snapshot made from a file with this SHA-256, if any.
+    async fn snapshot_by_sha(&self, file_sha256: &str) -> StoreResult<Option<SnapshotSummary>>;
+
+    /// The newest snapshot.
+    async fn latest_snapshot(&self) -> StoreResult<Option<SnapshotSummary>>;
+
+    /// Every snapshot, oldest first.
+    async fn list_snapshots(&self) -> StoreResult<Vec<SnapshotSummary>>;
+
+    /// Writes one snapshot from the batches received until the channel closes, in one
+    /// transaction: added, removed and changed voters are recorded field by field. An
+    /// [`ImportBatch::Abort`] (or a store failure) writes nothing at all. `as_of` must not
+    /// be older than the latest snapshot.
+    async fn import_voters(
+        &self,
+        snapshot: NewSnapshot,
+        rows: Receiver<ImportBatch>,
+    ) -> StoreResult<ImportOutcome>;
+
+    /// Number of voters present in the latest snapshot.
+    async fn count_voters(&self) -> StoreResult<i64>;
+
+    /// Free search by id, name or address (see [`VoterQuery`]).
+    async fn search_voters(&self, query: &VoterQuery) -> StoreResult<Vec<VoterSummary>>;
+
+    /// One voter by state id.
+    async fn get_voter(&self, state_voter_id: &str) -> StoreResult<Option<StoredVoter>>;
+
+    /// Every recorded change to one voter, oldest first.
+    async fn voter_changes(&self, state_voter_id: &str) -> StoreResult<Vec<FieldChange>>;
+
+    /// Changes recorded by one snapshot (all kinds), ordered by voter then field.
+    async fn snapshot_changes(
+        &self,
+        snapshot_id: i64,
+        limit: i64,
+        offset: i64,
+    ) -> StoreResult<Vec<FieldChange>>;
+
+    /// Loads vote history rows; rows already present (same voter, same election date)
+    /// are left unchanged, so a second load of the same file changes nothing.
+    async fn import_history(
+        &self,
+        source_file: &str,
+        file_sha256: &str,
+        rows: Receiver<Vec<VoteHistoryRecord>>,
+    ) -> StoreResult<HistoryOutcome>;
+
+    /// Vote history of one voter, newest election first.
+    async fn voter_history(&self, state_voter_id: &str) -> StoreResult<Vec<VoteHistoryRecord>>;
+
+    /// Adds a user, or replaces the role and password of an existing one.
+    async fn put_user(&self, user: &User, password_hash: &str) -> StoreResult<()>;
+
+    /// A user and their argon2 password hash.
+    async fn user_with_password(&self, name: &str) -> StoreResult<Option<(User, String)>>;
+
+    /// Every user.
+    async fn list_users(&self) -> StoreResult<Vec<User>>;
+
+    /// Stores an API token's SHA-256 for a user.
+    async fn add_token(&self, user_name: &str, token_sha256: &str, label: &str)
+    -> StoreResult<()>;
+
+    /// The user an API token belongs to.
+    async fn user_for_token(&self, token_sha256: &str) -> StoreResult<Option<User>>;
+
+    /// Stores a session (by the SHA-256 of its cookie value).
+    async fn create_session(&self, session_sha256: &str, session: &Session) -> StoreResult<()>;
+
+    /// A live (not expired) session.
+    async fn session(&self, session_sha256: &str) -> StoreResult<Option<Session>>;
+
+    /// Ends a session.
+    async fn delete_session(&self, session_sha256: &str) -> StoreResult<()>;
+
+    /// Appends to the audit log.
+    async fn audit(&self, entry: &AuditEntry) -> StoreResult<()>;
+
+    /// The newest audit entries, newest first.
+    async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditEntry>>;
+}
+
+/// A batch sent to [`Store::import_voters`]: rows, or the importer's decision to abandon
+/// the import (a failure after some rows were sent), which rolls everything back.
+#[derive(Debug)]
+pub enum ImportBatch {
+    /// Rows to stage.
+    Rows(Vec<StagedVoter>),
+    /// Stop and write nothing; the string says why.
+    Abort(String),
+}
+
+/// Makes the "role" column text back into a [`Role`], as stored.
+pub fn parse_stored_role(code: &str) -> StoreResult<Role> {
+    code.parse::<Role>()
+        .map_err(|e| StoreError::Corrupt(format!("stored role: {e}")))
+}

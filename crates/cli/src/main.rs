@@ -1,3 +1,53 @@
+//! The `votebase` binary: a thin command line over the votebase libraries. It is the
+//! only crate that knows both storage backends; every command opens the organization's
+//! store (SQLite under `--data`, or PostgreSQL with `--database`) and calls a library.
+
+mod args;
+mod bench;
+mod demo;
+mod progress;
+mod stores;
+mod users;
+mod voters;
+
+use args::{Cli, Command};
+use clap::Parser;
+
 fn main() {
-    println!("Hello, world!");
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("VOTEBASE_LOG")
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = runtime.block_on(run(cli)) {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let global = cli.global;
+    match cli.command {
+        Command::Import(cmd) => voters::import(&global, cmd).await,
+        Command::Snapshots { json } => voters::snapshots(&global, json).await,
+        Command::Voters(cmd) => voters::voters(&global, cmd).await,
+        Command::Demo(cmd) => demo::demo(&global, cmd).await,
+        Command::Serve { bind } => {
+            let store = stores::open(&global).await?;
+            Ok(votebase_server::serve(store, &bind).await?)
+        }
+        Command::User(cmd) => users::user(&global, cmd).await,
+        Command::Token(cmd) => users::token(&global, cmd).await,
+        Command::Bench(cmd) => bench::bench(&global, cmd).await,
+    }
 }

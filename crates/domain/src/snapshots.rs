@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 /// One imported snapshot and what it changed against the one before it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SnapshotSummary {
     /// Sequence number, 1 for the first import.
@@ -31,6 +32,7 @@ pub struct SnapshotSummary {
 }
 
 /// What happened to a voter in a snapshot.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChangeKind {
@@ -64,6 +66,7 @@ impl ChangeKind {
 }
 
 /// One recorded change to one voter in one snapshot. For `Changed`, one row per field.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
     /// The snapshot that recorded the change.
@@ -83,6 +86,7 @@ pub struct FieldChange {
 }
 
 /// One voter's participation in one election (NC's ncvhis row).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct VoteHistoryRecord {
     /// The voter.

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Registration status, as the states report it (NC's `status_cd`).
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum VoterStatus {
@@ -59,6 +60,7 @@ impl VoterStatus {
 
 /// Party of registration, reduced to the parties every state knows; the state's own
 /// code is kept beside it in [`VoterRecord::party_code`].
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Party {
@@ -118,6 +120,7 @@ impl Party {
 }
 
 /// Gender as the file reports it.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Gender {
@@ -156,6 +159,7 @@ impl Gender {
 
 /// A residential address split into USPS parts, with the raw text it came from.
 /// Empty strings mean "absent".
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Address {
     /// The address line exactly as the file had it.
@@ -205,6 +209,7 @@ impl Address {
 }
 
 /// A phone number: the raw text, and its E.164 form when the number is possible.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct Phone {
     /// As the file had it.
@@ -221,6 +226,7 @@ impl Phone {
 }
 
 /// One voter's registration as of one snapshot, normalised.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct VoterRecord {
     /// The statewide voter id (NC: `ncid`). The key across snapshots.

@@ -1,14 +1,22 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
-}
+//! Getting files into votebase: declared file layouts (built-in for North Carolina,
+//! Ohio and Florida, or any state through a TOML file), reading plain, `.gz` and `.zip`
+//! inputs in any encoding, normalising names, addresses, phones and dates, and importing
+//! voter files as dated snapshots and vote history, with every rejected row written to a
+//! rejects file with its line and reason. Also the demo-state generator and the parser
+//! of free-text voter searches.
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+pub mod demo;
+pub mod error;
+pub mod history;
+pub mod input;
+pub mod layout;
+pub mod normalize;
+pub mod progress;
+pub mod rejects;
+pub mod rows;
+pub mod search;
+pub mod voters;
 
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
-    }
-}
+pub use error::IngestError;
+pub use layout::{Layout, LayoutKind};
+pub use progress::{NoProgress, Progress};

@@ -1,14 +1,84 @@
-pub fn add(left: u64, right: u64) -> u64 {
-    left + right
+//! The votebase HTTP server: a server-rendered web UI (askama templates, no front-end
+//! build) and a JSON API under `/api/v1` described by an OpenAPI document, over any
+//! [`Store`]. Every route resolves its caller and checks the role; every read of a
+//! voter page is audited; the sign-in form is CSRF-protected and rate-limited.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod pages;
+
+use axum::Router;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use std::net::{IpAddr, SocketAddr};
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use votebase_store::Store;
+
+pub use error::ApiError;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The organization's store.
+    pub store: Arc<dyn Store>,
+    /// Sign-in attempts per client address.
+    pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn it_works() {
-        let result = add(2, 2);
-        assert_eq!(result, 4);
+impl AppState {
+    /// State over a store, with the default limits (10 sign-in attempts a minute per address).
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        let per_minute = NonZeroU32::new(10).expect("non-zero");
+        Self {
+            store,
+            login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+        }
     }
+}
+
+/// The whole application: pages and API.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .merge(pages::routes())
+        .nest("/api/v1", api::routes())
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_CONTENT_TYPE_OPTIONS,
+            axum::http::HeaderValue::from_static("nosniff"),
+        ))
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            axum::http::header::X_FRAME_OPTIONS,
+            axum::http::HeaderValue::from_static("DENY"),
+        ))
+        .with_state(state)
+}
+
+/// A server failure at start-up.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// The address cannot be bound.
+    #[error("cannot listen on {0}: {1}")]
+    Bind(String, std::io::Error),
+    /// The server stopped with an error.
+    #[error("server error: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Binds `bind` and serves until the process is stopped.
+pub async fn serve(store: Arc<dyn Store>, bind: &str) -> Result<(), ServeError> {
+    let listener = tokio::net::TcpListener::bind(bind)
+        .await
+        .map_err(|e| ServeError::Bind(bind.to_string(), e))?;
+    let addr = listener
+        .local_addr()
+        .map(|a| a.to_string())
+        .unwrap_or_else(|_| bind.to_string());
+    eprintln!("votebase is serving http://{addr}/  (API: http://{addr}/api/v1/openapi.json)");
+    axum::serve(
+        listener,
+        router(AppState::new(store)).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .await
+    .map_err(ServeError::Serve)
 }

@@ -16,7 +16,7 @@ use votebase_domain::{
     AuditEntry, FieldChange, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
 };
 use votebase_store::{
-    HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session, Store, StoreError,
+    HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session, Store, StoreError,
     StoreResult, StoredVoter, VoterSummary,
 };
 
@@ -167,7 +167,7 @@ impl Store for SqliteStore {
         &self,
         source_file: &str,
         file_sha256: &str,
-        rows: Receiver<Vec<VoteHistoryRecord>>,
+        rows: Receiver<HistoryBatch>,
     ) -> StoreResult<HistoryOutcome> {
         let (name, sha) = (source_file.to_string(), file_sha256.to_string());
         self.with_conn(move |c| voters::import_history(c, &name, &sha, rows))

@@ -13,7 +13,7 @@ use votebase_domain::{
 };
 use votebase_store::columns::{ColumnValue, VOTER_COLUMNS, record_from_texts, voter_values};
 use votebase_store::{
-    DuplicateRow, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, StagedVoter,
+    DuplicateRow, HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, StagedVoter,
     StoreError, StoreResult, StoredVoter, VoterSummary,
 };
 
@@ -451,7 +451,7 @@ pub(crate) fn import_history(
     conn: &mut Connection,
     source_file: &str,
     file_sha256: &str,
-    mut rows: Receiver<Vec<VoteHistoryRecord>>,
+    mut rows: Receiver<HistoryBatch>,
 ) -> StoreResult<HistoryOutcome> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -466,6 +466,7 @@ pub(crate) fn import_history(
             )
             .map_err(db)?;
         while let Some(batch) = rows.blocking_recv() {
+            let batch = batch.map_err(StoreError::Aborted)?;
             for h in &batch {
                 let n = insert
                     .execute(params![

@@ -337,7 +337,7 @@ async fn history_is_idempotent(store: &dyn Store) {
         .collect();
     for (round, expect_new) in [(0, 6), (1, 0)] {
         let (tx, rx) = mpsc::channel(2);
-        tx.send(rows.clone()).await.unwrap();
+        tx.send(Ok(rows.clone())).await.unwrap();
         drop(tx);
         let out = store
             .import_history("ncvhis.txt", &format!("h-{round}"), rx)
@@ -346,6 +346,14 @@ async fn history_is_idempotent(store: &dyn Store) {
         assert_eq!(out.inserted, expect_new, "round {round}");
         assert_eq!(out.inserted + out.unchanged, 6);
     }
+    let (tx, rx) = mpsc::channel(2);
+    let mut extra = rows.clone();
+    extra[0].election_date = date(2024, 11, 5);
+    tx.send(Ok(extra)).await.unwrap();
+    tx.send(Err("disk full in test".into())).await.unwrap();
+    drop(tx);
+    let aborted = store.import_history("ncvhis.txt", "h-abort", rx).await;
+    assert!(matches!(aborted, Err(StoreError::Aborted(_))), "{aborted:?}");
     let h = store.voter_history("AA000001").await.unwrap();
     assert_eq!(h.len(), 2);
     assert!(h[0].election_date > h[1].election_date, "newest first");

@@ -60,6 +60,7 @@ pub struct ImportOutcome {
 }
 
 /// Result of loading one vote-history file.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct HistoryOutcome {
     /// Rows new to the store.
@@ -69,6 +70,7 @@ pub struct HistoryOutcome {
 }
 
 /// One line of a search result.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct VoterSummary {
     /// State voter id.
@@ -90,6 +92,7 @@ pub struct VoterSummary {
 }
 
 /// A voter with its place in the snapshot sequence.
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoredVoter {
     /// The record as of the latest snapshot it was in.
@@ -159,13 +162,14 @@ pub trait Store: Send + Sync {
         offset: i64,
     ) -> StoreResult<Vec<FieldChange>>;
 
-    /// Loads vote history rows; rows already present (same voter, same election date)
-    /// are left unchanged, so a second load of the same file changes nothing.
+    /// Loads vote history rows in one transaction; rows already present (same voter,
+    /// same election date) are left unchanged, so a second load of the same file changes
+    /// nothing. An `Err` batch aborts: nothing is written.
     async fn import_history(
         &self,
         source_file: &str,
         file_sha256: &str,
-        rows: Receiver<Vec<VoteHistoryRecord>>,
+        rows: Receiver<HistoryBatch>,
     ) -> StoreResult<HistoryOutcome>;
 
     /// Vote history of one voter, newest election first.
@@ -212,6 +216,9 @@ pub enum ImportBatch {
     /// Stop and write nothing; the string says why.
     Abort(String),
 }
+
+/// A batch sent to [`Store::import_history`]: rows, or `Err(reason)` to abandon the load.
+pub type HistoryBatch = Result<Vec<VoteHistoryRecord>, String>;
 
 /// Makes the "role" column text back into a [`Role`], as stored.
 pub fn parse_stored_role(code: &str) -> StoreResult<Role> {

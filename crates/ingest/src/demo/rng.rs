@@ -156,9 +156,4 @@ impl Table {
         let x = rng.below(u64::from(total)) as u32;
         self.cum.partition_point(|&c| c <= x)
     }
-
-    /// Index of `name`, if present.
-    pub(crate) fn find(&self, name: &str) -> Option<usize> {
-        (0..self.len()).find(|&i| self.get(i) == name)
-    }
 }

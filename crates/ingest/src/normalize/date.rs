@@ -7,7 +7,8 @@
 use chrono::{Datelike, NaiveDate};
 
 /// The formats most voter files use, in the order worth trying.
-pub const COMMON_DATE_FORMATS: &[&str] = &["%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y", "%Y%m%d", "%m-%d-%Y"];
+pub const COMMON_DATE_FORMATS: &[&str] =
+    &["%m/%d/%Y", "%Y-%m-%d", "%m/%d/%y", "%Y%m%d", "%m-%d-%Y"];
 
 /// Earliest year accepted by [`parse_year`].
 pub const MIN_YEAR: i32 = 1850;
@@ -110,8 +111,9 @@ fn four_digits(part: &[u8]) -> Option<i32> {
     if part.len() != 4 {
         return None;
     }
-    part.iter()
-        .try_fold(0i32, |acc, &b| b.is_ascii_digit().then(|| acc * 10 + i32::from(b - b'0')))
+    part.iter().try_fold(0i32, |acc, &b| {
+        b.is_ascii_digit().then(|| acc * 10 + i32::from(b - b'0'))
+    })
 }
 
 /// `M/D/YYYY` with one- or two-digit month and day, four-digit year (`sep` may be `-`):
@@ -232,10 +234,19 @@ mod tests {
     #[test]
     fn formats_are_tried_in_order() {
         // 01/02/2003 is January 2nd in US order, February 1st in day-first order.
-        assert_eq!(parse_date("01/02/2003", &["%m/%d/%Y", "%d/%m/%Y"]), Ok(d(2003, 1, 2)));
-        assert_eq!(parse_date("01/02/2003", &["%d/%m/%Y", "%m/%d/%Y"]), Ok(d(2003, 2, 1)));
+        assert_eq!(
+            parse_date("01/02/2003", &["%m/%d/%Y", "%d/%m/%Y"]),
+            Ok(d(2003, 1, 2))
+        );
+        assert_eq!(
+            parse_date("01/02/2003", &["%d/%m/%Y", "%m/%d/%Y"]),
+            Ok(d(2003, 2, 1))
+        );
         // Only the second matches.
-        assert_eq!(parse_date("23/01/2003", &["%m/%d/%Y", "%d/%m/%Y"]), Ok(d(2003, 1, 23)));
+        assert_eq!(
+            parse_date("23/01/2003", &["%m/%d/%Y", "%d/%m/%Y"]),
+            Ok(d(2003, 1, 23))
+        );
         assert!(parse_date("01/02/2003", &["%Y-%m-%d"]).is_err());
     }
 
@@ -258,7 +269,10 @@ mod tests {
     #[test]
     fn other_formats_use_chrono() {
         assert_eq!(parse_date("23.01.1957", &["%d.%m.%Y"]), Ok(d(1957, 1, 23)));
-        assert_eq!(parse_date("Jan 23, 1957", &["%b %d, %Y"]), Ok(d(1957, 1, 23)));
+        assert_eq!(
+            parse_date("Jan 23, 1957", &["%b %d, %Y"]),
+            Ok(d(1957, 1, 23))
+        );
         // A four-digit-year format does not read a short year.
         assert!(parse_date("23.01.57", &["%d.%m.%Y"]).is_err());
         assert_eq!(parse_date("23.01.57", &["%d.%m.%y"]), Ok(d(1957, 1, 23)));
@@ -272,10 +286,15 @@ mod tests {
         assert_eq!(parse_year(" "), Ok(None));
         assert_eq!(parse_year("1850"), Ok(Some(1850)));
         assert_eq!(parse_year("2100"), Ok(Some(2100)));
-        for raw in ["1849", "2101", "0000", "57", "19577", "abcd", "-957", "+957", "1957.0"] {
+        for raw in [
+            "1849", "2101", "0000", "57", "19577", "abcd", "-957", "+957", "1957.0",
+        ] {
             let err = parse_year(raw).unwrap_err();
             assert_eq!(err.value, raw);
-            assert!(err.to_string().contains("a year from 1850 to 2100"), "{err}");
+            assert!(
+                err.to_string().contains("a year from 1850 to 2100"),
+                "{err}"
+            );
         }
     }
 }

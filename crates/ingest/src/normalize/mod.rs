@@ -61,7 +61,10 @@ fn push_collapsed(out: &mut String, chars: impl Iterator<Item = char>) {
 
 /// True for the spellings of "no value" that exports leave in cells (already cleaned).
 fn is_null_marker(cleaned: &str) -> bool {
-    matches!(cleaned, "NULL" | "(NULL)" | "<NULL>" | "\\N" | "N/A" | "#N/A")
+    matches!(
+        cleaned,
+        "NULL" | "(NULL)" | "<NULL>" | "\\N" | "N/A" | "#N/A"
+    )
 }
 
 #[cfg(test)]
@@ -77,7 +80,9 @@ mod tests {
 
     #[test]
     fn blanks_and_null_markers_are_empty() {
-        for raw in ["", " ", "   ", "\t", "NULL", "null", " Null ", "(null)", "\\N", "n/a", "#N/A"] {
+        for raw in [
+            "", " ", "   ", "\t", "NULL", "null", " Null ", "(null)", "\\N", "n/a", "#N/A",
+        ] {
             assert_eq!(clean_text(raw), "", "{raw:?}");
         }
         // Real values that merely look short stay.

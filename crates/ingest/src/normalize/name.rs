@@ -11,7 +11,10 @@ use super::clean_text;
 /// inside words: `" o'neil. "` -> `O'NEIL`, `smith-jones` -> `SMITH-JONES`.
 pub fn normalize_name_part(raw: &str) -> String {
     let cleaned = clean_text(raw);
-    if !cleaned.split(' ').any(|w| w.starts_with(is_noise) || w.ends_with(is_noise)) {
+    if !cleaned
+        .split(' ')
+        .any(|w| w.starts_with(is_noise) || w.ends_with(is_noise))
+    {
         return cleaned;
     }
     let mut out = String::with_capacity(cleaned.len());
@@ -325,7 +328,10 @@ mod tests {
             split_full_name("Adams, Scott Joyce Jr"),
             name("SCOTT", "JOYCE", "ADAMS", "JR")
         );
-        assert_eq!(split_full_name("ADAMS, SCOTT"), name("SCOTT", "", "ADAMS", ""));
+        assert_eq!(
+            split_full_name("ADAMS, SCOTT"),
+            name("SCOTT", "", "ADAMS", "")
+        );
         assert_eq!(
             split_full_name("Adams Jr, Scott J."),
             name("SCOTT", "J", "ADAMS", "JR")
@@ -343,7 +349,10 @@ mod tests {
             name("JOHN", "", "SMITH", "")
         );
         assert_eq!(split_full_name("Smith,"), name("", "", "SMITH", ""));
-        assert_eq!(split_full_name(", John Smith"), name("JOHN", "", "SMITH", ""));
+        assert_eq!(
+            split_full_name(", John Smith"),
+            name("JOHN", "", "SMITH", "")
+        );
         assert_eq!(
             split_full_name("O'Neil-Brown, Mary Ann Kate"),
             name("MARY", "ANN KATE", "O'NEIL-BROWN", "")
@@ -356,7 +365,10 @@ mod tests {
             split_full_name("Scott J. Adams III"),
             name("SCOTT", "J", "ADAMS", "III")
         );
-        assert_eq!(split_full_name("Mr. John Smith"), name("JOHN", "", "SMITH", ""));
+        assert_eq!(
+            split_full_name("Mr. John Smith"),
+            name("JOHN", "", "SMITH", "")
+        );
         assert_eq!(
             split_full_name("MRS MARY ANN SMITH-JONES"),
             name("MARY", "ANN", "SMITH-JONES", "")
@@ -386,7 +398,10 @@ mod tests {
     fn ambiguous_suffix_words() {
         // A lone trailing initial after one given name is a surname, not a suffix.
         assert_eq!(split_full_name("Mary V"), name("MARY", "", "V", ""));
-        assert_eq!(split_full_name("John Smith V"), name("JOHN", "", "SMITH", "V"));
+        assert_eq!(
+            split_full_name("John Smith V"),
+            name("JOHN", "", "SMITH", "V")
+        );
         // A title alone stays as the only word.
         assert_eq!(split_full_name("Dr"), name("", "", "DR", ""));
         // Only suffix-looking words: kept as the name.

@@ -55,7 +55,9 @@ fn nanp_digits(s: &str) -> Option<Vec<u8>> {
             b'0'..=b'9' => digits.push(b),
             b' ' | b'-' | b'.' | b'(' | b')' | b'/' | b'\t' => {}
             b'x' | b'X' | b'e' | b'E' | b'#' if !digits.is_empty() => {
-                return is_extension(&bytes[i..]).then_some(digits).filter(|d| d.len() <= 15);
+                return is_extension(&bytes[i..])
+                    .then_some(digits)
+                    .filter(|d| d.len() <= 15);
             }
             _ => return None,
         }

@@ -1,0 +1,180 @@
+//! The command-line grammar: global options (`--data`, `--database`, `--org`) and every
+//! subcommand with its options and an example in its help.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+/// votebase: one clean voter file, lists in milliseconds, lookups for the public.
+#[derive(Parser, Debug)]
+#[command(name = "votebase", version, about, long_about = None)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Where the data lives.
+#[derive(Args, Debug, Clone)]
+pub struct Global {
+    /// Data directory of the embedded SQLite store (one database file per organization).
+    #[arg(long, global = true, default_value = "./votebase-data", env = "VOTEBASE_DATA")]
+    pub data: PathBuf,
+    /// PostgreSQL URL (postgres://user@host/db); when set, used instead of --data.
+    #[arg(long, global = true, env = "VOTEBASE_DATABASE")]
+    pub database: Option<String>,
+    /// Organization whose data to use (its own SQLite file or PostgreSQL schema).
+    #[arg(long, global = true, default_value = "default", env = "VOTEBASE_ORG")]
+    pub org: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Import a file: voters (a snapshot) or vote history.
+    #[command(subcommand)]
+    Import(ImportCommand),
+    /// List snapshots: id, as-of date, voters, added, removed, changed.
+    #[command(after_help = "Example: votebase snapshots --json")]
+    Snapshots {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Find and show voters.
+    #[command(subcommand)]
+    Voters(VotersCommand),
+    /// Generate a fictional state, import it and serve the web UI.
+    Demo(DemoArgs),
+    /// Serve the web UI and the JSON API.
+    #[command(after_help = "Example: votebase serve --bind 127.0.0.1:8080")]
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// Manage users.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Benchmarks, side by side with the plain alternatives.
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import a voter file as a dated snapshot.
+    #[command(after_help = "Examples:\n  votebase import voters ncvoter_Statewide.zip --layout ncvoter\n  votebase import voters fl_extract.txt --layout florida --as-of 2026-09-01\n  votebase import voters my_state.csv --layout ./my-state.toml")]
+    Voters(ImportArgs),
+    /// Import vote history (one row per voter per election).
+    #[command(after_help = "Example: votebase import history ncvhis_Statewide.zip --layout ncvhis")]
+    History(ImportArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The file (.txt, .csv, .gz or .zip).
+    pub file: PathBuf,
+    /// Built-in layout name (ncvoter, ncvhis, ohio, florida) or a layout .toml file.
+    #[arg(long)]
+    pub layout: String,
+    /// The date the file describes (default: from the file name, else its modification date).
+    #[arg(long)]
+    pub as_of: Option<chrono::NaiveDate>,
+    /// Where rejected rows go (default: <file>.rejects.csv).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VotersCommand {
+    /// Search by name, address or state/county id.
+    #[command(after_help = "Examples:\n  votebase voters find \"SMITH JOHN\"\n  votebase voters find \"123 Main St\"\n  votebase voters find AB123456")]
+    Find {
+        /// What to look for.
+        query: String,
+        /// Most results.
+        #[arg(long, default_value_t = 25)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one voter with history and changes.
+    #[command(after_help = "Example: votebase voters show AB123456 --json")]
+    Show {
+        /// State voter id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Args, Debug)]
+#[command(after_help = "Examples:\n  votebase demo\n  votebase demo --voters 50000 --seed 7 --no-serve")]
+pub struct DemoArgs {
+    /// Voters in the fictional state.
+    #[arg(long, default_value_t = 200_000)]
+    pub voters: usize,
+    /// Random seed: the same seed gives the same state.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Import only; do not start the server.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user (or reset their role and password); the password is read from a
+    /// prompt, or from standard input when it is not a terminal.
+    #[command(after_help = "Example: echo 's3cret-pass' | votebase user add alice --role organizer")]
+    Add {
+        /// Login name.
+        name: String,
+        /// admin, data_manager, organizer or volunteer.
+        #[arg(long)]
+        role: String,
+    },
+    /// List users.
+    List,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token for a user (printed once; send as `Authorization: Bearer`).
+    #[command(after_help = "Example: votebase token create alice --label etl")]
+    Create {
+        /// The user the token acts as.
+        name: String,
+        /// A label to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Voter-file import: votebase on SQLite and PostgreSQL beside sqlite3 .import and psql \copy.
+    #[command(after_help = "Example: votebase bench import --voters 1000000")]
+    Import {
+        /// Rows to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        voters: usize,
+        /// PostgreSQL URL for the PostgreSQL runs (default: --database, else the local test database).
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Work directory (default: a temporary directory under target/).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+}

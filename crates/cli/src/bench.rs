@@ -1,0 +1,206 @@
+//! `votebase bench import`: generates an ncvoter file of N demo voters and times, in
+//! the same run, votebase's import into SQLite and into PostgreSQL (each a child process
+//! reporting its own peak memory) beside `sqlite3 .import` of the same file into a plain
+//! table and `psql \copy` of it into a plain table. Prints rows/s and the ratios.
+
+use crate::args::{BenchCommand, Global};
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+use votebase_ingest::demo::{DemoOptions, build_state, write_files};
+
+/// The local test database used when no URL is given.
+pub const DEFAULT_TEST_DATABASE: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// Peak resident memory of this process in MiB (Linux), if known.
+pub fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
+}
+
+struct Run {
+    name: String,
+    seconds: f64,
+    peak_mib: Option<f64>,
+}
+
+fn run_votebase(args: &[&str]) -> anyhow::Result<(f64, Option<f64>)> {
+    let exe = std::env::current_exe()?;
+    let started = Instant::now();
+    let out = Command::new(exe).args(args).output()?;
+    let seconds = started.elapsed().as_secs_f64();
+    if !out.status.success() {
+        bail!(
+            "votebase {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout)
+        .with_context(|| format!("votebase {} printed no JSON summary", args.join(" ")))?;
+    Ok((seconds, json["peak_rss_mib"].as_f64()))
+}
+
+fn timed(name: &str, mut cmd: Command) -> anyhow::Result<Run> {
+    let started = Instant::now();
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {name}; is it installed?"))?;
+    if !out.status.success() {
+        bail!("{name} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Ok(Run {
+        name: name.into(),
+        seconds: started.elapsed().as_secs_f64(),
+        peak_mib: None,
+    })
+}
+
+fn header_columns(file: &Path) -> anyhow::Result<Vec<String>> {
+    use std::io::BufRead;
+    let mut line = String::new();
+    std::io::BufReader::new(std::fs::File::open(file)?).read_line(&mut line)?;
+    Ok(line.trim_end().split('\t').map(|s| s.to_string()).collect())
+}
+
+pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
+    let BenchCommand::Import {
+        voters,
+        postgres,
+        dir,
+    } = cmd;
+    let url = postgres
+        .or_else(|| global.database.clone())
+        .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
+    let dir = dir.unwrap_or_else(|| PathBuf::from("target/bench-import"));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cleaning {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    eprintln!("generating {voters} voters...");
+    let gen_dir = dir.clone();
+    let files = tokio::task::spawn_blocking(move || {
+        let state = build_state(&DemoOptions {
+            voters,
+            seed: 1,
+            ..Default::default()
+        });
+        write_files(&state, &gen_dir)
+    })
+    .await??;
+    let file = files.voters_first;
+    let rows = voters as f64;
+    let size_mib = std::fs::metadata(&file)?.len() as f64 / (1 << 20) as f64;
+    let file_arg = file.to_string_lossy().to_string();
+    let mut runs = Vec::new();
+
+    eprintln!("votebase import into SQLite...");
+    let data = dir.join("data");
+    let (s, peak) = run_votebase(&[
+        "--data",
+        &data.to_string_lossy(),
+        "--org",
+        "bench",
+        "import",
+        "voters",
+        &file_arg,
+        "--layout",
+        "ncvoter",
+        "--json",
+    ])?;
+    runs.push(Run {
+        name: "votebase import (SQLite)".into(),
+        seconds: s,
+        peak_mib: peak,
+    });
+
+    eprintln!("sqlite3 .import into a plain table...");
+    let plain_db = dir.join("plain.sqlite3");
+    let mut sqlite = Command::new("sqlite3");
+    sqlite
+        .arg(&plain_db)
+        .arg(".mode tabs")
+        .arg(format!(".import {file_arg} ncvoter"));
+    runs.push(timed("sqlite3 .import", sqlite)?);
+
+    let org = format!("bench_{}", std::process::id());
+    eprintln!("votebase import into PostgreSQL (schema vb_{org})...");
+    let (s, peak) = run_votebase(&[
+        "--database",
+        &url,
+        "--org",
+        &org,
+        "import",
+        "voters",
+        &file_arg,
+        "--layout",
+        "ncvoter",
+        "--json",
+    ])?;
+    runs.push(Run {
+        name: "votebase import (PostgreSQL)".into(),
+        seconds: s,
+        peak_mib: peak,
+    });
+
+    eprintln!("psql \\copy into a plain table...");
+    let table = format!("bench_plain_{}", std::process::id());
+    let columns = header_columns(&file)?
+        .iter()
+        .map(|c| format!("\"{c}\" text"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut create = Command::new("psql");
+    create.args([
+        &url,
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-qc",
+        &format!("DROP TABLE IF EXISTS {table}; CREATE TABLE {table} ({columns})"),
+    ]);
+    timed("psql create", create)?;
+    let mut copy = Command::new("psql");
+    copy.args([
+        &url,
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-qc",
+        &format!(
+            "\\copy {table} FROM '{file_arg}' WITH (FORMAT csv, DELIMITER E'\\t', QUOTE E'\\b', HEADER true)"
+        ),
+    ]);
+    runs.push(timed("psql \\copy", copy)?);
+    let mut cleanup = Command::new("psql");
+    cleanup.args([
+        &url,
+        "-qc",
+        &format!("DROP TABLE IF EXISTS {table}; DROP SCHEMA IF EXISTS vb_{org} CASCADE"),
+    ]);
+    timed("psql cleanup", cleanup)?;
+
+    println!(
+        "bench import: {voters} ncvoter rows, {size_mib:.0} MiB, 67 columns, {} cores",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+    );
+    println!("{:<30} {:>9} {:>12} {:>10}", "run", "seconds", "rows/s", "peak MiB");
+    for r in &runs {
+        println!(
+            "{:<30} {:>9.2} {:>12.0} {:>10}",
+            r.name,
+            r.seconds,
+            rows / r.seconds,
+            r.peak_mib.map(|m| format!("{m:.0}")).unwrap_or_else(|| "-".into())
+        );
+    }
+    let find = |n: &str| runs.iter().find(|r| r.name == n).map(|r| r.seconds);
+    if let (Some(vb), Some(plain)) = (find("votebase import (SQLite)"), find("sqlite3 .import")) {
+        println!("votebase SQLite vs sqlite3 .import: {:.2}x the speed", plain / vb);
+    }
+    if let (Some(vb), Some(plain)) = (find("votebase import (PostgreSQL)"), find("psql \\copy")) {
+        println!("votebase PostgreSQL vs psql \\copy: {:.2}x the speed", plain / vb);
+    }
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! `votebase demo`: generates a fictional state (two monthly ncvoter snapshots and a
+//! vote-history file), imports it through the same importer as a real state file,
+//! creates an admin account with a fresh password, and serves the web UI.
+
+use crate::args::{DemoArgs, Global, ImportArgs};
+use crate::progress::Bar;
+use crate::{stores, voters};
+use anyhow::Context;
+use std::sync::Arc;
+use std::time::Instant;
+use votebase_domain::{Role, User};
+use votebase_ingest::Layout;
+use votebase_ingest::demo::{DemoOptions, build_state, write_files};
+use votebase_ingest::history::import_history_file;
+use votebase_server::auth;
+
+pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let store = stores::open(global).await?;
+    let dir = global.data.join("demo-files");
+    std::fs::create_dir_all(&dir)
+        .with_context(|| format!("cannot create {}", dir.display()))?;
+    let options = DemoOptions {
+        voters: args.voters,
+        seed: args.seed,
+        ..Default::default()
+    };
+    eprintln!("Generating a fictional state of {} voters (seed {})...", args.voters, args.seed);
+    let (state, files) = tokio::task::spawn_blocking(move || {
+        let state = build_state(&options);
+        let files = write_files(&state, &dir);
+        (state, files)
+    })
+    .await?;
+    let files = files.context("writing the demo files")?;
+    eprintln!("{}", state.summary());
+    for file in [&files.voters_first, &files.voters_second] {
+        voters::import_voters(
+            store.as_ref(),
+            &ImportArgs {
+                file: file.clone(),
+                layout: "ncvoter".into(),
+                as_of: None,
+                rejects: None,
+                json: false,
+            },
+        )
+        .await?;
+    }
+    let history = import_history_file(
+        store.as_ref(),
+        &files.history,
+        &Layout::load("ncvhis")?,
+        None,
+        Arc::new(Bar::new("ncvhis")),
+    )
+    .await?;
+    println!(
+        "vote history: read {}, new {}, unchanged {}, rejected {}",
+        history.read, history.outcome.inserted, history.outcome.unchanged, history.rejected
+    );
+
+    let password = auth::new_secret()[..16].to_string();
+    let hash = auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    store
+        .put_user(
+            &User {
+                name: "admin".into(),
+                role: Role::Admin,
+            },
+            &hash,
+        )
+        .await?;
+    println!(
+        "demo ready in {:.1} s: {} voters in the latest snapshot",
+        started.elapsed().as_secs_f64(),
+        store.count_voters().await?
+    );
+    println!("sign in as: admin / {password}");
+    if args.no_serve {
+        println!("serve it with: votebase serve   (then open http://{})", args.bind);
+        return Ok(());
+    }
+    println!("open http://{}/ in a browser", args.bind);
+    votebase_server::serve(store, &args.bind).await?;
+    Ok(())
+}

@@ -1,0 +1,213 @@
+//! Reading a delimited file row by row under a bound layout: the header (or the
+//! layout's column list), line numbers for every row, chunks for parallel conversion,
+//! and typed access to a row's fields by votebase field name.
+
+use crate::IngestError;
+use crate::input::{self, Encoding};
+use crate::layout::{Bound, Layout, Source};
+use crate::normalize::clean_text;
+use crate::rejects::Reject;
+use csv::ByteRecord;
+use std::borrow::Cow;
+use std::io::Read;
+use std::path::Path;
+
+/// A file opened under a layout, read in chunks of rows.
+pub struct RowChunks {
+    reader: csv::Reader<Box<dyn Read + Send>>,
+    /// The layout bound to this file's columns.
+    pub bound: Bound,
+    /// The file size when the stream is uncompressed.
+    pub plain_size: Option<u64>,
+    path: std::path::PathBuf,
+}
+
+/// One raw row and its line.
+pub struct RawRow {
+    /// 1-based line where the row starts.
+    pub line: u64,
+    /// The fields' bytes.
+    pub record: ByteRecord,
+}
+
+impl RowChunks {
+    /// Opens `path`, reads and checks its header against `layout`. Nothing is read past
+    /// the header here, so a mismatch stops the import before anything is written.
+    pub fn open(path: &Path, layout: &Layout) -> Result<Self, IngestError> {
+        let input = input::open(path)?;
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(layout.delimiter_byte())
+            .quoting(layout.quoting)
+            .has_headers(false)
+            .flexible(true)
+            .buffer_capacity(1 << 20)
+            .from_reader(input.reader);
+        let file = path.display().to_string();
+        let header = if layout.header {
+            let mut first = ByteRecord::new();
+            let got = reader
+                .read_byte_record(&mut first)
+                .map_err(|e| IngestError::input(path, e))?;
+            if !got {
+                return Err(IngestError::input(path, "the file is empty (no header line)"));
+            }
+            Some(
+                first
+                    .iter()
+                    .map(|f| layout.encoding.decode(f).into_owned())
+                    .collect::<Vec<_>>(),
+            )
+        } else {
+            None
+        };
+        let bound = layout.bind(&file, header.as_deref())?;
+        Ok(Self {
+            reader,
+            bound,
+            plain_size: input.plain_size,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// Up to `n` more rows; an empty vector at the end of the file.
+    pub fn next_chunk(&mut self, n: usize) -> Result<Vec<RawRow>, IngestError> {
+        let mut out = Vec::with_capacity(n);
+        while out.len() < n {
+            let mut record = ByteRecord::new();
+            let got = self
+                .reader
+                .read_byte_record(&mut record)
+                .map_err(|e| IngestError::input(&self.path, e))?;
+            if !got {
+                break;
+            }
+            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            // A blank line (one empty field) is not a row.
+            if record.len() == 1 && record[0].iter().all(|b| b.is_ascii_whitespace()) {
+                continue;
+            }
+            out.push(RawRow { line, record });
+        }
+        Ok(out)
+    }
+
+    /// Bytes read so far (of the decompressed stream).
+    pub fn position(&self) -> u64 {
+        self.reader.position().byte()
+    }
+}
+
+/// A row's fields decoded, addressed by votebase field name.
+pub struct Fields<'a> {
+    bound: &'a Bound,
+    record: &'a ByteRecord,
+    encoding: Encoding,
+    /// The row's line.
+    pub line: u64,
+}
+
+impl<'a> Fields<'a> {
+    /// Checks the field count and wraps a row.
+    pub fn new(bound: &'a Bound, row: &'a RawRow) -> Result<Self, Reject> {
+        let expected = bound.columns.len();
+        if row.record.len() != expected {
+            return Err(Reject {
+                line: row.line,
+                column: String::new(),
+                reason: format!(
+                    "expected {expected} fields, found {} (a stray delimiter, an unclosed quote or a cut line)",
+                    row.record.len()
+                ),
+                raw: raw_text(bound, &row.record),
+            });
+        }
+        Ok(Self {
+            bound,
+            record: &row.record,
+            encoding: bound.layout.encoding,
+            line: row.line,
+        })
+    }
+
+    fn column(&self, i: usize) -> Cow<'a, str> {
+        let v = self.encoding.decode(&self.record[i]);
+        match v {
+            Cow::Borrowed(s) => Cow::Borrowed(s.trim()),
+            Cow::Owned(s) => Cow::Owned(s.trim().to_string()),
+        }
+    }
+
+    /// The trimmed raw text of a field ("" when absent; joined fields with one space).
+    pub fn raw(&self, field: &str) -> Cow<'a, str> {
+        match self.bound.source(field) {
+            Source::Absent => Cow::Borrowed(""),
+            Source::Column(i) => self.column(*i),
+            Source::Join(is) => {
+                let parts: Vec<Cow<'a, str>> = is
+                    .iter()
+                    .map(|i| self.column(*i))
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                Cow::Owned(parts.join(" "))
+            }
+        }
+    }
+
+    /// The layout this row is read under.
+    pub fn layout(&self) -> &'a Layout {
+        &self.bound.layout
+    }
+
+    /// The field cleaned (see [`clean_text`]).
+    pub fn clean(&self, field: &str) -> String {
+        clean_text(&self.raw(field))
+    }
+
+    /// The source column name of a field, for reject messages.
+    pub fn column_name(&self, field: &str) -> String {
+        match self.bound.source(field) {
+            Source::Absent => field.to_string(),
+            Source::Column(i) => self.bound.columns[*i].clone(),
+            Source::Join(is) => is
+                .iter()
+                .map(|i| self.bound.columns[*i].as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
+        }
+    }
+
+    /// A reject of this row for `field`.
+    pub fn reject(&self, field: &str, reason: String) -> Reject {
+        Reject {
+            line: self.line,
+            column: self.column_name(field),
+            reason,
+            raw: raw_text(self.bound, self.record),
+        }
+    }
+
+    /// Unmapped non-blank columns, by column name.
+    pub fn extra(&self) -> impl Iterator<Item = (String, String)> + '_ {
+        self.bound.unmapped.iter().filter_map(|&i| {
+            let v = self.column(i);
+            (!v.is_empty()).then(|| (self.bound.columns[i].clone(), v.into_owned()))
+        })
+    }
+}
+
+fn raw_text(bound: &Bound, record: &ByteRecord) -> String {
+    let delim = bound.layout.delimiter.as_str();
+    let mut s = record
+        .iter()
+        .map(|f| bound.layout.encoding.decode(f))
+        .collect::<Vec<_>>()
+        .join(delim);
+    if s.len() > 500 {
+        let mut cut = 500;
+        while !s.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        s.truncate(cut);
+    }
+    s
+}

@@ -1,0 +1,210 @@
+//! The joint view of the data being linked: one vocabulary per field shared by both datasets (so
+//! equal values have equal ids on both sides), the second dataset's rows re-mapped into it, and
+//! per-value features computed once in parallel (Double Metaphone codes, nickname groups, parsed
+//! dates and house numbers, term frequencies). Comparisons and blocking read only this.
+
+use crate::dataset::{
+    Dataset, F_DOB, F_FIRST, F_HOUSE, F_LAST, F_MIDDLE, Interner, NF, Row,
+};
+use crate::nicknames;
+use crate::tf::TermFreq;
+use rayon::prelude::*;
+use rphonetic::DoubleMetaphone;
+use std::borrow::Cow;
+
+/// Per-value features of a name field.
+#[derive(Debug, Default)]
+pub(crate) struct NameFeatures {
+    /// Double Metaphone primary and alternate codes, hashed (0 = none).
+    pub dm: Vec<[u64; 2]>,
+    /// Nickname groups.
+    pub nick: Vec<&'static [u16]>,
+}
+
+/// Both sides of a run over one joint vocabulary.
+pub(crate) struct Prepared<'a> {
+    pub vocab: Cow<'a, [Interner]>,
+    pub a: &'a [Row],
+    pub b: Cow<'a, [Row]>,
+    /// True when deduplicating one dataset (b is a).
+    pub dedupe: bool,
+    pub first: NameFeatures,
+    pub last: NameFeatures,
+    pub middle_initial: Vec<u8>,
+    /// Parsed (year, month, day) of each date value.
+    pub dob: Vec<Option<(u16, u8, u8)>>,
+    /// Numeric house numbers.
+    pub house: Vec<Option<u32>>,
+    /// Term frequencies per field.
+    pub tf: Vec<TermFreq>,
+}
+
+pub(crate) fn hash_str(s: &str) -> u64 {
+    // FNV-1a, then a finaliser; stable across runs (cluster ids and sampling depend on it).
+    let mut h: u64 = 0xcbf29ce484222325;
+    for b in s.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x100000001b3);
+    }
+    mix(h)
+}
+
+pub(crate) fn mix(mut x: u64) -> u64 {
+    x ^= x >> 30;
+    x = x.wrapping_mul(0xbf58476d1ce4e5b9);
+    x ^= x >> 27;
+    x = x.wrapping_mul(0x94d049bb133111eb);
+    x ^ (x >> 31)
+}
+
+fn name_features(v: &Interner) -> NameFeatures {
+    let enc = DoubleMetaphone::default();
+    let dm = (0..v.len() as u32)
+        .into_par_iter()
+        .map_init(DoubleMetaphone::default, |enc, id| {
+            let s = v.get(id);
+            if s.is_empty() {
+                return [0, 0];
+            }
+            let r = enc.double_metaphone(s);
+            let p = r.primary();
+            let a = r.alternate();
+            let hp = if p.is_empty() { 0 } else { hash_str(&p) | 1 };
+            let ha = if a.is_empty() { hp } else { hash_str(&a) | 1 };
+            [hp, ha]
+        })
+        .collect();
+    drop(enc);
+    let nick = (0..v.len() as u32).map(|id| nicknames::groups(v.get(id))).collect();
+    NameFeatures { dm, nick }
+}
+
+impl<'a> Prepared<'a> {
+    /// Joint view of one dataset (deduplication).
+    pub(crate) fn dedupe(a: &'a Dataset) -> Self {
+        Self::build(Cow::Borrowed(&a.vocab), &a.rows, Cow::Borrowed(&a.rows), true)
+    }
+
+    /// Joint view of two datasets (linkage): b's values are re-mapped into a's vocabulary.
+    pub(crate) fn link(a: &'a Dataset, b: &'a Dataset) -> Self {
+        let mut vocab: Vec<Interner> = a.vocab.clone();
+        let mut remap: Vec<Vec<u32>> = Vec::with_capacity(NF);
+        for (f, v) in vocab.iter_mut().enumerate() {
+            let bv = &b.vocab[f];
+            remap.push((0..bv.len() as u32).map(|id| v.intern(bv.get(id))).collect());
+        }
+        let rows: Vec<Row> = b
+            .rows
+            .par_iter()
+            .map(|r| {
+                let mut o = [0u32; NF];
+                for f in 0..NF {
+                    o[f] = remap[f][r[f] as usize];
+                }
+                o
+            })
+            .collect();
+        Self::build(Cow::Owned(vocab), &a.rows, Cow::Owned(rows), false)
+    }
+
+    fn build(vocab: Cow<'a, [Interner]>, a: &'a [Row], b: Cow<'a, [Row]>, dedupe: bool) -> Self {
+        let first = name_features(&vocab[F_FIRST]);
+        let last = name_features(&vocab[F_LAST]);
+        let mv = &vocab[F_MIDDLE];
+        let middle_initial = (0..mv.len() as u32)
+            .map(|id| mv.get(id).bytes().next().unwrap_or(0))
+            .collect();
+        let dv = &vocab[F_DOB];
+        let dob = (0..dv.len() as u32).map(|id| parse_ymd(dv.get(id))).collect();
+        let hv = &vocab[F_HOUSE];
+        let house = (0..hv.len() as u32)
+            .map(|id| {
+                let s = hv.get(id);
+                let d: String = s.chars().take_while(|c| c.is_ascii_digit()).collect();
+                d.parse().ok()
+            })
+            .collect();
+        let tf = (0..NF)
+            .into_par_iter()
+            .map(|f| {
+                let n = vocab[f].len();
+                if dedupe {
+                    TermFreq::count(n, a.iter().map(|r| &r[f]))
+                } else {
+                    TermFreq::count(n, a.iter().chain(b.iter()).map(|r| &r[f]))
+                }
+            })
+            .collect();
+        Prepared {
+            vocab,
+            a,
+            b,
+            dedupe,
+            first,
+            last,
+            middle_initial,
+            dob,
+            house,
+            tf,
+        }
+    }
+
+    /// The string of value `id` in field `f`.
+    #[inline]
+    pub(crate) fn s(&self, f: usize, id: u32) -> &str {
+        self.vocab[f].get(id)
+    }
+
+    /// Number of records on side b.
+    pub(crate) fn nb(&self) -> usize {
+        self.b.len()
+    }
+
+    /// Whether field `f` has values on both sides.
+    pub(crate) fn field_present(&self, f: usize) -> bool {
+        self.a.iter().any(|r| r[f] != 0) && self.b.iter().any(|r| r[f] != 0)
+    }
+}
+
+fn parse_ymd(s: &str) -> Option<(u16, u8, u8)> {
+    if s.len() != 8 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let y: u16 = s[..4].parse().ok()?;
+    let m: u8 = s[4..6].parse().ok()?;
+    let d: u8 = s[6..].parse().ok()?;
+    if (1..=12).contains(&m) && (1..=31).contains(&d) {
+        Some((y, m, d))
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dataset::PersonRecord;
+
+    #[test]
+    fn link_shares_ids_across_sides() {
+        let rec = |l: &str| PersonRecord {
+            last_name: l.into(),
+            ..Default::default()
+        };
+        let a = Dataset::from_records("a", [rec("smith"), rec("jones")]).unwrap();
+        let b = Dataset::from_records("b", [rec("jones"), rec("brown")]).unwrap();
+        let p = Prepared::link(&a, &b);
+        assert_eq!(p.a[1][F_LAST], p.b[0][F_LAST]);
+        assert_ne!(p.a[0][F_LAST], p.b[1][F_LAST]);
+        assert_eq!(p.s(F_LAST, p.b[1][F_LAST]), "brown");
+        assert_eq!(p.first.dm.len(), p.vocab[F_FIRST].len());
+        assert!(p.last.dm[p.a[0][F_LAST] as usize][0] != 0);
+    }
+
+    #[test]
+    fn parses_dates() {
+        assert_eq!(parse_ymd("19610307"), Some((1961, 3, 7)));
+        assert_eq!(parse_ymd("19611307"), None);
+        assert_eq!(parse_ymd("1961"), None);
+    }
+}

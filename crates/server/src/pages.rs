@@ -1,0 +1,335 @@
+//! The web UI: sign-in and sign-out (CSRF-protected, rate-limited), voter search, the
+//! voter page with every field, vote history and snapshot changes, and the snapshot
+//! list. Pages are rendered on the server and work without JavaScript.
+
+use crate::AppState;
+use crate::api::{audit, load_voter};
+use crate::auth::{
+    self, Caller, LOGIN_CSRF_COOKIE, PageRejection, PageUser, SESSION_COOKIE, same_secret,
+    sha256_hex,
+};
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::http::{Extensions, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use axum_extra::extract::CookieJar;
+use chrono::{Duration, Utc};
+use serde::Deserialize;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use votebase_domain::users::Permission;
+use votebase_domain::{FieldChange, SnapshotSummary, VoteHistoryRecord};
+use votebase_store::{Session, VoterSummary};
+
+/// The UI's routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(search_page))
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/voters/{id}", get(voter_page))
+        .route("/snapshots", get(snapshots_page))
+}
+
+/// Renders an error as a page.
+pub fn error_page(e: ApiError) -> Response {
+    #[derive(Template)]
+    #[template(path = "error.html")]
+    struct ErrorPage {
+        title: String,
+        message: String,
+    }
+    let status = e.status();
+    if let ApiError::Internal(detail) = &e {
+        tracing::error!(detail = %detail, "page error");
+    }
+    let page = ErrorPage {
+        title: status.canonical_reason().unwrap_or("Error").to_string(),
+        message: e.to_string(),
+    };
+    match page.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, e.to_string()).into_response(),
+    }
+}
+
+fn render(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => error_page(ApiError::from(e)),
+    }
+}
+
+/// Runs a voter search for a caller and audits it.
+pub async fn run_search(
+    state: &AppState,
+    caller: &Caller,
+    text: &str,
+    limit: usize,
+    channel: &str,
+) -> Result<Vec<VoterSummary>, ApiError> {
+    caller.require(Permission::ReadVoters)?;
+    let query = votebase_ingest::search::parse_voter_query(text, limit.clamp(1, 1000));
+    if query.is_empty() {
+        return Err(ApiError::BadRequest(
+            "nothing to search for: give a name, an address or a voter id".into(),
+        ));
+    }
+    let found = state.store.search_voters(&query).await?;
+    audit(
+        state,
+        caller,
+        "voter.search",
+        text,
+        &format!("{channel}, {} results", found.len()),
+    )
+    .await?;
+    Ok(found)
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    csrf: String,
+    error: Option<String>,
+}
+
+fn login_page(jar: CookieJar, error: Option<String>, status: StatusCode) -> Response {
+    let csrf = auth::new_secret();
+    let cookie = Cookie::build((LOGIN_CSRF_COOKIE, csrf.clone()))
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .build();
+    (status, jar.add(cookie), render(&LoginPage { csrf, error })).into_response()
+}
+
+async fn login_form(jar: CookieJar) -> Response {
+    login_page(jar, None, StatusCode::OK)
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    username: String,
+    password: String,
+    csrf: String,
+}
+
+fn client_ip(extensions: &Extensions) -> IpAddr {
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    extensions: Extensions,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    if state.login_limiter.check_key(&client_ip(&extensions)).is_err() {
+        return login_page(
+            jar,
+            Some(ApiError::RateLimited.to_string()),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
+    if !expected.is_some_and(|e| same_secret(&e, &form.csrf)) {
+        return login_page(jar, Some(ApiError::CsrfFailed.to_string()), StatusCode::FORBIDDEN);
+    }
+    let found = match state.store.user_with_password(form.username.trim()).await {
+        Ok(f) => f,
+        Err(e) => return error_page(e.into()),
+    };
+    let Some((user, _)) = found.filter(|(_, hash)| auth::verify_password(&form.password, hash))
+    else {
+        return login_page(
+            jar,
+            Some(ApiError::BadCredentials.to_string()),
+            StatusCode::UNAUTHORIZED,
+        );
+    };
+    let secret = auth::new_secret();
+    let session = Session {
+        user: user.clone(),
+        csrf_token: auth::new_secret(),
+        expires_at: Utc::now() + Duration::hours(12),
+    };
+    if let Err(e) = state.store.create_session(&sha256_hex(&secret), &session).await {
+        return error_page(e.into());
+    }
+    let caller = Caller {
+        user,
+        csrf_token: None,
+    };
+    if let Err(e) = audit(&state, &caller, "session.start", &caller.user.name, "").await {
+        return error_page(e);
+    }
+    let cookie = Cookie::build((SESSION_COOKIE, secret))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .build();
+    (jar.remove(Cookie::from(LOGIN_CSRF_COOKIE)).add(cookie), Redirect::to("/")).into_response()
+}
+
+#[derive(Deserialize)]
+struct CsrfForm {
+    csrf: String,
+}
+
+async fn logout(
+    State(state): State<AppState>,
+    PageUser(caller): PageUser,
+    jar: CookieJar,
+    Form(form): Form<CsrfForm>,
+) -> Response {
+    if !caller
+        .csrf_token
+        .as_deref()
+        .is_some_and(|t| same_secret(t, &form.csrf))
+    {
+        return error_page(ApiError::CsrfFailed);
+    }
+    if let Some(c) = jar.get(SESSION_COOKIE) {
+        if let Err(e) = state.store.delete_session(&sha256_hex(c.value())).await {
+            return error_page(e.into());
+        }
+    }
+    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response()
+}
+
+#[derive(Template)]
+#[template(path = "search.html")]
+struct SearchPage {
+    user_name: String,
+    role: String,
+    csrf: String,
+    query: String,
+    voter_count: i64,
+    results: Vec<VoterSummary>,
+}
+
+#[derive(Deserialize)]
+struct SearchQuery {
+    q: Option<String>,
+}
+
+fn nav(caller: &Caller) -> (String, String, String) {
+    (
+        caller.user.name.clone(),
+        caller.user.role.code().to_string(),
+        caller.csrf_token.clone().unwrap_or_default(),
+    )
+}
+
+async fn search_page(
+    State(state): State<AppState>,
+    PageUser(caller): PageUser,
+    Query(params): Query<SearchQuery>,
+) -> Result<Response, PageRejection> {
+    let query = params.q.unwrap_or_default().trim().to_string();
+    let results = if query.is_empty() {
+        caller.require(Permission::ReadVoters).map_err(PageRejection::Error)?;
+        Vec::new()
+    } else {
+        run_search(&state, &caller, &query, 100, "web")
+            .await
+            .map_err(PageRejection::Error)?
+    };
+    let voter_count = state
+        .store
+        .count_voters()
+        .await
+        .map_err(|e| PageRejection::Error(e.into()))?;
+    let (user_name, role, csrf) = nav(&caller);
+    Ok(render(&SearchPage {
+        user_name,
+        role,
+        csrf,
+        query,
+        voter_count,
+        results,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "voter.html")]
+struct VoterPage {
+    user_name: String,
+    role: String,
+    csrf: String,
+    name: String,
+    present: bool,
+    first_snapshot: i64,
+    removed_snapshot: i64,
+    fields: Vec<(String, String)>,
+    history: Vec<VoteHistoryRecord>,
+    changes: Vec<FieldChange>,
+}
+
+async fn voter_page(
+    State(state): State<AppState>,
+    PageUser(caller): PageUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageRejection> {
+    let detail = load_voter(&state, &caller, &id, "web")
+        .await
+        .map_err(PageRejection::Error)?;
+    let record = &detail.voter.record;
+    let mut fields: Vec<(String, String)> = votebase_store::columns::voter_values(record)
+        .iter()
+        .zip(votebase_store::columns::VOTER_COLUMNS)
+        .filter(|(_, (name, _))| *name != "extra")
+        .map(|(v, (name, _))| (name.replace('_', " "), v.as_text()))
+        .collect();
+    fields.extend(record.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let (user_name, role, csrf) = nav(&caller);
+    Ok(render(&VoterPage {
+        user_name,
+        role,
+        csrf,
+        name: record.display_name(),
+        present: detail.voter.present,
+        first_snapshot: detail.voter.first_snapshot,
+        removed_snapshot: detail.voter.removed_snapshot.unwrap_or_default(),
+        fields,
+        history: detail.history,
+        changes: detail.changes,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "snapshots.html")]
+struct SnapshotsPage {
+    user_name: String,
+    role: String,
+    csrf: String,
+    snapshots: Vec<SnapshotSummary>,
+}
+
+async fn snapshots_page(
+    State(state): State<AppState>,
+    PageUser(caller): PageUser,
+) -> Result<Response, PageRejection> {
+    caller
+        .require(Permission::ReadSnapshots)
+        .map_err(PageRejection::Error)?;
+    let snapshots = state
+        .store
+        .list_snapshots()
+        .await
+        .map_err(|e| PageRejection::Error(e.into()))?;
+    let (user_name, role, csrf) = nav(&caller);
+    Ok(render(&SnapshotsPage {
+        user_name,
+        role,
+        csrf,
+        snapshots,
+    }))
+}

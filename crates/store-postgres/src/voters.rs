@@ -1,0 +1,664 @@
+//! Voters, snapshots, change records and vote history in PostgreSQL. An import streams
+//! the file's rows with `COPY` into a temporary staging table, drops later duplicates of
+//! a voter id, and computes added, removed and changed voters with set-based SQL, all in
+//! one transaction: an abort or a failure rolls back to the previous snapshot exactly.
+
+use crate::copy;
+use crate::db;
+use chrono::{NaiveDate, Utc};
+use sqlx::postgres::{PgConnection, PgPool, PgRow};
+use sqlx::{AssertSqlSafe, QueryBuilder, Row};
+use tokio::sync::mpsc::Receiver;
+use votebase_domain::search::prefix_upper_bound;
+use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
+use votebase_store::columns::{ColumnType, VOTER_COLUMNS, record_from_texts};
+use votebase_store::{
+    DuplicateRow, HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, StoreError,
+    StoreResult, StoredVoter, VoterSummary,
+};
+
+const SNAPSHOT_COLS: &str =
+    "id, as_of, source_file, file_sha256, imported_at, voters, added, removed, changed, rejected";
+
+/// Bytes of COPY text buffered before they are sent, within one received batch.
+const COPY_CHUNK: usize = 4 << 20;
+
+fn snapshot_from_row(r: &PgRow) -> Result<SnapshotSummary, sqlx::Error> {
+    Ok(SnapshotSummary {
+        id: r.try_get(0)?,
+        as_of: r.try_get(1)?,
+        source_file: r.try_get(2)?,
+        file_sha256: r.try_get(3)?,
+        imported_at: r.try_get(4)?,
+        voters: r.try_get(5)?,
+        added: r.try_get(6)?,
+        removed: r.try_get(7)?,
+        changed: r.try_get(8)?,
+        rejected: r.try_get(9)?,
+    })
+}
+
+async fn one_snapshot(c: &mut PgConnection, sql: String, sha: Option<&str>) -> StoreResult<Option<SnapshotSummary>> {
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    if let Some(sha) = sha {
+        q = q.bind(sha.to_string());
+    }
+    let row = q.fetch_optional(c).await.map_err(db)?;
+    row.as_ref().map(snapshot_from_row).transpose().map_err(db)
+}
+
+pub(crate) async fn snapshot_by_sha(
+    c: &mut PgConnection,
+    sha: &str,
+) -> StoreResult<Option<SnapshotSummary>> {
+    one_snapshot(
+        c,
+        format!("SELECT {SNAPSHOT_COLS} FROM snapshots WHERE file_sha256 = $1"),
+        Some(sha),
+    )
+    .await
+}
+
+pub(crate) async fn latest_snapshot(c: &mut PgConnection) -> StoreResult<Option<SnapshotSummary>> {
+    one_snapshot(
+        c,
+        format!("SELECT {SNAPSHOT_COLS} FROM snapshots ORDER BY id DESC LIMIT 1"),
+        None,
+    )
+    .await
+}
+
+pub(crate) async fn list_snapshots(c: &mut PgConnection) -> StoreResult<Vec<SnapshotSummary>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {SNAPSHOT_COLS} FROM snapshots ORDER BY id"
+    )))
+    .fetch_all(c)
+    .await
+    .map_err(db)?;
+    rows.iter()
+        .map(snapshot_from_row)
+        .collect::<Result<_, _>>()
+        .map_err(db)
+}
+
+fn column_list() -> String {
+    VOTER_COLUMNS
+        .iter()
+        .map(|(n, _)| *n)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Runs one statement (no parameters) with the simple protocol, so that nothing about
+/// the per-transaction temporary tables is cached; returns the rows affected.
+async fn exec(c: &mut PgConnection, sql: impl Into<String>) -> StoreResult<u64> {
+    let sql: String = sql.into();
+    sqlx::raw_sql(AssertSqlSafe(sql))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected())
+        .map_err(db)
+}
+
+/// Writes one snapshot; see [`votebase_store::Store::import_voters`].
+pub(crate) async fn import_voters(
+    pool: &PgPool,
+    snapshot: NewSnapshot,
+    mut rows: Receiver<ImportBatch>,
+) -> StoreResult<ImportOutcome> {
+    let mut tx = pool.begin().await.map_err(db)?;
+    // One import at a time per organization; readers are not blocked.
+    exec(&mut tx, "LOCK TABLE snapshots IN SHARE ROW EXCLUSIVE MODE").await?;
+    if let Some(latest) = latest_snapshot(&mut tx).await? {
+        if snapshot.as_of < latest.as_of {
+            return Err(StoreError::Refused(format!(
+                "this file is as of {}, older than the latest snapshot ({}, as of {}); \
+                 snapshots must be imported in date order",
+                snapshot.as_of, latest.id, latest.as_of
+            )));
+        }
+    }
+    if let Some(same) = snapshot_by_sha(&mut tx, &snapshot.file_sha256).await? {
+        return Err(StoreError::Refused(format!(
+            "this file was already imported as snapshot {}",
+            same.id
+        )));
+    }
+    let snapshot_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM snapshots")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+    let first_load: bool = sqlx::query_scalar("SELECT NOT EXISTS (SELECT 1 FROM voters)")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+
+    let cols = column_list();
+    exec(
+        &mut tx,
+        format!(
+            "SET LOCAL work_mem = '128MB';
+             SET LOCAL maintenance_work_mem = '512MB';
+             CREATE TEMP TABLE staging ON COMMIT DROP AS
+               SELECT {cols}, row_hash, 0::bigint AS line FROM voters WITH NO DATA;"
+        ),
+    )
+    .await?;
+
+    // Stream every batch into staging through one COPY.
+    let mut copy_in = tx
+        .copy_in_raw(&format!("COPY staging ({cols}, row_hash, line) FROM STDIN"))
+        .await
+        .map_err(db)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(COPY_CHUNK + (64 << 10));
+    while let Some(batch) = rows.recv().await {
+        let batch = match batch {
+            ImportBatch::Rows(b) => b,
+            ImportBatch::Abort(why) => {
+                // The server discards what it received; the rollback drops staging.
+                copy_in.abort(why.clone()).await.map_err(db)?;
+                tx.rollback().await.map_err(db)?;
+                return Err(StoreError::Aborted(why));
+            }
+        };
+        for v in &batch {
+            copy::encode_voter(&mut buf, v);
+            if buf.len() >= COPY_CHUNK {
+                copy_in.send(buf.as_slice()).await.map_err(db)?;
+                buf.clear();
+            }
+        }
+        if !buf.is_empty() {
+            copy_in.send(buf.as_slice()).await.map_err(db)?;
+            buf.clear();
+        }
+    }
+    drop(buf);
+    let received = copy_in.finish().await.map_err(db)? as i64;
+    // Statistics for the key only: the joins and the grouping below use nothing else,
+    // and a full ANALYZE of 40-odd text columns costs more than it saves.
+    exec(&mut tx, "ANALYZE staging (state_voter_id)").await?;
+
+    // Later lines repeating a voter id are refused; the lowest line stays.
+    let dup_rows = sqlx::query(
+        "WITH d AS (
+           SELECT state_voter_id, min(line) AS keep FROM staging
+           GROUP BY state_voter_id HAVING count(*) > 1
+         )
+         DELETE FROM staging s USING d
+         WHERE s.state_voter_id = d.state_voter_id AND s.line <> d.keep
+         RETURNING s.line, s.state_voter_id",
+    )
+    .persistent(false)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db)?;
+    let mut duplicates = dup_rows
+        .iter()
+        .map(|r| {
+            Ok(DuplicateRow {
+                line: r.try_get::<i64, _>(0)? as u64,
+                state_voter_id: r.try_get(1)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(db)?;
+    duplicates.sort_by(|a, b| (a.line, &a.state_voter_id).cmp(&(b.line, &b.state_voter_id)));
+    let staged = received - duplicates.len() as i64;
+
+    let (added, removed, changed);
+    if first_load {
+        load_into_empty(&mut tx, &cols, snapshot_id).await?;
+        (added, removed, changed) = (staged, 0, 0);
+    } else {
+        (added, removed, changed) = apply_diff(&mut tx, &cols, snapshot_id).await?;
+    }
+
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "INSERT INTO snapshots ({SNAPSHOT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+         RETURNING {SNAPSHOT_COLS}"
+    )))
+    .bind(snapshot_id)
+    .bind(snapshot.as_of)
+    .bind(&snapshot.source_file)
+    .bind(&snapshot.file_sha256)
+    .bind(Utc::now())
+    .bind(staged)
+    .bind(added)
+    .bind(removed)
+    .bind(changed)
+    .bind(snapshot.rejected + duplicates.len() as i64)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    let summary = snapshot_from_row(&row).map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    Ok(ImportOutcome {
+        snapshot: summary,
+        duplicates,
+    })
+}
+
+/// First load into an empty `voters` table: insert straight from staging, with the
+/// primary key and the secondary indexes dropped first and rebuilt once at the end (a
+/// sort each, faster than maintaining them row by row). Definitions are read from the
+/// catalog, so indexes added by later migrations are kept too.
+async fn load_into_empty(tx: &mut PgConnection, cols: &str, snapshot_id: i64) -> StoreResult<()> {
+    let primary_key: Option<(String, String)> = sqlx::query_as(
+        "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint
+         WHERE conrelid = 'voters'::regclass AND contype = 'p'",
+    )
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db)?;
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.relname::text, pg_get_indexdef(i.oid)
+         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+         WHERE x.indrelid = 'voters'::regclass AND NOT x.indisprimary AND NOT x.indisunique
+         ORDER BY i.relname",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db)?;
+    if let Some((name, _)) = &primary_key {
+        exec(tx, format!("ALTER TABLE voters DROP CONSTRAINT {}", quote_ident(name))).await?;
+    }
+    for (name, _) in &indexes {
+        exec(tx, format!("DROP INDEX {}", quote_ident(name))).await?;
+    }
+    exec(
+        tx,
+        format!(
+            "INSERT INTO voters ({cols}, row_hash, present, first_snapshot)
+             SELECT {cols}, row_hash, true, {snapshot_id} FROM staging"
+        ),
+    )
+    .await?;
+    if let Some((name, def)) = &primary_key {
+        exec(
+            tx,
+            format!("ALTER TABLE voters ADD CONSTRAINT {} {def}", quote_ident(name)),
+        )
+        .await?;
+    }
+    for (_, def) in &indexes {
+        exec(tx, def.as_str()).await?;
+    }
+    Ok(())
+}
+
+/// An identifier quoted for SQL.
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// A refresh: records added, removed and changed voters and brings `voters` up to the
+/// staged file. Returns (added, removed, changed).
+async fn apply_diff(
+    tx: &mut PgConnection,
+    cols: &str,
+    snapshot_id: i64,
+) -> StoreResult<(i64, i64, i64)> {
+    // Every staged row that needs writing: new, re-appearing, or with another hash.
+    exec(
+        tx,
+        "CREATE TEMP TABLE delta ON COMMIT DROP AS
+           SELECT s.*, (v.state_voter_id IS NULL OR NOT v.present) AS is_added
+           FROM staging s LEFT JOIN voters v ON v.state_voter_id = s.state_voter_id
+           WHERE v.state_voter_id IS NULL OR NOT v.present OR v.row_hash <> s.row_hash;
+         ANALYZE delta (state_voter_id);",
+    )
+    .await?;
+    let added = exec(
+        tx,
+        format!(
+            "INSERT INTO voter_changes (snapshot_id, state_voter_id, kind, field, old_value, new_value)
+             SELECT {snapshot_id}, state_voter_id, 'added', '', '', '' FROM delta WHERE is_added"
+        ),
+    )
+    .await? as i64;
+    let removed = exec(
+        tx,
+        format!(
+            "WITH gone AS (
+               UPDATE voters v SET present = false, removed_snapshot = {snapshot_id}
+               WHERE v.present AND NOT EXISTS
+                 (SELECT 1 FROM staging s WHERE s.state_voter_id = v.state_voter_id)
+               RETURNING v.state_voter_id
+             )
+             INSERT INTO voter_changes (snapshot_id, state_voter_id, kind, field, old_value, new_value)
+             SELECT {snapshot_id}, state_voter_id, 'removed', '', '', '' FROM gone"
+        ),
+    )
+    .await? as i64;
+    let changed: i64 = sqlx::query_scalar("SELECT count(*) FROM delta WHERE NOT is_added")
+        .persistent(false)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
+    if changed > 0 {
+        // One row per differing field, old and new value as text ('' for NULL).
+        let fields = VOTER_COLUMNS
+            .iter()
+            .skip(1)
+            .map(|(n, ty)| {
+                let (old, new) = match ty {
+                    ColumnType::Text => (format!("v.{n}"), format!("d.{n}")),
+                    ColumnType::Int | ColumnType::Date => (
+                        format!("COALESCE(v.{n}::text, '') COLLATE \"C\""),
+                        format!("COALESCE(d.{n}::text, '') COLLATE \"C\""),
+                    ),
+                };
+                format!("('{n}', {old}, {new}, v.{n} IS DISTINCT FROM d.{n})")
+            })
+            .collect::<Vec<_>>()
+            .join(",\n");
+        exec(
+            tx,
+            format!(
+                "INSERT INTO voter_changes (snapshot_id, state_voter_id, kind, field, old_value, new_value)
+                 SELECT {snapshot_id}, d.state_voter_id, 'changed', f.field, f.old_value, f.new_value
+                 FROM delta d JOIN voters v ON v.state_voter_id = d.state_voter_id
+                 CROSS JOIN LATERAL (VALUES {fields}) AS f (field, old_value, new_value, differs)
+                 WHERE NOT d.is_added AND f.differs"
+            ),
+        )
+        .await?;
+    }
+    let updates = VOTER_COLUMNS
+        .iter()
+        .skip(1)
+        .map(|(n, _)| format!("{n} = EXCLUDED.{n}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    exec(
+        tx,
+        format!(
+            "INSERT INTO voters ({cols}, row_hash, present, first_snapshot)
+             SELECT {cols}, row_hash, true, {snapshot_id} FROM delta
+             ON CONFLICT (state_voter_id) DO UPDATE SET {updates},
+               row_hash = EXCLUDED.row_hash, present = true, removed_snapshot = NULL
+             WHERE voters.row_hash <> EXCLUDED.row_hash OR NOT voters.present"
+        ),
+    )
+    .await?;
+    Ok((added, removed, changed))
+}
+
+pub(crate) async fn count_voters(c: &mut PgConnection) -> StoreResult<i64> {
+    sqlx::query_scalar("SELECT count(*) FROM voters WHERE present")
+        .fetch_one(c)
+        .await
+        .map_err(db)
+}
+
+fn select_voter_sql() -> String {
+    let cols = VOTER_COLUMNS
+        .iter()
+        .map(|(n, _)| format!("{n}::text"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("SELECT {cols}, present, first_snapshot, removed_snapshot FROM voters")
+}
+
+fn stored_from_row(r: &PgRow) -> StoreResult<StoredVoter> {
+    let n = VOTER_COLUMNS.len();
+    let texts = (0..n)
+        .map(|i| r.try_get::<Option<String>, _>(i))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(db)?;
+    let present: bool = r.try_get(n).map_err(db)?;
+    let first_snapshot: i64 = r.try_get(n + 1).map_err(db)?;
+    let removed_snapshot: Option<i64> = r.try_get(n + 2).map_err(db)?;
+    Ok(StoredVoter {
+        record: record_from_texts(&texts)?,
+        present,
+        first_snapshot,
+        removed_snapshot,
+    })
+}
+
+pub(crate) async fn get_voter(c: &mut PgConnection, id: &str) -> StoreResult<Option<StoredVoter>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "{} WHERE state_voter_id = $1",
+        select_voter_sql()
+    )))
+    .bind(id.to_string())
+    .fetch_optional(c)
+    .await
+    .map_err(db)?;
+    row.as_ref().map(stored_from_row).transpose()
+}
+
+/// Turns a stored voter into a search-result line.
+pub(crate) fn summarise(v: &StoredVoter) -> VoterSummary {
+    let r = &v.record;
+    VoterSummary {
+        state_voter_id: r.state_voter_id.clone(),
+        name: r.display_name(),
+        address: format!("{}, {} {}", r.address.line1(), r.address.city, r.address.zip5),
+        county_name: r.county_name.clone(),
+        status: r.status.code().to_string(),
+        party: r.party.code().to_string(),
+        birth_year: r.birth_year,
+        present: v.present,
+    }
+}
+
+pub(crate) async fn search_voters(
+    c: &mut PgConnection,
+    q: &VoterQuery,
+) -> StoreResult<Vec<VoterSummary>> {
+    let mut qb: QueryBuilder<sqlx::Postgres> = QueryBuilder::new(select_voter_sql());
+    let mut any = false;
+    let mut next = |qb: &mut QueryBuilder<sqlx::Postgres>| {
+        qb.push(if any { " OR " } else { " WHERE " });
+        any = true;
+    };
+    if !q.ids.is_empty() {
+        next(&mut qb);
+        qb.push("state_voter_id = ANY(")
+            .push_bind(q.ids.clone())
+            .push(") OR local_voter_id = ANY(")
+            .push_bind(q.ids.clone())
+            .push(")");
+    }
+    for n in &q.names {
+        next(&mut qb);
+        qb.push("(last_name >= ")
+            .push_bind(n.last_prefix.clone())
+            .push(" AND last_name < ")
+            .push_bind(prefix_upper_bound(&n.last_prefix));
+        if !n.first_prefix.is_empty() {
+            qb.push(" AND first_name >= ")
+                .push_bind(n.first_prefix.clone())
+                .push(" AND first_name < ")
+                .push_bind(prefix_upper_bound(&n.first_prefix));
+        }
+        qb.push(")");
+    }
+    if let Some(a) = &q.address {
+        next(&mut qb);
+        qb.push("(street_name >= ")
+            .push_bind(a.street_prefix.clone())
+            .push(" AND street_name < ")
+            .push_bind(prefix_upper_bound(&a.street_prefix));
+        if !a.house_number.is_empty() {
+            qb.push(" AND house_number = ").push_bind(a.house_number.clone());
+        }
+        qb.push(")");
+    }
+    if !any {
+        return Ok(Vec::new());
+    }
+    qb.push(" ORDER BY present DESC, last_name, first_name, state_voter_id LIMIT ")
+        .push(q.limit.clamp(1, 1000));
+    let rows = qb.build().fetch_all(c).await.map_err(db)?;
+    rows.iter()
+        .map(|r| stored_from_row(r).map(|v| summarise(&v)))
+        .collect()
+}
+
+fn change_from_row(r: &PgRow) -> Result<FieldChange, sqlx::Error> {
+    let kind: String = r.try_get(3)?;
+    Ok(FieldChange {
+        snapshot_id: r.try_get(0)?,
+        as_of: r.try_get::<NaiveDate, _>(1)?,
+        state_voter_id: r.try_get(2)?,
+        kind: ChangeKind::from_code(&kind).unwrap_or(ChangeKind::Changed),
+        field: r.try_get(4)?,
+        old_value: r.try_get(5)?,
+        new_value: r.try_get(6)?,
+    })
+}
+
+const CHANGE_SELECT: &str = "SELECT c.snapshot_id, s.as_of, c.state_voter_id, c.kind, c.field, \
+    c.old_value, c.new_value FROM voter_changes c JOIN snapshots s ON s.id = c.snapshot_id";
+
+pub(crate) async fn voter_changes(c: &mut PgConnection, id: &str) -> StoreResult<Vec<FieldChange>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{CHANGE_SELECT} WHERE c.state_voter_id = $1 ORDER BY c.snapshot_id, c.id"
+    )))
+    .bind(id.to_string())
+    .fetch_all(c)
+    .await
+    .map_err(db)?;
+    rows.iter()
+        .map(change_from_row)
+        .collect::<Result<_, _>>()
+        .map_err(db)
+}
+
+pub(crate) async fn snapshot_changes(
+    c: &mut PgConnection,
+    snapshot_id: i64,
+    limit: i64,
+    offset: i64,
+) -> StoreResult<Vec<FieldChange>> {
+    // As in SQLite: a negative limit means no limit, a negative offset means none.
+    let limit = (limit >= 0).then_some(limit);
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{CHANGE_SELECT} WHERE c.snapshot_id = $1
+         ORDER BY c.state_voter_id, c.field LIMIT $2 OFFSET $3"
+    )))
+    .bind(snapshot_id)
+    .bind(limit)
+    .bind(offset.max(0))
+    .fetch_all(c)
+    .await
+    .map_err(db)?;
+    rows.iter()
+        .map(change_from_row)
+        .collect::<Result<_, _>>()
+        .map_err(db)
+}
+
+/// Loads vote history: every batch is streamed with `COPY` into a staging table, then
+/// one `INSERT ... ON CONFLICT DO NOTHING` keeps the first row per (voter, election)
+/// in file order; rows already stored count as unchanged. An `Err` batch aborts the
+/// COPY and rolls back: nothing is written.
+pub(crate) async fn import_history(
+    pool: &PgPool,
+    source_file: &str,
+    file_sha256: &str,
+    mut rows: Receiver<HistoryBatch>,
+) -> StoreResult<HistoryOutcome> {
+    const HISTORY_COLS: &str = "state_voter_id, election_date, election_desc, voting_method, \
+                                voted_party, county_name, precinct";
+    let mut tx = pool.begin().await.map_err(db)?;
+    exec(
+        &mut tx,
+        format!(
+            "SET LOCAL work_mem = '128MB';
+             CREATE TEMP TABLE history_staging ON COMMIT DROP AS
+               SELECT {HISTORY_COLS} FROM vote_history WITH NO DATA;"
+        ),
+    )
+    .await?;
+    let mut copy_in = tx
+        .copy_in_raw(&format!(
+            "COPY history_staging ({HISTORY_COLS}) FROM STDIN"
+        ))
+        .await
+        .map_err(db)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(COPY_CHUNK + (64 << 10));
+    while let Some(batch) = rows.recv().await {
+        let batch = match batch {
+            Ok(b) => b,
+            Err(why) => {
+                copy_in.abort(why.clone()).await.map_err(db)?;
+                tx.rollback().await.map_err(db)?;
+                return Err(StoreError::Aborted(why));
+            }
+        };
+        for h in &batch {
+            copy::encode_history(&mut buf, h);
+            if buf.len() >= COPY_CHUNK {
+                copy_in.send(buf.as_slice()).await.map_err(db)?;
+                buf.clear();
+            }
+        }
+        if !buf.is_empty() {
+            copy_in.send(buf.as_slice()).await.map_err(db)?;
+            buf.clear();
+        }
+    }
+    let total = copy_in.finish().await.map_err(db)? as i64;
+    // Temporary tables are never scanned in parallel or with synchronised scans, so the
+    // scan returns rows in the order they were copied: the first row of a pair wins.
+    let inserted = exec(
+        &mut tx,
+        format!(
+            "INSERT INTO vote_history ({HISTORY_COLS})
+             SELECT {HISTORY_COLS} FROM history_staging
+             ON CONFLICT (state_voter_id, election_date) DO NOTHING"
+        ),
+    )
+    .await? as i64;
+    sqlx::query(
+        "INSERT INTO history_files (file_sha256, source_file, imported_at, inserted)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (file_sha256) DO NOTHING",
+    )
+    .bind(file_sha256.to_string())
+    .bind(source_file.to_string())
+    .bind(Utc::now())
+    .bind(inserted)
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    Ok(HistoryOutcome {
+        inserted,
+        unchanged: total - inserted,
+    })
+}
+
+pub(crate) async fn voter_history(
+    c: &mut PgConnection,
+    id: &str,
+) -> StoreResult<Vec<VoteHistoryRecord>> {
+    let rows = sqlx::query(
+        "SELECT state_voter_id, election_date, election_desc, voting_method, voted_party,
+                county_name, precinct
+         FROM vote_history WHERE state_voter_id = $1 ORDER BY election_date DESC",
+    )
+    .bind(id.to_string())
+    .fetch_all(c)
+    .await
+    .map_err(db)?;
+    rows.iter()
+        .map(|r| {
+            Ok(VoteHistoryRecord {
+                state_voter_id: r.try_get(0)?,
+                election_date: r.try_get(1)?,
+                election_desc: r.try_get(2)?,
+                voting_method: r.try_get(3)?,
+                voted_party: r.try_get(4)?,
+                county_name: r.try_get(5)?,
+                precinct: r.try_get(6)?,
+            })
+        })
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(db)
+}

@@ -92,13 +92,6 @@ impl Interner {
         self.map.insert(s.into(), id);
         id
     }
-    pub(crate) fn lookup(&self, s: &str) -> Option<u32> {
-        if s.is_empty() {
-            Some(0)
-        } else {
-            self.map.get(s).copied()
-        }
-    }
     pub(crate) fn get(&self, id: u32) -> &str {
         &self.strs[id as usize]
     }
@@ -243,11 +236,6 @@ impl Dataset {
         self.id_ends.push(self.ids.len());
         self.scratch = s;
         Ok(())
-    }
-
-    /// How many records have a value in field `f`.
-    pub(crate) fn filled(&self, f: usize) -> usize {
-        self.rows.iter().filter(|r| r[f] != 0).count()
     }
 
     /// Approximate heap bytes used.

@@ -58,7 +58,6 @@ pub(crate) fn mix(mut x: u64) -> u64 {
 }
 
 fn name_features(v: &Interner) -> NameFeatures {
-    let enc = DoubleMetaphone::default();
     let dm = (0..v.len() as u32)
         .into_par_iter()
         .map_init(DoubleMetaphone::default, |enc, id| {
@@ -74,7 +73,6 @@ fn name_features(v: &Interner) -> NameFeatures {
             [hp, ha]
         })
         .collect();
-    drop(enc);
     let nick = (0..v.len() as u32).map(|id| nicknames::groups(v.get(id))).collect();
     NameFeatures { dm, nick }
 }

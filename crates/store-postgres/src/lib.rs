@@ -18,8 +18,8 @@ use votebase_domain::{
     AuditEntry, FieldChange, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
 };
 use votebase_store::{
-    HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session, Store, StoreError,
-    StoreResult, StoredVoter, VoterSummary,
+    HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session, Store,
+    StoreError, StoreResult, StoredVoter, VoterSummary,
 };
 
 /// Schema migrations, applied in order; version `i + 1` is `MIGRATIONS[i]`. The
@@ -268,9 +268,9 @@ mod tests {
     use super::*;
     use std::time::{Instant, SystemTime, UNIX_EPOCH};
     use tokio::sync::mpsc;
+    use votebase_store::StagedVoter;
     use votebase_store::columns::{VOTER_COLUMNS, row_hash};
     use votebase_store::conformance::{import, sample_voter};
-    use votebase_store::StagedVoter;
 
     const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
@@ -284,8 +284,12 @@ mod tests {
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos())
             .unwrap_or_default();
-        OrgName::parse(&format!("t_{}_{}_{tag}", std::process::id(), nanos % 1_000_000_000_000))
-            .expect("valid test org name")
+        OrgName::parse(&format!(
+            "t_{}_{}_{tag}",
+            std::process::id(),
+            nanos % 1_000_000_000_000
+        ))
+        .expect("valid test org name")
     }
 
     /// Whether the test database answers. Unreachable: a failure under CI, otherwise a
@@ -332,17 +336,27 @@ mod tests {
         let store_a = PgStore::connect(&url, &a).await.expect("connect a");
         let store_b = PgStore::connect(&url, &b).await.expect("connect b");
         assert_ne!(store_a.schema(), store_b.schema());
-        import(&store_a, chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(), "iso", vec![sample_voter(1)])
-            .await
-            .expect("import into a");
+        import(
+            &store_a,
+            chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            "iso",
+            vec![sample_voter(1)],
+        )
+        .await
+        .expect("import into a");
         assert!(store_a.get_voter("AA000001").await.unwrap().is_some());
         assert!(store_b.get_voter("AA000001").await.unwrap().is_none());
         assert_eq!(store_b.count_voters().await.unwrap(), 0);
         assert!(store_b.latest_snapshot().await.unwrap().is_none());
         // The same file may be imported by another organization.
-        import(&store_b, chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(), "iso", vec![])
-            .await
-            .expect("import into b");
+        import(
+            &store_b,
+            chrono::NaiveDate::from_ymd_opt(2026, 9, 1).unwrap(),
+            "iso",
+            vec![],
+        )
+        .await
+        .expect("import into b");
         store_a.close().await;
         store_b.close().await;
         drop_org(&url, &a).await.unwrap();
@@ -356,13 +370,15 @@ mod tests {
         }
         let (url, org) = (test_url(), unique_org("mig"));
         // Two processes starting at once: both connect, one migrates, neither fails.
-        let (first, second) = tokio::join!(PgStore::connect(&url, &org), PgStore::connect(&url, &org));
+        let (first, second) =
+            tokio::join!(PgStore::connect(&url, &org), PgStore::connect(&url, &org));
         let (first, second) = (first.expect("first"), second.expect("second"));
         let third = PgStore::connect(&url, &org).await.expect("third");
-        let versions: Vec<i32> = sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
-            .fetch_all(third.pool())
-            .await
-            .unwrap();
+        let versions: Vec<i32> =
+            sqlx::query_scalar("SELECT version FROM schema_migrations ORDER BY version")
+                .fetch_all(third.pool())
+                .await
+                .unwrap();
         assert_eq!(versions, (1..=MIGRATIONS.len() as i32).collect::<Vec<_>>());
         let cols: Vec<String> = sqlx::query_scalar(
             "SELECT column_name::text FROM information_schema.columns
@@ -372,7 +388,11 @@ mod tests {
         .await
         .unwrap();
         let shared: Vec<&str> = VOTER_COLUMNS.iter().map(|(n, _)| *n).collect();
-        assert_eq!(&cols[..shared.len()], &shared[..], "voters has the shared columns in order");
+        assert_eq!(
+            &cols[..shared.len()],
+            &shared[..],
+            "voters has the shared columns in order"
+        );
         for s in [first, second, third] {
             s.close().await;
         }

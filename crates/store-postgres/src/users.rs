@@ -98,7 +98,11 @@ pub(crate) async fn user_for_token(c: &mut PgConnection, sha: &str) -> StoreResu
     .transpose()
 }
 
-pub(crate) async fn create_session(c: &mut PgConnection, sha: &str, s: &Session) -> StoreResult<()> {
+pub(crate) async fn create_session(
+    c: &mut PgConnection,
+    sha: &str,
+    s: &Session,
+) -> StoreResult<()> {
     sqlx::query(
         "INSERT INTO sessions (session_sha256, user_name, csrf_token, expires_at)
          VALUES ($1, $2, $3, $4)",

@@ -8,13 +8,15 @@ use crate::db;
 use chrono::{NaiveDate, Utc};
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
+use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::search::prefix_upper_bound;
 use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
 use votebase_store::columns::{ColumnType, VOTER_COLUMNS, record_from_texts};
 use votebase_store::{
-    DuplicateRow, HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, StoreError,
-    StoreResult, StoredVoter, VoterSummary,
+    DuplicateRow, HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot,
+    StoreError, StoreResult, StoredVoter, VoterSummary,
 };
 
 const SNAPSHOT_COLS: &str =
@@ -38,7 +40,11 @@ fn snapshot_from_row(r: &PgRow) -> Result<SnapshotSummary, sqlx::Error> {
     })
 }
 
-async fn one_snapshot(c: &mut PgConnection, sql: String, sha: Option<&str>) -> StoreResult<Option<SnapshotSummary>> {
+async fn one_snapshot(
+    c: &mut PgConnection,
+    sql: String,
+    sha: Option<&str>,
+) -> StoreResult<Option<SnapshotSummary>> {
     let mut q = sqlx::query(AssertSqlSafe(sql));
     if let Some(sha) = sha {
         q = q.bind(sha.to_string());
@@ -151,6 +157,10 @@ pub(crate) async fn import_voters(
         .await
         .map_err(db)?;
     let mut buf: Vec<u8> = Vec::with_capacity(COPY_CHUNK + (64 << 10));
+    // 64-bit hashes of the ids seen: when none repeats, the file has no duplicate ids and
+    // the SQL dedupe pass is skipped. A repeat (or a hash collision) runs it; it is exact.
+    let mut seen = IdHashes::default();
+    let mut maybe_duplicates = false;
     while let Some(batch) = rows.recv().await {
         let batch = match batch {
             ImportBatch::Rows(b) => b,
@@ -162,6 +172,7 @@ pub(crate) async fn import_voters(
             }
         };
         for v in &batch {
+            maybe_duplicates |= !seen.insert(&v.record.state_voter_id);
             copy::encode_voter(&mut buf, v);
             if buf.len() >= COPY_CHUNK {
                 copy_in.send(buf.as_slice()).await.map_err(db)?;
@@ -173,36 +184,18 @@ pub(crate) async fn import_voters(
             buf.clear();
         }
     }
-    drop(buf);
+    drop((buf, seen));
     let received = copy_in.finish().await.map_err(db)? as i64;
     // Statistics for the key only: the joins and the grouping below use nothing else,
     // and a full ANALYZE of 40-odd text columns costs more than it saves.
     exec(&mut tx, "ANALYZE staging (state_voter_id)").await?;
 
     // Later lines repeating a voter id are refused; the lowest line stays.
-    let dup_rows = sqlx::query(
-        "WITH d AS (
-           SELECT state_voter_id, min(line) AS keep FROM staging
-           GROUP BY state_voter_id HAVING count(*) > 1
-         )
-         DELETE FROM staging s USING d
-         WHERE s.state_voter_id = d.state_voter_id AND s.line <> d.keep
-         RETURNING s.line, s.state_voter_id",
-    )
-    .persistent(false)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db)?;
-    let mut duplicates = dup_rows
-        .iter()
-        .map(|r| {
-            Ok(DuplicateRow {
-                line: r.try_get::<i64, _>(0)? as u64,
-                state_voter_id: r.try_get(1)?,
-            })
-        })
-        .collect::<Result<Vec<_>, sqlx::Error>>()
-        .map_err(db)?;
+    let mut duplicates = if maybe_duplicates {
+        remove_duplicates(&mut tx).await?
+    } else {
+        Vec::new()
+    };
     duplicates.sort_by(|a, b| (a.line, &a.state_voter_id).cmp(&(b.line, &b.state_voter_id)));
     let staged = received - duplicates.len() as i64;
 
@@ -239,6 +232,64 @@ pub(crate) async fn import_voters(
     })
 }
 
+/// Deletes from staging every row whose voter id appears on a lower line, and returns them.
+async fn remove_duplicates(tx: &mut PgConnection) -> StoreResult<Vec<DuplicateRow>> {
+    let dup_rows = sqlx::query(
+        "WITH d AS (
+           SELECT state_voter_id, min(line) AS keep FROM staging
+           GROUP BY state_voter_id HAVING count(*) > 1
+         )
+         DELETE FROM staging s USING d
+         WHERE s.state_voter_id = d.state_voter_id AND s.line <> d.keep
+         RETURNING s.line, s.state_voter_id",
+    )
+    .persistent(false)
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db)?;
+    dup_rows
+        .iter()
+        .map(|r| {
+            Ok(DuplicateRow {
+                line: r.try_get::<i64, _>(0)? as u64,
+                state_voter_id: r.try_get(1)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(db)
+}
+
+/// A set of 64-bit hashes of voter ids (8 bytes per id, no copies of the strings).
+#[derive(Default)]
+struct IdHashes(HashSet<u64, BuildHasherDefault<PassThrough>>);
+
+impl IdHashes {
+    /// Adds an id; false if its hash was already there.
+    fn insert(&mut self, id: &str) -> bool {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        h.write(id.as_bytes());
+        self.0.insert(h.finish())
+    }
+}
+
+/// A hasher for keys that are already hashes.
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, v: u64) {
+        self.0 = v;
+    }
+}
+
 /// First load into an empty `voters` table: insert straight from staging, with the
 /// primary key and the secondary indexes dropped first and rebuilt once at the end (a
 /// sort each, faster than maintaining them row by row). Definitions are read from the
@@ -261,7 +312,11 @@ async fn load_into_empty(tx: &mut PgConnection, cols: &str, snapshot_id: i64) ->
     .await
     .map_err(db)?;
     if let Some((name, _)) = &primary_key {
-        exec(tx, format!("ALTER TABLE voters DROP CONSTRAINT {}", quote_ident(name))).await?;
+        exec(
+            tx,
+            format!("ALTER TABLE voters DROP CONSTRAINT {}", quote_ident(name)),
+        )
+        .await?;
     }
     for (name, _) in &indexes {
         exec(tx, format!("DROP INDEX {}", quote_ident(name))).await?;
@@ -277,7 +332,10 @@ async fn load_into_empty(tx: &mut PgConnection, cols: &str, snapshot_id: i64) ->
     if let Some((name, def)) = &primary_key {
         exec(
             tx,
-            format!("ALTER TABLE voters ADD CONSTRAINT {} {def}", quote_ident(name)),
+            format!(
+                "ALTER TABLE voters ADD CONSTRAINT {} {def}",
+                quote_ident(name)
+            ),
         )
         .await?;
     }
@@ -436,7 +494,12 @@ pub(crate) fn summarise(v: &StoredVoter) -> VoterSummary {
     VoterSummary {
         state_voter_id: r.state_voter_id.clone(),
         name: r.display_name(),
-        address: format!("{}, {} {}", r.address.line1(), r.address.city, r.address.zip5),
+        address: format!(
+            "{}, {} {}",
+            r.address.line1(),
+            r.address.city,
+            r.address.zip5
+        ),
         county_name: r.county_name.clone(),
         status: r.status.code().to_string(),
         party: r.party.code().to_string(),
@@ -484,7 +547,8 @@ pub(crate) async fn search_voters(
             .push(" AND street_name < ")
             .push_bind(prefix_upper_bound(&a.street_prefix));
         if !a.house_number.is_empty() {
-            qb.push(" AND house_number = ").push_bind(a.house_number.clone());
+            qb.push(" AND house_number = ")
+                .push_bind(a.house_number.clone());
         }
         qb.push(")");
     }
@@ -576,9 +640,7 @@ pub(crate) async fn import_history(
     )
     .await?;
     let mut copy_in = tx
-        .copy_in_raw(&format!(
-            "COPY history_staging ({HISTORY_COLS}) FROM STDIN"
-        ))
+        .copy_in_raw(&format!("COPY history_staging ({HISTORY_COLS}) FROM STDIN"))
         .await
         .map_err(db)?;
     let mut buf: Vec<u8> = Vec::with_capacity(COPY_CHUNK + (64 << 10));

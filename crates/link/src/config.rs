@@ -289,6 +289,8 @@ pub enum BlockKey {
     Email,
     /// Voter id.
     VoterId,
+    /// First and last name as an unordered pair (catches swapped names).
+    NamesUnordered,
 }
 
 impl BlockKey {
@@ -308,6 +310,7 @@ impl BlockKey {
             BlockKey::Phone => Role::Phone,
             BlockKey::Email => Role::Email,
             BlockKey::VoterId => Role::VoterId,
+            BlockKey::NamesUnordered => Role::LastName,
         }
     }
 }
@@ -477,10 +480,16 @@ pub fn default_blocking(c: &Columns) -> Vec<BlockingRule> {
             vec![LastNamePhonetic, HouseNumber],
             c.has(Role::LastName) && c.has(Role::HouseNumber),
         ),
+        ("birth_date", vec![BirthDate], c.has(Role::BirthDate)),
         (
-            "birth_date+first_initial",
-            vec![BirthDate, FirstInitial],
-            c.has(Role::BirthDate) && c.has(Role::FirstName),
+            "zip+house_number",
+            vec![Zip, HouseNumber],
+            c.has(Role::Zip) && c.has(Role::HouseNumber),
+        ),
+        (
+            "names_unordered",
+            vec![NamesUnordered],
+            c.has(Role::FirstName) && c.has(Role::LastName),
         ),
         (
             "first_name_phonetic+last_name_phonetic",

@@ -453,7 +453,7 @@ fn key_field(k: crate::config::BlockKey) -> usize {
     use crate::dataset::*;
     match k {
         FirstName | FirstInitial | FirstNamePhonetic => F_FIRST,
-        LastName | LastNamePhonetic => F_LAST,
+        LastName | LastNamePhonetic | NamesUnordered => F_LAST,
         BirthDate => F_DOB,
         BirthYear => F_YEAR,
         HouseNumber => F_HOUSE,

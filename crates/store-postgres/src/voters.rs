@@ -115,14 +115,14 @@ pub(crate) async fn import_voters(
     let mut tx = pool.begin().await.map_err(db)?;
     // One import at a time per organization; readers are not blocked.
     exec(&mut tx, "LOCK TABLE snapshots IN SHARE ROW EXCLUSIVE MODE").await?;
-    if let Some(latest) = latest_snapshot(&mut tx).await? {
-        if snapshot.as_of < latest.as_of {
-            return Err(StoreError::Refused(format!(
-                "this file is as of {}, older than the latest snapshot ({}, as of {}); \
-                 snapshots must be imported in date order",
-                snapshot.as_of, latest.id, latest.as_of
-            )));
-        }
+    if let Some(latest) = latest_snapshot(&mut tx).await?
+        && snapshot.as_of < latest.as_of
+    {
+        return Err(StoreError::Refused(format!(
+            "this file is as of {}, older than the latest snapshot ({}, as of {}); \
+             snapshots must be imported in date order",
+            snapshot.as_of, latest.id, latest.as_of
+        )));
     }
     if let Some(same) = snapshot_by_sha(&mut tx, &snapshot.file_sha256).await? {
         return Err(StoreError::Refused(format!(

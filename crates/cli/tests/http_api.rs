@@ -1,0 +1,245 @@
+//! End-to-end tests of the HTTP server on both stores: `votebase serve` runs as a child
+//! process; the tests sign in through the login form (CSRF, wrong password, rate limit),
+//! use API tokens, check every API route against every role, and check that reading a
+//! voter is audited.
+
+mod common;
+
+use common::{Backend, shared};
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Stdio};
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start(b: &Backend) -> Server {
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("votebase"))
+        .args(&b.args)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("start server");
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let line = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("serving http://"))
+        .expect("server announces its address");
+    std::thread::spawn(move || for _ in lines {});
+    let base = line
+        .split("serving ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    Server { child, base }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
+struct Reply {
+    status: u16,
+    body: String,
+    set_cookies: Vec<String>,
+}
+
+fn get(url: &str, token: Option<&str>, cookie: Option<&str>) -> Reply {
+    let mut req = agent().get(url);
+    if let Some(t) = token {
+        req = req.header("Authorization", &format!("Bearer {t}"));
+    }
+    if let Some(c) = cookie {
+        req = req.header("Cookie", c);
+    }
+    let mut resp = req.call().expect("request");
+    reply(&mut resp)
+}
+
+fn post_form(url: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+    let mut req = agent().post(url);
+    if let Some(c) = cookie {
+        req = req.header("Cookie", c);
+    }
+    let mut resp = req.send_form(form.iter().copied()).expect("request");
+    reply(&mut resp)
+}
+
+fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
+    let set_cookies = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").to_string())
+        .collect();
+    Reply {
+        status: resp.status().as_u16(),
+        body: resp.body_mut().read_to_string().unwrap_or_default(),
+        set_cookies,
+    }
+}
+
+fn cookie_value(r: &Reply, name: &str) -> String {
+    r.set_cookies
+        .iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .cloned()
+        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", r.set_cookies))
+}
+
+fn hidden_csrf(body: &str) -> String {
+    let at = body.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    body[at..at + 64].to_string()
+}
+
+fn setup(b: &Backend) -> (String, String, String) {
+    let nc = shared("voterfile/national-voter-file-synthetic/nc.csv");
+    b.cmd(&["import", "voters", nc.to_str().unwrap(), "--layout", "ncvoter"]).assert().success();
+    for (name, role) in [("ada", "admin"), ("ola", "organizer"), ("val", "volunteer"), ("dan", "data_manager")] {
+        b.cmd(&["user", "add", name, "--role", role])
+            .write_stdin("a long password 1\n")
+            .assert()
+            .success();
+    }
+    let token = |name: &str| {
+        String::from_utf8(b.cmd(&["token", "create", name]).assert().success().get_output().stdout.clone())
+            .unwrap()
+            .trim()
+            .to_string()
+    };
+    (token("ada"), token("ola"), token("val"))
+}
+
+#[test]
+fn api_roles_audit_and_openapi() {
+    for b in Backend::all("api") {
+        let (admin, organizer, volunteer) = setup(&b);
+        let s = start(&b);
+        let api = format!("{}/api/v1", s.base);
+
+        let health = get(&format!("{api}/health"), None, None);
+        assert_eq!(health.status, 200, "{}", b.name);
+        assert!(health.body.contains(b.name));
+        let doc = get(&format!("{api}/openapi.json"), None, None);
+        assert_eq!(doc.status, 200);
+        let doc: serde_json::Value = serde_json::from_str(&doc.body).unwrap();
+        for path in ["/api/v1/voters", "/api/v1/voters/{id}", "/api/v1/snapshots", "/api/v1/audit"] {
+            assert!(doc["paths"].get(path).is_some(), "openapi lacks {path}");
+        }
+
+        // Route x role matrix: expected status per (route, role).
+        let routes = [
+            ("/voters?q=LANDRY", [401, 200, 200, 403]),
+            ("/voters/DU994065", [401, 200, 200, 403]),
+            ("/snapshots", [401, 200, 200, 403]),
+            ("/snapshots/1/changes", [401, 200, 403, 403]),
+            ("/audit", [401, 200, 403, 403]),
+        ];
+        for (route, expected) in routes {
+            for (i, who) in [None, Some(admin.as_str()), Some(organizer.as_str()), Some(volunteer.as_str())].iter().enumerate() {
+                let r = get(&format!("{api}{route}"), *who, None);
+                assert_eq!(r.status, expected[i], "{}: {route} as role #{i}: {}", b.name, r.body);
+                if r.status >= 400 {
+                    let e: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+                    let code = e["error"].as_str().unwrap();
+                    assert!(["unauthorized", "forbidden"].contains(&code), "{code}");
+                }
+            }
+        }
+        let bad = get(&format!("{api}/voters"), Some("not-a-token"), None);
+        assert_eq!(bad.status, 401);
+        let missing = get(&format!("{api}/voters/NOPE123"), Some(&organizer), None);
+        assert_eq!(missing.status, 404);
+        assert!(missing.body.contains("not_found"));
+        let empty = get(&format!("{api}/voters?q=%2C%2C"), Some(&organizer), None);
+        assert_eq!(empty.status, 400);
+
+        let found = get(&format!("{api}/voters?q=795%20Johnson%20Club"), Some(&organizer), None);
+        let list: serde_json::Value = serde_json::from_str(&found.body).unwrap();
+        assert_eq!(list[0]["state_voter_id"], "DU994065");
+
+        let audit = get(&format!("{api}/audit?limit=500"), Some(&admin), None);
+        let log: serde_json::Value = serde_json::from_str(&audit.body).unwrap();
+        assert!(
+            log.as_array().unwrap().iter().any(|e| e["actor"] == "ola" && e["action"] == "voter.read" && e["subject"] == "DU994065"),
+            "{}: the organizer's read is audited: {log}",
+            b.name
+        );
+    }
+}
+
+#[test]
+fn login_form_csrf_session_and_rate_limit() {
+    for b in Backend::all("web") {
+        setup(&b);
+        let s = start(&b);
+        // Pages redirect to the sign-in form when signed out.
+        let home = get(&format!("{}/", s.base), None, None);
+        assert_eq!(home.status, 303);
+
+        let form = get(&format!("{}/login", s.base), None, None);
+        assert_eq!(form.status, 200);
+        let csrf_cookie = cookie_value(&form, "vb_login_csrf");
+        let csrf = hidden_csrf(&form.body);
+
+        let no_csrf = post_form(&format!("{}/login", s.base), &[("username", "ola"), ("password", "a long password 1"), ("csrf", "x")], Some(&csrf_cookie));
+        assert_eq!(no_csrf.status, 403, "{}", b.name);
+        let wrong = post_form(&format!("{}/login", s.base), &[("username", "ola"), ("password", "wrong"), ("csrf", &csrf)], Some(&csrf_cookie));
+        assert_eq!(wrong.status, 401);
+        assert!(wrong.body.contains("wrong user name or password"));
+        let ok = post_form(&format!("{}/login", s.base), &[("username", "ola"), ("password", "a long password 1"), ("csrf", &csrf)], Some(&csrf_cookie));
+        assert_eq!(ok.status, 303, "{}: {}", b.name, ok.body);
+        let session = cookie_value(&ok, "vb_session");
+
+        let search = get(&format!("{}/?q=Landry", s.base), None, Some(&session));
+        assert_eq!(search.status, 200);
+        assert!(search.body.contains("DU994065"), "{}", search.body);
+        let voter = get(&format!("{}/voters/DU994065", s.base), None, Some(&session));
+        assert_eq!(voter.status, 200);
+        assert!(voter.body.contains("Vote history") && voter.body.contains("JOHNSON"));
+        let snaps = get(&format!("{}/snapshots", s.base), None, Some(&session));
+        assert!(snaps.body.contains("nc.csv"));
+
+        // Sign-out needs the session's CSRF token.
+        let bad_logout = post_form(&format!("{}/logout", s.base), &[("csrf", "nope")], Some(&session));
+        assert_eq!(bad_logout.status, 403);
+        let token = hidden_csrf(&search.body);
+        let out = post_form(&format!("{}/logout", s.base), &[("csrf", &token)], Some(&session));
+        assert_eq!(out.status, 303);
+        assert_eq!(get(&format!("{}/", s.base), None, Some(&session)).status, 303, "session ended");
+
+        // Volunteers may sign in but not search.
+        let vol = post_form(&format!("{}/login", s.base), &[("username", "val"), ("password", "a long password 1"), ("csrf", &csrf)], Some(&csrf_cookie));
+        let vol_session = cookie_value(&vol, "vb_session");
+        assert_eq!(get(&format!("{}/?q=Landry", s.base), None, Some(&vol_session)).status, 403);
+
+        // Ten attempts a minute per address, then 429 with Retry-After.
+        let mut limited = false;
+        for _ in 0..12 {
+            let r = post_form(&format!("{}/login", s.base), &[("username", "ola"), ("password", "bad"), ("csrf", &csrf)], Some(&csrf_cookie));
+            if r.status == 429 {
+                limited = true;
+                break;
+            }
+        }
+        assert!(limited, "{}: sign-in attempts are rate-limited", b.name);
+    }
+}

@@ -18,7 +18,12 @@ pub struct Cli {
 #[derive(Args, Debug, Clone)]
 pub struct Global {
     /// Data directory of the embedded SQLite store (one database file per organization).
-    #[arg(long, global = true, default_value = "./votebase-data", env = "VOTEBASE_DATA")]
+    #[arg(
+        long,
+        global = true,
+        default_value = "./votebase-data",
+        env = "VOTEBASE_DATA"
+    )]
     pub data: PathBuf,
     /// PostgreSQL URL (postgres://user@host/db); when set, used instead of --data.
     #[arg(long, global = true, env = "VOTEBASE_DATABASE")]
@@ -66,7 +71,9 @@ pub enum Command {
 #[derive(Subcommand, Debug)]
 pub enum ImportCommand {
     /// Import a voter file as a dated snapshot.
-    #[command(after_help = "Examples:\n  votebase import voters ncvoter_Statewide.zip --layout ncvoter\n  votebase import voters fl_extract.txt --layout florida --as-of 2026-09-01\n  votebase import voters my_state.csv --layout ./my-state.toml")]
+    #[command(
+        after_help = "Examples:\n  votebase import voters ncvoter_Statewide.zip --layout ncvoter\n  votebase import voters fl_extract.txt --layout florida --as-of 2026-09-01\n  votebase import voters my_state.csv --layout ./my-state.toml"
+    )]
     Voters(ImportArgs),
     /// Import vote history (one row per voter per election).
     #[command(after_help = "Example: votebase import history ncvhis_Statewide.zip --layout ncvhis")]
@@ -94,7 +101,9 @@ pub struct ImportArgs {
 #[derive(Subcommand, Debug)]
 pub enum VotersCommand {
     /// Search by name, address or state/county id.
-    #[command(after_help = "Examples:\n  votebase voters find \"SMITH JOHN\"\n  votebase voters find \"123 Main St\"\n  votebase voters find AB123456")]
+    #[command(
+        after_help = "Examples:\n  votebase voters find \"SMITH JOHN\"\n  votebase voters find \"123 Main St\"\n  votebase voters find AB123456"
+    )]
     Find {
         /// What to look for.
         query: String,
@@ -117,7 +126,9 @@ pub enum VotersCommand {
 }
 
 #[derive(Args, Debug)]
-#[command(after_help = "Examples:\n  votebase demo\n  votebase demo --voters 50000 --seed 7 --no-serve")]
+#[command(
+    after_help = "Examples:\n  votebase demo\n  votebase demo --voters 50000 --seed 7 --no-serve"
+)]
 pub struct DemoArgs {
     /// Voters in the fictional state.
     #[arg(long, default_value_t = 200_000)]
@@ -137,7 +148,9 @@ pub struct DemoArgs {
 pub enum UserCommand {
     /// Add a user (or reset their role and password); the password is read from a
     /// prompt, or from standard input when it is not a terminal.
-    #[command(after_help = "Example: echo 's3cret-pass' | votebase user add alice --role organizer")]
+    #[command(
+        after_help = "Example: echo 's3cret-pass' | votebase user add alice --role organizer"
+    )]
     Add {
         /// Login name.
         name: String,

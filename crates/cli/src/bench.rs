@@ -183,24 +183,37 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
 
     println!(
         "bench import: {voters} ncvoter rows, {size_mib:.0} MiB, 67 columns, {} cores",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
     );
-    println!("{:<30} {:>9} {:>12} {:>10}", "run", "seconds", "rows/s", "peak MiB");
+    println!(
+        "{:<30} {:>9} {:>12} {:>10}",
+        "run", "seconds", "rows/s", "peak MiB"
+    );
     for r in &runs {
         println!(
             "{:<30} {:>9.2} {:>12.0} {:>10}",
             r.name,
             r.seconds,
             rows / r.seconds,
-            r.peak_mib.map(|m| format!("{m:.0}")).unwrap_or_else(|| "-".into())
+            r.peak_mib
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_else(|| "-".into())
         );
     }
     let find = |n: &str| runs.iter().find(|r| r.name == n).map(|r| r.seconds);
     if let (Some(vb), Some(plain)) = (find("votebase import (SQLite)"), find("sqlite3 .import")) {
-        println!("votebase SQLite vs sqlite3 .import: {:.2}x the speed", plain / vb);
+        println!(
+            "votebase SQLite vs sqlite3 .import: {:.2}x the speed",
+            plain / vb
+        );
     }
     if let (Some(vb), Some(plain)) = (find("votebase import (PostgreSQL)"), find("psql \\copy")) {
-        println!("votebase PostgreSQL vs psql \\copy: {:.2}x the speed", plain / vb);
+        println!(
+            "votebase PostgreSQL vs psql \\copy: {:.2}x the speed",
+            plain / vb
+        );
     }
     Ok(())
 }

@@ -18,14 +18,16 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let store = stores::open(global).await?;
     let dir = global.data.join("demo-files");
-    std::fs::create_dir_all(&dir)
-        .with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let options = DemoOptions {
         voters: args.voters,
         seed: args.seed,
         ..Default::default()
     };
-    eprintln!("Generating a fictional state of {} voters (seed {})...", args.voters, args.seed);
+    eprintln!(
+        "Generating a fictional state of {} voters (seed {})...",
+        args.voters, args.seed
+    );
     let (state, files) = tokio::task::spawn_blocking(move || {
         let state = build_state(&options);
         let files = write_files(&state, &dir);
@@ -78,7 +80,10 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     );
     println!("sign in as: admin / {password}");
     if args.no_serve {
-        println!("serve it with: votebase serve   (then open http://{})", args.bind);
+        println!(
+            "serve it with: votebase serve   (then open http://{})",
+            args.bind
+        );
         return Ok(());
     }
     println!("open http://{}/ in a browser", args.bind);

@@ -18,13 +18,14 @@ pub async fn open(global: &Global) -> anyhow::Result<Arc<dyn Store>> {
             Ok(Arc::new(store))
         }
         None => {
-            let store = votebase_store_sqlite::SqliteStore::open(&global.data, &org)
-                .with_context(|| {
+            let store = votebase_store_sqlite::SqliteStore::open(&global.data, &org).with_context(
+                || {
                     format!(
                         "cannot open the SQLite store of organization {org} in {}",
                         global.data.display()
                     )
-                })?;
+                },
+            )?;
             Ok(Arc::new(store))
         }
     }

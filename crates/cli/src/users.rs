@@ -44,7 +44,15 @@ pub async fn user(global: &Global, cmd: UserCommand) -> anyhow::Result<()> {
             }
             let password = read_password()?;
             let hash = auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
-            store.put_user(&User { name: name.clone(), role }, &hash).await?;
+            store
+                .put_user(
+                    &User {
+                        name: name.clone(),
+                        role,
+                    },
+                    &hash,
+                )
+                .await?;
             store
                 .audit(&AuditEntry {
                     at: Utc::now(),

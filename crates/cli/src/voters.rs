@@ -225,7 +225,12 @@ pub async fn voters(global: &Global, cmd: VotersCommand) -> anyhow::Result<()> {
             } else {
                 let r = &v.record;
                 println!("{} {}", r.state_voter_id, r.display_name());
-                println!("  {} {} {}", r.address.line1(), r.address.city, r.address.zip5);
+                println!(
+                    "  {} {} {}",
+                    r.address.line1(),
+                    r.address.city,
+                    r.address.zip5
+                );
                 println!(
                     "  {} county, precinct {}, status {}, party {} ({}), born {}",
                     r.county_name,
@@ -236,7 +241,10 @@ pub async fn voters(global: &Global, cmd: VotersCommand) -> anyhow::Result<()> {
                     r.birth_year.map(|y| y.to_string()).unwrap_or_default()
                 );
                 for h in &history {
-                    println!("  voted {} {} {}", h.election_date, h.voting_method, h.voted_party);
+                    println!(
+                        "  voted {} {} {}",
+                        h.election_date, h.voting_method, h.voted_party
+                    );
                 }
                 for c in &changes {
                     println!(

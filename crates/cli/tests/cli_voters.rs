@@ -20,7 +20,16 @@ fn nc_sample_imports_and_reimport_changes_nothing() {
     let nc = shared("voterfile/national-voter-file-synthetic/nc.csv");
     for b in Backend::all("nc") {
         let out = b
-            .cmd(&["import", "voters", nc.to_str().unwrap(), "--layout", "ncvoter", "--as-of", "2026-09-01", "--json"])
+            .cmd(&[
+                "import",
+                "voters",
+                nc.to_str().unwrap(),
+                "--layout",
+                "ncvoter",
+                "--as-of",
+                "2026-09-01",
+                "--json",
+            ])
             .assert()
             .success()
             .get_output()
@@ -28,25 +37,58 @@ fn nc_sample_imports_and_reimport_changes_nothing() {
             .clone();
         let v = json(&out);
         assert_eq!(v["read"], 100, "{}", b.name);
-        assert_eq!(v["imported"].as_u64().unwrap() + v["rejected"].as_u64().unwrap(), 100);
+        assert_eq!(
+            v["imported"].as_u64().unwrap() + v["rejected"].as_u64().unwrap(),
+            100
+        );
         assert_eq!(v["snapshot"]["voters"], v["imported"]);
 
         let again = json(
-            &b.cmd(&["import", "voters", nc.to_str().unwrap(), "--layout", "ncvoter", "--json"])
+            &b.cmd(&[
+                "import",
+                "voters",
+                nc.to_str().unwrap(),
+                "--layout",
+                "ncvoter",
+                "--json",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+        );
+        assert_eq!(again["already_imported"], true, "{}", b.name);
+        let snaps = json(
+            &b.cmd(&["snapshots", "--json"])
                 .assert()
                 .success()
                 .get_output()
                 .stdout,
         );
-        assert_eq!(again["already_imported"], true, "{}", b.name);
-        let snaps = json(&b.cmd(&["snapshots", "--json"]).assert().success().get_output().stdout);
-        assert_eq!(snaps.as_array().unwrap().len(), 1, "{}: no second snapshot", b.name);
+        assert_eq!(
+            snaps.as_array().unwrap().len(),
+            1,
+            "{}: no second snapshot",
+            b.name
+        );
 
         // Searchable by id, name and address.
-        b.cmd(&["voters", "find", "DU994065"]).assert().success().stdout(contains("LANDRY"));
-        b.cmd(&["voters", "find", "Landry, Mason"]).assert().success().stdout(contains("DU994065"));
-        b.cmd(&["voters", "find", "795 Johnson Club"]).assert().success().stdout(contains("DU994065"));
-        b.cmd(&["voters", "show", "DU994065", "--json"]).assert().success().stdout(contains("JOHNSON"));
+        b.cmd(&["voters", "find", "DU994065"])
+            .assert()
+            .success()
+            .stdout(contains("LANDRY"));
+        b.cmd(&["voters", "find", "Landry, Mason"])
+            .assert()
+            .success()
+            .stdout(contains("DU994065"));
+        b.cmd(&["voters", "find", "795 Johnson Club"])
+            .assert()
+            .success()
+            .stdout(contains("DU994065"));
+        b.cmd(&["voters", "show", "DU994065", "--json"])
+            .assert()
+            .success()
+            .stdout(contains("JOHNSON"));
     }
 }
 
@@ -54,13 +96,25 @@ fn nc_sample_imports_and_reimport_changes_nothing() {
 fn bad_header_stops_before_writing() {
     let oh = shared("voterfile/national-voter-file-synthetic/oh.csv");
     for b in Backend::all("hdr") {
-        b.cmd(&["import", "voters", oh.to_str().unwrap(), "--layout", "ncvoter"])
-            .assert()
-            .failure()
-            .stderr(contains("does not fit layout ncvoter"))
-            .stderr(contains("state_voter_id (ncid)"))
-            .stderr(contains("SOS_VOTERID"));
-        let snaps = json(&b.cmd(&["snapshots", "--json"]).assert().success().get_output().stdout);
+        b.cmd(&[
+            "import",
+            "voters",
+            oh.to_str().unwrap(),
+            "--layout",
+            "ncvoter",
+        ])
+        .assert()
+        .failure()
+        .stderr(contains("does not fit layout ncvoter"))
+        .stderr(contains("state_voter_id (ncid)"))
+        .stderr(contains("SOS_VOTERID"));
+        let snaps = json(
+            &b.cmd(&["snapshots", "--json"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout,
+        );
         assert!(snaps.as_array().unwrap().is_empty(), "{}", b.name);
     }
 }
@@ -68,7 +122,9 @@ fn bad_header_stops_before_writing() {
 const HEADER: &str = "county_id\tcounty_desc\tvoter_reg_num\tncid\tlast_name\tfirst_name\tmiddle_name\tname_suffix_lbl\tstatus_cd\treason_cd\tres_street_address\tres_city_desc\tstate_cd\tzip_code\tfull_phone_number\tregistr_dt\trace_code\tethnic_code\tparty_cd\tgender_code\tbirth_year\tage_at_year_end\tprecinct_abbrv\tprecinct_desc\tcong_dist_abbrv\tnc_senate_abbrv\tnc_house_abbrv";
 
 fn row(id: &str, last: &str, street: &str, party: &str, reg: &str) -> String {
-    format!("1\tALAMANCE\t{id}0\t{id}\t{last}\tANA\t\t\tA\tAV\t{street}\tBURLINGTON\tNC\t27215\t(336) 555-2368\t{reg}\tW\tNL\t{party}\tF\t1980\t46\t01\tPCT 01\t4\t24\t63")
+    format!(
+        "1\tALAMANCE\t{id}0\t{id}\t{last}\tANA\t\t\tA\tAV\t{street}\tBURLINGTON\tNC\t27215\t(336) 555-2368\t{reg}\tW\tNL\t{party}\tF\t1980\t46\t01\tPCT 01\t4\t24\t63"
+    )
 }
 
 #[test]
@@ -89,17 +145,38 @@ fn refresh_records_changes_and_rejects_name_their_line() {
         )
         .unwrap();
         let v = json(
-            &b.cmd(&["import", "voters", first.to_str().unwrap(), "--layout", "ncvoter", "--json"])
-                .assert()
-                .success()
-                .get_output()
-                .stdout,
+            &b.cmd(&[
+                "import",
+                "voters",
+                first.to_str().unwrap(),
+                "--layout",
+                "ncvoter",
+                "--json",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
         );
-        assert_eq!((v["imported"].as_u64(), v["rejected"].as_u64()), (Some(3), Some(2)), "{}", b.name);
-        assert_eq!(v["snapshot"]["as_of"], "2026-09-01", "as-of from the file name");
+        assert_eq!(
+            (v["imported"].as_u64(), v["rejected"].as_u64()),
+            (Some(3), Some(2)),
+            "{}",
+            b.name
+        );
+        assert_eq!(
+            v["snapshot"]["as_of"], "2026-09-01",
+            "as-of from the file name"
+        );
         let rejects = std::fs::read_to_string(b.path("ncvoter_20260901.txt.rejects.csv")).unwrap();
-        assert!(rejects.contains("5,registr_dt,\"registration date: cannot read \"\"13/45/2000\"\""), "{rejects}");
-        assert!(rejects.contains("6,,\"expected 27 fields, found 3"), "{rejects}");
+        assert!(
+            rejects.contains("5,registr_dt,\"registration date: cannot read \"\"13/45/2000\"\""),
+            "{rejects}"
+        );
+        assert!(
+            rejects.contains("6,,\"expected 27 fields, found 3"),
+            "{rejects}"
+        );
 
         let second = b.path("ncvoter_20261001.txt");
         std::fs::write(
@@ -115,36 +192,79 @@ fn refresh_records_changes_and_rejects_name_their_line() {
         )
         .unwrap();
         let v = json(
-            &b.cmd(&["import", "voters", second.to_str().unwrap(), "--layout", "ncvoter", "--json"])
-                .assert()
-                .success()
-                .get_output()
-                .stdout,
+            &b.cmd(&[
+                "import",
+                "voters",
+                second.to_str().unwrap(),
+                "--layout",
+                "ncvoter",
+                "--json",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
         );
         let s = &v["snapshot"];
         assert_eq!(
-            (s["voters"].as_i64(), s["added"].as_i64(), s["removed"].as_i64(), s["changed"].as_i64()),
+            (
+                s["voters"].as_i64(),
+                s["added"].as_i64(),
+                s["removed"].as_i64(),
+                s["changed"].as_i64()
+            ),
             (Some(3), Some(1), Some(1), Some(2)),
             "{}: {v}",
             b.name
         );
         let dup = std::fs::read_to_string(b.path("ncvoter_20261001.txt.rejects.csv")).unwrap();
         assert!(dup.contains("5,ncid,duplicate voter id AA5"), "{dup}");
-        let shown = json(&b.cmd(&["voters", "show", "AA1", "--json"]).assert().success().get_output().stdout);
+        let shown = json(
+            &b.cmd(&["voters", "show", "AA1", "--json"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout,
+        );
         let changes = shown["changes"].as_array().unwrap();
-        assert!(changes.iter().any(|c| c["field"] == "street_name" && c["old_value"] == "MAIN" && c["new_value"] == "ELM"), "{changes:?}");
+        assert!(
+            changes.iter().any(|c| c["field"] == "street_name"
+                && c["old_value"] == "MAIN"
+                && c["new_value"] == "ELM"),
+            "{changes:?}"
+        );
         assert_eq!(shown["voter"]["record"]["address"]["street_suffix"], "ST");
         assert_eq!(shown["voter"]["record"]["phone"]["e164"], "+13365552368");
-        let gone = json(&b.cmd(&["voters", "show", "AA2", "--json"]).assert().success().get_output().stdout);
+        let gone = json(
+            &b.cmd(&["voters", "show", "AA2", "--json"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout,
+        );
         assert_eq!(gone["voter"]["present"], false);
 
         // An older file after a newer one is refused with a clear message.
         let older = b.path("ncvoter_20260801.txt");
-        std::fs::write(&older, [HEADER.to_string(), row("AA9", "OLD", "1 ELM ST", "DEM", "01/02/2000")].join("\n")).unwrap();
-        b.cmd(&["import", "voters", older.to_str().unwrap(), "--layout", "ncvoter"])
-            .assert()
-            .failure()
-            .stderr(contains("older than the latest snapshot"));
+        std::fs::write(
+            &older,
+            [
+                HEADER.to_string(),
+                row("AA9", "OLD", "1 ELM ST", "DEM", "01/02/2000"),
+            ]
+            .join("\n"),
+        )
+        .unwrap();
+        b.cmd(&[
+            "import",
+            "voters",
+            older.to_str().unwrap(),
+            "--layout",
+            "ncvoter",
+        ])
+        .assert()
+        .failure()
+        .stderr(contains("older than the latest snapshot"));
     }
 }
 
@@ -171,13 +291,37 @@ fn kill_9_mid_import_leaves_previous_snapshot_intact() {
         let small: Vec<&str> = text.lines().take(2001).collect();
         let small_path = b.path("ncvoter_20260815.txt");
         std::fs::write(&small_path, small.join("\n")).unwrap();
-        b.cmd(&["import", "voters", small_path.to_str().unwrap(), "--layout", "ncvoter"]).assert().success();
-        let before = b.cmd(&["snapshots", "--json"]).assert().success().get_output().stdout.clone();
-        let voter_before = b.cmd(&["voters", "show", "AA000001", "--json"]).output().unwrap().stdout;
+        b.cmd(&[
+            "import",
+            "voters",
+            small_path.to_str().unwrap(),
+            "--layout",
+            "ncvoter",
+        ])
+        .assert()
+        .success();
+        let before = b
+            .cmd(&["snapshots", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        let voter_before = b
+            .cmd(&["voters", "show", "AA000001", "--json"])
+            .output()
+            .unwrap()
+            .stdout;
 
         let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("votebase"))
             .args(&b.args)
-            .args(["import", "voters", big.to_str().unwrap(), "--layout", "ncvoter"])
+            .args([
+                "import",
+                "voters",
+                big.to_str().unwrap(),
+                "--layout",
+                "ncvoter",
+            ])
             .current_dir(b.dir.path())
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -198,17 +342,48 @@ fn kill_9_mid_import_leaves_previous_snapshot_intact() {
                 _ => break,
             }
         }
-        assert!(saw_progress, "{}: the import never reported progress", b.name);
+        assert!(
+            saw_progress,
+            "{}: the import never reported progress",
+            b.name
+        );
         child.kill().unwrap();
         let status = child.wait().unwrap();
-        assert!(!status.success(), "{}: the import must have been killed, not finished", b.name);
+        assert!(
+            !status.success(),
+            "{}: the import must have been killed, not finished",
+            b.name
+        );
 
-        let after = b.cmd(&["snapshots", "--json"]).assert().success().get_output().stdout.clone();
-        assert_eq!(json(&before), json(&after), "{}: snapshots changed after kill -9", b.name);
-        let voter_after = b.cmd(&["voters", "show", "AA000001", "--json"]).output().unwrap().stdout;
+        let after = b
+            .cmd(&["snapshots", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(
+            json(&before),
+            json(&after),
+            "{}: snapshots changed after kill -9",
+            b.name
+        );
+        let voter_after = b
+            .cmd(&["voters", "show", "AA000001", "--json"])
+            .output()
+            .unwrap()
+            .stdout;
         assert_eq!(voter_before, voter_after, "{}", b.name);
         // And the same file imports cleanly afterwards.
-        b.cmd(&["import", "voters", big.to_str().unwrap(), "--layout", "ncvoter"]).assert().success();
+        b.cmd(&[
+            "import",
+            "voters",
+            big.to_str().unwrap(),
+            "--layout",
+            "ncvoter",
+        ])
+        .assert()
+        .success();
     }
 }
 
@@ -224,11 +399,20 @@ fn history_import_is_idempotent() {
              1\tALAMANCE\t10\t99/99/2022\tBAD\tIN-PERSON\tDEM\tDEMOCRATIC\t01\tPCT 01\tAA1\t1\tALAMANCE\t01\tPCT 01\n",
         )
         .unwrap();
-        for expected in ["new 2, unchanged 0, rejected 1", "new 0, unchanged 2, rejected 1"] {
-            b.cmd(&["import", "history", path.to_str().unwrap(), "--layout", "ncvhis"])
-                .assert()
-                .success()
-                .stdout(contains(expected));
+        for expected in [
+            "new 2, unchanged 0, rejected 1",
+            "new 0, unchanged 2, rejected 1",
+        ] {
+            b.cmd(&[
+                "import",
+                "history",
+                path.to_str().unwrap(),
+                "--layout",
+                "ncvhis",
+            ])
+            .assert()
+            .success()
+            .stdout(contains(expected));
         }
     }
 }
@@ -236,11 +420,34 @@ fn history_import_is_idempotent() {
 #[test]
 fn users_tokens_and_clear_errors() {
     let b = Backend::sqlite();
-    b.cmd(&["user", "add", "ann", "--role", "organizer"]).write_stdin("long enough pw\n").assert().success();
-    b.cmd(&["user", "add", "bob", "--role", "mayor"]).write_stdin("long enough pw\n").assert().failure().stderr(contains("unknown role"));
-    b.cmd(&["user", "add", "cy", "--role", "admin"]).write_stdin("short\n").assert().failure().stderr(contains("at least 10"));
-    b.cmd(&["token", "create", "ann"]).assert().success().stdout(predicates::str::is_match("^[0-9a-f]{64}\n$").unwrap());
-    b.cmd(&["token", "create", "nobody"]).assert().failure().stderr(contains("no user"));
-    b.cmd(&["import", "voters", "missing.txt", "--layout", "nope"]).assert().failure().stderr(contains("unknown layout"));
-    b.cmd(&["--org", "Bad Org", "snapshots"]).assert().failure().stderr(contains("invalid organization name"));
+    b.cmd(&["user", "add", "ann", "--role", "organizer"])
+        .write_stdin("long enough pw\n")
+        .assert()
+        .success();
+    b.cmd(&["user", "add", "bob", "--role", "mayor"])
+        .write_stdin("long enough pw\n")
+        .assert()
+        .failure()
+        .stderr(contains("unknown role"));
+    b.cmd(&["user", "add", "cy", "--role", "admin"])
+        .write_stdin("short\n")
+        .assert()
+        .failure()
+        .stderr(contains("at least 10"));
+    b.cmd(&["token", "create", "ann"])
+        .assert()
+        .success()
+        .stdout(predicates::str::is_match("^[0-9a-f]{64}\n$").unwrap());
+    b.cmd(&["token", "create", "nobody"])
+        .assert()
+        .failure()
+        .stderr(contains("no user"));
+    b.cmd(&["import", "voters", "missing.txt", "--layout", "nope"])
+        .assert()
+        .failure()
+        .stderr(contains("unknown layout"));
+    b.cmd(&["--org", "Bad Org", "snapshots"])
+        .assert()
+        .failure()
+        .stderr(contains("invalid organization name"));
 }

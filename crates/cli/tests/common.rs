@@ -28,10 +28,15 @@ pub fn postgres_available() -> bool {
         .map(|o| o.status.success())
         .unwrap_or(false);
     if !ok && std::env::var_os("CI").is_some() {
-        panic!("PostgreSQL is not reachable at {} and CI is set: the PostgreSQL tests must run", postgres_url());
+        panic!(
+            "PostgreSQL is not reachable at {} and CI is set: the PostgreSQL tests must run",
+            postgres_url()
+        );
     }
     if !ok {
-        eprintln!("PostgreSQL not reachable: skipping the PostgreSQL half of this test (set CI to make this fail)");
+        eprintln!(
+            "PostgreSQL not reachable: skipping the PostgreSQL half of this test (set CI to make this fail)"
+        );
     }
     ok
 }
@@ -93,7 +98,9 @@ impl Backend {
     /// `votebase <global args> <args>`.
     pub fn cmd(&self, args: &[&str]) -> Command {
         let mut c = Command::cargo_bin("votebase").expect("binary");
-        c.args(&self.args).args(args).env_remove("VOTEBASE_DATABASE");
+        c.args(&self.args)
+            .args(args)
+            .env_remove("VOTEBASE_DATABASE");
         c.current_dir(self.dir.path());
         c
     }

@@ -112,18 +112,38 @@ fn hidden_csrf(body: &str) -> String {
 
 fn setup(b: &Backend) -> (String, String, String) {
     let nc = shared("voterfile/national-voter-file-synthetic/nc.csv");
-    b.cmd(&["import", "voters", nc.to_str().unwrap(), "--layout", "ncvoter"]).assert().success();
-    for (name, role) in [("ada", "admin"), ("ola", "organizer"), ("val", "volunteer"), ("dan", "data_manager")] {
+    b.cmd(&[
+        "import",
+        "voters",
+        nc.to_str().unwrap(),
+        "--layout",
+        "ncvoter",
+    ])
+    .assert()
+    .success();
+    for (name, role) in [
+        ("ada", "admin"),
+        ("ola", "organizer"),
+        ("val", "volunteer"),
+        ("dan", "data_manager"),
+    ] {
         b.cmd(&["user", "add", name, "--role", role])
             .write_stdin("a long password 1\n")
             .assert()
             .success();
     }
     let token = |name: &str| {
-        String::from_utf8(b.cmd(&["token", "create", name]).assert().success().get_output().stdout.clone())
-            .unwrap()
-            .trim()
-            .to_string()
+        String::from_utf8(
+            b.cmd(&["token", "create", name])
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone(),
+        )
+        .unwrap()
+        .trim()
+        .to_string()
     };
     (token("ada"), token("ola"), token("val"))
 }
@@ -141,7 +161,12 @@ fn api_roles_audit_and_openapi() {
         let doc = get(&format!("{api}/openapi.json"), None, None);
         assert_eq!(doc.status, 200);
         let doc: serde_json::Value = serde_json::from_str(&doc.body).unwrap();
-        for path in ["/api/v1/voters", "/api/v1/voters/{id}", "/api/v1/snapshots", "/api/v1/audit"] {
+        for path in [
+            "/api/v1/voters",
+            "/api/v1/voters/{id}",
+            "/api/v1/snapshots",
+            "/api/v1/audit",
+        ] {
             assert!(doc["paths"].get(path).is_some(), "openapi lacks {path}");
         }
 
@@ -154,9 +179,21 @@ fn api_roles_audit_and_openapi() {
             ("/audit", [401, 200, 403, 403]),
         ];
         for (route, expected) in routes {
-            for (i, who) in [None, Some(admin.as_str()), Some(organizer.as_str()), Some(volunteer.as_str())].iter().enumerate() {
+            for (i, who) in [
+                None,
+                Some(admin.as_str()),
+                Some(organizer.as_str()),
+                Some(volunteer.as_str()),
+            ]
+            .iter()
+            .enumerate()
+            {
                 let r = get(&format!("{api}{route}"), *who, None);
-                assert_eq!(r.status, expected[i], "{}: {route} as role #{i}: {}", b.name, r.body);
+                assert_eq!(
+                    r.status, expected[i],
+                    "{}: {route} as role #{i}: {}",
+                    b.name, r.body
+                );
                 if r.status >= 400 {
                     let e: serde_json::Value = serde_json::from_str(&r.body).unwrap();
                     let code = e["error"].as_str().unwrap();
@@ -172,14 +209,20 @@ fn api_roles_audit_and_openapi() {
         let empty = get(&format!("{api}/voters?q=%2C%2C"), Some(&organizer), None);
         assert_eq!(empty.status, 400);
 
-        let found = get(&format!("{api}/voters?q=795%20Johnson%20Club"), Some(&organizer), None);
+        let found = get(
+            &format!("{api}/voters?q=795%20Johnson%20Club"),
+            Some(&organizer),
+            None,
+        );
         let list: serde_json::Value = serde_json::from_str(&found.body).unwrap();
         assert_eq!(list[0]["state_voter_id"], "DU994065");
 
         let audit = get(&format!("{api}/audit?limit=500"), Some(&admin), None);
         let log: serde_json::Value = serde_json::from_str(&audit.body).unwrap();
         assert!(
-            log.as_array().unwrap().iter().any(|e| e["actor"] == "ola" && e["action"] == "voter.read" && e["subject"] == "DU994065"),
+            log.as_array().unwrap().iter().any(|e| e["actor"] == "ola"
+                && e["action"] == "voter.read"
+                && e["subject"] == "DU994065"),
             "{}: the organizer's read is audited: {log}",
             b.name
         );
@@ -200,12 +243,32 @@ fn login_form_csrf_session_and_rate_limit() {
         let csrf_cookie = cookie_value(&form, "vb_login_csrf");
         let csrf = hidden_csrf(&form.body);
 
-        let no_csrf = post_form(&format!("{}/login", s.base), &[("username", "ola"), ("password", "a long password 1"), ("csrf", "x")], Some(&csrf_cookie));
+        let no_csrf = post_form(
+            &format!("{}/login", s.base),
+            &[
+                ("username", "ola"),
+                ("password", "a long password 1"),
+                ("csrf", "x"),
+            ],
+            Some(&csrf_cookie),
+        );
         assert_eq!(no_csrf.status, 403, "{}", b.name);
-        let wrong = post_form(&format!("{}/login", s.base), &[("username", "ola"), ("password", "wrong"), ("csrf", &csrf)], Some(&csrf_cookie));
+        let wrong = post_form(
+            &format!("{}/login", s.base),
+            &[("username", "ola"), ("password", "wrong"), ("csrf", &csrf)],
+            Some(&csrf_cookie),
+        );
         assert_eq!(wrong.status, 401);
         assert!(wrong.body.contains("wrong user name or password"));
-        let ok = post_form(&format!("{}/login", s.base), &[("username", "ola"), ("password", "a long password 1"), ("csrf", &csrf)], Some(&csrf_cookie));
+        let ok = post_form(
+            &format!("{}/login", s.base),
+            &[
+                ("username", "ola"),
+                ("password", "a long password 1"),
+                ("csrf", &csrf),
+            ],
+            Some(&csrf_cookie),
+        );
         assert_eq!(ok.status, 303, "{}: {}", b.name, ok.body);
         let session = cookie_value(&ok, "vb_session");
 
@@ -219,22 +282,49 @@ fn login_form_csrf_session_and_rate_limit() {
         assert!(snaps.body.contains("nc.csv"));
 
         // Sign-out needs the session's CSRF token.
-        let bad_logout = post_form(&format!("{}/logout", s.base), &[("csrf", "nope")], Some(&session));
+        let bad_logout = post_form(
+            &format!("{}/logout", s.base),
+            &[("csrf", "nope")],
+            Some(&session),
+        );
         assert_eq!(bad_logout.status, 403);
         let token = hidden_csrf(&search.body);
-        let out = post_form(&format!("{}/logout", s.base), &[("csrf", &token)], Some(&session));
+        let out = post_form(
+            &format!("{}/logout", s.base),
+            &[("csrf", &token)],
+            Some(&session),
+        );
         assert_eq!(out.status, 303);
-        assert_eq!(get(&format!("{}/", s.base), None, Some(&session)).status, 303, "session ended");
+        assert_eq!(
+            get(&format!("{}/", s.base), None, Some(&session)).status,
+            303,
+            "session ended"
+        );
 
         // Volunteers may sign in but not search.
-        let vol = post_form(&format!("{}/login", s.base), &[("username", "val"), ("password", "a long password 1"), ("csrf", &csrf)], Some(&csrf_cookie));
+        let vol = post_form(
+            &format!("{}/login", s.base),
+            &[
+                ("username", "val"),
+                ("password", "a long password 1"),
+                ("csrf", &csrf),
+            ],
+            Some(&csrf_cookie),
+        );
         let vol_session = cookie_value(&vol, "vb_session");
-        assert_eq!(get(&format!("{}/?q=Landry", s.base), None, Some(&vol_session)).status, 403);
+        assert_eq!(
+            get(&format!("{}/?q=Landry", s.base), None, Some(&vol_session)).status,
+            403
+        );
 
         // Ten attempts a minute per address, then 429 with Retry-After.
         let mut limited = false;
         for _ in 0..12 {
-            let r = post_form(&format!("{}/login", s.base), &[("username", "ola"), ("password", "bad"), ("csrf", &csrf)], Some(&csrf_cookie));
+            let r = post_form(
+                &format!("{}/login", s.base),
+                &[("username", "ola"), ("password", "bad"), ("csrf", &csrf)],
+                Some(&csrf_cookie),
+            );
             if r.status == 429 {
                 limited = true;
                 break;

@@ -9,7 +9,9 @@ pub struct OrgName(String);
 
 /// Why an organization name was refused.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("invalid organization name {0:?}: use 1-40 lowercase letters, digits or '_', starting with a letter")]
+#[error(
+    "invalid organization name {0:?}: use 1-40 lowercase letters, digits or '_', starting with a letter"
+)]
 pub struct InvalidOrgName(pub String);
 
 impl OrgName {

@@ -114,8 +114,7 @@ pub fn normalise_voting_method(raw: &str) -> String {
         "early"
     } else if up.contains("ABSENTEE") || up.contains("MAIL") {
         "absentee"
-    } else if up.contains("IN-PERSON") || up.contains("IN PERSON") || up.contains("ELECTION DAY")
-    {
+    } else if up.contains("IN-PERSON") || up.contains("IN PERSON") || up.contains("ELECTION DAY") {
         "in_person"
     } else if up.contains("CURBSIDE") {
         "curbside"

@@ -86,28 +86,28 @@ pub async fn import_history_file(
         let mut rejects = RejectWriter::new(reject_file);
         let mut read = 0u64;
         let outcome = (|| -> Result<(), IngestError> {
-        loop {
-            let rows = chunks.next_chunk(CHUNK_ROWS)?;
-            if rows.is_empty() {
-                return Ok(());
-            }
-            read += rows.len() as u64;
-            let results: Vec<Result<VoteHistoryRecord, Reject>> = rows
-                .par_iter()
-                .map(|row| convert_history_row(&Fields::new(&chunks.bound, row)?))
-                .collect();
-            let mut good = Vec::with_capacity(results.len());
-            for r in results {
-                match r {
-                    Ok(h) => good.push(h),
-                    Err(e) => rejects.write(&e)?,
+            loop {
+                let rows = chunks.next_chunk(CHUNK_ROWS)?;
+                if rows.is_empty() {
+                    return Ok(());
+                }
+                read += rows.len() as u64;
+                let results: Vec<Result<VoteHistoryRecord, Reject>> = rows
+                    .par_iter()
+                    .map(|row| convert_history_row(&Fields::new(&chunks.bound, row)?))
+                    .collect();
+                let mut good = Vec::with_capacity(results.len());
+                for r in results {
+                    match r {
+                        Ok(h) => good.push(h),
+                        Err(e) => rejects.write(&e)?,
+                    }
+                }
+                reader_progress.advance(rows.len() as u64, chunks.position());
+                if tx.blocking_send(Ok(good)).is_err() {
+                    return Ok(());
                 }
             }
-            reader_progress.advance(rows.len() as u64, chunks.position());
-            if tx.blocking_send(Ok(good)).is_err() {
-                return Ok(());
-            }
-        }
         })();
         if let Err(e) = outcome {
             let _ = tx.blocking_send(Err(e.to_string()));

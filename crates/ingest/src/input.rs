@@ -119,7 +119,9 @@ pub fn sha256_file(path: &Path) -> Result<String, IngestError> {
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
-        let n = file.read(&mut buf).map_err(|e| IngestError::input(path, e))?;
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| IngestError::input(path, e))?;
         if n == 0 {
             break;
         }
@@ -138,15 +140,13 @@ pub fn date_from_file_name(path: &Path) -> Option<NaiveDate> {
                 continue;
             };
             let bounded_before = start == 0 || !bytes[start - 1].is_ascii_digit();
-            let bounded_after = bytes
-                .get(start + len)
-                .is_none_or(|b| !b.is_ascii_digit());
-            if bounded_before && bounded_after {
-                if let Ok(d) = NaiveDate::parse_from_str(slice, fmt) {
-                    if (1990..=2100).contains(&chrono::Datelike::year(&d)) {
-                        return Some(d);
-                    }
-                }
+            let bounded_after = bytes.get(start + len).is_none_or(|b| !b.is_ascii_digit());
+            if bounded_before
+                && bounded_after
+                && let Ok(d) = NaiveDate::parse_from_str(slice, fmt)
+                && (1990..=2100).contains(&chrono::Datelike::year(&d))
+            {
+                return Some(d);
             }
         }
     }
@@ -188,10 +188,18 @@ impl Encoding {
         match self {
             Self::Auto => match std::str::from_utf8(bytes) {
                 Ok(s) => Cow::Borrowed(s),
-                Err(_) => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0,
+                Err(_) => {
+                    encoding_rs::WINDOWS_1252
+                        .decode_without_bom_handling(bytes)
+                        .0
+                }
             },
             Self::Utf8 => String::from_utf8_lossy(bytes),
-            Self::Latin1 => encoding_rs::WINDOWS_1252.decode_without_bom_handling(bytes).0,
+            Self::Latin1 => {
+                encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(bytes)
+                    .0
+            }
         }
     }
 }
@@ -204,10 +212,20 @@ mod tests {
     #[test]
     fn dates_in_file_names() {
         let d = |s: &str| date_from_file_name(Path::new(s));
-        assert_eq!(d("ncvoter_20260901.txt"), NaiveDate::from_ymd_opt(2026, 9, 1));
-        assert_eq!(d("absentee-2024-11-05.csv"), NaiveDate::from_ymd_opt(2024, 11, 5));
+        assert_eq!(
+            d("ncvoter_20260901.txt"),
+            NaiveDate::from_ymd_opt(2026, 9, 1)
+        );
+        assert_eq!(
+            d("absentee-2024-11-05.csv"),
+            NaiveDate::from_ymd_opt(2024, 11, 5)
+        );
         assert_eq!(d("ncvoter_Statewide.zip"), None);
-        assert_eq!(d("file_120260901.txt"), None, "digits run longer than a date");
+        assert_eq!(
+            d("file_120260901.txt"),
+            None,
+            "digits run longer than a date"
+        );
     }
 
     #[test]

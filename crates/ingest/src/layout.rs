@@ -303,7 +303,15 @@ impl Layout {
             ),
             (
                 &layout.codes.party,
-                &["dem", "rep", "lib", "green", "constitution", "unaffiliated", "other"],
+                &[
+                    "dem",
+                    "rep",
+                    "lib",
+                    "green",
+                    "constitution",
+                    "unaffiliated",
+                    "other",
+                ],
                 "party",
             ),
             (&layout.codes.gender, &["female", "male", "other"], "gender"),
@@ -313,7 +321,10 @@ impl Layout {
                 if !allowed.contains(&value.as_str()) {
                     return Err(err(
                         at(&format!("{code} = \"{value}\"")),
-                        format!("{what} code {code:?} maps to {value:?}; use one of {}", allowed.join(", ")),
+                        format!(
+                            "{what} code {code:?} maps to {value:?}; use one of {}",
+                            allowed.join(", ")
+                        ),
                     ));
                 }
             }
@@ -433,10 +444,17 @@ mod tests {
     #[test]
     fn binds_by_header_name_in_any_order_and_case() {
         let l = Layout::load("ncvhis").unwrap();
-        let header: Vec<String> = ["PCT_LABEL", "ncid", "election_lbl", "voting_method", "county_desc", "junk"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let header: Vec<String> = [
+            "PCT_LABEL",
+            "ncid",
+            "election_lbl",
+            "voting_method",
+            "county_desc",
+            "junk",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let b = l.bind("h.txt", Some(&header)).unwrap();
         assert_eq!(b.source("state_voter_id"), &Source::Column(1));
         assert_eq!(b.source("precinct"), &Source::Column(0));
@@ -447,7 +465,10 @@ mod tests {
     #[test]
     fn header_mismatch_names_missing_and_found() {
         let l = Layout::load("ncvoter").unwrap();
-        let header: Vec<String> = ["ncid", "last_name"].iter().map(|s| s.to_string()).collect();
+        let header: Vec<String> = ["ncid", "last_name"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         match l.bind("v.txt", Some(&header)) {
             Err(IngestError::HeaderMismatch { missing, found, .. }) => {
                 assert!(missing.iter().any(|m| m.starts_with("county_code")));

@@ -41,12 +41,19 @@ impl RejectWriter {
     pub fn default_path(input: &Path) -> PathBuf {
         let name = format!(
             "{}.rejects.csv",
-            input.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+            input
+                .file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
         );
         let beside = input.with_file_name(&name);
         let dir = beside.parent().filter(|p| !p.as_os_str().is_empty());
         let writable = dir
-            .map(|d| d.metadata().map(|m| !m.permissions().readonly()).unwrap_or(false))
+            .map(|d| {
+                d.metadata()
+                    .map(|m| !m.permissions().readonly())
+                    .unwrap_or(false)
+            })
             .unwrap_or(true);
         let probe = dir.map(|d| d.join(format!(".vb-probe-{}", std::process::id())));
         let can_create = writable
@@ -58,7 +65,11 @@ impl RejectWriter {
                     ok
                 })
                 .unwrap_or(true);
-        if can_create { beside } else { PathBuf::from(name) }
+        if can_create {
+            beside
+        } else {
+            PathBuf::from(name)
+        }
     }
 
     /// Where rejects go.

@@ -49,7 +49,10 @@ impl RowChunks {
                 .read_byte_record(&mut first)
                 .map_err(|e| IngestError::input(path, e))?;
             if !got {
-                return Err(IngestError::input(path, "the file is empty (no header line)"));
+                return Err(IngestError::input(
+                    path,
+                    "the file is empty (no header line)",
+                ));
             }
             Some(
                 first

@@ -79,7 +79,13 @@ mod tests {
 
         let q = parse_voter_query("Smith, John Q", 10);
         assert_eq!(q.names.len(), 1);
-        assert_eq!((q.names[0].last_prefix.as_str(), q.names[0].first_prefix.as_str()), ("SMITH", "JOHN"));
+        assert_eq!(
+            (
+                q.names[0].last_prefix.as_str(),
+                q.names[0].first_prefix.as_str()
+            ),
+            ("SMITH", "JOHN")
+        );
 
         let q = parse_voter_query("123 North Main Street", 10);
         let a = q.address.expect("address");

@@ -23,7 +23,7 @@ use votebase_store::columns::row_hash;
 use votebase_store::{ImportBatch, NewSnapshot, StagedVoter, Store};
 
 /// Rows per chunk converted in parallel and sent to the store.
-pub const CHUNK_ROWS: usize = 16_384;
+pub const CHUNK_ROWS: usize = 4_096;
 
 /// How to import.
 #[derive(Debug, Clone, Default)]
@@ -58,7 +58,10 @@ pub fn convert_row(fields: &Fields<'_>, as_of: NaiveDate) -> Result<VoterRecord,
     let layout = &fields_layout(fields);
     let id = fields.clean("state_voter_id");
     if id.is_empty() {
-        return Err(fields.reject("state_voter_id", "no voter id: the row cannot be keyed".into()));
+        return Err(fields.reject(
+            "state_voter_id",
+            "no voter id: the row cannot be keyed".into(),
+        ));
     }
     let mut r = VoterRecord {
         state_voter_id: id,
@@ -91,11 +94,18 @@ pub fn convert_row(fields: &Fields<'_>, as_of: NaiveDate) -> Result<VoterRecord,
             .join(" ");
     }
     if r.last_name.is_empty() && r.first_name.is_empty() {
-        return Err(fields.reject("last_name", "no name: both first and last name are blank".into()));
+        return Err(fields.reject(
+            "last_name",
+            "no name: both first and last name are blank".into(),
+        ));
     }
 
     let state = fields.raw("state");
-    let state = if state.is_empty() { layout.state.as_str().into() } else { state };
+    let state = if state.is_empty() {
+        layout.state.as_str().into()
+    } else {
+        state
+    };
     r.address = normalize_address(
         &fields.raw("address_line"),
         &fields.raw("city"),
@@ -261,50 +271,51 @@ pub async fn import_voters_file(
         });
     }
     let as_of = options.as_of.unwrap_or_else(|| input::default_as_of(path));
-    if let Some(latest) = store.latest_snapshot().await? {
-        if as_of < latest.as_of {
-            return Err(votebase_store::StoreError::Refused(format!(
-                "{} is as of {as_of}, older than the latest snapshot {} (as of {}); \
+    if let Some(latest) = store.latest_snapshot().await?
+        && as_of < latest.as_of
+    {
+        return Err(votebase_store::StoreError::Refused(format!(
+            "{} is as of {as_of}, older than the latest snapshot {} (as of {}); \
                  import refreshes in date order, or pass --as-of",
-                path.display(),
-                latest.id,
-                latest.as_of
-            ))
-            .into());
-        }
+            path.display(),
+            latest.id,
+            latest.as_of
+        ))
+        .into());
     }
     progress.start(chunks.plain_size);
 
-    let (tx, rx) = mpsc::channel::<ImportBatch>(4);
+    let (tx, rx) = mpsc::channel::<ImportBatch>(2);
     let reject_file = rejects_path.clone();
     let reader_progress = progress.clone();
-    let reader = tokio::task::spawn_blocking(move || -> Result<(u64, RejectWriter), IngestError> {
-        let mut rejects = RejectWriter::new(reject_file);
-        let mut read = 0u64;
-        let outcome = (|| -> Result<(), IngestError> {
-            loop {
-                let rows = chunks.next_chunk(CHUNK_ROWS)?;
-                if rows.is_empty() {
-                    return Ok(());
+    let reader =
+        tokio::task::spawn_blocking(move || -> Result<(u64, RejectWriter), IngestError> {
+            let mut rejects = RejectWriter::new(reject_file);
+            let mut read = 0u64;
+            let outcome = (|| -> Result<(), IngestError> {
+                loop {
+                    let rows = chunks.next_chunk(CHUNK_ROWS)?;
+                    if rows.is_empty() {
+                        return Ok(());
+                    }
+                    read += rows.len() as u64;
+                    let (good, bad) = convert_chunk(&rows, &chunks.bound, as_of);
+                    for r in &bad {
+                        rejects.write(r)?;
+                    }
+                    reader_progress.advance(rows.len() as u64, chunks.position());
+                    if tx.blocking_send(ImportBatch::Rows(good)).is_err() {
+                        // The store stopped early; its own error says why.
+                        return Ok(());
+                    }
                 }
-                read += rows.len() as u64;
-                let (good, bad) = convert_chunk(&rows, &chunks.bound, as_of);
-                for r in &bad {
-                    rejects.write(r)?;
-                }
-                reader_progress.advance(rows.len() as u64, chunks.position());
-                if tx.blocking_send(ImportBatch::Rows(good)).is_err() {
-                    // The store stopped early; its own error says why.
-                    return Ok(());
-                }
+            })();
+            if let Err(e) = outcome {
+                let _ = tx.blocking_send(ImportBatch::Abort(e.to_string()));
+                return Err(e);
             }
-        })();
-        if let Err(e) = outcome {
-            let _ = tx.blocking_send(ImportBatch::Abort(e.to_string()));
-            return Err(e);
-        }
-        Ok((read, rejects))
-    });
+            Ok((read, rejects))
+        });
     let snapshot = NewSnapshot {
         as_of,
         source_file: path

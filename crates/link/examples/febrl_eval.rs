@@ -11,7 +11,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let set = args.first().cloned().unwrap_or_else(|| "febrl2".into());
     let no_ssn = args.iter().any(|a| a == "--no-ssn");
     let verbose = args.iter().any(|a| a == "--verbose");
-    let dir = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/febrl/"));
+    let dir = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/febrl/"
+    ));
     let path = dir.join(format!("{set}.csv"));
     let mut cfg = infer_config(&read_headers(&path)?);
     if no_ssn {

@@ -328,7 +328,11 @@ mod tests {
         let a = Dataset::from_records("a", [rec("x", "smith", ""), rec("y", "jones", "")]).unwrap();
         let b = Dataset::from_records(
             "b",
-            [rec("z", "jones", ""), rec("w", "smith", ""), rec("v", "smith", "")],
+            [
+                rec("z", "jones", ""),
+                rec("w", "smith", ""),
+                rec("v", "smith", ""),
+            ],
         )
         .unwrap();
         let p = Prepared::link(&a, &b);

@@ -123,7 +123,11 @@ impl Clusters {
                         .cmp(&(y.source, ds(y).record_id(y.index as usize)))
                 });
                 let first = &g[0];
-                let id = format!("{}:{}", ds(first).name(), ds(first).record_id(first.index as usize));
+                let id = format!(
+                    "{}:{}",
+                    ds(first).name(),
+                    ds(first).record_id(first.index as usize)
+                );
                 (id, g)
             })
             .collect();

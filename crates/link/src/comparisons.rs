@@ -10,7 +10,6 @@ use crate::dataset::{
     F_STREET, F_YEAR, F_ZIP4, F_ZIP5, Row,
 };
 use crate::prepare::Prepared;
-use strsim::jaro_winkler;
 
 /// Maximum number of comparisons in a model.
 pub const MAX_COMPARISONS: usize = 13;
@@ -47,21 +46,23 @@ pub enum Comparison {
     Email,
     /// Voter id.
     VoterId,
+    /// The whole address (house number, street, ZIP, city) as one comparison, so that the
+    /// correlated address fields are not counted four times; the default model uses this
+    /// instead of the atomic `HouseNumber`, `Street`, `City` and `Zip` comparisons.
+    Address,
 }
 
 impl Comparison {
-    /// All comparisons, in output order.
-    pub const ALL: [Comparison; MAX_COMPARISONS] = [
+    /// The comparisons of the default model, in output order (those whose columns are
+    /// present on both sides are used).
+    pub const ALL: [Comparison; 10] = [
         Comparison::FirstName,
         Comparison::LastName,
         Comparison::MiddleName,
         Comparison::BirthDate,
-        Comparison::HouseNumber,
-        Comparison::Street,
+        Comparison::Address,
         Comparison::Address2,
-        Comparison::City,
         Comparison::State,
-        Comparison::Zip,
         Comparison::Phone,
         Comparison::Email,
         Comparison::VoterId,
@@ -83,6 +84,7 @@ impl Comparison {
             Comparison::Phone => "phone",
             Comparison::Email => "email",
             Comparison::VoterId => "voter_id",
+            Comparison::Address => "address",
         }
     }
 
@@ -120,6 +122,15 @@ impl Comparison {
             Comparison::Phone => &["exact", "near", "else"],
             Comparison::Email => &["exact", "near", "else"],
             Comparison::VoterId => &["exact", "one_typo", "else"],
+            Comparison::Address => &[
+                "same_address_zip+4",
+                "same_address",
+                "near_house_same_street",
+                "same_street",
+                "same_zip5",
+                "near_zip_or_same_city",
+                "else",
+            ],
         }
     }
 
@@ -131,8 +142,8 @@ impl Comparison {
     /// The roles a comparison reads (used to leave it out of EM sessions blocked on them).
     pub fn roles(self) -> &'static [Role] {
         match self {
-            Comparison::FirstName => &[Role::FirstName, Role::LastName],
-            Comparison::LastName => &[Role::LastName, Role::FirstName],
+            Comparison::FirstName => &[Role::FirstName],
+            Comparison::LastName => &[Role::LastName],
             Comparison::MiddleName => &[Role::MiddleName],
             Comparison::BirthDate => &[Role::BirthDate, Role::BirthYear],
             Comparison::HouseNumber => &[Role::HouseNumber],
@@ -144,6 +155,7 @@ impl Comparison {
             Comparison::Phone => &[Role::Phone],
             Comparison::Email => &[Role::Email],
             Comparison::VoterId => &[Role::VoterId],
+            Comparison::Address => &[Role::HouseNumber, Role::Street, Role::City, Role::Zip],
         }
     }
 
@@ -152,14 +164,36 @@ impl Comparison {
         match self {
             Comparison::FirstName => Some(F_FIRST),
             Comparison::LastName => Some(F_LAST),
-            Comparison::City => Some(F_CITY),
             _ => None,
+        }
+    }
+
+    /// The fields any of which, present on both sides, enables the comparison.
+    pub(crate) fn fields(self) -> &'static [usize] {
+        match self {
+            Comparison::Address => &[F_HOUSE, F_STREET, F_CITY, F_ZIP5],
+            Comparison::BirthDate => &[F_YEAR, F_DOB],
+            _ => std::slice::from_ref(match self {
+                Comparison::FirstName => &F_FIRST,
+                Comparison::LastName => &F_LAST,
+                Comparison::MiddleName => &F_MIDDLE,
+                Comparison::HouseNumber => &F_HOUSE,
+                Comparison::Street => &F_STREET,
+                Comparison::Address2 => &F_ADDR2,
+                Comparison::City => &F_CITY,
+                Comparison::State => &F_STATE,
+                Comparison::Zip => &F_ZIP5,
+                Comparison::Phone => &F_PHONE,
+                Comparison::Email => &F_EMAIL,
+                _ => &F_ID,
+            }),
         }
     }
 
     /// The main field, whose presence on both sides enables the comparison.
     pub(crate) fn field(self) -> usize {
         match self {
+            Comparison::Address => F_ZIP5,
             Comparison::FirstName => F_FIRST,
             Comparison::LastName => F_LAST,
             Comparison::MiddleName => F_MIDDLE,
@@ -174,6 +208,60 @@ impl Comparison {
             Comparison::Email => F_EMAIL,
             Comparison::VoterId => F_ID,
         }
+    }
+}
+
+/// Jaro-Winkler similarity (as `strsim::jaro_winkler`), allocation-free for strings up to
+/// 64 bytes.
+pub fn jaro_winkler(a: &str, b: &str) -> f64 {
+    let (x, y) = (a.as_bytes(), b.as_bytes());
+    let (lx, ly) = (x.len(), y.len());
+    if lx > 64 || ly > 64 || !a.is_ascii() || !b.is_ascii() {
+        return strsim::jaro_winkler(a, b);
+    }
+    if lx == 0 && ly == 0 {
+        return 1.0;
+    }
+    if lx == 0 || ly == 0 {
+        return 0.0;
+    }
+    let range = (lx.max(ly) / 2).saturating_sub(1);
+    let (mut fx, mut fy) = ([false; 64], [false; 64]);
+    let mut m = 0usize;
+    for i in 0..lx {
+        let lo = i.saturating_sub(range);
+        let hi = (i + range + 1).min(ly);
+        for j in lo..hi {
+            if !fy[j] && x[i] == y[j] {
+                fx[i] = true;
+                fy[j] = true;
+                m += 1;
+                break;
+            }
+        }
+    }
+    if m == 0 {
+        return 0.0;
+    }
+    let (mut k, mut t) = (0usize, 0usize);
+    for i in 0..lx {
+        if fx[i] {
+            while !fy[k] {
+                k += 1;
+            }
+            if x[i] != y[k] {
+                t += 1;
+            }
+            k += 1;
+        }
+    }
+    let m = m as f64;
+    let jaro = (m / lx as f64 + m / ly as f64 + (m - (t / 2) as f64) / m) / 3.0;
+    if jaro > 0.7 {
+        let prefix = x.iter().zip(y).take(4).take_while(|(p, q)| p == q).count();
+        jaro + 0.1 * prefix as f64 * (1.0 - jaro)
+    } else {
+        jaro
     }
 }
 
@@ -206,7 +294,8 @@ fn shares_token(a: &str, b: &str) -> bool {
     if !a.contains(' ') && !b.contains(' ') {
         return false;
     }
-    a.split(' ').any(|t| t.len() > 1 && b.split(' ').any(|u| u == t))
+    a.split(' ')
+        .any(|t| t.len() > 1 && b.split(' ').any(|u| u == t))
 }
 
 fn token_overlap(a: &str, b: &str) -> f64 {
@@ -344,14 +433,35 @@ impl Prepared<'_> {
                     3
                 }
             }
+            Comparison::Address => {
+                let h = self.level(Comparison::HouseNumber, x, y);
+                let s = self.level(Comparison::Street, x, y);
+                let z = self.level(Comparison::Zip, x, y);
+                let c = self.level(Comparison::City, x, y);
+                let street = matches!(s, 1..=3);
+                if h == 1 && street {
+                    if z == 1 { 1 } else { 2 }
+                } else if h == 2 && street {
+                    3
+                } else if street && (matches!(z, 1 | 2) || c == 1 || (z == 0 && c == 0)) {
+                    4
+                } else if matches!(z, 1 | 2) {
+                    5
+                } else if z == 3 || c == 1 || c == 2 {
+                    6
+                } else if h == 0 && s == 0 && z == 0 && c == 0 {
+                    0
+                } else {
+                    7
+                }
+            }
             Comparison::VoterId => {
                 let (p, q) = (x[F_ID], y[F_ID]);
                 if p == 0 || q == 0 {
                     0
                 } else if p == q {
                     1
-                } else if within_one_edit(self.s(F_ID, p).as_bytes(), self.s(F_ID, q).as_bytes())
-                {
+                } else if within_one_edit(self.s(F_ID, p).as_bytes(), self.s(F_ID, q).as_bytes()) {
                     2
                 } else {
                     3
@@ -389,11 +499,7 @@ impl Prepared<'_> {
         let (sp, sq) = (self.s(f, p), self.s(f, q));
         // Swap: this field of x equals the other field of y, and vice versa.
         let (po, qo) = (x[other], y[other]);
-        if po != 0
-            && qo != 0
-            && sp == self.s(other, qo)
-            && sq == self.s(other, po)
-        {
+        if po != 0 && qo != 0 && sp == self.s(other, qo) && sq == self.s(other, po) {
             return 2;
         }
         let feats = if first { &self.first } else { &self.last };
@@ -406,8 +512,7 @@ impl Prepared<'_> {
         let jw = jaro_winkler(sp, sq);
         let dm_p = feats.dm[p as usize];
         let dm_q = feats.dm[q as usize];
-        let phon = dm_p[0] != 0
-            && (dm_p[0] == dm_q[0] || dm_p[0] == dm_q[1] || dm_p[1] == dm_q[0]);
+        let phon = dm_p[0] != 0 && (dm_p[0] == dm_q[0] || dm_p[0] == dm_q[1] || dm_p[1] == dm_q[0]);
         if first {
             if jw >= 0.92 {
                 4
@@ -519,7 +624,11 @@ mod tests {
         let (da, db) = pair(a, b);
         let p = Prepared::link(&da, &db);
         let l = p.level(c, &p.a[0], &p.b[0]);
-        if l == 0 { "null" } else { c.levels()[l as usize - 1] }
+        if l == 0 {
+            "null"
+        } else {
+            c.levels()[l as usize - 1]
+        }
     }
 
     fn person(first: &str, last: &str, dob: &str) -> PersonRecord {
@@ -528,6 +637,34 @@ mod tests {
             last_name: last.into(),
             birth_date: dob.into(),
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn jaro_winkler_matches_strsim() {
+        let words = [
+            "martha",
+            "marhta",
+            "dwayne",
+            "duane",
+            "dixon",
+            "dicksonx",
+            "smith",
+            "smyth",
+            "a",
+            "",
+            "johnson",
+            "jonson",
+            "abcdefghijklmnop",
+            "ponmlkjihgfedcba",
+            "aaa",
+            "aa",
+        ];
+        for x in words {
+            for y in words {
+                let (ours, theirs) = (jaro_winkler(x, y), strsim::jaro_winkler(x, y));
+                assert!((ours - theirs).abs() < 1e-9, "{x} {y}: {ours} vs {theirs}");
+            }
         }
     }
 
@@ -548,11 +685,26 @@ mod tests {
         let p = |f: &str, l: &str| person(f, l, "");
         assert_eq!(lvl(FirstName, p("Robert", "x"), p("ROBERT", "y")), "exact");
         assert_eq!(lvl(FirstName, p("Bob", "x"), p("Robert", "y")), "nickname");
-        assert_eq!(lvl(FirstName, p("John", "Smith"), p("Smith", "John")), "swapped");
-        assert_eq!(lvl(LastName, p("John", "Smith"), p("Smith", "John")), "swapped");
-        assert_eq!(lvl(FirstName, p("Jonathon", "x"), p("Jonathan", "y")), "jw>=0.92");
-        assert_eq!(lvl(LastName, p("a", "Johnson"), p("a", "Jonson")), "jw>=0.92");
-        assert_eq!(lvl(LastName, p("a", "Smith-Jones"), p("a", "Jones")), "shared_token");
+        assert_eq!(
+            lvl(FirstName, p("John", "Smith"), p("Smith", "John")),
+            "swapped"
+        );
+        assert_eq!(
+            lvl(LastName, p("John", "Smith"), p("Smith", "John")),
+            "swapped"
+        );
+        assert_eq!(
+            lvl(FirstName, p("Jonathon", "x"), p("Jonathan", "y")),
+            "jw>=0.92"
+        );
+        assert_eq!(
+            lvl(LastName, p("a", "Johnson"), p("a", "Jonson")),
+            "jw>=0.92"
+        );
+        assert_eq!(
+            lvl(LastName, p("a", "Smith-Jones"), p("a", "Jones")),
+            "shared_token"
+        );
         assert_eq!(lvl(LastName, p("a", "Smith"), p("a", "Okafor")), "else");
         assert_eq!(lvl(FirstName, p("J", "x"), p("John", "y")), "initial");
         assert_eq!(lvl(FirstName, p("", "x"), p("John", "y")), "null");
@@ -563,10 +715,22 @@ mod tests {
         use Comparison::BirthDate;
         let d = |s: &str| person("a", "b", s);
         assert_eq!(lvl(BirthDate, d("19610307"), d("1961-03-07")), "exact");
-        assert_eq!(lvl(BirthDate, d("19610307"), d("19610703")), "transposed_or_typo");
-        assert_eq!(lvl(BirthDate, d("19610307"), d("19610308")), "transposed_or_typo");
-        assert_eq!(lvl(BirthDate, d("19610307"), d("19620307")), "transposed_or_typo");
-        assert_eq!(lvl(BirthDate, d("19600307"), d("19590307")), "year_off_by_one");
+        assert_eq!(
+            lvl(BirthDate, d("19610307"), d("19610703")),
+            "transposed_or_typo"
+        );
+        assert_eq!(
+            lvl(BirthDate, d("19610307"), d("19610308")),
+            "transposed_or_typo"
+        );
+        assert_eq!(
+            lvl(BirthDate, d("19610307"), d("19620307")),
+            "transposed_or_typo"
+        );
+        assert_eq!(
+            lvl(BirthDate, d("19600307"), d("19590307")),
+            "year_off_by_one"
+        );
         assert_eq!(lvl(BirthDate, d("19610307"), d("19611225")), "same_year");
         assert_eq!(lvl(BirthDate, d("19610307"), d("19800101")), "else");
         let y = |s: &str| PersonRecord {
@@ -591,13 +755,22 @@ mod tests {
         assert_eq!(lvl(HouseNumber, a("12", "", ""), a("14", "", "")), "near");
         assert_eq!(lvl(HouseNumber, a("12", "", ""), a("120", "", "")), "near");
         assert_eq!(lvl(HouseNumber, a("12", "", ""), a("980", "", "")), "else");
-        assert_eq!(lvl(Street, a("", "Main Street", ""), a("", "main st", "")), "exact");
+        assert_eq!(
+            lvl(Street, a("", "Main Street", ""), a("", "main st", "")),
+            "exact"
+        );
         assert_eq!(
             lvl(Street, a("", "oak hill road", ""), a("", "hill oak rd", "")),
             "tokens>=0.5"
         );
-        assert_eq!(lvl(Zip, a("", "", "27601-1234"), a("", "", "276011234")), "zip+4");
-        assert_eq!(lvl(Zip, a("", "", "27601-1234"), a("", "", "27601")), "zip5");
+        assert_eq!(
+            lvl(Zip, a("", "", "27601-1234"), a("", "", "276011234")),
+            "zip+4"
+        );
+        assert_eq!(
+            lvl(Zip, a("", "", "27601-1234"), a("", "", "27601")),
+            "zip5"
+        );
         assert_eq!(lvl(Zip, a("", "", "27601"), a("", "", "27610")), "one_typo");
         assert_eq!(lvl(Zip, a("", "", "27601"), a("", "", "90210")), "else");
     }

@@ -294,6 +294,20 @@ pub enum BlockKey {
 }
 
 impl BlockKey {
+    /// Whether the key describes the person rather than the place (address or a shared phone):
+    /// only rules with such a key are used to train m, since blocks keyed on the place alone
+    /// are full of household members who agree on everything but name and age.
+    pub fn identifies_person(self) -> bool {
+        !matches!(
+            self,
+            BlockKey::HouseNumber
+                | BlockKey::Street
+                | BlockKey::City
+                | BlockKey::Zip
+                | BlockKey::Phone
+        )
+    }
+
     /// The role the key reads.
     pub fn role(self) -> Role {
         match self {
@@ -528,17 +542,48 @@ pub fn infer_config<S: AsRef<str>>(headers: &[S]) -> LinkConfig {
     let table: Vec<(Option<Role>, &[&str], &[&str])> = vec![
         (
             None,
-            &["recid", "recordid", "id", "rowid", "uid", "personid", "contactid"],
+            &[
+                "recid",
+                "recordid",
+                "id",
+                "rowid",
+                "uid",
+                "personid",
+                "contactid",
+            ],
             &[],
         ),
         (
             Some(Role::VoterId),
-            &["ncid", "voterid", "vanid", "ssn", "socsecid", "stateid", "statefileid"],
-            &["voterid", "socsec", "statevoter", "voterregnum", "ncid", "vanid"],
+            &[
+                "ncid",
+                "voterid",
+                "vanid",
+                "ssn",
+                "socsecid",
+                "stateid",
+                "statefileid",
+            ],
+            &[
+                "voterid",
+                "socsec",
+                "statevoter",
+                "voterregnum",
+                "ncid",
+                "vanid",
+            ],
         ),
         (
             Some(Role::FirstName),
-            &["first", "firstname", "givenname", "given", "fname", "forename", "first_name"],
+            &[
+                "first",
+                "firstname",
+                "givenname",
+                "given",
+                "fname",
+                "forename",
+                "first_name",
+            ],
             &["firstname", "givenname", "forename"],
         ),
         (
@@ -563,12 +608,26 @@ pub fn infer_config<S: AsRef<str>>(headers: &[S]) -> LinkConfig {
         ),
         (
             Some(Role::HouseNumber),
-            &["streetnumber", "housenumber", "houseno", "streetno", "housenum", "streetnum"],
+            &[
+                "streetnumber",
+                "housenumber",
+                "houseno",
+                "streetno",
+                "housenum",
+                "streetnum",
+            ],
             &["housenum", "streetnum", "houseno", "streetno"],
         ),
         (
             Some(Role::Address2),
-            &["address2", "addressline2", "addr2", "unit", "apt", "apartment"],
+            &[
+                "address2",
+                "addressline2",
+                "addr2",
+                "unit",
+                "apt",
+                "apartment",
+            ],
             &["address2", "addressline2", "addr2"],
         ),
         (
@@ -583,7 +642,13 @@ pub fn infer_config<S: AsRef<str>>(headers: &[S]) -> LinkConfig {
                 "streetaddress",
                 "streetname",
             ],
-            &["streetaddress", "address1", "streetname", "address", "street"],
+            &[
+                "streetaddress",
+                "address1",
+                "streetname",
+                "address",
+                "street",
+            ],
         ),
         (
             Some(Role::City),
@@ -592,7 +657,15 @@ pub fn infer_config<S: AsRef<str>>(headers: &[S]) -> LinkConfig {
         ),
         (
             Some(Role::State),
-            &["state", "st", "stateabbrv", "statecd", "statecode", "province", "region"],
+            &[
+                "state",
+                "st",
+                "stateabbrv",
+                "statecd",
+                "statecode",
+                "province",
+                "region",
+            ],
             &[],
         ),
         (
@@ -605,7 +678,11 @@ pub fn infer_config<S: AsRef<str>>(headers: &[S]) -> LinkConfig {
             &["phone", "cell", "mobile", "telephone", "tel"],
             &["phone", "cell", "mobile"],
         ),
-        (Some(Role::Email), &["email", "emailaddress", "mail"], &["email"]),
+        (
+            Some(Role::Email),
+            &["email", "emailaddress", "mail"],
+            &["email"],
+        ),
     ];
     let mut used = vec![false; headers.len()];
     let mut cfg = LinkConfig::default();

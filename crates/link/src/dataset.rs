@@ -227,7 +227,11 @@ impl Dataset {
         let phone = norm_phone(&rec.phone);
         row[F_PHONE] = self.vocab[F_PHONE].intern(&phone);
         let email = rec.email.trim().to_ascii_lowercase();
-        let email = if email.contains('@') { email } else { String::new() };
+        let email = if email.contains('@') {
+            email
+        } else {
+            String::new()
+        };
         row[F_EMAIL] = self.vocab[F_EMAIL].intern(&email);
         norm_token_into(&rec.voter_id, &mut s.voter_id);
         row[F_ID] = self.vocab[F_ID].intern(&s.voter_id);
@@ -283,9 +287,7 @@ fn norm_token_into(s: &str, out: &mut String) {
 
 fn split_house(street: &str) -> (&str, &str) {
     let t = street.trim_start();
-    let end = t
-        .find(|c: char| c.is_whitespace())
-        .unwrap_or(t.len());
+    let end = t.find(|c: char| c.is_whitespace()).unwrap_or(t.len());
     let first = &t[..end];
     if !first.is_empty() && first.chars().next().is_some_and(|c| c.is_ascii_digit()) {
         (first, &t[end..])

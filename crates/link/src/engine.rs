@@ -126,6 +126,8 @@ pub struct LinkReport {
     pub pairs_written: u64,
     /// Of those, matched by a deterministic rule.
     pub deterministic_matches: u64,
+    /// Pairs held back by the household guard (first name and birth date both disagree).
+    pub household_guarded: u64,
     /// Random pairs used for u.
     pub u_pairs: u64,
     /// Warnings for the user (skipped rules and blocks, missing columns).
@@ -156,8 +158,11 @@ impl fmt::Display for LinkReport {
         }
         writeln!(
             f,
-            "pairs compared: {}, written: {} ({} deterministic)",
-            self.pairs_compared, self.pairs_written, self.deterministic_matches
+            "pairs compared: {}, written: {} ({} deterministic), held back by household guard: {}",
+            self.pairs_compared,
+            self.pairs_written,
+            self.deterministic_matches,
+            self.household_guarded
         )?;
         for (s, t) in &self.seconds {
             write!(f, "{s}: {t:.2}s  ")?;
@@ -249,6 +254,14 @@ struct BatchOut {
     pairs: Vec<ScoredPair>,
     compared: u64,
     duplicates: u64,
+    guarded: u64,
+}
+
+/// The household guard: first names present and plainly different, with dates of birth not
+/// agreeing exactly (or within one typo), means two people (typically relatives at one address sharing surname
+/// and phone), however strongly the address agrees.
+fn different_people(g: &Gamma, idx: &Idx) -> bool {
+    idx.first.is_some_and(|k| g[k] == 8) && idx.dob.is_none_or(|k| !matches!(g[k], 1 | 2))
 }
 
 fn run(
@@ -271,7 +284,7 @@ fn run(
     tick("prepare", &mut seconds);
     let comps: Vec<Comparison> = Comparison::ALL
         .into_iter()
-        .filter(|c| p.field_present(c.field()))
+        .filter(|c| c.fields().iter().any(|&f| p.field_present(f)))
         .collect();
     if comps.is_empty() {
         return Err(UserError::Config {
@@ -354,9 +367,13 @@ fn run(
     let n_all = a.len() + if p.dedupe { 0 } else { b.len() };
     let mut uf = UnionFind::new(n_all);
     let offset = if p.dedupe { 0 } else { a.len() as u32 };
-    let ctx = PairContext { a, b, model: &model };
+    let ctx = PairContext {
+        a,
+        b,
+        model: &model,
+    };
     let mut rule_reports = Vec::new();
-    let (mut compared, mut written, mut det) = (0u64, 0u64, 0u64);
+    let (mut compared, mut written, mut det, mut guarded) = (0u64, 0u64, 0u64, 0u64);
     let threshold = config.threshold;
     for (r, rb) in blocks.iter().enumerate() {
         let earlier = &blocks[..r];
@@ -387,6 +404,9 @@ fn run(
                         let rule = deterministic(config, &g, &idx, x, y);
                         let prob = if rule.is_some() {
                             1.0
+                        } else if different_people(&g, &idx) {
+                            o.guarded += 1;
+                            0.0
                         } else {
                             Model::probability(w)
                         };
@@ -408,6 +428,7 @@ fn run(
                     x.pairs.extend(y.pairs);
                     x.compared += y.compared;
                     x.duplicates += y.duplicates;
+                    x.guarded += y.guarded;
                     x
                 });
             let mut pairs = out.pairs;
@@ -423,6 +444,7 @@ fn run(
             rep.duplicates += out.duplicates;
             rep.new_pairs += out.compared;
             compared += out.compared;
+            guarded += out.guarded;
             progress.advance(out.compared + out.duplicates);
         }
         rule_reports.push(rep);
@@ -437,6 +459,7 @@ fn run(
         pairs_compared: compared,
         pairs_written: written,
         deterministic_matches: det,
+        household_guarded: guarded,
         u_pairs,
         warnings,
         seconds,
@@ -472,8 +495,12 @@ mod tests {
     use crate::dataset::PersonRecord;
 
     fn people() -> Vec<PersonRecord> {
-        let firsts = ["james", "mary", "robert", "patricia", "john", "linda", "michael", "susan"];
-        let lasts = ["smith", "okafor", "nguyen", "garcia", "kowalski", "brown", "lee", "patel"];
+        let firsts = [
+            "james", "mary", "robert", "patricia", "john", "linda", "michael", "susan",
+        ];
+        let lasts = [
+            "smith", "okafor", "nguyen", "garcia", "kowalski", "brown", "lee", "patel",
+        ];
         let mut v = Vec::new();
         for i in 0..200usize {
             v.push(PersonRecord {
@@ -503,11 +530,23 @@ mod tests {
         dup.birth_date = "".into();
         recs.push(dup);
         let d = Dataset::from_records("t", recs).unwrap();
-        let cfg = crate::infer_config(&["id", "first", "last", "dob", "house_number", "street", "zip"]);
+        let cfg = crate::infer_config(&[
+            "id",
+            "first",
+            "last",
+            "dob",
+            "house_number",
+            "street",
+            "zip",
+        ]);
         let mut sink = CollectPairs::default();
         let out = dedupe(&d, &cfg, &mut sink, &NoProgress).unwrap();
         let found: Vec<(u32, u32)> = sink.0.iter().map(|x| (x.0, x.1)).collect();
-        assert!(found.contains(&(5, 200)), "{found:?}\n{}", out.model.describe());
+        assert!(
+            found.contains(&(5, 200)),
+            "{found:?}\n{}",
+            out.model.describe()
+        );
         assert!(found.contains(&(10, 201)), "{found:?}");
         assert!(found.len() <= 4, "{found:?}");
         assert!(out.clusters.same(5, 200));

@@ -33,8 +33,16 @@ pub fn evaluate<K: Hash + Eq + Ord + Clone>(
     let tp = found.iter().filter(|p| truth.contains(*p)).count() as u64;
     let fp = found.len() as u64 - tp;
     let fn_ = truth.len() as u64 - tp;
-    let precision = if tp + fp == 0 { 0.0 } else { tp as f64 / (tp + fp) as f64 };
-    let recall = if tp + fn_ == 0 { 0.0 } else { tp as f64 / (tp + fn_) as f64 };
+    let precision = if tp + fp == 0 {
+        0.0
+    } else {
+        tp as f64 / (tp + fp) as f64
+    };
+    let recall = if tp + fn_ == 0 {
+        0.0
+    } else {
+        tp as f64 / (tp + fn_) as f64
+    };
     let f1 = if precision + recall == 0.0 {
         0.0
     } else {
@@ -66,7 +74,11 @@ mod tests {
 
     #[test]
     fn counts() {
-        let m = evaluate([(1, 2), (3, 4), (5, 6)], [(2, 1), (3, 4), (7, 8), (9, 10)], true);
+        let m = evaluate(
+            [(1, 2), (3, 4), (5, 6)],
+            [(2, 1), (3, 4), (7, 8), (9, 10)],
+            true,
+        );
         assert_eq!((m.tp, m.fp, m.fn_), (2, 1, 2));
         assert!((m.precision - 2.0 / 3.0).abs() < 1e-12);
         assert!((m.recall - 0.5).abs() < 1e-12);

@@ -221,7 +221,9 @@ impl<W: Write> PairSink for CsvPairWriter<W> {
             });
             self.buf.push(format!("{:+.2}", pair.contributions[k]));
         }
-        self.w.write_record(&self.buf).map_err(InternalError::from)?;
+        self.w
+            .write_record(&self.buf)
+            .map_err(InternalError::from)?;
         Ok(())
     }
 
@@ -245,7 +247,10 @@ mod tests {
 
     #[test]
     fn reads_with_inferred_config() {
-        let p = tmp("a.csv", "id,First Name,Surname,DOB\n1,Bob,Smith,1960-01-02\n2,Ann,Lee,\n");
+        let p = tmp(
+            "a.csv",
+            "id,First Name,Surname,DOB\n1,Bob,Smith,1960-01-02\n2,Ann,Lee,\n",
+        );
         let cfg = crate::infer_config(&read_headers(&p).unwrap());
         let d = read_csv(&p, &cfg).unwrap();
         assert_eq!(d.len(), 2);
@@ -267,7 +272,10 @@ mod tests {
         let p = tmp("c.csv", "id,first,last\n1,a,b\n2,c\n");
         let cfg = crate::infer_config(&read_headers(&p).unwrap());
         let e = read_csv(&p, &cfg).unwrap_err().to_string();
-        assert!(e.contains("c.csv:3") && e.contains("expected 3 fields"), "{e}");
+        assert!(
+            e.contains("c.csv:3") && e.contains("expected 3 fields"),
+            "{e}"
+        );
         let mut cfg2 = cfg.clone();
         cfg2.columns.email = Some("mail".into());
         let e = read_csv(&p, &cfg2).unwrap_err().to_string();

@@ -38,8 +38,8 @@ pub use comparisons::Comparison;
 pub use config::{BlockKey, BlockingRule, Columns, LinkConfig, Role, infer_config};
 pub use dataset::{Dataset, PersonRecord};
 pub use engine::{
-    CollectPairs, LinkOutcome, LinkReport, NoProgress, PairContext, PairSink, Progress,
-    RuleReport, ScoredPair, Stage, dedupe, link,
+    CollectPairs, LinkOutcome, LinkReport, NoProgress, PairContext, PairSink, Progress, RuleReport,
+    ScoredPair, Stage, dedupe, link,
 };
 pub use error::{InternalError, LinkError, UserError};
 pub use io::{CsvPairWriter, read_csv, read_csv_from, read_headers};

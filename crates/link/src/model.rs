@@ -47,7 +47,9 @@ impl Model {
             .map(|(k, _)| {
                 let mut row = [0.0; 16];
                 for l in 0..m[k].len() {
-                    row[l + 1] = (m[k][l].max(M_FLOOR) / u[k][l].max(1e-12)).log2().clamp(-20.0, 30.0);
+                    row[l + 1] = (m[k][l].max(M_FLOOR) / u[k][l].max(1e-12))
+                        .log2()
+                        .clamp(-20.0, 30.0);
                 }
                 row
             })
@@ -158,7 +160,12 @@ pub(crate) fn total_pairs(p: &Prepared) -> u64 {
 }
 
 /// Estimates u probabilities from random pairs (all pairs when there are few).
-pub(crate) fn estimate_u(p: &Prepared, comps: &[Comparison], samples: u64, seed: u64) -> Vec<Vec<f64>> {
+pub(crate) fn estimate_u(
+    p: &Prepared,
+    comps: &[Comparison],
+    samples: u64,
+    seed: u64,
+) -> Vec<Vec<f64>> {
     let (na, nb) = (p.a.len() as u64, p.nb() as u64);
     let total = total_pairs(p);
     let counts: Counts = if total == 0 {
@@ -255,7 +262,7 @@ pub(crate) fn em_session(
     iterations: u32,
     seed: u64,
 ) -> Option<Session> {
-    if rb.pairs == 0 {
+    if rb.pairs == 0 || !rb.rule.keys.iter().any(|k| k.identifies_person()) {
         return None;
     }
     let blocked: Vec<Role> = rb.rule.keys.iter().map(|k| k.role()).collect();
@@ -297,7 +304,10 @@ pub(crate) fn em_session(
             }
             a
         });
-    let pats: Vec<(Gamma, f64)> = patterns.into_iter().map(|(k, v)| (unpack(k), v as f64)).collect();
+    let pats: Vec<(Gamma, f64)> = patterns
+        .into_iter()
+        .map(|(k, v)| (unpack(k), v as f64))
+        .collect();
     let pairs_used: f64 = pats.iter().map(|x| x.1).sum();
     let mut m: Vec<Vec<f64>> = comps.iter().map(|c| default_m(*c)).collect();
     let mut lambda = 0.3;
@@ -358,10 +368,10 @@ fn key_levels(k: BlockKey) -> (Comparison, &'static [u8]) {
         BlockKey::LastNamePhonetic => (Comparison::LastName, &[1, 3, 4]),
         BlockKey::BirthDate => (Comparison::BirthDate, &[1]),
         BlockKey::BirthYear => (Comparison::BirthDate, &[1, 3, 5]),
-        BlockKey::HouseNumber => (Comparison::HouseNumber, &[1]),
-        BlockKey::Street => (Comparison::Street, &[1]),
-        BlockKey::City => (Comparison::City, &[1]),
-        BlockKey::Zip => (Comparison::Zip, &[1, 2]),
+        BlockKey::HouseNumber => (Comparison::Address, &[1, 2]),
+        BlockKey::Street => (Comparison::Address, &[1, 2, 3, 4]),
+        BlockKey::City => (Comparison::Address, &[1, 2, 3, 4, 5, 6]),
+        BlockKey::Zip => (Comparison::Address, &[1, 2, 3, 4, 5]),
         BlockKey::Phone => (Comparison::Phone, &[1]),
         BlockKey::Email => (Comparison::Email, &[1]),
         BlockKey::VoterId => (Comparison::VoterId, &[1]),
@@ -437,7 +447,13 @@ mod tests {
     #[test]
     fn weights_follow_m_over_u() {
         let comps = vec![Comparison::State];
-        let model = Model::new(comps, vec![vec![0.9, 0.1]], vec![vec![0.1, 0.9]], 0.5, false);
+        let model = Model::new(
+            comps,
+            vec![vec![0.9, 0.1]],
+            vec![vec![0.1, 0.9]],
+            0.5,
+            false,
+        );
         assert!((model.bayes_factor_bits(0, 1) - 9f64.log2()).abs() < 1e-9);
         assert!((model.bayes_factor_bits(0, 2) + 9f64.log2()).abs() < 1e-9);
         assert_eq!(model.bayes_factor_bits(0, 0), 0.0);

@@ -181,7 +181,11 @@ fn table() -> &'static Table {
 
 /// The nickname groups a normalised (lower-case) given name belongs to; empty if none.
 pub fn groups(name: &str) -> &'static [u16] {
-    table().groups.get(name).map(|v| v.as_slice()).unwrap_or(&[])
+    table()
+        .groups
+        .get(name)
+        .map(|v| v.as_slice())
+        .unwrap_or(&[])
 }
 
 /// Whether two given names are nickname-equivalent (share a group). Equal names are not

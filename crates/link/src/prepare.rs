@@ -3,9 +3,7 @@
 //! per-value features computed once in parallel (Double Metaphone codes, nickname groups, parsed
 //! dates and house numbers, term frequencies). Comparisons and blocking read only this.
 
-use crate::dataset::{
-    Dataset, F_DOB, F_FIRST, F_HOUSE, F_LAST, F_MIDDLE, Interner, NF, Row,
-};
+use crate::dataset::{Dataset, F_DOB, F_FIRST, F_HOUSE, F_LAST, F_MIDDLE, Interner, NF, Row};
 use crate::nicknames;
 use crate::tf::TermFreq;
 use rayon::prelude::*;
@@ -73,14 +71,21 @@ fn name_features(v: &Interner) -> NameFeatures {
             [hp, ha]
         })
         .collect();
-    let nick = (0..v.len() as u32).map(|id| nicknames::groups(v.get(id))).collect();
+    let nick = (0..v.len() as u32)
+        .map(|id| nicknames::groups(v.get(id)))
+        .collect();
     NameFeatures { dm, nick }
 }
 
 impl<'a> Prepared<'a> {
     /// Joint view of one dataset (deduplication).
     pub(crate) fn dedupe(a: &'a Dataset) -> Self {
-        Self::build(Cow::Borrowed(&a.vocab), &a.rows, Cow::Borrowed(&a.rows), true)
+        Self::build(
+            Cow::Borrowed(&a.vocab),
+            &a.rows,
+            Cow::Borrowed(&a.rows),
+            true,
+        )
     }
 
     /// Joint view of two datasets (linkage): b's values are re-mapped into a's vocabulary.
@@ -89,7 +94,11 @@ impl<'a> Prepared<'a> {
         let mut remap: Vec<Vec<u32>> = Vec::with_capacity(NF);
         for (f, v) in vocab.iter_mut().enumerate() {
             let bv = &b.vocab[f];
-            remap.push((0..bv.len() as u32).map(|id| v.intern(bv.get(id))).collect());
+            remap.push(
+                (0..bv.len() as u32)
+                    .map(|id| v.intern(bv.get(id)))
+                    .collect(),
+            );
         }
         let rows: Vec<Row> = b
             .rows
@@ -113,7 +122,9 @@ impl<'a> Prepared<'a> {
             .map(|id| mv.get(id).bytes().next().unwrap_or(0))
             .collect();
         let dv = &vocab[F_DOB];
-        let dob = (0..dv.len() as u32).map(|id| parse_ymd(dv.get(id))).collect();
+        let dob = (0..dv.len() as u32)
+            .map(|id| parse_ymd(dv.get(id)))
+            .collect();
         let hv = &vocab[F_HOUSE];
         let house = (0..hv.len() as u32)
             .map(|id| {

@@ -7,7 +7,11 @@ use votebase_link::eval::{Metrics, evaluate};
 use votebase_link::*;
 
 fn data(name: &str) -> PathBuf {
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/data/febrl/")).join(name)
+    PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/data/febrl/"
+    ))
+    .join(name)
 }
 
 fn run(set: &str, with_ssn: bool) -> Option<Metrics> {
@@ -25,10 +29,12 @@ fn run(set: &str, with_ssn: bool) -> Option<Metrics> {
     let d = read_csv(&path, &cfg).unwrap();
     let mut sink = CollectPairs::default();
     let out = dedupe(&d, &cfg, &mut sink, &NoProgress).unwrap();
-    let found = sink
-        .0
-        .iter()
-        .map(|&(a, b, _)| (d.record_id(a as usize).to_string(), d.record_id(b as usize).to_string()));
+    let found = sink.0.iter().map(|&(a, b, _)| {
+        (
+            d.record_id(a as usize).to_string(),
+            d.record_id(b as usize).to_string(),
+        )
+    });
     let truth_text = std::fs::read_to_string(data(&format!("{set}_truth.csv"))).unwrap();
     let truth = truth_text.lines().skip(1).map(|l| {
         let (x, y) = l.split_once(',').unwrap();
@@ -44,7 +50,10 @@ fn run(set: &str, with_ssn: bool) -> Option<Metrics> {
 
 fn check(set: &str, with_ssn: bool, floor: f64) {
     if let Some(m) = run(set, with_ssn) {
-        assert!(m.f1 >= floor, "{set} with_ssn={with_ssn}: {m} below F1 floor {floor}");
+        assert!(
+            m.f1 >= floor,
+            "{set} with_ssn={with_ssn}: {m} below F1 floor {floor}"
+        );
     }
 }
 

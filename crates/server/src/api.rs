@@ -117,7 +117,8 @@ async fn search_voters(
     Query(p): Query<SearchParams>,
 ) -> Result<Json<Vec<VoterSummary>>, ApiError> {
     caller.require(Permission::ReadVoters)?;
-    let found = crate::pages::run_search(&state, &caller, &p.q, p.limit.unwrap_or(25), "api").await?;
+    let found =
+        crate::pages::run_search(&state, &caller, &p.q, p.limit.unwrap_or(25), "api").await?;
     Ok(Json(found))
 }
 
@@ -202,7 +203,14 @@ async fn snapshot_changes(
     let limit = page.limit.unwrap_or(100).clamp(1, 10_000);
     let offset = page.offset.unwrap_or(0).max(0);
     let rows = state.store.snapshot_changes(id, limit, offset).await?;
-    audit(&state, &caller, "export", &format!("snapshot {id} changes"), &format!("{} rows", rows.len())).await?;
+    audit(
+        &state,
+        &caller,
+        "export",
+        &format!("snapshot {id} changes"),
+        &format!("{} rows", rows.len()),
+    )
+    .await?;
     Ok(Json(rows))
 }
 

@@ -13,8 +13,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 use rand::RngCore;
 use sha2::{Digest, Sha256};
-use votebase_domain::users::Permission;
 use votebase_domain::User;
+use votebase_domain::users::Permission;
 
 /// Name of the session cookie.
 pub const SESSION_COOKIE: &str = "vb_session";
@@ -30,7 +30,6 @@ pub fn hash_password(password: &str) -> Result<String, ApiError> {
         .map_err(|e| ApiError::Internal(format!("hash: {e}")))?;
     Ok(hash.to_string())
 }
-
 
 /// Checks a password against a stored argon2 hash.
 pub fn verify_password(password: &str, stored_hash: &str) -> bool {
@@ -53,7 +52,11 @@ pub fn sha256_hex(secret: &str) -> String {
 
 /// Constant-time comparison of two secrets.
 pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 /// The authenticated caller of an API route (Bearer token or session cookie).
@@ -94,13 +97,13 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiE
         }));
     }
     let jar = CookieJar::from_headers(&parts.headers);
-    if let Some(cookie) = jar.get(SESSION_COOKIE) {
-        if let Some(session) = state.store.session(&sha256_hex(cookie.value())).await? {
-            return Ok(Some(Caller {
-                user: session.user,
-                csrf_token: Some(session.csrf_token),
-            }));
-        }
+    if let Some(cookie) = jar.get(SESSION_COOKIE)
+        && let Some(session) = state.store.session(&sha256_hex(cookie.value())).await?
+    {
+        return Ok(Some(Caller {
+            user: session.user,
+            csrf_token: Some(session.csrf_token),
+        }));
     }
     Ok(None)
 }

@@ -10,13 +10,13 @@ use crate::auth::{
 };
 use crate::error::ApiError;
 use askama::Template;
+use axum::Router;
 use axum::extract::{ConnectInfo, Form, Path, Query, State};
 use axum::http::{Extensions, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Router;
-use axum_extra::extract::cookie::{Cookie, SameSite};
 use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -131,7 +131,11 @@ async fn login(
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Response {
-    if state.login_limiter.check_key(&client_ip(&extensions)).is_err() {
+    if state
+        .login_limiter
+        .check_key(&client_ip(&extensions))
+        .is_err()
+    {
         return login_page(
             jar,
             Some(ApiError::RateLimited.to_string()),
@@ -140,7 +144,11 @@ async fn login(
     }
     let expected = jar.get(LOGIN_CSRF_COOKIE).map(|c| c.value().to_string());
     if !expected.is_some_and(|e| same_secret(&e, &form.csrf)) {
-        return login_page(jar, Some(ApiError::CsrfFailed.to_string()), StatusCode::FORBIDDEN);
+        return login_page(
+            jar,
+            Some(ApiError::CsrfFailed.to_string()),
+            StatusCode::FORBIDDEN,
+        );
     }
     let found = match state.store.user_with_password(form.username.trim()).await {
         Ok(f) => f,
@@ -160,7 +168,11 @@ async fn login(
         csrf_token: auth::new_secret(),
         expires_at: Utc::now() + Duration::hours(12),
     };
-    if let Err(e) = state.store.create_session(&sha256_hex(&secret), &session).await {
+    if let Err(e) = state
+        .store
+        .create_session(&sha256_hex(&secret), &session)
+        .await
+    {
         return error_page(e.into());
     }
     let caller = Caller {
@@ -175,7 +187,11 @@ async fn login(
         .http_only(true)
         .same_site(SameSite::Lax)
         .build();
-    (jar.remove(Cookie::from(LOGIN_CSRF_COOKIE)).add(cookie), Redirect::to("/")).into_response()
+    (
+        jar.remove(Cookie::from(LOGIN_CSRF_COOKIE)).add(cookie),
+        Redirect::to("/"),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -196,12 +212,16 @@ async fn logout(
     {
         return error_page(ApiError::CsrfFailed);
     }
-    if let Some(c) = jar.get(SESSION_COOKIE) {
-        if let Err(e) = state.store.delete_session(&sha256_hex(c.value())).await {
-            return error_page(e.into());
-        }
+    if let Some(c) = jar.get(SESSION_COOKIE)
+        && let Err(e) = state.store.delete_session(&sha256_hex(c.value())).await
+    {
+        return error_page(e.into());
     }
-    (jar.remove(Cookie::build(SESSION_COOKIE).path("/")), Redirect::to("/login")).into_response()
+    (
+        jar.remove(Cookie::build(SESSION_COOKIE).path("/")),
+        Redirect::to("/login"),
+    )
+        .into_response()
 }
 
 #[derive(Template)]
@@ -235,7 +255,9 @@ async fn search_page(
 ) -> Result<Response, PageRejection> {
     let query = params.q.unwrap_or_default().trim().to_string();
     let results = if query.is_empty() {
-        caller.require(Permission::ReadVoters).map_err(PageRejection::Error)?;
+        caller
+            .require(Permission::ReadVoters)
+            .map_err(PageRejection::Error)?;
         Vec::new()
     } else {
         run_search(&state, &caller, &query, 100, "web")

@@ -5,19 +5,19 @@
 mod users;
 mod voters;
 
+use async_trait::async_trait;
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
-use votebase_domain::OrgName;
-use async_trait::async_trait;
 use tokio::sync::mpsc::Receiver;
+use votebase_domain::OrgName;
 use votebase_domain::{
     AuditEntry, FieldChange, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
 };
 use votebase_store::{
-    HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session, Store, StoreError,
-    StoreResult, StoredVoter, VoterSummary,
+    HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session, Store,
+    StoreError, StoreResult, StoredVoter, VoterSummary,
 };
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -46,16 +46,17 @@ impl SqliteStore {
     pub fn open_file(path: &Path) -> StoreResult<Self> {
         let manager = SqliteConnectionManager::file(path).with_init(|c| {
             c.execute_batch(
-                "PRAGMA journal_mode = WAL;
+                "PRAGMA busy_timeout = 10000;
+                 PRAGMA journal_mode = WAL;
                  PRAGMA synchronous = NORMAL;
                  PRAGMA foreign_keys = ON;
-                 PRAGMA busy_timeout = 10000;
-                 PRAGMA cache_size = -262144;
+                 PRAGMA cache_size = -65536;
                  PRAGMA temp_store = FILE;",
             )
         });
         let pool = Pool::builder()
             .max_size(8)
+            .min_idle(Some(1))
             .build(manager)
             .map_err(|e| StoreError::Database(format!("open {}: {e}", path.display())))?;
         let store = Self {
@@ -87,7 +88,9 @@ impl SqliteStore {
     }
 
     fn conn(&self) -> StoreResult<r2d2::PooledConnection<SqliteConnectionManager>> {
-        self.pool.get().map_err(|e| StoreError::Database(e.to_string()))
+        self.pool
+            .get()
+            .map_err(|e| StoreError::Database(e.to_string()))
     }
 
     /// Runs `f` with a pooled connection on a blocking thread.
@@ -98,7 +101,9 @@ impl SqliteStore {
     {
         let pool = self.pool.clone();
         tokio::task::spawn_blocking(move || {
-            let mut conn = pool.get().map_err(|e| StoreError::Database(e.to_string()))?;
+            let mut conn = pool
+                .get()
+                .map_err(|e| StoreError::Database(e.to_string()))?;
             f(&mut conn)
         })
         .await
@@ -114,7 +119,8 @@ impl Store for SqliteStore {
 
     async fn snapshot_by_sha(&self, sha: &str) -> StoreResult<Option<SnapshotSummary>> {
         let sha = sha.to_string();
-        self.with_conn(move |c| voters::snapshot_by_sha(c, &sha)).await
+        self.with_conn(move |c| voters::snapshot_by_sha(c, &sha))
+            .await
     }
 
     async fn latest_snapshot(&self) -> StoreResult<Option<SnapshotSummary>> {
@@ -181,7 +187,8 @@ impl Store for SqliteStore {
 
     async fn put_user(&self, user: &User, password_hash: &str) -> StoreResult<()> {
         let (user, hash) = (user.clone(), password_hash.to_string());
-        self.with_conn(move |c| users::put_user(c, &user, &hash)).await
+        self.with_conn(move |c| users::put_user(c, &user, &hash))
+            .await
     }
 
     async fn user_with_password(&self, name: &str) -> StoreResult<Option<(User, String)>> {
@@ -195,8 +202,13 @@ impl Store for SqliteStore {
     }
 
     async fn add_token(&self, user_name: &str, token_sha256: &str, label: &str) -> StoreResult<()> {
-        let (u, t, l) = (user_name.to_string(), token_sha256.to_string(), label.to_string());
-        self.with_conn(move |c| users::add_token(c, &u, &t, &l)).await
+        let (u, t, l) = (
+            user_name.to_string(),
+            token_sha256.to_string(),
+            label.to_string(),
+        );
+        self.with_conn(move |c| users::add_token(c, &u, &t, &l))
+            .await
     }
 
     async fn user_for_token(&self, token_sha256: &str) -> StoreResult<Option<User>> {
@@ -206,7 +218,8 @@ impl Store for SqliteStore {
 
     async fn create_session(&self, session_sha256: &str, session: &Session) -> StoreResult<()> {
         let (k, s) = (session_sha256.to_string(), session.clone());
-        self.with_conn(move |c| users::create_session(c, &k, &s)).await
+        self.with_conn(move |c| users::create_session(c, &k, &s))
+            .await
     }
 
     async fn session(&self, session_sha256: &str) -> StoreResult<Option<Session>> {
@@ -244,7 +257,9 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("vb-cols-{}", std::process::id()));
         let store = SqliteStore::open(&dir, &OrgName::parse("cols").unwrap()).unwrap();
         let conn = store.conn().unwrap();
-        let mut stmt = conn.prepare("SELECT name FROM pragma_table_info('voters')").unwrap();
+        let mut stmt = conn
+            .prepare("SELECT name FROM pragma_table_info('voters')")
+            .unwrap();
         let names: Vec<String> = stmt
             .query_map([], |r| r.get(0))
             .unwrap()

@@ -24,7 +24,10 @@ pub(crate) fn put_user(c: &Connection, user: &User, hash: &str) -> StoreResult<(
     Ok(())
 }
 
-pub(crate) fn user_with_password(c: &Connection, name: &str) -> StoreResult<Option<(User, String)>> {
+pub(crate) fn user_with_password(
+    c: &Connection,
+    name: &str,
+) -> StoreResult<Option<(User, String)>> {
     let row: Option<(String, String)> = c
         .query_row(
             "SELECT role, password_hash FROM users WHERE name = ?1",
@@ -148,7 +151,9 @@ pub(crate) fn audit(c: &Connection, e: &AuditEntry) -> StoreResult<()> {
 
 pub(crate) fn audit_log(c: &Connection, limit: i64) -> StoreResult<Vec<AuditEntry>> {
     let mut stmt = c
-        .prepare("SELECT at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?1")
+        .prepare(
+            "SELECT at, actor, action, subject, detail FROM audit_log ORDER BY id DESC LIMIT ?1",
+        )
         .map_err(db)?;
     let rows = stmt
         .query_map([limit], |r| {

@@ -8,13 +8,11 @@ use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::search::prefix_upper_bound;
-use votebase_domain::{
-    ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery,
-};
+use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
 use votebase_store::columns::{ColumnValue, VOTER_COLUMNS, record_from_texts, voter_values};
 use votebase_store::{
-    DuplicateRow, HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, StagedVoter,
-    StoreError, StoreResult, StoredVoter, VoterSummary,
+    DuplicateRow, HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot,
+    StagedVoter, StoreError, StoreResult, StoredVoter, VoterSummary,
 };
 
 const SNAPSHOT_COLS: &str =
@@ -61,7 +59,9 @@ pub(crate) fn latest_snapshot(c: &Connection) -> StoreResult<Option<SnapshotSumm
 
 pub(crate) fn list_snapshots(c: &Connection) -> StoreResult<Vec<SnapshotSummary>> {
     let mut stmt = c
-        .prepare(&format!("SELECT {SNAPSHOT_COLS} FROM snapshots ORDER BY id"))
+        .prepare(&format!(
+            "SELECT {SNAPSHOT_COLS} FROM snapshots ORDER BY id"
+        ))
         .map_err(db)?;
     let rows = stmt.query_map([], snapshot_from_row).map_err(db)?;
     rows.collect::<Result<_, _>>().map_err(db)
@@ -93,14 +93,14 @@ pub(crate) fn import_voters(
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(db)?;
-    if let Some(latest) = latest_snapshot(&tx)? {
-        if snapshot.as_of < latest.as_of {
-            return Err(StoreError::Refused(format!(
-                "this file is as of {}, older than the latest snapshot ({}, as of {}); \
+    if let Some(latest) = latest_snapshot(&tx)?
+        && snapshot.as_of < latest.as_of
+    {
+        return Err(StoreError::Refused(format!(
+            "this file is as of {}, older than the latest snapshot ({}, as of {}); \
                  snapshots must be imported in date order",
-                snapshot.as_of, latest.id, latest.as_of
-            )));
-        }
+            snapshot.as_of, latest.id, latest.as_of
+        )));
     }
     if let Some(same) = snapshot_by_sha(&tx, &snapshot.file_sha256)? {
         return Err(StoreError::Refused(format!(
@@ -109,7 +109,9 @@ pub(crate) fn import_voters(
         )));
     }
     let snapshot_id: i64 = tx
-        .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM snapshots", [], |r| r.get(0))
+        .query_row("SELECT COALESCE(MAX(id), 0) + 1 FROM snapshots", [], |r| {
+            r.get(0)
+        })
         .map_err(db)?;
     let voters_before: i64 = tx
         .query_row("SELECT COUNT(*) FROM voters", [], |r| r.get(0))
@@ -145,7 +147,9 @@ pub(crate) fn import_voters(
                  VALUES ({placeholders}, 1)"
             )
         } else {
-            format!("INSERT OR IGNORE INTO staging ({cols}, row_hash, line) VALUES ({placeholders})")
+            format!(
+                "INSERT OR IGNORE INTO staging ({cols}, row_hash, line) VALUES ({placeholders})"
+            )
         };
         let mut insert = tx.prepare(&target).map_err(db)?;
         while let Some(batch) = rows.blocking_recv() {
@@ -260,11 +264,14 @@ pub(crate) fn import_voters(
             [snapshot_id],
         )
         .map_err(db)?;
-        tx.execute_batch("DROP TABLE temp.changed_ids;").map_err(db)?;
+        tx.execute_batch("DROP TABLE temp.changed_ids;")
+            .map_err(db)?;
     }
     tx.execute_batch("DROP TABLE temp.staging;").map_err(db)?;
     let voters: i64 = tx
-        .query_row("SELECT COUNT(*) FROM voters WHERE present = 1", [], |r| r.get(0))
+        .query_row("SELECT COUNT(*) FROM voters WHERE present = 1", [], |r| {
+            r.get(0)
+        })
         .map_err(db)?;
     let imported_at = Utc::now();
     tx.execute(
@@ -293,8 +300,10 @@ pub(crate) fn import_voters(
 }
 
 pub(crate) fn count_voters(c: &Connection) -> StoreResult<i64> {
-    c.query_row("SELECT COUNT(*) FROM voters WHERE present = 1", [], |r| r.get(0))
-        .map_err(db)
+    c.query_row("SELECT COUNT(*) FROM voters WHERE present = 1", [], |r| {
+        r.get(0)
+    })
+    .map_err(db)
 }
 
 fn select_voter_sql() -> String {
@@ -340,7 +349,12 @@ pub(crate) fn summarise(v: &StoredVoter) -> VoterSummary {
     VoterSummary {
         state_voter_id: r.state_voter_id.clone(),
         name: r.display_name(),
-        address: format!("{}, {} {}", r.address.line1(), r.address.city, r.address.zip5),
+        address: format!(
+            "{}, {} {}",
+            r.address.line1(),
+            r.address.city,
+            r.address.zip5
+        ),
         county_name: r.county_name.clone(),
         status: r.status.code().to_string(),
         party: r.party.code().to_string(),
@@ -491,7 +505,12 @@ pub(crate) fn import_history(
         "INSERT INTO history_files (file_sha256, source_file, imported_at, inserted)
          VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (file_sha256) DO NOTHING",
-        params![file_sha256, source_file, Utc::now().to_rfc3339(), out.inserted],
+        params![
+            file_sha256,
+            source_file,
+            Utc::now().to_rfc3339(),
+            out.inserted
+        ],
     )
     .map_err(db)?;
     tx.commit().map_err(db)?;

@@ -89,13 +89,20 @@ impl ColumnValue<'_> {
 
 /// The record's values in [`VOTER_COLUMNS`] order.
 pub fn voter_values(r: &VoterRecord) -> Vec<ColumnValue<'_>> {
-    use ColumnValue::*;
-    let a = &r.address;
     let extra = if r.extra.is_empty() {
         String::new()
     } else {
         serde_json::to_string(&r.extra).unwrap_or_default()
     };
+    let mut values = values_without_extra(r);
+    values.push(ColumnValue::OwnedText(extra));
+    values
+}
+
+/// Every value but the last (`extra`), in [`VOTER_COLUMNS`] order.
+fn values_without_extra(r: &VoterRecord) -> Vec<ColumnValue<'_>> {
+    use ColumnValue::*;
+    let a = &r.address;
     vec![
         Text(&r.state_voter_id),
         Text(&r.county_code),
@@ -137,7 +144,6 @@ pub fn voter_values(r: &VoterRecord) -> Vec<ColumnValue<'_>> {
         Text(&r.state_senate_district),
         Text(&r.state_house_district),
         Text(&r.municipality),
-        OwnedText(extra),
     ]
 }
 
@@ -145,13 +151,21 @@ pub fn voter_values(r: &VoterRecord) -> Vec<ColumnValue<'_>> {
 /// stored identically (up to hash collisions, 1 in 2^64 per pair).
 pub fn row_hash(r: &VoterRecord) -> i64 {
     let mut h = xxhash_rust::xxh3::Xxh3::new();
-    for v in voter_values(r) {
+    for v in values_without_extra(r) {
         match v {
             ColumnValue::Text(s) => h.update(s.as_bytes()),
             ColumnValue::OwnedText(s) => h.update(s.as_bytes()),
             other => h.update(other.as_text().as_bytes()),
         }
         h.update(&[0x1f]);
+    }
+    // The extra fields, hashed directly rather than through their JSON (same content,
+    // same hash: the map is ordered).
+    for (k, v) in &r.extra {
+        h.update(k.as_bytes());
+        h.update(&[0x1e]);
+        h.update(v.as_bytes());
+        h.update(&[0x1d]);
     }
     h.digest() as i64
 }

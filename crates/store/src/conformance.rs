@@ -12,8 +12,17 @@ use votebase_domain::{
     VoteHistoryRecord, VoterQuery, VoterRecord, VoterStatus,
 };
 
-const FIRST: [&str; 8] = ["JOHN", "MARY", "JOSE", "LINDA", "WEI", "AISHA", "ROBERT", "ANA"];
-const LAST: [&str; 6] = ["SMITH", "GARCIA", "NGUYEN", "JOHNSON", "O'NEAL", "SMITH-JONES"];
+const FIRST: [&str; 8] = [
+    "JOHN", "MARY", "JOSE", "LINDA", "WEI", "AISHA", "ROBERT", "ANA",
+];
+const LAST: [&str; 6] = [
+    "SMITH",
+    "GARCIA",
+    "NGUYEN",
+    "JOHNSON",
+    "O'NEAL",
+    "SMITH-JONES",
+];
 
 /// A deterministic, fully populated voter for tests; `i` varies every field.
 pub fn sample_voter(i: usize) -> VoterRecord {
@@ -29,15 +38,31 @@ pub fn sample_voter(i: usize) -> VoterRecord {
         },
         status_reason: "AV".into(),
         first_name: FIRST[i % FIRST.len()].into(),
-        middle_name: if i % 2 == 0 { "Q".into() } else { String::new() },
+        middle_name: if i.is_multiple_of(2) {
+            "Q".into()
+        } else {
+            String::new()
+        },
         last_name: LAST[i % LAST.len()].into(),
-        name_suffix: if i % 7 == 0 { "JR".into() } else { String::new() },
+        name_suffix: if i.is_multiple_of(7) {
+            "JR".into()
+        } else {
+            String::new()
+        },
         raw_name: format!("{} {}", FIRST[i % FIRST.len()], LAST[i % LAST.len()]),
         address: Address {
             raw: format!("{} MAIN STREET", 100 + i),
             house_number: format!("{}", 100 + i),
-            pre_direction: if i % 4 == 0 { "N".into() } else { String::new() },
-            street_name: if i % 2 == 0 { "MAIN".into() } else { "OAK RIDGE".into() },
+            pre_direction: if i.is_multiple_of(4) {
+                "N".into()
+            } else {
+                String::new()
+            },
+            street_name: if i.is_multiple_of(2) {
+                "MAIN".into()
+            } else {
+                "OAK RIDGE".into()
+            },
             street_suffix: "ST".into(),
             post_direction: String::new(),
             unit_type: String::new(),
@@ -53,7 +78,7 @@ pub fn sample_voter(i: usize) -> VoterRecord {
             e164: format!("+1919555{:04}", i % 10000),
         },
         birth_year: Some(1940 + (i % 60) as i32),
-        birth_date: if i % 5 == 0 {
+        birth_date: if i.is_multiple_of(5) {
             NaiveDate::from_ymd_opt(1950, 1 + (i % 12) as u32, 1)
         } else {
             None
@@ -149,16 +174,14 @@ async fn snapshots_and_changes(store: &dyn Store) {
         .unwrap();
     assert_eq!(out.snapshot.id, 2);
     assert_eq!(
-        (out.snapshot.added, out.snapshot.removed, out.snapshot.changed),
+        (
+            out.snapshot.added,
+            out.snapshot.removed,
+            out.snapshot.changed
+        ),
         (0, 0, 0)
     );
-    assert!(
-        store
-            .snapshot_changes(2, 100, 0)
-            .await
-            .unwrap()
-            .is_empty()
-    );
+    assert!(store.snapshot_changes(2, 100, 0).await.unwrap().is_empty());
 
     // Refresh: voter 3 moves and changes party, voter 4 removed, voter 20 new, and a duplicate row.
     let mut second = first.clone();
@@ -173,12 +196,19 @@ async fn snapshots_and_changes(store: &dyn Store) {
         .unwrap();
     assert_eq!(out.snapshot.voters, 20);
     assert_eq!(
-        (out.snapshot.added, out.snapshot.removed, out.snapshot.changed),
+        (
+            out.snapshot.added,
+            out.snapshot.removed,
+            out.snapshot.changed
+        ),
         (1, 1, 1)
     );
     assert_eq!(out.duplicates.len(), 1);
     assert_eq!(out.duplicates[0].state_voter_id, "AA000020");
-    assert_eq!(out.duplicates[0].line, 22, "the later line is the duplicate");
+    assert_eq!(
+        out.duplicates[0].line, 22,
+        "the later line is the duplicate"
+    );
     assert_eq!(store.count_voters().await.unwrap(), 20);
 
     let changes = store.voter_changes("AA000003").await.unwrap();
@@ -186,10 +216,17 @@ async fn snapshots_and_changes(store: &dyn Store) {
         .iter()
         .map(|c| (c.field.as_str(), c.old_value.as_str(), c.new_value.as_str()))
         .collect();
-    assert!(fields.contains(&("house_number", "103", "999")), "{fields:?}");
+    assert!(
+        fields.contains(&("house_number", "103", "999")),
+        "{fields:?}"
+    );
     assert!(fields.contains(&("party", "dem", "lib")), "{fields:?}");
     assert!(fields.contains(&("address_raw", "103 MAIN STREET", "999 MAIN STREET")));
-    assert!(changes.iter().all(|c| c.kind == ChangeKind::Changed && c.snapshot_id == 3));
+    assert!(
+        changes
+            .iter()
+            .all(|c| c.kind == ChangeKind::Changed && c.snapshot_id == 3)
+    );
 
     let removed = store.get_voter("AA000004").await.unwrap().expect("kept");
     assert!(!removed.present);
@@ -206,9 +243,15 @@ async fn snapshots_and_changes(store: &dyn Store) {
     // The removed voter comes back: added again.
     let mut third: Vec<VoterRecord> = (0..21).map(sample_voter).collect();
     third[3] = store.get_voter("AA000003").await.unwrap().unwrap().record;
-    let out = import(store, date(2026, 11, 1), "sha-4", third).await.unwrap();
+    let out = import(store, date(2026, 11, 1), "sha-4", third)
+        .await
+        .unwrap();
     assert_eq!(
-        (out.snapshot.added, out.snapshot.removed, out.snapshot.changed),
+        (
+            out.snapshot.added,
+            out.snapshot.removed,
+            out.snapshot.changed
+        ),
         (1, 0, 0)
     );
     assert!(store.get_voter("AA000004").await.unwrap().unwrap().present);
@@ -228,9 +271,12 @@ async fn aborted_import_writes_nothing(store: &dyn Store) {
     let (tx, rx) = mpsc::channel(4);
     let mut changed = sample_voter(1);
     changed.last_name = "CHANGED".into();
-    tx.send(ImportBatch::Rows(vec![staged(2, changed), staged(3, sample_voter(500))]))
-        .await
-        .unwrap();
+    tx.send(ImportBatch::Rows(vec![
+        staged(2, changed),
+        staged(3, sample_voter(500)),
+    ]))
+    .await
+    .unwrap();
     tx.send(ImportBatch::Abort("disk full in test".into()))
         .await
         .unwrap();
@@ -285,7 +331,10 @@ async fn search_finds_by_id_name_and_address(store: &dyn Store) {
         .unwrap();
     assert!(!by_name.is_empty());
     for v in &by_name {
-        assert!(v.name.contains("GARCIA") && v.name.starts_with("MAR"), "{v:?}");
+        assert!(
+            v.name.contains("GARCIA") && v.name.starts_with("MAR"),
+            "{v:?}"
+        );
     }
     // Brute force: every voter with first MARY and last GARCIA is found.
     let expected = (0..21)
@@ -327,7 +376,7 @@ async fn history_is_idempotent(store: &dyn Store) {
     let rows: Vec<VoteHistoryRecord> = (0..6)
         .map(|i| VoteHistoryRecord {
             state_voter_id: format!("AA{:06}", i % 3),
-            election_date: date(2016 + 2 * (i as i32 / 3), 11, 8),
+            election_date: date(2016 + 2 * (i / 3), 11, 8),
             election_desc: "GENERAL".into(),
             voting_method: "in_person".into(),
             voted_party: String::new(),
@@ -353,7 +402,10 @@ async fn history_is_idempotent(store: &dyn Store) {
     tx.send(Err("disk full in test".into())).await.unwrap();
     drop(tx);
     let aborted = store.import_history("ncvhis.txt", "h-abort", rx).await;
-    assert!(matches!(aborted, Err(StoreError::Aborted(_))), "{aborted:?}");
+    assert!(
+        matches!(aborted, Err(StoreError::Aborted(_))),
+        "{aborted:?}"
+    );
     let h = store.voter_history("AA000001").await.unwrap();
     assert_eq!(h.len(), 2);
     assert!(h[0].election_date > h[1].election_date, "newest first");
@@ -389,7 +441,10 @@ async fn users_tokens_sessions_and_audit(store: &dyn Store) {
     };
     store.create_session("s1", &live).await.unwrap();
     let got = store.session("s1").await.unwrap().unwrap();
-    assert_eq!((got.user, got.csrf_token), (promoted.clone(), "csrf".to_string()));
+    assert_eq!(
+        (got.user, got.csrf_token),
+        (promoted.clone(), "csrf".to_string())
+    );
     let expired = Session {
         expires_at: Utc::now() - Duration::hours(1),
         ..live.clone()

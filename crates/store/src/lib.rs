@@ -185,8 +185,7 @@ pub trait Store: Send + Sync {
     async fn list_users(&self) -> StoreResult<Vec<User>>;
 
     /// Stores an API token's SHA-256 for a user.
-    async fn add_token(&self, user_name: &str, token_sha256: &str, label: &str)
-    -> StoreResult<()>;
+    async fn add_token(&self, user_name: &str, token_sha256: &str, label: &str) -> StoreResult<()>;
 
     /// The user an API token belongs to.
     async fn user_for_token(&self, token_sha256: &str) -> StoreResult<Option<User>>;

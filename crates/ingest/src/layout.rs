@@ -161,6 +161,10 @@ pub struct Layout {
     /// Keep unmapped non-blank columns as extra fields.
     #[serde(default)]
     pub keep_extra: bool,
+    /// Unmapped columns not worth keeping as extra fields (descriptions that repeat a
+    /// code, unused columns), by name.
+    #[serde(default)]
+    pub drop_columns: Vec<String>,
     /// Mapped fields a file may lack.
     #[serde(default)]
     pub optional_fields: Vec<String>,
@@ -390,7 +394,14 @@ impl Layout {
                 found: columns.join(", "),
             });
         }
-        let unmapped = (0..columns.len()).filter(|i| !used.contains(i)).collect();
+        let dropped = |i: &usize| {
+            self.drop_columns
+                .iter()
+                .any(|d| d.eq_ignore_ascii_case(&columns[*i]))
+        };
+        let unmapped = (0..columns.len())
+            .filter(|i| !used.contains(i) && !dropped(i))
+            .collect();
         Ok(Bound {
             layout: self.clone(),
             columns,

@@ -9,7 +9,7 @@ use crate::config::{BlockKey, BlockingRule, Limits};
 use crate::dataset::{
     F_CITY, F_DOB, F_EMAIL, F_FIRST, F_HOUSE, F_ID, F_LAST, F_PHONE, F_STREET, F_YEAR, F_ZIP5, Row,
 };
-use crate::prepare::{Prepared, hash_str, mix};
+use crate::prepare::{Prepared, mix};
 use ahash::AHashSet;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -69,11 +69,11 @@ fn part(p: &Prepared, k: BlockKey, r: &Row) -> u64 {
         BlockKey::Email => id(F_EMAIL),
         BlockKey::VoterId => id(F_ID),
         BlockKey::NamesUnordered => {
-            if r[F_FIRST] == 0 || r[F_LAST] == 0 {
+            let x = p.first.dm[r[F_FIRST] as usize][0];
+            let y = p.last.dm[r[F_LAST] as usize][0];
+            if x == 0 || y == 0 {
                 return 0;
             }
-            let x = hash_str(p.s(F_FIRST, r[F_FIRST]));
-            let y = hash_str(p.s(F_LAST, r[F_LAST]));
             mix(x.min(y) ^ mix(x.max(y))) | 1
         }
     }

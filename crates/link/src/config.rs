@@ -289,7 +289,8 @@ pub enum BlockKey {
     Email,
     /// Voter id.
     VoterId,
-    /// First and last name as an unordered pair (catches swapped names).
+    /// Double Metaphone codes of first and last name as an unordered pair (catches swapped
+    /// names, with or without typos).
     NamesUnordered,
 }
 
@@ -501,13 +502,8 @@ pub fn default_blocking(c: &Columns) -> Vec<BlockingRule> {
             c.has(Role::Zip) && c.has(Role::HouseNumber),
         ),
         (
-            "names_unordered",
+            "names_phonetic_unordered",
             vec![NamesUnordered],
-            c.has(Role::FirstName) && c.has(Role::LastName),
-        ),
-        (
-            "first_name_phonetic+last_name_phonetic",
-            vec![FirstNamePhonetic, LastNamePhonetic],
             c.has(Role::FirstName) && c.has(Role::LastName),
         ),
         (

@@ -357,7 +357,7 @@ pub(crate) fn norm_dob(s: &str) -> (String, Option<u16>) {
         return (String::new(), None);
     }
     let parts: Vec<&str> = s
-        .split(|c: char| c == '-' || c == '/' || c == '.' || c == ' ')
+        .split(['-', '/', '.', ' '])
         .filter(|p| !p.is_empty())
         .collect();
     let num = |p: &str| p.parse::<u32>().ok();

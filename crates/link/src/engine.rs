@@ -506,7 +506,11 @@ mod tests {
             v.push(PersonRecord {
                 record_id: format!("r{i}"),
                 first_name: firsts[i % 8].into(),
-                last_name: format!("{}{}", lasts[(i / 8) % 8], i / 64),
+                last_name: format!(
+                    "{}{}",
+                    lasts[(i / 8) % 8],
+                    ["ton", "berg", "ski", "wood"][i / 64]
+                ),
                 birth_date: format!("19{:02}{:02}{:02}", 40 + i % 50, 1 + i % 12, 1 + i % 28),
                 house_number: (10 + i).to_string(),
                 street: format!("{} street", lasts[(i * 7) % 8]),
@@ -522,7 +526,6 @@ mod tests {
         let mut recs = people();
         let mut dup = recs[5].clone();
         dup.record_id = "d5".into();
-        dup.first_name = "bob".into(); // robert -> bob? record 5 is linda; use nickname-free typo
         dup.first_name = recs[5].first_name.replace('a', "e");
         recs.push(dup);
         let mut dup = recs[10].clone();

@@ -375,7 +375,7 @@ fn key_levels(k: BlockKey) -> (Comparison, &'static [u8]) {
         BlockKey::Phone => (Comparison::Phone, &[1]),
         BlockKey::Email => (Comparison::Email, &[1]),
         BlockKey::VoterId => (Comparison::VoterId, &[1]),
-        BlockKey::NamesUnordered => (Comparison::LastName, &[1, 2]),
+        BlockKey::NamesUnordered => (Comparison::LastName, &[1, 2, 3, 4]),
     }
 }
 

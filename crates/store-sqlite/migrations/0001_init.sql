@@ -58,7 +58,7 @@ CREATE TABLE voters (
     present INTEGER NOT NULL,
     first_snapshot INTEGER NOT NULL,
     removed_snapshot INTEGER
-);
+) WITHOUT ROWID;
 CREATE INDEX voters_name ON voters (last_name, first_name);
 CREATE INDEX voters_street ON voters (street_name, house_number);
 CREATE INDEX voters_local_id ON voters (local_voter_id);

@@ -5,7 +5,7 @@
 
 use crate::db;
 use chrono::{DateTime, NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, ToSql, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::search::prefix_upper_bound;
 use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
@@ -75,17 +75,36 @@ fn column_list() -> String {
         .join(", ")
 }
 
-fn bind_value<'a>(v: &'a ColumnValue<'a>) -> Box<dyn ToSql + 'a> {
+fn bind_value(
+    stmt: &mut rusqlite::Statement<'_>,
+    index: usize,
+    v: &ColumnValue<'_>,
+) -> rusqlite::Result<()> {
     match v {
-        ColumnValue::Text(s) => Box::new(*s),
-        ColumnValue::OwnedText(s) => Box::new(s.as_str()),
-        ColumnValue::Int(i) => Box::new(*i),
-        ColumnValue::Date(d) => Box::new(d.map(|d| d.to_string())),
+        ColumnValue::Text(s) => stmt.raw_bind_parameter(index, *s),
+        ColumnValue::OwnedText(s) => stmt.raw_bind_parameter(index, s.as_str()),
+        ColumnValue::Int(i) => stmt.raw_bind_parameter(index, *i),
+        ColumnValue::Date(d) => stmt.raw_bind_parameter(index, d.map(|d| d.to_string())),
     }
 }
 
 /// Writes one snapshot; see [`votebase_store::Store::import_voters`].
 pub(crate) fn import_voters(
+    conn: &mut Connection,
+    snapshot: NewSnapshot,
+    rows: Receiver<ImportBatch>,
+) -> StoreResult<ImportOutcome> {
+    // A larger page cache (256 MiB) while importing keeps the index builds in memory;
+    // memory stays bounded by it whatever the file's size. Set back afterwards.
+    conn.execute_batch("PRAGMA cache_size = -262144;")
+        .map_err(db)?;
+    let result = import_voters_tx(conn, snapshot, rows);
+    conn.execute_batch("PRAGMA cache_size = -65536;")
+        .map_err(db)?;
+    result
+}
+
+fn import_voters_tx(
     conn: &mut Connection,
     snapshot: NewSnapshot,
     mut rows: Receiver<ImportBatch>,
@@ -113,10 +132,9 @@ pub(crate) fn import_voters(
             r.get(0)
         })
         .map_err(db)?;
-    let voters_before: i64 = tx
-        .query_row("SELECT COUNT(*) FROM voters", [], |r| r.get(0))
+    let first_load: bool = tx
+        .query_row("SELECT NOT EXISTS (SELECT 1 FROM voters)", [], |r| r.get(0))
         .map_err(db)?;
-    let first_load = voters_before == 0;
 
     let cols = column_list();
     let placeholders = (0..VOTER_COLUMNS.len() + 2)
@@ -152,7 +170,15 @@ pub(crate) fn import_voters(
             )
         };
         let mut insert = tx.prepare(&target).map_err(db)?;
-        while let Some(batch) = rows.blocking_recv() {
+        let mut waited = std::time::Duration::ZERO;
+        let mut inserting = std::time::Duration::ZERO;
+        loop {
+            let t0 = std::time::Instant::now();
+            let Some(batch) = rows.blocking_recv() else {
+                break;
+            };
+            waited += t0.elapsed();
+            let t1 = std::time::Instant::now();
             let batch = match batch {
                 ImportBatch::Rows(b) => b,
                 ImportBatch::Abort(why) => return Err(StoreError::Aborted(why)),
@@ -164,16 +190,24 @@ pub(crate) fn import_voters(
             } in &batch
             {
                 let values = voter_values(record);
-                let mut bound: Vec<Box<dyn ToSql + '_>> = values.iter().map(bind_value).collect();
-                bound.push(Box::new(*row_hash));
-                bound.push(Box::new(if first_load {
-                    snapshot_id
-                } else {
-                    *line as i64
-                }));
-                let n = insert
-                    .execute(params_from_iter(bound.iter().map(|b| b.as_ref())))
+                for (i, v) in values.iter().enumerate() {
+                    bind_value(&mut insert, i + 1, v).map_err(db)?;
+                }
+                let n_cols = values.len();
+                insert
+                    .raw_bind_parameter(n_cols + 1, *row_hash)
                     .map_err(db)?;
+                insert
+                    .raw_bind_parameter(
+                        n_cols + 2,
+                        if first_load {
+                            snapshot_id
+                        } else {
+                            *line as i64
+                        },
+                    )
+                    .map_err(db)?;
+                let n = insert.raw_execute().map_err(db)?;
                 if n == 0 {
                     duplicates.push(DuplicateRow {
                         line: *line,
@@ -183,8 +217,11 @@ pub(crate) fn import_voters(
                     staged += 1;
                 }
             }
+            inserting += t1.elapsed();
         }
+        tracing::debug!(?waited, ?inserting, staged, "sqlite import: rows staged");
     }
+    let diff_started = std::time::Instant::now();
 
     let (added, removed, changed);
     if first_load {
@@ -267,12 +304,11 @@ pub(crate) fn import_voters(
         tx.execute_batch("DROP TABLE temp.changed_ids;")
             .map_err(db)?;
     }
+    tracing::debug!(elapsed = ?diff_started.elapsed(), "sqlite import: indexes and diff");
     tx.execute_batch("DROP TABLE temp.staging;").map_err(db)?;
-    let voters: i64 = tx
-        .query_row("SELECT COUNT(*) FROM voters WHERE present = 1", [], |r| {
-            r.get(0)
-        })
-        .map_err(db)?;
+    // Present before, plus added, minus removed: no scan of the table.
+    let present_before = latest_snapshot(&tx)?.map(|s| s.voters).unwrap_or(0);
+    let voters = present_before + added - removed;
     let imported_at = Utc::now();
     tx.execute(
         &format!("INSERT INTO snapshots ({SNAPSHOT_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"),
@@ -292,7 +328,9 @@ pub(crate) fn import_voters(
     .map_err(db)?;
     let summary = snapshot_by_sha(&tx, &snapshot.file_sha256)?
         .ok_or_else(|| StoreError::Database("snapshot vanished".into()))?;
+    let commit_started = std::time::Instant::now();
     tx.commit().map_err(db)?;
+    tracing::debug!(elapsed = ?commit_started.elapsed(), "sqlite import: commit");
     Ok(ImportOutcome {
         snapshot: summary,
         duplicates,
@@ -300,10 +338,8 @@ pub(crate) fn import_voters(
 }
 
 pub(crate) fn count_voters(c: &Connection) -> StoreResult<i64> {
-    c.query_row("SELECT COUNT(*) FROM voters WHERE present = 1", [], |r| {
-        r.get(0)
-    })
-    .map_err(db)
+    // The latest snapshot records how many voters it holds: no scan of the table.
+    Ok(latest_snapshot(c)?.map(|s| s.voters).unwrap_or(0))
 }
 
 fn select_voter_sql() -> String {

@@ -299,7 +299,7 @@ pub fn validate(sub: &Submission, rules: &Rules) -> Validation {
             describe_delegates(&names, &claimed)
         );
         if !allocation.is_settled() {
-            message.push_str(" (A coin toss decides part of it; see below.)");
+            message.push_str(" (A coin toss decides part of it; this is one way it can fall.)");
         }
         let differing: Vec<&str> = names
             .iter()

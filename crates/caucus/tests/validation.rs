@@ -28,8 +28,8 @@ fn a_correct_result_has_no_findings() {
         delegates: 5,
         attendees: Some(20),
         groups: vec![
-            g("Biden", 10, 10, 3),
-            g("Sanders", 8, 10, 2),
+            g("Biden", 11, 11, 3),
+            g("Sanders", 7, 9, 2),
             g("Yang", 2, 0, 0),
         ],
     };

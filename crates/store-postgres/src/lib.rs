@@ -191,6 +191,14 @@ impl Store for PgStore {
         voters::get_voter(&mut *self.conn().await?, id).await
     }
 
+    async fn export_voters(
+        &self,
+        batch_size: usize,
+        out: tokio::sync::mpsc::Sender<Vec<votebase_domain::VoterRecord>>,
+    ) -> StoreResult<()> {
+        voters::export_voters(&mut *self.conn().await?, batch_size, out).await
+    }
+
     async fn voter_changes(&self, id: &str) -> StoreResult<Vec<FieldChange>> {
         voters::voter_changes(&mut *self.conn().await?, id).await
     }

@@ -444,10 +444,38 @@ async fn apply_diff(
 }
 
 pub(crate) async fn count_voters(c: &mut PgConnection) -> StoreResult<i64> {
-    sqlx::query_scalar("SELECT count(*) FROM voters WHERE present")
-        .fetch_one(c)
-        .await
-        .map_err(db)
+    // The latest snapshot records how many voters it holds: no scan of the table.
+    sqlx::query_scalar(
+        "SELECT COALESCE((SELECT voters FROM snapshots ORDER BY id DESC LIMIT 1), 0)",
+    )
+    .fetch_one(c)
+    .await
+    .map_err(db)
+}
+
+/// Streams present voters ordered by id, in batches (a server-side cursor via `fetch`).
+pub(crate) async fn export_voters(
+    c: &mut PgConnection,
+    batch_size: usize,
+    out: tokio::sync::mpsc::Sender<Vec<votebase_domain::VoterRecord>>,
+) -> StoreResult<()> {
+    use futures::TryStreamExt;
+    let sql = format!(
+        "{} WHERE present ORDER BY state_voter_id",
+        select_voter_sql()
+    );
+    let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(c);
+    let mut batch = Vec::with_capacity(batch_size.max(1));
+    while let Some(row) = rows.try_next().await.map_err(db)? {
+        batch.push(stored_from_row(&row)?.record);
+        if batch.len() >= batch_size.max(1) && out.send(std::mem::take(&mut batch)).await.is_err() {
+            return Ok(());
+        }
+    }
+    if !batch.is_empty() {
+        let _ = out.send(batch).await;
+    }
+    Ok(())
 }
 
 fn select_voter_sql() -> String {

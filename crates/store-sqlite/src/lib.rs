@@ -155,6 +155,15 @@ impl Store for SqliteStore {
         self.with_conn(move |c| voters::get_voter(c, &id)).await
     }
 
+    async fn export_voters(
+        &self,
+        batch_size: usize,
+        out: tokio::sync::mpsc::Sender<Vec<votebase_domain::VoterRecord>>,
+    ) -> StoreResult<()> {
+        self.with_conn(move |c| voters::export_voters(c, batch_size, out))
+            .await
+    }
+
     async fn voter_changes(&self, id: &str) -> StoreResult<Vec<FieldChange>> {
         let id = id.to_string();
         self.with_conn(move |c| voters::voter_changes(c, &id)).await

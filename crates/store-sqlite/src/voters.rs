@@ -379,6 +379,33 @@ pub(crate) fn get_voter(c: &Connection, id: &str) -> StoreResult<Option<StoredVo
     .transpose()
 }
 
+pub(crate) fn export_voters(
+    c: &Connection,
+    batch_size: usize,
+    out: tokio::sync::mpsc::Sender<Vec<votebase_domain::VoterRecord>>,
+) -> StoreResult<()> {
+    let mut stmt = c
+        .prepare(&format!(
+            "{} WHERE present = 1 ORDER BY state_voter_id",
+            select_voter_sql()
+        ))
+        .map_err(db)?;
+    let mut rows = stmt.query([]).map_err(db)?;
+    let mut batch = Vec::with_capacity(batch_size.max(1));
+    while let Some(row) = rows.next().map_err(db)? {
+        batch.push(stored_from_row(row).map_err(db)??.record);
+        if batch.len() >= batch_size.max(1) {
+            if out.blocking_send(std::mem::take(&mut batch)).is_err() {
+                return Ok(());
+            }
+        }
+    }
+    if !batch.is_empty() {
+        let _ = out.blocking_send(batch);
+    }
+    Ok(())
+}
+
 /// Turns a stored voter into a search-result line.
 pub(crate) fn summarise(v: &StoredVoter) -> VoterSummary {
     let r = &v.record;

@@ -147,6 +147,7 @@ pub async fn run_all(store: &dyn Store) {
     snapshots_and_changes(store).await;
     aborted_import_writes_nothing(store).await;
     search_finds_by_id_name_and_address(store).await;
+    export_streams_present_voters(store).await;
     history_is_idempotent(store).await;
     users_tokens_sessions_and_audit(store).await;
 }
@@ -370,6 +371,31 @@ async fn search_finds_by_id_name_and_address(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(limited.len(), 2);
+}
+
+async fn export_streams_present_voters(store: &dyn Store) {
+    let (tx, mut rx) = mpsc::channel::<Vec<VoterRecord>>(2);
+    let task = {
+        let expected = store.count_voters().await.unwrap();
+        (
+            expected,
+            tokio::spawn(async move {
+                let mut ids = Vec::new();
+                while let Some(batch) = rx.recv().await {
+                    assert!(batch.len() <= 4, "batches respect the size");
+                    ids.extend(batch.into_iter().map(|v| v.state_voter_id));
+                }
+                ids
+            }),
+        )
+    };
+    store.export_voters(4, tx).await.unwrap();
+    let ids = task.1.await.unwrap();
+    assert_eq!(ids.len() as i64, task.0);
+    let mut sorted = ids.clone();
+    sorted.sort();
+    assert_eq!(ids, sorted, "ordered by id");
+    assert!(ids.contains(&"AA000020".to_string()));
 }
 
 async fn history_is_idempotent(store: &dyn Store) {

@@ -151,6 +151,15 @@ pub trait Store: Send + Sync {
     /// One voter by state id.
     async fn get_voter(&self, state_voter_id: &str) -> StoreResult<Option<StoredVoter>>;
 
+    /// Streams every voter present in the latest snapshot, in batches of up to
+    /// `batch_size`, ordered by state voter id; stops early if the receiver is dropped.
+    /// For linkage and exports: memory stays bounded whatever the file's size.
+    async fn export_voters(
+        &self,
+        batch_size: usize,
+        out: tokio::sync::mpsc::Sender<Vec<VoterRecord>>,
+    ) -> StoreResult<()>;
+
     /// Every recorded change to one voter, oldest first.
     async fn voter_changes(&self, state_voter_id: &str) -> StoreResult<Vec<FieldChange>>;
 

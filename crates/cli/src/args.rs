@@ -63,6 +63,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Check published results against the party's rules.
+    #[command(subcommand)]
+    Results(ResultsCommand),
     /// Benchmarks, side by side with the plain alternatives.
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -172,6 +175,22 @@ pub enum TokenCommand {
         /// A label to recognise the token by.
         #[arg(long, default_value = "cli")]
         label: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ResultsCommand {
+    /// Recompute every caucus precinct from its published final alignment and delegate
+    /// count, and list those whose published numbers break the rules.
+    #[command(
+        after_help = "Example: votebase results check-caucus ../shared/data/results/iowa2020 --json"
+    )]
+    CheckCaucus {
+        /// Directory with idp-2020-02-08-release100-full.csv and ipd-precinct-delegates-mapped.csv.
+        dir: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
     },
 }
 

@@ -6,6 +6,7 @@ mod args;
 mod bench;
 mod demo;
 mod progress;
+mod results;
 mod stores;
 mod users;
 mod voters;
@@ -56,5 +57,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => users::user(&global, cmd).await,
         Command::Token(cmd) => users::token(&global, cmd).await,
         Command::Bench(cmd) => bench::bench(&global, cmd).await,
+        Command::Results(args::ResultsCommand::CheckCaucus { dir, json }) => {
+            results::check_caucus(&dir, json).await
+        }
     }
 }

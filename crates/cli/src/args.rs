@@ -69,6 +69,8 @@ pub enum Command {
     /// Benchmarks, side by side with the plain alternatives.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Find duplicates in a file, or link two files, or link a file to the voter file.
+    Link(crate::link::LinkArgs),
 }
 
 #[derive(Subcommand, Debug)]
@@ -209,4 +211,6 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Record linkage: votebase link beside Splink on synthetic voter-style data and FEBRL.
+    Link(crate::link::BenchLinkArgs),
 }

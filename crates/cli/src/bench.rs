@@ -71,7 +71,10 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
         voters,
         postgres,
         dir,
-    } = cmd;
+    } = cmd
+    else {
+        bail!("not an import benchmark");
+    };
     let url = postgres
         .or_else(|| global.database.clone())
         .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());

@@ -5,13 +5,14 @@
 mod args;
 mod bench;
 mod demo;
+mod link;
 mod progress;
 mod results;
 mod stores;
 mod users;
 mod voters;
 
-use args::{Cli, Command};
+use args::{BenchCommand, Cli, Command};
 
 /// mimalloc: imports allocate many small strings on several threads at once.
 #[global_allocator]
@@ -56,7 +57,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Command::User(cmd) => users::user(&global, cmd).await,
         Command::Token(cmd) => users::token(&global, cmd).await,
+        Command::Bench(BenchCommand::Link(cmd)) => link::bench(&global, cmd).await,
         Command::Bench(cmd) => bench::bench(&global, cmd).await,
+        Command::Link(cmd) => link::link(&global, cmd).await,
         Command::Results(args::ResultsCommand::CheckCaucus { dir, json }) => {
             results::check_caucus(&dir, json).await
         }

@@ -13,7 +13,9 @@ fn iowa_check_lists_adair_orient_and_totals() {
         .assert()
         .success()
         .stdout(contains("Adair / 4SE ORIENT"))
-        .stdout(contains("published Sanders 1, Warren 3; rules Sanders 2, Warren 2"))
+        .stdout(contains(
+            "published Sanders 1, Warren 3; rules Sanders 2, Warren 2",
+        ))
         .stdout(contains("delegates differ from the rules"));
     let out = b
         .cmd(&["results", "check-caucus", dir.to_str().unwrap(), "--json"])

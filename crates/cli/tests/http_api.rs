@@ -280,6 +280,9 @@ fn login_form_csrf_session_and_rate_limit() {
         assert!(voter.body.contains("Vote history") && voter.body.contains("JOHNSON"));
         let snaps = get(&format!("{}/snapshots", s.base), None, Some(&session));
         assert!(snaps.body.contains("nc.csv"));
+        let snap = get(&format!("{}/snapshots/1", s.base), None, Some(&session));
+        assert_eq!(snap.status, 200);
+        assert!(snap.body.contains("What changed"), "{}", snap.body);
 
         // Sign-out needs the session's CSRF token.
         let bad_logout = post_form(

@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/logout", post(logout))
         .route("/voters/{id}", get(voter_page))
         .route("/snapshots", get(snapshots_page))
+        .route("/snapshots/{id}", get(snapshot_page))
 }
 
 /// Renders an error as a page.
@@ -353,5 +354,73 @@ async fn snapshots_page(
         role,
         csrf,
         snapshots,
+    }))
+}
+
+#[derive(Template)]
+#[template(path = "snapshot.html")]
+struct SnapshotPage {
+    user_name: String,
+    role: String,
+    csrf: String,
+    snapshot: SnapshotSummary,
+    changes: Vec<FieldChange>,
+    offset: i64,
+    prev_offset: i64,
+    next_offset: i64,
+    page_size: usize,
+}
+
+#[derive(Deserialize)]
+struct OffsetQuery {
+    offset: Option<i64>,
+}
+
+const CHANGES_PER_PAGE: i64 = 200;
+
+async fn snapshot_page(
+    State(state): State<AppState>,
+    PageUser(caller): PageUser,
+    Path(id): Path<i64>,
+    Query(params): Query<OffsetQuery>,
+) -> Result<Response, PageRejection> {
+    // Change records carry voters' old and new values: personal data, audited.
+    caller
+        .require(Permission::ReadVoters)
+        .map_err(PageRejection::Error)?;
+    let snapshot = state
+        .store
+        .list_snapshots()
+        .await
+        .map_err(|e| PageRejection::Error(e.into()))?
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| PageRejection::Error(ApiError::NotFound(format!("no snapshot {id}"))))?;
+    let offset = params.offset.unwrap_or(0).max(0);
+    let changes = state
+        .store
+        .snapshot_changes(id, CHANGES_PER_PAGE, offset)
+        .await
+        .map_err(|e| PageRejection::Error(e.into()))?;
+    audit(
+        &state,
+        &caller,
+        "snapshot.changes.read",
+        &format!("snapshot {id}"),
+        &format!("web, offset {offset}, {} rows", changes.len()),
+    )
+    .await
+    .map_err(PageRejection::Error)?;
+    let (user_name, role, csrf) = nav(&caller);
+    Ok(render(&SnapshotPage {
+        user_name,
+        role,
+        csrf,
+        snapshot,
+        changes,
+        offset,
+        prev_offset: (offset - CHANGES_PER_PAGE).max(0),
+        next_offset: offset + CHANGES_PER_PAGE,
+        page_size: CHANGES_PER_PAGE as usize,
     }))
 }

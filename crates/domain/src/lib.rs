@@ -2,12 +2,14 @@
 //! fields, snapshots and the changes between them, users and roles, audit entries and
 //! the parsed form of a voter search. Every other crate speaks in these types.
 
+pub mod ballots;
 pub mod orgs;
 pub mod search;
 pub mod snapshots;
 pub mod users;
 pub mod voters;
 
+pub use ballots::{BallotCategory, BallotEvent, BallotMethod};
 pub use orgs::OrgName;
 pub use search::{AddressQuery, NameQuery, VoterQuery};
 pub use snapshots::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord};

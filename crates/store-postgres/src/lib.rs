@@ -4,6 +4,7 @@
 //! contract call run as one transaction. Voter files are bulk-loaded with `COPY` into a
 //! temporary staging table and diffed against the stored voters with set-based SQL.
 
+mod ballots;
 mod copy;
 mod users;
 mod voters;
@@ -24,7 +25,10 @@ use votebase_store::{
 
 /// Schema migrations, applied in order; version `i + 1` is `MIGRATIONS[i]`. The
 /// `schema_migrations` table of the organization's schema records the applied versions.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_ballots.sql"),
+];
 
 /// Connections kept open per organization.
 const MAX_CONNECTIONS: u32 = 8;
@@ -223,6 +227,43 @@ impl Store for PgStore {
 
     async fn voter_history(&self, id: &str) -> StoreResult<Vec<VoteHistoryRecord>> {
         voters::voter_history(&mut *self.conn().await?, id).await
+    }
+
+    async fn import_ballots(
+        &self,
+        file: votebase_store::NewBallotFile,
+        rows: Receiver<votebase_store::BallotBatch>,
+    ) -> StoreResult<votebase_store::BallotImportOutcome> {
+        ballots::import_ballots(&self.pool, file, rows).await
+    }
+
+    async fn ballot_elections(&self) -> StoreResult<Vec<chrono::NaiveDate>> {
+        ballots::ballot_elections(&mut *self.conn().await?).await
+    }
+
+    async fn ballot_status_counts(
+        &self,
+        election: chrono::NaiveDate,
+    ) -> StoreResult<Vec<votebase_store::BallotStatusCount>> {
+        ballots::ballot_status_counts(&mut *self.conn().await?, election).await
+    }
+
+    async fn ballot_list(
+        &self,
+        election: chrono::NaiveDate,
+        list: votebase_store::BallotList,
+        as_of: chrono::NaiveDate,
+        limit: i64,
+    ) -> StoreResult<Vec<votebase_store::BallotListRow>> {
+        ballots::ballot_list(&mut *self.conn().await?, election, list, as_of, limit).await
+    }
+
+    async fn voter_ballots(&self, id: &str) -> StoreResult<Vec<votebase_domain::BallotEvent>> {
+        ballots::voter_ballots(&mut *self.conn().await?, id).await
+    }
+
+    async fn voted_count(&self, election: chrono::NaiveDate) -> StoreResult<i64> {
+        ballots::voted_count(&mut *self.conn().await?, election).await
     }
 
     async fn put_user(&self, user: &User, password_hash: &str) -> StoreResult<()> {

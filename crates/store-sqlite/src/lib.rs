@@ -2,6 +2,7 @@
 //! organization in a data directory (`<data>/<org>.sqlite3`), WAL mode, a small
 //! connection pool, and each contract call run as one transaction on a blocking thread.
 
+mod ballots;
 mod users;
 mod voters;
 
@@ -16,12 +17,16 @@ use votebase_domain::{
     AuditEntry, FieldChange, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
 };
 use votebase_store::{
-    HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session, Store,
+    BallotBatch, BallotImportOutcome, BallotList, BallotListRow, BallotStatusCount, HistoryBatch,
+    HistoryOutcome, ImportBatch, ImportOutcome, NewBallotFile, NewSnapshot, Session, Store,
     StoreError, StoreResult, StoredVoter, VoterSummary,
 };
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_init.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_init.sql"),
+    include_str!("../migrations/0002_ballots.sql"),
+];
 
 /// A SQLite-backed store for one organization.
 #[derive(Clone)]
@@ -193,6 +198,49 @@ impl Store for SqliteStore {
     async fn voter_history(&self, id: &str) -> StoreResult<Vec<VoteHistoryRecord>> {
         let id = id.to_string();
         self.with_conn(move |c| voters::voter_history(c, &id)).await
+    }
+
+    async fn import_ballots(
+        &self,
+        file: NewBallotFile,
+        rows: Receiver<BallotBatch>,
+    ) -> StoreResult<BallotImportOutcome> {
+        self.with_conn(move |c| ballots::import_ballots(c, file, rows))
+            .await
+    }
+
+    async fn ballot_elections(&self) -> StoreResult<Vec<chrono::NaiveDate>> {
+        self.with_conn(|c| ballots::ballot_elections(c)).await
+    }
+
+    async fn ballot_status_counts(
+        &self,
+        election: chrono::NaiveDate,
+    ) -> StoreResult<Vec<BallotStatusCount>> {
+        self.with_conn(move |c| ballots::ballot_status_counts(c, election))
+            .await
+    }
+
+    async fn ballot_list(
+        &self,
+        election: chrono::NaiveDate,
+        list: BallotList,
+        as_of: chrono::NaiveDate,
+        limit: i64,
+    ) -> StoreResult<Vec<BallotListRow>> {
+        self.with_conn(move |c| ballots::ballot_list(c, election, list, as_of, limit))
+            .await
+    }
+
+    async fn voter_ballots(&self, id: &str) -> StoreResult<Vec<votebase_domain::BallotEvent>> {
+        let id = id.to_string();
+        self.with_conn(move |c| ballots::voter_ballots(c, &id))
+            .await
+    }
+
+    async fn voted_count(&self, election: chrono::NaiveDate) -> StoreResult<i64> {
+        self.with_conn(move |c| ballots::voted_count(c, election))
+            .await
     }
 
     async fn put_user(&self, user: &User, password_hash: &str) -> StoreResult<()> {

@@ -407,6 +407,11 @@ pub(crate) fn export_voters(
 }
 
 /// Turns a stored voter into a search-result line.
+pub(crate) fn summarise_record(v: &StoredVoter) -> VoterSummary {
+    summarise(v)
+}
+
+/// Turns a stored voter into a search-result line.
 pub(crate) fn summarise(v: &StoredVoter) -> VoterSummary {
     let r = &v.record;
     VoterSummary {

@@ -4,12 +4,15 @@
 //! the audit log behave as the [`Store`](crate::Store) contract says.
 
 use crate::columns::row_hash;
-use crate::{ImportBatch, NewSnapshot, Session, StagedVoter, Store, StoreError};
+use crate::{
+    BallotList, ImportBatch, NewBallotFile, NewSnapshot, Session, StagedBallot, StagedVoter, Store,
+    StoreError,
+};
 use chrono::{Duration, NaiveDate, Utc};
 use tokio::sync::mpsc;
 use votebase_domain::{
-    Address, AuditEntry, ChangeKind, Gender, NameQuery, Party, Phone, Role, User,
-    VoteHistoryRecord, VoterQuery, VoterRecord, VoterStatus,
+    Address, AuditEntry, BallotCategory, BallotEvent, BallotMethod, ChangeKind, Gender, NameQuery,
+    Party, Phone, Role, User, VoteHistoryRecord, VoterQuery, VoterRecord, VoterStatus,
 };
 
 const FIRST: [&str; 8] = [
@@ -149,6 +152,7 @@ pub async fn run_all(store: &dyn Store) {
     search_finds_by_id_name_and_address(store).await;
     export_streams_present_voters(store).await;
     history_is_idempotent(store).await;
+    ballots_settle_in_any_order(store).await;
     users_tokens_sessions_and_audit(store).await;
 }
 
@@ -495,4 +499,190 @@ async fn users_tokens_sessions_and_audit(store: &dyn Store) {
     let log = store.audit_log(2).await.unwrap();
     assert_eq!(log.len(), 2);
     assert_eq!(log[0].subject, "AA000002", "newest first");
+}
+
+fn ballot(
+    id: &str,
+    sent: Option<NaiveDate>,
+    returned: Option<NaiveDate>,
+    status: &str,
+) -> BallotEvent {
+    BallotEvent {
+        state_voter_id: id.into(),
+        local_voter_id: String::new(),
+        county_name: "WAKE".into(),
+        election_date: date(2026, 11, 3),
+        method: BallotMethod::Mail,
+        delivery_type: "MAIL".into(),
+        request_date: Some(date(2026, 9, 1)),
+        send_date: sent,
+        return_date: returned,
+        return_status: status.into(),
+        category: BallotCategory::classify(status, sent.is_some(), returned.is_some()),
+        site_name: String::new(),
+        same_day_registration: false,
+        request_party: String::new(),
+    }
+}
+
+async fn load_ballots(
+    store: &dyn Store,
+    sha: &str,
+    as_of: NaiveDate,
+    events: Vec<BallotEvent>,
+) -> crate::BallotImportOutcome {
+    let (tx, rx) = mpsc::channel(2);
+    let staged = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, event)| StagedBallot {
+            line: i as u64 + 2,
+            event,
+        })
+        .collect();
+    tx.send(Ok(staged)).await.unwrap();
+    drop(tx);
+    store
+        .import_ballots(
+            NewBallotFile {
+                as_of,
+                source_file: format!("absentee_{sha}.csv"),
+                file_sha256: sha.into(),
+            },
+            rx,
+        )
+        .await
+        .expect("ballot import")
+}
+
+async fn ballots_settle_in_any_order(store: &dyn Store) {
+    let sent = Some(date(2026, 9, 20));
+    let back = Some(date(2026, 10, 5));
+    let mut by_county_id = ballot("", sent, None, "");
+    by_county_id.county_name = "DURHAM".into();
+    by_county_id.local_voter_id = "1005".into();
+    let day1 = vec![
+        ballot("AA000001", sent, None, ""),
+        ballot("AA000002", sent, back, "ACCEPTED"),
+        ballot("AA000003", sent, back, "WITNESS INFO INCOMPLETE"),
+        ballot("ZZ999999", sent, None, ""),
+        by_county_id,
+    ];
+    let mut day2 = day1.clone();
+    day2[0] = ballot("AA000001", sent, Some(date(2026, 10, 6)), "ACCEPTED");
+    day2.push(ballot("AA000006", None, None, ""));
+
+    let out = load_ballots(store, "b-day1", date(2026, 10, 5), day1.clone()).await;
+    assert_eq!((out.new_events, out.known_events), (5, 0));
+    assert_eq!(out.unmatched.len(), 1, "{:?}", out.unmatched);
+    assert_eq!(out.unmatched[0].state_voter_id, "ZZ999999");
+    assert_eq!(out.unmatched[0].line, 5);
+    let out = load_ballots(store, "b-day2", date(2026, 10, 6), day2.clone()).await;
+    assert_eq!((out.new_events, out.known_events), (2, 4));
+    let counts_after_day2 = store.ballot_status_counts(date(2026, 11, 3)).await.unwrap();
+    let get = |counts: &[crate::BallotStatusCount], c: BallotCategory| {
+        counts
+            .iter()
+            .find(|x| x.category == c)
+            .map(|x| (x.voters, x.voted))
+            .unwrap_or((0, 0))
+    };
+    assert_eq!(get(&counts_after_day2, BallotCategory::Accepted), (2, 2));
+    assert_eq!(get(&counts_after_day2, BallotCategory::Curable), (1, 0));
+    assert_eq!(
+        get(&counts_after_day2, BallotCategory::Sent),
+        (1, 0),
+        "the county-id row matched AA000005"
+    );
+    assert_eq!(get(&counts_after_day2, BallotCategory::Requested), (1, 0));
+    assert_eq!(store.voted_count(date(2026, 11, 3)).await.unwrap(), 2);
+
+    // The same file again, and yesterday's file after today's: nothing changes.
+    let again = load_ballots(store, "b-day2", date(2026, 10, 6), day2).await;
+    assert!(again.already_imported);
+    let late = load_ballots(store, "b-day1-resent", date(2026, 10, 5), day1).await;
+    assert_eq!(late.new_events, 0);
+    assert_eq!(
+        store.ballot_status_counts(date(2026, 11, 3)).await.unwrap(),
+        counts_after_day2
+    );
+
+    let cure = store
+        .ballot_list(date(2026, 11, 3), BallotList::Cure, date(2026, 10, 7), 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        cure.iter()
+            .map(|r| r.state_voter_id.as_str())
+            .collect::<Vec<_>>(),
+        vec!["AA000003"]
+    );
+    assert_eq!(cure[0].return_status, "WITNESS INFO INCOMPLETE");
+    let chase = store
+        .ballot_list(
+            date(2026, 11, 3),
+            BallotList::Chase { min_days: 10 },
+            date(2026, 10, 7),
+            100,
+        )
+        .await
+        .unwrap();
+    let ids: Vec<&str> = chase.iter().map(|r| r.state_voter_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        vec!["AA000006", "AA000005"],
+        "by county: ALAMANCE then DURHAM"
+    );
+    assert_eq!(
+        chase[0].days_waiting,
+        Some(36),
+        "requested, never sent: days since request"
+    );
+    assert_eq!(
+        chase[1].days_waiting,
+        Some(17),
+        "sent 17 days ago, not returned"
+    );
+    let patient = store
+        .ballot_list(
+            date(2026, 11, 3),
+            BallotList::Chase { min_days: 20 },
+            date(2026, 10, 7),
+            100,
+        )
+        .await
+        .unwrap();
+    assert_eq!(patient.len(), 1);
+    let events = store.voter_ballots("AA000001").await.unwrap();
+    assert_eq!(events.len(), 2, "yesterday's status stays in history");
+    assert_eq!(
+        store.ballot_elections().await.unwrap(),
+        vec![date(2026, 11, 3)]
+    );
+
+    // An aborted ballot load writes nothing.
+    let (tx, rx) = mpsc::channel(2);
+    tx.send(Ok(vec![StagedBallot {
+        line: 2,
+        event: ballot("AA000007", sent, back, "ACCEPTED"),
+    }]))
+    .await
+    .unwrap();
+    tx.send(Err("disk full in test".into())).await.unwrap();
+    drop(tx);
+    let aborted = store
+        .import_ballots(
+            NewBallotFile {
+                as_of: date(2026, 10, 8),
+                source_file: "x.csv".into(),
+                file_sha256: "b-abort".into(),
+            },
+            rx,
+        )
+        .await;
+    assert!(
+        matches!(aborted, Err(StoreError::Aborted(_))),
+        "{aborted:?}"
+    );
+    assert_eq!(store.voted_count(date(2026, 11, 3)).await.unwrap(), 2);
 }

@@ -11,8 +11,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::{
-    AuditEntry, FieldChange, Role, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
-    VoterRecord,
+    AuditEntry, BallotCategory, BallotEvent, FieldChange, Role, SnapshotSummary, User,
+    VoteHistoryRecord, VoterQuery, VoterRecord,
 };
 
 pub use error::{StoreError, StoreResult};
@@ -116,6 +116,103 @@ pub struct Session {
     pub expires_at: DateTime<Utc>,
 }
 
+/// One ballot-file row on its way in.
+#[derive(Debug, Clone)]
+pub struct StagedBallot {
+    /// Line in the source file.
+    pub line: u64,
+    /// The event.
+    pub event: BallotEvent,
+}
+
+/// A batch sent to [`Store::import_ballots`]: rows, or `Err(reason)` to abandon the load.
+pub type BallotBatch = Result<Vec<StagedBallot>, String>;
+
+/// The ballot file being imported.
+#[derive(Debug, Clone)]
+pub struct NewBallotFile {
+    /// The day the file describes (its events are first seen that day).
+    pub as_of: NaiveDate,
+    /// File name.
+    pub source_file: String,
+    /// SHA-256 of its bytes.
+    pub file_sha256: String,
+}
+
+/// A ballot row whose voter is not in the voter file (kept, and listed for review).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UnmatchedBallot {
+    /// Line in the source file.
+    pub line: u64,
+    /// The ids the row carried.
+    pub state_voter_id: String,
+    /// County registration number.
+    pub local_voter_id: String,
+    /// County.
+    pub county_name: String,
+}
+
+/// What a ballot import did.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct BallotImportOutcome {
+    /// True when this very file was imported before (nothing changed).
+    pub already_imported: bool,
+    /// Events new to the store.
+    pub new_events: i64,
+    /// Events already known from earlier files.
+    pub known_events: i64,
+    /// Rows whose voter is not in the voter file.
+    pub unmatched: Vec<UnmatchedBallot>,
+}
+
+/// Voters per ballot category in one election.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BallotStatusCount {
+    /// The category (a voter counts once, in their most settled category).
+    pub category: BallotCategory,
+    /// Voters.
+    pub voters: i64,
+    /// Of them, counted as voted.
+    pub voted: i64,
+}
+
+/// A built-in ballot list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BallotList {
+    /// Requested or sent, not returned, at least this many days since sent (or requested).
+    Chase {
+        /// Minimum days since the ballot was sent.
+        min_days: i64,
+    },
+    /// Returned with a curable problem.
+    Cure,
+}
+
+/// One voter on a chase or cure list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct BallotListRow {
+    /// Voter.
+    pub state_voter_id: String,
+    /// Name.
+    pub name: String,
+    /// Address line with city and ZIP.
+    pub address: String,
+    /// County.
+    pub county_name: String,
+    /// E.164 phone, when known.
+    pub phone: String,
+    /// Most settled category.
+    pub category: BallotCategory,
+    /// The state's status text of that event.
+    pub return_status: String,
+    /// When the ballot was sent.
+    pub send_date: Option<NaiveDate>,
+    /// Days from sending (or request) to the list's date.
+    pub days_waiting: Option<i64>,
+}
+
 /// The storage contract. Every method is one transaction; a failed call leaves the
 /// store as it was. Implementations: `votebase-store-sqlite`, `votebase-store-postgres`.
 #[async_trait]
@@ -183,6 +280,41 @@ pub trait Store: Send + Sync {
 
     /// Vote history of one voter, newest election first.
     async fn voter_history(&self, state_voter_id: &str) -> StoreResult<Vec<VoteHistoryRecord>>;
+
+    /// Loads one ballot file's events in one transaction. Events are keyed by their
+    /// content, so the same row in two daily files is one event, files may arrive in any
+    /// order, and nothing is ever deleted. An `Err` batch aborts: nothing is written.
+    async fn import_ballots(
+        &self,
+        file: NewBallotFile,
+        rows: Receiver<BallotBatch>,
+    ) -> StoreResult<BallotImportOutcome>;
+
+    /// Elections with ballot events, newest first.
+    async fn ballot_elections(&self) -> StoreResult<Vec<NaiveDate>>;
+
+    /// Voters per category (each voter once, in their most settled category) among
+    /// voters in the voter file.
+    async fn ballot_status_counts(
+        &self,
+        election: NaiveDate,
+    ) -> StoreResult<Vec<BallotStatusCount>>;
+
+    /// A chase or cure list as of a date, ordered by county, then days waiting (longest first).
+    async fn ballot_list(
+        &self,
+        election: NaiveDate,
+        list: BallotList,
+        as_of: NaiveDate,
+        limit: i64,
+    ) -> StoreResult<Vec<BallotListRow>>;
+
+    /// Every ballot event of one voter, newest election first.
+    async fn voter_ballots(&self, state_voter_id: &str) -> StoreResult<Vec<BallotEvent>>;
+
+    /// Voters counted as voted (an accepted ballot) in an election, among those in the
+    /// voter file: lists drop them by default.
+    async fn voted_count(&self, election: NaiveDate) -> StoreResult<i64>;
 
     /// Adds a user, or replaces the role and password of an existing one.
     async fn put_user(&self, user: &User, password_hash: &str) -> StoreResult<()>;

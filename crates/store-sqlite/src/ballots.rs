@@ -1,0 +1,307 @@
+//! Absentee and early-vote ballot events in SQLite: content-keyed events (the same row
+//! in two daily files is one event; nothing is deleted), matching to voters by state id
+//! or county registration number, status counts by each voter's most settled event, and
+//! the chase and cure lists.
+
+use crate::db;
+use crate::voters::summarise_record;
+use chrono::{NaiveDate, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use tokio::sync::mpsc::Receiver;
+use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
+use votebase_store::{
+    BallotBatch, BallotImportOutcome, BallotList, BallotListRow, BallotStatusCount, NewBallotFile,
+    StoreError, StoreResult, UnmatchedBallot,
+};
+
+fn date_text(d: Option<NaiveDate>) -> Option<String> {
+    d.map(|d| d.to_string())
+}
+
+fn parse_date(s: Option<String>) -> Option<NaiveDate> {
+    s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
+}
+
+pub(crate) fn import_ballots(
+    conn: &mut Connection,
+    file: NewBallotFile,
+    mut rows: Receiver<BallotBatch>,
+) -> StoreResult<BallotImportOutcome> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db)?;
+    let seen: bool = tx
+        .query_row(
+            "SELECT EXISTS (SELECT 1 FROM ballot_files WHERE file_sha256 = ?1)",
+            [&file.file_sha256],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    if seen {
+        return Ok(BallotImportOutcome {
+            already_imported: true,
+            ..Default::default()
+        });
+    }
+    let mut out = BallotImportOutcome::default();
+    let first_seen = file.as_of.to_string();
+    {
+        let mut by_id = tx
+            .prepare_cached("SELECT EXISTS (SELECT 1 FROM voters WHERE state_voter_id = ?1)")
+            .map_err(db)?;
+        let mut by_county = tx
+            .prepare_cached(
+                "SELECT state_voter_id FROM voters WHERE local_voter_id = ?1 AND county_name = ?2
+                 ORDER BY present DESC LIMIT 1",
+            )
+            .map_err(db)?;
+        let mut insert = tx
+            .prepare_cached(
+                "INSERT INTO ballot_events (event_key, state_voter_id, local_voter_id, county_name,
+                   election_date, method, delivery_type, request_date, send_date, return_date,
+                   return_status, category, rank, site_name, same_day_registration, request_party,
+                   first_seen)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
+                 ON CONFLICT (event_key) DO NOTHING",
+            )
+            .map_err(db)?;
+        let mut earlier = tx
+            .prepare_cached(
+                "UPDATE ballot_events SET first_seen = ?2 WHERE event_key = ?1 AND first_seen > ?2",
+            )
+            .map_err(db)?;
+        while let Some(batch) = rows.blocking_recv() {
+            let batch = batch.map_err(StoreError::Aborted)?;
+            for staged in batch {
+                let mut e = staged.event;
+                let key = e.event_key();
+                if e.state_voter_id.is_empty() && !e.local_voter_id.is_empty() {
+                    if let Some(id) = by_county
+                        .query_row(params![e.local_voter_id, e.county_name], |r| {
+                            r.get::<_, String>(0)
+                        })
+                        .optional()
+                        .map_err(db)?
+                    {
+                        e.state_voter_id = id;
+                    }
+                }
+                let matched: bool = !e.state_voter_id.is_empty()
+                    && by_id
+                        .query_row([&e.state_voter_id], |r| r.get(0))
+                        .map_err(db)?;
+                if !matched {
+                    out.unmatched.push(UnmatchedBallot {
+                        line: staged.line,
+                        state_voter_id: e.state_voter_id.clone(),
+                        local_voter_id: e.local_voter_id.clone(),
+                        county_name: e.county_name.clone(),
+                    });
+                }
+                let n = insert
+                    .execute(params![
+                        key,
+                        e.state_voter_id,
+                        e.local_voter_id,
+                        e.county_name,
+                        e.election_date.to_string(),
+                        e.method.code(),
+                        e.delivery_type,
+                        date_text(e.request_date),
+                        date_text(e.send_date),
+                        date_text(e.return_date),
+                        e.return_status,
+                        e.category.code(),
+                        e.category.rank(),
+                        e.site_name,
+                        e.same_day_registration,
+                        e.request_party,
+                        first_seen,
+                    ])
+                    .map_err(db)?;
+                if n == 1 {
+                    out.new_events += 1;
+                } else {
+                    out.known_events += 1;
+                    earlier.execute(params![key, first_seen]).map_err(db)?;
+                }
+            }
+        }
+    }
+    tx.execute(
+        "INSERT INTO ballot_files (file_sha256, source_file, as_of, imported_at, new_events, unmatched)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![
+            file.file_sha256,
+            file.source_file,
+            first_seen,
+            Utc::now().to_rfc3339(),
+            out.new_events,
+            out.unmatched.len() as i64
+        ],
+    )
+    .map_err(db)?;
+    tx.commit().map_err(db)?;
+    Ok(out)
+}
+
+pub(crate) fn ballot_elections(c: &Connection) -> StoreResult<Vec<NaiveDate>> {
+    let mut stmt = c
+        .prepare("SELECT DISTINCT election_date FROM ballot_events ORDER BY election_date DESC")
+        .map_err(db)?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0)).map_err(db)?;
+    let mut out = Vec::new();
+    for r in rows {
+        if let Some(d) = parse_date(Some(r.map_err(db)?)) {
+            out.push(d);
+        }
+    }
+    Ok(out)
+}
+
+/// Each matched voter's most settled rank in the election.
+const BEST: &str = "SELECT b.state_voter_id, MAX(b.rank) AS rank FROM ballot_events b
+     JOIN voters v ON v.state_voter_id = b.state_voter_id
+     WHERE b.election_date = ?1 GROUP BY b.state_voter_id";
+
+pub(crate) fn ballot_status_counts(
+    c: &Connection,
+    election: NaiveDate,
+) -> StoreResult<Vec<BallotStatusCount>> {
+    let mut stmt = c
+        .prepare(&format!(
+            "WITH best AS ({BEST}) SELECT rank, COUNT(*) FROM best GROUP BY rank ORDER BY rank DESC"
+        ))
+        .map_err(db)?;
+    let rows = stmt
+        .query_map([election.to_string()], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?))
+        })
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (rank, voters) = r.map_err(db)?;
+        let category = BallotCategory::from_rank(rank);
+        out.push(BallotStatusCount {
+            category,
+            voters,
+            voted: if category.voted() { voters } else { 0 },
+        });
+    }
+    Ok(out)
+}
+
+pub(crate) fn voted_count(c: &Connection, election: NaiveDate) -> StoreResult<i64> {
+    c.query_row(
+        &format!("WITH best AS ({BEST}) SELECT COUNT(*) FROM best WHERE rank = ?2"),
+        params![election.to_string(), BallotCategory::Accepted.rank()],
+        |r| r.get(0),
+    )
+    .map_err(db)
+}
+
+pub(crate) fn ballot_list(
+    c: &Connection,
+    election: NaiveDate,
+    list: BallotList,
+    as_of: NaiveDate,
+    limit: i64,
+) -> StoreResult<Vec<BallotListRow>> {
+    let (ranks, min_days) = match list {
+        BallotList::Chase { min_days } => (
+            vec![
+                BallotCategory::Requested.rank(),
+                BallotCategory::Sent.rank(),
+            ],
+            min_days,
+        ),
+        BallotList::Cure => (vec![BallotCategory::Curable.rank()], i64::MIN),
+    };
+    let marks = ranks
+        .iter()
+        .map(|r| r.to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    // The event that decides the status: the most settled, latest-dated one.
+    let sql = format!(
+        "WITH best AS ({BEST}),
+         decided AS (
+           SELECT b.state_voter_id, b.return_status, b.category, b.send_date,
+                  COALESCE(b.send_date, b.request_date) AS since,
+                  ROW_NUMBER() OVER (PARTITION BY b.state_voter_id
+                    ORDER BY COALESCE(b.return_date, b.send_date, b.request_date) DESC, b.event_key) AS n
+           FROM ballot_events b JOIN best ON best.state_voter_id = b.state_voter_id AND best.rank = b.rank
+           WHERE b.election_date = ?1 AND best.rank IN ({marks})
+         )
+         SELECT d.state_voter_id, d.return_status, d.category, d.send_date,
+                CAST(julianday(?2) - julianday(d.since) AS INTEGER) AS days
+         FROM decided d JOIN voters v ON v.state_voter_id = d.state_voter_id
+         WHERE d.n = 1 AND (d.since IS NULL OR julianday(?2) - julianday(d.since) >= ?3)
+         ORDER BY v.county_name, days DESC, d.state_voter_id
+         LIMIT ?4"
+    );
+    let mut stmt = c.prepare(&sql).map_err(db)?;
+    let picked: Vec<(String, String, String, Option<String>, Option<i64>)> = stmt
+        .query_map(
+            params![election.to_string(), as_of.to_string(), min_days, limit],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )
+        .map_err(db)?
+        .collect::<Result<_, _>>()
+        .map_err(db)?;
+    let mut out = Vec::with_capacity(picked.len());
+    for (id, return_status, category, send_date, days) in picked {
+        let Some(v) = crate::voters::get_voter(c, &id)? else {
+            continue;
+        };
+        let summary = summarise_record(&v);
+        out.push(BallotListRow {
+            state_voter_id: id,
+            name: summary.name,
+            address: summary.address,
+            county_name: summary.county_name,
+            phone: v.record.phone.e164.clone(),
+            category: BallotCategory::from_code(&category).unwrap_or(BallotCategory::Requested),
+            return_status,
+            send_date: parse_date(send_date),
+            days_waiting: days,
+        });
+    }
+    Ok(out)
+}
+
+fn event_from_row(r: &Row<'_>) -> rusqlite::Result<BallotEvent> {
+    let election: String = r.get(3)?;
+    let method: String = r.get(4)?;
+    let category: String = r.get(10)?;
+    Ok(BallotEvent {
+        state_voter_id: r.get(0)?,
+        local_voter_id: r.get(1)?,
+        county_name: r.get(2)?,
+        election_date: NaiveDate::parse_from_str(&election, "%Y-%m-%d").unwrap_or_default(),
+        method: BallotMethod::from_code(&method),
+        delivery_type: r.get(5)?,
+        request_date: parse_date(r.get(6)?),
+        send_date: parse_date(r.get(7)?),
+        return_date: parse_date(r.get(8)?),
+        return_status: r.get(9)?,
+        category: BallotCategory::from_code(&category).unwrap_or(BallotCategory::Requested),
+        site_name: r.get(11)?,
+        same_day_registration: r.get(12)?,
+        request_party: r.get(13)?,
+    })
+}
+
+pub(crate) fn voter_ballots(c: &Connection, id: &str) -> StoreResult<Vec<BallotEvent>> {
+    let mut stmt = c
+        .prepare(
+            "SELECT state_voter_id, local_voter_id, county_name, election_date, method,
+                    delivery_type, request_date, send_date, return_date, return_status, category,
+                    site_name, same_day_registration, request_party
+             FROM ballot_events WHERE state_voter_id = ?1
+             ORDER BY election_date DESC, COALESCE(return_date, send_date, request_date), rank",
+        )
+        .map_err(db)?;
+    let rows = stmt.query_map([id], event_from_row).map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}

@@ -63,12 +63,32 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Absentee and early vote: status counts, chase and cure lists.
+    #[command(subcommand)]
+    Ballots(BallotsCommand),
     /// Check published results against the party's rules.
     #[command(subcommand)]
     Results(ResultsCommand),
     /// Benchmarks, side by side with the plain alternatives.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Voting Information Project feeds: validate them.
+    #[command(subcommand)]
+    Vip(VipCommand),
+    /// Find where an address votes, from a VIP feed.
+    #[command(
+        after_help = "Example: votebase lookup \"1800 Lambert Rd, Graham, NC 27253\" --feed ./vip-feed"
+    )]
+    Lookup {
+        /// The address, free text.
+        address: String,
+        /// The VIP feed (.xml, .zip, or a folder of .txt files).
+        #[arg(long)]
+        feed: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Find duplicates in a file, or link two files, or link a file to the voter file.
     Link(crate::link::LinkArgs),
 }
@@ -80,6 +100,11 @@ pub enum ImportCommand {
         after_help = "Examples:\n  votebase import voters ncvoter_Statewide.zip --layout ncvoter\n  votebase import voters fl_extract.txt --layout florida --as-of 2026-09-01\n  votebase import voters my_state.csv --layout ./my-state.toml"
     )]
     Voters(ImportArgs),
+    /// Import a daily absentee / early-vote file (one row per ballot event).
+    #[command(
+        after_help = "Examples:\n  votebase import ballots absentee_20261020.csv --layout nc-absentee\n  votebase import ballots daily_absentee_list.csv --layout virginia-absentee --as-of 2026-10-20"
+    )]
+    Ballots(ImportArgs),
     /// Import vote history (one row per voter per election).
     #[command(after_help = "Example: votebase import history ncvhis_Statewide.zip --layout ncvhis")]
     History(ImportArgs),
@@ -181,6 +206,55 @@ pub enum TokenCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum BallotsCommand {
+    /// Voters per ballot status (each voter once, in their most settled status) and how
+    /// many count as voted.
+    #[command(after_help = "Example: votebase ballots status --election 2026-11-03")]
+    Status {
+        /// Election date (default: the latest with ballots).
+        #[arg(long)]
+        election: Option<chrono::NaiveDate>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A chase list (requested or sent, not returned) or a cure list (returned with a
+    /// curable problem).
+    #[command(
+        after_help = "Examples:\n  votebase ballots list chase --min-days 7 --format csv > chase.csv\n  votebase ballots list cure --format json"
+    )]
+    List {
+        /// chase or cure.
+        #[arg(value_enum)]
+        kind: BallotListKind,
+        /// Election date (default: the latest with ballots).
+        #[arg(long)]
+        election: Option<chrono::NaiveDate>,
+        /// Chase only voters waiting at least this many days since the ballot was sent.
+        #[arg(long, default_value_t = 0)]
+        min_days: i64,
+        /// The day to count days to (default: today).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Most rows.
+        #[arg(long, default_value_t = 100_000)]
+        limit: i64,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+}
+
+/// The built-in ballot lists.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum BallotListKind {
+    /// Requested or sent, not yet returned.
+    Chase,
+    /// Returned with a curable problem.
+    Cure,
+}
+
+#[derive(Subcommand, Debug)]
 pub enum ResultsCommand {
     /// Recompute every caucus precinct from its published final alignment and delegate
     /// count, and list those whose published numbers break the rules.
@@ -213,4 +287,17 @@ pub enum BenchCommand {
     },
     /// Record linkage: votebase link beside Splink on synthetic voter-style data and FEBRL.
     Link(crate::link::BenchLinkArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VipCommand {
+    /// Validate a VIP feed: findings by file, line and element id; exit code 1 on errors.
+    #[command(after_help = "Example: votebase vip validate vipFeed-51-2013-11-05.xml --json")]
+    Validate {
+        /// The feed (.xml, .zip, or a folder of .txt files).
+        path: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }

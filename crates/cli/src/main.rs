@@ -3,9 +3,11 @@
 //! store (SQLite under `--data`, or PostgreSQL with `--database`) and calls a library.
 
 mod args;
+mod ballots;
 mod bench;
 mod demo;
 mod link;
+mod lookup;
 mod progress;
 mod results;
 mod stores;
@@ -59,9 +61,26 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Token(cmd) => users::token(&global, cmd).await,
         Command::Bench(BenchCommand::Link(cmd)) => link::bench(&global, cmd).await,
         Command::Bench(cmd) => bench::bench(&global, cmd).await,
+        Command::Ballots(cmd) => ballots::ballots(&global, cmd).await,
         Command::Link(cmd) => link::link(&global, cmd).await,
         Command::Results(args::ResultsCommand::CheckCaucus { dir, json }) => {
             results::check_caucus(&dir, json).await
+        }
+        Command::Vip(args::VipCommand::Validate { path, json }) => {
+            if !lookup::validate(&path, json)? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Command::Lookup {
+            address,
+            feed,
+            json,
+        } => {
+            if !lookup::lookup(&address, &feed, json)? {
+                std::process::exit(2);
+            }
+            Ok(())
         }
     }
 }

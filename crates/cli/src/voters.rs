@@ -32,6 +32,7 @@ pub async fn import(global: &Global, cmd: ImportCommand) -> anyhow::Result<()> {
     let store = stores::open(global).await?;
     match cmd {
         ImportCommand::Voters(args) => import_voters(store.as_ref(), &args).await,
+        ImportCommand::Ballots(args) => crate::ballots::import(store.as_ref(), &args).await,
         ImportCommand::History(args) => {
             let layout = Layout::load(&args.layout)?;
             let report = import_history_file(

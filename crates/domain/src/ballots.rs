@@ -133,15 +133,6 @@ impl BallotCategory {
     pub fn classify(return_status: &str, sent: bool, returned: bool) -> Self {
         let up = return_status.trim().to_ascii_uppercase();
         let has = |w: &str| up.contains(w);
-        if up.is_empty() {
-            return if returned {
-                Self::Returned
-            } else if sent {
-                Self::Sent
-            } else {
-                Self::Requested
-            };
-        }
         if has("ACCEPTED") || has("VOTED") && !has("NOT VOTED") {
             Self::Accepted
         } else if has("WITNESS")
@@ -164,9 +155,7 @@ impl BallotCategory {
             || has("INELIGIBLE")
         {
             Self::Rejected
-        } else if has("PENDING") || has("RECEIVED") || has("RETURNED") {
-            Self::Returned
-        } else if returned {
+        } else if has("PENDING") || has("RECEIVED") || has("RETURNED") || returned {
             Self::Returned
         } else if sent {
             Self::Sent

@@ -6,10 +6,8 @@ use crate::layout::{Layout, LayoutKind};
 use crate::normalize::parse_date;
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
-use crate::rows::{Fields, RowChunks};
-use crate::voters::CHUNK_ROWS;
+use crate::rows::{Fields, RowChunks, read_converted};
 use crate::{IngestError, input};
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -84,36 +82,20 @@ pub async fn import_history_file(
     let reader_progress = progress.clone();
     let reader = tokio::task::spawn_blocking(move || -> Result<(u64, u64), IngestError> {
         let mut rejects = RejectWriter::new(reject_file);
-        let mut read = 0u64;
-        let outcome = (|| -> Result<(), IngestError> {
-            loop {
-                let rows = chunks.next_chunk(CHUNK_ROWS)?;
-                if rows.is_empty() {
-                    return Ok(());
-                }
-                read += rows.len() as u64;
-                let results: Vec<Result<VoteHistoryRecord, Reject>> = rows
-                    .par_iter()
-                    .map(|row| convert_history_row(&Fields::new(&chunks.bound, row)?))
-                    .collect();
-                let mut good = Vec::with_capacity(results.len());
-                for r in results {
-                    match r {
-                        Ok(h) => good.push(h),
-                        Err(e) => rejects.write(&e)?,
-                    }
-                }
-                reader_progress.advance(rows.len() as u64, chunks.position());
-                if tx.blocking_send(Ok(good)).is_err() {
-                    return Ok(());
-                }
+        let read = read_converted(
+            &mut chunks,
+            &mut rejects,
+            reader_progress.as_ref(),
+            convert_history_row,
+            |good| tx.blocking_send(Ok(good)).is_ok(),
+        );
+        match read {
+            Ok(read) => Ok((read, rejects.finish()?)),
+            Err(e) => {
+                let _ = tx.blocking_send(Err(e.to_string()));
+                Err(e)
             }
-        })();
-        if let Err(e) = outcome {
-            let _ = tx.blocking_send(Err(e.to_string()));
-            return Err(e);
         }
-        Ok((read, rejects.finish()?))
     });
     let name = path
         .file_name()

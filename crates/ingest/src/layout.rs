@@ -17,6 +17,29 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("ncvhis", include_str!("../layouts/ncvhis.toml")),
     ("ohio", include_str!("../layouts/ohio.toml")),
     ("florida", include_str!("../layouts/florida.toml")),
+    ("nc-absentee", include_str!("../layouts/nc-absentee.toml")),
+    (
+        "virginia-absentee",
+        include_str!("../layouts/virginia-absentee.toml"),
+    ),
+];
+
+/// Fields a ballots layout may map.
+pub const BALLOT_FIELDS: &[&str] = &[
+    "state_voter_id",
+    "local_voter_id",
+    "county_name",
+    "election_date",
+    "method",
+    "delivery_type",
+    "request_date",
+    "send_date",
+    "return_date",
+    "return_status",
+    "application_status",
+    "site_name",
+    "same_day_registration",
+    "request_party",
 ];
 
 /// Fields a voters layout may map.
@@ -74,6 +97,8 @@ pub enum LayoutKind {
     Voters,
     /// Vote history.
     History,
+    /// Absentee and early-vote ballot events.
+    Ballots,
 }
 
 impl LayoutKind {
@@ -82,6 +107,7 @@ impl LayoutKind {
         match self {
             Self::Voters => "voters",
             Self::History => "history",
+            Self::Ballots => "ballots",
         }
     }
 }
@@ -268,6 +294,7 @@ impl Layout {
         let known = match layout.kind {
             LayoutKind::Voters => VOTER_FIELDS,
             LayoutKind::History => HISTORY_FIELDS,
+            LayoutKind::Ballots => BALLOT_FIELDS,
         };
         for name in layout.fields.keys().chain(layout.optional_fields.iter()) {
             if !known.contains(&name.as_str()) {
@@ -284,6 +311,7 @@ impl Layout {
         let required: &[&str] = match layout.kind {
             LayoutKind::Voters => &["state_voter_id"],
             LayoutKind::History => &["state_voter_id", "election_date"],
+            LayoutKind::Ballots => &["election_date", "county_name"],
         };
         for r in required {
             if !layout.fields.contains_key(*r) {

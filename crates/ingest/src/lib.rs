@@ -5,6 +5,7 @@
 //! rejects file with its line and reason. Also the demo-state generator and the parser
 //! of free-text voter searches.
 
+pub mod ballots;
 pub mod demo;
 pub mod error;
 pub mod history;

@@ -214,3 +214,44 @@ fn raw_text(bound: &Bound, record: &ByteRecord) -> String {
     }
     s
 }
+
+/// Reads every remaining row, converting chunks in parallel with `convert`; rejected rows
+/// go to `rejects`, converted ones to `sink` chunk by chunk (a `false` from the sink
+/// stops reading: the consumer has gone). Returns the number of data rows read.
+pub fn read_converted<T, F>(
+    chunks: &mut RowChunks,
+    rejects: &mut crate::rejects::RejectWriter,
+    progress: &dyn crate::Progress,
+    convert: F,
+    mut sink: impl FnMut(Vec<T>) -> bool,
+) -> Result<u64, IngestError>
+where
+    T: Send,
+    F: Fn(&Fields<'_>) -> Result<T, Reject> + Sync,
+{
+    use rayon::prelude::*;
+    let mut read = 0u64;
+    loop {
+        let rows = chunks.next_chunk(crate::voters::CHUNK_ROWS)?;
+        if rows.is_empty() {
+            return Ok(read);
+        }
+        read += rows.len() as u64;
+        let bound = &chunks.bound;
+        let results: Vec<Result<T, Reject>> = rows
+            .par_iter()
+            .map(|row| convert(&Fields::new(bound, row)?))
+            .collect();
+        let mut good = Vec::with_capacity(results.len());
+        for r in results {
+            match r {
+                Ok(v) => good.push(v),
+                Err(e) => rejects.write(&e)?,
+            }
+        }
+        progress.advance(rows.len() as u64, chunks.position());
+        if !sink(good) {
+            return Ok(read);
+        }
+    }
+}

@@ -10,10 +10,9 @@ use crate::normalize::{
 };
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
-use crate::rows::{Fields, RawRow, RowChunks};
+use crate::rows::{Fields, RowChunks, read_converted};
 use crate::{IngestError, input};
 use chrono::{Datelike, NaiveDate};
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -207,35 +206,6 @@ fn map_gender(layout: &Layout, raw: &str) -> Gender {
     }
 }
 
-/// Converts a chunk in parallel into staged voters and rejects.
-fn convert_chunk(
-    rows: &[RawRow],
-    bound: &crate::layout::Bound,
-    as_of: NaiveDate,
-) -> (Vec<StagedVoter>, Vec<Reject>) {
-    let results: Vec<Result<StagedVoter, Reject>> = rows
-        .par_iter()
-        .map(|row| {
-            let fields = Fields::new(bound, row)?;
-            let record = convert_row(&fields, as_of)?;
-            Ok(StagedVoter {
-                line: row.line,
-                row_hash: row_hash(&record),
-                record,
-            })
-        })
-        .collect();
-    let mut good = Vec::with_capacity(results.len());
-    let mut bad = Vec::new();
-    for r in results {
-        match r {
-            Ok(v) => good.push(v),
-            Err(e) => bad.push(e),
-        }
-    }
-    (good, bad)
-}
-
 /// Imports one voter file into `store` as a snapshot.
 pub async fn import_voters_file(
     store: &dyn Store,
@@ -291,30 +261,28 @@ pub async fn import_voters_file(
     let reader =
         tokio::task::spawn_blocking(move || -> Result<(u64, RejectWriter), IngestError> {
             let mut rejects = RejectWriter::new(reject_file);
-            let mut read = 0u64;
-            let outcome = (|| -> Result<(), IngestError> {
-                loop {
-                    let rows = chunks.next_chunk(CHUNK_ROWS)?;
-                    if rows.is_empty() {
-                        return Ok(());
-                    }
-                    read += rows.len() as u64;
-                    let (good, bad) = convert_chunk(&rows, &chunks.bound, as_of);
-                    for r in &bad {
-                        rejects.write(r)?;
-                    }
-                    reader_progress.advance(rows.len() as u64, chunks.position());
-                    if tx.blocking_send(ImportBatch::Rows(good)).is_err() {
-                        // The store stopped early; its own error says why.
-                        return Ok(());
-                    }
+            let read = read_converted(
+                &mut chunks,
+                &mut rejects,
+                reader_progress.as_ref(),
+                |fields| {
+                    let record = convert_row(fields, as_of)?;
+                    Ok(StagedVoter {
+                        line: fields.line,
+                        row_hash: row_hash(&record),
+                        record,
+                    })
+                },
+                // A closed channel means the store stopped early; its own error says why.
+                |good| tx.blocking_send(ImportBatch::Rows(good)).is_ok(),
+            );
+            match read {
+                Ok(read) => Ok((read, rejects)),
+                Err(e) => {
+                    let _ = tx.blocking_send(ImportBatch::Abort(e.to_string()));
+                    Err(e)
                 }
-            })();
-            if let Err(e) = outcome {
-                let _ = tx.blocking_send(ImportBatch::Abort(e.to_string()));
-                return Err(e);
             }
-            Ok((read, rejects))
         });
     let snapshot = NewSnapshot {
         as_of,

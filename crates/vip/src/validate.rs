@@ -312,7 +312,7 @@ pub fn check_element(el: &RawElement, out: &mut Vec<Finding>) {
     for (i, n) in el.nodes.iter().enumerate() {
         let last = n.path.rsplit('/').next().unwrap_or(&n.path);
         // Groups that need all their parts.
-        if !n.leaf || n.text.is_empty() {
+        if !n.leaf || n.text.is_empty() || (last == "Term" && el.tag == "Office") {
             let kids = el.children_of(i);
             let has = |name: &str| {
                 kids.iter()
@@ -368,8 +368,12 @@ pub fn check_element(el: &RawElement, out: &mut Vec<Finding>) {
             continue;
         }
         for (tag, ending, allowed) in ENUMS {
-            if (*tag == "*" || *tag == el.tag)
-                && (n.path == *ending || n.path.ends_with(&format!("/{ending}")))
+            let applies = if *tag == "*" {
+                n.path == *ending || n.path.ends_with(&format!("/{ending}"))
+            } else {
+                *tag == el.tag && n.path == *ending
+            };
+            if applies
                 && !allowed.contains(&v)
             {
                 out.push(err(
@@ -437,19 +441,6 @@ pub fn check_element(el: &RawElement, out: &mut Vec<Finding>) {
                 ))
             }
             _ => {}
-        }
-        if last.is_empty() {
-            continue;
-        }
-    }
-    // Latitude/Longitude present but empty (`<Longitude></Longitude>`).
-    for n in &el.nodes {
-        if n.leaf && n.text.is_empty() && (n.path.ends_with("Latitude") || n.path.ends_with("Longitude")) {
-            out.push(err(
-                Rule::InvalidCoordinates,
-                &n.path,
-                format!("{} {}: {} is empty", el.tag, el.id_str(), n.path),
-            ));
         }
     }
     if el.tag == "PollingLocation"
@@ -622,8 +613,8 @@ fn segment_place(s: &StreetSegment) -> (StreetKey, String) {
 }
 
 /// Overlapping segments on one street: a sweep over ranges sorted by start, odd/even
-/// aware. Overlaps between segments of different precincts are errors (an address there
-/// has two answers); within one precinct, warnings.
+/// aware. Only segments of different precincts count (an address there has two
+/// answers); as in the VIP validator, segments of one precinct may overlap.
 fn overlaps(feed: &Feed, out: &mut Vec<Finding>) {
     let mut by_street: HashMap<(StreetKey, String), Vec<usize>> = HashMap::new();
     for (i, s) in feed.street_segments.iter().enumerate() {
@@ -660,18 +651,17 @@ fn overlaps(feed: &Feed, out: &mut Vec<Finding>) {
                 if !pa.meets(pb) || !shares_number(b_start, a_end.min(b_end), pa, pb) {
                     continue;
                 }
-                let severity = if a.precinct_id == b.precinct_id {
-                    Severity::Warning
-                } else {
-                    Severity::Error
-                };
+                // Segments of one precinct may overlap: the answer is the same.
+                if a.precinct_id == b.precinct_id {
+                    continue;
+                }
                 let (later, earlier) = if (b.origin.line, j) > (a.origin.line, i) {
                     (b, a)
                 } else {
                     (a, b)
                 };
                 out.push(Finding::at(
-                    severity,
+                    Severity::Error,
                     Rule::OverlappingSegments,
                     "StreetSegment",
                     &later.id,

@@ -1,0 +1,262 @@
+//! Attribute families: the names a clause can start with, and how values are normalised.
+//!
+//! There are two sorts. *Built-in* families come from the voter file and the vote history
+//! and are indexed by [`crate::IndexBuilder::add_voter`] and
+//! [`crate::IndexBuilder::add_history`]: geography (`county`, `precinct`, `cd`, `sd`,
+//! `hd`, `zip`, `city`, `municipality`), demographics (`party`, `status`, `gender`, `age`,
+//! `registered`) and history (`voted`, `method`, `votes`). *Keyed* families are fed by
+//! other modules through the builder's generic API and come in three [`FamilyKind`]s:
+//! sets of keys (`tag:volunteer-prospect`, `ballot:requested`), named numeric values
+//! (`score:support>=60`, `survey:support=5`) and dated keys (`contacted:door:30d`).
+//! `tag`, `ballot`, `score`, `survey` and `contacted` are registered in every index;
+//! any other name can be registered with [`crate::IndexBuilder::register_family`].
+//! Values are compared after normalisation: text upper-cased and trimmed, district
+//! numbers without leading zeros, party/status/gender through their aliases, keyed
+//! family keys and names lower-cased.
+
+use std::fmt;
+
+use votebase_domain::voters::{Gender, Party, VoterStatus};
+
+/// How a keyed family stores its values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FamilyKind {
+    /// A set of keys per voter: `tag:X`, `ballot:X`.
+    Set,
+    /// Integer values under names: `score:NAME>=N`, `score:NAME:lo..hi`, or the
+    /// shorthand `NAME>=N`.
+    Numeric,
+    /// Dates under keys: `contacted:CHANNEL:30d`, `contacted:CHANNEL:2024-01-01..`.
+    Dated,
+}
+
+impl fmt::Display for FamilyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            FamilyKind::Set => "set",
+            FamilyKind::Numeric => "numeric",
+            FamilyKind::Dated => "dated",
+        })
+    }
+}
+
+/// The keyed families every index knows, with their kinds.
+pub const DEFAULT_KEYED_FAMILIES: [(&str, FamilyKind); 5] = [
+    ("tag", FamilyKind::Set),
+    ("ballot", FamilyKind::Set),
+    ("score", FamilyKind::Numeric),
+    ("survey", FamilyKind::Numeric),
+    ("contacted", FamilyKind::Dated),
+];
+
+/// A categorical voter-file field: one bitmap per distinct value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum CatField {
+    /// County name.
+    County,
+    /// Precinct code (also matched as `COUNTY/CODE`).
+    Precinct,
+    /// Congressional district.
+    Congressional,
+    /// State senate district.
+    Senate,
+    /// State house district.
+    House,
+    /// Five-digit ZIP.
+    Zip,
+    /// Postal city.
+    City,
+    /// Municipality.
+    Municipality,
+    /// Party code.
+    Party,
+    /// Status code.
+    Status,
+    /// Gender code.
+    Gender,
+}
+
+impl CatField {
+    /// Every categorical field, in index order.
+    pub const ALL: [CatField; 11] = [
+        CatField::County,
+        CatField::Precinct,
+        CatField::Congressional,
+        CatField::Senate,
+        CatField::House,
+        CatField::Zip,
+        CatField::City,
+        CatField::Municipality,
+        CatField::Party,
+        CatField::Status,
+        CatField::Gender,
+    ];
+
+    /// The family name used in expressions.
+    pub fn family(self) -> &'static str {
+        match self {
+            CatField::County => "county",
+            CatField::Precinct => "precinct",
+            CatField::Congressional => "cd",
+            CatField::Senate => "sd",
+            CatField::House => "hd",
+            CatField::Zip => "zip",
+            CatField::City => "city",
+            CatField::Municipality => "municipality",
+            CatField::Party => "party",
+            CatField::Status => "status",
+            CatField::Gender => "gender",
+        }
+    }
+
+    /// Position in [`CatField::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
+    /// The normalised value a voter record has for this field.
+    pub fn value_of(self, v: &votebase_domain::voters::VoterRecord) -> String {
+        match self {
+            CatField::County => norm_text(&v.county_name),
+            CatField::Precinct => norm_text(&v.precinct_code),
+            CatField::Congressional => norm_district(&v.congressional_district),
+            CatField::Senate => norm_district(&v.state_senate_district),
+            CatField::House => norm_district(&v.state_house_district),
+            CatField::Zip => norm_text(&v.address.zip5),
+            CatField::City => norm_text(&v.address.city),
+            CatField::Municipality => norm_text(&v.municipality),
+            CatField::Party => v.party.code().to_string(),
+            CatField::Status => v.status.code().to_string(),
+            CatField::Gender => v.gender.code().to_string(),
+        }
+    }
+
+    /// Normalises a value written in an expression, or says what was expected.
+    pub fn normalise_query_value(self, raw: &str) -> Result<String, String> {
+        match self {
+            CatField::Congressional | CatField::Senate | CatField::House => {
+                Ok(norm_district(raw))
+            }
+            CatField::Party => party_alias(raw).map(|p| p.code().to_string()).ok_or_else(|| {
+                "a party: DEM, REP, LIB, GRE, CST, UNA, OTHER or UNKNOWN".to_string()
+            }),
+            CatField::Status => status_alias(raw)
+                .map(|s| s.code().to_string())
+                .ok_or_else(|| {
+                    "a status: active (A), inactive (I), denied (D), removed (R), \
+                     temporary (S) or unknown"
+                        .to_string()
+                }),
+            CatField::Gender => gender_alias(raw)
+                .map(|g| g.code().to_string())
+                .ok_or_else(|| "a gender: F, M, U (other) or unknown".to_string()),
+            _ => Ok(norm_text(raw)),
+        }
+    }
+}
+
+/// Upper-cased, trimmed text.
+pub fn norm_text(s: &str) -> String {
+    s.trim().to_uppercase()
+}
+
+/// A district number without leading zeros (`04` → `4`); other text as [`norm_text`].
+pub fn norm_district(s: &str) -> String {
+    let t = s.trim();
+    if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        let z = t.trim_start_matches('0');
+        if z.is_empty() { "0".into() } else { z.into() }
+    } else {
+        norm_text(t)
+    }
+}
+
+/// Lower-cased, trimmed key or name of a keyed family.
+pub fn norm_key(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+/// `precinct:COUNTY/CODE`: the qualified precinct label used by breakdowns.
+pub fn qualified_precinct(county: &str, precinct: &str) -> String {
+    format!("{county}/{precinct}")
+}
+
+fn party_alias(raw: &str) -> Option<Party> {
+    Some(match raw.trim().to_ascii_lowercase().as_str() {
+        "dem" | "democrat" | "democratic" | "d" => Party::Dem,
+        "rep" | "republican" | "gop" | "r" => Party::Rep,
+        "lib" | "libertarian" => Party::Lib,
+        "gre" | "grn" | "green" => Party::Green,
+        "cst" | "constitution" => Party::Constitution,
+        "una" | "unaffiliated" | "u" => Party::Unaffiliated,
+        "oth" | "other" => Party::Other,
+        "unknown" => Party::Unknown,
+        _ => return None,
+    })
+}
+
+fn status_alias(raw: &str) -> Option<VoterStatus> {
+    let s = raw.trim().to_ascii_lowercase();
+    if s.len() == 1 {
+        return Some(match s.as_str() {
+            "a" => VoterStatus::Active,
+            "i" => VoterStatus::Inactive,
+            "d" => VoterStatus::Denied,
+            "r" => VoterStatus::Removed,
+            "s" => VoterStatus::Temporary,
+            _ => return None,
+        });
+    }
+    VoterStatus::ALL.into_iter().find(|v| v.code() == s)
+}
+
+fn gender_alias(raw: &str) -> Option<Gender> {
+    Some(match raw.trim().to_ascii_lowercase().as_str() {
+        "f" | "female" => Gender::Female,
+        "m" | "male" => Gender::Male,
+        "u" | "x" | "o" | "other" => Gender::Other,
+        "unknown" => Gender::Unknown,
+        _ => return None,
+    })
+}
+
+/// Built-in families that are not categorical.
+pub const RANGE_FAMILIES: [&str; 5] = ["age", "registered", "voted", "method", "votes"];
+
+/// Every built-in family name, in the order error messages list them.
+pub fn builtin_names() -> Vec<&'static str> {
+    CatField::ALL
+        .iter()
+        .map(|c| c.family())
+        .chain(RANGE_FAMILIES)
+        .collect()
+}
+
+/// True for a name reserved by a built-in family.
+pub fn is_builtin(name: &str) -> bool {
+    builtin_names().contains(&name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn aliases() {
+        assert_eq!(CatField::Party.normalise_query_value("DEM").unwrap(), "dem");
+        assert_eq!(
+            CatField::Party.normalise_query_value("una").unwrap(),
+            "unaffiliated"
+        );
+        assert!(CatField::Party.normalise_query_value("whig").is_err());
+        assert_eq!(CatField::Status.normalise_query_value("A").unwrap(), "active");
+        assert_eq!(
+            CatField::Status.normalise_query_value("Removed").unwrap(),
+            "removed"
+        );
+        assert_eq!(CatField::Gender.normalise_query_value("F").unwrap(), "female");
+        assert_eq!(CatField::House.normalise_query_value("063").unwrap(), "63");
+        assert_eq!(norm_district("000"), "0");
+        assert_eq!(CatField::County.normalise_query_value(" wake ").unwrap(), "WAKE");
+    }
+}

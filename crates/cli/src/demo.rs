@@ -10,7 +10,10 @@ use std::sync::Arc;
 use std::time::Instant;
 use votebase_domain::{Role, User};
 use votebase_ingest::Layout;
-use votebase_ingest::demo::{DemoOptions, build_state, write_files};
+use votebase_ingest::ballots::import_ballots_file;
+use votebase_ingest::demo::{
+    DemoOptions, build_state, demo_election, write_ballot_files, write_files,
+};
 use votebase_ingest::history::import_history_file;
 use votebase_server::auth;
 
@@ -31,7 +34,7 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     let (state, files) = tokio::task::spawn_blocking(move || {
         let state = build_state(&options);
         let files = write_files(&state, &dir);
-        (state, files)
+        (Arc::new(state), files)
     })
     .await?;
     let files = files.context("writing the demo files")?;
@@ -60,6 +63,35 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     println!(
         "vote history: read {}, new {}, unchanged {}, rejected {}",
         history.read, history.outcome.inserted, history.outcome.unchanged, history.rejected
+    );
+
+    // Thirty daily absentee / early-vote files for the November election.
+    let ballot_state = state.clone();
+    let ballot_dir = global.data.join("demo-files").join("ballots");
+    let ballot_files =
+        tokio::task::spawn_blocking(move || write_ballot_files(&ballot_state, &ballot_dir))
+            .await?
+            .context("writing the demo ballot files")?;
+    let layout = Layout::load("nc-absentee")?;
+    let (mut new_events, mut unmatched) = (0, 0);
+    for file in &ballot_files {
+        let report = import_ballots_file(
+            store.as_ref(),
+            file,
+            &layout,
+            None,
+            None,
+            Arc::new(votebase_ingest::NoProgress),
+        )
+        .await?;
+        new_events += report.outcome.new_events;
+        unmatched += report.outcome.unmatched.len();
+    }
+    let election = demo_election();
+    let voted = store.voted_count(election).await?;
+    println!(
+        "ballots: {} daily files, {new_events} new ballot events, {unmatched} unmatched rows kept for review; {voted} voters have voted in the {election} election",
+        ballot_files.len()
     );
 
     let password = auth::new_secret()[..16].to_string();

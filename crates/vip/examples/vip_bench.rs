@@ -14,7 +14,9 @@ use votebase_vip::{Answer, Index, load, parse_query};
 fn addresses(feed: &Feed) -> Vec<String> {
     let mut out = Vec::with_capacity(feed.street_segments.len() * 2);
     for s in &feed.street_segments {
-        let (Some(a), Some(b), Some(p)) = (s.start, s.end, s.parity) else { continue };
+        let (Some(a), Some(b), Some(p)) = (s.start, s.end, s.parity) else {
+            continue;
+        };
         let fix = |n: u32, up: bool| match p {
             Parity::Both => n,
             p if p.admits(n) => n,
@@ -24,7 +26,13 @@ fn addresses(feed: &Feed) -> Vec<String> {
         for n in [fix(a, true), fix(b, false)] {
             out.push(format!(
                 "{n} {} {} {} {}, {}, {} {}",
-                s.pre_direction, s.street_name, s.street_suffix, s.post_direction, s.city, s.state, s.zip
+                s.pre_direction,
+                s.street_name,
+                s.street_suffix,
+                s.post_direction,
+                s.city,
+                s.state,
+                s.zip
             ));
         }
     }
@@ -44,7 +52,12 @@ impl Naive {
                 .iter()
                 .map(|s| {
                     (
-                        normalize_street(&s.pre_direction, &s.street_name, &s.street_suffix, &s.post_direction),
+                        normalize_street(
+                            &s.pre_direction,
+                            &s.street_name,
+                            &s.street_suffix,
+                            &s.post_direction,
+                        ),
                         votebase_ingest::normalize::normalize_zip(&s.zip).0,
                         s.start.unwrap_or(0),
                         s.end.unwrap_or(0),
@@ -76,9 +89,13 @@ impl Naive {
 }
 
 fn main() {
-    let dir = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/vip/csv-3.0-nc-alamance")
-    });
+    let dir = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+                .join("../../../shared/data/vip/csv-3.0-nc-alamance")
+        });
     let t = Instant::now();
     let feed = load(&dir).expect("feed");
     let load_ms = t.elapsed().as_secs_f64() * 1e3;
@@ -97,7 +114,10 @@ fn main() {
     let mut found = 0usize;
     for _ in 0..rounds {
         for q in &queries {
-            if matches!(index.lookup(q), Answer::Found { .. } | Answer::Conflict { .. }) {
+            if matches!(
+                index.lookup(q),
+                Answer::Found { .. } | Answer::Conflict { .. }
+            ) {
                 found += 1;
             }
         }
@@ -142,5 +162,8 @@ fn main() {
         1e6 / naive_rate,
         sample.len()
     );
-    println!("speed-up of the index over the scan: {:.0}x", single / naive_rate);
+    println!(
+        "speed-up of the index over the scan: {:.0}x",
+        single / naive_rate
+    );
 }

@@ -6,7 +6,16 @@ fn main() {
                 let r = votebase_vip::validate(&feed);
                 println!("== {arg}: {} errors {} warnings", r.errors, r.warnings);
                 for f in r.findings.iter().take(40) {
-                    println!("  {}:{} {} {} {} [{}] {}", f.origin.file, f.origin.line, f.rule.code(), f.element, f.id, f.field, f.message);
+                    println!(
+                        "  {}:{} {} {} {} [{}] {}",
+                        f.origin.file,
+                        f.origin.line,
+                        f.rule.code(),
+                        f.element,
+                        f.id,
+                        f.field,
+                        f.message
+                    );
                 }
             }
             Err(e) => println!("== {arg}: ERROR {e}"),

@@ -20,15 +20,21 @@ pub fn looks_like_v3(files: &Files) -> bool {
     {
         return true;
     }
-    files
-        .get("street_segment.txt")
-        .is_some_and(|b| b.split(|&c| c == b'\n').next().is_some_and(|h| {
-            String::from_utf8_lossy(h).contains("non_house_address_street_name")
-        }))
+    files.get("street_segment.txt").is_some_and(|b| {
+        b.split(|&c| c == b'\n')
+            .next()
+            .is_some_and(|h| String::from_utf8_lossy(h).contains("non_house_address_street_name"))
+    })
 }
 
 /// (owner id) -> [target ids] of a join table.
-fn join(files: &Files, file: &str, owner: &str, target: &str, feed: &mut Feed) -> Result<HashMap<String, Vec<String>>> {
+fn join(
+    files: &Files,
+    file: &str,
+    owner: &str,
+    target: &str,
+    feed: &mut Feed,
+) -> Result<HashMap<String, Vec<String>>> {
     let mut map: HashMap<String, Vec<String>> = HashMap::new();
     if let Some(t) = files.rows(file)? {
         for (line, row) in &t.rows {
@@ -79,7 +85,14 @@ fn declare(feed: &mut Feed, element: &str, id: &str, origin: &Origin) {
     }
 }
 
-fn reference(feed: &mut Feed, element: &str, from: &str, field: &str, target: &str, origin: &Origin) {
+fn reference(
+    feed: &mut Feed,
+    element: &str,
+    from: &str,
+    field: &str,
+    target: &str,
+    origin: &Origin,
+) {
     if !target.is_empty() {
         feed.references.push(Reference {
             element: element.into(),
@@ -138,7 +151,13 @@ pub fn read(files: &Files) -> Result<Feed> {
             }
         }
     }
-    let state_ev = join(files, "state_early_vote_site.txt", "state_id", "early_vote_site_id", &mut feed)?;
+    let state_ev = join(
+        files,
+        "state_early_vote_site.txt",
+        "state_id",
+        "early_vote_site_id",
+        &mut feed,
+    )?;
     if let Some(t) = files.rows("state.txt")? {
         for (line, row) in &t.rows {
             let id = t.cell(row, "id");
@@ -150,13 +169,26 @@ pub fn read(files: &Files) -> Result<Feed> {
             });
         }
     }
-    let locality_ev = join(files, "locality_early_vote_site.txt", "locality_id", "early_vote_site_id", &mut feed)?;
+    let locality_ev = join(
+        files,
+        "locality_early_vote_site.txt",
+        "locality_id",
+        "early_vote_site_id",
+        &mut feed,
+    )?;
     if let Some(t) = files.rows("locality.txt")? {
         for (line, row) in &t.rows {
             let id = t.cell(row, "id");
             let o = origin(&t, *line);
             declare(&mut feed, "Locality", id, &o);
-            reference(&mut feed, "Locality", id, "state_id", t.cell(row, "state_id"), &o);
+            reference(
+                &mut feed,
+                "Locality",
+                id,
+                "state_id",
+                t.cell(row, "state_id"),
+                &o,
+            );
             feed.localities.push(Locality {
                 id: id.into(),
                 name: t.cell(row, "name").into(),
@@ -197,7 +229,11 @@ pub fn read(files: &Files) -> Result<Feed> {
             let name = t.cell(row, "name");
             feed.polling_locations.push(PollingLocation {
                 id: id.into(),
-                name: if name.is_empty() { t.cell(row, "address_location_name").into() } else { name.into() },
+                name: if name.is_empty() {
+                    t.cell(row, "address_location_name").into()
+                } else {
+                    name.into()
+                },
                 address_lines: address_lines(&t, row),
                 directions: t.cell(row, "directions").into(),
                 lat_lng: None,
@@ -210,19 +246,50 @@ pub fn read(files: &Files) -> Result<Feed> {
             });
         }
     }
-    let precinct_pl = join(files, "precinct_polling_location.txt", "precinct_id", "polling_location_id", &mut feed)?;
-    let precinct_ev = join(files, "precinct_early_vote_site.txt", "precinct_id", "early_vote_site_id", &mut feed)?;
-    let split_pl = join(files, "precinct_split_polling_location.txt", "precinct_split_id", "polling_location_id", &mut feed)?;
+    let precinct_pl = join(
+        files,
+        "precinct_polling_location.txt",
+        "precinct_id",
+        "polling_location_id",
+        &mut feed,
+    )?;
+    let precinct_ev = join(
+        files,
+        "precinct_early_vote_site.txt",
+        "precinct_id",
+        "early_vote_site_id",
+        &mut feed,
+    )?;
+    let split_pl = join(
+        files,
+        "precinct_split_polling_location.txt",
+        "precinct_split_id",
+        "polling_location_id",
+        &mut feed,
+    )?;
     let mut parents: HashMap<String, (String, String)> = HashMap::new();
     if let Some(t) = files.rows("precinct.txt")? {
         for (line, row) in &t.rows {
             let id = t.cell(row, "id");
             let o = origin(&t, *line);
             declare(&mut feed, "Precinct", id, &o);
-            reference(&mut feed, "Precinct", id, "locality_id", t.cell(row, "locality_id"), &o);
+            reference(
+                &mut feed,
+                "Precinct",
+                id,
+                "locality_id",
+                t.cell(row, "locality_id"),
+                &o,
+            );
             let mut pls = precinct_pl.get(id).cloned().unwrap_or_default();
             pls.extend(precinct_ev.get(id).cloned().unwrap_or_default());
-            parents.insert(id.into(), (t.cell(row, "name").into(), t.cell(row, "locality_id").into()));
+            parents.insert(
+                id.into(),
+                (
+                    t.cell(row, "name").into(),
+                    t.cell(row, "locality_id").into(),
+                ),
+            );
             feed.precincts.push(Precinct {
                 id: id.into(),
                 name: t.cell(row, "name").into(),
@@ -301,7 +368,10 @@ pub fn read(files: &Files) -> Result<Feed> {
             declare(&mut feed, "StreetSegment", &id, &o);
             let (start_raw, end_raw, parity_raw) = (get(row, 0), get(row, 1), get(row, 2));
             let (start, end) = (parse_house_number(&start_raw), parse_house_number(&end_raw));
-            for (field, raw, parsed) in [("start_house_number", &start_raw, start), ("end_house_number", &end_raw, end)] {
+            for (field, raw, parsed) in [
+                ("start_house_number", &start_raw, start),
+                ("end_house_number", &end_raw, end),
+            ] {
                 if parsed.is_none() {
                     feed.read_findings.push(Finding::at(
                         Severity::Error,
@@ -336,12 +406,28 @@ pub fn read(files: &Files) -> Result<Feed> {
                     &id,
                     "odd_even_both",
                     &o,
-                    format!("StreetSegment {id}: odd_even_both {parity_raw:?} is not ODD, EVEN or BOTH"),
+                    format!(
+                        "StreetSegment {id}: odd_even_both {parity_raw:?} is not ODD, EVEN or BOTH"
+                    ),
                 ));
             }
             let (precinct, split) = (get(row, 10), get(row, 11));
-            reference(&mut feed, "StreetSegment", &id, "precinct_id", &precinct, &o);
-            reference(&mut feed, "StreetSegment", &id, "precinct_split_id", &split, &o);
+            reference(
+                &mut feed,
+                "StreetSegment",
+                &id,
+                "precinct_id",
+                &precinct,
+                &o,
+            );
+            reference(
+                &mut feed,
+                "StreetSegment",
+                &id,
+                "precinct_split_id",
+                &split,
+                &o,
+            );
             // Real 3.0 feeds (Alamance) name splits that only the join tables know:
             // such a split is a split of the segment's precinct with the join table's
             // polling place (the dangling reference is still reported).
@@ -354,7 +440,9 @@ pub fn read(files: &Files) -> Result<Feed> {
                     id: split.clone(),
                     name: parent.as_ref().map_or(String::new(), |p| p.name.clone()),
                     number: String::new(),
-                    locality_id: parent.as_ref().map_or(String::new(), |p| p.locality_id.clone()),
+                    locality_id: parent
+                        .as_ref()
+                        .map_or(String::new(), |p| p.locality_id.clone()),
                     mail_only: parent.as_ref().is_some_and(|p| p.mail_only),
                     split_name: split.clone(),
                     parent_id: Some(precinct.clone()),
@@ -373,7 +461,11 @@ pub fn read(files: &Files) -> Result<Feed> {
                 street_name: get(row, 4),
                 street_suffix: get(row, 5),
                 post_direction: get(row, 6),
-                units: if unit.is_empty() { Vec::new() } else { vec![unit] },
+                units: if unit.is_empty() {
+                    Vec::new()
+                } else {
+                    vec![unit]
+                },
                 city: get(row, 7),
                 state: get(row, 8),
                 zip: get(row, 9),

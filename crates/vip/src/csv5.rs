@@ -57,15 +57,23 @@ impl Files {
         let mut files = Vec::new();
         for i in 0..archive.len() {
             let mut entry = archive.by_index(i).map_err(zip_err)?;
-            let name = entry.name().map_err(zip_err)?.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+            let name = entry
+                .name()
+                .map_err(zip_err)?
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_ascii_lowercase();
             if !name.ends_with(".txt") {
                 continue;
             }
             let mut bytes = Vec::with_capacity(entry.size() as usize);
-            entry.read_to_end(&mut bytes).map_err(|source| FeedError::Io {
-                path: path.join(&name),
-                source,
-            })?;
+            entry
+                .read_to_end(&mut bytes)
+                .map_err(|source| FeedError::Io {
+                    path: path.join(&name),
+                    source,
+                })?;
             files.push((name, bytes));
         }
         files.sort_by(|a, b| a.0.cmp(&b.0));
@@ -101,9 +109,7 @@ impl Files {
             return Ok(None);
         };
         let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(bytes);
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
         let csv_err = |line: u64, e: csv::Error| FeedError::Csv {
             file: name.to_string(),
             line,
@@ -247,10 +253,19 @@ pub fn read(files: &Files) -> Result<Feed> {
                 }
             }
             // Keep a container's children right after it.
-            nodes.sort_by(|a, b| a.path.split('/').next().cmp(&b.path.split('/').next()).then(a.depth.cmp(&b.depth)));
+            nodes.sort_by(|a, b| {
+                a.path
+                    .split('/')
+                    .next()
+                    .cmp(&b.path.split('/').next())
+                    .then(a.depth.cmp(&b.depth))
+            });
             builder.add(RawElement {
                 tag: element.clone(),
-                id: id_col.and_then(|i| row.get(i)).filter(|s| !s.is_empty()).cloned(),
+                id: id_col
+                    .and_then(|i| row.get(i))
+                    .filter(|s| !s.is_empty())
+                    .cloned(),
                 origin: Origin {
                     file: name.to_string(),
                     line: *line,
@@ -269,8 +284,14 @@ mod tests {
     #[test]
     fn names_map_to_the_xml_paths() {
         assert_eq!(element_name("street_segment.txt"), "StreetSegment");
-        assert_eq!(column_path("Precinct", "polling_location_ids"), "PollingLocationIds");
-        assert_eq!(column_path("PollingLocation", "latitude"), "LatLng/Latitude");
+        assert_eq!(
+            column_path("Precinct", "polling_location_ids"),
+            "PollingLocationIds"
+        );
+        assert_eq!(
+            column_path("PollingLocation", "latitude"),
+            "LatLng/Latitude"
+        );
         assert_eq!(
             column_path("Locality", "external_identifier_value"),
             "ExternalIdentifiers/ExternalIdentifier/Value"
@@ -286,7 +307,10 @@ mod tests {
         )]);
         let feed = read(&files).unwrap();
         let s = &feed.street_segments[0];
-        assert_eq!((s.id.as_str(), s.start, s.precinct_id.as_str()), ("ss1", Some(1), "p1"));
+        assert_eq!(
+            (s.id.as_str(), s.start, s.precinct_id.as_str()),
+            ("ss1", Some(1), "p1")
+        );
         assert_eq!(s.origin.line, 2);
     }
 }

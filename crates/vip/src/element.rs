@@ -312,7 +312,9 @@ fn schedules(el: &RawElement) -> Vec<Schedule> {
                 "Schedule/EndDate" => s.end_date = c.text.clone(),
                 "Schedule/IsOnlyByAppointment" => s.only_by_appointment = parse_bool(&c.text),
                 "Schedule/Hours/StartTime" => open = c.text.clone(),
-                "Schedule/Hours/EndTime" => s.hours.push((std::mem::take(&mut open), c.text.clone())),
+                "Schedule/Hours/EndTime" => {
+                    s.hours.push((std::mem::take(&mut open), c.text.clone()))
+                }
                 _ => {}
             }
         }

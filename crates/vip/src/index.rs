@@ -174,7 +174,9 @@ pub(crate) fn zip_code(raw: &str) -> u32 {
 
 /// `06:00:00-05:00` -> `06:00`.
 fn short_time(t: &str) -> &str {
-    t.get(..5).filter(|s| s.as_bytes().get(2) == Some(&b':')).unwrap_or(t)
+    t.get(..5)
+        .filter(|s| s.as_bytes().get(2) == Some(&b':'))
+        .unwrap_or(t)
 }
 
 fn render_hours(h: &HoursOpen) -> Vec<String> {
@@ -197,7 +199,9 @@ fn render_hours(h: &HoursOpen) -> Vec<String> {
             } else {
                 ""
             };
-            format!("{days}{}{appt}", times.join(", ")).trim().to_string()
+            format!("{days}{}{appt}", times.join(", "))
+                .trim()
+                .to_string()
         })
         .collect()
 }
@@ -388,12 +392,20 @@ impl Index {
                 street,
                 zip,
                 city,
-                units: s.units.iter().map(|u| clean_text(u).into_boxed_str()).collect(),
+                units: s
+                    .units
+                    .iter()
+                    .map(|u| clean_text(u).into_boxed_str())
+                    .collect(),
                 precinct,
                 id: s.id.as_str().into(),
             });
             if street == NONE {
-                index.whole_area.entry((zip, city)).or_default().push(seg_no);
+                index
+                    .whole_area
+                    .entry((zip, city))
+                    .or_default()
+                    .push(seg_no);
             } else {
                 let name: &str = &index.streets[street as usize].name;
                 match index.by_name.get_mut(name) {
@@ -464,7 +476,10 @@ mod tests {
     #[test]
     fn streets_normalise_like_addresses() {
         let k = normalize_street("", "ISENHOUR PARK RD", "", "");
-        assert_eq!((k.name.as_str(), k.suffix.as_str()), ("ISENHOUR PARK", "RD"));
+        assert_eq!(
+            (k.name.as_str(), k.suffix.as_str()),
+            ("ISENHOUR PARK", "RD")
+        );
         let k = normalize_street("North", "Main", "Street", "");
         assert_eq!(k.display(), "N MAIN ST");
         let a = parse_street_line("12 n main street");

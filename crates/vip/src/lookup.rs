@@ -137,12 +137,19 @@ pub enum Answer<'a> {
 /// there are no commas.
 pub fn parse_query(text: &str, index: &Index) -> Query {
     let cleaned = clean_text(text);
-    let mut parts: Vec<&str> = cleaned.split(',').map(str::trim).filter(|p| !p.is_empty()).collect();
+    let mut parts: Vec<&str> = cleaned
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
     let (street_text, mut tail): (String, Vec<&str>) = if parts.len() >= 2 {
         let street = parts.remove(0).to_string();
         (street, parts.iter().flat_map(|p| p.split(' ')).collect())
     } else {
-        (String::new(), cleaned.split(' ').filter(|w| !w.is_empty()).collect())
+        (
+            String::new(),
+            cleaned.split(' ').filter(|w| !w.is_empty()).collect(),
+        )
     };
     let mut q = Query::default();
     // ZIP at the end.
@@ -204,7 +211,11 @@ impl Index {
 
     /// Looks up a parsed query.
     pub fn lookup_query(&self, q: &Query) -> Answer<'_> {
-        let zip = if q.zip.is_empty() { NONE } else { zip_code(&q.zip) };
+        let zip = if q.zip.is_empty() {
+            NONE
+        } else {
+            zip_code(&q.zip)
+        };
         let city = if q.city.is_empty() {
             NONE
         } else {
@@ -344,15 +355,31 @@ impl Index {
         let checks: [(bool, Missing, &dyn Fn(u32) -> String); 5] = [
             (q.zip.is_empty(), Missing::Zip, &|i| {
                 let z = self.segs[i as usize].zip;
-                if z == NONE { String::new() } else { format!("{z:05}") }
+                if z == NONE {
+                    String::new()
+                } else {
+                    format!("{z:05}")
+                }
             }),
             (q.city.is_empty(), Missing::City, &|i| {
                 let c = self.segs[i as usize].city;
-                if c == NONE { String::new() } else { self.cities[c as usize].to_string() }
+                if c == NONE {
+                    String::new()
+                } else {
+                    self.cities[c as usize].to_string()
+                }
             }),
-            (q.suffix.is_empty(), Missing::StreetSuffix, &|i| street(i).display()),
-            (q.pre.is_empty() && q.post.is_empty(), Missing::Direction, &|i| street(i).display()),
-            (q.unit.is_empty(), Missing::Unit, &|i| self.segs[i as usize].units.join(" ")),
+            (q.suffix.is_empty(), Missing::StreetSuffix, &|i| {
+                street(i).display()
+            }),
+            (
+                q.pre.is_empty() && q.post.is_empty(),
+                Missing::Direction,
+                &|i| street(i).display(),
+            ),
+            (q.unit.is_empty(), Missing::Unit, &|i| {
+                self.segs[i as usize].units.join(" ")
+            }),
         ];
         for (open, missing, f) in checks {
             if open && let Some(options) = differ(f) {
@@ -399,7 +426,10 @@ impl Index {
             .copied()
             .collect::<Vec<_>>()
             .join(" ");
-        let pool: Vec<u32> = match (self.streets_by_zip.get(&zip), self.streets_by_city.get(&city)) {
+        let pool: Vec<u32> = match (
+            self.streets_by_zip.get(&zip),
+            self.streets_by_city.get(&city),
+        ) {
             (Some(v), _) => v.clone(),
             (None, Some(v)) => v.clone(),
             _ => (0..self.streets.len() as u32).collect(),
@@ -428,7 +458,13 @@ impl Index {
                             .map(|&i| &self.segs[i as usize])
                             .find(|g| g.street == s && (zip == NONE || g.zip == zip))
                     })
-                    .map(|g| if g.zip == NONE { String::new() } else { format!("{:05}", g.zip) })
+                    .map(|g| {
+                        if g.zip == NONE {
+                            String::new()
+                        } else {
+                            format!("{:05}", g.zip)
+                        }
+                    })
                     .unwrap_or_default();
                 Suggestion {
                     street: key.display(),
@@ -449,7 +485,17 @@ mod tests {
     use super::*;
     use crate::model::*;
 
-    fn seg(id: &str, name: &str, suffix: &str, lo: u32, hi: u32, p: Parity, zip: &str, city: &str, precinct: &str) -> StreetSegment {
+    fn seg(
+        id: &str,
+        name: &str,
+        suffix: &str,
+        lo: u32,
+        hi: u32,
+        p: Parity,
+        zip: &str,
+        city: &str,
+        precinct: &str,
+    ) -> StreetSegment {
         StreetSegment {
             id: id.into(),
             start: Some(lo),
@@ -484,11 +530,61 @@ mod tests {
             });
         }
         f.street_segments = vec![
-            seg("s1", "Main", "St", 1, 99, Parity::Odd, "27253", "Graham", "p1"),
-            seg("s2", "Main", "St", 2, 98, Parity::Even, "27253", "Graham", "p2"),
-            seg("s3", "Main", "St", 1, 99, Parity::Both, "27215", "Burlington", "p2"),
-            seg("s4", "Oak", "Rd", 1, 50, Parity::Both, "27253", "Graham", "p3"),
-            seg("s5", "Oakwood", "Dr", 1, 50, Parity::Both, "27253", "Graham", "p1"),
+            seg(
+                "s1",
+                "Main",
+                "St",
+                1,
+                99,
+                Parity::Odd,
+                "27253",
+                "Graham",
+                "p1",
+            ),
+            seg(
+                "s2",
+                "Main",
+                "St",
+                2,
+                98,
+                Parity::Even,
+                "27253",
+                "Graham",
+                "p2",
+            ),
+            seg(
+                "s3",
+                "Main",
+                "St",
+                1,
+                99,
+                Parity::Both,
+                "27215",
+                "Burlington",
+                "p2",
+            ),
+            seg(
+                "s4",
+                "Oak",
+                "Rd",
+                1,
+                50,
+                Parity::Both,
+                "27253",
+                "Graham",
+                "p3",
+            ),
+            seg(
+                "s5",
+                "Oakwood",
+                "Dr",
+                1,
+                50,
+                Parity::Both,
+                "27253",
+                "Graham",
+                "p1",
+            ),
         ];
         f
     }
@@ -498,10 +594,19 @@ mod tests {
         let idx = Index::build(&feed());
         let q = parse_query("12 North Main Street Apt 4, Graham, NC 27253-1234", &idx);
         assert_eq!(
-            (q.number, q.pre.as_str(), q.name.as_str(), q.suffix.as_str(), q.unit.as_str()),
+            (
+                q.number,
+                q.pre.as_str(),
+                q.name.as_str(),
+                q.suffix.as_str(),
+                q.unit.as_str()
+            ),
             (Some(12), "N", "MAIN", "ST", "4")
         );
-        assert_eq!((q.city.as_str(), q.state.as_str(), q.zip.as_str()), ("GRAHAM", "NC", "27253"));
+        assert_eq!(
+            (q.city.as_str(), q.state.as_str(), q.zip.as_str()),
+            ("GRAHAM", "NC", "27253")
+        );
         let q = parse_query("12 Main St Graham NC 27253", &idx);
         assert_eq!((q.name.as_str(), q.city.as_str()), ("MAIN", "GRAHAM"));
     }
@@ -510,7 +615,9 @@ mod tests {
     fn answers() {
         let idx = Index::build(&feed());
         match idx.lookup("13 Main St, Graham, NC 27253") {
-            Answer::Found { precinct, segment, .. } => {
+            Answer::Found {
+                precinct, segment, ..
+            } => {
                 assert_eq!((precinct.id.as_str(), segment), ("p1", "s1"));
                 assert_eq!(precinct.polling_places[0].name, "HALL pl1");
             }
@@ -527,12 +634,20 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(idx.lookup("5 Oak Rd, Graham 27253"), Answer::MailOnly { .. }));
+        assert!(matches!(
+            idx.lookup("5 Oak Rd, Graham 27253"),
+            Answer::MailOnly { .. }
+        ));
         match idx.lookup("5 Oakwod Dr, Graham, NC 27253") {
-            Answer::DidYouMean { suggestions, .. } => assert_eq!(suggestions[0].street, "OAKWOOD DR"),
+            Answer::DidYouMean { suggestions, .. } => {
+                assert_eq!(suggestions[0].street, "OAKWOOD DR")
+            }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(idx.lookup("500 Main St 27253"), Answer::NotFound { .. }));
+        assert!(matches!(
+            idx.lookup("500 Main St 27253"),
+            Answer::NotFound { .. }
+        ));
         assert!(matches!(
             idx.lookup("Main St 27253"),
             Answer::NeedMore { ref missing, .. } if missing == &[Missing::HouseNumber]

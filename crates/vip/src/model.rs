@@ -329,7 +329,10 @@ pub fn split_ids(raw: &str) -> Vec<String> {
 
 /// Parses a VIP boolean (`true`/`false`/`1`/`0`, any case, as lenient readers do).
 pub fn parse_bool(raw: &str) -> bool {
-    matches!(raw.trim().to_ascii_lowercase().as_str(), "true" | "1" | "yes" | "y")
+    matches!(
+        raw.trim().to_ascii_lowercase().as_str(),
+        "true" | "1" | "yes" | "y"
+    )
 }
 
 /// Parses a house number: digits only, `None` otherwise.

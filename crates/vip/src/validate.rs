@@ -256,7 +256,12 @@ const ENUMS: &[(&str, &str, &[&str])] = &[
     (
         "Candidate",
         "PostElectionStatus",
-        &["advanced-to-runoff", "projected-winner", "winner", "withdrawn"],
+        &[
+            "advanced-to-runoff",
+            "projected-winner",
+            "winner",
+            "withdrawn",
+        ],
     ),
     (
         "*",
@@ -287,8 +292,8 @@ const ENUMS: &[(&str, &str, &[&str])] = &[
 /// State and territory FIPS codes.
 const STATE_FIPS: &[u8] = &[
     1, 2, 4, 5, 6, 8, 9, 10, 11, 12, 13, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28,
-    29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 44, 45, 46, 47, 48, 49, 50, 51, 53,
-    54, 55, 56, 60, 66, 69, 72, 78,
+    29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 44, 45, 46, 47, 48, 49, 50, 51, 53, 54,
+    55, 56, 60, 66, 69, 72, 78,
 ];
 
 /// Runs the per-element rules on `el`, appending findings.
@@ -299,7 +304,10 @@ pub fn check_element(el: &RawElement, out: &mut Vec<Finding>) {
     if let Some((_, fields)) = REQUIRED.iter().find(|(t, _)| *t == el.tag) {
         for field in *fields {
             if el.get(field).is_none_or(|t| t.is_empty())
-                && !el.nodes.iter().any(|n| n.path.starts_with(&format!("{field}/")))
+                && !el
+                    .nodes
+                    .iter()
+                    .any(|n| n.path.starts_with(&format!("{field}/")))
             {
                 out.push(err(
                     Rule::MissingRequired,
@@ -325,7 +333,11 @@ pub fn check_element(el: &RawElement, out: &mut Vec<Finding>) {
                             out.push(err(
                                 Rule::MissingRequired,
                                 &format!("{}/{part}", n.path),
-                                format!("{} {}: ExternalIdentifier has no {part}", el.tag, el.id_str()),
+                                format!(
+                                    "{} {}: ExternalIdentifier has no {part}",
+                                    el.tag,
+                                    el.id_str()
+                                ),
                             ));
                         }
                     }
@@ -352,7 +364,11 @@ pub fn check_element(el: &RawElement, out: &mut Vec<Finding>) {
                             out.push(err(
                                 Rule::MissingRequired,
                                 &format!("AddressStructured/{part}"),
-                                format!("{} {}: AddressStructured has no {part}", el.tag, el.id_str()),
+                                format!(
+                                    "{} {}: AddressStructured has no {part}",
+                                    el.tag,
+                                    el.id_str()
+                                ),
                             ));
                         }
                     }
@@ -373,24 +389,33 @@ pub fn check_element(el: &RawElement, out: &mut Vec<Finding>) {
             } else {
                 *tag == el.tag && n.path == *ending
             };
-            if applies
-                && !allowed.contains(&v)
-            {
+            if applies && !allowed.contains(&v) {
                 out.push(err(
                     Rule::InvalidEnum,
                     &n.path,
-                    format!("{} {}: {} {v:?} is not one of {}", el.tag, el.id_str(), n.path, allowed.join(", ")),
+                    format!(
+                        "{} {}: {} {v:?} is not one of {}",
+                        el.tag,
+                        el.id_str(),
+                        n.path,
+                        allowed.join(", ")
+                    ),
                 ));
             }
         }
-        let is_bool_name = ["Is", "Has", "Includes"]
-            .iter()
-            .any(|p| last.starts_with(p) && last[p.len()..].starts_with(|c: char| c.is_ascii_uppercase()));
+        let is_bool_name = ["Is", "Has", "Includes"].iter().any(|p| {
+            last.starts_with(p) && last[p.len()..].starts_with(|c: char| c.is_ascii_uppercase())
+        });
         if is_bool_name && !matches!(v, "true" | "false" | "1" | "0") {
             out.push(err(
                 Rule::InvalidBoolean,
                 &n.path,
-                format!("{} {}: {} {v:?} is not true, false, 1 or 0", el.tag, el.id_str(), n.path),
+                format!(
+                    "{} {}: {} {v:?} is not true, false, 1 or 0",
+                    el.tag,
+                    el.id_str(),
+                    n.path
+                ),
             ));
         }
         match last {
@@ -403,41 +428,61 @@ pub fn check_element(el: &RawElement, out: &mut Vec<Finding>) {
                 out.push(err(
                     Rule::InvalidColor,
                     &n.path,
-                    format!("{} {}: colour {v:?} is not six hex digits", el.tag, el.id_str()),
+                    format!(
+                        "{} {}: colour {v:?} is not six hex digits",
+                        el.tag,
+                        el.id_str()
+                    ),
                 ))
             }
             "StartTime" | "EndTime" if !valid_time_with_zone(v) => out.push(err(
                 Rule::InvalidTime,
                 &n.path,
-                format!("{} {}: {v:?} is not a time hh:mm:ss with a zone", el.tag, el.id_str()),
+                format!(
+                    "{} {}: {v:?} is not a time hh:mm:ss with a zone",
+                    el.tag,
+                    el.id_str()
+                ),
             )),
-            "StartDate" | "EndDate" if n.path.starts_with("Schedule") && !valid_date(v) => {
-                out.push(err(
+            "StartDate" | "EndDate" if n.path.starts_with("Schedule") && !valid_date(v) => out
+                .push(err(
                     Rule::InvalidDate,
                     &n.path,
                     format!("{} {}: {v:?} is not a date YYYY-MM-DD", el.tag, el.id_str()),
-                ))
-            }
+                )),
             "Latitude" | "Longitude" => {
                 let limit = if last == "Latitude" { 90.0 } else { 180.0 };
                 if !v.parse::<f64>().is_ok_and(|x| x.abs() <= limit) {
                     out.push(err(
                         Rule::InvalidCoordinates,
                         &n.path,
-                        format!("{} {}: {last} {v:?} is not a number within ±{limit}", el.tag, el.id_str()),
+                        format!(
+                            "{} {}: {last} {v:?} is not a number within ±{limit}",
+                            el.tag,
+                            el.id_str()
+                        ),
                     ));
                 }
             }
             "VipId" if el.tag == "Source" && !valid_fips(v) => out.push(err(
                 Rule::InvalidFips,
                 &n.path,
-                format!("Source {}: VipId {v:?} is not a state or county FIPS code", el.id_str()),
+                format!(
+                    "Source {}: VipId {v:?} is not a state or county FIPS code",
+                    el.id_str()
+                ),
             )),
-            "StartHouseNumber" | "EndHouseNumber" if crate::model::parse_house_number(v).is_none() => {
+            "StartHouseNumber" | "EndHouseNumber"
+                if crate::model::parse_house_number(v).is_none() =>
+            {
                 out.push(err(
                     Rule::InvalidHouseNumber,
                     &n.path,
-                    format!("{} {}: {last} {v:?} is not a whole number", el.tag, el.id_str()),
+                    format!(
+                        "{} {}: {last} {v:?} is not a whole number",
+                        el.tag,
+                        el.id_str()
+                    ),
                 ))
             }
             _ => {}
@@ -463,7 +508,10 @@ pub fn check_element(el: &RawElement, out: &mut Vec<Finding>) {
         out.push(err(
             Rule::InvalidHouseNumber,
             "EndHouseNumber",
-            format!("StreetSegment {}: range {s}-{e} ends before it starts", el.id_str()),
+            format!(
+                "StreetSegment {}: range {s}-{e} ends before it starts",
+                el.id_str()
+            ),
         ));
     }
 }
@@ -545,7 +593,8 @@ fn valid_fips(v: &str) -> bool {
 pub fn validate(feed: &Feed) -> Report {
     let mut findings = feed.read_findings.clone();
     // Duplicate ids.
-    let mut first: HashMap<&str, &crate::model::Declared> = HashMap::with_capacity(feed.declared.len());
+    let mut first: HashMap<&str, &crate::model::Declared> =
+        HashMap::with_capacity(feed.declared.len());
     for d in &feed.declared {
         if let Some(prev) = first.get(d.id.as_str()) {
             findings.push(Finding::at(
@@ -594,10 +643,16 @@ pub fn validate(feed: &Feed) -> Report {
     overlaps(feed, &mut findings);
     precincts_without_places(feed, &mut findings);
     findings.sort_by(|a, b| {
-        (a.origin.file.as_str(), a.origin.line, a.rule.code())
-            .cmp(&(b.origin.file.as_str(), b.origin.line, b.rule.code()))
+        (a.origin.file.as_str(), a.origin.line, a.rule.code()).cmp(&(
+            b.origin.file.as_str(),
+            b.origin.line,
+            b.rule.code(),
+        ))
     });
-    let errors = findings.iter().filter(|f| f.severity == Severity::Error).count();
+    let errors = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .count();
     Report {
         errors,
         warnings: findings.len() - errors,
@@ -608,7 +663,11 @@ pub fn validate(feed: &Feed) -> Report {
 /// The (street, ZIP or city) a segment is on, normalised as lookups see it.
 fn segment_place(s: &StreetSegment) -> (StreetKey, String) {
     let zip = normalize_zip(&s.zip).0;
-    let place = if zip.is_empty() { clean_text(&s.city) } else { zip };
+    let place = if zip.is_empty() {
+        clean_text(&s.city)
+    } else {
+        zip
+    };
     (street_key(s), place)
 }
 
@@ -718,7 +777,10 @@ fn precincts_without_places(feed: &Feed, out: &mut Vec<Finding>) {
         .filter_map(|p| p.parent_id.as_deref())
         .collect();
     for p in &feed.precincts {
-        if !p.mail_only && p.polling_location_ids.is_empty() && !served_parents.contains(p.id.as_str()) {
+        if !p.mail_only
+            && p.polling_location_ids.is_empty()
+            && !served_parents.contains(p.id.as_str())
+        {
             out.push(Finding::at(
                 Severity::Warning,
                 Rule::PrecinctWithoutPollingPlace,
@@ -726,7 +788,10 @@ fn precincts_without_places(feed: &Feed, out: &mut Vec<Finding>) {
                 &p.id,
                 "PollingLocationIds",
                 &p.origin,
-                format!("Precinct {} ({}) is not mail-only but has no polling place", p.id, p.name),
+                format!(
+                    "Precinct {} ({}) is not mail-only but has no polling place",
+                    p.id, p.name
+                ),
             ));
         }
     }

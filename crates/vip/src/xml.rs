@@ -46,9 +46,10 @@ pub fn read_path(path: &Path) -> Result<Feed> {
         path: path.to_path_buf(),
         source,
     })?;
-    let name = path
-        .file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let name = path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    );
     read(BufReader::with_capacity(1 << 16, file), &name)
 }
 
@@ -99,7 +100,9 @@ pub fn read<R: BufRead>(source: R, file: &str) -> Result<Feed> {
                 return Err(FeedError::Xml {
                     file: file.to_string(),
                     line: line_now,
-                    element: current.as_ref().map(|c| format!("{} {}", c.tag, c.id_str())),
+                    element: current
+                        .as_ref()
+                        .map(|c| format!("{} {}", c.tag, c.id_str())),
                     message: e.to_string(),
                 }
                 .into());
@@ -109,7 +112,9 @@ pub fn read<R: BufRead>(source: R, file: &str) -> Result<Feed> {
         let xml_err = |message: String, current: &Option<RawElement>| FeedError::Xml {
             file: file.to_string(),
             line: line_now,
-            element: current.as_ref().map(|c| format!("{} {}", c.tag, c.id_str())),
+            element: current
+                .as_ref()
+                .map(|c| format!("{} {}", c.tag, c.id_str())),
             message,
         };
         match event {
@@ -121,7 +126,11 @@ pub fn read<R: BufRead>(source: R, file: &str) -> Result<Feed> {
                     0 => {
                         seen_root = true;
                         if name != "VipObject" {
-                            return Err(xml_err(format!("root element is <{name}>, not <VipObject>"), &current).into());
+                            return Err(xml_err(
+                                format!("root element is <{name}>, not <VipObject>"),
+                                &current,
+                            )
+                            .into());
                         }
                         if let Ok(Some(v)) = e.try_get_attribute("schemaVersion") {
                             builder.set_version(&String::from_utf8_lossy(&v.value));
@@ -253,7 +262,9 @@ pub fn read<R: BufRead>(source: R, file: &str) -> Result<Feed> {
         return Err(FeedError::Xml {
             file: file.to_string(),
             line: reader.get_ref().newlines + 1,
-            element: current.as_ref().map(|c| format!("{} {}", c.tag, c.id_str())),
+            element: current
+                .as_ref()
+                .map(|c| format!("{} {}", c.tag, c.id_str())),
             message: "the file ends inside an element".into(),
         }
         .into());
@@ -295,11 +306,18 @@ mod tests {
         assert_eq!(feed.schema_version, "5.2");
         assert_eq!(feed.precincts[0].name, "One & Only");
         assert_eq!(feed.precincts[0].origin.line, 3);
-        assert_eq!(feed.polling_locations[0].address_lines, vec!["1 Main St", "Graham, NC"]);
+        assert_eq!(
+            feed.polling_locations[0].address_lines,
+            vec!["1 Main St", "Graham, NC"]
+        );
         assert_eq!(feed.polling_locations[0].origin.line, 7);
         let s = &feed.street_segments[0];
         assert_eq!((s.start, s.end, s.origin.line), (Some(1), Some(9), 15));
-        let pid = feed.references.iter().find(|r| r.field == "PrecinctId").unwrap();
+        let pid = feed
+            .references
+            .iter()
+            .find(|r| r.field == "PrecinctId")
+            .unwrap();
         assert_eq!(pid.origin.line, 20);
     }
 
@@ -307,6 +325,9 @@ mod tests {
     fn malformed_xml_names_the_line() {
         let bad = "<VipObject>\n<Precinct id=\"p\">\n<Name>x</Nam>\n</Precinct></VipObject>";
         let err = read(bad.as_bytes(), "bad.xml").unwrap_err().to_string();
-        assert!(err.starts_with("bad.xml:3: malformed XML in Precinct p"), "{err}");
+        assert!(
+            err.starts_with("bad.xml:3: malformed XML in Precinct p"),
+            "{err}"
+        );
     }
 }

@@ -40,7 +40,11 @@ fn every_segment_end_resolves_to_its_own_polling_location() {
         .map(|f| f.id.as_str())
         .collect();
     let own_places = |precinct_id: &str| -> Vec<String> {
-        let p = index.precincts().iter().find(|p| p.id == precinct_id).unwrap();
+        let p = index
+            .precincts()
+            .iter()
+            .find(|p| p.id == precinct_id)
+            .unwrap();
         p.polling_places.iter().map(|pl| pl.id.clone()).collect()
     };
     let (mut total, mut found, mut conflicts, mut no_place) = (0, 0, 0, 0);
@@ -54,14 +58,22 @@ fn every_segment_end_resolves_to_its_own_polling_location() {
             total += 1;
             let text = format!(
                 "{n} {} {} {} {}, {}, {} {}",
-                s.pre_direction, s.street_name, s.street_suffix, s.post_direction, s.city, s.state, s.zip
+                s.pre_direction,
+                s.street_name,
+                s.street_suffix,
+                s.post_direction,
+                s.city,
+                s.state,
+                s.zip
             );
             let Some(want) = want.first() else {
                 // The feed's split -> polling location row names a location that
                 // polling_location.txt lacks: the answer is the precinct, without a place.
                 match index.lookup(&text) {
                     Answer::Found { precinct, .. } if precinct.id == s.precinct_id => no_place += 1,
-                    Answer::Conflict { precincts, .. } if precincts.iter().any(|p| p.id == s.precinct_id) => {
+                    Answer::Conflict { precincts, .. }
+                        if precincts.iter().any(|p| p.id == s.precinct_id) =>
+                    {
                         no_place += 1;
                         conflicts_without_place += 1;
                     }
@@ -70,12 +82,18 @@ fn every_segment_end_resolves_to_its_own_polling_location() {
                 continue;
             };
             match index.lookup(&text) {
-                Answer::Found { precinct, .. } if precinct.polling_places.iter().any(|p| &p.id == want) => {
+                Answer::Found { precinct, .. }
+                    if precinct.polling_places.iter().any(|p| &p.id == want) =>
+                {
                     found += 1
                 }
-                Answer::Conflict { precincts, segments }
-                    if precincts.iter().any(|p| p.polling_places.iter().any(|pl| &pl.id == want))
-                        && segments.iter().any(|id| overlapping.contains(id)) =>
+                Answer::Conflict {
+                    precincts,
+                    segments,
+                } if precincts
+                    .iter()
+                    .any(|p| p.polling_places.iter().any(|pl| &pl.id == want))
+                    && segments.iter().any(|id| overlapping.contains(id)) =>
                 {
                     conflicts += 1
                 }
@@ -94,7 +112,12 @@ fn every_segment_end_resolves_to_its_own_polling_location() {
             .of(Rule::DanglingReference)
             .any(|f| f.field == "polling_location_id" && f.message.contains("230037"))
     );
-    assert!(failures.is_empty(), "{} failures, e.g.\n{}", failures.len(), failures[..failures.len().min(10)].join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures, e.g.\n{}",
+        failures.len(),
+        failures[..failures.len().min(10)].join("\n")
+    );
     assert_eq!(total, 28_944);
     // The conflicts are shared boundary numbers of overlapping segment pairs.
     assert_eq!(conflicts + found + no_place, total);
@@ -109,7 +132,12 @@ fn alamance_answers_carry_early_vote_sites_and_suggestions() {
         Answer::Found { precinct, .. } => {
             assert!(!precinct.polling_places.is_empty());
             assert!(!precinct.early_vote.is_empty(), "{precinct:?}");
-            assert!(precinct.early_vote[0].hours.iter().any(|h| h.contains("a.m.")));
+            assert!(
+                precinct.early_vote[0]
+                    .hours
+                    .iter()
+                    .any(|h| h.contains("a.m."))
+            );
         }
         other => panic!("{other:?}"),
     }

@@ -69,8 +69,16 @@ fn expectations(name: &str) -> Vec<Expect> {
             Lacks(Rule::InvalidEnum, "ed001", ""),
         ],
         "v5-external-identifiers.xml" => vec![
-            Has(Rule::MissingRequired, "par002", "ExternalIdentifiers/ExternalIdentifier/Type"),
-            Has(Rule::MissingRequired, "par003", "ExternalIdentifiers/ExternalIdentifier/Value"),
+            Has(
+                Rule::MissingRequired,
+                "par002",
+                "ExternalIdentifiers/ExternalIdentifier/Type",
+            ),
+            Has(
+                Rule::MissingRequired,
+                "par003",
+                "ExternalIdentifiers/ExternalIdentifier/Value",
+            ),
             Lacks(Rule::MissingRequired, "par001", ""),
         ],
         "v5-hours-open.xml" => vec![
@@ -95,7 +103,11 @@ fn expectations(name: &str) -> Vec<Expect> {
             Has(Rule::InvalidBoolean, "pl00000", "IsDropBox"),
             Has(Rule::InvalidBoolean, "ss999999", "IncludesAllAddresses"),
             Has(Rule::InvalidBoolean, "pre99999", "IsMailOnly"),
-            Has(Rule::InvalidBoolean, "hours0001", "Schedule/IsSubjectToChange"),
+            Has(
+                Rule::InvalidBoolean,
+                "hours0001",
+                "Schedule/IsSubjectToChange",
+            ),
         ],
         "v5-internationalized-text.xml" => vec![
             None(Rule::InvalidEnum),
@@ -112,10 +124,17 @@ fn expectations(name: &str) -> Vec<Expect> {
         ],
         "v5-locality-summaries.xml" => vec![
             None(Rule::DuplicateId),
-            Model("3 localities, 4 precincts, 7 polling locations, 9 segments", |f| {
-                (f.localities.len(), f.precincts.len(), f.polling_locations.len(), f.street_segments.len())
-                    == (3, 4, 7, 9)
-            }),
+            Model(
+                "3 localities, 4 precincts, 7 polling locations, 9 segments",
+                |f| {
+                    (
+                        f.localities.len(),
+                        f.precincts.len(),
+                        f.polling_locations.len(),
+                        f.street_segments.len(),
+                    ) == (3, 4, 7, 9)
+                },
+            ),
         ],
         "v5-missing-ballot-names.xml" => vec![
             Has(Rule::MissingRequired, "can001", "BallotName"),
@@ -157,7 +176,11 @@ fn expectations(name: &str) -> Vec<Expect> {
         "v5-polling-locations-by-type.xml" => vec![Model(
             "polling locations split into election day, early vote and drop box",
             |f| {
-                let day = f.polling_locations.iter().filter(|p| p.election_day).count();
+                let day = f
+                    .polling_locations
+                    .iter()
+                    .filter(|p| p.election_day)
+                    .count();
                 let early = f.polling_locations.iter().filter(|p| p.early_vote).count();
                 let drop = f.polling_locations.iter().filter(|p| p.drop_box).count();
                 day > 0 && early > 0 && drop > 0
@@ -185,7 +208,11 @@ fn expectations(name: &str) -> Vec<Expect> {
             Has(Rule::MissingRequired, "p2", "Name"),
             Has(Rule::MissingRequired, "p3", "LocalityId"),
             Lacks(Rule::MissingRequired, "p4", ""),
-            Has(Rule::PrecinctWithoutPollingPlace, "p4", "PollingLocationIds"),
+            Has(
+                Rule::PrecinctWithoutPollingPlace,
+                "p4",
+                "PollingLocationIds",
+            ),
         ],
         "v5-source-second-with-date-time-second.xml" => vec![
             Lacks(Rule::MissingRequired, "src001", "DateTime"),
@@ -195,10 +222,18 @@ fn expectations(name: &str) -> Vec<Expect> {
             Lacks(Rule::MissingRequired, "src001", "Name"),
             Lacks(Rule::MissingRequired, "src001", "DateTime"),
         ],
-        "v5-source-vip-id-invalid-2-digit-fips.xml" => vec![Has(Rule::InvalidFips, "src001", "VipId")],
-        "v5-source-vip-id-invalid-5-digit-fips.xml" => vec![Has(Rule::InvalidFips, "src001", "VipId")],
-        "v5-source-vip-id-valid-2-digit-fips.xml" => vec![None(Rule::InvalidFips), None(Rule::MissingRequired)],
-        "v5-source-vip-id-valid-5-digit-fips.xml" => vec![None(Rule::InvalidFips), None(Rule::MissingRequired)],
+        "v5-source-vip-id-invalid-2-digit-fips.xml" => {
+            vec![Has(Rule::InvalidFips, "src001", "VipId")]
+        }
+        "v5-source-vip-id-invalid-5-digit-fips.xml" => {
+            vec![Has(Rule::InvalidFips, "src001", "VipId")]
+        }
+        "v5-source-vip-id-valid-2-digit-fips.xml" => {
+            vec![None(Rule::InvalidFips), None(Rule::MissingRequired)]
+        }
+        "v5-source-vip-id-valid-5-digit-fips.xml" => {
+            vec![None(Rule::InvalidFips), None(Rule::MissingRequired)]
+        }
         "v5-source-with-date-time.xml" => vec![Lacks(Rule::MissingRequired, "src001", "DateTime")],
         "v5-source-without-date-time.xml" => vec![Has(Rule::MissingRequired, "src001", "DateTime")],
         "v5-source-with-name.xml" => vec![Lacks(Rule::MissingRequired, "src001", "Name")],
@@ -220,17 +255,26 @@ fn expectations(name: &str) -> Vec<Expect> {
         ],
         "v5-street-segment-house-number-prefix.xml" => vec![
             None(Rule::InvalidHouseNumber),
-            Model("prefixes A, B, C read; ss002 all addresses, ss003 all streets", |f| {
-                let s = &f.street_segments;
-                s.iter().map(|x| x.house_number_prefix.as_str()).collect::<Vec<_>>() == ["A", "B", "C"]
-                    && s[1].includes_all_addresses
-                    && s[2].includes_all_streets
-            }),
+            Model(
+                "prefixes A, B, C read; ss002 all addresses, ss003 all streets",
+                |f| {
+                    let s = &f.street_segments;
+                    s.iter()
+                        .map(|x| x.house_number_prefix.as_str())
+                        .collect::<Vec<_>>()
+                        == ["A", "B", "C"]
+                        && s[1].includes_all_addresses
+                        && s[2].includes_all_streets
+                },
+            ),
         ],
         "v5-street-segment-house-number-suffix.xml" => vec![
             None(Rule::InvalidHouseNumber),
             Model("suffixes A, B, C read", |f| {
-                f.street_segments.iter().map(|x| x.house_number_suffix.as_str()).collect::<Vec<_>>()
+                f.street_segments
+                    .iter()
+                    .map(|x| x.house_number_suffix.as_str())
+                    .collect::<Vec<_>>()
                     == ["A", "B", "C"]
             }),
         ],

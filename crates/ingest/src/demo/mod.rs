@@ -10,6 +10,7 @@
 //! feed whose street segments cover every address, incidents, results) are meant to be derived
 //! from the same [`DemoState`].
 
+mod ballots;
 mod geography;
 mod history;
 mod names;
@@ -25,6 +26,7 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
+pub use ballots::{demo_election, write_ballot_files};
 pub use geography::{City, County, DistrictColumns, PollingPlace, Precinct, Street, UnitStyle};
 pub use history::{Election, ElectionKind, VoteRecord, VotingMethod, elections_before};
 pub use names::NameBook;

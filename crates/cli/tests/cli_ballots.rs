@@ -1,0 +1,184 @@
+//! End-to-end tests of ballots on both stores: the demo's 30 daily absentee files, loaded
+//! in date order by `demo` on one store and in reverse order, twice, on another (and on
+//! a fresh store of the same kind), give identical status counts, chase and cure lists;
+//! unmatched rows go to the review file.
+
+mod common;
+
+use common::{Backend, postgres_available};
+use predicates::str::contains;
+use std::path::PathBuf;
+
+fn text(out: &[u8]) -> String {
+    String::from_utf8_lossy(out).into_owned()
+}
+
+fn outputs(b: &Backend) -> (String, String, String) {
+    let status = text(
+        &b.cmd(&["ballots", "status", "--json"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    let chase = text(
+        &b.cmd(&[
+            "ballots",
+            "list",
+            "chase",
+            "--min-days",
+            "5",
+            "--as-of",
+            "2026-11-02",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout,
+    );
+    let cure = text(
+        &b.cmd(&[
+            "ballots",
+            "list",
+            "cure",
+            "--as-of",
+            "2026-11-02",
+            "--format",
+            "json",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout,
+    );
+    (status, chase, cure)
+}
+
+#[test]
+fn daily_files_in_any_order_twice_give_identical_lists() {
+    // Reference: the demo imports voters, history and the 30 files in date order.
+    let reference = Backend::sqlite();
+    reference
+        .cmd(&["demo", "--voters", "3000", "--seed", "5", "--no-serve"])
+        .assert()
+        .success()
+        .stdout(contains("ballots: 30 daily files"));
+    let expected = outputs(&reference);
+    let status: serde_json::Value = serde_json::from_str(&expected.0).unwrap();
+    let accepted = status["categories"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["category"] == "accepted")
+        .expect("some voters voted")
+        .clone();
+    assert!(accepted["voted"].as_i64().unwrap() > 0);
+    assert!(
+        expected.1.lines().count() > 1,
+        "a chase list: {}",
+        expected.1
+    );
+
+    let data = PathBuf::from(&reference.args[1]);
+    let files = data.join("demo-files");
+    let mut ballots: Vec<PathBuf> = std::fs::read_dir(files.join("ballots"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.extension().is_some_and(|x| x == "csv") && !p.to_string_lossy().contains(".re")
+        })
+        .collect();
+    ballots.sort();
+    assert_eq!(ballots.len(), 30);
+    ballots.reverse();
+
+    let mut others = vec![Backend::sqlite()];
+    if postgres_available() {
+        others.push(Backend::postgres("ballots"));
+    }
+    for b in others {
+        for f in ["ncvoter_20260901.txt", "ncvoter_20261001.txt"] {
+            b.cmd(&[
+                "import",
+                "voters",
+                files.join(f).to_str().unwrap(),
+                "--layout",
+                "ncvoter",
+                "--rejects",
+                b.path("r.csv").to_str().unwrap(),
+            ])
+            .assert()
+            .success();
+        }
+        for round in 0..2 {
+            for f in &ballots {
+                let review = b.path("review.csv");
+                b.cmd(&[
+                    "import",
+                    "ballots",
+                    f.to_str().unwrap(),
+                    "--layout",
+                    "nc-absentee",
+                    "--rejects",
+                    b.path("rejects.csv").to_str().unwrap(),
+                ])
+                .assert()
+                .success()
+                .stdout(contains(if round == 0 {
+                    "new events"
+                } else {
+                    "already imported"
+                }));
+                let _ = review;
+            }
+        }
+        assert_eq!(
+            outputs(&b),
+            expected,
+            "{}: same counts and lists in any order",
+            b.name
+        );
+    }
+}
+
+#[test]
+fn unmatched_rows_go_to_review_and_bad_rows_to_rejects() {
+    for b in Backend::all("review") {
+        let path = b.path("absentee_20261005.csv");
+        std::fs::write(
+            &path,
+            "county_desc,voter_reg_num,ncid,election_dt,ballot_req_type,ballot_req_dt,ballot_send_dt,ballot_rtn_dt,ballot_rtn_status\n\
+             WAKE,1,NOPE1,11/03/2026,MAIL,09/01/2026,09/03/2026,,\n\
+             WAKE,2,NOPE2,99/99/2026,MAIL,09/01/2026,,,\n",
+        )
+        .unwrap();
+        b.cmd(&[
+            "import",
+            "ballots",
+            path.to_str().unwrap(),
+            "--layout",
+            "nc-absentee",
+        ])
+        .assert()
+        .success()
+        .stdout(contains("unmatched 1"))
+        .stdout(contains("rejected 1"));
+        let review = std::fs::read_to_string(b.path("absentee_20261005.csv.review.csv")).unwrap();
+        assert!(
+            review.contains("2,ncid,voter NOPE1 is not in the voter file"),
+            "{review}"
+        );
+        let rejects = std::fs::read_to_string(b.path("absentee_20261005.csv.rejects.csv")).unwrap();
+        assert!(rejects.contains("3,election_dt"), "{rejects}");
+        b.cmd(&[
+            "import",
+            "ballots",
+            path.to_str().unwrap(),
+            "--layout",
+            "ncvoter",
+        ])
+        .assert()
+        .failure()
+        .stderr(contains("not ballots"));
+    }
+}

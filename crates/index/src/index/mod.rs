@@ -1,0 +1,430 @@
+//! The immutable universe index and its evaluator.
+//!
+//! Voters get dense `u32` ordinals in the order they were added; every attribute value
+//! owns one [`RoaringBitmap`] of ordinals (county, precinct, districts, ZIP, city,
+//! municipality, party, status, gender, each birth year, birth and registration dates by
+//! day and by month, each election voted, each voting method per election, the number of
+//! elections voted, and every key of every keyed family). A query is resolved to typed
+//! predicates, each predicate becomes a borrowed bitmap or a union of a few, clauses are
+//! intersected smallest first and negated clauses subtracted. [`UniverseIndex::count`]
+//! avoids materialising the last intersection.
+//!
+//! Updating on import: the index is rebuilt from scratch ("fast rebuild") rather than
+//! patched. A rebuild is one pass over the snapshot's records and history (about a second
+//! per million voters in release builds, see `docs/BENCHMARKS.md`), it keeps ordinals
+//! dense, and the old index keeps serving queries until the new one is swapped in (hold
+//! it in an `Arc`).
+
+pub(crate) mod builder;
+pub(crate) mod dates;
+
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Months, NaiveDate};
+use roaring::{MultiOps, RoaringBitmap};
+
+use crate::families::CatField;
+use crate::parser::parse;
+use crate::query::{Pred, Query, QueryError};
+pub use builder::{IndexBuilder, IndexError};
+pub use dates::DateIndex;
+
+/// Pushes `ordinal` (fast when ordinals arrive in increasing order).
+pub(crate) fn push(bm: &mut RoaringBitmap, ordinal: u32) {
+    if bm.try_push(ordinal).is_err() {
+        bm.insert(ordinal);
+    }
+}
+
+/// Values of one name in a numeric family: value → voters.
+pub(crate) type NumericValues = BTreeMap<i64, RoaringBitmap>;
+
+/// The data of one keyed family.
+#[derive(Debug, Clone)]
+pub(crate) enum Family {
+    Set(HashMap<String, RoaringBitmap>),
+    Numeric(BTreeMap<String, NumericValues>),
+    Dated(BTreeMap<String, DateIndex>),
+}
+
+impl Family {
+    pub(crate) fn kind(&self) -> crate::FamilyKind {
+        match self {
+            Family::Set(_) => crate::FamilyKind::Set,
+            Family::Numeric(_) => crate::FamilyKind::Numeric,
+            Family::Dated(_) => crate::FamilyKind::Dated,
+        }
+    }
+}
+
+/// Ordinal → state voter id, packed in one buffer, with a sorted permutation for the
+/// reverse lookup (4 bytes per voter instead of a hash map of strings).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct IdTable {
+    bytes: String,
+    ends: Vec<usize>,
+    sorted: Vec<u32>,
+}
+
+impl IdTable {
+    pub(crate) fn new(ids: Vec<Box<str>>) -> Self {
+        let mut t = IdTable {
+            bytes: String::with_capacity(ids.iter().map(|s| s.len()).sum()),
+            ends: Vec::with_capacity(ids.len()),
+            sorted: (0..ids.len() as u32).collect(),
+        };
+        for id in &ids {
+            t.bytes.push_str(id);
+            t.ends.push(t.bytes.len());
+        }
+        t.sorted.sort_unstable_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]));
+        t
+    }
+    pub(crate) fn get(&self, ordinal: u32) -> Option<&str> {
+        let i = ordinal as usize;
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        Some(&self.bytes[start..end])
+    }
+    pub(crate) fn find(&self, id: &str) -> Option<u32> {
+        self.sorted
+            .binary_search_by(|&o| self.get(o).expect("in range").cmp(id))
+            .ok()
+            .map(|i| self.sorted[i])
+    }
+    fn size_bytes(&self) -> usize {
+        self.bytes.len() + self.ends.len() * 8 + self.sorted.len() * 4
+    }
+}
+
+/// The built index: immutable, `Send + Sync`, cheap to query from many threads.
+#[derive(Debug, Clone)]
+pub struct UniverseIndex {
+    pub(crate) reference_date: NaiveDate,
+    pub(crate) ids: IdTable,
+    pub(crate) all: RoaringBitmap,
+    pub(crate) cats: Vec<HashMap<String, RoaringBitmap>>,
+    pub(crate) precinct_qualified: HashMap<String, RoaringBitmap>,
+    pub(crate) birth_years: BTreeMap<i32, RoaringBitmap>,
+    pub(crate) birth_dates: DateIndex,
+    pub(crate) registered: DateIndex,
+    pub(crate) voted: BTreeMap<NaiveDate, RoaringBitmap>,
+    pub(crate) methods: HashMap<String, BTreeMap<NaiveDate, RoaringBitmap>>,
+    pub(crate) method_any: HashMap<String, RoaringBitmap>,
+    pub(crate) votes_exact: Vec<RoaringBitmap>,
+    pub(crate) families: BTreeMap<String, Family>,
+}
+
+/// Sizes of an index, for reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexStats {
+    /// Voters indexed.
+    pub voters: u64,
+    /// Distinct bitmaps.
+    pub bitmaps: usize,
+    /// Bytes of all bitmaps, serialised (close to their heap size).
+    pub bitmap_bytes: usize,
+    /// Bytes of the ordinal ↔ voter id table.
+    pub id_bytes: usize,
+    /// Elections in the loaded history.
+    pub elections: usize,
+}
+
+impl UniverseIndex {
+    /// Number of voters indexed.
+    pub fn len(&self) -> u64 {
+        self.all.len()
+    }
+
+    /// True when no voter was indexed.
+    pub fn is_empty(&self) -> bool {
+        self.all.is_empty()
+    }
+
+    /// The date ages and relative windows (`contacted:door:30d`) are computed at.
+    pub fn reference_date(&self) -> NaiveDate {
+        self.reference_date
+    }
+
+    /// The state voter id of an ordinal.
+    pub fn voter_id(&self, ordinal: u32) -> Option<&str> {
+        self.ids.get(ordinal)
+    }
+
+    /// The ordinal of a state voter id.
+    pub fn ordinal(&self, state_voter_id: &str) -> Option<u32> {
+        self.ids.find(state_voter_id)
+    }
+
+    /// The loaded elections, oldest first.
+    pub fn elections(&self) -> impl Iterator<Item = NaiveDate> + '_ {
+        self.voted.keys().copied()
+    }
+
+    /// Registered keyed families and their kinds.
+    pub fn keyed_families(&self) -> impl Iterator<Item = (&str, crate::FamilyKind)> + '_ {
+        self.families.iter().map(|(n, f)| (n.as_str(), f.kind()))
+    }
+
+    /// Parses and resolves `text`.
+    pub fn query(&self, text: &str) -> Result<Query, QueryError> {
+        self.resolve(&parse(text)?)
+    }
+
+    /// Number of voters matching `expr`.
+    pub fn count(&self, expr: &crate::Expr) -> Result<u64, QueryError> {
+        Ok(self.count_query(&self.resolve(expr)?))
+    }
+
+    /// Parses `text` and counts the voters matching it.
+    pub fn count_str(&self, text: &str) -> Result<u64, QueryError> {
+        Ok(self.count_query(&self.query(text)?))
+    }
+
+    /// The ordinals of the voters matching `expr` (map them with
+    /// [`UniverseIndex::voter_id`]).
+    pub fn members(&self, expr: &crate::Expr) -> Result<RoaringBitmap, QueryError> {
+        Ok(self.members_query(&self.resolve(expr)?))
+    }
+
+    /// The state voter ids of the voters matching `expr`, in ordinal order.
+    pub fn member_ids(&self, expr: &crate::Expr) -> Result<Vec<&str>, QueryError> {
+        Ok(self
+            .members(expr)?
+            .iter()
+            .filter_map(|o| self.voter_id(o))
+            .collect())
+    }
+
+    /// Evaluates clauses to (positive, negative) bitmaps.
+    fn clause_sets<'a>(&'a self, q: &Query) -> (Vec<Cow<'a, RoaringBitmap>>, Vec<Cow<'a, RoaringBitmap>>) {
+        let mut pos = Vec::new();
+        let mut neg = Vec::new();
+        for c in &q.clauses {
+            let mut sets: Vec<Cow<'a, RoaringBitmap>> =
+                c.any_of.iter().map(|p| self.pred_set(p, q.reference_date)).collect();
+            let set = if sets.len() == 1 {
+                sets.pop().expect("one")
+            } else {
+                Cow::Owned(sets.iter().map(|c| c.as_ref()).union())
+            };
+            if c.negated { neg.push(set) } else { pos.push(set) }
+        }
+        pos.sort_by_key(|b| b.len());
+        (pos, neg)
+    }
+
+    /// Voters matching a resolved query.
+    pub fn members_query(&self, q: &Query) -> RoaringBitmap {
+        let (pos, neg) = self.clause_sets(q);
+        let mut it = pos.into_iter();
+        let mut acc = match it.next() {
+            Some(first) => first.into_owned(),
+            None => self.all.clone(),
+        };
+        for p in it {
+            if acc.is_empty() {
+                break;
+            }
+            acc &= p.as_ref();
+        }
+        for n in neg {
+            if acc.is_empty() {
+                break;
+            }
+            acc -= n.as_ref();
+        }
+        acc
+    }
+
+    /// Count of a resolved query; the last set operation only counts.
+    pub fn count_query(&self, q: &Query) -> u64 {
+        let (pos, mut neg) = self.clause_sets(q);
+        match (pos.len(), neg.len()) {
+            (0, 0) => return self.all.len(),
+            (0, 1) => return self.all.difference_len(&neg[0]),
+            (1, 0) => return pos[0].len(),
+            _ => {}
+        }
+        let mut it = pos.into_iter();
+        let mut acc: Cow<'_, RoaringBitmap> = it.next().unwrap_or(Cow::Borrowed(&self.all));
+        let mut rest: Vec<Cow<'_, RoaringBitmap>> = it.collect();
+        // Keep one operation back to finish with a counting operation.
+        let last_neg = neg.pop();
+        let last_pos = if last_neg.is_none() { rest.pop() } else { None };
+        for p in rest {
+            acc = Cow::Owned(acc.into_owned() & p.as_ref());
+        }
+        for n in neg {
+            acc = Cow::Owned(acc.into_owned() - n.as_ref());
+        }
+        match (last_pos, last_neg) {
+            (Some(p), _) => acc.intersection_len(&p),
+            (None, Some(n)) => acc.difference_len(&n),
+            (None, None) => acc.len(),
+        }
+    }
+
+    fn pred_set<'a>(&'a self, p: &Pred, reference: NaiveDate) -> Cow<'a, RoaringBitmap> {
+        let empty = || Cow::Owned(RoaringBitmap::new());
+        let borrowed = |b: Option<&'a RoaringBitmap>| b.map_or_else(empty, Cow::Borrowed);
+        match p {
+            Pred::Category { field, value } => {
+                if *field == CatField::Precinct && value.contains('/') {
+                    borrowed(self.precinct_qualified.get(value))
+                } else {
+                    borrowed(self.cats[field.index()].get(value))
+                }
+            }
+            Pred::Age { lo, hi } => Cow::Owned(self.age_range(reference, *lo, *hi)),
+            Pred::Registered { lo, hi } => Cow::Owned(self.registered.range(*lo, *hi)),
+            Pred::Voted { lo, hi } => {
+                if lo.is_some() && lo == hi {
+                    return borrowed(self.voted.get(&lo.expect("some")));
+                }
+                Cow::Owned(range_union(&self.voted, *lo, *hi))
+            }
+            Pred::Method { method, election } => match election {
+                None => borrowed(self.method_any.get(method)),
+                Some(d) => borrowed(self.methods.get(method).and_then(|m| m.get(d))),
+            },
+            Pred::Votes { lo, hi } => {
+                let lo = lo.unwrap_or(0) as usize;
+                let hi = hi.map_or(usize::MAX, |h| h as usize);
+                if lo > hi || lo >= self.votes_exact.len() {
+                    return empty();
+                }
+                let hi = hi.min(self.votes_exact.len() - 1);
+                if lo == hi {
+                    return Cow::Borrowed(&self.votes_exact[lo]);
+                }
+                Cow::Owned(self.votes_exact[lo..=hi].iter().union())
+            }
+            Pred::Keyed { family, key } => match self.families.get(family) {
+                Some(Family::Set(m)) => borrowed(m.get(key)),
+                _ => empty(),
+            },
+            Pred::Numeric { family, name, lo, hi } => match self.families.get(family) {
+                Some(Family::Numeric(m)) => match m.get(name) {
+                    Some(values) => Cow::Owned(range_union(values, *lo, *hi)),
+                    None => empty(),
+                },
+                _ => empty(),
+            },
+            Pred::Dated { family, key, lo, hi } => match self.families.get(family) {
+                Some(Family::Dated(m)) => match key {
+                    Some(k) => m.get(k).map_or_else(empty, |d| Cow::Owned(d.range(*lo, *hi))),
+                    None => Cow::Owned(m.values().map(|d| d.range(*lo, *hi)).union()),
+                },
+                _ => empty(),
+            },
+        }
+    }
+
+    /// Voters whose age at `reference` is within `lo..=hi`. With a full birth date the
+    /// age is exact; with a birth year only it is `reference.year - birth_year`.
+    pub(crate) fn age_range(&self, reference: NaiveDate, lo: Option<i32>, hi: Option<i32>) -> RoaringBitmap {
+        if let (Some(l), Some(h)) = (lo, hi) {
+            if l > h {
+                return RoaringBitmap::new();
+            }
+        }
+        let year = reference.year();
+        // Birth years: age = year - by, so by in [year - hi, year - lo].
+        let by_lo = hi.map(|h| year.saturating_sub(h));
+        let by_hi = lo.map(|l| year.saturating_sub(l));
+        let from_years = range_union(&self.birth_years, by_lo, by_hi);
+        if self.birth_dates.is_empty() {
+            return from_years;
+        }
+        // Birth dates: age >= l  <=> born on or before reference - l years;
+        //              age <= h  <=> born after reference - (h + 1) years.
+        let sub_years = |n: i32| -> Option<NaiveDate> {
+            if n < 0 {
+                reference.checked_add_months(Months::new(n.unsigned_abs().checked_mul(12)?))
+            } else {
+                reference.checked_sub_months(Months::new((n as u32).checked_mul(12)?))
+            }
+        };
+        let d_hi = match lo {
+            Some(l) => match sub_years(l) {
+                Some(d) => Some(d),
+                None => return from_years,
+            },
+            None => None,
+        };
+        let d_lo = hi.and_then(|h| sub_years(h.saturating_add(1))).and_then(|d| d.succ_opt());
+        from_years | self.birth_dates.range(d_lo, d_hi)
+    }
+
+    /// Sizes, for reports.
+    pub fn stats(&self) -> IndexStats {
+        let mut bitmaps: Vec<&RoaringBitmap> = Vec::new();
+        for m in &self.cats {
+            bitmaps.extend(m.values());
+        }
+        bitmaps.extend(self.precinct_qualified.values());
+        bitmaps.extend(self.birth_years.values());
+        bitmaps.extend(self.voted.values());
+        for m in self.methods.values() {
+            bitmaps.extend(m.values());
+        }
+        bitmaps.extend(self.method_any.values());
+        bitmaps.extend(self.votes_exact.iter());
+        let mut date_bytes = self.birth_dates.size_bytes() + self.registered.size_bytes();
+        for f in self.families.values() {
+            match f {
+                Family::Set(m) => bitmaps.extend(m.values()),
+                Family::Numeric(m) => {
+                    for v in m.values() {
+                        bitmaps.extend(v.values());
+                    }
+                }
+                Family::Dated(m) => date_bytes += m.values().map(|d| d.size_bytes()).sum::<usize>(),
+            }
+        }
+        IndexStats {
+            voters: self.all.len(),
+            bitmaps: bitmaps.len(),
+            bitmap_bytes: bitmaps.iter().map(|b| b.serialized_size()).sum::<usize>() + date_bytes,
+            id_bytes: self.ids.size_bytes(),
+            elections: self.voted.len(),
+        }
+    }
+}
+
+/// Union of the bitmaps whose keys are in `lo..=hi`.
+fn range_union<K: Ord + Copy>(map: &BTreeMap<K, RoaringBitmap>, lo: Option<K>, hi: Option<K>) -> RoaringBitmap {
+    use std::ops::Bound::{Included, Unbounded};
+    if let (Some(l), Some(h)) = (lo, hi) {
+        if l > h {
+            return RoaringBitmap::new();
+        }
+    }
+    let lo = lo.map_or(Unbounded, Included);
+    let hi = hi.map_or(Unbounded, Included);
+    map.range((lo, hi)).map(|(_, b)| b).union()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_is_send_and_sync() {
+        fn assert_send_sync<T: Send + Sync>() {}
+        assert_send_sync::<UniverseIndex>();
+    }
+
+    #[test]
+    fn id_table_round_trips() {
+        let ids: Vec<Box<str>> = ["b", "a", "zz", "c"].iter().map(|s| (*s).into()).collect();
+        let t = IdTable::new(ids);
+        assert_eq!(t.get(2), Some("zz"));
+        assert_eq!(t.find("a"), Some(1));
+        assert_eq!(t.find("c"), Some(3));
+        assert_eq!(t.find("q"), None);
+        assert_eq!(t.get(4), None);
+    }
+}

@@ -1,0 +1,192 @@
+//! Demo absentee and early-vote files: for the state's second snapshot, a general
+//! election five weeks later with mail ballots (requested, sent, returned, accepted, a
+//! few with curable problems that are later cured, a few spoiled) and early in-person
+//! votes rising towards election day, written as 30 cumulative daily files in North
+//! Carolina's absentee layout, plus a few rows that match no voter. Deterministic by seed.
+
+use super::DemoState;
+use super::rng::{Draw, SplitMix};
+use super::voters::{Party, Status};
+use chrono::{Duration, NaiveDate};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// The demo's general election.
+pub fn demo_election() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 3).expect("valid date")
+}
+
+/// One ballot of the season, with the days its states change.
+#[derive(Debug, Clone)]
+struct Ballot {
+    voter: u32,
+    one_stop: bool,
+    requested: NaiveDate,
+    sent: Option<NaiveDate>,
+    returned: Option<NaiveDate>,
+    /// Status on return, and an optional later status (a cure) with its day.
+    status: &'static str,
+    cured: Option<NaiveDate>,
+    site: String,
+}
+
+const HEADER: &str = "county_desc,voter_reg_num,ncid,voter_last_name,voter_first_name,voter_middle_name,race,ethnicity,gender,age,voter_street_address,voter_city,voter_state,voter_zip,election_dt,voter_party_code,precinct_desc,ballot_req_delivery_type,ballot_req_type,ballot_request_party,ballot_req_dt,ballot_send_dt,ballot_rtn_dt,ballot_rtn_status,site_name,sdr,mail_veri_status";
+
+fn fmt(d: Option<NaiveDate>) -> String {
+    d.map(|d| d.format("%m/%d/%Y").to_string())
+        .unwrap_or_default()
+}
+
+fn plan(state: &DemoState) -> Vec<Ballot> {
+    let e = demo_election();
+    let seed = state.options.seed;
+    let mut out = Vec::new();
+    for (i, v) in state.second_snapshot() {
+        if v.status != Status::Active {
+            continue;
+        }
+        let mut r = SplitMix::new(seed ^ 0xba11_07, u64::from(i));
+        let age = v.age_on(e) as f64;
+        let lean = match v.party {
+            Party::Dem => 1.3,
+            Party::Rep => 0.7,
+            _ => 1.0,
+        };
+        let turnout = f64::from(v.propensity) / 100.0;
+        let mail_p = (0.03 + 0.12 * ((age - 30.0).max(0.0) / 50.0)) * lean * turnout;
+        let early_p = 0.45 * turnout;
+        if r.chance(mail_p) {
+            let requested = e - Duration::days(r.between(21, 60) as i64);
+            let sent = requested + Duration::days(r.between(1, 6) as i64);
+            let (returned, status, cured) = if r.chance(0.82) {
+                let back = (sent + Duration::days(r.between(3, 28) as i64)).min(e);
+                let roll = r.unit();
+                if roll < 0.035 {
+                    let cure = back + Duration::days(r.between(2, 9) as i64);
+                    let cured = (r.chance(0.6) && cure < e).then_some(cure);
+                    (Some(back), "WITNESS INFO INCOMPLETE", cured)
+                } else if roll < 0.045 {
+                    (Some(back), "SPOILED", None)
+                } else {
+                    (Some(back), "ACCEPTED", None)
+                }
+            } else {
+                (None, "", None)
+            };
+            out.push(Ballot {
+                voter: i,
+                one_stop: false,
+                requested,
+                sent: Some(sent),
+                returned,
+                status,
+                cured,
+                site: String::new(),
+            });
+        } else if r.chance(early_p) {
+            // Early voting runs from 17 days out to 3 days out, heavier at the end.
+            let x = r.unit().sqrt();
+            let day = e - Duration::days(17 - (x * 14.0) as i64);
+            let precinct = &state.precincts[state.precinct_of(&v) as usize];
+            let site = if r.chance(0.5) {
+                format!(
+                    "{} BOARD OF ELECTIONS",
+                    state.counties[v.county as usize].name
+                )
+            } else {
+                precinct.polling_place.name.clone()
+            };
+            out.push(Ballot {
+                voter: i,
+                one_stop: true,
+                requested: day,
+                sent: Some(day),
+                returned: Some(day),
+                status: "ACCEPTED",
+                cured: None,
+                site,
+            });
+        }
+    }
+    out
+}
+
+/// Writes one cumulative absentee file per day for the 30 days before the demo election
+/// (`absentee_<YYYYMMDD>.csv`), and returns their paths, oldest first.
+pub fn write_ballot_files(state: &DemoState, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let ballots = plan(state);
+    let e = demo_election();
+    let mut paths = Vec::new();
+    let unmatched: Vec<String> = (0..12).map(|k| format!("ZZ{:06}", 900_000 + k)).collect();
+    for back in (1..=30).rev() {
+        let day = e - Duration::days(back);
+        let path = dir.join(format!("absentee_{}.csv", day.format("%Y%m%d")));
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        writeln!(w, "{HEADER}")?;
+        for b in ballots.iter().filter(|b| b.requested <= day) {
+            let Some(v) = state.second_snapshot_voter(b.voter) else {
+                continue;
+            };
+            let county = &state.counties[v.county as usize];
+            let precinct = &state.precincts[state.precinct_of(&v) as usize];
+            let sent = b.sent.filter(|d| *d <= day);
+            let returned = b.returned.filter(|d| *d <= day);
+            let status = match (returned, b.cured) {
+                (None, _) => "",
+                (Some(_), Some(c)) if c <= day => "ACCEPTED - CURED",
+                (Some(_), _) => b.status,
+            };
+            let (kind, delivery) = if b.one_stop {
+                ("ONE-STOP", "IN PERSON")
+            } else {
+                ("MAIL", "MAIL")
+            };
+            let party = match v.party {
+                Party::Dem => "DEM",
+                Party::Rep => "REP",
+                Party::Una => "UNA",
+                Party::Lib => "LIB",
+                Party::Gre => "GRE",
+            };
+            writeln!(
+                w,
+                "{},{:012},{},{},{},,,,,{},\"{}\",,NC,{},{},{},{},{},{},,{},{},{},{},{},N,",
+                county.name,
+                v.reg_num,
+                v.ncid(),
+                v.last_name(),
+                super::NameBook::get().given(v.first),
+                v.age_on(e),
+                state.street_address(&v),
+                precinct.zip5,
+                e.format("%m/%d/%Y"),
+                party,
+                precinct.name,
+                delivery,
+                kind,
+                fmt(Some(b.requested)),
+                fmt(sent),
+                fmt(returned),
+                status,
+                b.site,
+            )?;
+        }
+        // A few rows for voters no voter file has (moved in after the refresh, typos).
+        for (k, id) in unmatched.iter().enumerate() {
+            if k as i64 * 2 < 31 - back {
+                writeln!(
+                    w,
+                    "{},{:012},{id},UNKNOWN,VOTER,,,,,40,\"1 NOWHERE ST\",,NC,27000,{},UNA,,MAIL,MAIL,,{},,,,,N,",
+                    state.counties[k % state.counties.len()].name,
+                    k,
+                    e.format("%m/%d/%Y"),
+                    fmt(Some(e - Duration::days(40))),
+                )?;
+            }
+        }
+        w.flush()?;
+        paths.push(path);
+    }
+    Ok(paths)
+}

@@ -118,6 +118,24 @@ fn setup(b: &Backend) -> (String, String, String) {
         nc.to_str().unwrap(),
         "--layout",
         "ncvoter",
+        "--as-of",
+        "2026-09-01",
+    ])
+    .assert()
+    .success();
+    let ballots = b.path("absentee_20261005.csv");
+    std::fs::write(
+        &ballots,
+        "county_desc,voter_reg_num,ncid,election_dt,ballot_req_type,ballot_req_dt,ballot_send_dt,ballot_rtn_dt,ballot_rtn_status\n\
+         JONESTOWN,71556617,DU994065,11/03/2026,MAIL,09/01/2026,09/03/2026,10/01/2026,ACCEPTED\n",
+    )
+    .unwrap();
+    b.cmd(&[
+        "import",
+        "ballots",
+        ballots.to_str().unwrap(),
+        "--layout",
+        "nc-absentee",
     ])
     .assert()
     .success();
@@ -177,6 +195,12 @@ fn api_roles_audit_and_openapi() {
             ("/snapshots", [401, 200, 200, 403]),
             ("/snapshots/1/changes", [401, 200, 403, 403]),
             ("/audit", [401, 200, 403, 403]),
+            ("/ballots/elections", [401, 200, 200, 403]),
+            ("/ballots/status", [401, 200, 200, 403]),
+            ("/ballots/turnout", [401, 200, 200, 403]),
+            ("/ballots/lists/chase", [401, 200, 200, 403]),
+            ("/ballots/lists/cure", [401, 200, 200, 403]),
+            ("/ballots/lists/nope", [401, 404, 404, 403]),
         ];
         for (route, expected) in routes {
             for (i, who) in [
@@ -197,7 +221,10 @@ fn api_roles_audit_and_openapi() {
                 if r.status >= 400 {
                     let e: serde_json::Value = serde_json::from_str(&r.body).unwrap();
                     let code = e["error"].as_str().unwrap();
-                    assert!(["unauthorized", "forbidden"].contains(&code), "{code}");
+                    assert!(
+                        ["unauthorized", "forbidden", "not_found"].contains(&code),
+                        "{code}"
+                    );
                 }
             }
         }
@@ -216,6 +243,13 @@ fn api_roles_audit_and_openapi() {
         );
         let list: serde_json::Value = serde_json::from_str(&found.body).unwrap();
         assert_eq!(list[0]["state_voter_id"], "DU994065");
+
+        let status = get(&format!("{api}/ballots/status"), Some(&organizer), None);
+        let status: serde_json::Value = serde_json::from_str(&status.body).unwrap();
+        assert_eq!(status["categories"][0]["category"], "accepted", "{status}");
+        assert_eq!(status["categories"][0]["voted"], 1);
+        let detail = get(&format!("{api}/voters/DU994065"), Some(&organizer), None);
+        assert!(detail.body.contains("\"ballots\":[{"), "{}", detail.body);
 
         let audit = get(&format!("{api}/audit?limit=500"), Some(&admin), None);
         let log: serde_json::Value = serde_json::from_str(&audit.body).unwrap();
@@ -280,6 +314,21 @@ fn login_form_csrf_session_and_rate_limit() {
         assert!(voter.body.contains("Vote history") && voter.body.contains("JOHNSON"));
         let snaps = get(&format!("{}/snapshots", s.base), None, Some(&session));
         assert!(snaps.body.contains("nc.csv"));
+        let dash = get(&format!("{}/ballots", s.base), None, Some(&session));
+        assert_eq!(dash.status, 200);
+        assert!(
+            dash.body.contains("<svg id=\"turnout-chart\"")
+                && dash.body.contains("1</strong> voters have voted"),
+            "{}",
+            dash.body
+        );
+        let csv = get(
+            &format!("{}/ballots/lists/cure.csv", s.base),
+            None,
+            Some(&session),
+        );
+        assert_eq!(csv.status, 200);
+        assert!(csv.body.starts_with("state_voter_id,name,address"));
         let snap = get(&format!("{}/snapshots/1", s.base), None, Some(&session));
         assert_eq!(snap.status, 200);
         assert!(snap.body.contains("What changed"), "{}", snap.body);

@@ -14,6 +14,7 @@
 //! numbers without leading zeros, party/status/gender through their aliases, keyed
 //! family keys and names lower-cased.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use votebase_domain::voters::{Gender, Party, VoterStatus};
@@ -116,18 +117,37 @@ impl CatField {
 
     /// The normalised value a voter record has for this field.
     pub fn value_of(self, v: &votebase_domain::voters::VoterRecord) -> String {
+        self.value_cow(v).into_owned()
+    }
+
+    /// [`CatField::value_of`], borrowing when the record's value is already normalised.
+    pub fn value_cow(self, v: &votebase_domain::voters::VoterRecord) -> Cow<'_, str> {
+        let text = |s: &'_ str| -> Cow<'_, str> {
+            if s.trim().len() == s.len() && !s.chars().any(char::is_lowercase) {
+                Cow::Borrowed(s)
+            } else {
+                Cow::Owned(norm_text(s))
+            }
+        };
+        let district = |s: &'_ str| -> Cow<'_, str> {
+            if !s.starts_with('0') || s.len() < 2 {
+                text(s)
+            } else {
+                Cow::Owned(norm_district(s))
+            }
+        };
         match self {
-            CatField::County => norm_text(&v.county_name),
-            CatField::Precinct => norm_text(&v.precinct_code),
-            CatField::Congressional => norm_district(&v.congressional_district),
-            CatField::Senate => norm_district(&v.state_senate_district),
-            CatField::House => norm_district(&v.state_house_district),
-            CatField::Zip => norm_text(&v.address.zip5),
-            CatField::City => norm_text(&v.address.city),
-            CatField::Municipality => norm_text(&v.municipality),
-            CatField::Party => v.party.code().to_string(),
-            CatField::Status => v.status.code().to_string(),
-            CatField::Gender => v.gender.code().to_string(),
+            CatField::County => text(&v.county_name),
+            CatField::Precinct => text(&v.precinct_code),
+            CatField::Congressional => district(&v.congressional_district),
+            CatField::Senate => district(&v.state_senate_district),
+            CatField::House => district(&v.state_house_district),
+            CatField::Zip => text(&v.address.zip5),
+            CatField::City => text(&v.address.city),
+            CatField::Municipality => text(&v.municipality),
+            CatField::Party => Cow::Borrowed(v.party.code()),
+            CatField::Status => Cow::Borrowed(v.status.code()),
+            CatField::Gender => Cow::Borrowed(v.gender.code()),
         }
     }
 
@@ -174,6 +194,15 @@ pub fn norm_district(s: &str) -> String {
 /// Lower-cased, trimmed key or name of a keyed family.
 pub fn norm_key(s: &str) -> String {
     s.trim().to_lowercase()
+}
+
+/// [`norm_key`], borrowing when `s` is already normalised.
+pub fn norm_key_cow(s: &str) -> Cow<'_, str> {
+    if s.trim().len() == s.len() && !s.chars().any(char::is_uppercase) {
+        Cow::Borrowed(s)
+    } else {
+        Cow::Owned(norm_key(s))
+    }
 }
 
 /// `precinct:COUNTY/CODE`: the qualified precinct label used by breakdowns.
@@ -234,7 +263,7 @@ pub fn builtin_names() -> Vec<&'static str> {
 
 /// True for a name reserved by a built-in family.
 pub fn is_builtin(name: &str) -> bool {
-    builtin_names().contains(&name)
+    CatField::ALL.iter().any(|c| c.family() == name) || RANGE_FAMILIES.contains(&name)
 }
 
 #[cfg(test)]

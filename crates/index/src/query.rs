@@ -8,7 +8,7 @@
 use chrono::{Days, NaiveDate};
 
 use crate::expr::{Alternative, Clause, ClauseBody, CmpOp, Comparison, Expr, Span, Term, Word};
-use crate::families::{CatField, FamilyKind, builtin_names, norm_key};
+use crate::families::{CatField, builtin_names, norm_key};
 use crate::index::{Family, UniverseIndex};
 use crate::parser::ParseError;
 

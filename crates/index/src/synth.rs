@@ -107,18 +107,18 @@ pub fn county_name(c: usize) -> String {
 /// County of voter `i` of `n`: 100 counties with sizes falling off like 1/(rank+3), laid
 /// out in contiguous blocks.
 pub fn county_of(i: usize, n: usize) -> usize {
-    // Cumulative weights of 1/(k+3), k = 0..100.
-    let weights: Vec<f64> = (0..100).map(|k| 1.0 / (k as f64 + 3.0)).collect();
-    let total: f64 = weights.iter().sum();
-    let x = (i as f64 + 0.5) / n.max(1) as f64 * total;
-    let mut acc = 0.0;
-    for (k, w) in weights.iter().enumerate() {
-        acc += w;
-        if x < acc {
-            return k;
-        }
-    }
-    99
+    static CUMULATIVE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let cum = CUMULATIVE.get_or_init(|| {
+        let mut acc = 0.0;
+        (0..100)
+            .map(|k| {
+                acc += 1.0 / (k as f64 + 3.0);
+                acc
+            })
+            .collect()
+    });
+    let x = (i as f64 + 0.5) / n.max(1) as f64 * cum[99];
+    cum.partition_point(|&c| c <= x).min(99)
 }
 
 /// Generates voter `i` of `n` (deterministic in `seed`, `i`, `n`).
@@ -127,7 +127,7 @@ pub fn voter(seed: u64, i: usize, n: usize) -> SynthVoter {
     let c = county_of(i, n);
     let precincts_per_county = (n / 100 / 1000).max(3) as u64;
     let p = r.below(precincts_per_county);
-    let cd = 1 + (c as u64 * 7 + p / 4) % 14;
+    let cd = 1 + (c as u64 * 3 + p % 3) % 14;
     let sd = 1 + (c as u64 * 3 + p / 2) % 50;
     let hd = 1 + (c as u64 * 5 + p) % 120;
     let city = format!("{}{}", county_name(c).split(' ').next().unwrap_or("X"), if p % 3 == 0 { "" } else { " TOWN" });

@@ -30,8 +30,10 @@ pub fn routes() -> Router<AppState> {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "votebase API", description = "Voter file, snapshots and audit log of one organization."),
-    paths(health, search_voters, get_voter, list_snapshots, snapshot_changes, audit_log),
-    components(schemas(ErrorBody, VoterDetail, Health, AuditRow)),
+    paths(health, search_voters, get_voter, list_snapshots, snapshot_changes, audit_log,
+        crate::ballots::api_elections, crate::ballots::api_status, crate::ballots::api_turnout,
+        crate::ballots::api_list),
+    components(schemas(ErrorBody, VoterDetail, Health, AuditRow, crate::ballots::StatusReply)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -131,6 +133,8 @@ pub struct VoterDetail {
     pub history: Vec<VoteHistoryRecord>,
     /// Changes across snapshots, oldest first.
     pub changes: Vec<FieldChange>,
+    /// Absentee and early-vote ballot events, newest election first.
+    pub ballots: Vec<votebase_domain::BallotEvent>,
 }
 
 /// Loads a voter's detail and audits the read.
@@ -148,11 +152,13 @@ pub async fn load_voter(
         .ok_or_else(|| ApiError::NotFound(format!("no voter with id {id}")))?;
     let history = state.store.voter_history(id).await?;
     let changes = state.store.voter_changes(id).await?;
+    let ballots = state.store.voter_ballots(id).await?;
     audit(state, caller, "voter.read", id, channel).await?;
     Ok(VoterDetail {
         voter,
         history,
         changes,
+        ballots,
     })
 }
 

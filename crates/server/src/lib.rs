@@ -5,6 +5,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod ballots;
 pub mod error;
 pub mod pages;
 
@@ -41,7 +42,8 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
-        .nest("/api/v1", api::routes())
+        .merge(ballots::page_routes())
+        .nest("/api/v1", api::routes().merge(ballots::api_routes()))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .layer(
             tower_http::set_header::SetResponseHeaderLayer::if_not_present(

@@ -57,7 +57,8 @@ pub fn error_page(e: ApiError) -> Response {
     }
 }
 
-fn render(t: &impl Template) -> Response {
+/// Renders a template, or an error page.
+pub fn render(t: &impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => error_page(ApiError::from(e)),
@@ -241,7 +242,8 @@ struct SearchQuery {
     q: Option<String>,
 }
 
-fn nav(caller: &Caller) -> (String, String, String) {
+/// The signed-in user's name, role and CSRF token, for the navigation bar.
+pub fn nav(caller: &Caller) -> (String, String, String) {
     (
         caller.user.name.clone(),
         caller.user.role.code().to_string(),
@@ -294,6 +296,7 @@ struct VoterPage {
     fields: Vec<(String, String)>,
     history: Vec<VoteHistoryRecord>,
     changes: Vec<FieldChange>,
+    ballots: Vec<votebase_domain::BallotEvent>,
 }
 
 async fn voter_page(
@@ -324,6 +327,7 @@ async fn voter_page(
         fields,
         history: detail.history,
         changes: detail.changes,
+        ballots: detail.ballots,
     }))
 }
 

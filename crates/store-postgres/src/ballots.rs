@@ -13,7 +13,7 @@ use tokio::sync::mpsc::Receiver;
 use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
 use votebase_store::{
     BallotBatch, BallotImportOutcome, BallotList, BallotListRow, BallotStatusCount, NewBallotFile,
-    StoreError, StoreResult, UnmatchedBallot,
+    StoreError, StoreResult, TurnoutPoint, UnmatchedBallot,
 };
 
 pub(crate) async fn import_ballots(
@@ -354,4 +354,33 @@ pub(crate) async fn voter_ballots(c: &mut PgConnection, id: &str) -> StoreResult
         .map(event_from_row)
         .collect::<Result<_, _>>()
         .map_err(db)
+}
+
+pub(crate) async fn ballot_turnout(
+    c: &mut PgConnection,
+    election: NaiveDate,
+) -> StoreResult<Vec<TurnoutPoint>> {
+    let rows: Vec<(NaiveDate, String, i64)> = sqlx::query_as(
+        "WITH voted AS (
+           SELECT b.state_voter_id, MIN(COALESCE(b.return_date, b.send_date, b.request_date)) AS day
+           FROM ballot_events b JOIN voters v ON v.state_voter_id = b.state_voter_id
+           WHERE b.election_date = $1 AND b.rank = $2 GROUP BY b.state_voter_id)
+         SELECT voted.day, v.county_name::text, COUNT(*) FROM voted
+         JOIN voters v ON v.state_voter_id = voted.state_voter_id
+         WHERE voted.day IS NOT NULL
+         GROUP BY voted.day, v.county_name ORDER BY voted.day, v.county_name",
+    )
+    .bind(election)
+    .bind(BallotCategory::Accepted.rank())
+    .fetch_all(c)
+    .await
+    .map_err(db)?;
+    Ok(rows
+        .into_iter()
+        .map(|(day, county_name, voters)| TurnoutPoint {
+            day,
+            county_name,
+            voters,
+        })
+        .collect())
 }

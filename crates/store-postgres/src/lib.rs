@@ -258,6 +258,13 @@ impl Store for PgStore {
         ballots::ballot_list(&mut *self.conn().await?, election, list, as_of, limit).await
     }
 
+    async fn ballot_turnout(
+        &self,
+        election: chrono::NaiveDate,
+    ) -> StoreResult<Vec<votebase_store::TurnoutPoint>> {
+        ballots::ballot_turnout(&mut *self.conn().await?, election).await
+    }
+
     async fn voter_ballots(&self, id: &str) -> StoreResult<Vec<votebase_domain::BallotEvent>> {
         ballots::voter_ballots(&mut *self.conn().await?, id).await
     }

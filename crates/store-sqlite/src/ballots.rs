@@ -11,7 +11,7 @@ use tokio::sync::mpsc::Receiver;
 use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
 use votebase_store::{
     BallotBatch, BallotImportOutcome, BallotList, BallotListRow, BallotStatusCount, NewBallotFile,
-    StoreError, StoreResult, UnmatchedBallot,
+    StoreError, StoreResult, TurnoutPoint, UnmatchedBallot,
 };
 
 fn date_text(d: Option<NaiveDate>) -> Option<String> {
@@ -304,4 +304,46 @@ pub(crate) fn voter_ballots(c: &Connection, id: &str) -> StoreResult<Vec<BallotE
         .map_err(db)?;
     let rows = stmt.query_map([id], event_from_row).map_err(db)?;
     rows.collect::<Result<_, _>>().map_err(db)
+}
+
+pub(crate) fn ballot_turnout(
+    c: &Connection,
+    election: NaiveDate,
+) -> StoreResult<Vec<TurnoutPoint>> {
+    let mut stmt = c
+        .prepare(
+            "WITH voted AS (
+               SELECT b.state_voter_id, MIN(COALESCE(b.return_date, b.send_date, b.request_date)) AS day
+               FROM ballot_events b JOIN voters v ON v.state_voter_id = b.state_voter_id
+               WHERE b.election_date = ?1 AND b.rank = ?2 GROUP BY b.state_voter_id)
+             SELECT voted.day, v.county_name, COUNT(*) FROM voted
+             JOIN voters v ON v.state_voter_id = voted.state_voter_id
+             WHERE voted.day IS NOT NULL
+             GROUP BY voted.day, v.county_name ORDER BY voted.day, v.county_name",
+        )
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(
+            params![election.to_string(), BallotCategory::Accepted.rank()],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            },
+        )
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for r in rows {
+        let (day, county_name, voters) = r.map_err(db)?;
+        if let Some(day) = parse_date(Some(day)) {
+            out.push(TurnoutPoint {
+                day,
+                county_name,
+                voters,
+            });
+        }
+    }
+    Ok(out)
 }

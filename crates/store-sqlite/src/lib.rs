@@ -232,6 +232,14 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn ballot_turnout(
+        &self,
+        election: chrono::NaiveDate,
+    ) -> StoreResult<Vec<votebase_store::TurnoutPoint>> {
+        self.with_conn(move |c| ballots::ballot_turnout(c, election))
+            .await
+    }
+
     async fn voter_ballots(&self, id: &str) -> StoreResult<Vec<votebase_domain::BallotEvent>> {
         let id = id.to_string();
         self.with_conn(move |c| ballots::voter_ballots(c, &id))

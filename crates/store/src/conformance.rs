@@ -653,6 +653,11 @@ async fn ballots_settle_in_any_order(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(patient.len(), 1);
+    let turnout = store.ballot_turnout(date(2026, 11, 3)).await.unwrap();
+    let total: i64 = turnout.iter().map(|t| t.voters).sum();
+    assert_eq!(total, 2, "{turnout:?}");
+    assert!(turnout.iter().any(|t| t.day == date(2026, 10, 5)));
+    assert!(turnout.iter().any(|t| t.day == date(2026, 10, 6)));
     let events = store.voter_ballots("AA000001").await.unwrap();
     assert_eq!(events.len(), 2, "yesterday's status stays in history");
     assert_eq!(

@@ -213,6 +213,18 @@ pub struct BallotListRow {
     pub days_waiting: Option<i64>,
 }
 
+/// Voters who voted (first accepted ballot) on one day in one county.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TurnoutPoint {
+    /// The day the ballot came back (or was cast early).
+    pub day: NaiveDate,
+    /// County.
+    pub county_name: String,
+    /// Voters whose first accepted ballot is of that day.
+    pub voters: i64,
+}
+
 /// The storage contract. Every method is one transaction; a failed call leaves the
 /// store as it was. Implementations: `votebase-store-sqlite`, `votebase-store-postgres`.
 #[async_trait]
@@ -308,6 +320,10 @@ pub trait Store: Send + Sync {
         as_of: NaiveDate,
         limit: i64,
     ) -> StoreResult<Vec<BallotListRow>>;
+
+    /// Early and mail turnout by day and county: each voter counted once, on the day of
+    /// their first accepted ballot.
+    async fn ballot_turnout(&self, election: NaiveDate) -> StoreResult<Vec<TurnoutPoint>>;
 
     /// Every ballot event of one voter, newest election first.
     async fn voter_ballots(&self, state_voter_id: &str) -> StoreResult<Vec<BallotEvent>>;

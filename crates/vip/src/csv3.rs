@@ -128,8 +128,10 @@ fn address_lines(t: &Table, row: &[String]) -> Vec<String> {
 pub fn read(files: &Files) -> Result<Feed> {
     let mut feed = Feed::new(FeedFormat::Csv3);
     feed.schema_version = "3.0".into();
-    if let Some(t) = files.rows("source.txt")? {
-        if let Some((_, row)) = t.rows.first() {
+    if let Some(t) = files.rows("source.txt")?
+        && let Some((_, row)) = t.rows.first()
+    {
+        {
             feed.source = Some(Source {
                 id: t.cell(row, "id").into(),
                 name: t.cell(row, "name").into(),

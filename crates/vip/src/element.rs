@@ -141,7 +141,12 @@ impl Builder {
             }
         }
         check_element(&el, &mut f.read_findings);
+        // A CSV 5.x schedule row declares the HoursOpen it belongs to.
+        let declares_owner = el.tag == "Schedule";
         for n in &el.nodes {
+            if declares_owner && n.path == "HoursOpenId" {
+                continue;
+            }
             if n.leaf && is_reference_field(&n.path) {
                 for target in n.text.split_whitespace() {
                     f.references.push(Reference {
@@ -231,7 +236,14 @@ impl Builder {
                     hours: vec![(el.text("StartTime").into(), el.text("EndTime").into())],
                     only_by_appointment: parse_bool(el.text("IsOnlyByAppointment")),
                 };
-                let owner = el.text("HoursOpenId").to_string();
+                let owner = el.text("HoursOpenId").trim().to_string();
+                if !owner.is_empty() && !self.hours_index.contains_key(&owner) {
+                    self.feed.declared.push(Declared {
+                        id: owner.clone(),
+                        element: "HoursOpen".into(),
+                        origin: el.origin.clone(),
+                    });
+                }
                 self.push_schedules(&owner, vec![s]);
             }
             "StreetSegment" => f.street_segments.push(street_segment(&el)),

@@ -114,6 +114,10 @@ pub struct PrecinctAnswer {
     pub(crate) group: u32,
 }
 
+/// What makes two precincts' answers the same: mail-only, and the ids of their
+/// election-day places, early-vote sites and drop boxes.
+type GroupKey = (bool, Vec<String>, Vec<String>, Vec<String>);
+
 /// No city / no ZIP.
 pub(crate) const NONE: u32 = u32::MAX;
 
@@ -248,8 +252,7 @@ impl Index {
         let by_id: HashMap<&str, &crate::model::Precinct> =
             feed.precincts.iter().map(|p| (p.id.as_str(), p)).collect();
         let mut places_cache: HashMap<&str, Place> = HashMap::new();
-        let mut groups: HashMap<(bool, Vec<String>, Vec<String>, Vec<String>), u32> =
-            HashMap::new();
+        let mut groups: HashMap<GroupKey, u32> = HashMap::new();
         let mut precincts = Vec::with_capacity(feed.precincts.len());
         let mut precinct_ids: HashMap<&str, u32> = HashMap::new();
         for p in &feed.precincts {

@@ -13,6 +13,9 @@ use serde::Serialize;
 use votebase_ingest::normalize::address::state_code;
 use votebase_ingest::normalize::{clean_text, parse_street_line};
 
+/// Renders the value of one attribute of a candidate segment.
+type Distinguish<'f> = &'f dyn Fn(u32) -> String;
+
 /// A parsed, normalised query.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Query {
@@ -352,7 +355,7 @@ impl Index {
             (vals.len() > 1).then_some(vals)
         };
         let street = |i: u32| &self.streets[self.segs[i as usize].street as usize];
-        let checks: [(bool, Missing, &dyn Fn(u32) -> String); 5] = [
+        let checks: [(bool, Missing, Distinguish<'_>); 5] = [
             (q.zip.is_empty(), Missing::Zip, &|i| {
                 let z = self.segs[i as usize].zip;
                 if z == NONE {
@@ -485,6 +488,7 @@ mod tests {
     use super::*;
     use crate::model::*;
 
+    #[allow(clippy::too_many_arguments)]
     fn seg(
         id: &str,
         name: &str,

@@ -56,8 +56,8 @@ impl Parity {
     pub fn admits(self, n: u32) -> bool {
         match self {
             Parity::Both => true,
-            Parity::Odd => n % 2 == 1,
-            Parity::Even => n % 2 == 0,
+            Parity::Odd => n & 1 == 1,
+            Parity::Even => n & 1 == 0,
         }
     }
 

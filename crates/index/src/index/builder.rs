@@ -27,9 +27,44 @@ use votebase_domain::voters::VoterRecord;
 
 use super::{DateIndex, Family, IdTable, UniverseIndex, push};
 use crate::families::{
-    CatField, DEFAULT_KEYED_FAMILIES, FamilyKind, is_builtin, norm_key, norm_text,
+    CatField, DEFAULT_KEYED_FAMILIES, FamilyKind, is_builtin, norm_key, norm_key_cow, norm_text,
     qualified_precinct,
 };
+
+/// The bitmap under `key`, inserted empty if absent (allocates the key only then).
+fn get_or_insert<'m>(m: &'m mut HashMap<String, RoaringBitmap>, key: &str) -> &'m mut RoaringBitmap {
+    if !m.contains_key(key) {
+        m.insert(key.to_string(), RoaringBitmap::new());
+    }
+    m.get_mut(key).expect("inserted")
+}
+
+/// FxHash (as in rustc): a fast, non-cryptographic hasher for the voter-id map, whose
+/// keys are not attacker-controlled in a way that matters for a one-off build.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, i: u8) {
+        self.write(&[i]);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
 
 /// Errors while feeding the builder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -75,7 +110,7 @@ pub enum IndexError {
 #[derive(Debug)]
 pub struct IndexBuilder {
     reference_date: NaiveDate,
-    ordinals: HashMap<Box<str>, u32>,
+    ordinals: HashMap<Box<str>, u32, FxBuild>,
     next: u32,
     cats: Vec<HashMap<String, RoaringBitmap>>,
     precinct_qualified: HashMap<String, RoaringBitmap>,
@@ -84,6 +119,8 @@ pub struct IndexBuilder {
     registered: DateIndex,
     voted: BTreeMap<NaiveDate, RoaringBitmap>,
     methods: HashMap<String, BTreeMap<NaiveDate, RoaringBitmap>>,
+    /// Raw voting-method text → normalised code, so each distinct text is normalised once.
+    method_codes: HashMap<String, String>,
     families: BTreeMap<String, Family>,
     unmatched_history: u64,
 }
@@ -94,7 +131,7 @@ impl IndexBuilder {
     pub fn new(reference_date: NaiveDate) -> Self {
         let mut b = IndexBuilder {
             reference_date,
-            ordinals: HashMap::new(),
+            ordinals: HashMap::default(),
             next: 0,
             cats: vec![HashMap::new(); CatField::ALL.len()],
             precinct_qualified: HashMap::new(),
@@ -103,6 +140,7 @@ impl IndexBuilder {
             registered: DateIndex::default(),
             voted: BTreeMap::new(),
             methods: HashMap::new(),
+            method_codes: HashMap::new(),
             families: BTreeMap::new(),
             unmatched_history: 0,
         };
@@ -141,19 +179,22 @@ impl IndexBuilder {
         self.ordinals.insert(v.state_voter_id.as_str().into(), ord);
         self.next += 1;
         for field in CatField::ALL {
-            let value = field.value_of(v);
+            let value = field.value_cow(v);
             let map = &mut self.cats[field.index()];
-            match map.get_mut(&value) {
+            match map.get_mut(value.as_ref()) {
                 Some(bm) => push(bm, ord),
                 None => {
                     let mut bm = RoaringBitmap::new();
                     bm.insert(ord);
-                    map.insert(value, bm);
+                    map.insert(value.into_owned(), bm);
                 }
             }
         }
-        let q = qualified_precinct(&norm_text(&v.county_name), &norm_text(&v.precinct_code));
-        push(self.precinct_qualified.entry(q).or_default(), ord);
+        let q = qualified_precinct(
+            &CatField::County.value_cow(v),
+            &CatField::Precinct.value_cow(v),
+        );
+        push(get_or_insert(&mut self.precinct_qualified, &q), ord);
         if let Some(d) = v.birth_date {
             self.birth_dates.insert(d, ord);
         } else if let Some(y) = v.birth_year {
@@ -174,20 +215,28 @@ impl IndexBuilder {
             return false;
         };
         push(self.voted.entry(h.election_date).or_default(), ord);
-        let method = normalise_voting_method(&h.voting_method);
-        push(
-            self.methods
-                .entry(method)
-                .or_default()
-                .entry(h.election_date)
-                .or_default(),
-            ord,
-        );
+        if !self.method_codes.contains_key(h.voting_method.as_str()) {
+            self.method_codes.insert(
+                h.voting_method.clone(),
+                normalise_voting_method(&h.voting_method),
+            );
+        }
+        let method = &self.method_codes[h.voting_method.as_str()];
+        if !self.methods.contains_key(method) {
+            self.methods.insert(method.clone(), BTreeMap::new());
+        }
+        let by_election = self.methods.get_mut(method).expect("inserted");
+        push(by_election.entry(h.election_date).or_default(), ord);
         true
     }
 
     /// Registers a keyed family (idempotent for the same kind).
     pub fn register_family(&mut self, name: &str, kind: FamilyKind) -> Result<(), IndexError> {
+        if let Some(f) = self.families.get(name) {
+            if f.kind() == kind {
+                return Ok(());
+            }
+        }
         let name = norm_key(name);
         let valid = name.starts_with(|c: char| c.is_ascii_lowercase())
             && name
@@ -222,21 +271,25 @@ impl IndexBuilder {
         kind: FamilyKind,
     ) -> Result<(u32, &mut Family), IndexError> {
         self.register_family(family, kind)?;
-        let family = norm_key(family);
         let Some(&ord) = self.ordinals.get(voter) else {
             return Err(IndexError::UnknownVoter {
-                family,
+                family: norm_key(family),
                 voter: voter.to_string(),
             });
         };
-        Ok((ord, self.families.get_mut(&family).expect("registered")))
+        let f = if self.families.contains_key(family) {
+            self.families.get_mut(family)
+        } else {
+            self.families.get_mut(&norm_key(family))
+        };
+        Ok((ord, f.expect("registered")))
     }
 
     /// Adds `key` to the set family `family` for `voter` (`tag:KEY`, `ballot:KEY`).
     pub fn add_keyed(&mut self, family: &str, voter: &str, key: &str) -> Result<(), IndexError> {
         let (ord, f) = self.family_for(family, voter, FamilyKind::Set)?;
         if let Family::Set(m) = f {
-            push(m.entry(norm_key(key)).or_default(), ord);
+            push(get_or_insert(m, &norm_key_cow(key)), ord);
         }
         Ok(())
     }
@@ -262,10 +315,12 @@ impl IndexBuilder {
     ) -> Result<(), IndexError> {
         let (ord, f) = self.family_for(family, voter, FamilyKind::Numeric)?;
         if let Family::Numeric(m) = f {
-            push(
-                m.entry(norm_key(name)).or_default().entry(value).or_default(),
-                ord,
-            );
+            let name = norm_key_cow(name);
+            if !m.contains_key(name.as_ref()) {
+                m.insert(name.to_string(), BTreeMap::new());
+            }
+            let values = m.get_mut(name.as_ref()).expect("inserted");
+            push(values.entry(value).or_default(), ord);
         }
         Ok(())
     }
@@ -302,7 +357,11 @@ impl IndexBuilder {
     ) -> Result<(), IndexError> {
         let (ord, f) = self.family_for(family, voter, FamilyKind::Dated)?;
         if let Family::Dated(m) = f {
-            m.entry(norm_key(key)).or_default().insert(date, ord);
+            let key = norm_key_cow(key);
+            if !m.contains_key(key.as_ref()) {
+                m.insert(key.to_string(), DateIndex::default());
+            }
+            m.get_mut(key.as_ref()).expect("inserted").insert(date, ord);
         }
         Ok(())
     }

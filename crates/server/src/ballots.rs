@@ -1,0 +1,419 @@
+//! Absentee and early vote in the web UI and the API: the daily dashboard (turnout
+//! curves drawn as SVG by the server, counts by status and county), chase and cure lists
+//! as CSV downloads, and the same data as JSON under `/api/v1/ballots`.
+
+use crate::AppState;
+use crate::api::audit;
+use crate::auth::{Caller, PageRejection, PageUser};
+use crate::error::ApiError;
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use votebase_domain::users::Permission;
+use votebase_store::{BallotList, BallotListRow, BallotStatusCount, TurnoutPoint};
+
+/// Page routes.
+pub fn page_routes() -> Router<AppState> {
+    Router::new()
+        .route("/ballots", get(dashboard))
+        .route("/ballots/lists/{kind}", get(list_csv))
+}
+
+/// API routes (under `/api/v1`).
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/ballots/elections", get(api_elections))
+        .route("/ballots/status", get(api_status))
+        .route("/ballots/turnout", get(api_turnout))
+        .route("/ballots/lists/{kind}", get(api_list))
+}
+
+/// Which election, list and day.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct BallotParams {
+    /// Election date (default: the latest with ballots).
+    pub election: Option<NaiveDate>,
+    /// Chase list: minimum days since the ballot was sent (default 0).
+    pub min_days: Option<i64>,
+    /// The day to count days to (default today).
+    pub as_of: Option<NaiveDate>,
+    /// Most rows (default 100,000).
+    pub limit: Option<i64>,
+}
+
+async fn election_of(state: &AppState, asked: Option<NaiveDate>) -> Result<NaiveDate, ApiError> {
+    match asked {
+        Some(e) => Ok(e),
+        None => state
+            .store
+            .ballot_elections()
+            .await?
+            .first()
+            .copied()
+            .ok_or_else(|| ApiError::NotFound("no ballot file imported yet".into())),
+    }
+}
+
+fn list_of(kind: &str, min_days: Option<i64>) -> Result<BallotList, ApiError> {
+    match kind.trim_end_matches(".csv") {
+        "chase" => Ok(BallotList::Chase {
+            min_days: min_days.unwrap_or(0),
+        }),
+        "cure" => Ok(BallotList::Cure),
+        other => Err(ApiError::NotFound(format!(
+            "no ballot list {other:?}: use chase or cure"
+        ))),
+    }
+}
+
+async fn load_list(
+    state: &AppState,
+    caller: &Caller,
+    kind: &str,
+    p: &BallotParams,
+    channel: &str,
+) -> Result<(NaiveDate, Vec<BallotListRow>), ApiError> {
+    caller.require(Permission::ReadVoters)?;
+    let list = list_of(kind, p.min_days)?;
+    let election = election_of(state, p.election).await?;
+    let as_of = p.as_of.unwrap_or_else(|| Utc::now().date_naive());
+    let rows = state
+        .store
+        .ballot_list(
+            election,
+            list,
+            as_of,
+            p.limit.unwrap_or(100_000).clamp(1, 1_000_000),
+        )
+        .await?;
+    audit(
+        state,
+        caller,
+        "export",
+        &format!("ballots {} list {election}", kind.trim_end_matches(".csv")),
+        &format!("{channel}, {} rows", rows.len()),
+    )
+    .await?;
+    Ok((election, rows))
+}
+
+/// Elections with ballot files, newest first.
+#[utoipa::path(get, path = "/api/v1/ballots/elections", security(("bearer" = [])),
+    responses((status = 200, body = [NaiveDate])))]
+pub async fn api_elections(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<NaiveDate>>, ApiError> {
+    caller.require(Permission::ReadSnapshots)?;
+    Ok(Json(state.store.ballot_elections().await?))
+}
+
+/// Voters per ballot status in an election.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct StatusReply {
+    /// The election.
+    pub election: NaiveDate,
+    /// Per category: voters (each in their most settled status) and how many voted.
+    pub categories: Vec<BallotStatusCount>,
+}
+
+/// Voters per ballot status, and how many count as voted.
+#[utoipa::path(get, path = "/api/v1/ballots/status", params(BallotParams), security(("bearer" = [])),
+    responses((status = 200, body = StatusReply), (status = 404, body = crate::error::ErrorBody)))]
+pub async fn api_status(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<BallotParams>,
+) -> Result<Json<StatusReply>, ApiError> {
+    caller.require(Permission::ReadSnapshots)?;
+    let election = election_of(&state, p.election).await?;
+    let categories = state.store.ballot_status_counts(election).await?;
+    Ok(Json(StatusReply {
+        election,
+        categories,
+    }))
+}
+
+/// Voters who voted by day and county.
+#[utoipa::path(get, path = "/api/v1/ballots/turnout", params(BallotParams), security(("bearer" = [])),
+    responses((status = 200, body = [TurnoutPoint])))]
+pub async fn api_turnout(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<BallotParams>,
+) -> Result<Json<Vec<TurnoutPoint>>, ApiError> {
+    caller.require(Permission::ReadSnapshots)?;
+    let election = election_of(&state, p.election).await?;
+    Ok(Json(state.store.ballot_turnout(election).await?))
+}
+
+/// The chase list (`chase`) or the cure list (`cure`), audited as an export.
+#[utoipa::path(get, path = "/api/v1/ballots/lists/{kind}",
+    params(("kind" = String, Path, description = "chase or cure"), BallotParams), security(("bearer" = [])),
+    responses((status = 200, body = [BallotListRow]), (status = 403, body = crate::error::ErrorBody)))]
+pub async fn api_list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(kind): Path<String>,
+    Query(p): Query<BallotParams>,
+) -> Result<Json<Vec<BallotListRow>>, ApiError> {
+    Ok(Json(load_list(&state, &caller, &kind, &p, "api").await?.1))
+}
+
+async fn list_csv(
+    State(state): State<AppState>,
+    PageUser(caller): PageUser,
+    Path(kind): Path<String>,
+    Query(p): Query<BallotParams>,
+) -> Result<Response, PageRejection> {
+    let (election, rows) = load_list(&state, &caller, &kind, &p, "web")
+        .await
+        .map_err(PageRejection::Error)?;
+    let header = [
+        "state_voter_id",
+        "name",
+        "address",
+        "county",
+        "phone",
+        "status",
+        "state_status",
+        "send_date",
+        "days_waiting",
+    ];
+    let write = || -> Result<Vec<u8>, csv::Error> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(header)?;
+        for r in &rows {
+            w.write_record([
+                r.state_voter_id.as_str(),
+                &r.name,
+                &r.address,
+                &r.county_name,
+                &r.phone,
+                r.category.code(),
+                &r.return_status,
+                &r.send_date.map(|d| d.to_string()).unwrap_or_default(),
+                &r.days_waiting.map(|d| d.to_string()).unwrap_or_default(),
+            ])?;
+        }
+        w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
+    };
+    let body = write().map_err(|e| PageRejection::Error(ApiError::Internal(e.to_string())))?;
+    let name = format!(
+        "attachment; filename=\"{}-{election}.csv\"",
+        kind.trim_end_matches(".csv")
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, name),
+        ],
+        body,
+    )
+        .into_response())
+}
+
+/// One line of the chart.
+pub struct Series {
+    /// County name (or "Statewide").
+    pub name: String,
+    /// SVG polyline points.
+    pub points: String,
+    /// Voters at the last day.
+    pub total: i64,
+}
+
+/// The turnout chart, laid out in SVG units.
+pub struct Chart {
+    /// Canvas width.
+    pub width: i64,
+    /// Canvas height.
+    pub height: i64,
+    /// Plot area.
+    pub left: i64,
+    /// Plot area.
+    pub right: i64,
+    /// Plot area.
+    pub top: i64,
+    /// Plot area.
+    pub bottom: i64,
+    /// Statewide cumulative line.
+    pub state: Series,
+    /// One cumulative line per county, largest first.
+    pub counties: Vec<Series>,
+    /// Y axis labels and positions.
+    pub y_ticks: Vec<(i64, i64)>,
+    /// X axis labels (MM-DD) and positions.
+    pub x_ticks: Vec<(String, i64)>,
+}
+
+/// Lays out cumulative turnout by day, statewide and per county.
+pub fn chart(points: &[TurnoutPoint]) -> Chart {
+    let (width, height, left, right, top, bottom) = (720, 320, 56, 700, 16, 290);
+    // Every day from the first to the last, so the time axis is linear.
+    let days: Vec<NaiveDate> = match (
+        points.iter().map(|p| p.day).min(),
+        points.iter().map(|p| p.day).max(),
+    ) {
+        (Some(first), Some(last)) => first.iter_days().take_while(|d| *d <= last).collect(),
+        _ => Vec::new(),
+    };
+    let mut per_county: BTreeMap<&str, BTreeMap<NaiveDate, i64>> = BTreeMap::new();
+    let mut statewide: BTreeMap<NaiveDate, i64> = BTreeMap::new();
+    for p in points {
+        *per_county
+            .entry(&p.county_name)
+            .or_default()
+            .entry(p.day)
+            .or_default() += p.voters;
+        *statewide.entry(p.day).or_default() += p.voters;
+    }
+    let total: i64 = statewide.values().sum();
+    let max = total.max(1);
+    let x_of = |i: usize| -> i64 {
+        if days.len() <= 1 {
+            left
+        } else {
+            left + (right - left) * i as i64 / (days.len() as i64 - 1)
+        }
+    };
+    let y_of = |v: i64| -> i64 { bottom - (bottom - top) * v / max };
+    let line = |name: String, by_day: &BTreeMap<NaiveDate, i64>| -> Series {
+        let mut acc = 0;
+        let mut pts = Vec::with_capacity(days.len());
+        for (i, d) in days.iter().enumerate() {
+            acc += by_day.get(d).copied().unwrap_or(0);
+            pts.push(format!("{},{}", x_of(i), y_of(acc)));
+        }
+        Series {
+            name,
+            points: pts.join(" "),
+            total: acc,
+        }
+    };
+    let mut counties: Vec<Series> = per_county
+        .iter()
+        .map(|(name, by_day)| line(name.to_string(), by_day))
+        .collect();
+    counties.sort_by(|a, b| b.total.cmp(&a.total).then(a.name.cmp(&b.name)));
+    let state = line("Statewide".into(), &statewide);
+    let y_ticks = (0..=4).map(|k| (max * k / 4, y_of(max * k / 4))).collect();
+    let step = (days.len() / 6).max(1);
+    let x_ticks = days
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| (i % step == 0 && *i + step / 2 < days.len()) || *i + 1 == days.len())
+        .map(|(i, d)| (d.format("%m-%d").to_string(), x_of(i)))
+        .collect();
+    Chart {
+        width,
+        height,
+        left,
+        right,
+        top,
+        bottom,
+        state,
+        counties,
+        y_ticks,
+        x_ticks,
+    }
+}
+
+#[derive(Template)]
+#[template(path = "ballots.html")]
+struct Dashboard {
+    user_name: String,
+    role: String,
+    csrf: String,
+    election: NaiveDate,
+    elections: Vec<NaiveDate>,
+    voted: i64,
+    counts: Vec<BallotStatusCount>,
+    chart: Chart,
+}
+
+async fn dashboard(
+    State(state): State<AppState>,
+    PageUser(caller): PageUser,
+    Query(p): Query<BallotParams>,
+) -> Result<Response, PageRejection> {
+    let err = |e: ApiError| PageRejection::Error(e);
+    caller.require(Permission::ReadSnapshots).map_err(err)?;
+    let election = election_of(&state, p.election).await.map_err(err)?;
+    let elections = state
+        .store
+        .ballot_elections()
+        .await
+        .map_err(|e| err(e.into()))?;
+    let counts = state
+        .store
+        .ballot_status_counts(election)
+        .await
+        .map_err(|e| err(e.into()))?;
+    let turnout = state
+        .store
+        .ballot_turnout(election)
+        .await
+        .map_err(|e| err(e.into()))?;
+    let voted = counts.iter().map(|c| c.voted).sum();
+    let (user_name, role, csrf) = crate::pages::nav(&caller);
+    Ok(crate::pages::render(&Dashboard {
+        user_name,
+        role,
+        csrf,
+        election,
+        elections,
+        voted,
+        counts,
+        chart: chart(&turnout),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chart_accumulates_and_scales() {
+        let d = |day| NaiveDate::from_ymd_opt(2026, 10, day).unwrap();
+        let pts = vec![
+            TurnoutPoint {
+                day: d(1),
+                county_name: "WAKE".into(),
+                voters: 2,
+            },
+            TurnoutPoint {
+                day: d(2),
+                county_name: "WAKE".into(),
+                voters: 1,
+            },
+            TurnoutPoint {
+                day: d(2),
+                county_name: "DURHAM".into(),
+                voters: 1,
+            },
+        ];
+        let c = chart(&pts);
+        assert_eq!(c.state.total, 4);
+        assert_eq!(c.counties[0].name, "WAKE");
+        assert_eq!(c.counties[0].total, 3);
+        // Two days: first at the left edge, last at the right edge, top = full total.
+        assert_eq!(
+            c.state.points,
+            format!(
+                "{},{} {},{}",
+                c.left,
+                c.bottom - (c.bottom - c.top) * 2 / 4,
+                c.right,
+                c.top
+            )
+        );
+        assert!(chart(&[]).counties.is_empty());
+    }
+}

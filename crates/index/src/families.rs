@@ -122,20 +122,20 @@ impl CatField {
 
     /// [`CatField::value_of`], borrowing when the record's value is already normalised.
     pub fn value_cow(self, v: &votebase_domain::voters::VoterRecord) -> Cow<'_, str> {
-        let text = |s: &'_ str| -> Cow<'_, str> {
+        fn text(s: &str) -> Cow<'_, str> {
             if s.trim().len() == s.len() && !s.chars().any(char::is_lowercase) {
                 Cow::Borrowed(s)
             } else {
                 Cow::Owned(norm_text(s))
             }
-        };
-        let district = |s: &'_ str| -> Cow<'_, str> {
+        }
+        fn district(s: &str) -> Cow<'_, str> {
             if !s.starts_with('0') || s.len() < 2 {
                 text(s)
             } else {
                 Cow::Owned(norm_district(s))
             }
-        };
+        }
         match self {
             CatField::County => text(&v.county_name),
             CatField::Precinct => text(&v.precinct_code),

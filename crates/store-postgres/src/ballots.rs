@@ -69,13 +69,12 @@ pub(crate) async fn import_ballots(
             .await
             .map_err(db)?;
             for (_, e) in events.iter_mut() {
-                if e.state_voter_id.is_empty() {
-                    if let Some((_, _, id)) = found
+                if e.state_voter_id.is_empty()
+                    && let Some((_, _, id)) = found
                         .iter()
                         .find(|(l, c, _)| *l == e.local_voter_id && *c == e.county_name)
-                    {
-                        e.state_voter_id = id.clone();
-                    }
+                {
+                    e.state_voter_id = id.clone();
                 }
             }
         }
@@ -252,6 +251,9 @@ pub(crate) async fn voted_count(c: &mut PgConnection, election: NaiveDate) -> St
     .map_err(db)
 }
 
+/// Voter id, state status, category, send date and days waiting of a list row.
+type ListPick = (String, String, String, Option<NaiveDate>, Option<i64>);
+
 pub(crate) async fn ballot_list(
     c: &mut PgConnection,
     election: NaiveDate,
@@ -286,16 +288,15 @@ pub(crate) async fn ballot_list(
          ORDER BY v.county_name, days DESC NULLS LAST, d.state_voter_id
          LIMIT $4"
     );
-    let picked: Vec<(String, String, String, Option<NaiveDate>, Option<i64>)> =
-        sqlx::query_as(AssertSqlSafe(sql))
-            .bind(election)
-            .bind(as_of)
-            .bind(min_days)
-            .bind(limit)
-            .bind(&ranks)
-            .fetch_all(&mut *c)
-            .await
-            .map_err(db)?;
+    let picked: Vec<ListPick> = sqlx::query_as(AssertSqlSafe(sql))
+        .bind(election)
+        .bind(as_of)
+        .bind(min_days)
+        .bind(limit)
+        .bind(&ranks)
+        .fetch_all(&mut *c)
+        .await
+        .map_err(db)?;
     let mut out = Vec::with_capacity(picked.len());
     for (id, return_status, category, send_date, days) in picked {
         let Some(v) = get_voter(&mut *c, &id).await? else {

@@ -75,16 +75,16 @@ pub(crate) fn import_ballots(
             for staged in batch {
                 let mut e = staged.event;
                 let key = e.event_key();
-                if e.state_voter_id.is_empty() && !e.local_voter_id.is_empty() {
-                    if let Some(id) = by_county
+                if e.state_voter_id.is_empty()
+                    && !e.local_voter_id.is_empty()
+                    && let Some(id) = by_county
                         .query_row(params![e.local_voter_id, e.county_name], |r| {
                             r.get::<_, String>(0)
                         })
                         .optional()
                         .map_err(db)?
-                    {
-                        e.state_voter_id = id;
-                    }
+                {
+                    e.state_voter_id = id;
                 }
                 let matched: bool = !e.state_voter_id.is_empty()
                     && by_id
@@ -200,6 +200,9 @@ pub(crate) fn voted_count(c: &Connection, election: NaiveDate) -> StoreResult<i6
     .map_err(db)
 }
 
+/// Voter id, state status, category, send date and days waiting of a list row.
+type ListPick = (String, String, String, Option<String>, Option<i64>);
+
 pub(crate) fn ballot_list(
     c: &Connection,
     election: NaiveDate,
@@ -241,7 +244,7 @@ pub(crate) fn ballot_list(
          LIMIT ?4"
     );
     let mut stmt = c.prepare(&sql).map_err(db)?;
-    let picked: Vec<(String, String, String, Option<String>, Option<i64>)> = stmt
+    let picked: Vec<ListPick> = stmt
         .query_map(
             params![election.to_string(), as_of.to_string(), min_days, limit],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),

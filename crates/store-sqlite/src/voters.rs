@@ -394,10 +394,10 @@ pub(crate) fn export_voters(
     let mut batch = Vec::with_capacity(batch_size.max(1));
     while let Some(row) = rows.next().map_err(db)? {
         batch.push(stored_from_row(row).map_err(db)??.record);
-        if batch.len() >= batch_size.max(1) {
-            if out.blocking_send(std::mem::take(&mut batch)).is_err() {
-                return Ok(());
-            }
+        if batch.len() >= batch_size.max(1)
+            && out.blocking_send(std::mem::take(&mut batch)).is_err()
+        {
+            return Ok(());
         }
     }
     if !batch.is_empty() {

@@ -27,7 +27,7 @@ use votebase_domain::voters::VoterRecord;
 
 use super::{DateIndex, Family, IdTable, UniverseIndex, push};
 use crate::families::{
-    CatField, DEFAULT_KEYED_FAMILIES, FamilyKind, is_builtin, norm_key, norm_key_cow, norm_text,
+    CatField, DEFAULT_KEYED_FAMILIES, FamilyKind, is_builtin, norm_key, norm_key_cow,
     qualified_precinct,
 };
 

@@ -30,11 +30,10 @@ use crate::query::{Pred, Query, QueryError};
 pub use builder::{IndexBuilder, IndexError};
 pub use dates::DateIndex;
 
-/// Pushes `ordinal` (fast when ordinals arrive in increasing order).
+/// Adds `ordinal`. (`RoaringBitmap::insert` rather than `try_push`: pushing into a dense
+/// bitmap container scans it for its maximum on every call.)
 pub(crate) fn push(bm: &mut RoaringBitmap, ordinal: u32) {
-    if bm.try_push(ordinal).is_err() {
-        bm.insert(ordinal);
-    }
+    bm.insert(ordinal);
 }
 
 /// Values of one name in a numeric family: value → voters.

@@ -45,7 +45,7 @@ fn plan(state: &DemoState) -> Vec<Ballot> {
         if v.status != Status::Active {
             continue;
         }
-        let mut r = SplitMix::new(seed ^ 0xba11_07, u64::from(i));
+        let mut r = SplitMix::new(seed ^ 0x00ba_1107, u64::from(i));
         let age = v.age_on(e) as f64;
         let lean = match v.party {
             Party::Dem => 1.3,

@@ -287,6 +287,23 @@ pub enum BenchCommand {
     },
     /// Record linkage: votebase link beside Splink on synthetic voter-style data and FEBRL.
     Link(crate::link::BenchLinkArgs),
+    /// Ballot import and matching: votebase on SQLite and PostgreSQL beside the same
+    /// match done as a plain SQL join (`UPDATE … FROM`) in sqlite3 and psql.
+    #[command(after_help = "Example: votebase bench ballots --voters 1000000 --ballots 100000")]
+    Ballots {
+        /// Voters in the voter file.
+        #[arg(long, default_value_t = 1_000_000)]
+        voters: usize,
+        /// Ballot rows (about 1% match no voter).
+        #[arg(long, default_value_t = 100_000)]
+        ballots: usize,
+        /// PostgreSQL URL (default: --database, else the local test database).
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Work directory (default: target/bench-ballots).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand, Debug)]

@@ -50,7 +50,8 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> anyhow::Result<()> 
             json!({"read": report.read, "already_imported": o.already_imported,
                 "new_events": o.new_events, "known_events": o.known_events,
                 "unmatched": o.unmatched.len(), "rejected": report.rejected,
-                "review_file": report.review_path, "seconds": report.seconds})
+                "review_file": report.review_path, "seconds": report.seconds,
+                "peak_rss_mib": crate::bench::peak_rss_mib()})
         );
     } else if o.already_imported {
         println!("{label}: already imported; nothing changed");

@@ -220,3 +220,121 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
     }
     Ok(())
 }
+
+/// `votebase bench ballots`: imports N demo voters into fresh SQLite and PostgreSQL
+/// stores (not timed), writes B ballot rows for random voters (1% unknown), then times
+/// `votebase import ballots` on each store beside the plain SQL alternative: load the
+/// same CSV into a table (`sqlite3 .import`, `psql \copy`) and mark voters with
+/// `UPDATE … FROM` joined on the state id, against a plain voters table indexed on it.
+pub async fn bench_ballots(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
+    let BenchCommand::Ballots {
+        voters,
+        ballots,
+        postgres,
+        dir,
+    } = cmd
+    else {
+        bail!("not a ballots benchmark");
+    };
+    let url = postgres
+        .or_else(|| global.database.clone())
+        .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
+    let dir = dir.unwrap_or_else(|| PathBuf::from("target/bench-ballots"));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    eprintln!("generating {voters} voters and {ballots} ballot rows...");
+    let gen_dir = dir.clone();
+    let (voter_file, ballot_file) = tokio::task::spawn_blocking(move || -> anyhow::Result<(PathBuf, PathBuf)> {
+        use std::io::Write;
+        let state = build_state(&DemoOptions { voters, seed: 2, ..Default::default() });
+        let files = write_files(&state, &gen_dir)?;
+        let ids: Vec<String> = state.first_snapshot().map(|(_, v)| v.ncid()).collect();
+        let path = gen_dir.join("absentee_20261020.csv");
+        let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
+        writeln!(w, "county_desc,voter_reg_num,ncid,election_dt,ballot_req_type,ballot_req_dt,ballot_send_dt,ballot_rtn_dt,ballot_rtn_status")?;
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for i in 0..ballots {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let id = if i % 100 == 99 {
+                format!("ZZ{i:08}")
+            } else {
+                ids[(x % ids.len() as u64) as usize].clone()
+            };
+            let status = ["ACCEPTED", "", "WITNESS INFO INCOMPLETE", "ACCEPTED"][(x >> 20) as usize % 4];
+            let back = if status.is_empty() { "" } else { "10/15/2026" };
+            writeln!(w, "WAKE,{i},{id},11/03/2026,MAIL,09/01/2026,09/05/2026,{back},{status}")?;
+        }
+        w.flush()?;
+        Ok((files.voters_first, path))
+    })
+    .await??;
+    let vf = voter_file.to_string_lossy().to_string();
+    let bf = ballot_file.to_string_lossy().to_string();
+    let data = dir.join("data").to_string_lossy().to_string();
+    let org = format!("benchb_{}", std::process::id());
+    eprintln!("loading the voter file into both stores (not timed)...");
+    run_votebase(&["--data", &data, "import", "voters", &vf, "--layout", "ncvoter", "--json"])?;
+    run_votebase(&["--database", &url, "--org", &org, "import", "voters", &vf, "--layout", "ncvoter", "--json"])?;
+    eprintln!("plain tables for the SQL alternative (not timed)...");
+    let plain_db = dir.join("plain.sqlite3");
+    let mut load = Command::new("sqlite3");
+    load.arg(&plain_db)
+        .arg(".mode tabs")
+        .arg(format!(".import {vf} voters"))
+        .arg("ALTER TABLE voters ADD COLUMN voted INTEGER; CREATE UNIQUE INDEX voters_ncid ON voters (ncid);");
+    timed("sqlite3 voters", load)?;
+    let pg_table = format!("bench_voters_{}", std::process::id());
+    let columns = header_columns(&voter_file)?
+        .iter()
+        .map(|c| format!("\"{c}\" text"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut pg_load = Command::new("psql");
+    pg_load.args([
+        &url, "-v", "ON_ERROR_STOP=1", "-q",
+        "-c", &format!("DROP TABLE IF EXISTS {pg_table}; CREATE TABLE {pg_table} ({columns}, voted boolean)"),
+        "-c", &format!("\\copy {pg_table} ({}) FROM '{vf}' WITH (FORMAT csv, DELIMITER E'\\t', QUOTE E'\\b', HEADER true)",
+            header_columns(&voter_file)?.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")),
+        "-c", &format!("CREATE UNIQUE INDEX ON {pg_table} (ncid); ANALYZE {pg_table}"),
+    ]);
+    timed("psql voters", pg_load)?;
+
+    let mut runs = Vec::new();
+    eprintln!("votebase import ballots (SQLite)...");
+    let (s, peak) = run_votebase(&["--data", &data, "import", "ballots", &bf, "--layout", "nc-absentee", "--json"])?;
+    runs.push(Run { name: "votebase import ballots (SQLite)".into(), seconds: s, peak_mib: peak });
+    let mut sql = Command::new("sqlite3");
+    sql.arg(&plain_db)
+        .arg(".mode csv")
+        .arg(format!(".import {bf} ballots"))
+        .arg("UPDATE voters SET voted = 1 FROM ballots WHERE ballots.ncid = voters.ncid AND ballots.ballot_rtn_status = 'ACCEPTED';");
+    runs.push(timed("sqlite3 .import + UPDATE … FROM", sql)?);
+    eprintln!("votebase import ballots (PostgreSQL)...");
+    let (s, peak) = run_votebase(&["--database", &url, "--org", &org, "import", "ballots", &bf, "--layout", "nc-absentee", "--json"])?;
+    runs.push(Run { name: "votebase import ballots (PostgreSQL)".into(), seconds: s, peak_mib: peak });
+    let bt = format!("bench_ballots_{}", std::process::id());
+    let mut pg_sql = Command::new("psql");
+    pg_sql.args([
+        &url, "-v", "ON_ERROR_STOP=1", "-q",
+        "-c", &format!("DROP TABLE IF EXISTS {bt}; CREATE TABLE {bt} (county_desc text, voter_reg_num text, ncid text, election_dt text, ballot_req_type text, ballot_req_dt text, ballot_send_dt text, ballot_rtn_dt text, ballot_rtn_status text)"),
+        "-c", &format!("\\copy {bt} FROM '{bf}' WITH (FORMAT csv, HEADER true)"),
+        "-c", &format!("UPDATE {pg_table} v SET voted = true FROM {bt} b WHERE b.ncid = v.ncid AND b.ballot_rtn_status = 'ACCEPTED'"),
+    ]);
+    runs.push(timed("psql \\copy + UPDATE … FROM", pg_sql)?);
+    let mut cleanup = Command::new("psql");
+    cleanup.args([&url, "-qc", &format!("DROP TABLE IF EXISTS {bt}; DROP TABLE IF EXISTS {pg_table}; DROP SCHEMA IF EXISTS vb_{org} CASCADE")]);
+    timed("psql cleanup", cleanup)?;
+
+    println!("bench ballots: {ballots} ballot rows against {voters} voters, {} cores",
+        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
+    println!("{:<40} {:>9} {:>12} {:>10}", "run", "seconds", "rows/s", "peak MiB");
+    for r in &runs {
+        println!("{:<40} {:>9.2} {:>12.0} {:>10}", r.name, r.seconds, ballots as f64 / r.seconds,
+            r.peak_mib.map(|m| format!("{m:.0}")).unwrap_or_else(|| "-".into()));
+    }
+    Ok(())
+}

@@ -127,9 +127,13 @@ fn main() {
     println!("|---|---:|---|---:|---:|---:|---:|---:|---:|");
     for (i, text) in EXPRESSIONS.iter().enumerate() {
         let expr = votebase_index::parse(text).expect("parses");
-        let q = index.resolve(&expr).unwrap_or_else(|e| panic!("{text}: {e}"));
+        let q = index
+            .resolve(&expr)
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
         let (ic, count) = time(runs, || index.count(&expr).expect("resolves"));
-        let (ib, by_county) = time(runs, || index.breakdown(&expr, Dimension::County).expect("resolves"));
+        let (ib, by_county) = time(runs, || {
+            index.breakdown(&expr, Dimension::County).expect("resolves")
+        });
         let (nc, naive_count) = time(naive_runs, || scan.count(&q));
         let (nb, naive_by) = time(naive_runs, || scan.count_by_county(&q));
         assert_eq!(count, naive_count, "{text}");

@@ -60,7 +60,9 @@ pub const AGE_BANDS: [(&str, Option<i32>, Option<i32>); 7] = [
 
 /// An unknown dimension name.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown dimension `{0}`; known: county, party, age, precinct, gender, status, city, zip, cd, sd, hd, municipality")]
+#[error(
+    "unknown dimension `{0}`; known: county, party, age, precinct, gender, status, city, zip, cd, sd, hd, municipality"
+)]
 pub struct UnknownDimension(pub String);
 
 impl FromStr for Dimension {

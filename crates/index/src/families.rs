@@ -154,12 +154,12 @@ impl CatField {
     /// Normalises a value written in an expression, or says what was expected.
     pub fn normalise_query_value(self, raw: &str) -> Result<String, String> {
         match self {
-            CatField::Congressional | CatField::Senate | CatField::House => {
-                Ok(norm_district(raw))
-            }
-            CatField::Party => party_alias(raw).map(|p| p.code().to_string()).ok_or_else(|| {
-                "a party: DEM, REP, LIB, GRE, CST, UNA, OTHER or UNKNOWN".to_string()
-            }),
+            CatField::Congressional | CatField::Senate | CatField::House => Ok(norm_district(raw)),
+            CatField::Party => party_alias(raw)
+                .map(|p| p.code().to_string())
+                .ok_or_else(|| {
+                    "a party: DEM, REP, LIB, GRE, CST, UNA, OTHER or UNKNOWN".to_string()
+                }),
             CatField::Status => status_alias(raw)
                 .map(|s| s.code().to_string())
                 .ok_or_else(|| {
@@ -278,14 +278,23 @@ mod tests {
             "unaffiliated"
         );
         assert!(CatField::Party.normalise_query_value("whig").is_err());
-        assert_eq!(CatField::Status.normalise_query_value("A").unwrap(), "active");
+        assert_eq!(
+            CatField::Status.normalise_query_value("A").unwrap(),
+            "active"
+        );
         assert_eq!(
             CatField::Status.normalise_query_value("Removed").unwrap(),
             "removed"
         );
-        assert_eq!(CatField::Gender.normalise_query_value("F").unwrap(), "female");
+        assert_eq!(
+            CatField::Gender.normalise_query_value("F").unwrap(),
+            "female"
+        );
         assert_eq!(CatField::House.normalise_query_value("063").unwrap(), "63");
         assert_eq!(norm_district("000"), "0");
-        assert_eq!(CatField::County.normalise_query_value(" wake ").unwrap(), "WAKE");
+        assert_eq!(
+            CatField::County.normalise_query_value(" wake ").unwrap(),
+            "WAKE"
+        );
     }
 }

@@ -194,10 +194,11 @@ impl<'a> Parser<'a> {
             terms.push(self.term()?);
         }
         let compare = self.try_comparison()?;
-        if let Some(c) = self.peek() {
-            if !c.is_whitespace() && c != ',' {
-                return Err(self.error("`,`, whitespace or end of input"));
-            }
+        if let Some(c) = self.peek()
+            && !c.is_whitespace()
+            && c != ','
+        {
+            return Err(self.error("`,`, whitespace or end of input"));
         }
         Ok(Alternative {
             span: Span::new(start, self.pos),
@@ -340,8 +341,15 @@ mod tests {
         assert_eq!(texts(&alts[0]), ["support"]);
         assert_eq!(alts[0].compare.as_ref().unwrap().op, CmpOp::Eq);
         // Every clause span reproduces the clause text.
-        let joined: Vec<&str> = e.clauses.iter().map(|c| &src[c.span.start..c.span.end]).collect();
-        assert_eq!(joined.join(" "), src.split_whitespace().collect::<Vec<_>>().join(" "));
+        let joined: Vec<&str> = e
+            .clauses
+            .iter()
+            .map(|c| &src[c.span.start..c.span.end])
+            .collect();
+        assert_eq!(
+            joined.join(" "),
+            src.split_whitespace().collect::<Vec<_>>().join(" ")
+        );
     }
 
     #[test]
@@ -388,7 +396,10 @@ mod tests {
         );
         assert_eq!(err("county:"), (7, "".into(), "a value".into()));
         assert_eq!(err("county:WAKE,"), (12, "".into(), "a value".into()));
-        assert_eq!(err("county:WAKE,,DURHAM"), (12, ",".into(), "a value".into()));
+        assert_eq!(
+            err("county:WAKE,,DURHAM"),
+            (12, ",".into(), "a value".into())
+        );
         assert_eq!(
             err("party:DEM :WAKE").0,
             10,

@@ -270,16 +270,22 @@ fn single_range<T: Bound>(family: &str, a: &Alternative) -> Result<Range<T>, Que
 
 fn to_i32(family: &str, w: Span, r: Range<i64>) -> Result<Range<i32>, QueryError> {
     let conv = |v: Option<i64>| {
-        v.map(|x| i32::try_from(x).map_err(|_| invalid_span(family, &x.to_string(), w, "a smaller number")))
-            .transpose()
+        v.map(|x| {
+            i32::try_from(x)
+                .map_err(|_| invalid_span(family, &x.to_string(), w, "a smaller number"))
+        })
+        .transpose()
     };
     Ok((conv(r.0)?, conv(r.1)?))
 }
 
 fn to_u32(family: &str, w: Span, r: Range<i64>) -> Result<Range<u32>, QueryError> {
     let conv = |v: Option<i64>| {
-        v.map(|x| u32::try_from(x).map_err(|_| invalid_span(family, &x.to_string(), w, "a count of 0 or more")))
-            .transpose()
+        v.map(|x| {
+            u32::try_from(x)
+                .map_err(|_| invalid_span(family, &x.to_string(), w, "a count of 0 or more"))
+        })
+        .transpose()
     };
     Ok((conv(r.0)?, conv(r.1)?))
 }
@@ -313,10 +319,7 @@ impl UniverseIndex {
             .collect();
         let mut s = out.join(", ");
         if !shorthand.is_empty() {
-            s.push_str(&format!(
-                " (and as NAME>=N: {})",
-                shorthand.join(", ")
-            ));
+            s.push_str(&format!(" (and as NAME>=N: {})", shorthand.join(", ")));
         }
         s
     }
@@ -371,7 +374,10 @@ impl UniverseIndex {
                 let r = compare_range::<i64>(fam, cmp)?;
                 let r = (r.0.map(|x| x.max(0)), r.1);
                 if r.1.is_some_and(|h| h < 0) {
-                    return Ok(Pred::Votes { lo: Some(1), hi: Some(0) });
+                    return Ok(Pred::Votes {
+                        lo: Some(1),
+                        hi: Some(0),
+                    });
                 }
                 let (lo, hi) = to_u32(fam, cmp.value.span, r)?;
                 Ok(Pred::Votes { lo, hi })
@@ -396,16 +402,16 @@ impl UniverseIndex {
                 let mut fams: Vec<(&String, &Family)> = self.families.iter().collect();
                 fams.sort_by_key(|(n, _)| (n.as_str() != "score", n.as_str() != "survey"));
                 for (fname, f) in fams {
-                    if let Family::Numeric(names) = f {
-                        if names.contains_key(&name) {
-                            let (lo, hi) = compare_range::<i64>(fname, cmp)?;
-                            return Ok(Pred::Numeric {
-                                family: fname.clone(),
-                                name,
-                                lo,
-                                hi,
-                            });
-                        }
+                    if let Family::Numeric(names) = f
+                        && names.contains_key(&name)
+                    {
+                        let (lo, hi) = compare_range::<i64>(fname, cmp)?;
+                        return Ok(Pred::Numeric {
+                            family: fname.clone(),
+                            name,
+                            lo,
+                            hi,
+                        });
                     }
                 }
                 Err(self.unknown_family(family))
@@ -426,7 +432,12 @@ impl UniverseIndex {
         if let Some(field) = CatField::ALL.iter().find(|f| f.family() == fam) {
             let (Some(Term::Value(w)), 1, None) = (a.terms.first(), a.terms.len(), &a.compare)
             else {
-                return Err(invalid_span(fam, "", a.span, "a single value (no range or `:`)"));
+                return Err(invalid_span(
+                    fam,
+                    "",
+                    a.span,
+                    "a single value (no range or `:`)",
+                ));
             };
             let value = field
                 .normalise_query_value(&w.text)
@@ -560,14 +571,10 @@ impl UniverseIndex {
             None => (None, None),
             Some(Term::Value(w)) if window_days(&w.text).is_some() => {
                 let days = window_days(&w.text).expect("checked");
-                (
-                    self.reference_date.checked_sub_days(Days::new(days)),
-                    None,
-                )
+                (self.reference_date.checked_sub_days(Days::new(days)), None)
             }
-            Some(t) => term_range::<NaiveDate>(fam, t).map_err(|_| {
-                invalid_span(fam, "", t.span(), expected)
-            })?,
+            Some(t) => term_range::<NaiveDate>(fam, t)
+                .map_err(|_| invalid_span(fam, "", t.span(), expected))?,
         };
         Ok(Pred::Dated {
             family: fam.to_string(),

@@ -119,7 +119,10 @@ impl ScanTable {
 
     /// Adds a history row (ignored for unknown voters).
     pub fn add_history(&mut self, h: &VoteHistoryRecord) {
-        let m = self.strings.intern(format!("method\0{}", normalise_voting_method(&h.voting_method)));
+        let m = self.strings.intern(format!(
+            "method\0{}",
+            normalise_voting_method(&h.voting_method)
+        ));
         if let Some(r) = self.row_mut(&h.state_voter_id) {
             r.votes.push((h.election_date, m));
         }
@@ -174,11 +177,21 @@ impl ScanTable {
                 or_never(id(format!("method\0{method}")).map(|m| ScanPred::Method(m, *election)))
             }
             Pred::Votes { lo, hi } => ScanPred::Votes(*lo, *hi),
-            Pred::Keyed { family, key } => or_never(id(format!("{family}\0{key}")).map(ScanPred::Key)),
-            Pred::Numeric { family, name, lo, hi } => {
-                or_never(id(format!("{family}\0{name}")).map(|k| ScanPred::Number(k, *lo, *hi)))
+            Pred::Keyed { family, key } => {
+                or_never(id(format!("{family}\0{key}")).map(ScanPred::Key))
             }
-            Pred::Dated { family, key, lo, hi } => {
+            Pred::Numeric {
+                family,
+                name,
+                lo,
+                hi,
+            } => or_never(id(format!("{family}\0{name}")).map(|k| ScanPred::Number(k, *lo, *hi))),
+            Pred::Dated {
+                family,
+                key,
+                lo,
+                hi,
+            } => {
                 let Some(f) = id(format!("family\0{family}")) else {
                     return ScanPred::Never;
                 };
@@ -224,27 +237,32 @@ impl ScanTable {
                 within(ds.len() as u32, lo, hi)
             }
             ScanPred::Key(k) => r.keys.contains(k),
-            ScanPred::Number(k, lo, hi) => r
-                .numbers
+            ScanPred::Number(k, lo, hi) => {
+                r.numbers.iter().any(|(n, v)| n == k && within(*v, lo, hi))
+            }
+            ScanPred::Dated(f, k, lo, hi) => r
+                .dates
                 .iter()
-                .any(|(n, v)| n == k && within(*v, lo, hi)),
-            ScanPred::Dated(f, k, lo, hi) => r.dates.iter().any(|(rf, rk, d)| {
-                rf == f && k.is_none_or(|k| k == *rk) && within(*d, lo, hi)
-            }),
+                .any(|(rf, rk, d)| rf == f && k.is_none_or(|k| k == *rk) && within(*d, lo, hi)),
         }
     }
 
     fn compiled(&self, q: &Query) -> Vec<(bool, Vec<ScanPred>)> {
         q.clauses
             .iter()
-            .map(|c| (c.negated, c.any_of.iter().map(|p| self.compile(p)).collect()))
+            .map(|c| {
+                (
+                    c.negated,
+                    c.any_of.iter().map(|p| self.compile(p)).collect(),
+                )
+            })
             .collect()
     }
 
     fn row_matches(r: &Row, clauses: &[(bool, Vec<ScanPred>)], reference: NaiveDate) -> bool {
-        clauses.iter().all(|(neg, any)| {
-            any.iter().any(|p| Self::matches(r, p, reference)) != *neg
-        })
+        clauses
+            .iter()
+            .all(|(neg, any)| any.iter().any(|p| Self::matches(r, p, reference)) != *neg)
     }
 
     /// Number of rows matching `q`.
@@ -276,12 +294,24 @@ impl ScanTable {
                 *by.entry(r.cats[CatField::County.index()]).or_default() += 1;
             }
         }
-        let names: HashMap<u32, &str> = self.strings.ids.iter().map(|(s, i)| (*i, s.as_str())).collect();
+        let names: HashMap<u32, &str> = self
+            .strings
+            .ids
+            .iter()
+            .map(|(s, i)| (*i, s.as_str()))
+            .collect();
         let mut rows: Vec<(String, u64)> = by
             .into_iter()
             .map(|(k, n)| {
                 let s = names[&k];
-                (if s.is_empty() { "(none)".to_string() } else { s.to_string() }, n)
+                (
+                    if s.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        s.to_string()
+                    },
+                    n,
+                )
             })
             .collect();
         rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

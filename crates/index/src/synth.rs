@@ -51,9 +51,26 @@ impl Rng {
 
 /// County names used by the generator (the first ones are real NC counties).
 pub const COUNTIES: [&str; 20] = [
-    "WAKE", "MECKLENBURG", "GUILFORD", "FORSYTH", "DURHAM", "CUMBERLAND", "BUNCOMBE",
-    "NEW HANOVER", "UNION", "CABARRUS", "JOHNSTON", "GASTON", "PITT", "ORANGE", "ALAMANCE",
-    "IREDELL", "DAVIDSON", "ONSLOW", "CATAWBA", "ROWAN",
+    "WAKE",
+    "MECKLENBURG",
+    "GUILFORD",
+    "FORSYTH",
+    "DURHAM",
+    "CUMBERLAND",
+    "BUNCOMBE",
+    "NEW HANOVER",
+    "UNION",
+    "CABARRUS",
+    "JOHNSTON",
+    "GASTON",
+    "PITT",
+    "ORANGE",
+    "ALAMANCE",
+    "IREDELL",
+    "DAVIDSON",
+    "ONSLOW",
+    "CATAWBA",
+    "ROWAN",
 ];
 
 /// The elections in the synthetic history.
@@ -123,14 +140,19 @@ pub fn county_of(i: usize, n: usize) -> usize {
 
 /// Generates voter `i` of `n` (deterministic in `seed`, `i`, `n`).
 pub fn voter(seed: u64, i: usize, n: usize) -> SynthVoter {
-    let mut r = Rng::new(seed.wrapping_mul(0x1000_0000_01B3) ^ (i as u64).wrapping_mul(0x9E37_79B9));
+    let mut r =
+        Rng::new(seed.wrapping_mul(0x1000_0000_01B3) ^ (i as u64).wrapping_mul(0x9E37_79B9));
     let c = county_of(i, n);
     let precincts_per_county = (n / 100 / 1000).max(3) as u64;
     let p = r.below(precincts_per_county);
     let cd = 1 + (c as u64 * 3 + p % 3) % 14;
     let sd = 1 + (c as u64 * 3 + p / 2) % 50;
     let hd = 1 + (c as u64 * 5 + p) % 120;
-    let city = format!("{}{}", county_name(c).split(' ').next().unwrap_or("X"), if p % 3 == 0 { "" } else { " TOWN" });
+    let city = format!(
+        "{}{}",
+        county_name(c).split(' ').next().unwrap_or("X"),
+        if p.is_multiple_of(3) { "" } else { " TOWN" }
+    );
     let zip = format!("{:05}", 27000 + c as u64 * 20 + p % 20);
     let party = r.weighted(&[
         (Party::Dem, 31),
@@ -148,10 +170,17 @@ pub fn voter(seed: u64, i: usize, n: usize) -> SynthVoter {
     ]);
     let gender = r.weighted(&[(Gender::Female, 52), (Gender::Male, 44), (Gender::Other, 4)]);
     let age = 18 + r.below(70) as i32 - if r.chance(0.01) { 2 } else { 0 };
-    let birth_year = if r.chance(0.005) { None } else { Some(reference_date().year() - age) };
+    let birth_year = if r.chance(0.005) {
+        None
+    } else {
+        Some(reference_date().year() - age)
+    };
     let reg_year = (birth_year.unwrap_or(1970) + 18).max(1972);
-    let reg_span_days = (reference_date() - NaiveDate::from_ymd_opt(reg_year, 1, 1).expect("valid")).num_days().max(1) as u64;
-    let registration_date = NaiveDate::from_ymd_opt(reg_year, 1, 1).and_then(|d| d.checked_add_days(Days::new(r.below(reg_span_days))));
+    let reg_span_days = (reference_date() - NaiveDate::from_ymd_opt(reg_year, 1, 1).expect("valid"))
+        .num_days()
+        .max(1) as u64;
+    let registration_date = NaiveDate::from_ymd_opt(reg_year, 1, 1)
+        .and_then(|d| d.checked_add_days(Days::new(r.below(reg_span_days))));
     let id = format!("S{:09}", i as u64 * 7 + 13);
     let record = VoterRecord {
         state_voter_id: id.clone(),
@@ -167,7 +196,11 @@ pub fn voter(seed: u64, i: usize, n: usize) -> SynthVoter {
         congressional_district: cd.to_string(),
         state_senate_district: sd.to_string(),
         state_house_district: format!("{hd:03}"),
-        municipality: if p % 2 == 0 { city.clone() } else { String::new() },
+        municipality: if p.is_multiple_of(2) {
+            city.clone()
+        } else {
+            String::new()
+        },
         address: Address {
             city,
             zip5: zip,
@@ -182,7 +215,11 @@ pub fn voter(seed: u64, i: usize, n: usize) -> SynthVoter {
     for e in elections() {
         let reg_ok = registration_date.is_none_or(|d| d <= e);
         let general = e.month() == 11;
-        let p_vote = if general { propensity + 0.2 } else { propensity - 0.15 };
+        let p_vote = if general {
+            propensity + 0.2
+        } else {
+            propensity - 0.15
+        };
         if reg_ok && r.chance(p_vote) {
             let method = if e.year() >= 2020 {
                 r.weighted(&[("EARLY", 55), ("IN-PERSON", 35), ("ABSENTEE BY MAIL", 10)])

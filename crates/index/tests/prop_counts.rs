@@ -44,7 +44,12 @@ fn gen_voter() -> impl Strategy<Value = Gen> {
             prop::sample::select(vec!["RALEIGH", "Durham", ""]),
             prop::sample::select(Party::ALL.to_vec()),
             prop::sample::select(VoterStatus::ALL.to_vec()),
-            prop::sample::select(vec![Gender::Female, Gender::Male, Gender::Other, Gender::Unknown]),
+            prop::sample::select(vec![
+                Gender::Female,
+                Gender::Male,
+                Gender::Other,
+                Gender::Unknown,
+            ]),
         ),
         (
             (0u8..3, 1930i32..2010, 0u32..800),
@@ -53,12 +58,18 @@ fn gen_voter() -> impl Strategy<Value = Gen> {
             prop::sample::subsequence(vec!["a", "b", "volunteer-prospect"], 0..3),
             prop::collection::vec(0i64..=100, 0..3),
             prop::option::of(1i64..=5),
-            prop::collection::vec((prop::sample::select(vec!["door", "phone"]), -5i64..90), 0..3),
+            prop::collection::vec(
+                (prop::sample::select(vec!["door", "phone"]), -5i64..90),
+                0..3,
+            ),
             prop::sample::subsequence(vec!["requested", "returned"], 0..2),
         ),
     )
         .prop_map(
-            |((county, precinct, cd, city, party, status, gender), (birth, reg, votes, tags, score, survey, contacts, ballot))| Gen {
+            |(
+                (county, precinct, cd, city, party, status, gender),
+                (birth, reg, votes, tags, score, survey, contacts, ballot),
+            )| Gen {
                 county,
                 precinct,
                 cd,
@@ -85,7 +96,7 @@ struct World {
 fn world(gens: Vec<Gen>) -> World {
     // Voter 0 voted in every election and has every name, so every election and name
     // the expressions mention is loaded.
-    let mut sentinel = gens.first().cloned().unwrap_or_else(|| gen_voter_default());
+    let mut sentinel = gens.first().cloned().unwrap_or_else(gen_voter_default);
     sentinel.votes = (0..4).map(|i| (i, i)).collect();
     sentinel.score.push(50);
     sentinel.survey = Some(3);
@@ -101,7 +112,10 @@ fn world(gens: Vec<Gen>) -> World {
                 // Birth dates cluster around Feb 28 / 29 / Mar 1 to exercise leap days.
                 _ => {
                     let base = d(year.max(1940) / 4 * 4, 2, 20);
-                    (Some(year), Some(base + chrono::Days::new(u64::from(day % 15))))
+                    (
+                        Some(year),
+                        Some(base + chrono::Days::new(u64::from(day % 15))),
+                    )
                 }
             };
             let rec = VoterRecord {
@@ -115,7 +129,9 @@ fn world(gens: Vec<Gen>) -> World {
                 gender: g.gender,
                 birth_year,
                 birth_date,
-                registration_date: g.reg.map(|n| d(2019, 12, 25) + chrono::Days::new(u64::from(n))),
+                registration_date: g
+                    .reg
+                    .map(|n| d(2019, 12, 25) + chrono::Days::new(u64::from(n))),
                 address: Address {
                     city: g.city.into(),
                     zip5: "27601".into(),
@@ -230,11 +246,11 @@ fn cmp_op() -> impl Strategy<Value = &'static str> {
 }
 
 fn clause() -> impl Strategy<Value = String> {
-    let alts = |vals: Vec<&'static str>| prop::sample::subsequence(vals, 1..3).prop_map(|v| v.join(","));
+    let alts =
+        |vals: Vec<&'static str>| prop::sample::subsequence(vals, 1..3).prop_map(|v| v.join(","));
     let body = prop_oneof![
-        alts(vec!["WAKE", "durham", "ORANGE", "NEW HANOVER", "NOWHERE"]).prop_map(|v| {
-            format!("county:{}", v.replace("NEW HANOVER", "\"new hanover\""))
-        }),
+        alts(vec!["WAKE", "durham", "ORANGE", "NEW HANOVER", "NOWHERE"])
+            .prop_map(|v| { format!("county:{}", v.replace("NEW HANOVER", "\"new hanover\"")) }),
         alts(vec!["01", "02", "WAKE/01", "DURHAM/03"]).prop_map(|v| format!("precinct:{v}")),
         alts(vec!["1", "2", "01", "3"]).prop_map(|v| format!("cd:{v}")),
         alts(vec!["RALEIGH", "durham"]).prop_map(|v| format!("city:{v}")),
@@ -255,10 +271,22 @@ fn clause() -> impl Strategy<Value = String> {
             }
         }),
         (cmp_op(), 0u32..1700).prop_map(|(op, v)| format!("registered{op}{}", date_str(v))),
-        prop::sample::subsequence(vec![0usize, 1, 2, 3], 1..3)
-            .prop_map(|es| format!("voted:{}", es.into_iter().map(election_str).collect::<Vec<_>>().join(","))),
-        (0u32..1700, 0u32..1700).prop_map(|(a, b)| format!("voted:{}..{}", date_str(a.min(b)), date_str(a.max(b)))),
-        (prop::sample::select(vec!["early", "in_person", "absentee", "mail"]), prop::option::of(0usize..4))
+        prop::sample::subsequence(vec![0usize, 1, 2, 3], 1..3).prop_map(|es| format!(
+            "voted:{}",
+            es.into_iter()
+                .map(election_str)
+                .collect::<Vec<_>>()
+                .join(",")
+        )),
+        (0u32..1700, 0u32..1700).prop_map(|(a, b)| format!(
+            "voted:{}..{}",
+            date_str(a.min(b)),
+            date_str(a.max(b))
+        )),
+        (
+            prop::sample::select(vec!["early", "in_person", "absentee", "mail"]),
+            prop::option::of(0usize..4)
+        )
             .prop_map(|(m, e)| match e {
                 Some(e) => format!("method:{m}@{}", election_str(e)),
                 None => format!("method:{m}"),
@@ -274,7 +302,10 @@ fn clause() -> impl Strategy<Value = String> {
             .prop_map(|(l, h)| format!("score:support:{}", range_str(l, h))),
         Just("score:support".to_string()),
         (cmp_op(), 1i64..=5).prop_map(|(op, v)| format!("survey:SUPPORT{op}{v}")),
-        (prop::sample::select(vec!["door", "phone", "any", "text"]), prop::option::of(0u32..100))
+        (
+            prop::sample::select(vec!["door", "phone", "any", "text"]),
+            prop::option::of(0u32..100)
+        )
             .prop_map(|(ch, w)| match w {
                 Some(w) if w % 2 == 0 => format!("contacted:{ch}:{w}d"),
                 Some(w) => format!("contacted:{ch}:{}w", w / 10),

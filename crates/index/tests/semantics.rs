@@ -29,30 +29,61 @@ fn unknown_family_names_the_known_ones() {
     };
     assert_eq!(name, "colour");
     assert_eq!(*span, Span::new(12, 18));
-    for k in ["county", "precinct", "voted", "tag", "ballot", "score", "contacted", "support"] {
+    for k in [
+        "county",
+        "precinct",
+        "voted",
+        "tag",
+        "ballot",
+        "score",
+        "contacted",
+        "support",
+    ] {
         assert!(known.contains(k), "{known}");
     }
-    assert!(e.to_string().starts_with("unknown family `colour` at byte 12; known families: county, precinct, cd,"));
+    assert!(
+        e.to_string().starts_with(
+            "unknown family `colour` at byte 12; known families: county, precinct, cd,"
+        )
+    );
     // A comparison on an unknown name is an unknown family too.
-    assert!(matches!(ix.count_str("turnout>=3"), Err(QueryError::UnknownFamily { .. })));
+    assert!(matches!(
+        ix.count_str("turnout>=3"),
+        Err(QueryError::UnknownFamily { .. })
+    ));
 }
 
 #[test]
 fn semantic_errors_point_at_values() {
     let ix = small();
     let e = ix.count_str("party:WHIG").unwrap_err();
-    assert!(matches!(&e, QueryError::InvalidValue { span, .. } if *span == Span::new(6, 10)), "{e}");
+    assert!(
+        matches!(&e, QueryError::InvalidValue { span, .. } if *span == Span::new(6, 10)),
+        "{e}"
+    );
     let e = ix.count_str("voted:2021-11-02").unwrap_err();
-    assert!(matches!(&e, QueryError::UnknownElection { span, .. } if span.start == 6), "{e}");
+    assert!(
+        matches!(&e, QueryError::UnknownElection { span, .. } if span.start == 6),
+        "{e}"
+    );
     assert!(e.to_string().contains("loaded: 2012-11-06"));
     let e = ix.count_str("method:early@2020-13-01").unwrap_err();
-    assert!(matches!(&e, QueryError::InvalidValue { span, .. } if span.start == 13), "{e}");
+    assert!(
+        matches!(&e, QueryError::InvalidValue { span, .. } if span.start == 13),
+        "{e}"
+    );
     let e = ix.count_str("score:turnout>=3").unwrap_err();
-    assert!(matches!(&e, QueryError::UnknownName { known, .. } if known == "support"), "{e}");
+    assert!(
+        matches!(&e, QueryError::UnknownName { known, .. } if known == "support"),
+        "{e}"
+    );
     let e = ix.count_str("age:young").unwrap_err();
     assert!(e.to_string().contains("expected a whole number"), "{e}");
     let e = ix.count_str("county>=3").unwrap_err();
-    assert!(matches!(&e, QueryError::InvalidValue { span, .. } if *span == Span::new(6, 8)), "{e}");
+    assert!(
+        matches!(&e, QueryError::InvalidValue { span, .. } if *span == Span::new(6, 8)),
+        "{e}"
+    );
     let e = ix.count_str("contacted:door:soon").unwrap_err();
     assert!(matches!(e, QueryError::InvalidValue { .. }));
     assert!(matches!(ix.count_str("county:"), Err(QueryError::Parse(p)) if p.offset == 7));
@@ -69,14 +100,27 @@ fn counts_are_consistent() {
         ix.count_str("party:DEM,REP").unwrap(),
         dem + ix.count_str("party:REP").unwrap()
     );
-    assert_eq!(ix.count_str("age>=65").unwrap(), ix.count_str("age:65..").unwrap());
-    assert_eq!(ix.count_str("support>=60").unwrap(), ix.count_str("score:support:60..100").unwrap());
+    assert_eq!(
+        ix.count_str("age>=65").unwrap(),
+        ix.count_str("age:65..").unwrap()
+    );
+    assert_eq!(
+        ix.count_str("support>=60").unwrap(),
+        ix.count_str("score:support:60..100").unwrap()
+    );
     assert_eq!(ix.count_str("votes:0..").unwrap(), all);
-    let county = ix.breakdown(&votebase_index::parse("party:DEM").unwrap(), Dimension::County).unwrap();
+    let county = ix
+        .breakdown(
+            &votebase_index::parse("party:DEM").unwrap(),
+            Dimension::County,
+        )
+        .unwrap();
     assert_eq!(county.iter().map(|r| r.1).sum::<u64>(), dem);
     assert_eq!(county[0].0, "WAKE");
     // Ordinals map back to voter ids.
-    let m = ix.members(&votebase_index::parse("tag:volunteer-prospect").unwrap()).unwrap();
+    let m = ix
+        .members(&votebase_index::parse("tag:volunteer-prospect").unwrap())
+        .unwrap();
     let first = m.min().unwrap();
     let id = ix.voter_id(first).unwrap().to_string();
     assert_eq!(ix.ordinal(&id), Some(first));
@@ -87,16 +131,41 @@ fn builder_refuses_bad_input() {
     let mut b = IndexBuilder::new(NaiveDate::from_ymd_opt(2026, 1, 1).unwrap());
     let v = synth::voter(1, 0, 10);
     b.add_voter(&v.record).unwrap();
-    assert!(matches!(b.add_voter(&v.record), Err(IndexError::DuplicateVoter(_))));
+    assert!(matches!(
+        b.add_voter(&v.record),
+        Err(IndexError::DuplicateVoter(_))
+    ));
     let id = v.record.state_voter_id.as_str();
-    assert!(matches!(b.add_score(id, "support", 101), Err(IndexError::ScoreOutOfRange { .. })));
-    assert!(matches!(b.add_tag("nobody", "x"), Err(IndexError::UnknownVoter { .. })));
-    assert!(matches!(b.add_keyed("county", id, "x"), Err(IndexError::ReservedFamily(_))));
-    assert!(matches!(b.add_keyed("score", id, "x"), Err(IndexError::KindMismatch { .. })));
+    assert!(matches!(
+        b.add_score(id, "support", 101),
+        Err(IndexError::ScoreOutOfRange { .. })
+    ));
+    assert!(matches!(
+        b.add_tag("nobody", "x"),
+        Err(IndexError::UnknownVoter { .. })
+    ));
+    assert!(matches!(
+        b.add_keyed("county", id, "x"),
+        Err(IndexError::ReservedFamily(_))
+    ));
+    assert!(matches!(
+        b.add_keyed("score", id, "x"),
+        Err(IndexError::KindMismatch { .. })
+    ));
     b.register_family("event", FamilyKind::Dated).unwrap();
-    b.add_dated("event", id, "rally", NaiveDate::from_ymd_opt(2025, 12, 20).unwrap()).unwrap();
+    b.add_dated(
+        "event",
+        id,
+        "rally",
+        NaiveDate::from_ymd_opt(2025, 12, 20).unwrap(),
+    )
+    .unwrap();
     b.add_keyed("language", id, "es").unwrap();
-    let mut h = v.history.first().cloned().unwrap_or_else(|| panic!("voter 0 has history"));
+    let mut h = v
+        .history
+        .first()
+        .cloned()
+        .unwrap_or_else(|| panic!("voter 0 has history"));
     h.state_voter_id = "nobody".into();
     assert!(!b.add_history(&h));
     assert_eq!(b.unmatched_history(), 1);
@@ -104,5 +173,8 @@ fn builder_refuses_bad_input() {
     assert_eq!(ix.count_str("event:rally:14d").unwrap(), 1);
     assert_eq!(ix.count_str("event:rally:7d").unwrap(), 0);
     assert_eq!(ix.count_str("language:ES").unwrap(), 1);
-    assert!(ix.keyed_families().any(|(n, k)| n == "event" && k == FamilyKind::Dated));
+    assert!(
+        ix.keyed_families()
+            .any(|(n, k)| n == "event" && k == FamilyKind::Dated)
+    );
 }

@@ -32,7 +32,10 @@ use crate::families::{
 };
 
 /// The bitmap under `key`, inserted empty if absent (allocates the key only then).
-fn get_or_insert<'m>(m: &'m mut HashMap<String, RoaringBitmap>, key: &str) -> &'m mut RoaringBitmap {
+fn get_or_insert<'m>(
+    m: &'m mut HashMap<String, RoaringBitmap>,
+    key: &str,
+) -> &'m mut RoaringBitmap {
     if !m.contains_key(key) {
         m.insert(key.to_string(), RoaringBitmap::new());
     }
@@ -145,7 +148,8 @@ impl IndexBuilder {
             unmatched_history: 0,
         };
         for (name, kind) in DEFAULT_KEYED_FAMILIES {
-            b.register_family(name, kind).expect("default families are valid");
+            b.register_family(name, kind)
+                .expect("default families are valid");
         }
         b
     }
@@ -232,10 +236,10 @@ impl IndexBuilder {
 
     /// Registers a keyed family (idempotent for the same kind).
     pub fn register_family(&mut self, name: &str, kind: FamilyKind) -> Result<(), IndexError> {
-        if let Some(f) = self.families.get(name) {
-            if f.kind() == kind {
-                return Ok(());
-            }
+        if let Some(f) = self.families.get(name)
+            && f.kind() == kind
+        {
+            return Ok(());
         }
         let name = norm_key(name);
         let valid = name.starts_with(|c: char| c.is_ascii_lowercase())

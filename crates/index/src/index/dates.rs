@@ -69,7 +69,11 @@ impl DateIndex {
 
     /// Bytes the bitmaps take serialised (an estimate of their heap size).
     pub fn size_bytes(&self) -> usize {
-        self.days.values().chain(self.months.values()).map(|b| b.serialized_size()).sum()
+        self.days
+            .values()
+            .chain(self.months.values())
+            .map(|b| b.serialized_size())
+            .sum()
     }
 
     /// Runs [`RoaringBitmap::optimize`] on every bitmap.

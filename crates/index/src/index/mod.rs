@@ -10,10 +10,10 @@
 //! avoids materialising the last intersection.
 //!
 //! Updating on import: the index is rebuilt from scratch ("fast rebuild") rather than
-//! patched. A rebuild is one pass over the snapshot's records and history (about a second
-//! per million voters in release builds, see `docs/BENCHMARKS.md`), it keeps ordinals
-//! dense, and the old index keeps serving queries until the new one is swapped in (hold
-//! it in an `Arc`).
+//! patched. A rebuild is one pass over the snapshot's records and history (3–4 s per
+//! million voters with ~4.5 history rows each in release builds on the project's 2-core
+//! machine, see `docs/BENCHMARKS.md`), it keeps ordinals dense, and the old index keeps
+//! serving queries until the new one is swapped in (hold it in an `Arc`).
 
 pub(crate) mod builder;
 pub(crate) mod dates;
@@ -77,7 +77,8 @@ impl IdTable {
             t.bytes.push_str(id);
             t.ends.push(t.bytes.len());
         }
-        t.sorted.sort_unstable_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]));
+        t.sorted
+            .sort_unstable_by(|&a, &b| ids[a as usize].cmp(&ids[b as usize]));
         t
     }
     pub(crate) fn get(&self, ordinal: u32) -> Option<&str> {
@@ -197,18 +198,28 @@ impl UniverseIndex {
     }
 
     /// Evaluates clauses to (positive, negative) bitmaps.
-    fn clause_sets<'a>(&'a self, q: &Query) -> (Vec<Cow<'a, RoaringBitmap>>, Vec<Cow<'a, RoaringBitmap>>) {
+    fn clause_sets<'a>(
+        &'a self,
+        q: &Query,
+    ) -> (Vec<Cow<'a, RoaringBitmap>>, Vec<Cow<'a, RoaringBitmap>>) {
         let mut pos = Vec::new();
         let mut neg = Vec::new();
         for c in &q.clauses {
-            let mut sets: Vec<Cow<'a, RoaringBitmap>> =
-                c.any_of.iter().map(|p| self.pred_set(p, q.reference_date)).collect();
+            let mut sets: Vec<Cow<'a, RoaringBitmap>> = c
+                .any_of
+                .iter()
+                .map(|p| self.pred_set(p, q.reference_date))
+                .collect();
             let set = if sets.len() == 1 {
                 sets.pop().expect("one")
             } else {
                 Cow::Owned(sets.iter().map(|c| c.as_ref()).union())
             };
-            if c.negated { neg.push(set) } else { pos.push(set) }
+            if c.negated {
+                neg.push(set)
+            } else {
+                pos.push(set)
+            }
         }
         pos.sort_by_key(|b| b.len());
         (pos, neg)
@@ -304,16 +315,28 @@ impl UniverseIndex {
                 Some(Family::Set(m)) => borrowed(m.get(key)),
                 _ => empty(),
             },
-            Pred::Numeric { family, name, lo, hi } => match self.families.get(family) {
+            Pred::Numeric {
+                family,
+                name,
+                lo,
+                hi,
+            } => match self.families.get(family) {
                 Some(Family::Numeric(m)) => match m.get(name) {
                     Some(values) => Cow::Owned(range_union(values, *lo, *hi)),
                     None => empty(),
                 },
                 _ => empty(),
             },
-            Pred::Dated { family, key, lo, hi } => match self.families.get(family) {
+            Pred::Dated {
+                family,
+                key,
+                lo,
+                hi,
+            } => match self.families.get(family) {
                 Some(Family::Dated(m)) => match key {
-                    Some(k) => m.get(k).map_or_else(empty, |d| Cow::Owned(d.range(*lo, *hi))),
+                    Some(k) => m
+                        .get(k)
+                        .map_or_else(empty, |d| Cow::Owned(d.range(*lo, *hi))),
                     None => Cow::Owned(m.values().map(|d| d.range(*lo, *hi)).union()),
                 },
                 _ => empty(),
@@ -323,11 +346,16 @@ impl UniverseIndex {
 
     /// Voters whose age at `reference` is within `lo..=hi`. With a full birth date the
     /// age is exact; with a birth year only it is `reference.year - birth_year`.
-    pub(crate) fn age_range(&self, reference: NaiveDate, lo: Option<i32>, hi: Option<i32>) -> RoaringBitmap {
-        if let (Some(l), Some(h)) = (lo, hi) {
-            if l > h {
-                return RoaringBitmap::new();
-            }
+    pub(crate) fn age_range(
+        &self,
+        reference: NaiveDate,
+        lo: Option<i32>,
+        hi: Option<i32>,
+    ) -> RoaringBitmap {
+        if let (Some(l), Some(h)) = (lo, hi)
+            && l > h
+        {
+            return RoaringBitmap::new();
         }
         let year = reference.year();
         // Birth years: age = year - by, so by in [year - hi, year - lo].
@@ -353,7 +381,9 @@ impl UniverseIndex {
             },
             None => None,
         };
-        let d_lo = hi.and_then(|h| sub_years(h.saturating_add(1))).and_then(|d| d.succ_opt());
+        let d_lo = hi
+            .and_then(|h| sub_years(h.saturating_add(1)))
+            .and_then(|d| d.succ_opt());
         from_years | self.birth_dates.range(d_lo, d_hi)
     }
 
@@ -394,12 +424,16 @@ impl UniverseIndex {
 }
 
 /// Union of the bitmaps whose keys are in `lo..=hi`.
-fn range_union<K: Ord + Copy>(map: &BTreeMap<K, RoaringBitmap>, lo: Option<K>, hi: Option<K>) -> RoaringBitmap {
+fn range_union<K: Ord + Copy>(
+    map: &BTreeMap<K, RoaringBitmap>,
+    lo: Option<K>,
+    hi: Option<K>,
+) -> RoaringBitmap {
     use std::ops::Bound::{Included, Unbounded};
-    if let (Some(l), Some(h)) = (lo, hi) {
-        if l > h {
-            return RoaringBitmap::new();
-        }
+    if let (Some(l), Some(h)) = (lo, hi)
+        && l > h
+    {
+        return RoaringBitmap::new();
     }
     let lo = lo.map_or(Unbounded, Included);
     let hi = hi.map_or(Unbounded, Included);

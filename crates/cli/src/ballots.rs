@@ -13,7 +13,7 @@ use std::sync::Arc;
 use votebase_domain::AuditEntry;
 use votebase_ingest::Layout;
 use votebase_ingest::ballots::import_ballots_file;
-use votebase_store::{BallotList, Store};
+use votebase_store::{BallotList, BallotListRow, Store};
 
 /// `import ballots FILE --layout nc-absentee`.
 pub async fn import(store: &dyn Store, args: &ImportArgs) -> anyhow::Result<()> {
@@ -143,29 +143,9 @@ pub async fn ballots(global: &Global, cmd: BallotsCommand) -> anyhow::Result<()>
                 "json" => println!("{}", serde_json::to_string_pretty(&rows)?),
                 "csv" => {
                     let mut w = csv::Writer::from_writer(std::io::stdout());
-                    w.write_record([
-                        "state_voter_id",
-                        "name",
-                        "address",
-                        "county",
-                        "phone",
-                        "status",
-                        "state_status",
-                        "send_date",
-                        "days_waiting",
-                    ])?;
+                    w.write_record(BallotListRow::CSV_HEADER)?;
                     for r in &rows {
-                        w.write_record([
-                            r.state_voter_id.as_str(),
-                            &r.name,
-                            &r.address,
-                            &r.county_name,
-                            &r.phone,
-                            r.category.code(),
-                            &r.return_status,
-                            &r.send_date.map(|d| d.to_string()).unwrap_or_default(),
-                            &r.days_waiting.map(|d| d.to_string()).unwrap_or_default(),
-                        ])?;
+                        w.write_record(r.csv_record())?;
                     }
                     w.flush()?;
                 }

@@ -277,8 +277,21 @@ pub async fn bench_ballots(global: &Global, cmd: BenchCommand) -> anyhow::Result
     let data = dir.join("data").to_string_lossy().to_string();
     let org = format!("benchb_{}", std::process::id());
     eprintln!("loading the voter file into both stores (not timed)...");
-    run_votebase(&["--data", &data, "import", "voters", &vf, "--layout", "ncvoter", "--json"])?;
-    run_votebase(&["--database", &url, "--org", &org, "import", "voters", &vf, "--layout", "ncvoter", "--json"])?;
+    run_votebase(&[
+        "--data", &data, "import", "voters", &vf, "--layout", "ncvoter", "--json",
+    ])?;
+    run_votebase(&[
+        "--database",
+        &url,
+        "--org",
+        &org,
+        "import",
+        "voters",
+        &vf,
+        "--layout",
+        "ncvoter",
+        "--json",
+    ])?;
     eprintln!("plain tables for the SQL alternative (not timed)...");
     let plain_db = dir.join("plain.sqlite3");
     let mut load = Command::new("sqlite3");
@@ -305,8 +318,21 @@ pub async fn bench_ballots(global: &Global, cmd: BenchCommand) -> anyhow::Result
 
     let mut runs = Vec::new();
     eprintln!("votebase import ballots (SQLite)...");
-    let (s, peak) = run_votebase(&["--data", &data, "import", "ballots", &bf, "--layout", "nc-absentee", "--json"])?;
-    runs.push(Run { name: "votebase import ballots (SQLite)".into(), seconds: s, peak_mib: peak });
+    let (s, peak) = run_votebase(&[
+        "--data",
+        &data,
+        "import",
+        "ballots",
+        &bf,
+        "--layout",
+        "nc-absentee",
+        "--json",
+    ])?;
+    runs.push(Run {
+        name: "votebase import ballots (SQLite)".into(),
+        seconds: s,
+        peak_mib: peak,
+    });
     let mut sql = Command::new("sqlite3");
     sql.arg(&plain_db)
         .arg(".mode csv")
@@ -314,8 +340,23 @@ pub async fn bench_ballots(global: &Global, cmd: BenchCommand) -> anyhow::Result
         .arg("UPDATE voters SET voted = 1 FROM ballots WHERE ballots.ncid = voters.ncid AND ballots.ballot_rtn_status = 'ACCEPTED';");
     runs.push(timed("sqlite3 .import + UPDATE … FROM", sql)?);
     eprintln!("votebase import ballots (PostgreSQL)...");
-    let (s, peak) = run_votebase(&["--database", &url, "--org", &org, "import", "ballots", &bf, "--layout", "nc-absentee", "--json"])?;
-    runs.push(Run { name: "votebase import ballots (PostgreSQL)".into(), seconds: s, peak_mib: peak });
+    let (s, peak) = run_votebase(&[
+        "--database",
+        &url,
+        "--org",
+        &org,
+        "import",
+        "ballots",
+        &bf,
+        "--layout",
+        "nc-absentee",
+        "--json",
+    ])?;
+    runs.push(Run {
+        name: "votebase import ballots (PostgreSQL)".into(),
+        seconds: s,
+        peak_mib: peak,
+    });
     let bt = format!("bench_ballots_{}", std::process::id());
     let mut pg_sql = Command::new("psql");
     pg_sql.args([
@@ -329,12 +370,26 @@ pub async fn bench_ballots(global: &Global, cmd: BenchCommand) -> anyhow::Result
     cleanup.args([&url, "-qc", &format!("DROP TABLE IF EXISTS {bt}; DROP TABLE IF EXISTS {pg_table}; DROP SCHEMA IF EXISTS vb_{org} CASCADE")]);
     timed("psql cleanup", cleanup)?;
 
-    println!("bench ballots: {ballots} ballot rows against {voters} voters, {} cores",
-        std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
-    println!("{:<40} {:>9} {:>12} {:>10}", "run", "seconds", "rows/s", "peak MiB");
+    println!(
+        "bench ballots: {ballots} ballot rows against {voters} voters, {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    println!(
+        "{:<40} {:>9} {:>12} {:>10}",
+        "run", "seconds", "rows/s", "peak MiB"
+    );
     for r in &runs {
-        println!("{:<40} {:>9.2} {:>12.0} {:>10}", r.name, r.seconds, ballots as f64 / r.seconds,
-            r.peak_mib.map(|m| format!("{m:.0}")).unwrap_or_else(|| "-".into()));
+        println!(
+            "{:<40} {:>9.2} {:>12.0} {:>10}",
+            r.name,
+            r.seconds,
+            ballots as f64 / r.seconds,
+            r.peak_mib
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_else(|| "-".into())
+        );
     }
     Ok(())
 }

@@ -60,7 +60,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => users::user(&global, cmd).await,
         Command::Token(cmd) => users::token(&global, cmd).await,
         Command::Bench(BenchCommand::Link(cmd)) => link::bench(&global, cmd).await,
-        Command::Bench(cmd @ BenchCommand::Ballots { .. }) => bench::bench_ballots(&global, cmd).await,
+        Command::Bench(cmd @ BenchCommand::Ballots { .. }) => {
+            bench::bench_ballots(&global, cmd).await
+        }
         Command::Bench(cmd) => bench::bench(&global, cmd).await,
         Command::Ballots(cmd) => ballots::ballots(&global, cmd).await,
         Command::Link(cmd) => link::link(&global, cmd).await,

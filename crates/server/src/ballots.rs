@@ -175,32 +175,11 @@ async fn list_csv(
     let (election, rows) = load_list(&state, &caller, &kind, &p, "web")
         .await
         .map_err(PageRejection::Error)?;
-    let header = [
-        "state_voter_id",
-        "name",
-        "address",
-        "county",
-        "phone",
-        "status",
-        "state_status",
-        "send_date",
-        "days_waiting",
-    ];
     let write = || -> Result<Vec<u8>, csv::Error> {
         let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(header)?;
+        w.write_record(BallotListRow::CSV_HEADER)?;
         for r in &rows {
-            w.write_record([
-                r.state_voter_id.as_str(),
-                &r.name,
-                &r.address,
-                &r.county_name,
-                &r.phone,
-                r.category.code(),
-                &r.return_status,
-                &r.send_date.map(|d| d.to_string()).unwrap_or_default(),
-                &r.days_waiting.map(|d| d.to_string()).unwrap_or_default(),
-            ])?;
+            w.write_record(r.csv_record())?;
         }
         w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
     };

@@ -4,7 +4,7 @@
 //! settled event, and the chase and cure lists.
 
 use crate::db;
-use crate::voters::{get_voter, summarise};
+use crate::voters::get_voter;
 use chrono::{NaiveDate, Utc};
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::{AssertSqlSafe, Row};
@@ -302,18 +302,13 @@ pub(crate) async fn ballot_list(
         let Some(v) = get_voter(&mut *c, &id).await? else {
             continue;
         };
-        let summary = summarise(&v);
-        out.push(BallotListRow {
-            state_voter_id: id,
-            name: summary.name,
-            address: summary.address,
-            county_name: summary.county_name,
-            phone: v.record.phone.e164.clone(),
-            category: BallotCategory::from_code(&category).unwrap_or(BallotCategory::Requested),
+        out.push(BallotListRow::from_voter(
+            &v,
+            BallotCategory::from_code(&category).unwrap_or(BallotCategory::Requested),
             return_status,
             send_date,
-            days_waiting: days,
-        });
+            days,
+        ));
     }
     Ok(out)
 }

@@ -516,26 +516,6 @@ pub(crate) async fn get_voter(c: &mut PgConnection, id: &str) -> StoreResult<Opt
     row.as_ref().map(stored_from_row).transpose()
 }
 
-/// Turns a stored voter into a search-result line.
-pub(crate) fn summarise(v: &StoredVoter) -> VoterSummary {
-    let r = &v.record;
-    VoterSummary {
-        state_voter_id: r.state_voter_id.clone(),
-        name: r.display_name(),
-        address: format!(
-            "{}, {} {}",
-            r.address.line1(),
-            r.address.city,
-            r.address.zip5
-        ),
-        county_name: r.county_name.clone(),
-        status: r.status.code().to_string(),
-        party: r.party.code().to_string(),
-        birth_year: r.birth_year,
-        present: v.present,
-    }
-}
-
 pub(crate) async fn search_voters(
     c: &mut PgConnection,
     q: &VoterQuery,
@@ -587,7 +567,7 @@ pub(crate) async fn search_voters(
         .push(q.limit.clamp(1, 1000));
     let rows = qb.build().fetch_all(c).await.map_err(db)?;
     rows.iter()
-        .map(|r| stored_from_row(r).map(|v| summarise(&v)))
+        .map(|r| stored_from_row(r).map(|v| VoterSummary::of(&v)))
         .collect()
 }
 

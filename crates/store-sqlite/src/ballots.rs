@@ -4,7 +4,6 @@
 //! the chase and cure lists.
 
 use crate::db;
-use crate::voters::summarise_record;
 use chrono::{NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use tokio::sync::mpsc::Receiver;
@@ -257,18 +256,13 @@ pub(crate) fn ballot_list(
         let Some(v) = crate::voters::get_voter(c, &id)? else {
             continue;
         };
-        let summary = summarise_record(&v);
-        out.push(BallotListRow {
-            state_voter_id: id,
-            name: summary.name,
-            address: summary.address,
-            county_name: summary.county_name,
-            phone: v.record.phone.e164.clone(),
-            category: BallotCategory::from_code(&category).unwrap_or(BallotCategory::Requested),
+        out.push(BallotListRow::from_voter(
+            &v,
+            BallotCategory::from_code(&category).unwrap_or(BallotCategory::Requested),
             return_status,
-            send_date: parse_date(send_date),
-            days_waiting: days,
-        });
+            parse_date(send_date),
+            days,
+        ));
     }
     Ok(out)
 }

@@ -406,31 +406,6 @@ pub(crate) fn export_voters(
     Ok(())
 }
 
-/// Turns a stored voter into a search-result line.
-pub(crate) fn summarise_record(v: &StoredVoter) -> VoterSummary {
-    summarise(v)
-}
-
-/// Turns a stored voter into a search-result line.
-pub(crate) fn summarise(v: &StoredVoter) -> VoterSummary {
-    let r = &v.record;
-    VoterSummary {
-        state_voter_id: r.state_voter_id.clone(),
-        name: r.display_name(),
-        address: format!(
-            "{}, {} {}",
-            r.address.line1(),
-            r.address.city,
-            r.address.zip5
-        ),
-        county_name: r.county_name.clone(),
-        status: r.status.code().to_string(),
-        party: r.party.code().to_string(),
-        birth_year: r.birth_year,
-        present: v.present,
-    }
-}
-
 pub(crate) fn search_voters(c: &Connection, q: &VoterQuery) -> StoreResult<Vec<VoterSummary>> {
     let mut clauses = Vec::new();
     let mut args: Vec<String> = Vec::new();
@@ -479,7 +454,7 @@ pub(crate) fn search_voters(c: &Connection, q: &VoterQuery) -> StoreResult<Vec<V
         .map_err(db)?;
     let mut out = Vec::new();
     for row in rows {
-        out.push(summarise(&row.map_err(db)??));
+        out.push(VoterSummary::of(&row.map_err(db)??));
     }
     Ok(out)
 }

@@ -91,6 +91,28 @@ pub struct VoterSummary {
     pub present: bool,
 }
 
+impl VoterSummary {
+    /// The search-result line of a stored voter.
+    pub fn of(v: &StoredVoter) -> Self {
+        let r = &v.record;
+        Self {
+            state_voter_id: r.state_voter_id.clone(),
+            name: r.display_name(),
+            address: format!(
+                "{}, {} {}",
+                r.address.line1(),
+                r.address.city,
+                r.address.zip5
+            ),
+            county_name: r.county_name.clone(),
+            status: r.status.code().to_string(),
+            party: r.party.code().to_string(),
+            birth_year: r.birth_year,
+            present: v.present,
+        }
+    }
+}
+
 /// A voter with its place in the snapshot sequence.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -223,6 +245,58 @@ pub struct TurnoutPoint {
     pub county_name: String,
     /// Voters whose first accepted ballot is of that day.
     pub voters: i64,
+}
+
+impl BallotListRow {
+    /// Column names of [`BallotListRow::csv_record`].
+    pub const CSV_HEADER: [&'static str; 9] = [
+        "state_voter_id",
+        "name",
+        "address",
+        "county",
+        "phone",
+        "status",
+        "state_status",
+        "send_date",
+        "days_waiting",
+    ];
+
+    /// A list row for a stored voter and the ballot event that decides their status.
+    pub fn from_voter(
+        v: &StoredVoter,
+        category: BallotCategory,
+        return_status: String,
+        send_date: Option<NaiveDate>,
+        days_waiting: Option<i64>,
+    ) -> Self {
+        let summary = VoterSummary::of(v);
+        Self {
+            state_voter_id: summary.state_voter_id,
+            name: summary.name,
+            address: summary.address,
+            county_name: summary.county_name,
+            phone: v.record.phone.e164.clone(),
+            category,
+            return_status,
+            send_date,
+            days_waiting,
+        }
+    }
+
+    /// The row as CSV fields, in [`BallotListRow::CSV_HEADER`] order.
+    pub fn csv_record(&self) -> [String; 9] {
+        [
+            self.state_voter_id.clone(),
+            self.name.clone(),
+            self.address.clone(),
+            self.county_name.clone(),
+            self.phone.clone(),
+            self.category.code().to_string(),
+            self.return_status.clone(),
+            self.send_date.map(|d| d.to_string()).unwrap_or_default(),
+            self.days_waiting.map(|d| d.to_string()).unwrap_or_default(),
+        ]
+    }
 }
 
 /// The storage contract. Every method is one transaction; a failed call leaves the

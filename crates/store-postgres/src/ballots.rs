@@ -380,3 +380,20 @@ pub(crate) async fn ballot_turnout(
         })
         .collect())
 }
+
+pub(crate) async fn ballot_statuses(
+    c: &mut PgConnection,
+    election: NaiveDate,
+) -> StoreResult<Vec<(String, BallotCategory)>> {
+    let rows: Vec<(String, i64)> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT state_voter_id::text, rank FROM ({BEST}) best"
+    )))
+    .bind(election)
+    .fetch_all(c)
+    .await
+    .map_err(db)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, rank)| (id, BallotCategory::from_rank(rank)))
+        .collect())
+}

@@ -203,6 +203,21 @@ impl Store for PgStore {
         voters::export_voters(&mut *self.conn().await?, batch_size, out).await
     }
 
+    async fn export_vote_history(
+        &self,
+        batch_size: usize,
+        out: tokio::sync::mpsc::Sender<Vec<VoteHistoryRecord>>,
+    ) -> StoreResult<()> {
+        voters::export_vote_history(&mut *self.conn().await?, batch_size, out).await
+    }
+
+    async fn ballot_statuses(
+        &self,
+        election: chrono::NaiveDate,
+    ) -> StoreResult<Vec<(String, votebase_domain::BallotCategory)>> {
+        ballots::ballot_statuses(&mut *self.conn().await?, election).await
+    }
+
     async fn voter_changes(&self, id: &str) -> StoreResult<Vec<FieldChange>> {
         voters::voter_changes(&mut *self.conn().await?, id).await
     }

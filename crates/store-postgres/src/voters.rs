@@ -718,17 +718,45 @@ pub(crate) async fn voter_history(
     .await
     .map_err(db)?;
     rows.iter()
-        .map(|r| {
-            Ok(VoteHistoryRecord {
-                state_voter_id: r.try_get(0)?,
-                election_date: r.try_get(1)?,
-                election_desc: r.try_get(2)?,
-                voting_method: r.try_get(3)?,
-                voted_party: r.try_get(4)?,
-                county_name: r.try_get(5)?,
-                precinct: r.try_get(6)?,
-            })
-        })
+        .map(history_from_row)
         .collect::<Result<_, sqlx::Error>>()
         .map_err(db)
+}
+
+fn history_from_row(r: &PgRow) -> Result<VoteHistoryRecord, sqlx::Error> {
+    Ok(VoteHistoryRecord {
+        state_voter_id: r.try_get(0)?,
+        election_date: r.try_get(1)?,
+        election_desc: r.try_get(2)?,
+        voting_method: r.try_get(3)?,
+        voted_party: r.try_get(4)?,
+        county_name: r.try_get(5)?,
+        precinct: r.try_get(6)?,
+    })
+}
+
+/// Streams every vote-history row in batches, ordered by voter then election.
+pub(crate) async fn export_vote_history(
+    c: &mut PgConnection,
+    batch_size: usize,
+    out: tokio::sync::mpsc::Sender<Vec<VoteHistoryRecord>>,
+) -> StoreResult<()> {
+    use futures::TryStreamExt;
+    let mut rows = sqlx::query(
+        "SELECT state_voter_id, election_date, election_desc, voting_method, voted_party,
+                county_name, precinct
+         FROM vote_history ORDER BY state_voter_id, election_date",
+    )
+    .fetch(c);
+    let mut batch = Vec::with_capacity(batch_size.max(1));
+    while let Some(row) = rows.try_next().await.map_err(db)? {
+        batch.push(history_from_row(&row).map_err(db)?);
+        if batch.len() >= batch_size.max(1) && out.send(std::mem::take(&mut batch)).await.is_err() {
+            return Ok(());
+        }
+    }
+    if !batch.is_empty() {
+        let _ = out.send(batch).await;
+    }
+    Ok(())
 }

@@ -344,3 +344,16 @@ pub(crate) fn ballot_turnout(
     }
     Ok(out)
 }
+
+pub(crate) fn ballot_statuses(
+    c: &Connection,
+    election: NaiveDate,
+) -> StoreResult<Vec<(String, BallotCategory)>> {
+    let mut stmt = c.prepare(BEST).map_err(db)?;
+    let rows = stmt
+        .query_map([election.to_string()], |r| {
+            Ok((r.get::<_, String>(0)?, BallotCategory::from_rank(r.get(1)?)))
+        })
+        .map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}

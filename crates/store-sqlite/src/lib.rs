@@ -169,6 +169,23 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn export_vote_history(
+        &self,
+        batch_size: usize,
+        out: tokio::sync::mpsc::Sender<Vec<VoteHistoryRecord>>,
+    ) -> StoreResult<()> {
+        self.with_conn(move |c| voters::export_vote_history(c, batch_size, out))
+            .await
+    }
+
+    async fn ballot_statuses(
+        &self,
+        election: chrono::NaiveDate,
+    ) -> StoreResult<Vec<(String, votebase_domain::BallotCategory)>> {
+        self.with_conn(move |c| ballots::ballot_statuses(c, election))
+            .await
+    }
+
     async fn voter_changes(&self, id: &str) -> StoreResult<Vec<FieldChange>> {
         let id = id.to_string();
         self.with_conn(move |c| voters::voter_changes(c, &id)).await

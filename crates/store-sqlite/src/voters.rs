@@ -560,6 +560,47 @@ pub(crate) fn import_history(
     Ok(out)
 }
 
+pub(crate) fn export_vote_history(
+    c: &Connection,
+    batch_size: usize,
+    out: tokio::sync::mpsc::Sender<Vec<VoteHistoryRecord>>,
+) -> StoreResult<()> {
+    let mut stmt = c
+        .prepare(
+            "SELECT state_voter_id, election_date, election_desc, voting_method, voted_party,
+                    county_name, precinct
+             FROM vote_history ORDER BY state_voter_id, election_date",
+        )
+        .map_err(db)?;
+    let mut rows = stmt.query([]).map_err(db)?;
+    let mut batch = Vec::with_capacity(batch_size.max(1));
+    while let Some(r) = rows.next().map_err(db)? {
+        batch.push(history_from_row(r).map_err(db)?);
+        if batch.len() >= batch_size.max(1)
+            && out.blocking_send(std::mem::take(&mut batch)).is_err()
+        {
+            return Ok(());
+        }
+    }
+    if !batch.is_empty() {
+        let _ = out.blocking_send(batch);
+    }
+    Ok(())
+}
+
+fn history_from_row(r: &Row<'_>) -> rusqlite::Result<VoteHistoryRecord> {
+    let d: String = r.get(1)?;
+    Ok(VoteHistoryRecord {
+        state_voter_id: r.get(0)?,
+        election_date: NaiveDate::parse_from_str(&d, "%Y-%m-%d").unwrap_or_default(),
+        election_desc: r.get(2)?,
+        voting_method: r.get(3)?,
+        voted_party: r.get(4)?,
+        county_name: r.get(5)?,
+        precinct: r.get(6)?,
+    })
+}
+
 pub(crate) fn voter_history(c: &Connection, id: &str) -> StoreResult<Vec<VoteHistoryRecord>> {
     let mut stmt = c
         .prepare(
@@ -568,19 +609,6 @@ pub(crate) fn voter_history(c: &Connection, id: &str) -> StoreResult<Vec<VoteHis
              FROM vote_history WHERE state_voter_id = ?1 ORDER BY election_date DESC",
         )
         .map_err(db)?;
-    let rows = stmt
-        .query_map([id], |r| {
-            let d: String = r.get(1)?;
-            Ok(VoteHistoryRecord {
-                state_voter_id: r.get(0)?,
-                election_date: NaiveDate::parse_from_str(&d, "%Y-%m-%d").unwrap_or_default(),
-                election_desc: r.get(2)?,
-                voting_method: r.get(3)?,
-                voted_party: r.get(4)?,
-                county_name: r.get(5)?,
-                precinct: r.get(6)?,
-            })
-        })
-        .map_err(db)?;
+    let rows = stmt.query_map([id], history_from_row).map_err(db)?;
     rows.collect::<Result<_, _>>().map_err(db)
 }

@@ -436,6 +436,17 @@ async fn history_is_idempotent(store: &dyn Store) {
         matches!(aborted, Err(StoreError::Aborted(_))),
         "{aborted:?}"
     );
+    let (tx, mut rx) = mpsc::channel::<Vec<VoteHistoryRecord>>(2);
+    let collector = tokio::spawn(async move {
+        let mut all = Vec::new();
+        while let Some(b) = rx.recv().await {
+            all.extend(b);
+        }
+        all
+    });
+    store.export_vote_history(4, tx).await.unwrap();
+    let all = collector.await.unwrap();
+    assert_eq!(all.len(), 6, "every history row streamed once");
     let h = store.voter_history("AA000001").await.unwrap();
     assert_eq!(h.len(), 2);
     assert!(h[0].election_date > h[1].election_date, "newest first");
@@ -653,6 +664,18 @@ async fn ballots_settle_in_any_order(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(patient.len(), 1);
+    let mut statuses = store.ballot_statuses(date(2026, 11, 3)).await.unwrap();
+    statuses.sort();
+    assert_eq!(
+        statuses,
+        vec![
+            ("AA000001".to_string(), BallotCategory::Accepted),
+            ("AA000002".to_string(), BallotCategory::Accepted),
+            ("AA000003".to_string(), BallotCategory::Curable),
+            ("AA000005".to_string(), BallotCategory::Sent),
+            ("AA000006".to_string(), BallotCategory::Requested),
+        ]
+    );
     let turnout = store.ballot_turnout(date(2026, 11, 3)).await.unwrap();
     let total: i64 = turnout.iter().map(|t| t.voters).sum();
     assert_eq!(total, 2, "{turnout:?}");

@@ -343,6 +343,19 @@ pub trait Store: Send + Sync {
         out: tokio::sync::mpsc::Sender<Vec<VoterRecord>>,
     ) -> StoreResult<()>;
 
+    /// Streams every vote-history row, in batches (ordered by voter, then election).
+    async fn export_vote_history(
+        &self,
+        batch_size: usize,
+        out: tokio::sync::mpsc::Sender<Vec<VoteHistoryRecord>>,
+    ) -> StoreResult<()>;
+
+    /// Each voter's most settled ballot category in an election (voters in the file only).
+    async fn ballot_statuses(
+        &self,
+        election: NaiveDate,
+    ) -> StoreResult<Vec<(String, BallotCategory)>>;
+
     /// Every recorded change to one voter, oldest first.
     async fn voter_changes(&self, state_voter_id: &str) -> StoreResult<Vec<FieldChange>>;
 

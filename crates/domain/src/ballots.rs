@@ -200,10 +200,11 @@ pub struct BallotEvent {
 }
 
 impl BallotEvent {
-    /// A stable key for the event: the same row in two daily files is one event.
+    /// A stable key for the event: the same row in two daily files is one event. It is
+    /// the 128-bit xxh3 hash (hex) of the fields that identify the event.
     pub fn event_key(&self) -> String {
         let d = |d: Option<NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
-        [
+        let text = [
             self.state_voter_id.as_str(),
             &self.county_name,
             &self.local_voter_id,
@@ -215,7 +216,8 @@ impl BallotEvent {
             &self.return_status,
             &self.site_name,
         ]
-        .join("\u{1f}")
+        .join("\u{1f}");
+        format!("{:032x}", xxhash_rust::xxh3::xxh3_128(text.as_bytes()))
     }
 }
 

@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod ballots;
 pub mod error;
+pub mod lookup;
 pub mod pages;
 
 use axum::Router;
@@ -25,6 +26,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Sign-in attempts per client address.
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// The public polling-place lookup (`/vote`, `/api/v1/lookup`).
+    pub lookup: Arc<lookup::LookupService>,
 }
 
 impl AppState {
@@ -34,6 +37,7 @@ impl AppState {
         Self {
             store,
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            lookup: lookup::LookupService::disabled(),
         }
     }
 }
@@ -43,6 +47,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(ballots::page_routes())
+        .merge(lookup::routes())
         .nest("/api/v1", api::routes().merge(ballots::api_routes()))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .layer(
@@ -72,7 +77,12 @@ pub enum ServeError {
 }
 
 /// Binds `bind` and serves until the process is stopped.
-pub async fn serve(store: Arc<dyn Store>, bind: &str) -> Result<(), ServeError> {
+pub async fn serve(
+    store: Arc<dyn Store>,
+    bind: &str,
+    feeds: votebase_vip::store::FeedDir,
+) -> Result<(), ServeError> {
+    let lookup = lookup::LookupService::start(feeds, lookup::LookupConfig::from_env()).await;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| ServeError::Bind(bind.to_string(), e))?;
@@ -83,7 +93,8 @@ pub async fn serve(store: Arc<dyn Store>, bind: &str) -> Result<(), ServeError> 
     eprintln!("votebase is serving http://{addr}/  (API: http://{addr}/api/v1/openapi.json)");
     axum::serve(
         listener,
-        router(AppState::new(store)).into_make_service_with_connect_info::<SocketAddr>(),
+        router(AppState::new(store).with_lookup(lookup))
+            .into_make_service_with_connect_info::<SocketAddr>(),
     )
     .await
     .map_err(ServeError::Serve)

@@ -20,6 +20,7 @@ pub mod error;
 pub mod index;
 pub mod lookup;
 pub mod model;
+pub mod store;
 pub mod validate;
 pub mod xml;
 

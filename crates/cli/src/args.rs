@@ -63,6 +63,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Universes: count, break down and export the voters a filter selects.
+    #[command(subcommand)]
+    Universe(UniverseCommand),
     /// Absentee and early vote: status counts, chase and cure lists.
     #[command(subcommand)]
     Ballots(BallotsCommand),
@@ -108,6 +111,8 @@ pub enum ImportCommand {
     /// Import vote history (one row per voter per election).
     #[command(after_help = "Example: votebase import history ncvhis_Statewide.zip --layout ncvhis")]
     History(ImportArgs),
+    /// Validate a VIP feed and install it for the public "Where do I vote?" pages.
+    Vip(crate::vip_import::ImportVipArgs),
 }
 
 #[derive(Args, Debug)]
@@ -206,6 +211,38 @@ pub enum TokenCommand {
 }
 
 #[derive(Subcommand, Debug)]
+pub enum UniverseCommand {
+    /// Count the voters an expression selects (the count alone on the last line).
+    #[command(
+        after_help = "Examples:\n  votebase universe count 'county:WAKE,DURHAM party:DEM age:18..29 voted:2020-11-03 !voted:2022-11-08'\n  votebase universe count 'status:active' --by county --json"
+    )]
+    Count {
+        /// The filter expression.
+        expr: String,
+        /// Break down by county, party, age, precinct, gender, status, city, zip, cd, sd, hd or municipality.
+        #[arg(long)]
+        by: Option<String>,
+        /// Keep voters who already voted (dropped by default once ballot files are loaded).
+        #[arg(long)]
+        include_voted: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the selected voters as CSV on standard output (audited).
+    #[command(
+        after_help = "Example: votebase universe export 'county:WAKE party:DEM !ballot:returned' > list.csv"
+    )]
+    Export {
+        /// The filter expression.
+        expr: String,
+        /// Keep voters who already voted.
+        #[arg(long)]
+        include_voted: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
 pub enum BallotsCommand {
     /// Voters per ballot status (each voter once, in their most settled status) and how
     /// many count as voted.
@@ -287,6 +324,8 @@ pub enum BenchCommand {
     },
     /// Record linkage: votebase link beside Splink on synthetic voter-style data and FEBRL.
     Link(crate::link::BenchLinkArgs),
+    /// The public polling-place lookup under load (wrk) beside nginx serving a static file.
+    Lookup(crate::bench_lookup::BenchLookupArgs),
     /// Ballot import and matching: votebase on SQLite and PostgreSQL beside the same
     /// match done as a plain SQL join (`UPDATE … FROM`) in sqlite3 and psql.
     #[command(after_help = "Example: votebase bench ballots --voters 1000000 --ballots 100000")]

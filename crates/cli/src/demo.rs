@@ -119,6 +119,6 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!("open http://{}/ in a browser", args.bind);
-    votebase_server::serve(store, &args.bind).await?;
+    votebase_server::serve(store, &args.bind, crate::vip_import::feed_dir(global)?).await?;
     Ok(())
 }

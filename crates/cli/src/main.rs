@@ -5,13 +5,16 @@
 mod args;
 mod ballots;
 mod bench;
+mod bench_lookup;
 mod demo;
 mod link;
 mod lookup;
 mod progress;
 mod results;
 mod stores;
+mod universes;
 mod users;
+mod vip_import;
 mod voters;
 
 use args::{BenchCommand, Cli, Command};
@@ -49,22 +52,26 @@ fn main() {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
     match cli.command {
+        Command::Import(args::ImportCommand::Vip(cmd)) => vip_import::import(&global, cmd),
         Command::Import(cmd) => voters::import(&global, cmd).await,
         Command::Snapshots { json } => voters::snapshots(&global, json).await,
         Command::Voters(cmd) => voters::voters(&global, cmd).await,
         Command::Demo(cmd) => demo::demo(&global, cmd).await,
         Command::Serve { bind } => {
             let store = stores::open(&global).await?;
-            Ok(votebase_server::serve(store, &bind).await?)
+            let feeds = vip_import::feed_dir(&global)?;
+            Ok(votebase_server::serve(store, &bind, feeds).await?)
         }
         Command::User(cmd) => users::user(&global, cmd).await,
         Command::Token(cmd) => users::token(&global, cmd).await,
         Command::Bench(BenchCommand::Link(cmd)) => link::bench(&global, cmd).await,
+        Command::Bench(BenchCommand::Lookup(cmd)) => bench_lookup::bench(&global, cmd).await,
         Command::Bench(cmd @ BenchCommand::Ballots { .. }) => {
             bench::bench_ballots(&global, cmd).await
         }
         Command::Bench(cmd) => bench::bench(&global, cmd).await,
         Command::Ballots(cmd) => ballots::ballots(&global, cmd).await,
+        Command::Universe(cmd) => universes::universe(&global, cmd).await,
         Command::Link(cmd) => link::link(&global, cmd).await,
         Command::Results(args::ResultsCommand::CheckCaucus { dir, json }) => {
             results::check_caucus(&dir, json).await

@@ -33,6 +33,7 @@ pub async fn import(global: &Global, cmd: ImportCommand) -> anyhow::Result<()> {
     match cmd {
         ImportCommand::Voters(args) => import_voters(store.as_ref(), &args).await,
         ImportCommand::Ballots(args) => crate::ballots::import(store.as_ref(), &args).await,
+        ImportCommand::Vip(args) => crate::vip_import::import(global, args),
         ImportCommand::History(args) => {
             let layout = Layout::load(&args.layout)?;
             let report = import_history_file(

@@ -182,3 +182,60 @@ fn unmatched_rows_go_to_review_and_bad_rows_to_rejects() {
         .stderr(contains("not ballots"));
     }
 }
+
+#[test]
+fn lists_built_after_ballots_drop_voted_voters_and_say_so() {
+    for b in Backend::all("universe") {
+        b.cmd(&["demo", "--voters", "3000", "--seed", "9", "--no-serve"])
+            .assert()
+            .success();
+        let count = |args: &[&str]| -> serde_json::Value {
+            let mut all = vec!["universe", "count"];
+            all.extend(args);
+            serde_json::from_slice(&b.cmd(&all).assert().success().get_output().stdout).unwrap()
+        };
+        let kept = count(&["status:active", "--include-voted", "--json"]);
+        let dropped = count(&["status:active", "--json", "--by", "county"]);
+        let voted = count(&["status:active ballot:accepted", "--include-voted", "--json"]);
+        let removed = dropped["voted_removed"].as_u64().unwrap();
+        assert!(removed > 0, "{}: {dropped}", b.name);
+        assert_eq!(removed, voted["count"].as_u64().unwrap(), "{}", b.name);
+        assert_eq!(
+            dropped["count"].as_u64().unwrap() + removed,
+            kept["count"].as_u64().unwrap(),
+            "{}",
+            b.name
+        );
+        let by_county: u64 = dropped["breakdown"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r[1].as_u64().unwrap())
+            .sum();
+        assert_eq!(by_county, dropped["count"].as_u64().unwrap());
+        b.cmd(&["universe", "count", "status:active"])
+            .assert()
+            .success()
+            .stderr(contains(
+                "voters removed: they already voted in the 2026-11-03 election",
+            ));
+        b.cmd(&["universe", "count", "party:DEM age:18..29,"])
+            .assert()
+            .failure()
+            .stderr(contains("syntax error at byte 21"));
+        let csv = text(
+            &b.cmd(&["universe", "export", "status:active party:DEM"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout,
+        );
+        let dem = count(&["status:active party:DEM", "--json"]);
+        assert_eq!(
+            csv.lines().count() as u64 - 1,
+            dem["count"].as_u64().unwrap(),
+            "{}",
+            b.name
+        );
+    }
+}

@@ -239,3 +239,54 @@ fn lists_built_after_ballots_drop_voted_voters_and_say_so() {
         );
     }
 }
+
+#[test]
+fn virginia_layout_reads_app_and_ballot_status() {
+    let b = Backend::sqlite();
+    let nc = common::shared("voterfile/national-voter-file-synthetic/nc.csv");
+    b.cmd(&[
+        "import",
+        "voters",
+        nc.to_str().unwrap(),
+        "--layout",
+        "ncvoter",
+        "--as-of",
+        "2026-09-01",
+    ])
+    .assert()
+    .success();
+    let path = b.path("Daily_Absentee_List_20261010.csv");
+    std::fs::write(
+        &path,
+        "ELECTION_NAME,ELECTION_DATE,LOCALITY_NAME,PRECINCT_CODE,LAST_NAME,FIRST_NAME,APP_RECIEPT_DATE,APP_STATUS,BALLOT_SENT_DATE,BALLOT_RECEIPT_DATE,BALLOT_STATUS,BALLOT_TYPE,identification_number\n\
+         2026 November General,11/03/2026,FAIRFAX COUNTY,101,LANDRY,MASON,09/10/2026,Approved,09/20/2026,10/05/2026,Marked,Mail,DU994065\n\
+         2026 November General,11/03/2026,FAIRFAX COUNTY,101,DOE,JANE,09/10/2026,Denied,,,,Mail,NOPE77\n",
+    )
+    .unwrap();
+    b.cmd(&[
+        "import",
+        "ballots",
+        path.to_str().unwrap(),
+        "--layout",
+        "virginia-absentee",
+    ])
+    .assert()
+    .success()
+    .stdout(contains("new events 2"))
+    .stdout(contains("unmatched 1"));
+    let status = text(
+        &b.cmd(&["ballots", "status"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+    );
+    assert!(
+        status.contains("accepted"),
+        "a Marked ballot was cast: {status}"
+    );
+    assert!(
+        status.contains("total               1          1"),
+        "{status}"
+    );
+}

@@ -133,7 +133,14 @@ impl BallotCategory {
     pub fn classify(return_status: &str, sent: bool, returned: bool) -> Self {
         let up = return_status.trim().to_ascii_uppercase();
         let has = |w: &str| up.contains(w);
-        if has("ACCEPTED") || has("VOTED") && !has("NOT VOTED") {
+        // NC: ACCEPTED, ACCEPTED - CURED. Virginia: "Marked" (the ballot was cast and
+        // recorded), "On Machine" (early in person), "Pre-Processed".
+        if has("ACCEPTED")
+            || has("VOTED") && !has("NOT VOTED")
+            || has("MARKED")
+            || has("ON MACHINE")
+            || has("PRE-PROCESSED")
+        {
             Self::Accepted
         } else if has("WITNESS")
             || has("SIGNATURE")
@@ -145,7 +152,13 @@ impl BallotCategory {
             Self::Curable
         } else if has("SPOIL") || has("REISSUE") || has("REPLACE") {
             Self::Spoiled
-        } else if has("CANCEL") || has("WITHDRAWN") || has("NOT VOTED") {
+        } else if has("CANCEL")
+            || has("WITHDRAWN")
+            || has("NOT VOTED")
+            || has("DELETED")
+            || has("NOT ISSUED")
+            || has("DENIED")
+        {
             Self::Cancelled
         } else if has("REJECT")
             || has("LATE")
@@ -240,6 +253,10 @@ mod tests {
         assert_eq!(c("", true, false), Sent);
         assert_eq!(c("", false, false), Requested);
         assert_eq!(c("", true, true), Returned);
+        assert_eq!(c("Marked", true, true), Accepted, "Virginia");
+        assert_eq!(c("On Machine", true, true), Accepted, "Virginia");
+        assert_eq!(c("Deleted", true, false), Cancelled, "Virginia");
+        assert_eq!(c("APPLICATION DENIED", false, false), Cancelled);
     }
 
     #[test]

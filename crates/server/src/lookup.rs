@@ -400,7 +400,12 @@ fn page_headers(response: &mut Response, cache: &'static str) {
     h.insert(CACHE_CONTROL, HeaderValue::from_static(cache));
 }
 
-fn html(status: StatusCode, t: &impl Template, cache: &'static str, code: &'static str) -> Response {
+fn html(
+    status: StatusCode,
+    t: &impl Template,
+    cache: &'static str,
+    code: &'static str,
+) -> Response {
     let mut response = match t.render() {
         Ok(body) => (status, Html(body)).into_response(),
         Err(e) => {
@@ -601,13 +606,10 @@ fn missing_label(t: &Catalog, m: Missing) -> &str {
 }
 
 fn absolute(headers: &HeaderMap, path: &str) -> String {
-    let host = headers
-        .get(HOST)
-        .and_then(|h| h.to_str().ok())
-        .filter(|h| {
-            h.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-        });
+    let host = headers.get(HOST).and_then(|h| h.to_str().ok()).filter(|h| {
+        h.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
+    });
     let scheme = match headers
         .get("x-forwarded-proto")
         .and_then(|h| h.to_str().ok())
@@ -707,7 +709,11 @@ async fn where_page(
             page.status = "found";
             page.heading = t.t("answer_heading").into();
             page.precinct = t.fmt("precinct", &[("name", &precinct.name)]);
-            page.polling = precinct.polling_places.iter().map(PlaceView::from).collect();
+            page.polling = precinct
+                .polling_places
+                .iter()
+                .map(PlaceView::from)
+                .collect();
             page.early = precinct.early_vote.iter().map(PlaceView::from).collect();
             page.drop_boxes = precinct.drop_boxes.iter().map(PlaceView::from).collect();
             if !page.polling.is_empty() && !feed.election_date.is_empty() {
@@ -858,12 +864,19 @@ async fn api_lookup(
             let mut r = (StatusCode::OK, bytes).into_response();
             let h = r.headers_mut();
             h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-            h.insert(CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
+            h.insert(
+                CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=60"),
+            );
             r
         }
         Err(e) => {
             tracing::error!(error = %e, "lookup answer did not serialize");
-            json_error(StatusCode::INTERNAL_SERVER_ERROR, "internal", "internal error")
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
         }
     }
 }
@@ -911,7 +924,10 @@ async fn where_ics(
         CONTENT_DISPOSITION,
         HeaderValue::from_static("attachment; filename=\"election-day.ics\""),
     );
-    h.insert(CACHE_CONTROL, HeaderValue::from_static("private, max-age=60"));
+    h.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_static("private, max-age=60"),
+    );
     h.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     r
 }
@@ -927,13 +943,19 @@ fn ics_date(iso: &str) -> Option<String> {
 fn election_hours(hours: &[String], election_date: &str) -> Option<(String, String)> {
     let hhmm = |s: &str| -> Option<String> {
         let b = s.as_bytes();
-        (b.len() == 5 && b[2] == b':' && b.iter().enumerate().all(|(i, c)| i == 2 || c.is_ascii_digit()))
-            .then(|| format!("{}{}00", &s[..2], &s[3..]))
+        (b.len() == 5
+            && b[2] == b':'
+            && b.iter()
+                .enumerate()
+                .all(|(i, c)| i == 2 || c.is_ascii_digit()))
+        .then(|| format!("{}{}00", &s[..2], &s[3..]))
     };
     for line in hours {
         let rest = match line.strip_prefix(election_date) {
             Some(r) => r.trim(),
-            None if line.starts_with(|c: char| c.is_ascii_digit()) && line.get(4..5) != Some("-") => {
+            None if line.starts_with(|c: char| c.is_ascii_digit())
+                && line.get(4..5) != Some("-") =>
+            {
                 line.as_str()
             }
             None => continue,
@@ -1029,7 +1051,10 @@ fn ics(t: &Catalog, place: &Place, day: &str, election_date: &str, version: &str
             "SUMMARY:{}",
             ics_text(&t.fmt("ics_summary", &[("place", &place.name)]))
         ),
-        format!("LOCATION:{}", ics_text(&format!("{}, {address}", place.name))),
+        format!(
+            "LOCATION:{}",
+            ics_text(&format!("{}, {address}", place.name))
+        ),
         format!("DESCRIPTION:{}", ics_text(&description)),
         "TRANSP:TRANSPARENT".into(),
         "END:VEVENT".into(),
@@ -1068,7 +1093,10 @@ mod tests {
         );
         let other_day = vec!["2013-11-01 to 2013-11-02 08:00-17:00".to_string()];
         assert_eq!(election_hours(&other_day, "2013-11-05"), None);
-        assert_eq!(election_hours(&["07:30 to 03:30".into()], "2013-11-05"), None);
+        assert_eq!(
+            election_hours(&["07:30 to 03:30".into()], "2013-11-05"),
+            None
+        );
     }
 
     #[test]
@@ -1101,7 +1129,10 @@ mod tests {
             suffix: "ST".into(),
             ..Default::default()
         };
-        assert_eq!(requery(&q, |q| q.zip = "27217".into()), "101 MAIN ST, 27217");
+        assert_eq!(
+            requery(&q, |q| q.zip = "27217".into()),
+            "101 MAIN ST, 27217"
+        );
         assert_eq!(
             requery(&q, |q| {
                 q.name = "LAMBERT RD".into();

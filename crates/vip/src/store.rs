@@ -317,7 +317,11 @@ mod tests {
         assert!(!first.forced);
         assert_eq!(dir.current().unwrap().unwrap(), first.path);
         assert!(first.path.starts_with(data.join("acme.vip")));
-        assert!(first.path.ends_with("v5-source-vip-id-valid-2-digit-fips.xml"));
+        assert!(
+            first
+                .path
+                .ends_with("v5-source-vip-id-valid-2-digit-fips.xml")
+        );
 
         let bad = fixture("xml-5.x-fixtures/v5-duplicate-ids.xml");
         match dir.install(&bad, false) {

@@ -42,6 +42,9 @@ pub enum ChangeKind {
     Removed,
     /// Present in both, with this field changed.
     Changed,
+    /// Linked to a record of another id: the same person under a new state id (the
+    /// field says which way, the values hold the two ids).
+    Relinked,
 }
 
 impl ChangeKind {
@@ -51,6 +54,7 @@ impl ChangeKind {
             Self::Added => "added",
             Self::Removed => "removed",
             Self::Changed => "changed",
+            Self::Relinked => "relinked",
         }
     }
 
@@ -60,6 +64,7 @@ impl ChangeKind {
             "added" => Some(Self::Added),
             "removed" => Some(Self::Removed),
             "changed" => Some(Self::Changed),
+            "relinked" => Some(Self::Relinked),
             _ => None,
         }
     }
@@ -144,7 +149,12 @@ mod tests {
 
     #[test]
     fn change_kind_codes_round_trip() {
-        for k in [ChangeKind::Added, ChangeKind::Removed, ChangeKind::Changed] {
+        for k in [
+            ChangeKind::Added,
+            ChangeKind::Removed,
+            ChangeKind::Changed,
+            ChangeKind::Relinked,
+        ] {
             assert_eq!(ChangeKind::from_code(k.code()), Some(k));
         }
         assert_eq!(ChangeKind::from_code("x"), None);

@@ -6,6 +6,7 @@
 
 mod ballots;
 mod copy;
+mod phones;
 mod users;
 mod voters;
 
@@ -28,6 +29,7 @@ use votebase_store::{
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_ballots.sql"),
+    include_str!("../migrations/0003_phones.sql"),
 ];
 
 /// Connections kept open per organization.
@@ -286,6 +288,22 @@ impl Store for PgStore {
 
     async fn voted_count(&self, election: chrono::NaiveDate) -> StoreResult<i64> {
         ballots::voted_count(&mut *self.conn().await?, election).await
+    }
+
+    async fn append_phones(&self, phones: &[votebase_store::PhoneAppend]) -> StoreResult<i64> {
+        phones::append_phones(&self.pool, phones).await
+    }
+
+    async fn voter_phones(&self, id: &str) -> StoreResult<Vec<votebase_store::PhoneAppend>> {
+        phones::voter_phones(&mut *self.conn().await?, id).await
+    }
+
+    async fn record_relinks(
+        &self,
+        snapshot_id: i64,
+        links: &[votebase_store::Relink],
+    ) -> StoreResult<()> {
+        phones::record_relinks(&self.pool, snapshot_id, links).await
     }
 
     async fn put_user(&self, user: &User, password_hash: &str) -> StoreResult<()> {

@@ -3,6 +3,7 @@
 //! connection pool, and each contract call run as one transaction on a blocking thread.
 
 mod ballots;
+mod phones;
 mod users;
 mod voters;
 
@@ -26,6 +27,7 @@ use votebase_store::{
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_ballots.sql"),
+    include_str!("../migrations/0003_phones.sql"),
 ];
 
 /// A SQLite-backed store for one organization.
@@ -265,6 +267,27 @@ impl Store for SqliteStore {
 
     async fn voted_count(&self, election: chrono::NaiveDate) -> StoreResult<i64> {
         self.with_conn(move |c| ballots::voted_count(c, election))
+            .await
+    }
+
+    async fn append_phones(&self, phones: &[votebase_store::PhoneAppend]) -> StoreResult<i64> {
+        let phones = phones.to_vec();
+        self.with_conn(move |c| phones::append_phones(c, &phones))
+            .await
+    }
+
+    async fn voter_phones(&self, id: &str) -> StoreResult<Vec<votebase_store::PhoneAppend>> {
+        let id = id.to_string();
+        self.with_conn(move |c| phones::voter_phones(c, &id)).await
+    }
+
+    async fn record_relinks(
+        &self,
+        snapshot_id: i64,
+        links: &[votebase_store::Relink],
+    ) -> StoreResult<()> {
+        let links = links.to_vec();
+        self.with_conn(move |c| phones::record_relinks(c, snapshot_id, &links))
             .await
     }
 

@@ -5,8 +5,8 @@
 
 use crate::columns::row_hash;
 use crate::{
-    BallotList, ImportBatch, NewBallotFile, NewSnapshot, Session, StagedBallot, StagedVoter, Store,
-    StoreError,
+    BallotList, ImportBatch, NewBallotFile, NewSnapshot, PhoneAppend, Relink, Session,
+    StagedBallot, StagedVoter, Store, StoreError,
 };
 use chrono::{Duration, NaiveDate, Utc};
 use tokio::sync::mpsc;
@@ -153,6 +153,7 @@ pub async fn run_all(store: &dyn Store) {
     export_streams_present_voters(store).await;
     history_is_idempotent(store).await;
     ballots_settle_in_any_order(store).await;
+    phones_and_relinks(store).await;
     users_tokens_sessions_and_audit(store).await;
 }
 
@@ -713,4 +714,64 @@ async fn ballots_settle_in_any_order(store: &dyn Store) {
         "{aborted:?}"
     );
     assert_eq!(store.voted_count(date(2026, 11, 3)).await.unwrap(), 2);
+}
+
+async fn phones_and_relinks(store: &dyn Store) {
+    let phone = |id: &str, p: f64, shared: bool| PhoneAppend {
+        state_voter_id: id.into(),
+        phone_e164: "+19195550142".into(),
+        source: "cells.csv".into(),
+        probability: p,
+        shared_across_households: shared,
+    };
+    assert_eq!(
+        store
+            .append_phones(&[
+                phone("AA000001", 0.97, false),
+                phone("AA000002", 0.91, true)
+            ])
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(
+        store
+            .append_phones(&[phone("AA000001", 0.99, false)])
+            .await
+            .unwrap(),
+        0,
+        "same voter and number: updated"
+    );
+    let got = store.voter_phones("AA000001").await.unwrap();
+    assert_eq!(got.len(), 1);
+    assert!((got[0].probability - 0.99).abs() < 1e-9);
+    assert!(store.voter_phones("AA000002").await.unwrap()[0].shared_across_households);
+
+    let links = [Relink {
+        old_state_voter_id: "AA000004".into(),
+        new_state_voter_id: "AA000020".into(),
+        probability: 0.98,
+    }];
+    store.record_relinks(3, &links).await.unwrap();
+    store.record_relinks(3, &links).await.unwrap();
+    let new_side = store.voter_changes("AA000020").await.unwrap();
+    let relinked: Vec<_> = new_side
+        .iter()
+        .filter(|c| c.kind == ChangeKind::Relinked)
+        .collect();
+    assert_eq!(relinked.len(), 1, "idempotent: {new_side:?}");
+    assert_eq!(relinked[0].field, "previous_state_voter_id");
+    assert_eq!(
+        (
+            relinked[0].old_value.as_str(),
+            relinked[0].new_value.as_str()
+        ),
+        ("AA000004", "AA000020")
+    );
+    let old_side = store.voter_changes("AA000004").await.unwrap();
+    assert!(
+        old_side
+            .iter()
+            .any(|c| c.kind == ChangeKind::Relinked && c.field == "next_state_voter_id")
+    );
 }

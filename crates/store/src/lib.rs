@@ -299,6 +299,33 @@ impl BallotListRow {
     }
 }
 
+/// A purchased or collected phone number matched to a voter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PhoneAppend {
+    /// The voter.
+    pub state_voter_id: String,
+    /// The number, E.164.
+    pub phone_e164: String,
+    /// Where it came from (file name or vendor).
+    pub source: String,
+    /// Match probability of the record that carried it.
+    pub probability: f64,
+    /// True when the same number was also matched to a voter at another address.
+    pub shared_across_households: bool,
+}
+
+/// One voter who reappeared under another state id in a refresh.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Relink {
+    /// The id that disappeared.
+    pub old_state_voter_id: String,
+    /// The id that appeared.
+    pub new_state_voter_id: String,
+    /// Match probability.
+    pub probability: f64,
+}
+
 /// The storage contract. Every method is one transaction; a failed call leaves the
 /// store as it was. Implementations: `votebase-store-sqlite`, `votebase-store-postgres`.
 #[async_trait]
@@ -418,6 +445,19 @@ pub trait Store: Send + Sync {
     /// Voters counted as voted (an accepted ballot) in an election, among those in the
     /// voter file: lists drop them by default.
     async fn voted_count(&self, election: NaiveDate) -> StoreResult<i64>;
+
+    /// Stores appended phone numbers (one row per voter and number; a second append of
+    /// the same number to the same voter updates its probability and flag). Returns how
+    /// many rows were new.
+    async fn append_phones(&self, phones: &[PhoneAppend]) -> StoreResult<i64>;
+
+    /// Appended phone numbers of one voter, most probable first.
+    async fn voter_phones(&self, state_voter_id: &str) -> StoreResult<Vec<PhoneAppend>>;
+
+    /// Records, in a snapshot, voters who reappeared under a new state id: a `relinked`
+    /// change on both records (field `next_state_voter_id` on the old one,
+    /// `previous_state_voter_id` on the new one). Idempotent.
+    async fn record_relinks(&self, snapshot_id: i64, links: &[Relink]) -> StoreResult<()>;
 
     /// Adds a user, or replaces the role and password of an existing one.
     async fn put_user(&self, user: &User, password_hash: &str) -> StoreResult<()>;

@@ -108,11 +108,13 @@ pub enum ImportCommand {
         after_help = "Examples:\n  votebase import ballots absentee_20261020.csv --layout nc-absentee\n  votebase import ballots daily_absentee_list.csv --layout virginia-absentee --as-of 2026-10-20"
     )]
     Ballots(ImportArgs),
+    /// Validate a VIP feed and install it for the public "Where do I vote?" pages.
+    Vip(crate::vip_import::ImportVipArgs),
+    /// Append purchased or collected cell numbers to voters (matched by name and address).
+    Phones(crate::phones::PhoneArgs),
     /// Import vote history (one row per voter per election).
     #[command(after_help = "Example: votebase import history ncvhis_Statewide.zip --layout ncvhis")]
     History(ImportArgs),
-    /// Validate a VIP feed and install it for the public "Where do I vote?" pages.
-    Vip(crate::vip_import::ImportVipArgs),
 }
 
 #[derive(Args, Debug)]

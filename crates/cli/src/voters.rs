@@ -33,6 +33,7 @@ pub async fn import(global: &Global, cmd: ImportCommand) -> anyhow::Result<()> {
     match cmd {
         ImportCommand::Voters(args) => import_voters(store.as_ref(), &args).await,
         ImportCommand::Ballots(args) => crate::ballots::import(store.as_ref(), &args).await,
+        ImportCommand::Phones(args) => crate::phones::import_phones(global, args).await,
         ImportCommand::Vip(args) => crate::vip_import::import(global, args),
         ImportCommand::History(args) => {
             let layout = Layout::load(&args.layout)?;
@@ -105,8 +106,12 @@ pub async fn import_voters(store: &dyn Store, args: &ImportArgs) -> anyhow::Resu
         Arc::new(Bar::new(&label(args))),
     )
     .await?;
+    let mut relinked = 0;
     if !report.already_imported {
         audit_import(store, args, report.imported as i64).await?;
+        if report.snapshot.added > 0 && report.snapshot.removed > 0 {
+            relinked = crate::relink::relink_snapshot(store, report.snapshot.id, 0.95).await?;
+        }
     }
     let s = &report.snapshot;
     if args.json {
@@ -114,7 +119,7 @@ pub async fn import_voters(store: &dyn Store, args: &ImportArgs) -> anyhow::Resu
             "{}",
             json!({"snapshot": s, "already_imported": report.already_imported,
                 "read": report.read, "imported": report.imported, "rejected": report.rejected,
-                "rejects_file": report.rejects_path, "seconds": report.seconds,
+                "rejects_file": report.rejects_path, "seconds": report.seconds, "relinked": relinked,
                 "peak_rss_mib": crate::bench::peak_rss_mib()})
         );
     } else if report.already_imported {
@@ -126,7 +131,7 @@ pub async fn import_voters(store: &dyn Store, args: &ImportArgs) -> anyhow::Resu
         );
     } else {
         println!(
-            "{}: snapshot {} as of {}: read {}, imported {}, rejected {}{}, {:.1} s ({:.0} rows/s); voters {}, added {}, removed {}, changed {}",
+            "{}: snapshot {} as of {}: read {}, imported {}, rejected {}{}, {:.1} s ({:.0} rows/s); voters {}, added {}, removed {}, changed {}, relinked {relinked}",
             label(args),
             s.id,
             s.as_of,

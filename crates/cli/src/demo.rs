@@ -12,7 +12,8 @@ use votebase_domain::{Role, User};
 use votebase_ingest::Layout;
 use votebase_ingest::ballots::import_ballots_file;
 use votebase_ingest::demo::{
-    DemoOptions, build_state, demo_election, write_ballot_files, write_files,
+    DemoOptions, build_state, demo_election, reissue_ids, write_ballot_files, write_cell_list,
+    write_files,
 };
 use votebase_ingest::history::import_history_file;
 use votebase_server::auth;
@@ -38,7 +39,11 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     })
     .await?;
     let files = files.context("writing the demo files")?;
+    // A few voters re-register under a new NCID in the refresh: the import links them back.
+    let reissued = reissue_ids(&files.voters_second, '\t', 3)?;
+    reissue_ids(&files.history, '\t', 10)?;
     eprintln!("{}", state.summary());
+    eprintln!("{reissued} voters re-registered under a new NCID in the second snapshot");
     for file in [&files.voters_first, &files.voters_second] {
         voters::import_voters(
             store.as_ref(),
@@ -75,6 +80,7 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     let layout = Layout::load("nc-absentee")?;
     let (mut new_events, mut unmatched) = (0, 0);
     for file in &ballot_files {
+        reissue_ids(file, ',', 2)?;
         let report = import_ballots_file(
             store.as_ref(),
             file,
@@ -93,6 +99,19 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
         "ballots: {} daily files, {new_events} new ballot events, {unmatched} unmatched rows kept for review; {voted} voters have voted in the {election} election",
         ballot_files.len()
     );
+
+    // A purchased cell-phone list, appended by name and address.
+    let cells = global.data.join("demo-files").join("cells.csv");
+    write_cell_list(&state, &cells)?;
+    crate::phones::import_phones(
+        global,
+        crate::phones::PhoneArgs {
+            file: cells,
+            threshold: 0.9,
+            json: false,
+        },
+    )
+    .await?;
 
     let password = auth::new_secret()[..16].to_string();
     let hash = auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;

@@ -213,6 +213,8 @@ pub async fn voters(global: &Global, cmd: VotersCommand) -> anyhow::Result<()> {
             };
             let history = store.voter_history(&id).await?;
             let changes = store.voter_changes(&id).await?;
+            let ballots = store.voter_ballots(&id).await?;
+            let phones = store.voter_phones(&id).await?;
             store
                 .audit(&AuditEntry {
                     at: Utc::now(),
@@ -226,7 +228,8 @@ pub async fn voters(global: &Global, cmd: VotersCommand) -> anyhow::Result<()> {
                 println!(
                     "{}",
                     serde_json::to_string_pretty(
-                        &json!({"voter": v, "history": history, "changes": changes})
+                        &json!({"voter": v, "history": history, "changes": changes,
+                            "ballots": ballots, "appended_phones": phones})
                     )?
                 );
             } else {
@@ -247,6 +250,28 @@ pub async fn voters(global: &Global, cmd: VotersCommand) -> anyhow::Result<()> {
                     r.party_code,
                     r.birth_year.map(|y| y.to_string()).unwrap_or_default()
                 );
+                for p in &phones {
+                    println!(
+                        "  phone {} from {} (p={:.3}){}",
+                        p.phone_e164,
+                        p.source,
+                        p.probability,
+                        if p.shared_across_households {
+                            ", also matched at another household"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+                for b in &ballots {
+                    println!(
+                        "  ballot {} {} {} {}",
+                        b.election_date,
+                        b.method.code(),
+                        b.category.code(),
+                        b.return_status
+                    );
+                }
                 for h in &history {
                     println!(
                         "  voted {} {} {}",

@@ -135,6 +135,8 @@ pub struct VoterDetail {
     pub changes: Vec<FieldChange>,
     /// Absentee and early-vote ballot events, newest election first.
     pub ballots: Vec<votebase_domain::BallotEvent>,
+    /// Phone numbers appended from purchased or collected lists.
+    pub appended_phones: Vec<votebase_store::PhoneAppend>,
 }
 
 /// Loads a voter's detail and audits the read.
@@ -153,12 +155,14 @@ pub async fn load_voter(
     let history = state.store.voter_history(id).await?;
     let changes = state.store.voter_changes(id).await?;
     let ballots = state.store.voter_ballots(id).await?;
+    let appended_phones = state.store.voter_phones(id).await?;
     audit(state, caller, "voter.read", id, channel).await?;
     Ok(VoterDetail {
         voter,
         history,
         changes,
         ballots,
+        appended_phones,
     })
 }
 

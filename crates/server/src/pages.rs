@@ -297,6 +297,7 @@ struct VoterPage {
     history: Vec<VoteHistoryRecord>,
     changes: Vec<FieldChange>,
     ballots: Vec<votebase_domain::BallotEvent>,
+    phones: Vec<votebase_store::PhoneAppend>,
 }
 
 async fn voter_page(
@@ -328,6 +329,7 @@ async fn voter_page(
         history: detail.history,
         changes: detail.changes,
         ballots: detail.ballots,
+        phones: detail.appended_phones,
     }))
 }
 

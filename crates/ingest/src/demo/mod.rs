@@ -14,6 +14,7 @@ mod ballots;
 mod geography;
 mod history;
 mod names;
+mod phones;
 mod rng;
 mod voters;
 mod write;
@@ -30,6 +31,7 @@ pub use ballots::{demo_election, write_ballot_files};
 pub use geography::{City, County, DistrictColumns, PollingPlace, Precinct, Street, UnitStyle};
 pub use history::{Election, ElectionKind, VoteRecord, VotingMethod, elections_before};
 pub use names::NameBook;
+pub use phones::{reissue_ids, reissued, reissued_id, write_cell_list};
 pub use voters::{
     BIRTH_STATES, Change, DemoVoter, Ethnicity, MailKind, NO_NAME, Party, Reason, Status,
     VoterChange,

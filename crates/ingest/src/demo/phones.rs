@@ -39,9 +39,10 @@ pub fn write_cell_list(state: &DemoState, path: &Path) -> std::io::Result<usize>
         let city = &state.cities[precinct.city as usize].name;
         let mut first = names.given(v.first).to_string();
         if let Some((_, nick)) = NICKNAMES.iter().find(|(full, _)| *full == first)
-            && r.chance(0.5) {
-                first = nick.to_string();
-            }
+            && r.chance(0.5)
+        {
+            first = nick.to_string();
+        }
         let mut last = v.last_name();
         if r.chance(0.05) && last.len() > 4 {
             // A vendor's typo: two letters swapped.
@@ -53,9 +54,10 @@ pub fn write_cell_list(state: &DemoState, path: &Path) -> std::io::Result<usize>
         let mut cell = area * 10_000_000 + r.between(2_000_000, 9_999_999);
         // Every 200th row reuses the previous shared number: one cell, two households.
         if rows % 200 == 199
-            && let Some(s) = shared {
-                cell = s;
-            }
+            && let Some(s) = shared
+        {
+            cell = s;
+        }
         if rows % 200 == 198 {
             shared = Some(cell);
         }

@@ -436,7 +436,8 @@ pub(crate) fn combine(
     } else {
         lambdas[lambdas.len() / 2]
     }
-    .clamp(1.0 / total, 0.5);
+    // At least one match among all pairs, at most half of them (tiny inputs: 1 x 1).
+    .clamp((1.0 / total).min(0.5), 0.5);
     Model::new(comps.to_vec(), m, u, lambda, term_frequency)
 }
 

@@ -9,6 +9,7 @@ pub mod ballots;
 pub mod error;
 pub mod lookup;
 pub mod pages;
+pub mod registration;
 
 use axum::Router;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -48,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(ballots::page_routes())
         .merge(lookup::routes())
+        .merge(registration::routes())
         .nest("/api/v1", api::routes().merge(ballots::api_routes()))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .layer(

@@ -422,14 +422,20 @@ fn html(
 }
 
 /// A language the page can switch to.
-struct LangLink {
-    code: &'static str,
-    name: String,
-    href: String,
-    current: bool,
+/// A link to the same page in another language.
+pub(crate) struct LangLink {
+    pub(crate) code: &'static str,
+    pub(crate) name: String,
+    pub(crate) href: String,
+    pub(crate) current: bool,
 }
 
-fn lang_links(i18n: &I18n, t: &Catalog, path: &str, address: Option<&str>) -> Vec<LangLink> {
+pub(crate) fn lang_links(
+    i18n: &I18n,
+    t: &Catalog,
+    path: &str,
+    address: Option<&str>,
+) -> Vec<LangLink> {
     i18n.all()
         .iter()
         .map(|c| LangLink {

@@ -16,6 +16,7 @@ mod history;
 mod names;
 mod phones;
 mod rng;
+mod vip;
 mod voters;
 mod write;
 
@@ -32,6 +33,7 @@ pub use geography::{City, County, DistrictColumns, PollingPlace, Precinct, Stree
 pub use history::{Election, ElectionKind, VoteRecord, VotingMethod, elections_before};
 pub use names::NameBook;
 pub use phones::{reissue_ids, reissued, reissued_id, write_cell_list};
+pub use vip::write_vip_feed;
 pub use voters::{
     BIRTH_STATES, Change, DemoVoter, Ethnicity, MailKind, NO_NAME, Party, Reason, Status,
     VoterChange,

@@ -184,6 +184,9 @@ fn api_roles_audit_and_openapi() {
             "/api/v1/voters/{id}",
             "/api/v1/snapshots",
             "/api/v1/audit",
+            "/api/v1/ballots/status",
+            "/api/v1/lookup",
+            "/api/v1/registration",
         ] {
             assert!(doc["paths"].get(path).is_some(), "openapi lacks {path}");
         }

@@ -32,7 +32,7 @@ pub fn routes() -> Router<AppState> {
     info(title = "votebase API", description = "Voter file, snapshots and audit log of one organization."),
     paths(health, search_voters, get_voter, list_snapshots, snapshot_changes, audit_log,
         crate::ballots::api_elections, crate::ballots::api_status, crate::ballots::api_turnout,
-        crate::ballots::api_list, crate::registration::api),
+        crate::ballots::api_list, crate::registration::api, crate::lookup::api_lookup),
     components(schemas(ErrorBody, VoterDetail, Health, AuditRow, crate::ballots::StatusReply,
         crate::registration::CheckAnswer)),
     modifiers(&BearerAuth)

@@ -824,7 +824,16 @@ struct FeedInfo<'a> {
     source_date: &'a str,
 }
 
-async fn api_lookup(
+/// Where an address votes: polling place, early-vote sites and drop boxes with hours, or
+/// mail only, or what is missing (need more), or similar streets (did you mean).
+#[utoipa::path(get, path = "/api/v1/lookup",
+    params(("address" = String, Query, description = "Home address, free text"),
+           ("lang" = Option<String>, Query, description = "en or es")),
+    responses((status = 200, description = "The answer: found, mail_only, need_more, conflict, did_you_mean or not_found, with the feed's date"),
+              (status = 400, description = "No address given"),
+              (status = 429, description = "Too many lookups from this address; see Retry-After"),
+              (status = 503, description = "Overloaded or no feed installed; see Retry-After")))]
+pub(crate) async fn api_lookup(
     State(svc): State<Arc<LookupService>>,
     Query(params): Query<LookupParams>,
     headers: HeaderMap,

@@ -85,9 +85,10 @@ pub enum Command {
     Lookup {
         /// The address, free text.
         address: String,
-        /// The VIP feed (.xml, .zip, or a folder of .txt files).
+        /// The VIP feed (.xml, .zip, or a folder of .txt files); default: the feed
+        /// installed with `votebase import vip`.
         #[arg(long)]
-        feed: PathBuf,
+        feed: Option<PathBuf>,
         /// Print JSON.
         #[arg(long)]
         json: bool,

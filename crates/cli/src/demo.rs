@@ -100,6 +100,24 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
         ballot_files.len()
     );
 
+    // The polling-place feed of the fictional state, for the public lookup pages.
+    let feed_state = state.clone();
+    let feed_dir = global.data.join("demo-files");
+    let vip_feed = tokio::task::spawn_blocking(move || {
+        votebase_ingest::demo::write_vip_feed(&feed_state, &feed_dir)
+    })
+    .await?
+    .context("writing the demo VIP feed")?;
+    let installed = crate::vip_import::feed_dir(global)?
+        .install(&vip_feed, false)
+        .map_err(|e| anyhow::anyhow!("installing the demo VIP feed: {e}"))?;
+    let _ = installed;
+    println!(
+        "polling places: VIP feed for {} precincts installed; try http://{}/vote",
+        state.precincts.len(),
+        args.bind
+    );
+
     // A purchased cell-phone list, appended by name and address.
     let cells = global.data.join("demo-files").join("cells.csv");
     write_cell_list(&state, &cells)?;

@@ -89,6 +89,17 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             feed,
             json,
         } => {
+            let feed = match feed {
+                Some(f) => f,
+                None => vip_import::feed_dir(&global)?
+                    .current()
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .ok_or_else(|| {
+                        anyhow::anyhow!(
+                            "no VIP feed installed: `votebase import vip FEED`, or pass --feed"
+                        )
+                    })?,
+            };
             if !lookup::lookup(&address, &feed, json)? {
                 std::process::exit(2);
             }

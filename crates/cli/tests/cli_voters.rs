@@ -572,6 +572,26 @@ fn demo_builds_two_snapshots_and_history_and_is_searchable() {
             b.name
         );
 
+        // The demo's polling-place feed is installed: demo addresses resolve.
+        let data = b
+            .args
+            .iter()
+            .position(|a| a == "--data")
+            .map(|i| std::path::PathBuf::from(&b.args[i + 1]))
+            .unwrap_or_else(|| b.path("votebase-data"));
+        let second = std::fs::read_to_string(data.join("demo-files/ncvoter_20261001.txt")).unwrap();
+        for row in second.lines().skip(1).step_by(997).take(5) {
+            let f: Vec<&str> = row.split('\t').collect();
+            if f[12].is_empty() {
+                continue; // confidential address
+            }
+            let address = format!("{}, {}, NC {}", f[12], f[13], f[15]);
+            b.cmd(&["lookup", &address])
+                .assert()
+                .success()
+                .stdout(contains("Polling place:"));
+        }
+
         // Same seed, same data: a second demo changes nothing (files already imported).
         b.cmd(&["demo", "--voters", "5000", "--seed", "11", "--no-serve"])
             .assert()

@@ -124,3 +124,134 @@ impl Drop for Backend {
         }
     }
 }
+
+/// A `votebase serve` child process on a free loopback port, killed on drop.
+pub struct Served {
+    child: std::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub base: String,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `votebase serve` for the backend with extra environment variables and waits
+/// until it announces its address.
+pub fn serve_with(b: &Backend, env: &[(&str, &str)]) -> Served {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("votebase"));
+    cmd.args(&b.args)
+        .args(["serve", "--bind", "127.0.0.1:0"])
+        .current_dir(b.dir.path())
+        .env_remove("VOTEBASE_DATABASE")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start server");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let line = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("serving http://"))
+        .expect("server announces its address");
+    std::thread::spawn(move || for _ in lines {});
+    let base = line
+        .split("serving ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .expect("an address")
+        .trim_end_matches('/')
+        .to_string();
+    Served { child, base }
+}
+
+/// Starts `votebase serve` for the backend.
+pub fn serve(b: &Backend) -> Served {
+    serve_with(b, &[])
+}
+
+/// An HTTP client that returns error statuses as replies and follows no redirects.
+pub fn http() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .build()
+        .into()
+}
+
+/// A child process killed on drop.
+pub struct Killed(pub std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// A free loopback port.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// Headless Chromium at a phone-sized window through chromedriver, or `None` (skipped)
+/// when chromedriver is not installed and `CI` is not set. `javascript: false` turns
+/// scripts off, to prove a page works without them.
+pub async fn browser(javascript: bool) -> Option<(fantoccini::Client, Killed)> {
+    let Some(driver) = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        if std::env::var_os("CI").is_some() {
+            panic!(
+                "chromedriver is not installed and CI is set: install chromium and chromium-driver"
+            );
+        }
+        eprintln!("chromedriver not installed: skipping the browser test");
+        return None;
+    };
+    let port = free_port();
+    let process = Killed(
+        std::process::Command::new(driver)
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("chromedriver starts"),
+    );
+    let mut options = serde_json::json!({
+        "binary": "/usr/bin/chromium",
+        "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage", "--window-size=390,844", "--lang=en-US"]
+    });
+    if !javascript {
+        options["prefs"] =
+            serde_json::json!({"profile.managed_default_content_settings.javascript": 2});
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert("goog:chromeOptions".into(), options);
+    for _ in 0..50 {
+        if let Ok(c) = fantoccini::ClientBuilder::new(
+            hyper_util::client::legacy::connect::HttpConnector::new(),
+        )
+        .capabilities(caps.clone())
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+        {
+            return Some((c, process));
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    panic!("no chromedriver session");
+}

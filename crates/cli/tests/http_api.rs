@@ -6,53 +6,13 @@
 mod common;
 
 use common::{Backend, shared};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(b: &Backend) -> Server {
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("votebase"))
-        .args(&b.args)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start server");
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let line = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|l| l.contains("serving http://"))
-        .expect("server announces its address");
-    std::thread::spawn(move || for _ in lines {});
-    let base = line
-        .split("serving ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
-    Server { child, base }
+fn start(b: &Backend) -> common::Served {
+    common::serve(b)
 }
 
 fn agent() -> ureq::Agent {
-    ureq::Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .build()
-        .into()
+    common::http()
 }
 
 struct Reply {

@@ -8,107 +8,21 @@
 mod common;
 
 use common::{Backend, shared};
-use fantoccini::{ClientBuilder, Locator};
-use std::io::{BufRead, BufReader};
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
-
-struct Killed(Child);
-
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-fn chromedriver() -> Option<&'static str> {
-    let found = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
-        .into_iter()
-        .find(|p| std::path::Path::new(p).exists());
-    if found.is_none() {
-        if std::env::var_os("CI").is_some() {
-            panic!(
-                "chromedriver is not installed and CI is set: install chromium and chromium-driver"
-            );
-        }
-        eprintln!("chromedriver not installed: skipping the browser test");
-    }
-    found
-}
+use fantoccini::Locator;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn find_a_polling_place_on_a_phone_in_english_and_spanish() {
-    let Some(driver_path) = chromedriver() else {
-        return;
-    };
     let b = Backend::sqlite();
     let feed = shared("vip/csv-3.0-nc-alamance");
     b.cmd(&["import", "vip", feed.to_str().unwrap(), "--force"])
         .assert()
         .success();
 
-    let port = free_port();
-    let mut server = Command::new(assert_cmd::cargo::cargo_bin("votebase"))
-        .args(&b.args)
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .env_remove("VOTEBASE_DATABASE")
-        .env("VOTEBASE_LOOKUP_PER_MINUTE", "0")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("server starts");
-    let mut lines = BufReader::new(server.stderr.take().unwrap()).lines();
-    assert!(lines.any(|l| l.map(|l| l.contains("serving")).unwrap_or(false)));
-    let _server = Killed(server);
-
-    let driver_port = free_port();
-    let _driver = Killed(
-        Command::new(driver_path)
-            .arg(format!("--port={driver_port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("chromedriver starts"),
-    );
-    let mut caps = serde_json::Map::new();
-    caps.insert(
-        "goog:chromeOptions".into(),
-        serde_json::json!({
-            "binary": "/usr/bin/chromium",
-            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                     "--no-first-run", "--disable-background-networking",
-                     "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", "--window-size=390,844",
-                     "--lang=en-US"],
-            // No JavaScript: the pages must work without it.
-            "prefs": {"profile.managed_default_content_settings.javascript": 2}
-        }),
-    );
-    let mut client = None;
-    for _ in 0..50 {
-        match ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps.clone())
-            .connect(&format!("http://127.0.0.1:{driver_port}"))
-            .await
-        {
-            Ok(c) => {
-                client = Some(c);
-                break;
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
-    let c = client.expect("chromedriver session");
-    let base = format!("http://127.0.0.1:{port}");
+    let server = common::serve_with(&b, &[("VOTEBASE_LOOKUP_PER_MINUTE", "0")]);
+    let Some((c, _driver)) = common::browser(false).await else {
+        return;
+    };
+    let base = server.base.clone();
 
     let result = async {
         // The form, in English: type an address and submit with the keyboard's Enter.

@@ -7,51 +7,12 @@
 mod common;
 
 use common::{Backend, shared};
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-struct Server {
-    child: Child,
-    base: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start(b: &Backend, env: &[(&str, &str)]) -> Server {
-    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("votebase"));
-    cmd.args(&b.args)
-        .args(["serve", "--bind", "127.0.0.1:0"])
-        .current_dir(b.dir.path())
-        .env_remove("VOTEBASE_DATABASE")
-        .env("VOTEBASE_LOOKUP_POLL_MS", "200")
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("start server");
-    let stderr = child.stderr.take().unwrap();
-    let mut lines = BufReader::new(stderr).lines();
-    let line = lines
-        .by_ref()
-        .map_while(Result::ok)
-        .find(|l| l.contains("serving http://"))
-        .expect("server announces its address");
-    std::thread::spawn(move || for _ in lines {});
-    let base = line
-        .split("serving ")
-        .nth(1)
-        .and_then(|s| s.split_whitespace().next())
-        .unwrap()
-        .trim_end_matches('/')
-        .to_string();
-    Server { child, base }
+fn start(b: &Backend, env: &[(&str, &str)]) -> common::Served {
+    let mut all = vec![("VOTEBASE_LOOKUP_POLL_MS", "200")];
+    all.extend_from_slice(env);
+    common::serve_with(b, &all)
 }
 
 /// No per-address limit in the tests that are not about it.

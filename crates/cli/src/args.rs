@@ -258,6 +258,19 @@ pub enum BallotsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Voters who voted, by county, party, age band or method.
+    #[command(after_help = "Example: votebase ballots turnout --by age")]
+    Turnout {
+        /// county, party, age or method.
+        #[arg(long, default_value = "county")]
+        by: String,
+        /// Election date (default: the latest with ballots).
+        #[arg(long)]
+        election: Option<chrono::NaiveDate>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// A chase list (requested or sent, not returned) or a cure list (returned with a
     /// curable problem).
     #[command(

@@ -115,6 +115,27 @@ pub async fn ballots(global: &Global, cmd: BallotsCommand) -> anyhow::Result<()>
             println!("{:<12} {:>10} {:>10}", "total", all, voted);
             Ok(())
         }
+        BallotsCommand::Turnout { by, election, json } => {
+            let Some(dimension) = votebase_store::TurnoutBy::parse(&by) else {
+                bail!("unknown --by {by:?}: use county, party, age or method");
+            };
+            let election = pick_election(store.as_ref(), election).await?;
+            let rows = store.ballot_turnout_by(election, dimension).await?;
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &json!({"election": election, "by": dimension, "groups": rows})
+                    )?
+                );
+            } else {
+                println!("voted in the {election} election, by {by}");
+                for (group, n) in &rows {
+                    println!("{group:<24} {n:>10}");
+                }
+            }
+            Ok(())
+        }
         BallotsCommand::List {
             kind,
             election,

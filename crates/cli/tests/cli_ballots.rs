@@ -213,6 +213,38 @@ fn lists_built_after_ballots_drop_voted_voters_and_say_so() {
             .map(|r| r[1].as_u64().unwrap())
             .sum();
         assert_eq!(by_county, dropped["count"].as_u64().unwrap());
+        // Turnout breakdowns add up to the voters counted as voted.
+        let status: serde_json::Value = serde_json::from_slice(
+            &b.cmd(&["ballots", "status", "--json"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout,
+        )
+        .unwrap();
+        let voted: i64 = status["categories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["voted"].as_i64().unwrap())
+            .sum();
+        for by in ["party", "age", "method", "county"] {
+            let t: serde_json::Value = serde_json::from_slice(
+                &b.cmd(&["ballots", "turnout", "--by", by, "--json"])
+                    .assert()
+                    .success()
+                    .get_output()
+                    .stdout,
+            )
+            .unwrap();
+            let sum: i64 = t["groups"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|g| g[1].as_i64().unwrap())
+                .sum();
+            assert_eq!(sum, voted, "{}: turnout by {by}", b.name);
+        }
         b.cmd(&["universe", "count", "status:active"])
             .assert()
             .success()

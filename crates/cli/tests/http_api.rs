@@ -280,6 +280,11 @@ fn login_form_csrf_session_and_rate_limit() {
         let dash = get(&format!("{}/ballots", s.base), None, Some(&session));
         assert_eq!(dash.status, 200);
         assert!(
+            dash.body.contains("By party") && dash.body.contains("By age"),
+            "{}",
+            dash.body
+        );
+        assert!(
             dash.body.contains("<svg id=\"turnout-chart\"")
                 && dash.body.contains("1</strong> voters have voted"),
             "{}",

@@ -16,7 +16,7 @@ use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use votebase_domain::users::Permission;
-use votebase_store::{BallotList, BallotListRow, BallotStatusCount, TurnoutPoint};
+use votebase_store::{BallotList, BallotListRow, BallotStatusCount, TurnoutBy, TurnoutPoint};
 
 /// Page routes.
 pub fn page_routes() -> Router<AppState> {
@@ -45,6 +45,8 @@ pub struct BallotParams {
     pub as_of: Option<NaiveDate>,
     /// Most rows (default 100,000).
     pub limit: Option<i64>,
+    /// Turnout: break down by county, party, age or method instead of by day.
+    pub by: Option<String>,
 }
 
 async fn election_of(state: &AppState, asked: Option<NaiveDate>) -> Result<NaiveDate, ApiError> {
@@ -140,7 +142,8 @@ pub async fn api_status(
     }))
 }
 
-/// Voters who voted by day and county.
+/// Voters who voted by day and county; with `by=party|age|method|county`, totals by
+/// that group instead (the group in `county_name`, the election date in `day`).
 #[utoipa::path(get, path = "/api/v1/ballots/turnout", params(BallotParams), security(("bearer" = [])),
     responses((status = 200, body = [TurnoutPoint])))]
 pub async fn api_turnout(
@@ -150,6 +153,23 @@ pub async fn api_turnout(
 ) -> Result<Json<Vec<TurnoutPoint>>, ApiError> {
     caller.require(Permission::ReadSnapshots)?;
     let election = election_of(&state, p.election).await?;
+    if let Some(by) = &p.by {
+        let dimension = TurnoutBy::parse(by).ok_or_else(|| {
+            ApiError::BadRequest(format!(
+                "unknown by={by:?}: use county, party, age or method"
+            ))
+        })?;
+        let rows = state.store.ballot_turnout_by(election, dimension).await?;
+        return Ok(Json(
+            rows.into_iter()
+                .map(|(group, voters)| TurnoutPoint {
+                    day: election,
+                    county_name: group,
+                    voters,
+                })
+                .collect(),
+        ));
+    }
     Ok(Json(state.store.ballot_turnout(election).await?))
 }
 
@@ -315,6 +335,7 @@ struct Dashboard {
     voted: i64,
     counts: Vec<BallotStatusCount>,
     chart: Chart,
+    breakdowns: Vec<(String, Vec<(String, i64)>)>,
 }
 
 async fn dashboard(
@@ -340,6 +361,19 @@ async fn dashboard(
         .ballot_turnout(election)
         .await
         .map_err(|e| err(e.into()))?;
+    let mut breakdowns = Vec::new();
+    for (title, by) in [
+        ("By party", TurnoutBy::Party),
+        ("By age", TurnoutBy::AgeBand),
+        ("By method", TurnoutBy::Method),
+    ] {
+        let rows = state
+            .store
+            .ballot_turnout_by(election, by)
+            .await
+            .map_err(|e| err(e.into()))?;
+        breakdowns.push((title.to_string(), rows));
+    }
     let voted = counts.iter().map(|c| c.voted).sum();
     let (user_name, role, csrf) = crate::pages::nav(&caller);
     Ok(crate::pages::render(&Dashboard {
@@ -351,6 +385,7 @@ async fn dashboard(
         voted,
         counts,
         chart: chart(&turnout),
+        breakdowns,
     }))
 }
 

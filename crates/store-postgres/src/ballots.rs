@@ -397,3 +397,25 @@ pub(crate) async fn ballot_statuses(
         .map(|(id, rank)| (id, BallotCategory::from_rank(rank)))
         .collect())
 }
+
+pub(crate) async fn ballot_turnout_by(
+    c: &mut PgConnection,
+    election: NaiveDate,
+    by: votebase_store::TurnoutBy,
+) -> StoreResult<Vec<(String, i64)>> {
+    let group = by.group_sql(chrono::Datelike::year(&election));
+    sqlx::query_as(AssertSqlSafe(format!(
+        "WITH voted AS (
+           SELECT b.state_voter_id, MIN(b.method) AS method
+           FROM ballot_events b JOIN voters v ON v.state_voter_id = b.state_voter_id
+           WHERE b.election_date = $1 AND b.rank = $2 GROUP BY b.state_voter_id)
+         SELECT ({group})::text AS grp, COUNT(*) AS n FROM voted
+         JOIN voters v ON v.state_voter_id = voted.state_voter_id
+         GROUP BY grp ORDER BY n DESC, grp"
+    )))
+    .bind(election)
+    .bind(BallotCategory::Accepted.rank())
+    .fetch_all(c)
+    .await
+    .map_err(db)
+}

@@ -282,6 +282,14 @@ impl Store for PgStore {
         ballots::ballot_turnout(&mut *self.conn().await?, election).await
     }
 
+    async fn ballot_turnout_by(
+        &self,
+        election: chrono::NaiveDate,
+        by: votebase_store::TurnoutBy,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        ballots::ballot_turnout_by(&mut *self.conn().await?, election, by).await
+    }
+
     async fn voter_ballots(&self, id: &str) -> StoreResult<Vec<votebase_domain::BallotEvent>> {
         ballots::voter_ballots(&mut *self.conn().await?, id).await
     }

@@ -357,3 +357,29 @@ pub(crate) fn ballot_statuses(
         .map_err(db)?;
     rows.collect::<Result<_, _>>().map_err(db)
 }
+
+pub(crate) fn ballot_turnout_by(
+    c: &Connection,
+    election: NaiveDate,
+    by: votebase_store::TurnoutBy,
+) -> StoreResult<Vec<(String, i64)>> {
+    let group = by.group_sql(chrono::Datelike::year(&election));
+    let mut stmt = c
+        .prepare(&format!(
+            "WITH voted AS (
+               SELECT b.state_voter_id, MIN(b.method) AS method
+               FROM ballot_events b JOIN voters v ON v.state_voter_id = b.state_voter_id
+               WHERE b.election_date = ?1 AND b.rank = ?2 GROUP BY b.state_voter_id)
+             SELECT {group} AS grp, COUNT(*) AS n FROM voted
+             JOIN voters v ON v.state_voter_id = voted.state_voter_id
+             GROUP BY grp ORDER BY n DESC, grp"
+        ))
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(
+            params![election.to_string(), BallotCategory::Accepted.rank()],
+            |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)),
+        )
+        .map_err(db)?;
+    rows.collect::<Result<_, _>>().map_err(db)
+}

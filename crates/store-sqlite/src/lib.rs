@@ -259,6 +259,15 @@ impl Store for SqliteStore {
             .await
     }
 
+    async fn ballot_turnout_by(
+        &self,
+        election: chrono::NaiveDate,
+        by: votebase_store::TurnoutBy,
+    ) -> StoreResult<Vec<(String, i64)>> {
+        self.with_conn(move |c| ballots::ballot_turnout_by(c, election, by))
+            .await
+    }
+
     async fn voter_ballots(&self, id: &str) -> StoreResult<Vec<votebase_domain::BallotEvent>> {
         let id = id.to_string();
         self.with_conn(move |c| ballots::voter_ballots(c, &id))

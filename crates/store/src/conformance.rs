@@ -682,6 +682,37 @@ async fn ballots_settle_in_any_order(store: &dyn Store) {
     assert_eq!(total, 2, "{turnout:?}");
     assert!(turnout.iter().any(|t| t.day == date(2026, 10, 5)));
     assert!(turnout.iter().any(|t| t.day == date(2026, 10, 6)));
+    use crate::TurnoutBy;
+    let by_party = store
+        .ballot_turnout_by(date(2026, 11, 3), TurnoutBy::Party)
+        .await
+        .unwrap();
+    // AA000001 (rep, i=1) and AA000002 (unaffiliated, i=2) voted.
+    let mut by_party_sorted = by_party.clone();
+    by_party_sorted.sort();
+    assert_eq!(
+        by_party_sorted,
+        vec![("rep".to_string(), 1), ("unaffiliated".to_string(), 1)]
+    );
+    let by_method = store
+        .ballot_turnout_by(date(2026, 11, 3), TurnoutBy::Method)
+        .await
+        .unwrap();
+    assert_eq!(by_method, vec![("mail".to_string(), 2)]);
+    let by_age = store
+        .ballot_turnout_by(date(2026, 11, 3), TurnoutBy::AgeBand)
+        .await
+        .unwrap();
+    // Born 1941 and 1942: 65+ in 2026.
+    assert_eq!(by_age, vec![("65+".to_string(), 2)]);
+    let by_county: i64 = store
+        .ballot_turnout_by(date(2026, 11, 3), TurnoutBy::County)
+        .await
+        .unwrap()
+        .iter()
+        .map(|(_, n)| n)
+        .sum();
+    assert_eq!(by_county, 2);
     let events = store.voter_ballots("AA000001").await.unwrap();
     assert_eq!(events.len(), 2, "yesterday's status stays in history");
     assert_eq!(

@@ -326,6 +326,52 @@ pub struct Relink {
     pub probability: f64,
 }
 
+/// How to break down turnout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TurnoutBy {
+    /// County.
+    County,
+    /// Party of registration.
+    Party,
+    /// Age at the election, in bands (18-24, 25-34, …, 65+).
+    AgeBand,
+    /// Mail or early in person.
+    Method,
+}
+
+impl TurnoutBy {
+    /// Parses `county`, `party`, `age` / `age_band`, `method`.
+    pub fn parse(text: &str) -> Option<Self> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "county" => Some(Self::County),
+            "party" => Some(Self::Party),
+            "age" | "age_band" | "age-band" => Some(Self::AgeBand),
+            "method" => Some(Self::Method),
+            _ => None,
+        }
+    }
+
+    /// The SQL expression of the group, over `v` (voters) and `voted.method`; ages are
+    /// counted at `election_year` (an integer, written into the SQL).
+    pub fn group_sql(self, election_year: i32) -> String {
+        let year_param = election_year;
+        match self {
+            Self::County => "v.county_name".into(),
+            Self::Party => "v.party".into(),
+            Self::Method => "voted.method".into(),
+            Self::AgeBand => format!(
+                "CASE WHEN v.birth_year IS NULL THEN 'unknown' \
+                 WHEN {year_param} - v.birth_year < 25 THEN '18-24' \
+                 WHEN {year_param} - v.birth_year < 35 THEN '25-34' \
+                 WHEN {year_param} - v.birth_year < 45 THEN '35-44' \
+                 WHEN {year_param} - v.birth_year < 55 THEN '45-54' \
+                 WHEN {year_param} - v.birth_year < 65 THEN '55-64' ELSE '65+' END"
+            ),
+        }
+    }
+}
+
 /// The storage contract. Every method is one transaction; a failed call leaves the
 /// store as it was. Implementations: `votebase-store-sqlite`, `votebase-store-postgres`.
 #[async_trait]
@@ -438,6 +484,14 @@ pub trait Store: Send + Sync {
     /// Early and mail turnout by day and county: each voter counted once, on the day of
     /// their first accepted ballot.
     async fn ballot_turnout(&self, election: NaiveDate) -> StoreResult<Vec<TurnoutPoint>>;
+
+    /// Voters who voted in an election (an accepted ballot), by county, party, age band
+    /// or method, largest group first.
+    async fn ballot_turnout_by(
+        &self,
+        election: NaiveDate,
+        by: TurnoutBy,
+    ) -> StoreResult<Vec<(String, i64)>>;
 
     /// Every ballot event of one voter, newest election first.
     async fn voter_ballots(&self, state_voter_id: &str) -> StoreResult<Vec<BallotEvent>>;

@@ -129,6 +129,11 @@ fn resolve_all(state: &DemoState, tag: &str) -> (usize, usize) {
                     precinct.early_vote[0].name,
                     format!("{} BOARD OF ELECTIONS", county.name)
                 );
+                assert_eq!(precinct.drop_boxes.len(), 1, "one drop box per county");
+                assert_eq!(
+                    precinct.drop_boxes[0].name,
+                    format!("{} BOARD OF ELECTIONS DROP BOX", county.name)
+                );
                 found += 1;
             }
             other => failures.push(format!("voter {i}: {typed}: {other:?}")),

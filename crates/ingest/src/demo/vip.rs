@@ -81,8 +81,9 @@ pub fn write_vip_feed(state: &DemoState, dir: &Path) -> std::io::Result<PathBuf>
         &["id", "name", "state_id", "type", "polling_location_ids"],
     )?;
     for (c, county) in state.counties.iter().enumerate() {
+        // The county board's early-vote site, and a ballot drop box at the same office.
         let ev = if early_site(state, c).is_some() {
-            format!("ev{c}")
+            format!("ev{c} db{c}")
         } else {
             String::new()
         };
@@ -155,6 +156,14 @@ pub fn write_vip_feed(state: &DemoState, dir: &Path) -> std::io::Result<PathBuf>
                 "true",
                 "false",
             ])?;
+            w.write_record([
+                format!("db{c}").as_str(),
+                &format!("{} BOARD OF ELECTIONS DROP BOX", county.name),
+                &address_line(state, street, house),
+                "hdrop",
+                "false",
+                "true",
+            ])?;
         }
     }
     w.flush()?;
@@ -186,6 +195,8 @@ pub fn write_vip_feed(state: &DemoState, dir: &Path) -> std::io::Result<PathBuf>
         EARLY_OPEN,
         EARLY_CLOSE,
     ])?;
+    // Drop boxes take ballots from the start of early voting to the close of the polls.
+    w.write_record(["sch3", "hdrop", &early_from, &date, EARLY_OPEN, DAY_CLOSE])?;
     w.flush()?;
 
     write_segments(state, &out)?;

@@ -218,7 +218,11 @@ fn looks_up_real_alamance_addresses_in_english_and_spanish() {
     );
     assert!(page.body.contains("Early voting"));
     assert!(page.body.contains("622 CORREGIDOR RD"));
-    assert!(page.body.contains("2012-04-19 to 2012-05-05"));
+    assert!(
+        page.body.contains("April 19, 2012 to May 5, 2012"),
+        "hours in the page's language: {}",
+        page.body
+    );
     let share = format!(
         "{}/vote/where?address=1800%20Lambert%20Rd%2C%20Graham%2C%20NC%2027253&#38;lang=en",
         s.base

@@ -467,15 +467,36 @@ struct PlaceView {
     directions: String,
 }
 
-impl From<&Place> for PlaceView {
-    fn from(p: &Place) -> Self {
+impl PlaceView {
+    /// A place with its hours in the page's language.
+    fn new(p: &Place, t: &Catalog) -> Self {
         Self {
             name: p.name.clone(),
             address: p.address.clone(),
-            hours: p.hours.clone(),
+            hours: p.hours.iter().map(|h| localize_hours(t, h)).collect(),
             directions: p.directions.clone(),
         }
     }
+}
+
+/// The engine's hours line ("2026-10-17 to 2026-10-31 08:00-19:30") in the page's
+/// language: ISO dates as the catalog writes dates, "to" translated.
+fn localize_hours(t: &Catalog, line: &str) -> String {
+    line.split(' ')
+        .map(|token| {
+            // A date may carry punctuation after it ("2012-05-05:").
+            let bare = token.trim_end_matches([':', ',', ';']);
+            let tail = &token[bare.len()..];
+            if token == "to" {
+                t.t("range_to").to_string()
+            } else if chrono::NaiveDate::parse_from_str(bare, "%Y-%m-%d").is_ok() {
+                format!("{}{tail}", t.date(bare))
+            } else {
+                token.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A link that refines the lookup (a suggested street, a ZIP code to add).
@@ -718,10 +739,18 @@ async fn where_page(
             page.polling = precinct
                 .polling_places
                 .iter()
-                .map(PlaceView::from)
+                .map(|p| PlaceView::new(p, t))
                 .collect();
-            page.early = precinct.early_vote.iter().map(PlaceView::from).collect();
-            page.drop_boxes = precinct.drop_boxes.iter().map(PlaceView::from).collect();
+            page.early = precinct
+                .early_vote
+                .iter()
+                .map(|p| PlaceView::new(p, t))
+                .collect();
+            page.drop_boxes = precinct
+                .drop_boxes
+                .iter()
+                .map(|p| PlaceView::new(p, t))
+                .collect();
             if !page.polling.is_empty() && !feed.election_date.is_empty() {
                 page.ics_url = where_url("/vote/where.ics", &address, t.code());
             }
@@ -730,7 +759,11 @@ async fn where_page(
             page.status = "mail-only";
             page.heading = t.t("mail_only_heading").into();
             page.message = t.fmt("mail_only", &[("name", &precinct.name)]);
-            page.drop_boxes = precinct.drop_boxes.iter().map(PlaceView::from).collect();
+            page.drop_boxes = precinct
+                .drop_boxes
+                .iter()
+                .map(|p| PlaceView::new(p, t))
+                .collect();
         }
         Answer::NeedMore { missing, options } => {
             page.status = "need-more";

@@ -21,6 +21,31 @@ pub fn peak_rss_mib() -> Option<f64> {
     Some(kib / 1024.0)
 }
 
+/// Prints a benchmark's table: one line per run with seconds, rows/s and peak memory.
+fn print_runs(title: &str, runs: &[Run], rows: f64, name_width: usize) {
+    println!(
+        "{title}, {} cores",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+    println!(
+        "{:<name_width$} {:>9} {:>12} {:>10}",
+        "run", "seconds", "rows/s", "peak MiB"
+    );
+    for r in runs {
+        println!(
+            "{:<name_width$} {:>9.2} {:>12.0} {:>10}",
+            r.name,
+            r.seconds,
+            rows / r.seconds,
+            r.peak_mib
+                .map(|m| format!("{m:.0}"))
+                .unwrap_or_else(|| "-".into())
+        );
+    }
+}
+
 struct Run {
     name: String,
     seconds: f64,
@@ -184,27 +209,12 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
     ]);
     timed("psql cleanup", cleanup)?;
 
-    println!(
-        "bench import: {voters} ncvoter rows, {size_mib:.0} MiB, 67 columns, {} cores",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
+    print_runs(
+        &format!("bench import: {voters} ncvoter rows, {size_mib:.0} MiB, 67 columns"),
+        &runs,
+        rows,
+        30,
     );
-    println!(
-        "{:<30} {:>9} {:>12} {:>10}",
-        "run", "seconds", "rows/s", "peak MiB"
-    );
-    for r in &runs {
-        println!(
-            "{:<30} {:>9.2} {:>12.0} {:>10}",
-            r.name,
-            r.seconds,
-            rows / r.seconds,
-            r.peak_mib
-                .map(|m| format!("{m:.0}"))
-                .unwrap_or_else(|| "-".into())
-        );
-    }
     let find = |n: &str| runs.iter().find(|r| r.name == n).map(|r| r.seconds);
     if let (Some(vb), Some(plain)) = (find("votebase import (SQLite)"), find("sqlite3 .import")) {
         println!(
@@ -370,26 +380,11 @@ pub async fn bench_ballots(global: &Global, cmd: BenchCommand) -> anyhow::Result
     cleanup.args([&url, "-qc", &format!("DROP TABLE IF EXISTS {bt}; DROP TABLE IF EXISTS {pg_table}; DROP SCHEMA IF EXISTS vb_{org} CASCADE")]);
     timed("psql cleanup", cleanup)?;
 
-    println!(
-        "bench ballots: {ballots} ballot rows against {voters} voters, {} cores",
-        std::thread::available_parallelism()
-            .map(|n| n.get())
-            .unwrap_or(1)
+    print_runs(
+        &format!("bench ballots: {ballots} ballot rows against {voters} voters"),
+        &runs,
+        ballots as f64,
+        40,
     );
-    println!(
-        "{:<40} {:>9} {:>12} {:>10}",
-        "run", "seconds", "rows/s", "peak MiB"
-    );
-    for r in &runs {
-        println!(
-            "{:<40} {:>9.2} {:>12.0} {:>10}",
-            r.name,
-            r.seconds,
-            ballots as f64 / r.seconds,
-            r.peak_mib
-                .map(|m| format!("{m:.0}"))
-                .unwrap_or_else(|| "-".into())
-        );
-    }
     Ok(())
 }

@@ -50,6 +50,15 @@ pub fn sha256_hex(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
+/// The client's address (loopback when the server was not started with connection
+/// info, as in router-level tests): the key of every per-client rate limit.
+pub fn client_ip(extensions: &axum::http::Extensions) -> std::net::IpAddr {
+    extensions
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip())
+        .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
+}
+
 /// Constant-time comparison of two secrets.
 pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len()

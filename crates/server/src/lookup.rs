@@ -29,7 +29,7 @@ pub mod i18n;
 use crate::AppState;
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, FromRef, Query, State};
+use axum::extract::{FromRef, Query, State};
 use axum::http::header::{
     ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
     HOST, HeaderMap, HeaderName, HeaderValue, REFERRER_POLICY, RETRY_AFTER,
@@ -41,7 +41,7 @@ use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use i18n::{Catalog, I18n};
 use serde::{Deserialize, Serialize};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock, Weak};
@@ -359,13 +359,6 @@ enum Refusal {
     Busy,
 }
 
-fn client_ip(extensions: &Extensions) -> IpAddr {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
-}
-
 fn lang<'a>(i18n: &'a I18n, params: &LookupParams, headers: &HeaderMap) -> &'a Catalog {
     i18n.negotiate(
         params.lang.as_deref(),
@@ -657,7 +650,7 @@ async fn where_page(
     extensions: Extensions,
 ) -> Response {
     let t = lang(svc.i18n, &params, &headers);
-    let _permit = match svc.admit(client_ip(&extensions)) {
+    let _permit = match svc.admit(crate::auth::client_ip(&extensions)) {
         Ok(p) => p,
         Err(why) => return refused(&svc, t, why, false),
     };
@@ -873,7 +866,7 @@ pub(crate) async fn api_lookup(
     extensions: Extensions,
 ) -> Response {
     let t = lang(svc.i18n, &params, &headers);
-    let _permit = match svc.admit(client_ip(&extensions)) {
+    let _permit = match svc.admit(crate::auth::client_ip(&extensions)) {
         Ok(p) => p,
         Err(why) => return refused(&svc, t, why, true),
     };
@@ -936,7 +929,7 @@ async fn where_ics(
     extensions: Extensions,
 ) -> Response {
     let t = lang(svc.i18n, &params, &headers);
-    let _permit = match svc.admit(client_ip(&extensions)) {
+    let _permit = match svc.admit(crate::auth::client_ip(&extensions)) {
         Ok(p) => p,
         Err(why) => return refused(&svc, t, why, false),
     };

@@ -11,7 +11,7 @@ use crate::auth::{
 use crate::error::ApiError;
 use askama::Template;
 use axum::Router;
-use axum::extract::{ConnectInfo, Form, Path, Query, State};
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{Extensions, StatusCode};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -19,7 +19,6 @@ use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use votebase_domain::users::Permission;
 use votebase_domain::{FieldChange, SnapshotSummary, VoteHistoryRecord};
 use votebase_store::{Session, VoterSummary};
@@ -120,13 +119,6 @@ struct LoginForm {
     csrf: String,
 }
 
-fn client_ip(extensions: &Extensions) -> IpAddr {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
-}
-
 async fn login(
     State(state): State<AppState>,
     extensions: Extensions,
@@ -135,7 +127,7 @@ async fn login(
 ) -> Response {
     if state
         .login_limiter
-        .check_key(&client_ip(&extensions))
+        .check_key(&crate::auth::client_ip(&extensions))
         .is_err()
     {
         return login_page(

@@ -9,14 +9,14 @@ use crate::lookup::{LangLink, lang_links};
 use askama::Template;
 use axum::Json;
 use axum::Router;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::header::{ACCEPT_LANGUAGE, RETRY_AFTER};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::{Arc, LazyLock};
 use votebase_domain::{NameQuery, VoterQuery, VoterStatus};
@@ -75,13 +75,6 @@ pub struct CheckAnswer {
     pub result: String,
     /// The matching registrations (one when found).
     pub registrations: Vec<Registration>,
-}
-
-fn client_ip(extensions: &Extensions) -> IpAddr {
-    extensions
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip())
-        .unwrap_or(IpAddr::V4(Ipv4Addr::LOCALHOST))
 }
 
 /// Runs the check; `None` when the input is incomplete.
@@ -167,7 +160,10 @@ pub async fn api(
     Query(p): Query<CheckParams>,
     extensions: Extensions,
 ) -> Response {
-    if LIMITER.check_key(&client_ip(&extensions)).is_err() {
+    if LIMITER
+        .check_key(&crate::auth::client_ip(&extensions))
+        .is_err()
+    {
         return limited(true);
     }
     match check(&state, &p).await {
@@ -219,7 +215,10 @@ async fn page(
         && p.birth_year.is_empty()
         && p.zip.is_empty());
     let answer = if asked {
-        if LIMITER.check_key(&client_ip(&extensions)).is_err() {
+        if LIMITER
+            .check_key(&crate::auth::client_ip(&extensions))
+            .is_err()
+        {
             return limited(false);
         }
         match check(&state, &p).await {

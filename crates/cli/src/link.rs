@@ -261,7 +261,7 @@ fn load_config(args: &LinkArgs) -> anyhow::Result<(LinkConfig, bool)> {
 }
 
 /// Reads the stored voter file (latest snapshot) into a dataset named `voters`.
-pub(crate) async fn load_voters(
+async fn load_voters(
     store: &std::sync::Arc<dyn votebase_store::Store>,
     quiet: bool,
 ) -> anyhow::Result<(Dataset, i64)> {

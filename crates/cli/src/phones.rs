@@ -4,7 +4,7 @@
 //! reaches, with the match probability kept, and a number that reaches several households
 //! is flagged rather than silently spread.
 
-use crate::link::load_voters;
+use crate::link::voter_to_person;
 use crate::stores;
 use crate::voters::cli_actor;
 use anyhow::{Context, bail};
@@ -47,7 +47,13 @@ pub async fn import_phones(global: &crate::args::Global, args: PhoneArgs) -> any
     config.threshold = args.threshold;
     config.validate()?;
     let contacts = read_csv(&args.file, &config)?;
-    let (voters, _snapshot) = load_voters(&store, true).await?;
+    // One pass over the voter file: the records (for households and ids) and the
+    // linkage dataset built from them.
+    if store.latest_snapshot().await?.is_none() {
+        bail!(
+            "no voter file in this organization's store: import one first (votebase import voters FILE --layout NAME)"
+        );
+    }
     let voter_records = {
         let (tx, mut rx) = tokio::sync::mpsc::channel(4);
         let s = store.clone();
@@ -59,6 +65,10 @@ pub async fn import_phones(global: &crate::args::Global, args: PhoneArgs) -> any
         task.await.context("voter export task")??;
         all
     };
+    let mut voters = votebase_link::Dataset::new("voters");
+    for v in &voter_records {
+        voters.push(&voter_to_person(v))?;
+    }
     let (contacts, voters, cfg) = (contacts, voters, config.clone());
     let pairs = tokio::task::spawn_blocking(
         move || -> anyhow::Result<(ScoredPairs, votebase_link::Dataset)> {

@@ -165,32 +165,42 @@ pub async fn universe(global: &Global, cmd: UniverseCommand) -> anyhow::Result<(
                 "party",
                 "birth_year",
             ])?;
+            // One ordered pass over the voter file, keeping the members: no per-voter
+            // query. Ordinals follow the export's id order, so the output does too.
             let mut written = 0u64;
-            for ordinal in &members {
-                let Some(id) = built.index.voter_id(ordinal) else {
-                    continue;
-                };
-                let Some(v) = store.get_voter(id).await? else {
-                    continue;
-                };
-                let r = &v.record;
-                w.write_record([
-                    r.state_voter_id.as_str(),
-                    &r.first_name,
-                    &r.middle_name,
-                    &r.last_name,
-                    &r.name_suffix,
-                    &r.address.line1(),
-                    &r.address.city,
-                    &r.address.zip5,
-                    &r.phone.e164,
-                    &r.county_name,
-                    &r.precinct_code,
-                    r.party.code(),
-                    &r.birth_year.map(|y| y.to_string()).unwrap_or_default(),
-                ])?;
-                written += 1;
+            let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+            let exporter = {
+                let store = store.clone();
+                tokio::spawn(async move { store.export_voters(10_000, tx).await })
+            };
+            while let Some(batch) = rx.recv().await {
+                for r in &batch {
+                    let member = built
+                        .index
+                        .ordinal(&r.state_voter_id)
+                        .is_some_and(|o| members.contains(o));
+                    if !member {
+                        continue;
+                    }
+                    w.write_record([
+                        r.state_voter_id.as_str(),
+                        &r.first_name,
+                        &r.middle_name,
+                        &r.last_name,
+                        &r.name_suffix,
+                        &r.address.line1(),
+                        &r.address.city,
+                        &r.address.zip5,
+                        &r.phone.e164,
+                        &r.county_name,
+                        &r.precinct_code,
+                        r.party.code(),
+                        &r.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+                    ])?;
+                    written += 1;
+                }
             }
+            exporter.await.context("voter export task")??;
             w.flush()?;
             store
                 .audit(&AuditEntry {

@@ -66,6 +66,9 @@ pub enum Command {
     /// Universes: count, break down and export the voters a filter selects.
     #[command(subcommand)]
     Universe(UniverseCommand),
+    /// Saved lists: save a universe under a name, list them, export one.
+    #[command(subcommand)]
+    List(crate::lists::ListCommand),
     /// Absentee and early vote: status counts, chase and cure lists.
     #[command(subcommand)]
     Ballots(BallotsCommand),
@@ -95,6 +98,12 @@ pub enum Command {
     },
     /// Find duplicates in a file, or link two files, or link a file to the voter file.
     Link(crate::link::LinkArgs),
+    /// Scores: fit a support score on survey answers, then score every voter 0–100.
+    #[command(subcommand)]
+    Score(crate::scores::ScoreCommand),
+    /// Voter protection: import, list and export incidents; county coverage; triage rules.
+    #[command(subcommand)]
+    Incidents(crate::incidents::IncidentsCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -116,6 +125,9 @@ pub enum ImportCommand {
     /// Import vote history (one row per voter per election).
     #[command(after_help = "Example: votebase import history ncvhis_Statewide.zip --layout ncvhis")]
     History(ImportArgs),
+    /// Import contact history (door knocks, calls, texts, ads) exported from VAN, Spoke or
+    /// any tool through a mapping; all-or-nothing, idempotent on the source event id.
+    Contacts(crate::contacts::ImportContactsArgs),
 }
 
 #[derive(Args, Debug)]
@@ -180,6 +192,13 @@ pub struct DemoArgs {
     /// Address to serve on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub bind: String,
+    /// Also set up a caucus and a primary and play election night through the API, so the
+    /// public results pages fill in while served.
+    #[arg(long)]
+    pub election_night: bool,
+    /// Length of the simulated election night, in seconds.
+    #[arg(long, default_value_t = 180)]
+    pub night_seconds: u64,
 }
 
 #[derive(Subcommand, Debug)]
@@ -192,7 +211,7 @@ pub enum UserCommand {
     Add {
         /// Login name.
         name: String,
-        /// admin, data_manager, organizer or volunteer.
+        /// admin, data_manager, organizer, volunteer, coordinator, lawyer, observer or hotline_operator.
         #[arg(long)]
         role: String,
     },
@@ -234,7 +253,7 @@ pub enum UniverseCommand {
     },
     /// Export the selected voters as CSV on standard output (audited).
     #[command(
-        after_help = "Example: votebase universe export 'county:WAKE party:DEM !ballot:returned' > list.csv"
+        after_help = "Examples:\n  votebase universe export 'county:WAKE party:DEM !ballot:returned' > list.csv\n  votebase universe export 'county:WAKE party:DEM' --format walk --out walk.csv"
     )]
     Export {
         /// The filter expression.
@@ -242,6 +261,12 @@ pub enum UniverseCommand {
         /// Keep voters who already voted.
         #[arg(long)]
         include_voted: bool,
+        /// csv, van, spoke (one row per valid cell), nationbuilder or walk (one row per household).
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
     },
 }
 
@@ -321,6 +346,14 @@ pub enum ResultsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Import precinct results of a past election (OpenElections CSV or Clarity XML) and
+    /// print the roll-up check against the published totals.
+    Import(crate::results_import::ResultsImportArgs),
+    /// Past results of one precinct for one office, newest election first.
+    History(crate::results_import::ResultsHistoryArgs),
+    /// Election-night reporting: setup, codes, status, rebuild.
+    #[command(flatten)]
+    Reporting(crate::results::ReportingCommand),
 }
 
 #[derive(Subcommand, Debug)]
@@ -340,6 +373,13 @@ pub enum BenchCommand {
     },
     /// Record linkage: votebase link beside Splink on synthetic voter-style data and FEBRL.
     Link(crate::link::BenchLinkArgs),
+    /// Incident intake over loopback HTTP with live-queue clients connected, beside the
+    /// store's own insert rate.
+    #[command(after_help = "Example: votebase bench incidents --seconds 15 --rate 500 --clients 200")]
+    Incidents(crate::incidents::BenchIncidentsArgs),
+    /// Universe counts and breakdowns: the bitmap index beside the same queries as SQL on
+    /// SQLite and PostgreSQL.
+    Universes(crate::bench_universes::BenchUniversesArgs),
     /// The public polling-place lookup under load (wrk) beside nginx serving a static file.
     Lookup(crate::bench_lookup::BenchLookupArgs),
     /// Ballot import and matching: votebase on SQLite and PostgreSQL beside the same
@@ -359,6 +399,9 @@ pub enum BenchCommand {
         #[arg(long)]
         dir: Option<PathBuf>,
     },
+    /// Election night under load: 1,765 precincts reporting through a failure-injecting
+    /// proxy, 20 hotline operators double-entering; checks zero lost, zero duplicated.
+    Results(crate::bench_results::BenchResultsArgs),
 }
 
 #[derive(Subcommand, Debug)]

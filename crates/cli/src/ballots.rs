@@ -12,7 +12,7 @@ use serde_json::json;
 use std::sync::Arc;
 use votebase_domain::AuditEntry;
 use votebase_ingest::Layout;
-use votebase_ingest::ballots::import_ballots_file;
+use votebase_ingest::ballots::{BallotIdentity, import_ballots_file, read_identities};
 use votebase_store::{BallotList, BallotListRow, Store};
 
 /// `import ballots FILE --layout nc-absentee`.
@@ -44,12 +44,15 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> anyhow::Result<()> 
             })
             .await?;
     }
+    let (linked, links_path) = link_report(store, &args.file, &layout, &report).await?;
     if args.json {
         println!(
             "{}",
             json!({"read": report.read, "already_imported": o.already_imported,
                 "new_events": o.new_events, "known_events": o.known_events,
                 "unmatched": o.unmatched.len(), "rejected": report.rejected,
+                "linked": linked.len(),
+                "links_file": (!linked.is_empty()).then_some(&links_path),
                 "review_file": report.review_path, "seconds": report.seconds,
                 "peak_rss_mib": crate::bench::peak_rss_mib()})
         );
@@ -70,7 +73,175 @@ pub async fn import(store: &dyn Store, args: &ImportArgs) -> anyhow::Result<()> 
             report.rejected,
             report.seconds
         );
+        if !linked.is_empty() {
+            println!(
+                "  {} of the unmatched rows link to a voter by name, age and address (probability >= {LINK_THRESHOLD}): see {}",
+                linked.len(),
+                links_path.display()
+            );
+        }
     }
+    Ok(())
+}
+
+/// Runs a ballot import's unmatched rows through the record-linkage engine and writes the
+/// rows it links to a voter to `<file>.links.csv` (when there are any); returns them and
+/// that path.
+pub async fn link_report(
+    store: &dyn Store,
+    file: &std::path::Path,
+    layout: &Layout,
+    report: &votebase_ingest::ballots::BallotReport,
+) -> anyhow::Result<(Vec<LinkedBallot>, std::path::PathBuf)> {
+    let links_path = std::path::PathBuf::from(format!(
+        "{}.links.csv",
+        report
+            .review_path
+            .to_string_lossy()
+            .trim_end_matches(".review.csv")
+    ));
+    if report.outcome.unmatched.is_empty() {
+        return Ok((Vec::new(), links_path));
+    }
+    let lines = report.outcome.unmatched.iter().map(|u| u.line).collect();
+    let rows = read_identities(file, layout, &lines)?;
+    let linked = link_unmatched(store, rows).await?;
+    if !linked.is_empty() {
+        write_links(&links_path, &linked)?;
+    }
+    Ok((linked, links_path))
+}
+
+/// Match probability from which an unmatched ballot row is reported as linked.
+const LINK_THRESHOLD: f64 = 0.9;
+
+/// A ballot row whose ids match no voter, linked to one by the record-linkage engine.
+#[derive(Debug, Clone)]
+pub struct LinkedBallot {
+    identity: BallotIdentity,
+    state_voter_id: String,
+    voter_name: String,
+    voter_address: String,
+    probability: f64,
+}
+
+/// Runs the unmatched rows through the record-linkage engine against the voter file
+/// (name, birth year from the age, address) and keeps each row's best voter above
+/// [`LINK_THRESHOLD`].
+async fn link_unmatched(
+    store: &dyn Store,
+    rows: Vec<BallotIdentity>,
+) -> anyhow::Result<Vec<LinkedBallot>> {
+    let rows: Vec<BallotIdentity> = rows
+        .into_iter()
+        .filter(|r| !r.last_name.is_empty() && !r.first_name.is_empty())
+        .collect();
+    if rows.is_empty() || store.latest_snapshot().await?.is_none() {
+        return Ok(Vec::new());
+    }
+    let voter_records = crate::link::all_voters(store).await?;
+    let mut voters = votebase_link::Dataset::new("voters");
+    for v in &voter_records {
+        voters.push(&crate::link::voter_to_person(v))?;
+    }
+    let mut ballots = votebase_link::Dataset::new("ballots");
+    for r in &rows {
+        ballots.push(&votebase_link::PersonRecord {
+            record_id: r.line.to_string(),
+            first_name: r.first_name.clone(),
+            middle_name: r.middle_name.clone(),
+            last_name: r.last_name.clone(),
+            birth_year: r.birth_year.map(|y| y.to_string()).unwrap_or_default(),
+            street: r.street_address.clone(),
+            city: r.city.clone(),
+            zip: r.zip.clone(),
+            ..Default::default()
+        })?;
+    }
+    let mut config = votebase_link::infer_config(&[
+        "record_id",
+        "first_name",
+        "middle_name",
+        "last_name",
+        "birth_year",
+        "street",
+        "city",
+        "zip",
+    ]);
+    config.threshold = LINK_THRESHOLD;
+    config.validate()?;
+    let pairs = tokio::task::spawn_blocking(move || -> anyhow::Result<Vec<(u32, u32, f64)>> {
+        let mut sink = votebase_link::CollectPairs::default();
+        votebase_link::link(
+            &ballots,
+            &voters,
+            &config,
+            &mut sink,
+            &votebase_link::NoProgress,
+        )?;
+        Ok(sink.0)
+    })
+    .await??;
+    let mut best: std::collections::BTreeMap<u32, (u32, f64)> = Default::default();
+    for (a, b, p) in pairs {
+        let slot = best.entry(a).or_insert((b, p));
+        if p > slot.1 {
+            *slot = (b, p);
+        }
+    }
+    Ok(best
+        .into_iter()
+        .filter(|(_, (_, p))| *p >= LINK_THRESHOLD)
+        .map(|(a, (b, p))| {
+            let v = &voter_records[b as usize];
+            let summary = votebase_store::VoterSummary::of(&votebase_store::StoredVoter {
+                record: v.clone(),
+                present: true,
+                first_snapshot: 0,
+                removed_snapshot: None,
+            });
+            LinkedBallot {
+                identity: rows[a as usize].clone(),
+                state_voter_id: v.state_voter_id.clone(),
+                voter_name: summary.name,
+                voter_address: summary.address,
+                probability: p,
+            }
+        })
+        .collect())
+}
+
+/// Writes the linked rows: line, the id the file gave, the voter found and how sure.
+fn write_links(path: &std::path::Path, linked: &[LinkedBallot]) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_path(path)
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+    w.write_record([
+        "line",
+        "file_state_voter_id",
+        "file_name",
+        "file_address",
+        "linked_state_voter_id",
+        "linked_name",
+        "linked_address",
+        "probability",
+    ])?;
+    for l in linked {
+        let i = &l.identity;
+        w.write_record([
+            i.line.to_string(),
+            i.state_voter_id.clone(),
+            format!("{} {} {}", i.first_name, i.middle_name, i.last_name)
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" "),
+            format!("{}, {} {}", i.street_address, i.city, i.zip),
+            l.state_voter_id.clone(),
+            l.voter_name.clone(),
+            l.voter_address.clone(),
+            format!("{:.4}", l.probability),
+        ])?;
+    }
+    w.flush()?;
     Ok(())
 }
 

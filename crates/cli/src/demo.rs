@@ -78,8 +78,8 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
             .await?
             .context("writing the demo ballot files")?;
     let layout = Layout::load("nc-absentee")?;
-    let (mut new_events, mut unmatched) = (0, 0);
-    for file in &ballot_files {
+    let (mut new_events, mut unmatched, mut linked) = (0, 0, 0);
+    for (k, file) in ballot_files.iter().enumerate() {
         reissue_ids(file, ',', 2)?;
         let report = import_ballots_file(
             store.as_ref(),
@@ -92,12 +92,21 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
         .await?;
         new_events += report.outcome.new_events;
         unmatched += report.outcome.unmatched.len();
+        if k + 1 == ballot_files.len() {
+            // The newest file holds every unmatched row so far: link them by name, age
+            // and address.
+            linked = crate::ballots::link_report(store.as_ref(), file, &layout, &report)
+                .await?
+                .0
+                .len();
+        }
     }
     let election = demo_election();
     let voted = store.voted_count(election).await?;
     println!(
-        "ballots: {} daily files, {new_events} new ballot events, {unmatched} unmatched rows kept for review; {voted} voters have voted in the {election} election",
-        ballot_files.len()
+        "ballots: {} daily files of the {election} election and the final file of the {} election, {new_events} new ballot events, {unmatched} unmatched rows kept for review ({linked} in the newest file linked to a voter by name, age and address); {voted} voters have voted in the {election} election",
+        ballot_files.len() - 1,
+        votebase_ingest::demo::demo_previous_election(),
     );
 
     // The polling-place feed of the fictional state, for the public lookup pages.
@@ -131,6 +140,12 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     )
     .await?;
 
+    // Contact history (doors, calls, texts, ads) and the support score trained on it.
+    crate::contacts::demo_contacts(store.as_ref(), &state, &global.data.join("demo-files")).await?;
+
+    // An election day of voter-protection incidents at the feed's polling places.
+    crate::incidents::demo_day(store.as_ref(), &state).await?;
+
     let password = auth::new_secret()[..16].to_string();
     let hash = auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     store
@@ -148,6 +163,9 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
         store.count_voters().await?
     );
     println!("sign in as: admin / {password}");
+    if args.election_night {
+        return crate::demo_results::run(global, store, &state, &args).await;
+    }
     if args.no_serve {
         println!(
             "serve it with: votebase serve   (then open http://{})",

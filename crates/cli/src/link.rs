@@ -197,6 +197,22 @@ impl Progress for LinkBar {
 // ---------------------------------------------------------------------------------------------
 // votebase link
 
+/// Every voter of the latest snapshot, in memory (for linking other files to the file).
+pub async fn all_voters(store: &dyn votebase_store::Store) -> anyhow::Result<Vec<VoterRecord>> {
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    let export = store.export_voters(10_000, tx);
+    let collect = async {
+        let mut all = Vec::new();
+        while let Some(batch) = rx.recv().await {
+            all.extend(batch);
+        }
+        all
+    };
+    let (exported, all) = tokio::join!(export, collect);
+    exported?;
+    Ok(all)
+}
+
 /// Converts a stored voter into a linkage record: the record id and the shared voter id are
 /// the state voter id; names, birth year and date, address parts, ZIP (ZIP+4 when known) and
 /// the E.164 phone.

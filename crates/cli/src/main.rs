@@ -6,13 +6,21 @@ mod args;
 mod ballots;
 mod bench;
 mod bench_lookup;
+mod contacts;
+mod bench_results;
+mod bench_universes;
 mod demo;
+mod demo_results;
+mod incidents;
 mod link;
+mod lists;
 mod lookup;
 mod phones;
 mod progress;
 mod relink;
 mod results;
+mod scores;
+mod results_import;
 mod stores;
 mod universes;
 mod users;
@@ -67,14 +75,23 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => users::user(&global, cmd).await,
         Command::Token(cmd) => users::token(&global, cmd).await,
         Command::Bench(BenchCommand::Link(cmd)) => link::bench(&global, cmd).await,
+        Command::Bench(BenchCommand::Incidents(cmd)) => incidents::bench(&global, cmd).await,
+        Command::Incidents(cmd) => incidents::incidents(&global, cmd).await,
         Command::Bench(BenchCommand::Lookup(cmd)) => bench_lookup::bench(&global, cmd).await,
+        Command::Bench(BenchCommand::Results(cmd)) => bench_results::bench(&global, cmd).await,
+        Command::Bench(BenchCommand::Universes(cmd)) => bench_universes::bench(&global, cmd).await,
         Command::Bench(cmd @ BenchCommand::Ballots { .. }) => {
             bench::bench_ballots(&global, cmd).await
         }
         Command::Bench(cmd) => bench::bench(&global, cmd).await,
         Command::Ballots(cmd) => ballots::ballots(&global, cmd).await,
         Command::Universe(cmd) => universes::universe(&global, cmd).await,
+        Command::List(cmd) => lists::list(&global, cmd).await,
         Command::Link(cmd) => link::link(&global, cmd).await,
+        Command::Score(cmd) => scores::score(&global, cmd).await,
+        Command::Results(args::ResultsCommand::Import(cmd)) => results_import::import(&global, cmd).await,
+        Command::Results(args::ResultsCommand::History(cmd)) => results_import::history(&global, cmd).await,
+        Command::Results(args::ResultsCommand::Reporting(cmd)) => results::reporting(&global, cmd).await,
         Command::Results(args::ResultsCommand::CheckCaucus { dir, json }) => {
             results::check_caucus(&dir, json).await
         }

@@ -7,7 +7,7 @@
 use crate::link::voter_to_person;
 use crate::stores;
 use crate::voters::cli_actor;
-use anyhow::{Context, bail};
+use anyhow::bail;
 use chrono::Utc;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -54,17 +54,7 @@ pub async fn import_phones(global: &crate::args::Global, args: PhoneArgs) -> any
             "no voter file in this organization's store: import one first (votebase import voters FILE --layout NAME)"
         );
     }
-    let voter_records = {
-        let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-        let s = store.clone();
-        let task = tokio::spawn(async move { s.export_voters(10_000, tx).await });
-        let mut all = Vec::new();
-        while let Some(batch) = rx.recv().await {
-            all.extend(batch);
-        }
-        task.await.context("voter export task")??;
-        all
-    };
+    let voter_records = crate::link::all_voters(store.as_ref()).await?;
     let mut voters = votebase_link::Dataset::new("voters");
     for v in &voter_records {
         voters.push(&voter_to_person(v))?;

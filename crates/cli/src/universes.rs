@@ -1,108 +1,75 @@
-//! `votebase universe count|export "EXPR"`: builds the in-memory universe index from the
-//! organization's store (voters of the latest snapshot, vote history, and each voter's
-//! ballot status in the latest election with ballots), then counts, breaks down or
-//! exports the voters an expression selects. Voters who already voted (an accepted
-//! ballot) are dropped by default, and the output says how many and why.
+//! `votebase universe count|export "EXPR"`: builds the universe index from the
+//! organization's store (see `votebase_server::universes::build_index`), then counts,
+//! breaks down or exports the voters an expression selects, in any export format. Voters
+//! who already voted (an accepted ballot) are dropped by default, and the output says how
+//! many and why.
 
 use crate::args::{Global, UniverseCommand};
 use crate::stores;
 use crate::voters::cli_actor;
 use anyhow::{Context, bail};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use serde_json::json;
+use std::io::Write;
+use std::path::Path;
 use std::str::FromStr;
-use std::time::Instant;
 use votebase_domain::AuditEntry;
-use votebase_index::{Dimension, IndexBuilder, UniverseIndex, parse};
+use votebase_index::{Dimension, QueryError};
+use votebase_ingest::exports::ExportFormat;
+use votebase_server::universes::{
+    Built, ExportOutcome, Selection, build_index, member_ids, select, voted_note, write_export,
+};
 use votebase_store::Store;
 
-/// The index, and the election whose voted voters lists drop.
-pub struct Built {
-    /// The index.
-    pub index: UniverseIndex,
-    /// The latest election with ballot files, if any.
-    pub election: Option<NaiveDate>,
-    /// Seconds to build.
-    pub seconds: f64,
-}
-
-/// Streams the store into a fresh index.
-pub async fn build_index(store: &dyn Store) -> anyhow::Result<Built> {
-    let started = Instant::now();
-    let mut builder = IndexBuilder::with_capacity(
-        Utc::now().date_naive(),
-        store.count_voters().await?.max(0) as usize,
-    );
-    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-    let export = store.export_voters(10_000, tx);
-    let consume = async {
-        while let Some(batch) = rx.recv().await {
-            for v in &batch {
-                builder.add_voter(v)?;
-            }
-        }
-        Ok::<_, anyhow::Error>(())
-    };
-    let (exported, consumed) = tokio::join!(export, consume);
-    exported?;
-    consumed?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-    let export = store.export_vote_history(50_000, tx);
-    let consume = async {
-        while let Some(batch) = rx.recv().await {
-            for h in &batch {
-                builder.add_history(h);
-            }
-        }
-    };
-    let (exported, ()) = tokio::join!(export, consume);
-    exported?;
-    let election = store.ballot_elections().await?.first().copied();
-    if let Some(e) = election {
-        for (voter, category) in store.ballot_statuses(e).await? {
-            builder
-                .add_ballot_status(&voter, category.code())
-                .with_context(|| format!("ballot status of {voter}"))?;
-        }
-    }
-    Ok(Built {
-        index: builder.build(),
-        election,
-        seconds: started.elapsed().as_secs_f64(),
-    })
-}
-
-/// Points at the byte offset of a syntax or meaning error under the expression.
-fn caret(expr: &str, offset: usize) -> String {
+/// Points at the offending token of an expression error under the expression.
+pub fn caret(expr: &str, e: &QueryError) -> String {
+    let span = e.span();
+    let start = span.start.min(expr.len());
+    let end = span.end.clamp(start, expr.len());
+    let width = expr.get(start..end).map_or(1, |t| t.chars().count().max(1));
     format!(
-        "  {expr}\n  {}^",
-        " ".repeat(expr[..offset.min(expr.len())].chars().count())
+        "{e}\n  {expr}\n  {}^{}",
+        " ".repeat(expr.get(..start).map_or(0, |p| p.chars().count())),
+        "~".repeat(width - 1)
     )
 }
 
-/// Members of `expr`, without voted voters unless `include_voted`; returns
-/// (members, voted voters removed).
-pub fn select(
+/// [`select`], with the error pointing into the expression.
+pub fn select_or_explain(
     built: &Built,
-    expr_text: &str,
+    expr: &str,
     include_voted: bool,
-) -> anyhow::Result<(roaring::RoaringBitmap, u64)> {
-    let expr =
-        parse(expr_text).map_err(|e| anyhow::anyhow!("{e}\n{}", caret(expr_text, e.offset)))?;
-    let mut members = built
-        .index
-        .members(&expr)
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let mut removed = 0;
-    if !include_voted && built.election.is_some() {
-        let voted = built
-            .index
-            .members(&parse("ballot:accepted").map_err(|e| anyhow::anyhow!("{e}"))?)
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
-        removed = members.intersection_len(&voted);
-        members -= voted;
+) -> anyhow::Result<Selection> {
+    select(built, expr, include_voted).map_err(|e| anyhow::anyhow!("{}", caret(expr, &e)))
+}
+
+/// Opens the output of an export: a file, or standard output.
+pub fn output(out: Option<&Path>) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match out {
+        Some(p) => Box::new(std::io::BufWriter::new(
+            std::fs::File::create(p).with_context(|| format!("cannot create {}", p.display()))?,
+        )),
+        None => Box::new(std::io::BufWriter::new(std::io::stdout())),
+    })
+}
+
+/// Says on standard error what an export wrote.
+pub fn report_export(format: ExportFormat, outcome: &ExportOutcome) {
+    let s = outcome.summary;
+    match format {
+        ExportFormat::Walk => eprintln!("{} households, {} voters exported", s.rows, s.voters),
+        ExportFormat::Spoke => eprintln!(
+            "{} rows exported ({} voters: {} without a valid cell, {} whose cell is on another row)",
+            s.rows, s.voters, s.without_cell, s.shared_cell
+        ),
+        _ => eprintln!("{} voters exported", s.rows),
     }
-    Ok((members, removed))
+    if outcome.no_longer_in_file > 0 {
+        eprintln!(
+            "{} members are no longer in the voter file (exported from their last record)",
+            outcome.no_longer_in_file
+        );
+    }
 }
 
 pub async fn universe(global: &Global, cmd: UniverseCommand) -> anyhow::Result<()> {
@@ -115,21 +82,24 @@ pub async fn universe(global: &Global, cmd: UniverseCommand) -> anyhow::Result<(
             include_voted,
             json,
         } => {
-            let (members, removed) = select(&built, &expr, include_voted)?;
+            let selection = select_or_explain(&built, &expr, include_voted)?;
             let breakdown = match &by {
                 Some(d) => {
                     let dim = Dimension::from_str(d).map_err(|e| anyhow::anyhow!("{e}"))?;
-                    built
-                        .index
-                        .breakdown_members(&members, built.index.reference_date(), dim)
+                    built.index.breakdown_members(
+                        &selection.members,
+                        built.index.reference_date(),
+                        dim,
+                    )
                 }
                 None => Vec::new(),
             };
-            let note = voted_note(built.election, removed, include_voted);
+            let note = voted_note(built.election, selection.voted_removed, include_voted);
             if json {
                 println!(
                     "{}",
-                    json!({"expression": expr, "count": members.len(), "voted_removed": removed,
+                    json!({"expression": expr, "count": selection.members.len(),
+                        "voted_removed": selection.voted_removed,
                         "election": built.election, "breakdown": breakdown,
                         "index_seconds": built.seconds})
                 );
@@ -140,82 +110,35 @@ pub async fn universe(global: &Global, cmd: UniverseCommand) -> anyhow::Result<(
                 if let Some(note) = note {
                     eprintln!("{note}");
                 }
-                println!("{}", members.len());
+                println!("{}", selection.members.len());
             }
             Ok(())
         }
         UniverseCommand::Export {
             expr,
             include_voted,
+            format,
+            out,
         } => {
-            let (members, removed) = select(&built, &expr, include_voted)?;
-            let mut w = csv::Writer::from_writer(std::io::stdout());
-            w.write_record([
-                "state_voter_id",
-                "first_name",
-                "middle_name",
-                "last_name",
-                "suffix",
-                "address",
-                "city",
-                "zip",
-                "phone",
-                "county",
-                "precinct",
-                "party",
-                "birth_year",
-            ])?;
-            // One ordered pass over the voter file, keeping the members: no per-voter
-            // query. Ordinals follow the export's id order, so the output does too.
-            let mut written = 0u64;
-            let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-            let exporter = {
-                let store = store.clone();
-                tokio::spawn(async move { store.export_voters(10_000, tx).await })
-            };
-            while let Some(batch) = rx.recv().await {
-                for r in &batch {
-                    let member = built
-                        .index
-                        .ordinal(&r.state_voter_id)
-                        .is_some_and(|o| members.contains(o));
-                    if !member {
-                        continue;
-                    }
-                    w.write_record([
-                        r.state_voter_id.as_str(),
-                        &r.first_name,
-                        &r.middle_name,
-                        &r.last_name,
-                        &r.name_suffix,
-                        &r.address.line1(),
-                        &r.address.city,
-                        &r.address.zip5,
-                        &r.phone.e164,
-                        &r.county_name,
-                        &r.precinct_code,
-                        r.party.code(),
-                        &r.birth_year.map(|y| y.to_string()).unwrap_or_default(),
-                    ])?;
-                    written += 1;
-                }
-            }
-            exporter.await.context("voter export task")??;
+            let format = ExportFormat::from_str(&format)?;
+            let selection = select_or_explain(&built, &expr, include_voted)?;
+            let ids = member_ids(&built, &selection.members);
+            let mut w = output(out.as_deref())?;
+            let outcome = write_export(store.as_ref(), &ids, format, "", &mut w).await?;
             w.flush()?;
-            store
-                .audit(&AuditEntry {
-                    at: Utc::now(),
-                    actor: cli_actor(),
-                    action: "export".into(),
-                    subject: format!("universe {expr}"),
-                    detail: format!("{written} rows, {removed} voted voters removed"),
-                })
-                .await?;
-            if let Some(note) = voted_note(built.election, removed, include_voted) {
+            audit_export(
+                store.as_ref(),
+                &format!("universe {expr}"),
+                format,
+                &outcome,
+                selection.voted_removed,
+            )
+            .await?;
+            if let Some(note) = voted_note(built.election, selection.voted_removed, include_voted) {
                 eprintln!("{note}");
             }
-            eprintln!("{written} voters exported");
-            if written == 0 && members.is_empty() && removed == 0 {
+            report_export(format, &outcome);
+            if selection.members.is_empty() && selection.voted_removed == 0 {
                 bail!("no voter matches {expr:?}");
             }
             Ok(())
@@ -223,14 +146,25 @@ pub async fn universe(global: &Global, cmd: UniverseCommand) -> anyhow::Result<(
     }
 }
 
-fn voted_note(election: Option<NaiveDate>, removed: u64, include_voted: bool) -> Option<String> {
-    match (election, include_voted) {
-        (Some(e), false) => Some(format!(
-            "{removed} voters removed: they already voted in the {e} election (add --include-voted to keep them)"
-        )),
-        (Some(e), true) => Some(format!(
-            "voters who already voted in the {e} election are included"
-        )),
-        (None, _) => None,
-    }
+/// Records an export in the audit log.
+pub async fn audit_export(
+    store: &dyn Store,
+    subject: &str,
+    format: ExportFormat,
+    outcome: &ExportOutcome,
+    voted_removed: u64,
+) -> anyhow::Result<()> {
+    store
+        .audit(&AuditEntry {
+            at: Utc::now(),
+            actor: cli_actor(),
+            action: "export".into(),
+            subject: subject.to_string(),
+            detail: format!(
+                "{format}, {} rows for {} voters, {voted_removed} voted voters removed",
+                outcome.summary.rows, outcome.summary.voters
+            ),
+        })
+        .await?;
+    Ok(())
 }

@@ -35,6 +35,9 @@ pub async fn import(global: &Global, cmd: ImportCommand) -> anyhow::Result<()> {
         ImportCommand::Ballots(args) => crate::ballots::import(store.as_ref(), &args).await,
         ImportCommand::Phones(args) => crate::phones::import_phones(global, args).await,
         ImportCommand::Vip(args) => crate::vip_import::import(global, args),
+        ImportCommand::Contacts(args) => crate::contacts::import_into(store.as_ref(), &args)
+            .await
+            .map(|_| ()),
         ImportCommand::History(args) => {
             let layout = Layout::load(&args.layout)?;
             let report = import_history_file(

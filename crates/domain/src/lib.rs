@@ -3,13 +3,17 @@
 //! the parsed form of a voter search. Every other crate speaks in these types.
 
 pub mod ballots;
+pub mod incidents;
+pub mod contacts;
 pub mod orgs;
+pub mod results;
 pub mod search;
 pub mod snapshots;
 pub mod users;
 pub mod voters;
 
 pub use ballots::{BallotCategory, BallotEvent, BallotMethod};
+pub use contacts::{ContactChannel, ContactEvent, ContactResult, SurveyAnswer, SurveyQuestion};
 pub use orgs::OrgName;
 pub use search::{AddressQuery, NameQuery, VoterQuery};
 pub use snapshots::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord};

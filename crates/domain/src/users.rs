@@ -18,6 +18,14 @@ pub enum Role {
     Organizer,
     /// Sees only what an assignment needs; no search of the whole file.
     Volunteer,
+    /// Runs the voter-protection effort on election day: every county's incidents.
+    Coordinator,
+    /// Volunteer lawyer: incidents of their counties.
+    Lawyer,
+    /// Poll observer: incidents of their counties.
+    Observer,
+    /// Takes hotline calls: incident intake and results keyed over the phone.
+    HotlineOperator,
 }
 
 /// An action a route or command needs permission for.
@@ -33,15 +41,39 @@ pub enum Permission {
     ManageUsers,
     /// Read the audit log.
     ReadAudit,
+    /// Enter voter-protection incidents (hotline intake, observers' reports).
+    IncidentIntake,
+    /// Look a caller up in the voter file by name and ZIP (minimal fields, audited).
+    CallerLookup,
+    /// See incidents (lawyers and observers: only their counties).
+    IncidentRead,
+    /// Work incidents: triage, assign, escalate, resolve, close, reopen, notes.
+    IncidentWork,
+    /// See reporters' names and phone numbers.
+    IncidentContact,
+    /// Export incidents for the legal team (audited).
+    IncidentExport,
+    /// Set incident rules and who covers which county.
+    IncidentManage,
+    /// Set up election-night results, issue chair codes, read readiness and reconciliation, make third checks.
+    ManageResults,
+    /// Key precinct results read over the phone (hotline).
+    KeyResults,
+    /// Record contact attempts (door, phone, text) with survey answers and tags.
+    RecordContacts,
 }
 
 impl Role {
     /// All roles.
-    pub const ALL: [Role; 4] = [
+    pub const ALL: [Role; 8] = [
         Self::Admin,
         Self::DataManager,
         Self::Organizer,
         Self::Volunteer,
+        Self::Coordinator,
+        Self::Lawyer,
+        Self::Observer,
+        Self::HotlineOperator,
     ];
 
     /// The stable code.
@@ -51,6 +83,10 @@ impl Role {
             Self::DataManager => "data_manager",
             Self::Organizer => "organizer",
             Self::Volunteer => "volunteer",
+            Self::Coordinator => "coordinator",
+            Self::Lawyer => "lawyer",
+            Self::Observer => "observer",
+            Self::HotlineOperator => "hotline_operator",
         }
     }
 
@@ -59,9 +95,59 @@ impl Role {
         use Permission::*;
         match self {
             Self::Admin => true,
-            Self::DataManager => !matches!(permission, ManageUsers),
-            Self::Organizer => matches!(permission, ReadVoters | ReadSnapshots),
-            Self::Volunteer => false,
+            Self::DataManager => !matches!(
+                permission,
+                ManageUsers
+                    | IncidentIntake
+                    | CallerLookup
+                    | IncidentRead
+                    | IncidentWork
+                    | IncidentContact
+                    | IncidentExport
+                    | IncidentManage
+            ),
+            Self::Organizer => matches!(permission, ReadVoters | ReadSnapshots | RecordContacts),
+            Self::Volunteer if matches!(permission, RecordContacts) => true,
+            Self::Coordinator if matches!(permission, ManageResults | KeyResults) => true,
+            Self::HotlineOperator if matches!(permission, KeyResults) => true,
+            Self::Coordinator
+                if matches!(
+                    permission,
+                    IncidentIntake
+                        | CallerLookup
+                        | IncidentRead
+                        | IncidentWork
+                        | IncidentContact
+                        | IncidentExport
+                        | IncidentManage
+                ) =>
+            {
+                true
+            }
+            Self::Lawyer
+                if matches!(
+                    permission,
+                    IncidentRead | IncidentWork | IncidentContact | IncidentExport
+                ) =>
+            {
+                true
+            }
+            Self::Observer if matches!(permission, IncidentIntake | IncidentRead | IncidentWork) => {
+                true
+            }
+            Self::HotlineOperator
+                if matches!(
+                    permission,
+                    IncidentIntake | CallerLookup | IncidentRead | IncidentContact
+                ) =>
+            {
+                true
+            }
+            Self::Volunteer
+            | Self::Coordinator
+            | Self::Lawyer
+            | Self::Observer
+            | Self::HotlineOperator => false,
         }
     }
 }
@@ -74,7 +160,9 @@ impl fmt::Display for Role {
 
 /// A role name that is not one of ours.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
-#[error("unknown role {0:?}: use admin, data_manager, organizer or volunteer")]
+#[error(
+    "unknown role {0:?}: use admin, data_manager, organizer, volunteer, coordinator, lawyer, observer or hotline_operator"
+)]
 pub struct UnknownRole(pub String);
 
 impl FromStr for Role {

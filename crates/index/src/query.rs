@@ -64,6 +64,32 @@ pub enum QueryError {
     },
 }
 
+impl QueryError {
+    /// Where in the expression the error is: the offending token's byte range (empty at
+    /// the end of the input).
+    pub fn span(&self) -> Span {
+        match self {
+            QueryError::Parse(e) => Span::new(e.offset, e.offset + e.token.len()),
+            QueryError::UnknownFamily { span, .. }
+            | QueryError::InvalidValue { span, .. }
+            | QueryError::UnknownName { span, .. }
+            | QueryError::UnknownElection { span, .. } => *span,
+        }
+    }
+
+    /// A stable snake_case code for clients: `syntax_error`, `unknown_family`,
+    /// `invalid_value`, `unknown_name` or `unknown_election`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            QueryError::Parse(_) => "syntax_error",
+            QueryError::UnknownFamily { .. } => "unknown_family",
+            QueryError::InvalidValue { .. } => "invalid_value",
+            QueryError::UnknownName { .. } => "unknown_name",
+            QueryError::UnknownElection { .. } => "unknown_election",
+        }
+    }
+}
+
 /// One typed predicate on a voter. Ranges are inclusive; `None` is an open end.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Pred {

@@ -100,6 +100,81 @@ pub fn convert_ballot_row(fields: &Fields<'_>) -> Result<BallotEvent, Reject> {
     })
 }
 
+/// Who a ballot row is about, as the file writes it: read again for the rows whose ids
+/// match no voter, so the record-linkage engine can look for them by name, age and address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BallotIdentity {
+    /// Line in the source file.
+    pub line: u64,
+    /// The statewide id the row carried.
+    pub state_voter_id: String,
+    /// First name.
+    pub first_name: String,
+    /// Middle name.
+    pub middle_name: String,
+    /// Last name.
+    pub last_name: String,
+    /// Birth year, from the age at the election (may be a year late).
+    pub birth_year: Option<i32>,
+    /// Street address line.
+    pub street_address: String,
+    /// City.
+    pub city: String,
+    /// ZIP (5 digits or ZIP+4).
+    pub zip: String,
+}
+
+/// Reads the identity fields of the rows at `lines` (a sorted set) of a ballot file. Rows
+/// the layout gives no name for come back with empty names.
+pub fn read_identities(
+    path: &Path,
+    layout: &Layout,
+    lines: &std::collections::BTreeSet<u64>,
+) -> Result<Vec<BallotIdentity>, IngestError> {
+    let mut chunks = RowChunks::open(path, layout)?;
+    let mut out = Vec::with_capacity(lines.len());
+    let Some(&last) = lines.last() else {
+        return Ok(out);
+    };
+    if matches!(chunks.bound.source("last_name"), crate::layout::Source::Absent) {
+        // The file has no names: nothing to link by.
+        return Ok(out);
+    }
+    'read: loop {
+        let chunk = chunks.next_chunk(4096)?;
+        if chunk.is_empty() {
+            break;
+        }
+        for row in &chunk {
+            if row.line > last {
+                break 'read;
+            }
+            if !lines.contains(&row.line) {
+                continue;
+            }
+            let Ok(fields) = Fields::new(&chunks.bound, row) else {
+                continue;
+            };
+            let election_year = convert_ballot_row(&fields)
+                .ok()
+                .map(|e| chrono::Datelike::year(&e.election_date));
+            let age: Option<i32> = fields.raw("age").parse().ok();
+            out.push(BallotIdentity {
+                line: row.line,
+                state_voter_id: fields.clean("state_voter_id"),
+                first_name: fields.clean("first_name"),
+                middle_name: fields.clean("middle_name"),
+                last_name: fields.clean("last_name"),
+                birth_year: election_year.zip(age).map(|(y, a)| y - a),
+                street_address: fields.clean("street_address"),
+                city: fields.clean("city"),
+                zip: fields.clean("zip"),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// Imports one ballot file in one transaction. `as_of` (default: from the file name,
 /// else its date) is the day its events are first seen.
 pub async fn import_ballots_file(

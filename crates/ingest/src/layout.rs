@@ -40,6 +40,13 @@ pub const BALLOT_FIELDS: &[&str] = &[
     "site_name",
     "same_day_registration",
     "request_party",
+    "first_name",
+    "middle_name",
+    "last_name",
+    "age",
+    "street_address",
+    "city",
+    "zip",
 ];
 
 /// Fields a voters layout may map.
@@ -99,6 +106,8 @@ pub enum LayoutKind {
     History,
     /// Absentee and early-vote ballot events.
     Ballots,
+    /// Contact history (read through a [`crate::contacts::ContactMapping`]).
+    Contacts,
 }
 
 impl LayoutKind {
@@ -108,6 +117,7 @@ impl LayoutKind {
             Self::Voters => "voters",
             Self::History => "history",
             Self::Ballots => "ballots",
+            Self::Contacts => "contacts",
         }
     }
 }
@@ -295,6 +305,7 @@ impl Layout {
             LayoutKind::Voters => VOTER_FIELDS,
             LayoutKind::History => HISTORY_FIELDS,
             LayoutKind::Ballots => BALLOT_FIELDS,
+            LayoutKind::Contacts => crate::contacts::CONTACT_FIELDS,
         };
         for name in layout.fields.keys().chain(layout.optional_fields.iter()) {
             if !known.contains(&name.as_str()) {
@@ -312,6 +323,7 @@ impl Layout {
             LayoutKind::Voters => &["state_voter_id"],
             LayoutKind::History => &["state_voter_id", "election_date"],
             LayoutKind::Ballots => &["election_date", "county_name"],
+            LayoutKind::Contacts => &["source_event_id", "state_voter_id", "contacted_at"],
         };
         for r in required {
             if !layout.fields.contains_key(*r) {

@@ -6,14 +6,17 @@
 //! of free-text voter searches.
 
 pub mod ballots;
+pub mod contacts;
 pub mod demo;
 pub mod error;
+pub mod exports;
 pub mod history;
 pub mod input;
 pub mod layout;
 pub mod normalize;
 pub mod progress;
 pub mod rejects;
+pub mod results;
 pub mod rows;
 pub mod search;
 pub mod voters;

@@ -32,9 +32,16 @@ pub fn routes() -> Router<AppState> {
     info(title = "votebase API", description = "Voter file, snapshots and audit log of one organization."),
     paths(health, search_voters, get_voter, list_snapshots, snapshot_changes, audit_log,
         crate::ballots::api_elections, crate::ballots::api_status, crate::ballots::api_turnout,
-        crate::ballots::api_list, crate::registration::api, crate::lookup::api_lookup),
-    components(schemas(ErrorBody, VoterDetail, Health, AuditRow, crate::ballots::StatusReply,
-        crate::registration::CheckAnswer)),
+        crate::ballots::api_list, crate::contacts::api_record_contact, crate::contacts::api_timeline,
+        crate::registration::api, crate::lookup::api_lookup,
+        crate::universes::api_count, crate::universes::api_save_list, crate::universes::api_lists,
+        crate::universes::api_export),
+    components(schemas(ErrorBody, crate::contacts::ContactRequest, crate::contacts::ContactReply,
+        crate::contacts::Timeline, crate::contacts::TimelineEntry, crate::contacts::TimelineKind,
+        VoterDetail, Health, AuditRow, crate::ballots::StatusReply,
+        crate::registration::CheckAnswer, crate::universes::CountReply, crate::universes::BreakdownRow,
+        crate::universes::ExpressionErrorBody, crate::universes::SaveListRequest,
+        votebase_store::lists::SavedList)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -54,7 +61,9 @@ impl utoipa::Modify for BearerAuth {
 
 /// The OpenAPI document.
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    ApiDoc::openapi()
+    let mut doc = ApiDoc::openapi();
+    doc.merge(crate::incidents::IncidentsApiDoc::openapi());
+    doc
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {

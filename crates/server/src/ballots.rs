@@ -47,6 +47,9 @@ pub struct BallotParams {
     pub limit: Option<i64>,
     /// Turnout: break down by county, party, age or method instead of by day.
     pub by: Option<String>,
+    /// Dashboard: the previous election to compare with, on the same day before the
+    /// election (default: the newest earlier election with ballots).
+    pub compare: Option<NaiveDate>,
 }
 
 async fn election_of(state: &AppState, asked: Option<NaiveDate>) -> Result<NaiveDate, ApiError> {
@@ -250,10 +253,46 @@ pub struct Chart {
     pub y_ticks: Vec<(i64, i64)>,
     /// X axis labels (MM-DD) and positions.
     pub x_ticks: Vec<(String, i64)>,
+    /// The previous election's statewide line, on the same days before its election.
+    pub previous: Option<Series>,
+    /// Per county, the previous election's voters by the same day before the election
+    /// as the chart's last day.
+    pub previous_by_county: BTreeMap<String, i64>,
 }
 
-/// Lays out cumulative turnout by day, statewide and per county.
-pub fn chart(points: &[TurnoutPoint]) -> Chart {
+/// A previous election's turnout, drawn on the same days before the election.
+pub struct Previous<'a> {
+    /// The earlier election.
+    pub election: NaiveDate,
+    /// Its turnout points.
+    pub points: &'a [TurnoutPoint],
+    /// The election the chart is about (its days are mapped to the same distance before
+    /// the earlier election).
+    pub current_election: NaiveDate,
+}
+
+impl Previous<'_> {
+    /// The day of the earlier election as far before it as `day` is before the current one.
+    fn same_day(&self, day: NaiveDate) -> NaiveDate {
+        self.election - (self.current_election - day)
+    }
+
+    /// Voters of the earlier election who had voted by the same day, statewide and per county.
+    fn cumulative(&self, day: NaiveDate) -> (i64, BTreeMap<String, i64>) {
+        let limit = self.same_day(day);
+        let mut by_county: BTreeMap<String, i64> = BTreeMap::new();
+        let mut total = 0;
+        for p in self.points.iter().filter(|p| p.day <= limit) {
+            total += p.voters;
+            *by_county.entry(p.county_name.clone()).or_default() += p.voters;
+        }
+        (total, by_county)
+    }
+}
+
+/// Lays out cumulative turnout by day, statewide and per county, with a previous
+/// election's statewide line on the same days before the election when given.
+pub fn chart(points: &[TurnoutPoint], previous: Option<&Previous<'_>>) -> Chart {
     let (width, height, left, right, top, bottom) = (720, 320, 56, 700, 16, 290);
     // Every day from the first to the last, so the time axis is linear.
     let days: Vec<NaiveDate> = match (
@@ -274,7 +313,13 @@ pub fn chart(points: &[TurnoutPoint]) -> Chart {
         *statewide.entry(p.day).or_default() += p.voters;
     }
     let total: i64 = statewide.values().sum();
-    let max = total.max(1);
+    let previous_totals: Vec<i64> = match previous {
+        Some(prev) => days.iter().map(|d| prev.cumulative(*d).0).collect(),
+        None => Vec::new(),
+    };
+    let max = total
+        .max(previous_totals.iter().copied().max().unwrap_or(0))
+        .max(1);
     let x_of = |i: usize| -> i64 {
         if days.len() <= 1 {
             left
@@ -302,6 +347,20 @@ pub fn chart(points: &[TurnoutPoint]) -> Chart {
         .collect();
     counties.sort_by(|a, b| b.total.cmp(&a.total).then(a.name.cmp(&b.name)));
     let state = line("Statewide".into(), &statewide);
+    let previous_line = previous.filter(|_| !days.is_empty()).map(|prev| Series {
+        name: prev.election.to_string(),
+        points: previous_totals
+            .iter()
+            .enumerate()
+            .map(|(i, v)| format!("{},{}", x_of(i), y_of(*v)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        total: previous_totals.last().copied().unwrap_or(0),
+    });
+    let previous_by_county = match (previous, days.last()) {
+        (Some(prev), Some(last)) => prev.cumulative(*last).1,
+        _ => BTreeMap::new(),
+    };
     let y_ticks = (0..=4).map(|k| (max * k / 4, y_of(max * k / 4))).collect();
     let step = (days.len() / 6).max(1);
     let x_ticks = days
@@ -321,6 +380,8 @@ pub fn chart(points: &[TurnoutPoint]) -> Chart {
         counties,
         y_ticks,
         x_ticks,
+        previous: previous_line,
+        previous_by_county,
     }
 }
 
@@ -361,6 +422,22 @@ async fn dashboard(
         .ballot_turnout(election)
         .await
         .map_err(|e| err(e.into()))?;
+    let compare_with = p
+        .compare
+        .or_else(|| elections.iter().copied().find(|e| *e < election));
+    let previous_points = match compare_with {
+        Some(e) => state
+            .store
+            .ballot_turnout(e)
+            .await
+            .map_err(|e| err(e.into()))?,
+        None => Vec::new(),
+    };
+    let previous = compare_with.map(|e| Previous {
+        election: e,
+        points: &previous_points,
+        current_election: election,
+    });
     let mut breakdowns = Vec::new();
     for (title, by) in [
         ("By party", TurnoutBy::Party),
@@ -384,7 +461,7 @@ async fn dashboard(
         elections,
         voted,
         counts,
-        chart: chart(&turnout),
+        chart: chart(&turnout, previous.as_ref()),
         breakdowns,
     }))
 }
@@ -413,7 +490,7 @@ mod tests {
                 voters: 1,
             },
         ];
-        let c = chart(&pts);
+        let c = chart(&pts, None);
         assert_eq!(c.state.total, 4);
         assert_eq!(c.counties[0].name, "WAKE");
         assert_eq!(c.counties[0].total, 3);
@@ -428,6 +505,43 @@ mod tests {
                 c.top
             )
         );
-        assert!(chart(&[]).counties.is_empty());
+        assert!(chart(&[], None).counties.is_empty());
+        assert!(c.previous.is_none());
+    }
+
+    #[test]
+    fn previous_election_is_drawn_on_the_same_days_before_it() {
+        let point = |day: NaiveDate, county: &str, voters| TurnoutPoint {
+            day,
+            county_name: county.into(),
+            voters,
+        };
+        let now = NaiveDate::from_ymd_opt(2026, 11, 3).unwrap();
+        let then = NaiveDate::from_ymd_opt(2024, 11, 5).unwrap();
+        let days_before = |e: NaiveDate, n| e - chrono::Duration::days(n);
+        let current = vec![
+            point(days_before(now, 3), "WAKE", 10),
+            point(days_before(now, 2), "WAKE", 10),
+        ];
+        let earlier = vec![
+            point(days_before(then, 5), "WAKE", 4),
+            point(days_before(then, 3), "DURHAM", 6),
+            point(days_before(then, 2), "WAKE", 30),
+            // After the same day: not counted.
+            point(days_before(then, 1), "WAKE", 1000),
+        ];
+        let prev = Previous {
+            election: then,
+            points: &earlier,
+            current_election: now,
+        };
+        let c = chart(&current, Some(&prev));
+        let line = c.previous.expect("previous line");
+        assert_eq!(line.name, "2024-11-05");
+        assert_eq!(line.total, 40, "4 + 6 + 30 by two days before the election");
+        assert_eq!(c.previous_by_county.get("WAKE"), Some(&34));
+        assert_eq!(c.previous_by_county.get("DURHAM"), Some(&6));
+        // The scale fits the higher of the two lines: 40 at the top.
+        assert_eq!(c.y_ticks.last().map(|t| t.0), Some(40));
     }
 }

@@ -6,10 +6,14 @@
 pub mod api;
 pub mod auth;
 pub mod ballots;
+pub mod contacts;
 pub mod error;
+pub mod incidents;
 pub mod lookup;
 pub mod pages;
 pub mod registration;
+pub mod results;
+pub mod universes;
 
 use axum::Router;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
@@ -29,6 +33,10 @@ pub struct AppState {
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     /// The public polling-place lookup (`/vote`, `/api/v1/lookup`).
     pub lookup: Arc<lookup::LookupService>,
+    /// The in-memory universe index, rebuilt in the background after imports.
+    pub universes: Arc<universes::Universes>,
+    /// Voter-protection incidents: the live queue's fan-out and the public form's limit.
+    pub incidents: Arc<incidents::Hub>,
 }
 
 impl AppState {
@@ -39,6 +47,8 @@ impl AppState {
             store,
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
             lookup: lookup::LookupService::disabled(),
+            universes: universes::Universes::new(),
+            incidents: incidents::Hub::new(),
         }
     }
 }
@@ -50,7 +60,18 @@ pub fn router(state: AppState) -> Router {
         .merge(ballots::page_routes())
         .merge(lookup::routes())
         .merge(registration::routes())
-        .nest("/api/v1", api::routes().merge(ballots::api_routes()))
+        .merge(incidents::page_routes())
+        .merge(universes::page_routes())
+        .merge(results::page_routes())
+        .nest(
+            "/api/v1",
+            api::routes()
+                .merge(ballots::api_routes())
+                .merge(contacts::api_routes())
+                .merge(universes::api_routes())
+                .merge(incidents::api_routes())
+                .merge(results::api_routes()),
+        )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .layer(
             tower_http::set_header::SetResponseHeaderLayer::if_not_present(
@@ -93,10 +114,13 @@ pub async fn serve(
         .map(|a| a.to_string())
         .unwrap_or_else(|_| bind.to_string());
     eprintln!("votebase is serving http://{addr}/  (API: http://{addr}/api/v1/openapi.json)");
+    let state = AppState::new(store).with_lookup(lookup);
+    // Build the universe index now rather than on the first list page.
+    state.universes.warm_up(state.store.clone());
+    incidents::spawn_escalator(&state);
     axum::serve(
         listener,
-        router(AppState::new(store).with_lookup(lookup))
-            .into_make_service_with_connect_info::<SocketAddr>(),
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
     )
     .await
     .map_err(ServeError::Serve)

@@ -20,7 +20,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{Duration, Utc};
 use serde::Deserialize;
 use votebase_domain::users::Permission;
-use votebase_domain::{FieldChange, SnapshotSummary, VoteHistoryRecord};
+use votebase_domain::{FieldChange, SnapshotSummary};
 use votebase_store::{Session, VoterSummary};
 
 /// The UI's routes.
@@ -286,10 +286,9 @@ struct VoterPage {
     first_snapshot: i64,
     removed_snapshot: i64,
     fields: Vec<(String, String)>,
-    history: Vec<VoteHistoryRecord>,
-    changes: Vec<FieldChange>,
-    ballots: Vec<votebase_domain::BallotEvent>,
     phones: Vec<votebase_store::PhoneAppend>,
+    /// One timeline of everything (voter file, votes, ballots, contacts, answers, tags).
+    timeline: crate::contacts::Timeline,
 }
 
 async fn voter_page(
@@ -308,6 +307,9 @@ async fn voter_page(
         .map(|(v, (name, _))| (name.replace('_', " "), v.as_text()))
         .collect();
     fields.extend(record.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let timeline = crate::contacts::voter_timeline(state.store.as_ref(), &id)
+        .await
+        .map_err(|e| PageRejection::Error(e.into()))?;
     let (user_name, role, csrf) = nav(&caller);
     Ok(render(&VoterPage {
         user_name,
@@ -318,10 +320,8 @@ async fn voter_page(
         first_snapshot: detail.voter.first_snapshot,
         removed_snapshot: detail.voter.removed_snapshot.unwrap_or_default(),
         fields,
-        history: detail.history,
-        changes: detail.changes,
-        ballots: detail.ballots,
         phones: detail.appended_phones,
+        timeline,
     }))
 }
 

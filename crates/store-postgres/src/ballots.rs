@@ -1,14 +1,14 @@
 //! Absentee and early-vote ballot events in PostgreSQL: content-keyed events (the same
-//! row in two daily files is one event; nothing is deleted), matched to voters by state
-//! id or county registration number batch by batch, status counts by each voter's most
-//! settled event, and the chase and cure lists.
+//! row in two daily files is one event; nothing is deleted), each file staged with COPY
+//! and matched to voters by state id or county registration number in set-based
+//! statements, status counts by each voter's most settled event, and the chase and cure
+//! lists.
 
-use crate::db;
+use crate::{copy, db};
 use crate::voters::get_voter;
 use chrono::{NaiveDate, Utc};
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::{AssertSqlSafe, Row};
-use std::collections::HashSet;
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
 use votebase_store::{
@@ -39,72 +39,111 @@ pub(crate) async fn import_ballots(
         });
     }
     let mut out = BallotImportOutcome::default();
+    // Stream the file into a staging table with COPY, then match and insert with
+    // set-based statements (PostgreSQL picks hash joins over the whole file).
+    sqlx::raw_sql(
+        "SET LOCAL work_mem = '128MB';
+         CREATE TEMP TABLE stage_ballots (
+             line BIGINT NOT NULL, event_key TEXT COLLATE \"C\" NOT NULL,
+             state_voter_id TEXT COLLATE \"C\" NOT NULL, local_voter_id TEXT COLLATE \"C\" NOT NULL,
+             county_name TEXT COLLATE \"C\" NOT NULL, election_date DATE NOT NULL,
+             method TEXT NOT NULL, delivery_type TEXT NOT NULL, request_date DATE,
+             send_date DATE, return_date DATE, return_status TEXT NOT NULL,
+             category TEXT NOT NULL, rank BIGINT NOT NULL, site_name TEXT NOT NULL,
+             same_day_registration BOOLEAN NOT NULL, request_party TEXT NOT NULL
+         ) ON COMMIT DROP;",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    let mut copy_in = tx
+        .copy_in_raw("COPY stage_ballots FROM STDIN")
+        .await
+        .map_err(db)?;
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 20);
     while let Some(batch) = rows.recv().await {
         let batch = match batch {
             Ok(b) => b,
             Err(why) => {
+                copy_in.abort(why.clone()).await.map_err(db)?;
                 tx.rollback().await.map_err(db)?;
                 return Err(StoreError::Aborted(why));
             }
         };
-        let mut events: Vec<(u64, BallotEvent)> =
-            batch.into_iter().map(|s| (s.line, s.event)).collect();
-        // Rows with only a county registration number: find their state id.
-        let (locals, counties): (Vec<String>, Vec<String>) = events
-            .iter()
-            .filter(|(_, e)| e.state_voter_id.is_empty() && !e.local_voter_id.is_empty())
-            .map(|(_, e)| (e.local_voter_id.clone(), e.county_name.clone()))
-            .unzip();
-        if !locals.is_empty() {
-            let found: Vec<(String, String, String)> = sqlx::query_as(
-                "SELECT DISTINCT ON (v.local_voter_id, v.county_name)
-                        v.local_voter_id::text, v.county_name::text, v.state_voter_id::text
-                 FROM voters v JOIN UNNEST($1::text[], $2::text[]) AS k(local, county)
-                   ON v.local_voter_id = k.local AND v.county_name = k.county
-                 ORDER BY v.local_voter_id, v.county_name, v.present DESC",
-            )
-            .bind(&locals)
-            .bind(&counties)
-            .fetch_all(&mut *tx)
+        for staged in &batch {
+            encode_staged(&mut buf, staged.line, &staged.event);
+        }
+        copy_in.send(buf.as_slice()).await.map_err(db)?;
+        buf.clear();
+    }
+    let staged_rows = copy_in.finish().await.map_err(db)? as i64;
+    sqlx::raw_sql(
+        "ANALYZE stage_ballots;
+         UPDATE stage_ballots s SET state_voter_id = f.id
+         FROM (SELECT DISTINCT ON (v.local_voter_id, v.county_name)
+                      v.local_voter_id AS local, v.county_name AS county, v.state_voter_id AS id
+               FROM voters v
+               JOIN (SELECT DISTINCT local_voter_id, county_name FROM stage_ballots
+                     WHERE state_voter_id = '' AND local_voter_id <> '') k
+                 ON v.local_voter_id = k.local_voter_id AND v.county_name = k.county_name
+               ORDER BY v.local_voter_id, v.county_name, v.present DESC) f
+         WHERE s.state_voter_id = '' AND s.local_voter_id = f.local AND s.county_name = f.county;",
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?;
+    let unmatched: Vec<(i64, String, String, String)> = sqlx::query_as(
+        "SELECT s.line, s.state_voter_id::text, s.local_voter_id::text, s.county_name::text
+         FROM stage_ballots s
+         WHERE s.state_voter_id = ''
+            OR NOT EXISTS (SELECT 1 FROM voters v WHERE v.state_voter_id = s.state_voter_id)
+         ORDER BY s.line",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(db)?;
+    out.unmatched = unmatched
+        .into_iter()
+        .map(|(line, state_voter_id, local_voter_id, county_name)| UnmatchedBallot {
+            line: line as u64,
+            state_voter_id,
+            local_voter_id,
+            county_name,
+        })
+        .collect();
+    // A file older than one already loaded moves its known events' first day back.
+    let newest_file: Option<NaiveDate> =
+        sqlx::query_scalar("SELECT MAX(as_of) FROM ballot_files")
+            .fetch_one(&mut *tx)
             .await
             .map_err(db)?;
-            for (_, e) in events.iter_mut() {
-                if e.state_voter_id.is_empty()
-                    && let Some((_, _, id)) = found
-                        .iter()
-                        .find(|(l, c, _)| *l == e.local_voter_id && *c == e.county_name)
-                {
-                    e.state_voter_id = id.clone();
-                }
-            }
-        }
-        let ids: Vec<String> = events
-            .iter()
-            .map(|(_, e)| e.state_voter_id.clone())
-            .collect();
-        let known: HashSet<String> = sqlx::query_scalar::<_, String>(
-            "SELECT state_voter_id::text FROM voters WHERE state_voter_id = ANY($1::text[])",
+    if newest_file.is_some_and(|newest| newest > file.as_of) {
+        sqlx::query(
+            "UPDATE ballot_events b SET first_seen = $1 FROM stage_ballots s
+             WHERE b.event_key = s.event_key AND b.first_seen > $1",
         )
-        .bind(&ids)
-        .fetch_all(&mut *tx)
+        .bind(file.as_of)
+        .execute(&mut *tx)
         .await
-        .map_err(db)?
-        .into_iter()
-        .collect();
-        for (line, e) in &events {
-            if e.state_voter_id.is_empty() || !known.contains(&e.state_voter_id) {
-                out.unmatched.push(UnmatchedBallot {
-                    line: *line,
-                    state_voter_id: e.state_voter_id.clone(),
-                    local_voter_id: e.local_voter_id.clone(),
-                    county_name: e.county_name.clone(),
-                });
-            }
-        }
-        let (new, known_events) = upsert_events(&mut tx, &events, file.as_of).await?;
-        out.new_events += new;
-        out.known_events += known_events;
+        .map_err(db)?;
     }
+    out.new_events = sqlx::query(
+        "INSERT INTO ballot_events (event_key, state_voter_id, local_voter_id, county_name,
+           election_date, method, delivery_type, request_date, send_date, return_date,
+           return_status, category, rank, site_name, same_day_registration, request_party,
+           first_seen)
+         SELECT event_key, state_voter_id, local_voter_id, county_name, election_date, method,
+           delivery_type, request_date, send_date, return_date, return_status, category, rank,
+           site_name, same_day_registration, request_party, $1
+         FROM stage_ballots ORDER BY event_key
+         ON CONFLICT (event_key) DO NOTHING",
+    )
+    .bind(file.as_of)
+    .execute(&mut *tx)
+    .await
+    .map_err(db)?
+    .rows_affected() as i64;
+    out.known_events = staged_rows - out.new_events;
     sqlx::query(
         "INSERT INTO ballot_files (file_sha256, source_file, as_of, imported_at, new_events, unmatched)
          VALUES ($1, $2, $3, $4, $5, $6)",
@@ -122,85 +161,42 @@ pub(crate) async fn import_ballots(
     Ok(out)
 }
 
-/// Inserts a batch; returns (new, already known). Known events keep their earliest
-/// first-seen date.
-async fn upsert_events(
-    tx: &mut PgConnection,
-    events: &[(u64, BallotEvent)],
-    as_of: NaiveDate,
-) -> StoreResult<(i64, i64)> {
-    let mut keys = Vec::with_capacity(events.len());
-    let mut cols: [Vec<String>; 10] = Default::default();
-    let mut dates: [Vec<Option<NaiveDate>>; 4] = Default::default();
-    let mut ranks = Vec::with_capacity(events.len());
-    let mut sdr = Vec::with_capacity(events.len());
-    let mut seen_keys = HashSet::new();
-    for (_, e) in events {
-        let key = e.event_key();
-        if !seen_keys.insert(key.clone()) {
-            continue;
-        }
-        keys.push(key);
-        for (i, v) in [
-            &e.state_voter_id,
-            &e.local_voter_id,
-            &e.county_name,
-            e.method.code(),
-            &e.delivery_type,
-            &e.return_status,
-            e.category.code(),
-            &e.site_name,
-            &e.request_party,
-            "",
-        ]
-        .iter()
-        .enumerate()
-        {
-            cols[i].push(v.to_string());
-        }
-        dates[0].push(Some(e.election_date));
-        dates[1].push(e.request_date);
-        dates[2].push(e.send_date);
-        dates[3].push(e.return_date);
-        ranks.push(e.category.rank());
-        sdr.push(e.same_day_registration);
+/// Appends one ballot row of the staging table in COPY text format (columns in the
+/// table's order).
+fn encode_staged(buf: &mut Vec<u8>, line: u64, e: &BallotEvent) {
+    copy::int(buf, line as i64);
+    for field in [
+        e.event_key().as_str(),
+        &e.state_voter_id,
+        &e.local_voter_id,
+        &e.county_name,
+    ] {
+        buf.push(b'\t');
+        copy::text(buf, field);
     }
-    let duplicates_in_batch = (events.len() - keys.len()) as i64;
-    let inserted: Vec<bool> = sqlx::query_scalar(
-        "INSERT INTO ballot_events (event_key, state_voter_id, local_voter_id, county_name,
-           method, delivery_type, return_status, category, site_name, request_party,
-           election_date, request_date, send_date, return_date, rank, same_day_registration,
-           first_seen)
-         SELECT k, a, b, c, d, e, f, g, h, i, ed, rd, sd, td, r, s, $17
-         FROM UNNEST($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[],
-                     $7::text[], $8::text[], $9::text[], $10::text[], $11::date[], $12::date[],
-                     $13::date[], $14::date[], $15::bigint[], $16::bool[])
-           AS t(k, a, b, c, d, e, f, g, h, i, ed, rd, sd, td, r, s)
-         ON CONFLICT (event_key) DO UPDATE SET first_seen = LEAST(ballot_events.first_seen, EXCLUDED.first_seen)
-         RETURNING (xmax = 0)",
-    )
-    .bind(&keys)
-    .bind(&cols[0])
-    .bind(&cols[1])
-    .bind(&cols[2])
-    .bind(&cols[3])
-    .bind(&cols[4])
-    .bind(&cols[5])
-    .bind(&cols[6])
-    .bind(&cols[7])
-    .bind(&cols[8])
-    .bind(&dates[0])
-    .bind(&dates[1])
-    .bind(&dates[2])
-    .bind(&dates[3])
-    .bind(&ranks)
-    .bind(&sdr)
-    .bind(as_of)
-    .fetch_all(&mut *tx)
-    .await
-    .map_err(db)?;
-    let new = inserted.iter().filter(|b| **b).count() as i64;
-    Ok((new, inserted.len() as i64 - new + duplicates_in_batch))
+    buf.push(b'\t');
+    copy::date(buf, e.election_date);
+    for field in [e.method.code(), &e.delivery_type] {
+        buf.push(b'\t');
+        copy::text(buf, field);
+    }
+    for d in [e.request_date, e.send_date, e.return_date] {
+        buf.push(b'\t');
+        copy::opt_date(buf, d);
+    }
+    for field in [&e.return_status, e.category.code()] {
+        buf.push(b'\t');
+        copy::text(buf, field);
+    }
+    buf.push(b'\t');
+    copy::int(buf, e.category.rank());
+    buf.push(b'\t');
+    copy::text(buf, &e.site_name);
+    buf.push(b'\t');
+    buf.push(if e.same_day_registration { b't' } else { b'f' });
+    buf.push(b'\t');
+    copy::text(buf, &e.request_party);
+    buf.push(b'\n');
 }
 
 pub(crate) async fn ballot_elections(c: &mut PgConnection) -> StoreResult<Vec<NaiveDate>> {

@@ -5,6 +5,11 @@
 //! temporary staging table and diffed against the stored voters with set-based SQL.
 
 mod ballots;
+mod contacts;
+mod incidents;
+mod lists;
+mod past_results;
+mod results;
 mod copy;
 mod phones;
 mod users;
@@ -30,6 +35,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_ballots.sql"),
     include_str!("../migrations/0003_phones.sql"),
+    include_str!("../migrations/0004_contacts.sql"),
+    include_str!("../migrations/0005_lists.sql"),
+    include_str!("../migrations/0006_incidents.sql"),
+    include_str!("../migrations/0007_results.sql"),
+    include_str!("../migrations/0008_past_results.sql"),
 ];
 
 /// Connections kept open per organization.

@@ -5,7 +5,7 @@
 
 use crate::db;
 use chrono::{NaiveDate, Utc};
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use rusqlite::{Connection, Row, params};
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
 use votebase_store::{
@@ -44,62 +44,36 @@ pub(crate) fn import_ballots(
     }
     let mut out = BallotImportOutcome::default();
     let first_seen = file.as_of.to_string();
+    // Stage the file, then match and insert with set-based statements: probing voters
+    // and inserting events in key order touches each B-tree page once, where per-row
+    // lookups in file order would jump across the whole voter file.
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS stage_ballots (
+             line INTEGER NOT NULL, event_key TEXT NOT NULL, state_voter_id TEXT NOT NULL,
+             local_voter_id TEXT NOT NULL, county_name TEXT NOT NULL,
+             election_date TEXT NOT NULL, method TEXT NOT NULL, delivery_type TEXT NOT NULL,
+             request_date TEXT, send_date TEXT, return_date TEXT, return_status TEXT NOT NULL,
+             category TEXT NOT NULL, rank INTEGER NOT NULL, site_name TEXT NOT NULL,
+             same_day_registration INTEGER NOT NULL, request_party TEXT NOT NULL);
+         DELETE FROM temp.stage_ballots;",
+    )
+    .map_err(db)?;
+    let mut staged_rows: i64 = 0;
     {
-        let mut by_id = tx
-            .prepare_cached("SELECT EXISTS (SELECT 1 FROM voters WHERE state_voter_id = ?1)")
-            .map_err(db)?;
-        let mut by_county = tx
+        let mut stage = tx
             .prepare_cached(
-                "SELECT state_voter_id FROM voters WHERE local_voter_id = ?1 AND county_name = ?2
-                 ORDER BY present DESC LIMIT 1",
-            )
-            .map_err(db)?;
-        let mut insert = tx
-            .prepare_cached(
-                "INSERT INTO ballot_events (event_key, state_voter_id, local_voter_id, county_name,
-                   election_date, method, delivery_type, request_date, send_date, return_date,
-                   return_status, category, rank, site_name, same_day_registration, request_party,
-                   first_seen)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)
-                 ON CONFLICT (event_key) DO NOTHING",
-            )
-            .map_err(db)?;
-        let mut earlier = tx
-            .prepare_cached(
-                "UPDATE ballot_events SET first_seen = ?2 WHERE event_key = ?1 AND first_seen > ?2",
+                "INSERT INTO temp.stage_ballots VALUES
+                 (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )
             .map_err(db)?;
         while let Some(batch) = rows.blocking_recv() {
             let batch = batch.map_err(StoreError::Aborted)?;
             for staged in batch {
-                let mut e = staged.event;
-                let key = e.event_key();
-                if e.state_voter_id.is_empty()
-                    && !e.local_voter_id.is_empty()
-                    && let Some(id) = by_county
-                        .query_row(params![e.local_voter_id, e.county_name], |r| {
-                            r.get::<_, String>(0)
-                        })
-                        .optional()
-                        .map_err(db)?
-                {
-                    e.state_voter_id = id;
-                }
-                let matched: bool = !e.state_voter_id.is_empty()
-                    && by_id
-                        .query_row([&e.state_voter_id], |r| r.get(0))
-                        .map_err(db)?;
-                if !matched {
-                    out.unmatched.push(UnmatchedBallot {
-                        line: staged.line,
-                        state_voter_id: e.state_voter_id.clone(),
-                        local_voter_id: e.local_voter_id.clone(),
-                        county_name: e.county_name.clone(),
-                    });
-                }
-                let n = insert
+                let e = staged.event;
+                stage
                     .execute(params![
-                        key,
+                        staged.line as i64,
+                        e.event_key(),
                         e.state_voter_id,
                         e.local_voter_id,
                         e.county_name,
@@ -115,18 +89,77 @@ pub(crate) fn import_ballots(
                         e.site_name,
                         e.same_day_registration,
                         e.request_party,
-                        first_seen,
                     ])
                     .map_err(db)?;
-                if n == 1 {
-                    out.new_events += 1;
-                } else {
-                    out.known_events += 1;
-                    earlier.execute(params![key, first_seen]).map_err(db)?;
-                }
+                staged_rows += 1;
             }
         }
     }
+    // Rows with only the county registration number take the id of that voter (the one
+    // present in the file first).
+    tx.execute(
+        "UPDATE temp.stage_ballots SET state_voter_id = COALESCE((
+             SELECT v.state_voter_id FROM voters v
+             WHERE v.local_voter_id = stage_ballots.local_voter_id
+               AND v.county_name = stage_ballots.county_name
+             ORDER BY v.present DESC LIMIT 1), '')
+         WHERE state_voter_id = '' AND local_voter_id <> ''",
+        [],
+    )
+    .map_err(db)?;
+    {
+        let mut unmatched = tx
+            .prepare(
+                "SELECT s.line, s.state_voter_id, s.local_voter_id, s.county_name
+                 FROM (SELECT * FROM temp.stage_ballots ORDER BY state_voter_id) s
+                 WHERE s.state_voter_id = ''
+                    OR NOT EXISTS (SELECT 1 FROM voters v WHERE v.state_voter_id = s.state_voter_id)",
+            )
+            .map_err(db)?;
+        let found = unmatched
+            .query_map([], |r| {
+                Ok(UnmatchedBallot {
+                    line: r.get::<_, i64>(0)? as u64,
+                    state_voter_id: r.get(1)?,
+                    local_voter_id: r.get(2)?,
+                    county_name: r.get(3)?,
+                })
+            })
+            .map_err(db)?;
+        for u in found {
+            out.unmatched.push(u.map_err(db)?);
+        }
+        out.unmatched.sort_by_key(|u| u.line);
+    }
+    // A file older than one already loaded moves its known events' first day back.
+    let newest_file: Option<String> = tx
+        .query_row("SELECT MAX(as_of) FROM ballot_files", [], |r| r.get(0))
+        .map_err(db)?;
+    if newest_file.is_some_and(|newest| newest > first_seen) {
+        tx.execute(
+            "UPDATE ballot_events SET first_seen = ?1
+             WHERE first_seen > ?1 AND event_key IN (SELECT event_key FROM temp.stage_ballots)",
+            [&first_seen],
+        )
+        .map_err(db)?;
+    }
+    out.new_events = tx
+        .execute(
+            "INSERT INTO ballot_events (event_key, state_voter_id, local_voter_id, county_name,
+               election_date, method, delivery_type, request_date, send_date, return_date,
+               return_status, category, rank, site_name, same_day_registration, request_party,
+               first_seen)
+             SELECT event_key, state_voter_id, local_voter_id, county_name, election_date, method,
+               delivery_type, request_date, send_date, return_date, return_status, category, rank,
+               site_name, same_day_registration, request_party, ?1
+             FROM temp.stage_ballots WHERE true ORDER BY event_key
+             ON CONFLICT (event_key) DO NOTHING",
+            [&first_seen],
+        )
+        .map_err(db)? as i64;
+    out.known_events = staged_rows - out.new_events;
+    tx.execute_batch("DELETE FROM temp.stage_ballots;")
+        .map_err(db)?;
     tx.execute(
         "INSERT INTO ballot_files (file_sha256, source_file, as_of, imported_at, new_events, unmatched)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",

@@ -3,6 +3,11 @@
 //! connection pool, and each contract call run as one transaction on a blocking thread.
 
 mod ballots;
+mod contacts;
+mod incidents;
+mod lists;
+mod past_results;
+mod results;
 mod phones;
 mod users;
 mod voters;
@@ -28,6 +33,11 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_init.sql"),
     include_str!("../migrations/0002_ballots.sql"),
     include_str!("../migrations/0003_phones.sql"),
+    include_str!("../migrations/0004_contacts.sql"),
+    include_str!("../migrations/0005_lists.sql"),
+    include_str!("../migrations/0006_incidents.sql"),
+    include_str!("../migrations/0007_results.sql"),
+    include_str!("../migrations/0008_past_results.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

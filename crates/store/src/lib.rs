@@ -4,7 +4,12 @@
 
 pub mod columns;
 pub mod conformance;
+pub mod contacts;
 pub mod error;
+pub mod incidents;
+pub mod lists;
+pub mod past_results;
+pub mod results;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -15,7 +20,12 @@ use votebase_domain::{
     VoteHistoryRecord, VoterQuery, VoterRecord,
 };
 
+pub use contacts::ContactStore;
 pub use error::{StoreError, StoreResult};
+pub use incidents::IncidentStore;
+pub use lists::ListStore;
+pub use past_results::PastResultsStore;
+pub use results::ResultsStore;
 
 /// One parsed voter row on its way into a snapshot.
 #[derive(Debug, Clone)]
@@ -375,7 +385,7 @@ impl TurnoutBy {
 /// The storage contract. Every method is one transaction; a failed call leaves the
 /// store as it was. Implementations: `votebase-store-sqlite`, `votebase-store-postgres`.
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: Send + Sync + ContactStore + ListStore + IncidentStore + ResultsStore + PastResultsStore {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

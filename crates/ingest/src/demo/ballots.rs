@@ -6,7 +6,7 @@
 
 use super::DemoState;
 use super::rng::{Draw, SplitMix};
-use super::voters::{Party, Status};
+use super::voters::{DemoVoter, Party, Status};
 use chrono::{Duration, NaiveDate};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -14,6 +14,12 @@ use std::path::{Path, PathBuf};
 /// The demo's general election.
 pub fn demo_election() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 3).expect("valid date")
+}
+
+/// The previous general election, whose final absentee file the demo also writes so the
+/// dashboard can compare the two on the same day before the election.
+pub fn demo_previous_election() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2024, 11, 5).expect("valid date")
 }
 
 /// One ballot of the season, with the days its states change.
@@ -37,9 +43,10 @@ fn fmt(d: Option<NaiveDate>) -> String {
         .unwrap_or_default()
 }
 
-fn plan(state: &DemoState) -> Vec<Ballot> {
-    let e = demo_election();
-    let seed = state.options.seed;
+/// The ballots of one election's season; `salt` varies who votes between elections and
+/// `turnout` scales how many do.
+fn plan(state: &DemoState, e: NaiveDate, salt: u64, turnout_scale: f64) -> Vec<Ballot> {
+    let seed = state.options.seed ^ salt;
     let mut out = Vec::new();
     for (i, v) in state.second_snapshot() {
         if v.status != Status::Active {
@@ -52,7 +59,7 @@ fn plan(state: &DemoState) -> Vec<Ballot> {
             Party::Rep => 0.7,
             _ => 1.0,
         };
-        let turnout = f64::from(v.propensity) / 100.0;
+        let turnout = (f64::from(v.propensity) / 100.0 * turnout_scale).min(1.0);
         let mail_p = (0.03 + 0.12 * ((age - 30.0).max(0.0) / 50.0)) * lean * turnout;
         let early_p = 0.45 * turnout;
         if r.chance(mail_p) {
@@ -111,66 +118,96 @@ fn plan(state: &DemoState) -> Vec<Ballot> {
     out
 }
 
+/// Writes one ballot's row as it stands on `day`.
+fn write_ballot_row(
+    w: &mut impl Write,
+    state: &DemoState,
+    b: &Ballot,
+    e: NaiveDate,
+    day: NaiveDate,
+) -> std::io::Result<()> {
+    let Some(v) = state.second_snapshot_voter(b.voter) else {
+        return Ok(());
+    };
+    let county = &state.counties[v.county as usize];
+    let precinct = &state.precincts[state.precinct_of(&v) as usize];
+    let sent = b.sent.filter(|d| *d <= day);
+    let returned = b.returned.filter(|d| *d <= day);
+    let status = match (returned, b.cured) {
+        (None, _) => "",
+        (Some(_), Some(c)) if c <= day => "ACCEPTED - CURED",
+        (Some(_), _) => b.status,
+    };
+    let (kind, delivery) = if b.one_stop {
+        ("ONE-STOP", "IN PERSON")
+    } else {
+        ("MAIL", "MAIL")
+    };
+    let party = match v.party {
+        Party::Dem => "DEM",
+        Party::Rep => "REP",
+        Party::Una => "UNA",
+        Party::Lib => "LIB",
+        Party::Gre => "GRE",
+    };
+    writeln!(
+        w,
+        "{},{:012},{},{},{},,,,,{},\"{}\",,NC,{},{},{},{},{},{},,{},{},{},{},{},N,",
+        county.name,
+        v.reg_num,
+        v.ncid(),
+        v.last_name(),
+        super::NameBook::get().given(v.first),
+        v.age_on(e),
+        state.street_address(&v),
+        precinct.zip5,
+        e.format("%m/%d/%Y"),
+        party,
+        precinct.name,
+        delivery,
+        kind,
+        fmt(Some(b.requested)),
+        fmt(sent),
+        fmt(returned),
+        status,
+        b.site,
+    )?;
+    Ok(())
+}
+
 /// Writes one cumulative absentee file per day for the 30 days before the demo election
-/// (`absentee_<YYYYMMDD>.csv`), and returns their paths, oldest first.
+/// (`absentee_<YYYYMMDD>.csv`), after the final file of the previous general election
+/// (`absentee_final_<YYYYMMDD>.csv`), and returns their paths, oldest first.
 pub fn write_ballot_files(state: &DemoState, dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)?;
-    let ballots = plan(state);
-    let e = demo_election();
     let mut paths = Vec::new();
+    let previous = demo_previous_election();
+    let path = dir.join(format!("absentee_final_{}.csv", previous.format("%Y%m%d")));
+    let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
+    writeln!(w, "{HEADER}")?;
+    for b in &plan(state, previous, 0x2024, 1.15) {
+        write_ballot_row(&mut w, state, b, previous, previous)?;
+    }
+    w.flush()?;
+    paths.push(path);
+    let e = demo_election();
+    let ballots = plan(state, e, 0, 1.0);
     let unmatched: Vec<String> = (0..12).map(|k| format!("ZZ{:06}", 900_000 + k)).collect();
+    // Six voters of the file whose county keyed a wrong id: their rows match no voter by
+    // id, and the record-linkage engine finds them by name, age and address.
+    let with_ballot: std::collections::HashSet<u32> = ballots.iter().map(|b| b.voter).collect();
+    let mistyped: Vec<(u32, DemoVoter)> = state
+        .second_snapshot()
+        .filter(|(i, v)| i % 97 == 13 && v.status == Status::Active && !with_ballot.contains(i))
+        .take(6)
+        .collect();
     for back in (1..=30).rev() {
         let day = e - Duration::days(back);
         let path = dir.join(format!("absentee_{}.csv", day.format("%Y%m%d")));
         let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
         writeln!(w, "{HEADER}")?;
         for b in ballots.iter().filter(|b| b.requested <= day) {
-            let Some(v) = state.second_snapshot_voter(b.voter) else {
-                continue;
-            };
-            let county = &state.counties[v.county as usize];
-            let precinct = &state.precincts[state.precinct_of(&v) as usize];
-            let sent = b.sent.filter(|d| *d <= day);
-            let returned = b.returned.filter(|d| *d <= day);
-            let status = match (returned, b.cured) {
-                (None, _) => "",
-                (Some(_), Some(c)) if c <= day => "ACCEPTED - CURED",
-                (Some(_), _) => b.status,
-            };
-            let (kind, delivery) = if b.one_stop {
-                ("ONE-STOP", "IN PERSON")
-            } else {
-                ("MAIL", "MAIL")
-            };
-            let party = match v.party {
-                Party::Dem => "DEM",
-                Party::Rep => "REP",
-                Party::Una => "UNA",
-                Party::Lib => "LIB",
-                Party::Gre => "GRE",
-            };
-            writeln!(
-                w,
-                "{},{:012},{},{},{},,,,,{},\"{}\",,NC,{},{},{},{},{},{},,{},{},{},{},{},N,",
-                county.name,
-                v.reg_num,
-                v.ncid(),
-                v.last_name(),
-                super::NameBook::get().given(v.first),
-                v.age_on(e),
-                state.street_address(&v),
-                precinct.zip5,
-                e.format("%m/%d/%Y"),
-                party,
-                precinct.name,
-                delivery,
-                kind,
-                fmt(Some(b.requested)),
-                fmt(sent),
-                fmt(returned),
-                status,
-                b.site,
-            )?;
+            write_ballot_row(&mut w, state, b, e, day)?;
         }
         // A few rows for voters no voter file has (moved in after the refresh, typos).
         for (k, id) in unmatched.iter().enumerate() {
@@ -182,6 +219,24 @@ pub fn write_ballot_files(state: &DemoState, dir: &Path) -> std::io::Result<Vec<
                     k,
                     e.format("%m/%d/%Y"),
                     fmt(Some(e - Duration::days(40))),
+                )?;
+            }
+        }
+        for (k, (_, v)) in mistyped.iter().enumerate() {
+            if k as i64 * 4 < 31 - back {
+                writeln!(
+                    w,
+                    "{},{:012},ZT{:06},{},{},,,,,{},\"{}\",,NC,{},{},UNA,,MAIL,MAIL,,{},,,,,N,",
+                    state.counties[v.county as usize].name,
+                    999_800_000 + k,
+                    800_000 + k,
+                    v.last_name(),
+                    super::NameBook::get().given(v.first),
+                    v.age_on(e),
+                    state.street_address(v),
+                    state.precincts[state.precinct_of(v) as usize].zip5,
+                    e.format("%m/%d/%Y"),
+                    fmt(Some(e - Duration::days(35))),
                 )?;
             }
         }

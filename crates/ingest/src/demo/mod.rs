@@ -11,10 +11,13 @@
 //! from the same [`DemoState`].
 
 mod ballots;
+mod contacts;
 mod geography;
 mod history;
+mod incidents;
 mod names;
 mod phones;
+pub mod results;
 mod rng;
 mod vip;
 mod voters;
@@ -28,8 +31,10 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 
-pub use ballots::{demo_election, write_ballot_files};
+pub use ballots::{demo_election, demo_previous_election, write_ballot_files};
+pub use contacts::{DemoContactFiles, write_contact_files};
 pub use geography::{City, County, DistrictColumns, PollingPlace, Precinct, Street, UnitStyle};
+pub use incidents::{DAY_MINUTES, DemoIncident, demo_incidents};
 pub use history::{Election, ElectionKind, VoteRecord, VotingMethod, elections_before};
 pub use names::NameBook;
 pub use phones::{reissue_ids, reissued, reissued_id, write_cell_list};

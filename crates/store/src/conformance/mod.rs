@@ -3,6 +3,12 @@
 //! snapshots, change records, duplicates, aborts, search, history, users, sessions and
 //! the audit log behave as the [`Store`](crate::Store) contract says.
 
+mod contacts;
+mod incidents;
+mod lists;
+mod past_results;
+mod results;
+
 use crate::columns::row_hash;
 use crate::{
     BallotList, ImportBatch, NewBallotFile, NewSnapshot, PhoneAppend, Relink, Session,
@@ -155,6 +161,11 @@ pub async fn run_all(store: &dyn Store) {
     ballots_settle_in_any_order(store).await;
     phones_and_relinks(store).await;
     users_tokens_sessions_and_audit(store).await;
+    contacts::run(store).await;
+    lists::run(store).await;
+    incidents::run(store).await;
+    results::run(store).await;
+    past_results::run(store).await;
 }
 
 async fn snapshots_and_changes(store: &dyn Store) {

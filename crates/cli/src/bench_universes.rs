@@ -1,0 +1,586 @@
+//! `votebase bench universes [--voters N]`: universe counts and county breakdowns from
+//! the in-memory bitmap index, beside the same queries as plain SQL on SQLite and
+//! PostgreSQL over the same data, in the same run.
+//!
+//! It generates a demo state of N voters (the demo generator), imports its first voter
+//! snapshot, its vote history and its ballot files (the newest daily file of the demo
+//! election, which holds every ballot so far, and the final file of the previous one)
+//! into a fresh SQLite store and a fresh PostgreSQL schema through the real importers,
+//! adds the indexes a DBA would add for these filters (county, party, status, birth
+//! year, registration date, districts, precinct; history by election and voter; ballot
+//! events by voter), and builds the universe index from the SQLite store (timed, with its
+//! size and the process's peak memory). For ten expressions of one to eight clauses it
+//! times the count and the county breakdown, p50 and p99 over repeated runs, on the index
+//! and as SQL (`SELECT COUNT(*) FROM voters v WHERE …` and `… GROUP BY county_name`) on
+//! both stores, and checks that all three give the same numbers. The SQL is generated
+//! from the resolved query, so the filters mean the same thing everywhere. Expressions
+//! are written over the generated state (its largest counties and districts, its
+//! elections), so they select real voters whatever the size.
+
+use crate::args::{Global, ImportArgs};
+use crate::bench::{DEFAULT_TEST_DATABASE, peak_rss_mib};
+use anyhow::{Context, bail};
+use chrono::{Datelike, NaiveDate};
+use clap::Args;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use votebase_domain::{BallotCategory, OrgName};
+use votebase_index::families::CatField;
+use votebase_index::{Dimension, Pred, Query};
+use votebase_ingest::Layout;
+use votebase_ingest::ballots::import_ballots_file;
+use votebase_ingest::demo::{DemoOptions, build_state, write_ballot_files, write_files};
+use votebase_ingest::history::import_history_file;
+use votebase_server::universes::{Built, build_index};
+use votebase_store::Store;
+use votebase_store_postgres::PgStore;
+use votebase_store_sqlite::SqliteStore;
+
+/// Options of `votebase bench universes`.
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  votebase bench universes --voters 1000000\n  votebase bench universes --voters 200000 --runs 100 --sql-runs 5"
+)]
+pub struct BenchUniversesArgs {
+    /// Voters in the generated state.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub voters: usize,
+    /// Timed runs per query on the index.
+    #[arg(long, default_value_t = 50)]
+    pub runs: usize,
+    /// Timed runs per query on each SQL store.
+    #[arg(long, default_value_t = 5)]
+    pub sql_runs: usize,
+    /// Seed of the generated state.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// PostgreSQL URL (default: --database, else the local test database).
+    #[arg(long)]
+    pub postgres: Option<String>,
+    /// Work directory (default: target/bench-universes).
+    #[arg(long)]
+    pub dir: Option<PathBuf>,
+}
+
+fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+fn column(field: CatField) -> &'static str {
+    match field {
+        CatField::County => "v.county_name",
+        CatField::Precinct => "v.precinct_code",
+        CatField::Congressional => "v.congressional_district",
+        CatField::Senate => "v.state_senate_district",
+        CatField::House => "v.state_house_district",
+        CatField::Zip => "v.zip5",
+        CatField::City => "v.city",
+        CatField::Municipality => "v.municipality",
+        CatField::Party => "v.party",
+        CatField::Status => "v.status",
+        CatField::Gender => "v.gender",
+    }
+}
+
+fn range<T: ToString>(
+    col: &str,
+    lo: &Option<T>,
+    hi: &Option<T>,
+    lit: impl Fn(&T) -> String,
+) -> String {
+    match (lo, hi) {
+        (Some(l), Some(h)) => format!("{col} BETWEEN {} AND {}", lit(l), lit(h)),
+        (Some(l), None) => format!("{col} >= {}", lit(l)),
+        (None, Some(h)) => format!("{col} <= {}", lit(h)),
+        (None, None) => format!("{col} IS NOT NULL"),
+    }
+}
+
+/// One predicate as SQL over `voters v` (present voters), or why it has no SQL here.
+fn pred_sql(
+    p: &Pred,
+    reference: NaiveDate,
+    ballot_election: Option<NaiveDate>,
+) -> anyhow::Result<String> {
+    let date = |d: &NaiveDate| quote(&d.to_string());
+    Ok(match p {
+        Pred::Category { field, value } => {
+            if *field == CatField::Precinct && value.contains('/') {
+                format!("v.county_name || '/' || v.precinct_code = {}", quote(value))
+            } else {
+                format!("{} = {}", column(*field), quote(value))
+            }
+        }
+        Pred::Age { lo, hi } => {
+            // Birth year only (as in NC): age = reference year - birth year.
+            let y = reference.year();
+            range(
+                "v.birth_year",
+                &hi.map(|h| y - h),
+                &lo.map(|l| y - l),
+                |n| n.to_string(),
+            )
+        }
+        Pred::Registered { lo, hi } => range("v.registration_date", lo, hi, date),
+        Pred::Voted { lo, hi } => format!(
+            "EXISTS (SELECT 1 FROM vote_history h WHERE h.state_voter_id = v.state_voter_id AND {})",
+            range("h.election_date", lo, hi, date)
+        ),
+        Pred::Votes { lo, hi } => range(
+            "(SELECT COUNT(*) FROM vote_history h WHERE h.state_voter_id = v.state_voter_id)",
+            lo,
+            hi,
+            |n| n.to_string(),
+        ),
+        Pred::Keyed { family, key } if family == "ballot" => {
+            let Some(e) = ballot_election else {
+                return Ok("1 = 0".into());
+            };
+            let Some(cat) = BallotCategory::ALL.into_iter().find(|c| c.code() == key) else {
+                return Ok("1 = 0".into());
+            };
+            format!(
+                "(SELECT MAX(b.rank) FROM ballot_events b WHERE b.state_voter_id = v.state_voter_id \
+                 AND b.election_date = {}) = {}",
+                date(&e),
+                cat.rank()
+            )
+        }
+        other => bail!("no SQL translation in this benchmark for {other:?}"),
+    })
+}
+
+/// The WHERE clause of a resolved query.
+fn where_sql(q: &Query, ballot_election: Option<NaiveDate>) -> anyhow::Result<String> {
+    let mut parts = vec!["v.present".to_string()];
+    for c in &q.clauses {
+        let alts = c
+            .any_of
+            .iter()
+            .map(|p| pred_sql(p, q.reference_date, ballot_election))
+            .collect::<anyhow::Result<Vec<_>>>()?;
+        let any = format!("({})", alts.join(" OR "));
+        parts.push(if c.negated { format!("NOT {any}") } else { any });
+    }
+    Ok(parts.join(" AND "))
+}
+
+/// The indexes added for these filters, on both stores.
+const SQL_INDEXES: [&str; 10] = [
+    "CREATE INDEX IF NOT EXISTS bench_v_county ON voters (county_name, party, status)",
+    "CREATE INDEX IF NOT EXISTS bench_v_party ON voters (party, status)",
+    "CREATE INDEX IF NOT EXISTS bench_v_status ON voters (status)",
+    "CREATE INDEX IF NOT EXISTS bench_v_birth ON voters (birth_year)",
+    "CREATE INDEX IF NOT EXISTS bench_v_registered ON voters (registration_date)",
+    "CREATE INDEX IF NOT EXISTS bench_v_cd ON voters (congressional_district)",
+    "CREATE INDEX IF NOT EXISTS bench_v_precinct ON voters (precinct_code)",
+    "CREATE INDEX IF NOT EXISTS bench_v_gender ON voters (gender)",
+    "CREATE INDEX IF NOT EXISTS bench_h_election ON vote_history (election_date, state_voter_id)",
+    "CREATE INDEX IF NOT EXISTS bench_b_voter ON ballot_events (state_voter_id, election_date, rank)",
+];
+
+fn percentiles(mut d: Vec<Duration>) -> (f64, f64) {
+    d.sort();
+    let ms = |x: Duration| x.as_secs_f64() * 1e3;
+    let p = |q: f64| ms(d[((d.len() - 1) as f64 * q).round() as usize]);
+    (p(0.5), p(0.99))
+}
+
+/// p50 and p99 of `runs` calls (after one untimed warm-up), and the last result.
+async fn time_async<T, F, Fut>(runs: usize, mut f: F) -> anyhow::Result<((f64, f64), T)>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let mut last = f().await?;
+    let mut d = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        last = f().await?;
+        d.push(t.elapsed());
+    }
+    Ok((percentiles(d), last))
+}
+
+fn time_sync<T>(runs: usize, mut f: impl FnMut() -> T) -> ((f64, f64), T) {
+    let mut last = std::hint::black_box(f());
+    let mut d = Vec::with_capacity(runs);
+    for _ in 0..runs.max(1) {
+        let t = Instant::now();
+        last = std::hint::black_box(f());
+        d.push(t.elapsed());
+    }
+    (percentiles(d), last)
+}
+
+/// Loads the generated state into a store through the real importers.
+async fn load(
+    store: &dyn Store,
+    files: &votebase_ingest::demo::DemoFiles,
+    ballots: &[PathBuf],
+) -> anyhow::Result<()> {
+    crate::voters::import_voters(
+        store,
+        &ImportArgs {
+            file: files.voters_first.clone(),
+            layout: "ncvoter".into(),
+            as_of: None,
+            rejects: None,
+            json: false,
+        },
+    )
+    .await?;
+    import_history_file(
+        store,
+        &files.history,
+        &Layout::load("ncvhis")?,
+        None,
+        Arc::new(votebase_ingest::NoProgress),
+    )
+    .await?;
+    let layout = Layout::load("nc-absentee")?;
+    for file in ballots {
+        import_ballots_file(
+            store,
+            file,
+            &layout,
+            None,
+            None,
+            Arc::new(votebase_ingest::NoProgress),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// The ten expressions, written over the generated state.
+fn expressions(built: &Built) -> anyhow::Result<Vec<String>> {
+    let all = votebase_index::parse("")?;
+    let top = |d: Dimension| -> anyhow::Result<Vec<String>> {
+        Ok(built
+            .index
+            .breakdown(&all, d)?
+            .into_iter()
+            .map(|(label, _)| label)
+            .filter(|l| l != "(none)")
+            .collect())
+    };
+    let counties = top(Dimension::County)?;
+    let cds = top(Dimension::Congressional)?;
+    if counties.len() < 3 || cds.is_empty() {
+        bail!("the generated state is too small: use --voters 10000 or more");
+    }
+    let q = |s: &str| {
+        if s.contains(' ') {
+            format!("\"{s}\"")
+        } else {
+            s.to_string()
+        }
+    };
+    let (c1, c2, c3) = (q(&counties[0]), q(&counties[1]), q(&counties[2]));
+    let c1_expr = votebase_index::parse(&format!("county:{c1}"))?;
+    let precinct = built
+        .index
+        .breakdown(&c1_expr, Dimension::Precinct)?
+        .into_iter()
+        .next()
+        .map(|(l, _)| l)
+        .context("a precinct")?;
+    let precinct_code = q(precinct.split('/').nth(1).unwrap_or(&precinct));
+    let elections: Vec<NaiveDate> = built
+        .index
+        .elections()
+        .filter(|d| d.month() == 11)
+        .collect();
+    if elections.len() < 4 {
+        bail!("the generated history has fewer than four November elections");
+    }
+    let n = elections.len();
+    let (e_last, e_mid, e_pres, e_old) = (
+        elections[n - 1],
+        elections[n - 2],
+        elections[n - 3],
+        elections[n - 4],
+    );
+    let cd = &cds[0];
+    Ok(vec![
+        "party:DEM".into(),
+        format!("county:{c1},{c2} status:active"),
+        format!("age:18..29 voted:{e_pres} !voted:{e_mid}"),
+        "status:active party:UNA gender:F age:65..".into(),
+        format!(
+            "county:{c1},{c2},{c3} !status:removed,denied age:25..44 registered:2016-01-01.. party:DEM,UNA"
+        ),
+        format!(
+            "county:{c1} precinct:{precinct_code} votes:3.. status:active party:DEM !voted:{e_mid}"
+        ),
+        format!(
+            "cd:{cd} party:DEM,UNA registered:2020-01-01.. status:active,inactive !voted:{e_last} age:..35 gender:F"
+        ),
+        format!(
+            "county:{c1},{c2} party:DEM age:18..29 voted:{e_pres} !voted:{e_mid} !ballot:returned,accepted status:active"
+        ),
+        format!(
+            "county:{c1},{c2},{c3} party:DEM,UNA status:active age:18..40 !ballot:accepted votes:1.. !voted:{e_mid} gender:F"
+        ),
+        format!(
+            "voted:{e_old} voted:{e_pres} !voted:{e_mid} votes:..4 party:REP,UNA gender:M status:active age:30..60"
+        ),
+    ])
+}
+
+struct Row {
+    expr: String,
+    clauses: usize,
+    matches: u64,
+    index: ((f64, f64), (f64, f64)),
+    sqlite: ((f64, f64), (f64, f64)),
+    postgres: ((f64, f64), (f64, f64)),
+}
+
+pub async fn bench(global: &Global, args: BenchUniversesArgs) -> anyhow::Result<()> {
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("target/bench-universes"));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    let pg_url = args
+        .postgres
+        .clone()
+        .or_else(|| global.database.clone())
+        .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
+
+    eprintln!("generating a demo state of {} voters...", args.voters);
+    let options = DemoOptions {
+        voters: args.voters,
+        seed: args.seed,
+        ..Default::default()
+    };
+    let files_dir = dir.join("files");
+    let (files, ballots) = tokio::task::spawn_blocking(move || -> anyhow::Result<_> {
+        let state = build_state(&options);
+        let files = write_files(&state, &files_dir)?;
+        let ballots = write_ballot_files(&state, &files_dir.join("ballots"))?;
+        Ok((files, ballots))
+    })
+    .await??;
+    // The newest daily file of the demo election holds every ballot so far; the last
+    // file is the previous election's final one.
+    let ballots: Vec<PathBuf> = match ballots.len() {
+        0 => Vec::new(),
+        1 => ballots,
+        n => vec![ballots[n - 2].clone(), ballots[n - 1].clone()],
+    };
+
+    let org = OrgName::parse("bench_universes")?;
+    let sqlite = SqliteStore::open(&dir.join("data"), &org)?;
+    eprintln!("importing into SQLite...");
+    let t = Instant::now();
+    load(&sqlite, &files, &ballots).await?;
+    eprintln!("  {:.1} s", t.elapsed().as_secs_f64());
+    let pg_org = OrgName::parse(&format!("bench_universes_{}", std::process::id()))?;
+    votebase_store_postgres::drop_org(&pg_url, &pg_org)
+        .await
+        .ok();
+    let pg = PgStore::connect(&pg_url, &pg_org).await.with_context(|| {
+        format!("cannot connect to PostgreSQL at {pg_url} (use --postgres URL)")
+    })?;
+    eprintln!("importing into PostgreSQL...");
+    let t = Instant::now();
+    let loaded = load(&pg, &files, &ballots).await;
+    let result = match loaded {
+        Ok(()) => {
+            eprintln!("  {:.1} s", t.elapsed().as_secs_f64());
+            run(&args, &sqlite, &pg).await
+        }
+        Err(e) => Err(e),
+    };
+    pg.close().await;
+    votebase_store_postgres::drop_org(&pg_url, &pg_org)
+        .await
+        .ok();
+    result
+}
+
+async fn run(args: &BenchUniversesArgs, sqlite: &SqliteStore, pg: &PgStore) -> anyhow::Result<()> {
+    eprintln!("adding SQL indexes...");
+    let conn = rusqlite::Connection::open(sqlite.path())?;
+    for sql in SQL_INDEXES {
+        conn.execute(sql, [])?;
+    }
+    conn.execute_batch("ANALYZE")?;
+    for sql in SQL_INDEXES {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(pg.pool())
+            .await?;
+    }
+    sqlx::query("ANALYZE").execute(pg.pool()).await?;
+
+    let rss_before = peak_rss_mib().unwrap_or(0.0);
+    let built = build_index(sqlite).await?;
+    let rss_after = peak_rss_mib().unwrap_or(0.0);
+    let stats = built.index.stats();
+    let history_rows: i64 =
+        conn.query_row("SELECT COUNT(*) FROM vote_history", [], |r| r.get(0))?;
+    let ballot_election = built.election;
+
+    let mut rows = Vec::new();
+    for expr in expressions(&built)? {
+        let parsed = votebase_index::parse(&expr)?;
+        let query = built.index.resolve(&parsed)?;
+        let where_clause = where_sql(&query, ballot_election)?;
+        let count_sql = format!("SELECT COUNT(*) FROM voters v WHERE {where_clause}");
+        let by_sql = format!(
+            "SELECT v.county_name, COUNT(*) FROM voters v WHERE {where_clause} GROUP BY v.county_name"
+        );
+
+        let (index_count, matches) = time_sync(args.runs, || built.index.count_query(&query));
+        let (index_by, index_breakdown) = time_sync(args.runs, || {
+            built.index.breakdown_query(&query, Dimension::County)
+        });
+
+        let mut count_stmt = conn.prepare(&count_sql)?;
+        let mut by_stmt = conn.prepare(&by_sql)?;
+        let (sqlite_count, sqlite_n) = time_sync(args.sql_runs, || {
+            count_stmt.query_row([], |r| r.get::<_, i64>(0))
+        });
+        let (sqlite_by, sqlite_breakdown) = time_sync(args.sql_runs, || {
+            by_stmt
+                .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))
+                .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+        });
+        let (pg_count, pg_n) = time_async(args.sql_runs, || async {
+            Ok(
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone()))
+                    .fetch_one(pg.pool())
+                    .await?,
+            )
+        })
+        .await?;
+        let (pg_by, pg_breakdown) = time_async(args.sql_runs, || async {
+            Ok(
+                sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(by_sql.clone()))
+                    .fetch_all(pg.pool())
+                    .await?,
+            )
+        })
+        .await?;
+
+        let sum = |v: &[(String, i64)]| v.iter().map(|(_, n)| *n as u64).sum::<u64>();
+        let (sqlite_n, sqlite_breakdown) = (sqlite_n?, sqlite_breakdown?);
+        let index_sum: u64 = index_breakdown.iter().map(|(_, n)| n).sum();
+        if sqlite_n as u64 != matches
+            || pg_n as u64 != matches
+            || sum(&sqlite_breakdown) != matches
+            || sum(&pg_breakdown) != matches
+            || index_sum != matches
+            || sqlite_breakdown.len() != index_breakdown.len()
+            || pg_breakdown.len() != index_breakdown.len()
+        {
+            bail!(
+                "counts differ for `{expr}`: index {matches}, SQLite {sqlite_n}, PostgreSQL {pg_n}\n  SQL: {count_sql}"
+            );
+        }
+        eprintln!("  {matches:>8}  {expr}");
+        rows.push(Row {
+            clauses: parsed.clauses.len(),
+            expr,
+            matches,
+            index: (index_count, index_by),
+            sqlite: (sqlite_count, sqlite_by),
+            postgres: (pg_count, pg_by),
+        });
+    }
+
+    println!(
+        "Universe counts, {} voters ({history_rows} history rows), {} cores; index runs {}, SQL runs {}",
+        built.index.len(),
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        args.runs,
+        args.sql_runs
+    );
+    println!(
+        "index build from the SQLite store {:.2} s; {} bitmaps, {:.0} MiB of bitmaps + {:.0} MiB of ids; peak RSS {:.0} MiB before the build, {:.0} MiB after",
+        built.seconds,
+        stats.bitmaps,
+        stats.bitmap_bytes as f64 / 1048576.0,
+        stats.id_bytes as f64 / 1048576.0,
+        rss_before,
+        rss_after
+    );
+    println!();
+    println!(
+        "| # | clauses | expression | matches | index count p50 / p99 ms | SQLite count p50 / p99 ms | PostgreSQL count p50 / p99 ms | index by county p50 / p99 ms | SQLite by county p50 / p99 ms | PostgreSQL by county p50 / p99 ms | speed-up vs best SQL (count p50) |"
+    );
+    println!("|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+    let f = |(a, b): (f64, f64)| format!("{a:.3} / {b:.3}");
+    let g = |(a, b): (f64, f64)| format!("{a:.1} / {b:.1}");
+    let mut worst_speedup = f64::INFINITY;
+    let mut worst_p50: f64 = 0.0;
+    for (i, r) in rows.iter().enumerate() {
+        let best_sql = r.sqlite.0.0.min(r.postgres.0.0);
+        let speedup = best_sql / r.index.0.0.max(0.000_5);
+        worst_speedup = worst_speedup.min(speedup);
+        worst_p50 = worst_p50.max(r.index.0.0).max(r.index.1.0);
+        println!(
+            "| {} | {} | `{}` | {} | {} | {} | {} | {} | {} | {} | {:.0}× |",
+            i + 1,
+            r.clauses,
+            r.expr,
+            r.matches,
+            f(r.index.0),
+            g(r.sqlite.0),
+            g(r.postgres.0),
+            f(r.index.1),
+            g(r.sqlite.1),
+            g(r.postgres.1),
+            speedup
+        );
+    }
+    println!();
+    println!(
+        "worst index p50 (count or breakdown): {worst_p50:.3} ms (target < 10 ms); smallest speed-up over the best SQL store: {worst_speedup:.0}× (target ≥ 100×)"
+    );
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use votebase_domain::VoterRecord;
+    use votebase_index::IndexBuilder;
+
+    #[test]
+    fn resolved_queries_become_sql() {
+        let reference = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
+        let mut b = IndexBuilder::new(reference);
+        b.add_voter(&VoterRecord {
+            state_voter_id: "A".into(),
+            county_name: "WAKE".into(),
+            ..Default::default()
+        })
+        .unwrap();
+        let index = b.build();
+        let q = index
+            .query("county:WAKE,DURHAM !party:REP age:18..29 ballot:returned")
+            .unwrap();
+        let sql = where_sql(&q, NaiveDate::from_ymd_opt(2026, 11, 3)).unwrap();
+        assert!(
+            sql.starts_with("v.present AND (v.county_name = 'WAKE' OR v.county_name = 'DURHAM')"),
+            "{sql}"
+        );
+        assert!(sql.contains("NOT (v.party = 'rep')"), "{sql}");
+        assert!(sql.contains("v.birth_year BETWEEN 1997 AND 2008"), "{sql}");
+        assert!(
+            sql.contains(&format!("= {}", BallotCategory::Returned.rank())),
+            "{sql}"
+        );
+        assert!(where_sql(&index.query("tag:x").unwrap(), None).is_err());
+    }
+}

@@ -1,0 +1,593 @@
+//! End-to-end tests of voter protection on both stores: `votebase incidents import`
+//! (clusters, rejects with line numbers, all-or-nothing, idempotent), `list` and `cover`;
+//! the HTTP intake, workflow, county scope, contact redaction, public report form (CSRF,
+//! rate limit), live queue events and audited exports; and a route × role test that
+//! checks every incident route (and the foundation's routes) for every role.
+
+mod common;
+
+use common::{Backend, http, shared};
+use std::io::{BufRead, BufReader, Write};
+
+const PASSWORD: &str = "a long password 1\n";
+
+struct Reply {
+    status: u16,
+    body: String,
+    set_cookies: Vec<String>,
+}
+
+fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
+    let set_cookies = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").to_string())
+        .collect();
+    Reply {
+        status: resp.status().as_u16(),
+        body: resp.body_mut().read_to_string().unwrap_or_default(),
+        set_cookies,
+    }
+}
+
+fn get(url: &str, token: &str) -> Reply {
+    let mut req = http().get(url);
+    if !token.is_empty() {
+        req = req.header("Authorization", &format!("Bearer {token}"));
+    }
+    reply(&mut req.call().expect("request"))
+}
+
+/// Status only (does not read the body: the live queue never ends).
+fn status_of(method: &str, url: &str, token: &str, body: &str) -> u16 {
+    let agent = http();
+    let resp = match method {
+        "GET" => {
+            let mut req = agent.get(url);
+            if !token.is_empty() {
+                req = req.header("Authorization", &format!("Bearer {token}"));
+            }
+            req.call()
+        }
+        _ => {
+            let mut req = agent.post(url);
+            if !token.is_empty() {
+                req = req.header("Authorization", &format!("Bearer {token}"));
+            }
+            if body.starts_with('{') {
+                req.header("Content-Type", "application/json")
+                    .send(body.as_bytes())
+            } else {
+                req.header("Content-Type", "application/x-www-form-urlencoded")
+                    .send(body.as_bytes())
+            }
+        }
+    };
+    resp.expect("request").status().as_u16()
+}
+
+fn post_json(url: &str, token: &str, body: &serde_json::Value) -> Reply {
+    let mut resp = http()
+        .post(url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", "application/json")
+        .send(body.to_string().as_bytes())
+        .expect("request");
+    reply(&mut resp)
+}
+
+fn post_form(url: &str, form: &[(&str, &str)], cookie: &str) -> Reply {
+    let mut req = http().post(url);
+    if !cookie.is_empty() {
+        req = req.header("Cookie", cookie);
+    }
+    reply(&mut req.send_form(form.iter().copied()).expect("request"))
+}
+
+fn json(r: &Reply) -> serde_json::Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
+}
+
+fn add_user(b: &Backend, name: &str, role: &str) -> String {
+    b.cmd(&["user", "add", name, "--role", role])
+        .write_stdin(PASSWORD)
+        .assert()
+        .success();
+    String::from_utf8(
+        b.cmd(&["token", "create", name])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap()
+    .trim()
+    .to_string()
+}
+
+fn stdout(b: &Backend, args: &[&str]) -> String {
+    String::from_utf8(b.cmd(args).assert().success().get_output().stdout.clone()).unwrap()
+}
+
+const CSV_HEADER: &str =
+    "reported_at,category,county,polling_place,description,reporter_name,reporter_phone\n";
+
+#[test]
+fn cli_import_list_and_cover() {
+    for b in Backend::all("inc_cli") {
+        let file = b.path("hotline.csv");
+        std::fs::write(
+            &file,
+            format!(
+                "{CSV_HEADER}\
+                 2026-11-03 07:05,long_lines,Wake,Oak Grove School,Line around the block,Ana Diaz,(919) 555-0101\n\
+                 2026-11-03 07:15,Long Lines,WAKE,OAK GROVE SCHOOL,Two hour wait,,\n\
+                 2026-11-03 07:25,equipment_failure,wake,oak grove school,Scanner jammed,Bo Lee,919-555-0102\n\
+                 2026-11-03T09:00:00-05:00,intimidation,DURHAM,Hope Church,Men filming voters,,\n"
+            ),
+        )
+        .unwrap();
+        let out = stdout(
+            &b,
+            &[
+                "incidents",
+                "import",
+                file.to_str().unwrap(),
+                "--utc-offset",
+                "-05:00",
+                "--json",
+            ],
+        );
+        let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
+        assert_eq!(summary["created"], 4, "{}: {out}", b.name);
+        assert_eq!(summary["known"], 0);
+        // The same file again changes nothing.
+        let again = stdout(&b, &["incidents", "import", file.to_str().unwrap(), "--json"]);
+        let again: serde_json::Value = serde_json::from_str(&again).unwrap();
+        assert_eq!((again["created"].as_i64(), again["known"].as_i64()), (Some(0), Some(4)));
+
+        let listed = stdout(&b, &["incidents", "list", "--format", "json"]);
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&listed).unwrap();
+        assert_eq!(rows.len(), 4, "{listed}");
+        // Severity first: critical reports lead.
+        assert_eq!(rows[0]["severity"], "critical");
+        let threat = rows.iter().find(|r| r["category"] == "intimidation").unwrap();
+        assert_eq!(threat["status"], "escalated", "no lead lawyer for DURHAM yet");
+        assert_eq!(threat["observed_at"], "2026-11-03T14:00:00Z");
+        let wake: Vec<&serde_json::Value> =
+            rows.iter().filter(|r| r["location"]["county"] == "WAKE").collect();
+        assert_eq!(wake.len(), 3);
+        assert!(
+            wake.iter().all(|r| !r["cluster_id"].is_null()),
+            "three reports in 20 minutes from one place form a cluster: {listed}"
+        );
+        assert!(wake.iter().all(|r| r["severity"] == "high" || r["severity"] == "critical"));
+        let dup = wake
+            .iter()
+            .find(|r| r["description"] == "Two hour wait")
+            .unwrap();
+        assert!(!dup["duplicate_of"].is_null(), "same place and category: linked");
+        assert_eq!(
+            wake.iter()
+                .find(|r| r["reporter"]["name"] == "Ana Diaz")
+                .unwrap()["reporter"]["phone"],
+            "+19195550101"
+        );
+        assert_eq!(wake[0]["observed_at"].as_str().unwrap().len(), 20);
+
+        let csv = stdout(
+            &b,
+            &["incidents", "list", "--county", "durham", "--format", "csv"],
+        );
+        let mut lines = csv.lines();
+        assert!(lines.next().unwrap().starts_with("id,created_at,observed_at,category"));
+        assert_eq!(lines.count(), 1, "{csv}");
+        let escalated = stdout(&b, &["incidents", "list", "--status", "escalated"]);
+        assert!(escalated.contains("1 incidents"), "{escalated}");
+        b.cmd(&["incidents", "list", "--status", "pending"])
+            .assert()
+            .failure()
+            .stderr(predicates::str::contains("unknown status"));
+
+        // An unknown category: rejected with its line number, nothing imported.
+        let bad = b.path("bad.csv");
+        std::fs::write(
+            &bad,
+            format!(
+                "{CSV_HEADER}\
+                 2026-11-03 10:00,long_lines,WAKE,Elm School,ok row,,\n\
+                 2026-11-03 10:05,alien_abduction,WAKE,Elm School,bad row,,\n\
+                 yesterday,other,WAKE,Elm School,bad time,,\n"
+            ),
+        )
+        .unwrap();
+        b.cmd(&["incidents", "import", bad.to_str().unwrap()])
+            .assert()
+            .failure()
+            .stderr(predicates::str::contains("2 row(s) rejected"))
+            .stderr(predicates::str::contains("nothing was imported"));
+        let rejects = std::fs::read_to_string(b.path("bad.csv.rejects.csv")).unwrap();
+        assert!(rejects.contains("3,category,"), "{rejects}");
+        assert!(rejects.contains("alien_abduction"), "{rejects}");
+        assert!(rejects.contains("4,reported_at,"), "{rejects}");
+        let count: Vec<serde_json::Value> =
+            serde_json::from_str(&stdout(&b, &["incidents", "list", "--format", "json"])).unwrap();
+        assert_eq!(count.len(), 4, "all or nothing");
+        // A header without the required columns stops before anything is read.
+        let headless = b.path("headless.csv");
+        std::fs::write(&headless, "when,what\n2026-11-03,x\n").unwrap();
+        b.cmd(&["incidents", "import", headless.to_str().unwrap()])
+            .assert()
+            .failure()
+            .stderr(predicates::str::contains("missing column(s) reported_at"));
+
+        // Coverage: lawyers and observers only; a lead lawyer gets the routed categories.
+        add_user(&b, "lena", "lawyer");
+        add_user(&b, "ola", "organizer");
+        let covered = stdout(&b, &["incidents", "cover", "lena", "durham", "wake", "--lead"]);
+        assert!(covered.contains("DURHAM (lead)"), "{covered}");
+        b.cmd(&["incidents", "cover", "ola", "WAKE"])
+            .assert()
+            .failure()
+            .stderr(predicates::str::contains("only lawyers and observers"));
+        b.cmd(&["incidents", "cover", "nobody", "WAKE"])
+            .assert()
+            .failure()
+            .stderr(predicates::str::contains("no user"));
+        let routed = b.path("routed.csv");
+        std::fs::write(
+            &routed,
+            format!("{CSV_HEADER}2026-11-03 12:00,polling_place_closed,Durham,Ash School,Locked,,\n"),
+        )
+        .unwrap();
+        stdout(&b, &["incidents", "import", routed.to_str().unwrap()]);
+        let assigned: Vec<serde_json::Value> = serde_json::from_str(&stdout(
+            &b,
+            &["incidents", "list", "--status", "assigned", "--format", "json"],
+        ))
+        .unwrap();
+        assert_eq!(assigned.len(), 1);
+        assert_eq!(assigned[0]["assigned_to"], "lena");
+        let coverage = stdout(&b, &["incidents", "coverage", "--json"]);
+        assert!(coverage.contains("\"lead\": true"), "{coverage}");
+        let rules = stdout(&b, &["incidents", "rules"]);
+        assert!(rules.contains("\"cluster_size\": 3"), "{rules}");
+    }
+}
+
+/// Reads the live queue over a raw connection until an event for `id` arrives.
+fn wait_for_event(stream: &mut BufReader<std::net::TcpStream>, id: i64, with: &str) -> String {
+    let needle = format!("data: {{\"id\":{id},");
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = stream.read_line(&mut line).expect("event stream");
+        assert!(n > 0, "live queue closed before #{id} arrived");
+        if line.starts_with(&needle) && line.contains(with) {
+            return line;
+        }
+    }
+}
+
+fn open_queue(base: &str, token: &str) -> BufReader<std::net::TcpStream> {
+    let addr = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        s,
+        "GET /incidents/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    let mut r = BufReader::new(s);
+    let mut status = String::new();
+    r.read_line(&mut status).unwrap();
+    assert!(status.contains(" 200 "), "{status}");
+    r
+}
+
+#[test]
+fn http_intake_workflow_scope_and_audit() {
+    for b in Backend::all("inc_http") {
+        let nc = shared("voterfile/national-voter-file-synthetic/nc.csv");
+        b.cmd(&["import", "voters", nc.to_str().unwrap(), "--layout", "ncvoter"])
+            .assert()
+            .success();
+        let admin = add_user(&b, "ada", "admin");
+        let hotline = add_user(&b, "hank", "hotline_operator");
+        let coord = add_user(&b, "cora", "coordinator");
+        let lawyer = add_user(&b, "lena", "lawyer");
+        let observer = add_user(&b, "oscar", "observer");
+        b.cmd(&["incidents", "cover", "lena", "WAKE"]).assert().success();
+        b.cmd(&["incidents", "cover", "oscar", "DURHAM"]).assert().success();
+        let s = common::serve_with(&b, &[("VOTEBASE_REPORT_PER_MINUTE", "2")]);
+        let api = format!("{}/api/v1", s.base);
+
+        // Caller lookup by name and ZIP.
+        let found = json(&get(&format!("{api}/voters?q=Landry,%20Mason"), &admin));
+        let address = found[0]["address"].as_str().unwrap().to_string();
+        let zip = &address[address.len() - 5..];
+        let lookup = get(
+            &format!("{api}/incidents/caller-lookup?name=Landry,%20Mason&zip={zip}"),
+            &hotline,
+        );
+        assert_eq!(lookup.status, 200, "{}: {}", b.name, lookup.body);
+        assert_eq!(json(&lookup)[0]["state_voter_id"], "DU994065");
+        let wrong_zip = json(&get(
+            &format!("{api}/incidents/caller-lookup?name=Landry,%20Mason&zip=00000"),
+            &hotline,
+        ));
+        assert_eq!(wrong_zip.as_array().unwrap().len(), 0);
+
+        // The live queue of the coordinator is connected before the call comes in.
+        let mut queue = open_queue(&s.base, &coord);
+        let mut durham_queue = open_queue(&s.base, &observer);
+
+        let created = post_json(
+            &format!("{api}/incidents"),
+            &hotline,
+            &serde_json::json!({
+                "category": "id_demanded", "county": "wake", "polling_place": "Oak Grove School",
+                "description": "Poll worker asking everyone for a license",
+                "reporter_name": "Mason Landry", "reporter_phone": "919 555 0142",
+                "reporter_relationship": "voter", "reporter_voter_id": "DU994065"
+            }),
+        );
+        assert_eq!(created.status, 201, "{}", created.body);
+        let incident = json(&created)["incident"].clone();
+        let id = incident["id"].as_i64().unwrap();
+        assert_eq!(incident["reporter"]["phone"], "+19195550142");
+        assert_eq!(incident["status"], "new");
+        let event = wait_for_event(&mut queue, id, "");
+        assert!(event.contains("\"county\":\"WAKE\""), "{event}");
+        assert!(!event.contains("555"), "no contact details on the queue: {event}");
+
+        let bad = post_json(
+            &format!("{api}/incidents"),
+            &hotline,
+            &serde_json::json!({"category": "aliens", "county": "WAKE", "description": "x"}),
+        );
+        assert_eq!(bad.status, 400);
+        assert!(bad.body.contains("unknown incident category"), "{}", bad.body);
+        let no_county = post_json(
+            &format!("{api}/incidents"),
+            &hotline,
+            &serde_json::json!({"category": "other", "description": "x"}),
+        );
+        assert_eq!(no_county.status, 400);
+        assert!(no_county.body.contains("county"));
+
+        // Scope: the DURHAM observer does not see the WAKE incident; the WAKE lawyer does,
+        // with contact details; a DURHAM report reaches the observer without them.
+        assert_eq!(get(&format!("{api}/incidents/{id}"), &observer).status, 404);
+        let seen = json(&get(&format!("{api}/incidents/{id}"), &lawyer));
+        assert_eq!(seen["incident"]["reporter"]["name"], "Mason Landry");
+        assert_eq!(seen["timeline"][0]["kind"], "created");
+        assert_eq!(seen["timeline"][0]["actor"], "hank");
+        let durham = json(&post_json(
+            &format!("{api}/incidents"),
+            &observer,
+            &serde_json::json!({"category": "electioneering", "county": "DURHAM",
+                "description": "Flyers inside the buffer zone", "reporter_name": "Ida Poe",
+                "reporter_phone": "9195550199"}),
+        ));
+        let durham_id = durham["incident"]["id"].as_i64().unwrap();
+        assert_eq!(durham["incident"]["reporter"]["name"], "", "observers see no contact");
+        let durham_event = wait_for_event(&mut durham_queue, durham_id, "");
+        assert!(durham_event.contains("DURHAM"));
+        let visible = json(&get(&format!("{api}/incidents"), &observer));
+        let ids: Vec<i64> = visible
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["id"].as_i64().unwrap())
+            .collect();
+        assert_eq!(ids, vec![durham_id], "only their county");
+
+        // The workflow over the API: the coordinator triages and assigns, the lawyer
+        // resolves; a refused transition says why.
+        let act = |token: &str, body: serde_json::Value| {
+            post_json(&format!("{api}/incidents/{id}/actions"), token, &body)
+        };
+        let r = act(&coord, serde_json::json!({"action": "triage", "severity": "critical"}));
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(json(&r)["severity"], "critical");
+        let r = act(&coord, serde_json::json!({"action": "assign", "to": "oscar"}));
+        assert_eq!(r.status, 400, "oscar does not cover WAKE: {}", r.body);
+        assert!(r.body.contains("does not cover WAKE"));
+        let r = act(&lawyer, serde_json::json!({"action": "assign", "to": "cora"}));
+        assert_eq!(r.status, 403, "a lawyer may only take it herself");
+        let r = act(&coord, serde_json::json!({"action": "assign", "to": "lena"}));
+        assert_eq!(json(&r)["status"], "assigned");
+        let r = act(
+            &lawyer,
+            serde_json::json!({"action": "resolve", "resolution": "referred_to_officials", "note": "called the county board"}),
+        );
+        assert_eq!(json(&r)["status"], "resolved");
+        let queued = wait_for_event(&mut queue, id, "\"open\":false");
+        assert!(queued.contains("\"open\":false"), "{queued}");
+        let r = act(&lawyer, serde_json::json!({"action": "resolve", "resolution": "litigation"}));
+        assert_eq!(r.status, 400);
+        assert!(r.body.contains("cannot resolve"), "{}", r.body);
+        let r = act(&observer, serde_json::json!({"action": "note", "text": "x"}));
+        assert_eq!(r.status, 404, "not the observer's county");
+        let timeline = json(&get(&format!("{api}/incidents/{id}"), &coord))["timeline"].clone();
+        let kinds: Vec<&str> = timeline
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["kind"].as_str().unwrap())
+            .collect();
+        assert_eq!(kinds, vec!["created", "triaged", "assigned", "resolved"]);
+        assert_eq!(timeline[3]["actor"], "lena");
+
+        // Dashboard and audited exports.
+        let d = json(&get(&format!("{api}/incidents/dashboard"), &coord));
+        assert_eq!(d["total"], 2);
+        assert_eq!(d["open"], 1);
+        assert_eq!(d["time_to_resolution"]["count"], 1);
+        let csv = get(&format!("{api}/incidents/export?format=csv"), &lawyer);
+        assert_eq!(csv.status, 200);
+        assert_eq!(csv.body.lines().count(), 2, "the lawyer's county only: {}", csv.body);
+        assert!(csv.body.contains("Mason Landry"));
+        let exported = json(&get(&format!("{api}/incidents/export?format=json&county=DURHAM"), &coord));
+        assert_eq!(exported.as_array().unwrap().len(), 1);
+        assert_eq!(get(&format!("{api}/incidents/export?format=xml"), &coord).status, 400);
+        let audit = get(&format!("{api}/audit?limit=200"), &admin).body;
+        for action in ["incident.read", "incident.export", "incident.list", "incident.queue.watch"] {
+            assert!(audit.contains(action), "{action} audited");
+        }
+        assert!(audit.contains("incident caller lookup"));
+
+        // Pages: queue, intake and incident page render for the right roles.
+        let page = get(&format!("{}/incidents", s.base), &coord);
+        assert_eq!(page.status, 200);
+        assert!(page.body.contains(&format!("incident-{durham_id}")));
+        assert!(!page.body.contains(&format!("incident-{id}\"")), "resolved: off the queue");
+        let page = get(&format!("{}/incidents/{id}", s.base), &coord);
+        assert!(page.body.contains("called the county board"), "timeline shown");
+        let page = get(&format!("{}/incidents/dashboard", s.base), &coord);
+        assert!(page.body.contains("referred_to_officials") || page.body.contains("resolved"));
+
+        // The public report form: no account, CSRF, rate-limited.
+        let form = get(&format!("{}/report", s.base), "");
+        assert_eq!(form.status, 200);
+        let cookie = form
+            .set_cookies
+            .iter()
+            .find(|c| c.starts_with("vb_report_csrf="))
+            .unwrap()
+            .clone();
+        let at = form.body.find("name=\"csrf\" value=\"").unwrap() + 19;
+        let csrf = form.body[at..at + 64].to_string();
+        let fields = |csrf: &str| {
+            vec![
+                ("csrf", csrf.to_string()),
+                ("category", "long_lines".into()),
+                ("county", "Wake".into()),
+                ("polling_place", "Elm School".into()),
+                ("description", "Three hour line".into()),
+                ("minutes_ago", "5".into()),
+            ]
+        };
+        let send = |f: Vec<(&str, String)>, cookie: &str| {
+            let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            post_form(&format!("{}/report", s.base), &pairs, cookie)
+        };
+        let forged = send(fields("0".repeat(64).as_str()), &cookie);
+        assert_eq!(forged.status, 403);
+        let sent = send(fields(&csrf), &cookie);
+        assert_eq!(sent.status, 201, "{}", sent.body);
+        assert!(sent.body.contains("reference"), "{}", sent.body);
+        let limited = send(fields(&csrf), &cookie);
+        assert_eq!(limited.status, 429, "two a minute in this test");
+        let public = json(&get(&format!("{api}/incidents?county=WAKE"), &coord));
+        assert!(
+            public
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|i| i["channel"] == "public" && i["created_by"] == "public")
+        );
+        drop(queue);
+        drop(durham_queue);
+    }
+}
+
+/// Every incident route (and the foundation's routes) for every role.
+#[test]
+fn route_by_role() {
+    const ROLES: [&str; 8] = [
+        "admin",
+        "data_manager",
+        "organizer",
+        "volunteer",
+        "coordinator",
+        "lawyer",
+        "observer",
+        "hotline_operator",
+    ];
+    for b in Backend::all("inc_roles") {
+        let nc = shared("voterfile/national-voter-file-synthetic/nc.csv");
+        b.cmd(&["import", "voters", nc.to_str().unwrap(), "--layout", "ncvoter"])
+            .assert()
+            .success();
+        let tokens: Vec<(&str, String)> = ROLES
+            .iter()
+            .map(|role| (*role, add_user(&b, &format!("u_{role}"), role)))
+            .collect();
+        b.cmd(&["incidents", "cover", "u_lawyer", "WAKE"]).assert().success();
+        b.cmd(&["incidents", "cover", "u_observer", "WAKE"]).assert().success();
+        let s = common::serve(&b);
+        let token_of = |role: &str| tokens.iter().find(|(r, _)| *r == role).unwrap().1.clone();
+        let created = post_json(
+            &format!("{}/api/v1/incidents", s.base),
+            &token_of("coordinator"),
+            &serde_json::json!({"category": "long_lines", "county": "WAKE", "description": "seed"}),
+        );
+        let id = json(&created)["incident"]["id"].as_i64().unwrap();
+        let intake = r#"{"category":"other","county":"WAKE","description":"role test"}"#;
+        let note = r#"{"action":"note","text":"role test"}"#;
+        let read = ["admin", "coordinator", "lawyer", "observer", "hotline_operator"];
+        let intake_roles = ["admin", "coordinator", "observer", "hotline_operator"];
+        let work = ["admin", "coordinator", "lawyer", "observer"];
+        let export = ["admin", "coordinator", "lawyer"];
+        let lookup = ["admin", "coordinator", "hotline_operator"];
+        let voters = ["admin", "data_manager", "organizer"];
+        let audit = ["admin", "data_manager"];
+        let all = ROLES;
+        // (method, path, body, roles allowed, status when allowed, status signed out)
+        let routes: Vec<(&str, String, &str, &[&str], u16, u16)> = vec![
+            ("GET", "/api/v1/incidents".into(), "", &read, 200, 401),
+            ("POST", "/api/v1/incidents".into(), intake, &intake_roles, 201, 401),
+            ("GET", format!("/api/v1/incidents/{id}"), "", &read, 200, 401),
+            ("POST", format!("/api/v1/incidents/{id}/actions"), note, &work, 200, 401),
+            ("GET", "/api/v1/incidents/categories".into(), "", &read, 200, 401),
+            (
+                "GET",
+                "/api/v1/incidents/caller-lookup?name=Landry&zip=27000".into(),
+                "",
+                &lookup,
+                200,
+                401,
+            ),
+            ("GET", "/api/v1/incidents/dashboard".into(), "", &read, 200, 401),
+            ("GET", "/api/v1/incidents/export?format=json".into(), "", &export, 200, 401),
+            ("GET", "/incidents".into(), "", &read, 200, 303),
+            ("GET", "/incidents/new".into(), "", &intake_roles, 200, 303),
+            ("GET", "/incidents/dashboard".into(), "", &read, 200, 303),
+            ("GET", "/incidents/export?format=csv".into(), "", &export, 200, 303),
+            ("GET", format!("/incidents/{id}"), "", &read, 200, 303),
+            ("GET", "/incidents/events".into(), "", &read, 200, 401),
+            // Forms need the session's CSRF token: an API token alone never passes.
+            ("POST", "/incidents/new".into(), "category=other", &[], 200, 303),
+            ("POST", format!("/incidents/{id}/act"), "action=note&text=x", &[], 200, 303),
+            ("GET", "/report".into(), "", &all, 200, 200),
+            ("GET", "/api/v1/health".into(), "", &all, 200, 200),
+            ("GET", "/api/v1/voters?q=LANDRY".into(), "", &voters, 200, 401),
+            ("GET", "/api/v1/snapshots".into(), "", &voters, 200, 401),
+            ("GET", "/api/v1/audit".into(), "", &audit, 200, 401),
+            ("GET", "/".into(), "", &voters, 200, 303),
+            ("GET", "/snapshots".into(), "", &voters, 200, 303),
+        ];
+        let mut failures = Vec::new();
+        for (method, path, body, allowed, ok, signed_out) in &routes {
+            let url = format!("{}{path}", s.base);
+            let got = status_of(method, &url, "", body);
+            if got != *signed_out {
+                failures.push(format!("{method} {path} signed out: {got}, want {signed_out}"));
+            }
+            for (role, token) in &tokens {
+                let want = if allowed.contains(role) { *ok } else { 403 };
+                let got = status_of(method, &url, token, body);
+                if got != want {
+                    failures.push(format!("{method} {path} as {role}: {got}, want {want}"));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "{}:\n{}", b.name, failures.join("\n"));
+    }
+}

@@ -1,0 +1,99 @@
+//! The storage contract for voter-protection incidents: intake with the organization's
+//! triage rules applied in the same transaction (duplicates linked, clusters formed,
+//! lead-lawyer routing), the workflow actions, escalation of untouched incidents, who
+//! covers which county, and the rules themselves. Incidents are append-only: every
+//! change, note and assignment is a timeline entry with who and when, and nothing is ever
+//! deleted (both backends refuse deletes with a trigger).
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use votebase_domain::incidents::{
+    Coverage, Incident, IncidentAction, IncidentFilter, NewIncident, TimelineEntry, TriageRules,
+};
+
+use crate::StoreResult;
+
+/// What an intake did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct IntakeOutcome {
+    /// The new incident as stored (after triage and routing).
+    pub incident: Incident,
+    /// Other incidents the rules changed (joined the cluster, severity raised).
+    pub changed: Vec<i64>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IncidentImportOutcome {
+    /// Rows stored as new incidents.
+    pub created: i64,
+    /// Rows already stored by an earlier import (same external key): unchanged.
+    pub known: i64,
+    /// Ids of the new incidents.
+    pub ids: Vec<i64>,
+}
+
+/// Storage of voter-protection incidents. Part of [`Store`](crate::Store); every method is
+/// one transaction. Times are passed in (`now`) so that tests and imports control them.
+#[async_trait]
+pub trait IncidentStore: Send + Sync {
+    /// Records a report and applies the stored triage rules: an earlier report of the same
+    /// place and category within the duplicate window makes it a linked duplicate; enough
+    /// reports from one place within the cluster window form a cluster whose members'
+    /// severity is raised; a lead-lawyer category is assigned to the county's lead lawyer
+    /// (escalated when the county has none). Each effect is a timeline entry by `system`.
+    /// An unknown category is refused.
+    async fn create_incident(
+        &self,
+        new: &NewIncident,
+        now: DateTime<Utc>,
+    ) -> StoreResult<IntakeOutcome>;
+
+    /// Records many reports in one transaction, oldest first, each triaged as by
+    /// [`IncidentStore::create_incident`]. Rows whose `external_key` is already stored are
+    /// skipped, so importing the same file twice changes nothing. Any failure writes nothing.
+    async fn import_incidents(
+        &self,
+        rows: &[NewIncident],
+        now: DateTime<Utc>,
+    ) -> StoreResult<IncidentImportOutcome>;
+
+    /// One incident.
+    async fn get_incident(&self, id: i64) -> StoreResult<Option<Incident>>;
+
+    /// An incident's timeline, oldest first.
+    async fn incident_timeline(&self, id: i64) -> StoreResult<Vec<TimelineEntry>>;
+
+    /// Incidents passing the filter, most severe first, then oldest observed first.
+    async fn list_incidents(&self, filter: &IncidentFilter) -> StoreResult<Vec<Incident>>;
+
+    /// Applies a workflow action by `actor` (refused with the reason when the workflow
+    /// does not allow it, or when an assignee does not cover the incident's county);
+    /// `None` when there is no such incident.
+    async fn act_on_incident(
+        &self,
+        id: i64,
+        actor: &str,
+        action: &IncidentAction,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<Incident>>;
+
+    /// Escalates every new, triaged or assigned incident untouched for the rules'
+    /// `stale_minutes` as of `now`; returns them as escalated.
+    async fn escalate_stale_incidents(&self, now: DateTime<Utc>) -> StoreResult<Vec<Incident>>;
+
+    /// Gives a user these counties (added to what they cover; `lead` marks them the
+    /// counties' lead lawyer). Counties are stored upper case. Idempotent.
+    async fn set_coverage(&self, user_name: &str, counties: &[String], lead: bool)
+    -> StoreResult<()>;
+
+    /// Who covers what: one user's counties, or everyone's; ordered by user, then county.
+    async fn coverage(&self, user_name: Option<&str>) -> StoreResult<Vec<Coverage>>;
+
+    /// The organization's triage rules (the defaults until some are stored).
+    async fn incident_rules(&self) -> StoreResult<TriageRules>;
+
+    /// Replaces the triage rules (refused when they do not validate).
+    async fn put_incident_rules(&self, rules: &TriageRules) -> StoreResult<()>;
+}

@@ -69,6 +69,7 @@ impl SqliteStore {
                  PRAGMA synchronous = NORMAL;
                  PRAGMA foreign_keys = ON;
                  PRAGMA cache_size = -65536;
+                 PRAGMA mmap_size = 1073741824;
                  PRAGMA temp_store = FILE;",
             )
         });

@@ -99,6 +99,23 @@ fn setup(b: &Backend) -> (String, String, String) {
     ])
     .assert()
     .success();
+    // The final file of the previous general election: the dashboard compares with it.
+    let previous = b.path("absentee_final_20241105.csv");
+    std::fs::write(
+        &previous,
+        "county_desc,voter_reg_num,ncid,election_dt,ballot_req_type,ballot_req_dt,ballot_send_dt,ballot_rtn_dt,ballot_rtn_status\n\
+         JONESTOWN,71556617,DU994065,11/05/2024,MAIL,09/01/2024,09/03/2024,10/02/2024,ACCEPTED\n",
+    )
+    .unwrap();
+    b.cmd(&[
+        "import",
+        "ballots",
+        previous.to_str().unwrap(),
+        "--layout",
+        "nc-absentee",
+    ])
+    .assert()
+    .success();
     for (name, role) in [
         ("ada", "admin"),
         ("ola", "organizer"),
@@ -287,6 +304,14 @@ fn login_form_csrf_session_and_rate_limit() {
         assert!(
             dash.body.contains("<svg id=\"turnout-chart\"")
                 && dash.body.contains("1</strong> voters have voted"),
+            "{}",
+            dash.body
+        );
+        // 2026-10-01 is 33 days before the election; 33 days before 2024-11-05 the voter
+        // had already voted (2024-10-02), so the earlier line stands at 1 that day.
+        assert!(
+            dash.body.contains("id=\"previous-line\"")
+                && dash.body.contains("By the same day before the 2024-11-05 election, <strong>1</strong>"),
             "{}",
             dash.body
         );

@@ -72,7 +72,7 @@ pub enum Command {
     /// Absentee and early vote: status counts, chase and cure lists.
     #[command(subcommand)]
     Ballots(BallotsCommand),
-    /// Check published results against the party's rules.
+    /// Election results: election-night reporting, past results, the caucus check.
     #[command(subcommand)]
     Results(ResultsCommand),
     /// Benchmarks, side by side with the plain alternatives.
@@ -375,13 +375,17 @@ pub enum BenchCommand {
     Link(crate::link::BenchLinkArgs),
     /// Incident intake over loopback HTTP with live-queue clients connected, beside the
     /// store's own insert rate.
-    #[command(after_help = "Example: votebase bench incidents --seconds 15 --rate 500 --clients 200")]
+    #[command(
+        after_help = "Example: votebase bench incidents --seconds 15 --rate 500 --clients 200"
+    )]
     Incidents(crate::incidents::BenchIncidentsArgs),
     /// Universe counts and breakdowns: the bitmap index beside the same queries as SQL on
     /// SQLite and PostgreSQL.
     Universes(crate::bench_universes::BenchUniversesArgs),
     /// The public polling-place lookup under load (wrk) beside nginx serving a static file.
     Lookup(crate::bench_lookup::BenchLookupArgs),
+    /// Score training: votebase (linfa-logistic) beside scikit-learn on the same rows.
+    Score(crate::scores::BenchScoreArgs),
     /// Ballot import and matching: votebase on SQLite and PostgreSQL beside the same
     /// match done as a plain SQL join (`UPDATE … FROM`) in sqlite3 and psql.
     #[command(after_help = "Example: votebase bench ballots --voters 1000000 --ballots 100000")]

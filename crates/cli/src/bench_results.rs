@@ -137,8 +137,7 @@ impl Http {
             let stream = socket.connect(self.target).await?;
             stream.set_nodelay(true)?;
             let (mut sender, conn) =
-                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
-                    .await?;
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
             tokio::spawn(conn);
             let payload = body.map(|b| b.to_string()).unwrap_or_default();
             let mut req = hyper::Request::builder()
@@ -200,6 +199,8 @@ struct ProxyCounts {
     forwarded: AtomicU64,
     dropped_before: AtomicU64,
     dropped_after_commit: AtomicU64,
+    /// Requests sent to the server and not yet answered (a client may have timed out).
+    in_flight: AtomicU64,
 }
 
 /// Reads one whole HTTP request (head and `content-length` body).
@@ -266,7 +267,10 @@ async fn run_proxy(
                 up.read_to_end(&mut response).await?;
                 std::io::Result::Ok(response)
             };
-            let Ok(response) = upstream.await else {
+            counts.in_flight.fetch_add(1, Ordering::SeqCst);
+            let response = upstream.await;
+            counts.in_flight.fetch_sub(1, Ordering::SeqCst);
+            let Ok(response) = response else {
                 return;
             };
             if roll < drop_before + drop_after {
@@ -293,10 +297,13 @@ pub(crate) async fn start_server(
     feeds: votebase_vip::store::FeedDir,
     bind: Option<&str>,
 ) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let addr: SocketAddr = match bind {
+    let mut addr: SocketAddr = match bind {
         Some(b) => b.parse().with_context(|| format!("bad address {b}"))?,
         None => free_addr()?,
     };
+    if addr.port() == 0 {
+        addr.set_port(free_addr()?.port());
+    }
     let bind = addr.to_string();
     let handle = tokio::spawn(async move {
         if let Err(e) = votebase_server::serve(store, &bind, feeds).await {
@@ -391,6 +398,7 @@ struct Report {
     chairs_with_receipt: usize,
     lost: usize,
     duplicated: usize,
+    gave_up: usize,
     receipt_mismatches: usize,
     published: usize,
     projection_rebuilt_equal: bool,
@@ -406,8 +414,9 @@ pub async fn bench(global: &Global, args: BenchResultsArgs) -> anyhow::Result<()
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("target/bench-results"));
+    // A fresh organization per run: its own SQLite file (or PostgreSQL schema), removed
+    // at the end; nothing else in the directory is touched.
     let org = OrgName::parse(&format!("bench_results_{}", std::process::id()))?;
-    let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let (store, backend): (Arc<dyn Store>, String) = match &global.database {
         Some(url) => (
@@ -420,8 +429,17 @@ pub async fn bench(global: &Global, args: BenchResultsArgs) -> anyhow::Result<()
         ),
     };
     let result = run(store.clone(), &backend, &dir, &org, global, &args).await;
-    if let Some(url) = &global.database {
-        let _ = votebase_store_postgres::drop_org(url, &org).await;
+    drop(store);
+    match &global.database {
+        Some(url) => {
+            let _ = votebase_store_postgres::drop_org(url, &org).await;
+        }
+        None => {
+            for suffix in ["sqlite3", "sqlite3-wal", "sqlite3-shm"] {
+                let _ = std::fs::remove_file(dir.join(format!("{org}.{suffix}")));
+            }
+            let _ = std::fs::remove_file(dir.join("raw-insert.sqlite3"));
+        }
     }
     let report = result?;
     if args.json {
@@ -430,7 +448,10 @@ pub async fn bench(global: &Global, args: BenchResultsArgs) -> anyhow::Result<()
         print_report(&report);
     }
     if !report.ok {
-        bail!("the load run failed its checks: {}", report.problems.join("; "));
+        bail!(
+            "the load run failed its checks: {}",
+            report.problems.join("; ")
+        );
     }
     Ok(())
 }
@@ -463,12 +484,17 @@ async fn run(
     global: &Global,
     args: &BenchResultsArgs,
 ) -> anyhow::Result<Report> {
-    let _ = global;
     let admin = make_user(store.as_ref(), "bench-admin", Role::Admin).await?;
     let mut operators = Vec::new();
     for i in 0..args.operators {
-        operators
-            .push(make_user(store.as_ref(), &format!("hotline-{i:02}"), Role::HotlineOperator).await?);
+        operators.push(
+            make_user(
+                store.as_ref(),
+                &format!("hotline-{i:02}"),
+                Role::HotlineOperator,
+            )
+            .await?,
+        );
     }
     let feeds = votebase_vip::store::FeedDir::new(dir, org);
     let (server_addr, server) = start_server(store.clone(), feeds, None).await?;
@@ -490,7 +516,13 @@ async fn run(
     let election = bench_election(args.precincts);
     let setup = serde_json::to_value(&election)?;
     let r = direct
-        .send(None, "POST", "/api/v1/results/elections", Some(&admin), Some(&setup))
+        .send(
+            None,
+            "POST",
+            "/api/v1/results/elections",
+            Some(&admin),
+            Some(&setup),
+        )
         .await?;
     if r.status != 201 {
         bail!("election setup refused: {} {}", r.status, r.body);
@@ -564,7 +596,9 @@ async fn run(
                 .await;
             attempts.fetch_add(u64::from(n), Ordering::Relaxed);
             let token = match signed {
-                Ok(r) if r.status == 200 => r.body["token"].as_str().unwrap_or_default().to_string(),
+                Ok(r) if r.status == 200 => {
+                    r.body["token"].as_str().unwrap_or_default().to_string()
+                }
                 Ok(r) => {
                     out.error = Some(format!("sign-in: {} {}", r.status, r.body));
                     return out;
@@ -583,7 +617,14 @@ async fn run(
             };
             let t0 = Instant::now();
             let (reply, n) = http
-                .send_retrying(from, "POST", "/api/v1/results/submissions", Some(&token), Some(&body), retries)
+                .send_retrying(
+                    from,
+                    "POST",
+                    "/api/v1/results/submissions",
+                    Some(&token),
+                    Some(&body),
+                    retries,
+                )
                 .await;
             out.latency = t0.elapsed();
             out.attempts = n;
@@ -627,7 +668,11 @@ async fn run(
             for i in queue {
                 let call = window.mul_f64(unit(seed, i as u64)) + Duration::from_millis(2000);
                 tokio::time::sleep_until(tokio::time::Instant::from_std(started + call)).await;
-                let client_id = format!("hotline-{}-{:016x}", precincts[i].id, mix(seed ^ !(i as u64)));
+                let client_id = format!(
+                    "hotline-{}-{:016x}",
+                    precincts[i].id,
+                    mix(seed ^ !(i as u64))
+                );
                 let mut out = Outcome {
                     precinct: precincts[i].id.clone(),
                     client_id: client_id.clone(),
@@ -677,6 +722,11 @@ async fn run(
     }
     let elapsed = started.elapsed();
     proxy.abort();
+    // A client that timed out may have left its request running on the server: let every
+    // request the server received finish before reading the log.
+    while counts.in_flight.load(Ordering::SeqCst) > 0 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 
     // The checks, from the store's append-only log.
     let mut problems = Vec::new();
@@ -704,10 +754,12 @@ async fn run(
         }
         match by_client.get(o.client_id.as_str()) {
             None => {
+                // A receipt the log does not back is a lost result; an entry that never
+                // got a receipt is the client giving up (counted below).
                 if o.receipt_id.is_some() {
                     problems.push(format!("{}: receipt held but no log entry", o.client_id));
+                    lost += 1;
                 }
-                lost += 1;
             }
             Some(entries) => {
                 if let Some(r) = &o.receipt_id
@@ -723,8 +775,28 @@ async fn run(
             chairs_with_receipt += 1;
         }
     }
+    let gave_up = chair_outcomes
+        .iter()
+        .chain(&hotline_outcomes)
+        .filter(|o| o.receipt_id.is_none())
+        .count();
+    // A committed entry must show in the projection: its precinct has a result row.
+    let projected: std::collections::HashSet<String> = store
+        .precinct_results(ELECTION)
+        .await?
+        .into_iter()
+        .map(|r| r.precinct)
+        .collect();
+    lost += per_channel
+        .keys()
+        .filter(|(p, _)| !projected.contains(p))
+        .count();
     let duplicated: usize = by_client.values().map(|v| v.len() - 1).sum::<usize>()
-        + per_channel.values().filter(|&&n| n > 1).map(|n| n - 1).sum::<usize>();
+        + per_channel
+            .values()
+            .filter(|&&n| n > 1)
+            .map(|n| n - 1)
+            .sum::<usize>();
     let chair_precincts = per_channel.keys().filter(|(_, c)| *c == "chair").count();
     if chair_precincts != args.precincts {
         problems.push(format!(
@@ -759,7 +831,7 @@ async fn run(
     // Beside it: the store's own submit rate (no HTTP, no failures) and a bare INSERT.
     eprintln!("measuring the store's submit rate and the raw insert rate...");
     let store_submit_per_s = store_rate(store.as_ref(), &election, args.seed).await?;
-    let raw_insert_per_s = raw_insert_rate(global, dir, org, &store).await?;
+    let raw_insert_per_s = raw_insert_rate(global, dir, org).await?;
     server.abort();
 
     if chairs_with_receipt != args.precincts {
@@ -769,7 +841,26 @@ async fn run(
         ));
     }
     if published != args.precincts {
-        problems.push(format!("{published} of {} precincts published", args.precincts));
+        let mut by_status: BTreeMap<&str, usize> = BTreeMap::new();
+        for r in &live {
+            *by_status.entry(r.status.code()).or_default() += 1;
+        }
+        problems.push(format!(
+            "{published} of {} precincts published (projection rows by status: {by_status:?})",
+            args.precincts
+        ));
+        for r in live
+            .iter()
+            .filter(|r| r.status != votebase_domain::results::PrecinctStatus::Published)
+            .take(10)
+        {
+            problems.push(format!(
+                "{} not published: {} ({})",
+                r.precinct,
+                r.status.code(),
+                r.status_message
+            ));
+        }
     }
     if !projection_rebuilt_equal {
         problems.push("the projection rebuilt from the log differs from the live one".into());
@@ -794,6 +885,7 @@ async fn run(
         chairs_with_receipt,
         lost,
         duplicated,
+        gave_up,
         receipt_mismatches,
         published,
         projection_rebuilt_equal,
@@ -859,7 +951,9 @@ async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Out
         }
     })
     .await;
-    out.into_iter().map(|o| o.expect("every future finished")).collect()
+    out.into_iter()
+        .map(|o| o.expect("every future finished"))
+        .collect()
 }
 
 /// Rows per second of a bare one-row `INSERT` (a JSON payload of the same size as a
@@ -871,9 +965,7 @@ async fn raw_insert_rate(
     global: &Global,
     dir: &std::path::Path,
     org: &OrgName,
-    store: &Arc<dyn Store>,
 ) -> anyhow::Result<f64> {
-    let _ = store;
     let payload = serde_json::to_string(&submission(
         1,
         0,
@@ -964,15 +1056,20 @@ fn print_report(r: &Report) {
         r.store_submit_per_s, r.raw_insert_per_s
     );
     println!(
-        "  checks: lost {}, duplicated {}, receipts not matching the log {}, chairs holding a receipt {}/{}, published {}/{}, projection rebuilt from the log equal: {}",
+        "  checks: lost {}, duplicated {}, gave up after all retries {}, receipts not matching the log {}, chairs holding a receipt {}/{}, published {}/{}, projection rebuilt from the log equal: {}",
         r.lost,
         r.duplicated,
+        r.gave_up,
         r.receipt_mismatches,
         r.chairs_with_receipt,
         r.precincts,
         r.published,
         r.precincts,
-        if r.projection_rebuilt_equal { "yes" } else { "NO" }
+        if r.projection_rebuilt_equal {
+            "yes"
+        } else {
+            "NO"
+        }
     );
     for p in r.problems.iter().take(20) {
         println!("  PROBLEM {p}");

@@ -141,8 +141,8 @@ fn pred_sql(
                 return Ok("1 = 0".into());
             };
             format!(
-                "(SELECT MAX(b.rank) FROM ballot_events b WHERE b.state_voter_id = v.state_voter_id \
-                 AND b.election_date = {}) = {}",
+                "COALESCE((SELECT MAX(b.rank) FROM ballot_events b WHERE b.state_voter_id = v.state_voter_id \
+                 AND b.election_date = {}), -1) = {}",
                 date(&e),
                 cat.rank()
             )

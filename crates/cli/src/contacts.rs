@@ -96,7 +96,6 @@ pub async fn import_into(
     Ok(report)
 }
 
-
 /// The demo's contact history: writes a VAN-style canvass file and a Spoke-style texting
 /// file for the fictional state, imports both, then trains and applies the support score.
 pub async fn demo_contacts(

@@ -146,6 +146,9 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     // An election day of voter-protection incidents at the feed's polling places.
     crate::incidents::demo_day(store.as_ref(), &state).await?;
 
+    // A saved list of the example universe, ready to export.
+    crate::lists::demo_list(store.as_ref()).await?;
+
     let password = auth::new_secret()[..16].to_string();
     let hash = auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     store

@@ -24,8 +24,8 @@ use votebase_store::Store;
 
 async fn token_for(store: &dyn Store, name: &str, role: Role) -> anyhow::Result<String> {
     if store.user_with_password(name).await?.is_none() {
-        let hash = auth::hash_password(&auth::new_secret()[..16])
-            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        let hash =
+            auth::hash_password(&auth::new_secret()[..16]).map_err(|e| anyhow::anyhow!("{e}"))?;
         store
             .put_user(
                 &User {
@@ -63,7 +63,13 @@ pub async fn run(
     for e in &elections {
         let body = serde_json::to_value(e)?;
         let r = http
-            .send(None, "POST", "/api/v1/results/elections", Some(&admin), Some(&body))
+            .send(
+                None,
+                "POST",
+                "/api/v1/results/elections",
+                Some(&admin),
+                Some(&body),
+            )
             .await?;
         if r.status != 201 {
             bail!(
@@ -141,7 +147,9 @@ pub async fn run(
                             eprintln!(
                                 "chair of {} could not sign in: {}",
                                 precinct.id,
-                                other.map(|r| r.body.to_string()).unwrap_or_else(|e| e.to_string())
+                                other
+                                    .map(|r| r.body.to_string())
+                                    .unwrap_or_else(|e| e.to_string())
                             );
                             continue;
                         }
@@ -181,7 +189,9 @@ pub async fn run(
                 eprintln!(
                     "entry for {} refused: {}",
                     precinct.id,
-                    other.map(|r| r.body.to_string()).unwrap_or_else(|e| e.to_string())
+                    other
+                        .map(|r| r.body.to_string())
+                        .unwrap_or_else(|e| e.to_string())
                 );
             }
         }

@@ -39,7 +39,9 @@ pub enum IncidentsCommand {
     )]
     Import(ImportIncidentsArgs),
     /// List incidents (most severe, then oldest first) as a table, CSV or JSON (audited).
-    #[command(after_help = "Example: votebase incidents list --county WAKE --status escalated --format csv")]
+    #[command(
+        after_help = "Example: votebase incidents list --county WAKE --status escalated --format csv"
+    )]
     List(ListIncidentsArgs),
     /// Give a lawyer or observer their counties (`--lead`: the counties' lead lawyer).
     #[command(after_help = "Example: votebase incidents cover lena WAKE DURHAM --lead")]
@@ -168,7 +170,13 @@ pub async fn incidents(global: &Global, cmd: IncidentsCommand) -> anyhow::Result
                 let rules: TriageRules = serde_json::from_str(&text)
                     .with_context(|| format!("{} is not a rules JSON file", path.display()))?;
                 store.put_incident_rules(&rules).await?;
-                audit(store.as_ref(), "incident.rules", &path.display().to_string(), "").await?;
+                audit(
+                    store.as_ref(),
+                    "incident.rules",
+                    &path.display().to_string(),
+                    "",
+                )
+                .await?;
             }
             println!(
                 "{}",
@@ -179,7 +187,12 @@ pub async fn incidents(global: &Global, cmd: IncidentsCommand) -> anyhow::Result
         IncidentsCommand::Escalate => {
             let escalated = store.escalate_stale_incidents(Utc::now()).await?;
             for i in &escalated {
-                println!("escalated #{} {} {}", i.id, i.category, i.location.display());
+                println!(
+                    "escalated #{} {} {}",
+                    i.id,
+                    i.category,
+                    i.location.display()
+                );
             }
             println!("{} incidents escalated", escalated.len());
             Ok(())
@@ -200,14 +213,21 @@ async fn audit(store: &dyn Store, action: &str, subject: &str, detail: &str) -> 
     Ok(())
 }
 
-async fn cover(store: &dyn Store, user: &str, counties: &[String], lead: bool) -> anyhow::Result<()> {
+async fn cover(
+    store: &dyn Store,
+    user: &str,
+    counties: &[String],
+    lead: bool,
+) -> anyhow::Result<()> {
     let Some((u, _)) = store.user_with_password(user).await? else {
         bail!("no user {user:?}: add them first with `votebase user add {user} --role lawyer`");
     };
     match u.role {
         Role::Lawyer => {}
         Role::Observer if !lead => {}
-        Role::Observer => bail!("{user} is an observer: only a lawyer can be a county's lead lawyer"),
+        Role::Observer => {
+            bail!("{user} is an observer: only a lawyer can be a county's lead lawyer")
+        }
         other => bail!(
             "{user} is {other}: only lawyers and observers are limited to counties (coordinators and admins see every county)"
         ),
@@ -218,7 +238,13 @@ async fn cover(store: &dyn Store, user: &str, counties: &[String], lead: bool) -
         .coverage(Some(user))
         .await?
         .into_iter()
-        .map(|c| if c.lead { format!("{} (lead)", c.county) } else { c.county })
+        .map(|c| {
+            if c.lead {
+                format!("{} (lead)", c.county)
+            } else {
+                c.county
+            }
+        })
         .collect();
     println!("{user} covers {}", now.join(", "));
     Ok(())
@@ -279,7 +305,11 @@ pub fn normalized_address(address: &str, city: &str, zip: &str) -> String {
     let a = votebase_ingest::normalize::normalize_address(address, city, "", zip);
     let mut line = a.line1();
     if line.trim().is_empty() {
-        line = address.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
+        line = address
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_uppercase();
     }
     if !a.city.is_empty() {
         line = format!("{line}, {}", a.city);
@@ -293,9 +323,9 @@ pub fn normalized_address(address: &str, city: &str, zip: &str) -> String {
 /// Polling places of the installed VIP feed: (county, upper-case name) -> (id, name).
 fn installed_places(global: &Global) -> HashMap<(String, String), (String, String)> {
     let mut out = HashMap::new();
-    let Ok(Some(path)) = crate::vip_import::feed_dir(global).and_then(|d| {
-        d.current().map_err(|e| anyhow::anyhow!("{e}"))
-    }) else {
+    let Ok(Some(path)) = crate::vip_import::feed_dir(global)
+        .and_then(|d| d.current().map_err(|e| anyhow::anyhow!("{e}")))
+    else {
         return out;
     };
     let Ok(feed) = votebase_vip::load(&path) else {
@@ -303,7 +333,11 @@ fn installed_places(global: &Global) -> HashMap<(String, String), (String, Strin
     };
     let index = votebase_vip::Index::build(&feed);
     for p in index.precincts() {
-        let county = p.locality.trim().trim_end_matches(" County").to_ascii_uppercase();
+        let county = p
+            .locality
+            .trim()
+            .trim_end_matches(" County")
+            .to_ascii_uppercase();
         for place in &p.polling_places {
             out.insert(
                 (county.clone(), place.name.to_ascii_uppercase()),
@@ -324,7 +358,11 @@ struct ImportSummary {
     rejected: u64,
 }
 
-async fn import(global: &Global, store: &dyn Store, args: &ImportIncidentsArgs) -> anyhow::Result<()> {
+async fn import(
+    global: &Global,
+    store: &dyn Store,
+    args: &ImportIncidentsArgs,
+) -> anyhow::Result<()> {
     let offset = parse_offset(&args.utc_offset)?;
     let rules = store.incident_rules().await?;
     let mut reader = csv::ReaderBuilder::new()
@@ -407,7 +445,9 @@ async fn import(global: &Global, store: &dyn Store, args: &ImportIncidentsArgs) 
             reject("description", "description is empty".into())?;
             continue;
         }
-        let relationship = get("reporter_relationship").to_ascii_lowercase().replace(' ', "_");
+        let relationship = get("reporter_relationship")
+            .to_ascii_lowercase()
+            .replace(' ', "_");
         if !relationship.is_empty()
             && !["voter", "observer", "poll_worker", "other"].contains(&relationship.as_str())
         {
@@ -427,10 +467,7 @@ async fn import(global: &Global, store: &dyn Store, args: &ImportIncidentsArgs) 
         }
         let phone = votebase_ingest::normalize::normalize_phone(&get("reporter_phone"));
         let key_source: Vec<&str> = record.iter().map(|f| f.trim()).collect();
-        let key = format!(
-            "csv:{}",
-            hex_digest(key_source.join("\u{1f}").as_bytes())
-        );
+        let key = format!("csv:{}", hex_digest(key_source.join("\u{1f}").as_bytes()));
         rows.push(NewIncident {
             observed_at,
             category,
@@ -475,7 +512,10 @@ async fn import(global: &Global, store: &dyn Store, args: &ImportIncidentsArgs) 
         store,
         "import",
         &file,
-        &format!("incidents: {} new, {} known", outcome.created, outcome.known),
+        &format!(
+            "incidents: {} new, {} known",
+            outcome.created, outcome.known
+        ),
     )
     .await?;
     let summary = ImportSummary {
@@ -542,12 +582,16 @@ async fn list(store: &dyn Store, args: &ListIncidentsArgs) -> anyhow::Result<()>
             w.flush()?;
         }
         "table" => {
-            println!(
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            writeln!(
+                out,
                 "{:>6} {:<9} {:<9} {:<22} {:<12} {:>7} {:<16} where",
                 "id", "severity", "status", "category", "county", "cluster", "observed"
-            );
+            )?;
             for r in &rows {
-                println!(
+                writeln!(
+                    out,
                     "{:>6} {:<9} {:<9} {:<22} {:<12} {:>7} {:<16} {}",
                     r.id,
                     r.severity.code(),
@@ -557,9 +601,9 @@ async fn list(store: &dyn Store, args: &ListIncidentsArgs) -> anyhow::Result<()>
                     r.cluster_id.map(|c| format!("#{c}")).unwrap_or_default(),
                     r.observed_at.format("%Y-%m-%d %H:%M"),
                     r.location.display()
-                );
+                )?;
             }
-            println!("{} incidents", rows.len());
+            writeln!(out, "{} incidents", rows.len())?;
         }
         other => bail!("unknown --format {other:?}: use table, csv or json"),
     }
@@ -573,7 +617,8 @@ async fn list(store: &dyn Store, args: &ListIncidentsArgs) -> anyhow::Result<()>
 pub async fn demo_day(store: &dyn Store, state: &DemoState) -> anyhow::Result<()> {
     let count = (state.first_count / 70).clamp(300, 4000);
     let password = votebase_server::auth::new_secret()[..16].to_string();
-    let hash = votebase_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash =
+        votebase_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     eprintln!("Replaying an election day of {count} voter-protection incidents...");
     match demo(store, state, count, &hash).await? {
         None => println!("incidents: already generated (kept as they are)"),
@@ -644,7 +689,13 @@ pub async fn demo(
         ("observer", Role::Observer),
     ] {
         store
-            .put_user(&User { name: name.into(), role }, password_hash)
+            .put_user(
+                &User {
+                    name: name.into(),
+                    role,
+                },
+                password_hash,
+            )
             .await?;
     }
     // The demo lawyer leads the busiest county; every other county gets its own lead.
@@ -655,23 +706,30 @@ pub async fn demo(
         } else {
             let name = format!("lawyer{}", i + 1);
             store
-                .put_user(&User { name: name.clone(), role: Role::Lawyer }, password_hash)
+                .put_user(
+                    &User {
+                        name: name.clone(),
+                        role: Role::Lawyer,
+                    },
+                    password_hash,
+                )
                 .await?;
             name
         };
-        store.set_coverage(&lead, &[c.name.clone()], true).await?;
+        store
+            .set_coverage(&lead, std::slice::from_ref(&c.name), true)
+            .await?;
         lead_of.insert(c.name.to_ascii_uppercase(), lead);
     }
     let observed: Vec<String> = ranked.iter().take(3).map(|c| c.0.clone()).collect();
     store.set_coverage("observer", &observed, false).await?;
 
     // 06:30 EST on election day.
-    let open = Utc
-        .from_utc_datetime(
-            &votebase_ingest::demo::demo_election()
-                .and_hms_opt(11, 30, 0)
-                .expect("valid time"),
-        );
+    let open = Utc.from_utc_datetime(
+        &votebase_ingest::demo::demo_election()
+            .and_hms_opt(11, 30, 0)
+            .expect("valid time"),
+    );
     #[derive(Clone, Copy)]
     enum Step {
         Create(usize),
@@ -712,7 +770,9 @@ pub async fn demo(
             Step::Create(i) => {
                 let g = &generated[i];
                 let prec = &state.precincts[g.precinct as usize];
-                let county = state.counties[prec.county as usize].name.to_ascii_uppercase();
+                let county = state.counties[prec.county as usize]
+                    .name
+                    .to_ascii_uppercase();
                 let new = NewIncident {
                     observed_at: open + Duration::minutes(i64::from(g.minute)),
                     category: g.category.into(),
@@ -751,13 +811,20 @@ pub async fn demo(
                         text: "called the reporter back".into(),
                     }
                 };
-                store.act_on_incident(id, "coordinator", &action, at).await?;
+                store
+                    .act_on_incident(id, "coordinator", &action, at)
+                    .await?;
                 if current.assigned_to.is_none()
                     && current.severity >= Severity::High
                     && let Some(lead) = lead_of.get(&current.location.county)
                 {
                     store
-                        .act_on_incident(id, "coordinator", &IncidentAction::Assign { to: lead.clone() }, at)
+                        .act_on_incident(
+                            id,
+                            "coordinator",
+                            &IncidentAction::Assign { to: lead.clone() },
+                            at,
+                        )
                         .await?;
                 }
             }
@@ -771,7 +838,10 @@ pub async fn demo(
                 }
                 let resolution = Resolution::parse(generated[i].resolution)
                     .unwrap_or(Resolution::NoActionNeeded);
-                let actor = current.assigned_to.clone().unwrap_or_else(|| "coordinator".into());
+                let actor = current
+                    .assigned_to
+                    .clone()
+                    .unwrap_or_else(|| "coordinator".into());
                 store
                     .act_on_incident(
                         id,
@@ -836,6 +906,23 @@ fn first_id(text: &[u8]) -> Option<i64> {
     std::str::from_utf8(&digits).ok()?.parse().ok()
 }
 
+/// Every `"id":N` in a JSON text (the ids of a queue event's rows).
+fn all_ids(mut text: &[u8]) -> Vec<i64> {
+    let mut out = Vec::new();
+    while let Some(at) = text.windows(5).position(|w| w == b"\"id\":") {
+        text = &text[at + 5..];
+        if let Some(id) = first_digits(text) {
+            out.push(id);
+        }
+    }
+    out
+}
+
+fn first_digits(text: &[u8]) -> Option<i64> {
+    let n = text.iter().take_while(|b| b.is_ascii_digit()).count();
+    std::str::from_utf8(&text[..n]).ok()?.parse().ok()
+}
+
 /// One live-queue client: connects, signals readiness, then records each incident id
 /// with the instant its event arrived.
 async fn sse_client(
@@ -874,12 +961,13 @@ async fn sse_client(
         if r.read_line(&mut line).await? == 0 {
             return Ok(());
         }
-        if let Some(data) = line.strip_prefix("data: ")
-            && let Some(id) = first_id(data.as_bytes())
-        {
+        if let Some(data) = line.strip_prefix("data: ") {
             let now = Instant::now();
-            seen.lock().expect("lock").push((id, now));
-            received.fetch_add(1, Ordering::Relaxed);
+            let ids = all_ids(data.as_bytes());
+            received.fetch_add(ids.len() as u64, Ordering::Relaxed);
+            seen.lock()
+                .expect("lock")
+                .extend(ids.into_iter().map(|id| (id, now)));
         }
     }
 }
@@ -896,7 +984,7 @@ fn bench_request(i: u64) -> String {
     serde_json::json!({
         "category": CATS[(i % 5) as usize],
         "county": COUNTIES[(i % 4) as usize],
-        "polling_place": format!("BENCH SCHOOL {}", i % 400),
+        "polling_place": format!("BENCH SCHOOL {}", i % 2000),
         "description": format!("bench report {i}: line out the door"),
         "reporter_name": "BENCH CALLER",
         "reporter_phone": "9195550100",
@@ -950,9 +1038,13 @@ pub async fn bench(global: &Global, args: BenchIncidentsArgs) -> anyhow::Result<
         .await?;
     drop(store);
 
-    let port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port();
     let mut cmd = std::process::Command::new(std::env::current_exe()?);
-    cmd.arg("--data").arg(&served.data).args(["--org", &served.org]);
+    cmd.arg("--data")
+        .arg(&served.data)
+        .args(["--org", &served.org]);
     if let Some(url) = &served.database {
         cmd.args(["--database", url]);
     }
@@ -1059,21 +1151,37 @@ pub async fn bench(global: &Global, args: BenchIncidentsArgs) -> anyhow::Result<
     let elapsed = started.elapsed().as_secs_f64();
     let accepted = sent.len();
     let expected = accepted as u64 * args.clients as u64;
+    // Let the queue drain: until the clients have at least one event per incident and
+    // nothing more arrived for half a second (at most ten seconds).
     let wait_from = Instant::now();
-    while received.load(Ordering::Relaxed) < expected
-        && wait_from.elapsed() < std::time::Duration::from_secs(10)
-    {
+    let mut last = (received.load(Ordering::Relaxed), Instant::now());
+    while wait_from.elapsed() < std::time::Duration::from_secs(10) {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        let now = received.load(Ordering::Relaxed);
+        if now != last.0 {
+            last = (now, Instant::now());
+        } else if now >= expected && last.1.elapsed() >= std::time::Duration::from_millis(500) {
+            break;
+        }
     }
     for t in &client_tasks {
         t.abort();
     }
-    // Delay until each incident was on every client.
+    // Delay until each incident was on every client: its first arrival on each client
+    // (an incident is sent again when it changes, e.g. when it joins a cluster).
     let mut last_arrival: HashMap<i64, (Instant, usize)> = HashMap::new();
+    let mut delivered = 0u64;
     for seen in &seen_all {
+        let mut first: HashMap<i64, Instant> = HashMap::new();
         for (id, at) in seen.lock().expect("lock").iter() {
-            let e = last_arrival.entry(*id).or_insert((*at, 0));
-            e.0 = e.0.max(*at);
+            first.entry(*id).or_insert(*at);
+        }
+        for (id, at) in first {
+            if sent.contains_key(&id) {
+                delivered += 1;
+            }
+            let e = last_arrival.entry(id).or_insert((at, 0));
+            e.0 = e.0.max(at);
             e.1 += 1;
         }
     }
@@ -1153,7 +1261,8 @@ pub async fn bench(global: &Global, args: BenchIncidentsArgs) -> anyhow::Result<
         "accepted": accepted,
         "errors": errors,
         "accepted_per_second": accepted as f64 / elapsed,
-        "events_expected": expected,
+        "deliveries_expected": expected,
+        "incidents_delivered_to_clients": delivered,
         "events_received": received.load(Ordering::Relaxed),
         "incidents_not_on_every_client": incomplete,
         "delay_to_all_clients_ms_p50": pct(&delays, 50.0),
@@ -1192,13 +1301,14 @@ pub async fn bench(global: &Global, args: BenchIncidentsArgs) -> anyhow::Result<
         ""
     );
     println!(
-        "delay until an incident is on all {} clients: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} of {} events delivered, {} incidents missing somewhere)",
+        "delay until an incident is on all {} clients: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms ({} of {} deliveries, {} events in all, {} incidents missing somewhere)",
         args.clients,
         pct(&delays, 50.0),
         pct(&delays, 99.0),
         delays.last().copied().unwrap_or(f64::NAN),
-        received.load(Ordering::Relaxed),
+        delivered,
         expected,
+        received.load(Ordering::Relaxed),
         incomplete
     );
     Ok(())
@@ -1216,15 +1326,22 @@ mod tests {
             "2026-11-03T12:15:00+00:00"
         );
         assert_eq!(
-            parse_time("2026-11-03T07:15:00-05:00", FixedOffset::east_opt(0).unwrap())
-                .unwrap()
-                .to_rfc3339(),
+            parse_time(
+                "2026-11-03T07:15:00-05:00",
+                FixedOffset::east_opt(0).unwrap()
+            )
+            .unwrap()
+            .to_rfc3339(),
             "2026-11-03T12:15:00+00:00"
         );
         assert!(parse_time("yesterday", est).is_none());
         assert!(parse_offset("5").is_err());
         assert_eq!(first_id(br#"{"incident":{"id":42,"x":1}}"#), Some(42));
         assert_eq!(first_id(b"{}"), None);
+        assert_eq!(
+            all_ids(br#"[{"id":7,"cluster_id":3},{"id":8,"cluster_id":null}]"#),
+            vec![7, 8]
+        );
         assert_eq!(
             normalized_address("12 north main street", "Graham", "27253-1234"),
             "12 N MAIN ST, GRAHAM 27253"

@@ -138,3 +138,45 @@ pub async fn list(global: &Global, cmd: ListCommand) -> anyhow::Result<()> {
         }
     }
 }
+
+/// The demo's saved list: the issue's example universe over the demo's two largest
+/// counties ("young Democrats who voted in 2020, not in 2022, have not returned a ballot
+/// and had no door knock in 30 days"). Kept as it is when the demo runs again.
+pub async fn demo_list(store: &dyn votebase_store::Store) -> anyhow::Result<()> {
+    const NAME: &str = "Young Dems, top two counties (demo)";
+    if store.list(NAME).await?.is_some() {
+        return Ok(());
+    }
+    let built = build_index(store).await?;
+    let everyone = votebase_index::parse("")?;
+    let counties: Vec<String> = built
+        .index
+        .breakdown(&everyone, votebase_index::Dimension::County)?
+        .into_iter()
+        .take(2)
+        .map(|(c, _)| format!("\"{c}\""))
+        .collect();
+    if counties.len() < 2 {
+        return Ok(());
+    }
+    let expr = format!(
+        "county:{} party:DEM age:18..29 voted:2020-11-03 !voted:2022-11-08 !ballot:returned !contacted:door:30d",
+        counties.join(",")
+    );
+    let selection = select_or_explain(&built, &expr, false)?;
+    let saved = store
+        .save_list(&NewList {
+            name: NAME.into(),
+            expression: expr,
+            created_by: "demo".into(),
+            voted_election: built.election,
+            voted_removed: selection.voted_removed as i64,
+            members: member_ids(&built, &selection.members),
+        })
+        .await?;
+    println!(
+        "saved list {:?}: {} voters; try `votebase list export {:?} --format walk`",
+        saved.name, saved.voters, saved.name
+    );
+    Ok(())
+}

@@ -6,9 +6,9 @@ mod args;
 mod ballots;
 mod bench;
 mod bench_lookup;
-mod contacts;
 mod bench_results;
 mod bench_universes;
+mod contacts;
 mod demo;
 mod demo_results;
 mod incidents;
@@ -19,8 +19,8 @@ mod phones;
 mod progress;
 mod relink;
 mod results;
-mod scores;
 mod results_import;
+mod scores;
 mod stores;
 mod universes;
 mod users;
@@ -75,6 +75,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::User(cmd) => users::user(&global, cmd).await,
         Command::Token(cmd) => users::token(&global, cmd).await,
         Command::Bench(BenchCommand::Link(cmd)) => link::bench(&global, cmd).await,
+        Command::Bench(BenchCommand::Score(cmd)) => scores::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Incidents(cmd)) => incidents::bench(&global, cmd).await,
         Command::Incidents(cmd) => incidents::incidents(&global, cmd).await,
         Command::Bench(BenchCommand::Lookup(cmd)) => bench_lookup::bench(&global, cmd).await,
@@ -89,9 +90,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::List(cmd) => lists::list(&global, cmd).await,
         Command::Link(cmd) => link::link(&global, cmd).await,
         Command::Score(cmd) => scores::score(&global, cmd).await,
-        Command::Results(args::ResultsCommand::Import(cmd)) => results_import::import(&global, cmd).await,
-        Command::Results(args::ResultsCommand::History(cmd)) => results_import::history(&global, cmd).await,
-        Command::Results(args::ResultsCommand::Reporting(cmd)) => results::reporting(&global, cmd).await,
+        Command::Results(args::ResultsCommand::Import(cmd)) => {
+            results_import::import(&global, cmd).await
+        }
+        Command::Results(args::ResultsCommand::History(cmd)) => {
+            results_import::history(&global, cmd).await
+        }
+        Command::Results(args::ResultsCommand::Reporting(cmd)) => {
+            results::reporting(&global, cmd).await
+        }
         Command::Results(args::ResultsCommand::CheckCaucus { dir, json }) => {
             results::check_caucus(&dir, json).await
         }

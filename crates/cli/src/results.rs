@@ -81,10 +81,12 @@ pub enum ReportingCommand {
     /// Set up (or, before the first submission, replace) an election: contests and
     /// candidates from a TOML or JSON file, precincts from the file, a roster CSV
     /// and/or the installed VIP feed.
-    #[command(after_help = "Example: votebase results setup caucus.toml --precincts roster.csv\n\
+    #[command(
+        after_help = "Example: votebase results setup caucus.toml --precincts roster.csv\n\
         The file: slug = \"ia-2020\", name, date = \"2020-02-03\" (quoted), double_entry = true,\n\
         [[contests]] key, office, party, kind = \"caucus\" | \"votes\", candidates = [...].\n\
-        Roster CSV columns (by name): id, county, name, delegates, sde, history_turnout.")]
+        Roster CSV columns (by name): id, county, name, delegates, sde, history_turnout."
+    )]
     Setup(SetupArgs),
     /// Issue one-time chair codes (replacing earlier ones) and write the code sheet as CSV.
     #[command(after_help = "Example: votebase results codes ia-2020 --out codes.csv")]
@@ -158,7 +160,12 @@ pub async fn reporting(global: &Global, cmd: ReportingCommand) -> anyhow::Result
     }
 }
 
-async fn cli_audit(store: &dyn Store, action: &str, subject: &str, detail: &str) -> anyhow::Result<()> {
+async fn cli_audit(
+    store: &dyn Store,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> anyhow::Result<()> {
     store
         .audit(&AuditEntry {
             at: Utc::now(),
@@ -173,10 +180,11 @@ async fn cli_audit(store: &dyn Store, action: &str, subject: &str, detail: &str)
 
 /// The definition file: an [`Election`] whose precincts may be left out.
 fn read_definition(path: &Path) -> anyhow::Result<Election> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
     let mut value: serde_json::Value = if path.extension().is_some_and(|e| e == "json") {
-        serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", path.display()))?
+        serde_json::from_str(&text)
+            .with_context(|| format!("{} is not valid JSON", path.display()))?
     } else {
         let t: toml::Value = toml::from_str(&text)
             .with_context(|| format!("{} is not valid TOML", path.display()))?;
@@ -214,7 +222,10 @@ fn read_roster(path: &Path) -> anyhow::Result<Vec<Precinct>> {
             headers.join(", ")
         );
     };
-    let (county, name) = (col(&["county"]), col(&["name", "precinct", "precinct_name"]));
+    let (county, name) = (
+        col(&["county"]),
+        col(&["name", "precinct", "precinct_name"]),
+    );
     let (delegates, sde, history) = (
         col(&["delegates", "county_delegates"]),
         col(&["sde", "sdes"]),
@@ -256,7 +267,11 @@ fn read_roster(path: &Path) -> anyhow::Result<Vec<Precinct>> {
             Ok(Precinct {
                 id: id.clone(),
                 county: get(county),
-                name: if get(name).is_empty() { id.clone() } else { get(name) },
+                name: if get(name).is_empty() {
+                    id.clone()
+                } else {
+                    get(name)
+                },
                 delegates: d.unwrap_or(0.0) as u32,
                 sde: number(sde, "sde")?.unwrap_or(0.0),
                 history_turnout: number(history, "history_turnout")?.map(|n| n as u32),
@@ -348,7 +363,11 @@ async fn setup(global: &Global, store: &dyn Store, a: SetupArgs) -> anyhow::Resu
         store,
         "results.setup",
         &e.slug,
-        &format!("{} contests, {} precincts", e.contests.len(), e.precincts.len()),
+        &format!(
+            "{} contests, {} precincts",
+            e.contests.len(),
+            e.precincts.len()
+        ),
     )
     .await?;
     if a.json {
@@ -361,7 +380,11 @@ async fn setup(global: &Global, store: &dyn Store, a: SetupArgs) -> anyhow::Resu
             e.date,
             e.contests.len(),
             e.precincts.len(),
-            if e.double_entry { ", double entry required" } else { "" }
+            if e.double_entry {
+                ", double entry required"
+            } else {
+                ""
+            }
         );
         println!("next: votebase results codes {} --out codes.csv", e.slug);
     }
@@ -370,7 +393,10 @@ async fn setup(global: &Global, store: &dyn Store, a: SetupArgs) -> anyhow::Resu
 
 async fn codes(store: &dyn Store, a: CodesArgs) -> anyhow::Result<()> {
     let Some(e) = store.election(&a.election).await? else {
-        bail!("no election {:?}: run `votebase results setup` first", a.election);
+        bail!(
+            "no election {:?}: run `votebase results setup` first",
+            a.election
+        );
     };
     if let Some(bad) = a.precincts.iter().find(|p| e.precinct(p).is_none()) {
         bail!("precinct {bad:?} is not in the roster of {}", e.slug);
@@ -387,10 +413,14 @@ async fn codes(store: &dyn Store, a: CodesArgs) -> anyhow::Result<()> {
         .collect();
     // Write the sheet first: codes that reach the store are never lost to a failed write.
     let tmp = a.out.with_extension("csv.partial");
-    let mut w = csv::Writer::from_path(&tmp)
-        .with_context(|| format!("cannot write {}", tmp.display()))?;
+    let mut w =
+        csv::Writer::from_path(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
     w.write_record(["precinct", "county", "name", "code", "url"])?;
-    let url = format!("{}/results/{}/chair", a.base_url.trim_end_matches('/'), e.slug);
+    let url = format!(
+        "{}/results/{}/chair",
+        a.base_url.trim_end_matches('/'),
+        e.slug
+    );
     for (p, code) in &rows {
         w.write_record([p.id.as_str(), &p.county, &p.name, code, &url])?;
     }
@@ -398,7 +428,13 @@ async fn codes(store: &dyn Store, a: CodesArgs) -> anyhow::Result<()> {
     drop(w);
     store.set_chair_codes(&e.slug, &hashed, Utc::now()).await?;
     std::fs::rename(&tmp, &a.out)?;
-    cli_audit(store, "results.codes", &e.slug, &format!("{} chair codes issued", rows.len())).await?;
+    cli_audit(
+        store,
+        "results.codes",
+        &e.slug,
+        &format!("{} chair codes issued", rows.len()),
+    )
+    .await?;
     println!(
         "{} chair codes written to {} (earlier codes of these precincts no longer work)",
         rows.len(),
@@ -420,8 +456,16 @@ async fn status(store: &dyn Store, a: StatusArgs) -> anyhow::Result<()> {
     }
     let signed_in = ready.iter().filter(|r| r.first_sign_in.is_some()).count();
     if a.json {
+        let submissions = store
+            .elections()
+            .await?
+            .into_iter()
+            .find(|s| s.slug == e.slug)
+            .map(|s| s.submissions)
+            .unwrap_or(0);
         let v = serde_json::json!({
             "election": e.slug,
+            "submissions": submissions,
             "precincts": e.precincts.len(),
             "codes_issued": ready.len(),
             "chairs_signed_in": signed_in,
@@ -445,22 +489,34 @@ async fn status(store: &dyn Store, a: StatusArgs) -> anyhow::Result<()> {
             "{}: {} of {} precincts reporting",
             c.office, c.precincts_reporting, c.precincts_total
         );
+        let caucus = e
+            .contest(&c.contest)
+            .is_some_and(|k| k.kind == votebase_domain::results::ContestKind::Caucus);
         for t in &c.totals {
-            println!(
-                "  {:<24} {:>8} votes {:>6} delegates {:>10.4} SDE",
-                t.candidate, t.votes, t.county_delegates, t.sde
-            );
+            if caucus {
+                println!(
+                    "  {:<24} {:>8} final alignment {:>6} county delegates {:>10.4} SDE",
+                    t.candidate, t.votes, t.county_delegates, t.sde
+                );
+            } else {
+                println!("  {:<24} {:>8} votes", t.candidate, t.votes);
+            }
         }
     }
     println!("statuses (precinct × contest):");
     for (s, n) in &by_status {
         println!("  {n:>6}  {s}");
     }
-    for r in results
-        .iter()
-        .filter(|r| matches!(r.status, PrecinctStatus::Disagreement | PrecinctStatus::NeedsCorrection))
-    {
-        println!("  flagged {} / {}: {}", r.precinct, r.contest, r.status_message);
+    for r in results.iter().filter(|r| {
+        matches!(
+            r.status,
+            PrecinctStatus::Disagreement | PrecinctStatus::NeedsCorrection
+        )
+    }) {
+        println!(
+            "  flagged {} / {}: {}",
+            r.precinct, r.contest, r.status_message
+        );
     }
     Ok(())
 }
@@ -472,16 +528,21 @@ async fn rebuild(store: &dyn Store, a: RebuildArgs) -> anyhow::Result<()> {
     let before = store.precinct_results(&a.election).await?;
     let rows = store.rebuild_results(&a.election).await?;
     let after = store.precinct_results(&a.election).await?;
-    let differing = after
-        .iter()
-        .filter(|r| !before.contains(r))
-        .count()
+    let differing = after.iter().filter(|r| !before.contains(r)).count()
         + before.len().saturating_sub(after.len());
-    cli_audit(store, "results.rebuild", &a.election, &format!("{rows} rows, {differing} differed")).await?;
+    cli_audit(
+        store,
+        "results.rebuild",
+        &a.election,
+        &format!("{rows} rows, {differing} differed"),
+    )
+    .await?;
     if differing == 0 {
         println!("rebuilt {rows} precinct results from the log: identical to the live projection");
     } else {
-        println!("rebuilt {rows} precinct results from the log: {differing} differed from the live projection and were replaced");
+        println!(
+            "rebuilt {rows} precinct results from the log: {differing} differed from the live projection and were replaced"
+        );
     }
     Ok(())
 }

@@ -99,12 +99,21 @@ pub fn render(r: &ResultsImportReport) -> String {
             "imported {} rows from {} {} as file #{}",
             r.rows,
             r.precincts,
-            if r.county_level { "counties" } else { "precincts" },
+            if r.county_level {
+                "counties"
+            } else {
+                "precincts"
+            },
             r.outcome.file_id
         );
     }
     if let Some(path) = &r.rejects_file {
-        let _ = writeln!(s, "{} rows refused, listed in {}", r.rejected, path.display());
+        let _ = writeln!(
+            s,
+            "{} rows refused, listed in {}",
+            r.rejected,
+            path.display()
+        );
     }
     if !r.ignored_columns.is_empty() {
         let _ = writeln!(s, "columns ignored: {}", r.ignored_columns.join(", "));
@@ -139,10 +148,18 @@ pub fn render(r: &ResultsImportReport) -> String {
             s,
             "  MISMATCH {place} | {}{district} | {} | {}: published {}, {} sum to {} ({:+})",
             m.office,
-            if m.candidate.is_empty() { "-" } else { &m.candidate },
+            if m.candidate.is_empty() {
+                "-"
+            } else {
+                &m.candidate
+            },
             m.vote_type,
             m.published,
-            if r.county_level { "counties" } else { "precincts" },
+            if r.county_level {
+                "counties"
+            } else {
+                "precincts"
+            },
             m.precinct_sum,
             m.precinct_sum - m.published
         );

@@ -159,28 +159,18 @@ async fn for_each_voter(
 /// The day ages are counted at: the latest snapshot's date (so retraining on the same
 /// data gives the same model whatever the day).
 async fn reference_date(store: &dyn Store) -> anyhow::Result<NaiveDate> {
-    Ok(store
+    store
         .latest_snapshot()
         .await?
         .map(|s| s.as_of)
-        .ok_or_else(|| {
-            anyhow::anyhow!("no voter file imported yet: `votebase import voters FILE`")
-        })?)
+        .ok_or_else(|| anyhow::anyhow!("no voter file imported yet: `votebase import voters FILE`"))
 }
 
-/// Trains and stores a score; returns the model.
-pub async fn train_score(
+/// The labelled voters of a target (each voter's latest answer), as scoring facts.
+pub async fn examples(
     store: &dyn Store,
     target_text: &str,
-    name: &str,
-    seed: u64,
-    alpha: f64,
-) -> anyhow::Result<Model> {
-    if !votebase_domain::contacts::SurveyQuestion::valid_key(name) {
-        bail!(
-            "score name {name:?}: use lower-case letters, digits, `_` or `-`, starting with a letter"
-        );
-    }
+) -> anyhow::Result<Vec<(VoterFacts, bool)>> {
     let target = parse_target(target_text)?;
     let questions = store.survey_questions().await?;
     let Some(q) = questions.iter().find(|q| q.key == target.question) else {
@@ -217,13 +207,31 @@ pub async fn train_score(
     let history = histories(store, Some(&labelled)).await?;
     let progress = Bar::new("voters");
     progress.start(None);
-    let mut examples = Vec::with_capacity(answers.len());
+    let mut out = Vec::with_capacity(answers.len());
     for_each_voter(store, Some(&labelled), &history, &progress, |f| {
         let v = answers[&f.state_voter_id];
-        examples.push((f, (target.lo..=target.hi).contains(&v)));
+        out.push((f, (target.lo..=target.hi).contains(&v)));
     })
     .await?;
     progress.finishing("fitting");
+    Ok(out)
+}
+
+/// Trains and stores a score; returns the model.
+pub async fn train_score(
+    store: &dyn Store,
+    target_text: &str,
+    name: &str,
+    seed: u64,
+    alpha: f64,
+) -> anyhow::Result<Model> {
+    if !votebase_domain::contacts::SurveyQuestion::valid_key(name) {
+        bail!(
+            "score name {name:?}: use lower-case letters, digits, `_` or `-`, starting with a letter"
+        );
+    }
+    let examples = examples(store, target_text).await?;
+    let target = parse_target(target_text)?;
     let options = TrainOptions {
         seed,
         alpha,
@@ -356,6 +364,145 @@ fn print_report(model: &Model, seconds: f64) {
     for (feature, w) in model.top_weights(8) {
         println!("  {feature:<32} {w:>+8.3}");
     }
+}
+
+/// Options of `bench score`.
+#[derive(clap::Args, Debug)]
+#[command(
+    after_help = "Example (after `votebase demo --no-serve`): votebase bench score --target survey:support"
+)]
+pub struct BenchScoreArgs {
+    /// What to predict (as for `score train`).
+    #[arg(long, default_value = "survey:support")]
+    pub target: String,
+    /// Split seed.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// L2 penalty (scikit-learn gets C = 1/alpha, the same objective).
+    #[arg(long, default_value_t = 1.0)]
+    pub alpha: f64,
+    /// Work directory for the matrices handed to scikit-learn (default: target/bench-score).
+    #[arg(long)]
+    pub dir: Option<std::path::PathBuf>,
+}
+
+/// The scikit-learn side: fits the same rows with the same objective, prints JSON.
+const SKLEARN: &str = r#"
+import json, sys, time
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
+d, alpha = sys.argv[1], float(sys.argv[2])
+t0 = time.perf_counter()
+xtr = np.loadtxt(d + "/train.csv", delimiter=",", ndmin=2)
+xte = np.loadtxt(d + "/test.csv", delimiter=",", ndmin=2)
+load = time.perf_counter() - t0
+ytr, Xtr = xtr[:, 0], xtr[:, 1:]
+yte, Xte = xte[:, 0], xte[:, 1:]
+t0 = time.perf_counter()
+m = LogisticRegression(C=1.0 / alpha, solver="lbfgs", max_iter=2000).fit(Xtr, ytr)
+fit = time.perf_counter() - t0
+p = m.predict_proba(Xte)[:, 1]
+import sklearn
+print(json.dumps({"fit_seconds": fit, "load_seconds": load, "auc": roc_auc_score(yte, p),
+                  "version": sklearn.__version__}))
+"#;
+
+fn write_rows(path: &std::path::Path, x: &[f64], y: &[bool], width: usize) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    for (row, label) in x.chunks(width.max(1)).zip(y) {
+        write!(out, "{}", u8::from(*label))?;
+        for v in row {
+            write!(out, ",{v}")?;
+        }
+        writeln!(out)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `votebase bench score`: the same training rows fitted by votebase (linfa-logistic L-BFGS)
+/// and by scikit-learn (lbfgs), with fit time and held-out AUC side by side.
+pub async fn bench(global: &Global, args: BenchScoreArgs) -> anyhow::Result<()> {
+    let store = stores::open(global).await?;
+    let examples = examples(store.as_ref(), &args.target).await?;
+    let options = TrainOptions {
+        seed: args.seed,
+        alpha: args.alpha,
+        reference_date: reference_date(store.as_ref()).await?,
+    };
+    let prepared = votebase_score::prepare(&examples, options)?;
+    let width = prepared.encoder.width();
+    let started = Instant::now();
+    let model =
+        tokio::task::spawn_blocking(move || train("bench", &args.target, &examples, options))
+            .await??
+            .model;
+    let ours = started.elapsed().as_secs_f64();
+    println!(
+        "{} labelled voters, {} features, {} training rows, {} held out",
+        model.trained_on + model.held_out,
+        width,
+        model.trained_on,
+        model.held_out
+    );
+    println!("{:<34} {:>12} {:>8}", "engine", "fit seconds", "AUC");
+    println!(
+        "{:<34} {:>12.3} {:>8.4}",
+        "votebase (linfa-logistic L-BFGS)", ours, model.auc
+    );
+    let dir = args
+        .dir
+        .unwrap_or_else(|| std::path::PathBuf::from("target/bench-score"));
+    std::fs::create_dir_all(&dir)?;
+    write_rows(
+        &dir.join("train.csv"),
+        &prepared.train_x,
+        &prepared.train_y,
+        width,
+    )?;
+    write_rows(
+        &dir.join("test.csv"),
+        &prepared.test_x,
+        &prepared.test_y,
+        width,
+    )?;
+    let out = std::process::Command::new("python3")
+        .args([
+            "-c",
+            SKLEARN,
+            &dir.to_string_lossy(),
+            &args.alpha.to_string(),
+        ])
+        .output();
+    match out {
+        Ok(o) if o.status.success() => {
+            let v: serde_json::Value = serde_json::from_slice(&o.stdout)?;
+            println!(
+                "{:<34} {:>12.3} {:>8.4}",
+                format!(
+                    "scikit-learn {} (lbfgs)",
+                    v["version"].as_str().unwrap_or("?")
+                ),
+                v["fit_seconds"].as_f64().unwrap_or(f64::NAN),
+                v["auc"].as_f64().unwrap_or(f64::NAN)
+            );
+            println!(
+                "(votebase's time includes encoding the voters; scikit-learn's excludes loading its CSV, {:.3} s)",
+                v["load_seconds"].as_f64().unwrap_or(f64::NAN)
+            );
+        }
+        Ok(o) => println!(
+            "scikit-learn: not run ({}); install it with `pip install scikit-learn`",
+            String::from_utf8_lossy(&o.stderr)
+                .lines()
+                .last()
+                .unwrap_or("failed")
+        ),
+        Err(e) => println!("scikit-learn: not run (python3: {e})"),
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -90,7 +90,11 @@ fn daily_files_in_any_order_twice_give_identical_lists() {
         })
         .collect();
     ballots.sort();
-    assert_eq!(ballots.len(), 31, "30 daily files and the previous election's");
+    assert_eq!(
+        ballots.len(),
+        31,
+        "30 daily files and the previous election's"
+    );
     ballots.reverse();
 
     let mut others = vec![Backend::sqlite()];

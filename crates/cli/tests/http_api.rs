@@ -311,7 +311,9 @@ fn login_form_csrf_session_and_rate_limit() {
         // had already voted (2024-10-02), so the earlier line stands at 1 that day.
         assert!(
             dash.body.contains("id=\"previous-line\"")
-                && dash.body.contains("By the same day before the 2024-11-05 election, <strong>1</strong>"),
+                && dash
+                    .body
+                    .contains("By the same day before the 2024-11-05 election, <strong>1</strong>"),
             "{}",
             dash.body
         );

@@ -123,7 +123,7 @@ fn cli_import_list_and_cover() {
             &file,
             format!(
                 "{CSV_HEADER}\
-                 2026-11-03 07:05,long_lines,Wake,Oak Grove School,Line around the block,Ana Diaz,(919) 555-0101\n\
+                 2026-11-03 07:05,long_lines,Wake,Oak Grove School,Line around the block,Ana Diaz,(919) 555-2101\n\
                  2026-11-03 07:15,Long Lines,WAKE,OAK GROVE SCHOOL,Two hour wait,,\n\
                  2026-11-03 07:25,equipment_failure,wake,oak grove school,Scanner jammed,Bo Lee,919-555-0102\n\
                  2026-11-03T09:00:00-05:00,intimidation,DURHAM,Hope Church,Men filming voters,,\n"
@@ -145,36 +145,56 @@ fn cli_import_list_and_cover() {
         assert_eq!(summary["created"], 4, "{}: {out}", b.name);
         assert_eq!(summary["known"], 0);
         // The same file again changes nothing.
-        let again = stdout(&b, &["incidents", "import", file.to_str().unwrap(), "--json"]);
+        let again = stdout(
+            &b,
+            &["incidents", "import", file.to_str().unwrap(), "--json"],
+        );
         let again: serde_json::Value = serde_json::from_str(&again).unwrap();
-        assert_eq!((again["created"].as_i64(), again["known"].as_i64()), (Some(0), Some(4)));
+        assert_eq!(
+            (again["created"].as_i64(), again["known"].as_i64()),
+            (Some(0), Some(4))
+        );
 
         let listed = stdout(&b, &["incidents", "list", "--format", "json"]);
         let rows: Vec<serde_json::Value> = serde_json::from_str(&listed).unwrap();
         assert_eq!(rows.len(), 4, "{listed}");
         // Severity first: critical reports lead.
         assert_eq!(rows[0]["severity"], "critical");
-        let threat = rows.iter().find(|r| r["category"] == "intimidation").unwrap();
-        assert_eq!(threat["status"], "escalated", "no lead lawyer for DURHAM yet");
+        let threat = rows
+            .iter()
+            .find(|r| r["category"] == "intimidation")
+            .unwrap();
+        assert_eq!(
+            threat["status"], "escalated",
+            "no lead lawyer for DURHAM yet"
+        );
         assert_eq!(threat["observed_at"], "2026-11-03T14:00:00Z");
-        let wake: Vec<&serde_json::Value> =
-            rows.iter().filter(|r| r["location"]["county"] == "WAKE").collect();
+        let wake: Vec<&serde_json::Value> = rows
+            .iter()
+            .filter(|r| r["location"]["county"] == "WAKE")
+            .collect();
         assert_eq!(wake.len(), 3);
         assert!(
             wake.iter().all(|r| !r["cluster_id"].is_null()),
             "three reports in 20 minutes from one place form a cluster: {listed}"
         );
-        assert!(wake.iter().all(|r| r["severity"] == "high" || r["severity"] == "critical"));
+        assert!(
+            wake.iter()
+                .all(|r| r["severity"] == "high" || r["severity"] == "critical")
+        );
         let dup = wake
             .iter()
             .find(|r| r["description"] == "Two hour wait")
             .unwrap();
-        assert!(!dup["duplicate_of"].is_null(), "same place and category: linked");
+        assert!(
+            !dup["duplicate_of"].is_null(),
+            "same place and category: linked"
+        );
         assert_eq!(
             wake.iter()
                 .find(|r| r["reporter"]["name"] == "Ana Diaz")
                 .unwrap()["reporter"]["phone"],
-            "+19195550101"
+            "+19195552101"
         );
         assert_eq!(wake[0]["observed_at"].as_str().unwrap().len(), 20);
 
@@ -183,7 +203,12 @@ fn cli_import_list_and_cover() {
             &["incidents", "list", "--county", "durham", "--format", "csv"],
         );
         let mut lines = csv.lines();
-        assert!(lines.next().unwrap().starts_with("id,created_at,observed_at,category"));
+        assert!(
+            lines
+                .next()
+                .unwrap()
+                .starts_with("id,created_at,observed_at,category")
+        );
         assert_eq!(lines.count(), 1, "{csv}");
         let escalated = stdout(&b, &["incidents", "list", "--status", "escalated"]);
         assert!(escalated.contains("1 incidents"), "{escalated}");
@@ -227,7 +252,10 @@ fn cli_import_list_and_cover() {
         // Coverage: lawyers and observers only; a lead lawyer gets the routed categories.
         add_user(&b, "lena", "lawyer");
         add_user(&b, "ola", "organizer");
-        let covered = stdout(&b, &["incidents", "cover", "lena", "durham", "wake", "--lead"]);
+        let covered = stdout(
+            &b,
+            &["incidents", "cover", "lena", "durham", "wake", "--lead"],
+        );
         assert!(covered.contains("DURHAM (lead)"), "{covered}");
         b.cmd(&["incidents", "cover", "ola", "WAKE"])
             .assert()
@@ -240,13 +268,22 @@ fn cli_import_list_and_cover() {
         let routed = b.path("routed.csv");
         std::fs::write(
             &routed,
-            format!("{CSV_HEADER}2026-11-03 12:00,polling_place_closed,Durham,Ash School,Locked,,\n"),
+            format!(
+                "{CSV_HEADER}2026-11-03 12:00,polling_place_closed,Durham,Ash School,Locked,,\n"
+            ),
         )
         .unwrap();
         stdout(&b, &["incidents", "import", routed.to_str().unwrap()]);
         let assigned: Vec<serde_json::Value> = serde_json::from_str(&stdout(
             &b,
-            &["incidents", "list", "--status", "assigned", "--format", "json"],
+            &[
+                "incidents",
+                "list",
+                "--status",
+                "assigned",
+                "--format",
+                "json",
+            ],
         ))
         .unwrap();
         assert_eq!(assigned.len(), 1);
@@ -260,13 +297,19 @@ fn cli_import_list_and_cover() {
 
 /// Reads the live queue over a raw connection until an event for `id` arrives.
 fn wait_for_event(stream: &mut BufReader<std::net::TcpStream>, id: i64, with: &str) -> String {
-    let needle = format!("data: {{\"id\":{id},");
+    let needle = format!("{{\"id\":{id},");
     let mut line = String::new();
     loop {
         line.clear();
         let n = stream.read_line(&mut line).expect("event stream");
         assert!(n > 0, "live queue closed before #{id} arrived");
-        if line.starts_with(&needle) && line.contains(with) {
+        if line.starts_with("data: [")
+            && let Some(at) = line.find(&needle)
+            && line[at..]
+                .split("},{")
+                .next()
+                .is_some_and(|row| row.contains(with))
+        {
             return line;
         }
     }
@@ -293,18 +336,74 @@ fn open_queue(base: &str, token: &str) -> BufReader<std::net::TcpStream> {
 fn http_intake_workflow_scope_and_audit() {
     for b in Backend::all("inc_http") {
         let nc = shared("voterfile/national-voter-file-synthetic/nc.csv");
-        b.cmd(&["import", "voters", nc.to_str().unwrap(), "--layout", "ncvoter"])
-            .assert()
-            .success();
+        b.cmd(&[
+            "import",
+            "voters",
+            nc.to_str().unwrap(),
+            "--layout",
+            "ncvoter",
+        ])
+        .assert()
+        .success();
         let admin = add_user(&b, "ada", "admin");
         let hotline = add_user(&b, "hank", "hotline_operator");
         let coord = add_user(&b, "cora", "coordinator");
         let lawyer = add_user(&b, "lena", "lawyer");
         let observer = add_user(&b, "oscar", "observer");
-        b.cmd(&["incidents", "cover", "lena", "WAKE"]).assert().success();
-        b.cmd(&["incidents", "cover", "oscar", "DURHAM"]).assert().success();
+        b.cmd(&["incidents", "cover", "lena", "WAKE"])
+            .assert()
+            .success();
+        b.cmd(&["incidents", "cover", "oscar", "DURHAM"])
+            .assert()
+            .success();
+        let feed = shared("vip/csv-3.0-nc-alamance");
+        b.cmd(&["import", "vip", feed.to_str().unwrap(), "--force"])
+            .assert()
+            .success();
         let s = common::serve_with(&b, &[("VOTEBASE_REPORT_PER_MINUTE", "2")]);
         let api = format!("{}/api/v1", s.base);
+
+        // Polling places come from the loaded VIP feed: the intake form lists them, and a
+        // report naming one by id gets its name and county.
+        let form = get(&format!("{}/incidents/new", s.base), &hotline);
+        assert_eq!(form.status, 200, "{}", b.name);
+        let list = &form.body[form.body.find("<datalist id=\"place-list\">").unwrap()..];
+        let at = list.find("<option value=\"").expect("a feed place") + 15;
+        let option = &list[at..at + list[at..].find('"').unwrap()];
+        let (place_name, place_id) = option.trim_end_matches(']').rsplit_once(" [").unwrap();
+        let at_place = post_json(
+            &format!("{api}/incidents"),
+            &hotline,
+            &serde_json::json!({"category": "long_lines", "polling_place_id": place_id,
+                "description": "Line to the parking lot"}),
+        );
+        assert_eq!(at_place.status, 201, "{}", at_place.body);
+        let placed = json(&at_place)["incident"]["location"].clone();
+        assert_eq!(
+            placed["polling_place"].as_str().unwrap(),
+            place_name.replace("&amp;", "&").replace("&#x27;", "'")
+        );
+        assert_eq!(placed["county"], "ALAMANCE", "{placed}");
+        let unknown = post_json(
+            &format!("{api}/incidents"),
+            &hotline,
+            &serde_json::json!({"category": "other", "polling_place_id": "no-such-place",
+                "description": "x"}),
+        );
+        assert_eq!(unknown.status, 400);
+        assert!(unknown.body.contains("VIP feed"), "{}", unknown.body);
+
+        let doc = get(&format!("{api}/openapi.json"), "").body;
+        for path in [
+            "/api/v1/incidents",
+            "/api/v1/incidents/{id}/actions",
+            "/api/v1/incidents/export",
+        ] {
+            assert!(
+                doc.contains(&format!("\"{path}\"")),
+                "{path} in the OpenAPI document"
+            );
+        }
 
         // Caller lookup by name and ZIP.
         let found = json(&get(&format!("{api}/voters?q=Landry,%20Mason"), &admin));
@@ -332,18 +431,21 @@ fn http_intake_workflow_scope_and_audit() {
             &serde_json::json!({
                 "category": "id_demanded", "county": "wake", "polling_place": "Oak Grove School",
                 "description": "Poll worker asking everyone for a license",
-                "reporter_name": "Mason Landry", "reporter_phone": "919 555 0142",
+                "reporter_name": "Mason Landry", "reporter_phone": "919 555 2142",
                 "reporter_relationship": "voter", "reporter_voter_id": "DU994065"
             }),
         );
         assert_eq!(created.status, 201, "{}", created.body);
         let incident = json(&created)["incident"].clone();
         let id = incident["id"].as_i64().unwrap();
-        assert_eq!(incident["reporter"]["phone"], "+19195550142");
+        assert_eq!(incident["reporter"]["phone"], "+19195552142");
         assert_eq!(incident["status"], "new");
         let event = wait_for_event(&mut queue, id, "");
         assert!(event.contains("\"county\":\"WAKE\""), "{event}");
-        assert!(!event.contains("555"), "no contact details on the queue: {event}");
+        assert!(
+            !event.contains("555"),
+            "no contact details on the queue: {event}"
+        );
 
         let bad = post_json(
             &format!("{api}/incidents"),
@@ -351,7 +453,11 @@ fn http_intake_workflow_scope_and_audit() {
             &serde_json::json!({"category": "aliens", "county": "WAKE", "description": "x"}),
         );
         assert_eq!(bad.status, 400);
-        assert!(bad.body.contains("unknown incident category"), "{}", bad.body);
+        assert!(
+            bad.body.contains("unknown incident category"),
+            "{}",
+            bad.body
+        );
         let no_county = post_json(
             &format!("{api}/incidents"),
             &hotline,
@@ -375,7 +481,10 @@ fn http_intake_workflow_scope_and_audit() {
                 "reporter_phone": "9195550199"}),
         ));
         let durham_id = durham["incident"]["id"].as_i64().unwrap();
-        assert_eq!(durham["incident"]["reporter"]["name"], "", "observers see no contact");
+        assert_eq!(
+            durham["incident"]["reporter"]["name"], "",
+            "observers see no contact"
+        );
         let durham_event = wait_for_event(&mut durham_queue, durham_id, "");
         assert!(durham_event.contains("DURHAM"));
         let visible = json(&get(&format!("{api}/incidents"), &observer));
@@ -392,15 +501,27 @@ fn http_intake_workflow_scope_and_audit() {
         let act = |token: &str, body: serde_json::Value| {
             post_json(&format!("{api}/incidents/{id}/actions"), token, &body)
         };
-        let r = act(&coord, serde_json::json!({"action": "triage", "severity": "critical"}));
+        let r = act(
+            &coord,
+            serde_json::json!({"action": "triage", "severity": "critical"}),
+        );
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(json(&r)["severity"], "critical");
-        let r = act(&coord, serde_json::json!({"action": "assign", "to": "oscar"}));
+        let r = act(
+            &coord,
+            serde_json::json!({"action": "assign", "to": "oscar"}),
+        );
         assert_eq!(r.status, 400, "oscar does not cover WAKE: {}", r.body);
         assert!(r.body.contains("does not cover WAKE"));
-        let r = act(&lawyer, serde_json::json!({"action": "assign", "to": "cora"}));
+        let r = act(
+            &lawyer,
+            serde_json::json!({"action": "assign", "to": "cora"}),
+        );
         assert_eq!(r.status, 403, "a lawyer may only take it herself");
-        let r = act(&coord, serde_json::json!({"action": "assign", "to": "lena"}));
+        let r = act(
+            &coord,
+            serde_json::json!({"action": "assign", "to": "lena"}),
+        );
         assert_eq!(json(&r)["status"], "assigned");
         let r = act(
             &lawyer,
@@ -409,10 +530,16 @@ fn http_intake_workflow_scope_and_audit() {
         assert_eq!(json(&r)["status"], "resolved");
         let queued = wait_for_event(&mut queue, id, "\"open\":false");
         assert!(queued.contains("\"open\":false"), "{queued}");
-        let r = act(&lawyer, serde_json::json!({"action": "resolve", "resolution": "litigation"}));
+        let r = act(
+            &lawyer,
+            serde_json::json!({"action": "resolve", "resolution": "litigation"}),
+        );
         assert_eq!(r.status, 400);
         assert!(r.body.contains("cannot resolve"), "{}", r.body);
-        let r = act(&observer, serde_json::json!({"action": "note", "text": "x"}));
+        let r = act(
+            &observer,
+            serde_json::json!({"action": "note", "text": "x"}),
+        );
         assert_eq!(r.status, 404, "not the observer's county");
         let timeline = json(&get(&format!("{api}/incidents/{id}"), &coord))["timeline"].clone();
         let kinds: Vec<&str> = timeline
@@ -426,18 +553,34 @@ fn http_intake_workflow_scope_and_audit() {
 
         // Dashboard and audited exports.
         let d = json(&get(&format!("{api}/incidents/dashboard"), &coord));
-        assert_eq!(d["total"], 2);
-        assert_eq!(d["open"], 1);
+        assert_eq!(d["total"], 3);
+        assert_eq!(d["open"], 2);
         assert_eq!(d["time_to_resolution"]["count"], 1);
         let csv = get(&format!("{api}/incidents/export?format=csv"), &lawyer);
         assert_eq!(csv.status, 200);
-        assert_eq!(csv.body.lines().count(), 2, "the lawyer's county only: {}", csv.body);
+        assert_eq!(
+            csv.body.lines().count(),
+            2,
+            "the lawyer's county only: {}",
+            csv.body
+        );
         assert!(csv.body.contains("Mason Landry"));
-        let exported = json(&get(&format!("{api}/incidents/export?format=json&county=DURHAM"), &coord));
+        let exported = json(&get(
+            &format!("{api}/incidents/export?format=json&county=DURHAM"),
+            &coord,
+        ));
         assert_eq!(exported.as_array().unwrap().len(), 1);
-        assert_eq!(get(&format!("{api}/incidents/export?format=xml"), &coord).status, 400);
+        assert_eq!(
+            get(&format!("{api}/incidents/export?format=xml"), &coord).status,
+            400
+        );
         let audit = get(&format!("{api}/audit?limit=200"), &admin).body;
-        for action in ["incident.read", "incident.export", "incident.list", "incident.queue.watch"] {
+        for action in [
+            "incident.read",
+            "incident.export",
+            "incident.list",
+            "incident.queue.watch",
+        ] {
             assert!(audit.contains(action), "{action} audited");
         }
         assert!(audit.contains("incident caller lookup"));
@@ -446,9 +589,15 @@ fn http_intake_workflow_scope_and_audit() {
         let page = get(&format!("{}/incidents", s.base), &coord);
         assert_eq!(page.status, 200);
         assert!(page.body.contains(&format!("incident-{durham_id}")));
-        assert!(!page.body.contains(&format!("incident-{id}\"")), "resolved: off the queue");
+        assert!(
+            !page.body.contains(&format!("incident-{id}\"")),
+            "resolved: off the queue"
+        );
         let page = get(&format!("{}/incidents/{id}", s.base), &coord);
-        assert!(page.body.contains("called the county board"), "timeline shown");
+        assert!(
+            page.body.contains("called the county board"),
+            "timeline shown"
+        );
         let page = get(&format!("{}/incidents/dashboard", s.base), &coord);
         assert!(page.body.contains("referred_to_officials") || page.body.contains("resolved"));
 
@@ -497,6 +646,10 @@ fn http_intake_workflow_scope_and_audit() {
     }
 }
 
+/// A route under test: method, path, body, roles allowed, status when allowed, status
+/// signed out.
+type Route<'a> = (&'a str, String, &'a str, &'a [&'a str], u16, u16);
+
 /// Every incident route (and the foundation's routes) for every role.
 #[test]
 fn route_by_role() {
@@ -512,15 +665,25 @@ fn route_by_role() {
     ];
     for b in Backend::all("inc_roles") {
         let nc = shared("voterfile/national-voter-file-synthetic/nc.csv");
-        b.cmd(&["import", "voters", nc.to_str().unwrap(), "--layout", "ncvoter"])
-            .assert()
-            .success();
+        b.cmd(&[
+            "import",
+            "voters",
+            nc.to_str().unwrap(),
+            "--layout",
+            "ncvoter",
+        ])
+        .assert()
+        .success();
         let tokens: Vec<(&str, String)> = ROLES
             .iter()
             .map(|role| (*role, add_user(&b, &format!("u_{role}"), role)))
             .collect();
-        b.cmd(&["incidents", "cover", "u_lawyer", "WAKE"]).assert().success();
-        b.cmd(&["incidents", "cover", "u_observer", "WAKE"]).assert().success();
+        b.cmd(&["incidents", "cover", "u_lawyer", "WAKE"])
+            .assert()
+            .success();
+        b.cmd(&["incidents", "cover", "u_observer", "WAKE"])
+            .assert()
+            .success();
         let s = common::serve(&b);
         let token_of = |role: &str| tokens.iter().find(|(r, _)| *r == role).unwrap().1.clone();
         let created = post_json(
@@ -531,7 +694,13 @@ fn route_by_role() {
         let id = json(&created)["incident"]["id"].as_i64().unwrap();
         let intake = r#"{"category":"other","county":"WAKE","description":"role test"}"#;
         let note = r#"{"action":"note","text":"role test"}"#;
-        let read = ["admin", "coordinator", "lawyer", "observer", "hotline_operator"];
+        let read = [
+            "admin",
+            "coordinator",
+            "lawyer",
+            "observer",
+            "hotline_operator",
+        ];
         let intake_roles = ["admin", "coordinator", "observer", "hotline_operator"];
         let work = ["admin", "coordinator", "lawyer", "observer"];
         let export = ["admin", "coordinator", "lawyer"];
@@ -540,12 +709,40 @@ fn route_by_role() {
         let audit = ["admin", "data_manager"];
         let all = ROLES;
         // (method, path, body, roles allowed, status when allowed, status signed out)
-        let routes: Vec<(&str, String, &str, &[&str], u16, u16)> = vec![
+        let routes: Vec<Route> = vec![
             ("GET", "/api/v1/incidents".into(), "", &read, 200, 401),
-            ("POST", "/api/v1/incidents".into(), intake, &intake_roles, 201, 401),
-            ("GET", format!("/api/v1/incidents/{id}"), "", &read, 200, 401),
-            ("POST", format!("/api/v1/incidents/{id}/actions"), note, &work, 200, 401),
-            ("GET", "/api/v1/incidents/categories".into(), "", &read, 200, 401),
+            (
+                "POST",
+                "/api/v1/incidents".into(),
+                intake,
+                &intake_roles,
+                201,
+                401,
+            ),
+            (
+                "GET",
+                format!("/api/v1/incidents/{id}"),
+                "",
+                &read,
+                200,
+                401,
+            ),
+            (
+                "POST",
+                format!("/api/v1/incidents/{id}/actions"),
+                note,
+                &work,
+                200,
+                401,
+            ),
+            (
+                "GET",
+                "/api/v1/incidents/categories".into(),
+                "",
+                &read,
+                200,
+                401,
+            ),
             (
                 "GET",
                 "/api/v1/incidents/caller-lookup?name=Landry&zip=27000".into(),
@@ -554,20 +751,62 @@ fn route_by_role() {
                 200,
                 401,
             ),
-            ("GET", "/api/v1/incidents/dashboard".into(), "", &read, 200, 401),
-            ("GET", "/api/v1/incidents/export?format=json".into(), "", &export, 200, 401),
+            (
+                "GET",
+                "/api/v1/incidents/dashboard".into(),
+                "",
+                &read,
+                200,
+                401,
+            ),
+            (
+                "GET",
+                "/api/v1/incidents/export?format=json".into(),
+                "",
+                &export,
+                200,
+                401,
+            ),
             ("GET", "/incidents".into(), "", &read, 200, 303),
             ("GET", "/incidents/new".into(), "", &intake_roles, 200, 303),
             ("GET", "/incidents/dashboard".into(), "", &read, 200, 303),
-            ("GET", "/incidents/export?format=csv".into(), "", &export, 200, 303),
+            (
+                "GET",
+                "/incidents/export?format=csv".into(),
+                "",
+                &export,
+                200,
+                303,
+            ),
             ("GET", format!("/incidents/{id}"), "", &read, 200, 303),
             ("GET", "/incidents/events".into(), "", &read, 200, 401),
             // Forms need the session's CSRF token: an API token alone never passes.
-            ("POST", "/incidents/new".into(), "category=other", &[], 200, 303),
-            ("POST", format!("/incidents/{id}/act"), "action=note&text=x", &[], 200, 303),
+            (
+                "POST",
+                "/incidents/new".into(),
+                "category=other",
+                &[],
+                200,
+                303,
+            ),
+            (
+                "POST",
+                format!("/incidents/{id}/act"),
+                "action=note&text=x",
+                &[],
+                200,
+                303,
+            ),
             ("GET", "/report".into(), "", &all, 200, 200),
             ("GET", "/api/v1/health".into(), "", &all, 200, 200),
-            ("GET", "/api/v1/voters?q=LANDRY".into(), "", &voters, 200, 401),
+            (
+                "GET",
+                "/api/v1/voters?q=LANDRY".into(),
+                "",
+                &voters,
+                200,
+                401,
+            ),
             ("GET", "/api/v1/snapshots".into(), "", &voters, 200, 401),
             ("GET", "/api/v1/audit".into(), "", &audit, 200, 401),
             ("GET", "/".into(), "", &voters, 200, 303),
@@ -578,7 +817,9 @@ fn route_by_role() {
             let url = format!("{}{path}", s.base);
             let got = status_of(method, &url, "", body);
             if got != *signed_out {
-                failures.push(format!("{method} {path} signed out: {got}, want {signed_out}"));
+                failures.push(format!(
+                    "{method} {path} signed out: {got}, want {signed_out}"
+                ));
             }
             for (role, token) in &tokens {
                 let want = if allowed.contains(role) { *ok } else { 403 };

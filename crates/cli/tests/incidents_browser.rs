@@ -31,20 +31,37 @@ async fn intake_live_queue_and_resolve_in_chromium() {
 
     let result = async {
         c.goto(&format!("{base}/login")).await?;
-        c.find(Locator::Css("#username")).await?.send_keys("cora").await?;
+        c.find(Locator::Css("#username"))
+            .await?
+            .send_keys("cora")
+            .await?;
         c.find(Locator::Css("#password"))
             .await?
             .send_keys("browser test pw 1")
             .await?;
-        c.find(Locator::Css("button[type=submit]")).await?.click().await?;
-        c.wait().for_element(Locator::Css("header")).await?;
+        c.find(Locator::Css("button[type=submit]"))
+            .await?
+            .click()
+            .await?;
+        // Signed in once the browser has left the sign-in page.
+        for _ in 0..100 {
+            if !c.current_url().await?.as_str().ends_with("/login") {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert!(
+            !c.current_url().await?.as_str().ends_with("/login"),
+            "signed in"
+        );
 
         // Window 1: the live queue, marked so a reload would be noticed.
         c.goto(&format!("{base}/incidents")).await?;
         c.wait()
             .for_element(Locator::Css("#live[data-state=live]"))
             .await?;
-        c.execute("window.__noReload = 'still here';", vec![]).await?;
+        c.execute("window.__noReload = 'still here';", vec![])
+            .await?;
         let queue_window = c.window().await?;
 
         // Window 2: take the call with the keyboard only.
@@ -64,7 +81,10 @@ async fn intake_live_queue_and_resolve_in_chromium() {
             .await?
             .send_keys("Polling place closed")
             .await?;
-        c.find(Locator::Css("#county")).await?.send_keys("WAKE").await?;
+        c.find(Locator::Css("#county"))
+            .await?
+            .send_keys("WAKE")
+            .await?;
         c.find(Locator::Css("#polling_place"))
             .await?
             .send_keys("Oak Grove School")
@@ -86,7 +106,11 @@ async fn intake_live_queue_and_resolve_in_chromium() {
         let focused = c
             .execute("return document.activeElement.id;", vec![])
             .await?;
-        assert_eq!(focused, serde_json::json!("reporter_name"), "ready for the next call");
+        assert_eq!(
+            focused,
+            serde_json::json!("reporter_name"),
+            "ready for the next call"
+        );
 
         // Window 1: the incident is there, without a reload, routed to the lead lawyer.
         c.switch_to_window(queue_window.clone()).await?;
@@ -96,7 +120,10 @@ async fn intake_live_queue_and_resolve_in_chromium() {
             .await?;
         let row_text = row.text().await?;
         assert!(row_text.contains("polling_place_closed"), "{row_text}");
-        assert!(row_text.contains("lena"), "routed to the lead lawyer: {row_text}");
+        assert!(
+            row_text.contains("lena"),
+            "routed to the lead lawyer: {row_text}"
+        );
         assert!(row_text.contains("critical"), "{row_text}");
         let marker = c.execute("return window.__noReload;", vec![]).await?;
         assert_eq!(marker, serde_json::json!("still here"), "no reload");
@@ -114,8 +141,9 @@ async fn intake_live_queue_and_resolve_in_chromium() {
             .send_keys("Board sent a key holder")
             .await?;
         c.find(Locator::Css("#do-resolve")).await?.click().await?;
-        let status = c.wait().for_element(Locator::Css("#status")).await?;
-        let status_text = status.text().await?;
+        // The reopen form exists only once the page after the resolution has loaded.
+        c.wait().for_element(Locator::Css("#do-reopen")).await?;
+        let status_text = c.find(Locator::Css("#status")).await?.text().await?;
         assert!(status_text.starts_with("resolved"), "{status_text}");
         let timeline = c.find(Locator::Css("#timeline")).await?.text().await?;
         assert!(timeline.contains("Board sent a key holder"), "{timeline}");

@@ -1,8 +1,9 @@
 //! Real-browser test (headless Chromium at a phone-sized window, driven through
 //! chromedriver) of the precinct chair's reporting page: sign in with the printed code,
 //! enter a caucus result, see the delegates computed by the rules, send it, lose the
-//! network (Chrome DevTools `Network.emulateNetworkConditions` through chromedriver),
-//! correct the result while offline (it waits in the phone's queue, shown plainly),
+//! network (Chrome DevTools `Network.emulateNetworkConditions` through chromedriver, and
+//! the server stopped, since emulation does not reach requests a service worker passes
+//! on), correct the result while offline (it waits in the phone's queue, shown plainly),
 //! come back online (it is sent and receipted), and find the corrected, validated result
 //! with its delegates and history on the public page.
 
@@ -50,14 +51,43 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
 async fn network(c: &Client, offline: bool) -> Result<(), fantoccini::error::CmdError> {
     c.issue_cmd(Cdp(json!({"cmd": "Network.enable", "params": {}})))
         .await?;
-    c.issue_cmd(Cdp(json!({"cmd": "Network.emulateNetworkConditions", "params": {
-        "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}})))
-        .await?;
+    c.issue_cmd(Cdp(
+        json!({"cmd": "Network.emulateNetworkConditions", "params": {
+        "offline": offline, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1}}),
+    ))
+    .await?;
     Ok(())
 }
 
+/// Starts `votebase serve` on a fixed port (so it can be stopped and started again at
+/// the same address) and waits until it listens.
+fn start_server(b: &Backend, port: u16) -> common::Killed {
+    use std::io::{BufRead, BufReader};
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("votebase"))
+        .args(&b.args)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(b.dir.path())
+        .env_remove("VOTEBASE_DATABASE")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .expect("start server");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("serving http://"))
+        .expect("server announces its address");
+    std::thread::spawn(move || for _ in lines {});
+    common::Killed(child)
+}
+
 /// Waits until the element's text contains `needle` (the page works asynchronously).
-async fn wait_text(c: &Client, css: &str, needle: &str) -> Result<String, fantoccini::error::CmdError> {
+async fn wait_text(
+    c: &Client,
+    css: &str,
+    needle: &str,
+) -> Result<String, fantoccini::error::CmdError> {
     let mut last = String::new();
     for _ in 0..150 {
         if let Ok(e) = c.find(Locator::Css(css)).await {
@@ -78,7 +108,12 @@ async fn fill(c: &Client, id: &str, value: &str) -> Result<(), fantoccini::error
 }
 
 async fn enter(c: &Client, sizes: [u32; 5]) -> Result<(), fantoccini::error::CmdError> {
-    fill(c, "attendees-president", &sizes.iter().sum::<u32>().to_string()).await?;
+    fill(
+        c,
+        "attendees-president",
+        &sizes.iter().sum::<u32>().to_string(),
+    )
+    .await?;
     for (i, n) in sizes.iter().enumerate() {
         fill(c, &format!("first-president-{i}"), &n.to_string()).await?;
         fill(c, &format!("final-president-{i}"), &n.to_string()).await?;
@@ -95,9 +130,15 @@ async fn chair_reports_goes_offline_corrects_and_public_page_shows_it() {
         "id,county,name,delegates,sde\nP1,Adair,4SE ORIENT,10,0.7843\nP2,Adair,GREENFIELD,4,0.5\n",
     )
     .unwrap();
-    b.cmd(&["results", "setup", "caucus.toml", "--precincts", "roster.csv"])
-        .assert()
-        .success();
+    b.cmd(&[
+        "results",
+        "setup",
+        "caucus.toml",
+        "--precincts",
+        "roster.csv",
+    ])
+    .assert()
+    .success();
     b.cmd(&["results", "codes", "ia-test", "--out", "codes.csv"])
         .assert()
         .success();
@@ -109,11 +150,12 @@ async fn chair_reports_goes_offline_corrects_and_public_page_shows_it() {
         .unwrap()
         .to_string();
 
-    let server = common::serve_with(&b, &[]);
+    let port = common::free_port();
+    let mut server = Some(start_server(&b, port));
     let Some((c, _driver)) = common::browser(true).await else {
         return;
     };
-    let base = server.base.clone();
+    let base = format!("http://127.0.0.1:{port}");
 
     let result = async {
         // Sign in with the code from the sheet.
@@ -125,10 +167,22 @@ async fn chair_reports_goes_offline_corrects_and_public_page_shows_it() {
         fill(&c, "code", &code).await?;
         c.find(Locator::Id("signin-btn")).await?.click().await?;
         wait_text(&c, "#precinct-title", "4SE ORIENT").await?;
+        // The page's service worker keeps a copy so that it opens again offline.
+        let ready = c
+            .execute_async(
+                "var done = arguments[arguments.length - 1];\n\
+                 navigator.serviceWorker.ready.then(function () { done(true); });",
+                vec![],
+            )
+            .await?;
+        assert_eq!(ready, json!(true));
 
         // Adair 4SE ORIENT: the rules give every group 2 delegates.
         enter(&c, [7, 6, 6, 6, 9]).await?;
-        c.find(Locator::Id("check-president")).await?.click().await?;
+        c.find(Locator::Id("check-president"))
+            .await?
+            .click()
+            .await?;
         wait_text(
             &c,
             "#preview-president",
@@ -142,6 +196,7 @@ async fn chair_reports_goes_offline_corrects_and_public_page_shows_it() {
 
         // The network goes away; the chair corrects the count (Biden 8, Warren 8).
         network(&c, true).await?;
+        drop(server.take());
         enter(&c, [8, 6, 6, 6, 8]).await?;
         c.find(Locator::Id("send-president")).await?.click().await?;
         // A correction needs a reason.
@@ -151,21 +206,25 @@ async fn chair_reports_goes_offline_corrects_and_public_page_shows_it() {
         wait_text(&c, "#net-status", "Offline: 1 entry waiting").await?;
         let queue = wait_text(&c, "#queue", "Biden 8→8").await?;
         assert!(queue.contains("recount of Biden and Warren"), "{queue}");
-        assert_eq!(c.find(Locator::Id("queue-count")).await?.text().await?, "(1)");
+        assert_eq!(
+            c.find(Locator::Id("queue-count")).await?.text().await?,
+            "(1)"
+        );
         let received = c.find(Locator::Id("received")).await?.text().await?;
         assert!(!received.contains("version 2"), "{received}");
-        // Nothing reached the server yet: it holds the first version only.
-        let seen = common::http()
-            .get(&format!("{base}/api/v1/results/ia-test/precincts/P1"))
-            .call()
-            .expect("history")
-            .body_mut()
-            .read_to_string()
-            .expect("body");
-        let seen: serde_json::Value = serde_json::from_str(&seen).expect("JSON");
-        assert_eq!(seen[0]["history"].as_array().map(Vec::len), Some(1), "{seen}");
+        // Reloading without a connection: the page opens from the phone's copy and the
+        // entry is still waiting.
+        c.refresh().await?;
+        wait_text(&c, "#queue-count", "(1)").await?;
+        wait_text(&c, "#net-status", "Offline: 1 entry waiting").await?;
+        // Nothing reached the server: the log holds the first version only.
+        b.cmd(&["results", "status", "ia-test", "--json"])
+            .assert()
+            .success()
+            .stdout(predicates::str::contains("\"submissions\": 1\n"));
 
         // Back online: the queue empties and the correction gets its receipt.
+        server = Some(start_server(&b, port));
         network(&c, false).await?;
         wait_text(&c, "#received", "version 2").await?;
         wait_text(&c, "#queue-count", "(0)").await?;
@@ -173,13 +232,24 @@ async fn chair_reports_goes_offline_corrects_and_public_page_shows_it() {
 
         // The public page: corrected, validated, delegates by the rules, with history.
         c.goto(&format!("{base}/results/ia-test")).await?;
-        let reporting = c.find(Locator::Css("#contest-president .reporting")).await?.text().await?;
+        let reporting = c
+            .find(Locator::Css("#contest-president .reporting"))
+            .await?
+            .text()
+            .await?;
         assert_eq!(reporting, "1 of 2 precincts reporting");
-        let row = c.find(Locator::Css("tr[data-precinct='P1']")).await?.text().await?;
+        let row = c
+            .find(Locator::Css("tr[data-precinct='P1']"))
+            .await?
+            .text()
+            .await?;
         assert!(row.contains("Biden 8 (2 del.)"), "{row}");
         assert!(row.contains("Warren 8 (2 del.)"), "{row}");
         assert!(row.contains("corrected"), "{row}");
-        c.find(Locator::Css("tr[data-precinct='P1'] a")).await?.click().await?;
+        c.find(Locator::Css("tr[data-precinct='P1'] a"))
+            .await?
+            .click()
+            .await?;
         let history = wait_text(&c, "table.history", "recount of Biden and Warren").await?;
         assert!(history.contains("(published)"), "{history}");
         let delegates = c.find(Locator::Css(".delegates")).await?.text().await?;
@@ -188,6 +258,7 @@ async fn chair_reports_goes_offline_corrects_and_public_page_shows_it() {
     }
     .await;
     c.close().await.ok();
+    drop(server);
     result.expect("browser steps");
 
     // The same result through the CLI: one precinct reporting, none flagged.

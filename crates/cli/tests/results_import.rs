@@ -10,7 +10,9 @@ use common::{Backend, shared};
 use predicates::str::contains;
 
 fn data(rel: &str) -> String {
-    shared(&format!("results/{rel}")).to_string_lossy().into_owned()
+    shared(&format!("results/{rel}"))
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn stdout(b: &Backend, args: &[&str]) -> String {
@@ -32,10 +34,17 @@ fn centre_county_rolls_up_to_the_published_totals_once() {
             &county,
         ];
         let out = stdout(&b, &args);
-        assert!(out.contains("imported 4591 rows from 87 precincts"), "{}: {out}", b.name);
+        assert!(
+            out.contains("imported 4591 rows from 87 precincts"),
+            "{}: {out}",
+            b.name
+        );
         assert!(out.contains("0 mismatches"), "{}: {out}", b.name);
         assert!(out.contains("election of 2020-11-03"), "{out}");
-        assert!(out.contains("\"G.T. Thompson\" matched \"GLENN GT THOMPSON\""), "{out}");
+        assert!(
+            out.contains("\"G.T. Thompson\" matched \"GLENN GT THOMPSON\""),
+            "{out}"
+        );
         // Again: nothing changes.
         let again = stdout(&b, &args);
         assert!(again.contains("already imported"), "{}: {again}", b.name);
@@ -62,8 +71,10 @@ fn centre_county_rolls_up_to_the_published_totals_once() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|c| !["Over Votes", "Under Votes", "Not Assigned"]
-                .contains(&c["candidate"].as_str().unwrap()))
+            .filter(|c| {
+                !["Over Votes", "Under Votes", "Not Assigned"]
+                    .contains(&c["candidate"].as_str().unwrap())
+            })
             .map(|c| c["votes"].as_i64().unwrap())
             .sum();
         assert_eq!(contests[0]["total_votes"].as_i64().unwrap(), total);
@@ -206,14 +217,19 @@ fn refused_rows_are_listed_and_a_file_without_rows_stores_nothing() {
         .unwrap();
         let out = stdout(
             &b,
-            &["results", "import", good.to_str().unwrap(), "--format", "openelections"],
+            &[
+                "results",
+                "import",
+                good.to_str().unwrap(),
+                "--format",
+                "openelections",
+            ],
         );
         assert!(out.contains("imported 2 rows from 2 precincts"), "{out}");
         assert!(out.contains("1 rows refused"), "{out}");
-        let rejects = std::fs::read_to_string(
-            b.path("20221108__xx__general__precinct.csv.rejects.csv"),
-        )
-        .unwrap();
+        let rejects =
+            std::fs::read_to_string(b.path("20221108__xx__general__precinct.csv.rejects.csv"))
+                .unwrap();
         assert!(rejects.contains("3,votes,"), "{rejects}");
         assert!(rejects.contains("twelve"), "{rejects}");
 
@@ -223,10 +239,16 @@ fn refused_rows_are_listed_and_a_file_without_rows_stores_nothing() {
             "county,precinct,office,district,party,candidate,votes\nAdams,East,Governor,,DEM,A,x\n",
         )
         .unwrap();
-        b.cmd(&["results", "import", bad.to_str().unwrap(), "--format", "openelections"])
-            .assert()
-            .failure()
-            .stderr(contains("pass --election"));
+        b.cmd(&[
+            "results",
+            "import",
+            bad.to_str().unwrap(),
+            "--format",
+            "openelections",
+        ])
+        .assert()
+        .failure()
+        .stderr(contains("pass --election"));
         b.cmd(&[
             "results",
             "import",
@@ -242,7 +264,13 @@ fn refused_rows_are_listed_and_a_file_without_rows_stores_nothing() {
         let history = stdout(
             &b,
             &[
-                "results", "history", "--county", "Adams", "--precinct", "East", "--office",
+                "results",
+                "history",
+                "--county",
+                "Adams",
+                "--precinct",
+                "East",
+                "--office",
                 "Governor",
             ],
         );
@@ -250,7 +278,13 @@ fn refused_rows_are_listed_and_a_file_without_rows_stores_nothing() {
         let history = stdout(
             &b,
             &[
-                "results", "history", "--county", "Adams", "--precinct", "South", "--office",
+                "results",
+                "history",
+                "--county",
+                "Adams",
+                "--precinct",
+                "South",
+                "--office",
                 "Governor",
             ],
         );

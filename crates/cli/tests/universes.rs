@@ -589,7 +589,15 @@ fn counts_match_a_brute_force_scan_and_lists_export_in_every_format() {
             .iter()
             .map(|l| l["name"].as_str().unwrap())
             .collect();
-        assert_eq!(names, ["api list", "young dems"]);
+        assert_eq!(
+            names,
+            [
+                "api list",
+                "young dems",
+                "Young Dems, top two counties (demo)"
+            ],
+            "newest first, after the demo's own list"
+        );
         let url = format!(
             "{}/api/v1/lists/{}/export?format=walk",
             served.base,

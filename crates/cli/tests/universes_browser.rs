@@ -127,6 +127,16 @@ async fn typing_a_filter_updates_the_count_then_save_and_export() {
         q.clear().await?;
         q.send_keys("party:DEM status:active").await?;
         count_becomes(&active_democrats).await?;
+        for _ in 0..100 {
+            if !error.is_displayed().await? {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(
+            !error.is_displayed().await?,
+            "the error goes once the filter is valid"
+        );
         c.find(Locator::Css("#list-name"))
             .await?
             .send_keys("active dems")
@@ -166,7 +176,11 @@ async fn typing_a_filter_updates_the_count_then_save_and_export() {
     }
     .await;
     if result.is_err() {
-        let url = c.current_url().await.map(|u| u.to_string()).unwrap_or_default();
+        let url = c
+            .current_url()
+            .await
+            .map(|u| u.to_string())
+            .unwrap_or_default();
         let page = c.source().await.unwrap_or_default();
         eprintln!("at {url}:\n{page}");
     }

@@ -17,7 +17,11 @@ pub const SYSTEM_ACTOR: &str = "system";
 /// The built-in taxonomy: stable code, label, base severity.
 pub const BUILTIN_CATEGORIES: [(&str, &str, Severity); 15] = [
     ("long_lines", "Long lines", Severity::Medium),
-    ("polling_place_closed", "Polling place closed", Severity::Critical),
+    (
+        "polling_place_closed",
+        "Polling place closed",
+        Severity::Critical,
+    ),
     ("polling_place_moved", "Polling place moved", Severity::High),
     ("opened_late", "Opened late", Severity::Medium),
     (
@@ -26,13 +30,21 @@ pub const BUILTIN_CATEGORIES: [(&str, &str, Severity); 15] = [
         Severity::High,
     ),
     ("id_demanded", "ID demanded", Severity::High),
-    ("provisional_refused", "Provisional ballot refused", Severity::High),
+    (
+        "provisional_refused",
+        "Provisional ballot refused",
+        Severity::High,
+    ),
     ("intimidation", "Intimidation", Severity::Critical),
     ("electioneering", "Electioneering", Severity::Medium),
     ("equipment_failure", "Equipment failure", Severity::High),
     ("ballots_ran_out", "Ballots ran out", Severity::Critical),
     ("accessibility", "Accessibility", Severity::Medium),
-    ("language_assistance", "Language assistance", Severity::Medium),
+    (
+        "language_assistance",
+        "Language assistance",
+        Severity::Medium,
+    ),
     ("misinformation", "Misinformation", Severity::Medium),
     ("other", "Other", Severity::Low),
 ];
@@ -344,7 +356,8 @@ impl TriageRules {
 
     /// The widest window the triage needs to look back (minutes).
     pub fn lookback_minutes(&self) -> i64 {
-        self.cluster_window_minutes.max(self.duplicate_window_minutes)
+        self.cluster_window_minutes
+            .max(self.duplicate_window_minutes)
     }
 }
 
@@ -371,7 +384,12 @@ impl IncidentLocation {
     /// else the named place, else the address, else the precinct, within the county.
     pub fn place_key(&self) -> String {
         let county = self.county.trim().to_ascii_uppercase();
-        let up = |s: &str| s.split_whitespace().collect::<Vec<_>>().join(" ").to_ascii_uppercase();
+        let up = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .to_ascii_uppercase()
+        };
         if !self.polling_place_id.trim().is_empty() {
             format!("vip:{}", self.polling_place_id.trim())
         } else if !self.polling_place.trim().is_empty() {
@@ -780,10 +798,10 @@ pub struct IncidentFilter {
 impl IncidentFilter {
     /// True when `i` passes the filter (the stores filter in SQL with the same meaning).
     pub fn admits(&self, i: &Incident) -> bool {
-        self.counties
-            .as_ref()
-            .is_none_or(|cs| cs.iter().any(|c| c.eq_ignore_ascii_case(&i.location.county)))
-            && self.status.is_none_or(|s| s == i.status)
+        self.counties.as_ref().is_none_or(|cs| {
+            cs.iter()
+                .any(|c| c.eq_ignore_ascii_case(&i.location.county))
+        }) && self.status.is_none_or(|s| s == i.status)
             && self.category.as_ref().is_none_or(|c| *c == i.category)
             && (!self.open_only || i.status.is_open())
     }
@@ -962,7 +980,9 @@ pub fn incident_csv_record(i: &Incident) -> Vec<String> {
         i.category.clone(),
         i.severity.code().into(),
         i.status.code().into(),
-        i.resolution.map(|r| r.code().to_string()).unwrap_or_default(),
+        i.resolution
+            .map(|r| r.code().to_string())
+            .unwrap_or_default(),
         i.location.county.clone(),
         i.location.precinct.clone(),
         i.location.polling_place_id.clone(),
@@ -1017,7 +1037,10 @@ mod tests {
             severity: Severity::High,
         });
         assert!(rules.validate().is_ok());
-        assert_eq!(rules.category("voter_caging").unwrap().label, "Voter caging");
+        assert_eq!(
+            rules.category("voter_caging").unwrap().label,
+            "Voter caging"
+        );
         rules.custom_categories.push(CustomCategory {
             code: "Bad Code".into(),
             label: "x".into(),
@@ -1031,9 +1054,7 @@ mod tests {
         use IncidentStatus::*;
         let triage = IncidentAction::Triage { severity: None };
         let assign = IncidentAction::Assign { to: "lena".into() };
-        let escalate = IncidentAction::Escalate {
-            reason: "x".into(),
-        };
+        let escalate = IncidentAction::Escalate { reason: "x".into() };
         let resolve = IncidentAction::Resolve {
             resolution: Resolution::FixedOnSite,
             note: String::new(),
@@ -1059,7 +1080,9 @@ mod tests {
         assert!(next_status(Closed, &close, false).is_err());
         let note = IncidentAction::Note { text: " ".into() };
         assert!(next_status(New, &note, false).is_err());
-        let note = IncidentAction::Note { text: "called".into() };
+        let note = IncidentAction::Note {
+            text: "called".into(),
+        };
         assert_eq!(next_status(Escalated, &note, false), Ok(Escalated));
     }
 
@@ -1098,7 +1121,13 @@ mod tests {
         first.duplicate_of = None;
         let mut second = n(4, -20, "long_lines");
         second.duplicate_of = Some(3);
-        let d = triage(&rules, "long_lines", Severity::Medium, at(0), &[second, first]);
+        let d = triage(
+            &rules,
+            "long_lines",
+            Severity::Medium,
+            at(0),
+            &[second, first],
+        );
         assert_eq!(d.duplicate_of, Some(3));
         let d = triage(
             &rules,
@@ -1177,10 +1206,7 @@ mod tests {
         assert_eq!(d.total, 3);
         assert_eq!(d.open, 2);
         assert_eq!(d.by_county[0], ("WAKE".into(), 2));
-        assert_eq!(
-            d.by_status,
-            vec![("new".into(), 2), ("resolved".into(), 1)]
-        );
+        assert_eq!(d.by_status, vec![("new".into(), 2), ("resolved".into(), 1)]);
         assert_eq!(d.by_hour.len(), 2);
         assert_eq!(d.top_places, vec![("OAK SCHOOL".into(), "WAKE".into(), 2)]);
         assert_eq!(d.time_to_first_action.p50_seconds, Some(120));

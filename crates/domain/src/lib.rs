@@ -3,8 +3,8 @@
 //! the parsed form of a voter search. Every other crate speaks in these types.
 
 pub mod ballots;
-pub mod incidents;
 pub mod contacts;
+pub mod incidents;
 pub mod orgs;
 pub mod results;
 pub mod search;

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use votebase_caucus::{
-    FindingKind, GroupResult, Rules, Severity, Submission, state_delegate_equivalents, validate,
+    FindingKind, GroupResult, Rules, Severity, Submission, TossEffect, state_delegate_equivalents,
+    validate,
 };
 
 /// The two kinds of contest.
@@ -185,7 +186,10 @@ impl Election {
                 ));
             }
             if !p.sde.is_finite() || p.sde < 0.0 {
-                return bad(format!("precinct {}: SDE weight must be a number ≥ 0", p.id));
+                return bad(format!(
+                    "precinct {}: SDE weight must be a number ≥ 0",
+                    p.id
+                ));
             }
         }
         Ok(())
@@ -542,7 +546,9 @@ pub fn check_names(election: &Election, req: &SubmissionRequest) -> Result<(), E
                 }
             }
         }
-        (_, ContestKind::Caucus) => return Err(EntryError::WrongKind(contest.key.clone(), "caucus")),
+        (_, ContestKind::Caucus) => {
+            return Err(EntryError::WrongKind(contest.key.clone(), "caucus"));
+        }
         (_, ContestKind::Votes) => return Err(EntryError::WrongKind(contest.key.clone(), "votes")),
     }
     Ok(())
@@ -604,15 +610,24 @@ fn history_notice(precinct: &Precinct, turnout: u32, what: &str) -> Option<Entry
 /// Validates an entry whose names passed [`check_names`]: the rules' findings (caucus
 /// math by `votebase-caucus`, vote sums) and the history flag; for a caucus, also the
 /// delegates and SDEs by the rules (with the coin-toss winners applied).
-pub fn check_entry(election: &Election, precinct_id: &str, contest_key: &str, entry: &ResultEntry) -> EntryCheck {
-    let (Some(precinct), Some(contest)) = (election.precinct(precinct_id), election.contest(contest_key))
-    else {
+pub fn check_entry(
+    election: &Election,
+    precinct_id: &str,
+    contest_key: &str,
+    entry: &ResultEntry,
+) -> EntryCheck {
+    let (Some(precinct), Some(contest)) = (
+        election.precinct(precinct_id),
+        election.contest(contest_key),
+    ) else {
         return EntryCheck {
             status: EntryStatus::NeedsCorrection,
             findings: vec![EntryFinding::error(
                 "not_in_setup",
                 None,
-                format!("precinct {precinct_id:?} or contest {contest_key:?} is not in the election"),
+                format!(
+                    "precinct {precinct_id:?} or contest {contest_key:?} is not in the election"
+                ),
             )],
             delegates: Vec::new(),
             viability_threshold: None,
@@ -652,27 +667,55 @@ pub fn check_entry(election: &Election, precinct_id: &str, contest_key: &str, en
             let computed = if allocation.is_settled() {
                 Some(allocation.delegates.clone())
             } else {
+                // Winners of a toss come out ahead: they gain a delegate (gain tosses) or
+                // keep theirs (give-back tosses, where the others give one back).
+                let mut moved = Vec::new();
+                let mut slots = 0;
                 for t in &allocation.coin_tosses {
                     coin_toss.extend(t.among.iter().map(|&g| groups[g].candidate.clone()));
+                    let won: Vec<usize> = t
+                        .among
+                        .iter()
+                        .copied()
+                        .filter(|g| winners.contains(g))
+                        .collect();
+                    match t.effect {
+                        TossEffect::GainOne => {
+                            slots += t.count;
+                            moved.extend(won);
+                        }
+                        TossEffect::LoseOne => {
+                            let keep = t.among.len() as u32 - t.count;
+                            slots += keep;
+                            if won.len() as u32 == keep {
+                                moved.extend(t.among.iter().copied().filter(|g| !won.contains(g)));
+                            } else {
+                                moved.extend(won); // wrong count: resolve refuses it
+                                moved.push(usize::MAX);
+                            }
+                        }
+                    }
                 }
-                match allocation.resolve(&winners) {
+                match allocation.resolve(&moved) {
                     Ok(d) => Some(d),
                     Err(_) => {
                         findings.push(EntryFinding::error(
                             "coin_toss_needed",
                             None,
                             format!(
-                                "The rules call for a coin toss among {} for {} delegate(s). Hold \
-                                 the toss, then enter who won it.",
+                                "The rules call for a coin toss among {}: {} of them come out \
+                                 ahead by one delegate. Hold the toss, then mark who won it.",
                                 coin_toss.join(", "),
-                                allocation.coin_tosses.iter().map(|t| t.count).sum::<u32>()
+                                slots
                             ),
                         ));
                         None
                     }
                 }
             };
-            let rules_delegates = computed.clone().unwrap_or_else(|| allocation.first_outcome());
+            let rules_delegates = computed
+                .clone()
+                .unwrap_or_else(|| allocation.first_outcome());
             let claimed: Vec<u32> = groups
                 .iter()
                 .zip(&rules_delegates)
@@ -706,7 +749,9 @@ pub fn check_entry(election: &Election, precinct_id: &str, contest_key: &str, en
             }
             if let Some(d) = &computed
                 && claimed != *d
-                && !findings.iter().any(|f| f.code == "delegates_differ_from_rules")
+                && !findings
+                    .iter()
+                    .any(|f| f.code == "delegates_differ_from_rules")
             {
                 findings.push(EntryFinding::error(
                     "delegates_differ_from_rules",
@@ -717,7 +762,8 @@ pub fn check_entry(election: &Election, precinct_id: &str, contest_key: &str, en
             if let Some(n) = history_notice(precinct, e.attendees, "attendees") {
                 findings.push(n);
             }
-            let sde = state_delegate_equivalents(&rules_delegates, precinct.delegates, precinct.sde);
+            let sde =
+                state_delegate_equivalents(&rules_delegates, precinct.delegates, precinct.sde);
             if computed.is_some() {
                 delegates = groups
                     .iter()
@@ -744,7 +790,9 @@ pub fn check_entry(election: &Election, precinct_id: &str, contest_key: &str, en
                     ),
                 ));
             }
-            let turnout = e.ballots_cast.unwrap_or(total.min(u64::from(u32::MAX)) as u32);
+            let turnout = e
+                .ballots_cast
+                .unwrap_or(total.min(u64::from(u32::MAX)) as u32);
             if let Some(n) = history_notice(precinct, turnout, "ballots") {
                 findings.push(n);
             }
@@ -906,7 +954,12 @@ fn comparable(entry: &ResultEntry, check: &EntryCheck) -> String {
 ///   or the precinct is flagged for a third check;
 /// - with double entry configured, one channel alone is not enough;
 /// - an entry that breaks the rules is never published.
-pub fn project(election: &Election, precinct_id: &str, contest_key: &str, entries: &[LogEntry]) -> PrecinctResult {
+pub fn project(
+    election: &Election,
+    precinct_id: &str,
+    contest_key: &str,
+    entries: &[LogEntry],
+) -> PrecinctResult {
     let mut entries: Vec<&LogEntry> = entries.iter().collect();
     entries.sort_by_key(|e| e.seq);
     let precinct = election.precinct(precinct_id);
@@ -925,7 +978,13 @@ pub fn project(election: &Election, precinct_id: &str, contest_key: &str, entrie
             findings: e.receipt.check.findings.clone(),
         })
         .collect();
-    let latest = |ch: Channel| entries.iter().rev().find(|e| e.submission.channel == ch).copied();
+    let latest = |ch: Channel| {
+        entries
+            .iter()
+            .rev()
+            .find(|e| e.submission.channel == ch)
+            .copied()
+    };
     let mut out = PrecinctResult {
         precinct: precinct_id.to_owned(),
         county: precinct.map(|p| p.county.clone()).unwrap_or_default(),
@@ -970,7 +1029,11 @@ pub fn project(election: &Election, precinct_id: &str, contest_key: &str, entrie
     };
     if newest.submission.channel == Channel::Check {
         if newest.receipt.check.status == EntryStatus::Accepted {
-            publish(&mut out, newest, "Settled by a third check of the worksheet.".into());
+            publish(
+                &mut out,
+                newest,
+                "Settled by a third check of the worksheet.".into(),
+            );
         } else {
             needs(&mut out, newest);
         }
@@ -1125,7 +1188,11 @@ mod tests {
         // The published 2020 numbers (Sanders 1, Warren 3) break the rules.
         let c = check_entry(&e, "ADAIR-4SE", "president", &orient(Some([2, 2, 2, 1, 3])));
         assert_eq!(c.status, EntryStatus::NeedsCorrection);
-        assert!(c.findings.iter().any(|f| f.code == "delegates_differ_from_rules"));
+        assert!(
+            c.findings
+                .iter()
+                .any(|f| f.code == "delegates_differ_from_rules")
+        );
     }
 
     #[test]
@@ -1139,7 +1206,10 @@ mod tests {
         }
         let c = check_entry(&e, "ADAIR-4SE", "president", &entry);
         let codes: Vec<&str> = c.findings.iter().map(|f| f.code.as_str()).collect();
-        assert!(codes.contains(&"first_alignment_not_attendees"), "{codes:?}");
+        assert!(
+            codes.contains(&"first_alignment_not_attendees"),
+            "{codes:?}"
+        );
         assert!(codes.contains(&"final_larger_than_first"), "{codes:?}");
         assert!(codes.contains(&"viable_group_lost_members"), "{codes:?}");
         assert!(c.findings.iter().all(|f| !f.message.is_empty()));
@@ -1160,7 +1230,11 @@ mod tests {
         });
         let c = check_entry(&e, "ADAIR-4SE", "president", &entry);
         assert_eq!(c.status, EntryStatus::Accepted);
-        assert!(c.findings.iter().any(|f| f.code == "far_from_history" && !f.is_error()));
+        assert!(
+            c.findings
+                .iter()
+                .any(|f| f.code == "far_from_history" && !f.is_error())
+        );
     }
 
     #[test]
@@ -1174,11 +1248,17 @@ mod tests {
             reason: None,
             result: orient(None),
         };
-        assert!(matches!(check_names(&e, &req), Err(EntryError::UnknownPrecinct(_))));
+        assert!(matches!(
+            check_names(&e, &req),
+            Err(EntryError::UnknownPrecinct(_))
+        ));
         req.precinct = "ADAIR-4SE".into();
         assert_eq!(check_names(&e, &req), Ok(()));
         req.contest = "senate".into();
-        assert!(matches!(check_names(&e, &req), Err(EntryError::WrongKind(..))));
+        assert!(matches!(
+            check_names(&e, &req),
+            Err(EntryError::WrongKind(..))
+        ));
         req.client_id = "has space".into();
         assert_eq!(check_names(&e, &req), Err(EntryError::BadClientId));
     }
@@ -1189,8 +1269,16 @@ mod tests {
         let entry = ResultEntry::Votes(VotesEntry {
             ballots_cast: Some(30),
             counts: vec![
-                VoteCount { candidate: "Greenfield".into(), vote_type: VoteType::ElectionDay, votes: 20 },
-                VoteCount { candidate: "Franken".into(), vote_type: VoteType::Absentee, votes: 15 },
+                VoteCount {
+                    candidate: "Greenfield".into(),
+                    vote_type: VoteType::ElectionDay,
+                    votes: 20,
+                },
+                VoteCount {
+                    candidate: "Franken".into(),
+                    vote_type: VoteType::Absentee,
+                    votes: 15,
+                },
             ],
         });
         let c = check_entry(&e, "ADAIR-4SE", "senate", &entry);
@@ -1205,7 +1293,12 @@ mod tests {
         let p = project(&e, "ADAIR-4SE", "president", std::slice::from_ref(&wrong));
         assert_eq!(p.status, PrecinctStatus::NeedsCorrection);
         let fixed = logged(2, Channel::Chair, orient(None), &e);
-        let p = project(&e, "ADAIR-4SE", "president", &[fixed.clone(), wrong.clone()]);
+        let p = project(
+            &e,
+            "ADAIR-4SE",
+            "president",
+            &[fixed.clone(), wrong.clone()],
+        );
         assert_eq!(p.status, PrecinctStatus::Published);
         assert_eq!(p.published_seq, Some(2));
         assert_eq!(p.history.len(), 2);
@@ -1218,7 +1311,12 @@ mod tests {
             c.groups[1].final_alignment = 5;
         }
         let hot = logged(3, Channel::Hotline, other.clone(), &e);
-        let p = project(&e, "ADAIR-4SE", "president", &[wrong.clone(), fixed.clone(), hot.clone()]);
+        let p = project(
+            &e,
+            "ADAIR-4SE",
+            "president",
+            &[wrong.clone(), fixed.clone(), hot.clone()],
+        );
         assert_eq!(p.status, PrecinctStatus::Disagreement);
         assert!(p.published.is_none());
         // The third check settles it.
@@ -1238,6 +1336,38 @@ mod tests {
         let p = project(&e, "ADAIR-4SE", "president", &[chair, hot]);
         assert_eq!(p.status, PrecinctStatus::Published);
         assert_eq!(p.delegates.iter().map(|d| d.delegates).sum::<u32>(), 10);
+    }
+
+    #[test]
+    fn coin_toss_winners_keep_their_delegate() {
+        let e = election(false);
+        // 34 attendees, 10 delegates: Buttigieg, Klobuchar, Sanders and Warren all at
+        // 1.76 round up to 2; one of them gives a delegate back, decided by a coin toss.
+        let mut entry = orient(None);
+        if let ResultEntry::Caucus(c) = &mut entry {
+            for (g, n) in c.groups.iter_mut().zip([10, 6, 6, 6, 6]) {
+                g.first = n;
+                g.final_alignment = n;
+            }
+        }
+        let c = check_entry(&e, "ADAIR-4SE", "president", &entry);
+        assert_eq!(c.status, EntryStatus::NeedsCorrection);
+        assert!(
+            c.findings.iter().any(|f| f.code == "coin_toss_needed"),
+            "{:?}",
+            c.findings
+        );
+        assert_eq!(
+            c.coin_toss,
+            vec!["Buttigieg", "Klobuchar", "Sanders", "Warren"]
+        );
+        if let ResultEntry::Caucus(c) = &mut entry {
+            c.coin_toss_winners = vec!["Buttigieg".into(), "Klobuchar".into(), "Warren".into()];
+        }
+        let c = check_entry(&e, "ADAIR-4SE", "president", &entry);
+        assert_eq!(c.status, EntryStatus::Accepted, "{:?}", c.findings);
+        let d: Vec<u32> = c.delegates.iter().map(|d| d.delegates).collect();
+        assert_eq!(d, vec![3, 2, 2, 1, 2]);
     }
 
     #[test]

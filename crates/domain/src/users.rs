@@ -132,7 +132,9 @@ impl Role {
             {
                 true
             }
-            Self::Observer if matches!(permission, IncidentIntake | IncidentRead | IncidentWork) => {
+            Self::Observer
+                if matches!(permission, IncidentIntake | IncidentRead | IncidentWork) =>
+            {
                 true
             }
             Self::HotlineOperator

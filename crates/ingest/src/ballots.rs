@@ -6,7 +6,7 @@ use crate::layout::{Layout, LayoutKind};
 use crate::normalize::{clean_text, parse_date};
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
-use crate::rows::{Fields, RowChunks, read_converted};
+use crate::rows::{Fields, RowChunks, spawn_reader};
 use crate::{IngestError, input};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
@@ -136,7 +136,10 @@ pub fn read_identities(
     let Some(&last) = lines.last() else {
         return Ok(out);
     };
-    if matches!(chunks.bound.source("last_name"), crate::layout::Source::Absent) {
+    if matches!(
+        chunks.bound.source("last_name"),
+        crate::layout::Source::Absent
+    ) {
         // The file has no names: nothing to link by.
         return Ok(out);
     }
@@ -204,35 +207,27 @@ pub async fn import_ballots_file(
             PathBuf::from(name)
         }
     };
-    let mut chunks = RowChunks::open(path, layout)?;
+    let chunks = RowChunks::open(path, layout)?;
     let sha = input::sha256_file(path)?;
     let as_of = as_of.unwrap_or_else(|| input::default_as_of(path));
     progress.start(chunks.plain_size);
     let (tx, rx) = mpsc::channel::<BallotBatch>(2);
     let reject_file = rejects_path.clone();
     let reader_progress = progress.clone();
-    let reader = tokio::task::spawn_blocking(move || -> Result<(u64, u64), IngestError> {
-        let mut rejects = RejectWriter::new(reject_file);
-        let read = read_converted(
-            &mut chunks,
-            &mut rejects,
-            reader_progress.as_ref(),
-            |fields| {
-                Ok(StagedBallot {
-                    line: fields.line,
-                    event: convert_ballot_row(fields)?,
-                })
-            },
-            |good| tx.blocking_send(Ok(good)).is_ok(),
-        );
-        match read {
-            Ok(read) => Ok((read, rejects.finish()?)),
-            Err(e) => {
-                let _ = tx.blocking_send(Err(e.to_string()));
-                Err(e)
-            }
-        }
-    });
+    let reader = spawn_reader(
+        chunks,
+        reject_file,
+        reader_progress,
+        |fields| {
+            Ok(StagedBallot {
+                line: fields.line,
+                event: convert_ballot_row(fields)?,
+            })
+        },
+        tx,
+        Ok,
+        Err,
+    );
     let file = NewBallotFile {
         as_of,
         source_file: path
@@ -242,9 +237,10 @@ pub async fn import_ballots_file(
         file_sha256: sha,
     };
     let stored = store.import_ballots(file, rx).await;
-    let (read, rejected) = reader
+    let (read, rejects) = reader
         .await
         .map_err(|e| IngestError::Internal(format!("reader thread: {e}")))??;
+    let rejected = rejects.finish()?;
     let outcome = stored?;
     progress.finishing("committed");
     let mut review = RejectWriter::new(review_path.clone());

@@ -236,8 +236,9 @@ impl ContactMapping {
                     format!("question key {key:?}: use [a-z][a-z0-9_-]*"),
                 ));
             }
-            let scale = q.min.is_some() || q.max.is_some();
-            if scale == !q.choices.is_empty() || (scale && (q.min.is_none() || q.max.is_none())) {
+            let full_scale = q.min.is_some() && q.max.is_some();
+            let partial_scale = q.min.is_some() != q.max.is_some();
+            if partial_scale || full_scale != q.choices.is_empty() {
                 return Err(err(
                     at(key),
                     format!("question {key}: give either `choices` or both `min` and `max`"),

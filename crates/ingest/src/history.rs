@@ -6,7 +6,7 @@ use crate::layout::{Layout, LayoutKind};
 use crate::normalize::parse_date;
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
-use crate::rows::{Fields, RowChunks, read_converted};
+use crate::rows::{Fields, RowChunks, spawn_reader};
 use crate::{IngestError, input};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -74,37 +74,30 @@ pub async fn import_history_file(
         });
     }
     let rejects_path = rejects_path.unwrap_or_else(|| RejectWriter::default_path(path));
-    let mut chunks = RowChunks::open(path, layout)?;
+    let chunks = RowChunks::open(path, layout)?;
     let sha = input::sha256_file(path)?;
     progress.start(chunks.plain_size);
     let (tx, rx) = mpsc::channel::<votebase_store::HistoryBatch>(4);
     let reject_file = rejects_path.clone();
     let reader_progress = progress.clone();
-    let reader = tokio::task::spawn_blocking(move || -> Result<(u64, u64), IngestError> {
-        let mut rejects = RejectWriter::new(reject_file);
-        let read = read_converted(
-            &mut chunks,
-            &mut rejects,
-            reader_progress.as_ref(),
-            convert_history_row,
-            |good| tx.blocking_send(Ok(good)).is_ok(),
-        );
-        match read {
-            Ok(read) => Ok((read, rejects.finish()?)),
-            Err(e) => {
-                let _ = tx.blocking_send(Err(e.to_string()));
-                Err(e)
-            }
-        }
-    });
+    let reader = spawn_reader(
+        chunks,
+        reject_file,
+        reader_progress,
+        convert_history_row,
+        tx,
+        Ok,
+        Err,
+    );
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let stored = store.import_history(&name, &sha, rx).await;
-    let (read, rejected) = reader
+    let (read, rejects) = reader
         .await
         .map_err(|e| IngestError::Internal(format!("reader thread: {e}")))??;
+    let rejected = rejects.finish()?;
     let outcome = stored?;
     progress.finishing("committed");
     Ok(HistoryReport {

@@ -215,6 +215,45 @@ fn raw_text(bound: &Bound, record: &ByteRecord) -> String {
     s
 }
 
+/// The reading half of every import: on a blocking thread, reads and converts the whole
+/// file ([`read_converted`]), writes rejects to `rejects_path`, and sends each chunk of
+/// good rows over `tx` as `rows(chunk)`. On a read failure it sends `abort(reason)`, so
+/// the store rolls back, and returns the error. Returns the rows read and the finished
+/// rejects file's writer.
+pub fn spawn_reader<T, M, F>(
+    mut chunks: RowChunks,
+    rejects_path: std::path::PathBuf,
+    progress: std::sync::Arc<dyn crate::Progress>,
+    convert: F,
+    tx: tokio::sync::mpsc::Sender<M>,
+    rows: fn(Vec<T>) -> M,
+    abort: fn(String) -> M,
+) -> tokio::task::JoinHandle<Result<(u64, crate::rejects::RejectWriter), IngestError>>
+where
+    T: Send + 'static,
+    M: Send + 'static,
+    F: Fn(&Fields<'_>) -> Result<T, Reject> + Send + Sync + 'static,
+{
+    tokio::task::spawn_blocking(move || {
+        let mut rejects = crate::rejects::RejectWriter::new(rejects_path);
+        let read = read_converted(
+            &mut chunks,
+            &mut rejects,
+            progress.as_ref(),
+            convert,
+            // A closed channel means the store stopped early; its own error says why.
+            |good| tx.blocking_send(rows(good)).is_ok(),
+        );
+        match read {
+            Ok(read) => Ok((read, rejects)),
+            Err(e) => {
+                let _ = tx.blocking_send(abort(e.to_string()));
+                Err(e)
+            }
+        }
+    })
+}
+
 /// Reads every remaining row, converting chunks in parallel with `convert`; rejected rows
 /// go to `rejects`, converted ones to `sink` chunk by chunk (a `false` from the sink
 /// stops reading: the consumer has gone). Returns the number of data rows read.

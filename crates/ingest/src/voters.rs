@@ -10,7 +10,7 @@ use crate::normalize::{
 };
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
-use crate::rows::{Fields, RowChunks, read_converted};
+use crate::rows::{Fields, RowChunks, spawn_reader};
 use crate::{IngestError, input};
 use chrono::{Datelike, NaiveDate};
 use std::path::{Path, PathBuf};
@@ -227,7 +227,7 @@ pub async fn import_voters_file(
         .clone()
         .unwrap_or_else(|| RejectWriter::default_path(path));
     // Header first: a file that does not fit stops here, before anything is written.
-    let mut chunks = RowChunks::open(path, layout)?;
+    let chunks = RowChunks::open(path, layout)?;
     let sha = input::sha256_file(path)?;
     if let Some(existing) = store.snapshot_by_sha(&sha).await? {
         return Ok(ImportReport {
@@ -258,32 +258,22 @@ pub async fn import_voters_file(
     let (tx, rx) = mpsc::channel::<ImportBatch>(2);
     let reject_file = rejects_path.clone();
     let reader_progress = progress.clone();
-    let reader =
-        tokio::task::spawn_blocking(move || -> Result<(u64, RejectWriter), IngestError> {
-            let mut rejects = RejectWriter::new(reject_file);
-            let read = read_converted(
-                &mut chunks,
-                &mut rejects,
-                reader_progress.as_ref(),
-                |fields| {
-                    let record = convert_row(fields, as_of)?;
-                    Ok(StagedVoter {
-                        line: fields.line,
-                        row_hash: row_hash(&record),
-                        record,
-                    })
-                },
-                // A closed channel means the store stopped early; its own error says why.
-                |good| tx.blocking_send(ImportBatch::Rows(good)).is_ok(),
-            );
-            match read {
-                Ok(read) => Ok((read, rejects)),
-                Err(e) => {
-                    let _ = tx.blocking_send(ImportBatch::Abort(e.to_string()));
-                    Err(e)
-                }
-            }
-        });
+    let reader = spawn_reader(
+        chunks,
+        reject_file,
+        reader_progress,
+        move |fields| {
+            let record = convert_row(fields, as_of)?;
+            Ok(StagedVoter {
+                line: fields.line,
+                row_hash: row_hash(&record),
+                record,
+            })
+        },
+        tx,
+        ImportBatch::Rows,
+        ImportBatch::Abort,
+    );
     let snapshot = NewSnapshot {
         as_of,
         source_file: path

@@ -1,7 +1,7 @@
 //! `votebase-score`: support (or any yes/no) scores from the voter file. It turns a
 //! voter's record and vote history into features ([`features`]: age, party, gender,
 //! county, years registered, status, turnout and party-primary history), fits a
-//! logistic regression with smartcore's L-BFGS solver on voters with a known answer,
+//! logistic regression with linfa-logistic's L-BFGS solver (argmin) on voters with a known answer,
 //! holding out a fifth chosen by a seeded hash of the voter id, and reports the AUC and
 //! a calibration table (deciles of predicted vs observed) on that fifth
 //! ([`train`]). The fitted [`Model`] is plain data (JSON): applying it needs no
@@ -14,4 +14,4 @@ mod model;
 
 pub use features::{FeatureEncoder, VoterFacts};
 pub use metrics::{CalibrationRow, auc, calibration};
-pub use model::{Model, ScoreError, TrainOptions, TrainReport, train};
+pub use model::{Model, Prepared, ScoreError, TrainOptions, TrainReport, prepare, train};

@@ -1,14 +1,14 @@
-//! Training and applying a score: a logistic regression (smartcore, L-BFGS, L2 penalty)
+//! Training and applying a score: a logistic regression (linfa-logistic, L-BFGS, L2 penalty)
 //! on encoded voter features, with a held-out fifth picked by a seeded hash of each
 //! voter id, so the same examples and seed always give the same model.
 
 use crate::features::{FeatureEncoder, VoterFacts};
 use crate::metrics::{CalibrationRow, auc, calibration};
 use chrono::NaiveDate;
+use linfa::prelude::*;
+use linfa_logistic::LogisticRegression;
+use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
-use smartcore::linalg::basic::arrays::Array;
-use smartcore::linalg::basic::matrix::DenseMatrix;
-use smartcore::linear::logistic_regression::{LogisticRegression, LogisticRegressionParameters};
 
 /// Why a score cannot be trained or read.
 #[derive(Debug, thiserror::Error)]
@@ -80,18 +80,38 @@ fn split_hash(seed: u64, id: &str) -> u64 {
     h ^ (h >> 31)
 }
 
+/// Solver iterations at most.
+const MAX_ITERATIONS: u64 = 300;
+/// Gradient norm at which the solver stops.
+const GRADIENT_TOLERANCE: f64 = 1e-4;
+
 fn sigmoid(x: f64) -> f64 {
     1.0 / (1.0 + (-x).exp())
 }
 
-/// Trains a score on labelled voters (`true` = positive), holding out a fifth.
-pub fn train(
-    name: &str,
-    target: &str,
+/// Labelled voters split and encoded: what the solver (or any other) is fitted on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Prepared {
+    /// The encoding, learned from the training voters.
+    pub encoder: FeatureEncoder,
+    /// Training rows, row-major, `encoder.width()` values each.
+    pub train_x: Vec<f64>,
+    /// Training labels.
+    pub train_y: Vec<bool>,
+    /// Held-out rows, row-major.
+    pub test_x: Vec<f64>,
+    /// Held-out labels.
+    pub test_y: Vec<bool>,
+    /// Share of positives among all labelled voters.
+    pub base_rate: f64,
+}
+
+/// Splits labelled voters (`true` = positive) into a training set and a held-out fifth
+/// (by a seeded hash of the voter id, so input order does not matter) and encodes them.
+pub fn prepare(
     examples: &[(VoterFacts, bool)],
     options: TrainOptions,
-) -> Result<TrainReport, ScoreError> {
-    // Order by voter id so that input order never changes the model.
+) -> Result<Prepared, ScoreError> {
     let mut order: Vec<usize> = (0..examples.len()).collect();
     order.sort_by(|&a, &b| {
         examples[a]
@@ -117,48 +137,76 @@ pub fn train(
     }
     let facts: Vec<&VoterFacts> = train_idx.iter().map(|&i| &examples[i].0).collect();
     let encoder = FeatureEncoder::fit(&facts, options.reference_date);
-    let width = encoder.width();
-    let mut flat = Vec::with_capacity(train_idx.len() * width);
-    for f in &facts {
-        encoder.encode_into(f, &mut flat);
-    }
-    let x = DenseMatrix::new(train_idx.len(), width, flat, false)
-        .map_err(|e| ScoreError::Fit(e.to_string()))?;
-    let y: Vec<i32> = train_idx
-        .iter()
-        .map(|&i| i32::from(examples[i].1))
-        .collect();
-    let fitted = LogisticRegression::fit(
-        &x,
-        &y,
-        LogisticRegressionParameters::default().with_alpha(options.alpha),
-    )
-    .map_err(|e| ScoreError::Fit(e.to_string()))?;
-    let coefficients: Vec<f64> = (0..width)
-        .map(|j| *fitted.coefficients().get((0, j)))
-        .collect();
-    let intercept = *fitted.intercept().get((0, 0));
-    let mut model = Model {
-        name: name.to_string(),
-        target: target.to_string(),
-        seed: options.seed,
-        encoder,
-        coefficients,
-        intercept,
-        auc: 0.0,
-        calibration: Vec::new(),
-        trained_on: train_idx.len(),
-        held_out: test.len(),
-        base_rate: positives as f64 / examples.len() as f64,
+    let encode = |idx: &[usize]| {
+        let mut flat = Vec::with_capacity(idx.len() * encoder.width());
+        for &i in idx {
+            encoder.encode_into(&examples[i].0, &mut flat);
+        }
+        flat
     };
-    let probabilities: Vec<f64> = test
-        .iter()
-        .map(|&i| model.probability(&examples[i].0))
+    Ok(Prepared {
+        train_x: encode(&train_idx),
+        train_y: train_idx.iter().map(|&i| examples[i].1).collect(),
+        test_x: encode(&test),
+        test_y: test.iter().map(|&i| examples[i].1).collect(),
+        base_rate: positives as f64 / examples.len() as f64,
+        encoder,
+    })
+}
+
+/// Trains a score on labelled voters (`true` = positive), holding out a fifth.
+pub fn train(
+    name: &str,
+    target: &str,
+    examples: &[(VoterFacts, bool)],
+    options: TrainOptions,
+) -> Result<TrainReport, ScoreError> {
+    let p = prepare(examples, options)?;
+    let width = p.encoder.width();
+    let rows = p.train_y.len();
+    let x = Array2::from_shape_vec((rows, width), p.train_x)
+        .map_err(|e| ScoreError::Fit(e.to_string()))?;
+    let y: Array1<usize> = p.train_y.iter().map(|&b| usize::from(b)).collect();
+    let fitted = LogisticRegression::default()
+        .alpha(options.alpha)
+        .max_iterations(MAX_ITERATIONS)
+        .gradient_tolerance(GRADIENT_TOLERANCE)
+        .fit(&Dataset::new(x, y))
+        .map_err(|e| ScoreError::Fit(e.to_string()))?;
+    // linfa models the larger label (1, a positive) as its positive class.
+    let sign = if fitted.labels().pos.class == 1 {
+        1.0
+    } else {
+        -1.0
+    };
+    let coefficients: Vec<f64> = fitted.params().iter().map(|w| sign * w).collect();
+    let intercept = sign * fitted.intercept();
+    let held_out = p.test_y.len();
+    let probabilities: Vec<f64> = p
+        .test_x
+        .chunks(width.max(1))
+        .take(held_out)
+        .map(|row| linear_probability(intercept, &coefficients, row))
         .collect();
-    let labels: Vec<bool> = test.iter().map(|&i| examples[i].1).collect();
-    model.auc = auc(&probabilities, &labels).unwrap_or(0.5);
-    model.calibration = calibration(&probabilities, &labels);
-    Ok(TrainReport { model })
+    Ok(TrainReport {
+        model: Model {
+            name: name.to_string(),
+            target: target.to_string(),
+            seed: options.seed,
+            encoder: p.encoder,
+            coefficients,
+            intercept,
+            auc: auc(&probabilities, &p.test_y).unwrap_or(0.5),
+            calibration: calibration(&probabilities, &p.test_y),
+            trained_on: rows,
+            held_out,
+            base_rate: p.base_rate,
+        },
+    })
+}
+
+fn linear_probability(intercept: f64, w: &[f64], x: &[f64]) -> f64 {
+    sigmoid(intercept + x.iter().zip(w).map(|(a, b)| a * b).sum::<f64>())
 }
 
 impl Model {

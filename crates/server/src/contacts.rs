@@ -506,7 +506,26 @@ fn day(d: NaiveDate) -> NaiveDateTime {
 /// Builds one voter's timeline from the store (not audited: callers audit the read).
 pub async fn voter_timeline(store: &dyn Store, id: &str) -> Result<Timeline, StoreError> {
     let mut entries = Vec::new();
-    for c in store.voter_changes(id).await? {
+    let changes = store.voter_changes(id).await?;
+    if let Some(v) = store.get_voter(id).await?
+        && !changes
+            .iter()
+            .any(|c| c.snapshot_id == v.first_snapshot && c.kind.code() == "added")
+        && let Some(first) = store
+            .list_snapshots()
+            .await?
+            .into_iter()
+            .find(|s| s.id == v.first_snapshot)
+    {
+        entries.push(TimelineEntry {
+            at: day(first.as_of),
+            day_only: true,
+            kind: TimelineKind::VoterFile,
+            summary: format!("In the voter file (first seen in snapshot {})", first.id),
+            detail: format!("{} as of {}", first.source_file, first.as_of),
+        });
+    }
+    for c in changes {
         let summary = match c.kind.code() {
             "added" => format!("Added to the voter file (snapshot {})", c.snapshot_id),
             "removed" => format!("Removed from the voter file (snapshot {})", c.snapshot_id),
@@ -633,7 +652,7 @@ pub async fn voter_timeline(store: &dyn Store, id: &str) -> Result<Timeline, Sto
         });
     }
     // Newest first; on the same instant, the order above (stable sort).
-    entries.sort_by(|a, b| b.at.cmp(&a.at));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.at));
     Ok(Timeline {
         state_voter_id: id.to_string(),
         tags: tags.into_iter().map(|t| t.tag).collect(),

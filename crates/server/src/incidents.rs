@@ -33,9 +33,9 @@ use tokio::sync::broadcast;
 use utoipa::OpenApi;
 use votebase_domain::Role;
 use votebase_domain::incidents::{
-    CategoryInfo, Incident, IncidentAction, IncidentDashboard, IncidentFilter, IncidentLocation,
-    IncidentStatus, NewIncident, Reporter, Resolution, Severity, TimelineEntry,
-    INCIDENT_CSV_HEADER, dashboard, incident_csv_record,
+    CategoryInfo, INCIDENT_CSV_HEADER, Incident, IncidentAction, IncidentDashboard, IncidentFilter,
+    IncidentLocation, IncidentStatus, NewIncident, Reporter, Resolution, Severity, TimelineEntry,
+    TriageRules, dashboard, incident_csv_record,
 };
 use votebase_domain::users::Permission;
 
@@ -58,7 +58,13 @@ pub struct QueueEvent {
 pub struct Hub {
     sender: broadcast::Sender<Arc<QueueEvent>>,
     report_limiter: DefaultKeyedRateLimiter<IpAddr>,
+    /// The triage rules as last read, and when: intake reads them at most every
+    /// [`RULES_TTL`] (a change made with `votebase incidents rules --set` applies within it).
+    rules: std::sync::Mutex<Option<(std::time::Instant, TriageRules)>>,
 }
+
+/// How long intake reuses the triage rules it read.
+pub const RULES_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Hub {
     /// A hub; the public form allows `VOTEBASE_REPORT_PER_MINUTE` reports a minute per
@@ -73,7 +79,25 @@ impl Hub {
         Arc::new(Self {
             sender,
             report_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            rules: std::sync::Mutex::new(None),
         })
+    }
+
+    /// The organization's triage rules, read from the store at most every [`RULES_TTL`].
+    pub async fn rules(&self, store: &dyn votebase_store::Store) -> Result<TriageRules, ApiError> {
+        if let Some((at, rules)) = self
+            .rules
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            && at.elapsed() < RULES_TTL
+        {
+            return Ok(rules.clone());
+        }
+        let rules = store.incident_rules().await?;
+        *self.rules.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((std::time::Instant::now(), rules.clone()));
+        Ok(rules)
     }
 
     /// Sends an incident's queue row to every connected client.
@@ -176,10 +200,28 @@ pub fn api_routes() -> Router<AppState> {
 /// The OpenAPI description of the incident routes (merged into the API's document).
 #[derive(OpenApi)]
 #[openapi(
-    paths(api_create, api_list, api_get, api_act, api_categories, api_caller_lookup,
-        api_dashboard, api_export),
-    components(schemas(IntakeRequest, IntakeReply, IncidentDetail, CallerMatch, QueueRow,
-        Incident, TimelineEntry, IncidentAction, IncidentDashboard, CategoryInfo))
+    paths(
+        api_create,
+        api_list,
+        api_get,
+        api_act,
+        api_categories,
+        api_caller_lookup,
+        api_dashboard,
+        api_export
+    ),
+    components(schemas(
+        IntakeRequest,
+        IntakeReply,
+        IncidentDetail,
+        CallerMatch,
+        QueueRow,
+        Incident,
+        TimelineEntry,
+        IncidentAction,
+        IncidentDashboard,
+        CategoryInfo
+    ))
 )]
 pub struct IncidentsApiDoc;
 
@@ -316,7 +358,7 @@ pub async fn build_incident(
     created_by: &str,
     now: DateTime<Utc>,
 ) -> Result<NewIncident, ApiError> {
-    let rules = state.store.incident_rules().await?;
+    let rules = state.incidents.rules(state.store.as_ref()).await?;
     let category = rules
         .category(&req.category)
         .map_err(|e| ApiError::BadRequest(e.to_string()))?;
@@ -333,9 +375,7 @@ pub async fn build_incident(
     }
     let observed_at = req.observed_at.unwrap_or(now);
     if observed_at > now + Duration::minutes(5) {
-        return Err(ApiError::BadRequest(
-            "observed_at is in the future".into(),
-        ));
+        return Err(ApiError::BadRequest("observed_at is in the future".into()));
     }
     let mut location = IncidentLocation {
         county: clean(&req.county).to_ascii_uppercase(),
@@ -363,7 +403,8 @@ pub async fn build_incident(
         }
     }
     if !req.address.trim().is_empty() {
-        let a = votebase_ingest::normalize::normalize_address(&req.address, &req.city, "", &req.zip);
+        let a =
+            votebase_ingest::normalize::normalize_address(&req.address, &req.city, "", &req.zip);
         let mut line = a.line1();
         if line.trim().is_empty() {
             line = clean(&req.address).to_ascii_uppercase();
@@ -381,7 +422,11 @@ pub async fn build_incident(
             "county is empty: give the county (or a polling place of the loaded feed)".into(),
         ));
     }
-    let relationship = req.reporter_relationship.trim().to_ascii_lowercase().replace(' ', "_");
+    let relationship = req
+        .reporter_relationship
+        .trim()
+        .to_ascii_lowercase()
+        .replace(' ', "_");
     if !relationship.is_empty() && !RELATIONSHIPS.contains(&relationship.as_str()) {
         return Err(ApiError::BadRequest(format!(
             "reporter_relationship {relationship:?}: use voter, observer, poll_worker or other"
@@ -445,7 +490,14 @@ pub async fn load_incident(
         .filter(|i| in_scope(&scope, &i.location.county))
         .ok_or_else(|| ApiError::NotFound(format!("no incident #{id} in your counties")))?;
     let timeline = state.store.incident_timeline(id).await?;
-    audit(state, caller, "incident.read", &format!("incident {id}"), channel).await?;
+    audit(
+        state,
+        caller,
+        "incident.read",
+        &format!("incident {id}"),
+        channel,
+    )
+    .await?;
     Ok((shown(caller, incident), timeline))
 }
 
@@ -464,13 +516,16 @@ pub async fn act(
         caller.require(Permission::IncidentManage)?;
     }
     let scope = scope(state, caller).await?;
-    let current = state
+    let visible = state
         .store
         .get_incident(id)
         .await?
-        .filter(|i| in_scope(&scope, &i.location.county))
-        .ok_or_else(|| ApiError::NotFound(format!("no incident #{id} in your counties")))?;
-    let _ = current;
+        .is_some_and(|i| in_scope(&scope, &i.location.county));
+    if !visible {
+        return Err(ApiError::NotFound(format!(
+            "no incident #{id} in your counties"
+        )));
+    }
     let updated = state
         .store
         .act_on_incident(id, &caller.user.name, action, Utc::now())
@@ -832,30 +887,54 @@ async fn api_export(
     export(&state, &caller, &p, "api").await
 }
 
-/// The live queue's event stream: one `incident` event (a [`QueueRow`]) per change in
-/// the caller's counties.
+/// Most queue rows sent in one event.
+const MAX_BATCH: usize = 256;
+
+/// The live queue's event stream: `incidents` events, each a JSON array of the
+/// [`QueueRow`]s of the incidents that changed in the caller's counties since the last
+/// event; `lagged` when the client fell too far behind (it should reload).
 async fn events(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Sse<impl futures::Stream<Item = Result<Event, Infallible>>>, ApiError> {
     caller.require(Permission::IncidentRead)?;
     let scope = scope(&state, &caller).await?;
-    audit(&state, &caller, "incident.queue.watch", "incidents", "live queue").await?;
+    audit(
+        &state,
+        &caller,
+        "incident.queue.watch",
+        "incidents",
+        "live queue",
+    )
+    .await?;
     let rx = state.incidents.sender.subscribe();
     let stream = futures::stream::unfold((rx, scope), |(mut rx, scope)| async move {
+        use broadcast::error::{RecvError, TryRecvError};
+        let lagged = |n: u64| Event::default().event("lagged").data(n.to_string());
         loop {
-            match rx.recv().await {
-                Ok(ev) => {
-                    if in_scope(&scope, &ev.county) {
-                        let event = Event::default().event("incident").data(ev.json.as_str());
-                        return Some((Ok(event), (rx, scope)));
-                    }
+            // Wait for one update, then take every update already queued (up to
+            // MAX_BATCH): one event per wake-up keeps up with bursts without adding delay.
+            let mut batch = match rx.recv().await {
+                Ok(ev) => vec![ev],
+                Err(RecvError::Lagged(n)) => return Some((Ok(lagged(n)), (rx, scope))),
+                Err(RecvError::Closed) => return None,
+            };
+            while batch.len() < MAX_BATCH {
+                match rx.try_recv() {
+                    Ok(ev) => batch.push(ev),
+                    Err(TryRecvError::Lagged(n)) => return Some((Ok(lagged(n)), (rx, scope))),
+                    Err(_) => break,
                 }
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    let event = Event::default().event("lagged").data(n.to_string());
-                    return Some((Ok(event), (rx, scope)));
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
+            }
+            let rows: Vec<&str> = batch
+                .iter()
+                .filter(|ev| in_scope(&scope, &ev.county))
+                .map(|ev| ev.json.as_str())
+                .collect();
+            if !rows.is_empty() {
+                let data = format!("[{}]", rows.join(","));
+                let event = Event::default().event("incidents").data(data);
+                return Some((Ok(event), (rx, scope)));
             }
         }
     });
@@ -990,9 +1069,9 @@ impl IntakeForm {
     fn request(self, now: DateTime<Utc>) -> Result<IntakeRequest, ApiError> {
         let minutes: i64 = match self.minutes_ago.trim() {
             "" => 0,
-            m => m.parse().map_err(|_| {
-                ApiError::BadRequest("minutes ago must be a whole number".into())
-            })?,
+            m => m
+                .parse()
+                .map_err(|_| ApiError::BadRequest("minutes ago must be a whole number".into()))?,
         };
         if !(0..=24 * 60).contains(&minutes) {
             return Err(ApiError::BadRequest(
@@ -1058,7 +1137,9 @@ async fn intake_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(out) => Ok(Redirect::to(&format!("/incidents/new?created={}", out.incident.id)).into_response()),
+        Ok(out) => Ok(
+            Redirect::to(&format!("/incidents/new?created={}", out.incident.id)).into_response(),
+        ),
         Err(ApiError::BadRequest(message)) => render_intake(&state, &caller, None, Some(message))
             .await
             .map_err(page_err),
@@ -1176,9 +1257,7 @@ impl ActForm {
             "reopen" => IncidentAction::Reopen { reason: text },
             "note" => IncidentAction::Note { text },
             other => {
-                return Err(ApiError::BadRequest(format!(
-                    "unknown action {other:?}"
-                )));
+                return Err(ApiError::BadRequest(format!("unknown action {other:?}")));
             }
         })
     }
@@ -1264,7 +1343,11 @@ async fn dashboard_page(
 /// The filter as a query string (for the export links).
 fn serde_urlencoded_pairs(p: &ListParams) -> String {
     let mut out = Vec::new();
-    for (k, v) in [("county", &p.county), ("status", &p.status), ("category", &p.category)] {
+    for (k, v) in [
+        ("county", &p.county),
+        ("status", &p.status),
+        ("category", &p.category),
+    ] {
         if let Some(v) = empty_none(v) {
             let enc: String = v
                 .bytes()
@@ -1385,7 +1468,16 @@ async fn report_submit(
         Err(e) => Err(e),
     };
     match result {
-        Ok(out) => report_form(&state, jar, None, Some(out.incident.id), StatusCode::CREATED).await,
+        Ok(out) => {
+            report_form(
+                &state,
+                jar,
+                None,
+                Some(out.incident.id),
+                StatusCode::CREATED,
+            )
+            .await
+        }
         Err(ApiError::BadRequest(m)) => {
             report_form(&state, jar, Some(m), None, StatusCode::BAD_REQUEST).await
         }
@@ -1427,12 +1519,14 @@ mod tests {
                 note: "filed".into()
             }
         );
-        assert!(ActForm {
-            action: "close".into(),
-            ..Default::default()
-        }
-        .action()
-        .is_err());
+        assert!(
+            ActForm {
+                action: "close".into(),
+                ..Default::default()
+            }
+            .action()
+            .is_err()
+        );
         assert_eq!(minutes_text(Some(3900)), "1 h 05 min");
         assert_eq!(minutes_text(None), "–");
     }

@@ -51,8 +51,9 @@ mod api;
 mod pages;
 
 pub use api::{
-    CandidateTotal, ChairSignIn, CodeSheetRow, ContestProgress, ElectionFeed, FeedRow, PrecinctLine,
-    ReconciliationRow, SignInRequest, build_feed, new_code, normalize_code, reconciliation_rows,
+    CandidateTotal, ChairSignIn, CodeSheetRow, ContestProgress, ElectionFeed, FeedRow,
+    PrecinctLine, ReconciliationRow, SignInRequest, build_feed, new_code, normalize_code,
+    reconciliation_rows,
 };
 
 use crate::AppState;

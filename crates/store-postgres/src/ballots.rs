@@ -4,8 +4,8 @@
 //! statements, status counts by each voter's most settled event, and the chase and cure
 //! lists.
 
-use crate::{copy, db};
 use crate::voters::get_voter;
+use crate::{copy, db};
 use chrono::{NaiveDate, Utc};
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::{AssertSqlSafe, Row};
@@ -104,19 +104,20 @@ pub(crate) async fn import_ballots(
     .map_err(db)?;
     out.unmatched = unmatched
         .into_iter()
-        .map(|(line, state_voter_id, local_voter_id, county_name)| UnmatchedBallot {
-            line: line as u64,
-            state_voter_id,
-            local_voter_id,
-            county_name,
-        })
+        .map(
+            |(line, state_voter_id, local_voter_id, county_name)| UnmatchedBallot {
+                line: line as u64,
+                state_voter_id,
+                local_voter_id,
+                county_name,
+            },
+        )
         .collect();
     // A file older than one already loaded moves its known events' first day back.
-    let newest_file: Option<NaiveDate> =
-        sqlx::query_scalar("SELECT MAX(as_of) FROM ballot_files")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
+    let newest_file: Option<NaiveDate> = sqlx::query_scalar("SELECT MAX(as_of) FROM ballot_files")
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(db)?;
     if newest_file.is_some_and(|newest| newest > file.as_of) {
         sqlx::query(
             "UPDATE ballot_events b SET first_seen = $1 FROM stage_ballots s

@@ -342,11 +342,10 @@ async fn list(c: &mut PgConnection, filter: &IncidentFilter) -> StoreResult<Vec<
     if filter.counties.as_ref().is_some_and(|cs| cs.is_empty()) {
         return Ok(Vec::new());
     }
-    let counties: Option<Vec<String>> = filter.counties.as_ref().map(|cs| {
-        cs.iter()
-            .map(|c| c.trim().to_ascii_uppercase())
-            .collect()
-    });
+    let counties: Option<Vec<String>> = filter
+        .counties
+        .as_ref()
+        .map(|cs| cs.iter().map(|c| c.trim().to_ascii_uppercase()).collect());
     let limit = if filter.limit > 0 {
         format!(" LIMIT {}", filter.limit)
     } else {

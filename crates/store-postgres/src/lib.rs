@@ -6,12 +6,12 @@
 
 mod ballots;
 mod contacts;
+mod copy;
 mod incidents;
 mod lists;
 mod past_results;
-mod results;
-mod copy;
 mod phones;
+mod results;
 mod users;
 mod voters;
 

@@ -70,11 +70,11 @@ async fn save_list(store: &PgStore, list: &NewList) -> StoreResult<SavedList> {
         .await
         .map_err(db)?;
     }
-    let row: ListRow = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+    let row: ListRow = sqlx::query_as(
         "UPDATE saved_lists SET voters = (SELECT COUNT(*) FROM saved_list_members
            WHERE list_id = $1) WHERE id = $1
-         RETURNING name, expression, created_at, created_by, voters, voted_election, voted_removed"
-    )))
+         RETURNING name, expression, created_at, created_by, voters, voted_election, voted_removed",
+    )
     .bind(id)
     .fetch_one(&mut *tx)
     .await

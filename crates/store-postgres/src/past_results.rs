@@ -10,9 +10,9 @@ use sqlx::Row;
 use sqlx::postgres::{PgConnection, PgPool};
 use votebase_store::StoreResult;
 use votebase_store::past_results::{
-    HistoryRow, NewPastResultsFile, PastContest, PastImportOutcome, PastResultRow,
-    PastResultsFile, PastResultsStore, PublishedTotal, decode_vote_types, encode_vote_types,
-    group_history, match_key,
+    HistoryRow, NewPastResultsFile, PastContest, PastImportOutcome, PastResultRow, PastResultsFile,
+    PastResultsStore, PublishedTotal, decode_vote_types, encode_vote_types, group_history,
+    match_key,
 };
 
 /// Bytes of COPY text buffered before they are sent.

@@ -9,7 +9,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::PgConnection;
 use std::collections::BTreeMap;
-use votebase_domain::results::{Election, LogEntry, NewSubmission, PrecinctResult, Receipt, project};
+use votebase_domain::results::{
+    Election, LogEntry, NewSubmission, PrecinctResult, Receipt, project,
+};
 use votebase_store::results::{
     ChairReadiness, ChairSession, ElectionSummary, NewWorksheet, ResultsStore, SubmitOutcome,
     Worksheet, from_json, prepare_submission, request_hash, reused_client_id, to_json,
@@ -32,7 +34,8 @@ async fn load_election(c: &mut PgConnection, slug: &str) -> StoreResult<Option<E
             .fetch_optional(c)
             .await
             .map_err(db)?;
-    text.map(|t| from_json("election definition", &t)).transpose()
+    text.map(|t| from_json("election definition", &t))
+        .transpose()
 }
 
 async fn entries_of(
@@ -41,18 +44,29 @@ async fn entries_of(
     precinct: Option<&str>,
     contest: Option<&str>,
 ) -> StoreResult<Vec<LogEntry>> {
-    let rows: Vec<(i64, String, String)> = sqlx::query_as(
-        "SELECT seq, submission, receipt FROM results_log
-         WHERE election = $1 AND ($2::text IS NULL OR precinct = $2)
-           AND ($3::text IS NULL OR contest = $3)
-         ORDER BY seq",
-    )
-    .bind(election)
-    .bind(precinct)
-    .bind(contest)
-    .fetch_all(c)
-    .await
-    .map_err(db)?;
+    // One statement per filter, so that each one uses the (election, precinct, contest, seq) index.
+    let sql = match (precinct, contest) {
+        (Some(_), Some(_)) => {
+            "SELECT seq, submission, receipt FROM results_log
+             WHERE election = $1 AND precinct = $2 AND contest = $3 ORDER BY seq"
+        }
+        (Some(_), None) => {
+            "SELECT seq, submission, receipt FROM results_log
+             WHERE election = $1 AND precinct = $2 AND $3::text IS NULL ORDER BY seq"
+        }
+        (None, _) => {
+            "SELECT seq, submission, receipt FROM results_log
+             WHERE election = $1 AND $2::text IS NULL AND ($3::text IS NULL OR contest = $3)
+             ORDER BY seq"
+        }
+    };
+    let rows: Vec<(i64, String, String)> = sqlx::query_as(sql)
+        .bind(election)
+        .bind(precinct)
+        .bind(contest)
+        .fetch_all(c)
+        .await
+        .map_err(db)?;
     rows.into_iter()
         .map(|(seq, submission, receipt)| {
             Ok(LogEntry {
@@ -206,13 +220,15 @@ impl ResultsStore for PgStore {
         .map_err(db)?;
         Ok(rows
             .into_iter()
-            .map(|(slug, name, date, precincts, submissions)| ElectionSummary {
-                slug,
-                name,
-                date,
-                precincts,
-                submissions,
-            })
+            .map(
+                |(slug, name, date, precincts, submissions)| ElectionSummary {
+                    slug,
+                    name,
+                    date,
+                    precincts,
+                    submissions,
+                },
+            )
             .collect())
     }
 
@@ -443,8 +459,12 @@ impl ResultsStore for PgStore {
         }
         let n = groups.len();
         for ((precinct, contest), entries) in groups {
-            write_projection(&mut tx, election, &project(&e, &precinct, &contest, &entries))
-                .await?;
+            write_projection(
+                &mut tx,
+                election,
+                &project(&e, &precinct, &contest, &entries),
+            )
+            .await?;
         }
         tx.commit().await.map_err(db)?;
         Ok(n)
@@ -505,17 +525,27 @@ impl ResultsStore for PgStore {
         election: &str,
         id: i64,
     ) -> StoreResult<Option<(Worksheet, Vec<u8>)>> {
-        let row: Option<(i64, String, String, String, String, String, i64, String, DateTime<Utc>, Vec<u8>)> =
-            sqlx::query_as(
-                "SELECT id, election, precinct, client_id, content_type, sha256, byte_len, actor,
+        let row: Option<(
+            i64,
+            String,
+            String,
+            String,
+            String,
+            String,
+            i64,
+            String,
+            DateTime<Utc>,
+            Vec<u8>,
+        )> = sqlx::query_as(
+            "SELECT id, election, precinct, client_id, content_type, sha256, byte_len, actor,
                         received_at, bytes
                  FROM results_worksheets WHERE election = $1 AND id = $2",
-            )
-            .bind(election)
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await
-            .map_err(db)?;
+        )
+        .bind(election)
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?;
         Ok(row.map(|r| {
             (
                 worksheet((r.0, r.1, r.2, r.3, r.4, r.5, r.6, r.7, r.8)),

@@ -32,9 +32,10 @@ fn corrupt(what: &str, v: &str) -> StoreError {
     StoreError::Corrupt(format!("stored {what} {v:?}"))
 }
 
-fn question_from_row(
-    r: &Row<'_>,
-) -> rusqlite::Result<(String, String, String, Option<i64>, Option<i64>, String)> {
+/// A `survey_questions` row: key, text, kind, min, max, choices (JSON).
+type QuestionRow = (String, String, String, Option<i64>, Option<i64>, String);
+
+fn question_from_row(r: &Row<'_>) -> rusqlite::Result<QuestionRow> {
     Ok((
         r.get(0)?,
         r.get(1)?,

@@ -27,7 +27,9 @@ fn ts(t: DateTime<Utc>) -> String {
 fn parse_ts(s: &str) -> rusqlite::Result<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .map(|t| t.with_timezone(&Utc))
-        .map_err(|e| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into()))
+        .map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+        })
 }
 
 fn opt_ts(s: Option<String>) -> rusqlite::Result<Option<DateTime<Utc>>> {
@@ -93,9 +95,11 @@ fn get(c: &Connection, id: i64) -> StoreResult<Option<Incident>> {
 
 fn load_rules(c: &Connection) -> StoreResult<TriageRules> {
     let json: Option<String> = c
-        .query_row("SELECT rules_json FROM incident_rules WHERE id = 1", [], |r| {
-            r.get(0)
-        })
+        .query_row(
+            "SELECT rules_json FROM incident_rules WHERE id = 1",
+            [],
+            |r| r.get(0),
+        )
         .optional()
         .map_err(db)?;
     match json {
@@ -121,7 +125,15 @@ fn event(
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
     )
     .map_err(db)?
-    .execute(params![id, ts(at), actor, kind, from.code(), to.code(), detail])
+    .execute(params![
+        id,
+        ts(at),
+        actor,
+        kind,
+        from.code(),
+        to.code(),
+        detail
+    ])
     .map_err(db)?;
     Ok(())
 }
@@ -160,7 +172,11 @@ fn intake(
             )
             .map_err(db)?;
         stmt.query_map(
-            params![place_key, ts(new.observed_at - look), ts(new.observed_at + look)],
+            params![
+                place_key,
+                ts(new.observed_at - look),
+                ts(new.observed_at + look)
+            ],
             |r| {
                 Ok(Neighbour {
                     id: r.get(0)?,
@@ -335,7 +351,11 @@ fn intake(
     Ok((id, changed))
 }
 
-fn create(conn: &mut Connection, new: &NewIncident, now: DateTime<Utc>) -> StoreResult<IntakeOutcome> {
+fn create(
+    conn: &mut Connection,
+    new: &NewIncident,
+    now: DateTime<Utc>,
+) -> StoreResult<IntakeOutcome> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(db)?;

@@ -7,8 +7,8 @@ mod contacts;
 mod incidents;
 mod lists;
 mod past_results;
-mod results;
 mod phones;
+mod results;
 mod users;
 mod voters;
 

@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, params};
 use votebase_store::past_results::{
-    HistoryRow, NewPastResultsFile, PastContest, PastImportOutcome, PastResultRow,
-    PastResultsFile, PastResultsStore, PublishedTotal, decode_vote_types, encode_vote_types,
-    group_history, match_key,
+    HistoryRow, NewPastResultsFile, PastContest, PastImportOutcome, PastResultRow, PastResultsFile,
+    PastResultsStore, PublishedTotal, decode_vote_types, encode_vote_types, group_history,
+    match_key,
 };
 use votebase_store::{StoreError, StoreResult};
 
@@ -151,22 +151,24 @@ fn files(c: &Connection) -> StoreResult<Vec<PastResultsFile>> {
         .collect::<Result<Vec<_>, _>>()
         .map_err(db)?;
     raw.into_iter()
-        .map(|(id, source_file, sha, format, date, name, rows, checked, mism, at)| {
-            Ok(PastResultsFile {
-                id,
-                source_file,
-                file_sha256: sha,
-                format,
-                election_date: parse_date(&date)?,
-                election_name: name,
-                rows,
-                totals_checked: checked,
-                mismatches: mism,
-                imported_at: DateTime::parse_from_rfc3339(&at)
-                    .map_err(|e| StoreError::Corrupt(format!("imported_at {at:?}: {e}")))?
-                    .with_timezone(&Utc),
-            })
-        })
+        .map(
+            |(id, source_file, sha, format, date, name, rows, checked, mism, at)| {
+                Ok(PastResultsFile {
+                    id,
+                    source_file,
+                    file_sha256: sha,
+                    format,
+                    election_date: parse_date(&date)?,
+                    election_name: name,
+                    rows,
+                    totals_checked: checked,
+                    mismatches: mism,
+                    imported_at: DateTime::parse_from_rfc3339(&at)
+                        .map_err(|e| StoreError::Corrupt(format!("imported_at {at:?}: {e}")))?
+                        .with_timezone(&Utc),
+                })
+            },
+        )
         .collect()
 }
 
@@ -273,7 +275,8 @@ impl PastResultsStore for SqliteStore {
         precinct: &str,
         office: &str,
     ) -> StoreResult<Vec<PastContest>> {
-        let (county, precinct, office) = (county.to_string(), precinct.to_string(), office.to_string());
+        let (county, precinct, office) =
+            (county.to_string(), precinct.to_string(), office.to_string());
         self.with_conn(move |c| history(c, &county, &precinct, &office))
             .await
     }

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::collections::BTreeMap;
-use votebase_domain::results::{Election, LogEntry, NewSubmission, PrecinctResult, Receipt, project};
+use votebase_domain::results::{
+    Election, LogEntry, NewSubmission, PrecinctResult, Receipt, project,
+};
 use votebase_store::results::{
     ChairReadiness, ChairSession, ElectionSummary, NewWorksheet, ResultsStore, SubmitOutcome,
     Worksheet, from_json, prepare_submission, request_hash, reused_client_id, to_json,
@@ -24,7 +26,8 @@ fn load_election(c: &Connection, slug: &str) -> StoreResult<Option<Election>> {
         )
         .optional()
         .map_err(db)?;
-    text.map(|t| from_json("election definition", &t)).transpose()
+    text.map(|t| from_json("election definition", &t))
+        .transpose()
 }
 
 fn put_election(c: &mut Connection, e: &Election) -> StoreResult<()> {
@@ -158,7 +161,9 @@ fn chair_sign_in(
     token_sha: &str,
     at: DateTime<Utc>,
 ) -> StoreResult<Option<String>> {
-    let tx = c.transaction().map_err(db)?;
+    let tx = c
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(db)?;
     let precinct: Option<String> = tx
         .query_row(
             "SELECT precinct FROM results_chair_codes WHERE election = ?1 AND code_sha256 = ?2",
@@ -227,16 +232,29 @@ fn entries_of(
     precinct: Option<&str>,
     contest: Option<&str>,
 ) -> StoreResult<Vec<LogEntry>> {
-    let mut stmt = c
-        .prepare_cached(
+    // One statement per filter, so that each one uses the (election, precinct, contest, seq) index.
+    let sql = match (precinct, contest) {
+        (Some(_), Some(_)) => {
             "SELECT seq, submission, receipt FROM results_log
-             WHERE election = ?1 AND (?2 IS NULL OR precinct = ?2) AND (?3 IS NULL OR contest = ?3)
-             ORDER BY seq",
-        )
-        .map_err(db)?;
+             WHERE election = ?1 AND precinct = ?2 AND contest = ?3 ORDER BY seq"
+        }
+        (Some(_), None) => {
+            "SELECT seq, submission, receipt FROM results_log
+             WHERE election = ?1 AND precinct = ?2 AND ?3 IS NULL ORDER BY seq"
+        }
+        (None, _) => {
+            "SELECT seq, submission, receipt FROM results_log
+             WHERE election = ?1 AND ?2 IS NULL AND (?3 IS NULL OR contest = ?3) ORDER BY seq"
+        }
+    };
+    let mut stmt = c.prepare_cached(sql).map_err(db)?;
     let rows = stmt
         .query_map(params![election, precinct, contest], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })
         .map_err(db)?;
     let mut out = Vec::new();
@@ -257,7 +275,14 @@ fn write_projection(tx: &Transaction<'_>, election: &str, p: &PrecinctResult) ->
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (election, precinct, contest) DO UPDATE SET status = excluded.status,
            last_seq = excluded.last_seq, result = excluded.result",
-        params![election, p.precinct, p.contest, p.status.code(), p.last_seq, to_json(p)?],
+        params![
+            election,
+            p.precinct,
+            p.contest,
+            p.status.code(),
+            p.last_seq,
+            to_json(p)?
+        ],
     )
     .map_err(db)?;
     Ok(())
@@ -290,7 +315,11 @@ fn submit_result(c: &mut Connection, sub: NewSubmission) -> StoreResult<SubmitOu
     let election = load_election(&tx, &r.election)?
         .ok_or_else(|| StoreError::Refused(format!("no election {:?}", r.election)))?;
     let seq: i64 = tx
-        .query_row("SELECT COALESCE(MAX(seq), 0) + 1 FROM results_log", [], |row| row.get(0))
+        .query_row(
+            "SELECT COALESCE(MAX(seq), 0) + 1 FROM results_log",
+            [],
+            |row| row.get(0),
+        )
         .map_err(db)?;
     let version: i64 = tx
         .query_row(
@@ -352,8 +381,11 @@ fn rebuild_results(c: &mut Connection, election: &str) -> StoreResult<usize> {
         .map_err(db)?;
     let e = load_election(&tx, election)?
         .ok_or_else(|| StoreError::Refused(format!("no election {election:?}")))?;
-    tx.execute("DELETE FROM results_projection WHERE election = ?1", [election])
-        .map_err(db)?;
+    tx.execute(
+        "DELETE FROM results_projection WHERE election = ?1",
+        [election],
+    )
+    .map_err(db)?;
     let mut groups: BTreeMap<(String, String), Vec<LogEntry>> = BTreeMap::new();
     for entry in entries_of(&tx, election, None, None)? {
         let key = (
@@ -429,7 +461,11 @@ fn add_worksheet(c: &mut Connection, w: NewWorksheet) -> StoreResult<(Worksheet,
     Ok((stored, false))
 }
 
-fn worksheets(c: &Connection, election: &str, precinct: Option<&str>) -> StoreResult<Vec<Worksheet>> {
+fn worksheets(
+    c: &Connection,
+    election: &str,
+    precinct: Option<&str>,
+) -> StoreResult<Vec<Worksheet>> {
     let mut stmt = c
         .prepare(&format!(
             "SELECT {WORKSHEET_COLUMNS} FROM results_worksheets

@@ -85,8 +85,12 @@ pub trait IncidentStore: Send + Sync {
 
     /// Gives a user these counties (added to what they cover; `lead` marks them the
     /// counties' lead lawyer). Counties are stored upper case. Idempotent.
-    async fn set_coverage(&self, user_name: &str, counties: &[String], lead: bool)
-    -> StoreResult<()>;
+    async fn set_coverage(
+        &self,
+        user_name: &str,
+        counties: &[String],
+        lead: bool,
+    ) -> StoreResult<()>;
 
     /// Who covers what: one user's counties, or everyone's; ordered by user, then county.
     async fn coverage(&self, user_name: Option<&str>) -> StoreResult<Vec<Coverage>>;

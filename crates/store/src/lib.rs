@@ -385,7 +385,9 @@ impl TurnoutBy {
 /// The storage contract. Every method is one transaction; a failed call leaves the
 /// store as it was. Implementations: `votebase-store-sqlite`, `votebase-store-postgres`.
 #[async_trait]
-pub trait Store: Send + Sync + ContactStore + ListStore + IncidentStore + ResultsStore + PastResultsStore {
+pub trait Store:
+    Send + Sync + ContactStore + ListStore + IncidentStore + ResultsStore + PastResultsStore
+{
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
 

@@ -157,8 +157,11 @@ pub trait ResultsStore: Send + Sync {
     async fn submit_result(&self, submission: NewSubmission) -> StoreResult<SubmitOutcome>;
 
     /// The log of an election (one precinct, or all), oldest first.
-    async fn result_log(&self, election: &str, precinct: Option<&str>)
-    -> StoreResult<Vec<LogEntry>>;
+    async fn result_log(
+        &self,
+        election: &str,
+        precinct: Option<&str>,
+    ) -> StoreResult<Vec<LogEntry>>;
 
     /// The projection: every precinct and contest with at least one submission.
     async fn precinct_results(&self, election: &str) -> StoreResult<Vec<PrecinctResult>>;
@@ -170,8 +173,11 @@ pub trait ResultsStore: Send + Sync {
     async fn add_worksheet(&self, worksheet: NewWorksheet) -> StoreResult<(Worksheet, bool)>;
 
     /// Worksheet photos of an election (one precinct, or all), oldest first.
-    async fn worksheets(&self, election: &str, precinct: Option<&str>)
-    -> StoreResult<Vec<Worksheet>>;
+    async fn worksheets(
+        &self,
+        election: &str,
+        precinct: Option<&str>,
+    ) -> StoreResult<Vec<Worksheet>>;
 
     /// One photo with its bytes.
     async fn worksheet_bytes(

@@ -399,6 +399,14 @@ impl IndexBuilder {
         for (o, c) in counts.iter().enumerate() {
             push(&mut votes_exact[*c as usize], o as u32);
         }
+        let mut votes_from = votes_exact.clone();
+        for i in (0..votes_from.len().saturating_sub(1)).rev() {
+            let (head, tail) = votes_from.split_at_mut(i + 1);
+            head[i] |= &tail[0];
+        }
+        for b in &mut votes_from {
+            b.optimize();
+        }
         let method_any = self
             .methods
             .iter()
@@ -420,6 +428,9 @@ impl IndexBuilder {
         }
         let mut registered = self.registered;
         registered.optimize();
+        let mut birth_dates = self.birth_dates;
+        birth_dates.optimize();
+        let birth_years_from = super::suffixes(&self.birth_years);
         all.optimize();
         UniverseIndex {
             reference_date: self.reference_date,
@@ -428,12 +439,14 @@ impl IndexBuilder {
             cats,
             precinct_qualified,
             birth_years: self.birth_years,
-            birth_dates: self.birth_dates,
+            birth_years_from,
+            birth_dates,
             registered,
             voted: self.voted,
             methods: self.methods,
             method_any,
             votes_exact,
+            votes_from,
             families: self.families,
         }
     }

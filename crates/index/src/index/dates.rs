@@ -1,7 +1,10 @@
-//! A two-level date index: one bitmap per day and one per calendar month, so that a
-//! range query unions whole months from the month level and only the partial months at
-//! its ends from the day level (a range over ten years touches about 120 month bitmaps
-//! plus at most 62 day bitmaps instead of 3,650).
+//! A date index with three levels: one bitmap per day, one per calendar month, and, once
+//! [`DateIndex::optimize`] has run, one cumulative bitmap per year holding every ordinal
+//! dated that year or later. A range query takes its whole years from the cumulative
+//! level (one difference, or no work at all for an open end), and only the partial years
+//! at its ends from the month and day levels: `registered:2016-01-01..` is one stored
+//! bitmap, and a range over ten years touches at most two cumulative bitmaps, 22 month
+//! bitmaps and 62 day bitmaps instead of 3,650 days.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +16,8 @@ use roaring::{MultiOps, RoaringBitmap};
 pub struct DateIndex {
     days: BTreeMap<NaiveDate, RoaringBitmap>,
     months: BTreeMap<i32, RoaringBitmap>,
+    /// Year → ordinals dated that year or later (built by [`DateIndex::optimize`]).
+    years_from: BTreeMap<i32, RoaringBitmap>,
 }
 
 fn month_key(d: NaiveDate) -> i32 {
@@ -54,6 +59,46 @@ impl DateIndex {
         if lo > hi {
             return RoaringBitmap::new();
         }
+        let (ylo, yhi) = (lo.year(), hi.year());
+        if ylo == yhi || self.years_from.is_empty() {
+            return self.months_and_days(lo, hi);
+        }
+        // Whole years from the cumulative level, the partial first and last years from
+        // the months and days.
+        let jan1 = |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).expect("valid date");
+        let dec31 = |y: i32| NaiveDate::from_ymd_opt(y, 12, 31).expect("valid date");
+        let first_full = if lo == jan1(ylo) || lo == *first {
+            ylo
+        } else {
+            ylo + 1
+        };
+        let last_full = if hi == dec31(yhi) || hi == *last {
+            yhi
+        } else {
+            yhi - 1
+        };
+        let from = |y: i32| self.years_from.range(y..).next().map(|(_, b)| b);
+        let mut out = match (first_full <= last_full)
+            .then(|| from(first_full))
+            .flatten()
+        {
+            Some(start) => match from(last_full + 1) {
+                Some(after) => start - after,
+                None => start.clone(),
+            },
+            None => RoaringBitmap::new(),
+        };
+        if first_full > ylo {
+            out |= self.months_and_days(lo, dec31(ylo));
+        }
+        if last_full < yhi {
+            out |= self.months_and_days(jan1(yhi), hi);
+        }
+        out
+    }
+
+    /// [`DateIndex::range`] from the month and day levels only.
+    fn months_and_days(&self, lo: NaiveDate, hi: NaiveDate) -> RoaringBitmap {
         let (mlo, mhi) = (month_key(lo), month_key(hi));
         let mut parts: Vec<&RoaringBitmap> = Vec::new();
         for (&m, bm) in self.months.range(mlo..=mhi) {
@@ -72,14 +117,28 @@ impl DateIndex {
         self.days
             .values()
             .chain(self.months.values())
+            .chain(self.years_from.values())
             .map(|b| b.serialized_size())
             .sum()
     }
 
-    /// Runs [`RoaringBitmap::optimize`] on every bitmap.
+    /// Runs [`RoaringBitmap::optimize`] on every bitmap and builds the cumulative year
+    /// level that [`DateIndex::range`] takes whole years from.
     pub fn optimize(&mut self) {
         for b in self.days.values_mut().chain(self.months.values_mut()) {
             b.optimize();
+        }
+        let mut by_year: BTreeMap<i32, Vec<&RoaringBitmap>> = BTreeMap::new();
+        for (m, b) in &self.months {
+            by_year.entry(m.div_euclid(12)).or_default().push(b);
+        }
+        self.years_from.clear();
+        let mut acc = RoaringBitmap::new();
+        for (y, months) in by_year.into_iter().rev() {
+            acc |= months.into_iter().union();
+            let mut b = acc.clone();
+            b.optimize();
+            self.years_from.insert(y, b);
         }
     }
 }
@@ -115,6 +174,25 @@ mod tests {
                 Some(NaiveDate::from_ymd_opt(2020, 3, 31).unwrap()),
             ),
         ];
+        let mut optimized = ix.clone();
+        optimized.optimize();
+        let mut probes = probes.to_vec();
+        probes.extend([
+            (
+                Some(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()),
+                Some(NaiveDate::from_ymd_opt(2020, 12, 31).unwrap()),
+            ),
+            (Some(NaiveDate::from_ymd_opt(2020, 1, 1).unwrap()), None),
+            (None, Some(NaiveDate::from_ymd_opt(2020, 12, 31).unwrap())),
+            (
+                Some(NaiveDate::from_ymd_opt(2019, 12, 25).unwrap()),
+                Some(NaiveDate::from_ymd_opt(2021, 1, 3).unwrap()),
+            ),
+            (
+                Some(NaiveDate::from_ymd_opt(2020, 6, 2).unwrap()),
+                Some(NaiveDate::from_ymd_opt(2021, 1, 1).unwrap()),
+            ),
+        ]);
         for (lo, hi) in probes {
             let want: RoaringBitmap = dates
                 .iter()
@@ -123,6 +201,7 @@ mod tests {
                 .map(|(i, _)| i as u32)
                 .collect();
             assert_eq!(ix.range(lo, hi), want, "{lo:?}..{hi:?}");
+            assert_eq!(optimized.range(lo, hi), want, "optimized {lo:?}..{hi:?}");
         }
     }
 }

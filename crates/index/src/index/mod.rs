@@ -107,12 +107,16 @@ pub struct UniverseIndex {
     pub(crate) cats: Vec<HashMap<String, RoaringBitmap>>,
     pub(crate) precinct_qualified: HashMap<String, RoaringBitmap>,
     pub(crate) birth_years: BTreeMap<i32, RoaringBitmap>,
+    /// Birth year → voters born that year or later: an age range is one difference.
+    pub(crate) birth_years_from: BTreeMap<i32, RoaringBitmap>,
     pub(crate) birth_dates: DateIndex,
     pub(crate) registered: DateIndex,
     pub(crate) voted: BTreeMap<NaiveDate, RoaringBitmap>,
     pub(crate) methods: HashMap<String, BTreeMap<NaiveDate, RoaringBitmap>>,
     pub(crate) method_any: HashMap<String, RoaringBitmap>,
     pub(crate) votes_exact: Vec<RoaringBitmap>,
+    /// `votes_from[n]`: voters who voted in at least `n` loaded elections.
+    pub(crate) votes_from: Vec<RoaringBitmap>,
     pub(crate) families: BTreeMap<String, Family>,
 }
 
@@ -197,47 +201,56 @@ impl UniverseIndex {
             .collect())
     }
 
-    /// Evaluates clauses to (positive, negative) bitmaps.
+    /// Evaluates clauses: each positive clause as its alternatives' bitmaps (smallest
+    /// clause first, by the sum of its alternatives), and every alternative of every
+    /// negated clause as one bitmap to subtract.
     fn clause_sets<'a>(
         &'a self,
         q: &Query,
-    ) -> (Vec<Cow<'a, RoaringBitmap>>, Vec<Cow<'a, RoaringBitmap>>) {
+    ) -> (
+        Vec<Vec<Cow<'a, RoaringBitmap>>>,
+        Vec<Cow<'a, RoaringBitmap>>,
+    ) {
         let mut pos = Vec::new();
         let mut neg = Vec::new();
         for c in &q.clauses {
-            let mut sets: Vec<Cow<'a, RoaringBitmap>> = c
-                .any_of
-                .iter()
-                .map(|p| self.pred_set(p, q.reference_date))
-                .collect();
-            let set = if sets.len() == 1 {
-                sets.pop().expect("one")
-            } else {
-                Cow::Owned(sets.iter().map(|c| c.as_ref()).union())
-            };
+            let sets = c.any_of.iter().map(|p| self.pred_set(p, q.reference_date));
             if c.negated {
-                neg.push(set)
+                neg.extend(sets);
             } else {
-                pos.push(set)
+                pos.push(sets.collect::<Vec<_>>());
             }
         }
-        pos.sort_by_key(|b| b.len());
+        pos.sort_by_key(|alts: &Vec<Cow<'a, RoaringBitmap>>| {
+            alts.iter().map(|b| b.len()).sum::<u64>()
+        });
         (pos, neg)
     }
 
-    /// Voters matching a resolved query.
-    pub fn members_query(&self, q: &Query) -> RoaringBitmap {
-        let (pos, neg) = self.clause_sets(q);
+    /// Intersects the positive clauses (the first one materialised, each later one
+    /// intersected alternative by alternative, so a wide `party:DEM,UNA` costs as much as
+    /// the voters still selected, not as its two big bitmaps) and subtracts the negated
+    /// alternatives.
+    fn intersect(
+        &self,
+        pos: Vec<Vec<Cow<'_, RoaringBitmap>>>,
+        neg: Vec<Cow<'_, RoaringBitmap>>,
+    ) -> RoaringBitmap {
         let mut it = pos.into_iter();
         let mut acc = match it.next() {
-            Some(first) => first.into_owned(),
+            Some(mut alts) if alts.len() == 1 => alts.pop().expect("one").into_owned(),
+            Some(alts) => alts.iter().map(|b| b.as_ref()).union(),
             None => self.all.clone(),
         };
-        for p in it {
+        for alts in it {
             if acc.is_empty() {
-                break;
+                return acc;
             }
-            acc &= p.as_ref();
+            acc = if alts.len() == 1 {
+                acc & alts[0].as_ref()
+            } else {
+                alts.iter().map(|b| &acc & b.as_ref()).union()
+            };
         }
         for n in neg {
             if acc.is_empty() {
@@ -248,32 +261,30 @@ impl UniverseIndex {
         acc
     }
 
+    /// Voters matching a resolved query.
+    pub fn members_query(&self, q: &Query) -> RoaringBitmap {
+        let (pos, neg) = self.clause_sets(q);
+        self.intersect(pos, neg)
+    }
+
     /// Count of a resolved query; the last set operation only counts.
     pub fn count_query(&self, q: &Query) -> u64 {
-        let (pos, mut neg) = self.clause_sets(q);
+        let (mut pos, mut neg) = self.clause_sets(q);
         match (pos.len(), neg.len()) {
             (0, 0) => return self.all.len(),
             (0, 1) => return self.all.difference_len(&neg[0]),
-            (1, 0) => return pos[0].len(),
+            (1, 0) if pos[0].len() == 1 => return pos[0][0].len(),
             _ => {}
         }
-        let mut it = pos.into_iter();
-        let mut acc: Cow<'_, RoaringBitmap> = it.next().unwrap_or(Cow::Borrowed(&self.all));
-        let mut rest: Vec<Cow<'_, RoaringBitmap>> = it.collect();
         // Keep one operation back to finish with a counting operation.
-        let last_neg = neg.pop();
-        let last_pos = if last_neg.is_none() { rest.pop() } else { None };
-        for p in rest {
-            acc = Cow::Owned(acc.into_owned() & p.as_ref());
+        if let Some(last) = neg.pop() {
+            return self.intersect(pos, neg).difference_len(&last);
         }
-        for n in neg {
-            acc = Cow::Owned(acc.into_owned() - n.as_ref());
+        if pos.len() > 1 && pos.last().is_some_and(|alts| alts.len() == 1) {
+            let last = pos.pop().expect("one").pop().expect("one");
+            return self.intersect(pos, neg).intersection_len(&last);
         }
-        match (last_pos, last_neg) {
-            (Some(p), _) => acc.intersection_len(&p),
-            (None, Some(n)) => acc.difference_len(&n),
-            (None, None) => acc.len(),
-        }
+        self.intersect(pos, neg).len()
     }
 
     fn pred_set<'a>(&'a self, p: &Pred, reference: NaiveDate) -> Cow<'a, RoaringBitmap> {
@@ -302,14 +313,13 @@ impl UniverseIndex {
             Pred::Votes { lo, hi } => {
                 let lo = lo.unwrap_or(0) as usize;
                 let hi = hi.map_or(usize::MAX, |h| h as usize);
-                if lo > hi || lo >= self.votes_exact.len() {
+                if lo > hi || lo >= self.votes_from.len() {
                     return empty();
                 }
-                let hi = hi.min(self.votes_exact.len() - 1);
-                if lo == hi {
-                    return Cow::Borrowed(&self.votes_exact[lo]);
+                match self.votes_from.get(hi.saturating_add(1)) {
+                    Some(after) => Cow::Owned(&self.votes_from[lo] - after),
+                    None => Cow::Borrowed(&self.votes_from[lo]),
                 }
-                Cow::Owned(self.votes_exact[lo..=hi].iter().union())
             }
             Pred::Keyed { family, key } => match self.families.get(family) {
                 Some(Family::Set(m)) => borrowed(m.get(key)),
@@ -361,7 +371,7 @@ impl UniverseIndex {
         // Birth years: age = year - by, so by in [year - hi, year - lo].
         let by_lo = hi.map(|h| year.saturating_sub(h));
         let by_hi = lo.map(|l| year.saturating_sub(l));
-        let from_years = range_union(&self.birth_years, by_lo, by_hi);
+        let from_years = suffix_range(&self.birth_years_from, by_lo, by_hi);
         if self.birth_dates.is_empty() {
             return from_years;
         }
@@ -395,12 +405,14 @@ impl UniverseIndex {
         }
         bitmaps.extend(self.precinct_qualified.values());
         bitmaps.extend(self.birth_years.values());
+        bitmaps.extend(self.birth_years_from.values());
         bitmaps.extend(self.voted.values());
         for m in self.methods.values() {
             bitmaps.extend(m.values());
         }
         bitmaps.extend(self.method_any.values());
         bitmaps.extend(self.votes_exact.iter());
+        bitmaps.extend(self.votes_from.iter());
         let mut date_bytes = self.birth_dates.size_bytes() + self.registered.size_bytes();
         for f in self.families.values() {
             match f {
@@ -421,6 +433,47 @@ impl UniverseIndex {
             elections: self.voted.len(),
         }
     }
+}
+
+/// Cumulative bitmaps (key → everything at that key or above) of `lo..=hi`: one
+/// difference of two stored bitmaps, or a copy of one for an open upper end.
+fn suffix_range(
+    from: &BTreeMap<i32, RoaringBitmap>,
+    lo: Option<i32>,
+    hi: Option<i32>,
+) -> RoaringBitmap {
+    if let (Some(l), Some(h)) = (lo, hi)
+        && l > h
+    {
+        return RoaringBitmap::new();
+    }
+    let start = match lo {
+        Some(l) => from.range(l..).next(),
+        None => from.iter().next(),
+    };
+    let Some((_, start)) = start else {
+        return RoaringBitmap::new();
+    };
+    match hi
+        .and_then(|h| h.checked_add(1))
+        .and_then(|after| from.range(after..).next())
+    {
+        Some((_, after)) => start - after,
+        None => start.clone(),
+    }
+}
+
+/// Cumulative bitmaps of a map: key → union of the bitmaps at that key or above.
+pub(crate) fn suffixes(map: &BTreeMap<i32, RoaringBitmap>) -> BTreeMap<i32, RoaringBitmap> {
+    let mut acc = RoaringBitmap::new();
+    let mut out = BTreeMap::new();
+    for (k, b) in map.iter().rev() {
+        acc |= b;
+        let mut c = acc.clone();
+        c.optimize();
+        out.insert(*k, c);
+    }
+    out
 }
 
 /// Union of the bitmaps whose keys are in `lo..=hi`.

@@ -126,7 +126,9 @@ fn describe(category: &str, r: &mut SplitMix) -> String {
             "Men filming voters and their license plates in the parking lot.",
             "Armed group standing at the entrance questioning voters.",
         ],
-        "polling_place_moved" => &["Sign on the door says the polling place moved, no address given."],
+        "polling_place_moved" => {
+            &["Sign on the door says the polling place moved, no address given."]
+        }
         "ballots_ran_out" => &["Out of ballots for this precinct; voters told to come back later."],
         "polling_place_closed" => &["Building locked, nobody there, no notice posted."],
         _ => &["Caller reports a problem at the polling place."],
@@ -181,8 +183,8 @@ pub fn demo_incidents(state: &DemoState, count: usize) -> Vec<DemoIncident> {
             "polling_place_closed" | "intimidation" | "ballots_ran_out" => r.between(1, 6) as u32,
             _ => r.between(2, 40) as u32,
         });
-        let resolve_after = first_action_after
-            .and_then(|_| (!r.chance(0.12)).then(|| r.between(5, 150) as u32));
+        let resolve_after =
+            first_action_after.and_then(|_| (!r.chance(0.12)).then(|| r.between(5, 150) as u32));
         DemoIncident {
             precinct,
             minute,

@@ -11,7 +11,7 @@
 
 use super::DemoState;
 use super::rng::{Draw, SplitMix};
-use votebase_caucus::{Rules, allocate, viability_threshold};
+use votebase_caucus::{Rules, TossEffect, allocate, viability_threshold};
 use votebase_domain::results::{
     CaucusEntry, CaucusGroup, Contest, ContestKind, Election, Precinct, ResultEntry, VoteCount,
     VoteType, VotesEntry,
@@ -147,8 +147,14 @@ pub fn caucus_result(seed: u64, key: u64, voters: u32, delegates: u32) -> Caucus
     let allocation = allocate(delegates, attendees, &fin, &Rules::default());
     let mut coin_toss_winners = Vec::new();
     for toss in &allocation.coin_tosses {
+        // Winners come out ahead: they gain the delegate at stake, or keep theirs while
+        // the losers give one back.
+        let winners = match toss.effect {
+            TossEffect::GainOne => toss.count as usize,
+            TossEffect::LoseOne => toss.among.len() - toss.count as usize,
+        };
         let mut among = toss.among.clone();
-        for _ in 0..toss.count {
+        for _ in 0..winners {
             if among.is_empty() {
                 break;
             }
@@ -273,7 +279,9 @@ pub fn election_night(state: &DemoState) -> Vec<PlannedEntry> {
                 precinct: i,
                 sender: Sender::Chair,
                 result: ResultEntry::Caucus(good.clone()),
-                reason: Some("recounted the final alignment: two late arrivals had been counted".into()),
+                reason: Some(
+                    "recounted the final alignment: two late arrivals had been counted".into(),
+                ),
             });
         } else {
             plan.push(PlannedEntry {
@@ -341,8 +349,8 @@ mod tests {
             kind: ContestKind::Caucus,
             candidates: CAUCUS_CANDIDATES.iter().map(|c| c.to_string()).collect(),
         };
-        let mut mistakes = 0;
-        for key in 0..2000u64 {
+        let (mut mistakes, mut tosses) = (0, 0);
+        for key in 0..4000u64 {
             let voters = 200 + (key as u32 * 37) % 5000;
             let d = delegates_for(voters);
             let election = Election {
@@ -355,6 +363,7 @@ mod tests {
             };
             let entry = caucus_result(7, key, voters, d);
             let total_first: u32 = entry.groups.iter().map(|g| g.first).sum();
+            tosses += usize::from(!entry.coin_toss_winners.is_empty());
             assert_eq!(total_first, entry.attendees);
             let check = check_entry(
                 &election,
@@ -362,7 +371,11 @@ mod tests {
                 CAUCUS_CONTEST,
                 &ResultEntry::Caucus(entry.clone()),
             );
-            assert_eq!(check.status, EntryStatus::Accepted, "{key}: {entry:?} {check:?}");
+            assert_eq!(
+                check.status,
+                EntryStatus::Accepted,
+                "{key}: {entry:?} {check:?}"
+            );
             if let Some(wrong) = caucus_mistake(&entry) {
                 mistakes += 1;
                 let check =
@@ -370,7 +383,8 @@ mod tests {
                 assert_eq!(check.status, EntryStatus::NeedsCorrection, "{key}");
             }
         }
-        assert_eq!(mistakes, 2000);
+        assert_eq!(mistakes, 4000);
+        assert!(tosses > 10, "coin tosses exercised: {tosses}");
     }
 
     #[test]

@@ -124,6 +124,9 @@ struct Contest {
     party: String,
 }
 
+/// One place (precinct or county) of a choice: name, line, votes by vote type.
+type Place = (String, u64, Vec<(String, i64)>);
+
 #[derive(Default)]
 struct Choice {
     candidate: String,
@@ -131,7 +134,7 @@ struct Choice {
     /// False for a contest-level vote type (over/under-votes): its votes are the total.
     real: bool,
     /// Places in order of first appearance, with their line and vote types.
-    places: Vec<(String, u64, Vec<(String, i64)>)>,
+    places: Vec<Place>,
     index: HashMap<String, usize>,
 }
 
@@ -227,13 +230,13 @@ pub fn parse_reader<R: BufRead>(source: R, file: &str) -> Result<ParsedResults, 
                     ("Contest", "Choice") => {
                         let (candidate, party) =
                             split_candidate(&attr(e, "text").unwrap_or_default());
-                        let party = attr(e, "party")
-                            .filter(|p| !p.is_empty())
-                            .unwrap_or(if party.is_empty() {
+                        let party = attr(e, "party").filter(|p| !p.is_empty()).unwrap_or(
+                            if party.is_empty() {
                                 contest.party.clone()
                             } else {
                                 party
-                            });
+                            },
+                        );
                         let total = votes_of(e, "totalVotes")?;
                         out.published.push(PublishedFigure {
                             county: String::new(),
@@ -291,9 +294,8 @@ pub fn parse_reader<R: BufRead>(source: R, file: &str) -> Result<ParsedResults, 
                     }
                     ("VoteType", "Precinct" | "County") => {
                         out.county_level = name == "County";
-                        let place = attr(e, "name").ok_or_else(|| {
-                            err(format!("<{name}> without a name attribute"))
-                        })?;
+                        let place = attr(e, "name")
+                            .ok_or_else(|| err(format!("<{name}> without a name attribute")))?;
                         let votes = votes_of(e, "votes")?;
                         if let Some(c) = choice.as_mut() {
                             let i = match c.index.get(&place) {
@@ -335,7 +337,8 @@ pub fn parse_reader<R: BufRead>(source: R, file: &str) -> Result<ParsedResults, 
                 text_target = None;
                 let name = stack.pop().unwrap_or_default();
                 let _ = e;
-                if (name == "Choice" || (name == "VoteType" && stack.last().is_some_and(|p| p == "Contest")))
+                if (name == "Choice"
+                    || (name == "VoteType" && stack.last().is_some_and(|p| p == "Contest")))
                     && let Some(c) = choice.take()
                 {
                     for (place, place_line, types) in c.places {

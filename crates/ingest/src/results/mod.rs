@@ -54,9 +54,7 @@ pub enum ResultsError {
         message: String,
     },
     /// The election day is not in the file or its name.
-    #[error(
-        "{file}: no election date in the file or its name; pass --election YYYY-MM-DD"
-    )]
+    #[error("{file}: no election date in the file or its name; pass --election YYYY-MM-DD")]
     NoElectionDate {
         /// The file.
         file: String,
@@ -109,7 +107,11 @@ impl ResultsFormat {
         let xml = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("xml"));
-        if xml { Self::Clarity } else { Self::OpenElections }
+        if xml {
+            Self::Clarity
+        } else {
+            Self::OpenElections
+        }
     }
 }
 
@@ -227,7 +229,9 @@ pub struct RollUp {
 impl RollUp {
     /// The totals not equal to their precinct sum.
     pub fn mismatches(&self) -> impl Iterator<Item = &PublishedTotal> {
-        self.checked.iter().filter(|t| t.published != t.precinct_sum)
+        self.checked
+            .iter()
+            .filter(|t| t.published != t.precinct_sum)
     }
 
     /// Number of mismatches.
@@ -276,7 +280,11 @@ pub fn roll_up(rows: &[PastResultRow], published: &[PublishedFigure]) -> RollUp 
             names
                 .entry((key.clone(), cand.clone()))
                 .or_insert_with(|| r.candidate.clone());
-            let by_type = sums.entry(key).or_default().entry(cand.clone()).or_default();
+            let by_type = sums
+                .entry(key)
+                .or_default()
+                .entry(cand.clone())
+                .or_default();
             *by_type.entry("total".into()).or_default() += r.votes;
             for (t, v) in &r.vote_types {
                 *by_type.entry(vote_type_key(t)).or_default() += v;
@@ -325,8 +333,7 @@ pub fn roll_up(rows: &[PastResultRow], published: &[PublishedFigure]) -> RollUp 
                     .filter(|k| !taken.is_some_and(|t| t.contains(*k)))
                     .filter(|k| {
                         let theirs: HashSet<&str> = k.split(' ').collect();
-                        !words.is_empty()
-                            && (words.is_subset(&theirs) || theirs.is_subset(&words))
+                        !words.is_empty() && (words.is_subset(&theirs) || theirs.is_subset(&words))
                     })
                     .collect();
                 if candidates.len() == 1 {
@@ -384,15 +391,17 @@ pub fn roll_up(rows: &[PastResultRow], published: &[PublishedFigure]) -> RollUp 
     for r in rows {
         let ck = match_key(&r.county);
         let state_wide = counties_with_totals.contains("");
-        let county = if state_wide { String::new() } else { ck.clone() };
+        let county = if state_wide {
+            String::new()
+        } else {
+            ck.clone()
+        };
         if !counties_with_totals.contains(&county) {
             continue;
         }
         let key = (county, match_key(&r.office), district_key(&r.district));
         let cand = match_key(&r.candidate);
-        if !named.contains(&(key.clone(), cand.clone()))
-            && seen_without.insert((key, cand))
-        {
+        if !named.contains(&(key.clone(), cand.clone())) && seen_without.insert((key, cand)) {
             without.push((
                 if state_wide {
                     String::new()

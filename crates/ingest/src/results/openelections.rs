@@ -184,10 +184,7 @@ fn row(
     let votes_text = get(cols.votes);
     let votes = if votes_text.is_empty() {
         if vote_types.is_empty() {
-            return Err((
-                "votes".into(),
-                "no votes and no vote-type counts".into(),
-            ));
+            return Err(("votes".into(), "no votes and no vote-type counts".into()));
         }
         vote_types.iter().map(|(_, v)| v).sum()
     } else {

@@ -28,7 +28,12 @@ fn sum(rows: &[PastResultRow], office: &str, candidate: &str) -> i64 {
 fn openelections_files_parse_by_header_name() {
     // (county, rows, precincts, vote types)
     for (county, rows, precincts, types) in [
-        ("adams", 1500, 50, vec!["election_day", "mail", "provisional"]),
+        (
+            "adams",
+            1500,
+            50,
+            vec!["election_day", "mail", "provisional"],
+        ),
         (
             "centre",
             4591,
@@ -66,7 +71,10 @@ fn swapped_columns_quoted_commas_and_thousands_separators() {
     assert_eq!(biden.party, "DEM");
     // Dauphin: precinct names with commas, quoted.
     let p = parse(&pa("dauphin"), ResultsFormat::OpenElections).unwrap();
-    assert_eq!(p.rows[1].precinct, "HARRISBURG CITY--1ST WARD, 2ND PRECINCT");
+    assert_eq!(
+        p.rows[1].precinct,
+        "HARRISBURG CITY--1ST WARD, 2ND PRECINCT"
+    );
     assert_eq!(p.rows[1].votes, 565);
     // Adams: "1,135" in a vote-type column.
     let p = parse(&pa("adams"), ResultsFormat::OpenElections).unwrap();
@@ -104,7 +112,10 @@ fn centre_precinct_sums_match_the_published_county_totals() {
         .iter()
         .map(|v| (v.published.as_str(), v.in_file.as_str()))
         .collect();
-    assert!(variants.contains(&("G.T. Thompson", "GLENN GT THOMPSON")), "{variants:?}");
+    assert!(
+        variants.contains(&("G.T. Thompson", "GLENN GT THOMPSON")),
+        "{variants:?}"
+    );
     assert!(r.without_total.iter().any(|w| w.3 == "Not Assigned"));
 }
 
@@ -141,21 +152,35 @@ fn georgia_precinct_files_roll_up_to_the_county_csv_and_the_clarity_state_file()
         .unwrap();
         rows.extend(p.rows);
     }
-    let csv_totals =
-        totals_from_file(&data("openelections-ga-2018-clarity/20180109__ga__special.csv"))
-            .unwrap();
+    let csv_totals = totals_from_file(&data(
+        "openelections-ga-2018-clarity/20180109__ga__special.csv",
+    ))
+    .unwrap();
     let r = roll_up(&rows, &csv_totals);
     assert_eq!(r.checked.len(), 16);
-    assert_eq!(r.mismatch_count(), 0, "{:#?}", r.mismatches().collect::<Vec<_>>());
+    assert_eq!(
+        r.mismatch_count(),
+        0,
+        "{:#?}",
+        r.mismatches().collect::<Vec<_>>()
+    );
 
     // The state-level Clarity file gives the same county totals, by vote type too.
-    let xml_totals =
-        totals_from_file(&data("openelections-ga-2018-clarity/20180109__ga__special.xml"))
-            .unwrap();
+    let xml_totals = totals_from_file(&data(
+        "openelections-ga-2018-clarity/20180109__ga__special.xml",
+    ))
+    .unwrap();
     let r = roll_up(&rows, &xml_totals);
-    let totals: Vec<_> = r.checked.iter().filter(|t| t.vote_type == "total").collect();
+    let totals: Vec<_> = r
+        .checked
+        .iter()
+        .filter(|t| t.vote_type == "total")
+        .collect();
     assert_eq!(totals.len(), 16, "{totals:#?}");
-    assert!(totals.iter().all(|t| t.published == t.precinct_sum), "{totals:#?}");
+    assert!(
+        totals.iter().all(|t| t.published == t.precinct_sum),
+        "{totals:#?}"
+    );
 }
 
 #[test]
@@ -176,14 +201,23 @@ fn clarity_precinct_file_matches_the_openelections_ground_truth() {
         assert_eq!(p.election_date, NaiveDate::from_ymd_opt(2018, 12, 18));
         assert!(!p.county_level);
         let r = roll_up(&p.rows, &p.published);
-        assert_eq!(r.mismatch_count(), 0, "{f}: {:#?}", r.mismatches().collect::<Vec<_>>());
+        assert_eq!(
+            r.mismatch_count(),
+            0,
+            "{f}: {:#?}",
+            r.mismatches().collect::<Vec<_>>()
+        );
         assert!(r.checked.len() > 16);
         rows.extend(p.rows.into_iter().filter(|r| r.office != "Ballots Cast"));
     }
     assert_eq!(rows.len(), 52);
     let first = &rows[0];
     assert_eq!(
-        (first.office.as_str(), first.district.as_str(), first.party.as_str()),
+        (
+            first.office.as_str(),
+            first.district.as_str(),
+            first.party.as_str()
+        ),
         ("State Representative", "14", "REP")
     );
     for t in &truth.rows {
@@ -194,11 +228,16 @@ fn clarity_precinct_file_matches_the_openelections_ground_truth() {
             })
             .unwrap_or_else(|| panic!("no Clarity row for {t:?}"));
         assert_eq!(r.votes, t.votes, "{t:?}");
-        let by = |rows: &[(String, i64)], k: &str| {
-            rows.iter().find(|(n, _)| n == k).map(|(_, v)| *v)
-        };
-        assert_eq!(by(&r.vote_types, "election_day"), by(&t.vote_types, "election_day"));
-        assert_eq!(by(&r.vote_types, "advance_in_person"), by(&t.vote_types, "advanced"));
+        let by =
+            |rows: &[(String, i64)], k: &str| rows.iter().find(|(n, _)| n == k).map(|(_, v)| *v);
+        assert_eq!(
+            by(&r.vote_types, "election_day"),
+            by(&t.vote_types, "election_day")
+        );
+        assert_eq!(
+            by(&r.vote_types, "advance_in_person"),
+            by(&t.vote_types, "advanced")
+        );
         assert_eq!(
             by(&r.vote_types, "absentee_by_mail"),
             by(&t.vote_types, "absentee_by_mail")
@@ -226,7 +265,11 @@ fn clarity_files_from_kentucky_and_arkansas() {
     let p = parse(&data("clarity-enr/county.xml"), ResultsFormat::Clarity).unwrap();
     assert!(p.county_level);
     assert_eq!(
-        p.rows.iter().map(|r| r.county.as_str()).collect::<HashSet<_>>().len(),
+        p.rows
+            .iter()
+            .map(|r| r.county.as_str())
+            .collect::<HashSet<_>>()
+            .len(),
         75
     );
     // The file's own figures disagree: Tom Cotton's totalVotes (477,734) is not the sum

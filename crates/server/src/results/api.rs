@@ -39,7 +39,10 @@ pub(super) fn routes() -> Router<AppState> {
         .route("/results/{election}/worksheet", post(upload_worksheet))
         .route("/results/{election}/results.json", get(feed_json))
         .route("/results/{election}/results.csv", get(feed_csv))
-        .route("/results/{election}/precincts/{precinct}", get(precinct_history))
+        .route(
+            "/results/{election}/precincts/{precinct}",
+            get(precinct_history),
+        )
         .route("/results/{election}/readiness", get(readiness))
         .route("/results/{election}/reconciliation", get(reconciliation))
         .route("/results/openapi.json", get(openapi_json))
@@ -53,11 +56,37 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
-    paths(setup, list_elections, definition, sign_in, issue_codes, submit, preview, receipts,
-        upload_worksheet, feed_json, precinct_history, readiness, reconciliation),
-    components(schemas(Election, SubmissionRequest, Receipt, EntryCheck, ChairSignIn,
-        SignInRequest, CodeSheetRow, ElectionFeed, FeedRow, ReconciliationRow, PrecinctResult,
-        ChairReadiness, Worksheet, CodesRequest))
+    paths(
+        setup,
+        list_elections,
+        definition,
+        sign_in,
+        issue_codes,
+        submit,
+        preview,
+        receipts,
+        upload_worksheet,
+        feed_json,
+        precinct_history,
+        readiness,
+        reconciliation
+    ),
+    components(schemas(
+        Election,
+        SubmissionRequest,
+        Receipt,
+        EntryCheck,
+        ChairSignIn,
+        SignInRequest,
+        CodeSheetRow,
+        ElectionFeed,
+        FeedRow,
+        ReconciliationRow,
+        PrecinctResult,
+        ChairReadiness,
+        Worksheet,
+        CodesRequest
+    ))
 )]
 pub(super) struct ResultsApi;
 
@@ -455,7 +484,10 @@ async fn submit(
     };
     Ok((
         status,
-        [("x-votebase-replayed", if replayed { "true" } else { "false" })],
+        [(
+            "x-votebase-replayed",
+            if replayed { "true" } else { "false" },
+        )],
         Json(receipt),
     )
         .into_response())
@@ -539,9 +571,10 @@ async fn upload_worksheet(
         Reporter::Chair(_) => return Err(ApiError::Forbidden),
         Reporter::Staff(c) => {
             c.require(Permission::KeyResults)?;
-            let precinct = p.precinct.clone().ok_or_else(|| {
-                ApiError::BadRequest("give the precinct: ?precinct=ID".into())
-            })?;
+            let precinct = p
+                .precinct
+                .clone()
+                .ok_or_else(|| ApiError::BadRequest("give the precinct: ?precinct=ID".into()))?;
             (precinct, c.user.name.clone())
         }
     };
@@ -821,7 +854,7 @@ pub fn build_feed(e: &Election, results: &[PrecinctResult]) -> ElectionFeed {
         if c.kind == ContestKind::Caucus {
             totals.sort_by(|a, b| b.sde.total_cmp(&a.sde).then(b.votes.cmp(&a.votes)));
         } else {
-            totals.sort_by(|a, b| b.votes.cmp(&a.votes));
+            totals.sort_by_key(|t| std::cmp::Reverse(t.votes));
         }
         contests.push(ContestProgress {
             contest: c.key.clone(),
@@ -842,10 +875,45 @@ pub fn build_feed(e: &Election, results: &[PrecinctResult]) -> ElectionFeed {
     }
 }
 
-pub(super) async fn feed(state: &AppState, election: &str) -> Result<ElectionFeed, ApiError> {
+/// Built feeds by (store, election), with the log length they were built at: on election
+/// night many readers ask for the same feed, and the projection only changes when the
+/// append-only log grows, so a feed is rebuilt only after a new submission.
+type FeedCache = std::sync::Mutex<BTreeMap<(usize, String), (i64, std::sync::Arc<ElectionFeed>)>>;
+
+fn feed_cache() -> &'static FeedCache {
+    static CACHE: OnceLock<FeedCache> = OnceLock::new();
+    CACHE.get_or_init(Default::default)
+}
+
+pub(super) async fn feed(
+    state: &AppState,
+    election: &str,
+) -> Result<std::sync::Arc<ElectionFeed>, ApiError> {
+    let logged = state
+        .store
+        .elections()
+        .await?
+        .into_iter()
+        .find(|s| s.slug == election)
+        .ok_or_else(|| ApiError::NotFound(format!("no election {election:?}")))?
+        .submissions;
+    let key = (
+        std::sync::Arc::as_ptr(&state.store) as *const () as usize,
+        election.to_owned(),
+    );
+    if let Ok(cache) = feed_cache().lock()
+        && let Some((at, f)) = cache.get(&key)
+        && *at == logged
+    {
+        return Ok(f.clone());
+    }
     let e = load_election(state, election).await?;
     let results = state.store.precinct_results(election).await?;
-    Ok(build_feed(&e, &results))
+    let built = std::sync::Arc::new(build_feed(&e, &results));
+    if let Ok(mut cache) = feed_cache().lock() {
+        cache.insert(key, (logged, built.clone()));
+    }
+    Ok(built)
 }
 
 /// The live results (public): precincts reporting, totals, published rows.
@@ -861,7 +929,7 @@ async fn feed_json(
     let f = feed(&state, &election).await?;
     Ok((
         [(header::CACHE_CONTROL, "public, max-age=5")],
-        Json(f),
+        Json(f.as_ref()),
     )
         .into_response())
 }
@@ -1084,7 +1152,10 @@ mod tests {
         assert_eq!(c.len(), 14);
         assert_eq!(c.matches('-').count(), 2);
         assert!(!c.contains('0') && !c.contains('O') && !c.contains('1') && !c.contains('I'));
-        assert_eq!(normalize_code(&c.to_lowercase().replace('-', " ")), c.replace('-', ""));
+        assert_eq!(
+            normalize_code(&c.to_lowercase().replace('-', " ")),
+            c.replace('-', "")
+        );
         assert_ne!(new_code(), new_code());
     }
 }

@@ -12,11 +12,11 @@ use crate::auth::{PageRejection, PageUser, same_secret};
 use crate::error::ApiError;
 use crate::pages::{nav, render};
 use askama::Template;
-use axum::extract::{Form, Path, Query, State};
+use axum::Router;
+use axum::extract::{Form, Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use serde::Deserialize;
 use votebase_domain::results::{Election, PrecinctResult, PrecinctStatus};
 use votebase_domain::users::Permission;
@@ -25,8 +25,12 @@ pub(super) fn routes() -> Router<AppState> {
     Router::new()
         .route("/results", get(index))
         .route("/results/{election}", get(public_page))
-        .route("/results/{election}/precincts/{precinct}", get(precinct_page))
+        .route(
+            "/results/{election}/precincts/{precinct}",
+            get(precinct_page),
+        )
         .route("/results/{election}/chair", get(chair_page))
+        .route("/results/{election}/chair-sw.js", get(chair_service_worker))
         .route("/results/{election}/hotline", get(hotline_page))
         .route("/results/{election}/admin", get(admin_page))
         .route("/results/{election}/codes", post(codes_sheet))
@@ -48,7 +52,11 @@ async fn index(
     ext: axum::http::Extensions,
 ) -> Result<Response, PageRejection> {
     check_public(&ext).map_err(page_err)?;
-    let elections = state.store.elections().await.map_err(|e| page_err(e.into()))?;
+    let elections = state
+        .store
+        .elections()
+        .await
+        .map_err(|e| page_err(e.into()))?;
     Ok(render(&IndexPage { elections }))
 }
 
@@ -311,14 +319,51 @@ async fn chair_page(
     }))
 }
 
+/// The chair page's service worker: keeps a copy of the page so that it opens again
+/// without a connection (network first, the copy only when offline). Submissions are
+/// never intercepted: they wait in the page's own queue.
+async fn chair_service_worker(
+    State(state): State<AppState>,
+    Path(election): Path<String>,
+) -> Result<Response, PageRejection> {
+    // Only for a set-up election: its slug is lowercase letters, digits and dashes.
+    let e = load_election(&state, &election).await.map_err(page_err)?;
+    let page = format!("/results/{}/chair", e.slug);
+    let script = format!(
+        r#""use strict";
+var CACHE = "vb-chair-v1";
+var PAGE = {page:?};
+self.addEventListener("install", function (e) {{
+  e.waitUntil(caches.open(CACHE).then(function (c) {{ return c.add(PAGE); }}).then(function () {{ return self.skipWaiting(); }}));
+}});
+self.addEventListener("activate", function (e) {{ e.waitUntil(self.clients.claim()); }});
+self.addEventListener("fetch", function (e) {{
+  var url = new URL(e.request.url);
+  if (e.request.method !== "GET" || url.pathname !== PAGE) {{ return; }}
+  e.respondWith(fetch(e.request).then(function (r) {{
+    var copy = r.clone();
+    caches.open(CACHE).then(function (c) {{ c.put(PAGE, copy); }});
+    return r;
+  }}).catch(function () {{ return caches.match(PAGE); }}));
+}});
+"#
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        script,
+    )
+        .into_response())
+}
+
 async fn hotline_page(
     State(state): State<AppState>,
     PageUser(caller): PageUser,
     Path(election): Path<String>,
 ) -> Result<Response, PageRejection> {
-    caller
-        .require(Permission::KeyResults)
-        .map_err(page_err)?;
+    caller.require(Permission::KeyResults).map_err(page_err)?;
     let e = load_election(&state, &election).await.map_err(page_err)?;
     let json = serde_json::to_string(&e)
         .map_err(|err| page_err(ApiError::Internal(err.to_string())))?
@@ -478,15 +523,10 @@ async fn codes_sheet(
     Ok(response)
 }
 
-/// Which photo.
-#[derive(Deserialize)]
-struct PhotoParams {}
-
 async fn worksheet_photo(
     State(state): State<AppState>,
     PageUser(caller): PageUser,
     Path((election, id)): Path<(String, i64)>,
-    Query(_p): Query<PhotoParams>,
 ) -> Result<Response, PageRejection> {
     caller
         .require(Permission::ManageResults)

@@ -7,8 +7,8 @@
 use crate::{Store, StoreError};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use votebase_domain::incidents::{
-    CustomCategory, IncidentAction, IncidentFilter, IncidentLocation, IncidentStatus,
-    NewIncident, Reporter, Resolution, Severity, TriageRules,
+    CustomCategory, IncidentAction, IncidentFilter, IncidentLocation, IncidentStatus, NewIncident,
+    Reporter, Resolution, Severity, TriageRules,
 };
 
 fn t(min: i64) -> DateTime<Utc> {
@@ -171,8 +171,18 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(triaged.status, IncidentStatus::Triaged);
     assert_eq!(triaged.severity, Severity::High);
     assert_eq!(triaged.first_action_at, Some(t(40)));
-    let refused = act(IncidentAction::Assign { to: "nobody".into() }, "cora", 41).await;
-    assert!(matches!(refused, Err(StoreError::Refused(_))), "{refused:?}");
+    let refused = act(
+        IncidentAction::Assign {
+            to: "nobody".into(),
+        },
+        "cora",
+        41,
+    )
+    .await;
+    assert!(
+        matches!(refused, Err(StoreError::Refused(_))),
+        "{refused:?}"
+    );
     let assigned = act(IncidentAction::Assign { to: "oscar".into() }, "cora", 42)
         .await
         .unwrap()
@@ -180,10 +190,16 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(assigned.status, IncidentStatus::Assigned);
     assert_eq!(assigned.assigned_to.as_deref(), Some("oscar"));
     assert_eq!(assigned.first_action_at, Some(t(40)));
-    let noted = act(IncidentAction::Note { text: "called the site".into() }, "oscar", 43)
-        .await
-        .unwrap()
-        .unwrap();
+    let noted = act(
+        IncidentAction::Note {
+            text: "called the site".into(),
+        },
+        "oscar",
+        43,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(noted.status, IncidentStatus::Assigned);
     let resolved = act(
         IncidentAction::Resolve {
@@ -209,10 +225,16 @@ pub async fn run(store: &dyn Store) {
     )
     .await;
     assert!(matches!(again, Err(StoreError::Refused(_))));
-    let reopened = act(IncidentAction::Reopen { reason: "lines back".into() }, "cora", 52)
-        .await
-        .unwrap()
-        .unwrap();
+    let reopened = act(
+        IncidentAction::Reopen {
+            reason: "lines back".into(),
+        },
+        "cora",
+        52,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(reopened.status, IncidentStatus::Assigned);
     assert_eq!(reopened.resolution, None);
     assert_eq!(reopened.resolved_at, None);
@@ -220,7 +242,9 @@ pub async fn run(store: &dyn Store) {
     let kinds: Vec<&str> = line.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(
         kinds,
-        vec!["created", "triaged", "assigned", "note", "resolved", "reopened"],
+        vec![
+            "created", "triaged", "assigned", "note", "resolved", "reopened"
+        ],
         "refused actions leave no entry"
     );
     assert_eq!(line[4].actor, "oscar");
@@ -229,7 +253,12 @@ pub async fn run(store: &dyn Store) {
     assert!(line[4].detail.contains("fixed_on_site"));
     assert!(
         store
-            .act_on_incident(999_999, "cora", &IncidentAction::Note { text: "x".into() }, t(53))
+            .act_on_incident(
+                999_999,
+                "cora",
+                &IncidentAction::Note { text: "x".into() },
+                t(53)
+            )
             .await
             .unwrap()
             .is_none()
@@ -299,7 +328,10 @@ pub async fn run(store: &dyn Store) {
     );
     let a_line = store.incident_timeline(a.incident.id).await.unwrap();
     let last = a_line.last().unwrap();
-    assert_eq!((last.kind.as_str(), last.actor.as_str()), ("escalated", "system"));
+    assert_eq!(
+        (last.kind.as_str(), last.actor.as_str()),
+        ("escalated", "system")
+    );
     assert_eq!(last.from_status, IncidentStatus::New);
 
     // Imports: idempotent by external key, all-or-nothing.

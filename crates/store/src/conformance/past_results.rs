@@ -53,7 +53,13 @@ pub async fn run(store: &dyn Store) {
         row(2, "1-BELLEFONTE NORTH", "President", "Joseph R. Biden", 250),
         row(3, "1-BELLEFONTE NORTH", "President", "Over Votes", 2),
         row(4, "2-BELLEFONTE SOUTH", "President", "Joseph R. Biden", 300),
-        row(5, "1-BELLEFONTE NORTH", "Attorney General", "Josh Shapiro", 240),
+        row(
+            5,
+            "1-BELLEFONTE NORTH",
+            "Attorney General",
+            "Josh Shapiro",
+            240,
+        ),
     ];
     let totals = vec![
         PublishedTotal {
@@ -103,7 +109,13 @@ pub async fn run(store: &dyn Store) {
     );
 
     // An older election, the precinct written differently.
-    let mut older = row(9, "1-Bellefonte  North", "PRESIDENT", "Hillary Clinton", 200);
+    let mut older = row(
+        9,
+        "1-Bellefonte  North",
+        "PRESIDENT",
+        "Hillary Clinton",
+        200,
+    );
     older.vote_types.clear();
     store
         .import_past_results(file("sha-2016", d2016), vec![older.clone()], Vec::new())
@@ -113,7 +125,11 @@ pub async fn run(store: &dyn Store) {
         .precinct_history("CENTRE", "1-bellefonte north", "president")
         .await
         .unwrap();
-    assert_eq!(history.len(), 2, "both elections, nothing else: {history:?}");
+    assert_eq!(
+        history.len(),
+        2,
+        "both elections, nothing else: {history:?}"
+    );
     assert_eq!(history[0].election_date, d2020, "newest first");
     assert_eq!(history[0].total_votes, 250, "over-votes are not votes");
     assert_eq!(history[0].choices.len(), 2);

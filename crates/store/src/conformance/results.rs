@@ -92,7 +92,10 @@ fn submission(
 pub async fn run(store: &dyn Store) {
     let mut e = election();
     store.put_election(&e).await.expect("setup");
-    assert_eq!(store.election("conf-caucus").await.expect("read"), Some(e.clone()));
+    assert_eq!(
+        store.election("conf-caucus").await.expect("read"),
+        Some(e.clone())
+    );
     assert!(store.election("nope").await.expect("read").is_none());
     // Setup may change until the first submission.
     e.double_entry = true;
@@ -105,15 +108,20 @@ pub async fn run(store: &dyn Store) {
     store
         .set_chair_codes(
             "conf-caucus",
-            &[("P1".into(), "code-sha-1".into()), ("P2".into(), "code-sha-2".into())],
+            &[
+                ("P1".into(), "code-sha-1".into()),
+                ("P2".into(), "code-sha-2".into()),
+            ],
             now,
         )
         .await
         .expect("codes");
-    assert!(store
-        .set_chair_codes("conf-caucus", &[("P9".into(), "x".into())], now)
-        .await
-        .is_err());
+    assert!(
+        store
+            .set_chair_codes("conf-caucus", &[("P9".into(), "x".into())], now)
+            .await
+            .is_err()
+    );
     assert_eq!(
         store
             .chair_sign_in("conf-caucus", "wrong", "tok-0", now)
@@ -129,9 +137,19 @@ pub async fn run(store: &dyn Store) {
             .as_deref(),
         Some("P1")
     );
-    let session = store.chair_for_token("tok-1").await.expect("token").expect("session");
-    assert_eq!((session.election.as_str(), session.precinct.as_str()), ("conf-caucus", "P1"));
-    let ready = store.chair_readiness("conf-caucus").await.expect("readiness");
+    let session = store
+        .chair_for_token("tok-1")
+        .await
+        .expect("token")
+        .expect("session");
+    assert_eq!(
+        (session.election.as_str(), session.precinct.as_str()),
+        ("conf-caucus", "P1")
+    );
+    let ready = store
+        .chair_readiness("conf-caucus")
+        .await
+        .expect("readiness");
     assert_eq!(ready.len(), 2);
     assert_eq!(ready[0].sign_ins, 1);
     assert!(ready[0].first_sign_in.is_some() && ready[1].first_sign_in.is_none());
@@ -153,11 +171,22 @@ pub async fn run(store: &dyn Store) {
     assert!(again.replayed);
     assert_eq!(again.receipt, first.receipt);
     // The same id with other numbers is refused.
-    assert!(store
-        .submit_result(submission("c-1", "P1", Channel::Chair, None, worksheet([7, 6, 6, 6, 8], None)))
+    assert!(
+        store
+            .submit_result(submission(
+                "c-1",
+                "P1",
+                Channel::Chair,
+                None,
+                worksheet([7, 6, 6, 6, 8], None)
+            ))
+            .await
+            .is_err()
+    );
+    let results = store
+        .precinct_results("conf-caucus")
         .await
-        .is_err());
-    let results = store.precinct_results("conf-caucus").await.expect("results");
+        .expect("results");
     assert_eq!(results.len(), 1);
     assert_eq!(results[0].status, PrecinctStatus::NeedsCorrection);
 
@@ -174,7 +203,10 @@ pub async fn run(store: &dyn Store) {
         .expect("correction");
     assert_eq!(fixed.receipt.version, 2);
     assert!(fixed.receipt.seq > first.receipt.seq);
-    let results = store.precinct_results("conf-caucus").await.expect("results");
+    let results = store
+        .precinct_results("conf-caucus")
+        .await
+        .expect("results");
     let p1 = &results[0];
     assert_eq!(p1.status, PrecinctStatus::Published);
     assert_eq!(
@@ -182,30 +214,58 @@ pub async fn run(store: &dyn Store) {
         vec![2, 2, 2, 2, 2]
     );
     assert_eq!(p1.history.len(), 2);
-    assert_eq!(p1.history[1].reason.as_deref(), Some("delegates recomputed by the rules"));
+    assert_eq!(
+        p1.history[1].reason.as_deref(),
+        Some("delegates recomputed by the rules")
+    );
 
     // Setup is frozen now.
     e.name = "Renamed".into();
     assert!(store.put_election(&e).await.is_err());
     e.name = "Conformance caucus".into();
-    store.put_election(&e).await.expect("unchanged setup is fine");
+    store
+        .put_election(&e)
+        .await
+        .expect("unchanged setup is fine");
 
     // P2: chair and hotline disagree → flagged; a third check settles it.
     store
-        .submit_result(submission("c-3", "P2", Channel::Chair, None, worksheet([5, 5, 0, 10, 0], None)))
+        .submit_result(submission(
+            "c-3",
+            "P2",
+            Channel::Chair,
+            None,
+            worksheet([5, 5, 0, 10, 0], None),
+        ))
         .await
         .expect("chair");
     let hot = store
-        .submit_result(submission("h-1", "P2", Channel::Hotline, None, worksheet([5, 5, 0, 9, 1], None)))
+        .submit_result(submission(
+            "h-1",
+            "P2",
+            Channel::Hotline,
+            None,
+            worksheet([5, 5, 0, 9, 1], None),
+        ))
         .await
         .expect("hotline");
     assert_eq!(hot.receipt.channel, Channel::Hotline);
     assert_eq!(hot.receipt.version, 1);
-    let p2 = store.precinct_results("conf-caucus").await.expect("results")[1].clone();
+    let p2 = store
+        .precinct_results("conf-caucus")
+        .await
+        .expect("results")[1]
+        .clone();
     assert_eq!(p2.status, PrecinctStatus::Disagreement);
     assert!(p2.published.is_none());
     store
-        .submit_result(submission("k-1", "P2", Channel::Check, Some("worksheet photo"), worksheet([5, 5, 0, 10, 0], None)))
+        .submit_result(submission(
+            "k-1",
+            "P2",
+            Channel::Check,
+            Some("worksheet photo"),
+            worksheet([5, 5, 0, 10, 0], None),
+        ))
         .await
         .expect("check");
 
@@ -222,10 +282,20 @@ pub async fn run(store: &dyn Store) {
     };
     let (w, replayed) = store.add_worksheet(photo.clone()).await.expect("photo");
     assert!(!replayed);
-    let (w2, replayed) = store.add_worksheet(photo.clone()).await.expect("photo again");
+    let (w2, replayed) = store
+        .add_worksheet(photo.clone())
+        .await
+        .expect("photo again");
     assert!(replayed);
     assert_eq!(w, w2);
-    assert_eq!(store.worksheets("conf-caucus", Some("P1")).await.expect("list").len(), 1);
+    assert_eq!(
+        store
+            .worksheets("conf-caucus", Some("P1"))
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
     let (meta, bytes) = store
         .worksheet_bytes("conf-caucus", w.id)
         .await
@@ -236,12 +306,29 @@ pub async fn run(store: &dyn Store) {
     // The log holds every entry, and the projection rebuilt from it equals the live one.
     let log = store.result_log("conf-caucus", None).await.expect("log");
     assert_eq!(log.len(), 5);
-    assert_eq!(store.result_log("conf-caucus", Some("P2")).await.expect("log").len(), 3);
+    assert_eq!(
+        store
+            .result_log("conf-caucus", Some("P2"))
+            .await
+            .expect("log")
+            .len(),
+        3
+    );
     let live = store.precinct_results("conf-caucus").await.expect("live");
     assert_eq!(live[1].status, PrecinctStatus::Published);
-    assert_eq!(store.rebuild_results("conf-caucus").await.expect("rebuild"), 2);
-    let rebuilt = store.precinct_results("conf-caucus").await.expect("rebuilt");
+    assert_eq!(
+        store.rebuild_results("conf-caucus").await.expect("rebuild"),
+        2
+    );
+    let rebuilt = store
+        .precinct_results("conf-caucus")
+        .await
+        .expect("rebuilt");
     assert_eq!(live, rebuilt);
     let listed = store.elections().await.expect("elections");
-    assert!(listed.iter().any(|s| s.slug == "conf-caucus" && s.submissions == 5 && s.precincts == 2));
+    assert!(
+        listed
+            .iter()
+            .any(|s| s.slug == "conf-caucus" && s.submissions == 5 && s.precincts == 2)
+    );
 }

@@ -227,6 +227,7 @@ pub async fn import_ballots_file(
         tx,
         Ok,
         Err,
+        false,
     );
     let file = NewBallotFile {
         as_of,

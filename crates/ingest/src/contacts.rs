@@ -11,7 +11,7 @@ use crate::IngestError;
 use crate::layout::{FieldSpec, Layout, LayoutKind};
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
-use crate::rows::{Fields, RowChunks, read_converted};
+use crate::rows::{Fields, RowChunks, spawn_reader};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -123,47 +123,22 @@ fn default_tag_separators() -> String {
     ";|".into()
 }
 
-fn position_of(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
-    (line, column)
-}
-
 /// Prefix of survey fields in the bound layout.
 const SURVEY_PREFIX: &str = "survey:";
 
 impl ContactMapping {
     /// A built-in mapping by name, or a mapping file by path.
     pub fn load(name_or_path: &str) -> Result<Self, IngestError> {
-        if let Some((_, text)) = BUILT_IN_MAPPINGS.iter().find(|(n, _)| *n == name_or_path) {
-            return Self::parse(text, name_or_path);
-        }
-        let path = Path::new(name_or_path);
-        if path.exists() {
-            let text = std::fs::read_to_string(path).map_err(|e| IngestError::input(path, e))?;
-            return Self::parse(&text, name_or_path);
-        }
-        Err(IngestError::UnknownLayout(
-            name_or_path.to_string(),
-            BUILT_IN_MAPPINGS
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", "),
-        ))
+        Self::parse(
+            &crate::layout::built_in_or_file(name_or_path, BUILT_IN_MAPPINGS)?,
+            name_or_path,
+        )
     }
 
     /// Parses and checks a mapping's TOML text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, IngestError> {
         let err = |offset: usize, message: String| {
-            let (line, column) = position_of(text, offset);
-            IngestError::Layout {
-                file: origin.to_string(),
-                line,
-                column,
-                message,
-            }
+            crate::layout::toml_error(text, origin, offset, message)
         };
         let m: ContactMapping = toml::from_str(text).map_err(|e| {
             err(
@@ -487,38 +462,26 @@ pub async fn import_contacts_file(
             }
         })?,
     );
-    let mut chunks = RowChunks::open(path, &layout)?;
+    let chunks = RowChunks::open(path, &layout)?;
     progress.start(chunks.plain_size);
     let (tx, rx) = mpsc::channel::<ContactBatch>(2);
     let reject_file = rejects_path.clone();
     let reader_progress = progress.clone();
-    let reading =
-        tokio::task::spawn_blocking(move || -> Result<(u64, RejectWriter), IngestError> {
-            let mut rejects = RejectWriter::new(reject_file);
-            let read = read_converted(
-                &mut chunks,
-                &mut rejects,
-                reader_progress.as_ref(),
-                |fields| {
-                    Ok(StagedContact {
-                        line: fields.line,
-                        event: reader.convert(fields)?,
-                    })
-                },
-                |good| tx.blocking_send(Ok(good)).is_ok(),
-            );
-            match read {
-                Ok(read) if rejects.count() > 0 => {
-                    let _ = tx.blocking_send(Err(format!("{} rows rejected", rejects.count())));
-                    Ok((read, rejects))
-                }
-                Ok(read) => Ok((read, rejects)),
-                Err(e) => {
-                    let _ = tx.blocking_send(Err(e.to_string()));
-                    Err(e)
-                }
-            }
-        });
+    let reading = spawn_reader(
+        chunks,
+        reject_file,
+        reader_progress,
+        move |fields| {
+            Ok(StagedContact {
+                line: fields.line,
+                event: reader.convert(fields)?,
+            })
+        },
+        tx,
+        Ok,
+        Err,
+        true,
+    );
     let stored = store.import_contacts(rx).await;
     let (read, mut rejects) = reading
         .await

@@ -88,6 +88,7 @@ pub async fn import_history_file(
         tx,
         Ok,
         Err,
+        false,
     );
     let name = path
         .file_name()

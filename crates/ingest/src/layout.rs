@@ -242,45 +242,52 @@ impl Bound {
     }
 }
 
-fn position_of(text: &str, offset: usize) -> (usize, usize) {
+/// A TOML error at a byte offset of `text` (from `origin`), with its line and column.
+pub(crate) fn toml_error(text: &str, origin: &str, offset: usize, message: String) -> IngestError {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
     let column = before.len() - before.rfind('\n').map(|i| i + 1).unwrap_or(0) + 1;
-    (line, column)
+    IngestError::Layout {
+        file: origin.to_string(),
+        line,
+        column,
+        message,
+    }
+}
+
+/// The TOML text of a built-in entry by name, or of a file by path; an unknown name lists
+/// the built-in ones.
+pub(crate) fn built_in_or_file(
+    name_or_path: &str,
+    built_in: &[(&str, &'static str)],
+) -> Result<std::borrow::Cow<'static, str>, IngestError> {
+    if let Some((_, text)) = built_in.iter().find(|(n, _)| *n == name_or_path) {
+        return Ok(std::borrow::Cow::Borrowed(text));
+    }
+    let path = Path::new(name_or_path);
+    if path.exists() {
+        let text = std::fs::read_to_string(path).map_err(|e| IngestError::input(path, e))?;
+        return Ok(std::borrow::Cow::Owned(text));
+    }
+    Err(IngestError::UnknownLayout(
+        name_or_path.to_string(),
+        built_in
+            .iter()
+            .map(|(n, _)| *n)
+            .collect::<Vec<_>>()
+            .join(", "),
+    ))
 }
 
 impl Layout {
     /// A built-in layout by name, or a layout file by path.
     pub fn load(name_or_path: &str) -> Result<Self, IngestError> {
-        if let Some((_, text)) = BUILT_IN.iter().find(|(n, _)| *n == name_or_path) {
-            return Self::parse(text, name_or_path);
-        }
-        let path = Path::new(name_or_path);
-        if path.exists() {
-            let text = std::fs::read_to_string(path).map_err(|e| IngestError::input(path, e))?;
-            return Self::parse(&text, name_or_path);
-        }
-        Err(IngestError::UnknownLayout(
-            name_or_path.to_string(),
-            BUILT_IN
-                .iter()
-                .map(|(n, _)| *n)
-                .collect::<Vec<_>>()
-                .join(", "),
-        ))
+        Self::parse(&built_in_or_file(name_or_path, BUILT_IN)?, name_or_path)
     }
 
     /// Parses and checks a layout's TOML text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, IngestError> {
-        let err = |offset: usize, message: String| {
-            let (line, column) = position_of(text, offset);
-            IngestError::Layout {
-                file: origin.to_string(),
-                line,
-                column,
-                message,
-            }
-        };
+        let err = |offset: usize, message: String| toml_error(text, origin, offset, message);
         let layout: Layout = toml::from_str(text).map_err(|e| {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
             err(offset, e.message().to_string())

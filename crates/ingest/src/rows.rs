@@ -218,8 +218,10 @@ fn raw_text(bound: &Bound, record: &ByteRecord) -> String {
 /// The reading half of every import: on a blocking thread, reads and converts the whole
 /// file ([`read_converted`]), writes rejects to `rejects_path`, and sends each chunk of
 /// good rows over `tx` as `rows(chunk)`. On a read failure it sends `abort(reason)`, so
-/// the store rolls back, and returns the error. Returns the rows read and the finished
-/// rejects file's writer.
+/// the store rolls back, and returns the error. With `strict`, a rejected row also
+/// abandons the load (files that are all-or-nothing row by row). Returns the rows read
+/// and the rejects file's writer.
+#[allow(clippy::too_many_arguments)]
 pub fn spawn_reader<T, M, F>(
     mut chunks: RowChunks,
     rejects_path: std::path::PathBuf,
@@ -228,6 +230,7 @@ pub fn spawn_reader<T, M, F>(
     tx: tokio::sync::mpsc::Sender<M>,
     rows: fn(Vec<T>) -> M,
     abort: fn(String) -> M,
+    strict: bool,
 ) -> tokio::task::JoinHandle<Result<(u64, crate::rejects::RejectWriter), IngestError>>
 where
     T: Send + 'static,
@@ -245,7 +248,12 @@ where
             |good| tx.blocking_send(rows(good)).is_ok(),
         );
         match read {
-            Ok(read) => Ok((read, rejects)),
+            Ok(read) => {
+                if strict && rejects.count() > 0 {
+                    let _ = tx.blocking_send(abort(format!("{} rows rejected", rejects.count())));
+                }
+                Ok((read, rejects))
+            }
             Err(e) => {
                 let _ = tx.blocking_send(abort(e.to_string()));
                 Err(e)

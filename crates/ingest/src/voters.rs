@@ -273,6 +273,7 @@ pub async fn import_voters_file(
         tx,
         ImportBatch::Rows,
         ImportBatch::Abort,
+        false,
     );
     let snapshot = NewSnapshot {
         as_of,

@@ -10,35 +10,10 @@ use crate::error::{FeedError, Result};
 use crate::model::{Feed, FeedFormat, Origin};
 use quick_xml::Reader;
 use quick_xml::events::Event;
-use std::io::{BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-/// A `BufRead` that counts the newlines of the bytes consumed so far.
-struct LineCounting<R> {
-    inner: R,
-    newlines: u64,
-}
-
-impl<R: BufRead> Read for LineCounting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.newlines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for LineCounting<R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-    fn consume(&mut self, amt: usize) {
-        if let Ok(buf) = self.inner.fill_buf() {
-            let n = amt.min(buf.len());
-            self.newlines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-        }
-        self.inner.consume(amt);
-    }
-}
+use votebase_ingest::input::LineCounting;
 
 /// Reads an XML feed file.
 pub fn read_path(path: &Path) -> Result<Feed> {

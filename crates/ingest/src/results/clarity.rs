@@ -19,36 +19,11 @@ use chrono::NaiveDate;
 use quick_xml::Reader;
 use quick_xml::events::{BytesStart, Event};
 use std::collections::HashMap;
-use std::io::{BufRead, Read};
+use std::io::BufRead;
 use std::path::Path;
 use votebase_store::past_results::PastResultRow;
 
-/// Counts the newlines read so far, to give line numbers.
-struct LineCounting<R> {
-    inner: R,
-    newlines: u64,
-}
-
-impl<R: BufRead> Read for LineCounting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.newlines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-        Ok(n)
-    }
-}
-
-impl<R: BufRead> BufRead for LineCounting<R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-    fn consume(&mut self, amt: usize) {
-        if let Ok(buf) = self.inner.fill_buf() {
-            let n = amt.min(buf.len());
-            self.newlines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-        }
-        self.inner.consume(amt);
-    }
-}
+use crate::input::LineCounting;
 
 /// Party words a contest name may end with (`US Senator - REPUBLICAN`).
 const PARTY_SUFFIXES: &[&str] = &[

@@ -29,7 +29,7 @@ pub fn routes() -> Router<AppState> {
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "votebase API", description = "Voter file, snapshots and audit log of one organization."),
+    info(title = "votebase API", description = "One organization's voter file, snapshots, ballots, universes and lists, contacts, incidents, results and audit log."),
     paths(health, search_voters, get_voter, list_snapshots, snapshot_changes, audit_log,
         crate::ballots::api_elections, crate::ballots::api_status, crate::ballots::api_turnout,
         crate::ballots::api_list, crate::contacts::api_record_contact, crate::contacts::api_timeline,
@@ -63,6 +63,7 @@ impl utoipa::Modify for BearerAuth {
 pub fn openapi_document() -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
     doc.merge(crate::incidents::IncidentsApiDoc::openapi());
+    doc.merge(crate::results::openapi());
     doc
 }
 

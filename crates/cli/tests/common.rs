@@ -203,6 +203,37 @@ pub fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// Signs in through the `/login` form and waits until the browser has left it.
+pub async fn browser_sign_in(
+    c: &fantoccini::Client,
+    base: &str,
+    user: &str,
+    password: &str,
+) -> Result<(), fantoccini::error::CmdError> {
+    use fantoccini::Locator;
+    c.goto(&format!("{base}/login")).await?;
+    c.wait().for_element(Locator::Css("#username")).await?;
+    c.find(Locator::Css("#username"))
+        .await?
+        .send_keys(user)
+        .await?;
+    c.find(Locator::Css("#password"))
+        .await?
+        .send_keys(password)
+        .await?;
+    c.find(Locator::Css("button[type=submit]"))
+        .await?
+        .click()
+        .await?;
+    for _ in 0..100 {
+        if !c.current_url().await?.as_str().ends_with("/login") {
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("{user} is still on the sign-in page");
+}
+
 /// Headless Chromium at a phone-sized window through chromedriver, or `None` (skipped)
 /// when chromedriver is not installed and `CI` is not set. `javascript: false` turns
 /// scripts off, to prove a page works without them.

@@ -30,30 +30,7 @@ async fn intake_live_queue_and_resolve_in_chromium() {
     let base = server.base.clone();
 
     let result = async {
-        c.goto(&format!("{base}/login")).await?;
-        c.find(Locator::Css("#username"))
-            .await?
-            .send_keys("cora")
-            .await?;
-        c.find(Locator::Css("#password"))
-            .await?
-            .send_keys("browser test pw 1")
-            .await?;
-        c.find(Locator::Css("button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        // Signed in once the browser has left the sign-in page.
-        for _ in 0..100 {
-            if !c.current_url().await?.as_str().ends_with("/login") {
-                break;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        assert!(
-            !c.current_url().await?.as_str().ends_with("/login"),
-            "signed in"
-        );
+        common::browser_sign_in(&c, &base, "cora", "browser test pw 1").await?;
 
         // Window 1: the live queue, marked so a reload would be noticed.
         c.goto(&format!("{base}/incidents")).await?;

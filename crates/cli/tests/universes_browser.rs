@@ -66,21 +66,7 @@ async fn typing_a_filter_updates_the_count_then_save_and_export() {
     };
 
     let result = async {
-        c.goto(&format!("{base}/universes")).await?;
-        c.wait().for_element(Locator::Css("#username")).await?;
-        c.find(Locator::Css("#username"))
-            .await?
-            .send_keys("olga")
-            .await?;
-        c.find(Locator::Css("#password"))
-            .await?
-            .send_keys("browser test pw 1")
-            .await?;
-        c.find(Locator::Css("button[type=submit]"))
-            .await?
-            .click()
-            .await?;
-        c.wait().for_element(Locator::Css("#search, #q")).await?;
+        common::browser_sign_in(&c, &base, "olga", "browser test pw 1").await?;
         c.goto(&format!("{base}/universes")).await?;
         let q = c.wait().for_element(Locator::Css("#q")).await?;
         // The page opens with everyone counted, split by county.

@@ -27,6 +27,30 @@ async fn lock_election(c: &mut PgConnection, schema: &str, slug: &str) -> StoreR
     Ok(())
 }
 
+/// A submission's locks: the election's advisory lock shared (setup, rebuilds and
+/// worksheets take it exclusively, so the definition cannot change underneath) and the
+/// precinct's exclusively, so submissions of different precincts commit in parallel while
+/// those of one precinct (versions, projection) are serialised.
+async fn lock_precinct(
+    c: &mut PgConnection,
+    schema: &str,
+    slug: &str,
+    precinct: &str,
+) -> StoreResult<()> {
+    sqlx::query(
+        "SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 0)),
+                pg_advisory_xact_lock(hashtextextended($2, 0))",
+    )
+    .bind(format!("votebase-results:{schema}:{slug}"))
+    .bind(format!(
+        "votebase-results:{schema}:{slug}:precinct:{precinct}"
+    ))
+    .execute(c)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
 async fn load_election(c: &mut PgConnection, slug: &str) -> StoreResult<Option<Election>> {
     let text: Option<String> =
         sqlx::query_scalar("SELECT definition::text FROM results_elections WHERE slug = $1")
@@ -350,7 +374,7 @@ impl ResultsStore for PgStore {
         let r = &sub.request;
         let hash = request_hash(&sub);
         let mut tx = self.pool().begin().await.map_err(db)?;
-        lock_election(&mut tx, self.schema(), &r.election).await?;
+        lock_precinct(&mut tx, self.schema(), &r.election, &r.precinct).await?;
         let known: Option<(String, String)> = sqlx::query_as(
             "SELECT request_hash, receipt FROM results_log WHERE election = $1 AND client_id = $2",
         )

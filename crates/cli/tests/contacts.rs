@@ -519,10 +519,19 @@ fn rejects_and_api(b: &Backend, voters: &[String]) {
         "{}",
         resp.body_mut().read_to_string().unwrap()
     );
+    contact_form(b, &server.base, &ada, v1);
 }
 
 /// Signs in as `ada` through the login form and returns the voter page's HTML.
 fn voter_page(base: &str, id: &str) -> String {
+    let session = sign_in(base, "ada");
+    let (status, page) = get_page(base, &session, &format!("/voters/{id}"));
+    assert_eq!(status, 200, "{page}");
+    page
+}
+
+/// Signs in through the login form and returns the session cookie (`vb_session=…`).
+fn sign_in(base: &str, user: &str) -> String {
     let cookie = |resp: &ureq::http::Response<ureq::Body>, name: &str| {
         resp.headers()
             .get_all("set-cookie")
@@ -535,24 +544,181 @@ fn voter_page(base: &str, id: &str) -> String {
     let mut form = http().get(&format!("{base}/login")).call().unwrap();
     let login_cookie = cookie(&form, "vb_login_csrf");
     let body = form.body_mut().read_to_string().unwrap();
-    let at = body.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
-    let csrf = body[at..at + 64].to_string();
+    let csrf = hidden_field(&body, "csrf");
     let ok = http()
         .post(&format!("{base}/login"))
         .header("Cookie", &login_cookie)
         .send_form([
-            ("username", "ada"),
+            ("username", user),
             ("password", "a long password 1"),
             ("csrf", csrf.as_str()),
         ])
         .unwrap();
     assert_eq!(ok.status().as_u16(), 303);
-    let session = cookie(&ok, "vb_session");
+    cookie(&ok, "vb_session")
+}
+
+/// GETs a page with a session cookie: (status, HTML).
+fn get_page(base: &str, session: &str, path: &str) -> (u16, String) {
     let mut page = http()
-        .get(&format!("{base}/voters/{id}"))
-        .header("Cookie", &session)
+        .get(&format!("{base}{path}"))
+        .header("Cookie", session)
         .call()
         .unwrap();
-    assert_eq!(page.status().as_u16(), 200);
-    page.body_mut().read_to_string().unwrap()
+    (
+        page.status().as_u16(),
+        page.body_mut().read_to_string().unwrap(),
+    )
+}
+
+/// POSTs a form with a session cookie: (status, Location header, body).
+fn post_form(
+    base: &str,
+    session: &str,
+    path: &str,
+    form: &[(&str, &str)],
+) -> (u16, String, String) {
+    let mut resp = http()
+        .post(&format!("{base}{path}"))
+        .header("Cookie", session)
+        .send_form(form.iter().copied())
+        .unwrap();
+    let location = resp
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    (
+        resp.status().as_u16(),
+        location,
+        resp.body_mut().read_to_string().unwrap(),
+    )
+}
+
+/// The value of the first hidden input called `name`.
+fn hidden_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field in {html}"))
+        + marker.len();
+    let end = html[at..].find('"').unwrap() + at;
+    html[at..end].to_string()
+}
+
+/// The voter page's "Record a contact" form: signed in through /login, CSRF-checked,
+/// recorded once however often the same form is posted, errors re-shown on the page,
+/// audited; roles without `RecordContacts` get no form and a 403.
+fn contact_form(b: &Backend, base: &str, admin_token: &str, voter: &str) {
+    let ada = sign_in(base, "ada");
+    let (status, page) = get_page(base, &ada, &format!("/voters/{voter}"));
+    assert_eq!(status, 200, "{page}");
+    let action = format!("<form method=\"post\" action=\"/voters/{voter}/contacts\"");
+    assert!(page.contains(&action), "{page}");
+    let csrf = hidden_field(&page, "csrf");
+    let token = hidden_field(&page, "form_token");
+    let marker = format!("web form-{token}");
+    assert!(!page.contains(&marker));
+    let path = format!("/voters/{voter}/contacts");
+    let form: Vec<(&str, &str)> = vec![
+        ("csrf", &csrf),
+        ("form_token", &token),
+        ("channel", "phone"),
+        ("result", "left_message"),
+        ("support", "3"),
+        ("tags", "Phone Bank, call back ,"),
+    ];
+    // Without the CSRF token: refused, nothing recorded.
+    let no_csrf: Vec<(&str, &str)> = form.iter().copied().filter(|(k, _)| *k != "csrf").collect();
+    let (s, _, body) = post_form(base, &ada, &path, &no_csrf);
+    assert_eq!(s, 403, "{body}");
+    // Bad input: the page again, with the message and the values given.
+    let bad: Vec<(&str, &str)> = form
+        .iter()
+        .map(|&(k, v)| if k == "result" { (k, "") } else { (k, v) })
+        .collect();
+    let (s, _, body) = post_form(base, &ada, &path, &bad);
+    assert_eq!(s, 400, "{body}");
+    assert!(
+        body.contains("choose a result") && body.contains("id=\"contact-form\""),
+        "{body}"
+    );
+    assert!(body.contains("value=\"Phone Bank, call back ,\""), "{body}");
+    assert_eq!(
+        hidden_field(&body, "form_token"),
+        token,
+        "the same form, the same token"
+    );
+    // Posted twice (a double click): recorded once, back to the voter page.
+    for _ in 0..2 {
+        let (s, location, body) = post_form(base, &ada, &path, &form);
+        assert_eq!(
+            (s, location.as_str()),
+            (303, format!("/voters/{voter}#timeline").as_str()),
+            "{body}"
+        );
+    }
+    let (_, page) = get_page(base, &ada, &format!("/voters/{voter}"));
+    assert_eq!(page.matches(&marker).count(), 1, "recorded once: {page}");
+    assert!(page.contains("phone: left message"), "{page}");
+    assert!(page.contains("support: 3"), "{page}");
+    assert!(
+        page.contains("Tagged phone-bank") && page.contains("Tagged call-back"),
+        "{page}"
+    );
+    assert!(page.contains("by ada"), "{page}");
+    assert_ne!(
+        hidden_field(&page, "form_token"),
+        token,
+        "a new form gets a new token"
+    );
+    // The API sees the same single event; the recording is audited like the API's.
+    let mut resp = http()
+        .get(&format!("{base}/api/v1/voters/{voter}/timeline"))
+        .header("Authorization", &format!("Bearer {admin_token}"))
+        .call()
+        .unwrap();
+    let timeline = resp.body_mut().read_to_string().unwrap();
+    assert_eq!(timeline.matches(&marker).count(), 1, "{timeline}");
+    let mut resp = http()
+        .get(&format!("{base}/api/v1/audit?limit=500"))
+        .header("Authorization", &format!("Bearer {admin_token}"))
+        .call()
+        .unwrap();
+    let log: serde_json::Value =
+        serde_json::from_str(&resp.body_mut().read_to_string().unwrap()).unwrap();
+    let recorded: Vec<&serde_json::Value> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| {
+            e["action"] == "contact.record"
+                && e["actor"] == "ada"
+                && e["subject"] == voter
+                && e.to_string().contains(&format!("form-{token}"))
+        })
+        .collect();
+    assert_eq!(recorded.len(), 2, "{}: both posts audited: {log}", b.name);
+    // An observer (no RecordContacts, no voter pages): no page, no form, 403 on POST
+    // even with a valid CSRF token.
+    let obs = sign_in(base, "obs");
+    let (s, page) = get_page(base, &obs, &format!("/voters/{voter}"));
+    assert_eq!(s, 403, "{page}");
+    assert!(!page.contains("contact-form"));
+    let (s, page) = get_page(base, &obs, "/incidents/new");
+    assert_eq!(s, 200, "{page}");
+    let obs_csrf = hidden_field(&page, "csrf");
+    let obs_form: Vec<(&str, &str)> = form
+        .iter()
+        .map(|&(k, v)| {
+            if k == "csrf" {
+                (k, obs_csrf.as_str())
+            } else {
+                (k, v)
+            }
+        })
+        .collect();
+    let (s, _, body) = post_form(base, &obs, &path, &obs_form);
+    assert_eq!(s, 403, "{body}");
 }

@@ -398,6 +398,8 @@ fn http_intake_workflow_scope_and_audit() {
             "/api/v1/incidents",
             "/api/v1/incidents/{id}/actions",
             "/api/v1/incidents/export",
+            "/api/v1/incidents/{id}/attachments",
+            "/api/v1/incidents/{id}/attachments/{n}",
         ] {
             assert!(
                 doc.contains(&format!("\"{path}\"")),
@@ -692,6 +694,21 @@ fn route_by_role() {
             &serde_json::json!({"category": "long_lines", "county": "WAKE", "description": "seed"}),
         );
         let id = json(&created)["incident"]["id"].as_i64().unwrap();
+        let mut photo = http()
+            .post(&format!("{}/api/v1/incidents/{id}/attachments", s.base))
+            .header(
+                "Authorization",
+                &format!("Bearer {}", token_of("coordinator")),
+            )
+            .header("Content-Type", "image/png")
+            .send(&b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"[..])
+            .unwrap();
+        assert_eq!(
+            photo.status().as_u16(),
+            201,
+            "{:?}",
+            photo.body_mut().read_to_string()
+        );
         let intake = r#"{"category":"other","county":"WAKE","description":"role test"}"#;
         let note = r#"{"action":"note","text":"role test"}"#;
         let read = [
@@ -779,6 +796,39 @@ fn route_by_role() {
                 303,
             ),
             ("GET", format!("/incidents/{id}"), "", &read, 200, 303),
+            (
+                "GET",
+                format!("/incidents/{id}/attachments/1"),
+                "",
+                &read,
+                200,
+                401,
+            ),
+            (
+                "GET",
+                format!("/api/v1/incidents/{id}/attachments/1"),
+                "",
+                &read,
+                200,
+                401,
+            ),
+            // Attaching needs an image body: a form body is refused after the role check.
+            (
+                "POST",
+                format!("/api/v1/incidents/{id}/attachments"),
+                "x=1",
+                &read,
+                415,
+                401,
+            ),
+            (
+                "POST",
+                format!("/incidents/{id}/attachments"),
+                "x=1",
+                &[],
+                200,
+                303,
+            ),
             ("GET", "/incidents/events".into(), "", &read, 200, 401),
             // Forms need the session's CSRF token: an API token alone never passes.
             (
@@ -830,5 +880,214 @@ fn route_by_role() {
             }
         }
         assert!(failures.is_empty(), "{}:\n{}", b.name, failures.join("\n"));
+    }
+}
+
+/// Signs in through the login form and returns the session cookie (`vb_session=…`).
+fn sign_in(base: &str, user: &str) -> String {
+    let cookie = |resp: &ureq::http::Response<ureq::Body>, name: &str| {
+        resp.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").to_string())
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} cookie"))
+    };
+    let mut form = http().get(&format!("{base}/login")).call().unwrap();
+    let login_cookie = cookie(&form, "vb_login_csrf");
+    let body = form.body_mut().read_to_string().unwrap();
+    let at = body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = &body[at..at + body[at..].find('"').unwrap()];
+    let ok = http()
+        .post(&format!("{base}/login"))
+        .header("Cookie", &login_cookie)
+        .send_form([
+            ("username", user),
+            ("password", PASSWORD.trim()),
+            ("csrf", csrf),
+        ])
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 303);
+    cookie(&ok, "vb_session")
+}
+
+fn post_bytes(url: &str, token: &str, content_type: &str, bytes: &[u8]) -> Reply {
+    let mut resp = http()
+        .post(url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .header("Content-Type", content_type)
+        .send(bytes)
+        .expect("request");
+    reply(&mut resp)
+}
+
+/// Fetches a photo: (status, content type, disposition, nosniff, bytes).
+fn get_bytes(url: &str, token: &str) -> (u16, String, String, String, Vec<u8>) {
+    let mut resp = http()
+        .get(url)
+        .header("Authorization", &format!("Bearer {token}"))
+        .call()
+        .expect("request");
+    let header = |name: &str| {
+        resp.headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    let (content_type, disposition, nosniff) = (
+        header("content-type"),
+        header("content-disposition"),
+        header("x-content-type-options"),
+    );
+    let bytes = resp
+        .body_mut()
+        .with_config()
+        .limit(16 << 20)
+        .read_to_vec()
+        .unwrap();
+    (
+        resp.status().as_u16(),
+        content_type,
+        disposition,
+        nosniff,
+        bytes,
+    )
+}
+
+#[test]
+fn photo_attachments_upload_list_fetch_and_scope() {
+    for b in Backend::all("inc_photos") {
+        let admin = add_user(&b, "ada", "admin");
+        let coord = add_user(&b, "cora", "coordinator");
+        let lawyer = add_user(&b, "lena", "lawyer");
+        let outsider = add_user(&b, "otto", "lawyer");
+        let hotline = add_user(&b, "hank", "hotline_operator");
+        let volunteer = add_user(&b, "vera", "volunteer");
+        b.cmd(&["incidents", "cover", "lena", "WAKE"])
+            .assert()
+            .success();
+        b.cmd(&["incidents", "cover", "otto", "DURHAM"])
+            .assert()
+            .success();
+        let s = common::serve(&b);
+        let api = format!("{}/api/v1", s.base);
+        let created = post_json(
+            &format!("{api}/incidents"),
+            &coord,
+            &serde_json::json!({"category": "intimidation", "county": "WAKE",
+                "description": "Men with flags at the door"}),
+        );
+        assert_eq!(created.status, 201, "{}", created.body);
+        let id = json(&created)["incident"]["id"].as_i64().unwrap();
+        let url = format!("{api}/incidents/{id}/attachments");
+
+        // A 2 MiB JPEG: over the server's global 1 MiB body limit, under the photo limit.
+        let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+        jpeg.extend((0..2_000_000u32).map(|i| (i * 7 % 251) as u8));
+        let up = post_bytes(&url, &lawyer, "image/jpeg", &jpeg);
+        assert_eq!(up.status, 201, "{}: {}", b.name, up.body);
+        let att = json(&up)["attachment"].clone();
+        assert_eq!(att["n"], 1);
+        assert_eq!(att["size"], jpeg.len() as i64);
+        assert_eq!(att["content_type"], "image/jpeg");
+        assert_eq!(att["uploaded_by"], "lena");
+        let again = post_bytes(&url, &hotline, "image/jpeg", &jpeg);
+        assert_eq!(again.status, 200, "{}", again.body);
+        assert_eq!(json(&again)["created"], false);
+        assert_eq!(json(&again)["attachment"]["n"], 1, "deduplicated by sha256");
+
+        // Not an image (even when it claims to be one), or no image Content-Type: refused.
+        for (content_type, body) in [
+            (
+                "image/png",
+                b"<html><script>alert(1)</script></html>".as_slice(),
+            ),
+            ("text/plain", b"\x89PNG\r\n\x1a\nnot really".as_slice()),
+        ] {
+            let refused = post_bytes(&url, &coord, content_type, body);
+            assert_eq!(refused.status, 415, "{}", refused.body);
+            assert_eq!(json(&refused)["error"], "unsupported_media_type");
+        }
+        // Roles that may not act, and counties outside the caller's, are refused.
+        assert_eq!(
+            post_bytes(&url, &volunteer, "image/jpeg", &jpeg).status,
+            403
+        );
+        assert_eq!(post_bytes(&url, &outsider, "image/jpeg", &jpeg).status, 404);
+
+        // Listed in the incident JSON, on the timeline, fetched back identical.
+        let detail = json(&get(&format!("{api}/incidents/{id}"), &hotline));
+        let listed = detail["attachments"].as_array().unwrap();
+        assert_eq!(listed.len(), 1, "{detail}");
+        assert_eq!(listed[0]["sha256"], att["sha256"]);
+        let entries: Vec<_> = detail["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "attachment")
+            .collect();
+        assert_eq!(entries.len(), 1);
+        assert_eq!(entries[0]["actor"], "lena");
+        let (status, content_type, disposition, nosniff, bytes) =
+            get_bytes(&format!("{}/incidents/{id}/attachments/1", s.base), &lawyer);
+        assert_eq!(status, 200);
+        assert_eq!(content_type, "image/jpeg");
+        assert!(disposition.starts_with("inline"), "{disposition}");
+        assert_eq!(nosniff, "nosniff");
+        assert!(bytes == jpeg, "the photo comes back byte for byte");
+        let photo = format!("{}/incidents/{id}/attachments/1", s.base);
+        assert_eq!(get_bytes(&photo, &outsider).0, 404, "outside the county");
+        assert_eq!(get_bytes(&photo, &volunteer).0, 403);
+        assert_eq!(
+            get_bytes(&format!("{}/incidents/{id}/attachments/9", s.base), &coord).0,
+            404
+        );
+
+        // The incident page lists it and takes a photo by its multipart form (with CSRF).
+        let session = sign_in(&s.base, "cora");
+        let mut page = http()
+            .get(&format!("{}/incidents/{id}", s.base))
+            .header("Cookie", &session)
+            .call()
+            .unwrap();
+        let html = page.body_mut().read_to_string().unwrap();
+        assert!(
+            html.contains(&format!("/incidents/{id}/attachments/1")),
+            "photo listed on the page"
+        );
+        let at = html.find("name=\"csrf\" value=\"").unwrap() + 19;
+        let csrf = html[at..at + html[at..].find('"').unwrap()].to_string();
+        let multipart = |csrf: &str, photo: &[u8]| {
+            let mut body = Vec::new();
+            body.extend(b"--XBOUNDARYX\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n");
+            body.extend(csrf.as_bytes());
+            body.extend(b"\r\n--XBOUNDARYX\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n");
+            body.extend(photo);
+            body.extend(b"\r\n--XBOUNDARYX--\r\n");
+            http()
+                .post(&format!("{}/incidents/{id}/attachments", s.base))
+                .header("Cookie", &session)
+                .header("Content-Type", "multipart/form-data; boundary=XBOUNDARYX")
+                .send(&body[..])
+                .unwrap()
+                .status()
+                .as_u16()
+        };
+        let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR page upload".to_vec();
+        assert_eq!(multipart("wrong", &png), 403, "CSRF checked");
+        assert_eq!(multipart(&csrf, &png), 303);
+        assert_eq!(multipart(&csrf, b"MZ not a photo"), 400);
+        let detail = json(&get(&format!("{api}/incidents/{id}"), &coord));
+        assert_eq!(detail["attachments"].as_array().unwrap().len(), 2);
+        assert_eq!(detail["attachments"][1]["content_type"], "image/png");
+        let (_, _, _, _, back) = get_bytes(&format!("{api}/incidents/{id}/attachments/2"), &coord);
+        assert_eq!(back, png);
+
+        // Every view is audited.
+        let audit = get(&format!("{api}/audit?limit=200"), &admin).body;
+        assert!(audit.contains("incident.attachment.read"), "{audit}");
+        assert!(audit.contains("incident.attach"));
     }
 }

@@ -1001,6 +1001,109 @@ pub fn incident_csv_record(i: &Incident) -> Vec<String> {
     ]
 }
 
+impl IncidentAttachment {
+    /// The words of its timeline entry.
+    pub fn timeline_detail(&self) -> String {
+        format!(
+            "attached photo {} ({}, {} bytes, sha256 {})",
+            self.n,
+            self.content_type,
+            self.size,
+            &self.sha256[..12.min(self.sha256.len())]
+        )
+    }
+}
+
+/// The largest photo an incident accepts, in bytes (8 MiB).
+pub const MAX_ATTACHMENT_BYTES: usize = 8 * 1024 * 1024;
+
+/// The image type of `bytes` judged by their magic bytes (never by a declared type):
+/// `image/jpeg`, `image/png`, `image/webp` or `image/heic`; `None` for anything else.
+pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        Some("image/webp")
+    } else if bytes.len() >= 12
+        && &bytes[4..8] == b"ftyp"
+        && matches!(
+            &bytes[8..12],
+            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1"
+        )
+    {
+        Some("image/heic")
+    } else {
+        None
+    }
+}
+
+/// Why a photo was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AttachmentError {
+    /// Empty body.
+    #[error("the photo is empty: attach a JPEG, PNG, WebP or HEIC file")]
+    Empty,
+    /// Over [`MAX_ATTACHMENT_BYTES`].
+    #[error("the photo is {0} bytes, over the 8 MiB limit: send a smaller photo")]
+    TooLarge(usize),
+    /// Not a JPEG, PNG, WebP or HEIC image by its magic bytes.
+    #[error("the file is not a JPEG, PNG, WebP or HEIC image: attach a photo")]
+    NotAnImage,
+}
+
+/// A photo about to be attached: checked and hashed, not yet stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAttachment {
+    /// The image type found by its magic bytes.
+    pub content_type: &'static str,
+    /// Lower-case hex SHA-256 of the bytes (one copy per incident).
+    pub sha256: String,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl NewAttachment {
+    /// Checks size and magic bytes and hashes the photo.
+    pub fn new(bytes: Vec<u8>) -> Result<Self, AttachmentError> {
+        use sha2::Digest;
+        if bytes.is_empty() {
+            return Err(AttachmentError::Empty);
+        }
+        if bytes.len() > MAX_ATTACHMENT_BYTES {
+            return Err(AttachmentError::TooLarge(bytes.len()));
+        }
+        let content_type = sniff_image(&bytes).ok_or(AttachmentError::NotAnImage)?;
+        let sha256 = hex::encode(sha2::Sha256::digest(&bytes));
+        Ok(Self {
+            content_type,
+            sha256,
+            bytes,
+        })
+    }
+}
+
+/// A stored photo of an incident (its bytes are fetched separately).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct IncidentAttachment {
+    /// The incident.
+    pub incident_id: i64,
+    /// Its number on the incident, from 1 (`/incidents/{id}/attachments/{n}`).
+    pub n: i64,
+    /// Lower-case hex SHA-256 of the bytes.
+    pub sha256: String,
+    /// image/jpeg, image/png, image/webp or image/heic.
+    pub content_type: String,
+    /// Size in bytes.
+    pub size: i64,
+    /// Who attached it.
+    pub uploaded_by: String,
+    /// When.
+    pub uploaded_at: DateTime<Utc>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1213,5 +1316,27 @@ mod tests {
         assert_eq!(d.time_to_first_action.p90_seconds, Some(240));
         assert_eq!(d.time_to_resolution.p50_seconds, Some(600));
         assert_eq!(percentile(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 90.0), Some(9));
+    }
+
+    #[test]
+    fn photos_are_checked_by_magic_bytes() {
+        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff_image(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff_image(b"RIFF\0\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(sniff_image(b"\0\0\0\x18ftypheic\0\0"), Some("image/heic"));
+        assert_eq!(sniff_image(b"%PDF-1.7"), None);
+        assert_eq!(NewAttachment::new(vec![]), Err(AttachmentError::Empty));
+        assert_eq!(
+            NewAttachment::new(b"<html>".to_vec()),
+            Err(AttachmentError::NotAnImage)
+        );
+        let big = vec![0xFF; MAX_ATTACHMENT_BYTES + 1];
+        assert!(matches!(
+            NewAttachment::new(big),
+            Err(AttachmentError::TooLarge(_))
+        ));
+        let a = NewAttachment::new(vec![0xFF, 0xD8, 0xFF, 0xE0, 1, 2]).unwrap();
+        assert_eq!(a.content_type, "image/jpeg");
+        assert_eq!(a.sha256.len(), 64);
     }
 }

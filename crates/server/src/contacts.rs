@@ -5,15 +5,18 @@
 //! timeline of everything known about a voter (voter-file snapshots and changes, vote
 //! history, ballots, contacts, survey answers, tags), and [`add_contact_families`] feeds
 //! tags, latest survey answers, contact attempts and scores into the universe index.
+//! The voter page's "Record a contact" form posts to `POST /voters/{id}/contacts`, which
+//! records through the API's code path with a server-generated form token as the source
+//! event id (source `web`), so a double-submitted form records once.
 
 use crate::AppState;
 use crate::api::audit;
-use crate::auth::Caller;
+use crate::auth::{Caller, PageRejection, PageUser, same_secret};
 use crate::error::{ApiError, ErrorBody};
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
@@ -27,6 +30,11 @@ use votebase_domain::users::Permission;
 use votebase_index::{FamilyKind, IndexBuilder, IndexError};
 use votebase_store::contacts::{ContactFact, IdempotentResponse, StagedContact, VoterScore};
 use votebase_store::{Store, StoreError};
+
+/// UI routes: the voter page's "Record a contact" form posts here.
+pub fn page_routes() -> Router<AppState> {
+    Router::new().route("/voters/{id}/contacts", post(record_contact_form))
+}
 
 /// API routes (under `/api/v1`).
 pub fn api_routes() -> Router<AppState> {
@@ -256,7 +264,7 @@ impl NoNanos for NaiveDateTime {
     }
 }
 
-/// Records one contact and returns (status, reply).
+/// Records one contact from a JSON body and returns (status, reply).
 async fn record(
     state: &AppState,
     caller: &Caller,
@@ -265,6 +273,17 @@ async fn record(
 ) -> Result<(StatusCode, ContactReply), ApiError> {
     let req: ContactRequest = serde_json::from_slice(body)
         .map_err(|e| ApiError::BadRequest(format!("request body: {e}")))?;
+    record_request(state, caller, req, idempotency_key).await
+}
+
+/// Records one contact (the API's and the web form's one code path: checks, store,
+/// audit `contact.record`, index rebuild) and returns (status, reply).
+async fn record_request(
+    state: &AppState,
+    caller: &Caller,
+    req: ContactRequest,
+    idempotency_key: Option<&str>,
+) -> Result<(StatusCode, ContactReply), ApiError> {
     let questions = state.store.survey_questions().await?;
     let event = event_of(req, caller, &questions, idempotency_key)?;
     if state
@@ -689,4 +708,202 @@ pub async fn api_timeline(
     Path(id): Path<String>,
 ) -> Result<Json<Timeline>, ApiError> {
     Ok(Json(load_timeline(&state, &caller, &id, "api").await?))
+}
+
+/// Source of contacts recorded through the web form.
+pub const WEB_FORM_SOURCE: &str = "web";
+
+/// One option of a select box on the contact form.
+#[derive(Debug, Clone)]
+pub struct FormOption {
+    /// Submitted value.
+    pub value: String,
+    /// Shown text.
+    pub label: String,
+    /// Preselected.
+    pub selected: bool,
+}
+
+/// The "Record a contact" form as shown on the voter page (fresh, or re-shown with an
+/// error and the values given).
+#[derive(Debug, Clone)]
+pub struct ContactFormView {
+    /// Server-generated token: the recorded event's source event id.
+    pub token: String,
+    /// What went wrong with the last submission.
+    pub error: Option<String>,
+    /// Channels (door, phone, text).
+    pub channels: Vec<FormOption>,
+    /// Result codes.
+    pub results: Vec<FormOption>,
+    /// Support answers ("" for none, then 1–5).
+    pub supports: Vec<FormOption>,
+    /// Tags as typed.
+    pub tags: String,
+}
+
+impl ContactFormView {
+    /// A blank form with a new token.
+    pub fn fresh() -> Self {
+        Self::with_values(random_id(), None, &ContactForm::default())
+    }
+
+    fn with_values(token: String, error: Option<String>, form: &ContactForm) -> Self {
+        let channels = [
+            ContactChannel::Door,
+            ContactChannel::Phone,
+            ContactChannel::Text,
+        ]
+        .into_iter()
+        .map(|c| FormOption {
+            value: c.code().into(),
+            label: c.code().into(),
+            selected: c.code() == form.channel,
+        })
+        .collect();
+        let results = ContactResult::ALL
+            .into_iter()
+            .map(|r| FormOption {
+                value: r.code().into(),
+                label: r.label().into(),
+                selected: r.code() == form.result,
+            })
+            .collect();
+        let supports = std::iter::once(("", "no answer".to_string()))
+            .chain(
+                [
+                    ("1", "strong support"),
+                    ("2", "weak support"),
+                    ("3", "undecided"),
+                    ("4", "weak oppose"),
+                    ("5", "strong oppose"),
+                ]
+                .map(|(v, meaning)| (v, format!("{v} {meaning}"))),
+            )
+            .map(|(v, label)| FormOption {
+                value: v.into(),
+                label,
+                selected: v == form.support.trim(),
+            })
+            .collect();
+        Self {
+            token,
+            error,
+            channels,
+            results,
+            supports,
+            tags: form.tags.clone(),
+        }
+    }
+}
+
+/// What the contact form submits.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct ContactForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    form_token: String,
+    #[serde(default)]
+    channel: String,
+    #[serde(default)]
+    result: String,
+    #[serde(default)]
+    support: String,
+    #[serde(default)]
+    tags: String,
+}
+
+/// A form token as [`ContactFormView::fresh`] makes them: 32 hex digits.
+fn valid_form_token(token: &str) -> bool {
+    token.len() == 32 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Turns the form into an API request (channel and result checked here, the rest by the
+/// shared code path).
+fn form_request(id: &str, form: &ContactForm) -> Result<ContactRequest, ApiError> {
+    let token = form.form_token.trim();
+    if !valid_form_token(token) {
+        return Err(ApiError::BadRequest(
+            "the form token is missing or malformed: reload the voter page and try again".into(),
+        ));
+    }
+    let channel = ContactChannel::parse(&form.channel)
+        .filter(|c| *c != ContactChannel::Ad)
+        .ok_or_else(|| ApiError::BadRequest("choose a channel: door, phone or text".into()))?;
+    let result = ContactResult::from_code(form.result.trim())
+        .ok_or_else(|| ApiError::BadRequest("choose a result".into()))?;
+    let mut answers = BTreeMap::new();
+    if !form.support.trim().is_empty() {
+        answers.insert(
+            votebase_domain::contacts::SUPPORT_QUESTION.to_string(),
+            form.support.trim().to_string(),
+        );
+    }
+    Ok(ContactRequest {
+        state_voter_id: id.to_string(),
+        channel,
+        result,
+        contacted_at: None,
+        canvasser: None,
+        answers,
+        tags: form.tags.split(',').map(str::to_string).collect(),
+        source: Some(WEB_FORM_SOURCE.into()),
+        source_event_id: Some(format!("form-{token}")),
+    })
+}
+
+/// `POST /voters/{id}/contacts`: records the voter page's form (CSRF-checked, role
+/// `RecordContacts`) and redirects back to the voter page; bad input re-renders the page
+/// with the message and the values given.
+async fn record_contact_form(
+    State(state): State<AppState>,
+    PageUser(caller): PageUser,
+    Path(id): Path<String>,
+    Form(form): Form<ContactForm>,
+) -> Result<Response, PageRejection> {
+    if !caller
+        .csrf_token
+        .as_deref()
+        .is_some_and(|t| same_secret(t, &form.csrf))
+    {
+        return Err(PageRejection::Error(ApiError::CsrfFailed));
+    }
+    caller
+        .require(Permission::RecordContacts)
+        .map_err(PageRejection::Error)?;
+    let recorded = match form_request(&id, &form) {
+        Ok(req) => record_request(&state, &caller, req, None).await,
+        Err(e) => Err(e),
+    };
+    match recorded {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/voters/{}#timeline", encode_segment(&id))).into_response())
+        }
+        Err(e @ (ApiError::BadRequest(_) | ApiError::NotFound(_))) => {
+            let status = e.status();
+            let token = if valid_form_token(form.form_token.trim()) {
+                form.form_token.trim().to_string()
+            } else {
+                random_id()
+            };
+            let view = ContactFormView::with_values(token, Some(e.to_string()), &form);
+            let page = crate::pages::voter_page_with(&state, &caller, &id, Some(view)).await?;
+            Ok((status, page).into_response())
+        }
+        Err(e) => Err(PageRejection::Error(e)),
+    }
+}
+
+/// Percent-encodes a path segment.
+fn encode_segment(raw: &str) -> String {
+    raw.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

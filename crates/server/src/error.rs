@@ -32,6 +32,12 @@ pub enum ApiError {
     /// Wrong user name or password.
     #[error("wrong user name or password")]
     BadCredentials,
+    /// The body is not a type this route accepts (e.g. an attachment that is not an image).
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// The body is over this route's size limit.
+    #[error("{0}")]
+    PayloadTooLarge(String),
     /// Something failed inside.
     #[error("internal error")]
     Internal(String),
@@ -48,6 +54,8 @@ impl ApiError {
             Self::CsrfFailed => "csrf_failed",
             Self::RateLimited => "rate_limited",
             Self::BadCredentials => "bad_credentials",
+            Self::UnsupportedMediaType(_) => "unsupported_media_type",
+            Self::PayloadTooLarge(_) => "payload_too_large",
             Self::Internal(_) => "internal",
         }
     }
@@ -60,6 +68,8 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -2,7 +2,8 @@
 //! (keyboard only, caller lookup against the voter file by name and ZIP), the public
 //! self-report form (no account, CSRF, rate-limited per address), the live queue
 //! (server-sent events, sorted by severity and age), the incident page with its timeline
-//! and actions, the dashboard, CSV/JSON exports for the legal team, the escalation timer,
+//! and actions, photo attachments (checked by magic bytes, deduplicated, served inline
+//! with `nosniff` to roles that may view the incident, every view audited), the dashboard, CSV/JSON exports for the legal team, the escalation timer,
 //! and the same under `/api/v1/incidents`. Lawyers and observers see only the counties
 //! they cover; reporter contact details only reach roles holding
 //! [`Permission::IncidentContact`]; every view and export of an incident is audited.
@@ -33,9 +34,10 @@ use tokio::sync::broadcast;
 use utoipa::OpenApi;
 use votebase_domain::Role;
 use votebase_domain::incidents::{
-    CategoryInfo, INCIDENT_CSV_HEADER, Incident, IncidentAction, IncidentDashboard, IncidentFilter,
-    IncidentLocation, IncidentStatus, NewIncident, Reporter, Resolution, Severity, TimelineEntry,
-    TriageRules, dashboard, incident_csv_record,
+    AttachmentError, CategoryInfo, INCIDENT_CSV_HEADER, Incident, IncidentAction,
+    IncidentAttachment, IncidentDashboard, IncidentFilter, IncidentLocation, IncidentStatus,
+    MAX_ATTACHMENT_BYTES, NewAttachment, NewIncident, Reporter, Resolution, Severity,
+    TimelineEntry, TriageRules, dashboard, incident_csv_record,
 };
 use votebase_domain::users::Permission;
 
@@ -182,6 +184,7 @@ pub fn page_routes() -> Router<AppState> {
         .route("/incidents/export", get(export_page))
         .route("/incidents/{id}", get(incident_page))
         .route("/incidents/{id}/act", post(act_submit))
+        .route("/incidents/{id}/attachments/{n}", get(attachment_get))
         .route("/report", get(report_page).post(report_submit))
 }
 
@@ -195,6 +198,21 @@ pub fn api_routes() -> Router<AppState> {
         .route("/incidents/export", get(api_export))
         .route("/incidents/{id}", get(api_get))
         .route("/incidents/{id}/actions", post(api_act))
+        .route("/incidents/{id}/attachments/{n}", get(attachment_get))
+}
+
+/// The photo upload routes (the page's multipart form and the API's raw body), with their
+/// own body limit: merged by the router outside the global 1 MiB request limit.
+pub fn attachment_routes() -> Router<AppState> {
+    Router::new()
+        .route("/incidents/{id}/attachments", post(attach_submit))
+        .route("/api/v1/incidents/{id}/attachments", post(api_attach))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            MAX_ATTACHMENT_BYTES + (1 << 20),
+        ))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(
+            MAX_ATTACHMENT_BYTES + (1 << 20),
+        ))
 }
 
 /// The OpenAPI description of the incident routes (merged into the API's document).
@@ -205,6 +223,8 @@ pub fn api_routes() -> Router<AppState> {
         api_list,
         api_get,
         api_act,
+        api_attach,
+        attachment_get,
         api_categories,
         api_caller_lookup,
         api_dashboard,
@@ -214,6 +234,8 @@ pub fn api_routes() -> Router<AppState> {
         IntakeRequest,
         IntakeReply,
         IncidentDetail,
+        IncidentAttachment,
+        AttachReply,
         CallerMatch,
         QueueRow,
         Incident,
@@ -742,6 +764,8 @@ pub struct IncidentDetail {
     pub incident: Incident,
     /// Every change, note and action, oldest first.
     pub timeline: Vec<TimelineEntry>,
+    /// Photos, in the order attached (bytes at `/incidents/{id}/attachments/{n}`).
+    pub attachments: Vec<IncidentAttachment>,
 }
 
 /// One incident with its timeline (audited).
@@ -755,7 +779,161 @@ async fn api_get(
     Path(id): Path<i64>,
 ) -> Result<Json<IncidentDetail>, ApiError> {
     let (incident, timeline) = load_incident(&state, &caller, id, "api").await?;
-    Ok(Json(IncidentDetail { incident, timeline }))
+    let attachments = state.store.incident_attachments(id).await?;
+    Ok(Json(IncidentDetail {
+        incident,
+        timeline,
+        attachments,
+    }))
+}
+
+/// What attaching a photo did.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct AttachReply {
+    /// The stored photo (the earlier one when these bytes were already attached).
+    pub attachment: IncidentAttachment,
+    /// False when the incident already had these bytes.
+    pub created: bool,
+}
+
+fn attachment_err(e: AttachmentError) -> ApiError {
+    match e {
+        AttachmentError::TooLarge(_) => ApiError::PayloadTooLarge(e.to_string()),
+        AttachmentError::Empty | AttachmentError::NotAnImage => {
+            ApiError::UnsupportedMediaType(e.to_string())
+        }
+    }
+}
+
+/// The incident if the caller may see it (their counties), else not found.
+async fn visible_incident(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+) -> Result<Incident, ApiError> {
+    let scope = scope(state, caller).await?;
+    state
+        .store
+        .get_incident(id)
+        .await?
+        .filter(|i| in_scope(&scope, &i.location.county))
+        .ok_or_else(|| ApiError::NotFound(format!("no incident #{id} in your counties")))
+}
+
+/// Photos may be attached by roles that take reports or work incidents (and read them).
+fn require_attach(caller: &Caller) -> Result<(), ApiError> {
+    if !caller.user.role.allows(Permission::IncidentIntake) {
+        caller.require(Permission::IncidentWork)?;
+    }
+    caller.require(Permission::IncidentRead)
+}
+
+/// Attaches a photo for a caller who may act on the incident (intake or work roles, in
+/// their counties); checked by magic bytes, stored once per incident, audited.
+pub async fn attach(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    bytes: Vec<u8>,
+    channel: &str,
+) -> Result<AttachReply, ApiError> {
+    require_attach(caller)?;
+    visible_incident(state, caller, id).await?;
+    let photo = NewAttachment::new(bytes).map_err(attachment_err)?;
+    let out = state
+        .store
+        .attach_to_incident(id, &caller.user.name, &photo, Utc::now())
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no incident #{id}")))?;
+    audit(
+        state,
+        caller,
+        "incident.attach",
+        &format!("incident {id} photo {}", out.attachment.n),
+        channel,
+    )
+    .await?;
+    Ok(AttachReply {
+        attachment: out.attachment,
+        created: out.created,
+    })
+}
+
+/// Attaches a photo (JPEG, PNG, WebP or HEIC by its magic bytes, at most 8 MiB) sent as
+/// the raw body with its image Content-Type. The same bytes twice are stored once (200).
+#[utoipa::path(post, path = "/api/v1/incidents/{id}/attachments",
+    params(("id" = i64, Path, description = "Incident id")),
+    request_body(content = Vec<u8>, content_type = "image/jpeg"), security(("bearer" = [])),
+    responses((status = 201, body = AttachReply), (status = 200, body = AttachReply),
+        (status = 415, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn api_attach(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<i64>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    require_attach(&caller)?;
+    let declared = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if !declared.trim().to_ascii_lowercase().starts_with("image/") {
+        return Err(ApiError::UnsupportedMediaType(format!(
+            "send the photo as the raw body with Content-Type image/jpeg, image/png, image/webp or image/heic (got {declared:?})"
+        )));
+    }
+    let reply = attach(&state, &caller, id, body.to_vec(), "api").await?;
+    let status = if reply.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(reply)).into_response())
+}
+
+/// One photo of an incident, served inline with its content type and `nosniff`, only to
+/// roles that may view the incident (their counties); every view is audited.
+#[utoipa::path(get, path = "/api/v1/incidents/{id}/attachments/{n}",
+    params(("id" = i64, Path, description = "Incident id"), ("n" = i64, Path, description = "Photo number")),
+    security(("bearer" = [])),
+    responses((status = 200, description = "The photo's bytes"), (status = 404, body = ErrorBody),
+        (status = 403, body = ErrorBody)))]
+async fn attachment_get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((id, n)): Path<(i64, i64)>,
+) -> Result<Response, ApiError> {
+    caller.require(Permission::IncidentRead)?;
+    visible_incident(&state, &caller, id).await?;
+    let (meta, bytes) = state
+        .store
+        .incident_attachment(id, n)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("incident #{id} has no photo {n}")))?;
+    audit(
+        &state,
+        &caller,
+        "incident.attachment.read",
+        &format!("incident {id} photo {n}"),
+        "http",
+    )
+    .await?;
+    let extension = meta.content_type.trim_start_matches("image/");
+    Ok((
+        [
+            (header::CONTENT_TYPE, meta.content_type.clone()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("inline; filename=\"incident-{id}-{n}.{extension}\""),
+            ),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+            (header::CACHE_CONTROL, "private, no-store".to_string()),
+        ],
+        bytes,
+    )
+        .into_response())
 }
 
 /// Triage, assign, escalate, resolve, close, reopen or add a note.
@@ -1155,6 +1333,8 @@ struct IncidentPage {
     csrf: String,
     incident: Incident,
     timeline: Vec<TimelineEntry>,
+    attachments: Vec<IncidentAttachment>,
+    can_attach: bool,
     can_work: bool,
     can_manage: bool,
     assignees: Vec<String>,
@@ -1170,6 +1350,7 @@ async fn render_incident(
     error: Option<String>,
 ) -> Result<Response, ApiError> {
     let (incident, timeline) = load_incident(state, caller, id, "web").await?;
+    let attachments = state.store.incident_attachments(id).await?;
     let can_manage = caller.user.role.allows(Permission::IncidentManage);
     let assignees = if can_manage {
         state
@@ -1195,6 +1376,9 @@ async fn render_incident(
         csrf,
         incident,
         timeline,
+        attachments,
+        can_attach: caller.user.role.allows(Permission::IncidentIntake)
+            || caller.user.role.allows(Permission::IncidentWork),
         can_work: caller.user.role.allows(Permission::IncidentWork),
         can_manage,
         assignees,
@@ -1277,6 +1461,75 @@ async fn act_submit(
     match result {
         Ok(_) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
         Err(ApiError::BadRequest(message)) => render_incident(&state, &caller, id, Some(message))
+            .await
+            .map_err(page_err),
+        Err(e) => Err(page_err(e)),
+    }
+}
+
+/// The incident page's photo form: multipart with `csrf` and `photo` fields.
+async fn attach_submit(
+    State(state): State<AppState>,
+    PageUser(caller): PageUser,
+    Path(id): Path<i64>,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Response, PageRejection> {
+    // Forms need the session's CSRF token: an API token alone never passes.
+    if caller.csrf_token.is_none() {
+        return Err(page_err(ApiError::CsrfFailed));
+    }
+    let mut form = form.map_err(|e| {
+        page_err(ApiError::BadRequest(format!(
+            "send the photo with the incident page's form: {e}"
+        )))
+    })?;
+    let mut csrf = String::new();
+    let mut photo: Option<Vec<u8>> = None;
+    let mut read =
+        async || -> Result<(), ApiError> {
+            while let Some(field) = form.next_field().await.map_err(|e| {
+                ApiError::BadRequest(format!("the upload did not arrive whole: {e}"))
+            })? {
+                match field.name() {
+                    Some("csrf") => {
+                        csrf = field.text().await.map_err(|e| {
+                            ApiError::BadRequest(format!("the upload did not arrive whole: {e}"))
+                        })?;
+                    }
+                    Some("photo") => {
+                        photo = Some(
+                        field
+                            .bytes()
+                            .await
+                            .map_err(|e| {
+                                ApiError::PayloadTooLarge(format!(
+                                    "the photo could not be read ({e}): photos are at most 8 MiB"
+                                ))
+                            })?
+                            .to_vec(),
+                    );
+                    }
+                    _ => {}
+                }
+            }
+            Ok(())
+        };
+    let received = read().await;
+    check_csrf(&caller, &csrf).map_err(page_err)?;
+    let result = match received {
+        Ok(()) => match photo {
+            Some(bytes) => attach(&state, &caller, id, bytes, "web").await.map(|_| ()),
+            None => Err(ApiError::BadRequest("choose a photo to attach".into())),
+        },
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/incidents/{id}")).into_response()),
+        Err(
+            ApiError::BadRequest(message)
+            | ApiError::UnsupportedMediaType(message)
+            | ApiError::PayloadTooLarge(message),
+        ) => render_incident(&state, &caller, id, Some(message))
             .await
             .map_err(page_err),
         Err(e) => Err(page_err(e)),

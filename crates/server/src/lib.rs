@@ -63,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .merge(incidents::page_routes())
         .merge(universes::page_routes())
         .merge(results::page_routes())
+        .merge(contacts::page_routes())
         .nest(
             "/api/v1",
             api::routes()
@@ -73,6 +74,7 @@ pub fn router(state: AppState) -> Router {
                 .merge(results::api_routes()),
         )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
+        .merge(incidents::attachment_routes())
         .layer(
             tower_http::set_header::SetResponseHeaderLayer::if_not_present(
                 axum::http::header::X_CONTENT_TYPE_OPTIONS,

@@ -289,6 +289,8 @@ struct VoterPage {
     phones: Vec<votebase_store::PhoneAppend>,
     /// One timeline of everything (voter file, votes, ballots, contacts, answers, tags).
     timeline: crate::contacts::Timeline,
+    /// The "Record a contact" form, for roles that may record contacts.
+    contact_form: Option<crate::contacts::ContactFormView>,
 }
 
 async fn voter_page(
@@ -296,7 +298,18 @@ async fn voter_page(
     PageUser(caller): PageUser,
     Path(id): Path<String>,
 ) -> Result<Response, PageRejection> {
-    let detail = load_voter(&state, &caller, &id, "web")
+    voter_page_with(&state, &caller, &id, None).await
+}
+
+/// Renders the voter page (audited read); `contact_form` re-shows the contact form with
+/// an error, else a fresh form is shown to roles with `RecordContacts`.
+pub(crate) async fn voter_page_with(
+    state: &AppState,
+    caller: &Caller,
+    id: &str,
+    contact_form: Option<crate::contacts::ContactFormView>,
+) -> Result<Response, PageRejection> {
+    let detail = load_voter(state, caller, id, "web")
         .await
         .map_err(PageRejection::Error)?;
     let record = &detail.voter.record;
@@ -307,10 +320,10 @@ async fn voter_page(
         .map(|(v, (name, _))| (name.replace('_', " "), v.as_text()))
         .collect();
     fields.extend(record.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
-    let timeline = crate::contacts::voter_timeline(state.store.as_ref(), &id)
+    let timeline = crate::contacts::voter_timeline(state.store.as_ref(), id)
         .await
         .map_err(|e| PageRejection::Error(e.into()))?;
-    let (user_name, role, csrf) = nav(&caller);
+    let (user_name, role, csrf) = nav(caller);
     Ok(render(&VoterPage {
         user_name,
         role,
@@ -322,6 +335,11 @@ async fn voter_page(
         fields,
         phones: detail.appended_phones,
         timeline,
+        contact_form: caller
+            .user
+            .role
+            .allows(Permission::RecordContacts)
+            .then(|| contact_form.unwrap_or_else(crate::contacts::ContactFormView::fresh)),
     }))
 }
 

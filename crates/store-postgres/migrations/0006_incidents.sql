@@ -66,3 +66,19 @@ CREATE TRIGGER incidents_no_delete BEFORE DELETE ON incidents
     FOR EACH ROW EXECUTE FUNCTION incidents_refuse_change();
 CREATE TRIGGER incident_events_no_change BEFORE DELETE OR UPDATE ON incident_events
     FOR EACH ROW EXECUTE FUNCTION incidents_refuse_change();
+
+-- Photos attached to incidents: one copy of the same bytes per incident, never deleted.
+CREATE TABLE incident_attachments (
+    incident_id BIGINT NOT NULL REFERENCES incidents (id),
+    n BIGINT NOT NULL,
+    sha256 TEXT COLLATE "C" NOT NULL,
+    content_type TEXT COLLATE "C" NOT NULL,
+    size BIGINT NOT NULL,
+    uploaded_by TEXT COLLATE "C" NOT NULL,
+    uploaded_at TIMESTAMPTZ NOT NULL,
+    bytes BYTEA NOT NULL,
+    PRIMARY KEY (incident_id, n),
+    UNIQUE (incident_id, sha256)
+);
+CREATE TRIGGER incident_attachments_no_change BEFORE DELETE OR UPDATE ON incident_attachments
+    FOR EACH ROW EXECUTE FUNCTION incidents_refuse_change();

@@ -10,11 +10,13 @@ use chrono::{DateTime, Duration, Utc};
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{AssertSqlSafe, Row};
 use votebase_domain::incidents::{
-    Coverage, Incident, IncidentAction, IncidentFilter, IncidentLocation, IncidentStatus,
-    Neighbour, NewIncident, Reporter, Resolution, SYSTEM_ACTOR, Severity, TimelineEntry,
-    TriageRules, next_status, triage,
+    Coverage, Incident, IncidentAction, IncidentAttachment, IncidentFilter, IncidentLocation,
+    IncidentStatus, Neighbour, NewAttachment, NewIncident, Reporter, Resolution, SYSTEM_ACTOR,
+    Severity, TimelineEntry, TriageRules, next_status, triage,
 };
-use votebase_store::incidents::{IncidentImportOutcome, IncidentStore, IntakeOutcome};
+use votebase_store::incidents::{
+    AttachOutcome, IncidentImportOutcome, IncidentStore, IntakeOutcome,
+};
 use votebase_store::{StoreError, StoreResult};
 
 const COLUMNS: &str = "id, created_at, observed_at, category, severity, status, resolution, county,
@@ -534,6 +536,103 @@ async fn escalate_stale(c: &mut PgConnection, now: DateTime<Utc>) -> StoreResult
     Ok(out)
 }
 
+const ATTACHMENT_COLUMNS: &str =
+    "incident_id, n, sha256::text, content_type::text, size, uploaded_by::text, uploaded_at";
+
+fn attachment_of(r: &PgRow) -> StoreResult<IncidentAttachment> {
+    Ok(IncidentAttachment {
+        incident_id: r.try_get(0).map_err(db)?,
+        n: r.try_get(1).map_err(db)?,
+        sha256: r.try_get(2).map_err(db)?,
+        content_type: r.try_get(3).map_err(db)?,
+        size: r.try_get(4).map_err(db)?,
+        uploaded_by: r.try_get(5).map_err(db)?,
+        uploaded_at: r.try_get(6).map_err(db)?,
+    })
+}
+
+async fn attach(
+    c: &mut PgConnection,
+    id: i64,
+    actor: &str,
+    photo: &NewAttachment,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<AttachOutcome>> {
+    let locked = sqlx::query("SELECT id FROM incidents WHERE id = $1 FOR UPDATE")
+        .bind(id)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db)?;
+    if locked.is_none() {
+        return Ok(None);
+    }
+    let Some(current) = get(c, id).await? else {
+        return Ok(None);
+    };
+    let known = sqlx::query(AssertSqlSafe(format!(
+        "SELECT {ATTACHMENT_COLUMNS} FROM incident_attachments
+         WHERE incident_id = $1 AND sha256 = $2"
+    )))
+    .bind(id)
+    .bind(photo.sha256.clone())
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db)?;
+    if let Some(row) = known {
+        return Ok(Some(AttachOutcome {
+            attachment: attachment_of(&row)?,
+            created: false,
+        }));
+    }
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COALESCE(MAX(n), 0) + 1 FROM incident_attachments WHERE incident_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db)?;
+    let attachment = IncidentAttachment {
+        incident_id: id,
+        n,
+        sha256: photo.sha256.clone(),
+        content_type: photo.content_type.to_string(),
+        size: photo.bytes.len() as i64,
+        uploaded_by: actor.to_string(),
+        uploaded_at: now,
+    };
+    sqlx::query(
+        "INSERT INTO incident_attachments
+           (incident_id, n, sha256, content_type, size, uploaded_by, uploaded_at, bytes)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(id)
+    .bind(n)
+    .bind(attachment.sha256.clone())
+    .bind(attachment.content_type.clone())
+    .bind(attachment.size)
+    .bind(actor.to_string())
+    .bind(now)
+    .bind(photo.bytes.clone())
+    .execute(&mut *c)
+    .await
+    .map_err(db)?;
+    event(
+        c,
+        id,
+        now,
+        actor,
+        "attachment",
+        current.status,
+        current.status,
+        &attachment.timeline_detail(),
+    )
+    .await?;
+    Ok(Some(AttachOutcome {
+        attachment,
+        created: true,
+    }))
+}
+
 #[async_trait]
 impl IncidentStore for PgStore {
     async fn create_incident(
@@ -678,5 +777,49 @@ impl IncidentStore for PgStore {
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    async fn attach_to_incident(
+        &self,
+        id: i64,
+        actor: &str,
+        photo: &NewAttachment,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AttachOutcome>> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        let out = attach(&mut tx, id, actor, photo, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(out)
+    }
+
+    async fn incident_attachments(&self, id: i64) -> StoreResult<Vec<IncidentAttachment>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM incident_attachments WHERE incident_id = $1 ORDER BY n"
+        )))
+        .bind(id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        rows.iter().map(attachment_of).collect()
+    }
+
+    async fn incident_attachment(
+        &self,
+        id: i64,
+        n: i64,
+    ) -> StoreResult<Option<(IncidentAttachment, Vec<u8>)>> {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {ATTACHMENT_COLUMNS}, bytes FROM incident_attachments
+             WHERE incident_id = $1 AND n = $2"
+        )))
+        .bind(id)
+        .bind(n)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(db)?;
+        match row {
+            None => Ok(None),
+            Some(r) => Ok(Some((attachment_of(&r)?, r.try_get(7).map_err(db)?))),
+        }
     }
 }

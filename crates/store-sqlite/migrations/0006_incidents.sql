@@ -64,3 +64,21 @@ CREATE TRIGGER incident_events_no_delete BEFORE DELETE ON incident_events
 BEGIN SELECT RAISE(ABORT, 'incident timeline entries are never deleted'); END;
 CREATE TRIGGER incident_events_no_update BEFORE UPDATE ON incident_events
 BEGIN SELECT RAISE(ABORT, 'incident timeline entries are never changed'); END;
+
+-- Photos attached to incidents: one copy of the same bytes per incident, never deleted.
+CREATE TABLE incident_attachments (
+    incident_id INTEGER NOT NULL REFERENCES incidents (id),
+    n INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    content_type TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    uploaded_by TEXT NOT NULL,
+    uploaded_at TEXT NOT NULL,
+    bytes BLOB NOT NULL,
+    PRIMARY KEY (incident_id, n),
+    UNIQUE (incident_id, sha256)
+);
+CREATE TRIGGER incident_attachments_no_delete BEFORE DELETE ON incident_attachments
+BEGIN SELECT RAISE(ABORT, 'incident attachments are never deleted'); END;
+CREATE TRIGGER incident_attachments_no_update BEFORE UPDATE ON incident_attachments
+BEGIN SELECT RAISE(ABORT, 'incident attachments are never changed'); END;

@@ -8,11 +8,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use votebase_domain::incidents::{
-    Coverage, Incident, IncidentAction, IncidentFilter, IncidentLocation, IncidentStatus,
-    Neighbour, NewIncident, Reporter, Resolution, SYSTEM_ACTOR, Severity, TimelineEntry,
-    TriageRules, next_status, triage,
+    Coverage, Incident, IncidentAction, IncidentAttachment, IncidentFilter, IncidentLocation,
+    IncidentStatus, Neighbour, NewAttachment, NewIncident, Reporter, Resolution, SYSTEM_ACTOR,
+    Severity, TimelineEntry, TriageRules, next_status, triage,
 };
-use votebase_store::incidents::{IncidentImportOutcome, IncidentStore, IntakeOutcome};
+use votebase_store::incidents::{
+    AttachOutcome, IncidentImportOutcome, IncidentStore, IntakeOutcome,
+};
 use votebase_store::{StoreError, StoreResult};
 
 const COLUMNS: &str = "id, created_at, observed_at, category, severity, status, resolution, county,
@@ -630,6 +632,127 @@ fn coverage(c: &Connection, user: Option<&str>) -> StoreResult<Vec<Coverage>> {
     .map_err(db)
 }
 
+const ATTACHMENT_COLUMNS: &str =
+    "incident_id, n, sha256, content_type, size, uploaded_by, uploaded_at";
+
+fn attachment_of(r: &Row) -> rusqlite::Result<IncidentAttachment> {
+    Ok(IncidentAttachment {
+        incident_id: r.get(0)?,
+        n: r.get(1)?,
+        sha256: r.get(2)?,
+        content_type: r.get(3)?,
+        size: r.get(4)?,
+        uploaded_by: r.get(5)?,
+        uploaded_at: parse_ts(&r.get::<_, String>(6)?)?,
+    })
+}
+
+fn attach(
+    conn: &mut Connection,
+    id: i64,
+    actor: &str,
+    photo: &NewAttachment,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<AttachOutcome>> {
+    let tx = conn
+        .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+        .map_err(db)?;
+    let Some(current) = get(&tx, id)? else {
+        return Ok(None);
+    };
+    let known = tx
+        .query_row(
+            &format!(
+                "SELECT {ATTACHMENT_COLUMNS} FROM incident_attachments
+                 WHERE incident_id = ?1 AND sha256 = ?2"
+            ),
+            params![id, photo.sha256],
+            attachment_of,
+        )
+        .optional()
+        .map_err(db)?;
+    if let Some(attachment) = known {
+        return Ok(Some(AttachOutcome {
+            attachment,
+            created: false,
+        }));
+    }
+    let n: i64 = tx
+        .query_row(
+            "SELECT COALESCE(MAX(n), 0) + 1 FROM incident_attachments WHERE incident_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    let attachment = IncidentAttachment {
+        incident_id: id,
+        n,
+        sha256: photo.sha256.clone(),
+        content_type: photo.content_type.to_string(),
+        size: photo.bytes.len() as i64,
+        uploaded_by: actor.to_string(),
+        uploaded_at: now,
+    };
+    tx.execute(
+        "INSERT INTO incident_attachments
+           (incident_id, n, sha256, content_type, size, uploaded_by, uploaded_at, bytes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        params![
+            id,
+            n,
+            attachment.sha256,
+            attachment.content_type,
+            attachment.size,
+            actor,
+            ts(now),
+            photo.bytes
+        ],
+    )
+    .map_err(db)?;
+    event(
+        &tx,
+        id,
+        now,
+        actor,
+        "attachment",
+        current.status,
+        current.status,
+        &attachment.timeline_detail(),
+    )?;
+    tx.commit().map_err(db)?;
+    Ok(Some(AttachOutcome {
+        attachment,
+        created: true,
+    }))
+}
+
+fn attachments(c: &Connection, id: i64) -> StoreResult<Vec<IncidentAttachment>> {
+    let mut stmt = c
+        .prepare(&format!(
+            "SELECT {ATTACHMENT_COLUMNS} FROM incident_attachments WHERE incident_id = ?1 ORDER BY n"
+        ))
+        .map_err(db)?;
+    let rows = stmt.query_map([id], attachment_of).map_err(db)?;
+    rows.collect::<rusqlite::Result<Vec<_>>>().map_err(db)
+}
+
+fn attachment(
+    c: &Connection,
+    id: i64,
+    n: i64,
+) -> StoreResult<Option<(IncidentAttachment, Vec<u8>)>> {
+    c.query_row(
+        &format!(
+            "SELECT {ATTACHMENT_COLUMNS}, bytes FROM incident_attachments
+             WHERE incident_id = ?1 AND n = ?2"
+        ),
+        [id, n],
+        |r| Ok((attachment_of(r)?, r.get::<_, Vec<u8>>(7)?)),
+    )
+    .optional()
+    .map_err(db)
+}
+
 #[async_trait]
 impl IncidentStore for SqliteStore {
     async fn create_incident(
@@ -713,5 +836,30 @@ impl IncidentStore for SqliteStore {
             Ok(())
         })
         .await
+    }
+
+    async fn attach_to_incident(
+        &self,
+        id: i64,
+        actor: &str,
+        photo: &NewAttachment,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AttachOutcome>> {
+        let actor = actor.to_string();
+        let photo = photo.clone();
+        self.with_conn(move |c| attach(c, id, &actor, &photo, now))
+            .await
+    }
+
+    async fn incident_attachments(&self, id: i64) -> StoreResult<Vec<IncidentAttachment>> {
+        self.with_conn(move |c| attachments(c, id)).await
+    }
+
+    async fn incident_attachment(
+        &self,
+        id: i64,
+        n: i64,
+    ) -> StoreResult<Option<(IncidentAttachment, Vec<u8>)>> {
+        self.with_conn(move |c| attachment(c, id, n)).await
     }
 }

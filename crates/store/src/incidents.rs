@@ -9,7 +9,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use votebase_domain::incidents::{
-    Coverage, Incident, IncidentAction, IncidentFilter, NewIncident, TimelineEntry, TriageRules,
+    Coverage, Incident, IncidentAction, IncidentAttachment, IncidentFilter, NewAttachment,
+    NewIncident, TimelineEntry, TriageRules,
 };
 
 use crate::StoreResult;
@@ -32,6 +33,15 @@ pub struct IncidentImportOutcome {
     pub known: i64,
     /// Ids of the new incidents.
     pub ids: Vec<i64>,
+}
+
+/// What attaching a photo did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttachOutcome {
+    /// The stored photo (the earlier one when the same bytes were already attached).
+    pub attachment: IncidentAttachment,
+    /// False when the incident already had these bytes: nothing was written.
+    pub created: bool,
 }
 
 /// Storage of voter-protection incidents. Part of [`Store`](crate::Store); every method is
@@ -100,4 +110,26 @@ pub trait IncidentStore: Send + Sync {
 
     /// Replaces the triage rules (refused when they do not validate).
     async fn put_incident_rules(&self, rules: &TriageRules) -> StoreResult<()>;
+
+    /// Attaches a photo by `actor`, numbered from 1 per incident, with a timeline entry
+    /// `attachment`. The same bytes (by SHA-256) attached again to the same incident are
+    /// not stored twice: the earlier attachment comes back with `created` false.
+    /// `None` when there is no such incident.
+    async fn attach_to_incident(
+        &self,
+        id: i64,
+        actor: &str,
+        photo: &NewAttachment,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Option<AttachOutcome>>;
+
+    /// An incident's photos (without their bytes), in the order attached.
+    async fn incident_attachments(&self, id: i64) -> StoreResult<Vec<IncidentAttachment>>;
+
+    /// One photo of an incident with its bytes.
+    async fn incident_attachment(
+        &self,
+        id: i64,
+        n: i64,
+    ) -> StoreResult<Option<(IncidentAttachment, Vec<u8>)>>;
 }

@@ -2,13 +2,13 @@
 //! intake (duplicates linked, clusters raising severity, lead-lawyer routing), the
 //! workflow with its refusals, the timeline with who and when, listing filters and order,
 //! escalation of untouched incidents, coverage, rules, and all-or-nothing idempotent
-//! imports.
+//! imports, and photo attachments (numbered, deduplicated by SHA-256, on the timeline).
 
 use crate::{Store, StoreError};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use votebase_domain::incidents::{
-    CustomCategory, IncidentAction, IncidentFilter, IncidentLocation, IncidentStatus, NewIncident,
-    Reporter, Resolution, Severity, TriageRules,
+    CustomCategory, IncidentAction, IncidentFilter, IncidentLocation, IncidentStatus,
+    NewAttachment, NewIncident, Reporter, Resolution, Severity, TriageRules,
 };
 
 fn t(min: i64) -> DateTime<Utc> {
@@ -365,5 +365,101 @@ pub async fn run(store: &dyn Store) {
             .len(),
         10,
         "a refused import writes nothing"
+    );
+
+    attachments(store).await;
+}
+
+/// Photos: numbered per incident, the same bytes stored once, bytes returned intact, each
+/// new photo a timeline entry, and no attaching to a missing incident.
+async fn attachments(store: &dyn Store) {
+    let id = store
+        .create_incident(&report(200, "other", "WAKE", "photo1"), t(200))
+        .await
+        .unwrap()
+        .incident
+        .id;
+    let mut jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    jpeg.extend((0..=255u8).cycle().take(70_000));
+    let png = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR".to_vec();
+    let first = store
+        .attach_to_incident(
+            id,
+            "lena",
+            &NewAttachment::new(jpeg.clone()).unwrap(),
+            t(201),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(first.created);
+    assert_eq!(
+        (first.attachment.n, first.attachment.size),
+        (1, jpeg.len() as i64)
+    );
+    assert_eq!(first.attachment.content_type, "image/jpeg");
+    let again = store
+        .attach_to_incident(
+            id,
+            "olive",
+            &NewAttachment::new(jpeg.clone()).unwrap(),
+            t(202),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !again.created,
+        "the same bytes are stored once per incident"
+    );
+    assert_eq!(again.attachment, first.attachment);
+    let second = store
+        .attach_to_incident(
+            id,
+            "olive",
+            &NewAttachment::new(png.clone()).unwrap(),
+            t(203),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((second.attachment.n, second.created), (2, true));
+    let listed = store.incident_attachments(id).await.unwrap();
+    assert_eq!(
+        listed,
+        vec![first.attachment.clone(), second.attachment.clone()]
+    );
+    assert_eq!(listed[0].uploaded_at, t(201));
+    assert_eq!(listed[1].uploaded_by, "olive");
+    let (meta, bytes) = store.incident_attachment(id, 1).await.unwrap().unwrap();
+    assert_eq!((meta, bytes), (first.attachment.clone(), jpeg));
+    assert_eq!(
+        store.incident_attachment(id, 2).await.unwrap().unwrap().1,
+        png
+    );
+    assert!(store.incident_attachment(id, 3).await.unwrap().is_none());
+    let entries: Vec<_> = store
+        .incident_timeline(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.kind == "attachment")
+        .collect();
+    assert_eq!(entries.len(), 2, "one timeline entry per stored photo");
+    assert_eq!((entries[0].actor.as_str(), entries[0].at), ("lena", t(201)));
+    assert!(entries[1].detail.contains("image/png"));
+    assert!(
+        store
+            .attach_to_incident(9_999_999, "lena", &NewAttachment::new(png).unwrap(), t(204))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .incident_attachments(9_999_999)
+            .await
+            .unwrap()
+            .is_empty()
     );
 }

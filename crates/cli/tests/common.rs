@@ -195,6 +195,32 @@ impl Drop for Killed {
     }
 }
 
+/// An HTTP answer: status, body, and the `name=value` part of each Set-Cookie.
+pub struct Reply {
+    /// Status code.
+    pub status: u16,
+    /// Body text.
+    pub body: String,
+    /// Cookies set, without their attributes.
+    pub set_cookies: Vec<String>,
+}
+
+/// Reads a response into a [`Reply`].
+pub fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
+    let set_cookies = resp
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or("").to_string())
+        .collect();
+    Reply {
+        status: resp.status().as_u16(),
+        body: resp.body_mut().read_to_string().unwrap_or_default(),
+        set_cookies,
+    }
+}
+
 /// A free loopback port.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

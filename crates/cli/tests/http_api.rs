@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Backend, shared};
+use common::{Backend, Reply, reply, shared};
 
 fn start(b: &Backend) -> common::Served {
     common::serve(b)
@@ -13,12 +13,6 @@ fn start(b: &Backend) -> common::Served {
 
 fn agent() -> ureq::Agent {
     common::http()
-}
-
-struct Reply {
-    status: u16,
-    body: String,
-    set_cookies: Vec<String>,
 }
 
 fn get(url: &str, token: Option<&str>, cookie: Option<&str>) -> Reply {
@@ -40,21 +34,6 @@ fn post_form(url: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
     }
     let mut resp = req.send_form(form.iter().copied()).expect("request");
     reply(&mut resp)
-}
-
-fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
-    let set_cookies = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").to_string())
-        .collect();
-    Reply {
-        status: resp.status().as_u16(),
-        body: resp.body_mut().read_to_string().unwrap_or_default(),
-        set_cookies,
-    }
 }
 
 fn cookie_value(r: &Reply, name: &str) -> String {

@@ -6,31 +6,10 @@
 
 mod common;
 
-use common::{Backend, http, shared};
+use common::{Backend, Reply, http, reply, shared};
 use std::io::{BufRead, BufReader, Write};
 
 const PASSWORD: &str = "a long password 1\n";
-
-struct Reply {
-    status: u16,
-    body: String,
-    set_cookies: Vec<String>,
-}
-
-fn reply(resp: &mut ureq::http::Response<ureq::Body>) -> Reply {
-    let set_cookies = resp
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .map(|v| v.split(';').next().unwrap_or("").to_string())
-        .collect();
-    Reply {
-        status: resp.status().as_u16(),
-        body: resp.body_mut().read_to_string().unwrap_or_default(),
-        set_cookies,
-    }
-}
 
 fn get(url: &str, token: &str) -> Reply {
     let mut req = http().get(url);

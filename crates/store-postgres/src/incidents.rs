@@ -395,13 +395,9 @@ async fn timeline(c: &mut PgConnection, id: i64) -> StoreResult<Vec<TimelineEntr
         .collect()
 }
 
-async fn act(
-    c: &mut PgConnection,
-    id: i64,
-    actor: &str,
-    action: &IncidentAction,
-    now: DateTime<Utc>,
-) -> StoreResult<Option<Incident>> {
+/// Locks one incident's row for the rest of the transaction and reads it (`None` when
+/// there is no such incident).
+async fn lock_incident(c: &mut PgConnection, id: i64) -> StoreResult<Option<Incident>> {
     let locked = sqlx::query("SELECT id FROM incidents WHERE id = $1 FOR UPDATE")
         .bind(id)
         .fetch_optional(&mut *c)
@@ -410,7 +406,17 @@ async fn act(
     if locked.is_none() {
         return Ok(None);
     }
-    let Some(current) = get(c, id).await? else {
+    get(c, id).await
+}
+
+async fn act(
+    c: &mut PgConnection,
+    id: i64,
+    actor: &str,
+    action: &IncidentAction,
+    now: DateTime<Utc>,
+) -> StoreResult<Option<Incident>> {
+    let Some(current) = lock_incident(c, id).await? else {
         return Ok(None);
     };
     let to = next_status(current.status, action, current.assigned_to.is_some())
@@ -558,15 +564,7 @@ async fn attach(
     photo: &NewAttachment,
     now: DateTime<Utc>,
 ) -> StoreResult<Option<AttachOutcome>> {
-    let locked = sqlx::query("SELECT id FROM incidents WHERE id = $1 FOR UPDATE")
-        .bind(id)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db)?;
-    if locked.is_none() {
-        return Ok(None);
-    }
-    let Some(current) = get(c, id).await? else {
+    let Some(current) = lock_incident(c, id).await? else {
         return Ok(None);
     };
     let known = sqlx::query(AssertSqlSafe(format!(

@@ -457,9 +457,9 @@ pub async fn bench(global: &Global, args: BenchResultsArgs) -> anyhow::Result<()
 }
 
 async fn make_user(store: &dyn Store, name: &str, role: Role) -> anyhow::Result<String> {
-    let password = votebase_server::auth::new_secret();
-    let hash = votebase_server::auth::hash_password(&password[..16])
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let password = votebase_app::auth::new_secret();
+    let hash =
+        votebase_app::auth::hash_password(&password[..16]).map_err(|e| anyhow::anyhow!("{e}"))?;
     store
         .put_user(
             &User {
@@ -469,9 +469,9 @@ async fn make_user(store: &dyn Store, name: &str, role: Role) -> anyhow::Result<
             &hash,
         )
         .await?;
-    let token = votebase_server::auth::new_secret();
+    let token = votebase_app::auth::new_secret();
     store
-        .add_token(name, &votebase_server::auth::sha256_hex(&token), "bench")
+        .add_token(name, &votebase_app::auth::sha256_hex(&token), "bench")
         .await?;
     Ok(token)
 }

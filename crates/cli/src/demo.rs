@@ -8,6 +8,7 @@ use crate::{stores, voters};
 use anyhow::Context;
 use std::sync::Arc;
 use std::time::Instant;
+use votebase_app::auth;
 use votebase_domain::{Role, User};
 use votebase_ingest::Layout;
 use votebase_ingest::ballots::import_ballots_file;
@@ -16,7 +17,6 @@ use votebase_ingest::demo::{
     write_files,
 };
 use votebase_ingest::history::import_history_file;
-use votebase_server::auth;
 
 pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     let started = Instant::now();

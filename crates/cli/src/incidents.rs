@@ -616,9 +616,8 @@ async fn list(store: &dyn Store, args: &ListIncidentsArgs) -> anyhow::Result<()>
 /// voter-protection accounts with a fresh shared password, printed with what to try.
 pub async fn demo_day(store: &dyn Store, state: &DemoState) -> anyhow::Result<()> {
     let count = (state.first_count / 70).clamp(300, 4000);
-    let password = votebase_server::auth::new_secret()[..16].to_string();
-    let hash =
-        votebase_server::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let password = votebase_app::auth::new_secret()[..16].to_string();
+    let hash = votebase_app::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     eprintln!("Replaying an election day of {count} voter-protection incidents...");
     match demo(store, state, count, &hash).await? {
         None => println!("incidents: already generated (kept as they are)"),
@@ -1032,9 +1031,9 @@ pub async fn bench(global: &Global, args: BenchIncidentsArgs) -> anyhow::Result<
             "!",
         )
         .await?;
-    let token = votebase_server::auth::new_secret();
+    let token = votebase_app::auth::new_secret();
     store
-        .add_token("bench", &votebase_server::auth::sha256_hex(&token), "bench")
+        .add_token("bench", &votebase_app::auth::sha256_hex(&token), "bench")
         .await?;
     drop(store);
 

@@ -69,9 +69,9 @@ use anyhow::bail;
 use chrono::Utc;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use votebase_app::auth::sha256_hex;
 use votebase_domain::AuditEntry;
 use votebase_domain::results::{Election, Precinct, PrecinctStatus};
-use votebase_server::auth::sha256_hex;
 use votebase_server::results::{build_feed, new_code, normalize_code};
 use votebase_store::Store;
 

@@ -8,8 +8,8 @@ use crate::voters::cli_actor;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use std::io::{BufRead, IsTerminal};
+use votebase_app::auth;
 use votebase_domain::{AuditEntry, Role, User};
-use votebase_server::auth;
 
 fn read_password() -> anyhow::Result<String> {
     let password = if std::io::stdin().is_terminal() {

@@ -4,15 +4,11 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use argon2::Argon2;
-use argon2::password_hash::phc::PasswordHash;
-use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
+pub(crate) use votebase_app::auth::{new_secret, same_secret, sha256_hex, verify_password};
 use votebase_domain::User;
 use votebase_domain::users::Permission;
 
@@ -21,33 +17,9 @@ pub const SESSION_COOKIE: &str = "vb_session";
 /// Name of the pre-login CSRF cookie.
 pub const LOGIN_CSRF_COOKIE: &str = "vb_login_csrf";
 
-/// Hashes a password with argon2id and a random salt.
-pub fn hash_password(password: &str) -> Result<String, ApiError> {
-    let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
-    let hash: PasswordHash = Argon2::default()
-        .hash_password_with_salt(password.as_bytes(), &salt)
-        .map_err(|e| ApiError::Internal(format!("hash: {e}")))?;
-    Ok(hash.to_string())
-}
-
-/// Checks a password against a stored argon2 hash.
-pub fn verify_password(password: &str, stored_hash: &str) -> bool {
-    Argon2::default()
-        .verify_password(password.as_bytes(), stored_hash)
-        .is_ok()
-}
-
-/// A new random secret (32 bytes, hex): tokens, session ids, CSRF tokens.
-pub fn new_secret() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    hex::encode(bytes)
-}
-
-/// SHA-256 of a secret, hex: what the store keeps.
-pub fn sha256_hex(secret: &str) -> String {
-    hex::encode(Sha256::digest(secret.as_bytes()))
+/// Hashes a password (argon2id, `votebase_app::auth`), as a server error when it fails.
+pub(crate) fn hash_password(password: &str) -> Result<String, ApiError> {
+    votebase_app::auth::hash_password(password).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// The client's address (loopback when the server was not started with connection
@@ -57,15 +29,6 @@ pub fn client_ip(extensions: &axum::http::Extensions) -> std::net::IpAddr {
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip())
         .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST))
-}
-
-/// Constant-time comparison of two secrets.
-pub fn same_secret(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
 }
 
 /// The authenticated caller of an API route (Bearer token or session cookie).

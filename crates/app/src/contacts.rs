@@ -1,0 +1,1 @@
+//! contacts use cases (being moved here from the server and the CLI).

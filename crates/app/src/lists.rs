@@ -1,0 +1,1 @@
+//! lists use cases (being moved here from the server and the CLI).

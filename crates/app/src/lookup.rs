@@ -1,0 +1,1 @@
+//! lookup use cases (being moved here from the server and the CLI).

@@ -1,0 +1,1 @@
+//! results use cases (being moved here from the server and the CLI).

@@ -1,0 +1,1 @@
+//! scores use cases (being moved here from the server and the CLI).

@@ -1,0 +1,1 @@
+//! universes use cases (being moved here from the server and the CLI).

@@ -1,0 +1,1 @@
+//! voters use cases (being moved here from the server and the CLI).

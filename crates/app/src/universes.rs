@@ -1,1 +1,289 @@
-//! universes use cases (being moved here from the server and the CLI).
+//! The universe index as a use case: [`build_index`] streams the organization's store
+//! into a fresh [`UniverseIndex`] (voters of the latest snapshot, vote history, each
+//! voter's ballot status in the latest election with ballots, and the contact families
+//! of [`crate::contacts::add_contact_families`]: tags, survey answers, contacts,
+//! scores); [`Universes`] keeps one in memory and rebuilds it in the background when the
+//! store's data version changes (checked at most every few seconds; the old index
+//! answers meanwhile); [`select`] evaluates an expression and drops voters who already
+//! voted; [`member_ids`] and [`voted_note`] turn a selection into ids and the note
+//! shown beside a count.
+
+use chrono::{NaiveDate, Utc};
+use roaring::RoaringBitmap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use votebase_index::{IndexBuilder, IndexError, QueryError, UniverseIndex, parse};
+use votebase_store::{Store, StoreError};
+
+/// The index, and the election whose voted voters lists drop.
+pub struct Built {
+    /// The index.
+    pub index: UniverseIndex,
+    /// The latest election with ballot files, if any.
+    pub election: Option<NaiveDate>,
+    /// Seconds to build.
+    pub seconds: f64,
+    /// The store's data version the index was built from.
+    pub data_version: String,
+}
+
+/// Why an index could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    /// Reading the store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The store's data did not fit the index (a duplicated voter id, say).
+    #[error("building the universe index: {0}")]
+    Index(#[from] IndexError),
+    /// Contact history, tags, answers or scores could not be added.
+    #[error("building the universe index: {0}")]
+    Contacts(#[from] crate::contacts::ContactFamiliesError),
+}
+
+/// Streams the store into a fresh index.
+pub async fn build_index(store: &dyn Store) -> Result<Built, BuildError> {
+    let started = Instant::now();
+    let data_version = store.data_version().await?;
+    let today = Utc::now().date_naive();
+    let mut builder =
+        IndexBuilder::with_capacity(today, store.count_voters().await?.max(0) as usize);
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    let export = store.export_voters(10_000, tx);
+    let consume = async {
+        while let Some(batch) = rx.recv().await {
+            for v in &batch {
+                builder.add_voter(v)?;
+            }
+        }
+        Ok::<_, BuildError>(())
+    };
+    let (exported, consumed) = tokio::join!(export, consume);
+    exported?;
+    consumed?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
+    let export = store.export_vote_history(50_000, tx);
+    let consume = async {
+        while let Some(batch) = rx.recv().await {
+            for h in &batch {
+                builder.add_history(h);
+            }
+        }
+    };
+    let (exported, ()) = tokio::join!(export, consume);
+    exported?;
+    let election = store.ballot_elections().await?.first().copied();
+    if let Some(e) = election {
+        for (voter, category) in store.ballot_statuses(e).await? {
+            builder.add_ballot_status(&voter, category.code())?;
+        }
+    }
+    crate::contacts::add_contact_families(store, &mut builder, today).await?;
+    Ok(Built {
+        index: builder.build(),
+        election,
+        seconds: started.elapsed().as_secs_f64(),
+        data_version,
+    })
+}
+
+/// What an expression selects, once voters who already voted are dropped.
+#[derive(Debug, Clone)]
+pub struct Selection {
+    /// Members (index ordinals).
+    pub members: RoaringBitmap,
+    /// Voters the expression selected who were dropped because they already voted.
+    pub voted_removed: u64,
+}
+
+/// Members of `expr_text`, without voters who already voted (an accepted ballot in the
+/// latest election with ballots) unless `include_voted`.
+pub fn select(
+    built: &Built,
+    expr_text: &str,
+    include_voted: bool,
+) -> Result<Selection, QueryError> {
+    let mut members = built.index.members(&parse(expr_text)?)?;
+    let mut voted_removed = 0;
+    if !include_voted && built.election.is_some() {
+        let voted = built.index.members(&parse("ballot:accepted")?)?;
+        voted_removed = members.intersection_len(&voted);
+        members -= voted;
+    }
+    Ok(Selection {
+        members,
+        voted_removed,
+    })
+}
+
+/// The members' state voter ids, sorted.
+pub fn member_ids(built: &Built, members: &RoaringBitmap) -> Vec<String> {
+    let mut ids: Vec<String> = members
+        .iter()
+        .filter_map(|o| built.index.voter_id(o).map(str::to_string))
+        .collect();
+    ids.sort_unstable();
+    ids
+}
+
+/// The explanation printed or shown beside a count.
+pub fn voted_note(
+    election: Option<NaiveDate>,
+    removed: u64,
+    include_voted: bool,
+) -> Option<String> {
+    match (election, include_voted) {
+        (Some(e), false) => Some(format!(
+            "{removed} voters removed: they already voted in the {e} election (add --include-voted to keep them)"
+        )),
+        (Some(e), true) => Some(format!(
+            "voters who already voted in the {e} election are included"
+        )),
+        (None, _) => None,
+    }
+}
+
+/// How often [`Universes::current`] asks the store whether its data changed.
+const VERSION_CHECK_EVERY: Duration = Duration::from_secs(3);
+
+#[derive(Default)]
+struct CacheState {
+    current: Option<Arc<Built>>,
+    checked_at: Option<Instant>,
+    rebuilding: bool,
+}
+
+/// The in-memory universe index a long-running front end (the server) keeps: built on first use, rebuilt in the background
+/// when the store's data version changes, the old index serving queries meanwhile.
+#[derive(Default)]
+pub struct Universes {
+    state: Mutex<CacheState>,
+    first_build: tokio::sync::Mutex<()>,
+}
+
+impl Universes {
+    /// An empty cache (the index is built on first use).
+    pub fn new() -> Arc<Self> {
+        Arc::new(Self::default())
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The current index. The first call builds it (others wait for that build); later
+    /// calls return at once, and at most every few seconds one of them compares the
+    /// store's data version and, when it moved, starts a rebuild in the background.
+    pub async fn current(self: &Arc<Self>, store: &Arc<dyn Store>) -> Result<Arc<Built>, BuildError> {
+        let existing = self.lock().current.clone();
+        let Some(built) = existing else {
+            let _guard = self.first_build.lock().await;
+            if let Some(b) = self.lock().current.clone() {
+                return Ok(b);
+            }
+            let built = Arc::new(build_index(store.as_ref()).await?);
+            let mut s = self.lock();
+            s.current = Some(built.clone());
+            s.checked_at = Some(Instant::now());
+            return Ok(built);
+        };
+        let due = {
+            let mut s = self.lock();
+            let due = !s.rebuilding
+                && s.checked_at
+                    .is_none_or(|t| t.elapsed() >= VERSION_CHECK_EVERY);
+            if due {
+                s.checked_at = Some(Instant::now());
+            }
+            due
+        };
+        if due {
+            let version = store.data_version().await?;
+            if version != built.data_version {
+                self.rebuild_in_background(store.clone());
+            }
+        }
+        Ok(built)
+    }
+
+    /// Builds the first index in the background, so the first list page does not wait.
+    pub fn warm_up(self: &Arc<Self>, store: Arc<dyn Store>) {
+        let me = self.clone();
+        tokio::spawn(async move {
+            if let Err(e) = me.current(&store).await {
+                tracing::error!(error = %e, "universe index build failed");
+            }
+        });
+    }
+
+    /// Starts a rebuild unless one is running; the new index replaces the old when done.
+    pub fn rebuild_in_background(self: &Arc<Self>, store: Arc<dyn Store>) {
+        {
+            let mut s = self.lock();
+            if s.rebuilding {
+                return;
+            }
+            s.rebuilding = true;
+        }
+        let me = self.clone();
+        tokio::spawn(async move {
+            let result = build_index(store.as_ref()).await;
+            let mut s = me.lock();
+            s.rebuilding = false;
+            s.checked_at = Some(Instant::now());
+            match result {
+                Ok(b) => {
+                    tracing::info!(
+                        voters = b.index.len(),
+                        seconds = b.seconds,
+                        "universe index rebuilt"
+                    );
+                    s.current = Some(Arc::new(b));
+                }
+                Err(e) => tracing::error!(error = %e, "universe index rebuild failed"),
+            }
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use votebase_domain::VoterRecord;
+    use votebase_domain::voters::Party;
+
+    /// A three-voter index; A3 already voted.
+    pub(crate) fn built() -> Built {
+        let mut b = IndexBuilder::new(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap());
+        for (id, county, party) in [
+            ("A1", "WAKE", Party::Dem),
+            ("A2", "WAKE", Party::Rep),
+            ("A3", "DURHAM", Party::Dem),
+        ] {
+            b.add_voter(&VoterRecord {
+                state_voter_id: id.into(),
+                county_name: county.into(),
+                party,
+                ..Default::default()
+            })
+            .unwrap();
+        }
+        b.add_ballot_status("A3", "accepted").unwrap();
+        Built {
+            index: b.build(),
+            election: NaiveDate::from_ymd_opt(2026, 11, 3),
+            seconds: 0.0,
+            data_version: String::new(),
+        }
+    }
+
+    #[test]
+    fn voted_voters_are_dropped_and_counted() {
+        let b = built();
+        let s = select(&b, "party:DEM", false).unwrap();
+        assert_eq!((s.members.len(), s.voted_removed), (1, 1));
+        assert_eq!(member_ids(&b, &s.members), ["A1"]);
+        let all = select(&b, "party:DEM", true).unwrap();
+        assert_eq!((all.members.len(), all.voted_removed), (2, 0));
+    }
+}

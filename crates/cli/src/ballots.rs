@@ -10,10 +10,13 @@ use anyhow::bail;
 use chrono::{NaiveDate, Utc};
 use serde_json::json;
 use std::sync::Arc;
+use votebase_app::ballots::{self as app, BallotsError};
 use votebase_domain::AuditEntry;
+use votebase_domain::csv_safe::SafeWriter;
+use votebase_domain::users::Role;
 use votebase_ingest::Layout;
 use votebase_ingest::ballots::{BallotIdentity, import_ballots_file, read_identities};
-use votebase_store::{BallotList, BallotListRow, Store};
+use votebase_store::{BallotList, Store};
 
 /// `import ballots FILE --layout nc-absentee`.
 pub async fn import(store: &dyn Store, args: &ImportArgs) -> anyhow::Result<()> {
@@ -213,7 +216,7 @@ async fn link_unmatched(
 
 /// Writes the linked rows: line, the id the file gave, the voter found and how sure.
 fn write_links(path: &std::path::Path, linked: &[LinkedBallot]) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_path(path)
+    let mut w = SafeWriter::from_path(path)
         .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
     w.write_record([
         "line",
@@ -245,27 +248,32 @@ fn write_links(path: &std::path::Path, linked: &[LinkedBallot]) -> anyhow::Resul
     Ok(())
 }
 
+/// A ballot use case's error, with the CLI's hint when no ballot file is loaded.
+fn explain(e: BallotsError) -> anyhow::Error {
+    match e {
+        BallotsError::NoBallots => anyhow::anyhow!(
+            "no ballot file imported yet: `votebase import ballots FILE --layout nc-absentee`"
+        ),
+        other => other.into(),
+    }
+}
+
 async fn pick_election(
     store: &dyn Store,
     election: Option<NaiveDate>,
 ) -> anyhow::Result<NaiveDate> {
-    if let Some(e) = election {
-        return Ok(e);
-    }
-    match store.ballot_elections().await?.first() {
-        Some(e) => Ok(*e),
-        None => bail!(
-            "no ballot file imported yet: `votebase import ballots FILE --layout nc-absentee`"
-        ),
-    }
+    app::election_or_latest(store, election)
+        .await
+        .map_err(explain)
 }
 
 pub async fn ballots(global: &Global, cmd: BallotsCommand) -> anyhow::Result<()> {
     let store = stores::open(global).await?;
     match cmd {
         BallotsCommand::Status { election, json } => {
-            let election = pick_election(store.as_ref(), election).await?;
-            let counts = store.ballot_status_counts(election).await?;
+            let (election, counts) = app::status(store.as_ref(), election)
+                .await
+                .map_err(explain)?;
             if json {
                 println!(
                     "{}",
@@ -315,13 +323,26 @@ pub async fn ballots(global: &Global, cmd: BallotsCommand) -> anyhow::Result<()>
             limit,
             format,
         } => {
-            let election = pick_election(store.as_ref(), election).await?;
-            let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
+            if !matches!(format.as_str(), "json" | "csv") {
+                bail!("unknown --format {format:?}: use csv or json");
+            }
             let list = match kind {
                 BallotListKind::Chase => BallotList::Chase { min_days },
                 BallotListKind::Cure => BallotList::Cure,
             };
-            let rows = store.ballot_list(election, list, as_of, limit).await?;
+            // The CLI runs with the store's own credentials: its operator is an admin.
+            let (election, rows) = app::chase_cure_list(
+                store.as_ref(),
+                Role::Admin,
+                &app::ListQuery {
+                    list,
+                    election,
+                    as_of: as_of.unwrap_or_else(|| Utc::now().date_naive()),
+                    limit,
+                },
+            )
+            .await
+            .map_err(explain)?;
             store
                 .audit(&AuditEntry {
                     at: Utc::now(),
@@ -334,12 +355,8 @@ pub async fn ballots(global: &Global, cmd: BallotsCommand) -> anyhow::Result<()>
             match format.as_str() {
                 "json" => println!("{}", serde_json::to_string_pretty(&rows)?),
                 "csv" => {
-                    let mut w = csv::Writer::from_writer(std::io::stdout());
-                    w.write_record(BallotListRow::CSV_HEADER)?;
-                    for r in &rows {
-                        w.write_record(r.csv_record())?;
-                    }
-                    w.flush()?;
+                    let mut out = app::write_list_csv(&rows, std::io::stdout())?;
+                    std::io::Write::flush(&mut out)?;
                 }
                 other => bail!("unknown --format {other:?}: use csv or json"),
             }

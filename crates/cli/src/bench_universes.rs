@@ -32,7 +32,7 @@ use votebase_ingest::Layout;
 use votebase_ingest::ballots::import_ballots_file;
 use votebase_ingest::demo::{DemoOptions, build_state, write_ballot_files, write_files};
 use votebase_ingest::history::import_history_file;
-use votebase_server::universes::{Built, build_index};
+use votebase_app::universes::{Built, build_index};
 use votebase_store::Store;
 use votebase_store_postgres::PgStore;
 use votebase_store_sqlite::SqliteStore;

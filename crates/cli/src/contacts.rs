@@ -130,8 +130,21 @@ pub async fn demo_contacts(
         "contact history: {} attempts ({} ad impressions) from a canvass and a texting export, {inserted} new",
         files.attempts, files.ads
     );
-    let model = crate::scores::train_score(store, "survey:support", "support", 2026, 1.0).await?;
-    let (voters, _) = crate::scores::apply_score(store, "support").await?;
+    let model = votebase_app::scores::train_score(
+        store,
+        "survey:support",
+        "support",
+        2026,
+        1.0,
+        &crate::progress::Bar::new("voters"),
+    )
+    .await?;
+    let (voters, _) = votebase_app::scores::apply_score(
+        store,
+        "support",
+        &crate::progress::Bar::new("scoring"),
+    )
+    .await?;
     println!(
         "support score: trained on {} answers (AUC {:.3} on {} held out), {voters} voters scored; try `support>=70`",
         model.trained_on + model.held_out,

@@ -6,15 +6,16 @@
 
 use crate::args::Global;
 use crate::stores;
-use crate::universes::{audit_export, output, report_export, select_or_explain};
+use crate::universes::{audit_export, caret, output, report_export, select_or_explain};
 use crate::voters::cli_actor;
 use clap::Subcommand;
 use std::io::Write;
 use std::path::PathBuf;
 use std::str::FromStr;
 use votebase_ingest::exports::ExportFormat;
-use votebase_server::universes::{build_index, member_ids, voted_note, write_export};
-use votebase_store::lists::NewList;
+use votebase_app::lists::{ListExportError, ListToSave, SaveListError, save_list};
+use votebase_app::universes::{build_index, voted_note};
+use votebase_domain::users::Role;
 
 #[derive(Subcommand, Debug)]
 pub enum ListCommand {
@@ -67,17 +68,22 @@ pub async fn list(global: &Global, cmd: ListCommand) -> anyhow::Result<()> {
             json,
         } => {
             let built = build_index(store.as_ref()).await?;
-            let selection = select_or_explain(&built, &expr, include_voted)?;
-            let saved = store
-                .save_list(&NewList {
-                    name,
-                    expression: expr,
-                    created_by: cli_actor(),
-                    voted_election: if include_voted { None } else { built.election },
-                    voted_removed: selection.voted_removed as i64,
-                    members: member_ids(&built, &selection.members),
-                })
-                .await?;
+            let actor = cli_actor();
+            let (saved, selection) = save_list(
+                store.as_ref(),
+                &built,
+                &ListToSave {
+                    name: &name,
+                    expression: &expr,
+                    include_voted,
+                    created_by: &actor,
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                SaveListError::Expression(q) => anyhow::anyhow!("{}", caret(&expr, &q)),
+                SaveListError::Store(s) => s.into(),
+            })?;
             if json {
                 println!("{}", serde_json::to_string(&saved)?);
             } else {
@@ -117,13 +123,20 @@ pub async fn list(global: &Global, cmd: ListCommand) -> anyhow::Result<()> {
         }
         ListCommand::Export { name, format, out } => {
             let format = ExportFormat::from_str(&format)?;
-            let Some(saved) = store.list(&name).await? else {
+            if store.list(&name).await?.is_none() {
                 anyhow::bail!("no list named {name:?}: see `votebase list ls`");
-            };
-            let members = store.list_members(&name).await?;
+            }
             let mut w = output(out.as_deref())?;
-            let outcome =
-                write_export(store.as_ref(), &members, format, &saved.name, &mut w).await?;
+            // The CLI runs with the store's own credentials: its operator is an admin.
+            let (saved, outcome) =
+                votebase_app::lists::export_list(store.as_ref(), Role::Admin, &name, format, &mut w)
+                    .await
+                    .map_err(|e| match e {
+                        ListExportError::NotFound(n) => {
+                            anyhow::anyhow!("no list named {n:?}: see `votebase list ls`")
+                        }
+                        other => other.into(),
+                    })?;
             w.flush()?;
             audit_export(
                 store.as_ref(),
@@ -163,17 +176,18 @@ pub async fn demo_list(store: &dyn votebase_store::Store) -> anyhow::Result<()> 
         "county:{} party:DEM age:18..29 voted:2020-11-03 !voted:2022-11-08 !ballot:returned !contacted:door:30d",
         counties.join(",")
     );
-    let selection = select_or_explain(&built, &expr, false)?;
-    let saved = store
-        .save_list(&NewList {
-            name: NAME.into(),
-            expression: expr,
-            created_by: "demo".into(),
-            voted_election: built.election,
-            voted_removed: selection.voted_removed as i64,
-            members: member_ids(&built, &selection.members),
-        })
-        .await?;
+    select_or_explain(&built, &expr, false)?;
+    let (saved, _) = save_list(
+        store,
+        &built,
+        &ListToSave {
+            name: NAME,
+            expression: &expr,
+            include_voted: false,
+            created_by: "demo",
+        },
+    )
+    .await?;
     println!(
         "saved list {:?}: {} voters; try `votebase list export {:?} --format walk`",
         saved.name, saved.voters, saved.name

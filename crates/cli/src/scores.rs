@@ -1,22 +1,20 @@
 //! `votebase score train|apply`: fits a score (logistic regression, `votebase-score`) on
 //! the voters who answered a survey question, reports the AUC and a calibration table on
 //! a held-out fifth and stores the model; `apply` scores every voter of the latest
-//! snapshot 0–100 into the store, so filters such as `support>=70` work.
+//! snapshot 0–100 into the store, so filters such as `support>=70` work. The use cases
+//! are `votebase_app::scores`; this module parses, audits and prints.
 
 use crate::args::Global;
 use crate::progress::Bar;
 use crate::stores;
 use crate::voters::cli_actor;
-use anyhow::{Context, bail};
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use clap::Subcommand;
 use serde_json::json;
-use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 use votebase_domain::AuditEntry;
-use votebase_domain::contacts::{QuestionKind, SUPPORT_QUESTION};
-use votebase_ingest::Progress;
-use votebase_score::{Model, TrainOptions, VoterFacts, train};
+use votebase_app::scores::{apply_score, examples, reference_date, train_score};
+use votebase_score::{Model, TrainOptions, train};
 use votebase_store::Store;
 
 /// Score commands.
@@ -57,220 +55,6 @@ pub enum ScoreCommand {
     },
 }
 
-/// A parsed `--target`: the question and the answer values counted as positive.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Target {
-    /// Question key.
-    pub question: String,
-    /// Lowest positive value.
-    pub lo: i64,
-    /// Highest positive value.
-    pub hi: i64,
-}
-
-/// Parses `survey:KEY`, `survey:KEY=N` or `survey:KEY=LO..HI`.
-pub fn parse_target(text: &str) -> anyhow::Result<Target> {
-    let Some(rest) = text.trim().strip_prefix("survey:") else {
-        bail!("target {text:?}: use survey:QUESTION, survey:QUESTION=N or survey:QUESTION=LO..HI");
-    };
-    let (question, range) = match rest.split_once('=') {
-        Some((q, r)) => (q.trim(), Some(r.trim())),
-        None => (rest.trim(), None),
-    };
-    let (lo, hi) = match range {
-        None if question == SUPPORT_QUESTION => (1, 2),
-        None => bail!(
-            "target {text:?}: say which answers count as positive, e.g. survey:{question}=1 or survey:{question}=1..2"
-        ),
-        Some(r) => match r.split_once("..") {
-            Some((a, b)) => (
-                a.trim().parse().context("target range start")?,
-                b.trim().parse().context("target range end")?,
-            ),
-            None => {
-                let v: i64 = r.parse().context("target value")?;
-                (v, v)
-            }
-        },
-    };
-    if lo > hi {
-        bail!("target {text:?}: empty range {lo}..{hi}");
-    }
-    Ok(Target {
-        question: question.to_string(),
-        lo,
-        hi,
-    })
-}
-
-/// Each voter's vote history as (election, party ballot), for voters in `only` (all when None).
-async fn histories(
-    store: &dyn Store,
-    only: Option<&HashSet<String>>,
-) -> anyhow::Result<HashMap<String, Vec<(NaiveDate, String)>>> {
-    let mut out: HashMap<String, Vec<(NaiveDate, String)>> = HashMap::new();
-    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-    let export = store.export_vote_history(50_000, tx);
-    let consume = async {
-        while let Some(batch) = rx.recv().await {
-            for h in batch {
-                if only.is_some_and(|s| !s.contains(&h.state_voter_id)) {
-                    continue;
-                }
-                out.entry(h.state_voter_id)
-                    .or_default()
-                    .push((h.election_date, h.voted_party.trim().to_ascii_uppercase()));
-            }
-        }
-    };
-    let (exported, ()) = tokio::join!(export, consume);
-    exported?;
-    Ok(out)
-}
-
-/// Streams the voters of the latest snapshot (those in `only`, or all) as scoring facts.
-async fn for_each_voter(
-    store: &dyn Store,
-    only: Option<&HashSet<String>>,
-    history: &HashMap<String, Vec<(NaiveDate, String)>>,
-    progress: &Bar,
-    mut each: impl FnMut(VoterFacts),
-) -> anyhow::Result<()> {
-    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-    let export = store.export_voters(20_000, tx);
-    let consume = async {
-        while let Some(batch) = rx.recv().await {
-            progress.advance(batch.len() as u64, 0);
-            for v in batch {
-                if only.is_some_and(|s| !s.contains(&v.state_voter_id)) {
-                    continue;
-                }
-                let mut f = VoterFacts::new(&v, &[]);
-                f.votes = history.get(&v.state_voter_id).cloned().unwrap_or_default();
-                each(f);
-            }
-        }
-    };
-    let (exported, ()) = tokio::join!(export, consume);
-    exported?;
-    Ok(())
-}
-
-/// The day ages are counted at: the latest snapshot's date (so retraining on the same
-/// data gives the same model whatever the day).
-async fn reference_date(store: &dyn Store) -> anyhow::Result<NaiveDate> {
-    store
-        .latest_snapshot()
-        .await?
-        .map(|s| s.as_of)
-        .ok_or_else(|| anyhow::anyhow!("no voter file imported yet: `votebase import voters FILE`"))
-}
-
-/// The labelled voters of a target (each voter's latest answer), as scoring facts.
-pub async fn examples(
-    store: &dyn Store,
-    target_text: &str,
-) -> anyhow::Result<Vec<(VoterFacts, bool)>> {
-    let target = parse_target(target_text)?;
-    let questions = store.survey_questions().await?;
-    let Some(q) = questions.iter().find(|q| q.key == target.question) else {
-        bail!(
-            "no survey question {:?}; known: {}",
-            target.question,
-            questions
-                .iter()
-                .map(|q| q.key.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
-    };
-    if let QuestionKind::Scale { min, max } = q.kind
-        && (target.hi < min || target.lo > max)
-    {
-        bail!(
-            "target {target_text:?}: question {} is answered {min}–{max}",
-            q.key
-        );
-    }
-    let answers: HashMap<String, i64> = store
-        .latest_answers(&target.question)
-        .await?
-        .into_iter()
-        .collect();
-    if answers.is_empty() {
-        bail!(
-            "nobody has answered {:?} yet: import contacts with survey answers first (`votebase import contacts FILE`)",
-            target.question
-        );
-    }
-    let labelled: HashSet<String> = answers.keys().cloned().collect();
-    let history = histories(store, Some(&labelled)).await?;
-    let progress = Bar::new("voters");
-    progress.start(None);
-    let mut out = Vec::with_capacity(answers.len());
-    for_each_voter(store, Some(&labelled), &history, &progress, |f| {
-        let v = answers[&f.state_voter_id];
-        out.push((f, (target.lo..=target.hi).contains(&v)));
-    })
-    .await?;
-    progress.finishing("fitting");
-    Ok(out)
-}
-
-/// Trains and stores a score; returns the model.
-pub async fn train_score(
-    store: &dyn Store,
-    target_text: &str,
-    name: &str,
-    seed: u64,
-    alpha: f64,
-) -> anyhow::Result<Model> {
-    if !votebase_domain::contacts::SurveyQuestion::valid_key(name) {
-        bail!(
-            "score name {name:?}: use lower-case letters, digits, `_` or `-`, starting with a letter"
-        );
-    }
-    let examples = examples(store, target_text).await?;
-    let target = parse_target(target_text)?;
-    let options = TrainOptions {
-        seed,
-        alpha,
-        reference_date: reference_date(store).await?,
-    };
-    let target_label = format!("survey:{} in {}..{}", target.question, target.lo, target.hi);
-    let model = tokio::task::spawn_blocking({
-        let name = name.to_string();
-        move || train(&name, &target_label, &examples, options)
-    })
-    .await??
-    .model;
-    store.put_score_model(name, &model.to_json()).await?;
-    Ok(model)
-}
-
-/// Scores every voter of the latest snapshot with the stored model; returns (voters, mean).
-pub async fn apply_score(store: &dyn Store, name: &str) -> anyhow::Result<(usize, f64)> {
-    let stored = store.score_model(name).await?.ok_or_else(|| {
-        anyhow::anyhow!("no model named {name:?}: `votebase score train --target survey:support --name {name}` first")
-    })?;
-    let model = Model::from_json(&stored.model_json)?;
-    let history = histories(store, None).await?;
-    let progress = Bar::new("scoring");
-    progress.start(None);
-    let mut scores = Vec::new();
-    for_each_voter(store, None, &history, &progress, |f| {
-        let s = model.score(&f);
-        scores.push((f.state_voter_id, s));
-    })
-    .await?;
-    progress.finishing("storing");
-    store
-        .replace_scores(name, &stored.model_json, &scores)
-        .await?;
-    let mean = scores.iter().map(|(_, s)| *s as f64).sum::<f64>() / scores.len().max(1) as f64;
-    Ok((scores.len(), mean))
-}
-
 /// `votebase score …`.
 pub async fn score(global: &Global, cmd: ScoreCommand) -> anyhow::Result<()> {
     let store = stores::open(global).await?;
@@ -283,7 +67,9 @@ pub async fn score(global: &Global, cmd: ScoreCommand) -> anyhow::Result<()> {
             json,
         } => {
             let started = Instant::now();
-            let model = train_score(store.as_ref(), &target, &name, seed, alpha).await?;
+            let progress = Bar::new("voters");
+            let model =
+                train_score(store.as_ref(), &target, &name, seed, alpha, &progress).await?;
             let seconds = started.elapsed().as_secs_f64();
             store
                 .audit(&AuditEntry {
@@ -309,7 +95,7 @@ pub async fn score(global: &Global, cmd: ScoreCommand) -> anyhow::Result<()> {
         }
         ScoreCommand::Apply { name, json } => {
             let started = Instant::now();
-            let (voters, mean) = apply_score(store.as_ref(), &name).await?;
+            let (voters, mean) = apply_score(store.as_ref(), &name, &Bar::new("scoring")).await?;
             store
                 .audit(&AuditEntry {
                     at: Utc::now(),
@@ -426,7 +212,7 @@ fn write_rows(path: &std::path::Path, x: &[f64], y: &[bool], width: usize) -> an
 /// and by scikit-learn (lbfgs), with fit time and held-out AUC side by side.
 pub async fn bench(global: &Global, args: BenchScoreArgs) -> anyhow::Result<()> {
     let store = stores::open(global).await?;
-    let examples = examples(store.as_ref(), &args.target).await?;
+    let examples = examples(store.as_ref(), &args.target, &Bar::new("voters")).await?;
     let options = TrainOptions {
         seed: args.seed,
         alpha: args.alpha,
@@ -503,26 +289,4 @@ pub async fn bench(global: &Global, args: BenchScoreArgs) -> anyhow::Result<()> 
         Err(e) => println!("scikit-learn: not run (python3: {e})"),
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn targets() {
-        assert_eq!(
-            parse_target("survey:support").unwrap(),
-            Target {
-                question: "support".into(),
-                lo: 1,
-                hi: 2
-            }
-        );
-        assert_eq!(parse_target("survey:volunteer=1").unwrap().hi, 1);
-        assert_eq!(parse_target("survey:support=4..5").unwrap().lo, 4);
-        assert!(parse_target("survey:volunteer").is_err());
-        assert!(parse_target("tag:x").is_err());
-        assert!(parse_target("survey:support=5..4").is_err());
-    }
 }

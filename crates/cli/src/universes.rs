@@ -1,5 +1,5 @@
 //! `votebase universe count|export "EXPR"`: builds the universe index from the
-//! organization's store (see `votebase_server::universes::build_index`), then counts,
+//! organization's store (see `votebase_app::universes::build_index`), then counts,
 //! breaks down or exports the voters an expression selects, in any export format. Voters
 //! who already voted (an accepted ballot) are dropped by default, and the output says how
 //! many and why.
@@ -16,9 +16,8 @@ use std::str::FromStr;
 use votebase_domain::AuditEntry;
 use votebase_index::{Dimension, QueryError};
 use votebase_ingest::exports::ExportFormat;
-use votebase_server::universes::{
-    Built, ExportOutcome, Selection, build_index, member_ids, select, voted_note, write_export,
-};
+use votebase_app::lists::{ExportOutcome, write_export};
+use votebase_app::universes::{Built, Selection, build_index, member_ids, select, voted_note};
 use votebase_store::Store;
 
 /// Points at the offending token of an expression error under the expression.
@@ -58,10 +57,16 @@ pub fn report_export(format: ExportFormat, outcome: &ExportOutcome) {
     let s = outcome.summary;
     match format {
         ExportFormat::Walk => eprintln!("{} households, {} voters exported", s.rows, s.voters),
-        ExportFormat::Spoke => eprintln!(
-            "{} rows exported ({} voters: {} without a valid cell, {} whose cell is on another row)",
-            s.rows, s.voters, s.without_cell, s.shared_cell
-        ),
+        ExportFormat::Spoke => {
+            eprintln!(
+                "{} rows exported ({} voters, {} whose only cell is on another row)",
+                s.rows, s.voters, s.shared_cell
+            );
+            eprintln!(
+                "{} voters left out for lack of a known cell number (only appended cells count: the voter file's phones have no line type)",
+                s.without_cell
+            );
+        }
         _ => eprintln!("{} voters exported", s.rows),
     }
     if outcome.no_longer_in_file > 0 {

@@ -95,6 +95,7 @@ fn setup(b: &Backend) -> (String, String, String) {
     ])
     .assert()
     .success();
+    b.cmd(&["list", "save", "everyone", ""]).assert().success();
     for (name, role) in [
         ("ada", "admin"),
         ("ola", "organizer"),
@@ -162,9 +163,19 @@ fn api_roles_audit_and_openapi() {
             ("/ballots/elections", [401, 200, 200, 403]),
             ("/ballots/status", [401, 200, 200, 403]),
             ("/ballots/turnout", [401, 200, 200, 403]),
-            ("/ballots/lists/chase", [401, 200, 200, 403]),
-            ("/ballots/lists/cure", [401, 200, 200, 403]),
+            // Chase and cure lists and list exports are bulk exports of personal
+            // data: the import/export permission (admin, data manager), not organizers.
+            ("/ballots/lists/chase", [401, 200, 403, 403]),
+            ("/ballots/lists/cure", [401, 200, 403, 403]),
             ("/ballots/lists/nope", [401, 404, 404, 403]),
+            ("/lists", [401, 200, 200, 403]),
+            ("/lists/everyone/export", [401, 200, 403, 403]),
+            ("/lists/everyone/export?format=csv", [401, 200, 403, 403]),
+            ("/lists/everyone/export?format=van", [401, 200, 403, 403]),
+            ("/lists/everyone/export?format=spoke", [401, 200, 403, 403]),
+            ("/lists/everyone/export?format=nationbuilder", [401, 200, 403, 403]),
+            ("/lists/everyone/export?format=walk", [401, 200, 403, 403]),
+            ("/lists/nope/export", [401, 404, 403, 403]),
         ];
         for (route, expected) in routes {
             for (i, who) in [
@@ -301,10 +312,30 @@ fn login_form_csrf_session_and_rate_limit() {
             "{}",
             dash.body
         );
+        // The cure list is a bulk export of personal data: not for an organizer.
+        for kind in ["cure", "chase"] {
+            let csv = get(
+                &format!("{}/ballots/lists/{kind}.csv", s.base),
+                None,
+                Some(&session),
+            );
+            assert_eq!(csv.status, 403, "{}: {kind} as organizer", b.name);
+        }
+        let form = get(&format!("{}/login", s.base), None, None);
+        let admin_ok = post_form(
+            &format!("{}/login", s.base),
+            &[
+                ("username", "ada"),
+                ("password", "a long password 1"),
+                ("csrf", &hidden_csrf(&form.body)),
+            ],
+            Some(&cookie_value(&form, "vb_login_csrf")),
+        );
+        assert_eq!(admin_ok.status, 303, "{}: {}", b.name, admin_ok.body);
         let csv = get(
             &format!("{}/ballots/lists/cure.csv", s.base),
             None,
-            Some(&session),
+            Some(&cookie_value(&admin_ok, "vb_session")),
         );
         assert_eq!(csv.status, 200);
         assert!(csv.body.starts_with("state_voter_id,name,address"));

@@ -38,7 +38,9 @@ async fn typing_a_filter_updates_the_count_then_save_and_export() {
     ])
     .assert()
     .success();
-    b.cmd(&["user", "add", "olga", "--role", "organizer"])
+    // A data manager: saving lists needs voter reads, exporting them the import/export
+    // permission.
+    b.cmd(&["user", "add", "olga", "--role", "data_manager"])
         .write_stdin("browser test pw 1\n")
         .assert()
         .success();

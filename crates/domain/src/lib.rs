@@ -4,6 +4,7 @@
 
 pub mod ballots;
 pub mod contacts;
+pub mod csv_safe;
 pub mod incidents;
 pub mod orgs;
 pub mod results;

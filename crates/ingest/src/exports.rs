@@ -5,17 +5,25 @@
 //! - `van`: a VAN-style voter export (`Voter File VANID`, names, address, home and cell
 //!   phones, county, precinct, districts).
 //! - `spoke`: Spoke's contact upload (`firstName,lastName,cell,zip` and custom fields).
-//!   Only voters with a valid US cell number; each number once: when several voters
-//!   share a cell, the first (in export order) gets the row and the others fall back to
-//!   another number of theirs, or are left out.
-//! - `nationbuilder`: NationBuilder's people-import columns.
+//!   `cell` holds only numbers known to be mobile: the cells appended to the voter (phone
+//!   appends are cell numbers). The voter file's own phone has no line type, so it is
+//!   never used there; voters without a known, valid US cell are left out and counted
+//!   ([`ExportSummary::without_cell`]). Each number once: when several voters share a
+//!   cell, the first (in export order) gets the row and the others fall back to another
+//!   cell of theirs, or are left out.
+//! - `nationbuilder`: NationBuilder's people-import columns, with its codes: `sex` as
+//!   `M`, `F` or `O` (blank when unknown), `party` as one character (see
+//!   [`nationbuilder_party`]), `born_at` only when the full birth date is known (the
+//!   voter file usually gives only the year: then it is blank, not a made-up January 1),
+//!   and `tag_list` the list name.
 //! - `walk`: a canvassing walk list, one row per household (everyone at the same address
 //!   and unit together), grouped by precinct and street, ordered by street name, then
 //!   odd side before even side, then house number, then unit.
 //!
 //! Feed voters with [`ExportWriter::push`] (each with the cell numbers appended to it,
 //! most probable first) and call [`ExportWriter::finish`]: rows stream out as they come,
-//! except the walk list, which is sorted at the end.
+//! except the walk list, which is sorted at the end. Every cell goes through
+//! [`votebase_domain::csv_safe::SafeWriter`], so no cell opens as a formula.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -23,6 +31,8 @@ use std::io::Write;
 use std::str::FromStr;
 
 use votebase_domain::VoterRecord;
+use votebase_domain::csv_safe::SafeWriter;
+use votebase_domain::voters::{Gender, Party};
 
 /// An export format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -213,7 +223,8 @@ pub struct ExportSummary {
     pub voters: u64,
     /// Data rows written (households for a walk list).
     pub rows: u64,
-    /// Spoke: voters left out for want of a valid cell number of their own.
+    /// Spoke: voters left out for want of a known cell number of their own (no valid
+    /// appended cell; the voter file's phone, of unknown line type, does not count).
     pub without_cell: u64,
     /// Spoke: voters left out because their only cells were already on another row.
     pub shared_cell: u64,
@@ -293,7 +304,7 @@ struct Household {
 /// Streams voters into one export format.
 pub struct ExportWriter<W: Write> {
     format: ExportFormat,
-    out: csv::Writer<W>,
+    out: SafeWriter<W>,
     reference_year: i32,
     tag: String,
     used_cells: HashSet<String>,
@@ -311,7 +322,7 @@ impl<W: Write> ExportWriter<W> {
         reference_year: i32,
         tag: &str,
     ) -> Result<Self, ExportError> {
-        let mut out = csv::Writer::from_writer(out);
+        let mut out = SafeWriter::from_writer(out);
         out.write_record(format.header())?;
         Ok(Self {
             format,
@@ -378,7 +389,6 @@ impl<W: Write> ExportWriter<W> {
                 let candidates = appended_cells
                     .iter()
                     .map(String::as_str)
-                    .chain(std::iter::once(v.phone.e164.as_str()))
                     .filter(|c| is_valid_us_cell(c));
                 let mut any_valid = false;
                 let mut chosen = None;
@@ -409,11 +419,7 @@ impl<W: Write> ExportWriter<W> {
                 }
             }
             ExportFormat::NationBuilder => {
-                let born = match (v.birth_date, v.birth_year) {
-                    (Some(d), _) => d.to_string(),
-                    (None, Some(y)) => format!("{y}-01-01"),
-                    (None, None) => String::new(),
-                };
+                let born = v.birth_date.map(|d| d.to_string()).unwrap_or_default();
                 let unit = unit_of(v);
                 let line1 = if unit.is_empty() {
                     v.address.line1()
@@ -427,8 +433,8 @@ impl<W: Write> ExportWriter<W> {
                     &v.last_name,
                     &v.name_suffix,
                     &born,
-                    v.gender.code(),
-                    &v.party_code_or_normalised(),
+                    nationbuilder_sex(v.gender),
+                    nationbuilder_party(v.party),
                     &v.registration_date
                         .map(|d| d.to_string())
                         .unwrap_or_default(),
@@ -516,6 +522,32 @@ impl<W: Write> ExportWriter<W> {
     }
 }
 
+/// NationBuilder's `sex`: `M`, `F`, `O`, or blank when the file gave none.
+pub fn nationbuilder_sex(g: Gender) -> &'static str {
+    match g {
+        Gender::Male => "M",
+        Gender::Female => "F",
+        Gender::Other => "O",
+        Gender::Unknown => "",
+    }
+}
+
+/// NationBuilder's one-character `party` code: `D` Democratic, `R` Republican, `L`
+/// Libertarian, `G` Green, `C` Constitution, `U` unaffiliated, `O` any other party,
+/// blank when the file gave none.
+pub fn nationbuilder_party(p: Party) -> &'static str {
+    match p {
+        Party::Dem => "D",
+        Party::Rep => "R",
+        Party::Lib => "L",
+        Party::Green => "G",
+        Party::Constitution => "C",
+        Party::Unaffiliated => "U",
+        Party::Other => "O",
+        Party::Unknown => "",
+    }
+}
+
 fn precinct_label(v: &VoterRecord) -> String {
     if v.precinct_name.is_empty() {
         v.precinct_code.clone()
@@ -542,7 +574,7 @@ impl PartyText for VoterRecord {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use votebase_domain::voters::{Address, Party, Phone};
+    use votebase_domain::voters::{Address, Phone};
 
     fn voter(id: &str, number: &str, street: &str, unit: &str, phone: &str) -> VoterRecord {
         VoterRecord {
@@ -615,25 +647,97 @@ mod tests {
     }
 
     #[test]
-    fn spoke_keeps_one_row_per_valid_cell() {
+    fn spoke_keeps_one_row_per_known_cell() {
         let shared = "+19195550101".to_string();
         let voters = vec![
-            (voter("A", "1", "OAK", "", &shared), vec![]),
-            // Same household phone: falls back to an appended cell of their own.
+            (voter("A", "1", "OAK", "", ""), vec![shared.clone()]),
+            // Same household cell: falls back to another appended cell of their own.
             (
-                voter("B", "1", "OAK", "", &shared),
-                vec!["+19845550102".into()],
+                voter("B", "1", "OAK", "", ""),
+                vec![shared.clone(), "+19845550102".into()],
             ),
             // Same number and nothing else: left out.
-            (voter("C", "1", "OAK", "", &shared), vec![]),
+            (voter("C", "1", "OAK", "", ""), vec![shared.clone()]),
             // No valid number at all.
-            (voter("D", "2", "OAK", "", "+1555"), vec![]),
+            (voter("D", "2", "OAK", "", ""), vec!["+1555".into()]),
+            // A valid voter-file phone of unknown line type is not a known cell.
+            (voter("E", "3", "OAK", "", "+19195550199"), vec![]),
         ];
+        let mut buf = Vec::new();
+        let mut w = ExportWriter::new(ExportFormat::Spoke, &mut buf, 2026, "").unwrap();
+        for (v, cells) in &voters {
+            w.push(v, cells).unwrap();
+        }
+        let summary = w.finish().unwrap();
+        assert_eq!((summary.without_cell, summary.shared_cell), (2, 1));
         let got = rows(ExportFormat::Spoke, &voters);
         let cells: Vec<&str> = got.iter().map(|r| r[2].as_str()).collect();
         assert_eq!(cells, ["+19195550101", "+19845550102"]);
         assert_eq!(got[0][..4], ["FA", "DOE", "+19195550101", "27601"]);
         assert_eq!(got[1][4], "B");
+    }
+
+    #[test]
+    fn nationbuilder_uses_its_own_codes() {
+        let mut v = voter("N1", "5", "PINE", "", "");
+        v.gender = Gender::Female;
+        v.party = Party::Rep;
+        v.party_code = "REP".into();
+        let nb = rows(ExportFormat::NationBuilder, &[(v.clone(), vec![])]);
+        assert_eq!(nb[0][5], "", "only the birth year is known: born_at is blank");
+        assert_eq!((nb[0][6].as_str(), nb[0][7].as_str()), ("F", "R"));
+        v.birth_date = chrono::NaiveDate::from_ymd_opt(1990, 4, 2);
+        v.gender = Gender::Other;
+        v.party = Party::Unaffiliated;
+        let nb = rows(ExportFormat::NationBuilder, &[(v.clone(), vec![])]);
+        assert_eq!(nb[0][5], "1990-04-02");
+        assert_eq!((nb[0][6].as_str(), nb[0][7].as_str()), ("O", "U"));
+        v.gender = Gender::Unknown;
+        v.party = Party::Unknown;
+        let nb = rows(ExportFormat::NationBuilder, &[(v, vec![])]);
+        assert_eq!((nb[0][6].as_str(), nb[0][7].as_str()), ("", ""));
+        for p in [Party::Dem, Party::Lib, Party::Green, Party::Constitution, Party::Other] {
+            assert_eq!(nationbuilder_party(p).len(), 1);
+        }
+        assert_eq!(nationbuilder_sex(Gender::Male), "M");
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised_in_every_format() {
+        let mut v = voter("=ID", "1", "@OAK", "", "");
+        v.first_name = "=cmd".into();
+        v.last_name = "+SUM(A1)".into();
+        let cells = vec!["+19195550101".to_string()];
+        for format in ExportFormat::ALL {
+            let mut buf = Vec::new();
+            let mut w = ExportWriter::new(format, &mut buf, 2026, "=HYPERLINK(\"x\")").unwrap();
+            w.push(&v, &cells).unwrap();
+            w.finish().unwrap();
+            let mut r = csv::Reader::from_reader(buf.as_slice());
+            let row: Vec<String> = r
+                .records()
+                .next()
+                .expect("one row")
+                .unwrap()
+                .iter()
+                .map(String::from)
+                .collect();
+            for cell in &row {
+                assert!(
+                    !cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
+                        || cell.strip_prefix('+').is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit())),
+                    "{format}: {cell:?} in {row:?}"
+                );
+            }
+            let text = String::from_utf8(buf).unwrap();
+            assert!(text.contains("'=cmd"), "{format}: {text}");
+            if format == ExportFormat::NationBuilder {
+                assert!(text.contains("'=HYPERLINK"), "{text}");
+            }
+            if matches!(format, ExportFormat::Spoke | ExportFormat::Van) {
+                assert!(text.contains(",+19195550101,"), "a cell number stays a number: {text}");
+            }
+        }
     }
 
     #[test]

@@ -22,7 +22,7 @@ pub struct Reject {
 /// Writes rejects as they come; the file is created on the first reject only.
 pub struct RejectWriter {
     path: PathBuf,
-    out: Option<csv::Writer<BufWriter<File>>>,
+    out: Option<votebase_domain::csv_safe::SafeWriter<BufWriter<File>>>,
     count: u64,
 }
 
@@ -86,7 +86,7 @@ impl RejectWriter {
     pub fn write(&mut self, r: &Reject) -> Result<(), IngestError> {
         if self.out.is_none() {
             let file = File::create(&self.path).map_err(|e| IngestError::input(&self.path, e))?;
-            let mut w = csv::Writer::from_writer(BufWriter::new(file));
+            let mut w = votebase_domain::csv_safe::SafeWriter::from_writer(BufWriter::new(file));
             w.write_record(["line", "column", "reason", "raw"])
                 .map_err(|e| IngestError::input(&self.path, e))?;
             self.out = Some(w);

@@ -110,7 +110,7 @@ impl Clusters {
         b: Option<&Dataset>,
         min_size: usize,
     ) -> Result<(), LinkError> {
-        let mut w = csv::Writer::from_writer(out);
+        let mut w = votebase_domain::csv_safe::SafeWriter::from_writer(out);
         w.write_record(["cluster_id", "source", "record_id", "cluster_size"])
             .map_err(crate::error::InternalError::from)?;
         let ds = |m: &Member| if m.source == 0 { a } else { b.unwrap_or(a) };

@@ -158,11 +158,11 @@ pub fn read_csv_from<R: Read>(
     Ok(d)
 }
 
-/// Writes scored pairs as CSV: `record_id_l, record_id_r, match_probability, match_weight,
+/// Writes scored pairs as CSV (formula-safe cells, see `votebase_domain::csv_safe`): `record_id_l, record_id_r, match_probability, match_weight,
 /// rule`, then for each comparison its level and its contribution in bits (`<name>`,
 /// `<name>_bits`).
 pub struct CsvPairWriter<W: Write> {
-    w: csv::Writer<W>,
+    w: votebase_domain::csv_safe::SafeWriter<W>,
     header_done: bool,
     buf: Vec<String>,
 }
@@ -171,7 +171,7 @@ impl<W: Write> CsvPairWriter<W> {
     /// Wraps a writer (buffered internally).
     pub fn new(out: W) -> Self {
         CsvPairWriter {
-            w: csv::Writer::from_writer(out),
+            w: votebase_domain::csv_safe::SafeWriter::from_writer(out),
             header_done: false,
             buf: Vec::new(),
         }

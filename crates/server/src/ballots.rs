@@ -1,6 +1,8 @@
 //! Absentee and early vote in the web UI and the API: the daily dashboard (turnout
 //! curves drawn as SVG by the server, counts by status and county), chase and cure lists
-//! as CSV downloads, and the same data as JSON under `/api/v1/ballots`.
+//! as CSV downloads, and the same data as JSON under `/api/v1/ballots`. Which election,
+//! the status counts and the lists (with their export permission and safe CSV) are
+//! use cases of `votebase_app::ballots`.
 
 use crate::AppState;
 use crate::api::audit;
@@ -15,8 +17,9 @@ use axum::{Json, Router};
 use chrono::{NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use votebase_app::ballots::{self as app, BallotsError};
 use votebase_domain::users::Permission;
-use votebase_store::{BallotList, BallotListRow, BallotStatusCount, TurnoutBy, TurnoutPoint};
+use votebase_store::{BallotListRow, BallotStatusCount, TurnoutBy, TurnoutPoint};
 
 /// Page routes.
 pub fn page_routes() -> Router<AppState> {
@@ -52,31 +55,23 @@ pub struct BallotParams {
     pub compare: Option<NaiveDate>,
 }
 
+impl From<BallotsError> for ApiError {
+    fn from(e: BallotsError) -> Self {
+        match e {
+            BallotsError::Forbidden(_) => ApiError::Forbidden,
+            BallotsError::NoBallots => ApiError::NotFound(e.to_string()),
+            BallotsError::UnknownList(_) => ApiError::NotFound(e.to_string()),
+            BallotsError::Store(s) => s.into(),
+        }
+    }
+}
+
 async fn election_of(state: &AppState, asked: Option<NaiveDate>) -> Result<NaiveDate, ApiError> {
-    match asked {
-        Some(e) => Ok(e),
-        None => state
-            .store
-            .ballot_elections()
-            .await?
-            .first()
-            .copied()
-            .ok_or_else(|| ApiError::NotFound("no ballot file imported yet".into())),
-    }
+    Ok(app::election_or_latest(state.store.as_ref(), asked).await?)
 }
 
-fn list_of(kind: &str, min_days: Option<i64>) -> Result<BallotList, ApiError> {
-    match kind.trim_end_matches(".csv") {
-        "chase" => Ok(BallotList::Chase {
-            min_days: min_days.unwrap_or(0),
-        }),
-        "cure" => Ok(BallotList::Cure),
-        other => Err(ApiError::NotFound(format!(
-            "no ballot list {other:?}: use chase or cure"
-        ))),
-    }
-}
-
+/// A chase or cure list for the caller (bulk export of personal data: the import/export
+/// permission is checked by the use case), audited as an export.
 async fn load_list(
     state: &AppState,
     caller: &Caller,
@@ -84,19 +79,17 @@ async fn load_list(
     p: &BallotParams,
     channel: &str,
 ) -> Result<(NaiveDate, Vec<BallotListRow>), ApiError> {
-    caller.require(Permission::ReadVoters)?;
-    let list = list_of(kind, p.min_days)?;
-    let election = election_of(state, p.election).await?;
-    let as_of = p.as_of.unwrap_or_else(|| Utc::now().date_naive());
-    let rows = state
-        .store
-        .ballot_list(
-            election,
-            list,
-            as_of,
-            p.limit.unwrap_or(100_000).clamp(1, 1_000_000),
-        )
-        .await?;
+    let (election, rows) = app::chase_cure_list(
+        state.store.as_ref(),
+        caller.user.role,
+        &app::ListQuery {
+            list: app::list_kind(kind, p.min_days)?,
+            election: p.election,
+            as_of: p.as_of.unwrap_or_else(|| Utc::now().date_naive()),
+            limit: p.limit.unwrap_or(100_000).clamp(1, 1_000_000),
+        },
+    )
+    .await?;
     audit(
         state,
         caller,
@@ -137,8 +130,7 @@ pub async fn api_status(
     Query(p): Query<BallotParams>,
 ) -> Result<Json<StatusReply>, ApiError> {
     caller.require(Permission::ReadSnapshots)?;
-    let election = election_of(&state, p.election).await?;
-    let categories = state.store.ballot_status_counts(election).await?;
+    let (election, categories) = app::status(state.store.as_ref(), p.election).await?;
     Ok(Json(StatusReply {
         election,
         categories,
@@ -176,7 +168,8 @@ pub async fn api_turnout(
     Ok(Json(state.store.ballot_turnout(election).await?))
 }
 
-/// The chase list (`chase`) or the cure list (`cure`), audited as an export.
+/// The chase list (`chase`) or the cure list (`cure`), audited as an export (needs the
+/// import/export permission: data managers and admins).
 #[utoipa::path(get, path = "/api/v1/ballots/lists/{kind}",
     params(("kind" = String, Path, description = "chase or cure"), BallotParams), security(("bearer" = [])),
     responses((status = 200, body = [BallotListRow]), (status = 403, body = crate::error::ErrorBody)))]
@@ -198,15 +191,8 @@ async fn list_csv(
     let (election, rows) = load_list(&state, &caller, &kind, &p, "web")
         .await
         .map_err(PageRejection::Error)?;
-    let write = || -> Result<Vec<u8>, csv::Error> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        w.write_record(BallotListRow::CSV_HEADER)?;
-        for r in &rows {
-            w.write_record(r.csv_record())?;
-        }
-        w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
-    };
-    let body = write().map_err(|e| PageRejection::Error(ApiError::Internal(e.to_string())))?;
+    let body = app::write_list_csv(&rows, Vec::new())
+        .map_err(|e| PageRejection::Error(ApiError::Internal(e.to_string())))?;
     let name = format!(
         "attachment; filename=\"{}-{election}.csv\"",
         kind.trim_end_matches(".csv")

@@ -3,8 +3,8 @@
 //! retry return the same stored answer; the same key with another body is a 422 with
 //! code `idempotency_key_reused`), `GET /api/v1/voters/{id}/timeline` returns one
 //! timeline of everything known about a voter (voter-file snapshots and changes, vote
-//! history, ballots, contacts, survey answers, tags), and [`add_contact_families`] feeds
-//! tags, latest survey answers, contact attempts and scores into the universe index.
+//! history, ballots, contacts, survey answers, tags); what the index learns from contacts
+//! is `votebase_app::contacts::add_contact_families`.
 //! The voter page's "Record a contact" form posts to `POST /voters/{id}/contacts`, which
 //! records through the API's code path with a server-generated form token as the source
 //! event id (source `web`), so a double-submitted form records once.
@@ -27,8 +27,7 @@ use votebase_domain::contacts::{
     ContactChannel, ContactEvent, ContactResult, SurveyQuestion, normalise_tag,
 };
 use votebase_domain::users::Permission;
-use votebase_index::{FamilyKind, IndexBuilder, IndexError};
-use votebase_store::contacts::{ContactFact, IdempotentResponse, StagedContact, VoterScore};
+use votebase_store::contacts::{IdempotentResponse, StagedContact, VoterScore};
 use votebase_store::{Store, StoreError};
 
 /// UI routes: the voter page's "Record a contact" form posts here.
@@ -45,110 +44,6 @@ pub fn api_routes() -> Router<AppState> {
 
 /// Code of the 422 answered when an idempotency key comes back with another body.
 pub const KEY_REUSED: &str = "idempotency_key_reused";
-
-/// What [`add_contact_families`] fed into the index.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct ContactFamilyStats {
-    /// Tags indexed (`tag:KEY`).
-    pub tags: u64,
-    /// Latest survey answers indexed (`survey:KEY=N`).
-    pub answers: u64,
-    /// Contact attempts indexed (`contacted:CHANNEL:30d`, `reached:CHANNEL:30d`).
-    pub contacts: u64,
-    /// Scores indexed (`NAME>=70`).
-    pub scores: u64,
-    /// Facts about voters not in the latest snapshot (skipped).
-    pub unknown_voters: u64,
-    /// Contact attempts dated after `today` (skipped: a clock or import error).
-    pub future_contacts: u64,
-}
-
-/// Why the contact families could not be added.
-#[derive(Debug, thiserror::Error)]
-pub enum ContactFamiliesError {
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The index refused a value (a score outside 0..=100, a family of another kind).
-    #[error(transparent)]
-    Index(#[from] IndexError),
-}
-
-impl From<ContactFamiliesError> for ApiError {
-    fn from(e: ContactFamiliesError) -> Self {
-        ApiError::Internal(e.to_string())
-    }
-}
-
-/// Feeds tags (`tag:KEY`), each voter's latest survey answers (`survey:KEY=N`), contact
-/// attempts by channel and day (`contacted:door:30d`; `reached:door:30d` for the ones
-/// where a conversation took place; `any` for every channel) and scores (`support>=70`)
-/// into `builder`, whose voters must already be added. Facts about voters the builder
-/// does not hold (removed from the voter file) and contacts dated after `today` are
-/// skipped and counted.
-pub async fn add_contact_families(
-    store: &dyn Store,
-    builder: &mut IndexBuilder,
-    today: NaiveDate,
-) -> Result<ContactFamilyStats, ContactFamiliesError> {
-    builder.register_family("reached", FamilyKind::Dated)?;
-    let mut stats = ContactFamilyStats::default();
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<ContactFact>>(4);
-    let export = store.export_contact_facts(20_000, tx);
-    let consume = async {
-        while let Some(batch) = rx.recv().await {
-            for fact in &batch {
-                let fed = match fact {
-                    ContactFact::Tag { voter, tag } => {
-                        stats.tags += 1;
-                        builder.add_tag(voter, tag)
-                    }
-                    ContactFact::Answer {
-                        voter,
-                        question,
-                        value,
-                    } => {
-                        stats.answers += 1;
-                        builder.add_survey_answer(voter, question, *value)
-                    }
-                    ContactFact::Contact {
-                        voter,
-                        channel,
-                        date,
-                        reached,
-                    } => {
-                        if *date > today {
-                            stats.future_contacts += 1;
-                            continue;
-                        }
-                        stats.contacts += 1;
-                        let r = builder.add_contact(voter, channel.code(), *date);
-                        if r.is_ok() && *reached {
-                            builder.add_dated("reached", voter, channel.code(), *date)
-                        } else {
-                            r
-                        }
-                    }
-                    ContactFact::Score { voter, name, value } => {
-                        stats.scores += 1;
-                        builder.add_score(voter, name, *value)
-                    }
-                };
-                match fed {
-                    Ok(()) => {}
-                    Err(IndexError::UnknownVoter { .. }) => stats.unknown_voters += 1,
-                    Err(e) => return Err(ContactFamiliesError::Index(e)),
-                }
-            }
-        }
-        Ok(())
-    };
-    let (exported, consumed) = tokio::join!(export, consume);
-    exported?;
-    consumed?;
-    // Counted facts include the skipped ones; keep the per-kind counts as "indexed".
-    Ok(stats)
-}
 
 /// A contact attempt to record.
 #[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]

@@ -1,12 +1,7 @@
-//! Universes and saved lists over HTTP, and the glue between the store and the universe
-//! index that the CLI uses too: [`build_index`] streams the organization's store into a
-//! fresh [`UniverseIndex`] (voters of the latest snapshot, vote history, each voter's
-//! ballot status in the latest election with ballots, and the contact families of
-//! [`crate::contacts::add_contact_families`]: tags, survey answers, contacts, scores);
-//! [`Universes`] keeps one in memory for the server and rebuilds it in the background
-//! when the store's data version changes (checked at most every few seconds; the old
-//! index answers meanwhile); [`select`] evaluates an expression and drops voters who
-//! already voted; [`write_export`] streams members out in any [`ExportFormat`].
+//! Universes and saved lists over HTTP. The index, its in-memory holder
+//! ([`Universes`]), selections, list saving and exports are use cases of
+//! `votebase_app::universes` and `votebase_app::lists`; this module parses requests,
+//! checks roles, audits, and renders replies and the page.
 //!
 //! Routes: `GET /api/v1/universes/count`, `POST|GET /api/v1/lists`,
 //! `GET /api/v1/lists/{name}/export`, and the list-building page `/universes` (live
@@ -22,177 +17,27 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Json, Router};
-use chrono::{Datelike, NaiveDate, Utc};
-use roaring::RoaringBitmap;
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
 use std::str::FromStr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
-use votebase_domain::VoterRecord;
+use std::time::Instant;
+use votebase_app::lists::{ExportFailure, ListExportError, ListToSave, SaveListError};
+pub use votebase_app::universes::Universes;
+use votebase_app::universes::{BuildError, Built, select};
 use votebase_domain::users::Permission;
-use votebase_index::{Dimension, IndexBuilder, IndexError, QueryError, UniverseIndex, parse};
-use votebase_ingest::exports::{ExportFormat, ExportSummary, ExportWriter};
-use votebase_store::lists::{NewList, SavedList};
-use votebase_store::{Store, StoreError};
-
-/// The index, and the election whose voted voters lists drop.
-pub struct Built {
-    /// The index.
-    pub index: UniverseIndex,
-    /// The latest election with ballot files, if any.
-    pub election: Option<NaiveDate>,
-    /// Seconds to build.
-    pub seconds: f64,
-    /// The store's data version the index was built from.
-    pub data_version: String,
-}
-
-/// Why an index could not be built.
-#[derive(Debug, thiserror::Error)]
-pub enum BuildError {
-    /// Reading the store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// The store's data did not fit the index (a duplicated voter id, say).
-    #[error("building the universe index: {0}")]
-    Index(#[from] IndexError),
-    /// Contact history, tags, answers or scores could not be added.
-    #[error("building the universe index: {0}")]
-    Contacts(#[from] crate::contacts::ContactFamiliesError),
-}
+use votebase_index::{Dimension, QueryError};
+use votebase_ingest::exports::ExportFormat;
+use votebase_store::StoreError;
+use votebase_store::lists::SavedList;
 
 impl From<BuildError> for ApiError {
     fn from(e: BuildError) -> Self {
         match e {
             BuildError::Store(s) => s.into(),
             BuildError::Index(i) => ApiError::Internal(i.to_string()),
-            BuildError::Contacts(c) => c.into(),
+            BuildError::Contacts(c) => ApiError::Internal(c.to_string()),
         }
     }
-}
-
-/// Streams the store into a fresh index.
-pub async fn build_index(store: &dyn Store) -> Result<Built, BuildError> {
-    let started = Instant::now();
-    let data_version = store.data_version().await?;
-    let today = Utc::now().date_naive();
-    let mut builder =
-        IndexBuilder::with_capacity(today, store.count_voters().await?.max(0) as usize);
-    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-    let export = store.export_voters(10_000, tx);
-    let consume = async {
-        while let Some(batch) = rx.recv().await {
-            for v in &batch {
-                builder.add_voter(v)?;
-            }
-        }
-        Ok::<_, BuildError>(())
-    };
-    let (exported, consumed) = tokio::join!(export, consume);
-    exported?;
-    consumed?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-    let export = store.export_vote_history(50_000, tx);
-    let consume = async {
-        while let Some(batch) = rx.recv().await {
-            for h in &batch {
-                builder.add_history(h);
-            }
-        }
-    };
-    let (exported, ()) = tokio::join!(export, consume);
-    exported?;
-    let election = store.ballot_elections().await?.first().copied();
-    if let Some(e) = election {
-        for (voter, category) in store.ballot_statuses(e).await? {
-            builder.add_ballot_status(&voter, category.code())?;
-        }
-    }
-    crate::contacts::add_contact_families(store, &mut builder, today).await?;
-    Ok(Built {
-        index: builder.build(),
-        election,
-        seconds: started.elapsed().as_secs_f64(),
-        data_version,
-    })
-}
-
-/// What an expression selects, once voters who already voted are dropped.
-#[derive(Debug, Clone)]
-pub struct Selection {
-    /// Members (index ordinals).
-    pub members: RoaringBitmap,
-    /// Voters the expression selected who were dropped because they already voted.
-    pub voted_removed: u64,
-}
-
-/// Members of `expr_text`, without voters who already voted (an accepted ballot in the
-/// latest election with ballots) unless `include_voted`.
-pub fn select(
-    built: &Built,
-    expr_text: &str,
-    include_voted: bool,
-) -> Result<Selection, QueryError> {
-    let mut members = built.index.members(&parse(expr_text)?)?;
-    let mut voted_removed = 0;
-    if !include_voted && built.election.is_some() {
-        let voted = built.index.members(&parse("ballot:accepted")?)?;
-        voted_removed = members.intersection_len(&voted);
-        members -= voted;
-    }
-    Ok(Selection {
-        members,
-        voted_removed,
-    })
-}
-
-/// The members' state voter ids, sorted.
-pub fn member_ids(built: &Built, members: &RoaringBitmap) -> Vec<String> {
-    let mut ids: Vec<String> = members
-        .iter()
-        .filter_map(|o| built.index.voter_id(o).map(str::to_string))
-        .collect();
-    ids.sort_unstable();
-    ids
-}
-
-/// The explanation printed or shown beside a count.
-pub fn voted_note(
-    election: Option<NaiveDate>,
-    removed: u64,
-    include_voted: bool,
-) -> Option<String> {
-    match (election, include_voted) {
-        (Some(e), false) => Some(format!(
-            "{removed} voters removed: they already voted in the {e} election (add --include-voted to keep them)"
-        )),
-        (Some(e), true) => Some(format!(
-            "voters who already voted in the {e} election are included"
-        )),
-        (None, _) => None,
-    }
-}
-
-/// What [`write_export`] wrote.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct ExportOutcome {
-    /// Rows, voters, and Spoke's left-out counts.
-    pub summary: ExportSummary,
-    /// Members no longer in the voter file's latest snapshot, exported from their last
-    /// known record.
-    pub no_longer_in_file: u64,
-}
-
-/// Why an export failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ExportFailure {
-    /// Reading the store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// Writing failed.
-    #[error(transparent)]
-    Write(#[from] votebase_ingest::exports::ExportError),
 }
 
 impl From<ExportFailure> for ApiError {
@@ -201,185 +46,6 @@ impl From<ExportFailure> for ApiError {
             ExportFailure::Store(s) => s.into(),
             ExportFailure::Write(w) => ApiError::Internal(w.to_string()),
         }
-    }
-}
-
-/// Writes the voters whose ids are in `members` (sorted, as [`member_ids`] and
-/// [`votebase_store::ListStore::list_members`] give them) in `format`: one ordered pass
-/// over the voter file plus one phone query per batch of members, never one query per
-/// voter. `tag` fills NationBuilder's `tag_list`.
-pub async fn write_export<W: std::io::Write>(
-    store: &dyn Store,
-    members: &[String],
-    format: ExportFormat,
-    tag: &str,
-    out: W,
-) -> Result<ExportOutcome, ExportFailure> {
-    let year = Utc::now().year();
-    let mut writer = ExportWriter::new(format, out, year, tag)?;
-    let needs_phones = format != ExportFormat::Csv;
-    let mut found = vec![false; members.len()];
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<VoterRecord>>(4);
-    let export = store.export_voters(10_000, tx);
-    let consume = async {
-        while let Some(batch) = rx.recv().await {
-            let selected: Vec<&VoterRecord> = batch
-                .iter()
-                .filter(|v| match members.binary_search(&v.state_voter_id) {
-                    Ok(i) => {
-                        found[i] = true;
-                        true
-                    }
-                    Err(_) => false,
-                })
-                .collect();
-            push_all(store, &mut writer, &selected, needs_phones).await?;
-        }
-        Ok::<_, ExportFailure>(())
-    };
-    let (exported, consumed) = tokio::join!(export, consume);
-    exported?;
-    consumed?;
-    let mut gone = Vec::new();
-    for (id, _) in members.iter().zip(&found).filter(|(_, f)| !**f) {
-        if let Some(v) = store.get_voter(id).await? {
-            gone.push(v.record);
-        }
-    }
-    let gone_refs: Vec<&VoterRecord> = gone.iter().collect();
-    push_all(store, &mut writer, &gone_refs, needs_phones).await?;
-    Ok(ExportOutcome {
-        summary: writer.finish()?,
-        no_longer_in_file: gone.len() as u64,
-    })
-}
-
-async fn push_all<W: std::io::Write>(
-    store: &dyn Store,
-    writer: &mut ExportWriter<W>,
-    voters: &[&VoterRecord],
-    needs_phones: bool,
-) -> Result<(), ExportFailure> {
-    let mut cells: HashMap<String, Vec<String>> = HashMap::new();
-    if needs_phones && !voters.is_empty() {
-        let ids: Vec<String> = voters.iter().map(|v| v.state_voter_id.clone()).collect();
-        for p in store.phones_of(&ids).await? {
-            cells
-                .entry(p.state_voter_id)
-                .or_default()
-                .push(p.phone_e164);
-        }
-    }
-    for v in voters {
-        let appended = cells
-            .get(&v.state_voter_id)
-            .map(Vec::as_slice)
-            .unwrap_or(&[]);
-        writer.push(v, appended)?;
-    }
-    Ok(())
-}
-
-/// How often the server asks the store whether its data changed.
-const VERSION_CHECK_EVERY: Duration = Duration::from_secs(3);
-
-#[derive(Default)]
-struct CacheState {
-    current: Option<Arc<Built>>,
-    checked_at: Option<Instant>,
-    rebuilding: bool,
-}
-
-/// The server's in-memory universe index: built on first use, rebuilt in the background
-/// when the store's data version changes, the old index serving queries meanwhile.
-#[derive(Default)]
-pub struct Universes {
-    state: Mutex<CacheState>,
-    first_build: tokio::sync::Mutex<()>,
-}
-
-impl Universes {
-    /// An empty cache (the index is built on first use).
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self::default())
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// The current index. The first call builds it (others wait for that build); later
-    /// calls return at once, and at most every few seconds one of them compares the
-    /// store's data version and, when it moved, starts a rebuild in the background.
-    pub async fn current(self: &Arc<Self>, store: &Arc<dyn Store>) -> Result<Arc<Built>, ApiError> {
-        let existing = self.lock().current.clone();
-        let Some(built) = existing else {
-            let _guard = self.first_build.lock().await;
-            if let Some(b) = self.lock().current.clone() {
-                return Ok(b);
-            }
-            let built = Arc::new(build_index(store.as_ref()).await?);
-            let mut s = self.lock();
-            s.current = Some(built.clone());
-            s.checked_at = Some(Instant::now());
-            return Ok(built);
-        };
-        let due = {
-            let mut s = self.lock();
-            let due = !s.rebuilding
-                && s.checked_at
-                    .is_none_or(|t| t.elapsed() >= VERSION_CHECK_EVERY);
-            if due {
-                s.checked_at = Some(Instant::now());
-            }
-            due
-        };
-        if due {
-            let version = store.data_version().await?;
-            if version != built.data_version {
-                self.rebuild_in_background(store.clone());
-            }
-        }
-        Ok(built)
-    }
-
-    /// Builds the first index in the background, so the first list page does not wait.
-    pub fn warm_up(self: &Arc<Self>, store: Arc<dyn Store>) {
-        let me = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = me.current(&store).await {
-                tracing::error!(error = %e, "universe index build failed");
-            }
-        });
-    }
-
-    /// Starts a rebuild unless one is running; the new index replaces the old when done.
-    pub fn rebuild_in_background(self: &Arc<Self>, store: Arc<dyn Store>) {
-        {
-            let mut s = self.lock();
-            if s.rebuilding {
-                return;
-            }
-            s.rebuilding = true;
-        }
-        let me = self.clone();
-        tokio::spawn(async move {
-            let result = build_index(store.as_ref()).await;
-            let mut s = me.lock();
-            s.rebuilding = false;
-            s.checked_at = Some(Instant::now());
-            match result {
-                Ok(b) => {
-                    tracing::info!(
-                        voters = b.index.len(),
-                        seconds = b.seconds,
-                        "universe index rebuilt"
-                    );
-                    s.current = Some(Arc::new(b));
-                }
-                Err(e) => tracing::error!(error = %e, "universe index rebuild failed"),
-            }
-        });
     }
 }
 
@@ -432,6 +98,21 @@ impl From<ApiError> for UniverseError {
 impl From<QueryError> for UniverseError {
     fn from(e: QueryError) -> Self {
         Self::Expression(e)
+    }
+}
+
+impl From<BuildError> for UniverseError {
+    fn from(e: BuildError) -> Self {
+        Self::Api(e.into())
+    }
+}
+
+impl From<SaveListError> for UniverseError {
+    fn from(e: SaveListError) -> Self {
+        match e {
+            SaveListError::Expression(q) => Self::Expression(q),
+            SaveListError::Store(s) => Self::Api(s.into()),
+        }
     }
 }
 
@@ -573,23 +254,17 @@ async fn save(
 ) -> Result<SavedList, UniverseError> {
     caller.require(Permission::ReadVoters)?;
     let built = state.universes.current(&state.store).await?;
-    let selection = select(&built, &req.expression, req.include_voted)?;
-    let members = member_ids(&built, &selection.members);
-    let saved = state
-        .store
-        .save_list(&NewList {
-            name: req.name.trim().to_string(),
-            expression: req.expression.clone(),
-            created_by: caller.user.name.clone(),
-            voted_election: if req.include_voted {
-                None
-            } else {
-                built.election
-            },
-            voted_removed: selection.voted_removed as i64,
-            members,
-        })
-        .await?;
+    let (saved, _) = votebase_app::lists::save_list(
+        state.store.as_ref(),
+        &built,
+        &ListToSave {
+            name: req.name.trim(),
+            expression: &req.expression,
+            include_voted: req.include_voted,
+            created_by: &caller.user.name,
+        },
+    )
+    .await?;
     audit(
         state,
         caller,
@@ -635,9 +310,15 @@ pub struct ExportParams {
     pub format: Option<String>,
 }
 
-/// Exports a saved list as CSV in a tool's format (audited): `csv`, `van`, `spoke`
-/// (only voters with a valid cell, one row per cell), `nationbuilder` or `walk` (one row
-/// per household, by precinct, street, side and house number).
+/// Header of a list export: voters left out for lack of a known cell number (Spoke;
+/// 0 for the other formats).
+pub const WITHOUT_CELL_HEADER: &str = "x-votebase-without-cell";
+
+/// Exports a saved list as CSV in a tool's format (audited; needs the import/export
+/// permission, so data managers and admins only): `csv`, `van`, `spoke` (only voters
+/// with a known cell: appended cell numbers; the count left out for lack of one is in
+/// the `X-Votebase-Without-Cell` header), `nationbuilder` or `walk` (one row per
+/// household, by precinct, street, side and house number).
 #[utoipa::path(get, path = "/api/v1/lists/{name}/export",
     params(("name" = String, Path, description = "List name"), ExportParams), security(("bearer" = [])),
     responses((status = 200, content_type = "text/csv", body = String),
@@ -648,26 +329,24 @@ pub async fn api_export(
     Path(name): Path<String>,
     Query(p): Query<ExportParams>,
 ) -> Result<Response, ApiError> {
-    caller.require(Permission::ReadVoters)?;
     let format = match p.format.as_deref() {
         None | Some("") => ExportFormat::Csv,
         Some(f) => ExportFormat::from_str(f).map_err(|e| ApiError::BadRequest(e.to_string()))?,
     };
-    let list = state
-        .store
-        .list(&name)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no list named {name:?}")))?;
-    let members = state.store.list_members(&name).await?;
     let mut body = Vec::new();
-    let outcome = write_export(
+    let (list, outcome) = votebase_app::lists::export_list(
         state.store.as_ref(),
-        &members,
+        caller.user.role,
+        &name,
         format,
-        &list.name,
         &mut body,
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        ListExportError::Forbidden(_) => ApiError::Forbidden,
+        ListExportError::NotFound(_) => ApiError::NotFound(format!("no list named {name:?}")),
+        ListExportError::Failure(f) => f.into(),
+    })?;
     audit(
         &state,
         &caller,
@@ -696,6 +375,10 @@ pub async fn api_export(
             (
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"{file}-{format}.csv\""),
+            ),
+            (
+                header::HeaderName::from_static(WITHOUT_CELL_HEADER),
+                outcome.summary.without_cell.to_string(),
             ),
         ],
         body,
@@ -832,7 +515,9 @@ pub fn urlencode(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use votebase_domain::VoterRecord;
     use votebase_domain::voters::Party;
+    use votebase_index::IndexBuilder;
 
     fn built() -> Built {
         let mut b = IndexBuilder::new(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap());
@@ -856,16 +541,6 @@ mod tests {
             seconds: 0.0,
             data_version: String::new(),
         }
-    }
-
-    #[test]
-    fn voted_voters_are_dropped_and_counted() {
-        let b = built();
-        let s = select(&b, "party:DEM", false).unwrap();
-        assert_eq!((s.members.len(), s.voted_removed), (1, 1));
-        assert_eq!(member_ids(&b, &s.members), ["A1"]);
-        let all = select(&b, "party:DEM", true).unwrap();
-        assert_eq!((all.members.len(), all.voted_removed), (2, 0));
     }
 
     #[test]

@@ -21,13 +21,13 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use votebase_domain::contacts::{
-    ContactChannel, ContactEvent, ContactResult, SurveyQuestion, normalise_tag,
-};
+use votebase_app::contacts::{self as app, ContactError, random_id};
+pub use votebase_app::contacts::{ContactReply, ContactRequest};
+pub use votebase_app::voters::{Timeline, TimelineEntry, TimelineKind, voter_timeline};
+use votebase_domain::contacts::{ContactChannel, ContactResult};
 use votebase_domain::users::Permission;
-use votebase_store::contacts::{IdempotentResponse, StagedContact, VoterScore};
+use votebase_store::contacts::{IdempotentResponse, VoterScore};
 use votebase_store::{Store, StoreError};
 
 /// UI routes: the voter page's "Record a contact" form posts here.
@@ -45,117 +45,17 @@ pub fn api_routes() -> Router<AppState> {
 /// Code of the 422 answered when an idempotency key comes back with another body.
 pub const KEY_REUSED: &str = "idempotency_key_reused";
 
-/// A contact attempt to record.
-#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct ContactRequest {
-    /// The voter.
-    pub state_voter_id: String,
-    /// `door`, `phone`, `text` or `ad`.
-    pub channel: ContactChannel,
-    /// What came of it (`reached`, `not_home`, `refused`, `moved`, `wrong_number`…).
-    pub result: ContactResult,
-    /// When (local time); default: now.
-    #[schema(value_type = Option<String>, example = "2026-10-01T17:30:00")]
-    pub contacted_at: Option<NaiveDateTime>,
-    /// Who made the contact; default: the caller's user name.
-    pub canvasser: Option<String>,
-    /// Survey answers by question key, as given (`{"support": "2"}`).
-    #[serde(default)]
-    pub answers: BTreeMap<String, String>,
-    /// Tags (activist codes) to apply.
-    #[serde(default)]
-    pub tags: Vec<String>,
-    /// The system the event comes from; default `api`.
-    pub source: Option<String>,
-    /// Its id in that system; default: the `Idempotency-Key`, else a new random id.
-    pub source_event_id: Option<String>,
-}
-
-/// The recorded contact.
-#[derive(Debug, Clone, Deserialize, Serialize, utoipa::ToSchema)]
-pub struct ContactReply {
-    /// False when the same source event was already stored (it is returned as stored).
-    pub created: bool,
-    /// The stored event.
-    pub event: ContactEvent,
-}
-
-fn random_id() -> String {
-    let bytes: [u8; 16] = rand::random();
-    hex::encode(bytes)
-}
-
-/// Checks a request against the organization's questions and makes the event.
-fn event_of(
-    req: ContactRequest,
-    caller: &Caller,
-    questions: &[SurveyQuestion],
-    idempotency_key: Option<&str>,
-) -> Result<ContactEvent, ApiError> {
-    let state_voter_id = req.state_voter_id.trim().to_string();
-    if state_voter_id.is_empty() {
-        return Err(ApiError::BadRequest("state_voter_id is empty".into()));
-    }
-    let mut answers = Vec::new();
-    for (key, raw) in &req.answers {
-        let q = questions.iter().find(|q| &q.key == key).ok_or_else(|| {
-            ApiError::BadRequest(format!(
-                "unknown survey question {key:?}; known: {}",
-                questions
-                    .iter()
-                    .map(|q| q.key.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            ))
-        })?;
-        answers.push(q.answer(raw).map_err(ApiError::BadRequest)?);
-    }
-    let mut tags: Vec<String> = req
-        .tags
-        .iter()
-        .map(|t| normalise_tag(t))
-        .filter(|t| !t.is_empty())
-        .collect();
-    tags.sort();
-    tags.dedup();
-    let source = req.source.map(|s| s.trim().to_string()).unwrap_or_default();
-    let source_event_id = req
-        .source_event_id
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .or_else(|| idempotency_key.map(str::to_string))
-        .unwrap_or_else(random_id);
-    Ok(ContactEvent {
-        source: if source.is_empty() {
-            "api".into()
-        } else {
-            source
-        },
-        source_event_id,
-        state_voter_id,
-        channel: req.channel,
-        contacted_at: req
-            .contacted_at
-            .unwrap_or_else(|| Utc::now().naive_utc().with_nanosecond_zero()),
-        canvasser: req
-            .canvasser
-            .map(|c| c.trim().to_string())
-            .unwrap_or_else(|| caller.user.name.clone()),
-        result: req.result,
-        answers,
-        tags,
-    })
-}
-
-trait NoNanos {
-    fn with_nanosecond_zero(self) -> Self;
-}
-
-impl NoNanos for NaiveDateTime {
-    fn with_nanosecond_zero(self) -> Self {
-        use chrono::Timelike;
-        self.with_nanosecond(0).unwrap_or(self)
+impl From<ContactError> for ApiError {
+    fn from(e: ContactError) -> Self {
+        match e {
+            ContactError::Invalid(m) => ApiError::BadRequest(m),
+            ContactError::UnknownVoter(_) => ApiError::NotFound(e.to_string()),
+            ContactError::Store(s) => s.into(),
+            // Answered as a 422 by `api_record_contact` before it gets here.
+            ContactError::KeyReused | ContactError::Internal(_) => {
+                ApiError::Internal(e.to_string())
+            }
+        }
     }
 }
 
@@ -171,48 +71,23 @@ async fn record(
     record_request(state, caller, req, idempotency_key).await
 }
 
-/// Records one contact (the API's and the web form's one code path: checks, store,
-/// audit `contact.record`, index rebuild) and returns (status, reply).
+/// Records one contact (the API's and the web form's one code path: the use case, then
+/// audit `contact.record` and an index rebuild) and returns (status, reply).
 async fn record_request(
     state: &AppState,
     caller: &Caller,
     req: ContactRequest,
     idempotency_key: Option<&str>,
 ) -> Result<(StatusCode, ContactReply), ApiError> {
-    let questions = state.store.survey_questions().await?;
-    let event = event_of(req, caller, &questions, idempotency_key)?;
-    if state
-        .store
-        .get_voter(&event.state_voter_id)
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::NotFound(format!(
-            "no voter with id {}",
-            event.state_voter_id
-        )));
-    }
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
-    tx.send(Ok(vec![StagedContact {
-        line: 0,
-        event: event.clone(),
-    }]))
-    .await
-    .map_err(|_| ApiError::Internal("contact channel closed".into()))?;
-    drop(tx);
-    let outcome = state.store.import_contacts(rx).await?;
-    if !outcome.unknown_voters.is_empty() {
-        return Err(ApiError::NotFound(format!(
-            "no voter with id {}",
-            event.state_voter_id
-        )));
-    }
-    let stored = state
-        .store
-        .contact_event(&event.source, &event.source_event_id)
-        .await?
-        .ok_or_else(|| ApiError::Internal("recorded contact not found".into()))?;
-    let created = outcome.inserted == 1;
+    let reply = app::record_contact(
+        state.store.as_ref(),
+        &caller.user.name,
+        req,
+        idempotency_key,
+    )
+    .await?;
+    let stored = &reply.event;
+    let created = reply.created;
     audit(
         state,
         caller,
@@ -237,10 +112,7 @@ async fn record_request(
         } else {
             StatusCode::OK
         },
-        ContactReply {
-            created,
-            event: stored,
-        },
+        reply,
     ))
 }
 
@@ -274,305 +146,49 @@ pub async fn api_record_contact(
     caller.require(Permission::RecordContacts)?;
     let key = match headers.get("idempotency-key") {
         None => None,
-        Some(v) => {
-            let k = v
-                .to_str()
-                .map_err(|_| ApiError::BadRequest("Idempotency-Key must be ASCII".into()))?
-                .trim()
-                .to_string();
-            if k.is_empty() || k.len() > 200 {
-                return Err(ApiError::BadRequest(
-                    "Idempotency-Key must be 1 to 200 characters".into(),
-                ));
-            }
-            Some(k)
-        }
+        Some(v) => Some(app::idempotency_key(v.to_str().map_err(|_| {
+            ApiError::BadRequest("Idempotency-Key must be ASCII".into())
+        })?)?),
     };
     let Some(key) = key else {
         let (status, reply) = record(&state, &caller, &body, None).await?;
         return Ok((status, Json(reply)).into_response());
     };
-    let sha = hex::encode(Sha256::digest(&body));
+    let sha = app::body_sha256(&body);
     let user = caller.user.name.clone();
-    if let Some(prior) = state.store.idempotent_response(&user, &key).await? {
-        return Ok(replay(prior, &sha));
-    }
-    let (status, reply) = record(&state, &caller, &body, Some(&key)).await?;
-    let text = serde_json::to_string(&reply).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let kept = state
-        .store
-        .put_idempotent_response(
-            &user,
-            &key,
-            &IdempotentResponse {
-                request_sha256: sha.clone(),
+    let store = state.store.as_ref();
+    let kept = match app::replay(store, &user, &key, &sha).await {
+        Ok(Some(prior)) => Ok(prior),
+        Ok(None) => {
+            let (status, reply) = record(&state, &caller, &body, Some(&key)).await?;
+            let text =
+                serde_json::to_string(&reply).map_err(|e| ApiError::Internal(e.to_string()))?;
+            let response = IdempotentResponse {
+                request_sha256: sha,
                 status: status.as_u16(),
                 body: text,
-            },
-        )
-        .await?;
-    Ok(replay(kept, &sha))
-}
-
-/// The stored answer to a key, or the 422 when the body differs.
-fn replay(prior: IdempotentResponse, sha: &str) -> Response {
-    if prior.request_sha256 != sha {
-        let body = ErrorBody {
-            error: KEY_REUSED.into(),
-            message: "this Idempotency-Key was already used with another request body; use a new key for a new request".into(),
-        };
-        return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
-    }
-    json_response(
-        StatusCode::from_u16(prior.status).unwrap_or(StatusCode::OK),
-        prior.body,
-    )
-}
-
-/// What a timeline entry is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-#[serde(rename_all = "snake_case")]
-pub enum TimelineKind {
-    /// A voter-file snapshot added, removed, changed or relinked the record.
-    VoterFile,
-    /// Voted in an election.
-    Vote,
-    /// An absentee or early-vote ballot event.
-    Ballot,
-    /// A contact attempt.
-    Contact,
-    /// A survey answer.
-    Survey,
-    /// A tag (activist code) first applied.
-    Tag,
-}
-
-impl TimelineKind {
-    /// Label for people.
-    pub fn label(self) -> &'static str {
-        match self {
-            Self::VoterFile => "Voter file",
-            Self::Vote => "Vote history",
-            Self::Ballot => "Ballot",
-            Self::Contact => "Contact",
-            Self::Survey => "Survey answer",
-            Self::Tag => "Tag",
+            };
+            app::keep_response(store, &user, &key, response).await
         }
-    }
-
-    /// Stable code (CSS class, JSON).
-    pub fn code(self) -> &'static str {
-        match self {
-            Self::VoterFile => "voter_file",
-            Self::Vote => "vote",
-            Self::Ballot => "ballot",
-            Self::Contact => "contact",
-            Self::Survey => "survey",
-            Self::Tag => "tag",
-        }
+        Err(e) => Err(e),
+    };
+    match kept {
+        Ok(prior) => Ok(json_response(
+            StatusCode::from_u16(prior.status).unwrap_or(StatusCode::OK),
+            prior.body,
+        )),
+        Err(ContactError::KeyReused) => Ok(key_reused()),
+        Err(e) => Err(e.into()),
     }
 }
 
-/// One entry of a voter's timeline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
-pub struct TimelineEntry {
-    /// When (midnight for events known by day only).
-    #[schema(value_type = String, example = "2026-10-01T17:30:00")]
-    pub at: NaiveDateTime,
-    /// True when only the day is known.
-    pub day_only: bool,
-    /// What it is about.
-    pub kind: TimelineKind,
-    /// One line.
-    pub summary: String,
-    /// More (who, source, values); may be empty.
-    pub detail: String,
-}
-
-impl TimelineEntry {
-    /// The time as shown: the day, plus hour and minute when known.
-    pub fn when(&self) -> String {
-        if self.day_only {
-            self.at.format("%Y-%m-%d").to_string()
-        } else {
-            self.at.format("%Y-%m-%d %H:%M").to_string()
-        }
-    }
-}
-
-/// A voter's timeline with their current tags and scores.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
-pub struct Timeline {
-    /// The voter.
-    pub state_voter_id: String,
-    /// Tags now on the voter.
-    pub tags: Vec<String>,
-    /// Scores now on the voter.
-    pub scores: Vec<VoterScore>,
-    /// Everything, newest first.
-    pub entries: Vec<TimelineEntry>,
-}
-
-fn day(d: NaiveDate) -> NaiveDateTime {
-    d.and_hms_opt(0, 0, 0).expect("midnight exists")
-}
-
-/// Builds one voter's timeline from the store (not audited: callers audit the read).
-pub async fn voter_timeline(store: &dyn Store, id: &str) -> Result<Timeline, StoreError> {
-    let mut entries = Vec::new();
-    let changes = store.voter_changes(id).await?;
-    if let Some(v) = store.get_voter(id).await?
-        && !changes
-            .iter()
-            .any(|c| c.snapshot_id == v.first_snapshot && c.kind.code() == "added")
-        && let Some(first) = store
-            .list_snapshots()
-            .await?
-            .into_iter()
-            .find(|s| s.id == v.first_snapshot)
-    {
-        entries.push(TimelineEntry {
-            at: day(first.as_of),
-            day_only: true,
-            kind: TimelineKind::VoterFile,
-            summary: format!("In the voter file (first seen in snapshot {})", first.id),
-            detail: format!("{} as of {}", first.source_file, first.as_of),
-        });
-    }
-    for c in changes {
-        let summary = match c.kind.code() {
-            "added" => format!("Added to the voter file (snapshot {})", c.snapshot_id),
-            "removed" => format!("Removed from the voter file (snapshot {})", c.snapshot_id),
-            "changed" => format!(
-                "{}: {} → {}",
-                c.field.replace('_', " "),
-                if c.old_value.is_empty() {
-                    "(blank)"
-                } else {
-                    &c.old_value
-                },
-                if c.new_value.is_empty() {
-                    "(blank)"
-                } else {
-                    &c.new_value
-                }
-            ),
-            other => format!("{other}: {} → {}", c.old_value, c.new_value),
-        };
-        entries.push(TimelineEntry {
-            at: day(c.as_of),
-            day_only: true,
-            kind: TimelineKind::VoterFile,
-            summary,
-            detail: format!("snapshot {} as of {}", c.snapshot_id, c.as_of),
-        });
-    }
-    for h in store.voter_history(id).await? {
-        entries.push(TimelineEntry {
-            at: day(h.election_date),
-            day_only: true,
-            kind: TimelineKind::Vote,
-            summary: format!(
-                "Voted in {} ({})",
-                if h.election_desc.is_empty() {
-                    h.election_date.to_string()
-                } else {
-                    h.election_desc.clone()
-                },
-                if h.voting_method.is_empty() {
-                    "method unknown"
-                } else {
-                    &h.voting_method
-                }
-            ),
-            detail: [
-                h.voted_party.as_str(),
-                h.county_name.as_str(),
-                h.precinct.as_str(),
-            ]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(" · "),
-        });
-    }
-    for b in store.voter_ballots(id).await? {
-        let when = b
-            .return_date
-            .or(b.send_date)
-            .or(b.request_date)
-            .unwrap_or(b.election_date);
-        entries.push(TimelineEntry {
-            at: day(when),
-            day_only: true,
-            kind: TimelineKind::Ballot,
-            summary: format!(
-                "{} ballot for {}: {}",
-                b.method.code().replace('_', " "),
-                b.election_date,
-                b.category.code().replace('_', " ")
-            ),
-            detail: [
-                b.return_status.clone(),
-                b.site_name.clone(),
-                b.request_date
-                    .map(|d| format!("requested {d}"))
-                    .unwrap_or_default(),
-                b.send_date.map(|d| format!("sent {d}")).unwrap_or_default(),
-                b.return_date
-                    .map(|d| format!("returned {d}"))
-                    .unwrap_or_default(),
-            ]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" · "),
-        });
-    }
-    for e in store.voter_contacts(id).await? {
-        let mut detail = vec![format!("{} {}", e.source, e.source_event_id)];
-        if !e.canvasser.is_empty() {
-            detail.insert(0, format!("by {}", e.canvasser));
-        }
-        if !e.tags.is_empty() {
-            detail.push(format!("tags: {}", e.tags.join(", ")));
-        }
-        entries.push(TimelineEntry {
-            at: e.contacted_at,
-            day_only: false,
-            kind: TimelineKind::Contact,
-            summary: format!("{}: {}", e.channel.code(), e.result.label()),
-            detail: detail.join(" · "),
-        });
-        for a in &e.answers {
-            entries.push(TimelineEntry {
-                at: e.contacted_at,
-                day_only: false,
-                kind: TimelineKind::Survey,
-                summary: format!("{}: {}", a.question, a.answer),
-                detail: format!("{} contact, value {}", e.channel.code(), a.value),
-            });
-        }
-    }
-    let tags = store.voter_tags(id).await?;
-    for t in &tags {
-        entries.push(TimelineEntry {
-            at: t.applied_at,
-            day_only: false,
-            kind: TimelineKind::Tag,
-            summary: format!("Tagged {}", t.tag),
-            detail: format!("from {}", t.source),
-        });
-    }
-    // Newest first; on the same instant, the order above (stable sort).
-    entries.sort_by_key(|e| std::cmp::Reverse(e.at));
-    Ok(Timeline {
-        state_voter_id: id.to_string(),
-        tags: tags.into_iter().map(|t| t.tag).collect(),
-        scores: store.voter_scores(id).await?,
-        entries,
-    })
+/// The 422 answered when an idempotency key comes back with another body.
+fn key_reused() -> Response {
+    let body = ErrorBody {
+        error: KEY_REUSED.into(),
+        message: ContactError::KeyReused.to_string(),
+    };
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
 
 /// Loads a voter's timeline for a caller, checking the role and auditing the read.

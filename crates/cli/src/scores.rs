@@ -15,7 +15,6 @@ use std::time::Instant;
 use votebase_domain::AuditEntry;
 use votebase_app::scores::{apply_score, examples, reference_date, train_score};
 use votebase_score::{Model, TrainOptions, train};
-use votebase_store::Store;
 
 /// Score commands.
 #[derive(Subcommand, Debug)]

@@ -383,6 +383,7 @@ struct Dashboard {
     counts: Vec<BallotStatusCount>,
     chart: Chart,
     breakdowns: Vec<(String, Vec<(String, i64)>)>,
+    can_export: bool,
 }
 
 async fn dashboard(
@@ -449,6 +450,7 @@ async fn dashboard(
         counts,
         chart: chart(&turnout, previous.as_ref()),
         breakdowns,
+        can_export: votebase_app::lists::authorize_export(caller.user.role).is_ok(),
     }))
 }
 

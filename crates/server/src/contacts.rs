@@ -19,16 +19,14 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use chrono::{NaiveDate, NaiveDateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use std::collections::BTreeMap;
 use votebase_app::contacts::{self as app, ContactError, random_id};
 pub use votebase_app::contacts::{ContactReply, ContactRequest};
 pub use votebase_app::voters::{Timeline, TimelineEntry, TimelineKind, voter_timeline};
 use votebase_domain::contacts::{ContactChannel, ContactResult};
 use votebase_domain::users::Permission;
-use votebase_store::contacts::{IdempotentResponse, VoterScore};
-use votebase_store::{Store, StoreError};
+use votebase_store::contacts::IdempotentResponse;
 
 /// UI routes: the voter page's "Record a contact" form posts here.
 pub fn page_routes() -> Router<AppState> {

@@ -418,7 +418,11 @@ async fn render_page(
 ) -> Result<Response, PageRejection> {
     let err = PageRejection::Error;
     caller.require(Permission::ReadVoters).map_err(err)?;
-    let built = state.universes.current(&state.store).await.map_err(err)?;
+    let built = state
+        .universes
+        .current(&state.store)
+        .await
+        .map_err(|e| err(e.into()))?;
     let (initial, error) = match (
         &error,
         count_reply(&built, &expression, Some("county"), false),
@@ -439,7 +443,12 @@ async fn render_page(
         error,
         initial,
         lists,
-        formats: ExportFormat::ALL.iter().map(|f| f.name()).collect(),
+        // Export links only for roles that may export personal data.
+        formats: if votebase_app::lists::authorize_export(caller.user.role).is_ok() {
+            ExportFormat::ALL.iter().map(|f| f.name()).collect()
+        } else {
+            Vec::new()
+        },
     }))
 }
 

@@ -67,9 +67,11 @@ pub fn list_kind(kind: &str, min_days: Option<i64>) -> Result<BallotList, Ballot
 
 /// Which chase or cure list to read.
 #[derive(Debug, Clone, Copy)]
-pub struct ListQuery {
-    /// Chase or cure.
-    pub list: BallotList,
+pub struct ListQuery<'a> {
+    /// `chase` or `cure` (see [`list_kind`]).
+    pub kind: &'a str,
+    /// Chase list: minimum days since the ballot was sent (default 0).
+    pub min_days: Option<i64>,
     /// The election (default: the latest with ballots).
     pub election: Option<NaiveDate>,
     /// The day days are counted to.
@@ -79,15 +81,17 @@ pub struct ListQuery {
 }
 
 /// A chase or cure list for a caller of `role`, who must hold the import/export
-/// permission (checked first). Returns the election and the rows; the front end audits.
+/// permission (checked before anything else, so a caller without it learns nothing,
+/// not even which lists exist). Returns the election and the rows; the front end audits.
 pub async fn chase_cure_list(
     store: &dyn Store,
     role: Role,
-    q: &ListQuery,
+    q: &ListQuery<'_>,
 ) -> Result<(NaiveDate, Vec<BallotListRow>), BallotsError> {
     authorize_export(role)?;
+    let list = list_kind(q.kind, q.min_days)?;
     let election = election_or_latest(store, q.election).await?;
-    let rows = store.ballot_list(election, q.list, q.as_of, q.limit).await?;
+    let rows = store.ballot_list(election, list, q.as_of, q.limit).await?;
     Ok((election, rows))
 }
 

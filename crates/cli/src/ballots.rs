@@ -16,7 +16,7 @@ use votebase_domain::csv_safe::SafeWriter;
 use votebase_domain::users::Role;
 use votebase_ingest::Layout;
 use votebase_ingest::ballots::{BallotIdentity, import_ballots_file, read_identities};
-use votebase_store::{BallotList, Store};
+use votebase_store::Store;
 
 /// `import ballots FILE --layout nc-absentee`.
 pub async fn import(store: &dyn Store, args: &ImportArgs) -> anyhow::Result<()> {
@@ -327,15 +327,16 @@ pub async fn ballots(global: &Global, cmd: BallotsCommand) -> anyhow::Result<()>
                 bail!("unknown --format {format:?}: use csv or json");
             }
             let list = match kind {
-                BallotListKind::Chase => BallotList::Chase { min_days },
-                BallotListKind::Cure => BallotList::Cure,
+                BallotListKind::Chase => "chase",
+                BallotListKind::Cure => "cure",
             };
             // The CLI runs with the store's own credentials: its operator is an admin.
             let (election, rows) = app::chase_cure_list(
                 store.as_ref(),
                 Role::Admin,
                 &app::ListQuery {
-                    list,
+                    kind: list,
+                    min_days: Some(min_days),
                     election,
                     as_of: as_of.unwrap_or_else(|| Utc::now().date_naive()),
                     limit,

@@ -167,7 +167,7 @@ fn api_roles_audit_and_openapi() {
             // data: the import/export permission (admin, data manager), not organizers.
             ("/ballots/lists/chase", [401, 200, 403, 403]),
             ("/ballots/lists/cure", [401, 200, 403, 403]),
-            ("/ballots/lists/nope", [401, 404, 404, 403]),
+            ("/ballots/lists/nope", [401, 404, 403, 403]),
             ("/lists", [401, 200, 200, 403]),
             ("/lists/everyone/export", [401, 200, 403, 403]),
             ("/lists/everyone/export?format=csv", [401, 200, 403, 403]),

@@ -83,7 +83,8 @@ async fn load_list(
         state.store.as_ref(),
         caller.user.role,
         &app::ListQuery {
-            list: app::list_kind(kind, p.min_days)?,
+            kind,
+            min_days: p.min_days,
             election: p.election,
             as_of: p.as_of.unwrap_or_else(|| Utc::now().date_naive()),
             limit: p.limit.unwrap_or(100_000).clamp(1, 1_000_000),

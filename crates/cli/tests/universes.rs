@@ -744,3 +744,109 @@ fn counts_match_a_brute_force_scan_and_lists_export_in_every_format() {
         drop(served);
     }
 }
+
+/// True when a spreadsheet could run the cell as a formula: it starts with `=`, `+`,
+/// `-`, `@`, a tab or a carriage return and is not a plain number.
+fn formula_like(cell: &str) -> bool {
+    let plain_number = {
+        let body = cell.strip_prefix(['+', '-']).unwrap_or(cell);
+        !body.is_empty()
+            && body.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            && body.bytes().filter(|b| *b == b'.').count() <= 1
+            && body.bytes().any(|b| b.is_ascii_digit())
+    };
+    cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && !plain_number
+}
+
+#[test]
+fn formula_like_list_names_and_voter_fields_are_neutralised_in_every_export() {
+    let nc = std::fs::read_to_string(common::shared(
+        "voterfile/national-voter-file-synthetic/nc.csv",
+    ))
+    .unwrap();
+    // A voter whose last name and precinct are formulas (the importer may clean some).
+    let hostile = nc
+        .replacen("\tLANDRY\t", "\t=cmd\t", 1)
+        .replacen("\n1/7\t", "\n@SUM(1)\t", 1);
+    assert_ne!(hostile, nc);
+    for b in Backend::all("csvsafe") {
+        let file = b.path("nc.csv");
+        std::fs::write(&file, &hostile).unwrap();
+        b.cmd(&[
+            "import",
+            "voters",
+            file.to_str().unwrap(),
+            "--layout",
+            "ncvoter",
+            "--as-of",
+            "2026-09-01",
+        ])
+        .assert()
+        .success();
+        let list = "=HYPERLINK(\"http://evil.example\",\"x\")";
+        b.cmd(&["list", "save", list, ""]).assert().success();
+        let admin = token_for(&b, "ada", "admin");
+        let organizer = token_for(&b, "ola", "organizer");
+        let served = common::serve(&b);
+        let mut voters = 0;
+        for format in ["csv", "van", "spoke", "nationbuilder", "walk"] {
+            let path = b.path(&format!("{format}.csv"));
+            b.cmd(&[
+                "list",
+                "export",
+                list,
+                "--format",
+                format,
+                "--out",
+                path.to_str().unwrap(),
+            ])
+            .assert()
+            .success();
+            let cli = std::fs::read_to_string(&path).unwrap();
+            let url = format!(
+                "{}/api/v1/lists/{}/export?format={format}",
+                served.base,
+                enc(list)
+            );
+            let api = get(&url, &admin);
+            assert_eq!(api.status, 200, "{}: {format}: {}", b.name, api.body);
+            assert_eq!(api.body, cli, "{}: {format}: API and CLI", b.name);
+            assert_eq!(get(&url, &organizer).status, 403, "{}: {format}", b.name);
+            let (_, rows) = csv_rows(&cli);
+            if format == "csv" {
+                voters = rows.len();
+            }
+            if format != "spoke" {
+                assert!(!rows.is_empty(), "{}: {format}", b.name);
+            }
+            for row in &rows {
+                for cell in row {
+                    assert!(!formula_like(cell), "{}: {format}: {cell:?} in {row:?}", b.name);
+                }
+            }
+            if format == "nationbuilder" {
+                assert!(
+                    rows.iter().all(|r| r.last().unwrap() == &format!("'{list}")),
+                    "{}: tag_list holds the neutralised list name",
+                    b.name
+                );
+            }
+        }
+        let spoke = get(
+            &format!(
+                "{}/api/v1/lists/{}/export?format=spoke",
+                served.base,
+                enc(list)
+            ),
+            &admin,
+        );
+        let (_, rows) = csv_rows(&spoke.body);
+        let left_out: usize = spoke.headers["x-votebase-without-cell"].parse().unwrap();
+        assert_eq!(
+            (rows.len(), left_out),
+            (0, voters),
+            "{}: no cells appended (the file's phones have no line type), so every voter is left out for lack of a known cell",
+            b.name
+        );
+    }
+}

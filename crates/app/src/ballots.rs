@@ -103,8 +103,7 @@ pub fn write_list_csv<W: Write>(rows: &[BallotListRow], out: W) -> Result<W, csv
     for r in rows {
         w.write_record(r.csv_record())?;
     }
-    w.into_inner()
-        .map_err(|e| csv::Error::from(e.into_error()))
+    Ok(w.into_inner()?)
 }
 
 #[cfg(test)]

@@ -28,7 +28,9 @@ pub enum ContactError {
     #[error("no voter with id {0}")]
     UnknownVoter(String),
     /// The idempotency key was already used with another request body.
-    #[error("this Idempotency-Key was already used with another request body; use a new key for a new request")]
+    #[error(
+        "this Idempotency-Key was already used with another request body; use a new key for a new request"
+    )]
     KeyReused,
     /// The store failed.
     #[error(transparent)]
@@ -338,4 +340,3 @@ pub async fn add_contact_families(
     // Counted facts include the skipped ones; keep the per-kind counts as "indexed".
     Ok(stats)
 }
-

@@ -101,7 +101,6 @@ pub enum ExportFailure {
     Write(#[from] votebase_ingest::exports::ExportError),
 }
 
-
 /// Why a saved list could not be exported.
 #[derive(Debug, thiserror::Error)]
 pub enum ListExportError {

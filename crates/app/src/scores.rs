@@ -20,7 +20,9 @@ pub enum ScoreUseError {
     #[error("no voter file imported yet: `votebase import voters FILE`")]
     NoVoterFile,
     /// No model has that name.
-    #[error("no model named {0:?}: `votebase score train --target survey:support --name {0}` first")]
+    #[error(
+        "no model named {0:?}: `votebase score train --target survey:support --name {0}` first"
+    )]
     NoModel(String),
     /// Training or reading the model failed.
     #[error(transparent)]
@@ -279,8 +281,17 @@ mod tests {
         assert_eq!((t.lo, t.hi), (1, 1));
         let t = parse_target("survey:q=2..4").unwrap();
         assert_eq!((t.lo, t.hi), (2, 4));
-        for bad in ["support", "tag:x", "survey:q", "survey:q=4..2", "survey:q=x"] {
-            assert!(matches!(parse_target(bad), Err(ScoreUseError::Invalid(_))), "{bad}");
+        for bad in [
+            "support",
+            "tag:x",
+            "survey:q",
+            "survey:q=4..2",
+            "survey:q=x",
+        ] {
+            assert!(
+                matches!(parse_target(bad), Err(ScoreUseError::Invalid(_))),
+                "{bad}"
+            );
         }
     }
 }

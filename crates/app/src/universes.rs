@@ -174,7 +174,10 @@ impl Universes {
     /// The current index. The first call builds it (others wait for that build); later
     /// calls return at once, and at most every few seconds one of them compares the
     /// store's data version and, when it moved, starts a rebuild in the background.
-    pub async fn current(self: &Arc<Self>, store: &Arc<dyn Store>) -> Result<Arc<Built>, BuildError> {
+    pub async fn current(
+        self: &Arc<Self>,
+        store: &Arc<dyn Store>,
+    ) -> Result<Arc<Built>, BuildError> {
         let existing = self.lock().current.clone();
         let Some(built) = existing else {
             let _guard = self.first_build.lock().await;

@@ -139,12 +139,9 @@ pub async fn demo_contacts(
         &crate::progress::Bar::new("voters"),
     )
     .await?;
-    let (voters, _) = votebase_app::scores::apply_score(
-        store,
-        "support",
-        &crate::progress::Bar::new("scoring"),
-    )
-    .await?;
+    let (voters, _) =
+        votebase_app::scores::apply_score(store, "support", &crate::progress::Bar::new("scoring"))
+            .await?;
     println!(
         "support score: trained on {} answers (AUC {:.3} on {} held out), {voters} voters scored; try `support>=70`",
         model.trained_on + model.held_out,

@@ -12,10 +12,10 @@ use clap::Subcommand;
 use std::io::Write;
 use std::path::PathBuf;
 use std::str::FromStr;
-use votebase_ingest::exports::ExportFormat;
 use votebase_app::lists::{ListExportError, ListToSave, SaveListError, save_list};
 use votebase_app::universes::{build_index, voted_note};
 use votebase_domain::users::Role;
+use votebase_ingest::exports::ExportFormat;
 
 #[derive(Subcommand, Debug)]
 pub enum ListCommand {
@@ -128,15 +128,20 @@ pub async fn list(global: &Global, cmd: ListCommand) -> anyhow::Result<()> {
             }
             let mut w = output(out.as_deref())?;
             // The CLI runs with the store's own credentials: its operator is an admin.
-            let (saved, outcome) =
-                votebase_app::lists::export_list(store.as_ref(), Role::Admin, &name, format, &mut w)
-                    .await
-                    .map_err(|e| match e {
-                        ListExportError::NotFound(n) => {
-                            anyhow::anyhow!("no list named {n:?}: see `votebase list ls`")
-                        }
-                        other => other.into(),
-                    })?;
+            let (saved, outcome) = votebase_app::lists::export_list(
+                store.as_ref(),
+                Role::Admin,
+                &name,
+                format,
+                &mut w,
+            )
+            .await
+            .map_err(|e| match e {
+                ListExportError::NotFound(n) => {
+                    anyhow::anyhow!("no list named {n:?}: see `votebase list ls`")
+                }
+                other => other.into(),
+            })?;
             w.flush()?;
             audit_export(
                 store.as_ref(),

@@ -12,8 +12,8 @@ use chrono::Utc;
 use clap::Subcommand;
 use serde_json::json;
 use std::time::Instant;
-use votebase_domain::AuditEntry;
 use votebase_app::scores::{apply_score, examples, reference_date, train_score};
+use votebase_domain::AuditEntry;
 use votebase_score::{Model, TrainOptions, train};
 
 /// Score commands.
@@ -67,8 +67,7 @@ pub async fn score(global: &Global, cmd: ScoreCommand) -> anyhow::Result<()> {
         } => {
             let started = Instant::now();
             let progress = Bar::new("voters");
-            let model =
-                train_score(store.as_ref(), &target, &name, seed, alpha, &progress).await?;
+            let model = train_score(store.as_ref(), &target, &name, seed, alpha, &progress).await?;
             let seconds = started.elapsed().as_secs_f64();
             store
                 .audit(&AuditEntry {

@@ -13,11 +13,11 @@ use serde_json::json;
 use std::io::Write;
 use std::path::Path;
 use std::str::FromStr;
+use votebase_app::lists::{ExportOutcome, write_export};
+use votebase_app::universes::{Built, Selection, build_index, member_ids, select, voted_note};
 use votebase_domain::AuditEntry;
 use votebase_index::{Dimension, QueryError};
 use votebase_ingest::exports::ExportFormat;
-use votebase_app::lists::{ExportOutcome, write_export};
-use votebase_app::universes::{Built, Selection, build_index, member_ids, select, voted_note};
 use votebase_store::Store;
 
 /// Points at the offending token of an expression error under the expression.

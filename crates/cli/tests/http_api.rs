@@ -173,7 +173,10 @@ fn api_roles_audit_and_openapi() {
             ("/lists/everyone/export?format=csv", [401, 200, 403, 403]),
             ("/lists/everyone/export?format=van", [401, 200, 403, 403]),
             ("/lists/everyone/export?format=spoke", [401, 200, 403, 403]),
-            ("/lists/everyone/export?format=nationbuilder", [401, 200, 403, 403]),
+            (
+                "/lists/everyone/export?format=nationbuilder",
+                [401, 200, 403, 403],
+            ),
             ("/lists/everyone/export?format=walk", [401, 200, 403, 403]),
             ("/lists/nope/export", [401, 404, 403, 403]),
         ];

@@ -632,7 +632,11 @@ fn counts_match_a_brute_force_scan_and_lists_export_in_every_format() {
                 ),
                 &organizer,
             );
-            assert_eq!(r.status, 403, "{}: {format} as organizer: {}", b.name, r.body);
+            assert_eq!(
+                r.status, 403,
+                "{}: {format} as organizer: {}",
+                b.name, r.body
+            );
         }
         let r = get(&url, &admin);
         assert_eq!(r.status, 200);
@@ -666,11 +670,7 @@ fn counts_match_a_brute_force_scan_and_lists_export_in_every_format() {
         );
         assert_eq!(get(&url, &volunteer).status, 403);
         assert_eq!(
-            get(
-                &format!("{}/api/v1/lists/nope/export", served.base),
-                &admin
-            )
-            .status,
+            get(&format!("{}/api/v1/lists/nope/export", served.base), &admin).status,
             404
         );
         assert_eq!(
@@ -821,12 +821,17 @@ fn formula_like_list_names_and_voter_fields_are_neutralised_in_every_export() {
             }
             for row in &rows {
                 for cell in row {
-                    assert!(!formula_like(cell), "{}: {format}: {cell:?} in {row:?}", b.name);
+                    assert!(
+                        !formula_like(cell),
+                        "{}: {format}: {cell:?} in {row:?}",
+                        b.name
+                    );
                 }
             }
             if format == "nationbuilder" {
                 assert!(
-                    rows.iter().all(|r| r.last().unwrap() == &format!("'{list}")),
+                    rows.iter()
+                        .all(|r| r.last().unwrap() == &format!("'{list}")),
                     "{}: tag_list holds the neutralised list name",
                     b.name
                 );

@@ -97,8 +97,7 @@ impl<W: Write> SafeWriter<W> {
         I: IntoIterator<Item = T>,
         T: AsRef<[u8]>,
     {
-        self.inner
-            .write_record(record.into_iter().map(safe_bytes))
+        self.inner.write_record(record.into_iter().map(safe_bytes))
     }
 
     /// Flushes the underlying writer.
@@ -107,8 +106,8 @@ impl<W: Write> SafeWriter<W> {
     }
 
     /// Flushes and returns the underlying writer.
-    pub fn into_inner(self) -> Result<W, csv::IntoInnerError<csv::Writer<W>>> {
-        self.inner.into_inner()
+    pub fn into_inner(self) -> std::io::Result<W> {
+        self.inner.into_inner().map_err(|e| e.into_error())
     }
 }
 
@@ -131,7 +130,15 @@ mod tests {
 
     #[test]
     fn formula_leading_cells_are_prefixed() {
-        for bad in ["=HYPERLINK(\"x\")", "+cmd", "-2+3", "@SUM(A1)", "\tx", "\rx", "-inf"] {
+        for bad in [
+            "=HYPERLINK(\"x\")",
+            "+cmd",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+            "-inf",
+        ] {
             assert_eq!(safe_cell(bad), format!("'{bad}"), "{bad:?}");
         }
         assert_eq!(
@@ -143,7 +150,16 @@ mod tests {
 
     #[test]
     fn numbers_and_plain_text_are_kept() {
-        for good in ["-5", "+1.25", "+19195551234", "0", "DOE", "", "a=b", "'quoted"] {
+        for good in [
+            "-5",
+            "+1.25",
+            "+19195551234",
+            "0",
+            "DOE",
+            "",
+            "a=b",
+            "'quoted",
+        ] {
             assert_eq!(safe_cell(good), good, "{good:?}");
         }
         assert_eq!(written(&["-5", "x"]), "-5,x\n");

@@ -684,7 +684,10 @@ mod tests {
         v.party = Party::Rep;
         v.party_code = "REP".into();
         let nb = rows(ExportFormat::NationBuilder, &[(v.clone(), vec![])]);
-        assert_eq!(nb[0][5], "", "only the birth year is known: born_at is blank");
+        assert_eq!(
+            nb[0][5], "",
+            "only the birth year is known: born_at is blank"
+        );
         assert_eq!((nb[0][6].as_str(), nb[0][7].as_str()), ("F", "R"));
         v.birth_date = chrono::NaiveDate::from_ymd_opt(1990, 4, 2);
         v.gender = Gender::Other;
@@ -696,7 +699,13 @@ mod tests {
         v.party = Party::Unknown;
         let nb = rows(ExportFormat::NationBuilder, &[(v, vec![])]);
         assert_eq!((nb[0][6].as_str(), nb[0][7].as_str()), ("", ""));
-        for p in [Party::Dem, Party::Lib, Party::Green, Party::Constitution, Party::Other] {
+        for p in [
+            Party::Dem,
+            Party::Lib,
+            Party::Green,
+            Party::Constitution,
+            Party::Other,
+        ] {
             assert_eq!(nationbuilder_party(p).len(), 1);
         }
         assert_eq!(nationbuilder_sex(Gender::Male), "M");
@@ -725,7 +734,9 @@ mod tests {
             for cell in &row {
                 assert!(
                     !cell.starts_with(['=', '+', '-', '@', '\t', '\r'])
-                        || cell.strip_prefix('+').is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit())),
+                        || cell
+                            .strip_prefix('+')
+                            .is_some_and(|d| d.bytes().all(|b| b.is_ascii_digit())),
                     "{format}: {cell:?} in {row:?}"
                 );
             }
@@ -735,7 +746,10 @@ mod tests {
                 assert!(text.contains("'=HYPERLINK"), "{text}");
             }
             if matches!(format, ExportFormat::Spoke | ExportFormat::Van) {
-                assert!(text.contains(",+19195550101,"), "a cell number stays a number: {text}");
+                assert!(
+                    text.contains(",+19195550101,"),
+                    "a cell number stays a number: {text}"
+                );
             }
         }
     }

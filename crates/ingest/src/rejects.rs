@@ -110,3 +110,26 @@ impl RejectWriter {
         Ok(self.count)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_raw_row_that_looks_like_a_formula_is_written_as_text() {
+        let path = std::env::temp_dir().join(format!("vb-rejects-{}.csv", std::process::id()));
+        let mut w = RejectWriter::new(path.clone());
+        w.write(&Reject {
+            line: 2,
+            column: "last_name".into(),
+            reason: "bad".into(),
+            raw: "=HYPERLINK(\"http://x\")\tDOE".into(),
+        })
+        .unwrap();
+        assert_eq!(w.finish().unwrap(), 1);
+        let text = std::fs::read_to_string(&path).unwrap();
+        std::fs::remove_file(&path).ok();
+        assert!(text.contains("\"'=HYPERLINK"), "{text}");
+        assert!(text.starts_with("line,column,reason,raw\n2,last_name,bad,"), "{text}");
+    }
+}

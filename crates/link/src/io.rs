@@ -181,7 +181,7 @@ impl<W: Write> CsvPairWriter<W> {
     pub fn into_inner(self) -> Result<W, LinkError> {
         self.w
             .into_inner()
-            .map_err(|e| LinkError::Internal(InternalError::Write(e.into_error())))
+            .map_err(|e| LinkError::Internal(InternalError::Write(e)))
     }
 }
 

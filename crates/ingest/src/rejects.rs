@@ -130,6 +130,9 @@ mod tests {
         let text = std::fs::read_to_string(&path).unwrap();
         std::fs::remove_file(&path).ok();
         assert!(text.contains("\"'=HYPERLINK"), "{text}");
-        assert!(text.starts_with("line,column,reason,raw\n2,last_name,bad,"), "{text}");
+        assert!(
+            text.starts_with("line,column,reason,raw\n2,last_name,bad,"),
+            "{text}"
+        );
     }
 }

@@ -809,7 +809,9 @@ async fn run(
         .iter()
         .filter(|r| r.status == votebase_domain::results::PrecinctStatus::Published)
         .count();
-    store.rebuild_results(ELECTION).await?;
+    store
+        .rebuild_results(votebase_app::results::rules(), ELECTION)
+        .await?;
     let rebuilt = store.precinct_results(ELECTION).await?;
     let projection_rebuilt_equal = serde_json::to_value(&live)? == serde_json::to_value(&rebuilt)?;
 
@@ -914,12 +916,15 @@ async fn store_rate(store: &dyn Store, election: &Election, seed: u64) -> anyhow
             let mut request = submission(seed, i, &e.precincts, &format!("store-{i}"));
             request.election = e.slug.clone();
             store
-                .submit_result(NewSubmission {
-                    request,
-                    channel: votebase_domain::results::Channel::Chair,
-                    actor: "bench".into(),
-                    received_at: chrono::Utc::now(),
-                })
+                .submit_result(
+                    votebase_app::results::rules(),
+                    NewSubmission {
+                        request,
+                        channel: votebase_domain::results::Channel::Chair,
+                        actor: "bench".into(),
+                        received_at: chrono::Utc::now(),
+                    },
+                )
                 .await?;
         }
     };

@@ -7,8 +7,9 @@
 use chrono::{NaiveDate, Utc};
 use votebase_domain::results::{
     CaucusEntry, CaucusGroup, Channel, Contest, ContestKind, Election, EntryStatus, NewSubmission,
-    Precinct, PrecinctStatus, ResultEntry, SubmissionRequest,
+    Precinct, PrecinctStatus, ResultEntry, ResultRules, SubmissionRequest,
 };
+use std::sync::Arc;
 
 use crate::Store;
 use crate::results::NewWorksheet;
@@ -89,7 +90,7 @@ fn submission(
 }
 
 /// Runs the results checks on a store that already holds the suite's voters.
-pub async fn run(store: &dyn Store) {
+pub async fn run(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     let mut e = election();
     store.put_election(&e).await.expect("setup");
     assert_eq!(
@@ -157,7 +158,7 @@ pub async fn run(store: &dyn Store) {
     // Adair 4SE ORIENT as published (Sanders 1, Warren 3): kept, but needs correction.
     let wrong = worksheet([7, 6, 6, 6, 9], Some([2, 2, 2, 1, 3]));
     let first = store
-        .submit_result(submission("c-1", "P1", Channel::Chair, None, wrong.clone()))
+        .submit_result(rules.clone(), submission("c-1", "P1", Channel::Chair, None, wrong.clone()))
         .await
         .expect("submit");
     assert!(!first.replayed);
@@ -165,7 +166,7 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(first.receipt.check.status, EntryStatus::NeedsCorrection);
     // The retry returns the very same receipt and writes nothing.
     let again = store
-        .submit_result(submission("c-1", "P1", Channel::Chair, None, wrong.clone()))
+        .submit_result(rules.clone(), submission("c-1", "P1", Channel::Chair, None, wrong.clone()))
         .await
         .expect("retry");
     assert!(again.replayed);
@@ -173,7 +174,7 @@ pub async fn run(store: &dyn Store) {
     // The same id with other numbers is refused.
     assert!(
         store
-            .submit_result(submission(
+            .submit_result(rules.clone(), submission(
                 "c-1",
                 "P1",
                 Channel::Chair,
@@ -192,7 +193,7 @@ pub async fn run(store: &dyn Store) {
 
     // The correction: version 2, published with the rules' delegates.
     let fixed = store
-        .submit_result(submission(
+        .submit_result(rules.clone(), submission(
             "c-2",
             "P1",
             Channel::Chair,
@@ -230,7 +231,7 @@ pub async fn run(store: &dyn Store) {
 
     // P2: chair and hotline disagree → flagged; a third check settles it.
     store
-        .submit_result(submission(
+        .submit_result(rules.clone(), submission(
             "c-3",
             "P2",
             Channel::Chair,
@@ -240,7 +241,7 @@ pub async fn run(store: &dyn Store) {
         .await
         .expect("chair");
     let hot = store
-        .submit_result(submission(
+        .submit_result(rules.clone(), submission(
             "h-1",
             "P2",
             Channel::Hotline,
@@ -259,7 +260,7 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(p2.status, PrecinctStatus::Disagreement);
     assert!(p2.published.is_none());
     store
-        .submit_result(submission(
+        .submit_result(rules.clone(), submission(
             "k-1",
             "P2",
             Channel::Check,
@@ -317,7 +318,7 @@ pub async fn run(store: &dyn Store) {
     let live = store.precinct_results("conf-caucus").await.expect("live");
     assert_eq!(live[1].status, PrecinctStatus::Published);
     assert_eq!(
-        store.rebuild_results("conf-caucus").await.expect("rebuild"),
+        store.rebuild_results(rules.clone(), "conf-caucus").await.expect("rebuild"),
         2
     );
     let rebuilt = store

@@ -20,9 +20,9 @@ use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::OnceLock;
 use votebase_app::results::{self as app, ResultsError};
-pub use votebase_app::results::{
-    CandidateTotal, CodeSheetRow, ContestProgress, ElectionFeed, FeedRow, PrecinctLine,
-    ReconciliationRow, build_feed, describe_entry, new_code, normalize_code,
+pub(super) use votebase_app::results::{
+    CodeSheetRow, ElectionFeed, FeedRow, ReconciliationRow, build_feed, describe_entry,
+    normalize_code,
 };
 use votebase_app::uploads::sniff_image;
 use votebase_domain::results::{

@@ -81,7 +81,12 @@ pub async fn submit(
 /// Validates a request and computes delegates by the rules, storing nothing.
 pub fn preview(election: &Election, req: &SubmissionRequest) -> Result<EntryCheck, ResultsError> {
     check_names(election, req).map_err(|e| ResultsError::Invalid(e.to_string()))?;
-    Ok(check_entry(election, &req.precinct, &req.contest, &req.result))
+    Ok(check_entry(
+        election,
+        &req.precinct,
+        &req.contest,
+        &req.result,
+    ))
 }
 
 /// What [`rebuild`] did.

@@ -55,13 +55,22 @@ mod tests {
 
     #[test]
     fn images_are_known_by_their_magic_bytes() {
-        assert_eq!(sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]), Some(ImageKind::Jpeg));
+        assert_eq!(
+            sniff_image(&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10]),
+            Some(ImageKind::Jpeg)
+        );
         assert_eq!(
             sniff_image(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").map(ImageKind::mime),
             Some("image/png")
         );
-        assert_eq!(sniff_image(b"RIFF\x24\0\0\0WEBPVP8 "), Some(ImageKind::Webp));
-        assert_eq!(sniff_image(b"\0\0\0\x18ftypheic\0\0\0\0"), Some(ImageKind::Heic));
+        assert_eq!(
+            sniff_image(b"RIFF\x24\0\0\0WEBPVP8 "),
+            Some(ImageKind::Webp)
+        );
+        assert_eq!(
+            sniff_image(b"\0\0\0\x18ftypheic\0\0\0\0"),
+            Some(ImageKind::Heic)
+        );
     }
 
     #[test]

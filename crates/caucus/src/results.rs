@@ -479,6 +479,5 @@ pub fn project(
     out
 }
 
-
 #[cfg(test)]
 mod tests;

@@ -123,7 +123,10 @@ fn cli_code_sheet_links_use_the_public_url_or_the_path_alone() {
     // No public URL: the path alone, and the command says so.
     let b = Backend::sqlite();
     let rows = setup(&b, &[], &[]);
-    assert!(rows.iter().all(|r| r.2 == "/results/ia-test/chair"), "{rows:?}");
+    assert!(
+        rows.iter().all(|r| r.2 == "/results/ia-test/chair"),
+        "{rows:?}"
+    );
 
     // From VOTEBASE_PUBLIC_URL.
     let b = Backend::sqlite();
@@ -222,7 +225,10 @@ fn printed_code_sheets_never_take_links_from_the_host_header() {
     let b = Backend::sqlite();
     setup(&b, &[], &[]);
     admin(&b);
-    let server = serve_with(&b, &[("VOTEBASE_PUBLIC_URL", "https://results.example.org")]);
+    let server = serve_with(
+        &b,
+        &[("VOTEBASE_PUBLIC_URL", "https://results.example.org")],
+    );
     let (session, csrf) = login(&server.base, "ada");
     let sheet = code_sheet_with_host(&server.base, "evil.example", &session, &csrf);
     assert!(

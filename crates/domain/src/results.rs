@@ -651,7 +651,6 @@ impl PrecinctResult {
     }
 }
 
-
 /// The rules that judge entries and fold the log, supplied by the caller (the caucus
 /// engine's `ElectionNightRules`, through the application layer) to the stores, which
 /// apply them inside their transactions: the store holds the SQL, the rules live outside.

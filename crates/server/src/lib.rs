@@ -58,10 +58,7 @@ impl AppState {
 
     /// The same state with a public base URL for printed links (blank: none).
     pub fn with_public_url(mut self, url: Option<&str>) -> Self {
-        self.public_url = url
-            .map(str::trim)
-            .filter(|u| !u.is_empty())
-            .map(Arc::from);
+        self.public_url = url.map(str::trim).filter(|u| !u.is_empty()).map(Arc::from);
         self
     }
 }

@@ -405,7 +405,11 @@ fn rebuild_results(
     }
     let n = groups.len();
     for ((precinct, contest), entries) in groups {
-        write_projection(&tx, election, &rules.project(&e, &precinct, &contest, &entries))?;
+        write_projection(
+            &tx,
+            election,
+            &rules.project(&e, &precinct, &contest, &entries),
+        )?;
     }
     tx.commit().map_err(db)?;
     Ok(n)

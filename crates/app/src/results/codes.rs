@@ -134,6 +134,9 @@ mod tests {
             "https://results.example.org/results/ia-2020/chair"
         );
         assert_eq!(chair_page_url(None, "ia-2020"), "/results/ia-2020/chair");
-        assert_eq!(chair_page_url(Some("  "), "ia-2020"), "/results/ia-2020/chair");
+        assert_eq!(
+            chair_page_url(Some("  "), "ia-2020"),
+            "/results/ia-2020/chair"
+        );
     }
 }

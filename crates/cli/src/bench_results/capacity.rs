@@ -6,7 +6,11 @@ use super::*;
 
 /// Submissions per second through `Store::submit_result` alone, 8 at a time, into a second
 /// election of the same size (each call one committed transaction).
-pub(super) async fn store_rate(store: &dyn Store, election: &Election, seed: u64) -> anyhow::Result<f64> {
+pub(super) async fn store_rate(
+    store: &dyn Store,
+    election: &Election,
+    seed: u64,
+) -> anyhow::Result<f64> {
     let mut e = election.clone();
     e.slug = "bench-store".into();
     store.put_election(&e).await?;

@@ -5,11 +5,11 @@
 //! projection rebuilt from the log equal to the live one.
 
 use chrono::{NaiveDate, Utc};
+use std::sync::Arc;
 use votebase_domain::results::{
     CaucusEntry, CaucusGroup, Channel, Contest, ContestKind, Election, EntryStatus, NewSubmission,
     Precinct, PrecinctStatus, ResultEntry, ResultRules, SubmissionRequest,
 };
-use std::sync::Arc;
 
 use crate::Store;
 use crate::results::NewWorksheet;
@@ -158,7 +158,10 @@ pub async fn run(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     // Adair 4SE ORIENT as published (Sanders 1, Warren 3): kept, but needs correction.
     let wrong = worksheet([7, 6, 6, 6, 9], Some([2, 2, 2, 1, 3]));
     let first = store
-        .submit_result(rules.clone(), submission("c-1", "P1", Channel::Chair, None, wrong.clone()))
+        .submit_result(
+            rules.clone(),
+            submission("c-1", "P1", Channel::Chair, None, wrong.clone()),
+        )
         .await
         .expect("submit");
     assert!(!first.replayed);
@@ -166,7 +169,10 @@ pub async fn run(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     assert_eq!(first.receipt.check.status, EntryStatus::NeedsCorrection);
     // The retry returns the very same receipt and writes nothing.
     let again = store
-        .submit_result(rules.clone(), submission("c-1", "P1", Channel::Chair, None, wrong.clone()))
+        .submit_result(
+            rules.clone(),
+            submission("c-1", "P1", Channel::Chair, None, wrong.clone()),
+        )
         .await
         .expect("retry");
     assert!(again.replayed);
@@ -174,13 +180,16 @@ pub async fn run(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     // The same id with other numbers is refused.
     assert!(
         store
-            .submit_result(rules.clone(), submission(
-                "c-1",
-                "P1",
-                Channel::Chair,
-                None,
-                worksheet([7, 6, 6, 6, 8], None)
-            ))
+            .submit_result(
+                rules.clone(),
+                submission(
+                    "c-1",
+                    "P1",
+                    Channel::Chair,
+                    None,
+                    worksheet([7, 6, 6, 6, 8], None)
+                )
+            )
             .await
             .is_err()
     );
@@ -193,13 +202,16 @@ pub async fn run(store: &dyn Store, rules: Arc<dyn ResultRules>) {
 
     // The correction: version 2, published with the rules' delegates.
     let fixed = store
-        .submit_result(rules.clone(), submission(
-            "c-2",
-            "P1",
-            Channel::Chair,
-            Some("delegates recomputed by the rules"),
-            worksheet([7, 6, 6, 6, 9], None),
-        ))
+        .submit_result(
+            rules.clone(),
+            submission(
+                "c-2",
+                "P1",
+                Channel::Chair,
+                Some("delegates recomputed by the rules"),
+                worksheet([7, 6, 6, 6, 9], None),
+            ),
+        )
         .await
         .expect("correction");
     assert_eq!(fixed.receipt.version, 2);
@@ -231,23 +243,29 @@ pub async fn run(store: &dyn Store, rules: Arc<dyn ResultRules>) {
 
     // P2: chair and hotline disagree → flagged; a third check settles it.
     store
-        .submit_result(rules.clone(), submission(
-            "c-3",
-            "P2",
-            Channel::Chair,
-            None,
-            worksheet([5, 5, 0, 10, 0], None),
-        ))
+        .submit_result(
+            rules.clone(),
+            submission(
+                "c-3",
+                "P2",
+                Channel::Chair,
+                None,
+                worksheet([5, 5, 0, 10, 0], None),
+            ),
+        )
         .await
         .expect("chair");
     let hot = store
-        .submit_result(rules.clone(), submission(
-            "h-1",
-            "P2",
-            Channel::Hotline,
-            None,
-            worksheet([5, 5, 0, 9, 1], None),
-        ))
+        .submit_result(
+            rules.clone(),
+            submission(
+                "h-1",
+                "P2",
+                Channel::Hotline,
+                None,
+                worksheet([5, 5, 0, 9, 1], None),
+            ),
+        )
         .await
         .expect("hotline");
     assert_eq!(hot.receipt.channel, Channel::Hotline);
@@ -260,13 +278,16 @@ pub async fn run(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     assert_eq!(p2.status, PrecinctStatus::Disagreement);
     assert!(p2.published.is_none());
     store
-        .submit_result(rules.clone(), submission(
-            "k-1",
-            "P2",
-            Channel::Check,
-            Some("worksheet photo"),
-            worksheet([5, 5, 0, 10, 0], None),
-        ))
+        .submit_result(
+            rules.clone(),
+            submission(
+                "k-1",
+                "P2",
+                Channel::Check,
+                Some("worksheet photo"),
+                worksheet([5, 5, 0, 10, 0], None),
+            ),
+        )
         .await
         .expect("check");
 
@@ -318,7 +339,10 @@ pub async fn run(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     let live = store.precinct_results("conf-caucus").await.expect("live");
     assert_eq!(live[1].status, PrecinctStatus::Published);
     assert_eq!(
-        store.rebuild_results(rules.clone(), "conf-caucus").await.expect("rebuild"),
+        store
+            .rebuild_results(rules.clone(), "conf-caucus")
+            .await
+            .expect("rebuild"),
         2
     );
     let rebuilt = store

@@ -3,11 +3,13 @@
 //! ([`rules`]), validates a precinct result as a chair submits it and explains every
 //! problem in words a precinct chair understands ([`validate`]), and recomputes the
 //! party's published 2020 precinct results to list the precincts whose numbers break the
-//! rules ([`iowa`]). Pure computation: no database, no network, no randomness (coin tosses
+//! rules ([`iowa`]), and applies the rules to election-night entries and their log
+//! ([`results`]: validation and projection over the domain's result types). Pure computation: no database, no network, no randomness (coin tosses
 //! are returned as outcomes to record, never drawn).
 
 pub mod error;
 pub mod iowa;
+pub mod results;
 pub mod rules;
 pub mod validate;
 

@@ -56,6 +56,10 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
+        /// Public base URL printed links are built from (chair-code sheets), e.g.
+        /// https://results.example.org; never taken from a request's Host header.
+        #[arg(long, env = "VOTEBASE_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// Manage users.
     #[command(subcommand)]

@@ -24,6 +24,9 @@
 //! `submit_result` rate without HTTP and the raw rate of a bare one-row `INSERT` per
 //! transaction into the same database.
 
+mod capacity;
+mod net;
+
 use crate::args::Global;
 use anyhow::{Context, bail};
 use clap::Args;
@@ -44,6 +47,10 @@ use votebase_domain::results::{
 use votebase_domain::{OrgName, Role, User};
 use votebase_ingest::demo::results::{CAUCUS_CANDIDATES, caucus_result, delegates_for};
 use votebase_store::Store;
+
+use capacity::{raw_insert_rate, store_rate};
+pub(crate) use net::{Http, start_server};
+use net::{ProxyCounts, run_proxy};
 
 /// Arguments of `votebase bench results`.
 #[derive(Args, Debug)]
@@ -102,221 +109,6 @@ fn unit(seed: u64, key: u64) -> f64 {
 /// The loopback address a chair (or operator) connects from.
 fn client_ip(i: usize) -> IpAddr {
     IpAddr::V4(Ipv4Addr::new(127, 1, (i / 250) as u8, (i % 250 + 1) as u8))
-}
-
-/// A minimal HTTP/1.1 client: one connection per request (`Connection: close`), from a
-/// chosen local address, through hyper.
-pub(crate) struct Http {
-    /// Where to connect (the proxy or the server).
-    pub target: SocketAddr,
-    /// Per-attempt timeout.
-    pub timeout: Duration,
-}
-
-/// What came back.
-pub(crate) struct Reply {
-    pub status: u16,
-    pub body: Value,
-}
-
-impl Http {
-    /// Sends one request; `Err` for a connection or protocol failure (retryable).
-    pub async fn send(
-        &self,
-        from: Option<IpAddr>,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-    ) -> anyhow::Result<Reply> {
-        let fut = async {
-            let socket = TcpSocket::new_v4()?;
-            if let Some(ip) = from {
-                socket.bind(SocketAddr::new(ip, 0))?;
-            }
-            let stream = socket.connect(self.target).await?;
-            stream.set_nodelay(true)?;
-            let (mut sender, conn) =
-                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream)).await?;
-            tokio::spawn(conn);
-            let payload = body.map(|b| b.to_string()).unwrap_or_default();
-            let mut req = hyper::Request::builder()
-                .method(method)
-                .uri(path)
-                .header("host", self.target.to_string())
-                .header("connection", "close")
-                .header("content-type", "application/json");
-            if let Some(t) = token {
-                req = req.header("authorization", format!("Bearer {t}"));
-            }
-            let req = req.body(Full::new(Bytes::from(payload)))?;
-            let resp = sender.send_request(req).await?;
-            let status = resp.status().as_u16();
-            let bytes = resp.into_body().collect().await?.to_bytes();
-            let body = if bytes.is_empty() {
-                Value::Null
-            } else {
-                serde_json::from_slice(&bytes)
-                    .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into()))
-            };
-            anyhow::Ok(Reply { status, body })
-        };
-        tokio::time::timeout(self.timeout, fut)
-            .await
-            .map_err(|_| anyhow::anyhow!("timed out"))?
-    }
-
-    /// Sends with retries: a dropped connection, a timeout, 429 or 5xx is retried up to
-    /// `retries` times with a short backoff; any other status is returned.
-    pub async fn send_retrying(
-        &self,
-        from: Option<IpAddr>,
-        method: &str,
-        path: &str,
-        token: Option<&str>,
-        body: Option<&Value>,
-        retries: u32,
-    ) -> (anyhow::Result<Reply>, u32) {
-        let mut attempt = 0;
-        loop {
-            let r = self.send(from, method, path, token, body).await;
-            let retry = match &r {
-                Err(_) => true,
-                Ok(reply) => reply.status == 429 || reply.status >= 500,
-            };
-            if !retry || attempt >= retries {
-                return (r, attempt + 1);
-            }
-            attempt += 1;
-            tokio::time::sleep(Duration::from_millis(50 << attempt.min(5))).await;
-        }
-    }
-}
-
-/// Connections the proxy handled, by fate.
-#[derive(Default)]
-struct ProxyCounts {
-    forwarded: AtomicU64,
-    dropped_before: AtomicU64,
-    dropped_after_commit: AtomicU64,
-    /// Requests sent to the server and not yet answered (a client may have timed out).
-    in_flight: AtomicU64,
-}
-
-/// Reads one whole HTTP request (head and `content-length` body).
-async fn read_request(s: &mut TcpStream) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 8192];
-    loop {
-        let n = s.read(&mut chunk).await?;
-        if n == 0 {
-            return Err(std::io::ErrorKind::UnexpectedEof.into());
-        }
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
-            let len: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            while buf.len() < end + 4 + len {
-                let n = s.read(&mut chunk).await?;
-                if n == 0 {
-                    return Err(std::io::ErrorKind::UnexpectedEof.into());
-                }
-                buf.extend_from_slice(&chunk[..n]);
-            }
-            return Ok(buf);
-        }
-    }
-}
-
-/// The failure-injecting proxy: one request per connection.
-async fn run_proxy(
-    listener: TcpListener,
-    server: SocketAddr,
-    seed: u64,
-    drop_before: f64,
-    drop_after: f64,
-    counts: Arc<ProxyCounts>,
-) {
-    let mut n: u64 = 0;
-    loop {
-        let Ok((mut client, peer)) = listener.accept().await else {
-            continue;
-        };
-        n += 1;
-        let roll = unit(seed ^ 0x5052_4f58, n);
-        let counts = counts.clone();
-        tokio::spawn(async move {
-            let Ok(request) = read_request(&mut client).await else {
-                return;
-            };
-            if roll < drop_before {
-                counts.dropped_before.fetch_add(1, Ordering::Relaxed);
-                return; // the request never reaches the server
-            }
-            let upstream = async {
-                let socket = TcpSocket::new_v4()?;
-                // Keep the client's address, so the server sees one address per chair.
-                socket.bind(SocketAddr::new(peer.ip(), 0))?;
-                let mut up = socket.connect(server).await?;
-                up.write_all(&request).await?;
-                let mut response = Vec::new();
-                up.read_to_end(&mut response).await?;
-                std::io::Result::Ok(response)
-            };
-            counts.in_flight.fetch_add(1, Ordering::SeqCst);
-            let response = upstream.await;
-            counts.in_flight.fetch_sub(1, Ordering::SeqCst);
-            let Ok(response) = response else {
-                return;
-            };
-            if roll < drop_before + drop_after {
-                // The server answered (and committed); the client never hears it.
-                counts.dropped_after_commit.fetch_add(1, Ordering::Relaxed);
-                return;
-            }
-            counts.forwarded.fetch_add(1, Ordering::Relaxed);
-            let _ = client.write_all(&response).await;
-            let _ = client.shutdown().await;
-        });
-    }
-}
-
-/// A free loopback port.
-fn free_addr() -> anyhow::Result<SocketAddr> {
-    let l = std::net::TcpListener::bind("127.0.0.1:0")?;
-    Ok(l.local_addr()?)
-}
-
-/// Starts the real server in-process on a free loopback port; waits until it accepts.
-pub(crate) async fn start_server(
-    store: Arc<dyn Store>,
-    feeds: votebase_vip::store::FeedDir,
-    bind: Option<&str>,
-) -> anyhow::Result<(SocketAddr, tokio::task::JoinHandle<()>)> {
-    let mut addr: SocketAddr = match bind {
-        Some(b) => b.parse().with_context(|| format!("bad address {b}"))?,
-        None => free_addr()?,
-    };
-    if addr.port() == 0 {
-        addr.set_port(free_addr()?.port());
-    }
-    let bind = addr.to_string();
-    let handle = tokio::spawn(async move {
-        if let Err(e) = votebase_server::serve(store, &bind, feeds).await {
-            eprintln!("error: server stopped: {e}");
-        }
-    });
-    for _ in 0..200 {
-        if TcpStream::connect(addr).await.is_ok() {
-            return Ok((addr, handle));
-        }
-        tokio::time::sleep(Duration::from_millis(25)).await;
-    }
-    bail!("the server did not start on {addr}")
 }
 
 /// The bench's synthetic caucus: `n` precincts over 99 counties.
@@ -809,7 +601,9 @@ async fn run(
         .iter()
         .filter(|r| r.status == votebase_domain::results::PrecinctStatus::Published)
         .count();
-    store.rebuild_results(ELECTION).await?;
+    store
+        .rebuild_results(votebase_app::results::rules(), ELECTION)
+        .await?;
     let rebuilt = store.precinct_results(ELECTION).await?;
     let projection_rebuilt_equal = serde_json::to_value(&live)? == serde_json::to_value(&rebuilt)?;
 
@@ -894,144 +688,6 @@ async fn run(
         ok,
         problems,
     })
-}
-
-/// Submissions per second through `Store::submit_result` alone, 8 at a time, into a second
-/// election of the same size (each call one committed transaction).
-async fn store_rate(store: &dyn Store, election: &Election, seed: u64) -> anyhow::Result<f64> {
-    let mut e = election.clone();
-    e.slug = "bench-store".into();
-    store.put_election(&e).await?;
-    let n = e.precincts.len();
-    let started = Instant::now();
-    let next = AtomicU64::new(0);
-    let worker = || async {
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed) as usize;
-            if i >= n {
-                return anyhow::Ok(());
-            }
-            let mut request = submission(seed, i, &e.precincts, &format!("store-{i}"));
-            request.election = e.slug.clone();
-            store
-                .submit_result(NewSubmission {
-                    request,
-                    channel: votebase_domain::results::Channel::Chair,
-                    actor: "bench".into(),
-                    received_at: chrono::Utc::now(),
-                })
-                .await?;
-        }
-    };
-    let workers: Vec<_> = (0..8).map(|_| worker()).collect();
-    for r in futures_join_all(workers).await {
-        r?;
-    }
-    Ok(n as f64 / started.elapsed().as_secs_f64())
-}
-
-/// Awaits every future (they run concurrently on this task).
-async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
-    let mut pinned: Vec<std::pin::Pin<Box<F>>> = futures.into_iter().map(Box::pin).collect();
-    let mut out: Vec<Option<F::Output>> = (0..pinned.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (i, f) in pinned.iter_mut().enumerate() {
-            if out[i].is_none() {
-                match f.as_mut().poll(cx) {
-                    std::task::Poll::Ready(v) => out[i] = Some(v),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending {
-            std::task::Poll::Pending
-        } else {
-            std::task::Poll::Ready(())
-        }
-    })
-    .await;
-    out.into_iter()
-        .map(|o| o.expect("every future finished"))
-        .collect()
-}
-
-/// Rows per second of a bare one-row `INSERT` (a JSON payload of the same size as a
-/// submission), one transaction each: on PostgreSQL 8 at a time into a scratch table of
-/// the bench's schema; on SQLite (one writer at a time anyway) in a loop, into a scratch
-/// database with the store's journal settings (WAL, `synchronous = NORMAL`). The raw
-/// ceiling for single-row commits.
-async fn raw_insert_rate(
-    global: &Global,
-    dir: &std::path::Path,
-    org: &OrgName,
-) -> anyhow::Result<f64> {
-    let payload = serde_json::to_string(&submission(
-        1,
-        0,
-        &bench_election(1).precincts,
-        "raw-0000000000000000",
-    ))?;
-    let n = 2000usize;
-    match &global.database {
-        Some(url) => {
-            let pool = sqlx::postgres::PgPoolOptions::new()
-                .max_connections(8)
-                .connect(url)
-                .await?;
-            let table = format!("vb_{}.bench_raw", org.as_str());
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "CREATE TABLE {table} (seq BIGSERIAL PRIMARY KEY, client_id TEXT UNIQUE, body TEXT)"
-            )))
-            .execute(&pool)
-            .await?;
-            let started = Instant::now();
-            let next = AtomicU64::new(0);
-            let worker = || async {
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i as usize >= n {
-                        return anyhow::Ok(());
-                    }
-                    sqlx::query(sqlx::AssertSqlSafe(format!(
-                        "INSERT INTO {table} (client_id, body) VALUES ($1, $2)"
-                    )))
-                    .bind(format!("raw-{i}"))
-                    .bind(&payload)
-                    .execute(&pool)
-                    .await?;
-                }
-            };
-            let workers: Vec<_> = (0..8).map(|_| worker()).collect();
-            for r in futures_join_all(workers).await {
-                r?;
-            }
-            let rate = n as f64 / started.elapsed().as_secs_f64();
-            pool.close().await;
-            Ok(rate)
-        }
-        None => {
-            let path = dir.join("raw-insert.sqlite3");
-            let _ = std::fs::remove_file(&path);
-            let payload = payload.clone();
-            tokio::task::spawn_blocking(move || -> anyhow::Result<f64> {
-                let c = rusqlite::Connection::open(&path)?;
-                c.execute_batch(
-                    "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
-                     CREATE TABLE raw (seq INTEGER PRIMARY KEY, client_id TEXT UNIQUE, body TEXT);",
-                )?;
-                let started = Instant::now();
-                for i in 0..n {
-                    c.execute(
-                        "INSERT INTO raw (client_id, body) VALUES (?1, ?2)",
-                        rusqlite::params![format!("raw-{i}"), payload],
-                    )?;
-                }
-                Ok(n as f64 / started.elapsed().as_secs_f64())
-            })
-            .await?
-        }
-    }
 }
 
 fn print_report(r: &Report) {

@@ -67,10 +67,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Snapshots { json } => voters::snapshots(&global, json).await,
         Command::Voters(cmd) => voters::voters(&global, cmd).await,
         Command::Demo(cmd) => demo::demo(&global, cmd).await,
-        Command::Serve { bind } => {
+        Command::Serve { bind, public_url } => {
             let store = stores::open(&global).await?;
             let feeds = vip_import::feed_dir(&global)?;
-            Ok(votebase_server::serve(store, &bind, feeds).await?)
+            Ok(
+                votebase_server::serve_with_public_url(store, &bind, feeds, public_url.as_deref())
+                    .await?,
+            )
         }
         Command::User(cmd) => users::user(&global, cmd).await,
         Command::Token(cmd) => users::token(&global, cmd).await,

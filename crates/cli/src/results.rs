@@ -69,10 +69,9 @@ use anyhow::bail;
 use chrono::Utc;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use votebase_app::auth::sha256_hex;
+use votebase_app::results::{self as app, build_feed, chair_page_url, plan_codes, store_codes};
 use votebase_domain::AuditEntry;
 use votebase_domain::results::{Election, Precinct, PrecinctStatus};
-use votebase_server::results::{build_feed, new_code, normalize_code};
 use votebase_store::Store;
 
 /// The election-night subcommands of `votebase results`.
@@ -127,9 +126,10 @@ pub struct CodesArgs {
     /// Where to write the code sheet (CSV: precinct, county, name, code, url).
     #[arg(long)]
     pub out: PathBuf,
-    /// Base URL printed on the sheet.
-    #[arg(long, default_value = "http://127.0.0.1:8080")]
-    pub base_url: String,
+    /// Public base URL the sheet's links start with (default: `VOTEBASE_PUBLIC_URL`);
+    /// without one, the sheet holds the chair page's path only.
+    #[arg(long, env = "VOTEBASE_PUBLIC_URL")]
+    pub base_url: Option<String>,
 }
 
 /// `votebase results status`.
@@ -356,9 +356,9 @@ async fn setup(global: &Global, store: &dyn Store, a: SetupArgs) -> anyhow::Resu
             }
         }
     }
-    e.check()
+    app::set_up_election(store, &e)
+        .await
         .with_context(|| format!("the election in {} cannot be set up", a.file.display()))?;
-    store.put_election(&e).await?;
     cli_audit(
         store,
         "results.setup",
@@ -398,35 +398,25 @@ async fn codes(store: &dyn Store, a: CodesArgs) -> anyhow::Result<()> {
             a.election
         );
     };
-    if let Some(bad) = a.precincts.iter().find(|p| e.precinct(p).is_none()) {
-        bail!("precinct {bad:?} is not in the roster of {}", e.slug);
-    }
-    let chosen: Vec<&Precinct> = e
-        .precincts
-        .iter()
-        .filter(|p| a.precincts.is_empty() || a.precincts.contains(&p.id))
-        .collect();
-    let rows: Vec<(&Precinct, String)> = chosen.into_iter().map(|p| (p, new_code())).collect();
-    let hashed: Vec<(String, String)> = rows
-        .iter()
-        .map(|(p, code)| (p.id.clone(), sha256_hex(&normalize_code(code))))
-        .collect();
+    let rows = plan_codes(&e, &a.precincts)?;
     // Write the sheet first: codes that reach the store are never lost to a failed write.
     let tmp = a.out.with_extension("csv.partial");
     let mut w =
         csv::Writer::from_path(&tmp).with_context(|| format!("cannot write {}", tmp.display()))?;
     w.write_record(["precinct", "county", "name", "code", "url"])?;
-    let url = format!(
-        "{}/results/{}/chair",
-        a.base_url.trim_end_matches('/'),
-        e.slug
-    );
-    for (p, code) in &rows {
-        w.write_record([p.id.as_str(), &p.county, &p.name, code, &url])?;
+    let url = chair_page_url(a.base_url.as_deref(), &e.slug);
+    for r in &rows {
+        w.write_record([
+            r.precinct.as_str(),
+            &r.county,
+            &r.precinct_name,
+            &r.code,
+            &url,
+        ])?;
     }
     w.flush()?;
     drop(w);
-    store.set_chair_codes(&e.slug, &hashed, Utc::now()).await?;
+    store_codes(store, &e.slug, &rows).await?;
     std::fs::rename(&tmp, &a.out)?;
     cli_audit(
         store,
@@ -440,6 +430,12 @@ async fn codes(store: &dyn Store, a: CodesArgs) -> anyhow::Result<()> {
         rows.len(),
         a.out.display()
     );
+    if a.base_url.as_deref().is_none_or(|u| u.trim().is_empty()) {
+        println!(
+            "no public URL configured (--base-url or VOTEBASE_PUBLIC_URL): the sheet's links are \
+             the path {url} only; put the server's public address in front of it"
+        );
+    }
     Ok(())
 }
 
@@ -522,14 +518,7 @@ async fn status(store: &dyn Store, a: StatusArgs) -> anyhow::Result<()> {
 }
 
 async fn rebuild(store: &dyn Store, a: RebuildArgs) -> anyhow::Result<()> {
-    if store.election(&a.election).await?.is_none() {
-        bail!("no election {:?}", a.election);
-    }
-    let before = store.precinct_results(&a.election).await?;
-    let rows = store.rebuild_results(&a.election).await?;
-    let after = store.precinct_results(&a.election).await?;
-    let differing = after.iter().filter(|r| !before.contains(r)).count()
-        + before.len().saturating_sub(after.len());
+    let app::Rebuilt { rows, differing } = app::rebuild(store, &a.election).await?;
     cli_audit(
         store,
         "results.rebuild",

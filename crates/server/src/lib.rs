@@ -37,6 +37,9 @@ pub struct AppState {
     pub universes: Arc<universes::Universes>,
     /// Voter-protection incidents: the live queue's fan-out and the public form's limit.
     pub incidents: Arc<incidents::Hub>,
+    /// The public base URL (`votebase serve --public-url`, `VOTEBASE_PUBLIC_URL`) printed
+    /// links are built from; never taken from a request's `Host` header.
+    pub public_url: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -49,7 +52,14 @@ impl AppState {
             lookup: lookup::LookupService::disabled(),
             universes: universes::Universes::new(),
             incidents: incidents::Hub::new(),
+            public_url: None,
         }
+    }
+
+    /// The same state with a public base URL for printed links (blank: none).
+    pub fn with_public_url(mut self, url: Option<&str>) -> Self {
+        self.public_url = url.map(str::trim).filter(|u| !u.is_empty()).map(Arc::from);
+        self
     }
 }
 
@@ -107,6 +117,16 @@ pub async fn serve(
     bind: &str,
     feeds: votebase_vip::store::FeedDir,
 ) -> Result<(), ServeError> {
+    serve_with_public_url(store, bind, feeds, None).await
+}
+
+/// [`serve`], with the public base URL printed links (chair-code sheets) are built from.
+pub async fn serve_with_public_url(
+    store: Arc<dyn Store>,
+    bind: &str,
+    feeds: votebase_vip::store::FeedDir,
+    public_url: Option<&str>,
+) -> Result<(), ServeError> {
     let lookup = lookup::LookupService::start(feeds, lookup::LookupConfig::from_env()).await;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
@@ -116,7 +136,9 @@ pub async fn serve(
         .map(|a| a.to_string())
         .unwrap_or_else(|_| bind.to_string());
     eprintln!("votebase is serving http://{addr}/  (API: http://{addr}/api/v1/openapi.json)");
-    let state = AppState::new(store).with_lookup(lookup);
+    let state = AppState::new(store)
+        .with_lookup(lookup)
+        .with_public_url(public_url);
     // Build the universe index now rather than on the first list page.
     state.universes.warm_up(state.store.clone());
     incidents::spawn_escalator(&state);

@@ -1,6 +1,8 @@
 //! Election-night results reporting over HTTP: setup, chair codes and sign-in, the
 //! submission API for precinct chairs and hotline operators, the public live results
 //! page and feeds, and the staff pages (readiness, reconciliation, printable code sheet).
+//! The use cases themselves (codes, submissions, the feed, reconciliation) are
+//! `votebase_app::results`; this module keeps the routes, extractors and templates.
 //! The chair's page (`/results/{election}/chair`) is plain HTML with a little plain JS
 //! that queues entries in `localStorage` while offline.
 //!
@@ -50,11 +52,7 @@
 mod api;
 mod pages;
 
-pub use api::{
-    CandidateTotal, ChairSignIn, CodeSheetRow, ContestProgress, ElectionFeed, FeedRow,
-    PrecinctLine, ReconciliationRow, SignInRequest, build_feed, new_code, normalize_code,
-    reconciliation_rows,
-};
+pub use api::{ChairSignIn, SignInRequest};
 
 use crate::AppState;
 use axum::Router;

@@ -429,7 +429,11 @@ mod tests {
         let (url, org) = (test_url(), unique_org("conf"));
         let store = PgStore::connect(&url, &org).await.expect("connect");
         assert_eq!(store.backend(), "postgres");
-        votebase_store::conformance::run_all(&store).await;
+        votebase_store::conformance::run_all(
+            &store,
+            std::sync::Arc::new(votebase_caucus::results::ElectionNightRules),
+        )
+        .await;
         store.close().await;
         drop_org(&url, &org).await.expect("drop schema");
     }

@@ -9,8 +9,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::PgConnection;
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use votebase_domain::results::{
-    Election, LogEntry, NewSubmission, PrecinctResult, Receipt, project,
+    Election, LogEntry, NewSubmission, PrecinctResult, Receipt, ResultRules,
 };
 use votebase_store::results::{
     ChairReadiness, ChairSession, ElectionSummary, NewWorksheet, ResultsStore, SubmitOutcome,
@@ -370,7 +371,12 @@ impl ResultsStore for PgStore {
             .collect())
     }
 
-    async fn submit_result(&self, sub: NewSubmission) -> StoreResult<SubmitOutcome> {
+    async fn submit_result(
+        &self,
+        rules: Arc<dyn ResultRules>,
+        sub: NewSubmission,
+    ) -> StoreResult<SubmitOutcome> {
+        let rules = rules.as_ref();
         let r = &sub.request;
         let hash = request_hash(&sub);
         let mut tx = self.pool().begin().await.map_err(db)?;
@@ -411,7 +417,7 @@ impl ResultsStore for PgStore {
         .fetch_one(&mut *tx)
         .await
         .map_err(db)?;
-        let receipt = prepare_submission(&election, &sub, seq, version as u32);
+        let receipt = prepare_submission(rules, &election, &sub, seq, version as u32);
         sqlx::query(
             "INSERT INTO results_log (seq, election, client_id, precinct, contest, channel, version,
                request_hash, submission, receipt, received_at)
@@ -432,7 +438,7 @@ impl ResultsStore for PgStore {
         .await
         .map_err(db)?;
         let entries = entries_of(&mut tx, &r.election, Some(&r.precinct), Some(&r.contest)).await?;
-        let projection = project(&election, &r.precinct, &r.contest, &entries);
+        let projection = rules.project(&election, &r.precinct, &r.contest, &entries);
         write_projection(&mut tx, &r.election, &projection).await?;
         tx.commit().await.map_err(db)?;
         Ok(SubmitOutcome {
@@ -462,7 +468,12 @@ impl ResultsStore for PgStore {
         rows.iter().map(|t| from_json("projection", t)).collect()
     }
 
-    async fn rebuild_results(&self, election: &str) -> StoreResult<usize> {
+    async fn rebuild_results(
+        &self,
+        rules: Arc<dyn ResultRules>,
+        election: &str,
+    ) -> StoreResult<usize> {
+        let rules = rules.as_ref();
         let mut tx = self.pool().begin().await.map_err(db)?;
         lock_election(&mut tx, self.schema(), election).await?;
         let e = load_election(&mut tx, election)
@@ -486,7 +497,7 @@ impl ResultsStore for PgStore {
             write_projection(
                 &mut tx,
                 election,
-                &project(&e, &precinct, &contest, &entries),
+                &rules.project(&e, &precinct, &contest, &entries),
             )
             .await?;
         }

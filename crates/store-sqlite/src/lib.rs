@@ -403,7 +403,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("vb-conf-{}", std::process::id()));
         std::fs::remove_dir_all(&dir).ok();
         let store = SqliteStore::open(&dir, &OrgName::parse("conf").unwrap()).unwrap();
-        votebase_store::conformance::run_all(&store).await;
+        votebase_store::conformance::run_all(
+            &store,
+            std::sync::Arc::new(votebase_caucus::results::ElectionNightRules),
+        )
+        .await;
         std::fs::remove_dir_all(dir).ok();
     }
 }

@@ -8,8 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{Connection, OptionalExtension, Transaction, TransactionBehavior, params};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use votebase_domain::results::{
-    Election, LogEntry, NewSubmission, PrecinctResult, Receipt, project,
+    Election, LogEntry, NewSubmission, PrecinctResult, Receipt, ResultRules,
 };
 use votebase_store::results::{
     ChairReadiness, ChairSession, ElectionSummary, NewWorksheet, ResultsStore, SubmitOutcome,
@@ -288,7 +289,11 @@ fn write_projection(tx: &Transaction<'_>, election: &str, p: &PrecinctResult) ->
     Ok(())
 }
 
-fn submit_result(c: &mut Connection, sub: NewSubmission) -> StoreResult<SubmitOutcome> {
+fn submit_result(
+    c: &mut Connection,
+    rules: &dyn ResultRules,
+    sub: NewSubmission,
+) -> StoreResult<SubmitOutcome> {
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db)?;
@@ -329,7 +334,7 @@ fn submit_result(c: &mut Connection, sub: NewSubmission) -> StoreResult<SubmitOu
             |row| row.get(0),
         )
         .map_err(db)?;
-    let receipt = prepare_submission(&election, &sub, seq, version as u32);
+    let receipt = prepare_submission(rules, &election, &sub, seq, version as u32);
     tx.execute(
         "INSERT INTO results_log (seq, election, client_id, precinct, contest, channel, version,
            request_hash, submission, receipt, received_at)
@@ -350,7 +355,7 @@ fn submit_result(c: &mut Connection, sub: NewSubmission) -> StoreResult<SubmitOu
     )
     .map_err(db)?;
     let entries = entries_of(&tx, &r.election, Some(&r.precinct), Some(&r.contest))?;
-    let projection = project(&election, &r.precinct, &r.contest, &entries);
+    let projection = rules.project(&election, &r.precinct, &r.contest, &entries);
     write_projection(&tx, &r.election, &projection)?;
     tx.commit().map_err(db)?;
     Ok(SubmitOutcome {
@@ -375,7 +380,11 @@ fn precinct_results(c: &Connection, election: &str) -> StoreResult<Vec<PrecinctR
     Ok(out)
 }
 
-fn rebuild_results(c: &mut Connection, election: &str) -> StoreResult<usize> {
+fn rebuild_results(
+    c: &mut Connection,
+    rules: &dyn ResultRules,
+    election: &str,
+) -> StoreResult<usize> {
     let tx = c
         .transaction_with_behavior(TransactionBehavior::Immediate)
         .map_err(db)?;
@@ -396,7 +405,11 @@ fn rebuild_results(c: &mut Connection, election: &str) -> StoreResult<usize> {
     }
     let n = groups.len();
     for ((precinct, contest), entries) in groups {
-        write_projection(&tx, election, &project(&e, &precinct, &contest, &entries))?;
+        write_projection(
+            &tx,
+            election,
+            &rules.project(&e, &precinct, &contest, &entries),
+        )?;
     }
     tx.commit().map_err(db)?;
     Ok(n)
@@ -547,8 +560,13 @@ impl ResultsStore for SqliteStore {
         self.with_conn(move |c| chair_readiness(c, &e)).await
     }
 
-    async fn submit_result(&self, submission: NewSubmission) -> StoreResult<SubmitOutcome> {
-        self.with_conn(move |c| submit_result(c, submission)).await
+    async fn submit_result(
+        &self,
+        rules: Arc<dyn ResultRules>,
+        submission: NewSubmission,
+    ) -> StoreResult<SubmitOutcome> {
+        self.with_conn(move |c| submit_result(c, rules.as_ref(), submission))
+            .await
     }
 
     async fn result_log(
@@ -566,9 +584,14 @@ impl ResultsStore for SqliteStore {
         self.with_conn(move |c| precinct_results(c, &e)).await
     }
 
-    async fn rebuild_results(&self, election: &str) -> StoreResult<usize> {
+    async fn rebuild_results(
+        &self,
+        rules: Arc<dyn ResultRules>,
+        election: &str,
+    ) -> StoreResult<usize> {
         let e = election.to_owned();
-        self.with_conn(move |c| rebuild_results(c, &e)).await
+        self.with_conn(move |c| rebuild_results(c, rules.as_ref(), &e))
+            .await
     }
 
     async fn add_worksheet(&self, worksheet: NewWorksheet) -> StoreResult<(Worksheet, bool)> {

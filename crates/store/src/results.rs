@@ -1,16 +1,20 @@
 //! The storage contract for election-night results: elections (one JSON definition each),
 //! per-precinct chair codes and the chair sessions they open, the append-only submission
 //! log (no row is ever updated or deleted; both backends enforce it with triggers), the
-//! projection of that log (one row per precinct and contest, always equal to
-//! [`project`](votebase_domain::results::project) over the log; rebuildable), and the
-//! photos of signed worksheets. The helpers here ([`prepare_submission`]) are the part
-//! both backends share, so a receipt means the same on SQLite and PostgreSQL.
+//! projection of that log (one row per precinct and contest, always equal to the
+//! caller's [`ResultRules::project`] over the log; rebuildable), and the photos of
+//! signed worksheets. The rules (validation, projection) are not the store's: the caller
+//! hands them in with every submission and rebuild, and the store applies them inside
+//! its transaction. The helpers here ([`prepare_submission`]) are the part both backends
+//! share, so a receipt means the same on SQLite and PostgreSQL.
+
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use votebase_domain::results::{
-    Election, LogEntry, NewSubmission, PrecinctResult, Receipt, check_entry, receipt_id,
+    Election, LogEntry, NewSubmission, PrecinctResult, Receipt, ResultRules, receipt_id,
 };
 
 use crate::{StoreError, StoreResult};
@@ -150,11 +154,16 @@ pub trait ResultsStore: Send + Sync {
     async fn chair_readiness(&self, election: &str) -> StoreResult<Vec<ChairReadiness>>;
 
     /// Appends a submission to the log and updates the projection of its precinct's
-    /// contest, in one transaction. The caller checked names with
+    /// contest, in one transaction: the entry is judged with `rules.check` and the
+    /// projection recomputed with `rules.project`. The caller checked names with
     /// [`check_names`](votebase_domain::results::check_names). A client id already in
     /// the election's log returns the stored receipt (`replayed`) when the request is
     /// the same, and is refused when it differs.
-    async fn submit_result(&self, submission: NewSubmission) -> StoreResult<SubmitOutcome>;
+    async fn submit_result(
+        &self,
+        rules: Arc<dyn ResultRules>,
+        submission: NewSubmission,
+    ) -> StoreResult<SubmitOutcome>;
 
     /// The log of an election (one precinct, or all), oldest first.
     async fn result_log(
@@ -166,8 +175,13 @@ pub trait ResultsStore: Send + Sync {
     /// The projection: every precinct and contest with at least one submission.
     async fn precinct_results(&self, election: &str) -> StoreResult<Vec<PrecinctResult>>;
 
-    /// Throws the projection away and recomputes it from the log; returns the rows written.
-    async fn rebuild_results(&self, election: &str) -> StoreResult<usize>;
+    /// Throws the projection away and recomputes it from the log with `rules.project`;
+    /// returns the rows written.
+    async fn rebuild_results(
+        &self,
+        rules: Arc<dyn ResultRules>,
+        election: &str,
+    ) -> StoreResult<usize>;
 
     /// Stores a worksheet photo (a known client id returns the stored one, `true`).
     async fn add_worksheet(&self, worksheet: NewWorksheet) -> StoreResult<(Worksheet, bool)>;
@@ -199,8 +213,9 @@ pub fn request_hash(submission: &NewSubmission) -> String {
 }
 
 /// The receipt of a new log entry at `seq`, `version` within its channel: validation by
-/// the election's rules included.
+/// the election's rules (`rules.check`) included.
 pub fn prepare_submission(
+    rules: &dyn ResultRules,
     election: &Election,
     submission: &NewSubmission,
     seq: i64,
@@ -217,7 +232,7 @@ pub fn prepare_submission(
         channel: submission.channel,
         version,
         received_at: submission.received_at,
-        check: check_entry(election, &r.precinct, &r.contest, &r.result),
+        check: rules.check(election, &r.precinct, &r.contest, &r.result),
     }
 }
 

@@ -326,7 +326,8 @@ pub fn election_night(state: &DemoState) -> Vec<PlannedEntry> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use votebase_domain::results::{EntryStatus, check_entry};
+    use votebase_caucus::results::check_entry;
+    use votebase_domain::results::EntryStatus;
 
     fn precinct(delegates: u32) -> Precinct {
         Precinct {

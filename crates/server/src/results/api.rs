@@ -8,21 +8,26 @@ use crate::auth::{Caller, client_ip, new_secret, same_secret, sha256_hex};
 use crate::error::ApiError;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::num::NonZeroU32;
 use std::sync::OnceLock;
+use votebase_app::results::{self as app, ResultsError};
+pub(super) use votebase_app::results::{
+    CodeSheetRow, ElectionFeed, FeedRow, ReconciliationRow, build_feed, describe_entry,
+    normalize_code,
+};
+use votebase_app::uploads::sniff_image;
 use votebase_domain::results::{
-    Channel, Contest, ContestKind, Election, EntryCheck, NewSubmission, PrecinctResult,
-    PrecinctStatus, Receipt, ResultEntry, SubmissionRequest, VoteType, check_entry, check_names,
+    Channel, Contest, Election, EntryCheck, NewSubmission, PrecinctResult, Receipt,
+    SubmissionRequest,
 };
 use votebase_domain::users::Permission;
 use votebase_store::results::{ChairReadiness, ChairSession, NewWorksheet, Worksheet};
@@ -167,12 +172,18 @@ impl FromRequestParts<AppState> for Reporter {
     }
 }
 
+impl From<ResultsError> for ApiError {
+    fn from(e: ResultsError) -> Self {
+        match e {
+            ResultsError::NotFound(m) => Self::NotFound(m),
+            ResultsError::Invalid(m) => Self::BadRequest(m),
+            ResultsError::Store(e) => e.into(),
+        }
+    }
+}
+
 pub(super) async fn load_election(state: &AppState, slug: &str) -> Result<Election, ApiError> {
-    state
-        .store
-        .election(slug)
-        .await?
-        .ok_or_else(|| ApiError::NotFound(format!("no election {slug:?}")))
+    Ok(app::load_election(state.store.as_ref(), slug).await?)
 }
 
 /// Creates or replaces an election (contests, candidates, precincts) before its first
@@ -187,10 +198,7 @@ async fn setup(
     Json(election): Json<Election>,
 ) -> Result<(StatusCode, Json<Election>), ApiError> {
     caller.require(Permission::ManageResults)?;
-    election
-        .check()
-        .map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    state.store.put_election(&election).await?;
+    app::set_up_election(state.store.as_ref(), &election).await?;
     audit(
         &state,
         &caller,
@@ -256,14 +264,6 @@ pub struct ChairSignIn {
     pub contests: Vec<Contest>,
 }
 
-/// Normalises a typed code: uppercase, without spaces and dashes.
-pub fn normalize_code(code: &str) -> String {
-    code.chars()
-        .filter(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_uppercase())
-        .collect()
-}
-
 /// Signs a precinct chair in with their code.
 #[utoipa::path(post, path = "/api/v1/results/{election}/sign-in", request_body = SignInRequest,
     params(("election" = String, Path, description = "Election slug")),
@@ -321,33 +321,6 @@ pub struct CodesRequest {
     pub precincts: Vec<String>,
 }
 
-/// One line of the code sheet.
-#[derive(Serialize, Deserialize, Clone, utoipa::ToSchema)]
-pub struct CodeSheetRow {
-    /// Precinct id.
-    pub precinct: String,
-    /// County.
-    pub county: String,
-    /// Precinct name.
-    pub precinct_name: String,
-    /// The code (shown only now; the store keeps its SHA-256).
-    pub code: String,
-}
-
-/// A new chair code: 12 characters from an alphabet without look-alikes, in groups of 4.
-pub fn new_code() -> String {
-    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
-    let mut rng = rand::rng();
-    let chars: Vec<char> = (0..12)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect();
-    chars
-        .chunks(4)
-        .map(|c| c.iter().collect::<String>())
-        .collect::<Vec<_>>()
-        .join("-")
-}
-
 /// Issues codes (replacing earlier ones) and returns them once.
 pub(super) async fn make_codes(
     state: &AppState,
@@ -357,30 +330,7 @@ pub(super) async fn make_codes(
 ) -> Result<Vec<CodeSheetRow>, ApiError> {
     actor.require(Permission::ManageResults)?;
     let e = load_election(state, election).await?;
-    let mut rows = Vec::new();
-    for p in &e.precincts {
-        if only.is_empty() || only.contains(&p.id) {
-            rows.push(CodeSheetRow {
-                precinct: p.id.clone(),
-                county: p.county.clone(),
-                precinct_name: p.name.clone(),
-                code: new_code(),
-            });
-        }
-    }
-    if let Some(unknown) = only.iter().find(|id| e.precinct(id).is_none()) {
-        return Err(ApiError::BadRequest(format!(
-            "precinct {unknown:?} is not in the roster of {election}"
-        )));
-    }
-    let hashed: Vec<(String, String)> = rows
-        .iter()
-        .map(|r| (r.precinct.clone(), sha256_hex(&normalize_code(&r.code))))
-        .collect();
-    state
-        .store
-        .set_chair_codes(election, &hashed, Utc::now())
-        .await?;
+    let rows = app::issue_codes(state.store.as_ref(), &e, only).await?;
     audit(
         state,
         actor,
@@ -451,16 +401,17 @@ pub(super) async fn record(
 ) -> Result<(Receipt, bool), ApiError> {
     let (channel, actor) = channel_of(reporter, &req, asked)?;
     let election = load_election(state, &req.election).await?;
-    check_names(&election, &req).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    let outcome = state
-        .store
-        .submit_result(NewSubmission {
+    let outcome = app::submit(
+        state.store.as_ref(),
+        &election,
+        NewSubmission {
             request: req,
             channel,
             actor,
             received_at: Utc::now(),
-        })
-        .await?;
+        },
+    )
+    .await?;
     Ok((outcome.receipt, outcome.replayed))
 }
 
@@ -504,13 +455,7 @@ async fn preview(
 ) -> Result<Json<EntryCheck>, ApiError> {
     channel_of(&reporter, &req, None)?;
     let election = load_election(&state, &req.election).await?;
-    check_names(&election, &req).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    Ok(Json(check_entry(
-        &election,
-        &req.precinct,
-        &req.contest,
-        &req.result,
-    )))
+    Ok(Json(app::preview(&election, &req)?))
 }
 
 /// The receipts of the signed-in chair's precinct, oldest first.
@@ -548,19 +493,18 @@ pub struct WorksheetParams {
     pub precinct: Option<String>,
 }
 
-/// Attaches a photo of the signed worksheet (raw `image/jpeg`, `image/png` or `image/webp` body, 1 MB at most; the chair's page shrinks photos first).
+/// Attaches a photo of the signed worksheet (the raw JPEG, PNG, WebP or HEIC bytes, judged by their magic bytes whatever the declared type; 1 MB at most; the chair's page shrinks photos first). Anything else: 415 `unsupported_media_type`.
 #[utoipa::path(post, path = "/api/v1/results/{election}/worksheet",
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
     params(("election" = String, Path, description = "Election slug"), WorksheetParams),
     security(("bearer" = [])),
     responses((status = 201, body = Worksheet), (status = 200, body = Worksheet),
-        (status = 400, body = crate::error::ErrorBody)))]
+        (status = 400, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody)))]
 async fn upload_worksheet(
     State(state): State<AppState>,
     reporter: Reporter,
     Path(election): Path<String>,
     Query(p): Query<WorksheetParams>,
-    headers: HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let e = load_election(&state, &election).await?;
@@ -583,19 +527,20 @@ async fn upload_worksheet(
             "precinct {precinct:?} is not in the roster"
         )));
     }
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if !["image/jpeg", "image/png", "image/webp"].contains(&content_type.as_str()) {
-        return Err(ApiError::BadRequest(
-            "send the photo as image/jpeg, image/png or image/webp".into(),
-        ));
-    }
     if body.is_empty() {
         return Err(ApiError::BadRequest("the photo is empty".into()));
     }
+    // The bytes decide, never the declared Content-Type: a page or a script sent as
+    // "image/png" must not be stored and later served as a photo.
+    let content_type = sniff_image(&body)
+        .ok_or_else(|| {
+            ApiError::UnsupportedMediaType(
+                "the worksheet photo is not a JPEG, PNG, WebP or HEIC image: send the photo itself"
+                    .into(),
+            )
+        })?
+        .mime()
+        .to_owned();
     let sha = hex_sha256(&body);
     let (w, replayed) = state
         .store
@@ -621,258 +566,6 @@ async fn upload_worksheet(
 fn hex_sha256(bytes: &[u8]) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(bytes))
-}
-
-/// One row of the OpenElections-style feed.
-#[derive(Serialize, Deserialize, Clone, Debug, PartialEq, utoipa::ToSchema)]
-pub struct FeedRow {
-    /// County.
-    pub county: String,
-    /// Precinct name.
-    pub precinct: String,
-    /// Office.
-    pub office: String,
-    /// District.
-    pub district: String,
-    /// Party.
-    pub party: String,
-    /// Candidate.
-    pub candidate: String,
-    /// Votes (caucus: final alignment).
-    pub votes: u32,
-    /// Votes by type (votes contests).
-    pub election_day: Option<u32>,
-    /// Early in-person votes.
-    pub early: Option<u32>,
-    /// Absentee votes.
-    pub absentee: Option<u32>,
-    /// Provisional votes.
-    pub provisional: Option<u32>,
-    /// Caucus: first alignment.
-    pub first_alignment: Option<u32>,
-    /// Caucus: county delegates by the rules.
-    pub county_delegates: Option<u32>,
-    /// Caucus: state delegate equivalents.
-    pub sde: Option<f64>,
-}
-
-impl FeedRow {
-    /// CSV header (OpenElections columns first).
-    pub const HEADER: [&'static str; 14] = [
-        "county",
-        "precinct",
-        "office",
-        "district",
-        "party",
-        "candidate",
-        "votes",
-        "election_day",
-        "early",
-        "absentee",
-        "provisional",
-        "first_alignment",
-        "county_delegates",
-        "sde",
-    ];
-
-    fn record(&self) -> Vec<String> {
-        let n = |v: Option<u32>| v.map(|v| v.to_string()).unwrap_or_default();
-        vec![
-            self.county.clone(),
-            self.precinct.clone(),
-            self.office.clone(),
-            self.district.clone(),
-            self.party.clone(),
-            self.candidate.clone(),
-            self.votes.to_string(),
-            n(self.election_day),
-            n(self.early),
-            n(self.absentee),
-            n(self.provisional),
-            n(self.first_alignment),
-            n(self.county_delegates),
-            self.sde.map(|v| format!("{v:.4}")).unwrap_or_default(),
-        ]
-    }
-}
-
-/// Reporting progress of one contest.
-#[derive(Serialize, Deserialize, Clone, Debug, utoipa::ToSchema)]
-pub struct ContestProgress {
-    /// Contest key.
-    pub contest: String,
-    /// Office.
-    pub office: String,
-    /// Precincts published.
-    pub precincts_reporting: usize,
-    /// Precincts in the roster.
-    pub precincts_total: usize,
-    /// Totals per candidate: votes (or final alignment), county delegates, SDEs.
-    pub totals: Vec<CandidateTotal>,
-}
-
-/// A candidate's total over published precincts.
-#[derive(Serialize, Deserialize, Clone, Debug, utoipa::ToSchema)]
-pub struct CandidateTotal {
-    /// Candidate.
-    pub candidate: String,
-    /// Votes (caucus: final alignment).
-    pub votes: u64,
-    /// County delegates (caucus).
-    pub county_delegates: u64,
-    /// State delegate equivalents (caucus).
-    pub sde: f64,
-}
-
-/// A precinct's public status.
-#[derive(Serialize, Deserialize, Clone, Debug, utoipa::ToSchema)]
-pub struct PrecinctLine {
-    /// Precinct id.
-    pub precinct: String,
-    /// County.
-    pub county: String,
-    /// Name.
-    pub precinct_name: String,
-    /// Contest key.
-    pub contest: String,
-    /// Status code.
-    pub status: PrecinctStatus,
-    /// Versions received (more than one: corrected; see the precinct's history).
-    pub versions: usize,
-    /// True when the published numbers replace earlier ones.
-    pub corrected: bool,
-}
-
-/// The public feed.
-#[derive(Serialize, Deserialize, Clone, Debug, utoipa::ToSchema)]
-pub struct ElectionFeed {
-    /// Slug.
-    pub election: String,
-    /// Name.
-    pub name: String,
-    /// Date.
-    pub date: chrono::NaiveDate,
-    /// When the feed was built.
-    pub generated_at: chrono::DateTime<Utc>,
-    /// Per contest: precincts reporting and totals.
-    pub contests: Vec<ContestProgress>,
-    /// Every precinct and contest with its status.
-    pub precincts: Vec<PrecinctLine>,
-    /// Published rows, OpenElections columns.
-    pub rows: Vec<FeedRow>,
-}
-
-/// Builds the public feed from the election and its projection.
-pub fn build_feed(e: &Election, results: &[PrecinctResult]) -> ElectionFeed {
-    let by_key: BTreeMap<(&str, &str), &PrecinctResult> = results
-        .iter()
-        .map(|r| ((r.precinct.as_str(), r.contest.as_str()), r))
-        .collect();
-    let mut rows = Vec::new();
-    let mut precincts = Vec::new();
-    let mut contests = Vec::new();
-    for c in &e.contests {
-        let mut totals: Vec<CandidateTotal> = c
-            .candidates
-            .iter()
-            .map(|n| CandidateTotal {
-                candidate: n.clone(),
-                votes: 0,
-                county_delegates: 0,
-                sde: 0.0,
-            })
-            .collect();
-        let mut reporting = 0;
-        for p in &e.precincts {
-            let r = by_key.get(&(p.id.as_str(), c.key.as_str()));
-            precincts.push(PrecinctLine {
-                precinct: p.id.clone(),
-                county: p.county.clone(),
-                precinct_name: p.name.clone(),
-                contest: c.key.clone(),
-                status: r.map(|r| r.status).unwrap_or(PrecinctStatus::NotReported),
-                versions: r.map(|r| r.history.len()).unwrap_or(0),
-                corrected: r.is_some_and(|r| r.corrected()),
-            });
-            let Some(r) = r else { continue };
-            let Some(published) = &r.published else {
-                continue;
-            };
-            reporting += 1;
-            let base = |candidate: &str| FeedRow {
-                county: p.county.clone(),
-                precinct: p.name.clone(),
-                office: c.office.clone(),
-                district: c.district.clone(),
-                party: c.party.clone(),
-                candidate: candidate.to_owned(),
-                votes: 0,
-                election_day: None,
-                early: None,
-                absentee: None,
-                provisional: None,
-                first_alignment: None,
-                county_delegates: None,
-                sde: None,
-            };
-            for (i, name) in c.candidates.iter().enumerate() {
-                let mut row = base(name);
-                match published {
-                    ResultEntry::Caucus(entry) => {
-                        let g = entry.groups.iter().find(|g| &g.candidate == name);
-                        let d = r.delegates.iter().find(|d| &d.candidate == name);
-                        row.votes = g.map(|g| g.final_alignment).unwrap_or(0);
-                        row.first_alignment = Some(g.map(|g| g.first).unwrap_or(0));
-                        row.county_delegates = Some(d.map(|d| d.delegates).unwrap_or(0));
-                        row.sde = Some(d.map(|d| d.sde).unwrap_or(0.0));
-                    }
-                    ResultEntry::Votes(entry) => {
-                        let of = |t: VoteType| {
-                            entry
-                                .counts
-                                .iter()
-                                .filter(|v| &v.candidate == name && v.vote_type == t)
-                                .map(|v| v.votes)
-                                .sum::<u32>()
-                        };
-                        row.election_day = Some(of(VoteType::ElectionDay));
-                        row.early = Some(of(VoteType::Early));
-                        row.absentee = Some(of(VoteType::Absentee));
-                        row.provisional = Some(of(VoteType::Provisional));
-                        row.votes = VoteType::ALL.into_iter().map(of).sum();
-                    }
-                }
-                totals[i].votes += u64::from(row.votes);
-                totals[i].county_delegates += u64::from(row.county_delegates.unwrap_or(0));
-                totals[i].sde += row.sde.unwrap_or(0.0);
-                rows.push(row);
-            }
-        }
-        for t in &mut totals {
-            t.sde = (t.sde * 10_000.0).round() / 10_000.0;
-        }
-        if c.kind == ContestKind::Caucus {
-            totals.sort_by(|a, b| b.sde.total_cmp(&a.sde).then(b.votes.cmp(&a.votes)));
-        } else {
-            totals.sort_by_key(|t| std::cmp::Reverse(t.votes));
-        }
-        contests.push(ContestProgress {
-            contest: c.key.clone(),
-            office: c.office.clone(),
-            precincts_reporting: reporting,
-            precincts_total: e.precincts.len(),
-            totals,
-        });
-    }
-    ElectionFeed {
-        election: e.slug.clone(),
-        name: e.name.clone(),
-        date: e.date,
-        generated_at: Utc::now(),
-        contests,
-        precincts,
-        rows,
-    }
 }
 
 /// Built feeds by (store, election), with the log length they were built at: on election
@@ -942,18 +635,7 @@ async fn feed_csv(
 ) -> Result<Response, ApiError> {
     check_public(&ext)?;
     let f = feed(&state, &election).await?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let write = |w: &mut csv::Writer<Vec<u8>>| -> Result<(), csv::Error> {
-        w.write_record(FeedRow::HEADER)?;
-        for r in &f.rows {
-            w.write_record(r.record())?;
-        }
-        Ok(())
-    };
-    write(&mut w).map_err(|e| ApiError::Internal(e.to_string()))?;
-    let body = w
-        .into_inner()
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let body = app::feed_csv(&f).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
@@ -1016,116 +698,12 @@ async fn readiness(
     Ok(Json(state.store.chair_readiness(&election).await?))
 }
 
-/// One line of the reconciliation report.
-#[derive(Serialize, Deserialize, Clone, Debug, utoipa::ToSchema)]
-pub struct ReconciliationRow {
-    /// Precinct id.
-    pub precinct: String,
-    /// County.
-    pub county: String,
-    /// Precinct name.
-    pub precinct_name: String,
-    /// Contest key.
-    pub contest: String,
-    /// Status.
-    pub status: PrecinctStatus,
-    /// Why.
-    pub status_message: String,
-    /// The chair's latest entry, in words (empty: none).
-    pub chair_entry: String,
-    /// The hotline's latest entry, in words.
-    pub hotline_entry: String,
-    /// A third check's latest entry, in words.
-    pub check_entry: String,
-    /// Worksheet photos attached (ids).
-    pub worksheets: Vec<i64>,
-    /// Delegates by the rules of the published entry.
-    pub computed_delegates: String,
-    /// Versions received.
-    pub versions: usize,
-}
-
-/// Describes an entry in one line: "v2 R12-AB01 accepted: attendees 34; Biden 7→7, …".
-pub fn describe_entry(v: &votebase_domain::results::VersionSummary) -> String {
-    let numbers = match &v.result {
-        ResultEntry::Caucus(c) => {
-            let groups: Vec<String> = c
-                .groups
-                .iter()
-                .filter(|g| g.first > 0 || g.final_alignment > 0)
-                .map(|g| format!("{} {}→{}", g.candidate, g.first, g.final_alignment))
-                .collect();
-            format!("attendees {}; {}", c.attendees, groups.join(", "))
-        }
-        ResultEntry::Votes(vs) => {
-            let mut per: BTreeMap<&str, u32> = BTreeMap::new();
-            for c in &vs.counts {
-                *per.entry(&c.candidate).or_default() += c.votes;
-            }
-            let parts: Vec<String> = per.iter().map(|(n, v)| format!("{n} {v}")).collect();
-            parts.join(", ")
-        }
-    };
-    let status = match v.status {
-        votebase_domain::results::EntryStatus::Accepted => "accepted",
-        votebase_domain::results::EntryStatus::NeedsCorrection => "needs correction",
-    };
-    format!("v{} {} {status}: {numbers}", v.version, v.receipt_id)
-}
-
 /// Builds the reconciliation report: every precinct and contest.
 pub async fn reconciliation_rows(
     state: &AppState,
     election: &str,
 ) -> Result<Vec<ReconciliationRow>, ApiError> {
-    let e = load_election(state, election).await?;
-    let results = state.store.precinct_results(election).await?;
-    let photos = state.store.worksheets(election, None).await?;
-    let by_key: BTreeMap<(&str, &str), &PrecinctResult> = results
-        .iter()
-        .map(|r| ((r.precinct.as_str(), r.contest.as_str()), r))
-        .collect();
-    let mut rows = Vec::new();
-    for p in &e.precincts {
-        for c in &e.contests {
-            let r = by_key.get(&(p.id.as_str(), c.key.as_str()));
-            let latest = |ch: Channel| {
-                r.and_then(|r| r.channel(ch).last())
-                    .map(describe_entry)
-                    .unwrap_or_default()
-            };
-            rows.push(ReconciliationRow {
-                precinct: p.id.clone(),
-                county: p.county.clone(),
-                precinct_name: p.name.clone(),
-                contest: c.key.clone(),
-                status: r.map(|r| r.status).unwrap_or(PrecinctStatus::NotReported),
-                status_message: r
-                    .map(|r| r.status_message.clone())
-                    .unwrap_or_else(|| "No result received yet.".into()),
-                chair_entry: latest(Channel::Chair),
-                hotline_entry: latest(Channel::Hotline),
-                check_entry: latest(Channel::Check),
-                worksheets: photos
-                    .iter()
-                    .filter(|w| w.precinct == p.id)
-                    .map(|w| w.id)
-                    .collect(),
-                computed_delegates: r
-                    .map(|r| {
-                        r.delegates
-                            .iter()
-                            .filter(|d| d.delegates > 0)
-                            .map(|d| format!("{} {} ({:.4} SDE)", d.candidate, d.delegates, d.sde))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
-                    .unwrap_or_default(),
-                versions: r.map(|r| r.history.len()).unwrap_or(0),
-            });
-        }
-    }
-    Ok(rows)
+    Ok(app::reconciliation_rows(state.store.as_ref(), election).await?)
 }
 
 /// Per precinct and contest: chair entry, hotline entry, third check, worksheets,
@@ -1140,22 +718,4 @@ async fn reconciliation(
 ) -> Result<Json<Vec<ReconciliationRow>>, ApiError> {
     caller.require(Permission::ManageResults)?;
     Ok(Json(reconciliation_rows(&state, &election).await?))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn codes_are_readable_and_normalise() {
-        let c = new_code();
-        assert_eq!(c.len(), 14);
-        assert_eq!(c.matches('-').count(), 2);
-        assert!(!c.contains('0') && !c.contains('O') && !c.contains('1') && !c.contains('I'));
-        assert_eq!(
-            normalize_code(&c.to_lowercase().replace('-', " ")),
-            c.replace('-', "")
-        );
-        assert_ne!(new_code(), new_code());
-    }
 }

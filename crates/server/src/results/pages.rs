@@ -18,6 +18,7 @@ use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
+use votebase_app::results::chair_page_url;
 use votebase_domain::results::{Election, PrecinctResult, PrecinctStatus};
 use votebase_domain::users::Permission;
 
@@ -475,9 +476,11 @@ struct CodesForm {
 #[derive(Template)]
 #[template(path = "results_codes.html")]
 struct CodesPage {
-    slug: String,
     name: String,
-    base: String,
+    /// The chair page's link: the configured public URL + path, or the path alone.
+    link: String,
+    /// False when no public URL is configured (the sheet says so).
+    public_url_set: bool,
     rows: Vec<CodeSheetRow>,
 }
 
@@ -486,7 +489,6 @@ async fn codes_sheet(
     State(state): State<AppState>,
     PageUser(caller): PageUser,
     Path(election): Path<String>,
-    headers: axum::http::HeaderMap,
     Form(form): Form<CodesForm>,
 ) -> Result<Response, PageRejection> {
     if !caller
@@ -506,14 +508,13 @@ async fn codes_sheet(
     let rows = make_codes(&state, &caller, &election, &only)
         .await
         .map_err(page_err)?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
+    // Links come from the configured public URL, never from the request's Host header
+    // (which a client chooses): a printed sheet must not send chairs elsewhere.
+    let public_url = state.public_url.as_deref();
     let mut response = render(&CodesPage {
-        slug: e.slug.clone(),
         name: e.name.clone(),
-        base: format!("http://{host}"),
+        link: chair_page_url(public_url, &e.slug),
+        public_url_set: public_url.is_some(),
         rows,
     });
     response.headers_mut().insert(

@@ -15,7 +15,9 @@ use crate::{
     StagedBallot, StagedVoter, Store, StoreError,
 };
 use chrono::{Duration, NaiveDate, Utc};
+use std::sync::Arc;
 use tokio::sync::mpsc;
+use votebase_domain::results::ResultRules;
 use votebase_domain::{
     Address, AuditEntry, BallotCategory, BallotEvent, BallotMethod, ChangeKind, Gender, NameQuery,
     Party, Phone, Role, User, VoteHistoryRecord, VoterQuery, VoterRecord, VoterStatus,
@@ -152,7 +154,9 @@ pub async fn import(
 }
 
 /// Runs every check in order on a fresh, empty store; panics naming the failed check.
-pub async fn run_all(store: &dyn Store) {
+/// `rules` are the election-night rules the results checks hand to the store (the
+/// caucus engine's `ElectionNightRules` in the backends' tests).
+pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     snapshots_and_changes(store).await;
     aborted_import_writes_nothing(store).await;
     search_finds_by_id_name_and_address(store).await;
@@ -164,7 +168,7 @@ pub async fn run_all(store: &dyn Store) {
     contacts::run(store).await;
     lists::run(store).await;
     incidents::run(store).await;
-    results::run(store).await;
+    results::run(store, rules).await;
     past_results::run(store).await;
 }
 

@@ -5,9 +5,10 @@
 //! projection rebuilt from the log equal to the live one.
 
 use chrono::{NaiveDate, Utc};
+use std::sync::Arc;
 use votebase_domain::results::{
     CaucusEntry, CaucusGroup, Channel, Contest, ContestKind, Election, EntryStatus, NewSubmission,
-    Precinct, PrecinctStatus, ResultEntry, SubmissionRequest,
+    Precinct, PrecinctStatus, ResultEntry, ResultRules, SubmissionRequest,
 };
 
 use crate::Store;
@@ -89,7 +90,7 @@ fn submission(
 }
 
 /// Runs the results checks on a store that already holds the suite's voters.
-pub async fn run(store: &dyn Store) {
+pub async fn run(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     let mut e = election();
     store.put_election(&e).await.expect("setup");
     assert_eq!(
@@ -157,7 +158,10 @@ pub async fn run(store: &dyn Store) {
     // Adair 4SE ORIENT as published (Sanders 1, Warren 3): kept, but needs correction.
     let wrong = worksheet([7, 6, 6, 6, 9], Some([2, 2, 2, 1, 3]));
     let first = store
-        .submit_result(submission("c-1", "P1", Channel::Chair, None, wrong.clone()))
+        .submit_result(
+            rules.clone(),
+            submission("c-1", "P1", Channel::Chair, None, wrong.clone()),
+        )
         .await
         .expect("submit");
     assert!(!first.replayed);
@@ -165,7 +169,10 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(first.receipt.check.status, EntryStatus::NeedsCorrection);
     // The retry returns the very same receipt and writes nothing.
     let again = store
-        .submit_result(submission("c-1", "P1", Channel::Chair, None, wrong.clone()))
+        .submit_result(
+            rules.clone(),
+            submission("c-1", "P1", Channel::Chair, None, wrong.clone()),
+        )
         .await
         .expect("retry");
     assert!(again.replayed);
@@ -173,13 +180,16 @@ pub async fn run(store: &dyn Store) {
     // The same id with other numbers is refused.
     assert!(
         store
-            .submit_result(submission(
-                "c-1",
-                "P1",
-                Channel::Chair,
-                None,
-                worksheet([7, 6, 6, 6, 8], None)
-            ))
+            .submit_result(
+                rules.clone(),
+                submission(
+                    "c-1",
+                    "P1",
+                    Channel::Chair,
+                    None,
+                    worksheet([7, 6, 6, 6, 8], None)
+                )
+            )
             .await
             .is_err()
     );
@@ -192,13 +202,16 @@ pub async fn run(store: &dyn Store) {
 
     // The correction: version 2, published with the rules' delegates.
     let fixed = store
-        .submit_result(submission(
-            "c-2",
-            "P1",
-            Channel::Chair,
-            Some("delegates recomputed by the rules"),
-            worksheet([7, 6, 6, 6, 9], None),
-        ))
+        .submit_result(
+            rules.clone(),
+            submission(
+                "c-2",
+                "P1",
+                Channel::Chair,
+                Some("delegates recomputed by the rules"),
+                worksheet([7, 6, 6, 6, 9], None),
+            ),
+        )
         .await
         .expect("correction");
     assert_eq!(fixed.receipt.version, 2);
@@ -230,23 +243,29 @@ pub async fn run(store: &dyn Store) {
 
     // P2: chair and hotline disagree → flagged; a third check settles it.
     store
-        .submit_result(submission(
-            "c-3",
-            "P2",
-            Channel::Chair,
-            None,
-            worksheet([5, 5, 0, 10, 0], None),
-        ))
+        .submit_result(
+            rules.clone(),
+            submission(
+                "c-3",
+                "P2",
+                Channel::Chair,
+                None,
+                worksheet([5, 5, 0, 10, 0], None),
+            ),
+        )
         .await
         .expect("chair");
     let hot = store
-        .submit_result(submission(
-            "h-1",
-            "P2",
-            Channel::Hotline,
-            None,
-            worksheet([5, 5, 0, 9, 1], None),
-        ))
+        .submit_result(
+            rules.clone(),
+            submission(
+                "h-1",
+                "P2",
+                Channel::Hotline,
+                None,
+                worksheet([5, 5, 0, 9, 1], None),
+            ),
+        )
         .await
         .expect("hotline");
     assert_eq!(hot.receipt.channel, Channel::Hotline);
@@ -259,13 +278,16 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(p2.status, PrecinctStatus::Disagreement);
     assert!(p2.published.is_none());
     store
-        .submit_result(submission(
-            "k-1",
-            "P2",
-            Channel::Check,
-            Some("worksheet photo"),
-            worksheet([5, 5, 0, 10, 0], None),
-        ))
+        .submit_result(
+            rules.clone(),
+            submission(
+                "k-1",
+                "P2",
+                Channel::Check,
+                Some("worksheet photo"),
+                worksheet([5, 5, 0, 10, 0], None),
+            ),
+        )
         .await
         .expect("check");
 
@@ -317,7 +339,10 @@ pub async fn run(store: &dyn Store) {
     let live = store.precinct_results("conf-caucus").await.expect("live");
     assert_eq!(live[1].status, PrecinctStatus::Published);
     assert_eq!(
-        store.rebuild_results("conf-caucus").await.expect("rebuild"),
+        store
+            .rebuild_results(rules.clone(), "conf-caucus")
+            .await
+            .expect("rebuild"),
         2
     );
     let rebuilt = store

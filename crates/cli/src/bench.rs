@@ -8,7 +8,7 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
-use votebase_ingest::demo::{DemoOptions, build_state, write_files};
+use votebase_demo::{DemoOptions, build_state, write_files};
 
 /// The local test database used when no URL is given.
 pub const DEFAULT_TEST_DATABASE: &str = "postgres://postgres@127.0.0.1:5432/test";

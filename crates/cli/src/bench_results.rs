@@ -41,11 +41,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use votebase_demo::results::{CAUCUS_CANDIDATES, caucus_result, delegates_for};
 use votebase_domain::results::{
     Contest, ContestKind, Election, NewSubmission, Precinct, ResultEntry, SubmissionRequest,
 };
 use votebase_domain::{OrgName, Role, User};
-use votebase_ingest::demo::results::{CAUCUS_CANDIDATES, caucus_result, delegates_for};
 use votebase_store::Store;
 
 use capacity::{raw_insert_rate, store_rate};

@@ -26,12 +26,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use votebase_app::universes::{Built, build_index};
+use votebase_demo::{DemoOptions, build_state, write_ballot_files, write_files};
 use votebase_domain::{BallotCategory, OrgName};
 use votebase_index::families::CatField;
 use votebase_index::{Dimension, Pred, Query};
 use votebase_ingest::Layout;
 use votebase_ingest::ballots::import_ballots_file;
-use votebase_ingest::demo::{DemoOptions, build_state, write_ballot_files, write_files};
 use votebase_ingest::history::import_history_file;
 use votebase_store::Store;
 use votebase_store_postgres::PgStore;
@@ -217,7 +217,7 @@ fn time_sync<T>(runs: usize, mut f: impl FnMut() -> T) -> ((f64, f64), T) {
 /// Loads the generated state into a store through the real importers.
 async fn load(
     store: &dyn Store,
-    files: &votebase_ingest::demo::DemoFiles,
+    files: &votebase_demo::DemoFiles,
     ballots: &[PathBuf],
 ) -> anyhow::Result<()> {
     crate::voters::import_voters(

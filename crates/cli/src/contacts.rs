@@ -100,15 +100,14 @@ pub async fn import_into(
 /// file for the fictional state, imports both, then trains and applies the support score.
 pub async fn demo_contacts(
     store: &dyn Store,
-    state: &Arc<votebase_ingest::demo::DemoState>,
+    state: &Arc<votebase_demo::DemoState>,
     dir: &std::path::Path,
 ) -> anyhow::Result<()> {
     let st = state.clone();
     let out = dir.join("contacts");
-    let files =
-        tokio::task::spawn_blocking(move || votebase_ingest::demo::write_contact_files(&st, &out))
-            .await?
-            .map_err(|e| anyhow::anyhow!("writing the demo contact files: {e}"))?;
+    let files = tokio::task::spawn_blocking(move || votebase_demo::write_contact_files(&st, &out))
+        .await?
+        .map_err(|e| anyhow::anyhow!("writing the demo contact files: {e}"))?;
     let mut inserted = 0;
     for (file, mapping) in [
         (&files.canvass, "van-canvass"),

@@ -9,13 +9,13 @@ use anyhow::Context;
 use std::sync::Arc;
 use std::time::Instant;
 use votebase_app::auth;
+use votebase_demo::{
+    DemoOptions, build_state, demo_election, reissue_ballot_file, reissue_files,
+    write_ballot_files, write_cell_list, write_files,
+};
 use votebase_domain::{Role, User};
 use votebase_ingest::Layout;
 use votebase_ingest::ballots::import_ballots_file;
-use votebase_ingest::demo::{
-    DemoOptions, build_state, demo_election, reissue_ids, write_ballot_files, write_cell_list,
-    write_files,
-};
 use votebase_ingest::history::import_history_file;
 
 pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
@@ -40,8 +40,7 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     .await?;
     let files = files.context("writing the demo files")?;
     // A few voters re-register under a new NCID in the refresh: the import links them back.
-    let reissued = reissue_ids(&files.voters_second, '\t', 3)?;
-    reissue_ids(&files.history, '\t', 10)?;
+    let reissued = reissue_files(&files)?;
     eprintln!("{}", state.summary());
     eprintln!("{reissued} voters re-registered under a new NCID in the second snapshot");
     for file in [&files.voters_first, &files.voters_second] {
@@ -80,7 +79,7 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     let layout = Layout::load("nc-absentee")?;
     let (mut new_events, mut unmatched, mut linked) = (0, 0, 0);
     for (k, file) in ballot_files.iter().enumerate() {
-        reissue_ids(file, ',', 2)?;
+        reissue_ballot_file(file)?;
         let report = import_ballots_file(
             store.as_ref(),
             file,
@@ -106,17 +105,16 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     println!(
         "ballots: {} daily files of the {election} election and the final file of the {} election, {new_events} new ballot events, {unmatched} unmatched rows kept for review ({linked} in the newest file linked to a voter by name, age and address); {voted} voters have voted in the {election} election",
         ballot_files.len() - 1,
-        votebase_ingest::demo::demo_previous_election(),
+        votebase_demo::demo_previous_election(),
     );
 
     // The polling-place feed of the fictional state, for the public lookup pages.
     let feed_state = state.clone();
     let feed_dir = global.data.join("demo-files");
-    let vip_feed = tokio::task::spawn_blocking(move || {
-        votebase_ingest::demo::write_vip_feed(&feed_state, &feed_dir)
-    })
-    .await?
-    .context("writing the demo VIP feed")?;
+    let vip_feed =
+        tokio::task::spawn_blocking(move || votebase_demo::write_vip_feed(&feed_state, &feed_dir))
+            .await?
+            .context("writing the demo VIP feed")?;
     let installed = crate::vip_import::feed_dir(global)?
         .install(&vip_feed, false)
         .map_err(|e| anyhow::anyhow!("installing the demo VIP feed: {e}"))?;

@@ -16,10 +16,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use votebase_app::auth;
+use votebase_demo::DemoState;
+use votebase_demo::results::{Sender, caucus_election, election_night, primary_election};
 use votebase_domain::results::{Election, SubmissionRequest};
 use votebase_domain::{Role, User};
-use votebase_ingest::demo::DemoState;
-use votebase_ingest::demo::results::{Sender, caucus_election, election_night, primary_election};
 use votebase_store::Store;
 
 async fn token_for(store: &dyn Store, name: &str, role: Role) -> anyhow::Result<String> {

@@ -20,12 +20,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
+use votebase_demo::DemoState;
 use votebase_domain::incidents::{
     INCIDENT_CSV_HEADER, IncidentAction, IncidentFilter, IncidentLocation, IncidentStatus,
     NewIncident, Reporter, Resolution, Severity, TriageRules, incident_csv_record,
 };
 use votebase_domain::{AuditEntry, Role, User};
-use votebase_ingest::demo::DemoState;
 use votebase_ingest::rejects::{Reject, RejectWriter};
 use votebase_store::Store;
 
@@ -670,7 +670,7 @@ pub async fn demo(
     {
         return Ok(None);
     }
-    let generated = votebase_ingest::demo::demo_incidents(state, count);
+    let generated = votebase_demo::demo_incidents(state, count);
     let mut per_county: HashMap<String, usize> = HashMap::new();
     for i in &generated {
         let p = &state.precincts[i.precinct as usize];
@@ -725,7 +725,7 @@ pub async fn demo(
 
     // 06:30 EST on election day.
     let open = Utc.from_utc_datetime(
-        &votebase_ingest::demo::demo_election()
+        &votebase_demo::demo_election()
             .and_hms_opt(11, 30, 0)
             .expect("valid time"),
     );
@@ -749,7 +749,7 @@ pub async fn demo(
         }
     }
     let mut t = open;
-    while t <= open + Duration::minutes(i64::from(votebase_ingest::demo::DAY_MINUTES) + 120) {
+    while t <= open + Duration::minutes(i64::from(votebase_demo::DAY_MINUTES) + 120) {
         steps.push((t, 3, Step::Timer));
         t += Duration::minutes(5);
     }

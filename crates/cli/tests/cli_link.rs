@@ -217,12 +217,12 @@ fn typo(s: &str) -> String {
 #[test]
 fn to_voters_finds_voters_with_typos() {
     for b in Backend::all("link") {
-        let state = votebase_ingest::demo::build_state(&votebase_ingest::demo::DemoOptions {
+        let state = votebase_demo::build_state(&votebase_demo::DemoOptions {
             voters: 3000,
             seed: 11,
             ..Default::default()
         });
-        votebase_ingest::demo::write_files(&state, b.dir.path()).unwrap();
+        votebase_demo::write_files(&state, b.dir.path()).unwrap();
         let file = b.path("ncvoter_20260901.txt");
         b.cmd(&[
             "import",

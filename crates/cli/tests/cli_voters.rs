@@ -270,12 +270,12 @@ fn refresh_records_changes_and_rejects_name_their_line() {
 
 /// Writes a demo ncvoter file of `n` voters and returns its path.
 fn demo_file(b: &Backend, n: usize) -> std::path::PathBuf {
-    let state = votebase_ingest::demo::build_state(&votebase_ingest::demo::DemoOptions {
+    let state = votebase_demo::build_state(&votebase_demo::DemoOptions {
         voters: n,
         seed: 3,
         ..Default::default()
     });
-    votebase_ingest::demo::write_files(&state, b.dir.path()).unwrap();
+    votebase_demo::write_files(&state, b.dir.path()).unwrap();
     let first = b.path("ncvoter_20260901.txt");
     assert!(first.exists());
     first

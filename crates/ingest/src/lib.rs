@@ -2,12 +2,11 @@
 //! Ohio and Florida, or any state through a TOML file), reading plain, `.gz` and `.zip`
 //! inputs in any encoding, normalising names, addresses, phones and dates, and importing
 //! voter files as dated snapshots and vote history, with every rejected row written to a
-//! rejects file with its line and reason. Also the demo-state generator and the parser
-//! of free-text voter searches.
+//! rejects file with its line and reason. Also the parser of free-text voter searches
+//! (the demo-state generator is its own crate, `votebase-demo`).
 
 pub mod ballots;
 pub mod contacts;
-pub mod demo;
 pub mod error;
 pub mod exports;
 pub mod history;

@@ -1,10 +1,10 @@
-//! The demo state's VIP feed (`votebase_ingest::demo::write_vip_feed`): it loads as a 5.x
+//! The demo state's VIP feed (`votebase_demo::write_vip_feed`): it loads as a 5.x
 //! CSV feed, validates without errors, and every voter of the second snapshot, typed as a
 //! person would type the address, resolves to the polling place of the voter's precinct.
 
 use std::path::PathBuf;
 use std::time::SystemTime;
-use votebase_ingest::demo::{DemoOptions, DemoState, build_state, write_vip_feed};
+use votebase_demo::{DemoOptions, DemoState, build_state, write_vip_feed};
 use votebase_vip::{Answer, FeedFormat, Index, Severity, load, validate};
 
 fn scratch(tag: &str) -> PathBuf {

@@ -20,11 +20,11 @@
 //! feed has no overlapping segments; a house number used on both streets cannot be told
 //! apart by any address and is left out (it does not occur in practice).
 
-use super::DemoState;
-use super::ballots::demo_election;
-use crate::normalize::parse_street_line;
+use crate::DemoState;
+use crate::ballots::demo_election;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use votebase_ingest::normalize::parse_street_line;
 
 /// Election-day hours (local time; NC is on EST on the first Tuesday of November).
 const DAY_OPEN: &str = "06:30:00-05:00";
@@ -354,7 +354,7 @@ fn write_segments(state: &DemoState, out: &Path) -> std::io::Result<()> {
                 continue;
             }
             // Numbers of `s` that a street of another precinct also covers.
-            let rivals: Vec<&super::Street> = members
+            let rivals: Vec<&crate::Street> = members
                 .iter()
                 .map(|&o| &state.streets[o as usize])
                 .filter(|o| o.precinct != st.precinct && o.low <= st.high && st.low <= o.high)

@@ -17,8 +17,8 @@ use std::path::{Path, PathBuf};
 
 use chrono::{Datelike, Days, NaiveDate, NaiveDateTime};
 
-use super::rng::{Draw, SplitMix};
-use super::{DemoState, Party, demo_election};
+use crate::rng::{Draw, SplitMix};
+use crate::{DemoState, Party, demo_election};
 
 /// Paths of the files written by [`write_contact_files`].
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -248,12 +248,12 @@ mod tests {
 
     #[test]
     fn files_are_deterministic_and_sized() {
-        let opts = super::super::DemoOptions {
+        let opts = crate::DemoOptions {
             voters: 3_000,
             seed: 5,
             ..Default::default()
         };
-        let state = super::super::build_state(&opts);
+        let state = crate::build_state(&opts);
         let dir = std::env::temp_dir().join(format!("vb-demo-contacts-{}", std::process::id()));
         let a = write_contact_files(&state, &dir.join("a")).unwrap();
         let b = write_contact_files(&state, &dir.join("b")).unwrap();

@@ -3,9 +3,9 @@
 //! as a vendor would sell it; a handful of numbers appear at two different households,
 //! which the importer must flag rather than spread. Deterministic by seed.
 
-use super::DemoState;
-use super::names::NameBook;
-use super::rng::{Draw, SplitMix};
+use crate::DemoState;
+use crate::names::NameBook;
+use crate::rng::{Draw, SplitMix};
 use std::io::Write;
 use std::path::Path;
 
@@ -71,38 +71,4 @@ pub fn write_cell_list(state: &DemoState, path: &Path) -> std::io::Result<usize>
     }
     w.flush()?;
     Ok(rows)
-}
-
-/// Whether a voter re-registers under a new NCID in the demo's second snapshot (about
-/// one in a thousand): the refresh must link the new record to the old one.
-pub fn reissued(ncid: &str) -> bool {
-    ncid.ends_with("373")
-}
-
-/// The new NCID of a re-registered voter.
-pub fn reissued_id(ncid: &str) -> String {
-    format!("QX{ncid}")
-}
-
-/// Rewrites, in place, the NCID column (`column`, 0-based) of a delimited file so that
-/// re-registered voters carry their new id; returns how many rows changed.
-pub fn reissue_ids(path: &Path, delimiter: char, column: usize) -> std::io::Result<usize> {
-    let text = std::fs::read_to_string(path)?;
-    let mut out = String::with_capacity(text.len());
-    let mut changed = 0;
-    for (n, line) in text.split_inclusive('\n').enumerate() {
-        let mut fields: Vec<&str> = line.splitn(column + 2, delimiter).collect();
-        if n > 0 && fields.len() > column + 1 && reissued(fields[column]) {
-            let new_id = reissued_id(fields[column]);
-            fields[column] = &new_id;
-            out.push_str(&fields.join(&delimiter.to_string()));
-            changed += 1;
-        } else {
-            out.push_str(line);
-        }
-    }
-    let tmp = path.with_extension("tmp");
-    std::fs::write(&tmp, out)?;
-    std::fs::rename(tmp, path)?;
-    Ok(changed)
 }

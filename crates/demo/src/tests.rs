@@ -269,3 +269,26 @@ fn records_are_plausible() {
     );
     assert!(s.summary().contains("counties"));
 }
+
+/// Only first-snapshot voters re-register under a new NCID: a new registration with such an
+/// NCID would appear under its new id only, while the contact files name the original one.
+#[test]
+fn new_registrations_never_carry_a_reissued_ncid() {
+    let mut new = 0;
+    // Seed 7 with 20,000 voters gave new voter AM010373 before the fix (issue 13, row 15).
+    for seed in 1..=8 {
+        let s = build_state(&opts(20_000, seed));
+        for v in &s.voters[s.first_count..] {
+            assert!(!reissued(&v.ncid()), "seed {seed}: new voter {}", v.ncid());
+            new += 1;
+        }
+        let old = s
+            .first_snapshot()
+            .filter(|(_, v)| reissued(&v.ncid()))
+            .count();
+        assert!(old > 0, "seed {seed}: no first-snapshot voter re-registers");
+    }
+    // About 1 in 1,000 NCIDs end in 373: over this many new registrations a rule that let
+    // them draw such ids would likely give some.
+    assert!(new > 2_000, "{new} new registrations");
+}

@@ -9,10 +9,10 @@ use std::path::Path;
 
 use chrono::{Datelike, NaiveDate};
 
-use super::names::NameBook;
-use super::rng::mix;
-use super::voters::{BIRTH_STATES, DemoVoter, MailKind, NO_NAME};
-use super::{DemoFiles, DemoState, VoteRecord};
+use crate::names::NameBook;
+use crate::rng::mix;
+use crate::voters::{BIRTH_STATES, DemoVoter, MailKind, NO_NAME};
+use crate::{DemoFiles, DemoState, VoteRecord};
 
 /// The ncvoter columns, in file order (layout from 02/12/2022).
 pub const NCVOTER_COLUMNS: [&str; 67] = [

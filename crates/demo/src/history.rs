@@ -7,8 +7,8 @@
 
 use chrono::NaiveDate;
 
-use super::rng::{Draw, SplitMix};
-use super::voters::{DemoVoter, Party, Status};
+use crate::rng::{Draw, SplitMix};
+use crate::voters::{DemoVoter, Party, Status};
 
 /// Kind of election.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

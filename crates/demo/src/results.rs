@@ -9,8 +9,8 @@
 //! viable groups keeping their members and the others realigning to the largest viable
 //! group, and the coin-toss winners the rules call for, so it passes validation.
 
-use super::DemoState;
-use super::rng::{Draw, SplitMix};
+use crate::DemoState;
+use crate::rng::{Draw, SplitMix};
 use votebase_caucus::{Rules, TossEffect, allocate, viability_threshold};
 use votebase_domain::results::{
     CaucusEntry, CaucusGroup, Contest, ContestKind, Election, Precinct, ResultEntry, VoteCount,
@@ -73,7 +73,7 @@ pub fn caucus_election(state: &DemoState) -> Election {
     Election {
         slug: CAUCUS_SLUG.into(),
         name: "Demo State Democratic Caucuses".into(),
-        date: super::demo_election() - chrono::Duration::days(273),
+        date: crate::demo_election() - chrono::Duration::days(273),
         double_entry: true,
         contests: vec![Contest {
             key: CAUCUS_CONTEST.into(),
@@ -92,7 +92,7 @@ pub fn primary_election(state: &DemoState) -> Election {
     Election {
         slug: PRIMARY_SLUG.into(),
         name: "Demo State Republican Primary".into(),
-        date: super::demo_election() - chrono::Duration::days(154),
+        date: crate::demo_election() - chrono::Duration::days(154),
         double_entry: false,
         contests: vec![Contest {
             key: PRIMARY_CONTEST.into(),

@@ -1,14 +1,17 @@
-//! Demo-state generator behind `votebase demo [--voters N] [--seed S]`: builds a realistic but
-//! entirely fictional state (invented counties, cities, precincts, streets and people) and writes
-//! it as North Carolina files, two weekly `ncvoter` snapshots one month apart plus an `ncvhis`
-//! vote-history file, so the real NC importer ingests it through the same path as a real state
-//! file. The same options (seed included) always give the same bytes.
+//! The demo-state generator behind `votebase demo [--voters N] [--seed S]`: builds a realistic
+//! but entirely fictional state (invented counties, cities, precincts, streets and people) and
+//! writes it as North Carolina files, two weekly `ncvoter` snapshots one month apart plus an
+//! `ncvhis` vote-history file, so the real NC importer ingests it through the same path as a real
+//! state file; then the absentee ballot files, a VIP polling-place feed, a cell-phone list,
+//! contact exports, election-day incidents and election-night results derived from the same
+//! state. Pure generation: no store, server or CLI.
+//! The same options (seed included) always give the same bytes.
 //!
 //! [`build_state`] keeps everything in compact structures ([`DemoState`]); [`write_files`] streams
 //! the rows through buffered writers without materialising them, so 10M voters fit in memory
-//! (about 64 bytes per voter) and on disk. Later generators (absentee ballots, a VIP polling-place
-//! feed whose street segments cover every address, incidents, results) are meant to be derived
-//! from the same [`DemoState`].
+//! (about 64 bytes per voter) and on disk. The later generators (absentee ballots, a VIP
+//! polling-place feed whose street segments cover every address, incidents, results) are all
+//! derived from the same [`DemoState`].
 
 mod ballots;
 mod contacts;
@@ -17,6 +20,7 @@ mod history;
 mod incidents;
 mod names;
 mod phones;
+mod reissue;
 pub mod results;
 mod rng;
 mod vip;
@@ -37,7 +41,8 @@ pub use geography::{City, County, DistrictColumns, PollingPlace, Precinct, Stree
 pub use history::{Election, ElectionKind, VoteRecord, VotingMethod, elections_before};
 pub use incidents::{DAY_MINUTES, DemoIncident, demo_incidents};
 pub use names::NameBook;
-pub use phones::{reissue_ids, reissued, reissued_id, write_cell_list};
+pub use phones::write_cell_list;
+pub use reissue::{reissue_ballot_file, reissue_files, reissue_ids, reissued, reissued_id};
 pub use vip::write_vip_feed;
 pub use voters::{
     BIRTH_STATES, Change, DemoVoter, Ethnicity, MailKind, NO_NAME, Party, Reason, Status,

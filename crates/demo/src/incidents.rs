@@ -1,5 +1,5 @@
 //! Demo election-day incidents: a few thousand voter-protection reports against the demo
-//! state's polling places on [`demo_election`](super::demo_election), clustered the way
+//! state's polling places on [`demo_election`](crate::demo_election), clustered the way
 //! real election days are. About one polling place in twelve becomes a hotspot with one
 //! or two bursts (a broken machine, a late opening, ballots running out: three to eight
 //! reports within half an hour, one dominant category); the rest are scattered reports
@@ -7,9 +7,9 @@
 //! handling plan (when someone first acts, when and how it is resolved) so the demo can
 //! replay the day through the real workflow. Deterministic for a seed.
 
-use super::DemoState;
-use super::names::NameBook;
-use super::rng::{Draw, SplitMix};
+use crate::DemoState;
+use crate::names::NameBook;
+use crate::rng::{Draw, SplitMix};
 
 /// Minutes from opening (06:30) to closing (19:30).
 pub const DAY_MINUTES: u32 = 13 * 60;
@@ -235,7 +235,7 @@ pub fn demo_incidents(state: &DemoState, count: usize) -> Vec<DemoIncident> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::demo::{DemoOptions, build_state};
+    use crate::{DemoOptions, build_state};
     use std::collections::HashMap;
 
     #[test]

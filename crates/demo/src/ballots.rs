@@ -4,9 +4,9 @@
 //! votes rising towards election day, written as 30 cumulative daily files in North
 //! Carolina's absentee layout, plus a few rows that match no voter. Deterministic by seed.
 
-use super::DemoState;
-use super::rng::{Draw, SplitMix};
-use super::voters::{DemoVoter, Party, Status};
+use crate::DemoState;
+use crate::rng::{Draw, SplitMix};
+use crate::voters::{DemoVoter, Party, Status};
 use chrono::{Duration, NaiveDate};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -157,7 +157,7 @@ fn write_ballot_row(
         v.reg_num,
         v.ncid(),
         v.last_name(),
-        super::NameBook::get().given(v.first),
+        crate::NameBook::get().given(v.first),
         v.age_on(e),
         state.street_address(&v),
         precinct.zip5,
@@ -231,7 +231,7 @@ pub fn write_ballot_files(state: &DemoState, dir: &Path) -> std::io::Result<Vec<
                     999_800_000 + k,
                     800_000 + k,
                     v.last_name(),
-                    super::NameBook::get().given(v.first),
+                    crate::NameBook::get().given(v.first),
                     v.age_on(e),
                     state.street_address(v),
                     state.precincts[state.precinct_of(v) as usize].zip5,

@@ -7,8 +7,8 @@
 
 use std::collections::HashSet;
 
-use super::names::NameBook;
-use super::rng::{Draw, MainRng};
+use crate::names::NameBook;
+use crate::rng::{Draw, MainRng};
 
 /// Invented county names (none is a real North Carolina county), alphabetical; the position in
 /// this list fixes a county's numeric id and NCID prefix so they are stable across seeds.
@@ -270,9 +270,9 @@ pub struct County {
     pub asian_share: f64,
     /// Share of American Indian voters.
     pub indian_share: f64,
-    /// Indices into [`super::DemoState::cities`] of this county's cities (first = county seat).
+    /// Indices into [`crate::DemoState::cities`] of this county's cities (first = county seat).
     pub cities: Vec<u32>,
-    /// Range of indices into [`super::DemoState::precincts`].
+    /// Range of indices into [`crate::DemoState::precincts`].
     pub precincts: std::ops::Range<u32>,
 }
 
@@ -398,7 +398,7 @@ impl DistrictColumns {
 pub struct PollingPlace {
     /// Site name, e.g. `OAK GROVE ELEMENTARY SCHOOL`.
     pub name: String,
-    /// Index into [`super::DemoState::streets`].
+    /// Index into [`crate::DemoState::streets`].
     pub street: u32,
     /// House number on that street (within its range).
     pub house_number: u32,
@@ -431,7 +431,7 @@ pub struct Precinct {
     pub polling_place: PollingPlace,
     /// All ncvoter district columns.
     pub districts: DistrictColumns,
-    /// Range of indices into [`super::DemoState::streets`].
+    /// Range of indices into [`crate::DemoState::streets`].
     pub streets: std::ops::Range<u32>,
 }
 

@@ -8,7 +8,7 @@
 
 use std::sync::OnceLock;
 
-use super::rng::{Draw, Table};
+use crate::rng::{Draw, Table};
 
 const FEMALE: &str = "
 MARY=120 PATRICIA=70 JENNIFER=75 LINDA=62 ELIZABETH=58 BARBARA=52 SUSAN=55 JESSICA=55 SARAH=50

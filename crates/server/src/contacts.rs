@@ -11,7 +11,7 @@
 
 use crate::AppState;
 use crate::api::audit;
-use crate::auth::{Caller, PageRejection, PageUser, same_secret};
+use crate::auth::{Caller, PageRejection, PageUser};
 use crate::error::{ApiError, ErrorBody};
 use axum::body::Bytes;
 use axum::extract::{Form, Path, State};
@@ -41,6 +41,17 @@ pub fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/contacts", post(api_record_contact))
         .route("/voters/{id}/timeline", get(api_timeline))
+}
+
+/// This feature's OpenAPI paths and schemas (merged by [`crate::api::openapi_document`]).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(
+        paths(api_record_contact, api_timeline),
+        components(schemas(ContactRequest, ContactReply, Timeline, TimelineEntry, TimelineKind))
+    )]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }
 
 /// Code of the 422 answered when an idempotency key comes back with another body.
@@ -425,6 +436,7 @@ fn replay(prior: IdempotentResponse, sha: &str) -> Response {
         let body = ErrorBody {
             error: KEY_REUSED.into(),
             message: "this Idempotency-Key was already used with another request body; use a new key for a new request".into(),
+            request_id: None,
         };
         return (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response();
     }
@@ -801,8 +813,6 @@ impl ContactFormView {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ContactForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     form_token: String,
     #[serde(default)]
     channel: String,
@@ -853,7 +863,8 @@ fn form_request(id: &str, form: &ContactForm) -> Result<ContactRequest, ApiError
     })
 }
 
-/// `POST /voters/{id}/contacts`: records the voter page's form (CSRF-checked, role
+/// `POST /voters/{id}/contacts`: records the voter page's form (CSRF-checked by
+/// [`crate::csrf`], role
 /// `RecordContacts`) and redirects back to the voter page; bad input re-renders the page
 /// with the message and the values given.
 async fn record_contact_form(
@@ -862,13 +873,6 @@ async fn record_contact_form(
     Path(id): Path<String>,
     Form(form): Form<ContactForm>,
 ) -> Result<Response, PageRejection> {
-    if !caller
-        .csrf_token
-        .as_deref()
-        .is_some_and(|t| same_secret(t, &form.csrf))
-    {
-        return Err(PageRejection::Error(ApiError::CsrfFailed));
-    }
     caller
         .require(Permission::RecordContacts)
         .map_err(PageRejection::Error)?;

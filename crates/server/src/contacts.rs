@@ -13,7 +13,6 @@ use crate::AppState;
 use crate::api::audit;
 use crate::auth::{Caller, PageRejection, PageUser};
 use crate::error::{ApiError, ErrorBody};
-use axum::body::Bytes;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -385,7 +384,7 @@ pub async fn api_record_contact(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    body: Bytes,
+    crate::csrf::JsonBytes(body): crate::csrf::JsonBytes,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::RecordContacts)?;
     let key = match headers.get("idempotency-key") {

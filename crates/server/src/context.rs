@@ -183,6 +183,9 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     req.extensions_mut().insert(ctx.clone());
     let response = next.run(req).await;
     let mut response = crate::error::normalize(response, &ctx, &method, &route).await;
+    if let Ok(id) = axum::http::HeaderValue::from_str(&ctx.request_id) {
+        response.headers_mut().insert("x-request-id", id);
+    }
     crate::headers::apply(&mut response, &ctx, &route, authenticated);
     response
 }

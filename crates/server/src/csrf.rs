@@ -9,9 +9,11 @@
 //! public forms (`/login`, `/report`, `/vote/...`) keep their own pre-session token and
 //! are not checked here. Refusals are 403 `csrf_failed` (an error page for pages).
 //!
-//! JSON routes (`/api/v1/...`) also refuse a state-changing body that is not JSON (or an
-//! image, for the photo uploads) with 415, so no cross-site "simple" request (text/plain,
-//! form) reaches them.
+//! JSON routes (`/api/v1/...`) also refuse a session's state-changing body that is not
+//! JSON (or an image, for the photo uploads) with 415, so no cross-site "simple" request
+//! (text/plain, form) reaches them; token callers get the same 415 from the routes'
+//! extractors (`Json<T>`, or [`JsonBytes`] for a route that reads the raw JSON), after
+//! their token and role are checked.
 
 use crate::AppState;
 use crate::auth::{SESSION_COOKIE, same_secret, sha256_hex};
@@ -110,6 +112,33 @@ async fn multipart_token(ct: &str, bytes: Bytes) -> Option<String> {
     None
 }
 
+fn unsupported() -> Response {
+    ApiError::UnsupportedMediaType(
+        "send the body as application/json (Content-Type: application/json)".into(),
+    )
+    .into_response()
+}
+
+/// The raw body of a JSON route that parses it itself (to hash it, say): 415 unless the
+/// Content-Type is JSON. Routes that take `Json<T>` get the same rule from axum.
+pub struct JsonBytes(pub Bytes);
+
+impl<S: Send + Sync> axum::extract::FromRequest<S> for JsonBytes {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
+        let ct = content_type(req.headers());
+        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if essence != "application/json" && !essence.ends_with("+json") {
+            return Err(unsupported());
+        }
+        Bytes::from_request(req, state)
+            .await
+            .map(JsonBytes)
+            .map_err(IntoResponse::into_response)
+    }
+}
+
 /// The CSRF (and JSON content-type) rule; see the module documentation.
 pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !state_changing(req.method()) {
@@ -117,12 +146,6 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     }
     let path = req.uri().path().to_string();
     let ct = content_type(req.headers());
-    if path.starts_with("/api/v1/") && has_body(req.headers()) && !api_body_allowed(&ct) {
-        return ApiError::UnsupportedMediaType(
-            "send the body as application/json (Content-Type: application/json)".into(),
-        )
-        .into_response();
-    }
     if req.headers().contains_key(header::AUTHORIZATION) || public_path(&path) {
         return next.run(req).await;
     }
@@ -136,6 +159,12 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
         Ok(None) => return next.run(req).await,
         Err(e) => return refuse(&path, e.into()),
     };
+    if path.starts_with("/api/v1/")
+        && (has_body(req.headers()) || !ct.is_empty())
+        && !api_body_allowed(&ct)
+    {
+        return unsupported();
+    }
     if let Some(ctx) = req.extensions().get::<RequestContext>()
         && same_origin(req.headers(), ctx)
     {

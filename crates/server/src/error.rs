@@ -251,8 +251,3 @@ pub async fn normalize(
 pub async fn not_found() -> ApiError {
     ApiError::NotFound("no such page or API route".into())
 }
-
-/// 405 for a known path with another method.
-pub async fn method_not_allowed() -> ApiError {
-    ApiError::MethodNotAllowed
-}

@@ -105,8 +105,13 @@ impl ServeOptions {
     }
 }
 
-/// The whole application: pages and API.
+/// The whole application: pages and API, behind the cross-cutting layers ([`protect`]).
 pub fn router(state: AppState) -> Router {
+    protect(routes(), &state).with_state(state)
+}
+
+/// Every feature's routes.
+fn routes() -> Router<AppState> {
     Router::new()
         .merge(pages::routes())
         .merge(ballots::page_routes())
@@ -127,9 +132,14 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .merge(incidents::attachment_routes())
+}
+
+/// Puts `routes` behind the layers every route shares, outermost first: the request
+/// context (request id, client address, HTTPS; JSON errors and security headers on the
+/// way out), panics caught as JSON 500s, the CSRF rule; unknown paths answer a JSON 404.
+pub fn protect(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
+    routes
         .fallback(error::not_found)
-        // Outermost last: context (request id, client, JSON errors, headers), then panics
-        // caught, then the CSRF rule, then the routes.
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             csrf::middleware,
@@ -141,7 +151,6 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             context::middleware,
         ))
-        .with_state(state)
 }
 
 /// A server failure at start-up.
@@ -202,3 +211,6 @@ pub async fn serve_with(
     .await
     .map_err(ServeError::Serve)
 }
+
+#[cfg(test)]
+mod tests;

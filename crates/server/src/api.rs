@@ -30,8 +30,18 @@ pub fn routes() -> Router<AppState> {
 /// The paths and schemas of this module (voters, snapshots, audit, health).
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "votebase API", description = "One organization's voter file, snapshots, ballots, universes and lists, contacts, incidents, results and audit log."),
-    paths(health, search_voters, get_voter, list_snapshots, snapshot_changes, audit_log),
+    info(
+        title = "votebase API",
+        description = "One organization's voter file, snapshots, ballots, universes and lists, contacts, incidents, results and audit log."
+    ),
+    paths(
+        health,
+        search_voters,
+        get_voter,
+        list_snapshots,
+        snapshot_changes,
+        audit_log
+    ),
     components(schemas(ErrorBody, VoterDetail, Health, AuditRow))
 )]
 struct ApiDoc;
@@ -104,11 +114,13 @@ impl utoipa::Modify for AuthResponses {
                     continue;
                 }
                 let r = &mut op.responses.responses;
-                r.entry("401".into()).or_insert_with(|| {
-                    response("No valid API token or session").into()
-                });
+                r.entry("401".into())
+                    .or_insert_with(|| response("No valid API token or session").into());
                 r.entry("403".into()).or_insert_with(|| {
-                    response("The role does not allow this, or a session request without its CSRF token").into()
+                    response(
+                        "The role does not allow this, or a session request without its CSRF token",
+                    )
+                    .into()
                 });
             }
         }

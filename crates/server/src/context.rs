@@ -209,14 +209,21 @@ mod tests {
         assert!(!t.contains(ip("fe80::1")));
         assert!(TrustedProxies::parse(&["10.0.0.0/33"]).is_err());
         assert!(TrustedProxies::parse(&["proxy"]).is_err());
-        assert!(TrustedProxies::parse(&["0.0.0.0/0"]).unwrap().contains(ip("8.8.8.8")));
+        assert!(
+            TrustedProxies::parse(&["0.0.0.0/0"])
+                .unwrap()
+                .contains(ip("8.8.8.8"))
+        );
     }
 
     #[test]
     fn forwarded_for_is_believed_only_from_trusted_proxies() {
         let t = TrustedProxies::parse(&["10.0.0.0/8"]).unwrap();
         let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "1.2.3.4, 203.0.113.9, 10.0.0.5".parse().unwrap());
+        h.insert(
+            "x-forwarded-for",
+            "1.2.3.4, 203.0.113.9, 10.0.0.5".parse().unwrap(),
+        );
         assert_eq!(t.client(ip("10.0.0.1"), &h), ip("203.0.113.9"));
         assert_eq!(t.client(ip("198.51.100.1"), &h), ip("198.51.100.1"));
         assert_eq!(
@@ -227,8 +234,14 @@ mod tests {
 
     #[test]
     fn origins_are_normalized() {
-        assert_eq!(normalize_origin("HTTP", "Example.org:80"), "http://example.org");
-        assert_eq!(normalize_origin("http", "127.0.0.1:8080"), "http://127.0.0.1:8080");
+        assert_eq!(
+            normalize_origin("HTTP", "Example.org:80"),
+            "http://example.org"
+        );
+        assert_eq!(
+            normalize_origin("http", "127.0.0.1:8080"),
+            "http://127.0.0.1:8080"
+        );
         assert_eq!(
             origin_of_url("https://r.example.org:443/x?y").as_deref(),
             Some("https://r.example.org")

@@ -68,7 +68,12 @@ fn has_body(headers: &HeaderMap) -> bool {
 
 /// Does a JSON route accept this body type: JSON, or an image for the photo uploads.
 fn api_body_allowed(ct: &str) -> bool {
-    let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let essence = ct
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     essence == "application/json" || essence.ends_with("+json") || essence.starts_with("image/")
 }
 
@@ -128,7 +133,12 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for JsonBytes {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Response> {
         let ct = content_type(req.headers());
-        let essence = ct.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        let essence = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
         if essence != "application/json" && !essence.ends_with("+json") {
             return Err(unsupported());
         }

@@ -11,8 +11,8 @@
 use crate::auth::SESSION_COOKIE;
 use crate::context::RequestContext;
 use axum::http::header::{
-    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, SET_COOKIE,
-    STRICT_TRANSPORT_SECURITY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY, REFERRER_POLICY, SET_COOKIE, STRICT_TRANSPORT_SECURITY,
+    X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
 };
 use axum::http::{HeaderMap, HeaderValue};
 use axum::response::Response;
@@ -109,9 +109,8 @@ pub static CSP: LazyLock<String> = LazyLock::new(|| {
 });
 
 /// The policy of the [`LEGACY_INLINE_SCRIPT_ROUTES`].
-static LEGACY_CSP: LazyLock<String> = LazyLock::new(|| {
-    format!("default-src 'self'; script-src 'self' 'unsafe-inline'; {CSP_REST}")
-});
+static LEGACY_CSP: LazyLock<String> =
+    LazyLock::new(|| format!("default-src 'self'; script-src 'self' 'unsafe-inline'; {CSP_REST}"));
 
 /// Does the request carry credentials (a session cookie or an Authorization header).
 pub fn is_authenticated(headers: &HeaderMap) -> bool {
@@ -227,9 +226,11 @@ mod tests {
         apply(&mut plain, &ctx, "/", false);
         assert_eq!(plain.headers()[SET_COOKIE], "a=1");
         assert!(plain.headers().get(CACHE_CONTROL).is_none());
-        assert!(plain.headers()[CONTENT_SECURITY_POLICY]
-            .to_str()
-            .unwrap()
-            .contains("frame-ancestors 'none'"));
+        assert!(
+            plain.headers()[CONTENT_SECURITY_POLICY]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'")
+        );
     }
 }

@@ -270,7 +270,10 @@ mod tests {
         }
         let wait = l.check_at(ip(1), t0).unwrap_err();
         assert!(wait <= Duration::from_secs(1) && wait > Duration::ZERO);
-        assert!(l.check_at(ip(2), t0).is_ok(), "other clients are not affected");
+        assert!(
+            l.check_at(ip(2), t0).is_ok(),
+            "other clients are not affected"
+        );
         assert!(l.check_at(ip(1), t0 + Duration::from_millis(1100)).is_ok());
     }
 

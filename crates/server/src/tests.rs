@@ -80,7 +80,10 @@ fn post_req(path: &str) -> axum::http::request::Builder {
 
 fn error_code(body: &str) -> String {
     let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("{body}"));
-    assert!(v["request_id"].as_str().is_some_and(|r| !r.is_empty()), "{body}");
+    assert!(
+        v["request_id"].as_str().is_some_and(|r| !r.is_empty()),
+        "{body}"
+    );
     assert!(v["message"].is_string(), "{body}");
     v["error"].as_str().unwrap().to_string()
 }
@@ -194,7 +197,11 @@ async fn cookie_posts_need_the_token_or_the_same_origin() {
 #[tokio::test]
 async fn json_routes_refuse_other_bodies() {
     let (state, _dir) = state().await;
-    for ct in ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data"] {
+    for ct in [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "multipart/form-data",
+    ] {
         let (s, _, body) = send(
             &state,
             post_req("/api/v1/thing")
@@ -216,15 +223,24 @@ async fn rejections_and_panics_answer_the_json_error_body() {
     let (s, h, body) = send(&state, get_req("/boom")).await;
     assert_eq!(s, StatusCode::INTERNAL_SERVER_ERROR);
     assert_eq!(error_code(&body), "internal");
-    assert!(!body.contains("secret"), "the panic message is not sent: {body}");
+    assert!(
+        !body.contains("secret"),
+        "the panic message is not sent: {body}"
+    );
     assert!(body.contains(h["x-request-id"].to_str().unwrap()));
     let (s, _, body) = send(&state, get_req("/nowhere")).await;
-    assert_eq!((s, error_code(&body).as_str()), (StatusCode::NOT_FOUND, "not_found"));
+    assert_eq!(
+        (s, error_code(&body).as_str()),
+        (StatusCode::NOT_FOUND, "not_found")
+    );
     let (s, _, body) = send(&state, get_req("/form")).await;
     assert_eq!(s, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(error_code(&body), "method_not_allowed");
     let (s, _, body) = send(&state, get_req("/api/v1/thing?n=many")).await;
-    assert_eq!((s, error_code(&body).as_str()), (StatusCode::BAD_REQUEST, "bad_request"));
+    assert_eq!(
+        (s, error_code(&body).as_str()),
+        (StatusCode::BAD_REQUEST, "bad_request")
+    );
     let (s, _, body) = send(
         &state,
         Request::post("/api/v1/thing")
@@ -252,7 +268,9 @@ async fn every_response_has_the_security_headers() {
     .await;
     let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
-    assert!(!csp.contains("'unsafe-inline' ;") && !csp.contains("script-src 'self' 'unsafe-inline'"));
+    assert!(
+        !csp.contains("'unsafe-inline' ;") && !csp.contains("script-src 'self' 'unsafe-inline'")
+    );
     assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
     assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
     assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
@@ -276,7 +294,10 @@ async fn https_and_the_client_come_from_trusted_proxies_only() {
         ..ServeOptions::default()
     });
     let ctx = context::resolve(&trusted, peer, &h);
-    assert_eq!(ctx.client_ip, "203.0.113.9".parse::<std::net::IpAddr>().unwrap());
+    assert_eq!(
+        ctx.client_ip,
+        "203.0.113.9".parse::<std::net::IpAddr>().unwrap()
+    );
     assert!(ctx.https);
     assert_eq!(ctx.origin.as_deref(), Some("https://votes.example.org"));
     let public = state.with_options(&ServeOptions {

@@ -283,4 +283,3 @@ impl AppState {
         self
     }
 }
-

@@ -34,7 +34,7 @@ impl Rate {
         }
     }
 
-    fn from_env(self, name: &str) -> Self {
+    fn with_env(self, name: &str) -> Self {
         fn num(var: String) -> Option<u32> {
             std::env::var(var).ok()?.trim().parse().ok()
         }
@@ -94,12 +94,12 @@ impl RateLimits {
     pub fn from_env() -> Self {
         let d = Self::default();
         Self {
-            login: d.login.from_env("LOGIN"),
-            lookup: d.lookup.from_env("LOOKUP"),
-            registration: d.registration.from_env("REGISTRATION"),
-            report: d.report.from_env("REPORT"),
-            results_sign_in: d.results_sign_in.from_env("RESULTS_SIGNIN"),
-            results_public: d.results_public.from_env("RESULTS_PUBLIC"),
+            login: d.login.with_env("LOGIN"),
+            lookup: d.lookup.with_env("LOOKUP"),
+            registration: d.registration.with_env("REGISTRATION"),
+            report: d.report.with_env("REPORT"),
+            results_sign_in: d.results_sign_in.with_env("RESULTS_SIGNIN"),
+            results_public: d.results_public.with_env("RESULTS_PUBLIC"),
             max_clients: std::env::var("VOTEBASE_RATE_LIMIT_MAX_CLIENTS")
                 .ok()
                 .and_then(|v| v.trim().parse().ok())

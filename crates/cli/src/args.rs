@@ -56,10 +56,15 @@ pub enum Command {
         /// Address to listen on.
         #[arg(long, default_value = "127.0.0.1:8080")]
         bind: String,
-        /// Public base URL printed links are built from (chair-code sheets), e.g.
-        /// https://results.example.org; never taken from a request's Host header.
+        /// The URL people reach the server at (e.g. https://votebase.example.org): its
+        /// origin is the one the CSRF check accepts, and https marks cookies Secure.
         #[arg(long, env = "VOTEBASE_PUBLIC_URL")]
         public_url: Option<String>,
+        /// A reverse proxy (address or CIDR block) whose X-Forwarded-For and
+        /// X-Forwarded-Proto headers are believed; repeat for several. Also
+        /// VOTEBASE_TRUSTED_PROXIES (comma-separated).
+        #[arg(long = "trusted-proxy", value_name = "CIDR")]
+        trusted_proxies: Vec<String>,
     },
     /// Manage users.
     #[command(subcommand)]

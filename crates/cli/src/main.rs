@@ -67,13 +67,19 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Snapshots { json } => voters::snapshots(&global, json).await,
         Command::Voters(cmd) => voters::voters(&global, cmd).await,
         Command::Demo(cmd) => demo::demo(&global, cmd).await,
-        Command::Serve { bind, public_url } => {
+        Command::Serve {
+            bind,
+            public_url,
+            trusted_proxies,
+        } => {
+            let mut options = votebase_server::ServeOptions::from_env()?;
+            options
+                .trusted_proxies
+                .extend(votebase_server::TrustedProxies::parse(&trusted_proxies)?);
+            options.public_url = public_url.or(options.public_url);
             let store = stores::open(&global).await?;
             let feeds = vip_import::feed_dir(&global)?;
-            Ok(
-                votebase_server::serve_with_public_url(store, &bind, feeds, public_url.as_deref())
-                    .await?,
-            )
+            Ok(votebase_server::serve_with(store, &bind, feeds, options).await?)
         }
         Command::User(cmd) => users::user(&global, cmd).await,
         Command::Token(cmd) => users::token(&global, cmd).await,

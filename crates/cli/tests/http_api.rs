@@ -398,3 +398,242 @@ fn login_form_csrf_session_and_rate_limit() {
         assert!(limited, "{}: sign-in attempts are rate-limited", b.name);
     }
 }
+
+/// Signs `user` in through the form: the session cookie and the session's CSRF token.
+fn sign_in(base: &str, user: &str) -> (String, String) {
+    let form = get(&format!("{base}/login"), None, None);
+    let csrf_cookie = cookie_value(&form, "vb_login_csrf");
+    let ok = post_form(
+        &format!("{base}/login"),
+        &[
+            ("username", user),
+            ("password", "a long password 1"),
+            ("csrf", &hidden_csrf(&form.body)),
+        ],
+        Some(&csrf_cookie),
+    );
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    let session = cookie_value(&ok, "vb_session");
+    let home = get(&format!("{base}/"), None, Some(&session));
+    (session, hidden_csrf(&home.body))
+}
+
+/// A POST with the given headers and body.
+fn post_with(url: &str, headers: &[(&str, &str)], body: &str) -> Reply {
+    let mut req = agent().post(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let mut resp = req.send(body.as_bytes()).expect("request");
+    reply(&mut resp)
+}
+
+fn error_code(r: &Reply) -> String {
+    let v: serde_json::Value =
+        serde_json::from_str(&r.body).unwrap_or_else(|_| panic!("not JSON: {}", r.body));
+    assert!(v["request_id"].is_string(), "{}", r.body);
+    v["error"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn one_csrf_rule_for_forms_and_json_with_security_headers() {
+    let b = Backend::sqlite();
+    let (_, ola_token, _) = setup(&b);
+    let s = start(&b);
+    let (session, csrf) = sign_in(&s.base, "ola");
+    let port: u16 = s.base.rsplit(':').next().unwrap().parse().unwrap();
+    let other = format!("http://127.0.0.1:{}", port.wrapping_add(1).max(1));
+    let contact = r#"{"state_voter_id":"DU994065","channel":"door","result":"reached"}"#;
+    let api = format!("{}/api/v1/contacts", s.base);
+    let json = ("Content-Type", "application/json");
+
+    // Cross-origin (another port) cookie requests are refused, JSON and form alike.
+    let r = post_with(
+        &api,
+        &[("Cookie", &session), ("Origin", &other), json],
+        contact,
+    );
+    assert_eq!((r.status, error_code(&r).as_str()), (403, "csrf_failed"));
+    let r = post_with(
+        &format!("{}/voters/DU994065/contacts", s.base),
+        &[
+            ("Cookie", &session),
+            ("Origin", &other),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        "form_token=0123456789abcdef0123456789abcdef&channel=door&result=reached",
+    );
+    assert_eq!(r.status, 403, "{}", r.body);
+    // A cross-site "simple" text/plain body never reaches the JSON route.
+    let r = post_with(
+        &api,
+        &[("Cookie", &session), ("Content-Type", "text/plain")],
+        contact,
+    );
+    assert_eq!(
+        (r.status, error_code(&r).as_str()),
+        (415, "unsupported_media_type")
+    );
+    // The same origin with the session's token passes (header for JSON, field for forms).
+    let r = post_with(
+        &api,
+        &[
+            ("Cookie", &session),
+            ("Origin", &s.base),
+            ("X-CSRF-Token", &csrf),
+            json,
+        ],
+        contact,
+    );
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = post_with(
+        &format!("{}/voters/DU994065/contacts", s.base),
+        &[
+            ("Cookie", &session),
+            ("Content-Type", "application/x-www-form-urlencoded"),
+        ],
+        &format!(
+            "csrf={csrf}&form_token=0123456789abcdef0123456789abcdef&channel=door&result=reached"
+        ),
+    );
+    assert_eq!(r.status, 303, "{}", r.body);
+    // Bearer requests are exempt from the CSRF rule, but not from the JSON rule.
+    let bearer = format!("Bearer {ola_token}");
+    let r = post_with(
+        &api,
+        &[("Authorization", &bearer), ("Origin", &other), json],
+        contact,
+    );
+    assert!(r.status == 200 || r.status == 201, "{}", r.body);
+    let r = post_with(
+        &api,
+        &[("Authorization", &bearer), ("Content-Type", "text/plain")],
+        contact,
+    );
+    assert_eq!(
+        (r.status, error_code(&r).as_str()),
+        (415, "unsupported_media_type")
+    );
+
+    // Framework rejections answer the JSON error body.
+    let r = get(&format!("{}/api/v1/voters", s.base), Some(&ola_token), None);
+    assert_eq!((r.status, error_code(&r).as_str()), (400, "bad_request"));
+    let r = get(
+        &format!("{}/api/v1/snapshots/x/changes", s.base),
+        Some(&ola_token),
+        None,
+    );
+    assert_eq!((r.status, error_code(&r).as_str()), (400, "bad_request"));
+    let r = get(&format!("{}/no/such/page", s.base), None, None);
+    assert_eq!((r.status, error_code(&r).as_str()), (404, "not_found"));
+    let r = post_with(&format!("{}/api/v1/health", s.base), &[json], "{}");
+    assert_eq!(
+        (r.status, error_code(&r).as_str()),
+        (405, "method_not_allowed")
+    );
+    let r = post_with(&api, &[("Authorization", &bearer), json], "{not json");
+    assert_eq!((r.status, error_code(&r).as_str()), (400, "bad_request"));
+    // A body over the limit is refused from its Content-Length, before it is read.
+    let raw = {
+        use std::io::{Read, Write};
+        let mut tcp = std::net::TcpStream::connect(s.base.trim_start_matches("http://")).unwrap();
+        write!(
+            tcp,
+            "POST /api/v1/contacts HTTP/1.1\r\nHost: x\r\nAuthorization: {bearer}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            2 << 20
+        )
+        .unwrap();
+        let mut text = String::new();
+        let _ = tcp.read_to_string(&mut text);
+        text
+    };
+    assert!(raw.starts_with("HTTP/1.1 413"), "{raw}");
+    let body = raw.split("\r\n\r\n").nth(1).unwrap_or_default();
+    let v: serde_json::Value = serde_json::from_str(body).unwrap_or_else(|_| panic!("{raw}"));
+    assert_eq!(v["error"], "payload_too_large");
+
+    // Security headers on pages; no-store on authenticated answers.
+    let resp = agent()
+        .get(&format!("{}/", s.base))
+        .header("Cookie", &session)
+        .call()
+        .unwrap();
+    let h = resp.headers();
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'self'"));
+    assert_eq!(h["referrer-policy"], "no-referrer");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["cache-control"], "no-store");
+    assert!(h.contains_key("x-request-id"));
+    let login = agent().get(&format!("{}/login", s.base)).call().unwrap();
+    assert!(
+        login
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .all(|c| !c.to_str().unwrap().contains("Secure")),
+        "plain HTTP: no Secure cookies"
+    );
+}
+
+#[test]
+fn https_and_client_addresses_from_public_url_and_trusted_proxies() {
+    let b = Backend::sqlite();
+    setup(&b);
+    let secure_cookies = |s: &common::Served, headers: &[(&str, &str)]| {
+        let mut req = agent().get(&format!("{}/login", s.base));
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let resp = req.call().unwrap();
+        let cookies: Vec<String> = resp
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .map(|c| c.to_str().unwrap().to_string())
+            .collect();
+        assert!(!cookies.is_empty());
+        cookies.iter().all(|c| c.contains("; Secure"))
+    };
+    // An https public URL: cookies are Secure.
+    let s = common::serve_with(
+        &b,
+        &[("VOTEBASE_PUBLIC_URL", "https://votebase.example.org")],
+    );
+    assert!(secure_cookies(&s, &[]));
+    drop(s);
+    // X-Forwarded-Proto counts only from a trusted proxy.
+    let s = start(&b);
+    assert!(!secure_cookies(&s, &[("X-Forwarded-Proto", "https")]));
+    let attempts = |s: &common::Served, forwarded_for: &str| {
+        (0..12)
+            .map(|_| {
+                let mut req = agent().post(&format!("{}/login", s.base));
+                req = req.header("X-Forwarded-For", forwarded_for);
+                let mut resp = req
+                    .send_form([("username", "ola"), ("password", "bad"), ("csrf", "x")])
+                    .unwrap();
+                reply(&mut resp).status
+            })
+            .filter(|st| *st == 429)
+            .count()
+    };
+    // Untrusted: X-Forwarded-For is ignored, so changing it does not escape the limit.
+    assert!(attempts(&s, "203.0.113.1") > 0);
+    assert!(
+        attempts(&s, "203.0.113.2") > 0,
+        "the forged address is not believed"
+    );
+    drop(s);
+    let s = common::serve_with(&b, &[("VOTEBASE_TRUSTED_PROXIES", "127.0.0.0/8")]);
+    assert!(secure_cookies(&s, &[("X-Forwarded-Proto", "https")]));
+    assert!(!secure_cookies(&s, &[]));
+    // Trusted: each forwarded client has its own allowance.
+    assert!(attempts(&s, "203.0.113.1") > 0);
+    assert_eq!(
+        attempts(&s, "203.0.113.2, 127.0.0.1"),
+        2,
+        "a fresh client gets 10 of 12"
+    );
+}

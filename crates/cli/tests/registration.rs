@@ -57,6 +57,21 @@ fn registration_check_returns_only_status_and_precinct() {
         assert!(body.contains("\"not_found\""), "{body}");
         let (status, _) = get(&format!("{}/api/v1/registration?first_name=Mason", s.base));
         assert_eq!(status, 400);
+        // Oversized input is refused before any lookup, as JSON and as a page.
+        let long = "M".repeat(101);
+        let (status, body) = get(&format!(
+            "{}/api/v1/registration?first_name={long}&last_name=Landry&birth_year=1992&zip=46984",
+            s.base
+        ));
+        assert_eq!(status, 400, "{body}");
+        assert!(body.contains("at most 100"), "{body}");
+        let (status, page) = get(&format!(
+            "{}/vote/registered?first_name=Mason&last_name=Landry&birth_year=1992&zip={}",
+            s.base,
+            "4".repeat(5000)
+        ));
+        assert_eq!(status, 400);
+        assert!(page.contains("too long"), "{page}");
         let (status, page) = get(&format!(
             "{}/vote/registered?first_name=Mason&last_name=Landry&birth_year=1992&zip=46984&lang=es",
             s.base

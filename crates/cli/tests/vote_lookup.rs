@@ -454,3 +454,80 @@ fn postgresql_deployments_keep_feeds_under_the_data_directory() {
         );
     }
 }
+
+/// A GET over a raw connection (the client library refuses URLs over 64 KiB): the status
+/// code and the body.
+fn raw_get(base: &str, target: &str) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut tcp = std::net::TcpStream::connect(base.trim_start_matches("http://")).unwrap();
+    tcp.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    write!(
+        tcp,
+        "GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut text = String::new();
+    let _ = tcp.read_to_string(&mut text);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (
+        status,
+        text.split("\r\n\r\n")
+            .nth(1)
+            .unwrap_or_default()
+            .to_string(),
+    )
+}
+
+#[test]
+fn an_oversized_address_is_refused_quickly_and_health_stays_up() {
+    let b = Backend::sqlite();
+    install_alamance(&b);
+    let s = start(&b, UNLIMITED);
+    // 65 KB: refused by the HTTP layer (414) or by the cap (400), never looked up.
+    let huge = "A".repeat(65 * 1024);
+    // 60 KB: a valid request line, refused by the address cap.
+    let long = "A".repeat(60 * 1024);
+    let hammer = {
+        let base = s.base.clone();
+        let long = long.clone();
+        std::thread::spawn(move || {
+            for _ in 0..20 {
+                let (status, _) = raw_get(&base, &format!("/api/v1/lookup?address={long}"));
+                assert_eq!(status, 400);
+            }
+        })
+    };
+    let started = Instant::now();
+    for path in ["/api/v1/lookup", "/vote/where", "/vote/where.ics"] {
+        let (status, _) = raw_get(&s.base, &format!("{path}?address={huge}"));
+        assert!(status == 400 || status == 414, "{path}: {status}");
+    }
+    let (status, body) = raw_get(&s.base, &format!("/api/v1/lookup?address={long}"));
+    assert_eq!(status, 400);
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["error"], "address_too_long");
+    let (status, page) = raw_get(&s.base, &format!("/vote/where?lang=es&address={long}"));
+    assert_eq!(status, 400);
+    assert!(page.contains("200 caracteres"), "{page}");
+    let (status, _) = raw_get(&s.base, &format!("/vote/where.ics?address={long}"));
+    assert_eq!(status, 400);
+    assert!(started.elapsed() < Duration::from_secs(5));
+    let health = Instant::now();
+    assert_eq!(get(&format!("{}/api/v1/health", s.base), None).status, 200);
+    assert!(health.elapsed() < Duration::from_secs(2));
+    hammer.join().unwrap();
+    // 200 characters is still an address.
+    let ok = get(
+        &format!(
+            "{}/api/v1/lookup?address={}",
+            s.base,
+            q(&format!("{:<200}", "1800 Lambert Rd, Graham, NC 27253"))
+        ),
+        None,
+    );
+    assert_eq!(ok.status, 200, "{}", ok.body);
+}

@@ -27,24 +27,46 @@ pub fn routes() -> Router<AppState> {
         .route("/audit", get(audit_log))
 }
 
+/// The paths and schemas of this module (voters, snapshots, audit, health).
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "votebase API", description = "One organization's voter file, snapshots, ballots, universes and lists, contacts, incidents, results and audit log."),
-    paths(health, search_voters, get_voter, list_snapshots, snapshot_changes, audit_log,
-        crate::ballots::api_elections, crate::ballots::api_status, crate::ballots::api_turnout,
-        crate::ballots::api_list, crate::contacts::api_record_contact, crate::contacts::api_timeline,
-        crate::registration::api, crate::lookup::api_lookup,
-        crate::universes::api_count, crate::universes::api_save_list, crate::universes::api_lists,
-        crate::universes::api_export),
-    components(schemas(ErrorBody, crate::contacts::ContactRequest, crate::contacts::ContactReply,
-        crate::contacts::Timeline, crate::contacts::TimelineEntry, crate::contacts::TimelineKind,
-        VoterDetail, Health, AuditRow, crate::ballots::StatusReply,
-        crate::registration::CheckAnswer, crate::universes::CountReply, crate::universes::BreakdownRow,
-        crate::universes::ExpressionErrorBody, crate::universes::SaveListRequest,
-        votebase_store::lists::SavedList)),
-    modifiers(&BearerAuth)
+    info(
+        title = "votebase API",
+        description = "One organization's voter file, snapshots, ballots, universes and lists, contacts, incidents, results and audit log."
+    ),
+    paths(
+        health,
+        search_voters,
+        get_voter,
+        list_snapshots,
+        snapshot_changes,
+        audit_log
+    ),
+    components(schemas(ErrorBody, VoterDetail, Health, AuditRow))
 )]
 struct ApiDoc;
+
+/// The OpenAPI document, assembled one way: this module's document, then each feature's
+/// own `openapi()` (its path list and schemas), then the shared modifiers (the Bearer
+/// scheme, and 401/403 on every authenticated operation).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    let features = [
+        crate::ballots::openapi(),
+        crate::contacts::openapi(),
+        crate::registration::openapi(),
+        crate::lookup::openapi(),
+        crate::universes::openapi(),
+        <crate::incidents::IncidentsApiDoc as OpenApi>::openapi(),
+        crate::results::openapi(),
+    ];
+    let mut doc = ApiDoc::openapi();
+    for feature in features {
+        doc.merge(feature);
+    }
+    utoipa::Modify::modify(&BearerAuth, &mut doc);
+    utoipa::Modify::modify(&AuthResponses, &mut doc);
+    doc
+}
 
 struct BearerAuth;
 
@@ -59,12 +81,50 @@ impl utoipa::Modify for BearerAuth {
     }
 }
 
-/// The OpenAPI document.
-pub fn openapi_document() -> utoipa::openapi::OpenApi {
-    let mut doc = ApiDoc::openapi();
-    doc.merge(crate::incidents::IncidentsApiDoc::openapi());
-    doc.merge(crate::results::openapi());
-    doc
+/// Documents 401 (no valid token or session) and 403 (role, or CSRF) on every operation
+/// that declares a security requirement, where the operation did not document them.
+struct AuthResponses;
+
+impl utoipa::Modify for AuthResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let response = |text: &str| {
+            ResponseBuilder::new()
+                .description(text)
+                .content(
+                    "application/json",
+                    ContentBuilder::new()
+                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                        .build(),
+                )
+                .build()
+        };
+        for item in openapi.paths.paths.values_mut() {
+            for op in [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if op.security.as_ref().is_none_or(|s| s.is_empty()) {
+                    continue;
+                }
+                let r = &mut op.responses.responses;
+                r.entry("401".into())
+                    .or_insert_with(|| response("No valid API token or session").into());
+                r.entry("403".into()).or_insert_with(|| {
+                    response(
+                        "The role does not allow this, or a session request without its CSRF token",
+                    )
+                    .into()
+                });
+            }
+        }
+    }
 }
 
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {

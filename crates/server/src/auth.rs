@@ -22,9 +22,13 @@ pub(crate) fn hash_password(password: &str) -> Result<String, ApiError> {
     votebase_app::auth::hash_password(password).map_err(|e| ApiError::Internal(e.to_string()))
 }
 
-/// The client's address (loopback when the server was not started with connection
-/// info, as in router-level tests): the key of every per-client rate limit.
+/// The client's address, as the request context resolved it (behind a trusted proxy, from
+/// `X-Forwarded-For`; loopback when the server was not started with connection info, as
+/// in router-level tests): the key of every per-client rate limit.
 pub fn client_ip(extensions: &axum::http::Extensions) -> std::net::IpAddr {
+    if let Some(ctx) = extensions.get::<crate::context::RequestContext>() {
+        return ctx.client_ip;
+    }
     extensions
         .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
         .map(|c| c.0.ip())

@@ -37,6 +37,17 @@ pub fn api_routes() -> Router<AppState> {
         .route("/ballots/lists/{kind}", get(api_list))
 }
 
+/// This feature's OpenAPI paths and schemas (merged by [`crate::api::openapi_document`]).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(
+        paths(api_elections, api_status, api_turnout, api_list),
+        components(schemas(StatusReply))
+    )]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}
+
 /// Which election, list and day.
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct BallotParams {

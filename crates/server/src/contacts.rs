@@ -11,9 +11,8 @@
 
 use crate::AppState;
 use crate::api::audit;
-use crate::auth::{Caller, PageRejection, PageUser, same_secret};
+use crate::auth::{Caller, PageRejection, PageUser};
 use crate::error::{ApiError, ErrorBody};
-use axum::body::Bytes;
 use axum::extract::{Form, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -38,6 +37,17 @@ pub fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/contacts", post(api_record_contact))
         .route("/voters/{id}/timeline", get(api_timeline))
+}
+
+/// This feature's OpenAPI paths and schemas (merged by [`crate::api::openapi_document`]).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(
+        paths(api_record_contact, api_timeline),
+        components(schemas(ContactRequest, ContactReply, Timeline, TimelineEntry, TimelineKind))
+    )]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }
 
 /// Code of the 422 answered when an idempotency key comes back with another body.
@@ -139,7 +149,7 @@ pub async fn api_record_contact(
     State(state): State<AppState>,
     caller: Caller,
     headers: HeaderMap,
-    body: Bytes,
+    crate::csrf::JsonBytes(body): crate::csrf::JsonBytes,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::RecordContacts)?;
     let key = match headers.get("idempotency-key") {
@@ -185,6 +195,7 @@ fn key_reused() -> Response {
     let body = ErrorBody {
         error: KEY_REUSED.into(),
         message: ContactError::KeyReused.to_string(),
+        request_id: None,
     };
     (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
 }
@@ -310,8 +321,6 @@ impl ContactFormView {
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ContactForm {
     #[serde(default)]
-    csrf: String,
-    #[serde(default)]
     form_token: String,
     #[serde(default)]
     channel: String,
@@ -362,7 +371,8 @@ fn form_request(id: &str, form: &ContactForm) -> Result<ContactRequest, ApiError
     })
 }
 
-/// `POST /voters/{id}/contacts`: records the voter page's form (CSRF-checked, role
+/// `POST /voters/{id}/contacts`: records the voter page's form (CSRF-checked by
+/// [`crate::csrf`], role
 /// `RecordContacts`) and redirects back to the voter page; bad input re-renders the page
 /// with the message and the values given.
 async fn record_contact_form(
@@ -371,13 +381,6 @@ async fn record_contact_form(
     Path(id): Path<String>,
     Form(form): Form<ContactForm>,
 ) -> Result<Response, PageRejection> {
-    if !caller
-        .csrf_token
-        .as_deref()
-        .is_some_and(|t| same_secret(t, &form.csrf))
-    {
-        return Err(PageRejection::Error(ApiError::CsrfFailed));
-    }
     caller
         .require(Permission::RecordContacts)
         .map_err(PageRejection::Error)?;

@@ -1,36 +1,49 @@
 //! The votebase HTTP server: a server-rendered web UI (askama templates, no front-end
 //! build) and a JSON API under `/api/v1` described by an OpenAPI document, over any
 //! [`Store`]. Every route resolves its caller and checks the role; every read of a
-//! voter page is audited; the sign-in form is CSRF-protected and rate-limited.
+//! voter page is audited. Cross-cutting protections are layered over every route in
+//! [`router`]: the request context (client address behind trusted proxies, HTTPS,
+//! request id; [`context`]), one CSRF rule ([`csrf`]), security headers ([`headers`]),
+//! JSON errors for rejections and panics ([`error`]); per-client limits come from one
+//! place ([`ratelimit`]).
 
 pub mod api;
 pub mod auth;
 pub mod ballots;
 pub mod contacts;
+pub mod context;
+pub mod csrf;
 pub mod error;
+pub mod headers;
 pub mod incidents;
 pub mod lookup;
 pub mod pages;
+pub mod ratelimit;
 pub mod registration;
 pub mod results;
 pub mod universes;
 
 use axum::Router;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use std::net::{IpAddr, SocketAddr};
-use std::num::NonZeroU32;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use votebase_store::Store;
 
+pub use context::TrustedProxies;
 pub use error::ApiError;
+pub use ratelimit::RateLimits;
 
 /// Shared state of every handler.
 #[derive(Clone)]
 pub struct AppState {
     /// The organization's store.
     pub store: Arc<dyn Store>,
-    /// Sign-in attempts per client address.
-    pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Every per-client rate limiter (configured by [`RateLimits`]).
+    pub limits: ratelimit::Limiters,
+    /// The server's public URL (`--public-url`), e.g. `https://votebase.example.org`:
+    /// its origin is the one the CSRF check accepts, and https marks cookies `Secure`.
+    pub public_url: Option<String>,
+    /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Arc<TrustedProxies>,
     /// The public polling-place lookup (`/vote`, `/api/v1/lookup`).
     pub lookup: Arc<lookup::LookupService>,
     /// The in-memory universe index, rebuilt in the background after imports.
@@ -43,28 +56,66 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// State over a store, with the default limits (10 sign-in attempts a minute per address).
+    /// State over a store, with the default limits ([`RateLimits::default`]), no public
+    /// URL and no trusted proxy.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        let per_minute = NonZeroU32::new(10).expect("non-zero");
+        let limits = RateLimits::default().build();
         Self {
             store,
-            login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
-            lookup: lookup::LookupService::disabled(),
+            lookup: lookup::LookupService::disabled(limits.lookup.clone()),
+            limits,
+            public_url: None,
+            trusted_proxies: Arc::new(TrustedProxies::default()),
             universes: universes::Universes::new(),
             incidents: incidents::Hub::new(),
             public_url: None,
         }
     }
 
-    /// The same state with a public base URL for printed links (blank: none).
-    pub fn with_public_url(mut self, url: Option<&str>) -> Self {
-        self.public_url = url.map(str::trim).filter(|u| !u.is_empty()).map(Arc::from);
+    /// This state with the options of `votebase serve` (call it before
+    /// [`AppState::with_lookup`]: a lookup service started earlier keeps its limiter).
+    pub fn with_options(mut self, options: &ServeOptions) -> Self {
+        self.limits = options.limits.build();
+        self.lookup = lookup::LookupService::disabled(self.limits.lookup.clone());
+        self.public_url = options.public_url.clone();
+        self.trusted_proxies = Arc::new(options.trusted_proxies.clone());
         self
     }
 }
 
-/// The whole application: pages and API.
+/// The options of `votebase serve` that shape the HTTP layer.
+#[derive(Debug, Clone, Default)]
+pub struct ServeOptions {
+    /// The public URL (`--public-url` / `VOTEBASE_PUBLIC_URL`).
+    pub public_url: Option<String>,
+    /// Trusted proxies (`--trusted-proxy` / `VOTEBASE_TRUSTED_PROXIES`).
+    pub trusted_proxies: TrustedProxies,
+    /// Per-client limits ([`RateLimits::from_env`]).
+    pub limits: RateLimits,
+}
+
+impl ServeOptions {
+    /// From the environment: `VOTEBASE_PUBLIC_URL`, `VOTEBASE_TRUSTED_PROXIES` and the
+    /// rate-limit variables of [`RateLimits::from_env`].
+    pub fn from_env() -> Result<Self, context::BadCidr> {
+        Ok(Self {
+            public_url: std::env::var("VOTEBASE_PUBLIC_URL")
+                .ok()
+                .map(|u| u.trim().to_string())
+                .filter(|u| !u.is_empty()),
+            trusted_proxies: TrustedProxies::from_env()?,
+            limits: RateLimits::from_env(),
+        })
+    }
+}
+
+/// The whole application: pages and API, behind the cross-cutting layers ([`protect`]).
 pub fn router(state: AppState) -> Router {
+    protect(routes(), &state).with_state(state)
+}
+
+/// Every feature's routes.
+fn routes() -> Router<AppState> {
     Router::new()
         .merge(pages::routes())
         .merge(ballots::page_routes())
@@ -85,19 +136,25 @@ pub fn router(state: AppState) -> Router {
         )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .merge(incidents::attachment_routes())
-        .layer(
-            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-                axum::http::header::X_CONTENT_TYPE_OPTIONS,
-                axum::http::HeaderValue::from_static("nosniff"),
-            ),
-        )
-        .layer(
-            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-                axum::http::header::X_FRAME_OPTIONS,
-                axum::http::HeaderValue::from_static("DENY"),
-            ),
-        )
-        .with_state(state)
+}
+
+/// Puts `routes` behind the layers every route shares, outermost first: the request
+/// context (request id, client address, HTTPS; JSON errors and security headers on the
+/// way out), panics caught as JSON 500s, the CSRF rule; unknown paths answer a JSON 404.
+pub fn protect(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
+    routes
+        .fallback(error::not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            csrf::middleware,
+        ))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            context::middleware,
+        ))
 }
 
 /// A server failure at start-up.
@@ -109,25 +166,36 @@ pub enum ServeError {
     /// The server stopped with an error.
     #[error("server error: {0}")]
     Serve(std::io::Error),
+    /// An option is unusable.
+    #[error("{0}")]
+    Config(String),
 }
 
-/// Binds `bind` and serves until the process is stopped.
+/// Binds `bind` and serves until the process is stopped, with the options of the
+/// environment ([`ServeOptions::from_env`]).
 pub async fn serve(
     store: Arc<dyn Store>,
     bind: &str,
     feeds: votebase_vip::store::FeedDir,
 ) -> Result<(), ServeError> {
-    serve_with_public_url(store, bind, feeds, None).await
+    let options = ServeOptions::from_env().map_err(|e| ServeError::Config(e.to_string()))?;
+    serve_with(store, bind, feeds, options).await
 }
 
-/// [`serve`], with the public base URL printed links (chair-code sheets) are built from.
-pub async fn serve_with_public_url(
+/// Binds `bind` and serves until the process is stopped, with `options`.
+pub async fn serve_with(
     store: Arc<dyn Store>,
     bind: &str,
     feeds: votebase_vip::store::FeedDir,
-    public_url: Option<&str>,
+    options: ServeOptions,
 ) -> Result<(), ServeError> {
-    let lookup = lookup::LookupService::start(feeds, lookup::LookupConfig::from_env()).await;
+    let state = AppState::new(store).with_options(&options);
+    let lookup = lookup::LookupService::start(
+        feeds,
+        lookup::LookupConfig::from_env(),
+        state.limits.lookup.clone(),
+    )
+    .await;
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| ServeError::Bind(bind.to_string(), e))?;
@@ -136,9 +204,7 @@ pub async fn serve_with_public_url(
         .map(|a| a.to_string())
         .unwrap_or_else(|_| bind.to_string());
     eprintln!("votebase is serving http://{addr}/  (API: http://{addr}/api/v1/openapi.json)");
-    let state = AppState::new(store)
-        .with_lookup(lookup)
-        .with_public_url(public_url);
+    let state = state.with_lookup(lookup);
     // Build the universe index now rather than on the first list page.
     state.universes.warm_up(state.store.clone());
     incidents::spawn_escalator(&state);
@@ -149,3 +215,6 @@ pub async fn serve_with_public_url(
     .await
     .map_err(ServeError::Serve)
 }
+
+#[cfg(test)]
+mod tests;

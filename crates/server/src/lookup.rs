@@ -25,310 +25,24 @@
 //! address in the URL does not leak, and a Content-Security-Policy that forbids scripts.
 
 pub mod i18n;
+mod service;
 
-use crate::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::{FromRef, Query, State};
 use axum::http::header::{
     ACCEPT_LANGUAGE, CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE,
-    HOST, HeaderMap, HeaderName, HeaderValue, REFERRER_POLICY, RETRY_AFTER,
+    HeaderMap, HeaderName, HeaderValue, REFERRER_POLICY, RETRY_AFTER,
 };
 use axum::http::{Extensions, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use governor::clock::{Clock, DefaultClock};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use i18n::{Catalog, I18n};
 use serde::{Deserialize, Serialize};
-use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, Weak};
-use std::time::{Duration, Instant, SystemTime};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use votebase_vip::store::FeedDir;
-use votebase_vip::{Answer, Index, Missing, Place, Query as VipQuery, parse_query};
+use std::sync::Arc;
+use votebase_vip::{Answer, Missing, Place, Query as VipQuery, parse_query};
 
-/// Limits of the public lookup.
-#[derive(Debug, Clone)]
-pub struct LookupConfig {
-    /// Lookups a minute per client address; 0 turns the per-address limit off.
-    pub per_minute: u32,
-    /// Lookups a client may make at once before the per-minute rate applies.
-    pub burst: u32,
-    /// Lookups in flight at once before new ones are refused with 503.
-    pub max_in_flight: usize,
-    /// Scheduling delay of the runtime above which new lookups are refused with 503.
-    pub max_lag: Duration,
-    /// How often the `current` pointer is checked.
-    pub poll: Duration,
-}
-
-impl Default for LookupConfig {
-    fn default() -> Self {
-        Self {
-            per_minute: 60,
-            burst: 20,
-            max_in_flight: 512,
-            max_lag: Duration::from_millis(500),
-            poll: Duration::from_secs(2),
-        }
-    }
-}
-
-impl LookupConfig {
-    /// The defaults, overridden by `VOTEBASE_LOOKUP_PER_MINUTE` (0 = off),
-    /// `VOTEBASE_LOOKUP_BURST`, `VOTEBASE_LOOKUP_MAX_IN_FLIGHT`,
-    /// `VOTEBASE_LOOKUP_MAX_LAG_MS` and `VOTEBASE_LOOKUP_POLL_MS` when set to numbers.
-    pub fn from_env() -> Self {
-        fn num(name: &str) -> Option<u64> {
-            std::env::var(name).ok()?.trim().parse().ok()
-        }
-        let d = Self::default();
-        Self {
-            per_minute: num("VOTEBASE_LOOKUP_PER_MINUTE").map_or(d.per_minute, |n| n as u32),
-            burst: num("VOTEBASE_LOOKUP_BURST").map_or(d.burst, |n| n.max(1) as u32),
-            max_in_flight: num("VOTEBASE_LOOKUP_MAX_IN_FLIGHT")
-                .map_or(d.max_in_flight, |n| n.max(1) as usize),
-            max_lag: num("VOTEBASE_LOOKUP_MAX_LAG_MS").map_or(d.max_lag, Duration::from_millis),
-            poll: num("VOTEBASE_LOOKUP_POLL_MS")
-                .map_or(d.poll, |n| Duration::from_millis(n.max(50))),
-        }
-    }
-}
-
-/// A loaded feed: its index and what to say about it.
-#[derive(Debug)]
-pub struct LoadedFeed {
-    /// The lookup index.
-    pub index: Arc<Index>,
-    /// The installed version (the `current` pointer: `<UTC time>/<name>`).
-    pub version: String,
-    /// The election's name, if the feed has one.
-    pub election_name: String,
-    /// The election day (`2012-05-08`), if known.
-    pub election_date: String,
-    /// Who published the feed.
-    pub source_name: String,
-    /// When the feed was produced (`2012-04-29T18:06:46`), if known.
-    pub source_date: String,
-}
-
-/// Why a feed could not be (re)loaded; the service keeps answering from the old one.
-#[derive(Debug, thiserror::Error)]
-pub enum ReloadError {
-    /// The feed folder or pointer is unusable.
-    #[error(transparent)]
-    Store(#[from] votebase_vip::store::InstallError),
-    /// The installed feed does not load.
-    #[error(transparent)]
-    Feed(#[from] votebase_vip::VipError),
-}
-
-/// The public lookup: the current index, swapped atomically on reload, and the limits.
-pub struct LookupService {
-    feeds: Option<FeedDir>,
-    current: RwLock<Option<Arc<LoadedFeed>>>,
-    /// The last pointer tried (loaded or failed), so a broken feed is not retried forever.
-    tried: Mutex<Option<String>>,
-    limiter: Option<DefaultKeyedRateLimiter<IpAddr>>,
-    in_flight: Arc<Semaphore>,
-    lag_micros: AtomicU64,
-    config: LookupConfig,
-    i18n: &'static I18n,
-}
-
-impl std::fmt::Debug for LookupService {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LookupService")
-            .field("feeds", &self.feeds)
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
-}
-
-impl LookupService {
-    /// A service over `feeds` (none: every lookup says nothing is published), with no
-    /// feed loaded yet and no background task; see [`LookupService::start`].
-    pub fn new(feeds: Option<FeedDir>, config: LookupConfig) -> Arc<Self> {
-        let limiter = NonZeroU32::new(config.per_minute).map(|per_minute| {
-            let burst = NonZeroU32::new(config.burst).unwrap_or(NonZeroU32::MIN);
-            RateLimiter::keyed(Quota::per_minute(per_minute).allow_burst(burst))
-        });
-        Arc::new(Self {
-            feeds,
-            current: RwLock::new(None),
-            tried: Mutex::new(None),
-            limiter,
-            in_flight: Arc::new(Semaphore::new(config.max_in_flight)),
-            lag_micros: AtomicU64::new(0),
-            config,
-            i18n: I18n::embedded(),
-        })
-    }
-
-    /// A service without feeds: the pages answer that nothing is published yet.
-    pub fn disabled() -> Arc<Self> {
-        Self::new(None, LookupConfig::default())
-    }
-
-    /// Loads the current feed of `feeds` (if any) and starts the background tasks: the
-    /// pointer watcher and the scheduling-delay probe. They stop when the service is dropped.
-    pub async fn start(feeds: FeedDir, config: LookupConfig) -> Arc<Self> {
-        let svc = Self::new(Some(feeds), config);
-        let first = svc.clone();
-        match tokio::task::spawn_blocking(move || first.reload()).await {
-            Ok(Err(e)) => tracing::warn!(error = %e, "no polling-place feed loaded"),
-            Err(e) => tracing::error!(error = %e, "feed loading panicked"),
-            Ok(Ok(_)) => {}
-        }
-        tokio::spawn(watch(Arc::downgrade(&svc)));
-        tokio::spawn(probe_lag(Arc::downgrade(&svc)));
-        svc
-    }
-
-    /// The feed in service, if any.
-    pub fn feed(&self) -> Option<Arc<LoadedFeed>> {
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-
-    /// Loads the feed the pointer names, if it is not the one tried last, and swaps it in.
-    /// `Ok(true)` when a new feed went into service. Blocking: call it off the runtime.
-    pub fn reload(&self) -> Result<bool, ReloadError> {
-        let Some(feeds) = &self.feeds else {
-            return Ok(false);
-        };
-        let Some(pointer) = feeds.pointer()? else {
-            return Ok(false);
-        };
-        {
-            let mut tried = self.tried.lock().unwrap_or_else(|e| e.into_inner());
-            if tried.as_deref() == Some(pointer.as_str()) {
-                return Ok(false);
-            }
-            *tried = Some(pointer.clone());
-        }
-        let Some(path) = feeds.current()? else {
-            return Ok(false);
-        };
-        let started = Instant::now();
-        let feed = votebase_vip::load(&path)?;
-        let index = Index::build(&feed);
-        let loaded = LoadedFeed {
-            version: pointer,
-            election_name: feed
-                .election
-                .as_ref()
-                .map(|e| e.name.clone())
-                .unwrap_or_default(),
-            election_date: feed
-                .election
-                .as_ref()
-                .map(|e| e.date.clone())
-                .unwrap_or_default(),
-            source_name: feed
-                .source
-                .as_ref()
-                .map(|s| s.name.clone())
-                .unwrap_or_default(),
-            source_date: feed
-                .source
-                .as_ref()
-                .map(|s| s.date_time.clone())
-                .unwrap_or_default(),
-            index,
-        };
-        tracing::info!(
-            version = %loaded.version,
-            segments = loaded.index.stats.segments,
-            precincts = loaded.index.stats.precincts,
-            millis = started.elapsed().as_millis() as u64,
-            "polling-place feed in service"
-        );
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(loaded));
-        Ok(true)
-    }
-
-    /// Admits a lookup from `ip`, or says why not (rate limit, overload).
-    fn admit(&self, ip: IpAddr) -> Result<OwnedSemaphorePermit, Refusal> {
-        if let Some(limiter) = &self.limiter
-            && let Err(not_until) = limiter.check_key(&ip)
-        {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
-            return Err(Refusal::RateLimited(wait.as_secs() + 1));
-        }
-        if Duration::from_micros(self.lag_micros.load(Ordering::Relaxed)) > self.config.max_lag {
-            return Err(Refusal::Busy);
-        }
-        self.in_flight
-            .clone()
-            .try_acquire_owned()
-            .map_err(|_| Refusal::Busy)
-    }
-}
-
-/// Polls the pointer's modification time and reloads when it changes.
-async fn watch(svc: Weak<LookupService>) {
-    let mut last_seen: Option<(SystemTime, u64)> = None;
-    loop {
-        let poll = match svc.upgrade() {
-            Some(s) => s.config.poll,
-            None => return,
-        };
-        tokio::time::sleep(poll).await;
-        let Some(s) = svc.upgrade() else { return };
-        if let Some(limiter) = &s.limiter {
-            limiter.retain_recent();
-        }
-        let Some(feeds) = &s.feeds else { return };
-        let stamp = std::fs::metadata(feeds.pointer_path())
-            .ok()
-            .map(|m| (m.modified().unwrap_or(SystemTime::UNIX_EPOCH), m.len()));
-        if stamp.is_none() || stamp == last_seen {
-            continue;
-        }
-        last_seen = stamp;
-        let worker = s.clone();
-        match tokio::task::spawn_blocking(move || worker.reload()).await {
-            Ok(Err(e)) => {
-                tracing::error!(error = %e, "new polling-place feed not loaded; the old one stays")
-            }
-            Err(e) => tracing::error!(error = %e, "feed reload panicked"),
-            Ok(Ok(_)) => {}
-        }
-    }
-}
-
-/// Measures how late a 50 ms timer fires: the time a ready task waits for a thread.
-async fn probe_lag(svc: Weak<LookupService>) {
-    let tick = Duration::from_millis(50);
-    loop {
-        let started = Instant::now();
-        tokio::time::sleep(tick).await;
-        let late = started.elapsed().saturating_sub(tick);
-        let Some(s) = svc.upgrade() else { return };
-        s.lag_micros
-            .store(late.as_micros() as u64, Ordering::Relaxed);
-    }
-}
-
-impl FromRef<AppState> for Arc<LookupService> {
-    fn from_ref(state: &AppState) -> Self {
-        state.lookup.clone()
-    }
-}
-
-impl AppState {
-    /// This state with a public lookup service.
-    pub fn with_lookup(mut self, lookup: Arc<LookupService>) -> Self {
-        self.lookup = lookup;
-        self
-    }
-}
+pub use service::{LoadedFeed, LookupConfig, LookupService, ReloadError};
 
 /// The public routes: `/vote`, `/vote/where`, `/vote/where.ics`, `/api/v1/lookup`.
 pub fn routes<S>() -> Router<S>
@@ -343,6 +57,14 @@ where
         .route("/api/v1/lookup", get(api_lookup))
 }
 
+/// This feature's OpenAPI paths (merged by [`crate::api::openapi_document`]).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(api_lookup))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}
+
 /// Query of every lookup route.
 #[derive(Debug, Deserialize, Default)]
 pub struct LookupParams {
@@ -354,7 +76,7 @@ pub struct LookupParams {
     pub lang: Option<String>,
 }
 
-enum Refusal {
+pub(super) enum Refusal {
     RateLimited(u64),
     Busy,
 }
@@ -625,21 +347,59 @@ fn missing_label(t: &Catalog, m: Missing) -> &str {
     })
 }
 
-fn absolute(headers: &HeaderMap, path: &str) -> String {
-    let host = headers.get(HOST).and_then(|h| h.to_str().ok()).filter(|h| {
-        h.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b))
-    });
-    let scheme = match headers
-        .get("x-forwarded-proto")
-        .and_then(|h| h.to_str().ok())
+fn absolute(extensions: &Extensions, path: &str) -> String {
+    match extensions
+        .get::<crate::context::RequestContext>()
+        .and_then(|c| c.origin.clone())
     {
-        Some("https") => "https",
-        _ => "http",
-    };
-    match host {
-        Some(h) => format!("{scheme}://{h}{path}"),
+        Some(origin) => format!("{origin}{path}"),
         None => path.to_string(),
+    }
+}
+
+/// Most characters of an address (longer ones are refused before any work).
+pub const MAX_ADDRESS_CHARS: usize = 200;
+
+/// 400 when the address is over [`MAX_ADDRESS_CHARS`] (or the language over 16).
+fn too_long(
+    svc: &LookupService,
+    t: &Catalog,
+    params: &LookupParams,
+    api: bool,
+) -> Option<Response> {
+    let address = params.address.as_deref().unwrap_or_default().trim();
+    let lang = params.lang.as_deref().unwrap_or_default();
+    if address.chars().count() <= MAX_ADDRESS_CHARS && lang.len() <= 16 {
+        return None;
+    }
+    Some(if api {
+        json_error(
+            StatusCode::BAD_REQUEST,
+            "address_too_long",
+            svc.i18n.all()[0].t("address_too_long"),
+        )
+    } else {
+        let page = FormPage {
+            t,
+            langs: lang_links(svc.i18n, t, "/vote", None),
+            address: String::new(),
+            error: Some(t.t("address_too_long").to_string()),
+        };
+        html(StatusCode::BAD_REQUEST, &page, "no-store", t.code())
+    })
+}
+
+/// Runs CPU-heavy lookup work on the blocking pool (the caller holds an in-flight permit,
+/// which bounds how many run at once); a panic there goes on as the handler's panic.
+async fn off_runtime(work: impl FnOnce() -> Response + Send + 'static) -> Response {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(r) => r,
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(_) => json_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unavailable",
+            "the server is shutting down",
+        ),
     }
 }
 
@@ -650,10 +410,24 @@ async fn where_page(
     extensions: Extensions,
 ) -> Response {
     let t = lang(svc.i18n, &params, &headers);
+    if let Some(r) = too_long(&svc, t, &params, false) {
+        return r;
+    }
     let _permit = match svc.admit(crate::auth::client_ip(&extensions)) {
         Ok(p) => p,
         Err(why) => return refused(&svc, t, why, false),
     };
+    let share_base = absolute(&extensions, "");
+    off_runtime(move || where_answer(&svc, t, params, &share_base)).await
+}
+
+/// The answer page, off the async workers (parsing and matching cost CPU).
+fn where_answer(
+    svc: &LookupService,
+    t: &'static Catalog,
+    params: LookupParams,
+    share_base: &str,
+) -> Response {
     let address = params.address.unwrap_or_default().trim().to_string();
     let form = |status, error: &str| {
         let page = FormPage {
@@ -686,7 +460,7 @@ async fn where_page(
         early: Vec::new(),
         drop_boxes: Vec::new(),
         choices: Vec::new(),
-        share_url: absolute(&headers, &self_path),
+        share_url: format!("{share_base}{self_path}"),
         ics_url: String::new(),
         election_line: if feed.election_date.is_empty() {
             String::new()
@@ -866,10 +640,18 @@ pub(crate) async fn api_lookup(
     extensions: Extensions,
 ) -> Response {
     let t = lang(svc.i18n, &params, &headers);
+    if let Some(r) = too_long(&svc, t, &params, true) {
+        return r;
+    }
     let _permit = match svc.admit(crate::auth::client_ip(&extensions)) {
         Ok(p) => p,
         Err(why) => return refused(&svc, t, why, true),
     };
+    off_runtime(move || api_answer(&svc, params)).await
+}
+
+/// The JSON answer, off the async workers.
+fn api_answer(svc: &LookupService, params: LookupParams) -> Response {
     let address = params.address.unwrap_or_default();
     let address = address.trim();
     if address.is_empty() {
@@ -929,10 +711,18 @@ async fn where_ics(
     extensions: Extensions,
 ) -> Response {
     let t = lang(svc.i18n, &params, &headers);
+    if let Some(r) = too_long(&svc, t, &params, false) {
+        return r;
+    }
     let _permit = match svc.admit(crate::auth::client_ip(&extensions)) {
         Ok(p) => p,
         Err(why) => return refused(&svc, t, why, false),
     };
+    off_runtime(move || ics_answer(&svc, t, params)).await
+}
+
+/// The calendar file, off the async workers.
+fn ics_answer(svc: &LookupService, t: &'static Catalog, params: LookupParams) -> Response {
     let address = params.address.unwrap_or_default().trim().to_string();
     let not_found = |status, key: &str| {
         let page = FormPage {
@@ -1109,78 +899,4 @@ fn ics(t: &Catalog, place: &Place, day: &str, election_date: &str, version: &str
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percent_encodes_query_values() {
-        assert_eq!(
-            encode("1800 Lambert Rd, Graham & Co/é"),
-            "1800%20Lambert%20Rd%2C%20Graham%20%26%20Co%2F%C3%A9"
-        );
-    }
-
-    #[test]
-    fn reads_election_day_hours_from_engine_lines() {
-        let h = vec!["2013-11-05 06:00-12:00, 13:00-19:00".to_string()];
-        assert_eq!(
-            election_hours(&h, "2013-11-05"),
-            Some(("060000".into(), "190000".into()))
-        );
-        let plain = vec!["06:30-19:30".to_string()];
-        assert_eq!(
-            election_hours(&plain, "2013-11-05"),
-            Some(("063000".into(), "193000".into()))
-        );
-        let other_day = vec!["2013-11-01 to 2013-11-02 08:00-17:00".to_string()];
-        assert_eq!(election_hours(&other_day, "2013-11-05"), None);
-        assert_eq!(
-            election_hours(&["07:30 to 03:30".into()], "2013-11-05"),
-            None
-        );
-    }
-
-    #[test]
-    fn ics_is_escaped_folded_and_all_day_without_hours() {
-        let i = I18n::load().unwrap();
-        let t = i.get("en").unwrap();
-        let place = Place {
-            id: "pl1".into(),
-            name: "SALEM UNITED METHODIST CHURCH; HALL".into(),
-            address: vec!["4924 SALEM CHURCH RD".into(), "GRAHAM, NC 27253".into()],
-            directions: String::new(),
-            latitude: None,
-            longitude: None,
-            hours: vec![],
-        };
-        let body = ics(t, &place, "20120508", "2012-05-08", "v1");
-        assert!(body.contains("DTSTART;VALUE=DATE:20120508\r\n"));
-        assert!(body.contains("DTEND;VALUE=DATE:20120509\r\n"));
-        assert!(body.contains("SUMMARY:Vote at SALEM UNITED METHODIST CHURCH\\; HALL"));
-        assert!(body.lines().all(|l| l.len() <= 76), "{body}");
-        assert!(body.ends_with("END:VCALENDAR\r\n"));
-    }
-
-    #[test]
-    fn requery_rebuilds_the_address_with_a_choice() {
-        let q = VipQuery {
-            house_number: "101".into(),
-            number: Some(101),
-            name: "MAIN".into(),
-            suffix: "ST".into(),
-            ..Default::default()
-        };
-        assert_eq!(
-            requery(&q, |q| q.zip = "27217".into()),
-            "101 MAIN ST, 27217"
-        );
-        assert_eq!(
-            requery(&q, |q| {
-                q.name = "LAMBERT RD".into();
-                q.suffix.clear();
-                q.city = "GRAHAM".into();
-            }),
-            "101 LAMBERT RD, GRAHAM"
-        );
-    }
-}
+mod tests;

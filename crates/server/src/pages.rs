@@ -126,8 +126,9 @@ async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     if state
-        .login_limiter
-        .check_key(&crate::auth::client_ip(&extensions))
+        .limits
+        .login
+        .check(crate::auth::client_ip(&extensions))
         .is_err()
     {
         return login_page(
@@ -188,24 +189,12 @@ async fn login(
         .into_response()
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    csrf: String,
-}
-
+/// `POST /logout` (its CSRF token is checked by [`crate::csrf`], like every form's).
 async fn logout(
     State(state): State<AppState>,
-    PageUser(caller): PageUser,
+    PageUser(_caller): PageUser,
     jar: CookieJar,
-    Form(form): Form<CsrfForm>,
 ) -> Response {
-    if !caller
-        .csrf_token
-        .as_deref()
-        .is_some_and(|t| same_secret(t, &form.csrf))
-    {
-        return error_page(ApiError::CsrfFailed);
-    }
     if let Some(c) = jar.get(SESSION_COOKIE)
         && let Err(e) = state.store.delete_session(&sha256_hex(c.value())).await
     {

@@ -14,25 +14,22 @@ use axum::http::header::{ACCEPT_LANGUAGE, RETRY_AFTER};
 use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde::{Deserialize, Serialize};
-use std::net::IpAddr;
-use std::num::NonZeroU32;
-use std::sync::{Arc, LazyLock};
 use votebase_domain::{NameQuery, VoterQuery, VoterStatus};
-
-/// Checks per client address: 20 a minute.
-static LIMITER: LazyLock<Arc<DefaultKeyedRateLimiter<IpAddr>>> = LazyLock::new(|| {
-    Arc::new(RateLimiter::keyed(Quota::per_minute(
-        NonZeroU32::new(20).expect("non-zero"),
-    )))
-});
 
 /// The routes.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/vote/registered", get(page))
         .route("/api/v1/registration", get(api))
+}
+
+/// This feature's OpenAPI paths and schemas (merged by [`crate::api::openapi_document`]).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(paths(api), components(schemas(CheckAnswer)))]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }
 
 /// What a visitor gives.
@@ -53,6 +50,19 @@ pub struct CheckParams {
     /// Page language.
     #[serde(default)]
     pub lang: Option<String>,
+}
+
+/// Most characters of a first or last name.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Is any field over its cap (names 100 characters, year 8, ZIP 16, language 16): such a
+/// query is refused with 400 before any work.
+fn oversized(p: &CheckParams) -> bool {
+    p.first_name.chars().count() > MAX_NAME_CHARS
+        || p.last_name.chars().count() > MAX_NAME_CHARS
+        || p.birth_year.len() > 8
+        || p.zip.len() > 16
+        || p.lang.as_deref().is_some_and(|l| l.len() > 16)
 }
 
 /// One matching registration: status and precinct only.
@@ -160,8 +170,16 @@ pub async fn api(
     Query(p): Query<CheckParams>,
     extensions: Extensions,
 ) -> Response {
-    if LIMITER
-        .check_key(&crate::auth::client_ip(&extensions))
+    if oversized(&p) {
+        return crate::ApiError::BadRequest(format!(
+            "names are at most {MAX_NAME_CHARS} characters, birth_year 4 digits, zip 5 digits"
+        ))
+        .into_response();
+    }
+    if state
+        .limits
+        .registration
+        .check(crate::auth::client_ip(&extensions))
         .is_err()
     {
         return limited(true);
@@ -210,13 +228,30 @@ async fn page(
         p.lang.as_deref(),
         headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
     );
+    if oversized(&p) {
+        let page = Page {
+            t,
+            langs: lang_links(i18n, t, "/vote/registered", None),
+            first_name: String::new(),
+            last_name: String::new(),
+            birth_year: String::new(),
+            zip: String::new(),
+            answer: Some(t.t("reg_too_long").to_string()),
+        };
+        return match page.render() {
+            Ok(html) => (StatusCode::BAD_REQUEST, Html(html)).into_response(),
+            Err(e) => crate::ApiError::from(e).into_response(),
+        };
+    }
     let asked = !(p.first_name.is_empty()
         && p.last_name.is_empty()
         && p.birth_year.is_empty()
         && p.zip.is_empty());
     let answer = if asked {
-        if LIMITER
-            .check_key(&crate::auth::client_ip(&extensions))
+        if state
+            .limits
+            .registration
+            .check(crate::auth::client_ip(&extensions))
             .is_err()
         {
             return limited(false);

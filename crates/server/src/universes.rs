@@ -9,7 +9,7 @@
 
 use crate::AppState;
 use crate::api::audit;
-use crate::auth::{Caller, PageRejection, PageUser, same_secret};
+use crate::auth::{Caller, PageRejection, PageUser};
 use crate::error::ApiError;
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -55,6 +55,23 @@ pub fn api_routes() -> Router<AppState> {
         .route("/universes/count", get(api_count))
         .route("/lists", get(api_lists).post(api_save_list))
         .route("/lists/{name}/export", get(api_export))
+}
+
+/// This feature's OpenAPI paths and schemas (merged by [`crate::api::openapi_document`]).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(
+        paths(api_count, api_save_list, api_lists, api_export),
+        components(schemas(
+            CountReply,
+            BreakdownRow,
+            ExpressionErrorBody,
+            SaveListRequest,
+            votebase_store::lists::SavedList
+        ))
+    )]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
 }
 
 /// Page routes.
@@ -460,11 +477,9 @@ async fn page(
     render_page(&state, &caller, p.q.unwrap_or_default(), p.saved, None).await
 }
 
-/// The save-as-list form.
+/// The save-as-list form (its `csrf` field is checked by [`crate::csrf`]).
 #[derive(Deserialize)]
 pub struct SaveForm {
-    /// The session's CSRF token.
-    pub csrf: String,
     /// List name.
     pub name: String,
     /// The expression.
@@ -476,13 +491,6 @@ async fn page_save(
     PageUser(caller): PageUser,
     Form(form): Form<SaveForm>,
 ) -> Result<Response, PageRejection> {
-    if !caller
-        .csrf_token
-        .as_deref()
-        .is_some_and(|t| same_secret(t, &form.csrf))
-    {
-        return Err(PageRejection::Error(ApiError::CsrfFailed));
-    }
     let req = SaveListRequest {
         name: form.name.clone(),
         expression: form.q.clone(),

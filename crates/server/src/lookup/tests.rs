@@ -1,0 +1,75 @@
+//! Unit tests of the lookup pages' helpers (URLs, hours, iCalendar, re-queries).
+
+use super::*;
+
+#[test]
+fn percent_encodes_query_values() {
+    assert_eq!(
+        encode("1800 Lambert Rd, Graham & Co/é"),
+        "1800%20Lambert%20Rd%2C%20Graham%20%26%20Co%2F%C3%A9"
+    );
+}
+
+#[test]
+fn reads_election_day_hours_from_engine_lines() {
+    let h = vec!["2013-11-05 06:00-12:00, 13:00-19:00".to_string()];
+    assert_eq!(
+        election_hours(&h, "2013-11-05"),
+        Some(("060000".into(), "190000".into()))
+    );
+    let plain = vec!["06:30-19:30".to_string()];
+    assert_eq!(
+        election_hours(&plain, "2013-11-05"),
+        Some(("063000".into(), "193000".into()))
+    );
+    let other_day = vec!["2013-11-01 to 2013-11-02 08:00-17:00".to_string()];
+    assert_eq!(election_hours(&other_day, "2013-11-05"), None);
+    assert_eq!(
+        election_hours(&["07:30 to 03:30".into()], "2013-11-05"),
+        None
+    );
+}
+
+#[test]
+fn ics_is_escaped_folded_and_all_day_without_hours() {
+    let i = I18n::load().unwrap();
+    let t = i.get("en").unwrap();
+    let place = Place {
+        id: "pl1".into(),
+        name: "SALEM UNITED METHODIST CHURCH; HALL".into(),
+        address: vec!["4924 SALEM CHURCH RD".into(), "GRAHAM, NC 27253".into()],
+        directions: String::new(),
+        latitude: None,
+        longitude: None,
+        hours: vec![],
+    };
+    let body = ics(t, &place, "20120508", "2012-05-08", "v1");
+    assert!(body.contains("DTSTART;VALUE=DATE:20120508\r\n"));
+    assert!(body.contains("DTEND;VALUE=DATE:20120509\r\n"));
+    assert!(body.contains("SUMMARY:Vote at SALEM UNITED METHODIST CHURCH\\; HALL"));
+    assert!(body.lines().all(|l| l.len() <= 76), "{body}");
+    assert!(body.ends_with("END:VCALENDAR\r\n"));
+}
+
+#[test]
+fn requery_rebuilds_the_address_with_a_choice() {
+    let q = VipQuery {
+        house_number: "101".into(),
+        number: Some(101),
+        name: "MAIN".into(),
+        suffix: "ST".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        requery(&q, |q| q.zip = "27217".into()),
+        "101 MAIN ST, 27217"
+    );
+    assert_eq!(
+        requery(&q, |q| {
+            q.name = "LAMBERT RD".into();
+            q.suffix.clear();
+            q.city = "GRAHAM".into();
+        }),
+        "101 LAMBERT RD, GRAHAM"
+    );
+}

@@ -39,8 +39,10 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Every per-client rate limiter (configured by [`RateLimits`]).
     pub limits: ratelimit::Limiters,
-    /// The server's public URL (`--public-url`), e.g. `https://votebase.example.org`:
-    /// its origin is the one the CSRF check accepts, and https marks cookies `Secure`.
+    /// The server's public URL (`--public-url`, `VOTEBASE_PUBLIC_URL`), e.g.
+    /// `https://votebase.example.org`: its origin is the one the CSRF check accepts, https
+    /// marks cookies `Secure`, and printed links (chair-code sheets) are built from it,
+    /// never from a request's `Host` header.
     pub public_url: Option<String>,
     /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
     pub trusted_proxies: Arc<TrustedProxies>,
@@ -50,9 +52,6 @@ pub struct AppState {
     pub universes: Arc<universes::Universes>,
     /// Voter-protection incidents: the live queue's fan-out and the public form's limit.
     pub incidents: Arc<incidents::Hub>,
-    /// The public base URL (`votebase serve --public-url`, `VOTEBASE_PUBLIC_URL`) printed
-    /// links are built from; never taken from a request's `Host` header.
-    pub public_url: Option<Arc<str>>,
 }
 
 impl AppState {
@@ -68,7 +67,6 @@ impl AppState {
             trusted_proxies: Arc::new(TrustedProxies::default()),
             universes: universes::Universes::new(),
             incidents: incidents::Hub::new(),
-            public_url: None,
         }
     }
 

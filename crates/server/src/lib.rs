@@ -31,6 +31,8 @@ pub struct AppState {
     pub store: Arc<dyn Store>,
     /// Sign-in attempts per client address.
     pub login_limiter: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    /// Failed sign-ins per account name (5 per 15 minutes).
+    pub login_throttle: Arc<votebase_app::auth::LoginThrottle>,
     /// The public polling-place lookup (`/vote`, `/api/v1/lookup`).
     pub lookup: Arc<lookup::LookupService>,
     /// The in-memory universe index, rebuilt in the background after imports.
@@ -46,6 +48,7 @@ impl AppState {
         Self {
             store,
             login_limiter: Arc::new(RateLimiter::keyed(Quota::per_minute(per_minute))),
+            login_throttle: Arc::new(votebase_app::auth::LoginThrottle::standard()),
             lookup: lookup::LookupService::disabled(),
             universes: universes::Universes::new(),
             incidents: incidents::Hub::new(),

@@ -136,9 +136,10 @@ pub async fn import(
     let sender = tokio::spawn(async move {
         for chunk in staged_rows.chunks(3) {
             if tx.send(ImportBatch::Rows(chunk.to_vec())).await.is_err() {
-                break;
+                return;
             }
         }
+        let _ = tx.send(ImportBatch::End).await;
     });
     let snapshot = NewSnapshot {
         as_of,
@@ -166,6 +167,9 @@ pub async fn run_all(store: &dyn Store) {
     incidents::run(store).await;
     results::run(store).await;
     past_results::run(store).await;
+    // Last: it adds a snapshot the checks above do not expect.
+    import_cut_short_writes_nothing(store).await;
+    registration_match_is_exact(store).await;
 }
 
 async fn snapshots_and_changes(store: &dyn Store) {
@@ -309,6 +313,123 @@ async fn aborted_import_writes_nothing(store: &dyn Store) {
     assert_eq!(store.list_snapshots().await.unwrap(), before);
     assert_eq!(store.get_voter("AA000001").await.unwrap(), before_voter);
     assert!(store.get_voter("AA000500").await.unwrap().is_none());
+}
+
+/// A channel that closes without [`ImportBatch::End`] (a reader that panicked or was
+/// killed) rolls back like an abort: the previous snapshot stays, the file's hash is not
+/// recorded, and the same file imports fine afterwards.
+async fn import_cut_short_writes_nothing(store: &dyn Store) {
+    let before = store.list_snapshots().await.unwrap();
+    let before_voter = store.get_voter("AA000001").await.unwrap();
+    let before_count = store.count_voters().await.unwrap();
+    let mut rows: Vec<VoterRecord> = (0..21).map(sample_voter).collect();
+    rows[1].last_name = "CUT".into();
+    rows.push(sample_voter(600));
+    let staged_rows: Vec<StagedVoter> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| staged(i as u64 + 2, r.clone()))
+        .collect();
+    let (tx, rx) = mpsc::channel(4);
+    let first_half = staged_rows[..10].to_vec();
+    let sender = tokio::spawn(async move {
+        tx.send(ImportBatch::Rows(first_half)).await.unwrap();
+        // Dropped here without `End`: as when the reader thread dies mid-file.
+    });
+    let snapshot = NewSnapshot {
+        as_of: date(2026, 12, 2),
+        source_file: "cut.txt".into(),
+        file_sha256: "sha-cut".into(),
+        rejected: 0,
+    };
+    let err = store.import_voters(snapshot, rx).await;
+    sender.await.unwrap();
+    assert!(matches!(err, Err(StoreError::Aborted(_))), "{err:?}");
+    assert_eq!(store.list_snapshots().await.unwrap(), before);
+    assert_eq!(store.get_voter("AA000001").await.unwrap(), before_voter);
+    assert_eq!(store.count_voters().await.unwrap(), before_count);
+    assert!(store.snapshot_by_sha("sha-cut").await.unwrap().is_none());
+
+    // The whole file, with its end marker, imports afterwards.
+    let out = import(store, date(2026, 12, 2), "sha-cut", rows)
+        .await
+        .expect("re-import after a cut-short import");
+    assert_eq!(out.snapshot.id, before.last().map_or(0, |s| s.id) + 1);
+    assert_eq!(
+        store.get_voter("AA000001").await.unwrap().unwrap().record.last_name,
+        "CUT"
+    );
+    assert!(store.get_voter("AA000600").await.unwrap().is_some());
+}
+
+/// The registration check finds a true match wherever it sorts among more than 1,000
+/// voters sharing the name, and only exact matches of name, birth year and ZIP.
+async fn registration_match_is_exact(store: &dyn Store) {
+    let (tx, mut rx) = mpsc::channel(4);
+    store.export_voters(1_000, tx).await.unwrap();
+    let mut rows = Vec::new();
+    while let Some(batch) = rx.recv().await {
+        rows.extend(batch);
+    }
+    for i in 0..1_200 {
+        let mut v = sample_voter(i);
+        v.state_voter_id = format!("ZZ{i:06}");
+        v.local_voter_id = format!("Z{i}");
+        v.last_name = "SAMENAME".into();
+        v.first_name = "PAT".into();
+        v.birth_year = Some(1960 + (i % 30) as i32);
+        v.address.zip5 = "27215".into();
+        match i {
+            // The only match, past the first 1,000 same-name voters in every order.
+            1_150 => (v.birth_year, v.address.zip5) = (Some(1999), "27999".into()),
+            // Same name and year, other ZIP; same name and ZIP, other year.
+            1_151 => (v.birth_year, v.address.zip5) = (Some(1999), "27998".into()),
+            1_152 => (v.birth_year, v.address.zip5) = (Some(1998), "27999".into()),
+            // Two voters sharing everything: both are returned.
+            3 | 1_190 => (v.birth_year, v.address.zip5) = (Some(1977), "27777".into()),
+            _ => {}
+        }
+        rows.push(v);
+    }
+    // A prefix of the name is not the name.
+    let mut longer = sample_voter(2_000);
+    longer.state_voter_id = "ZZ999999".into();
+    (longer.last_name, longer.first_name) = ("SAMENAMES".into(), "PAT".into());
+    (longer.birth_year, longer.address.zip5) = (Some(1999), "27999".into());
+    rows.push(longer);
+    let latest = store.latest_snapshot().await.unwrap().unwrap();
+    import(store, latest.as_of + Duration::days(1), "sha-samename", rows)
+        .await
+        .expect("same-name import");
+
+    let one = store
+        .registration_matches("SAMENAME", "PAT", 1999, "27999")
+        .await
+        .unwrap();
+    let ids: Vec<&str> = one.iter().map(|v| v.record.state_voter_id.as_str()).collect();
+    assert_eq!(ids, ["ZZ001150"]);
+    assert!(one[0].present);
+    let two = store
+        .registration_matches("SAMENAME", "PAT", 1977, "27777")
+        .await
+        .unwrap();
+    let ids: Vec<&str> = two.iter().map(|v| v.record.state_voter_id.as_str()).collect();
+    assert_eq!(ids, ["ZZ000003", "ZZ001190"]);
+    for (last, first, year, zip) in [
+        ("SAMENAME", "PAT", 1999, "27000"),
+        ("SAMENAME", "PA", 1999, "27999"),
+        ("SAMENAM", "PAT", 1999, "27999"),
+        ("SAMENAME", "PAT", 1900, "27999"),
+    ] {
+        assert!(
+            store
+                .registration_matches(last, first, year, zip)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{last} {first} {year} {zip}"
+        );
+    }
 }
 
 async fn search_finds_by_id_name_and_address(store: &dyn Store) {

@@ -11,7 +11,7 @@ use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
 pub(crate) use votebase_app::auth::{
-    new_secret, same_secret, sha256_hex, verify_password, verify_password_or_dummy,
+    new_secret, same_secret, sha256_hex, verify_password_or_dummy,
 };
 use votebase_domain::User;
 use votebase_domain::users::Permission;
@@ -20,11 +20,6 @@ use votebase_domain::users::Permission;
 pub const SESSION_COOKIE: &str = "vb_session";
 /// Name of the pre-login CSRF cookie.
 pub const LOGIN_CSRF_COOKIE: &str = "vb_login_csrf";
-
-/// Hashes a password (argon2id, `votebase_app::auth`), as a server error when it fails.
-pub(crate) fn hash_password(password: &str) -> Result<String, ApiError> {
-    votebase_app::auth::hash_password(password).map_err(|e| ApiError::Internal(e.to_string()))
-}
 
 /// The client's address (loopback when the server was not started with connection
 /// info, as in router-level tests): the key of every per-client rate limit.
@@ -138,6 +133,7 @@ impl FromRequestParts<AppState> for PageUser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use votebase_app::auth::{hash_password, verify_password};
 
     #[test]
     fn passwords_hash_and_verify() {

@@ -3,6 +3,7 @@
 //! [`Store`]. Every route resolves its caller and checks the role; every read of a
 //! voter page is audited; the sign-in form is CSRF-protected and rate-limited.
 
+pub mod admin_users;
 pub mod api;
 pub mod auth;
 pub mod ballots;
@@ -60,6 +61,7 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
+        .merge(admin_users::routes())
         .merge(ballots::page_routes())
         .merge(lookup::routes())
         .merge(registration::routes())

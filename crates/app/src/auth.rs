@@ -175,8 +175,8 @@ pub async fn authenticate_token(
     Ok(Ok(t.user))
 }
 
-/// Parses a token lifetime: `90d`, `12h`, `30m` or a bare number of days; between one
-/// minute and ten years.
+/// Parses a token lifetime: `90d`, `12h`, `30m`, `45s` or a bare number of days;
+/// between one second and ten years.
 pub fn parse_lifetime(text: &str) -> Result<chrono::Duration, String> {
     let t = text.trim().to_ascii_lowercase();
     let (digits, unit) = match t.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
@@ -190,11 +190,12 @@ pub fn parse_lifetime(text: &str) -> Result<chrono::Duration, String> {
         "d" | "day" | "days" => chrono::Duration::try_days(n),
         "h" | "hour" | "hours" => chrono::Duration::try_hours(n),
         "m" | "min" | "minutes" => chrono::Duration::try_minutes(n),
+        "s" | "sec" | "seconds" => chrono::Duration::try_seconds(n),
         _ => None,
     }
     .ok_or_else(|| format!("{text:?} is not a lifetime; write e.g. 90d, 12h or 30m"))?;
-    if d < chrono::Duration::minutes(1) || d > chrono::Duration::days(3650) {
-        return Err(format!("{text:?}: a token lives between 1m and 3650d"));
+    if d < chrono::Duration::seconds(1) || d > chrono::Duration::days(3650) {
+        return Err(format!("{text:?}: a token lives between 1s and 3650d"));
     }
     Ok(d)
 }
@@ -273,8 +274,8 @@ mod tests {
         assert!(t.retry_after("bob", start + Duration::from_secs(10)).is_none());
         // Once the oldest failure is out of the window, one more attempt is allowed.
         assert!(t.retry_after("ann", start + Duration::from_secs(900)).is_none());
-        t.record_failure("ann", start + Duration::from_secs(901));
-        assert!(t.retry_after("ann", start + Duration::from_secs(901)).is_some());
+        t.record_failure("ann", start + Duration::from_secs(900));
+        assert!(t.retry_after("ann", start + Duration::from_secs(900)).is_some());
         // A success clears the account.
         t.record_success("ann");
         assert!(t.retry_after("ann", start + Duration::from_secs(902)).is_none());
@@ -286,7 +287,8 @@ mod tests {
         assert_eq!(parse_lifetime("12h").unwrap(), chrono::Duration::hours(12));
         assert_eq!(parse_lifetime("30").unwrap(), chrono::Duration::days(30));
         assert_eq!(parse_lifetime("5m").unwrap(), chrono::Duration::minutes(5));
-        for bad in ["", "d", "0d", "99999d", "5x", "-3d", "9999999999999999999d"] {
+        assert_eq!(parse_lifetime("2s").unwrap(), chrono::Duration::seconds(2));
+        for bad in ["", "d", "0d", "0s", "99999d", "5x", "-3d", "9999999999999999999d"] {
             assert!(parse_lifetime(bad).is_err(), "{bad}");
         }
     }

@@ -257,7 +257,7 @@ pub enum TokenCommand {
         /// A label to recognise the token by.
         #[arg(long, default_value = "cli")]
         label: String,
-        /// Lifetime: days (90d), hours (12h) or minutes (30m); at most 3650d.
+        /// Lifetime: days (90d), hours (12h), minutes (30m) or seconds (45s); at most 3650d.
         #[arg(long, default_value = "90d")]
         expires_in: String,
     },

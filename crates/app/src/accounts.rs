@@ -83,7 +83,11 @@ pub async fn set_disabled(
     if !store.set_user_disabled(name, disabled).await? {
         return Err(AccountError::NoUser(name.into()));
     }
-    let action = if disabled { "user.disable" } else { "user.enable" };
+    let action = if disabled {
+        "user.disable"
+    } else {
+        "user.enable"
+    };
     audit(store, actor, action, name, "").await
 }
 

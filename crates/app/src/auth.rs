@@ -87,7 +87,11 @@ impl LoginThrottle {
     }
 
     fn key(name: &str) -> String {
-        name.trim().chars().take(128).collect::<String>().to_lowercase()
+        name.trim()
+            .chars()
+            .take(128)
+            .collect::<String>()
+            .to_lowercase()
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, VecDeque<Instant>>> {
@@ -106,7 +110,10 @@ impl LoginThrottle {
         }
         if entry.len() >= self.max_failures {
             let oldest = *entry.front()?;
-            Some(self.window.saturating_sub(now.saturating_duration_since(oldest)))
+            Some(
+                self.window
+                    .saturating_sub(now.saturating_duration_since(oldest)),
+            )
         } else {
             None
         }
@@ -263,7 +270,10 @@ mod tests {
         let start = Instant::now();
         for i in 0..4 {
             t.record_failure("Ann", start + Duration::from_secs(i));
-            assert!(t.retry_after("ann", start + Duration::from_secs(i)).is_none());
+            assert!(
+                t.retry_after("ann", start + Duration::from_secs(i))
+                    .is_none()
+            );
         }
         t.record_failure(" ann ", start + Duration::from_secs(10));
         let wait = t
@@ -271,14 +281,26 @@ mod tests {
             .expect("throttled after 5 failures");
         assert_eq!(wait, Duration::from_secs(890));
         // Another account is not affected.
-        assert!(t.retry_after("bob", start + Duration::from_secs(10)).is_none());
+        assert!(
+            t.retry_after("bob", start + Duration::from_secs(10))
+                .is_none()
+        );
         // Once the oldest failure is out of the window, one more attempt is allowed.
-        assert!(t.retry_after("ann", start + Duration::from_secs(900)).is_none());
+        assert!(
+            t.retry_after("ann", start + Duration::from_secs(900))
+                .is_none()
+        );
         t.record_failure("ann", start + Duration::from_secs(900));
-        assert!(t.retry_after("ann", start + Duration::from_secs(900)).is_some());
+        assert!(
+            t.retry_after("ann", start + Duration::from_secs(900))
+                .is_some()
+        );
         // A success clears the account.
         t.record_success("ann");
-        assert!(t.retry_after("ann", start + Duration::from_secs(902)).is_none());
+        assert!(
+            t.retry_after("ann", start + Duration::from_secs(902))
+                .is_none()
+        );
     }
 
     #[test]
@@ -288,7 +310,16 @@ mod tests {
         assert_eq!(parse_lifetime("30").unwrap(), chrono::Duration::days(30));
         assert_eq!(parse_lifetime("5m").unwrap(), chrono::Duration::minutes(5));
         assert_eq!(parse_lifetime("2s").unwrap(), chrono::Duration::seconds(2));
-        for bad in ["", "d", "0d", "0s", "99999d", "5x", "-3d", "9999999999999999999d"] {
+        for bad in [
+            "",
+            "d",
+            "0d",
+            "0s",
+            "99999d",
+            "5x",
+            "-3d",
+            "9999999999999999999d",
+        ] {
             assert!(parse_lifetime(bad).is_err(), "{bad}");
         }
     }

@@ -101,7 +101,9 @@ pub async fn user(global: &Global, cmd: UserCommand) -> anyhow::Result<()> {
             }
             let password = read_password()?;
             accounts::reset_password(store.as_ref(), &cli_actor(), &name, Some(password)).await?;
-            println!("password of {name} reset; their sessions ended and their tokens were revoked");
+            println!(
+                "password of {name} reset; their sessions ended and their tokens were revoked"
+            );
             Ok(())
         }
     }
@@ -144,7 +146,9 @@ pub async fn token(global: &Global, cmd: TokenCommand) -> anyhow::Result<()> {
         } => {
             let lifetime = auth::parse_lifetime(&expires_in).map_err(anyhow::Error::msg)?;
             if store.account(&name).await?.is_none() {
-                bail!("no user {name:?}: add one first with `votebase user add {name} --role ROLE`");
+                bail!(
+                    "no user {name:?}: add one first with `votebase user add {name} --role ROLE`"
+                );
             }
             let t = accounts::create_token(store.as_ref(), &cli_actor(), &name, &label, lifetime)
                 .await?;

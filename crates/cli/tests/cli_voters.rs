@@ -463,7 +463,15 @@ fn user_and_token_administration() {
                 .success();
         }
         let created = b
-            .cmd(&["token", "create", "bo", "--label", "etl", "--expires-in", "30d"])
+            .cmd(&[
+                "token",
+                "create",
+                "bo",
+                "--label",
+                "etl",
+                "--expires-in",
+                "30d",
+            ])
             .assert()
             .success()
             .stderr(contains("expires"))
@@ -483,8 +491,14 @@ fn user_and_token_administration() {
                 .stdout,
         );
         let t = &tokens[0];
-        assert_eq!((&t["user"]["name"], &t["label"]), (&"bo".into(), &"etl".into()));
-        assert!(t["revoked_at"].is_null() && t["last_used_at"].is_null(), "{t}");
+        assert_eq!(
+            (&t["user"]["name"], &t["label"]),
+            (&"bo".into(), &"etl".into())
+        );
+        assert!(
+            t["revoked_at"].is_null() && t["last_used_at"].is_null(),
+            "{t}"
+        );
         let expires = chrono::DateTime::parse_from_rfc3339(t["expires_at"].as_str().unwrap())
             .unwrap()
             .with_timezone(&chrono::Utc);

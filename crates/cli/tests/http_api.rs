@@ -493,7 +493,11 @@ fn token_expiry_disabled_users_and_the_admin_users_page() {
             Some(&ada),
         );
         assert_eq!(reset.status, 200, "{}", reset.body);
-        let at = reset.body.find("id=\"new-password\">").expect("password shown") + 18;
+        let at = reset
+            .body
+            .find("id=\"new-password\">")
+            .expect("password shown")
+            + 18;
         let password = reset.body[at..at + 24].to_string();
         assert_eq!(get(&voters, Some(&organizer), None).status, 401);
         assert_eq!(sign_in(&s.base, "ola", "a long password 1").status, 401);
@@ -506,9 +510,17 @@ fn token_expiry_disabled_users_and_the_admin_users_page() {
             assert_eq!(sign_in(&s.base, "dan", "not the password").status, 401);
         }
         let locked = sign_in(&s.base, "dan", "a long password 1");
-        assert_eq!(locked.status, 429, "{}: the right password is refused too", b.name);
+        assert_eq!(
+            locked.status, 429,
+            "{}: the right password is refused too",
+            b.name
+        );
         let other = sign_in(&s.base, "val", "a long password 1");
-        assert_eq!(other.status, 303, "{}: other accounts still sign in", b.name);
+        assert_eq!(
+            other.status, 303,
+            "{}: other accounts still sign in",
+            b.name
+        );
         // Unknown names get the same answer as a wrong password (the last attempts this
         // minute that the per-address limit of 10 allows).
         for _ in 0..3 {

@@ -238,7 +238,17 @@ where
     M: Send + 'static,
     F: Fn(&Fields<'_>) -> Result<T, Reject> + Send + Sync + 'static,
 {
-    spawn(chunks, rejects_path, progress, convert, tx, rows, abort, None, strict)
+    spawn(
+        chunks,
+        rejects_path,
+        progress,
+        convert,
+        tx,
+        rows,
+        abort,
+        None,
+        strict,
+    )
 }
 
 /// [`spawn_reader`] that also sends `end()` once every row was read and sent: the

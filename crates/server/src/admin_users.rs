@@ -11,8 +11,8 @@ use crate::pages::{error_page, nav, render};
 use askama::Template;
 use axum::Router;
 use axum::extract::{Form, Path, Query, State};
-use axum::http::header::CACHE_CONTROL;
 use axum::http::HeaderValue;
+use axum::http::header::CACHE_CONTROL;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Utc;
@@ -49,8 +49,8 @@ struct UsersPage {
     role: String,
     csrf: String,
     message: Option<String>,
-    accounts: Vec<UserAccount>,
-    roles: Vec<&'static str>,
+    /// Each account with its role choices (code, selected).
+    accounts: Vec<(UserAccount, Vec<(&'static str, bool)>)>,
     tokens: Vec<TokenRow>,
 }
 
@@ -94,7 +94,9 @@ async fn users_page(
     PageUser(caller): PageUser,
     Query(q): Query<Message>,
 ) -> Result<Response, PageRejection> {
-    caller.require(Permission::ManageUsers).map_err(page_error)?;
+    caller
+        .require(Permission::ManageUsers)
+        .map_err(page_error)?;
     let accounts = state
         .store
         .list_users()
@@ -137,8 +139,16 @@ async fn users_page(
         role,
         csrf,
         message,
-        accounts,
-        roles: Role::ALL.iter().map(|r| r.code()).collect(),
+        accounts: accounts
+            .into_iter()
+            .map(|a| {
+                let options = Role::ALL
+                    .iter()
+                    .map(|r| (r.code(), *r == a.user.role))
+                    .collect();
+                (a, options)
+            })
+            .collect(),
         tokens,
     }))
 }
@@ -154,23 +164,29 @@ struct RoleForm {
     role: String,
 }
 
-/// An admin with the session's CSRF token, or the error page to show.
-fn check(caller: &Caller, csrf: &str) -> Result<(), Response> {
-    caller
-        .require(Permission::ManageUsers)
-        .map_err(error_page)?;
+/// The error page to show unless the caller is an admin with the session's CSRF token.
+fn refusal(caller: &Caller, csrf: &str) -> Option<Response> {
+    if let Err(e) = caller.require(Permission::ManageUsers) {
+        return Some(error_page(e));
+    }
     if !caller
         .csrf_token
         .as_deref()
         .is_some_and(|t| same_secret(t, csrf))
     {
-        return Err(error_page(ApiError::CsrfFailed));
+        return Some(error_page(ApiError::CsrfFailed));
     }
-    Ok(())
+    None
 }
 
-async fn set_disabled(state: AppState, caller: Caller, name: String, csrf: String, disabled: bool) -> Response {
-    if let Err(r) = check(&caller, &csrf) {
+async fn set_disabled(
+    state: AppState,
+    caller: Caller,
+    name: String,
+    csrf: String,
+    disabled: bool,
+) -> Response {
+    if let Some(r) = refusal(&caller, &csrf) {
         return r;
     }
     match accounts::set_disabled(state.store.as_ref(), &caller.user.name, &name, disabled).await {
@@ -208,11 +224,14 @@ async fn change_role(
     Path(name): Path<String>,
     Form(form): Form<RoleForm>,
 ) -> Response {
-    if let Err(r) = check(&caller, &form.csrf) {
+    if let Some(r) = refusal(&caller, &form.csrf) {
         return r;
     }
     let Ok(role) = form.role.parse::<Role>() else {
-        return error_page(ApiError::BadRequest(format!("unknown role {:?}", form.role)));
+        return error_page(ApiError::BadRequest(format!(
+            "unknown role {:?}",
+            form.role
+        )));
     };
     match accounts::set_role(state.store.as_ref(), &caller.user.name, &name, role).await {
         Ok(()) => Redirect::to("/admin/users?done=role").into_response(),
@@ -226,7 +245,7 @@ async fn reset_password(
     Path(name): Path<String>,
     Form(form): Form<CsrfForm>,
 ) -> Response {
-    if let Err(r) = check(&caller, &form.csrf) {
+    if let Some(r) = refusal(&caller, &form.csrf) {
         return r;
     }
     match accounts::reset_password(state.store.as_ref(), &caller.user.name, &name, None).await {

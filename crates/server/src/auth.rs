@@ -57,16 +57,13 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiE
             .strip_prefix("Bearer ")
             .ok_or(ApiError::Unauthorized)?
             .trim();
-        let user = votebase_app::auth::authenticate_token(
-            state.store.as_ref(),
-            token,
-            chrono::Utc::now(),
-        )
-        .await?
-        .map_err(|refusal| match refusal {
-            votebase_app::auth::TokenRefusal::Expired => ApiError::TokenExpired,
-            votebase_app::auth::TokenRefusal::Invalid => ApiError::Unauthorized,
-        })?;
+        let user =
+            votebase_app::auth::authenticate_token(state.store.as_ref(), token, chrono::Utc::now())
+                .await?
+                .map_err(|refusal| match refusal {
+                    votebase_app::auth::TokenRefusal::Expired => ApiError::TokenExpired,
+                    votebase_app::auth::TokenRefusal::Invalid => ApiError::Unauthorized,
+                })?;
         return Ok(Some(Caller {
             user,
             csrf_token: None,

@@ -16,18 +16,18 @@ mod users;
 mod voters;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection};
 use std::sync::Arc;
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::OrgName;
-use chrono::{DateTime, Utc};
 use votebase_domain::{
     AuditEntry, FieldChange, Role, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
 };
 use votebase_store::{
-    ApiToken, UserAccount, HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session, Store,
-    StoreError, StoreResult, StoredVoter, VoterSummary,
+    ApiToken, HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session,
+    Store, StoreError, StoreResult, StoredVoter, UserAccount, VoterSummary,
 };
 
 /// Schema migrations, applied in order; version `i + 1` is `MIGRATIONS[i]`. The

@@ -29,13 +29,12 @@ pub(crate) async fn user_with_password(
     c: &mut PgConnection,
     name: &str,
 ) -> StoreResult<Option<(User, String)>> {
-    let row: Option<(String, String)> = sqlx::query_as(
-        "SELECT role, password_hash FROM users WHERE name = $1 AND NOT disabled",
-    )
-    .bind(name.to_string())
-    .fetch_optional(c)
-    .await
-    .map_err(db)?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT role, password_hash FROM users WHERE name = $1 AND NOT disabled")
+            .bind(name.to_string())
+            .fetch_optional(c)
+            .await
+            .map_err(db)?;
     row.map(|(role, hash)| {
         Ok((
             User {
@@ -103,7 +102,11 @@ pub(crate) async fn set_user_disabled(
     Ok(n > 0)
 }
 
-pub(crate) async fn set_user_role(c: &mut PgConnection, name: &str, role: Role) -> StoreResult<bool> {
+pub(crate) async fn set_user_role(
+    c: &mut PgConnection,
+    name: &str,
+    role: Role,
+) -> StoreResult<bool> {
     let n = sqlx::query("UPDATE users SET role = $2 WHERE name = $1")
         .bind(name.to_string())
         .bind(role.code())
@@ -195,7 +198,11 @@ pub(crate) async fn token(c: &mut PgConnection, sha: &str) -> StoreResult<Option
     row.as_ref().map(token_from_row).transpose()
 }
 
-pub(crate) async fn touch_token(c: &mut PgConnection, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+pub(crate) async fn touch_token(
+    c: &mut PgConnection,
+    id: i64,
+    at: DateTime<Utc>,
+) -> StoreResult<()> {
     sqlx::query(
         "UPDATE api_tokens SET last_used_at = $2
          WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2 - interval '1 minute')",
@@ -217,12 +224,14 @@ pub(crate) async fn list_tokens(c: &mut PgConnection) -> StoreResult<Vec<ApiToke
 }
 
 pub(crate) async fn revoke_token(c: &mut PgConnection, id: i64) -> StoreResult<bool> {
-    let n = sqlx::query("UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
-        .bind(id)
-        .execute(c)
-        .await
-        .map_err(db)?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL",
+    )
+    .bind(id)
+    .execute(c)
+    .await
+    .map_err(db)?
+    .rows_affected();
     Ok(n > 0)
 }
 

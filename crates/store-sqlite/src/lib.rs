@@ -13,20 +13,20 @@ mod users;
 mod voters;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::OrgName;
-use chrono::{DateTime, Utc};
 use votebase_domain::{
     AuditEntry, FieldChange, Role, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
 };
 use votebase_store::{
-    ApiToken, UserAccount, BallotBatch, BallotImportOutcome, BallotList, BallotListRow, BallotStatusCount, HistoryBatch,
-    HistoryOutcome, ImportBatch, ImportOutcome, NewBallotFile, NewSnapshot, Session, Store,
-    StoreError, StoreResult, StoredVoter, VoterSummary,
+    ApiToken, BallotBatch, BallotImportOutcome, BallotList, BallotListRow, BallotStatusCount,
+    HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewBallotFile, NewSnapshot, Session,
+    Store, StoreError, StoreResult, StoredVoter, UserAccount, VoterSummary,
 };
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -182,7 +182,11 @@ impl Store for SqliteStore {
         birth_year: i32,
         zip5: &str,
     ) -> StoreResult<Vec<StoredVoter>> {
-        let (last, first, zip) = (last_name.to_string(), first_name.to_string(), zip5.to_string());
+        let (last, first, zip) = (
+            last_name.to_string(),
+            first_name.to_string(),
+            zip5.to_string(),
+        );
         self.with_conn(move |c| voters::registration_matches(c, &last, &first, birth_year, &zip))
             .await
     }

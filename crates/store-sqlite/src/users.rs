@@ -89,7 +89,11 @@ pub(crate) fn list_users(c: &Connection) -> StoreResult<Vec<UserAccount>> {
     Ok(out)
 }
 
-pub(crate) fn set_user_disabled(c: &mut Connection, name: &str, disabled: bool) -> StoreResult<bool> {
+pub(crate) fn set_user_disabled(
+    c: &mut Connection,
+    name: &str,
+    disabled: bool,
+) -> StoreResult<bool> {
     let tx = c.transaction().map_err(db)?;
     let n = tx
         .execute(

@@ -11,8 +11,8 @@ use votebase_domain::search::prefix_upper_bound;
 use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
 use votebase_store::columns::{ColumnValue, VOTER_COLUMNS, record_from_texts, voter_values};
 use votebase_store::{
-    DuplicateRow, HistoryBatch, HistoryOutcome, IMPORT_CUT_SHORT, ImportBatch, ImportOutcome, NewSnapshot,
-    StagedVoter, StoreError, StoreResult, StoredVoter, VoterSummary,
+    DuplicateRow, HistoryBatch, HistoryOutcome, IMPORT_CUT_SHORT, ImportBatch, ImportOutcome,
+    NewSnapshot, StagedVoter, StoreError, StoreResult, StoredVoter, VoterSummary,
 };
 
 const SNAPSHOT_COLS: &str =

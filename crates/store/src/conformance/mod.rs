@@ -356,7 +356,13 @@ async fn import_cut_short_writes_nothing(store: &dyn Store) {
         .expect("re-import after a cut-short import");
     assert_eq!(out.snapshot.id, before.last().map_or(0, |s| s.id) + 1);
     assert_eq!(
-        store.get_voter("AA000001").await.unwrap().unwrap().record.last_name,
+        store
+            .get_voter("AA000001")
+            .await
+            .unwrap()
+            .unwrap()
+            .record
+            .last_name,
         "CUT"
     );
     assert!(store.get_voter("AA000600").await.unwrap().is_some());
@@ -398,22 +404,33 @@ async fn registration_match_is_exact(store: &dyn Store) {
     (longer.birth_year, longer.address.zip5) = (Some(1999), "27999".into());
     rows.push(longer);
     let latest = store.latest_snapshot().await.unwrap().unwrap();
-    import(store, latest.as_of + Duration::days(1), "sha-samename", rows)
-        .await
-        .expect("same-name import");
+    import(
+        store,
+        latest.as_of + Duration::days(1),
+        "sha-samename",
+        rows,
+    )
+    .await
+    .expect("same-name import");
 
     let one = store
         .registration_matches("SAMENAME", "PAT", 1999, "27999")
         .await
         .unwrap();
-    let ids: Vec<&str> = one.iter().map(|v| v.record.state_voter_id.as_str()).collect();
+    let ids: Vec<&str> = one
+        .iter()
+        .map(|v| v.record.state_voter_id.as_str())
+        .collect();
     assert_eq!(ids, ["ZZ001150"]);
     assert!(one[0].present);
     let two = store
         .registration_matches("SAMENAME", "PAT", 1977, "27777")
         .await
         .unwrap();
-    let ids: Vec<&str> = two.iter().map(|v| v.record.state_voter_id.as_str()).collect();
+    let ids: Vec<&str> = two
+        .iter()
+        .map(|v| v.record.state_voter_id.as_str())
+        .collect();
     assert_eq!(ids, ["ZZ000003", "ZZ001190"]);
     for (last, first, year, zip) in [
         ("SAMENAME", "PAT", 1999, "27000"),
@@ -694,7 +711,10 @@ async fn credentials(store: &dyn Store, alice: &User) {
         .unwrap();
     let used = store.token("a1-sha").await.unwrap().unwrap().last_used_at;
     assert_eq!(used.map(|u| u.timestamp()), Some(t0.timestamp()));
-    store.touch_token(a1, t0 + Duration::minutes(5)).await.unwrap();
+    store
+        .touch_token(a1, t0 + Duration::minutes(5))
+        .await
+        .unwrap();
     let used = store.token("a1-sha").await.unwrap().unwrap().last_used_at;
     assert_eq!(
         used.map(|u| u.timestamp()),
@@ -757,14 +777,35 @@ async fn credentials(store: &dyn Store, alice: &User) {
 
     // Password reset: new hash, sessions ended, every token of the user revoked, others kept.
     store.create_session("bob-s3", &live).await.unwrap();
-    assert!(store.reset_password("bob", "$argon2id$reset").await.unwrap());
+    assert!(
+        store
+            .reset_password("bob", "$argon2id$reset")
+            .await
+            .unwrap()
+    );
     assert_eq!(
         store.user_with_password("bob").await.unwrap().unwrap().1,
         "$argon2id$reset"
     );
     assert!(store.session("bob-s3").await.unwrap().is_none());
-    assert!(store.token("b2-sha").await.unwrap().unwrap().revoked_at.is_some());
-    assert!(store.token("a1-sha").await.unwrap().unwrap().revoked_at.is_none());
+    assert!(
+        store
+            .token("b2-sha")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+    assert!(
+        store
+            .token("a1-sha")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_none()
+    );
     assert!(!store.reset_password("nobody", "x").await.unwrap());
     assert!(store.revoke_token(a1).await.unwrap());
     assert_eq!(

@@ -4,6 +4,7 @@
 //! "take an incident", "issue chair codes", "build the results feed"). No axum, no clap,
 //! no askama here: front ends parse their input, call `app`, and render what it returns.
 
+pub mod accounts;
 pub mod auth;
 pub mod ballots;
 pub mod contacts;

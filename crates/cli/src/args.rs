@@ -224,20 +224,62 @@ pub enum UserCommand {
         #[arg(long)]
         role: String,
     },
-    /// List users.
-    List,
+    /// List users (name, role, enabled or disabled).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user: they cannot sign in, and their sessions and tokens stop working at once.
+    Disable {
+        /// Login name.
+        name: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        /// Login name.
+        name: String,
+    },
+    /// Change a user's role.
+    #[command(after_help = "Example: votebase user role alice data_manager")]
+    Role {
+        /// Login name.
+        name: String,
+        /// The new role.
+        role: String,
+    },
+    /// Reset a user's password (read like `user add`): ends their sessions and revokes
+    /// their API tokens.
+    Passwd {
+        /// Login name.
+        name: String,
+    },
 }
 
 #[derive(Subcommand, Debug)]
 pub enum TokenCommand {
     /// Create an API token for a user (printed once; send as `Authorization: Bearer`).
-    #[command(after_help = "Example: votebase token create alice --label etl")]
+    #[command(after_help = "Example: votebase token create alice --label etl --expires-in 30d")]
     Create {
         /// The user the token acts as.
         name: String,
         /// A label to recognise the token by.
         #[arg(long, default_value = "cli")]
         label: String,
+        /// Lifetime: days (90d), hours (12h), minutes (30m) or seconds (45s); at most 3650d.
+        #[arg(long, default_value = "90d")]
+        expires_in: String,
+    },
+    /// List tokens: id, user, label, created, last used, expiry, revoked.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by id (see `token list`).
+    Revoke {
+        /// The token's id.
+        id: i64,
     },
 }
 

@@ -1,6 +1,7 @@
-//! `user add`, `user list` and `token create`: accounts of one organization. Passwords
-//! are read from a prompt (or standard input when piped) and stored as argon2 hashes;
-//! API tokens are printed once and stored as SHA-256.
+//! `user add|list|disable|enable|role|passwd` and `token create|list|revoke`: accounts
+//! of one organization, through `votebase_app::accounts`. Passwords are read from a
+//! prompt (or standard input when piped) and stored as argon2 hashes; API tokens are
+//! printed once, stored as SHA-256, and expire (90 days unless `--expires-in` says).
 
 use crate::args::{Global, TokenCommand, UserCommand};
 use crate::stores;
@@ -8,8 +9,9 @@ use crate::voters::cli_actor;
 use anyhow::{Context, bail};
 use chrono::Utc;
 use std::io::{BufRead, IsTerminal};
-use votebase_app::auth;
+use votebase_app::{accounts, auth};
 use votebase_domain::{AuditEntry, Role, User};
+use votebase_store::ApiToken;
 
 fn read_password() -> anyhow::Result<String> {
     let password = if std::io::stdin().is_terminal() {
@@ -65,35 +67,115 @@ pub async fn user(global: &Global, cmd: UserCommand) -> anyhow::Result<()> {
             println!("user {name} is {role}");
             Ok(())
         }
-        UserCommand::List => {
-            for u in store.list_users().await? {
-                println!("{}\t{}", u.name, u.role);
+        UserCommand::List { json } => {
+            let users = store.list_users().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&users)?);
+            } else {
+                for a in users {
+                    let state = if a.disabled { "disabled" } else { "enabled" };
+                    println!("{}\t{}\t{state}", a.user.name, a.user.role);
+                }
             }
+            Ok(())
+        }
+        UserCommand::Disable { name } => {
+            accounts::set_disabled(store.as_ref(), &cli_actor(), &name, true).await?;
+            println!("user {name} is disabled; their sessions ended and their tokens are refused");
+            Ok(())
+        }
+        UserCommand::Enable { name } => {
+            accounts::set_disabled(store.as_ref(), &cli_actor(), &name, false).await?;
+            println!("user {name} is enabled");
+            Ok(())
+        }
+        UserCommand::Role { name, role } => {
+            let role: Role = role.parse()?;
+            accounts::set_role(store.as_ref(), &cli_actor(), &name, role).await?;
+            println!("user {name} is {role}");
+            Ok(())
+        }
+        UserCommand::Passwd { name } => {
+            if store.account(&name).await?.is_none() {
+                bail!("no user {name:?}");
+            }
+            let password = read_password()?;
+            accounts::reset_password(store.as_ref(), &cli_actor(), &name, Some(password)).await?;
+            println!(
+                "password of {name} reset; their sessions ended and their tokens were revoked"
+            );
             Ok(())
         }
     }
 }
 
+fn time(t: Option<chrono::DateTime<Utc>>) -> String {
+    t.map(|t| t.format("%Y-%m-%d %H:%M").to_string())
+        .unwrap_or_else(|| "-".into())
+}
+
+fn token_line(t: &ApiToken) -> String {
+    let state = if t.revoked_at.is_some() {
+        "revoked"
+    } else if t.expired_at(Utc::now()) {
+        "expired"
+    } else if t.user_disabled {
+        "user disabled"
+    } else {
+        "active"
+    };
+    format!(
+        "{}\t{}\t{}\t{}\t{}\t{}\t{}\t{state}",
+        t.id,
+        t.user.name,
+        t.label,
+        time(Some(t.created_at)),
+        time(t.last_used_at),
+        time(t.expires_at),
+        time(t.revoked_at),
+    )
+}
+
 pub async fn token(global: &Global, cmd: TokenCommand) -> anyhow::Result<()> {
     let store = stores::open(global).await?;
-    let TokenCommand::Create { name, label } = cmd;
-    if store.user_with_password(&name).await?.is_none() {
-        bail!("no user {name:?}: add one first with `votebase user add {name} --role ROLE`");
+    match cmd {
+        TokenCommand::Create {
+            name,
+            label,
+            expires_in,
+        } => {
+            let lifetime = auth::parse_lifetime(&expires_in).map_err(anyhow::Error::msg)?;
+            if store.account(&name).await?.is_none() {
+                bail!(
+                    "no user {name:?}: add one first with `votebase user add {name} --role ROLE`"
+                );
+            }
+            let t = accounts::create_token(store.as_ref(), &cli_actor(), &name, &label, lifetime)
+                .await?;
+            println!("{}", t.secret);
+            eprintln!(
+                "Token {} expires {}. Keep it: it is shown once. Send it as `Authorization: Bearer <token>`.",
+                t.id,
+                t.expires_at.format("%Y-%m-%d %H:%M UTC")
+            );
+            Ok(())
+        }
+        TokenCommand::List { json } => {
+            let tokens = store.list_tokens().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&tokens)?);
+            } else {
+                println!("id\tuser\tlabel\tcreated\tlast_used\texpires\trevoked\tstate");
+                for t in &tokens {
+                    println!("{}", token_line(t));
+                }
+            }
+            Ok(())
+        }
+        TokenCommand::Revoke { id } => {
+            accounts::revoke_token(store.as_ref(), &cli_actor(), id).await?;
+            println!("token {id} revoked");
+            Ok(())
+        }
     }
-    let token = auth::new_secret();
-    store
-        .add_token(&name, &auth::sha256_hex(&token), &label)
-        .await?;
-    store
-        .audit(&AuditEntry {
-            at: Utc::now(),
-            actor: cli_actor(),
-            action: "token.create".into(),
-            subject: name.clone(),
-            detail: label,
-        })
-        .await?;
-    println!("{token}");
-    eprintln!("Keep this token: it is shown once. Send it as `Authorization: Bearer <token>`.");
-    Ok(())
 }

@@ -452,6 +452,144 @@ fn users_tokens_and_clear_errors() {
         .stderr(contains("invalid organization name"));
 }
 
+/// `user disable|enable|role|passwd` and `token create|list|revoke` on both stores.
+#[test]
+fn user_and_token_administration() {
+    for b in Backend::all("creds") {
+        for (name, role) in [("ann", "admin"), ("bo", "organizer")] {
+            b.cmd(&["user", "add", name, "--role", role])
+                .write_stdin("long enough pw\n")
+                .assert()
+                .success();
+        }
+        let created = b
+            .cmd(&[
+                "token",
+                "create",
+                "bo",
+                "--label",
+                "etl",
+                "--expires-in",
+                "30d",
+            ])
+            .assert()
+            .success()
+            .stderr(contains("expires"))
+            .get_output()
+            .stdout
+            .clone();
+        assert_eq!(String::from_utf8(created).unwrap().trim().len(), 64);
+        b.cmd(&["token", "create", "bo", "--expires-in", "forever"])
+            .assert()
+            .failure()
+            .stderr(contains("not a lifetime"));
+        let tokens = json(
+            &b.cmd(&["token", "list", "--json"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout,
+        );
+        let t = &tokens[0];
+        assert_eq!(
+            (&t["user"]["name"], &t["label"]),
+            (&"bo".into(), &"etl".into())
+        );
+        assert!(
+            t["revoked_at"].is_null() && t["last_used_at"].is_null(),
+            "{t}"
+        );
+        let expires = chrono::DateTime::parse_from_rfc3339(t["expires_at"].as_str().unwrap())
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let days = (expires - chrono::Utc::now()).num_hours() as f64 / 24.0;
+        assert!((29.0..=30.0).contains(&days), "{}: {days}", b.name);
+        let id = t["id"].as_i64().unwrap().to_string();
+        b.cmd(&["token", "list"])
+            .assert()
+            .success()
+            .stdout(contains("\tetl\t"))
+            .stdout(contains("\tactive"));
+        b.cmd(&["token", "revoke", &id])
+            .assert()
+            .success()
+            .stdout(contains("revoked"));
+        b.cmd(&["token", "revoke", &id])
+            .assert()
+            .failure()
+            .stderr(contains("no active token"));
+        b.cmd(&["token", "list"])
+            .assert()
+            .success()
+            .stdout(contains("revoked"));
+
+        b.cmd(&["user", "disable", "bo"]).assert().success();
+        b.cmd(&["user", "list"])
+            .assert()
+            .success()
+            .stdout(contains("bo\torganizer\tdisabled"));
+        b.cmd(&["user", "enable", "bo"]).assert().success();
+        b.cmd(&["user", "role", "bo", "data_manager"])
+            .assert()
+            .success();
+        b.cmd(&["user", "role", "bo", "mayor"])
+            .assert()
+            .failure()
+            .stderr(contains("unknown role"));
+        b.cmd(&["user", "disable", "nobody"])
+            .assert()
+            .failure()
+            .stderr(contains("no user"));
+        // The last enabled admin can be neither disabled nor demoted.
+        b.cmd(&["user", "disable", "ann"])
+            .assert()
+            .failure()
+            .stderr(contains("last enabled admin"));
+        b.cmd(&["user", "role", "ann", "organizer"])
+            .assert()
+            .failure()
+            .stderr(contains("last enabled admin"));
+        let users = json(
+            &b.cmd(&["user", "list", "--json"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout,
+        );
+        assert_eq!(users[1]["user"]["role"], "data_manager", "{users}");
+        assert_eq!(users[1]["disabled"], false);
+
+        // A password reset revokes every token of the user.
+        b.cmd(&["token", "create", "bo"]).assert().success();
+        b.cmd(&["user", "passwd", "bo"])
+            .write_stdin("short\n")
+            .assert()
+            .failure()
+            .stderr(contains("at least 10"));
+        b.cmd(&["user", "passwd", "bo"])
+            .write_stdin("another long pw\n")
+            .assert()
+            .success()
+            .stdout(contains("revoked"));
+        let tokens = json(
+            &b.cmd(&["token", "list", "--json"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout,
+        );
+        assert!(
+            tokens
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|t| !t["revoked_at"].is_null()),
+            "{}: {tokens}",
+            b.name
+        );
+    }
+}
+
 #[test]
 fn other_states_import_through_their_layouts() {
     for b in Backend::all("states") {

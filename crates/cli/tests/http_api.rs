@@ -636,4 +636,168 @@ fn https_and_client_addresses_from_public_url_and_trusted_proxies() {
         2,
         "a fresh client gets 10 of 12"
     );
+/// Signs in through the login form; returns the reply (303 and a session cookie on success).
+fn sign_in_reply(base: &str, user: &str, password: &str) -> Reply {
+    let form = get(&format!("{base}/login"), None, None);
+    let csrf_cookie = cookie_value(&form, "vb_login_csrf");
+    let csrf = hidden_csrf(&form.body);
+    post_form(
+        &format!("{base}/login"),
+        &[("username", user), ("password", password), ("csrf", &csrf)],
+        Some(&csrf_cookie),
+    )
+}
+
+fn error_code_lenient(r: &Reply) -> String {
+    let e: serde_json::Value = serde_json::from_str(&r.body).unwrap_or_default();
+    e["error"].as_str().unwrap_or_default().to_string()
+}
+
+#[test]
+fn token_expiry_disabled_users_and_the_admin_users_page() {
+    for b in Backend::all("creds") {
+        let (admin, organizer, volunteer) = setup(&b);
+        let short = String::from_utf8(
+            b.cmd(&["token", "create", "ola", "--expires-in", "2s"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout
+                .clone(),
+        )
+        .unwrap()
+        .trim()
+        .to_string();
+        let s = start(&b);
+        let api = format!("{}/api/v1", s.base);
+        let voters = format!("{api}/voters?q=LANDRY");
+
+        // An expired token: 401 token_expired.
+        assert_eq!(get(&voters, Some(&short), None).status, 200, "{}", b.name);
+        std::thread::sleep(std::time::Duration::from_millis(2_300));
+        let expired = get(&voters, Some(&short), None);
+        assert_eq!(expired.status, 401, "{}", b.name);
+        assert_eq!(error_code_lenient(&expired), "token_expired", "{}", expired.body);
+
+        // Route x role matrix of the admin pages (signed out: to the sign-in form).
+        for (route, expected) in [("/admin/users", [303, 200, 403, 403])] {
+            for (i, who) in [
+                None,
+                Some(admin.as_str()),
+                Some(organizer.as_str()),
+                Some(volunteer.as_str()),
+            ]
+            .iter()
+            .enumerate()
+            {
+                let r = get(&format!("{}{route}", s.base), *who, None);
+                assert_eq!(r.status, expected[i], "{}: {route} as role #{i}", b.name);
+            }
+        }
+
+        let ada = cookie_value(&sign_in_reply(&s.base, "ada", "a long password 1"), "vb_session");
+        let page = get(&format!("{}/admin/users", s.base), None, Some(&ada));
+        assert!(page.body.contains("id=\"user-ola\""), "{}", page.body);
+        let csrf = hidden_csrf(&page.body);
+        let ola_login = sign_in_reply(&s.base, "ola", "a long password 1");
+        assert_eq!(ola_login.status, 303);
+        let ola = cookie_value(&ola_login, "vb_session");
+        assert_eq!(get(&format!("{}/", s.base), None, Some(&ola)).status, 200);
+
+        // Admin forms need the session's CSRF token.
+        let forged = post_form(
+            &format!("{}/admin/users/ola/disable", s.base),
+            &[("csrf", "nope")],
+            Some(&ada),
+        );
+        assert_eq!(forged.status, 403, "{}", b.name);
+        // Not an admin: refused.
+        let ola_csrf = hidden_csrf(&get(&format!("{}/", s.base), None, Some(&ola)).body);
+        let by_organizer = post_form(
+            &format!("{}/admin/users/val/disable", s.base),
+            &[("csrf", &ola_csrf)],
+            Some(&ola),
+        );
+        assert_eq!(by_organizer.status, 403, "{}", b.name);
+
+        // Disabling stops the user's session and tokens at once, and sign-in.
+        let disabled = post_form(
+            &format!("{}/admin/users/ola/disable", s.base),
+            &[("csrf", &csrf)],
+            Some(&ada),
+        );
+        assert_eq!(disabled.status, 303, "{}: {}", b.name, disabled.body);
+        assert_eq!(get(&format!("{}/", s.base), None, Some(&ola)).status, 303);
+        let refused = get(&voters, Some(&organizer), None);
+        assert_eq!(refused.status, 401);
+        assert_eq!(error_code_lenient(&refused), "unauthorized");
+        assert_eq!(sign_in_reply(&s.base, "ola", "a long password 1").status, 401);
+        let page = get(&format!("{}/admin/users", s.base), None, Some(&ada));
+        assert!(page.body.contains("user disabled"), "{}", page.body);
+
+        // Enabled again: the token works; a new role applies at once.
+        let enabled = post_form(
+            &format!("{}/admin/users/ola/enable", s.base),
+            &[("csrf", &csrf)],
+            Some(&ada),
+        );
+        assert_eq!(enabled.status, 303);
+        assert_eq!(get(&voters, Some(&organizer), None).status, 200);
+        let demoted = post_form(
+            &format!("{}/admin/users/ola/role", s.base),
+            &[("csrf", &csrf), ("role", "volunteer")],
+            Some(&ada),
+        );
+        assert_eq!(demoted.status, 303);
+        assert_eq!(get(&voters, Some(&organizer), None).status, 403);
+        let bad_role = post_form(
+            &format!("{}/admin/users/ola/role", s.base),
+            &[("csrf", &csrf), ("role", "mayor")],
+            Some(&ada),
+        );
+        assert_eq!(bad_role.status, 400);
+
+        // A reset shows the new password once, revokes the tokens, ends the sessions.
+        let reset = post_form(
+            &format!("{}/admin/users/ola/password", s.base),
+            &[("csrf", &csrf)],
+            Some(&ada),
+        );
+        assert_eq!(reset.status, 200, "{}", reset.body);
+        let at = reset
+            .body
+            .find("id=\"new-password\">")
+            .expect("password shown")
+            + 18;
+        let password = reset.body[at..at + 24].to_string();
+        assert_eq!(get(&voters, Some(&organizer), None).status, 401);
+        assert_eq!(sign_in_reply(&s.base, "ola", "a long password 1").status, 401);
+        assert_eq!(sign_in_reply(&s.base, "ola", &password).status, 303);
+        drop(s);
+
+        // Per account: 5 failures per 15 minutes lock the name, not the address.
+        let s = start(&b);
+        for _ in 0..5 {
+            assert_eq!(sign_in_reply(&s.base, "dan", "not the password").status, 401);
+        }
+        let locked = sign_in_reply(&s.base, "dan", "a long password 1");
+        assert_eq!(
+            locked.status, 429,
+            "{}: the right password is refused too",
+            b.name
+        );
+        let other = sign_in_reply(&s.base, "val", "a long password 1");
+        assert_eq!(
+            other.status, 303,
+            "{}: other accounts still sign in",
+            b.name
+        );
+        // Unknown names get the same answer as a wrong password (the last attempts this
+        // minute that the per-address limit of 10 allows).
+        for _ in 0..3 {
+            let r = sign_in_reply(&s.base, "nobody", "x");
+            assert_eq!(r.status, 401);
+            assert!(r.body.contains("wrong user name or password"));
+        }
+    }
 }

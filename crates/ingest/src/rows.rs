@@ -217,13 +217,14 @@ fn raw_text(bound: &Bound, record: &ByteRecord) -> String {
 
 /// The reading half of every import: on a blocking thread, reads and converts the whole
 /// file ([`read_converted`]), writes rejects to `rejects_path`, and sends each chunk of
-/// good rows over `tx` as `rows(chunk)`. On a read failure it sends `abort(reason)`, so
-/// the store rolls back, and returns the error. With `strict`, a rejected row also
-/// abandons the load (files that are all-or-nothing row by row). Returns the rows read
-/// and the rejects file's writer.
+/// good rows over `tx` as `rows(chunk)`. On a read failure, or a panic in the reader or
+/// in a conversion worker, it sends `abort(reason)`, so the store rolls back, and returns
+/// the error. With `strict`, a rejected row also abandons the load (files that are
+/// all-or-nothing row by row). Returns the rows read and the rejects file's writer.
+/// See [`spawn_reader_until_end`] for consumers that commit only on an end marker.
 #[allow(clippy::too_many_arguments)]
 pub fn spawn_reader<T, M, F>(
-    mut chunks: RowChunks,
+    chunks: RowChunks,
     rejects_path: std::path::PathBuf,
     progress: std::sync::Arc<dyn crate::Progress>,
     convert: F,
@@ -231,7 +232,74 @@ pub fn spawn_reader<T, M, F>(
     rows: fn(Vec<T>) -> M,
     abort: fn(String) -> M,
     strict: bool,
-) -> tokio::task::JoinHandle<Result<(u64, crate::rejects::RejectWriter), IngestError>>
+) -> ReaderHandle
+where
+    T: Send + 'static,
+    M: Send + 'static,
+    F: Fn(&Fields<'_>) -> Result<T, Reject> + Send + Sync + 'static,
+{
+    spawn(
+        chunks,
+        rejects_path,
+        progress,
+        convert,
+        tx,
+        rows,
+        abort,
+        None,
+        strict,
+    )
+}
+
+/// [`spawn_reader`] that also sends `end()` once every row was read and sent: the
+/// consumer commits only on that marker, so a reader that dies in any way (even one
+/// whose panic escaped) never looks like a short file.
+#[allow(clippy::too_many_arguments)]
+pub fn spawn_reader_until_end<T, M, F>(
+    chunks: RowChunks,
+    rejects_path: std::path::PathBuf,
+    progress: std::sync::Arc<dyn crate::Progress>,
+    convert: F,
+    tx: tokio::sync::mpsc::Sender<M>,
+    rows: fn(Vec<T>) -> M,
+    abort: fn(String) -> M,
+    end: fn() -> M,
+    strict: bool,
+) -> ReaderHandle
+where
+    T: Send + 'static,
+    M: Send + 'static,
+    F: Fn(&Fields<'_>) -> Result<T, Reject> + Send + Sync + 'static,
+{
+    spawn(
+        chunks,
+        rejects_path,
+        progress,
+        convert,
+        tx,
+        rows,
+        abort,
+        Some(end),
+        strict,
+    )
+}
+
+/// What a reader thread gives back: rows read and the rejects file's writer.
+pub type ReaderHandle =
+    tokio::task::JoinHandle<Result<(u64, crate::rejects::RejectWriter), IngestError>>;
+
+#[allow(clippy::too_many_arguments)]
+fn spawn<T, M, F>(
+    mut chunks: RowChunks,
+    rejects_path: std::path::PathBuf,
+    progress: std::sync::Arc<dyn crate::Progress>,
+    convert: F,
+    tx: tokio::sync::mpsc::Sender<M>,
+    rows: fn(Vec<T>) -> M,
+    abort: fn(String) -> M,
+    end: Option<fn() -> M>,
+    strict: bool,
+) -> ReaderHandle
 where
     T: Send + 'static,
     M: Send + 'static,
@@ -239,18 +307,30 @@ where
 {
     tokio::task::spawn_blocking(move || {
         let mut rejects = crate::rejects::RejectWriter::new(rejects_path);
-        let read = read_converted(
-            &mut chunks,
-            &mut rejects,
-            progress.as_ref(),
-            convert,
-            // A closed channel means the store stopped early; its own error says why.
-            |good| tx.blocking_send(rows(good)).is_ok(),
-        );
+        // A panic here or in a rayon worker (rayon re-raises it on this thread) becomes
+        // an abort: the store must never read a dead reader as the end of the file.
+        let read = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            read_converted(
+                &mut chunks,
+                &mut rejects,
+                progress.as_ref(),
+                &convert,
+                // A closed channel means the store stopped early; its own error says why.
+                |good| tx.blocking_send(rows(good)).is_ok(),
+            )
+        }))
+        .unwrap_or_else(|panic| {
+            Err(IngestError::Internal(format!(
+                "the file reader panicked: {}",
+                panic_text(panic.as_ref())
+            )))
+        });
         match read {
             Ok(read) => {
                 if strict && rejects.count() > 0 {
                     let _ = tx.blocking_send(abort(format!("{} rows rejected", rejects.count())));
+                } else if let Some(end) = end {
+                    let _ = tx.blocking_send(end());
                 }
                 Ok((read, rejects))
             }
@@ -260,6 +340,17 @@ where
             }
         }
     })
+}
+
+/// The message of a caught panic payload.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "(no message)".to_string()
+    }
 }
 
 /// Reads every remaining row, converting chunks in parallel with `convert`; rejected rows
@@ -300,5 +391,105 @@ where
         if !sink(good) {
             return Ok(read);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::layout::Layout;
+    use std::sync::Arc;
+
+    const LAYOUT: &str = "name = \"t\"\nkind = \"voters\"\ndelimiter = \",\"\n\
+        [fields]\nstate_voter_id = \"id\"\nlast_name = \"ln\"\n";
+
+    #[derive(Debug)]
+    enum Msg {
+        Rows(Vec<String>),
+        Abort(String),
+        End,
+    }
+
+    /// Runs a reader over a file of `n` rows whose conversion panics on `panic_at` (an
+    /// id); returns every message the consumer received and the reader's result.
+    fn run(n: usize, panic_at: Option<String>) -> (Vec<Msg>, Result<u64, IngestError>) {
+        let dir = std::env::temp_dir().join(format!(
+            "votebase-rows-{}-{}",
+            std::process::id(),
+            panic_at.as_deref().unwrap_or("none")
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("v.csv");
+        let mut text = String::from("id,ln\n");
+        for i in 0..n {
+            text.push_str(&format!("V{i},SMITH\n"));
+        }
+        std::fs::write(&file, text).unwrap();
+        let layout = Layout::parse(LAYOUT, "t.toml").unwrap();
+        let chunks = RowChunks::open(&file, &layout).unwrap();
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        let (msgs, result) = rt.block_on(async move {
+            let (tx, mut rx) = tokio::sync::mpsc::channel::<Msg>(1_000);
+            let handle = spawn_reader_until_end(
+                chunks,
+                dir.join("v.rejects.csv"),
+                Arc::new(crate::NoProgress),
+                move |f: &Fields<'_>| {
+                    let id = f.clean("state_voter_id");
+                    if Some(&id) == panic_at.as_ref() {
+                        panic!("injected reader panic at {id}");
+                    }
+                    Ok(id)
+                },
+                tx,
+                Msg::Rows,
+                Msg::Abort,
+                || Msg::End,
+                false,
+            );
+            let mut msgs = Vec::new();
+            while let Some(m) = rx.recv().await {
+                msgs.push(m);
+            }
+            (msgs, handle.await.expect("the task itself never panics"))
+        });
+        (msgs, result.map(|(read, _)| read))
+    }
+
+    #[test]
+    fn a_complete_file_ends_with_the_end_marker() {
+        let (msgs, read) = run(30, None);
+        assert_eq!(read.unwrap(), 30);
+        assert!(matches!(msgs.last(), Some(Msg::End)), "{msgs:?}");
+        let rows: usize = msgs
+            .iter()
+            .map(|m| match m {
+                Msg::Rows(r) => r.len(),
+                _ => 0,
+            })
+            .sum();
+        assert_eq!(rows, 30);
+    }
+
+    #[test]
+    fn a_panic_in_a_conversion_worker_aborts_and_never_ends() {
+        // Past the first chunk, so rows were already sent when it panics.
+        let at = format!("V{}", crate::voters::CHUNK_ROWS + 5);
+        let (msgs, read) = run(crate::voters::CHUNK_ROWS * 3, Some(at));
+        match read {
+            Err(IngestError::Internal(m)) => assert!(m.contains("injected reader panic"), "{m}"),
+            other => panic!("expected the panic as an error, got {other:?}"),
+        }
+        assert!(
+            msgs.iter().any(|m| matches!(m, Msg::Rows(_))),
+            "rows before the panic were sent"
+        );
+        match msgs.last() {
+            Some(Msg::Abort(why)) => assert!(why.contains("panicked"), "{why}"),
+            other => panic!("the last message must be an abort, got {other:?}"),
+        }
+        assert!(!msgs.iter().any(|m| matches!(m, Msg::End)));
     }
 }

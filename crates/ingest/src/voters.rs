@@ -10,7 +10,7 @@ use crate::normalize::{
 };
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
-use crate::rows::{Fields, RowChunks, spawn_reader};
+use crate::rows::{Fields, RowChunks, spawn_reader_until_end};
 use crate::{IngestError, input};
 use chrono::{Datelike, NaiveDate};
 use std::path::{Path, PathBuf};
@@ -258,7 +258,7 @@ pub async fn import_voters_file(
     let (tx, rx) = mpsc::channel::<ImportBatch>(2);
     let reject_file = rejects_path.clone();
     let reader_progress = progress.clone();
-    let reader = spawn_reader(
+    let reader = spawn_reader_until_end(
         chunks,
         reject_file,
         reader_progress,
@@ -273,6 +273,7 @@ pub async fn import_voters_file(
         tx,
         ImportBatch::Rows,
         ImportBatch::Abort,
+        || ImportBatch::End,
         false,
     );
     let snapshot = NewSnapshot {

@@ -1,6 +1,8 @@
 //! Authentication and authorization: argon2 password hashes, API tokens and browser
 //! sessions (both stored only as SHA-256), the extractors that resolve the caller on
 //! every route, role checks, CSRF tokens for forms and the per-client login rate limit.
+//! Tokens are refused when expired (`token_expired`), revoked or their owner disabled;
+//! a disabled user's sessions are refused by the store.
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -8,7 +10,9 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum_extra::extract::CookieJar;
-pub(crate) use votebase_app::auth::{new_secret, same_secret, sha256_hex, verify_password};
+pub(crate) use votebase_app::auth::{
+    new_secret, same_secret, sha256_hex, verify_password_or_dummy,
+};
 use votebase_domain::User;
 use votebase_domain::users::Permission;
 
@@ -62,11 +66,13 @@ async fn resolve(parts: &Parts, state: &AppState) -> Result<Option<Caller>, ApiE
             .strip_prefix("Bearer ")
             .ok_or(ApiError::Unauthorized)?
             .trim();
-        let user = state
-            .store
-            .user_for_token(&sha256_hex(token))
-            .await?
-            .ok_or(ApiError::Unauthorized)?;
+        let user =
+            votebase_app::auth::authenticate_token(state.store.as_ref(), token, chrono::Utc::now())
+                .await?
+                .map_err(|refusal| match refusal {
+                    votebase_app::auth::TokenRefusal::Expired => ApiError::TokenExpired,
+                    votebase_app::auth::TokenRefusal::Invalid => ApiError::Unauthorized,
+                })?;
         return Ok(Some(Caller {
             user,
             csrf_token: None,
@@ -122,7 +128,9 @@ impl FromRequestParts<AppState> for PageUser {
     ) -> Result<Self, PageRejection> {
         match resolve(parts, state).await {
             Ok(Some(c)) => Ok(PageUser(c)),
-            Ok(None) | Err(ApiError::Unauthorized) => Err(PageRejection::Login),
+            Ok(None) | Err(ApiError::Unauthorized | ApiError::TokenExpired) => {
+                Err(PageRejection::Login)
+            }
             Err(e) => Err(PageRejection::Error(e)),
         }
     }
@@ -131,6 +139,7 @@ impl FromRequestParts<AppState> for PageUser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use votebase_app::auth::{hash_password, verify_password};
 
     #[test]
     fn passwords_hash_and_verify() {

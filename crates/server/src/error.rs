@@ -16,6 +16,9 @@ pub enum ApiError {
     /// No valid session or token.
     #[error("sign in first, or send a valid API token as Authorization: Bearer")]
     Unauthorized,
+    /// The API token is past its expiry.
+    #[error("the API token has expired; ask an administrator for a new one")]
+    TokenExpired,
     /// Signed in, but the role does not allow this.
     #[error("your role does not allow this")]
     Forbidden,
@@ -53,6 +56,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::Unauthorized => "unauthorized",
+            Self::TokenExpired => "token_expired",
             Self::Forbidden => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::BadRequest(_) => "bad_request",
@@ -69,7 +73,9 @@ impl ApiError {
     /// The HTTP status.
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Unauthorized | Self::BadCredentials => StatusCode::UNAUTHORIZED,
+            Self::Unauthorized | Self::TokenExpired | Self::BadCredentials => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,

@@ -7,6 +7,7 @@
 //! JSON errors for rejections and panics ([`error`]); per-client limits come from one
 //! place ([`ratelimit`]).
 
+pub mod admin_users;
 pub mod api;
 pub mod auth;
 pub mod ballots;
@@ -46,6 +47,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Proxies whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
     pub trusted_proxies: Arc<TrustedProxies>,
+    /// Failed sign-ins per account name (5 per 15 minutes).
+    pub login_throttle: Arc<votebase_app::auth::LoginThrottle>,
     /// The public polling-place lookup (`/vote`, `/api/v1/lookup`).
     pub lookup: Arc<lookup::LookupService>,
     /// The in-memory universe index, rebuilt in the background after imports.
@@ -65,6 +68,7 @@ impl AppState {
             limits,
             public_url: None,
             trusted_proxies: Arc::new(TrustedProxies::default()),
+            login_throttle: Arc::new(votebase_app::auth::LoginThrottle::standard()),
             universes: universes::Universes::new(),
             incidents: incidents::Hub::new(),
         }
@@ -116,6 +120,7 @@ pub fn router(state: AppState) -> Router {
 fn routes() -> Router<AppState> {
     Router::new()
         .merge(pages::routes())
+        .merge(admin_users::routes())
         .merge(ballots::page_routes())
         .merge(lookup::routes())
         .merge(registration::routes())

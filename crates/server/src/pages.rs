@@ -145,18 +145,33 @@ async fn login(
             StatusCode::FORBIDDEN,
         );
     }
-    let found = match state.store.user_with_password(form.username.trim()).await {
+    // Per account too: 5 failures per 15 minutes per name, whichever address they come from.
+    let name = form.username.trim();
+    let now = std::time::Instant::now();
+    if state.login_throttle.retry_after(name, now).is_some() {
+        return login_page(
+            jar,
+            Some(ApiError::RateLimited.to_string()),
+            StatusCode::TOO_MANY_REQUESTS,
+        );
+    }
+    let found = match state.store.user_with_password(name).await {
         Ok(f) => f,
         Err(e) => return error_page(e.into()),
     };
-    let Some((user, _)) = found.filter(|(_, hash)| auth::verify_password(&form.password, hash))
-    else {
+    // Unknown (or disabled) names are verified against a dummy hash: equal work, so the
+    // time taken does not tell which names exist.
+    let verified =
+        auth::verify_password_or_dummy(&form.password, found.as_ref().map(|(_, h)| h.as_str()));
+    let Some((user, _)) = found.filter(|_| verified) else {
+        state.login_throttle.record_failure(name, now);
         return login_page(
             jar,
             Some(ApiError::BadCredentials.to_string()),
             StatusCode::UNAUTHORIZED,
         );
     };
+    state.login_throttle.record_success(name);
     let secret = auth::new_secret();
     let session = Session {
         user: user.clone(),

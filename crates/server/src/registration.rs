@@ -99,39 +99,26 @@ async fn check(state: &AppState, p: &CheckParams) -> Result<Option<CheckAnswer>,
     else {
         return Ok(None);
     };
-    let query = VoterQuery {
-        text: String::new(),
-        ids: Vec::new(),
-        names: vec![NameQuery {
-            last_prefix: last.clone(),
-            first_prefix: first.clone(),
-        }],
-        address: None,
-        limit: 1000,
-    };
-    let mut registrations = Vec::new();
-    for hit in state.store.search_voters(&query).await? {
-        if hit.birth_year != Some(year) {
-            continue;
-        }
-        let Some(v) = state.store.get_voter(&hit.state_voter_id).await? else {
-            continue;
-        };
-        let r = &v.record;
-        if r.last_name != last || r.first_name != first || r.address.zip5 != zip5 {
-            continue;
-        }
-        registrations.push(Registration {
-            status: if v.present {
-                r.status.code().to_string()
-            } else {
-                VoterStatus::Removed.code().to_string()
-            },
-            precinct_code: r.precinct_code.clone(),
-            precinct_name: r.precinct_name.clone(),
-            county: r.county_name.clone(),
-        });
-    }
+    // One exact query in the store, whatever the number of voters sharing the name.
+    let registrations = state
+        .store
+        .registration_matches(&last, &first, year, &zip5)
+        .await?
+        .into_iter()
+        .map(|v| {
+            let r = &v.record;
+            Registration {
+                status: if v.present {
+                    r.status.code().to_string()
+                } else {
+                    VoterStatus::Removed.code().to_string()
+                },
+                precinct_code: r.precinct_code.clone(),
+                precinct_name: r.precinct_name.clone(),
+                county: r.county_name.clone(),
+            }
+        })
+        .collect::<Vec<_>>();
     let result = match registrations.len() {
         0 => "not_found",
         1 => "found",

@@ -16,17 +16,18 @@ mod users;
 mod voters;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgConnection, PgPool, PgPoolOptions};
 use sqlx::{AssertSqlSafe, Connection};
 use std::sync::Arc;
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::OrgName;
 use votebase_domain::{
-    AuditEntry, FieldChange, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
+    AuditEntry, FieldChange, Role, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
 };
 use votebase_store::{
-    HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session, Store,
-    StoreError, StoreResult, StoredVoter, VoterSummary,
+    ApiToken, HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session,
+    Store, StoreError, StoreResult, StoredVoter, UserAccount, VoterSummary,
 };
 
 /// Schema migrations, applied in order; version `i + 1` is `MIGRATIONS[i]`. The
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_incidents.sql"),
     include_str!("../migrations/0007_results.sql"),
     include_str!("../migrations/0008_past_results.sql"),
+    include_str!("../migrations/0009_credentials.sql"),
 ];
 
 /// Connections kept open per organization.
@@ -207,6 +209,17 @@ impl Store for PgStore {
         voters::get_voter(&mut *self.conn().await?, id).await
     }
 
+    async fn registration_matches(
+        &self,
+        last_name: &str,
+        first_name: &str,
+        birth_year: i32,
+        zip5: &str,
+    ) -> StoreResult<Vec<StoredVoter>> {
+        let mut c = self.conn().await?;
+        voters::registration_matches(&mut c, last_name, first_name, birth_year, zip5).await
+    }
+
     async fn export_voters(
         &self,
         batch_size: usize,
@@ -332,16 +345,57 @@ impl Store for PgStore {
         users::user_with_password(&mut *self.conn().await?, name).await
     }
 
-    async fn list_users(&self) -> StoreResult<Vec<User>> {
+    async fn account(&self, name: &str) -> StoreResult<Option<UserAccount>> {
+        users::account(&mut *self.conn().await?, name).await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<UserAccount>> {
         users::list_users(&mut *self.conn().await?).await
     }
 
-    async fn add_token(&self, user_name: &str, token_sha256: &str, label: &str) -> StoreResult<()> {
-        users::add_token(&mut *self.conn().await?, user_name, token_sha256, label).await
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> StoreResult<bool> {
+        users::set_user_disabled(&self.pool, name, disabled).await
     }
 
-    async fn user_for_token(&self, token_sha256: &str) -> StoreResult<Option<User>> {
-        users::user_for_token(&mut *self.conn().await?, token_sha256).await
+    async fn set_user_role(&self, name: &str, role: Role) -> StoreResult<bool> {
+        users::set_user_role(&mut *self.conn().await?, name, role).await
+    }
+
+    async fn reset_password(&self, name: &str, password_hash: &str) -> StoreResult<bool> {
+        users::reset_password(&self.pool, name, password_hash).await
+    }
+
+    async fn create_token(
+        &self,
+        user_name: &str,
+        token_sha256: &str,
+        label: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        users::create_token(
+            &mut *self.conn().await?,
+            user_name,
+            token_sha256,
+            label,
+            expires_at,
+        )
+        .await
+    }
+
+    async fn token(&self, token_sha256: &str) -> StoreResult<Option<ApiToken>> {
+        users::token(&mut *self.conn().await?, token_sha256).await
+    }
+
+    async fn touch_token(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        users::touch_token(&mut *self.conn().await?, id, at).await
+    }
+
+    async fn list_tokens(&self) -> StoreResult<Vec<ApiToken>> {
+        users::list_tokens(&mut *self.conn().await?).await
+    }
+
+    async fn revoke_token(&self, id: i64) -> StoreResult<bool> {
+        users::revoke_token(&mut *self.conn().await?, id).await
     }
 
     async fn create_session(&self, session_sha256: &str, session: &Session) -> StoreResult<()> {
@@ -556,9 +610,10 @@ mod tests {
                 while it.peek().is_some() {
                     let batch: Vec<StagedVoter> = it.by_ref().take(10_000).collect();
                     if tx.send(ImportBatch::Rows(batch)).await.is_err() {
-                        break;
+                        return;
                     }
                 }
+                let _ = tx.send(ImportBatch::End).await;
             });
             let snapshot = NewSnapshot {
                 as_of: chrono::NaiveDate::from_ymd_opt(2026, 9, 1 + round as u32).unwrap(),

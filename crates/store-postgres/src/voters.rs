@@ -15,8 +15,8 @@ use votebase_domain::search::prefix_upper_bound;
 use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
 use votebase_store::columns::{ColumnType, VOTER_COLUMNS, record_from_texts};
 use votebase_store::{
-    DuplicateRow, HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot,
-    StoreError, StoreResult, StoredVoter, VoterSummary,
+    DuplicateRow, HistoryBatch, HistoryOutcome, IMPORT_CUT_SHORT, ImportBatch, ImportOutcome,
+    NewSnapshot, StoreError, StoreResult, StoredVoter, VoterSummary,
 };
 
 const SNAPSHOT_COLS: &str =
@@ -161,10 +161,18 @@ pub(crate) async fn import_voters(
     // the SQL dedupe pass is skipped. A repeat (or a hash collision) runs it; it is exact.
     let mut seen = IdHashes::default();
     let mut maybe_duplicates = false;
-    while let Some(batch) = rows.recv().await {
-        let batch = match batch {
-            ImportBatch::Rows(b) => b,
-            ImportBatch::Abort(why) => {
+    loop {
+        // A channel closed without `End` is a reader that died: roll back.
+        let batch = match rows.recv().await {
+            Some(ImportBatch::Rows(b)) => b,
+            Some(ImportBatch::End) => break,
+            None => {
+                let why = IMPORT_CUT_SHORT.to_string();
+                copy_in.abort(why.clone()).await.map_err(db)?;
+                tx.rollback().await.map_err(db)?;
+                return Err(StoreError::Aborted(why));
+            }
+            Some(ImportBatch::Abort(why)) => {
                 // The server discards what it received; the rollback drops staging.
                 copy_in.abort(why.clone()).await.map_err(db)?;
                 tx.rollback().await.map_err(db)?;
@@ -514,6 +522,30 @@ pub(crate) async fn get_voter(c: &mut PgConnection, id: &str) -> StoreResult<Opt
     .await
     .map_err(db)?;
     row.as_ref().map(stored_from_row).transpose()
+}
+
+/// See [`votebase_store::Store::registration_matches`]: the name index narrows, the
+/// birth year and ZIP filter in the same query.
+pub(crate) async fn registration_matches(
+    c: &mut PgConnection,
+    last: &str,
+    first: &str,
+    birth_year: i32,
+    zip5: &str,
+) -> StoreResult<Vec<StoredVoter>> {
+    let rows = sqlx::query(AssertSqlSafe(format!(
+        "{} WHERE last_name = $1 AND first_name = $2 AND birth_year = $3 AND zip5 = $4
+         ORDER BY present DESC, state_voter_id",
+        select_voter_sql()
+    )))
+    .bind(last.to_string())
+    .bind(first.to_string())
+    .bind(birth_year)
+    .bind(zip5.to_string())
+    .fetch_all(c)
+    .await
+    .map_err(db)?;
+    rows.iter().map(stored_from_row).collect()
 }
 
 pub(crate) async fn search_voters(

@@ -13,6 +13,7 @@ mod users;
 mod voters;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use r2d2::Pool;
 use r2d2_sqlite::SqliteConnectionManager;
 use rusqlite::Connection;
@@ -20,12 +21,12 @@ use std::path::{Path, PathBuf};
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::OrgName;
 use votebase_domain::{
-    AuditEntry, FieldChange, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
+    AuditEntry, FieldChange, Role, SnapshotSummary, User, VoteHistoryRecord, VoterQuery,
 };
 use votebase_store::{
-    BallotBatch, BallotImportOutcome, BallotList, BallotListRow, BallotStatusCount, HistoryBatch,
-    HistoryOutcome, ImportBatch, ImportOutcome, NewBallotFile, NewSnapshot, Session, Store,
-    StoreError, StoreResult, StoredVoter, VoterSummary,
+    ApiToken, BallotBatch, BallotImportOutcome, BallotList, BallotListRow, BallotStatusCount,
+    HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewBallotFile, NewSnapshot, Session,
+    Store, StoreError, StoreResult, StoredVoter, UserAccount, VoterSummary,
 };
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
@@ -38,6 +39,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_incidents.sql"),
     include_str!("../migrations/0007_results.sql"),
     include_str!("../migrations/0008_past_results.sql"),
+    include_str!("../migrations/0009_credentials.sql"),
 ];
 
 /// A SQLite-backed store for one organization.
@@ -171,6 +173,22 @@ impl Store for SqliteStore {
     async fn get_voter(&self, id: &str) -> StoreResult<Option<StoredVoter>> {
         let id = id.to_string();
         self.with_conn(move |c| voters::get_voter(c, &id)).await
+    }
+
+    async fn registration_matches(
+        &self,
+        last_name: &str,
+        first_name: &str,
+        birth_year: i32,
+        zip5: &str,
+    ) -> StoreResult<Vec<StoredVoter>> {
+        let (last, first, zip) = (
+            last_name.to_string(),
+            first_name.to_string(),
+            zip5.to_string(),
+        );
+        self.with_conn(move |c| voters::registration_matches(c, &last, &first, birth_year, &zip))
+            .await
     }
 
     async fn export_voters(
@@ -323,23 +341,64 @@ impl Store for SqliteStore {
             .await
     }
 
-    async fn list_users(&self) -> StoreResult<Vec<User>> {
+    async fn account(&self, name: &str) -> StoreResult<Option<UserAccount>> {
+        let name = name.to_string();
+        self.with_conn(move |c| users::account(c, &name)).await
+    }
+
+    async fn list_users(&self) -> StoreResult<Vec<UserAccount>> {
         self.with_conn(|c| users::list_users(c)).await
     }
 
-    async fn add_token(&self, user_name: &str, token_sha256: &str, label: &str) -> StoreResult<()> {
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> StoreResult<bool> {
+        let name = name.to_string();
+        self.with_conn(move |c| users::set_user_disabled(c, &name, disabled))
+            .await
+    }
+
+    async fn set_user_role(&self, name: &str, role: Role) -> StoreResult<bool> {
+        let name = name.to_string();
+        self.with_conn(move |c| users::set_user_role(c, &name, role))
+            .await
+    }
+
+    async fn reset_password(&self, name: &str, password_hash: &str) -> StoreResult<bool> {
+        let (name, hash) = (name.to_string(), password_hash.to_string());
+        self.with_conn(move |c| users::reset_password(c, &name, &hash))
+            .await
+    }
+
+    async fn create_token(
+        &self,
+        user_name: &str,
+        token_sha256: &str,
+        label: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<i64> {
         let (u, t, l) = (
             user_name.to_string(),
             token_sha256.to_string(),
             label.to_string(),
         );
-        self.with_conn(move |c| users::add_token(c, &u, &t, &l))
+        self.with_conn(move |c| users::create_token(c, &u, &t, &l, expires_at))
             .await
     }
 
-    async fn user_for_token(&self, token_sha256: &str) -> StoreResult<Option<User>> {
+    async fn token(&self, token_sha256: &str) -> StoreResult<Option<ApiToken>> {
         let t = token_sha256.to_string();
-        self.with_conn(move |c| users::user_for_token(c, &t)).await
+        self.with_conn(move |c| users::token(c, &t)).await
+    }
+
+    async fn touch_token(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
+        self.with_conn(move |c| users::touch_token(c, id, at)).await
+    }
+
+    async fn list_tokens(&self) -> StoreResult<Vec<ApiToken>> {
+        self.with_conn(|c| users::list_tokens(c)).await
+    }
+
+    async fn revoke_token(&self, id: i64) -> StoreResult<bool> {
+        self.with_conn(move |c| users::revoke_token(c, id)).await
     }
 
     async fn create_session(&self, session_sha256: &str, session: &Session) -> StoreResult<()> {

@@ -1,12 +1,18 @@
 //! Users, API tokens, browser sessions and the audit log in SQLite. Secrets are never
 //! stored: tokens and session ids by their SHA-256, passwords as argon2 hashes made by
-//! the server.
+//! the server. Disabled users, token expiry, last use and revocation are recorded here;
+//! whether a token is accepted is decided by the caller (`votebase_app::auth`).
 
 use crate::db;
-use chrono::{DateTime, Utc};
-use rusqlite::{Connection, OptionalExtension, params};
-use votebase_domain::{AuditEntry, User};
-use votebase_store::{Session, StoreResult, parse_stored_role};
+use chrono::{DateTime, SecondsFormat, Utc};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use votebase_domain::{AuditEntry, Role, User};
+use votebase_store::{ApiToken, Session, StoreResult, UserAccount, parse_stored_role};
+
+/// Times of the credential columns: whole seconds, UTC, so that text order is time order.
+fn stamp(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
 
 fn parse_time(s: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(s)
@@ -30,7 +36,7 @@ pub(crate) fn user_with_password(
 ) -> StoreResult<Option<(User, String)>> {
     let row: Option<(String, String)> = c
         .query_row(
-            "SELECT role, password_hash FROM users WHERE name = ?1",
+            "SELECT role, password_hash FROM users WHERE name = ?1 AND disabled = 0",
             [name],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -48,54 +54,174 @@ pub(crate) fn user_with_password(
     .transpose()
 }
 
-pub(crate) fn list_users(c: &Connection) -> StoreResult<Vec<User>> {
+const ACCOUNT_SELECT: &str = "SELECT name, role, disabled, created_at FROM users";
+
+fn account_from_row(r: &Row<'_>) -> rusqlite::Result<StoreResult<UserAccount>> {
+    let (name, role, disabled, created): (String, String, bool, String) =
+        (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+    Ok(parse_stored_role(&role).map(|role| UserAccount {
+        user: User { name, role },
+        disabled,
+        created_at: parse_time(&created),
+    }))
+}
+
+pub(crate) fn account(c: &Connection, name: &str) -> StoreResult<Option<UserAccount>> {
+    c.query_row(
+        &format!("{ACCOUNT_SELECT} WHERE name = ?1"),
+        [name],
+        account_from_row,
+    )
+    .optional()
+    .map_err(db)?
+    .transpose()
+}
+
+pub(crate) fn list_users(c: &Connection) -> StoreResult<Vec<UserAccount>> {
     let mut stmt = c
-        .prepare("SELECT name, role FROM users ORDER BY name")
+        .prepare(&format!("{ACCOUNT_SELECT} ORDER BY name"))
         .map_err(db)?;
-    let rows = stmt
-        .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))
-        .map_err(db)?;
+    let rows = stmt.query_map([], account_from_row).map_err(db)?;
     let mut out = Vec::new();
     for row in rows {
-        let (name, role) = row.map_err(db)?;
-        out.push(User {
-            name,
-            role: parse_stored_role(&role)?,
-        });
+        out.push(row.map_err(db)??);
     }
     Ok(out)
 }
 
-pub(crate) fn add_token(c: &Connection, user: &str, sha: &str, label: &str) -> StoreResult<()> {
+pub(crate) fn set_user_disabled(
+    c: &mut Connection,
+    name: &str,
+    disabled: bool,
+) -> StoreResult<bool> {
+    let tx = c.transaction().map_err(db)?;
+    let n = tx
+        .execute(
+            "UPDATE users SET disabled = ?2 WHERE name = ?1",
+            params![name, disabled],
+        )
+        .map_err(db)?;
+    if n > 0 && disabled {
+        tx.execute("DELETE FROM sessions WHERE user_name = ?1", [name])
+            .map_err(db)?;
+    }
+    tx.commit().map_err(db)?;
+    Ok(n > 0)
+}
+
+pub(crate) fn set_user_role(c: &Connection, name: &str, role: Role) -> StoreResult<bool> {
+    let n = c
+        .execute(
+            "UPDATE users SET role = ?2 WHERE name = ?1",
+            params![name, role.code()],
+        )
+        .map_err(db)?;
+    Ok(n > 0)
+}
+
+pub(crate) fn reset_password(c: &mut Connection, name: &str, hash: &str) -> StoreResult<bool> {
+    let tx = c.transaction().map_err(db)?;
+    let n = tx
+        .execute(
+            "UPDATE users SET password_hash = ?2 WHERE name = ?1",
+            params![name, hash],
+        )
+        .map_err(db)?;
+    if n > 0 {
+        tx.execute("DELETE FROM sessions WHERE user_name = ?1", [name])
+            .map_err(db)?;
+        tx.execute(
+            "UPDATE api_tokens SET revoked_at = ?2 WHERE user_name = ?1 AND revoked_at IS NULL",
+            params![name, stamp(Utc::now())],
+        )
+        .map_err(db)?;
+    }
+    tx.commit().map_err(db)?;
+    Ok(n > 0)
+}
+
+pub(crate) fn create_token(
+    c: &Connection,
+    user: &str,
+    sha: &str,
+    label: &str,
+    expires_at: DateTime<Utc>,
+) -> StoreResult<i64> {
+    c.query_row(
+        "INSERT INTO api_tokens (token_sha256, user_name, label, created_at, id, expires_at)
+         SELECT ?1, ?2, ?3, ?4, COALESCE(MAX(id), 0) + 1, ?5 FROM api_tokens
+         RETURNING id",
+        params![sha, user, label, stamp(Utc::now()), stamp(expires_at)],
+        |r| r.get(0),
+    )
+    .map_err(db)
+}
+
+const TOKEN_SELECT: &str = "SELECT t.id, u.name, u.role, u.disabled, t.label, t.created_at,
+    t.last_used_at, t.expires_at, t.revoked_at
+    FROM api_tokens t JOIN users u ON u.name = t.user_name";
+
+fn token_from_row(r: &Row<'_>) -> rusqlite::Result<StoreResult<ApiToken>> {
+    let role: String = r.get(2)?;
+    let created: String = r.get(5)?;
+    let time = |i: usize| -> rusqlite::Result<Option<DateTime<Utc>>> {
+        Ok(r.get::<_, Option<String>>(i)?.map(|s| parse_time(&s)))
+    };
+    let (id, name, disabled, label) = (r.get(0)?, r.get(1)?, r.get(3)?, r.get(4)?);
+    let (last_used_at, expires_at, revoked_at) = (time(6)?, time(7)?, time(8)?);
+    Ok(parse_stored_role(&role).map(|role| ApiToken {
+        id,
+        user: User { name, role },
+        user_disabled: disabled,
+        label,
+        created_at: parse_time(&created),
+        last_used_at,
+        expires_at,
+        revoked_at,
+    }))
+}
+
+pub(crate) fn token(c: &Connection, sha: &str) -> StoreResult<Option<ApiToken>> {
+    c.query_row(
+        &format!("{TOKEN_SELECT} WHERE t.token_sha256 = ?1"),
+        [sha],
+        token_from_row,
+    )
+    .optional()
+    .map_err(db)?
+    .transpose()
+}
+
+pub(crate) fn touch_token(c: &Connection, id: i64, at: DateTime<Utc>) -> StoreResult<()> {
     c.execute(
-        "INSERT INTO api_tokens (token_sha256, user_name, label, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![sha, user, label, Utc::now().to_rfc3339()],
+        "UPDATE api_tokens SET last_used_at = ?2
+         WHERE id = ?1 AND (last_used_at IS NULL OR last_used_at < ?3)",
+        params![id, stamp(at), stamp(at - chrono::Duration::minutes(1))],
     )
     .map_err(db)?;
     Ok(())
 }
 
-fn user_by_join(c: &Connection, sql: &str, key: &str) -> StoreResult<Option<User>> {
-    let row: Option<(String, String)> = c
-        .query_row(sql, [key], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()
+pub(crate) fn list_tokens(c: &Connection) -> StoreResult<Vec<ApiToken>> {
+    let mut stmt = c
+        .prepare(&format!("{TOKEN_SELECT} ORDER BY t.id DESC"))
         .map_err(db)?;
-    row.map(|(name, role)| {
-        Ok(User {
-            name,
-            role: parse_stored_role(&role)?,
-        })
-    })
-    .transpose()
+    let rows = stmt.query_map([], token_from_row).map_err(db)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row.map_err(db)??);
+    }
+    Ok(out)
 }
 
-pub(crate) fn user_for_token(c: &Connection, sha: &str) -> StoreResult<Option<User>> {
-    user_by_join(
-        c,
-        "SELECT u.name, u.role FROM api_tokens t JOIN users u ON u.name = t.user_name
-         WHERE t.token_sha256 = ?1",
-        sha,
-    )
+pub(crate) fn revoke_token(c: &Connection, id: i64) -> StoreResult<bool> {
+    let n = c
+        .execute(
+            "UPDATE api_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![id, stamp(Utc::now())],
+        )
+        .map_err(db)?;
+    Ok(n > 0)
 }
 
 pub(crate) fn create_session(c: &Connection, sha: &str, s: &Session) -> StoreResult<()> {
@@ -111,7 +237,8 @@ pub(crate) fn session(c: &Connection, sha: &str) -> StoreResult<Option<Session>>
     let row: Option<(String, String, String, String)> = c
         .query_row(
             "SELECT u.name, u.role, s.csrf_token, s.expires_at FROM sessions s
-             JOIN users u ON u.name = s.user_name WHERE s.session_sha256 = ?1",
+             JOIN users u ON u.name = s.user_name
+             WHERE s.session_sha256 = ?1 AND u.disabled = 0",
             [sha],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
         )

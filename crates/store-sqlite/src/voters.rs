@@ -11,8 +11,8 @@ use votebase_domain::search::prefix_upper_bound;
 use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
 use votebase_store::columns::{ColumnValue, VOTER_COLUMNS, record_from_texts, voter_values};
 use votebase_store::{
-    DuplicateRow, HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot,
-    StagedVoter, StoreError, StoreResult, StoredVoter, VoterSummary,
+    DuplicateRow, HistoryBatch, HistoryOutcome, IMPORT_CUT_SHORT, ImportBatch, ImportOutcome,
+    NewSnapshot, StagedVoter, StoreError, StoreResult, StoredVoter, VoterSummary,
 };
 
 const SNAPSHOT_COLS: &str =
@@ -174,13 +174,15 @@ fn import_voters_tx(
         let mut inserting = std::time::Duration::ZERO;
         loop {
             let t0 = std::time::Instant::now();
+            // A channel closed without `End` is a reader that died: roll back.
             let Some(batch) = rows.blocking_recv() else {
-                break;
+                return Err(StoreError::Aborted(IMPORT_CUT_SHORT.into()));
             };
             waited += t0.elapsed();
             let t1 = std::time::Instant::now();
             let batch = match batch {
                 ImportBatch::Rows(b) => b,
+                ImportBatch::End => break,
                 ImportBatch::Abort(why) => return Err(StoreError::Aborted(why)),
             };
             for StagedVoter {
@@ -377,6 +379,32 @@ pub(crate) fn get_voter(c: &Connection, id: &str) -> StoreResult<Option<StoredVo
     .optional()
     .map_err(db)?
     .transpose()
+}
+
+/// See [`votebase_store::Store::registration_matches`]: the name index narrows, the
+/// birth year and ZIP filter in the same query.
+pub(crate) fn registration_matches(
+    c: &Connection,
+    last: &str,
+    first: &str,
+    birth_year: i32,
+    zip5: &str,
+) -> StoreResult<Vec<StoredVoter>> {
+    let mut stmt = c
+        .prepare(&format!(
+            "{} WHERE last_name = ?1 AND first_name = ?2 AND birth_year = ?3 AND zip5 = ?4
+             ORDER BY present DESC, state_voter_id",
+            select_voter_sql()
+        ))
+        .map_err(db)?;
+    let rows = stmt
+        .query_map(params![last, first, birth_year, zip5], stored_from_row)
+        .map_err(db)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(row.map_err(db)??);
+    }
+    Ok(out)
 }
 
 pub(crate) fn export_voters(

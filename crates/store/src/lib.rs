@@ -10,6 +10,7 @@ pub mod incidents;
 pub mod lists;
 pub mod past_results;
 pub mod results;
+pub mod users;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -26,6 +27,7 @@ pub use incidents::IncidentStore;
 pub use lists::ListStore;
 pub use past_results::PastResultsStore;
 pub use results::ResultsStore;
+pub use users::{ApiToken, DEFAULT_TOKEN_LIFETIME_DAYS, UserAccount};
 
 /// One parsed voter row on its way into a snapshot.
 #[derive(Debug, Clone)]
@@ -400,10 +402,11 @@ pub trait Store:
     /// Every snapshot, oldest first.
     async fn list_snapshots(&self) -> StoreResult<Vec<SnapshotSummary>>;
 
-    /// Writes one snapshot from the batches received until the channel closes, in one
+    /// Writes one snapshot from the batches received until [`ImportBatch::End`], in one
     /// transaction: added, removed and changed voters are recorded field by field. An
-    /// [`ImportBatch::Abort`] (or a store failure) writes nothing at all. `as_of` must not
-    /// be older than the latest snapshot.
+    /// [`ImportBatch::Abort`], a channel that closes before `End` (the importer died or
+    /// panicked) or a store failure writes nothing at all. `as_of` must not be older than
+    /// the latest snapshot.
     async fn import_voters(
         &self,
         snapshot: NewSnapshot,
@@ -418,6 +421,18 @@ pub trait Store:
 
     /// One voter by state id.
     async fn get_voter(&self, state_voter_id: &str) -> StoreResult<Option<StoredVoter>>;
+
+    /// Every voter (present or removed) whose last name, first name, ZIP code and birth
+    /// year are exactly these (names as normalised on import), present first, then by
+    /// state voter id: the public registration check. One indexed query, exact whatever
+    /// the number of voters sharing the name.
+    async fn registration_matches(
+        &self,
+        last_name: &str,
+        first_name: &str,
+        birth_year: i32,
+        zip5: &str,
+    ) -> StoreResult<Vec<StoredVoter>>;
 
     /// Streams every voter present in the latest snapshot, in batches of up to
     /// `batch_size`, ordered by state voter id; stops early if the receiver is dropped.
@@ -528,22 +543,61 @@ pub trait Store:
     /// Adds a user, or replaces the role and password of an existing one.
     async fn put_user(&self, user: &User, password_hash: &str) -> StoreResult<()>;
 
-    /// A user and their argon2 password hash.
+    /// An enabled user and their argon2 password hash (`None` for a disabled user).
     async fn user_with_password(&self, name: &str) -> StoreResult<Option<(User, String)>>;
 
-    /// Every user.
-    async fn list_users(&self) -> StoreResult<Vec<User>>;
+    /// One account, enabled or not.
+    async fn account(&self, name: &str) -> StoreResult<Option<UserAccount>>;
 
-    /// Stores an API token's SHA-256 for a user.
-    async fn add_token(&self, user_name: &str, token_sha256: &str, label: &str) -> StoreResult<()>;
+    /// Every account, by name.
+    async fn list_users(&self) -> StoreResult<Vec<UserAccount>>;
 
-    /// The user an API token belongs to.
-    async fn user_for_token(&self, token_sha256: &str) -> StoreResult<Option<User>>;
+    /// Disables or enables a user; disabling also ends their sessions (their tokens are
+    /// refused while they are disabled). False when there is no such user.
+    async fn set_user_disabled(&self, name: &str, disabled: bool) -> StoreResult<bool>;
+
+    /// Changes a user's role. False when there is no such user.
+    async fn set_user_role(&self, name: &str, role: Role) -> StoreResult<bool>;
+
+    /// Replaces a user's password hash, ends their sessions and revokes their tokens, in
+    /// one transaction. False when there is no such user.
+    async fn reset_password(&self, name: &str, password_hash: &str) -> StoreResult<bool>;
+
+    /// Stores an API token's SHA-256 for a user, valid until `expires_at`; returns its id.
+    async fn create_token(
+        &self,
+        user_name: &str,
+        token_sha256: &str,
+        label: &str,
+        expires_at: DateTime<Utc>,
+    ) -> StoreResult<i64>;
+
+    /// Stores an API token with the default lifetime ([`DEFAULT_TOKEN_LIFETIME_DAYS`]).
+    async fn add_token(&self, user_name: &str, token_sha256: &str, label: &str) -> StoreResult<()> {
+        let expires = Utc::now() + chrono::Duration::days(DEFAULT_TOKEN_LIFETIME_DAYS);
+        self.create_token(user_name, token_sha256, label, expires)
+            .await
+            .map(|_| ())
+    }
+
+    /// The record of an API token by its SHA-256, whatever its state (the caller decides
+    /// whether an expired, revoked or disabled user's token is refused).
+    async fn token(&self, token_sha256: &str) -> StoreResult<Option<ApiToken>>;
+
+    /// Records a use of a token at `at`, unless one was recorded in the minute before:
+    /// at most one write a minute per token.
+    async fn touch_token(&self, id: i64, at: DateTime<Utc>) -> StoreResult<()>;
+
+    /// Every token, newest first.
+    async fn list_tokens(&self) -> StoreResult<Vec<ApiToken>>;
+
+    /// Revokes a token. False when there is no such token or it was already revoked.
+    async fn revoke_token(&self, id: i64) -> StoreResult<bool>;
 
     /// Stores a session (by the SHA-256 of its cookie value).
     async fn create_session(&self, session_sha256: &str, session: &Session) -> StoreResult<()>;
 
-    /// A live (not expired) session.
+    /// A live session: not expired, of an enabled user.
     async fn session(&self, session_sha256: &str) -> StoreResult<Option<Session>>;
 
     /// Ends a session.
@@ -556,15 +610,23 @@ pub trait Store:
     async fn audit_log(&self, limit: i64) -> StoreResult<Vec<AuditEntry>>;
 }
 
-/// A batch sent to [`Store::import_voters`]: rows, or the importer's decision to abandon
-/// the import (a failure after some rows were sent), which rolls everything back.
+/// A batch sent to [`Store::import_voters`]: rows, the end of the file, or the importer's
+/// decision to abandon the import (a failure after some rows were sent), which rolls
+/// everything back. Only an explicit [`ImportBatch::End`] commits: a channel that closes
+/// without it (a panicked or killed reader) is an abort, never a short file.
 #[derive(Debug)]
 pub enum ImportBatch {
     /// Rows to stage.
     Rows(Vec<StagedVoter>),
+    /// Every row was sent: the snapshot may be committed.
+    End,
     /// Stop and write nothing; the string says why.
     Abort(String),
 }
+
+/// The abort reason of a voter import whose channel closed before [`ImportBatch::End`].
+pub const IMPORT_CUT_SHORT: &str =
+    "the importer stopped before the end of the file (no end marker); nothing was written";
 
 /// A batch sent to [`Store::import_history`]: rows, or `Err(reason)` to abandon the load.
 pub type HistoryBatch = Result<Vec<VoteHistoryRecord>, String>;

@@ -138,9 +138,10 @@ pub async fn import(
     let sender = tokio::spawn(async move {
         for chunk in staged_rows.chunks(3) {
             if tx.send(ImportBatch::Rows(chunk.to_vec())).await.is_err() {
-                break;
+                return;
             }
         }
+        let _ = tx.send(ImportBatch::End).await;
     });
     let snapshot = NewSnapshot {
         as_of,
@@ -170,6 +171,9 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     incidents::run(store).await;
     results::run(store, rules).await;
     past_results::run(store).await;
+    // Last: it adds a snapshot the checks above do not expect.
+    import_cut_short_writes_nothing(store).await;
+    registration_match_is_exact(store).await;
 }
 
 async fn snapshots_and_changes(store: &dyn Store) {
@@ -313,6 +317,140 @@ async fn aborted_import_writes_nothing(store: &dyn Store) {
     assert_eq!(store.list_snapshots().await.unwrap(), before);
     assert_eq!(store.get_voter("AA000001").await.unwrap(), before_voter);
     assert!(store.get_voter("AA000500").await.unwrap().is_none());
+}
+
+/// A channel that closes without [`ImportBatch::End`] (a reader that panicked or was
+/// killed) rolls back like an abort: the previous snapshot stays, the file's hash is not
+/// recorded, and the same file imports fine afterwards.
+async fn import_cut_short_writes_nothing(store: &dyn Store) {
+    let before = store.list_snapshots().await.unwrap();
+    let before_voter = store.get_voter("AA000001").await.unwrap();
+    let before_count = store.count_voters().await.unwrap();
+    let mut rows: Vec<VoterRecord> = (0..21).map(sample_voter).collect();
+    rows[1].last_name = "CUT".into();
+    rows.push(sample_voter(600));
+    let staged_rows: Vec<StagedVoter> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| staged(i as u64 + 2, r.clone()))
+        .collect();
+    let (tx, rx) = mpsc::channel(4);
+    let first_half = staged_rows[..10].to_vec();
+    let sender = tokio::spawn(async move {
+        tx.send(ImportBatch::Rows(first_half)).await.unwrap();
+        // Dropped here without `End`: as when the reader thread dies mid-file.
+    });
+    let snapshot = NewSnapshot {
+        as_of: date(2026, 12, 2),
+        source_file: "cut.txt".into(),
+        file_sha256: "sha-cut".into(),
+        rejected: 0,
+    };
+    let err = store.import_voters(snapshot, rx).await;
+    sender.await.unwrap();
+    assert!(matches!(err, Err(StoreError::Aborted(_))), "{err:?}");
+    assert_eq!(store.list_snapshots().await.unwrap(), before);
+    assert_eq!(store.get_voter("AA000001").await.unwrap(), before_voter);
+    assert_eq!(store.count_voters().await.unwrap(), before_count);
+    assert!(store.snapshot_by_sha("sha-cut").await.unwrap().is_none());
+
+    // The whole file, with its end marker, imports afterwards.
+    let out = import(store, date(2026, 12, 2), "sha-cut", rows)
+        .await
+        .expect("re-import after a cut-short import");
+    assert_eq!(out.snapshot.id, before.last().map_or(0, |s| s.id) + 1);
+    assert_eq!(
+        store
+            .get_voter("AA000001")
+            .await
+            .unwrap()
+            .unwrap()
+            .record
+            .last_name,
+        "CUT"
+    );
+    assert!(store.get_voter("AA000600").await.unwrap().is_some());
+}
+
+/// The registration check finds a true match wherever it sorts among more than 1,000
+/// voters sharing the name, and only exact matches of name, birth year and ZIP.
+async fn registration_match_is_exact(store: &dyn Store) {
+    let (tx, mut rx) = mpsc::channel(4);
+    store.export_voters(1_000, tx).await.unwrap();
+    let mut rows = Vec::new();
+    while let Some(batch) = rx.recv().await {
+        rows.extend(batch);
+    }
+    for i in 0..1_200 {
+        let mut v = sample_voter(i);
+        v.state_voter_id = format!("ZZ{i:06}");
+        v.local_voter_id = format!("Z{i}");
+        v.last_name = "SAMENAME".into();
+        v.first_name = "PAT".into();
+        v.birth_year = Some(1960 + (i % 30) as i32);
+        v.address.zip5 = "27215".into();
+        match i {
+            // The only match, past the first 1,000 same-name voters in every order.
+            1_150 => (v.birth_year, v.address.zip5) = (Some(1999), "27999".into()),
+            // Same name and year, other ZIP; same name and ZIP, other year.
+            1_151 => (v.birth_year, v.address.zip5) = (Some(1999), "27998".into()),
+            1_152 => (v.birth_year, v.address.zip5) = (Some(1998), "27999".into()),
+            // Two voters sharing everything: both are returned.
+            3 | 1_190 => (v.birth_year, v.address.zip5) = (Some(1977), "27777".into()),
+            _ => {}
+        }
+        rows.push(v);
+    }
+    // A prefix of the name is not the name.
+    let mut longer = sample_voter(2_000);
+    longer.state_voter_id = "ZZ999999".into();
+    (longer.last_name, longer.first_name) = ("SAMENAMES".into(), "PAT".into());
+    (longer.birth_year, longer.address.zip5) = (Some(1999), "27999".into());
+    rows.push(longer);
+    let latest = store.latest_snapshot().await.unwrap().unwrap();
+    import(
+        store,
+        latest.as_of + Duration::days(1),
+        "sha-samename",
+        rows,
+    )
+    .await
+    .expect("same-name import");
+
+    let one = store
+        .registration_matches("SAMENAME", "PAT", 1999, "27999")
+        .await
+        .unwrap();
+    let ids: Vec<&str> = one
+        .iter()
+        .map(|v| v.record.state_voter_id.as_str())
+        .collect();
+    assert_eq!(ids, ["ZZ001150"]);
+    assert!(one[0].present);
+    let two = store
+        .registration_matches("SAMENAME", "PAT", 1977, "27777")
+        .await
+        .unwrap();
+    let ids: Vec<&str> = two
+        .iter()
+        .map(|v| v.record.state_voter_id.as_str())
+        .collect();
+    assert_eq!(ids, ["ZZ000003", "ZZ001190"]);
+    for (last, first, year, zip) in [
+        ("SAMENAME", "PAT", 1999, "27000"),
+        ("SAMENAME", "PA", 1999, "27999"),
+        ("SAMENAM", "PAT", 1999, "27999"),
+        ("SAMENAME", "PAT", 1900, "27999"),
+    ] {
+        assert!(
+            store
+                .registration_matches(last, first, year, zip)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{last} {first} {year} {zip}"
+        );
+    }
 }
 
 async fn search_finds_by_id_name_and_address(store: &dyn Store) {
@@ -481,15 +619,19 @@ async fn users_tokens_sessions_and_audit(store: &dyn Store) {
         ..alice.clone()
     };
     store.put_user(&promoted, "$argon2id$new").await.unwrap();
-    assert_eq!(store.list_users().await.unwrap(), vec![promoted.clone()]);
+    let users = store.list_users().await.unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!((&users[0].user, users[0].disabled), (&promoted, false));
     assert!(store.user_with_password("bob").await.unwrap().is_none());
 
     store.add_token("alice", "tok-sha", "ci").await.unwrap();
-    assert_eq!(
-        store.user_for_token("tok-sha").await.unwrap(),
-        Some(promoted.clone())
-    );
-    assert!(store.user_for_token("nope").await.unwrap().is_none());
+    let tok = store.token("tok-sha").await.unwrap().expect("token");
+    assert_eq!(tok.user, promoted);
+    assert_eq!((tok.label.as_str(), tok.user_disabled), ("ci", false));
+    assert!(tok.revoked_at.is_none() && tok.last_used_at.is_none());
+    let lifetime = tok.expires_at.expect("expiry") - Utc::now();
+    assert!(lifetime > Duration::days(89) && lifetime <= Duration::days(90));
+    assert!(store.token("nope").await.unwrap().is_none());
 
     let live = Session {
         user: promoted.clone(),
@@ -526,6 +668,154 @@ async fn users_tokens_sessions_and_audit(store: &dyn Store) {
     let log = store.audit_log(2).await.unwrap();
     assert_eq!(log.len(), 2);
     assert_eq!(log[0].subject, "AA000002", "newest first");
+
+    credentials(store, &promoted).await;
+}
+
+/// Token ids, expiry, last use and revocation; disabling a user (sessions end, the
+/// user and their tokens are marked); role changes; a password reset ends sessions and
+/// revokes tokens. Leaves `alice` enabled, admin, with no live token.
+async fn credentials(store: &dyn Store, alice: &User) {
+    let bob = User {
+        name: "bob".into(),
+        role: Role::Volunteer,
+    };
+    store.put_user(&bob, "$argon2id$bob").await.unwrap();
+    let soon = Utc::now() + Duration::days(2);
+    let a1 = store
+        .create_token("alice", "a1-sha", "etl", soon)
+        .await
+        .unwrap();
+    let b1 = store
+        .create_token("bob", "b1-sha", "phone", Utc::now() - Duration::minutes(1))
+        .await
+        .unwrap();
+    assert!(a1 != b1 && a1 > 0 && b1 > 0, "{a1} {b1}");
+    let t = store.token("a1-sha").await.unwrap().unwrap();
+    assert_eq!(t.id, a1);
+    assert_eq!(t.expires_at.unwrap().timestamp(), soon.timestamp());
+    assert!(!t.expired_at(Utc::now()));
+    assert!(
+        store
+            .token("b1-sha")
+            .await
+            .unwrap()
+            .unwrap()
+            .expired_at(Utc::now())
+    );
+
+    // Last use: recorded, then not rewritten within the minute, then rewritten after it.
+    let t0 = Utc::now();
+    store.touch_token(a1, t0).await.unwrap();
+    let used = store.token("a1-sha").await.unwrap().unwrap().last_used_at;
+    assert_eq!(used.map(|u| u.timestamp()), Some(t0.timestamp()));
+    store
+        .touch_token(a1, t0 + Duration::seconds(30))
+        .await
+        .unwrap();
+    let used = store.token("a1-sha").await.unwrap().unwrap().last_used_at;
+    assert_eq!(used.map(|u| u.timestamp()), Some(t0.timestamp()));
+    store
+        .touch_token(a1, t0 + Duration::minutes(5))
+        .await
+        .unwrap();
+    let used = store.token("a1-sha").await.unwrap().unwrap().last_used_at;
+    assert_eq!(
+        used.map(|u| u.timestamp()),
+        Some((t0 + Duration::minutes(5)).timestamp())
+    );
+
+    let listed = store.list_tokens().await.unwrap();
+    let ids: Vec<i64> = listed.iter().map(|t| t.id).collect();
+    assert!(ids.contains(&a1) && ids.contains(&b1), "{ids:?}");
+    assert!(ids.windows(2).all(|w| w[0] > w[1]), "newest first: {ids:?}");
+
+    assert!(store.revoke_token(b1).await.unwrap());
+    assert!(!store.revoke_token(b1).await.unwrap(), "already revoked");
+    assert!(!store.revoke_token(999_999).await.unwrap());
+    assert!(
+        store
+            .token("b1-sha")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+
+    // Disabling: sessions end at once and stay refused, the user cannot sign in, their
+    // tokens are marked; enabling restores sign-in (not the ended sessions).
+    let live = Session {
+        user: bob.clone(),
+        csrf_token: "c".into(),
+        expires_at: Utc::now() + Duration::hours(1),
+    };
+    store.create_session("bob-s1", &live).await.unwrap();
+    assert!(store.session("bob-s1").await.unwrap().is_some());
+    store
+        .create_token("bob", "b2-sha", "cli", soon)
+        .await
+        .unwrap();
+    assert!(store.set_user_disabled("bob", true).await.unwrap());
+    assert!(store.session("bob-s1").await.unwrap().is_none());
+    assert!(store.user_with_password("bob").await.unwrap().is_none());
+    let acct = store.account("bob").await.unwrap().unwrap();
+    assert!(acct.disabled);
+    assert!(store.token("b2-sha").await.unwrap().unwrap().user_disabled);
+    // A session created while disabled (a race with sign-in) is refused too.
+    store.create_session("bob-s2", &live).await.unwrap();
+    assert!(store.session("bob-s2").await.unwrap().is_none());
+    assert!(!store.set_user_disabled("nobody", true).await.unwrap());
+    assert!(store.set_user_disabled("bob", false).await.unwrap());
+    assert!(!store.account("bob").await.unwrap().unwrap().disabled);
+    assert!(store.user_with_password("bob").await.unwrap().is_some());
+    assert!(!store.token("b2-sha").await.unwrap().unwrap().user_disabled);
+
+    // Role change.
+    assert!(store.set_user_role("bob", Role::Organizer).await.unwrap());
+    assert_eq!(
+        store.account("bob").await.unwrap().unwrap().user.role,
+        Role::Organizer
+    );
+    assert!(!store.set_user_role("nobody", Role::Admin).await.unwrap());
+
+    // Password reset: new hash, sessions ended, every token of the user revoked, others kept.
+    store.create_session("bob-s3", &live).await.unwrap();
+    assert!(
+        store
+            .reset_password("bob", "$argon2id$reset")
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.user_with_password("bob").await.unwrap().unwrap().1,
+        "$argon2id$reset"
+    );
+    assert!(store.session("bob-s3").await.unwrap().is_none());
+    assert!(
+        store
+            .token("b2-sha")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_some()
+    );
+    assert!(
+        store
+            .token("a1-sha")
+            .await
+            .unwrap()
+            .unwrap()
+            .revoked_at
+            .is_none()
+    );
+    assert!(!store.reset_password("nobody", "x").await.unwrap());
+    assert!(store.revoke_token(a1).await.unwrap());
+    assert_eq!(
+        store.account("alice").await.unwrap().unwrap().user,
+        alice.clone()
+    );
 }
 
 fn ballot(

@@ -636,6 +636,8 @@ fn https_and_client_addresses_from_public_url_and_trusted_proxies() {
         2,
         "a fresh client gets 10 of 12"
     );
+}
+
 /// Signs in through the login form; returns the reply (303 and a session cookie on success).
 fn sign_in_reply(base: &str, user: &str, password: &str) -> Reply {
     let form = get(&format!("{base}/login"), None, None);
@@ -677,7 +679,12 @@ fn token_expiry_disabled_users_and_the_admin_users_page() {
         std::thread::sleep(std::time::Duration::from_millis(2_300));
         let expired = get(&voters, Some(&short), None);
         assert_eq!(expired.status, 401, "{}", b.name);
-        assert_eq!(error_code_lenient(&expired), "token_expired", "{}", expired.body);
+        assert_eq!(
+            error_code_lenient(&expired),
+            "token_expired",
+            "{}",
+            expired.body
+        );
 
         // Route x role matrix of the admin pages (signed out: to the sign-in form).
         for (route, expected) in [("/admin/users", [303, 200, 403, 403])] {
@@ -695,7 +702,10 @@ fn token_expiry_disabled_users_and_the_admin_users_page() {
             }
         }
 
-        let ada = cookie_value(&sign_in_reply(&s.base, "ada", "a long password 1"), "vb_session");
+        let ada = cookie_value(
+            &sign_in_reply(&s.base, "ada", "a long password 1"),
+            "vb_session",
+        );
         let page = get(&format!("{}/admin/users", s.base), None, Some(&ada));
         assert!(page.body.contains("id=\"user-ola\""), "{}", page.body);
         let csrf = hidden_csrf(&page.body);
@@ -731,7 +741,10 @@ fn token_expiry_disabled_users_and_the_admin_users_page() {
         let refused = get(&voters, Some(&organizer), None);
         assert_eq!(refused.status, 401);
         assert_eq!(error_code_lenient(&refused), "unauthorized");
-        assert_eq!(sign_in_reply(&s.base, "ola", "a long password 1").status, 401);
+        assert_eq!(
+            sign_in_reply(&s.base, "ola", "a long password 1").status,
+            401
+        );
         let page = get(&format!("{}/admin/users", s.base), None, Some(&ada));
         assert!(page.body.contains("user disabled"), "{}", page.body);
 
@@ -771,14 +784,20 @@ fn token_expiry_disabled_users_and_the_admin_users_page() {
             + 18;
         let password = reset.body[at..at + 24].to_string();
         assert_eq!(get(&voters, Some(&organizer), None).status, 401);
-        assert_eq!(sign_in_reply(&s.base, "ola", "a long password 1").status, 401);
+        assert_eq!(
+            sign_in_reply(&s.base, "ola", "a long password 1").status,
+            401
+        );
         assert_eq!(sign_in_reply(&s.base, "ola", &password).status, 303);
         drop(s);
 
         // Per account: 5 failures per 15 minutes lock the name, not the address.
         let s = start(&b);
         for _ in 0..5 {
-            assert_eq!(sign_in_reply(&s.base, "dan", "not the password").status, 401);
+            assert_eq!(
+                sign_in_reply(&s.base, "dan", "not the password").status,
+                401
+            );
         }
         let locked = sign_in_reply(&s.base, "dan", "a long password 1");
         assert_eq!(

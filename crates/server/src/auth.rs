@@ -21,11 +21,6 @@ pub const SESSION_COOKIE: &str = "vb_session";
 /// Name of the pre-login CSRF cookie.
 pub const LOGIN_CSRF_COOKIE: &str = "vb_login_csrf";
 
-/// Hashes a password (argon2id, `votebase_app::auth`), as a server error when it fails.
-pub(crate) fn hash_password(password: &str) -> Result<String, ApiError> {
-    votebase_app::auth::hash_password(password).map_err(|e| ApiError::Internal(e.to_string()))
-}
-
 /// The client's address, as the request context resolved it (behind a trusted proxy, from
 /// `X-Forwarded-For`; loopback when the server was not started with connection info, as
 /// in router-level tests): the key of every per-client rate limit.

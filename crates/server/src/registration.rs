@@ -15,7 +15,7 @@ use axum::http::{Extensions, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde::{Deserialize, Serialize};
-use votebase_domain::{NameQuery, VoterQuery, VoterStatus};
+use votebase_domain::VoterStatus;
 
 /// The routes.
 pub fn routes() -> Router<AppState> {

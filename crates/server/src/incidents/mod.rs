@@ -778,6 +778,7 @@ async fn strict_form<T: serde::de::DeserializeOwned>(
         )));
     }
     let mut req = axum::http::Request::new(axum::body::Body::from(body));
+    *req.method_mut() = axum::http::Method::POST;
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         req.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
     }
@@ -801,6 +802,7 @@ async fn strict_json<T: serde::de::DeserializeOwned>(
         )));
     }
     let mut req = axum::http::Request::new(axum::body::Body::from(body));
+    *req.method_mut() = axum::http::Method::POST;
     if let Some(ct) = headers.get(header::CONTENT_TYPE) {
         req.headers_mut().insert(header::CONTENT_TYPE, ct.clone());
     }

@@ -1134,13 +1134,14 @@ fn report_and_api_check_places_and_utf8() {
             &cookie,
         );
         assert_eq!(sent.status, 201, "{}", sent.body);
-        let public = json(&get(&format!("{api}/incidents?county=PINE%20BARREN"), &coord));
+        let public = json(&get(
+            &format!("{api}/incidents?county=PINE%20BARREN"),
+            &coord,
+        ));
         assert_eq!(public.as_array().unwrap().len(), 2, "{public}");
         let before = count();
         // Invalid UTF-8 in a form field: a 400 saying so, nothing stored.
-        let body = format!(
-            "csrf={csrf}&category=long_lines&county=FOX%FFHALL&description=Line"
-        );
+        let body = format!("csrf={csrf}&category=long_lines&county=FOX%FFHALL&description=Line");
         let r = post_raw(
             &format!("{}/report", s.base),
             "",
@@ -1154,7 +1155,13 @@ fn report_and_api_check_places_and_utf8() {
         let mut raw = br#"{"category":"long_lines","county":"FOX"#.to_vec();
         raw.push(0xFF);
         raw.extend_from_slice(br#"HALL","description":"Line"}"#);
-        let r = post_raw(&format!("{api}/incidents"), &hotline, "", "application/json", &raw);
+        let r = post_raw(
+            &format!("{api}/incidents"),
+            &hotline,
+            "",
+            "application/json",
+            &raw,
+        );
         assert_eq!(r.status, 400, "{}", r.body);
         assert_eq!(json(&r)["error"], "invalid_utf8", "{}", r.body);
         // U+FFFD sent as text is not a county name.
@@ -1170,9 +1177,15 @@ fn report_and_api_check_places_and_utf8() {
 
         // With a voter file, counties and precincts are the file's (and the feed's).
         let nc = shared("voterfile/national-voter-file-synthetic/nc.csv");
-        b.cmd(&["import", "voters", nc.to_str().unwrap(), "--layout", "ncvoter"])
-            .assert()
-            .success();
+        b.cmd(&[
+            "import",
+            "voters",
+            nc.to_str().unwrap(),
+            "--layout",
+            "ncvoter",
+        ])
+        .assert()
+        .success();
         let s = common::serve_with(&b, &[("VOTEBASE_REPORT_PER_MINUTE", "100")]);
         let api = format!("{}/api/v1", s.base);
         let send = |county: &str, precinct: &str| {
@@ -1187,7 +1200,11 @@ fn report_and_api_check_places_and_utf8() {
         assert_eq!(known.status, 201, "{}", known.body);
         assert_eq!(json(&known)["incident"]["location"]["county"], "LAKE JERRY");
         assert_eq!(send("Lake Jerry", "08n").status, 201, "precinct by code");
-        assert_eq!(send("LAKE JERRY", "East Sara").status, 201, "precinct by name");
+        assert_eq!(
+            send("LAKE JERRY", "East Sara").status,
+            201,
+            "precinct by name"
+        );
         let bad = send("LAKE JERRY", "99X");
         assert_eq!(bad.status, 400, "{}", bad.body);
         assert!(bad.body.contains("unknown precinct"), "{}", bad.body);

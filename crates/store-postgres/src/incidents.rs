@@ -220,7 +220,17 @@ async fn intake(
             .map_err(db)?;
             let status = status_of(&status)?;
             let detail = PreparedIntake::joined_detail(cluster, id, *severity);
-            event(c, *other, now, SYSTEM_ACTOR, "clustered", status, status, &detail).await?;
+            event(
+                c,
+                *other,
+                now,
+                SYSTEM_ACTOR,
+                "clustered",
+                status,
+                status,
+                &detail,
+            )
+            .await?;
             changed.push(*other);
         }
     }

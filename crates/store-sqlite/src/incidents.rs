@@ -228,7 +228,16 @@ fn intake(
         .map_err(db)?;
     }
     for e in p.opening_entries(id, &decision) {
-        event(tx, id, now, &e.actor, e.kind, IncidentStatus::New, e.to, &e.detail)?;
+        event(
+            tx,
+            id,
+            now,
+            &e.actor,
+            e.kind,
+            IncidentStatus::New,
+            e.to,
+            &e.detail,
+        )?;
     }
     let mut changed = Vec::new();
     if let Some(cluster) = cluster {
@@ -243,7 +252,16 @@ fn intake(
                 .map_err(db)?;
             let status = status_of(&status).map_err(db)?;
             let detail = PreparedIntake::joined_detail(cluster, id, *severity);
-            event(tx, *other, now, SYSTEM_ACTOR, "clustered", status, status, &detail)?;
+            event(
+                tx,
+                *other,
+                now,
+                SYSTEM_ACTOR,
+                "clustered",
+                status,
+                status,
+                &detail,
+            )?;
             changed.push(*other);
         }
     }
@@ -255,7 +273,16 @@ fn intake(
         )
         .map_err(db)?;
         let e = &route.entry;
-        event(tx, id, now, &e.actor, e.kind, IncidentStatus::New, e.to, &e.detail)?;
+        event(
+            tx,
+            id,
+            now,
+            &e.actor,
+            e.kind,
+            IncidentStatus::New,
+            e.to,
+            &e.detail,
+        )?;
     }
     Ok((id, changed))
 }

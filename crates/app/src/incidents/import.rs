@@ -28,7 +28,8 @@ pub const REQUIRED: [&str; 7] = [
 /// Parses `+HH:MM` / `-HH:MM`.
 pub fn parse_offset(text: &str) -> Result<FixedOffset, IncidentError> {
     let t = text.trim();
-    let bad = || IncidentError::Invalid(format!("--utc-offset {t:?}: write it as +HH:MM or -HH:MM"));
+    let bad =
+        || IncidentError::Invalid(format!("--utc-offset {t:?}: write it as +HH:MM or -HH:MM"));
     let (sign, rest) = match t.as_bytes().first() {
         Some(b'+') => (1, &t[1..]),
         Some(b'-') => (-1, &t[1..]),

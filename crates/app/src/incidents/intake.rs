@@ -87,7 +87,9 @@ pub fn build_incident(
     now: DateTime<Utc>,
 ) -> Result<NewIncident, IncidentError> {
     let bad = |m: String| IncidentError::Invalid(m);
-    let category = rules.category(&req.category).map_err(|e| bad(e.to_string()))?;
+    let category = rules
+        .category(&req.category)
+        .map_err(|e| bad(e.to_string()))?;
     let description = req.description.trim().to_string();
     if description.is_empty() {
         return Err(bad("description is empty: say what happened".into()));

@@ -77,7 +77,10 @@ pub async fn import(
 
 /// Escalates every incident untouched for the rules' `stale_minutes` as of `now` (the
 /// server's timer calls this every 30 seconds; `votebase incidents escalate` once).
-pub async fn escalate(store: &dyn Store, now: DateTime<Utc>) -> Result<Vec<Incident>, IncidentError> {
+pub async fn escalate(
+    store: &dyn Store,
+    now: DateTime<Utc>,
+) -> Result<Vec<Incident>, IncidentError> {
     let rules = store.incident_rules().await?;
     Ok(store
         .escalate_stale_incidents(rules.stale_minutes, now)

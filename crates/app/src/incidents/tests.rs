@@ -20,7 +20,15 @@ fn input(county: &str, precinct: &str) -> IntakeInput {
 }
 
 fn build(places: &KnownPlaces, req: IntakeInput) -> Result<NewIncident, IncidentError> {
-    build_incident(&TriageRules::default(), places, &[], req, "public", "public", now())
+    build_incident(
+        &TriageRules::default(),
+        places,
+        &[],
+        req,
+        "public",
+        "public",
+        now(),
+    )
 }
 
 #[test]
@@ -31,11 +39,21 @@ fn counties_and_precincts_are_checked_against_the_organizations_places() {
     places.add("pine  barren", "");
     let ok = build(&places, input(" wake ", "raleigh 7")).unwrap();
     assert_eq!(ok.location.county, "WAKE");
-    assert_eq!(ok.location.precinct, "raleigh 7", "precinct kept as reported");
-    assert!(build(&places, input("Wake", "")).is_ok(), "precinct optional");
-    let err = build(&places, input("FOXHALL", "")).unwrap_err().to_string();
+    assert_eq!(
+        ok.location.precinct, "raleigh 7",
+        "precinct kept as reported"
+    );
+    assert!(
+        build(&places, input("Wake", "")).is_ok(),
+        "precinct optional"
+    );
+    let err = build(&places, input("FOXHALL", ""))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("unknown county \"FOXHALL\""), "{err}");
-    let err = build(&places, input("WAKE", "99-99")).unwrap_err().to_string();
+    let err = build(&places, input("WAKE", "99-99"))
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("unknown precinct \"99-99\""), "{err}");
     // A county is never read as a street: PINE stays PINE (not the suffix PNE).
     let pine = IntakeInput {
@@ -51,14 +69,26 @@ fn counties_and_precincts_are_checked_against_the_organizations_places() {
 fn without_voter_file_or_feed_any_well_formed_county_is_accepted() {
     let none = KnownPlaces::default();
     assert_eq!(
-        build(&none, input("Doña Ana", "anything")).unwrap().location.county,
+        build(&none, input("Doña Ana", "anything"))
+            .unwrap()
+            .location
+            .county,
         "DOÑA ANA"
     );
     assert_eq!(
-        build(&none, input("St. Mary's", "")).unwrap().location.county,
+        build(&none, input("St. Mary's", ""))
+            .unwrap()
+            .location
+            .county,
         "ST. MARY'S"
     );
-    for bad in ["FOX\u{fffd}HALL", "WAKE<script>", "12", &"A".repeat(65), "  "] {
+    for bad in [
+        "FOX\u{fffd}HALL",
+        "WAKE<script>",
+        "12",
+        &"A".repeat(65),
+        "  ",
+    ] {
         assert!(
             matches!(build(&none, input(bad, "")), Err(IncidentError::Invalid(_))),
             "{bad:?}"

@@ -9,10 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
-use votebase_domain::incidents::{
-    IncidentLocation, NewIncident, Reporter,
-};
 use votebase_domain::User;
+use votebase_domain::incidents::{IncidentLocation, NewIncident, Reporter};
 
 /// Reads one HTTP/1.1 response with a Content-Length body: (status, body).
 async fn read_response(r: &mut BufReader<TcpStream>) -> std::io::Result<(u16, Vec<u8>)> {
@@ -479,4 +477,3 @@ mod tests {
         assert_eq!(pct(&[1.0, 2.0, 3.0, 4.0], 50.0), 2.0);
     }
 }
-

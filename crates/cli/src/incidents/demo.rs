@@ -5,10 +5,10 @@
 use super::*;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::collections::HashMap;
+use votebase_domain::User;
 use votebase_domain::incidents::{
     IncidentAction, IncidentLocation, NewIncident, Reporter, Resolution, Severity,
 };
-use votebase_domain::User;
 use votebase_ingest::demo::DemoState;
 
 /// The demo's election day: a few thousand incidents (about one per 70 voters), the
@@ -260,4 +260,3 @@ pub async fn demo(
         busiest_county: busiest,
     }))
 }
-

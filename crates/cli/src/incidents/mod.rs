@@ -393,4 +393,3 @@ async fn list(store: &dyn Store, args: &ListIncidentsArgs) -> anyhow::Result<()>
     }
     Ok(())
 }
-

@@ -6,8 +6,7 @@
 //! [`PreparedIntake::decide`] and write what it says.
 
 use super::{
-    CategoryInfo, IncidentStatus, NewIncident, SYSTEM_ACTOR, Severity, TriageRules,
-    UnknownCategory,
+    CategoryInfo, IncidentStatus, NewIncident, SYSTEM_ACTOR, Severity, TriageRules, UnknownCategory,
 };
 use chrono::{DateTime, Duration, Utc};
 

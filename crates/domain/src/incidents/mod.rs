@@ -1023,4 +1023,3 @@ pub struct IncidentAttachment {
     /// When.
     pub uploaded_at: DateTime<Utc>,
 }
-

@@ -208,4 +208,3 @@ pub(super) async fn api_export(
 ) -> Result<Response, ApiError> {
     export(&state, &caller, &p, "api").await
 }
-

@@ -220,4 +220,3 @@ pub(super) async fn attach_submit(
         Err(e) => Err(page_err(e)),
     }
 }
-

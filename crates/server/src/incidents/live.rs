@@ -73,4 +73,3 @@ pub(super) async fn events(
     });
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
 }
-

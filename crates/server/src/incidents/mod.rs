@@ -32,14 +32,13 @@ use std::num::NonZeroU32;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 use utoipa::OpenApi;
+use votebase_app::incidents::{IncidentError, IntakeInput, KnownPlaces};
 use votebase_domain::Role;
 use votebase_domain::incidents::{
-    AttachmentError, CategoryInfo, Incident, IncidentAction,
-    IncidentAttachment, IncidentDashboard, IncidentFilter, IncidentStatus,
-    MAX_ATTACHMENT_BYTES, NewAttachment, NewIncident, Resolution, Severity,
-    TimelineEntry, TriageRules, dashboard,
+    AttachmentError, CategoryInfo, Incident, IncidentAction, IncidentAttachment, IncidentDashboard,
+    IncidentFilter, IncidentStatus, MAX_ATTACHMENT_BYTES, NewAttachment, NewIncident, Resolution,
+    Severity, TimelineEntry, TriageRules, dashboard,
 };
-use votebase_app::incidents::{IncidentError, IntakeInput, KnownPlaces};
 use votebase_domain::users::Permission;
 
 mod api;
@@ -48,11 +47,11 @@ mod live;
 mod pages;
 mod report;
 
+use api::*;
 pub use api::{CallerMatch, IncidentDetail, IntakeReply, caller_lookup};
+use attachments::*;
 pub use attachments::{AttachReply, attach};
 pub use live::spawn_escalator;
-use api::*;
-use attachments::*;
 use live::*;
 use pages::*;
 use report::*;
@@ -726,7 +725,6 @@ fn check_csrf(caller: &Caller, token: &str) -> Result<(), ApiError> {
     }
 }
 
-
 /// Percent-decodes one urlencoded name or value (`+` is a space; a `%` not followed by
 /// two hex digits stays as it is, as form decoders do).
 fn form_decode(raw: &[u8]) -> Vec<u8> {
@@ -736,16 +734,14 @@ fn form_decode(raw: &[u8]) -> Vec<u8> {
     while i < raw.len() {
         match raw[i] {
             b'+' => out.push(b' '),
-            b'%' if i + 2 < raw.len() => {
-                match (hex(raw[i + 1]), hex(raw[i + 2])) {
-                    (Some(h), Some(l)) => {
-                        out.push(h * 16 + l);
-                        i += 3;
-                        continue;
-                    }
-                    _ => out.push(b'%'),
+            b'%' if i + 2 < raw.len() => match (hex(raw[i + 1]), hex(raw[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h * 16 + l);
+                    i += 3;
+                    continue;
                 }
-            }
+                _ => out.push(b'%'),
+            },
             b => out.push(b),
         }
         i += 1;

@@ -409,4 +409,3 @@ mod tests {
         assert_eq!(minutes_text(None), "–");
     }
 }
-

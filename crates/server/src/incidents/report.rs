@@ -119,4 +119,3 @@ pub(super) async fn report_submit(
         Err(e) => crate::pages::error_page(e),
     }
 }
-

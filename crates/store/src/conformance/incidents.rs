@@ -41,9 +41,14 @@ fn report(min: i64, category: &str, county: &str, place: &str) -> NewIncident {
 
 /// Intake as the application layer does it: the stored rules prepare the report, the
 /// store triages it in its transaction.
-async fn take(store: &dyn Store, new: &NewIncident, now: DateTime<Utc>) -> StoreResult<IntakeOutcome> {
+async fn take(
+    store: &dyn Store,
+    new: &NewIncident,
+    now: DateTime<Utc>,
+) -> StoreResult<IntakeOutcome> {
     let rules = store.incident_rules().await?;
-    let prepared = PreparedIntake::new(&rules, new).map_err(|e| StoreError::Refused(e.to_string()))?;
+    let prepared =
+        PreparedIntake::new(&rules, new).map_err(|e| StoreError::Refused(e.to_string()))?;
     store.create_incident(&prepared, now).await
 }
 
@@ -57,7 +62,10 @@ pub async fn run(store: &dyn Store) {
     distinct.dedup();
     assert_eq!(distinct.len(), places.len(), "distinct places: {places:?}");
     for (county, code, name) in &places {
-        assert!(["ALAMANCE", "WAKE", "DURHAM"].contains(&county.as_str()), "{county}");
+        assert!(
+            ["ALAMANCE", "WAKE", "DURHAM"].contains(&county.as_str()),
+            "{county}"
+        );
         assert_eq!(name, &format!("PRECINCT {}", &code[1..]));
     }
 
@@ -151,9 +159,13 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(routed.incident.status, IncidentStatus::Assigned);
     assert_eq!(routed.incident.assigned_to.as_deref(), Some("lena"));
     assert_eq!(routed.incident.severity, Severity::Critical);
-    let unrouted = take(store, &report(30, "polling_place_closed", "DURHAM", "pl8"), t(31))
-        .await
-        .unwrap();
+    let unrouted = take(
+        store,
+        &report(30, "polling_place_closed", "DURHAM", "pl8"),
+        t(31),
+    )
+    .await
+    .unwrap();
     assert_eq!(unrouted.incident.status, IncidentStatus::Escalated);
     // The organization's own category works; an unknown one is refused.
     let custom = take(store, &report(32, "voter_caging", "DURHAM", "pl7"), t(33))
@@ -161,8 +173,7 @@ pub async fn run(store: &dyn Store) {
         .unwrap();
     assert_eq!(custom.incident.severity, Severity::High);
     assert!(matches!(
-        take(store, &report(33, "aliens", "DURHAM", "pl7"), t(34))
-            .await,
+        take(store, &report(33, "aliens", "DURHAM", "pl7"), t(34)).await,
         Err(StoreError::Refused(_))
     ));
 
@@ -327,13 +338,17 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(limited.len(), 1);
 
     // Untouched for 15 minutes: escalated by the system (once).
-    let stale = store.escalate_stale_incidents(rules.stale_minutes, t(45)).await.unwrap();
+    let stale = store
+        .escalate_stale_incidents(rules.stale_minutes, t(45))
+        .await
+        .unwrap();
     let stale_ids: Vec<i64> = stale.iter().map(|i| i.id).collect();
     assert!(stale_ids.contains(&a.incident.id), "{stale_ids:?}");
     assert!(!stale_ids.contains(&id), "touched at 52");
     assert!(stale.iter().all(|i| i.status == IncidentStatus::Escalated));
     assert!(
-        store.escalate_stale_incidents(rules.stale_minutes, t(45))
+        store
+            .escalate_stale_incidents(rules.stale_minutes, t(45))
             .await
             .unwrap()
             .is_empty()

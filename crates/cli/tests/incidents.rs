@@ -329,10 +329,10 @@ fn http_intake_workflow_scope_and_audit() {
         let coord = add_user(&b, "cora", "coordinator");
         let lawyer = add_user(&b, "lena", "lawyer");
         let observer = add_user(&b, "oscar", "observer");
-        b.cmd(&["incidents", "cover", "lena", "WAKE"])
+        b.cmd(&["incidents", "cover", "lena", "JONESPORT"])
             .assert()
             .success();
-        b.cmd(&["incidents", "cover", "oscar", "DURHAM"])
+        b.cmd(&["incidents", "cover", "oscar", "LEEBURY"])
             .assert()
             .success();
         let feed = shared("vip/csv-3.0-nc-alamance");
@@ -410,7 +410,7 @@ fn http_intake_workflow_scope_and_audit() {
             &format!("{api}/incidents"),
             &hotline,
             &serde_json::json!({
-                "category": "id_demanded", "county": "wake", "polling_place": "Oak Grove School",
+                "category": "id_demanded", "county": "jonesport", "polling_place": "Oak Grove School",
                 "description": "Poll worker asking everyone for a license",
                 "reporter_name": "Mason Landry", "reporter_phone": "919 555 2142",
                 "reporter_relationship": "voter", "reporter_voter_id": "DU994065"
@@ -422,7 +422,7 @@ fn http_intake_workflow_scope_and_audit() {
         assert_eq!(incident["reporter"]["phone"], "+19195552142");
         assert_eq!(incident["status"], "new");
         let event = wait_for_event(&mut queue, id, "");
-        assert!(event.contains("\"county\":\"WAKE\""), "{event}");
+        assert!(event.contains("\"county\":\"JONESPORT\""), "{event}");
         assert!(
             !event.contains("555"),
             "no contact details on the queue: {event}"
@@ -431,7 +431,7 @@ fn http_intake_workflow_scope_and_audit() {
         let bad = post_json(
             &format!("{api}/incidents"),
             &hotline,
-            &serde_json::json!({"category": "aliens", "county": "WAKE", "description": "x"}),
+            &serde_json::json!({"category": "aliens", "county": "JONESPORT", "description": "x"}),
         );
         assert_eq!(bad.status, 400);
         assert!(
@@ -447,8 +447,8 @@ fn http_intake_workflow_scope_and_audit() {
         assert_eq!(no_county.status, 400);
         assert!(no_county.body.contains("county"));
 
-        // Scope: the DURHAM observer does not see the WAKE incident; the WAKE lawyer does,
-        // with contact details; a DURHAM report reaches the observer without them.
+        // Scope: the LEEBURY observer does not see the JONESPORT incident; the JONESPORT lawyer does,
+        // with contact details; a LEEBURY report reaches the observer without them.
         assert_eq!(get(&format!("{api}/incidents/{id}"), &observer).status, 404);
         let seen = json(&get(&format!("{api}/incidents/{id}"), &lawyer));
         assert_eq!(seen["incident"]["reporter"]["name"], "Mason Landry");
@@ -457,7 +457,7 @@ fn http_intake_workflow_scope_and_audit() {
         let durham = json(&post_json(
             &format!("{api}/incidents"),
             &observer,
-            &serde_json::json!({"category": "electioneering", "county": "DURHAM",
+            &serde_json::json!({"category": "electioneering", "county": "LEEBURY",
                 "description": "Flyers inside the buffer zone", "reporter_name": "Ida Poe",
                 "reporter_phone": "9195550199"}),
         ));
@@ -467,7 +467,7 @@ fn http_intake_workflow_scope_and_audit() {
             "observers see no contact"
         );
         let durham_event = wait_for_event(&mut durham_queue, durham_id, "");
-        assert!(durham_event.contains("DURHAM"));
+        assert!(durham_event.contains("LEEBURY"));
         let visible = json(&get(&format!("{api}/incidents"), &observer));
         let ids: Vec<i64> = visible
             .as_array()
@@ -492,8 +492,8 @@ fn http_intake_workflow_scope_and_audit() {
             &coord,
             serde_json::json!({"action": "assign", "to": "oscar"}),
         );
-        assert_eq!(r.status, 400, "oscar does not cover WAKE: {}", r.body);
-        assert!(r.body.contains("does not cover WAKE"));
+        assert_eq!(r.status, 400, "oscar does not cover JONESPORT: {}", r.body);
+        assert!(r.body.contains("does not cover JONESPORT"));
         let r = act(
             &lawyer,
             serde_json::json!({"action": "assign", "to": "cora"}),
@@ -547,7 +547,7 @@ fn http_intake_workflow_scope_and_audit() {
         );
         assert!(csv.body.contains("Mason Landry"));
         let exported = json(&get(
-            &format!("{api}/incidents/export?format=json&county=DURHAM"),
+            &format!("{api}/incidents/export?format=json&county=LEEBURY"),
             &coord,
         ));
         assert_eq!(exported.as_array().unwrap().len(), 1);
@@ -597,7 +597,7 @@ fn http_intake_workflow_scope_and_audit() {
             vec![
                 ("csrf", csrf.to_string()),
                 ("category", "long_lines".into()),
-                ("county", "Wake".into()),
+                ("county", "Jonesport".into()),
                 ("polling_place", "Elm School".into()),
                 ("description", "Three hour line".into()),
                 ("minutes_ago", "5".into()),
@@ -614,7 +614,7 @@ fn http_intake_workflow_scope_and_audit() {
         assert!(sent.body.contains("reference"), "{}", sent.body);
         let limited = send(fields(&csrf), &cookie);
         assert_eq!(limited.status, 429, "two a minute in this test");
-        let public = json(&get(&format!("{api}/incidents?county=WAKE"), &coord));
+        let public = json(&get(&format!("{api}/incidents?county=JONESPORT"), &coord));
         assert!(
             public
                 .as_array()
@@ -659,10 +659,10 @@ fn route_by_role() {
             .iter()
             .map(|role| (*role, add_user(&b, &format!("u_{role}"), role)))
             .collect();
-        b.cmd(&["incidents", "cover", "u_lawyer", "WAKE"])
+        b.cmd(&["incidents", "cover", "u_lawyer", "JONESPORT"])
             .assert()
             .success();
-        b.cmd(&["incidents", "cover", "u_observer", "WAKE"])
+        b.cmd(&["incidents", "cover", "u_observer", "JONESPORT"])
             .assert()
             .success();
         let s = common::serve(&b);
@@ -670,7 +670,7 @@ fn route_by_role() {
         let created = post_json(
             &format!("{}/api/v1/incidents", s.base),
             &token_of("coordinator"),
-            &serde_json::json!({"category": "long_lines", "county": "WAKE", "description": "seed"}),
+            &serde_json::json!({"category": "long_lines", "county": "JONESPORT", "description": "seed"}),
         );
         let id = json(&created)["incident"]["id"].as_i64().unwrap();
         let mut photo = http()
@@ -688,7 +688,7 @@ fn route_by_role() {
             "{:?}",
             photo.body_mut().read_to_string()
         );
-        let intake = r#"{"category":"other","county":"WAKE","description":"role test"}"#;
+        let intake = r#"{"category":"other","county":"JONESPORT","description":"role test"}"#;
         let note = r#"{"action":"note","text":"role test"}"#;
         let read = [
             "admin",
@@ -944,10 +944,10 @@ fn photo_attachments_upload_list_fetch_and_scope() {
         let outsider = add_user(&b, "otto", "lawyer");
         let hotline = add_user(&b, "hank", "hotline_operator");
         let volunteer = add_user(&b, "vera", "volunteer");
-        b.cmd(&["incidents", "cover", "lena", "WAKE"])
+        b.cmd(&["incidents", "cover", "lena", "JONESPORT"])
             .assert()
             .success();
-        b.cmd(&["incidents", "cover", "otto", "DURHAM"])
+        b.cmd(&["incidents", "cover", "otto", "LEEBURY"])
             .assert()
             .success();
         let s = common::serve(&b);
@@ -955,7 +955,7 @@ fn photo_attachments_upload_list_fetch_and_scope() {
         let created = post_json(
             &format!("{api}/incidents"),
             &coord,
-            &serde_json::json!({"category": "intimidation", "county": "WAKE",
+            &serde_json::json!({"category": "intimidation", "county": "JONESPORT",
                 "description": "Men with flags at the door"}),
         );
         assert_eq!(created.status, 201, "{}", created.body);
@@ -1068,5 +1068,161 @@ fn photo_attachments_upload_list_fetch_and_scope() {
         let audit = get(&format!("{api}/audit?limit=200"), &admin).body;
         assert!(audit.contains("incident.attachment.read"), "{audit}");
         assert!(audit.contains("incident.attach"));
+    }
+}
+
+fn post_raw(url: &str, token: &str, cookie: &str, content_type: &str, body: &[u8]) -> Reply {
+    let mut req = http().post(url).header("Content-Type", content_type);
+    if !token.is_empty() {
+        req = req.header("Authorization", &format!("Bearer {token}"));
+    }
+    if !cookie.is_empty() {
+        req = req.header("Cookie", cookie);
+    }
+    reply(&mut req.send(body).expect("request"))
+}
+
+/// The public form's CSRF cookie and token.
+fn report_csrf(base: &str) -> (String, String) {
+    let form = get(&format!("{base}/report"), "");
+    let cookie = form
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("vb_report_csrf="))
+        .unwrap()
+        .clone();
+    let at = form.body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    (cookie, form.body[at..at + 64].to_string())
+}
+
+/// Issue 13 row 12: `/report` and `POST /api/v1/incidents` check the county (and the
+/// precinct, when given) against the voter file and the feed, refuse invalid UTF-8 with
+/// `invalid_utf8` instead of storing U+FFFD, and never read a county as a street
+/// (`PINE BARREN` stays `PINE BARREN`). Without a voter file or feed, any well-formed
+/// county is taken.
+#[test]
+fn report_and_api_check_places_and_utf8() {
+    for b in Backend::all("inc_places") {
+        let hotline = add_user(&b, "hank", "hotline_operator");
+        let coord = add_user(&b, "cora", "coordinator");
+        let s = common::serve_with(&b, &[("VOTEBASE_REPORT_PER_MINUTE", "100")]);
+        let api = format!("{}/api/v1", s.base);
+        let count = || {
+            json(&get(&format!("{api}/incidents"), &coord))
+                .as_array()
+                .unwrap()
+                .len()
+        };
+        // No voter file, no feed: any well-formed county, never rewritten.
+        let pine = post_json(
+            &format!("{api}/incidents"),
+            &hotline,
+            &serde_json::json!({"category": "long_lines", "county": "Pine Barren",
+                "address": "12 Pine Barren Rd", "description": "Long line"}),
+        );
+        assert_eq!(pine.status, 201, "{}: {}", b.name, pine.body);
+        assert_eq!(json(&pine)["incident"]["location"]["county"], "PINE BARREN");
+        let (cookie, csrf) = report_csrf(&s.base);
+        let sent = post_form(
+            &format!("{}/report", s.base),
+            &[
+                ("csrf", &csrf),
+                ("category", "long_lines"),
+                ("county", "Pine Barren"),
+                ("description", "Three hour line"),
+            ],
+            &cookie,
+        );
+        assert_eq!(sent.status, 201, "{}", sent.body);
+        let public = json(&get(
+            &format!("{api}/incidents?county=PINE%20BARREN"),
+            &coord,
+        ));
+        assert_eq!(public.as_array().unwrap().len(), 2, "{public}");
+        let before = count();
+        // Invalid UTF-8 in a form field: a 400 saying so, nothing stored.
+        let body = format!("csrf={csrf}&category=long_lines&county=FOX%FFHALL&description=Line");
+        let r = post_raw(
+            &format!("{}/report", s.base),
+            "",
+            &cookie,
+            "application/x-www-form-urlencoded",
+            body.as_bytes(),
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(r.body.contains("not valid UTF-8"), "{}", r.body);
+        // Invalid UTF-8 in a JSON body: 400 invalid_utf8.
+        let mut raw = br#"{"category":"long_lines","county":"FOX"#.to_vec();
+        raw.push(0xFF);
+        raw.extend_from_slice(br#"HALL","description":"Line"}"#);
+        let r = post_raw(
+            &format!("{api}/incidents"),
+            &hotline,
+            "",
+            "application/json",
+            &raw,
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(json(&r)["error"], "invalid_utf8", "{}", r.body);
+        // U+FFFD sent as text is not a county name.
+        let r = post_json(
+            &format!("{api}/incidents"),
+            &hotline,
+            &serde_json::json!({"category": "long_lines", "county": "FOX\u{fffd}HALL",
+                "description": "Line"}),
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert_eq!(count(), before, "nothing stored");
+        drop(s);
+
+        // With a voter file, counties and precincts are the file's (and the feed's).
+        let nc = shared("voterfile/national-voter-file-synthetic/nc.csv");
+        b.cmd(&[
+            "import",
+            "voters",
+            nc.to_str().unwrap(),
+            "--layout",
+            "ncvoter",
+        ])
+        .assert()
+        .success();
+        let s = common::serve_with(&b, &[("VOTEBASE_REPORT_PER_MINUTE", "100")]);
+        let api = format!("{}/api/v1", s.base);
+        let send = |county: &str, precinct: &str| {
+            post_json(
+                &format!("{api}/incidents"),
+                &hotline,
+                &serde_json::json!({"category": "long_lines", "county": county,
+                    "precinct": precinct, "description": "Line"}),
+            )
+        };
+        let known = send("lake jerry", "");
+        assert_eq!(known.status, 201, "{}", known.body);
+        assert_eq!(json(&known)["incident"]["location"]["county"], "LAKE JERRY");
+        assert_eq!(send("Lake Jerry", "08n").status, 201, "precinct by code");
+        assert_eq!(
+            send("LAKE JERRY", "East Sara").status,
+            201,
+            "precinct by name"
+        );
+        let bad = send("LAKE JERRY", "99X");
+        assert_eq!(bad.status, 400, "{}", bad.body);
+        assert!(bad.body.contains("unknown precinct"), "{}", bad.body);
+        let unknown = send("Pine Barren", "");
+        assert_eq!(unknown.status, 400, "{}", unknown.body);
+        assert!(unknown.body.contains("unknown county"), "{}", unknown.body);
+        let (cookie, csrf) = report_csrf(&s.base);
+        let r = post_form(
+            &format!("{}/report", s.base),
+            &[
+                ("csrf", &csrf),
+                ("category", "long_lines"),
+                ("county", "Nowhere"),
+                ("description", "Line"),
+            ],
+            &cookie,
+        );
+        assert_eq!(r.status, 400, "{}", r.body);
+        assert!(r.body.contains("unknown county"), "{}", r.body);
     }
 }

@@ -28,6 +28,9 @@ pub enum ApiError {
     /// The request is malformed.
     #[error("{0}")]
     BadRequest(String),
+    /// Text that is not valid UTF-8 (a form field or a JSON body).
+    #[error("{0}")]
+    InvalidUtf8(String),
     /// A form came without the right CSRF token.
     #[error("the form expired or did not come from this site; reload the page and try again")]
     CsrfFailed,
@@ -60,6 +63,7 @@ impl ApiError {
             Self::Forbidden => "forbidden",
             Self::NotFound(_) => "not_found",
             Self::BadRequest(_) => "bad_request",
+            Self::InvalidUtf8(_) => "invalid_utf8",
             Self::CsrfFailed => "csrf_failed",
             Self::RateLimited => "rate_limited",
             Self::BadCredentials => "bad_credentials",
@@ -78,7 +82,7 @@ impl ApiError {
             }
             Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::BadRequest(_) | Self::InvalidUtf8(_) => StatusCode::BAD_REQUEST,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

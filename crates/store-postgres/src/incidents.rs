@@ -1,6 +1,6 @@
-//! Voter-protection incidents on PostgreSQL: intake with triage in the same transaction
-//! (duplicates, clusters, lead-lawyer routing; reports of one place serialised by an
-//! advisory lock on the place key), workflow actions written to the append-only
+//! Voter-protection incidents on PostgreSQL, SQL only: intake runs the caller's prepared
+//! triage ([`PreparedIntake`]) inside its transaction and writes what it decides (reports
+//! of one place serialised by an advisory lock on the place key), workflow actions written to the append-only
 //! timeline, escalation of untouched incidents, county coverage and the organization's
 //! triage rules (one JSON row).
 
@@ -11,8 +11,8 @@ use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{AssertSqlSafe, Row};
 use votebase_domain::incidents::{
     Coverage, Incident, IncidentAction, IncidentAttachment, IncidentFilter, IncidentLocation,
-    IncidentStatus, Neighbour, NewAttachment, NewIncident, Reporter, Resolution, SYSTEM_ACTOR,
-    Severity, TimelineEntry, TriageRules, next_status, triage,
+    IncidentStatus, Neighbour, NewAttachment, PreparedIntake, Reporter, Resolution, SYSTEM_ACTOR,
+    Severity, TimelineEntry, TriageRules, next_status, stale_detail,
 };
 use votebase_store::incidents::{
     AttachOutcome, IncidentImportOutcome, IncidentStore, IntakeOutcome,
@@ -120,33 +120,28 @@ async fn event(
     Ok(())
 }
 
-/// Inserts one report and applies the rules; returns its id and the other ids changed.
+/// Inserts one prepared report and writes what its triage decides; returns its id and
+/// the other ids changed.
 async fn intake(
     c: &mut PgConnection,
-    rules: &TriageRules,
-    new: &NewIncident,
+    p: &PreparedIntake,
     now: DateTime<Utc>,
 ) -> StoreResult<(i64, Vec<i64>)> {
-    let category = rules
-        .category(&new.category)
-        .map_err(|e| StoreError::Refused(e.to_string()))?;
-    let mut location = new.location.clone();
-    location.county = location.county.trim().to_ascii_uppercase();
-    let place_key = location.place_key();
+    let new = &p.report;
+    let location = &new.location;
     // Two reports of one place at once must see each other: serialise them.
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 7))")
-        .bind(format!("incident-place:{place_key}"))
+        .bind(format!("incident-place:{}", p.place_key))
         .execute(&mut *c)
         .await
         .map_err(db)?;
-    let look = Duration::minutes(rules.lookback_minutes());
     let rows = sqlx::query(
         "SELECT id, observed_at, category, severity, cluster_id, duplicate_of
          FROM incidents WHERE place_key = $1 AND observed_at >= $2 AND observed_at <= $3",
     )
-    .bind(&place_key)
-    .bind(new.observed_at - look)
-    .bind(new.observed_at + look)
+    .bind(&p.place_key)
+    .bind(p.window_start)
+    .bind(p.window_end)
     .fetch_all(&mut *c)
     .await
     .map_err(db)?;
@@ -164,13 +159,7 @@ async fn intake(
         })
         .collect::<Result<Vec<_>, sqlx::Error>>()
         .map_err(db)?;
-    let decision = triage(
-        rules,
-        &category.code,
-        category.severity,
-        new.observed_at,
-        &neighbours,
-    );
+    let decision = p.decide(&neighbours);
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO incidents (created_at, observed_at, category, severity, status, county,
            precinct, polling_place_id, polling_place, address, place_key, description,
@@ -182,14 +171,14 @@ async fn intake(
     )
     .bind(now)
     .bind(new.observed_at)
-    .bind(&category.code)
+    .bind(&new.category)
     .bind(decision.severity.rank())
     .bind(&location.county)
     .bind(&location.precinct)
     .bind(&location.polling_place_id)
     .bind(&location.polling_place)
     .bind(&location.address)
-    .bind(&place_key)
+    .bind(&p.place_key)
     .bind(&new.description)
     .bind(&new.reporter.name)
     .bind(&new.reporter.phone)
@@ -203,57 +192,21 @@ async fn intake(
     .fetch_one(&mut *c)
     .await
     .map_err(db)?;
-    let new_status = IncidentStatus::New;
-    event(
-        c,
-        id,
-        now,
-        &new.created_by,
-        "created",
-        new_status,
-        new_status,
-        &format!(
-            "{} report, {}, severity {}",
-            new.channel, category.code, category.severity
-        ),
-    )
-    .await?;
-    if let Some(d) = decision.duplicate_of {
-        event(
-            c,
-            id,
-            now,
-            SYSTEM_ACTOR,
-            "duplicate",
-            new_status,
-            new_status,
-            &format!("duplicate of #{d} (same place and category)"),
-        )
-        .await?;
-    }
-    let mut changed = Vec::new();
-    if decision.clustered {
-        let cluster = decision.cluster_id.unwrap_or(id);
+    let cluster = decision.cluster_of(id);
+    if let Some(cluster) = cluster {
         sqlx::query("UPDATE incidents SET cluster_id = $2 WHERE id = $1")
             .bind(id)
             .bind(cluster)
             .execute(&mut *c)
             .await
             .map_err(db)?;
-        event(
-            c,
-            id,
-            now,
-            SYSTEM_ACTOR,
-            "clustered",
-            new_status,
-            new_status,
-            &format!(
-                "cluster #{cluster}: {} or more reports from this place within {} minutes; severity {}",
-                rules.cluster_size, rules.cluster_window_minutes, decision.severity
-            ),
-        )
-        .await?;
+    }
+    for e in p.opening_entries(id, &decision) {
+        let new_status = IncidentStatus::New;
+        event(c, id, now, &e.actor, e.kind, new_status, e.to, &e.detail).await?;
+    }
+    let mut changed = Vec::new();
+    if let Some(cluster) = cluster {
         for (other, severity) in &decision.raise {
             let status: String = sqlx::query_scalar(
                 "UPDATE incidents SET cluster_id = $2, severity = GREATEST(severity, $3)
@@ -266,6 +219,7 @@ async fn intake(
             .await
             .map_err(db)?;
             let status = status_of(&status)?;
+            let detail = PreparedIntake::joined_detail(cluster, id, *severity);
             event(
                 c,
                 *other,
@@ -274,7 +228,7 @@ async fn intake(
                 "clustered",
                 status,
                 status,
-                &format!("joined cluster #{cluster} with #{id}; severity {severity}"),
+                &detail,
             )
             .await?;
             changed.push(*other);
@@ -289,53 +243,17 @@ async fn intake(
         .fetch_optional(&mut *c)
         .await
         .map_err(db)?;
-        match lead {
-            Some(lead) => {
-                sqlx::query(
-                    "UPDATE incidents SET status = 'assigned', assigned_to = $2 WHERE id = $1",
-                )
-                .bind(id)
-                .bind(&lead)
-                .execute(&mut *c)
-                .await
-                .map_err(db)?;
-                event(
-                    c,
-                    id,
-                    now,
-                    SYSTEM_ACTOR,
-                    "routed",
-                    new_status,
-                    IncidentStatus::Assigned,
-                    &format!(
-                        "{} goes straight to the lead lawyer of {}: assigned to {lead}",
-                        category.code, location.county
-                    ),
-                )
-                .await?;
-            }
-            None => {
-                sqlx::query("UPDATE incidents SET status = 'escalated' WHERE id = $1")
-                    .bind(id)
-                    .execute(&mut *c)
-                    .await
-                    .map_err(db)?;
-                event(
-                    c,
-                    id,
-                    now,
-                    SYSTEM_ACTOR,
-                    "escalated",
-                    new_status,
-                    IncidentStatus::Escalated,
-                    &format!(
-                        "{} goes to the lead lawyer, but {} has none: escalated",
-                        category.code, location.county
-                    ),
-                )
-                .await?;
-            }
-        }
+        let route = p.routing(lead);
+        sqlx::query("UPDATE incidents SET status = $2, assigned_to = $3 WHERE id = $1")
+            .bind(id)
+            .bind(route.status.code())
+            .bind(&route.assigned_to)
+            .execute(&mut *c)
+            .await
+            .map_err(db)?;
+        let e = &route.entry;
+        let new_status = IncidentStatus::New;
+        event(c, id, now, &e.actor, e.kind, new_status, e.to, &e.detail).await?;
     }
     Ok((id, changed))
 }
@@ -501,9 +419,12 @@ async fn act(
     get(c, id).await
 }
 
-async fn escalate_stale(c: &mut PgConnection, now: DateTime<Utc>) -> StoreResult<Vec<Incident>> {
-    let rules = load_rules(c).await?;
-    let cutoff = now - Duration::minutes(rules.stale_minutes);
+async fn escalate_stale(
+    c: &mut PgConnection,
+    stale_minutes: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Incident>> {
+    let cutoff = now - Duration::minutes(stale_minutes);
     let stale: Vec<(i64, String)> = sqlx::query_as(
         "SELECT id, status::text FROM incidents
          WHERE status IN ('new', 'triaged', 'assigned') AND last_touched_at <= $1
@@ -532,7 +453,7 @@ async fn escalate_stale(c: &mut PgConnection, now: DateTime<Utc>) -> StoreResult
             "escalated",
             from,
             IncidentStatus::Escalated,
-            &format!("untouched for {} minutes", rules.stale_minutes),
+            &stale_detail(stale_minutes),
         )
         .await?;
         if let Some(i) = get(c, id).await? {
@@ -635,12 +556,11 @@ async fn attach(
 impl IncidentStore for PgStore {
     async fn create_incident(
         &self,
-        new: &NewIncident,
+        intake: &PreparedIntake,
         now: DateTime<Utc>,
     ) -> StoreResult<IntakeOutcome> {
         let mut tx = self.pool().begin().await.map_err(db)?;
-        let rules = load_rules(&mut tx).await?;
-        let (id, changed) = intake(&mut tx, &rules, new, now).await?;
+        let (id, changed) = self::intake(&mut tx, intake, now).await?;
         let incident = get(&mut tx, id)
             .await?
             .ok_or_else(|| StoreError::Database("incident vanished after insert".into()))?;
@@ -650,7 +570,7 @@ impl IncidentStore for PgStore {
 
     async fn import_incidents(
         &self,
-        rows: &[NewIncident],
+        rows: &[PreparedIntake],
         now: DateTime<Utc>,
     ) -> StoreResult<IncidentImportOutcome> {
         let mut tx = self.pool().begin().await.map_err(db)?;
@@ -658,12 +578,9 @@ impl IncidentStore for PgStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        let rules = load_rules(&mut tx).await?;
-        let mut order: Vec<&NewIncident> = rows.iter().collect();
-        order.sort_by_key(|r| r.observed_at);
         let mut out = IncidentImportOutcome::default();
-        for row in order {
-            if let Some(key) = &row.external_key {
+        for row in rows {
+            if let Some(key) = &row.report.external_key {
                 let known: bool = sqlx::query_scalar(
                     "SELECT EXISTS (SELECT 1 FROM incidents WHERE external_key = $1)",
                 )
@@ -676,7 +593,7 @@ impl IncidentStore for PgStore {
                     continue;
                 }
             }
-            let (id, _) = intake(&mut tx, &rules, row, now).await?;
+            let (id, _) = intake(&mut tx, row, now).await?;
             out.created += 1;
             out.ids.push(id);
         }
@@ -709,11 +626,25 @@ impl IncidentStore for PgStore {
         Ok(out)
     }
 
-    async fn escalate_stale_incidents(&self, now: DateTime<Utc>) -> StoreResult<Vec<Incident>> {
+    async fn escalate_stale_incidents(
+        &self,
+        stale_minutes: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Incident>> {
         let mut tx = self.pool().begin().await.map_err(db)?;
-        let out = escalate_stale(&mut tx, now).await?;
+        let out = escalate_stale(&mut tx, stale_minutes, now).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
+    }
+
+    async fn voter_file_precincts(&self) -> StoreResult<Vec<(String, String, String)>> {
+        sqlx::query_as(
+            "SELECT DISTINCT county_name, precinct_code, precinct_name FROM voters
+             WHERE present ORDER BY 1, 2, 3",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)
     }
 
     async fn set_coverage(

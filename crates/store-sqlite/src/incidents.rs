@@ -1,5 +1,5 @@
-//! Voter-protection incidents on SQLite: intake with triage in the same transaction
-//! (duplicates, clusters, lead-lawyer routing), workflow actions written to the
+//! Voter-protection incidents on SQLite, SQL only: intake runs the caller's prepared
+//! triage ([`PreparedIntake`]) inside its transaction and writes what it decides, workflow actions written to the
 //! append-only timeline, escalation of untouched incidents, county coverage and the
 //! organization's triage rules (one JSON row). Times are stored as fixed-width UTC text.
 
@@ -9,8 +9,8 @@ use chrono::{DateTime, Duration, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use votebase_domain::incidents::{
     Coverage, Incident, IncidentAction, IncidentAttachment, IncidentFilter, IncidentLocation,
-    IncidentStatus, Neighbour, NewAttachment, NewIncident, Reporter, Resolution, SYSTEM_ACTOR,
-    Severity, TimelineEntry, TriageRules, next_status, triage,
+    IncidentStatus, Neighbour, NewAttachment, PreparedIntake, Reporter, Resolution, SYSTEM_ACTOR,
+    Severity, TimelineEntry, TriageRules, next_status, stale_detail,
 };
 use votebase_store::incidents::{
     AttachOutcome, IncidentImportOutcome, IncidentStore, IntakeOutcome,
@@ -152,20 +152,15 @@ fn lead_of(tx: &Transaction, county: &str) -> StoreResult<Option<String>> {
     .map_err(db)
 }
 
-/// Inserts one report and applies the rules; returns its id and the other ids changed.
+/// Inserts one prepared report and writes what its triage decides; returns its id and
+/// the other ids changed.
 fn intake(
     tx: &Transaction,
-    rules: &TriageRules,
-    new: &NewIncident,
+    p: &PreparedIntake,
     now: DateTime<Utc>,
 ) -> StoreResult<(i64, Vec<i64>)> {
-    let category = rules
-        .category(&new.category)
-        .map_err(|e| StoreError::Refused(e.to_string()))?;
-    let mut location = new.location.clone();
-    location.county = location.county.trim().to_ascii_uppercase();
-    let place_key = location.place_key();
-    let look = Duration::minutes(rules.lookback_minutes());
+    let new = &p.report;
+    let location = &new.location;
     let neighbours: Vec<Neighbour> = {
         let mut stmt = tx
             .prepare_cached(
@@ -174,11 +169,7 @@ fn intake(
             )
             .map_err(db)?;
         stmt.query_map(
-            params![
-                place_key,
-                ts(new.observed_at - look),
-                ts(new.observed_at + look)
-            ],
+            params![p.place_key, ts(p.window_start), ts(p.window_end)],
             |r| {
                 Ok(Neighbour {
                     id: r.get(0)?,
@@ -194,13 +185,7 @@ fn intake(
         .collect::<Result<_, _>>()
         .map_err(db)?
     };
-    let decision = triage(
-        rules,
-        &category.code,
-        category.severity,
-        new.observed_at,
-        &neighbours,
-    );
+    let decision = p.decide(&neighbours);
     tx.prepare_cached(
         "INSERT INTO incidents (created_at, observed_at, category, severity, status, county,
            precinct, polling_place_id, polling_place, address, place_key, description,
@@ -213,14 +198,14 @@ fn intake(
     .execute(params![
         ts(now),
         ts(new.observed_at),
-        category.code,
+        new.category,
         decision.severity.rank(),
         location.county,
         location.precinct,
         location.polling_place_id,
         location.polling_place,
         location.address,
-        place_key,
+        p.place_key,
         new.description,
         new.reporter.name,
         new.reporter.phone,
@@ -234,65 +219,39 @@ fn intake(
     ])
     .map_err(db)?;
     let id = tx.last_insert_rowid();
-    let new_status = IncidentStatus::New;
-    event(
-        tx,
-        id,
-        now,
-        &new.created_by,
-        "created",
-        new_status,
-        new_status,
-        &format!(
-            "{} report, {}, severity {}",
-            new.channel, category.code, category.severity
-        ),
-    )?;
-    if let Some(d) = decision.duplicate_of {
-        event(
-            tx,
-            id,
-            now,
-            SYSTEM_ACTOR,
-            "duplicate",
-            new_status,
-            new_status,
-            &format!("duplicate of #{d} (same place and category)"),
-        )?;
-    }
-    let mut changed = Vec::new();
-    if decision.clustered {
-        let cluster = decision.cluster_id.unwrap_or(id);
+    let cluster = decision.cluster_of(id);
+    if let Some(cluster) = cluster {
         tx.execute(
             "UPDATE incidents SET cluster_id = ?2 WHERE id = ?1",
             params![id, cluster],
         )
         .map_err(db)?;
+    }
+    for e in p.opening_entries(id, &decision) {
         event(
             tx,
             id,
             now,
-            SYSTEM_ACTOR,
-            "clustered",
-            new_status,
-            new_status,
-            &format!(
-                "cluster #{cluster}: {} or more reports from this place within {} minutes; severity {}",
-                rules.cluster_size, rules.cluster_window_minutes, decision.severity
-            ),
+            &e.actor,
+            e.kind,
+            IncidentStatus::New,
+            e.to,
+            &e.detail,
         )?;
+    }
+    let mut changed = Vec::new();
+    if let Some(cluster) = cluster {
         for (other, severity) in &decision.raise {
             let status: String = tx
-                .query_row("SELECT status FROM incidents WHERE id = ?1", [other], |r| {
-                    r.get(0)
-                })
+                .query_row(
+                    "UPDATE incidents SET cluster_id = ?2, severity = MAX(severity, ?3)
+                     WHERE id = ?1 RETURNING status",
+                    params![other, cluster, severity.rank()],
+                    |r| r.get(0),
+                )
                 .map_err(db)?;
             let status = status_of(&status).map_err(db)?;
-            tx.execute(
-                "UPDATE incidents SET cluster_id = ?2, severity = MAX(severity, ?3) WHERE id = ?1",
-                params![other, cluster, severity.rank()],
-            )
-            .map_err(db)?;
+            let detail = PreparedIntake::joined_detail(cluster, id, *severity);
             event(
                 tx,
                 *other,
@@ -301,68 +260,42 @@ fn intake(
                 "clustered",
                 status,
                 status,
-                &format!("joined cluster #{cluster} with #{id}; severity {severity}"),
+                &detail,
             )?;
             changed.push(*other);
         }
     }
     if decision.route_to_lead {
-        match lead_of(tx, &location.county)? {
-            Some(lead) => {
-                tx.execute(
-                    "UPDATE incidents SET status = 'assigned', assigned_to = ?2 WHERE id = ?1",
-                    params![id, lead],
-                )
-                .map_err(db)?;
-                event(
-                    tx,
-                    id,
-                    now,
-                    SYSTEM_ACTOR,
-                    "routed",
-                    new_status,
-                    IncidentStatus::Assigned,
-                    &format!(
-                        "{} goes straight to the lead lawyer of {}: assigned to {lead}",
-                        category.code, location.county
-                    ),
-                )?;
-            }
-            None => {
-                tx.execute(
-                    "UPDATE incidents SET status = 'escalated' WHERE id = ?1",
-                    [id],
-                )
-                .map_err(db)?;
-                event(
-                    tx,
-                    id,
-                    now,
-                    SYSTEM_ACTOR,
-                    "escalated",
-                    new_status,
-                    IncidentStatus::Escalated,
-                    &format!(
-                        "{} goes to the lead lawyer, but {} has none: escalated",
-                        category.code, location.county
-                    ),
-                )?;
-            }
-        }
+        let route = p.routing(lead_of(tx, &location.county)?);
+        tx.execute(
+            "UPDATE incidents SET status = ?2, assigned_to = ?3 WHERE id = ?1",
+            params![id, route.status.code(), route.assigned_to],
+        )
+        .map_err(db)?;
+        let e = &route.entry;
+        event(
+            tx,
+            id,
+            now,
+            &e.actor,
+            e.kind,
+            IncidentStatus::New,
+            e.to,
+            &e.detail,
+        )?;
     }
     Ok((id, changed))
 }
 
 fn create(
     conn: &mut Connection,
-    new: &NewIncident,
+    p: &PreparedIntake,
     now: DateTime<Utc>,
 ) -> StoreResult<IntakeOutcome> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(db)?;
-    let rules = load_rules(&tx)?;
-    let (id, changed) = intake(&tx, &rules, new, now)?;
+    let (id, changed) = intake(&tx, p, now)?;
     let incident = get(&tx, id)?
         .ok_or_else(|| StoreError::Database("incident vanished after insert".into()))?;
     tx.commit().map_err(db)?;
@@ -371,18 +304,15 @@ fn create(
 
 fn import(
     conn: &mut Connection,
-    rows: &[NewIncident],
+    rows: &[PreparedIntake],
     now: DateTime<Utc>,
 ) -> StoreResult<IncidentImportOutcome> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(db)?;
-    let rules = load_rules(&tx)?;
-    let mut order: Vec<&NewIncident> = rows.iter().collect();
-    order.sort_by_key(|r| r.observed_at);
     let mut out = IncidentImportOutcome::default();
-    for row in order {
-        if let Some(key) = &row.external_key {
+    for row in rows {
+        if let Some(key) = &row.report.external_key {
             let known: bool = tx
                 .query_row(
                     "SELECT EXISTS (SELECT 1 FROM incidents WHERE external_key = ?1)",
@@ -395,12 +325,25 @@ fn import(
                 continue;
             }
         }
-        let (id, _) = intake(&tx, &rules, row, now)?;
+        let (id, _) = intake(&tx, row, now)?;
         out.created += 1;
         out.ids.push(id);
     }
     tx.commit().map_err(db)?;
     Ok(out)
+}
+
+fn voter_file_precincts(c: &Connection) -> StoreResult<Vec<(String, String, String)>> {
+    let mut stmt = c
+        .prepare(
+            "SELECT DISTINCT county_name, precinct_code, precinct_name FROM voters
+             WHERE present = 1 ORDER BY 1, 2, 3",
+        )
+        .map_err(db)?;
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .map_err(db)?
+        .collect::<Result<_, _>>()
+        .map_err(db)
 }
 
 fn list(c: &Connection, filter: &IncidentFilter) -> StoreResult<Vec<Incident>> {
@@ -550,12 +493,15 @@ fn act(
     Ok(updated)
 }
 
-fn escalate_stale(conn: &mut Connection, now: DateTime<Utc>) -> StoreResult<Vec<Incident>> {
+fn escalate_stale(
+    conn: &mut Connection,
+    stale_minutes: i64,
+    now: DateTime<Utc>,
+) -> StoreResult<Vec<Incident>> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(db)?;
-    let rules = load_rules(&tx)?;
-    let cutoff = now - Duration::minutes(rules.stale_minutes);
+    let cutoff = now - Duration::minutes(stale_minutes);
     let stale: Vec<(i64, String)> = {
         let mut stmt = tx
             .prepare(
@@ -585,7 +531,7 @@ fn escalate_stale(conn: &mut Connection, now: DateTime<Utc>) -> StoreResult<Vec<
             "escalated",
             from,
             IncidentStatus::Escalated,
-            &format!("untouched for {} minutes", rules.stale_minutes),
+            &stale_detail(stale_minutes),
         )?;
         if let Some(i) = get(&tx, id)? {
             out.push(i);
@@ -757,16 +703,16 @@ fn attachment(
 impl IncidentStore for SqliteStore {
     async fn create_incident(
         &self,
-        new: &NewIncident,
+        intake: &PreparedIntake,
         now: DateTime<Utc>,
     ) -> StoreResult<IntakeOutcome> {
-        let new = new.clone();
-        self.with_conn(move |c| create(c, &new, now)).await
+        let intake = intake.clone();
+        self.with_conn(move |c| create(c, &intake, now)).await
     }
 
     async fn import_incidents(
         &self,
-        rows: &[NewIncident],
+        rows: &[PreparedIntake],
         now: DateTime<Utc>,
     ) -> StoreResult<IncidentImportOutcome> {
         let rows = rows.to_vec();
@@ -798,8 +744,17 @@ impl IncidentStore for SqliteStore {
             .await
     }
 
-    async fn escalate_stale_incidents(&self, now: DateTime<Utc>) -> StoreResult<Vec<Incident>> {
-        self.with_conn(move |c| escalate_stale(c, now)).await
+    async fn escalate_stale_incidents(
+        &self,
+        stale_minutes: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Incident>> {
+        self.with_conn(move |c| escalate_stale(c, stale_minutes, now))
+            .await
+    }
+
+    async fn voter_file_precincts(&self) -> StoreResult<Vec<(String, String, String)>> {
+        self.with_conn(|c| voter_file_precincts(c)).await
     }
 
     async fn set_coverage(

@@ -1,5 +1,5 @@
 //! The storage contract for voter-protection incidents: intake with the organization's
-//! triage rules applied in the same transaction (duplicates linked, clusters formed,
+//! triage rules (prepared by the caller) applied in the same transaction (duplicates linked, clusters formed,
 //! lead-lawyer routing), the workflow actions, escalation of untouched incidents, who
 //! covers which county, and the rules themselves. Incidents are append-only: every
 //! change, note and assignment is a timeline entry with who and when, and nothing is ever
@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use votebase_domain::incidents::{
     Coverage, Incident, IncidentAction, IncidentAttachment, IncidentFilter, NewAttachment,
-    NewIncident, TimelineEntry, TriageRules,
+    PreparedIntake, TimelineEntry, TriageRules,
 };
 
 use crate::StoreResult;
@@ -48,24 +48,26 @@ pub struct AttachOutcome {
 /// one transaction. Times are passed in (`now`) so that tests and imports control them.
 #[async_trait]
 pub trait IncidentStore: Send + Sync {
-    /// Records a report and applies the stored triage rules: an earlier report of the same
-    /// place and category within the duplicate window makes it a linked duplicate; enough
-    /// reports from one place within the cluster window form a cluster whose members'
-    /// severity is raised; a lead-lawyer category is assigned to the county's lead lawyer
-    /// (escalated when the county has none). Each effect is a timeline entry by `system`.
-    /// An unknown category is refused.
+    /// Records a report prepared under the organization's rules and applies them in the
+    /// same transaction: reads the earlier reports of the same place within the prepared
+    /// look-back window, asks [`PreparedIntake::decide`], and writes what it decides (a
+    /// linked duplicate; a cluster whose members' severity is raised; a lead-lawyer
+    /// category assigned to the county's lead lawyer, or escalated when the county has
+    /// none), each effect a timeline entry by `system`. Reports of one place are
+    /// serialised so that two at once see each other.
     async fn create_incident(
         &self,
-        new: &NewIncident,
+        intake: &PreparedIntake,
         now: DateTime<Utc>,
     ) -> StoreResult<IntakeOutcome>;
 
-    /// Records many reports in one transaction, oldest first, each triaged as by
-    /// [`IncidentStore::create_incident`]. Rows whose `external_key` is already stored are
-    /// skipped, so importing the same file twice changes nothing. Any failure writes nothing.
+    /// Records many prepared reports in one transaction, in the order given (oldest first
+    /// from [`PreparedIntake::all`]), each triaged as by [`IncidentStore::create_incident`].
+    /// Rows whose `external_key` is already stored are skipped, so importing the same file
+    /// twice changes nothing. Any failure writes nothing.
     async fn import_incidents(
         &self,
-        rows: &[NewIncident],
+        rows: &[PreparedIntake],
         now: DateTime<Utc>,
     ) -> StoreResult<IncidentImportOutcome>;
 
@@ -89,9 +91,18 @@ pub trait IncidentStore: Send + Sync {
         now: DateTime<Utc>,
     ) -> StoreResult<Option<Incident>>;
 
-    /// Escalates every new, triaged or assigned incident untouched for the rules'
-    /// `stale_minutes` as of `now`; returns them as escalated.
-    async fn escalate_stale_incidents(&self, now: DateTime<Utc>) -> StoreResult<Vec<Incident>>;
+    /// Escalates every new, triaged or assigned incident untouched for `stale_minutes` (the
+    /// rules' setting, passed in) as of `now`; returns them as escalated.
+    async fn escalate_stale_incidents(
+        &self,
+        stale_minutes: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Incident>>;
+
+    /// The counties and precincts of the present voters in the voter file: distinct
+    /// (county name, precinct code, precinct name), as stored. Intake checks reported
+    /// places against them.
+    async fn voter_file_precincts(&self) -> StoreResult<Vec<(String, String, String)>>;
 
     /// Gives a user these counties (added to what they cover; `lead` marks them the
     /// counties' lead lawyer). Counties are stored upper case. Idempotent.

@@ -4,11 +4,12 @@
 //! escalation of untouched incidents, coverage, rules, and all-or-nothing idempotent
 //! imports, and photo attachments (numbered, deduplicated by SHA-256, on the timeline).
 
-use crate::{Store, StoreError};
+use crate::incidents::IntakeOutcome;
+use crate::{Store, StoreError, StoreResult};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use votebase_domain::incidents::{
     CustomCategory, IncidentAction, IncidentFilter, IncidentLocation, IncidentStatus,
-    NewAttachment, NewIncident, Reporter, Resolution, Severity, TriageRules,
+    NewAttachment, NewIncident, PreparedIntake, Reporter, Resolution, Severity, TriageRules,
 };
 
 fn t(min: i64) -> DateTime<Utc> {
@@ -38,8 +39,36 @@ fn report(min: i64, category: &str, county: &str, place: &str) -> NewIncident {
     }
 }
 
+/// Intake as the application layer does it: the stored rules prepare the report, the
+/// store triages it in its transaction.
+async fn take(
+    store: &dyn Store,
+    new: &NewIncident,
+    now: DateTime<Utc>,
+) -> StoreResult<IntakeOutcome> {
+    let rules = store.incident_rules().await?;
+    let prepared =
+        PreparedIntake::new(&rules, new).map_err(|e| StoreError::Refused(e.to_string()))?;
+    store.create_incident(&prepared, now).await
+}
+
 /// Runs the incidents checks on a store that already holds the suite's voters.
 pub async fn run(store: &dyn Store) {
+    // The voter file's places, against which intake checks reported counties.
+    let places = store.voter_file_precincts().await.unwrap();
+    assert!(!places.is_empty());
+    let mut distinct = places.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), places.len(), "distinct places: {places:?}");
+    for (county, code, name) in &places {
+        assert!(
+            ["ALAMANCE", "WAKE", "DURHAM"].contains(&county.as_str()),
+            "{county}"
+        );
+        assert_eq!(name, &format!("PRECINCT {}", &code[1..]));
+    }
+
     // Rules: defaults, then an organization's own category; bad rules are refused.
     let mut rules = store.incident_rules().await.unwrap();
     assert_eq!(rules, TriageRules::default());
@@ -82,8 +111,7 @@ pub async fn run(store: &dyn Store) {
 
     // Three reports from one place within 30 minutes: a cluster; the second is a
     // duplicate of the first (same place and category), linked, not lost.
-    let a = store
-        .create_incident(&report(0, "long_lines", "wake", "pl1"), t(1))
+    let a = take(store, &report(0, "long_lines", "wake", "pl1"), t(1))
         .await
         .unwrap();
     assert_eq!(a.incident.status, IncidentStatus::New);
@@ -91,14 +119,12 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(a.incident.location.county, "WAKE");
     assert_eq!(a.incident.place_key, "vip:pl1");
     assert_eq!(a.incident.cluster_id, None);
-    let b = store
-        .create_incident(&report(10, "long_lines", "WAKE", "pl1"), t(11))
+    let b = take(store, &report(10, "long_lines", "WAKE", "pl1"), t(11))
         .await
         .unwrap();
     assert_eq!(b.incident.duplicate_of, Some(a.incident.id));
     assert_eq!(b.incident.cluster_id, None);
-    let c = store
-        .create_incident(&report(20, "opened_late", "WAKE", "pl1"), t(21))
+    let c = take(store, &report(20, "opened_late", "WAKE", "pl1"), t(21))
         .await
         .unwrap();
     let cluster = a.incident.id;
@@ -120,36 +146,34 @@ pub async fn run(store: &dyn Store) {
     let b_line = store.incident_timeline(b.incident.id).await.unwrap();
     assert!(b_line.iter().any(|e| e.kind == "duplicate"), "{b_line:?}");
     // Another place: no cluster.
-    let other = store
-        .create_incident(&report(20, "long_lines", "WAKE", "pl2"), t(21))
+    let other = take(store, &report(20, "long_lines", "WAKE", "pl2"), t(21))
         .await
         .unwrap();
     assert_eq!(other.incident.cluster_id, None);
     assert!(other.changed.is_empty());
 
     // Lead-lawyer categories go straight to the county's lead, or escalate without one.
-    let routed = store
-        .create_incident(&report(30, "intimidation", "ALAMANCE", "pl9"), t(31))
+    let routed = take(store, &report(30, "intimidation", "ALAMANCE", "pl9"), t(31))
         .await
         .unwrap();
     assert_eq!(routed.incident.status, IncidentStatus::Assigned);
     assert_eq!(routed.incident.assigned_to.as_deref(), Some("lena"));
     assert_eq!(routed.incident.severity, Severity::Critical);
-    let unrouted = store
-        .create_incident(&report(30, "polling_place_closed", "DURHAM", "pl8"), t(31))
-        .await
-        .unwrap();
+    let unrouted = take(
+        store,
+        &report(30, "polling_place_closed", "DURHAM", "pl8"),
+        t(31),
+    )
+    .await
+    .unwrap();
     assert_eq!(unrouted.incident.status, IncidentStatus::Escalated);
     // The organization's own category works; an unknown one is refused.
-    let custom = store
-        .create_incident(&report(32, "voter_caging", "DURHAM", "pl7"), t(33))
+    let custom = take(store, &report(32, "voter_caging", "DURHAM", "pl7"), t(33))
         .await
         .unwrap();
     assert_eq!(custom.incident.severity, Severity::High);
     assert!(matches!(
-        store
-            .create_incident(&report(33, "aliens", "DURHAM", "pl7"), t(34))
-            .await,
+        take(store, &report(33, "aliens", "DURHAM", "pl7"), t(34)).await,
         Err(StoreError::Refused(_))
     ));
 
@@ -314,14 +338,17 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(limited.len(), 1);
 
     // Untouched for 15 minutes: escalated by the system (once).
-    let stale = store.escalate_stale_incidents(t(45)).await.unwrap();
+    let stale = store
+        .escalate_stale_incidents(rules.stale_minutes, t(45))
+        .await
+        .unwrap();
     let stale_ids: Vec<i64> = stale.iter().map(|i| i.id).collect();
     assert!(stale_ids.contains(&a.incident.id), "{stale_ids:?}");
     assert!(!stale_ids.contains(&id), "touched at 52");
     assert!(stale.iter().all(|i| i.status == IncidentStatus::Escalated));
     assert!(
         store
-            .escalate_stale_incidents(t(45))
+            .escalate_stale_incidents(rules.stale_minutes, t(45))
             .await
             .unwrap()
             .is_empty()
@@ -343,20 +370,22 @@ pub async fn run(store: &dyn Store) {
             r
         })
         .collect();
-    let first = store.import_incidents(&rows, t(70)).await.unwrap();
+    let prepared = PreparedIntake::all(&rules, &rows).unwrap();
+    let first = store.import_incidents(&prepared, t(70)).await.unwrap();
     assert_eq!((first.created, first.known, first.ids.len()), (3, 0, 3));
-    let second = store.import_incidents(&rows, t(71)).await.unwrap();
+    let second = store.import_incidents(&prepared, t(71)).await.unwrap();
     assert_eq!((second.created, second.known), (0, 3));
+    // Imported rows are triaged like any intake: stored oldest first.
+    let mut ids = first.ids.clone();
+    ids.sort();
+    assert_eq!(ids, first.ids);
+    // An unknown category refuses the whole file before the store is asked.
     rows.push({
         let mut r = report(65, "aliens", "DURHAM", "imp9");
         r.external_key = Some("file-b:1".into());
         r
     });
-    rows[0].external_key = Some("file-b:0".into());
-    assert!(matches!(
-        store.import_incidents(&rows, t(72)).await,
-        Err(StoreError::Refused(_))
-    ));
+    assert_eq!(PreparedIntake::all(&rules, &rows).unwrap_err().0, 3);
     assert_eq!(
         store
             .list_incidents(&IncidentFilter::default())
@@ -373,8 +402,7 @@ pub async fn run(store: &dyn Store) {
 /// Photos: numbered per incident, the same bytes stored once, bytes returned intact, each
 /// new photo a timeline entry, and no attaching to a missing incident.
 async fn attachments(store: &dyn Store) {
-    let id = store
-        .create_incident(&report(200, "other", "WAKE", "photo1"), t(200))
+    let id = take(store, &report(200, "other", "WAKE", "photo1"), t(200))
         .await
         .unwrap()
         .incident

@@ -1,1 +1,0 @@
-//! incidents use cases (being moved here from the server and the CLI).

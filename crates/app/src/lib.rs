@@ -14,5 +14,4 @@ pub mod lookup;
 pub mod results;
 pub mod scores;
 pub mod universes;
-pub mod uploads;
 pub mod voters;

@@ -10,6 +10,7 @@ pub mod orgs;
 pub mod results;
 pub mod search;
 pub mod snapshots;
+pub mod uploads;
 pub mod users;
 pub mod voters;
 

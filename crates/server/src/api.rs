@@ -56,7 +56,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         crate::registration::openapi(),
         crate::lookup::openapi(),
         crate::universes::openapi(),
-        <crate::incidents::IncidentsApiDoc as OpenApi>::openapi(),
+        crate::incidents::openapi(),
         crate::results::openapi(),
     ];
     let mut doc = ApiDoc::openapi();

@@ -5,11 +5,11 @@
 use super::*;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use std::collections::HashMap;
+use votebase_demo::DemoState;
 use votebase_domain::User;
 use votebase_domain::incidents::{
     IncidentAction, IncidentLocation, NewIncident, Reporter, Resolution, Severity,
 };
-use votebase_demo::DemoState;
 
 /// The demo's election day: a few thousand incidents (about one per 70 voters), the
 /// voter-protection accounts with a fresh shared password, printed with what to try.

@@ -822,26 +822,10 @@ impl IncidentAttachment {
 /// The largest photo an incident accepts, in bytes (8 MiB).
 pub const MAX_ATTACHMENT_BYTES: usize = 8 * 1024 * 1024;
 
-/// The image type of `bytes` judged by their magic bytes (never by a declared type):
+/// The MIME type of `bytes` judged by their magic bytes (never by a declared type):
 /// `image/jpeg`, `image/png`, `image/webp` or `image/heic`; `None` for anything else.
 pub fn sniff_image(bytes: &[u8]) -> Option<&'static str> {
-    if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if bytes.len() >= 12 && &bytes[0..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else if bytes.len() >= 12
-        && &bytes[4..8] == b"ftyp"
-        && matches!(
-            &bytes[8..12],
-            b"heic" | b"heix" | b"hevc" | b"hevx" | b"heim" | b"heis" | b"mif1" | b"msf1"
-        )
-    {
-        Some("image/heic")
-    } else {
-        None
-    }
+    crate::uploads::sniff_image(bytes).map(crate::uploads::ImageKind::mime)
 }
 
 /// Why a photo was refused.

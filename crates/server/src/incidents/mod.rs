@@ -23,12 +23,10 @@ use axum::{Json, Router};
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use chrono::{DateTime, Duration, Utc};
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 use std::convert::Infallible;
-use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 use utoipa::OpenApi;
@@ -68,10 +66,9 @@ pub struct QueueEvent {
     pub json: String,
 }
 
-/// The live queue's fan-out and the public form's rate limit.
+/// The live queue's fan-out, and the triage rules and known places intake reuses.
 pub struct Hub {
     sender: broadcast::Sender<Arc<QueueEvent>>,
-    report_limiter: DefaultKeyedRateLimiter<IpAddr>,
     /// The triage rules as last read, and when: intake reads them at most every
     /// [`RULES_TTL`] (a change made with `votebase incidents rules --set` applies within it).
     rules: std::sync::Mutex<Option<(std::time::Instant, TriageRules)>>,
@@ -88,18 +85,11 @@ pub const PLACES_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 pub const RULES_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl Hub {
-    /// A hub; the public form allows `VOTEBASE_REPORT_PER_MINUTE` reports a minute per
-    /// address (default 6).
+    /// A hub (the public form's limit is `AppState::limits.report`).
     pub fn new() -> Arc<Self> {
-        let per_minute = std::env::var("VOTEBASE_REPORT_PER_MINUTE")
-            .ok()
-            .and_then(|v| v.parse::<u32>().ok())
-            .and_then(NonZeroU32::new)
-            .unwrap_or(NonZeroU32::new(6).expect("non-zero"));
         let (sender, _) = broadcast::channel(16_384);
         Arc::new(Self {
             sender,
-            report_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
             rules: std::sync::Mutex::new(None),
             places: std::sync::Mutex::new(None),
         })
@@ -290,7 +280,12 @@ pub fn attachment_routes() -> Router<AppState> {
         CategoryInfo
     ))
 )]
-pub struct IncidentsApiDoc;
+struct IncidentsApiDoc;
+
+/// The incidents routes' part of the OpenAPI document (paths and schemas).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    <IncidentsApiDoc as utoipa::OpenApi>::openapi()
+}
 
 /// The counties a caller may see: `None` for all, else the counties they cover
 /// (lawyers and observers).
@@ -710,18 +705,6 @@ impl IntakeForm {
             reporter_relationship: self.reporter_relationship,
             reporter_voter_id: self.reporter_voter_id,
         })
-    }
-}
-
-fn check_csrf(caller: &Caller, token: &str) -> Result<(), ApiError> {
-    if caller
-        .csrf_token
-        .as_deref()
-        .is_some_and(|t| same_secret(t, token))
-    {
-        Ok(())
-    } else {
-        Err(ApiError::CsrfFailed)
     }
 }
 

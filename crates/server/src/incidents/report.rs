@@ -57,9 +57,9 @@ pub(super) async fn report_submit(
     body: axum::body::Bytes,
 ) -> Response {
     if state
-        .incidents
-        .report_limiter
-        .check_key(&auth::client_ip(&extensions))
+        .limits
+        .report
+        .check(auth::client_ip(&extensions))
         .is_err()
     {
         let mut r = report_form(

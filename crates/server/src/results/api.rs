@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::api::audit;
-use crate::auth::{Caller, client_ip, new_secret, same_secret, sha256_hex};
+use crate::auth::{Caller, client_ip, new_secret, sha256_hex};
 use crate::error::ApiError;
 use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::request::Parts;
@@ -13,22 +13,20 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use chrono::Utc;
-use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
-use std::net::IpAddr;
-use std::num::NonZeroU32;
 use std::sync::OnceLock;
 use votebase_app::results::{self as app, ResultsError};
 pub(super) use votebase_app::results::{
     CodeSheetRow, ElectionFeed, FeedRow, ReconciliationRow, build_feed, describe_entry,
     normalize_code,
 };
-use votebase_app::uploads::sniff_image;
 use votebase_domain::results::{
     Channel, Contest, Election, EntryCheck, NewSubmission, PrecinctResult, Receipt,
     SubmissionRequest,
 };
+use votebase_domain::uploads::sniff_image;
 use votebase_domain::users::Permission;
 use votebase_store::results::{ChairReadiness, ChairSession, NewWorksheet, Worksheet};
 
@@ -95,37 +93,15 @@ async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
 )]
 pub(super) struct ResultsApi;
 
-fn limiter(
-    cell: &'static OnceLock<DefaultKeyedRateLimiter<IpAddr>>,
-    var: &str,
-    default: u32,
-) -> &'static DefaultKeyedRateLimiter<IpAddr> {
-    cell.get_or_init(|| {
-        let per_minute = std::env::var(var)
-            .ok()
-            .and_then(|v| v.parse::<u32>().ok())
-            .and_then(NonZeroU32::new)
-            .unwrap_or(NonZeroU32::new(default).expect("non-zero"));
-        RateLimiter::keyed(Quota::per_minute(per_minute))
-    })
-}
-
-/// Sign-in attempts with a chair code, per client address.
-fn sign_in_limiter() -> &'static DefaultKeyedRateLimiter<IpAddr> {
-    static CELL: OnceLock<DefaultKeyedRateLimiter<IpAddr>> = OnceLock::new();
-    limiter(&CELL, "VOTEBASE_RESULTS_SIGNIN_PER_MINUTE", 60)
-}
-
-/// Public pages and feeds, per client address.
-pub(super) fn public_limiter() -> &'static DefaultKeyedRateLimiter<IpAddr> {
-    static CELL: OnceLock<DefaultKeyedRateLimiter<IpAddr>> = OnceLock::new();
-    limiter(&CELL, "VOTEBASE_RESULTS_PUBLIC_PER_MINUTE", 600)
-}
-
 /// Fails with 429 when the address went over the public limit.
-pub(super) fn check_public(parts: &axum::http::Extensions) -> Result<(), ApiError> {
-    public_limiter()
-        .check_key(&client_ip(parts))
+pub(super) fn check_public(
+    state: &AppState,
+    parts: &axum::http::Extensions,
+) -> Result<(), ApiError> {
+    state
+        .limits
+        .results_public
+        .check(client_ip(parts))
         .map_err(|_| ApiError::RateLimited)
 }
 
@@ -156,18 +132,8 @@ impl FromRequestParts<AppState> for Reporter {
                 .ok_or(ApiError::Unauthorized)?;
             return Ok(Reporter::Chair(session));
         }
+        // A browser session's request has passed the server's one CSRF rule already.
         let caller = Caller::from_request_parts(parts, state).await?;
-        // A browser session must prove the request came from our page.
-        if let Some(expected) = &caller.csrf_token {
-            let sent = parts
-                .headers
-                .get("x-csrf-token")
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default();
-            if !same_secret(expected, sent) {
-                return Err(ApiError::CsrfFailed);
-            }
-        }
         Ok(Reporter::Staff(caller))
     }
 }
@@ -221,7 +187,7 @@ async fn list_elections(
     State(state): State<AppState>,
     ext: axum::http::Extensions,
 ) -> Result<Json<Vec<votebase_store::results::ElectionSummary>>, ApiError> {
-    check_public(&ext)?;
+    check_public(&state, &ext)?;
     Ok(Json(state.store.elections().await?))
 }
 
@@ -234,7 +200,7 @@ async fn definition(
     Path(election): Path<String>,
     ext: axum::http::Extensions,
 ) -> Result<Json<Election>, ApiError> {
-    check_public(&ext)?;
+    check_public(&state, &ext)?;
     Ok(Json(load_election(&state, &election).await?))
 }
 
@@ -275,8 +241,10 @@ async fn sign_in(
     parts: axum::http::Extensions,
     Json(body): Json<SignInRequest>,
 ) -> Result<Json<ChairSignIn>, ApiError> {
-    sign_in_limiter()
-        .check_key(&client_ip(&parts))
+    state
+        .limits
+        .results_sign_in
+        .check(client_ip(&parts))
         .map_err(|_| ApiError::RateLimited)?;
     chair_sign_in(&state, &election, &body.code).await.map(Json)
 }
@@ -618,7 +586,7 @@ async fn feed_json(
     Path(election): Path<String>,
     ext: axum::http::Extensions,
 ) -> Result<Response, ApiError> {
-    check_public(&ext)?;
+    check_public(&state, &ext)?;
     let f = feed(&state, &election).await?;
     Ok((
         [(header::CACHE_CONTROL, "public, max-age=5")],
@@ -633,7 +601,7 @@ async fn feed_csv(
     Path(election): Path<String>,
     ext: axum::http::Extensions,
 ) -> Result<Response, ApiError> {
-    check_public(&ext)?;
+    check_public(&state, &ext)?;
     let f = feed(&state, &election).await?;
     let body = app::feed_csv(&f).map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok((
@@ -668,7 +636,7 @@ async fn precinct_history(
     Path((election, precinct)): Path<(String, String)>,
     ext: axum::http::Extensions,
 ) -> Result<Json<Vec<PrecinctResult>>, ApiError> {
-    check_public(&ext)?;
+    check_public(&state, &ext)?;
     let e = load_election(&state, &election).await?;
     if e.precinct(&precinct).is_none() {
         return Err(ApiError::NotFound(format!(

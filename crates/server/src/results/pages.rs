@@ -8,7 +8,7 @@ use super::api::{
     load_election, make_codes, public_history, reconciliation_rows,
 };
 use crate::AppState;
-use crate::auth::{PageRejection, PageUser, same_secret};
+use crate::auth::{PageRejection, PageUser};
 use crate::error::ApiError;
 use crate::pages::{nav, render};
 use askama::Template;
@@ -52,7 +52,7 @@ async fn index(
     State(state): State<AppState>,
     ext: axum::http::Extensions,
 ) -> Result<Response, PageRejection> {
-    check_public(&ext).map_err(page_err)?;
+    check_public(&state, &ext).map_err(page_err)?;
     let elections = state
         .store
         .elections()
@@ -186,7 +186,7 @@ async fn public_page(
     Path(election): Path<String>,
     ext: axum::http::Extensions,
 ) -> Result<Response, PageRejection> {
-    check_public(&ext).map_err(page_err)?;
+    check_public(&state, &ext).map_err(page_err)?;
     let f = feed(&state, &election).await.map_err(page_err)?;
     Ok(render(&public_view(&f)))
 }
@@ -278,7 +278,7 @@ async fn precinct_page(
     Path((election, precinct)): Path<(String, String)>,
     ext: axum::http::Extensions,
 ) -> Result<Response, PageRejection> {
-    check_public(&ext).map_err(page_err)?;
+    check_public(&state, &ext).map_err(page_err)?;
     let e = load_election(&state, &election).await.map_err(page_err)?;
     let results: Vec<PrecinctResult> = state
         .store
@@ -464,10 +464,9 @@ async fn admin_page(
     }))
 }
 
-/// The code-sheet form.
+/// The code-sheet form (its `csrf` field is checked by the server's one CSRF rule).
 #[derive(Deserialize)]
 struct CodesForm {
-    csrf: String,
     /// Precinct ids separated by commas or spaces (empty: all).
     #[serde(default)]
     precincts: String,
@@ -491,13 +490,6 @@ async fn codes_sheet(
     Path(election): Path<String>,
     Form(form): Form<CodesForm>,
 ) -> Result<Response, PageRejection> {
-    if !caller
-        .csrf_token
-        .as_deref()
-        .is_some_and(|t| same_secret(t, &form.csrf))
-    {
-        return Err(page_err(ApiError::CsrfFailed));
-    }
     let only: Vec<String> = form
         .precincts
         .split(|c: char| c == ',' || c.is_whitespace())

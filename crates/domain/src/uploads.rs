@@ -1,6 +1,6 @@
 //! Uploaded files judged by their content: the one place that decides whether bytes
 //! are a photo (JPEG, PNG, WebP or HEIC by their magic bytes), whatever `Content-Type`
-//! the sender declared. Results worksheets use it; attachments elsewhere should too.
+//! the sender declared. Incident photos and results worksheets both use it.
 
 /// An image type recognised by its magic bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

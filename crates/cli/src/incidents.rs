@@ -302,7 +302,7 @@ pub fn normalized_address(address: &str, city: &str, zip: &str) -> String {
     if address.trim().is_empty() {
         return String::new();
     }
-    let a = votebase_ingest::normalize::normalize_address(address, city, "", zip);
+    let a = votebase_normalize::normalize_address(address, city, "", zip);
     let mut line = a.line1();
     if line.trim().is_empty() {
         line = address
@@ -465,7 +465,7 @@ async fn import(
             place_id = id.clone();
             place = name.clone();
         }
-        let phone = votebase_ingest::normalize::normalize_phone(&get("reporter_phone"));
+        let phone = votebase_normalize::normalize_phone(&get("reporter_phone"));
         let key_source: Vec<&str> = record.iter().map(|f| f.trim()).collect();
         let key = format!("csv:{}", hex_digest(key_source.join("\u{1f}").as_bytes()));
         rows.push(NewIncident {

@@ -3,7 +3,7 @@
 //! in the voter file go to a review file with the reason: kept, never silently dropped.
 
 use crate::layout::{Layout, LayoutKind};
-use crate::normalize::{clean_text, parse_date};
+use votebase_normalize::{clean_text, parse_date};
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
 use crate::rows::{Fields, RowChunks, spawn_reader};

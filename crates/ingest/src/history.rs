@@ -3,7 +3,7 @@
 //! per voter and election date, so loading the same file twice changes nothing.
 
 use crate::layout::{Layout, LayoutKind};
-use crate::normalize::parse_date;
+use votebase_normalize::parse_date;
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
 use crate::rows::{Fields, RowChunks, spawn_reader};

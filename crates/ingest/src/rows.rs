@@ -5,7 +5,7 @@
 use crate::IngestError;
 use crate::input::{self, Encoding};
 use crate::layout::{Bound, Layout, Source};
-use crate::normalize::clean_text;
+use votebase_normalize::clean_text;
 use crate::rejects::Reject;
 use csv::ByteRecord;
 use std::borrow::Cow;

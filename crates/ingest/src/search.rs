@@ -2,7 +2,7 @@
 //! into a [`VoterQuery`] with the same normalisation the importer applies, so typed
 //! text meets stored values on equal terms.
 
-use crate::normalize::{clean_text, normalize_name_part, parse_street_line};
+use votebase_normalize::{clean_text, normalize_name_part, parse_street_line};
 use votebase_domain::{AddressQuery, NameQuery, VoterQuery};
 
 /// Parses a search; an empty or punctuation-only text gives an empty query.

@@ -4,8 +4,8 @@
 //! transaction (all or nothing). A file already imported (same SHA-256) changes nothing.
 
 use crate::layout::{Layout, LayoutKind};
-use crate::normalize::{
-    self, normalize_address, normalize_name_part, normalize_phone, normalize_suffix, parse_date,
+use votebase_normalize::{
+    normalize_address, normalize_name_part, normalize_phone, normalize_suffix, parse_date,
     parse_year, split_full_name,
 };
 use crate::progress::Progress;
@@ -316,6 +316,3 @@ pub async fn import_voters_file(
         seconds: started.elapsed().as_secs_f64(),
     })
 }
-
-/// Re-exported for callers that format dates the way layouts read them.
-pub use normalize::COMMON_DATE_FORMATS;

@@ -426,7 +426,7 @@ pub async fn build_incident(
     }
     if !req.address.trim().is_empty() {
         let a =
-            votebase_ingest::normalize::normalize_address(&req.address, &req.city, "", &req.zip);
+            votebase_normalize::normalize_address(&req.address, &req.city, "", &req.zip);
         let mut line = a.line1();
         if line.trim().is_empty() {
             line = clean(&req.address).to_ascii_uppercase();
@@ -454,7 +454,7 @@ pub async fn build_incident(
             "reporter_relationship {relationship:?}: use voter, observer, poll_worker or other"
         )));
     }
-    let phone = votebase_ingest::normalize::normalize_phone(&req.reporter_phone);
+    let phone = votebase_normalize::normalize_phone(&req.reporter_phone);
     let phone = if phone.e164.is_empty() {
         clean(&req.reporter_phone)
     } else {

@@ -1,6 +1,6 @@
 //! The address lookup index: built once from a [`Feed`], immutable, shared behind an
 //! `Arc` by every lookup thread. Street segments are keyed by their street name as the
-//! project's address normaliser (`votebase_ingest::normalize`) spells it, the same
+//! project's address normaliser (`votebase_normalize`) spells it, the same
 //! normaliser that stores voter addresses, so a lookup and a stored voter meet on equal
 //! terms: each segment's direction, name and suffix are put on one line and parsed like a
 //! typed address. Each segment keeps its house-number range, side, ZIP, city and units as
@@ -12,7 +12,7 @@ use crate::model::{Feed, HoursOpen, Parity, PollingLocation, StreetSegment};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
-use votebase_ingest::normalize::{clean_text, normalize_zip, parse_street_line};
+use votebase_normalize::{clean_text, normalize_zip, parse_street_line};
 
 /// A street as the normaliser spells it: pre-direction, name, suffix, post-direction.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]

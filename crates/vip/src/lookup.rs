@@ -10,8 +10,8 @@
 
 use crate::index::{Index, NONE, PrecinctAnswer, zip_code};
 use serde::Serialize;
-use votebase_ingest::normalize::address::state_code;
-use votebase_ingest::normalize::{clean_text, parse_street_line};
+use votebase_normalize::address::state_code;
+use votebase_normalize::{clean_text, parse_street_line};
 
 /// Renders the value of one attribute of a candidate segment.
 type Distinguish<'f> = &'f dyn Fn(u32) -> String;
@@ -157,7 +157,7 @@ pub fn parse_query(text: &str, index: &Index) -> Query {
     let mut q = Query::default();
     // ZIP at the end.
     if let Some(last) = tail.last() {
-        let (z5, _) = votebase_ingest::normalize::normalize_zip(last);
+        let (z5, _) = votebase_normalize::normalize_zip(last);
         if last.len() >= 5 && !z5.is_empty() {
             q.zip = z5;
             tail.pop();

@@ -12,7 +12,7 @@ use crate::index::{StreetKey, street_key};
 use crate::model::{Feed, Origin, Parity, StreetSegment};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use votebase_ingest::normalize::{clean_text, normalize_zip};
+use votebase_normalize::{clean_text, normalize_zip};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]

@@ -22,7 +22,7 @@
 
 use super::DemoState;
 use super::ballots::demo_election;
-use crate::normalize::parse_street_line;
+use votebase_normalize::parse_street_line;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 

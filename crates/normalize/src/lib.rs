@@ -1,5 +1,5 @@
 //! Field normalisation for imported voter files: turning the raw text of one cell into
-//! the canonical form votebase stores and matches on. This module owns the text rules
+//! the canonical form votebase stores and matches on. This crate owns the text rules
 //! (trimming, Unicode NFC, whitespace, case and null markers), person names, street
 //! addresses with the project's own USPS Publication 28 tables, ZIP codes and states,
 //! phone numbers (E.164) and dates. Everything here is pure and allocation-light: it runs
@@ -7,6 +7,7 @@
 
 pub mod address;
 pub mod date;
+pub mod lines;
 pub mod name;
 pub mod phone;
 
@@ -14,6 +15,7 @@ pub use address::{
     normalize_address, normalize_state, normalize_zip, parse_street_line, state_code,
 };
 pub use date::{COMMON_DATE_FORMATS, DateError, parse_date, parse_year};
+pub use lines::LineCounting;
 pub use name::{ParsedName, normalize_name_part, normalize_suffix, split_full_name};
 pub use phone::normalize_phone;
 

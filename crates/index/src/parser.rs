@@ -469,9 +469,35 @@ mod prop_tests {
 
     /// Filter-language pieces mixed with arbitrary characters.
     const PIECES: &[&str] = &[
-        "county", "voted", "tag", "age", "!", ":", ",", "..", ">=", "<=", ">", "<", "=", "\"",
-        "\"CHAPEL HILL\"", "(", ")", " ", "\t", "WAKE", "2024-01-01", "30", "-", "_",
-        "\u{c9}", "\u{1f600}", "\u{a0}", "\u{2028}", "\u{301}",
+        "county",
+        "voted",
+        "tag",
+        "age",
+        "!",
+        ":",
+        ",",
+        "..",
+        ">=",
+        "<=",
+        ">",
+        "<",
+        "=",
+        "\"",
+        "\"CHAPEL HILL\"",
+        "(",
+        ")",
+        " ",
+        "\t",
+        "WAKE",
+        "2024-01-01",
+        "30",
+        "-",
+        "_",
+        "\u{c9}",
+        "\u{1f600}",
+        "\u{a0}",
+        "\u{2028}",
+        "\u{301}",
     ];
 
     fn text() -> impl Strategy<Value = String> {
@@ -486,7 +512,10 @@ mod prop_tests {
     }
 
     fn check_span(input: &str, span: Span) -> Result<(), TestCaseError> {
-        prop_assert!(span.start <= span.end && span.end <= input.len(), "{span:?}");
+        prop_assert!(
+            span.start <= span.end && span.end <= input.len(),
+            "{span:?}"
+        );
         prop_assert!(input.is_char_boundary(span.start) && input.is_char_boundary(span.end));
         Ok(())
     }

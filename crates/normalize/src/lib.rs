@@ -33,6 +33,11 @@ pub fn clean_text(raw: &str) -> String {
         push_collapsed(&mut out, raw.chars());
     } else {
         push_collapsed(&mut out, raw.nfc());
+        // Upper-casing can decompose (`ΐ` -> `Ι` + two accents, which NFC recomposes to
+        // `Ϊ́`): compose again so that cleaning a cleaned value changes nothing.
+        if !unicode_normalization::is_nfc(&out) {
+            out = out.nfc().collect();
+        }
     }
     if is_null_marker(&out) {
         out.clear();
@@ -101,6 +106,14 @@ mod tests {
         // No-break space and other Unicode whitespace collapse too.
         assert_eq!(clean_text("ann\u{a0}\u{a0}marie"), "ANN MARIE");
         assert_eq!(clean_text("stra\u{df}e"), "STRASSE");
+    }
+
+    #[test]
+    fn upper_casing_that_decomposes_is_recomposed() {
+        // U+0390 upper-cases to three characters; found by the property tests.
+        let once = clean_text("\u{390}");
+        assert_eq!(once, "\u{3aa}\u{301}");
+        assert_eq!(clean_text(&once), once);
     }
 
     #[test]

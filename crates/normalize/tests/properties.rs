@@ -16,15 +16,101 @@ use votebase_normalize::{
 /// with arbitrary Unicode: digits, USPS words, units, directions, punctuation and
 /// multi-byte letters next to byte offsets the parsers care about.
 const PIECES: &[&str] = &[
-    "1", "12", "123", "1234", "12345", "27601", "1234", "0000", "00000", "-", " ", "  ", ",",
-    ".", "#", "/", "1/2", "N", "S", "NE", "NORTH", "W148", "N123W4567", "MAIN", "ST", "AVE",
-    "AVENUE", "HWY", "COUNTY", "RD", "APT", "APT4", "STE", "#4", "FL", "9TH", "FLOOR", "REAR",
-    "PH", "PO", "BOX", "P.O.", "RR", "HC", "ONE", "5TH", "JR", "III", "2ND", "MR", "DR", "ESQ",
-    "DE", "LA", "VAN", "I", "V", "O'NEIL", "SMITH-JONES", "NULL", "N/A", "\u{c9}", "\u{e9}",
-    "\u{df}", "\u{130}", "\u{149}", "\u{1f0}", "\u{390}", "\u{fb00}", "\u{301}", "\u{a0}",
-    "\u{feff}", "\u{200b}", "\u{0}", "\t", "\n", "\u{2028}", "\u{ff12}", "\u{1f600}", "+",
-    "+1", "011", "(919)", "555-0123", "x12", "ext.", "/", "%", "%Y", "%m", "%d", "NC", "N.C.",
-    "North Carolina", "Puerto Rico",
+    "1",
+    "12",
+    "123",
+    "1234",
+    "12345",
+    "27601",
+    "1234",
+    "0000",
+    "00000",
+    "-",
+    " ",
+    "  ",
+    ",",
+    ".",
+    "#",
+    "/",
+    "1/2",
+    "N",
+    "S",
+    "NE",
+    "NORTH",
+    "W148",
+    "N123W4567",
+    "MAIN",
+    "ST",
+    "AVE",
+    "AVENUE",
+    "HWY",
+    "COUNTY",
+    "RD",
+    "APT",
+    "APT4",
+    "STE",
+    "#4",
+    "FL",
+    "9TH",
+    "FLOOR",
+    "REAR",
+    "PH",
+    "PO",
+    "BOX",
+    "P.O.",
+    "RR",
+    "HC",
+    "ONE",
+    "5TH",
+    "JR",
+    "III",
+    "2ND",
+    "MR",
+    "DR",
+    "ESQ",
+    "DE",
+    "LA",
+    "VAN",
+    "I",
+    "V",
+    "O'NEIL",
+    "SMITH-JONES",
+    "NULL",
+    "N/A",
+    "\u{c9}",
+    "\u{e9}",
+    "\u{df}",
+    "\u{130}",
+    "\u{149}",
+    "\u{1f0}",
+    "\u{390}",
+    "\u{fb00}",
+    "\u{301}",
+    "\u{a0}",
+    "\u{feff}",
+    "\u{200b}",
+    "\u{0}",
+    "\t",
+    "\n",
+    "\u{2028}",
+    "\u{ff12}",
+    "\u{1f600}",
+    "+",
+    "+1",
+    "011",
+    "(919)",
+    "555-0123",
+    "x12",
+    "ext.",
+    "/",
+    "%",
+    "%Y",
+    "%m",
+    "%d",
+    "NC",
+    "N.C.",
+    "North Carolina",
+    "Puerto Rico",
 ];
 
 /// Arbitrary Unicode text, or a string built from [`PIECES`] and arbitrary characters.
@@ -40,7 +126,12 @@ fn text() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig {
+        cases: 2000,
+        // Failures found here are kept as named tests instead.
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn clean_text_is_trimmed_collapsed_and_idempotent(raw in text()) {
@@ -55,7 +146,7 @@ proptest! {
     fn name_parts_are_idempotent(raw in text()) {
         let once = normalize_name_part(&raw);
         prop_assert_eq!(normalize_name_part(&once), once.clone());
-        for word in once.split(' ') {
+        for word in once.split(' ').filter(|_| !once.is_empty()) {
             prop_assert!(!word.is_empty(), "{:?}", once);
             prop_assert!(word.starts_with(char::is_alphanumeric), "{:?}", once);
             prop_assert!(word.ends_with(char::is_alphanumeric), "{:?}", once);
@@ -67,8 +158,16 @@ proptest! {
     #[test]
     fn full_names_split_into_clean_parts(raw in text()) {
         let parsed = split_full_name(&raw);
+        // Each part is cleaned words: trimmed, single-spaced, no punctuation at a word's
+        // edge. (Not always a fixed point of `normalize_name_part`: a word such as `NULL`
+        // is a name word inside a full name but a null marker on its own.)
         for part in [&parsed.first, &parsed.middle, &parsed.last] {
-            prop_assert_eq!(&normalize_name_part(part), part, "{:?}", parsed);
+            prop_assert_eq!(part.trim(), part.as_str(), "{:?}", parsed);
+            prop_assert!(!part.contains("  ") && !part.chars().any(char::is_control), "{:?}", parsed);
+            for word in part.split(' ').filter(|_| !part.is_empty()) {
+                prop_assert!(word.starts_with(char::is_alphanumeric), "{:?}", parsed);
+                prop_assert!(word.ends_with(char::is_alphanumeric), "{:?}", parsed);
+            }
         }
         // Something non-blank always keeps a surname.
         if !normalize_name_part(&raw.replace(',', " ")).is_empty() && parsed.suffix.is_empty() {
@@ -106,7 +205,7 @@ proptest! {
     fn zips_survive_multibyte_characters_anywhere(
         digits in "[0-9]{9}",
         at in 0usize..10,
-        c in any::<char>().prop_filter("multi-byte", |c| !c.is_ascii()),
+        c in any::<char>().prop_filter("multi-byte, not space", |c| !c.is_ascii() && !c.is_whitespace()),
     ) {
         let mut raw = digits;
         raw.insert(at, c);
@@ -177,5 +276,8 @@ proptest! {
 /// The input issue 13 reported, kept as a named case.
 #[test]
 fn the_reported_zip_no_longer_panics() {
-    assert_eq!(normalize_zip("1234\u{c9}678"), (String::new(), String::new()));
+    assert_eq!(
+        normalize_zip("1234\u{c9}678"),
+        (String::new(), String::new())
+    );
 }

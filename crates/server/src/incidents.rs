@@ -425,8 +425,7 @@ pub async fn build_incident(
         }
     }
     if !req.address.trim().is_empty() {
-        let a =
-            votebase_normalize::normalize_address(&req.address, &req.city, "", &req.zip);
+        let a = votebase_normalize::normalize_address(&req.address, &req.city, "", &req.zip);
         let mut line = a.line1();
         if line.trim().is_empty() {
             line = clean(&req.address).to_ascii_uppercase();

@@ -4,10 +4,8 @@
 //! words from `AddressNumber` up to the place name) is parsed and its house number and
 //! USPS-abbreviated `StreetNamePostType` compared with the labels.
 
-use super::region::*;
 use super::street::*;
 use super::tables::*;
-use super::*;
 
 const TRAINING_DIR: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -197,8 +195,7 @@ fn suffix_table_agrees_with_libpostal() {
         env!("CARGO_MANIFEST_DIR"),
         "/../../../shared/data/address/libpostal-en-dictionaries/street_types.txt"
     );
-    let text =
-        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     let concepts: Vec<Vec<String>> = text
         .lines()
         .map(|l| l.split('|').map(|v| v.trim().to_uppercase()).collect())

@@ -157,17 +157,18 @@ pub(super) const STATE_ALIASES: &[(&str, &str)] = &[
 ];
 
 /// Every code, name and alias, to the two-letter code.
-pub(super) static STATE_INDEX: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
-    let mut map = HashMap::with_capacity(STATES.len() * 2 + STATE_ALIASES.len());
-    for &(code, name) in STATES {
-        map.insert(code, code);
-        map.insert(name, code);
-    }
-    for &(alias, code) in STATE_ALIASES {
-        map.insert(alias, code);
-    }
-    map
-});
+pub(super) static STATE_INDEX: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| {
+        let mut map = HashMap::with_capacity(STATES.len() * 2 + STATE_ALIASES.len());
+        for &(code, name) in STATES {
+            map.insert(code, code);
+            map.insert(name, code);
+        }
+        for &(alias, code) in STATE_ALIASES {
+            map.insert(alias, code);
+        }
+        map
+    });
 
 /// The two-letter code of a state, DC, territory or military state given by code or
 /// name in any case and punctuation (`nc`, `N.C.`, `North Carolina`), if it is one.

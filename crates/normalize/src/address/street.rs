@@ -19,7 +19,12 @@ pub fn parse_street_line(raw: &str) -> Address {
         raw: raw.to_string(),
         ..Address::default()
     };
-    let text = tokenize(&clean_text(raw));
+    let mut text = tokenize(&clean_text(raw));
+    // Dropping periods can bring a base letter and its accent together (`P.O.\u{301}`):
+    // compose them, as every cleaned value is.
+    if !text.is_ascii() && !unicode_normalization::is_nfc(&text) {
+        text = unicode_normalization::UnicodeNormalization::nfc(text.as_str()).collect();
+    }
     let words: Vec<&str> = text.split(' ').filter(|w| !w.is_empty()).collect();
     if words.is_empty() {
         return address;
@@ -222,6 +227,10 @@ pub(super) fn find_unit(words: &[&str], start: usize, address: &mut Address) -> 
                 return j;
             }
             set_unit(address, "#", rest);
+            // `# #` or `# -`: a number sign without a number says nothing.
+            if address.unit.is_empty() {
+                address.unit_type.clear();
+            }
             return j;
         }
         // "NO 12", "NO. 4B": a number sign spelled out.
@@ -268,7 +277,7 @@ pub(super) fn find_unit(words: &[&str], start: usize, address: &mut Address) -> 
             {
                 address.unit_type = abbr.to_string();
                 address.unit = number.to_string();
-                for r in rest {
+                for r in rest.iter().filter(|r| **r != "#") {
                     address.unit.push(' ');
                     address.unit.push_str(r);
                 }
@@ -298,6 +307,13 @@ pub(super) fn bare_unit(words: &[&str], start: usize, address: &mut Address) -> 
         .find_map(|k| post_direction(&words[s..s + k]).filter(|&(_, len)| len == k - 1))
         .map_or(s + 1, |(_, len)| s + 1 + len);
     let rest = words.get(u..).unwrap_or_default();
+    // A lone hyphen before the unit ("MAIN ST - 4") is punctuation, as in `set_unit`;
+    // skipping it here too gives `MAIN ST 4` and `MAIN ST - 4` one reading.
+    let dashes = rest
+        .iter()
+        .take_while(|w| w.trim_start_matches('-').is_empty())
+        .count();
+    let rest = &rest[dashes..];
     let first = *rest.first()?;
     let last = *rest.last()?;
     let single_letter = first.len() == 1 && first.bytes().all(|b| b.is_ascii_alphabetic());
@@ -482,4 +498,3 @@ pub(super) fn assign_street(words: &[&str], address: &mut Address) {
     address.street_suffix = suffix.unwrap_or_default().to_string();
     address.post_direction = post.map_or("", |(d, _)| d).to_string();
 }
-

@@ -240,23 +240,24 @@ pub(super) const COMMON_SUFFIX_VARIANTS: &[(&str, &str)] = &[
 ];
 
 /// Every spelling of a C1 suffix, to its standard abbreviation.
-pub(super) static SUFFIX_INDEX: LazyLock<HashMap<&'static str, &'static str>> = LazyLock::new(|| {
-    let mut map = HashMap::with_capacity(STREET_SUFFIXES.len() * 4);
-    for &(primary, abbr, variants) in STREET_SUFFIXES {
-        for &v in variants {
-            map.insert(v, abbr);
+pub(super) static SUFFIX_INDEX: LazyLock<HashMap<&'static str, &'static str>> =
+    LazyLock::new(|| {
+        let mut map = HashMap::with_capacity(STREET_SUFFIXES.len() * 4);
+        for &(primary, abbr, variants) in STREET_SUFFIXES {
+            for &v in variants {
+                map.insert(v, abbr);
+            }
+            map.insert(primary, abbr);
         }
-        map.insert(primary, abbr);
-    }
-    for &(variant, abbr) in COMMON_SUFFIX_VARIANTS {
-        map.insert(variant, abbr);
-    }
-    // A standard abbreviation always stands for itself (C1 lists MDW under MEADOWS too).
-    for &(_, abbr, _) in STREET_SUFFIXES {
-        map.insert(abbr, abbr);
-    }
-    map
-});
+        for &(variant, abbr) in COMMON_SUFFIX_VARIANTS {
+            map.insert(variant, abbr);
+        }
+        // A standard abbreviation always stands for itself (C1 lists MDW under MEADOWS too).
+        for &(_, abbr, _) in STREET_SUFFIXES {
+            map.insert(abbr, abbr);
+        }
+        map
+    });
 
 /// The USPS standard abbreviation of a street suffix word (`AVENUE`, `AV`, `AVE` ->
 /// `AVE`), for an upper-case word without periods.

@@ -199,6 +199,19 @@ fn routes_and_highways() {
 }
 
 #[test]
+fn a_hyphen_before_a_bare_unit_is_punctuation() {
+    // Found by the property tests: `- 1` read as an untyped unit, `1` as `#`.
+    check("12 Main St - 4", ["12", "", "MAIN", "ST", "", "#", "4"]);
+    // Likewise a number sign without a number, and an accent that a dropped period
+    // brought next to its letter.
+    for raw in ["RD\0ext.-,1", "-##", "P.O.\u{301}"] {
+        let a = parse_street_line(raw);
+        assert_eq!(parse_street_line(&a.line1()).line1(), a.line1(), "{raw:?}");
+    }
+    assert_eq!(parse_street_line("P.O.\u{301}").street_name, "P\u{d3}");
+}
+
+#[test]
 fn units() {
     check(
         "123 Main St Apt 4",

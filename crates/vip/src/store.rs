@@ -327,7 +327,8 @@ mod tests {
                 .ends_with("v5-source-vip-id-valid-2-digit-fips.xml")
         );
 
-        let bad = fixture("xml-5.x-fixtures/v5-duplicate-ids.xml");
+        // An unreadable house number leaves the segment's addresses without an answer.
+        let bad = fixture("xml-5.x-fixtures/v5-street-segment-start-house-number-invalid.xml");
         match dir.install(&bad, false) {
             Err(InstallError::Invalid { errors, .. }) => assert!(errors > 0),
             other => panic!("expected a refusal, got {other:?}"),

@@ -141,6 +141,7 @@ pub fn lookup(address: &str, feed: &Path, json: bool) -> anyhow::Result<bool> {
         Answer::Conflict {
             precincts,
             segments,
+            contact,
         } => {
             let names: Vec<String> = precincts
                 .iter()
@@ -152,6 +153,24 @@ pub fn lookup(address: &str, feed: &Path, json: bool) -> anyhow::Result<bool> {
                 segments.join(", "),
                 names.join(", ")
             )?;
+            for p in precincts {
+                for place in &p.polling_places {
+                    writeln!(
+                        out,
+                        "  {}: {}, {}",
+                        p.name,
+                        place.name,
+                        place.address.join(", ")
+                    )?;
+                }
+            }
+            if let Some(c) = contact {
+                let reach: Vec<&str> = [c.name.as_str(), &c.phone, &c.email]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                writeln!(out, "Ask: {}", reach.join(", "))?;
+            }
         }
         Answer::DidYouMean {
             street,

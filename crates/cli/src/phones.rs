@@ -12,8 +12,8 @@ use chrono::Utc;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use votebase_domain::AuditEntry;
-use votebase_ingest::normalize::normalize_phone;
 use votebase_link::{CollectPairs, NoProgress, infer_config, link, read_csv, read_headers};
+use votebase_normalize::normalize_phone;
 use votebase_store::PhoneAppend;
 
 /// (contact row, voter row, probability) of every linked pair.

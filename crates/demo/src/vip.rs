@@ -24,7 +24,7 @@ use crate::DemoState;
 use crate::ballots::demo_election;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
-use votebase_ingest::normalize::parse_street_line;
+use votebase_normalize::parse_street_line;
 
 /// Election-day hours (local time; NC is on EST on the first Tuesday of November).
 const DAY_OPEN: &str = "06:30:00-05:00";

@@ -458,3 +458,126 @@ mod tests {
         assert_eq!(e.token, ",");
     }
 }
+
+/// Property tests: the parser never panics on any text (it reads what a user types or a
+/// request carries), every span it returns lies on character boundaries of the input and
+/// quotes what it parsed, and errors point at a boundary inside the input.
+#[cfg(test)]
+mod prop_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Filter-language pieces mixed with arbitrary characters.
+    const PIECES: &[&str] = &[
+        "county",
+        "voted",
+        "tag",
+        "age",
+        "!",
+        ":",
+        ",",
+        "..",
+        ">=",
+        "<=",
+        ">",
+        "<",
+        "=",
+        "\"",
+        "\"CHAPEL HILL\"",
+        "(",
+        ")",
+        " ",
+        "\t",
+        "WAKE",
+        "2024-01-01",
+        "30",
+        "-",
+        "_",
+        "\u{c9}",
+        "\u{1f600}",
+        "\u{a0}",
+        "\u{2028}",
+        "\u{301}",
+    ];
+
+    fn text() -> impl Strategy<Value = String> {
+        let piece = prop_oneof![
+            4 => proptest::sample::select(PIECES).prop_map(str::to_string),
+            1 => any::<char>().prop_map(String::from),
+        ];
+        prop_oneof![
+            any::<String>(),
+            proptest::collection::vec(piece, 0..16).prop_map(|v| v.concat()),
+        ]
+    }
+
+    fn check_span(input: &str, span: Span) -> Result<(), TestCaseError> {
+        prop_assert!(
+            span.start <= span.end && span.end <= input.len(),
+            "{span:?}"
+        );
+        prop_assert!(input.is_char_boundary(span.start) && input.is_char_boundary(span.end));
+        Ok(())
+    }
+
+    fn check_word(input: &str, w: &Word) -> Result<(), TestCaseError> {
+        check_span(input, w.span)?;
+        let written = &input[w.span.start..w.span.end];
+        prop_assert!(
+            written == w.text || written == format!("\"{}\"", w.text),
+            "{:?} written as {:?}",
+            w.text,
+            written
+        );
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn parses_or_errors_with_spans_inside_the_input(input in text()) {
+            match parse(&input) {
+                Ok(expr) => {
+                    for clause in &expr.clauses {
+                        check_span(&input, clause.span)?;
+                        check_span(&input, clause.family.span)?;
+                        let family = &input[clause.family.span.start..clause.family.span.end];
+                        prop_assert_eq!(family.to_ascii_lowercase(), clause.family.text.clone());
+                        match &clause.body {
+                            ClauseBody::Compare(c) => {
+                                check_span(&input, c.op_span)?;
+                                check_word(&input, &c.value)?;
+                            }
+                            ClauseBody::Match(alts) => {
+                                for alt in alts {
+                                    check_span(&input, alt.span)?;
+                                    for term in &alt.terms {
+                                        match term {
+                                            Term::Value(w) => check_word(&input, w)?,
+                                            Term::Range { lo, hi, span } => {
+                                                check_span(&input, *span)?;
+                                                prop_assert!(lo.is_some() || hi.is_some());
+                                                for w in lo.iter().chain(hi.iter()) {
+                                                    check_word(&input, w)?;
+                                                }
+                                            }
+                                        }
+                                    }
+                                    if let Some(c) = &alt.compare {
+                                        check_word(&input, &c.value)?;
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                Err(e) => {
+                    prop_assert!(e.offset <= input.len() && input.is_char_boundary(e.offset), "{e:?}");
+                    prop_assert!(input[e.offset..].starts_with(e.token.as_str()) || e.token == " ", "{e:?}");
+                    let _ = e.to_string();
+                }
+            }
+        }
+    }
+}

@@ -3,7 +3,6 @@
 //! in the voter file go to a review file with the reason: kept, never silently dropped.
 
 use crate::layout::{Layout, LayoutKind};
-use crate::normalize::{clean_text, parse_date};
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
 use crate::rows::{Fields, RowChunks, spawn_reader};
@@ -14,6 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
 use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
+use votebase_normalize::{clean_text, parse_date};
 use votebase_store::{BallotBatch, BallotImportOutcome, NewBallotFile, StagedBallot, Store};
 
 /// What a ballot import did.

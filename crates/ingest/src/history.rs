@@ -3,7 +3,6 @@
 //! per voter and election date, so loading the same file twice changes nothing.
 
 use crate::layout::{Layout, LayoutKind};
-use crate::normalize::parse_date;
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
 use crate::rows::{Fields, RowChunks, spawn_reader};
@@ -14,6 +13,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use votebase_domain::VoteHistoryRecord;
 use votebase_domain::snapshots::normalise_voting_method;
+use votebase_normalize::parse_date;
 use votebase_store::{HistoryOutcome, Store};
 
 /// What a history import did.

@@ -204,43 +204,6 @@ impl Encoding {
     }
 }
 
-/// A `BufRead` that counts the newlines of the bytes consumed so far, so that a streaming
-/// parser (XML) can say on which line it failed.
-pub struct LineCounting<R> {
-    /// The reader underneath.
-    pub inner: R,
-    /// Newlines consumed so far (the current line is this plus one).
-    pub newlines: u64,
-}
-
-impl<R> LineCounting<R> {
-    /// Wraps a reader, at line 1.
-    pub fn new(inner: R) -> Self {
-        Self { inner, newlines: 0 }
-    }
-}
-
-impl<R: std::io::BufRead> std::io::Read for LineCounting<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.newlines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-        Ok(n)
-    }
-}
-
-impl<R: std::io::BufRead> std::io::BufRead for LineCounting<R> {
-    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
-        self.inner.fill_buf()
-    }
-    fn consume(&mut self, amt: usize) {
-        if let Ok(buf) = self.inner.fill_buf() {
-            let n = amt.min(buf.len());
-            self.newlines += buf[..n].iter().filter(|&&b| b == b'\n').count() as u64;
-        }
-        self.inner.consume(amt);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -157,7 +157,7 @@ fn default_true() -> bool {
 }
 
 fn default_date_formats() -> Vec<String> {
-    crate::normalize::date::COMMON_DATE_FORMATS
+    votebase_normalize::date::COMMON_DATE_FORMATS
         .iter()
         .map(|s| s.to_string())
         .collect()

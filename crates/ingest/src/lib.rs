@@ -12,7 +12,6 @@ pub mod exports;
 pub mod history;
 pub mod input;
 pub mod layout;
-pub mod normalize;
 pub mod progress;
 pub mod rejects;
 pub mod results;

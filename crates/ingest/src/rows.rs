@@ -5,12 +5,12 @@
 use crate::IngestError;
 use crate::input::{self, Encoding};
 use crate::layout::{Bound, Layout, Source};
-use crate::normalize::clean_text;
 use crate::rejects::Reject;
 use csv::ByteRecord;
 use std::borrow::Cow;
 use std::io::Read;
 use std::path::Path;
+use votebase_normalize::clean_text;
 
 /// A file opened under a layout, read in chunks of rows.
 pub struct RowChunks {

@@ -2,8 +2,8 @@
 //! into a [`VoterQuery`] with the same normalisation the importer applies, so typed
 //! text meets stored values on equal terms.
 
-use crate::normalize::{clean_text, normalize_name_part, parse_street_line};
 use votebase_domain::{AddressQuery, NameQuery, VoterQuery};
+use votebase_normalize::{clean_text, normalize_name_part, parse_street_line};
 
 /// Parses a search; an empty or punctuation-only text gives an empty query.
 pub fn parse_voter_query(text: &str, limit: usize) -> VoterQuery {

@@ -4,10 +4,6 @@
 //! transaction (all or nothing). A file already imported (same SHA-256) changes nothing.
 
 use crate::layout::{Layout, LayoutKind};
-use crate::normalize::{
-    self, normalize_address, normalize_name_part, normalize_phone, normalize_suffix, parse_date,
-    parse_year, split_full_name,
-};
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
 use crate::rows::{Fields, RowChunks, spawn_reader_until_end};
@@ -18,6 +14,10 @@ use std::sync::Arc;
 use std::time::Instant;
 use tokio::sync::mpsc;
 use votebase_domain::{Gender, Party, SnapshotSummary, VoterRecord, VoterStatus};
+use votebase_normalize::{
+    normalize_address, normalize_name_part, normalize_phone, normalize_suffix, parse_date,
+    parse_year, split_full_name,
+};
 use votebase_store::columns::row_hash;
 use votebase_store::{ImportBatch, NewSnapshot, StagedVoter, Store};
 
@@ -317,6 +317,3 @@ pub async fn import_voters_file(
         seconds: started.elapsed().as_secs_f64(),
     })
 }
-
-/// Re-exported for callers that format dates the way layouts read them.
-pub use normalize::COMMON_DATE_FORMATS;

@@ -563,11 +563,31 @@ fn where_answer(
                     .collect();
             }
         }
-        Answer::Conflict { precincts, .. } => {
+        Answer::Conflict {
+            precincts, contact, ..
+        } => {
             page.status = "conflict";
             page.heading = t.t("conflict_heading").into();
             let names: Vec<&str> = precincts.iter().map(|p| p.name.as_str()).collect();
             page.message = t.fmt("conflict", &[("names", &names.join(", "))]);
+            // Every candidate's place, named by its precinct, and whom to ask.
+            if let Some(c) = contact {
+                let reach: Vec<&str> = [c.name.as_str(), &c.phone, &c.email]
+                    .into_iter()
+                    .filter(|s| !s.is_empty())
+                    .collect();
+                page.message = format!("{} {}.", page.message, reach.join(", "));
+            }
+            page.polling = precincts
+                .iter()
+                .flat_map(|p| {
+                    p.polling_places.iter().map(move |place| {
+                        let mut view = PlaceView::new(place, t);
+                        view.name = format!("{} ({})", view.name, p.name);
+                        view
+                    })
+                })
+                .collect();
         }
         Answer::DidYouMean {
             street,

@@ -89,7 +89,7 @@ pub struct CheckAnswer {
 
 /// Runs the check; `None` when the input is incomplete.
 async fn check(state: &AppState, p: &CheckParams) -> Result<Option<CheckAnswer>, crate::ApiError> {
-    use votebase_ingest::normalize::{clean_text, normalize_name_part, normalize_zip};
+    use votebase_normalize::{clean_text, normalize_name_part, normalize_zip};
     let first = normalize_name_part(&p.first_name);
     let last = normalize_name_part(&p.last_name);
     let year: Option<i32> = clean_text(&p.birth_year).parse().ok();

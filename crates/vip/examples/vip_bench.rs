@@ -58,7 +58,7 @@ impl Naive {
                             &s.street_suffix,
                             &s.post_direction,
                         ),
-                        votebase_ingest::normalize::normalize_zip(&s.zip).0,
+                        votebase_normalize::normalize_zip(&s.zip).0,
                         s.start.unwrap_or(0),
                         s.end.unwrap_or(0),
                         s.parity.unwrap_or(Parity::Both),

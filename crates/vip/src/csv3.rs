@@ -124,6 +124,58 @@ fn address_lines(t: &Table, row: &[String]) -> Vec<String> {
     lines
 }
 
+/// The boards of elections (`election_administration.txt`), with the phone and e-mail of
+/// their election official (`eo_id` -> `election_official.txt`) as the contact.
+fn election_administrations(files: &Files, feed: &mut Feed) -> Result<()> {
+    let mut officials: HashMap<String, (String, String)> = HashMap::new();
+    if let Some(t) = files.rows("election_official.txt")? {
+        for (line, row) in &t.rows {
+            let id = t.cell(row, "id");
+            declare(feed, "ElectionOfficial", id, &origin(&t, *line));
+            officials.insert(
+                id.into(),
+                (t.cell(row, "phone").into(), t.cell(row, "email").into()),
+            );
+        }
+    }
+    let Some(t) = files.rows("election_administration.txt")? else {
+        return Ok(());
+    };
+    for (line, row) in &t.rows {
+        let id = t.cell(row, "id");
+        let o = origin(&t, *line);
+        declare(feed, "ElectionAdministration", id, &o);
+        let eo = t.cell(row, "eo_id");
+        reference(feed, "ElectionAdministration", id, "eo_id", eo, &o);
+        let (phone, email) = officials.get(eo).cloned().unwrap_or_default();
+        let mut address_lines = Vec::new();
+        for prefix in ["physical_address", "mailing_address"] {
+            let cell = |c: &str| t.cell(row, &format!("{prefix}_{c}")).to_string();
+            let lines: Vec<String> = ["location_name", "line1", "line2", "line3"]
+                .iter()
+                .map(|c| cell(c))
+                .filter(|l| !l.is_empty())
+                .collect();
+            if lines.is_empty() {
+                continue;
+            }
+            let last = format!("{}, {} {}", cell("city"), cell("state"), cell("zip"));
+            address_lines = lines;
+            address_lines.push(last.trim().trim_matches(',').trim().to_string());
+            break;
+        }
+        feed.election_administrations.push(ElectionAdministration {
+            id: id.into(),
+            name: t.cell(row, "name").into(),
+            address_lines,
+            phone,
+            email,
+            url: t.cell(row, "elections_url").into(),
+        });
+    }
+    Ok(())
+}
+
 /// Reads a 3.0 CSV feed.
 pub fn read(files: &Files) -> Result<Feed> {
     let mut feed = Feed::new(FeedFormat::Csv3);
@@ -168,6 +220,7 @@ pub fn read(files: &Files) -> Result<Feed> {
                 id: id.into(),
                 name: t.cell(row, "name").into(),
                 polling_location_ids: state_ev.get(id).cloned().unwrap_or_default(),
+                election_administration_id: t.cell(row, "election_administration_id").into(),
             });
         }
     }
@@ -191,14 +244,24 @@ pub fn read(files: &Files) -> Result<Feed> {
                 t.cell(row, "state_id"),
                 &o,
             );
+            reference(
+                &mut feed,
+                "Locality",
+                id,
+                "election_administration_id",
+                t.cell(row, "election_administration_id"),
+                &o,
+            );
             feed.localities.push(Locality {
                 id: id.into(),
                 name: t.cell(row, "name").into(),
                 state_id: t.cell(row, "state_id").into(),
                 polling_location_ids: locality_ev.get(id).cloned().unwrap_or_default(),
+                election_administration_id: t.cell(row, "election_administration_id").into(),
             });
         }
     }
+    election_administrations(files, &mut feed)?;
     if let Some(t) = files.rows("polling_location.txt")? {
         for (line, row) in &t.rows {
             let id = t.cell(row, "id");

@@ -205,13 +205,37 @@ impl Builder {
                 id: el.id_str().into(),
                 name: el.text("Name").into(),
                 polling_location_ids: split_ids(el.text("PollingLocationIds")),
+                election_administration_id: el.text("ElectionAdministrationId").trim().into(),
             }),
             "Locality" => f.localities.push(Locality {
                 id: el.id_str().into(),
                 name: el.text("Name").into(),
                 state_id: el.text("StateId").into(),
                 polling_location_ids: split_ids(el.text("PollingLocationIds")),
+                election_administration_id: el.text("ElectionAdministrationId").trim().into(),
             }),
+            "ElectionAdministration" => {
+                let contact = "Department/ContactInformation";
+                let mut address_lines: Vec<String> = el
+                    .all(&format!("{contact}/AddressLine"))
+                    .filter(|l| !l.is_empty())
+                    .map(str::to_string)
+                    .collect();
+                address_lines.dedup();
+                let name = el.text(&format!("{contact}/Name"));
+                f.election_administrations.push(ElectionAdministration {
+                    id: el.id_str().into(),
+                    name: if name.is_empty() {
+                        el.text("Name").into()
+                    } else {
+                        name.into()
+                    },
+                    address_lines,
+                    phone: el.text(&format!("{contact}/Phone")).into(),
+                    email: el.text(&format!("{contact}/Email")).into(),
+                    url: el.text("ElectionsUri").into(),
+                })
+            }
             "Precinct" => f.precincts.push(Precinct {
                 id: el.id_str().into(),
                 name: el.text("Name").into(),

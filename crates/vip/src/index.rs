@@ -1,6 +1,6 @@
 //! The address lookup index: built once from a [`Feed`], immutable, shared behind an
 //! `Arc` by every lookup thread. Street segments are keyed by their street name as the
-//! project's address normaliser (`votebase_ingest::normalize`) spells it, the same
+//! project's address normaliser (`votebase_normalize`) spells it, the same
 //! normaliser that stores voter addresses, so a lookup and a stored voter meet on equal
 //! terms: each segment's direction, name and suffix are put on one line and parsed like a
 //! typed address. Each segment keeps its house-number range, side, ZIP, city and units as
@@ -12,7 +12,7 @@ use crate::model::{Feed, HoursOpen, Parity, PollingLocation, StreetSegment};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::sync::Arc;
-use votebase_ingest::normalize::{clean_text, normalize_zip, parse_street_line};
+use votebase_normalize::{clean_text, normalize_zip, parse_street_line};
 
 /// A street as the normaliser spells it: pre-direction, name, suffix, post-direction.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -89,6 +89,37 @@ pub struct Place {
     pub hours: Vec<String>,
 }
 
+/// Whom to ask: the precinct's election administration (the county board of elections,
+/// else the state's), as the feed gives it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    /// Name (`Alamance County Board of Elections`).
+    pub name: String,
+    /// Postal address lines.
+    pub address: Vec<String>,
+    /// Telephone.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub phone: String,
+    /// E-mail address.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub email: String,
+    /// Web site.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub url: String,
+}
+
+impl Contact {
+    fn of(ea: &crate::model::ElectionAdministration) -> Contact {
+        Contact {
+            name: ea.name.clone(),
+            address: ea.address_lines.clone(),
+            phone: ea.phone.clone(),
+            email: ea.email.clone(),
+            url: ea.url.clone(),
+        }
+    }
+}
+
 /// A precinct with its precomputed answer.
 #[derive(Debug, Clone, Serialize)]
 pub struct PrecinctAnswer {
@@ -109,6 +140,9 @@ pub struct PrecinctAnswer {
     pub early_vote: Vec<Place>,
     /// Ballot drop boxes.
     pub drop_boxes: Vec<Place>,
+    /// The election administration to contact (county, else state), if the feed has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub contact: Option<Contact>,
     /// Precincts with the same answer share a group.
     #[serde(skip)]
     pub(crate) group: u32,
@@ -251,6 +285,12 @@ impl Index {
             feed.localities.iter().map(|l| (l.id.as_str(), l)).collect();
         let by_id: HashMap<&str, &crate::model::Precinct> =
             feed.precincts.iter().map(|p| (p.id.as_str(), p)).collect();
+        let admins: HashMap<&str, &crate::model::ElectionAdministration> = feed
+            .election_administrations
+            .iter()
+            .map(|a| (a.id.as_str(), a))
+            .collect();
+        let admin = |id: &str| admins.get(id).map(|a| Contact::of(a));
         let mut places_cache: HashMap<&str, Place> = HashMap::new();
         let mut groups: HashMap<GroupKey, u32> = HashMap::new();
         let mut precincts = Vec::with_capacity(feed.precincts.len());
@@ -278,6 +318,17 @@ impl Index {
                 .filter(|s| locality.is_none_or(|l| l.state_id.is_empty() || l.state_id == s.id))
                 .flat_map(|s| s.polling_location_ids.iter().map(String::as_str))
                 .collect();
+            // The county's board first, else the state's.
+            let contact = locality
+                .and_then(|l| admin(&l.election_administration_id))
+                .or_else(|| {
+                    feed.states
+                        .iter()
+                        .filter(|s| {
+                            locality.is_none_or(|l| l.state_id.is_empty() || l.state_id == s.id)
+                        })
+                        .find_map(|s| admin(&s.election_administration_id))
+                });
             let (mut day, mut early, mut drop) = (Vec::new(), Vec::new(), Vec::new());
             let mut seen = std::collections::HashSet::new();
             // The precinct's own places first; locality-wide early-vote sites and drop
@@ -328,6 +379,7 @@ impl Index {
                 polling_places: day,
                 early_vote: early,
                 drop_boxes: drop,
+                contact,
                 group,
             });
         }

@@ -17,6 +17,7 @@ pub mod csv3;
 pub mod csv5;
 pub mod element;
 pub mod error;
+pub mod impact;
 pub mod index;
 pub mod lookup;
 pub mod model;
@@ -25,7 +26,7 @@ pub mod validate;
 pub mod xml;
 
 pub use error::{FeedError, Result, VipError};
-pub use index::{Index, IndexStats, Place, PrecinctAnswer};
+pub use index::{Contact, Index, IndexStats, Place, PrecinctAnswer};
 pub use lookup::{Answer, Missing, Query, Suggestion, parse_query};
 pub use model::{Feed, FeedFormat};
 pub use validate::{Finding, Report, Rule, Severity, validate};

@@ -10,8 +10,8 @@
 
 use crate::index::{Index, NONE, PrecinctAnswer, zip_code};
 use serde::Serialize;
-use votebase_ingest::normalize::address::state_code;
-use votebase_ingest::normalize::{clean_text, parse_street_line};
+use votebase_normalize::address::state_code;
+use votebase_normalize::{clean_text, parse_street_line};
 
 /// Renders the value of one attribute of a candidate segment.
 type Distinguish<'f> = &'f dyn Fn(u32) -> String;
@@ -115,12 +115,19 @@ pub enum Answer<'a> {
         /// The values that would decide (ZIP codes, cities, streets, units).
         options: Vec<String>,
     },
-    /// The feed sends this very address to more than one precinct (overlapping segments).
+    /// The feed sends this very address to more than one precinct (overlapping segments,
+    /// typically a boundary house number in two ranges). Every candidate is listed, in
+    /// feed order, never one picked at random, with the board of elections that can say
+    /// which is right.
     Conflict {
-        /// The precincts.
+        /// The precincts, each with its places.
         precincts: Vec<&'a PrecinctAnswer>,
         /// The overlapping segments.
         segments: Vec<&'a str>,
+        /// Whom to ask: the county's (else the state's) election administration, when
+        /// the feed names one.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        contact: Option<&'a crate::index::Contact>,
     },
     /// No such street here; similar ones.
     DidYouMean {
@@ -157,7 +164,7 @@ pub fn parse_query(text: &str, index: &Index) -> Query {
     let mut q = Query::default();
     // ZIP at the end.
     if let Some(last) = tail.last() {
-        let (z5, _) = votebase_ingest::normalize::normalize_zip(last);
+        let (z5, _) = votebase_normalize::normalize_zip(last);
         if last.len() >= 5 && !z5.is_empty() {
             q.zip = z5;
             tail.pop();
@@ -401,9 +408,11 @@ impl Index {
             }
             segments.push(&self.segs[i as usize].id);
         }
+        let contact = precincts.iter().find_map(|p| p.contact.as_ref());
         Answer::Conflict {
             precincts,
             segments,
+            contact,
         }
     }
 

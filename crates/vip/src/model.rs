@@ -102,6 +102,8 @@ pub struct State {
     pub name: String,
     /// State-wide polling locations (early vote sites, drop boxes).
     pub polling_location_ids: Vec<String>,
+    /// The state's election administration (empty when none).
+    pub election_administration_id: String,
 }
 
 /// A county, city or other locality.
@@ -115,6 +117,28 @@ pub struct Locality {
     pub state_id: String,
     /// Locality-wide polling locations (typically early vote sites and drop boxes).
     pub polling_location_ids: Vec<String>,
+    /// The locality's election administration, e.g. the county board of elections
+    /// (empty when none).
+    pub election_administration_id: String,
+}
+
+/// An election administration (a county or state board of elections): whom a voter
+/// contacts when the feed cannot answer alone, e.g. when it sends one address to two
+/// precincts.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ElectionAdministration {
+    /// Element id.
+    pub id: String,
+    /// Name (`Alamance County Board of Elections`).
+    pub name: String,
+    /// Postal address, one line per entry.
+    pub address_lines: Vec<String>,
+    /// Telephone, as written.
+    pub phone: String,
+    /// E-mail address.
+    pub email: String,
+    /// Web site (the elections URI).
+    pub url: String,
 }
 
 /// A precinct or a precinct split. In VIP 5.x a split is its own `Precinct` with a
@@ -273,6 +297,8 @@ pub struct Feed {
     pub states: Vec<State>,
     /// Localities.
     pub localities: Vec<Locality>,
+    /// Election administrations (boards of elections).
+    pub election_administrations: Vec<ElectionAdministration>,
     /// Precincts and splits.
     pub precincts: Vec<Precinct>,
     /// Polling locations of every kind.
@@ -302,6 +328,7 @@ impl Feed {
             election: None,
             states: Vec::new(),
             localities: Vec::new(),
+            election_administrations: Vec::new(),
             precincts: Vec::new(),
             polling_locations: Vec::new(),
             hours: Vec::new(),

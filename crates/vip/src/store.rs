@@ -25,13 +25,16 @@ pub enum InstallError {
     /// The feed cannot be read (not a feed, malformed, missing).
     #[error(transparent)]
     Load(#[from] VipError),
-    /// Validation found errors and `force` was not given.
+    /// Validation found errors (lookups that would answer wrongly or not at all) and
+    /// `force` was not given.
     #[error(
-        "the feed has {errors} validation errors (run `votebase vip validate` to list them); not installed (use --force to install it anyway)"
+        "the feed has {errors} validation errors that leave {addresses} addresses without a right answer (run `votebase vip validate` to list them); not installed (use --force to install it anyway)"
     )]
     Invalid {
         /// Number of error findings.
         errors: usize,
+        /// Addresses the errors affect.
+        addresses: u64,
         /// The whole report.
         report: Box<Report>,
     },
@@ -141,6 +144,7 @@ impl FeedDir {
         if report.errors > 0 && !force {
             return Err(InstallError::Invalid {
                 errors: report.errors,
+                addresses: report.affected_addresses,
                 report: Box::new(report),
             });
         }
@@ -323,7 +327,8 @@ mod tests {
                 .ends_with("v5-source-vip-id-valid-2-digit-fips.xml")
         );
 
-        let bad = fixture("xml-5.x-fixtures/v5-duplicate-ids.xml");
+        // An unreadable house number leaves the segment's addresses without an answer.
+        let bad = fixture("xml-5.x-fixtures/v5-street-segment-start-house-number-invalid.xml");
         match dir.install(&bad, false) {
             Err(InstallError::Invalid { errors, .. }) => assert!(errors > 0),
             other => panic!("expected a refusal, got {other:?}"),

@@ -5,22 +5,27 @@
 //! every element (duplicate ids, dangling references, overlapping street segments, odd/even
 //! aware, segments with no precinct, precincts with no polling place that are not
 //! mail-only). The rule set follows the VIP project's own data-processor validations, whose
-//! test feeds (`xml-5.x-fixtures`) each produce their finding here.
+//! test feeds (`xml-5.x-fixtures`) each produce their finding here. What makes a finding
+//! an error (the feed is refused) rather than a warning is what it does to a lookup; see
+//! [`crate::impact`].
 
 use crate::element::RawElement;
+use crate::impact::{Impact, shared_addresses};
 use crate::index::{StreetKey, street_key};
 use crate::model::{Feed, Origin, Parity, StreetSegment};
 use serde::Serialize;
 use std::collections::{HashMap, HashSet};
-use votebase_ingest::normalize::{clean_text, normalize_zip};
+use votebase_normalize::{clean_text, normalize_zip};
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    /// The feed is wrong: lookups may give wrong or no answers.
+    /// Lookups would send voters to a wrong polling place, or leave addresses the feed
+    /// covers without an answer: the feed is not installed (unless forced).
     Error,
-    /// Suspicious but possibly intended.
+    /// Wrong or suspicious, but every lookup still answers honestly: the feed installs
+    /// and the warning is listed.
     Warning,
 }
 
@@ -110,6 +115,10 @@ pub struct Finding {
     pub origin: Origin,
     /// Human explanation.
     pub message: String,
+    /// How many addresses the finding touches, when known (the house numbers of the
+    /// street segments concerned).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub addresses: Option<u64>,
 }
 
 impl Finding {
@@ -137,6 +146,7 @@ impl Finding {
                 line,
             },
             message,
+            addresses: None,
         }
     }
 
@@ -158,7 +168,14 @@ impl Finding {
             field: field.to_string(),
             origin: origin.clone(),
             message,
+            addresses: None,
         }
+    }
+
+    /// The same finding, saying how many addresses it touches.
+    pub fn affecting(mut self, addresses: u64) -> Finding {
+        self.addresses = Some(addresses);
+        self
     }
 }
 
@@ -169,6 +186,9 @@ pub struct Report {
     pub errors: usize,
     /// Warnings.
     pub warnings: usize,
+    /// Addresses that errors leave without an answer or with a wrong one (each counted
+    /// once; a segment covering a whole street counts as one).
+    pub affected_addresses: u64,
     /// Every finding.
     pub findings: Vec<Finding>,
 }
@@ -299,7 +319,7 @@ const STATE_FIPS: &[u8] = &[
 /// Runs the per-element rules on `el`, appending findings.
 pub fn check_element(el: &RawElement, out: &mut Vec<Finding>) {
     let err = |rule: Rule, field: &str, message: String| {
-        Finding::new(Severity::Error, rule, el, field, message)
+        Finding::new(rule.severity_on(&el.tag, field), rule, el, field, message)
     };
     if let Some((_, fields)) = REQUIRED.iter().find(|(t, _)| *t == el.tag) {
         for field in *fields {
@@ -589,16 +609,38 @@ fn valid_fips(v: &str) -> bool {
 }
 
 /// Runs every rule on `feed`: the per-element findings made while reading, then the
-/// whole-feed rules.
+/// whole-feed rules. Severities follow what a finding does to lookups
+/// ([`Rule::severity_on`]); each error names the addresses it affects and the report
+/// totals them.
 pub fn validate(feed: &Feed) -> Report {
-    let mut findings = feed.read_findings.clone();
+    let impact = Impact::new(feed);
+    // Segment indexes that errors affect, for the report's total.
+    let mut broken: Vec<usize> = Vec::new();
+    let mut findings: Vec<Finding> = Vec::with_capacity(feed.read_findings.len());
+    for f in &feed.read_findings {
+        let mut f = f.clone();
+        f.severity = f.rule.severity_on(&f.element, &f.field);
+        if f.element == "StreetSegment"
+            && let Some(i) = impact.segment(&f.id)
+        {
+            f.addresses = Some(impact.addresses(&[i]));
+            if f.severity == Severity::Error {
+                broken.push(i);
+            }
+        }
+        findings.push(f);
+    }
     // Duplicate ids.
     let mut first: HashMap<&str, &crate::model::Declared> =
         HashMap::with_capacity(feed.declared.len());
     for d in &feed.declared {
         if let Some(prev) = first.get(d.id.as_str()) {
-            findings.push(Finding::at(
-                Severity::Error,
+            let mut severity = Rule::DuplicateId.severity_on(&d.element, "");
+            if severity == Severity::Warning {
+                severity = Rule::DuplicateId.severity_on(&prev.element, "");
+            }
+            let mut f = Finding::at(
+                severity,
                 Rule::DuplicateId,
                 &d.element,
                 &d.id,
@@ -608,40 +650,41 @@ pub fn validate(feed: &Feed) -> Report {
                     "id {:?} is already used by the {} at line {}",
                     d.id, prev.element, prev.origin.line
                 ),
-            ));
+            );
+            if severity == Severity::Error {
+                let mut touched = impact.segments_of_precinct(&d.id);
+                touched.extend(impact.segments_of_place(&d.id));
+                f = f.affecting(impact.addresses(&touched));
+                broken.extend(touched);
+            }
+            findings.push(f);
         } else {
             first.insert(&d.id, d);
         }
     }
-    // Dangling references.
-    for r in &feed.references {
-        if !first.contains_key(r.target.as_str()) {
-            findings.push(Finding::at(
-                Severity::Error,
-                Rule::DanglingReference,
-                &r.element,
-                &r.from_id,
-                &r.field,
-                &r.origin,
-                format!("{} {:?} names no element", r.field, r.target),
-            ));
-        }
-    }
-    for s in &feed.street_segments {
+    dangling_references(feed, &impact, &first, &mut findings, &mut broken);
+    for (i, s) in feed.street_segments.iter().enumerate() {
         if s.precinct_id.is_empty() {
-            findings.push(Finding::at(
-                Severity::Error,
-                Rule::SegmentWithoutPrecinct,
-                "StreetSegment",
-                &s.id,
-                "PrecinctId",
-                &s.origin,
-                format!("StreetSegment {} names no precinct", s.id),
-            ));
+            findings.push(
+                Finding::at(
+                    Severity::Error,
+                    Rule::SegmentWithoutPrecinct,
+                    "StreetSegment",
+                    &s.id,
+                    "PrecinctId",
+                    &s.origin,
+                    format!(
+                        "StreetSegment {} names no precinct: its addresses get no answer",
+                        s.id
+                    ),
+                )
+                .affecting(impact.addresses(&[i])),
+            );
+            broken.push(i);
         }
     }
     overlaps(feed, &mut findings);
-    precincts_without_places(feed, &mut findings);
+    precincts_without_places(feed, &impact, &mut findings);
     findings.sort_by(|a, b| {
         (a.origin.file.as_str(), a.origin.line, a.rule.code()).cmp(&(
             b.origin.file.as_str(),
@@ -656,8 +699,82 @@ pub fn validate(feed: &Feed) -> Report {
     Report {
         errors,
         warnings: findings.len() - errors,
+        affected_addresses: impact.addresses(&broken),
         findings,
     }
+}
+
+/// References to ids no element has. One that leaves a street segment without a
+/// precinct (so its addresses get no answer) is an error; one the feed resolves anyway
+/// (a VIP 3.0 split that only `precinct_split_polling_location.txt` declares) or that
+/// only costs a precinct its polling place (the lookup then answers the precinct and the
+/// county's contact) is a warning, with the addresses concerned.
+fn dangling_references(
+    feed: &Feed,
+    impact: &Impact<'_>,
+    declared: &HashMap<&str, &crate::model::Declared>,
+    findings: &mut Vec<Finding>,
+    broken: &mut Vec<usize>,
+) {
+    for r in &feed.references {
+        if declared.contains_key(r.target.as_str()) {
+            continue;
+        }
+        let base = format!("{} {:?} names no element", r.field, r.target);
+        let at = |severity: Severity, message: String| {
+            Finding::at(
+                severity,
+                Rule::DanglingReference,
+                &r.element,
+                &r.from_id,
+                &r.field,
+                &r.origin,
+                message,
+            )
+        };
+        let finding = if r.element == "StreetSegment" {
+            let seg = impact.segment(&r.from_id);
+            let addresses = seg.map_or(0, |i| impact.addresses(&[i]));
+            if impact.segment_resolves(&r.from_id) {
+                let precinct = seg.map_or("", |i| feed.street_segments[i].precinct_id.as_str());
+                at(
+                    Severity::Warning,
+                    format!(
+                        "{base}, but the segment still resolves to precinct {precinct} through the feed's join tables"
+                    ),
+                )
+                .affecting(addresses)
+            } else {
+                broken.extend(seg);
+                at(
+                    Severity::Error,
+                    format!("{base}: the segment's {addresses} addresses get no answer"),
+                )
+                .affecting(addresses)
+            }
+        } else if is_place_field(&r.field) {
+            let touched = impact.segments_of_precinct(&r.from_id);
+            let addresses = impact.addresses(&touched);
+            let message = if touched.is_empty() {
+                format!("{base}: no street segment is affected")
+            } else {
+                format!(
+                    "{base}: {addresses} addresses of {} lack that place; where it was their only polling place, the lookup answers their precinct with the county's contact",
+                    r.from_id
+                )
+            };
+            at(Severity::Warning, message).affecting(addresses)
+        } else {
+            at(Severity::Warning, base)
+        };
+        findings.push(finding);
+    }
+}
+
+/// True for a reference to a polling location or early-vote site.
+fn is_place_field(field: &str) -> bool {
+    let f = field.to_ascii_lowercase();
+    f.contains("polling_location") || f.contains("pollinglocation") || f.contains("early_vote")
 }
 
 /// The (street, ZIP or city) a segment is on, normalised as lookups see it.
@@ -719,24 +836,29 @@ fn overlaps(feed: &Feed, out: &mut Vec<Finding>) {
                 } else {
                     (a, b)
                 };
-                out.push(Finding::at(
-                    Severity::Error,
-                    Rule::OverlappingSegments,
-                    "StreetSegment",
-                    &later.id,
-                    "",
-                    &later.origin,
-                    format!(
-                        "StreetSegment {} ({}) overlaps {} ({}) at line {}; precincts {} and {}",
-                        later.id,
-                        describe(later),
-                        earlier.id,
-                        describe(earlier),
-                        earlier.origin.line,
-                        later.precinct_id,
-                        earlier.precinct_id
-                    ),
-                ));
+                let shared = shared_addresses(b_start, a_end.min(b_end), pa, pb);
+                out.push(
+                    Finding::at(
+                        Severity::Warning,
+                        Rule::OverlappingSegments,
+                        "StreetSegment",
+                        &later.id,
+                        "",
+                        &later.origin,
+                        format!(
+                            "StreetSegment {} ({}) overlaps {} ({}) at line {}; precincts {} and {}: \
+                             {shared} shared addresses are answered with both precincts and the county's contact",
+                            later.id,
+                            describe(later),
+                            earlier.id,
+                            describe(earlier),
+                            earlier.origin.line,
+                            later.precinct_id,
+                            earlier.precinct_id
+                        ),
+                    )
+                    .affecting(shared),
+                );
             }
         }
     }
@@ -768,7 +890,7 @@ fn describe(s: &StreetSegment) -> String {
     format!("{range} {parity} {}", s.street_name)
 }
 
-fn precincts_without_places(feed: &Feed, out: &mut Vec<Finding>) {
+fn precincts_without_places(feed: &Feed, impact: &Impact<'_>, out: &mut Vec<Finding>) {
     // A VIP 3.0 precinct whose splits have places is served.
     let served_parents: HashSet<&str> = feed
         .precincts
@@ -781,18 +903,22 @@ fn precincts_without_places(feed: &Feed, out: &mut Vec<Finding>) {
             && p.polling_location_ids.is_empty()
             && !served_parents.contains(p.id.as_str())
         {
-            out.push(Finding::at(
-                Severity::Warning,
-                Rule::PrecinctWithoutPollingPlace,
-                "Precinct",
-                &p.id,
-                "PollingLocationIds",
-                &p.origin,
-                format!(
-                    "Precinct {} ({}) is not mail-only but has no polling place",
-                    p.id, p.name
-                ),
-            ));
+            let addresses = impact.addresses(&impact.segments_of_precinct(&p.id));
+            out.push(
+                Finding::at(
+                    Severity::Warning,
+                    Rule::PrecinctWithoutPollingPlace,
+                    "Precinct",
+                    &p.id,
+                    "PollingLocationIds",
+                    &p.origin,
+                    format!(
+                        "Precinct {} ({}) is not mail-only but has no polling place: its {addresses} addresses are answered with the precinct and the county's contact",
+                        p.id, p.name
+                    ),
+                )
+                .affecting(addresses),
+            );
         }
     }
 }

@@ -13,7 +13,7 @@ use quick_xml::events::Event;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use votebase_ingest::input::LineCounting;
+use votebase_normalize::LineCounting;
 
 /// Reads an XML feed file.
 pub fn read_path(path: &Path) -> Result<Feed> {

@@ -191,7 +191,7 @@ pub fn read_hotline_csv(
             place_id = p.id.clone();
             place = p.name.clone();
         }
-        let phone = votebase_ingest::normalize::normalize_phone(&get("reporter_phone"));
+        let phone = votebase_normalize::normalize_phone(&get("reporter_phone"));
         let key_source: Vec<&str> = record.iter().map(|f| f.trim()).collect();
         let key = format!("csv:{}", hex_digest(key_source.join("\u{1f}").as_bytes()));
         out.rows.push(NewIncident {

@@ -59,7 +59,7 @@ pub fn normalized_address(address: &str, city: &str, zip: &str) -> String {
     if address.trim().is_empty() {
         return String::new();
     }
-    let a = votebase_ingest::normalize::normalize_address(address, city, "", zip);
+    let a = votebase_normalize::normalize_address(address, city, "", zip);
     let mut line = a.line1();
     if line.trim().is_empty() {
         line = clean(address).to_uppercase();
@@ -139,7 +139,7 @@ pub fn build_incident(
             "reporter_relationship {relationship:?}: use voter, observer, poll_worker or other"
         )));
     }
-    let phone = votebase_ingest::normalize::normalize_phone(&req.reporter_phone);
+    let phone = votebase_normalize::normalize_phone(&req.reporter_phone);
     let phone = if phone.e164.is_empty() {
         clean(&req.reporter_phone)
     } else {

@@ -23,7 +23,7 @@ use std::io::BufRead;
 use std::path::Path;
 use votebase_store::past_results::PastResultRow;
 
-use crate::input::LineCounting;
+use votebase_normalize::LineCounting;
 
 /// Party words a contest name may end with (`US Senator - REPUBLICAN`).
 const PARTY_SUFFIXES: &[&str] = &[

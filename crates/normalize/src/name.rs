@@ -28,6 +28,10 @@ pub fn normalize_name_part(raw: &str) -> String {
         }
         out.push_str(word);
     }
+    // `NULL-` or `"N/A"` is a null marker once its punctuation is gone.
+    if super::is_null_marker(&out) {
+        out.clear();
+    }
     out
 }
 
@@ -288,6 +292,9 @@ mod tests {
         assert_eq!(normalize_name_part(".J.R."), "J.R");
         assert_eq!(normalize_name_part("mary  ann"), "MARY ANN");
         assert_eq!(normalize_name_part("\"Bud\""), "BUD");
+        // A null marker in punctuation is still none (found by the property tests).
+        assert_eq!(normalize_name_part("NULL-"), "");
+        assert_eq!(normalize_name_part("\"n/a\""), "");
         assert_eq!(normalize_name_part("- smith -"), "SMITH");
         assert_eq!(normalize_name_part("d'angelo,"), "D'ANGELO");
         assert_eq!(normalize_name_part("NULL"), "");

@@ -1,5 +1,5 @@
 //! Field normalisation for imported voter files: turning the raw text of one cell into
-//! the canonical form votebase stores and matches on. This module owns the text rules
+//! the canonical form votebase stores and matches on. This crate owns the text rules
 //! (trimming, Unicode NFC, whitespace, case and null markers), person names, street
 //! addresses with the project's own USPS Publication 28 tables, ZIP codes and states,
 //! phone numbers (E.164) and dates. Everything here is pure and allocation-light: it runs
@@ -7,6 +7,7 @@
 
 pub mod address;
 pub mod date;
+pub mod lines;
 pub mod name;
 pub mod phone;
 
@@ -14,6 +15,7 @@ pub use address::{
     normalize_address, normalize_state, normalize_zip, parse_street_line, state_code,
 };
 pub use date::{COMMON_DATE_FORMATS, DateError, parse_date, parse_year};
+pub use lines::LineCounting;
 pub use name::{ParsedName, normalize_name_part, normalize_suffix, split_full_name};
 pub use phone::normalize_phone;
 
@@ -31,6 +33,11 @@ pub fn clean_text(raw: &str) -> String {
         push_collapsed(&mut out, raw.chars());
     } else {
         push_collapsed(&mut out, raw.nfc());
+        // Upper-casing can decompose (`ΐ` -> `Ι` + two accents, which NFC recomposes to
+        // `Ϊ́`): compose again so that cleaning a cleaned value changes nothing.
+        if !unicode_normalization::is_nfc(&out) {
+            out = out.nfc().collect();
+        }
     }
     if is_null_marker(&out) {
         out.clear();
@@ -99,6 +106,14 @@ mod tests {
         // No-break space and other Unicode whitespace collapse too.
         assert_eq!(clean_text("ann\u{a0}\u{a0}marie"), "ANN MARIE");
         assert_eq!(clean_text("stra\u{df}e"), "STRASSE");
+    }
+
+    #[test]
+    fn upper_casing_that_decomposes_is_recomposed() {
+        // U+0390 upper-cases to three characters; found by the property tests.
+        let once = clean_text("\u{390}");
+        assert_eq!(once, "\u{3aa}\u{301}");
+        assert_eq!(clean_text(&once), once);
     }
 
     #[test]

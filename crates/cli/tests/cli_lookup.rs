@@ -21,8 +21,13 @@ fn validate_prints_findings_by_line_and_fails_on_errors() {
     ])
     .assert()
     .code(1)
+    // An overlap is answered honestly (both precincts and the county's contact): a warning
+    // with the addresses concerned; a segment whose precinct does not exist is an error.
     .stdout(predicate::str::contains(
-        "v5-street-segment-overlaps.xml:15: error [overlapping-segments] StreetSegment ss002",
+        "v5-street-segment-overlaps.xml:15: warning [overlapping-segments] StreetSegment ss002",
+    ))
+    .stdout(predicate::str::contains(
+        "v5-street-segment-overlaps.xml:8: error [dangling-reference] StreetSegment ss001",
     ));
     let out = b
         .cmd(&[

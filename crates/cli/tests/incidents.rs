@@ -800,30 +800,32 @@ fn route_by_role() {
                 415,
                 401,
             ),
+            // The page forms pass the server's one CSRF rule with an API token (Bearer
+            // requests are exempt) and then check the role like every route: a form body that
+            // is not a multipart photo is refused after the role check.
             (
                 "POST",
                 format!("/incidents/{id}/attachments"),
                 "x=1",
-                &[],
-                200,
+                &read,
+                400,
                 303,
             ),
             ("GET", "/incidents/events".into(), "", &read, 200, 401),
-            // Forms need the session's CSRF token: an API token alone never passes.
             (
                 "POST",
                 "/incidents/new".into(),
                 "category=other",
-                &[],
-                200,
+                &intake_roles,
+                400,
                 303,
             ),
             (
                 "POST",
                 format!("/incidents/{id}/act"),
                 "action=note&text=x",
-                &[],
-                200,
+                &work,
+                303,
                 303,
             ),
             ("GET", "/report".into(), "", &all, 200, 200),

@@ -79,7 +79,13 @@ impl AppState {
     pub fn with_options(mut self, options: &ServeOptions) -> Self {
         self.limits = options.limits.build();
         self.lookup = lookup::LookupService::disabled(self.limits.lookup.clone());
-        self.public_url = options.public_url.clone();
+        // A blank public URL (an empty `VOTEBASE_PUBLIC_URL`) is no public URL.
+        self.public_url = options
+            .public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(str::to_string);
         self.trusted_proxies = Arc::new(options.trusted_proxies.clone());
         self
     }

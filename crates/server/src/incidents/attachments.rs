@@ -160,6 +160,7 @@ pub(super) async fn attach_submit(
     Path(id): Path<i64>,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<Response, PageRejection> {
+    require_attach(&caller).map_err(page_err)?;
     let mut form = form.map_err(|e| {
         page_err(ApiError::BadRequest(format!(
             "send the photo with the incident page's form: {e}"

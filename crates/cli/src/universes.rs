@@ -12,7 +12,7 @@ use anyhow::{Context, bail};
 use chrono::Utc;
 use serde_json::json;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use votebase_app::lists::{ExportOutcome, write_export};
 use votebase_app::universes::{Built, Selection, build_index, member_ids, select, voted_note};

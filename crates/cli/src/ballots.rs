@@ -2,13 +2,13 @@
 //! status` (voters per category and how many count as voted) and `ballots list chase|cure`
 //! (who to chase to return a ballot, who must cure a problem), as a table, CSV or JSON.
 
-use clap::Subcommand;
 use crate::options::{Global, ImportArgs};
 use crate::progress::Bar;
 use crate::stores;
 use crate::voters::cli_actor;
 use anyhow::bail;
 use chrono::{NaiveDate, Utc};
+use clap::Subcommand;
 use serde_json::json;
 use std::sync::Arc;
 use votebase_app::ballots::{self as app, BallotsError};

@@ -3,9 +3,9 @@
 //! reporting its own peak memory) beside `sqlite3 .import` of the same file into a plain
 //! table and `psql \copy` of it into a plain table. Prints rows/s and the ratios.
 
-use clap::Subcommand;
 use crate::options::Global;
 use anyhow::{Context, bail};
+use clap::Subcommand;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;

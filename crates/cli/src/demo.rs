@@ -2,11 +2,11 @@
 //! vote-history file), imports it through the same importer as a real state file,
 //! creates an admin account with a fresh password, and serves the web UI.
 
-use clap::Args;
 use crate::options::{Global, ImportArgs};
 use crate::progress::Bar;
 use crate::{stores, voters};
 use anyhow::Context;
+use clap::Args;
 use std::sync::Arc;
 use std::time::Instant;
 use votebase_app::auth;

@@ -4,12 +4,12 @@
 //! who already voted (an accepted ballot) are dropped by default, and the output says how
 //! many and why.
 
-use clap::Subcommand;
 use crate::options::Global;
 use crate::stores;
 use crate::voters::cli_actor;
 use anyhow::{Context, bail};
 use chrono::Utc;
+use clap::Subcommand;
 use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};

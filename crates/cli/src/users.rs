@@ -3,12 +3,12 @@
 //! prompt (or standard input when piped) and stored as argon2 hashes; API tokens are
 //! printed once, stored as SHA-256, and expire (90 days unless `--expires-in` says).
 
-use clap::Subcommand;
 use crate::options::Global;
 use crate::stores;
 use crate::voters::cli_actor;
 use anyhow::{Context, bail};
 use chrono::Utc;
+use clap::Subcommand;
 use std::io::{BufRead, IsTerminal};
 use votebase_app::{accounts, auth};
 use votebase_domain::{AuditEntry, Role, User};

@@ -1,12 +1,12 @@
 //! Voter-file commands: `import voters`, `import history`, `snapshots`, `voters find`
 //! and `voters show`. Each prints a short table, or JSON with `--json`.
 
-use clap::Subcommand;
 use crate::options::{Global, ImportArgs};
 use crate::progress::Bar;
 use crate::stores;
 use anyhow::bail;
 use chrono::Utc;
+use clap::Subcommand;
 use serde_json::json;
 use std::sync::Arc;
 use votebase_domain::AuditEntry;

@@ -2,12 +2,13 @@
 //! status` (voters per category and how many count as voted) and `ballots list chase|cure`
 //! (who to chase to return a ballot, who must cure a problem), as a table, CSV or JSON.
 
-use crate::args::{BallotListKind, BallotsCommand, Global, ImportArgs};
+use crate::options::{Global, ImportArgs};
 use crate::progress::Bar;
 use crate::stores;
 use crate::voters::cli_actor;
 use anyhow::bail;
 use chrono::{NaiveDate, Utc};
+use clap::Subcommand;
 use serde_json::json;
 use std::sync::Arc;
 use votebase_app::ballots::{self as app, BallotsError};
@@ -364,4 +365,66 @@ pub async fn ballots(global: &Global, cmd: BallotsCommand) -> anyhow::Result<()>
             Ok(())
         }
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BallotsCommand {
+    /// Voters per ballot status (each voter once, in their most settled status) and how
+    /// many count as voted.
+    #[command(after_help = "Example: votebase ballots status --election 2026-11-03")]
+    Status {
+        /// Election date (default: the latest with ballots).
+        #[arg(long)]
+        election: Option<chrono::NaiveDate>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Voters who voted, by county, party, age band or method.
+    #[command(after_help = "Example: votebase ballots turnout --by age")]
+    Turnout {
+        /// county, party, age or method.
+        #[arg(long, default_value = "county")]
+        by: String,
+        /// Election date (default: the latest with ballots).
+        #[arg(long)]
+        election: Option<chrono::NaiveDate>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// A chase list (requested or sent, not returned) or a cure list (returned with a
+    /// curable problem).
+    #[command(
+        after_help = "Examples:\n  votebase ballots list chase --min-days 7 --format csv > chase.csv\n  votebase ballots list cure --format json"
+    )]
+    List {
+        /// chase or cure.
+        #[arg(value_enum)]
+        kind: BallotListKind,
+        /// Election date (default: the latest with ballots).
+        #[arg(long)]
+        election: Option<chrono::NaiveDate>,
+        /// Chase only voters waiting at least this many days since the ballot was sent.
+        #[arg(long, default_value_t = 0)]
+        min_days: i64,
+        /// The day to count days to (default: today).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Most rows.
+        #[arg(long, default_value_t = 100_000)]
+        limit: i64,
+        /// csv or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+}
+
+/// The built-in ballot lists.
+#[derive(clap::ValueEnum, Clone, Copy, Debug)]
+pub enum BallotListKind {
+    /// Requested or sent, not yet returned.
+    Chase,
+    /// Returned with a curable problem.
+    Cure,
 }

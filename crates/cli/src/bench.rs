@@ -3,8 +3,9 @@
 //! reporting its own peak memory) beside `sqlite3 .import` of the same file into a plain
 //! table and `psql \copy` of it into a plain table. Prints rows/s and the ratios.
 
-use crate::args::{BenchCommand, Global};
+use crate::options::Global;
 use anyhow::{Context, bail};
+use clap::Subcommand;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
@@ -387,4 +388,56 @@ pub async fn bench_ballots(global: &Global, cmd: BenchCommand) -> anyhow::Result
         40,
     );
     Ok(())
+}
+
+#[derive(Subcommand, Debug)]
+pub enum BenchCommand {
+    /// Voter-file import: votebase on SQLite and PostgreSQL beside sqlite3 .import and psql \copy.
+    #[command(after_help = "Example: votebase bench import --voters 1000000")]
+    Import {
+        /// Rows to generate.
+        #[arg(long, default_value_t = 1_000_000)]
+        voters: usize,
+        /// PostgreSQL URL for the PostgreSQL runs (default: --database, else the local test database).
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Work directory (default: a temporary directory under target/).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Record linkage: votebase link beside Splink on synthetic voter-style data and FEBRL.
+    Link(crate::link::BenchLinkArgs),
+    /// Incident intake over loopback HTTP with live-queue clients connected, beside the
+    /// store's own insert rate.
+    #[command(
+        after_help = "Example: votebase bench incidents --seconds 15 --rate 500 --clients 200"
+    )]
+    Incidents(crate::incidents::BenchIncidentsArgs),
+    /// Universe counts and breakdowns: the bitmap index beside the same queries as SQL on
+    /// SQLite and PostgreSQL.
+    Universes(crate::bench_universes::BenchUniversesArgs),
+    /// The public polling-place lookup under load (wrk) beside nginx serving a static file.
+    Lookup(crate::bench_lookup::BenchLookupArgs),
+    /// Score training: votebase (linfa-logistic) beside scikit-learn on the same rows.
+    Score(crate::scores::BenchScoreArgs),
+    /// Ballot import and matching: votebase on SQLite and PostgreSQL beside the same
+    /// match done as a plain SQL join (`UPDATE … FROM`) in sqlite3 and psql.
+    #[command(after_help = "Example: votebase bench ballots --voters 1000000 --ballots 100000")]
+    Ballots {
+        /// Voters in the voter file.
+        #[arg(long, default_value_t = 1_000_000)]
+        voters: usize,
+        /// Ballot rows (about 1% match no voter).
+        #[arg(long, default_value_t = 100_000)]
+        ballots: usize,
+        /// PostgreSQL URL (default: --database, else the local test database).
+        #[arg(long)]
+        postgres: Option<String>,
+        /// Work directory (default: target/bench-ballots).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
+    /// Election night under load: 1,765 precincts reporting through a failure-injecting
+    /// proxy, 20 hotline operators double-entering; checks zero lost, zero duplicated.
+    Results(crate::bench_results::BenchResultsArgs),
 }

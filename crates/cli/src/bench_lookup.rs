@@ -11,7 +11,7 @@
 //! the same settings, stops it, and prints requests/s, p50 and p99 latency and the ratio
 //! of votebase to nginx. `wrk` and `nginx` come from Debian's `wrk` and `nginx-light`.
 
-use crate::args::Global;
+use crate::options::Global;
 use anyhow::{Context, bail};
 use clap::Args;
 use std::io::{BufRead, BufReader, Write};

@@ -27,7 +27,7 @@
 mod capacity;
 mod net;
 
-use crate::args::Global;
+use crate::options::Global;
 use anyhow::{Context, bail};
 use clap::Args;
 use http_body_util::{BodyExt, Full};

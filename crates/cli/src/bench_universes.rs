@@ -17,8 +17,8 @@
 //! are written over the generated state (its largest counties and districts, its
 //! elections), so they select real voters whatever the size.
 
-use crate::args::{Global, ImportArgs};
 use crate::bench::{DEFAULT_TEST_DATABASE, peak_rss_mib};
+use crate::options::{Global, ImportArgs};
 use anyhow::{Context, bail};
 use chrono::{Datelike, NaiveDate};
 use clap::Args;

@@ -2,10 +2,11 @@
 //! vote-history file), imports it through the same importer as a real state file,
 //! creates an admin account with a fresh password, and serves the web UI.
 
-use crate::args::{DemoArgs, Global, ImportArgs};
+use crate::options::{Global, ImportArgs};
 use crate::progress::Bar;
 use crate::{stores, voters};
 use anyhow::Context;
+use clap::Args;
 use std::sync::Arc;
 use std::time::Instant;
 use votebase_app::auth;
@@ -177,4 +178,30 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     println!("open http://{}/ in a browser", args.bind);
     votebase_server::serve(store, &args.bind, crate::vip_import::feed_dir(global)?).await?;
     Ok(())
+}
+
+#[derive(Args, Debug)]
+#[command(
+    after_help = "Examples:\n  votebase demo\n  votebase demo --voters 50000 --seed 7 --no-serve"
+)]
+pub struct DemoArgs {
+    /// Voters in the fictional state.
+    #[arg(long, default_value_t = 200_000)]
+    pub voters: usize,
+    /// Random seed: the same seed gives the same state.
+    #[arg(long, default_value_t = 2026)]
+    pub seed: u64,
+    /// Import only; do not start the server.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Address to serve on.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub bind: String,
+    /// Also set up a caucus and a primary and play election night through the API, so the
+    /// public results pages fill in while served.
+    #[arg(long)]
+    pub election_night: bool,
+    /// Length of the simulated election night, in seconds.
+    #[arg(long, default_value_t = 180)]
+    pub night_seconds: u64,
 }

@@ -8,8 +8,9 @@
 //! `/results/demo-primary`) fill in while it runs; the server keeps serving afterwards
 //! (`--no-serve`: it stops when the night is over).
 
-use crate::args::{DemoArgs, Global};
 use crate::bench_results::{Http, start_server};
+use crate::demo::DemoArgs;
+use crate::options::Global;
 use anyhow::{Context, bail};
 use serde_json::json;
 use std::collections::HashMap;

@@ -15,7 +15,7 @@
 //! (`crates/link/bench/splink_bench.py`, in a virtual environment under `target/splink-venv`)
 //! on the same files for a side-by-side table. `--febrl` adds the FEBRL deduplication sets.
 
-use crate::args::Global;
+use crate::options::Global;
 use crate::stores;
 use crate::voters::cli_actor;
 use anyhow::{Context, bail};

@@ -4,7 +4,7 @@
 //! were dropped; `ls` shows them; `export` writes a list in a tool's format (csv, van,
 //! spoke, nationbuilder, walk), audited.
 
-use crate::args::Global;
+use crate::options::Global;
 use crate::stores;
 use crate::universes::{audit_export, caret, output, report_export, select_or_explain};
 use crate::voters::cli_actor;

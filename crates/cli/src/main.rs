@@ -15,6 +15,7 @@ mod incidents;
 mod link;
 mod lists;
 mod lookup;
+mod options;
 mod phones;
 mod progress;
 mod relink;
@@ -27,7 +28,8 @@ mod users;
 mod vip_import;
 mod voters;
 
-use args::{BenchCommand, Cli, Command};
+use args::{Cli, Command};
+use bench::BenchCommand;
 
 /// mimalloc: imports allocate many small strings on several threads at once.
 #[global_allocator]
@@ -62,7 +64,7 @@ fn main() {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let global = cli.global;
     match cli.command {
-        Command::Import(args::ImportCommand::Vip(cmd)) => vip_import::import(&global, cmd),
+        Command::Import(voters::ImportCommand::Vip(cmd)) => vip_import::import(&global, cmd),
         Command::Import(cmd) => voters::import(&global, cmd).await,
         Command::Snapshots { json } => voters::snapshots(&global, json).await,
         Command::Voters(cmd) => voters::voters(&global, cmd).await,

@@ -33,7 +33,7 @@ pub struct PhoneArgs {
     pub json: bool,
 }
 
-pub async fn import_phones(global: &crate::args::Global, args: PhoneArgs) -> anyhow::Result<()> {
+pub async fn import_phones(global: &crate::options::Global, args: PhoneArgs) -> anyhow::Result<()> {
     let store = stores::open(global).await?;
     let headers = read_headers(&args.file)?;
     let mut config = infer_config(&headers);

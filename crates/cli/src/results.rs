@@ -62,7 +62,7 @@ pub async fn check_caucus(dir: &Path, json: bool) -> anyhow::Result<()> {
 
 // ---- election-night reporting: setup, chair codes, status, rebuild ----
 
-use crate::args::Global;
+use crate::options::Global;
 use crate::stores;
 use crate::voters::cli_actor;
 use anyhow::bail;

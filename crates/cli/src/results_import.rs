@@ -4,7 +4,7 @@
 //! per file, and prints the roll-up check: every published total compared with the sum
 //! of the file's precinct rows, each mismatch on its own line.
 
-use crate::args::Global;
+use crate::options::Global;
 use crate::stores;
 use anyhow::Context;
 use chrono::NaiveDate;

@@ -4,7 +4,7 @@
 //! snapshot 0–100 into the store, so filters such as `support>=70` work. The use cases
 //! are `votebase_app::scores`; this module parses, audits and prints.
 
-use crate::args::Global;
+use crate::options::Global;
 use crate::progress::Bar;
 use crate::stores;
 use crate::voters::cli_actor;

@@ -1,7 +1,7 @@
 //! Opening the organization's store from the global options: PostgreSQL when
 //! `--database` is given, else the embedded SQLite store under `--data`.
 
-use crate::args::Global;
+use crate::options::Global;
 use anyhow::Context;
 use std::sync::Arc;
 use votebase_domain::OrgName;

@@ -4,14 +4,15 @@
 //! who already voted (an accepted ballot) are dropped by default, and the output says how
 //! many and why.
 
-use crate::args::{Global, UniverseCommand};
+use crate::options::Global;
 use crate::stores;
 use crate::voters::cli_actor;
 use anyhow::{Context, bail};
 use chrono::Utc;
+use clap::Subcommand;
 use serde_json::json;
 use std::io::Write;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use votebase_app::lists::{ExportOutcome, write_export};
 use votebase_app::universes::{Built, Selection, build_index, member_ids, select, voted_note};
@@ -172,4 +173,42 @@ pub async fn audit_export(
         })
         .await?;
     Ok(())
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UniverseCommand {
+    /// Count the voters an expression selects (the count alone on the last line).
+    #[command(
+        after_help = "Examples:\n  votebase universe count 'county:WAKE,DURHAM party:DEM age:18..29 voted:2020-11-03 !voted:2022-11-08'\n  votebase universe count 'status:active' --by county --json"
+    )]
+    Count {
+        /// The filter expression.
+        expr: String,
+        /// Break down by county, party, age, precinct, gender, status, city, zip, cd, sd, hd or municipality.
+        #[arg(long)]
+        by: Option<String>,
+        /// Keep voters who already voted (dropped by default once ballot files are loaded).
+        #[arg(long)]
+        include_voted: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Export the selected voters as CSV on standard output (audited).
+    #[command(
+        after_help = "Examples:\n  votebase universe export 'county:WAKE party:DEM !ballot:returned' > list.csv\n  votebase universe export 'county:WAKE party:DEM' --format walk --out walk.csv"
+    )]
+    Export {
+        /// The filter expression.
+        expr: String,
+        /// Keep voters who already voted.
+        #[arg(long)]
+        include_voted: bool,
+        /// csv, van, spoke (one row per valid cell), nationbuilder or walk (one row per household).
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// Write to this file instead of standard output.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }

@@ -3,11 +3,12 @@
 //! prompt (or standard input when piped) and stored as argon2 hashes; API tokens are
 //! printed once, stored as SHA-256, and expire (90 days unless `--expires-in` says).
 
-use crate::args::{Global, TokenCommand, UserCommand};
+use crate::options::Global;
 use crate::stores;
 use crate::voters::cli_actor;
 use anyhow::{Context, bail};
 use chrono::Utc;
+use clap::Subcommand;
 use std::io::{BufRead, IsTerminal};
 use votebase_app::{accounts, auth};
 use votebase_domain::{AuditEntry, Role, User};
@@ -178,4 +179,77 @@ pub async fn token(global: &Global, cmd: TokenCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Add a user (or reset their role and password); the password is read from a
+    /// prompt, or from standard input when it is not a terminal.
+    #[command(
+        after_help = "Example: echo 's3cret-pass' | votebase user add alice --role organizer"
+    )]
+    Add {
+        /// Login name.
+        name: String,
+        /// admin, data_manager, organizer, volunteer, coordinator, lawyer, observer or hotline_operator.
+        #[arg(long)]
+        role: String,
+    },
+    /// List users (name, role, enabled or disabled).
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable a user: they cannot sign in, and their sessions and tokens stop working at once.
+    Disable {
+        /// Login name.
+        name: String,
+    },
+    /// Enable a disabled user again.
+    Enable {
+        /// Login name.
+        name: String,
+    },
+    /// Change a user's role.
+    #[command(after_help = "Example: votebase user role alice data_manager")]
+    Role {
+        /// Login name.
+        name: String,
+        /// The new role.
+        role: String,
+    },
+    /// Reset a user's password (read like `user add`): ends their sessions and revokes
+    /// their API tokens.
+    Passwd {
+        /// Login name.
+        name: String,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum TokenCommand {
+    /// Create an API token for a user (printed once; send as `Authorization: Bearer`).
+    #[command(after_help = "Example: votebase token create alice --label etl --expires-in 30d")]
+    Create {
+        /// The user the token acts as.
+        name: String,
+        /// A label to recognise the token by.
+        #[arg(long, default_value = "cli")]
+        label: String,
+        /// Lifetime: days (90d), hours (12h), minutes (30m) or seconds (45s); at most 3650d.
+        #[arg(long, default_value = "90d")]
+        expires_in: String,
+    },
+    /// List tokens: id, user, label, created, last used, expiry, revoked.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a token by id (see `token list`).
+    Revoke {
+        /// The token's id.
+        id: i64,
+    },
 }

@@ -6,7 +6,7 @@
 //! switches to the new feed without a restart. No database is involved, so PostgreSQL
 //! deployments keep their feeds in the same folder under `--data`.
 
-use crate::args::Global;
+use crate::options::Global;
 use anyhow::Context;
 use clap::Args;
 use std::path::PathBuf;

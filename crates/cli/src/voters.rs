@@ -1,11 +1,12 @@
 //! Voter-file commands: `import voters`, `import history`, `snapshots`, `voters find`
 //! and `voters show`. Each prints a short table, or JSON with `--json`.
 
-use crate::args::{Global, ImportArgs, ImportCommand, VotersCommand};
+use crate::options::{Global, ImportArgs};
 use crate::progress::Bar;
 use crate::stores;
 use anyhow::bail;
 use chrono::Utc;
+use clap::Subcommand;
 use serde_json::json;
 use std::sync::Arc;
 use votebase_domain::AuditEntry;
@@ -296,4 +297,55 @@ pub async fn voters(global: &Global, cmd: VotersCommand) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCommand {
+    /// Import a voter file as a dated snapshot.
+    #[command(
+        after_help = "Examples:\n  votebase import voters ncvoter_Statewide.zip --layout ncvoter\n  votebase import voters fl_extract.txt --layout florida --as-of 2026-09-01\n  votebase import voters my_state.csv --layout ./my-state.toml"
+    )]
+    Voters(ImportArgs),
+    /// Import a daily absentee / early-vote file (one row per ballot event).
+    #[command(
+        after_help = "Examples:\n  votebase import ballots absentee_20261020.csv --layout nc-absentee\n  votebase import ballots daily_absentee_list.csv --layout virginia-absentee --as-of 2026-10-20"
+    )]
+    Ballots(ImportArgs),
+    /// Validate a VIP feed and install it for the public "Where do I vote?" pages.
+    Vip(crate::vip_import::ImportVipArgs),
+    /// Append purchased or collected cell numbers to voters (matched by name and address).
+    Phones(crate::phones::PhoneArgs),
+    /// Import vote history (one row per voter per election).
+    #[command(after_help = "Example: votebase import history ncvhis_Statewide.zip --layout ncvhis")]
+    History(ImportArgs),
+    /// Import contact history (door knocks, calls, texts, ads) exported from VAN, Spoke or
+    /// any tool through a mapping; all-or-nothing, idempotent on the source event id.
+    Contacts(crate::contacts::ImportContactsArgs),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum VotersCommand {
+    /// Search by name, address or state/county id.
+    #[command(
+        after_help = "Examples:\n  votebase voters find \"SMITH JOHN\"\n  votebase voters find \"123 Main St\"\n  votebase voters find AB123456"
+    )]
+    Find {
+        /// What to look for.
+        query: String,
+        /// Most results.
+        #[arg(long, default_value_t = 25)]
+        limit: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one voter with history and changes.
+    #[command(after_help = "Example: votebase voters show AB123456 --json")]
+    Show {
+        /// State voter id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }

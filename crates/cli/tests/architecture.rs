@@ -22,8 +22,14 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("votebase-vip", &["votebase-domain", "votebase-normalize"]),
     // The storage contract and its two backends (which never know each other).
     ("votebase-store", &["votebase-domain"]),
-    ("votebase-store-sqlite", &["votebase-domain", "votebase-store"]),
-    ("votebase-store-postgres", &["votebase-domain", "votebase-store"]),
+    (
+        "votebase-store-sqlite",
+        &["votebase-domain", "votebase-store"],
+    ),
+    (
+        "votebase-store-postgres",
+        &["votebase-domain", "votebase-store"],
+    ),
     // File formats in and out: layouts, readers, importers, exports, results parsers.
     (
         "votebase-ingest",
@@ -51,7 +57,10 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ),
     // Front ends: the server, and the binary (which alone opens a backend and may start
     // the server).
-    ("votebase-server", &["votebase-app", "votebase-domain", "votebase-store"]),
+    (
+        "votebase-server",
+        &["votebase-app", "votebase-domain", "votebase-store"],
+    ),
     (
         "votebase",
         &[
@@ -86,7 +95,13 @@ const DEBT: &[(&str, &str)] = &[
 fn crate_graph() -> BTreeMap<String, BTreeSet<String>> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let out = std::process::Command::new(env!("CARGO"))
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(&root)
         .output()
         .expect("cargo metadata runs");

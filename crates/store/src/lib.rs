@@ -1,8 +1,10 @@
 //! The storage contract of votebase: one async trait, [`Store`], that the SQLite and the
 //! PostgreSQL backends implement with the same meaning, the shared column list of the
-//! `voters` table, and the conformance suite both backends run in their tests.
+//! `voters` table, and the conformance suite both backends run in their tests (compiled
+//! only for tests and with the `conformance` feature, never into the binary).
 
 pub mod columns;
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod contacts;
 pub mod error;

@@ -7,7 +7,7 @@
 //! `votebase bench incidents` ([`bench`]): sustained intake over loopback HTTP with live
 //! queue clients connected, beside the store's own insert rate.
 
-use crate::args::Global;
+use crate::options::Global;
 use crate::stores;
 use crate::voters::cli_actor;
 use anyhow::{Context, bail};

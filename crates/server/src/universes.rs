@@ -90,10 +90,16 @@ pub struct ExpressionErrorBody {
     pub error: String,
     /// What went wrong, for people.
     pub message: String,
-    /// Byte offset of the offending token.
-    pub offset: usize,
+    /// Byte offset of the offending token (expression errors only; absent for other
+    /// 400s such as an unknown `by` dimension).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<usize>,
     /// Byte offset just past it (equal to `offset` at the end of the input).
-    pub end: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end: Option<usize>,
+    /// The request's id, when the server's error layer added one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 /// A failure of a universe route: a bad expression (400 with its position) or any
@@ -150,8 +156,9 @@ impl IntoResponse for UniverseError {
                     Json(ExpressionErrorBody {
                         error: e.code().into(),
                         message: e.to_string(),
-                        offset: span.start,
-                        end: span.end,
+                        offset: Some(span.start),
+                        end: Some(span.end),
+                        request_id: None,
                     }),
                 )
                     .into_response()

@@ -517,9 +517,11 @@ impl Incident {
     }
 }
 
-/// One line of an incident's timeline: nothing is ever removed from it.
+/// One line of an incident's timeline: nothing is ever removed from it. (Named
+/// `IncidentTimelineEntry` in the OpenAPI document: a voter's timeline has its own.)
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = IncidentTimelineEntry))]
 pub struct TimelineEntry {
     /// The incident.
     pub incident_id: i64,

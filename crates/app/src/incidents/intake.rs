@@ -16,10 +16,14 @@ pub const MAX_DESCRIPTION: usize = 4000;
 /// The reporter relationships accepted.
 pub const RELATIONSHIPS: [&str; 4] = ["voter", "observer", "poll_worker", "other"];
 
-/// A report as sent, every field text as typed (empty when not given).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A report as sent (the API's JSON body, the forms, the hotline CSV), every field text
+/// as typed (empty when not given). `IntakeRequest` in the OpenAPI document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = IntakeRequest))]
 pub struct IntakeInput {
-    /// Category code.
+    /// Category code (see `/api/v1/incidents/categories`).
     pub category: String,
     /// What happened.
     pub description: String,
@@ -33,7 +37,7 @@ pub struct IntakeInput {
     pub polling_place_id: String,
     /// Polling place name, when not from the feed.
     pub polling_place: String,
-    /// Free street address.
+    /// Free street address (normalised like voter addresses).
     pub address: String,
     /// City of the free address.
     pub city: String,

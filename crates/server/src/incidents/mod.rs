@@ -30,7 +30,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 use utoipa::OpenApi;
-use votebase_app::incidents::{IncidentError, IntakeInput, KnownPlaces};
+use votebase_app::incidents::{IncidentError, KnownPlaces};
 use votebase_domain::Role;
 use votebase_domain::incidents::{
     AttachmentError, CategoryInfo, Incident, IncidentAction, IncidentAttachment, IncidentDashboard,
@@ -330,60 +330,8 @@ pub fn feed_places(state: &AppState) -> Vec<PlaceOption> {
     }
 }
 
-/// A report as the API and the forms send it.
-#[derive(Debug, Clone, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
-pub struct IntakeRequest {
-    /// Category code (see `/api/v1/incidents/categories`).
-    pub category: String,
-    /// What happened.
-    pub description: String,
-    /// When it was observed (default: now).
-    pub observed_at: Option<DateTime<Utc>>,
-    /// County (may be left out when `polling_place_id` names a place of the loaded feed).
-    pub county: String,
-    /// Precinct.
-    pub precinct: String,
-    /// Polling place id in the loaded VIP feed.
-    pub polling_place_id: String,
-    /// Polling place name, when not from the feed.
-    pub polling_place: String,
-    /// Free street address (normalised like voter addresses).
-    pub address: String,
-    /// City of the free address.
-    pub city: String,
-    /// ZIP of the free address.
-    pub zip: String,
-    /// Reporter's name.
-    pub reporter_name: String,
-    /// Reporter's phone.
-    pub reporter_phone: String,
-    /// voter, observer, poll_worker or other.
-    pub reporter_relationship: String,
-    /// Reporter's state voter id (from the caller lookup).
-    pub reporter_voter_id: String,
-}
-
-impl From<IntakeRequest> for IntakeInput {
-    fn from(r: IntakeRequest) -> Self {
-        Self {
-            category: r.category,
-            description: r.description,
-            observed_at: r.observed_at,
-            county: r.county,
-            precinct: r.precinct,
-            polling_place_id: r.polling_place_id,
-            polling_place: r.polling_place,
-            address: r.address,
-            city: r.city,
-            zip: r.zip,
-            reporter_name: r.reporter_name,
-            reporter_phone: r.reporter_phone,
-            reporter_relationship: r.reporter_relationship,
-            reporter_voter_id: r.reporter_voter_id,
-        }
-    }
-}
+/// A report as the API and the forms send it: the application layer's input, as is.
+pub use votebase_app::incidents::IntakeInput as IntakeRequest;
 
 impl From<IncidentError> for ApiError {
     fn from(e: IncidentError) -> Self {

@@ -359,7 +359,7 @@ pub async fn build_incident(
         &rules,
         &places,
         &feed,
-        req.into(),
+        req,
         channel,
         created_by,
         now,

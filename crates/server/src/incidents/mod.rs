@@ -356,13 +356,7 @@ pub async fn build_incident(
     let places = state.incidents.places(state).await?;
     let feed = feed_places(state);
     Ok(votebase_app::incidents::build_incident(
-        &rules,
-        &places,
-        &feed,
-        req,
-        channel,
-        created_by,
-        now,
+        &rules, &places, &feed, req, channel, created_by, now,
     )?)
 }
 

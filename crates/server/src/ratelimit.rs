@@ -3,13 +3,10 @@
 //! is configured (defaults, overridden by `VOTEBASE_*_PER_MINUTE` / `_BURST` variables).
 //! [`Limiters`] holds one limiter per public surface and lives in `AppState`.
 //!
-//! Converting a route: take the limiter from `state.limits` and call
+//! A route takes its limiter from `state.limits` and calls
 //! `state.limits.report.check(client_ip(&extensions))`; `Err(retry)` becomes
-//! `ApiError::RateLimited` (429 with `Retry-After`). The incident report form (`/report`)
-//! uses [`Limiters::report`] in place of the `Hub`'s own limiter; the results routes use
-//! [`Limiters::results_sign_in`] and [`Limiters::results_public`] in place of their
-//! `OnceLock`s (`VOTEBASE_RESULTS_SIGNIN_PER_MINUTE` / `VOTEBASE_RESULTS_PUBLIC_PER_MINUTE`
-//! are read here).
+//! `ApiError::RateLimited` (429 with `Retry-After`). Sign-in, the lookup, the registration
+//! check, the incident report form and the results sign-in and public pages all do so.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

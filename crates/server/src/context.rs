@@ -186,7 +186,7 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     if let Ok(id) = axum::http::HeaderValue::from_str(&ctx.request_id) {
         response.headers_mut().insert("x-request-id", id);
     }
-    crate::headers::apply(&mut response, &ctx, &route, authenticated);
+    crate::headers::apply(&mut response, &ctx, authenticated);
     response
 }
 

@@ -39,16 +39,11 @@ const TEMPLATES_WITH_SCRIPTS: &[(&str, &str)] = &[
         "results_codes.html",
         include_str!("../templates/results_codes.html"),
     ),
+    (
+        "results_chair.html",
+        include_str!("../templates/results_chair.html"),
+    ),
 ];
-
-/// Templates whose inline script interpolates values (so no fixed hash fits): their
-/// routes get `'unsafe-inline'` scripts until the script moves to a static file that reads
-/// its values from `data-` attributes.
-pub const LEGACY_INLINE_SCRIPT_TEMPLATES: &[&str] = &["results_chair.html"];
-
-/// Routes rendering a [`LEGACY_INLINE_SCRIPT_TEMPLATES`] page.
-const LEGACY_INLINE_SCRIPT_ROUTES: &[&str] =
-    &["/results/{election}/chair", "/results/{election}/hotline"];
 
 /// The bodies of a template's inline `<script>` elements and `on...="..."` handlers.
 pub fn inline_scripts(template: &str) -> Vec<String> {
@@ -108,10 +103,6 @@ pub static CSP: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// The policy of the [`LEGACY_INLINE_SCRIPT_ROUTES`].
-static LEGACY_CSP: LazyLock<String> =
-    LazyLock::new(|| format!("default-src 'self'; script-src 'self' 'unsafe-inline'; {CSP_REST}"));
-
 /// Does the request carry credentials (a session cookie or an Authorization header).
 pub fn is_authenticated(headers: &HeaderMap) -> bool {
     headers.contains_key(axum::http::header::AUTHORIZATION)
@@ -129,14 +120,9 @@ fn set_if_absent(headers: &mut HeaderMap, name: axum::http::HeaderName, value: &
 }
 
 /// Adds the security headers to a response (see the module documentation).
-pub fn apply(response: &mut Response, ctx: &RequestContext, route: &str, authenticated: bool) {
+pub fn apply(response: &mut Response, ctx: &RequestContext, authenticated: bool) {
     let h = response.headers_mut();
-    let csp = if LEGACY_INLINE_SCRIPT_ROUTES.contains(&route) {
-        LEGACY_CSP.as_str()
-    } else {
-        CSP.as_str()
-    };
-    set_if_absent(h, CONTENT_SECURITY_POLICY, csp);
+    set_if_absent(h, CONTENT_SECURITY_POLICY, CSP.as_str());
     set_if_absent(h, REFERRER_POLICY, "no-referrer");
     set_if_absent(h, X_FRAME_OPTIONS, "DENY");
     set_if_absent(h, X_CONTENT_TYPE_OPTIONS, "nosniff");
@@ -185,9 +171,6 @@ mod tests {
                 !text.contains("<script ") || text.contains("<script src="),
                 "{name}: write inline scripts as a bare <script> so the CSP hash finds them"
             );
-            if LEGACY_INLINE_SCRIPT_TEMPLATES.contains(&name.as_str()) {
-                continue;
-            }
             for script in inline_scripts(&text) {
                 assert!(
                     !script.contains("{{") && !script.contains("{%"),
@@ -214,7 +197,7 @@ mod tests {
             https: true,
             origin: None,
         };
-        apply(&mut r, &ctx, "/", true);
+        apply(&mut r, &ctx, true);
         let c: Vec<_> = r.headers().get_all(SET_COOKIE).iter().collect();
         assert_eq!(c, ["a=1; Path=/; Secure", "b=2; Secure"]);
         assert_eq!(r.headers()[CACHE_CONTROL], "no-store");
@@ -223,7 +206,7 @@ mod tests {
             .headers_mut()
             .append(SET_COOKIE, HeaderValue::from_static("a=1"));
         ctx.https = false;
-        apply(&mut plain, &ctx, "/", false);
+        apply(&mut plain, &ctx, false);
         assert_eq!(plain.headers()[SET_COOKIE], "a=1");
         assert!(plain.headers().get(CACHE_CONTROL).is_none());
         assert!(

@@ -25,7 +25,7 @@ pub use codes::{
 pub use feed::{
     CandidateTotal, ContestProgress, ElectionFeed, FeedRow, PrecinctLine, build_feed, feed_csv,
 };
-pub use reconcile::{ReconciliationRow, describe_entry, reconciliation_rows};
+pub use reconcile::{ReconciliationRow, delegates_in_words, describe_entry, reconciliation_rows};
 pub use votebase_caucus::results::{ElectionNightRules, check_entry, project};
 
 /// Why a results use case failed.

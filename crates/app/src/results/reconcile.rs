@@ -40,6 +40,16 @@ pub struct ReconciliationRow {
     pub versions: usize,
 }
 
+/// The candidates who won delegates, in words: `Sanders 2 (0.1234 SDE), Warren 1 (…)`.
+pub fn delegates_in_words(delegates: &[votebase_domain::results::CandidateDelegates]) -> String {
+    delegates
+        .iter()
+        .filter(|d| d.delegates > 0)
+        .map(|d| format!("{} {} ({:.4} SDE)", d.candidate, d.delegates, d.sde))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// Describes an entry in one line: "v2 R12-AB01 accepted: attendees 34; Biden 7→7, …".
 pub fn describe_entry(v: &votebase_domain::results::VersionSummary) -> String {
     let numbers = match &v.result {
@@ -107,14 +117,7 @@ pub async fn reconciliation_rows(
                     .map(|w| w.id)
                     .collect(),
                 computed_delegates: r
-                    .map(|r| {
-                        r.delegates
-                            .iter()
-                            .filter(|d| d.delegates > 0)
-                            .map(|d| format!("{} {} ({:.4} SDE)", d.candidate, d.delegates, d.sde))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
+                    .map(|r| delegates_in_words(&r.delegates))
                     .unwrap_or_default(),
                 versions: r.map(|r| r.history.len()).unwrap_or(0),
             });

@@ -236,14 +236,7 @@ fn precinct_view(e: &Election, id: &str, results: Vec<PrecinctResult>) -> Option
                     .into(),
                 message: r.map(|r| r.status_message.clone()).unwrap_or_default(),
                 delegates: r
-                    .map(|r| {
-                        r.delegates
-                            .iter()
-                            .filter(|d| d.delegates > 0)
-                            .map(|d| format!("{} {} ({:.4} SDE)", d.candidate, d.delegates, d.sde))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    })
+                    .map(|r| votebase_app::results::delegates_in_words(&r.delegates))
                     .unwrap_or_default(),
                 versions: r
                     .map(|r| {

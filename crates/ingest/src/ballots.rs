@@ -5,7 +5,7 @@
 use crate::layout::{Layout, LayoutKind};
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
-use crate::rows::{Fields, RowChunks, spawn_reader};
+use crate::rows::{Fields, RowChunks, spawn_reader_until_end};
 use crate::{IngestError, input};
 use chrono::NaiveDate;
 use std::path::{Path, PathBuf};
@@ -14,7 +14,7 @@ use std::time::Instant;
 use tokio::sync::mpsc;
 use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
 use votebase_normalize::{clean_text, parse_date};
-use votebase_store::{BallotBatch, BallotImportOutcome, NewBallotFile, StagedBallot, Store};
+use votebase_store::{BallotBatch, BallotImportOutcome, Batch, NewBallotFile, StagedBallot, Store};
 
 /// What a ballot import did.
 #[derive(Debug, Clone)]
@@ -214,7 +214,7 @@ pub async fn import_ballots_file(
     let (tx, rx) = mpsc::channel::<BallotBatch>(2);
     let reject_file = rejects_path.clone();
     let reader_progress = progress.clone();
-    let reader = spawn_reader(
+    let reader = spawn_reader_until_end(
         chunks,
         reject_file,
         reader_progress,
@@ -225,8 +225,9 @@ pub async fn import_ballots_file(
             })
         },
         tx,
-        Ok,
-        Err,
+        Batch::Rows,
+        Batch::Abort,
+        || Batch::End,
         false,
     );
     let file = NewBallotFile {

@@ -5,7 +5,7 @@
 use crate::layout::{Layout, LayoutKind};
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
-use crate::rows::{Fields, RowChunks, spawn_reader};
+use crate::rows::{Fields, RowChunks, spawn_reader_until_end};
 use crate::{IngestError, input};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -80,14 +80,15 @@ pub async fn import_history_file(
     let (tx, rx) = mpsc::channel::<votebase_store::HistoryBatch>(4);
     let reject_file = rejects_path.clone();
     let reader_progress = progress.clone();
-    let reader = spawn_reader(
+    let reader = spawn_reader_until_end(
         chunks,
         reject_file,
         reader_progress,
         convert_history_row,
         tx,
-        Ok,
-        Err,
+        votebase_store::Batch::Rows,
+        votebase_store::Batch::Abort,
+        || votebase_store::Batch::End,
         false,
     );
     let name = path

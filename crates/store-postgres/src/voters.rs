@@ -684,9 +684,10 @@ pub(crate) async fn import_history(
         .await
         .map_err(db)?;
     let mut buf: Vec<u8> = Vec::with_capacity(COPY_CHUNK + (64 << 10));
-    while let Some(batch) = rows.recv().await {
-        let batch = match batch {
-            Ok(b) => b,
+    loop {
+        let batch = match votebase_store::next_rows(rows.recv().await) {
+            Ok(Some(b)) => b,
+            Ok(None) => break,
             Err(why) => {
                 copy_in.abort(why.clone()).await.map_err(db)?;
                 tx.rollback().await.map_err(db)?;

@@ -80,8 +80,9 @@ fn import_ballots_tx(
                  (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
             )
             .map_err(db)?;
-        while let Some(batch) = rows.blocking_recv() {
-            let batch = batch.map_err(StoreError::Aborted)?;
+        while let Some(batch) =
+            votebase_store::next_rows(rows.blocking_recv()).map_err(StoreError::Aborted)?
+        {
             for staged in batch {
                 let e = staged.event;
                 stage

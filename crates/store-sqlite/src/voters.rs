@@ -550,8 +550,9 @@ pub(crate) fn import_history(
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             )
             .map_err(db)?;
-        while let Some(batch) = rows.blocking_recv() {
-            let batch = batch.map_err(StoreError::Aborted)?;
+        while let Some(batch) =
+            votebase_store::next_rows(rows.blocking_recv()).map_err(StoreError::Aborted)?
+        {
             for h in &batch {
                 let n = insert
                     .execute(params![

@@ -161,8 +161,8 @@ pub struct StagedBallot {
     pub event: BallotEvent,
 }
 
-/// A batch sent to [`Store::import_ballots`]: rows, or `Err(reason)` to abandon the load.
-pub type BallotBatch = Result<Vec<StagedBallot>, String>;
+/// A message of [`Store::import_ballots`].
+pub type BallotBatch = Batch<StagedBallot>;
 
 /// The ballot file being imported.
 #[derive(Debug, Clone)]
@@ -630,8 +630,33 @@ pub enum ImportBatch {
 pub const IMPORT_CUT_SHORT: &str =
     "the importer stopped before the end of the file (no end marker); nothing was written";
 
-/// A batch sent to [`Store::import_history`]: rows, or `Err(reason)` to abandon the load.
-pub type HistoryBatch = Result<Vec<VoteHistoryRecord>, String>;
+/// One message of a vote-history or ballot import: rows, an abort, or the end of the file.
+/// As for voter snapshots, only [`Batch::End`] commits: an abort, or a channel that closes
+/// without `End` (a panicked or killed reader), rolls everything back.
+#[derive(Debug)]
+pub enum Batch<T> {
+    /// Rows to write.
+    Rows(Vec<T>),
+    /// Every row was sent: the load may be committed.
+    End,
+    /// Stop and write nothing; the string says why.
+    Abort(String),
+}
+
+/// What an import reads next from its channel: `Ok(Some(rows))`, `Ok(None)` at the end of
+/// the file, or `Err(why)` when it must roll back (an abort, or a channel closed before
+/// [`Batch::End`]). Both backends read history and ballot files through it.
+pub fn next_rows<T>(message: Option<Batch<T>>) -> Result<Option<Vec<T>>, String> {
+    match message {
+        Some(Batch::Rows(rows)) => Ok(Some(rows)),
+        Some(Batch::End) => Ok(None),
+        Some(Batch::Abort(why)) => Err(why),
+        None => Err(IMPORT_CUT_SHORT.to_string()),
+    }
+}
+
+/// A message of [`Store::import_history`].
+pub type HistoryBatch = Batch<VoteHistoryRecord>;
 
 /// Makes the "role" column text back into a [`Role`], as stored.
 pub fn parse_stored_role(code: &str) -> StoreResult<Role> {

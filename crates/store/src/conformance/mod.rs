@@ -11,7 +11,7 @@ mod results;
 
 use crate::columns::row_hash;
 use crate::{
-    BallotList, ImportBatch, NewBallotFile, NewSnapshot, PhoneAppend, Relink, Session,
+    BallotList, Batch, ImportBatch, NewBallotFile, NewSnapshot, PhoneAppend, Relink, Session,
     StagedBallot, StagedVoter, Store, StoreError,
 };
 use chrono::{Duration, NaiveDate, Utc};
@@ -570,7 +570,8 @@ async fn history_is_idempotent(store: &dyn Store) {
         .collect();
     for (round, expect_new) in [(0, 6), (1, 0)] {
         let (tx, rx) = mpsc::channel(2);
-        tx.send(Ok(rows.clone())).await.unwrap();
+        tx.send(Batch::Rows(rows.clone())).await.unwrap();
+        tx.send(Batch::End).await.unwrap();
         drop(tx);
         let out = store
             .import_history("ncvhis.txt", &format!("h-{round}"), rx)
@@ -582,14 +583,23 @@ async fn history_is_idempotent(store: &dyn Store) {
     let (tx, rx) = mpsc::channel(2);
     let mut extra = rows.clone();
     extra[0].election_date = date(2024, 11, 5);
-    tx.send(Ok(extra)).await.unwrap();
-    tx.send(Err("disk full in test".into())).await.unwrap();
+    tx.send(Batch::Rows(extra.clone())).await.unwrap();
+    tx.send(Batch::Abort("disk full in test".into()))
+        .await
+        .unwrap();
     drop(tx);
     let aborted = store.import_history("ncvhis.txt", "h-abort", rx).await;
     assert!(
         matches!(aborted, Err(StoreError::Aborted(_))),
         "{aborted:?}"
     );
+    // A reader that dies without sending `End` writes nothing either: the extra vote is
+    // not there afterwards.
+    let (tx, rx) = mpsc::channel(2);
+    tx.send(Batch::Rows(extra)).await.unwrap();
+    drop(tx);
+    let cut = store.import_history("ncvhis.txt", "h-cut", rx).await;
+    assert!(matches!(cut, Err(StoreError::Aborted(_))), "{cut:?}");
     let (tx, mut rx) = mpsc::channel::<Vec<VoteHistoryRecord>>(2);
     let collector = tokio::spawn(async move {
         let mut all = Vec::new();
@@ -857,7 +867,8 @@ async fn load_ballots(
             event,
         })
         .collect();
-    tx.send(Ok(staged)).await.unwrap();
+    tx.send(Batch::Rows(staged)).await.unwrap();
+    tx.send(Batch::End).await.unwrap();
     drop(tx);
     store
         .import_ballots(
@@ -1027,13 +1038,15 @@ async fn ballots_settle_in_any_order(store: &dyn Store) {
 
     // An aborted ballot load writes nothing.
     let (tx, rx) = mpsc::channel(2);
-    tx.send(Ok(vec![StagedBallot {
+    tx.send(Batch::Rows(vec![StagedBallot {
         line: 2,
         event: ballot("AA000007", sent, back, "ACCEPTED"),
     }]))
     .await
     .unwrap();
-    tx.send(Err("disk full in test".into())).await.unwrap();
+    tx.send(Batch::Abort("disk full in test".into()))
+        .await
+        .unwrap();
     drop(tx);
     let aborted = store
         .import_ballots(

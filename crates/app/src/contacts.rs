@@ -174,13 +174,18 @@ pub async fn record_contact(
     if store.get_voter(&event.state_voter_id).await?.is_none() {
         return Err(ContactError::UnknownVoter(event.state_voter_id));
     }
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
-    tx.send(Ok(vec![StagedContact {
-        line: 0,
-        event: event.clone(),
-    }]))
-    .await
-    .map_err(|_| ContactError::Internal("contact channel closed".into()))?;
+    let (tx, rx) = tokio::sync::mpsc::channel(2);
+    for message in [
+        votebase_store::Batch::Rows(vec![StagedContact {
+            line: 0,
+            event: event.clone(),
+        }]),
+        votebase_store::Batch::End,
+    ] {
+        tx.send(message)
+            .await
+            .map_err(|_| ContactError::Internal("contact channel closed".into()))?;
+    }
     drop(tx);
     let outcome = store.import_contacts(rx).await?;
     if !outcome.unknown_voters.is_empty() {

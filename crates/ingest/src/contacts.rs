@@ -11,7 +11,7 @@ use crate::IngestError;
 use crate::layout::{FieldSpec, Layout, LayoutKind};
 use crate::progress::Progress;
 use crate::rejects::{Reject, RejectWriter};
-use crate::rows::{Fields, RowChunks, spawn_reader};
+use crate::rows::{Fields, RowChunks, spawn_reader_until_end};
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -467,7 +467,7 @@ pub async fn import_contacts_file(
     let (tx, rx) = mpsc::channel::<ContactBatch>(2);
     let reject_file = rejects_path.clone();
     let reader_progress = progress.clone();
-    let reading = spawn_reader(
+    let reading = spawn_reader_until_end(
         chunks,
         reject_file,
         reader_progress,
@@ -478,8 +478,9 @@ pub async fn import_contacts_file(
             })
         },
         tx,
-        Ok,
-        Err,
+        votebase_store::Batch::Rows,
+        votebase_store::Batch::Abort,
+        || votebase_store::Batch::End,
         true,
     );
     let stored = store.import_contacts(rx).await;

@@ -216,44 +216,13 @@ fn raw_text(bound: &Bound, record: &ByteRecord) -> String {
 }
 
 /// The reading half of every import: on a blocking thread, reads and converts the whole
-/// file ([`read_converted`]), writes rejects to `rejects_path`, and sends each chunk of
-/// good rows over `tx` as `rows(chunk)`. On a read failure, or a panic in the reader or
-/// in a conversion worker, it sends `abort(reason)`, so the store rolls back, and returns
-/// the error. With `strict`, a rejected row also abandons the load (files that are
-/// all-or-nothing row by row). Returns the rows read and the rejects file's writer.
-/// See [`spawn_reader_until_end`] for consumers that commit only on an end marker.
-#[allow(clippy::too_many_arguments)]
-pub fn spawn_reader<T, M, F>(
-    chunks: RowChunks,
-    rejects_path: std::path::PathBuf,
-    progress: std::sync::Arc<dyn crate::Progress>,
-    convert: F,
-    tx: tokio::sync::mpsc::Sender<M>,
-    rows: fn(Vec<T>) -> M,
-    abort: fn(String) -> M,
-    strict: bool,
-) -> ReaderHandle
-where
-    T: Send + 'static,
-    M: Send + 'static,
-    F: Fn(&Fields<'_>) -> Result<T, Reject> + Send + Sync + 'static,
-{
-    spawn(
-        chunks,
-        rejects_path,
-        progress,
-        convert,
-        tx,
-        rows,
-        abort,
-        None,
-        strict,
-    )
-}
-
-/// [`spawn_reader`] that also sends `end()` once every row was read and sent: the
-/// consumer commits only on that marker, so a reader that dies in any way (even one
-/// whose panic escaped) never looks like a short file.
+/// file ([`read_converted`]), writes rejects to `rejects_path`, sends each chunk of good
+/// rows over `tx` as `rows(chunk)`, and `end()` once every row was read and sent: the
+/// consumer commits only on that marker, so a reader that dies in any way (even one whose
+/// panic escaped) never looks like a short file. On a read failure, or a panic in the
+/// reader or in a conversion worker, it sends `abort(reason)`, so the store rolls back,
+/// and returns the error. With `strict`, a rejected row also abandons the load (files that
+/// are all-or-nothing row by row). Returns the rows read and the rejects file's writer.
 #[allow(clippy::too_many_arguments)]
 pub fn spawn_reader_until_end<T, M, F>(
     chunks: RowChunks,

@@ -129,9 +129,10 @@ async fn import_contacts(
         .map_err(db)?;
     let mut buf: Vec<u8> = Vec::with_capacity(COPY_CHUNK + (64 << 10));
     let mut answers: Vec<u8> = Vec::new();
-    while let Some(batch) = rows.recv().await {
-        let batch = match batch {
-            Ok(b) => b,
+    loop {
+        let batch = match votebase_store::next_rows(rows.recv().await) {
+            Ok(Some(b)) => b,
+            Ok(None) => break,
             Err(why) => {
                 copy_in.abort(why.clone()).await.map_err(db)?;
                 tx.rollback().await.map_err(db)?;

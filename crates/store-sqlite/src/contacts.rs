@@ -133,8 +133,9 @@ fn import_contacts(
                  WHERE state_voter_id = ?1 AND tag = ?2 AND applied_at > ?3",
             )
             .map_err(db)?;
-        while let Some(batch) = rows.blocking_recv() {
-            let batch = batch.map_err(StoreError::Aborted)?;
+        while let Some(batch) =
+            votebase_store::next_rows(rows.blocking_recv()).map_err(StoreError::Aborted)?
+        {
             for staged in batch {
                 let e = &staged.event;
                 let exists: bool = known

@@ -25,9 +25,9 @@ pub struct StagedContact {
     pub event: ContactEvent,
 }
 
-/// A batch sent to [`ContactStore::import_contacts`]: events, or `Err(reason)` to abandon
-/// the load (nothing is written).
-pub type ContactBatch = Result<Vec<StagedContact>, String>;
+/// A message of [`ContactStore::import_contacts`]: events, an abort (nothing is written),
+/// or the end of the file (only [`crate::Batch::End`] commits).
+pub type ContactBatch = crate::Batch<StagedContact>;
 
 /// A row the store refused (its voter is not in the voter file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

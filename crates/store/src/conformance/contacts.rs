@@ -45,10 +45,15 @@ async fn load(
     batches: Vec<ContactBatch>,
 ) -> crate::StoreResult<crate::contacts::ContactImportOutcome> {
     let (tx, rx) = mpsc::channel(4);
+    // The batches given, then the end marker (a store that stopped at an abort has
+    // dropped its receiver by then).
     let send = async move {
         for b in batches {
-            tx.send(b).await.unwrap();
+            if tx.send(b).await.is_err() {
+                return;
+            }
         }
+        let _ = tx.send(crate::Batch::End).await;
     };
     let (out, ()) = tokio::join!(store.import_contacts(rx), send);
     out
@@ -99,7 +104,9 @@ pub async fn run(store: &dyn Store) {
     // An unknown voter anywhere in the load: nothing is written, every such row listed.
     let mut bad = events.clone();
     bad.push(event("e5", "ZZ999999", ContactChannel::Door, at(3, 9)));
-    let out = load(store, vec![Ok(staged(&bad))]).await.unwrap();
+    let out = load(store, vec![crate::Batch::Rows(staged(&bad))])
+        .await
+        .unwrap();
     assert_eq!(out.unknown_voters.len(), 1);
     assert_eq!(out.unknown_voters[0].line, 6);
     assert_eq!(out.unknown_voters[0].state_voter_id, "ZZ999999");
@@ -109,7 +116,10 @@ pub async fn run(store: &dyn Store) {
     // An aborted load writes nothing.
     let aborted = load(
         store,
-        vec![Ok(staged(&events)), Err("reader failed".into())],
+        vec![
+            crate::Batch::Rows(staged(&events)),
+            crate::Batch::Abort("reader failed".into()),
+        ],
     )
     .await;
     assert!(
@@ -121,13 +131,17 @@ pub async fn run(store: &dyn Store) {
     // A load, a repeat within the file, and a second load: no change.
     let mut with_repeat = events.clone();
     with_repeat.push(events[0].clone());
-    let out = load(store, vec![Ok(staged(&with_repeat))]).await.unwrap();
+    let out = load(store, vec![crate::Batch::Rows(staged(&with_repeat))])
+        .await
+        .unwrap();
     assert!(out.unknown_voters.is_empty());
     assert_eq!(
         (out.inserted, out.unchanged, out.answers, out.new_tags),
         (4, 1, 3, 2)
     );
-    let again = load(store, vec![Ok(staged(&events))]).await.unwrap();
+    let again = load(store, vec![crate::Batch::Rows(staged(&events))])
+        .await
+        .unwrap();
     assert_eq!(
         (
             again.inserted,

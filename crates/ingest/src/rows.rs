@@ -215,6 +215,10 @@ fn raw_text(bound: &Bound, record: &ByteRecord) -> String {
     s
 }
 
+/// What a reader thread gives back: rows read and the rejects file's writer.
+pub type ReaderHandle =
+    tokio::task::JoinHandle<Result<(u64, crate::rejects::RejectWriter), IngestError>>;
+
 /// The reading half of every import: on a blocking thread, reads and converts the whole
 /// file ([`read_converted`]), writes rejects to `rejects_path`, sends each chunk of good
 /// rows over `tx` as `rows(chunk)`, and `end()` once every row was read and sent: the
@@ -225,40 +229,6 @@ fn raw_text(bound: &Bound, record: &ByteRecord) -> String {
 /// are all-or-nothing row by row). Returns the rows read and the rejects file's writer.
 #[allow(clippy::too_many_arguments)]
 pub fn spawn_reader_until_end<T, M, F>(
-    chunks: RowChunks,
-    rejects_path: std::path::PathBuf,
-    progress: std::sync::Arc<dyn crate::Progress>,
-    convert: F,
-    tx: tokio::sync::mpsc::Sender<M>,
-    rows: fn(Vec<T>) -> M,
-    abort: fn(String) -> M,
-    end: fn() -> M,
-    strict: bool,
-) -> ReaderHandle
-where
-    T: Send + 'static,
-    M: Send + 'static,
-    F: Fn(&Fields<'_>) -> Result<T, Reject> + Send + Sync + 'static,
-{
-    spawn(
-        chunks,
-        rejects_path,
-        progress,
-        convert,
-        tx,
-        rows,
-        abort,
-        Some(end),
-        strict,
-    )
-}
-
-/// What a reader thread gives back: rows read and the rejects file's writer.
-pub type ReaderHandle =
-    tokio::task::JoinHandle<Result<(u64, crate::rejects::RejectWriter), IngestError>>;
-
-#[allow(clippy::too_many_arguments)]
-fn spawn<T, M, F>(
     mut chunks: RowChunks,
     rejects_path: std::path::PathBuf,
     progress: std::sync::Arc<dyn crate::Progress>,
@@ -266,7 +236,7 @@ fn spawn<T, M, F>(
     tx: tokio::sync::mpsc::Sender<M>,
     rows: fn(Vec<T>) -> M,
     abort: fn(String) -> M,
-    end: Option<fn() -> M>,
+    end: fn() -> M,
     strict: bool,
 ) -> ReaderHandle
 where
@@ -298,7 +268,7 @@ where
             Ok(read) => {
                 if strict && rejects.count() > 0 {
                     let _ = tx.blocking_send(abort(format!("{} rows rejected", rejects.count())));
-                } else if let Some(end) = end {
+                } else {
                     let _ = tx.blocking_send(end());
                 }
                 Ok((read, rejects))

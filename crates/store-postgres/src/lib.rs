@@ -426,6 +426,8 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
 
 #[cfg(test)]
 mod tests {
+    mod faults;
+
     use super::*;
     use std::time::{Instant, SystemTime, UNIX_EPOCH};
     use tokio::sync::mpsc;

@@ -434,6 +434,8 @@ pub(crate) fn db(e: rusqlite::Error) -> StoreError {
 
 #[cfg(test)]
 mod tests {
+    mod faults;
+
     use super::*;
     use votebase_store::columns::VOTER_COLUMNS;
 

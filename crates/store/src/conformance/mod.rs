@@ -1,9 +1,11 @@
 //! The conformance suite: the same behaviour checks run against every backend (each
 //! backend's tests call [`run_all`] on a fresh, empty store). A backend passes when
 //! snapshots, change records, duplicates, aborts, search, history, users, sessions and
-//! the audit log behave as the [`Store`](crate::Store) contract says.
+//! the audit log behave as the [`Store`](crate::Store) contract says. [`faults`] holds
+//! the checks that need a backend-specific way to make the database fail.
 
 mod contacts;
+pub mod faults;
 mod incidents;
 mod lists;
 mod past_results;

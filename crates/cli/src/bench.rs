@@ -53,7 +53,9 @@ struct Run {
     peak_mib: Option<f64>,
 }
 
-fn run_votebase(args: &[&str]) -> anyhow::Result<(f64, Option<f64>)> {
+/// Runs this binary with `args` (ending in `--json`); returns the seconds, the peak memory
+/// it reported and its whole JSON summary.
+fn run_votebase(args: &[&str]) -> anyhow::Result<(f64, Option<f64>, serde_json::Value)> {
     let exe = std::env::current_exe()?;
     let started = Instant::now();
     let out = Command::new(exe).args(args).output()?;
@@ -67,7 +69,52 @@ fn run_votebase(args: &[&str]) -> anyhow::Result<(f64, Option<f64>)> {
     }
     let json: serde_json::Value = serde_json::from_slice(&out.stdout)
         .with_context(|| format!("votebase {} printed no JSON summary", args.join(" ")))?;
-    Ok((seconds, json["peak_rss_mib"].as_f64()))
+    let peak = json["peak_rss_mib"].as_f64();
+    Ok((seconds, peak, json))
+}
+
+/// The single number a `sqlite3` or `psql -tA` query printed.
+fn count_from(name: &str, mut cmd: Command) -> anyhow::Result<u64> {
+    let out = cmd
+        .output()
+        .with_context(|| format!("cannot run {name}; is it installed?"))?;
+    if !out.status.success() {
+        bail!("{name} failed: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    let text = String::from_utf8_lossy(&out.stdout);
+    text.trim()
+        .parse()
+        .with_context(|| format!("{name} printed {text:?}, not a count"))
+}
+
+fn sqlite_count(db: &Path, sql: &str) -> anyhow::Result<u64> {
+    let mut cmd = Command::new("sqlite3");
+    cmd.arg(db).arg(sql);
+    count_from("sqlite3", cmd)
+}
+
+fn psql_count(url: &str, sql: &str) -> anyhow::Result<u64> {
+    let mut cmd = Command::new("psql");
+    cmd.args([url, "-v", "ON_ERROR_STOP=1", "-tAc", sql]);
+    count_from("psql", cmd)
+}
+
+/// Prints one equal-work check and fails the benchmark when the sides differ.
+fn check_equal(what: &str, votebase: u64, plain_name: &str, plain: u64) -> anyhow::Result<()> {
+    if votebase == plain {
+        println!("check: {what}: votebase {votebase}, {plain_name} {plain}: equal");
+        Ok(())
+    } else {
+        bail!(
+            "check failed: {what}: votebase {votebase}, {plain_name} {plain}: the two sides did different work"
+        )
+    }
+}
+
+fn json_count(json: &serde_json::Value, field: &str) -> anyhow::Result<u64> {
+    json[field]
+        .as_u64()
+        .with_context(|| format!("the JSON summary has no count {field:?}: {json}"))
 }
 
 fn timed(name: &str, mut cmd: Command) -> anyhow::Result<Run> {
@@ -128,7 +175,7 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
 
     eprintln!("votebase import into SQLite...");
     let data = dir.join("data");
-    let (s, peak) = run_votebase(&[
+    let (s, peak, sqlite_summary) = run_votebase(&[
         "--data",
         &data.to_string_lossy(),
         "--org",
@@ -157,7 +204,7 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
 
     let org = format!("bench_{}", std::process::id());
     eprintln!("votebase import into PostgreSQL (schema vb_{org})...");
-    let (s, peak) = run_votebase(&[
+    let (s, peak, pg_summary) = run_votebase(&[
         "--database",
         &url,
         "--org",
@@ -202,6 +249,43 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
         ),
     ]);
     runs.push(timed("psql \\copy", copy)?);
+
+    // Equal work: every row of the file was handled on each side (votebase stores it or
+    // rejects it with a reason; the plain tools load every line), and the votebase stores
+    // hold the voters they say they imported.
+    let sqlite_rows = sqlite_count(&plain_db, "SELECT count(*) FROM ncvoter")?;
+    let psql_rows = psql_count(&url, &format!("SELECT count(*) FROM {table}"))?;
+    let handled = |summary: &serde_json::Value| -> anyhow::Result<u64> {
+        Ok(json_count(summary, "imported")? + json_count(summary, "rejected")?)
+    };
+    let checks = (|| -> anyhow::Result<()> {
+        check_equal(
+            "rows handled (SQLite)",
+            handled(&sqlite_summary)?,
+            "sqlite3 .import",
+            sqlite_rows,
+        )?;
+        check_equal(
+            "rows handled (PostgreSQL)",
+            handled(&pg_summary)?,
+            "psql \\copy",
+            psql_rows,
+        )?;
+        let stored = sqlite_count(&data.join("bench.sqlite3"), "SELECT count(*) FROM voters")?;
+        check_equal(
+            "voters stored (SQLite)",
+            stored,
+            "votebase's own summary",
+            json_count(&sqlite_summary, "imported")?,
+        )?;
+        let stored = psql_count(&url, &format!("SELECT count(*) FROM vb_{org}.voters"))?;
+        check_equal(
+            "voters stored (PostgreSQL)",
+            stored,
+            "votebase's own summary",
+            json_count(&pg_summary, "imported")?,
+        )
+    })();
     let mut cleanup = Command::new("psql");
     cleanup.args([
         &url,
@@ -209,6 +293,7 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
         &format!("DROP TABLE IF EXISTS {table}; DROP SCHEMA IF EXISTS vb_{org} CASCADE"),
     ]);
     timed("psql cleanup", cleanup)?;
+    checks?;
 
     print_runs(
         &format!("bench import: {voters} ncvoter rows, {size_mib:.0} MiB, 67 columns"),
@@ -329,7 +414,7 @@ pub async fn bench_ballots(global: &Global, cmd: BenchCommand) -> anyhow::Result
 
     let mut runs = Vec::new();
     eprintln!("votebase import ballots (SQLite)...");
-    let (s, peak) = run_votebase(&[
+    let (s, peak, sqlite_summary) = run_votebase(&[
         "--data",
         &data,
         "import",
@@ -351,7 +436,7 @@ pub async fn bench_ballots(global: &Global, cmd: BenchCommand) -> anyhow::Result
         .arg("UPDATE voters SET voted = 1 FROM ballots WHERE ballots.ncid = voters.ncid AND ballots.ballot_rtn_status = 'ACCEPTED';");
     runs.push(timed("sqlite3 .import + UPDATE … FROM", sql)?);
     eprintln!("votebase import ballots (PostgreSQL)...");
-    let (s, peak) = run_votebase(&[
+    let (s, peak, pg_summary) = run_votebase(&[
         "--database",
         &url,
         "--org",
@@ -377,9 +462,65 @@ pub async fn bench_ballots(global: &Global, cmd: BenchCommand) -> anyhow::Result
         "-c", &format!("UPDATE {pg_table} v SET voted = true FROM {bt} b WHERE b.ncid = v.ncid AND b.ballot_rtn_status = 'ACCEPTED'"),
     ]);
     runs.push(timed("psql \\copy + UPDATE … FROM", pg_sql)?);
+
+    // Equal work: both sides matched the same ballot rows to voters and count the same
+    // voters as voted.
+    let checks = (|| -> anyhow::Result<()> {
+        let unknown = |count: &dyn Fn(&str) -> anyhow::Result<u64>, voters: &str, ballots: &str| {
+            count(&format!(
+                "SELECT count(*) FROM {ballots} b WHERE NOT EXISTS \
+                 (SELECT 1 FROM {voters} v WHERE v.ncid = b.ncid)"
+            ))
+        };
+        let plain_unknown_sqlite = unknown(&|q| sqlite_count(&plain_db, q), "voters", "ballots")?;
+        let plain_unknown_pg = unknown(&|q| psql_count(&url, q), &pg_table, &bt)?;
+        check_equal(
+            "ballot rows with no voter (SQLite)",
+            json_count(&sqlite_summary, "unmatched")?,
+            "sqlite3",
+            plain_unknown_sqlite,
+        )?;
+        check_equal(
+            "ballot rows with no voter (PostgreSQL)",
+            json_count(&pg_summary, "unmatched")?,
+            "psql",
+            plain_unknown_pg,
+        )?;
+        let voted = |args: &[&str]| -> anyhow::Result<u64> {
+            let (_, _, status) = run_votebase(args)?;
+            let categories = status["categories"]
+                .as_array()
+                .context("ballots status printed no categories")?;
+            Ok(categories.iter().filter_map(|c| c["voted"].as_u64()).sum())
+        };
+        check_equal(
+            "voters who voted (SQLite)",
+            voted(&["--data", &data, "ballots", "status", "--json"])?,
+            "sqlite3 UPDATE … FROM",
+            sqlite_count(&plain_db, "SELECT count(*) FROM voters WHERE voted = 1")?,
+        )?;
+        check_equal(
+            "voters who voted (PostgreSQL)",
+            voted(&[
+                "--database",
+                &url,
+                "--org",
+                &org,
+                "ballots",
+                "status",
+                "--json",
+            ])?,
+            "psql UPDATE … FROM",
+            psql_count(
+                &url,
+                &format!("SELECT count(*) FROM {pg_table} WHERE voted"),
+            )?,
+        )
+    })();
     let mut cleanup = Command::new("psql");
     cleanup.args([&url, "-qc", &format!("DROP TABLE IF EXISTS {bt}; DROP TABLE IF EXISTS {pg_table}; DROP SCHEMA IF EXISTS vb_{org} CASCADE")]);
     timed("psql cleanup", cleanup)?;
+    checks?;
 
     print_runs(
         &format!("bench ballots: {ballots} ballot rows against {voters} voters"),

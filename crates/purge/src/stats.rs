@@ -99,7 +99,9 @@ pub fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {
     let mut q = vec![1.0; m];
     let mut running = 1.0f64;
     for (rank, &i) in order.iter().enumerate().rev() {
-        let adjusted = (p_values[i] * m as f64 / (rank + 1) as f64).min(1.0);
+        let adjusted = (p_values[i] * m as f64 / (rank + 1) as f64)
+            .max(p_values[i])
+            .min(1.0);
         running = running.min(adjusted);
         q[i] = if p_values[i].is_nan() { 1.0 } else { running };
     }

@@ -7,6 +7,7 @@ mod contacts;
 mod incidents;
 mod lists;
 mod past_results;
+pub mod purges;
 mod results;
 mod users;
 

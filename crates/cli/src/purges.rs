@@ -170,3 +170,47 @@ pub async fn alert_after_import(store: &dyn Store, json: bool) -> anyhow::Result
     }
     Ok(())
 }
+
+/// The demo's purge-watch refreshes: writes them after the second snapshot, imports them
+/// through the ncvoter importer (each prints its line, and the alert when it raises a
+/// flag), then prints the planted purge and what the report flags.
+pub async fn demo_refreshes(
+    store: &dyn Store,
+    second: &std::path::Path,
+    dir: &std::path::Path,
+    seed: u64,
+    refreshes: usize,
+) -> anyhow::Result<()> {
+    let base_as_of = store
+        .latest_snapshot()
+        .await?
+        .map(|s| s.as_of)
+        .ok_or_else(|| anyhow::anyhow!("the demo's snapshots are not imported"))?;
+    let (second, dir2) = (second.to_path_buf(), dir.to_path_buf());
+    let made = tokio::task::spawn_blocking(move || {
+        votebase_demo::write_purge_refreshes(&second, base_as_of, &dir2, seed, refreshes)
+    })
+    .await??;
+    for file in &made.files {
+        crate::voters::import_voters(
+            store,
+            &crate::options::ImportArgs {
+                file: file.clone(),
+                layout: "ncvoter".into(),
+                as_of: None,
+                rejects: None,
+                json: false,
+            },
+        )
+        .await?;
+    }
+    let report = app::report(store, &ReportRequest::default()).await?;
+    println!(
+        "purge watch: {} weekly refreshes; planted: {} ({} voters); flagged: {} (votebase purges report)",
+        made.files.len(),
+        made.planted.flag_id(),
+        made.planted.voters,
+        report.flags.len()
+    );
+    Ok(())
+}

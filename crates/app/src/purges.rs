@@ -11,8 +11,11 @@ use votebase_domain::AuditEntry;
 use votebase_domain::csv_safe::SafeWriter;
 use votebase_domain::purges::{PurgeListRow, Reinstatement};
 use votebase_domain::users::Role;
-use votebase_purge::report::{count, percent};
+use votebase_purge::report::count;
 use votebase_purge::thresholds::ThresholdError;
+pub use votebase_purge::report::{
+    Breakdown, BreakdownRow, CountyPair, PairReport, PartySkew, TransitionRate, percent,
+};
 pub use votebase_purge::{Baselines, Flag, FlagId, Report, Thresholds};
 use votebase_purge::{SnapshotRef, build_report};
 use votebase_store::{Store, StoreError};

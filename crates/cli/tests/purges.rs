@@ -152,8 +152,8 @@ fn the_counsel_list_thresholds_and_filters_on_both_stores() {
         let out = b.cmd(&["purges", "report", "--since", "2026-10-16"]).assert().success().get_output().stdout.clone();
         assert_eq!(String::from_utf8_lossy(&out), "flagged: 0\n");
 
-        // Thresholds are the organization's: a 20x ratio floor hides the flag.
-        b.cmd(&["purges", "thresholds", "--set", "min_ratio=40"]).assert().success();
+        // Thresholds are the organization's: a floor of 5,000 voters hides the flag.
+        b.cmd(&["purges", "thresholds", "--set", "min_voters=5000"]).assert().success();
         let out = b.cmd(&["purges", "report"]).assert().success().get_output().stdout.clone();
         assert_eq!(String::from_utf8_lossy(&out), "flagged: 0\n", "{}", b.name);
         b.cmd(&["purges", "thresholds", "--set", "fdr=2"])
@@ -161,7 +161,7 @@ fn the_counsel_list_thresholds_and_filters_on_both_stores() {
             .failure()
             .stderr(predicates::str::contains("fdr = 2: must be between 0 and 1"));
         let t = json(&b.cmd(&["purges", "thresholds", "--json"]).assert().success().get_output().stdout);
-        assert_eq!(t["min_ratio"], 40.0);
+        assert_eq!(t["min_voters"], 5000);
         assert_eq!(t["fdr"], 0.001, "a refused set changes nothing");
 
         // Malformed ids and unknown dates are one clear line and a failure.

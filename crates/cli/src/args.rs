@@ -102,6 +102,9 @@ pub enum Command {
     /// Voter protection: import, list and export incidents; county coverage; triage rules.
     #[command(subcommand)]
     Incidents(crate::incidents::IncidentsCommand),
+    /// Purge watch: mass removals between snapshots, explained, with the counsel list.
+    #[command(subcommand)]
+    Purges(crate::purges::PurgesCommand),
 }
 
 #[derive(Subcommand, Debug)]

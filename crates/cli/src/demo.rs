@@ -148,6 +148,18 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     // A saved list of the example universe, ready to export.
     crate::lists::demo_list(store.as_ref()).await?;
 
+    // Purge watch: weekly refreshes with normal churn and one planted mass inactivation.
+    if args.purge_refreshes > 0 {
+        crate::purges::demo_refreshes(
+            store.as_ref(),
+            &files.voters_second,
+            &global.data.join("demo-files").join("refreshes"),
+            args.seed,
+            args.purge_refreshes,
+        )
+        .await?;
+    }
+
     let password = auth::new_secret()[..16].to_string();
     let hash = auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
     store
@@ -204,4 +216,8 @@ pub struct DemoArgs {
     /// Length of the simulated election night, in seconds.
     #[arg(long, default_value_t = 180)]
     pub night_seconds: u64,
+    /// Weekly voter-file refreshes after the second snapshot, for purge watch (one of
+    /// them carries a planted mass inactivation); 0 for none.
+    #[arg(long, default_value_t = votebase_demo::PURGE_REFRESHES)]
+    pub purge_refreshes: usize,
 }

@@ -18,6 +18,7 @@ mod lookup;
 mod options;
 mod phones;
 mod progress;
+mod purges;
 mod relink;
 mod results;
 mod results_import;
@@ -89,6 +90,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Score(cmd)) => scores::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Incidents(cmd)) => incidents::bench(&global, cmd).await,
         Command::Incidents(cmd) => incidents::incidents(&global, cmd).await,
+        Command::Purges(cmd) => purges::purges(&global, cmd).await,
         Command::Bench(BenchCommand::Lookup(cmd)) => bench_lookup::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Results(cmd)) => bench_results::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Universes(cmd)) => bench_universes::bench(&global, cmd).await,

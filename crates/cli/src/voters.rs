@@ -151,6 +151,9 @@ pub async fn import_voters(store: &dyn Store, args: &ImportArgs) -> anyhow::Resu
             s.changed
         );
     }
+    if !report.already_imported && report.snapshot.id > 1 {
+        crate::purges::alert_after_import(store, args.json).await?;
+    }
     Ok(())
 }
 

@@ -20,6 +20,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("votebase-link", &["votebase-domain", "votebase-normalize"]),
     ("votebase-score", &["votebase-domain"]),
     ("votebase-vip", &["votebase-domain", "votebase-normalize"]),
+    ("votebase-purge", &["votebase-domain"]),
     // The storage contract and its two backends (which never know each other).
     ("votebase-store", &["votebase-domain"]),
     (
@@ -53,6 +54,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "votebase-link",
             "votebase-score",
             "votebase-vip",
+            "votebase-purge",
         ],
     ),
     // Front ends: the server, and the binary (which alone opens a backend and may start

@@ -627,6 +627,9 @@ fn http_intake_workflow_scope_and_audit() {
     }
 }
 
+/// A purge flag id of a date with no snapshot (purge routes in the role matrix).
+const PURGE_FLAG: &str = "2020-01-01:JONESPORT:inactivated";
+
 /// A route under test: method, path, body, roles allowed, status when allowed, status
 /// signed out.
 type Route<'a> = (&'a str, String, &'a str, &'a [&'a str], u16, u16);
@@ -703,6 +706,7 @@ fn route_by_role() {
         let lookup = ["admin", "coordinator", "hotline_operator"];
         let voters = ["admin", "data_manager", "organizer"];
         let audit = ["admin", "data_manager"];
+        let export_lists = ["admin", "data_manager"];
         let all = ROLES;
         // (method, path, body, roles allowed, status when allowed, status signed out)
         let routes: Vec<Route> = vec![
@@ -842,6 +846,13 @@ fn route_by_role() {
             ("GET", "/api/v1/audit".into(), "", &audit, 200, 401),
             ("GET", "/".into(), "", &voters, 200, 303),
             ("GET", "/snapshots".into(), "", &voters, 200, 303),
+            // Purge watch: the report needs the snapshot permission, a list the voter
+            // permission, its CSV the export permission (no snapshot of that date: 404).
+            ("GET", "/api/v1/purges".into(), "", &voters, 200, 401),
+            ("GET", format!("/api/v1/purges/list?flag={PURGE_FLAG}"), "", &voters, 404, 401),
+            ("GET", "/purges".into(), "", &voters, 200, 303),
+            ("GET", format!("/purges/list?flag={PURGE_FLAG}"), "", &voters, 404, 303),
+            ("GET", format!("/purges/list.csv?flag={PURGE_FLAG}"), "", &export_lists, 404, 303),
         ];
         let mut failures = Vec::new();
         for (method, path, body, allowed, ok, signed_out) in &routes {

@@ -58,6 +58,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         crate::universes::openapi(),
         crate::incidents::openapi(),
         crate::results::openapi(),
+        crate::purges::openapi(),
     ];
     let mut doc = ApiDoc::openapi();
     for feature in features {

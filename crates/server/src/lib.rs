@@ -17,6 +17,7 @@ pub mod csrf;
 pub mod error;
 pub mod headers;
 pub mod incidents;
+pub mod purges;
 pub mod lookup;
 pub mod pages;
 pub mod ratelimit;
@@ -134,6 +135,7 @@ fn routes() -> Router<AppState> {
         .merge(universes::page_routes())
         .merge(results::page_routes())
         .merge(contacts::page_routes())
+        .merge(purges::page_routes())
         .nest(
             "/api/v1",
             api::routes()
@@ -141,7 +143,8 @@ fn routes() -> Router<AppState> {
                 .merge(contacts::api_routes())
                 .merge(universes::api_routes())
                 .merge(incidents::api_routes())
-                .merge(results::api_routes()),
+                .merge(results::api_routes())
+                .merge(purges::api_routes()),
         )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .merge(incidents::attachment_routes())

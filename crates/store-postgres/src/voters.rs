@@ -233,6 +233,8 @@ pub(crate) async fn import_voters(
     .await
     .map_err(db)?;
     let summary = snapshot_from_row(&row).map_err(db)?;
+    // Purge watch: the roll of this snapshot, in the same transaction.
+    crate::purges::record_roll(&mut tx, snapshot_id).await?;
     tx.commit().await.map_err(db)?;
     Ok(ImportOutcome {
         snapshot: summary,

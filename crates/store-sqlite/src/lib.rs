@@ -8,6 +8,7 @@ mod incidents;
 mod lists;
 mod past_results;
 mod phones;
+mod purges;
 mod results;
 mod users;
 mod voters;
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_results.sql"),
     include_str!("../migrations/0008_past_results.sql"),
     include_str!("../migrations/0009_credentials.sql"),
+    include_str!("../migrations/0010_purges.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

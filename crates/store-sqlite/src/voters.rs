@@ -328,6 +328,8 @@ fn import_voters_tx(
         ],
     )
     .map_err(db)?;
+    // Purge watch: the roll of this snapshot, in the same transaction.
+    crate::purges::record_roll(&tx, snapshot_id)?;
     let summary = snapshot_by_sha(&tx, &snapshot.file_sha256)?
         .ok_or_else(|| StoreError::Database("snapshot vanished".into()))?;
     let commit_started = std::time::Instant::now();

@@ -9,6 +9,7 @@ pub mod faults;
 mod incidents;
 mod lists;
 mod past_results;
+pub mod purges;
 mod results;
 mod users;
 

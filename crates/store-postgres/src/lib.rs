@@ -5,6 +5,7 @@
 //! temporary staging table and diffed against the stored voters with set-based SQL.
 
 mod ballots;
+mod cluster;
 mod contacts;
 mod copy;
 mod incidents;
@@ -42,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_results.sql"),
     include_str!("../migrations/0008_past_results.sql"),
     include_str!("../migrations/0009_credentials.sql"),
+    include_str!("../migrations/0013_cluster.sql"),
 ];
 
 /// Connections kept open per organization.

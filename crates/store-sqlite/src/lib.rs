@@ -3,6 +3,7 @@
 //! connection pool, and each contract call run as one transaction on a blocking thread.
 
 mod ballots;
+mod cluster;
 mod contacts;
 mod incidents;
 mod lists;
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_results.sql"),
     include_str!("../migrations/0008_past_results.sql"),
     include_str!("../migrations/0009_credentials.sql"),
+    include_str!("../migrations/0013_cluster.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

@@ -3,6 +3,7 @@
 //! snapshots, change records, duplicates, aborts, search, history, users, sessions and
 //! the audit log behave as the [`Store`](crate::Store) contract says.
 
+mod cluster;
 mod contacts;
 mod incidents;
 mod lists;
@@ -170,6 +171,7 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     contacts::run(store).await;
     lists::run(store).await;
     incidents::run(store).await;
+    cluster::run(store).await;
     results::run(store, rules).await;
     past_results::run(store).await;
     // Last: it adds a snapshot the checks above do not expect.

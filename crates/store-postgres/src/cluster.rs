@@ -278,6 +278,120 @@ impl ClusterStore for PgStore {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::drop_org;
+    use crate::tests::{database_reachable, test_url, unique_org};
+    use chrono::Utc;
+    use votebase_domain::incidents::{IncidentLocation, NewIncident, PreparedIntake, Reporter};
+    use votebase_store::IncidentStore;
+
+    async fn take(store: &PgStore, place: &str) -> i64 {
+        let rules = store.incident_rules().await.unwrap();
+        let new = NewIncident {
+            observed_at: Utc::now(),
+            category: "long_lines".into(),
+            description: format!("long lines at {place}"),
+            location: IncidentLocation {
+                county: "WAKE".into(),
+                polling_place_id: place.into(),
+                polling_place: format!("{place} SCHOOL"),
+                ..Default::default()
+            },
+            reporter: Reporter {
+                name: "ANA GARCIA".into(),
+                phone: "+19195550100".into(),
+                relationship: "voter".into(),
+                voter_id: String::new(),
+            },
+            channel: "hotline".into(),
+            created_by: "olive".into(),
+            external_key: None,
+        };
+        let prepared = PreparedIntake::new(&rules, &new).unwrap();
+        store.create_incident(&prepared, Utc::now()).await.unwrap().incident.id
+    }
+
+    async fn next_ids(feed: &mut Box<dyn ChangeFeed>) -> Vec<i64> {
+        tokio::time::timeout(Duration::from_secs(20), feed.next())
+            .await
+            .expect("changes within 20 s")
+            .unwrap()
+            .iter()
+            .map(|c| c.incident_id)
+            .collect()
+    }
+
+    /// Two servers over one schema: B's feed sees A's commits; when B's listening
+    /// connection is killed, the changes A commits meanwhile still reach B, once.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn feed_crosses_servers_and_catches_up_after_losing_its_connection() {
+        if !database_reachable().await {
+            return;
+        }
+        let (url, org) = (test_url(), unique_org("feed"));
+        let a = PgStore::connect(&url, &org).await.unwrap();
+        let b = PgStore::connect(&url, &org).await.unwrap();
+        let mut feed = b.incident_feed().await.unwrap().expect("PostgreSQL has a feed");
+        let first = take(&a, "p1").await;
+        assert_eq!(next_ids(&mut feed).await, vec![first]);
+
+        let killed: i64 = sqlx::query_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE query = $1",
+        )
+        .bind(format!(r#"LISTEN "{}""#, channel(b.schema())))
+        .fetch_one(a.pool())
+        .await
+        .unwrap();
+        assert_eq!(killed, 1, "the feed's listening connection");
+        let missed: Vec<i64> = vec![take(&a, "p2").await, take(&a, "p3").await];
+        let mut got = Vec::new();
+        while got.len() < missed.len() {
+            got.extend(next_ids(&mut feed).await);
+        }
+        assert_eq!(got, missed, "read back once each, in order");
+        // Listening again: a later change arrives live.
+        let later = take(&a, "p4").await;
+        assert_eq!(next_ids(&mut feed).await, vec![later]);
+        assert_eq!(feed.position(), a.latest_incident_change().await.unwrap());
+        a.close().await;
+        b.close().await;
+        drop_org(&url, &org).await.unwrap();
+    }
+
+    /// The leader's connection dies: its lease says so and another server takes over.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn leadership_passes_when_the_leader_connection_dies() {
+        if !database_reachable().await {
+            return;
+        }
+        let (url, org) = (test_url(), unique_org("lead"));
+        let a = PgStore::connect(&url, &org).await.unwrap();
+        let b = PgStore::connect(&url, &org).await.unwrap();
+        let mut lease = a.try_lead("escalation").await.unwrap().expect("free");
+        assert!(b.try_lead("escalation").await.unwrap().is_none());
+        let killed: i64 = sqlx::query_scalar(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_locks
+             WHERE locktype = 'advisory' AND objsubid = 1
+               AND ((classid::bigint << 32) | objid::bigint) = hashtextextended($1, 0)",
+        )
+        .bind(job_key(a.schema(), "escalation"))
+        .fetch_one(b.pool())
+        .await
+        .unwrap();
+        assert_eq!(killed, 1);
+        assert!(!lease.held().await, "the lease knows it is lost");
+        let mut taken = None;
+        for _ in 0..50 {
+            taken = b.try_lead("escalation").await.unwrap();
+            if taken.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert!(taken.expect("B takes over").held().await);
+        a.close().await;
+        b.close().await;
+        drop_org(&url, &org).await.unwrap();
+    }
 
     #[test]
     fn payloads_parse_or_are_ignored() {

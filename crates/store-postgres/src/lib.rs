@@ -437,12 +437,12 @@ mod tests {
 
     const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 
-    fn test_url() -> String {
+    pub(crate) fn test_url() -> String {
         std::env::var("VOTEBASE_TEST_DATABASE").unwrap_or_else(|_| DEFAULT_URL.to_string())
     }
 
     /// An organization name no other test run uses.
-    fn unique_org(tag: &str) -> OrgName {
+    pub(crate) fn unique_org(tag: &str) -> OrgName {
         let nanos = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map(|d| d.as_nanos())
@@ -457,7 +457,7 @@ mod tests {
 
     /// Whether the test database answers. Unreachable: a failure under CI, otherwise a
     /// notice and `false` (the caller skips).
-    async fn database_reachable() -> bool {
+    pub(crate) async fn database_reachable() -> bool {
         let url = test_url();
         match PgConnection::connect(&url).await {
             Ok(conn) => {

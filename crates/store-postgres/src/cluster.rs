@@ -49,11 +49,7 @@ fn parse_payload(payload: &str) -> Option<IncidentChange> {
     })
 }
 
-async fn changes_since(
-    pool: &PgPool,
-    after: i64,
-    limit: i64,
-) -> StoreResult<Vec<IncidentChange>> {
+async fn changes_since(pool: &PgPool, after: i64, limit: i64) -> StoreResult<Vec<IncidentChange>> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT id, incident_id FROM incident_events WHERE id > $1 ORDER BY id LIMIT $2",
     )
@@ -307,7 +303,12 @@ mod tests {
             external_key: None,
         };
         let prepared = PreparedIntake::new(&rules, &new).unwrap();
-        store.create_incident(&prepared, Utc::now()).await.unwrap().incident.id
+        store
+            .create_incident(&prepared, Utc::now())
+            .await
+            .unwrap()
+            .incident
+            .id
     }
 
     async fn next_ids(feed: &mut Box<dyn ChangeFeed>) -> Vec<i64> {
@@ -330,7 +331,11 @@ mod tests {
         let (url, org) = (test_url(), unique_org("feed"));
         let a = PgStore::connect(&url, &org).await.unwrap();
         let b = PgStore::connect(&url, &org).await.unwrap();
-        let mut feed = b.incident_feed().await.unwrap().expect("PostgreSQL has a feed");
+        let mut feed = b
+            .incident_feed()
+            .await
+            .unwrap()
+            .expect("PostgreSQL has a feed");
         let first = take(&a, "p1").await;
         assert_eq!(next_ids(&mut feed).await, vec![first]);
 

@@ -75,9 +75,11 @@ impl ClusterStore for SqliteStore {
 
     async fn latest_incident_change(&self) -> StoreResult<i64> {
         self.with_conn(|c| {
-            c.query_row("SELECT COALESCE(max(id), 0) FROM incident_events", [], |r| {
-                r.get(0)
-            })
+            c.query_row(
+                "SELECT COALESCE(max(id), 0) FROM incident_events",
+                [],
+                |r| r.get(0),
+            )
             .map_err(db)
         })
         .await

@@ -25,7 +25,13 @@ async fn changes_read_back_in_order(store: &dyn Store) {
     assert!(all.windows(2).all(|w| w[0].seq < w[1].seq), "in order");
     let firsts = store.incident_changes_since(0, 3).await.unwrap();
     assert_eq!(firsts, all[..3].to_vec(), "limit keeps the oldest");
-    assert!(store.incident_changes_since(before, 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .incident_changes_since(before, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     let new = take(store, &report(200, "long_lines", "WAKE", "cl-1"), t(200))
         .await
@@ -45,12 +51,18 @@ async fn feed_delivers_committed_changes(store: &dyn Store) {
         assert_eq!(store.backend(), "sqlite", "only SQLite fans out in-process");
         return;
     };
-    assert_eq!(feed.position(), store.latest_incident_change().await.unwrap());
+    assert_eq!(
+        feed.position(),
+        store.latest_incident_change().await.unwrap()
+    );
     let new = take(store, &report(210, "long_lines", "WAKE", "cl-2"), t(210))
         .await
         .unwrap();
     let mut seen = Vec::new();
-    while !seen.iter().any(|c: &crate::cluster::IncidentChange| c.incident_id == new.incident.id) {
+    while !seen
+        .iter()
+        .any(|c: &crate::cluster::IncidentChange| c.incident_id == new.incident.id)
+    {
         let got = tokio::time::timeout(Duration::from_secs(10), feed.next())
             .await
             .expect("the change arrives within 10 s")
@@ -58,11 +70,18 @@ async fn feed_delivers_committed_changes(store: &dyn Store) {
         assert!(!got.is_empty(), "never an empty batch");
         seen.extend(got);
     }
-    assert_eq!(feed.position(), store.latest_incident_change().await.unwrap());
+    assert_eq!(
+        feed.position(),
+        store.latest_incident_change().await.unwrap()
+    );
 }
 
 async fn leadership_is_exclusive(store: &dyn Store) {
-    let mut first = store.try_lead("conformance").await.unwrap().expect("free job");
+    let mut first = store
+        .try_lead("conformance")
+        .await
+        .unwrap()
+        .expect("free job");
     assert!(first.held().await);
     assert!(
         store.try_lead("conformance").await.unwrap().is_none(),

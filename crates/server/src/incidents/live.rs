@@ -135,11 +135,12 @@ pub(super) async fn events(
             if !shown.is_empty() {
                 let rows: Vec<&str> = shown.iter().map(|ev| ev.json.as_str()).collect();
                 let data = format!("[{}]", rows.join(","));
-                let mut event = Event::default().event("incidents").data(data);
+                // The id first: a client reading line by line knows it with the rows.
+                let mut event = Event::default().event("incidents");
                 if let Some(seq) = shown.iter().filter_map(|ev| ev.seq).max() {
                     event = event.id(seq.to_string());
                 }
-                return Some((Ok(event), (rx, scope)));
+                return Some((Ok(event.data(data)), (rx, scope)));
             }
         }
     });
@@ -192,7 +193,7 @@ async fn catch_up(
     }
     let event = Event::default()
         .event("incidents")
-        .data(format!("[{}]", rows.join(",")))
-        .id(last.to_string());
+        .id(last.to_string())
+        .data(format!("[{}]", rows.join(",")));
     Ok(Some(event))
 }

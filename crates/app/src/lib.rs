@@ -7,6 +7,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod ballots;
+pub mod cluster;
 pub mod contacts;
 pub mod incidents;
 pub mod lists;

@@ -11,6 +11,7 @@ pub mod admin_users;
 pub mod api;
 pub mod auth;
 pub mod ballots;
+pub mod cluster;
 pub mod contacts;
 pub mod context;
 pub mod csrf;
@@ -101,6 +102,9 @@ pub struct ServeOptions {
     pub trusted_proxies: TrustedProxies,
     /// Per-client limits ([`RateLimits::from_env`]).
     pub limits: RateLimits,
+    /// How often the escalation job runs (`VOTEBASE_ESCALATION_SECONDS`; unset: every
+    /// [`cluster::DEFAULT_ESCALATION_EVERY`]).
+    pub escalation_every: Option<std::time::Duration>,
 }
 
 impl ServeOptions {
@@ -114,6 +118,10 @@ impl ServeOptions {
                 .filter(|u| !u.is_empty()),
             trusted_proxies: TrustedProxies::from_env()?,
             limits: RateLimits::from_env(),
+            escalation_every: cluster::escalation_every_from_env().unwrap_or_else(|e| {
+                eprintln!("warning: {e}; using the default");
+                None
+            }),
         })
     }
 }
@@ -219,7 +227,15 @@ pub async fn serve_with(
     let state = state.with_lookup(lookup);
     // Build the universe index now rather than on the first list page.
     state.universes.warm_up(state.store.clone());
-    incidents::spawn_escalator(&state);
+    // Several servers over one PostgreSQL: the live queue from the store's change feed,
+    // periodic jobs on the one leading them.
+    cluster::start(
+        &state,
+        options
+            .escalation_every
+            .unwrap_or(cluster::DEFAULT_ESCALATION_EVERY),
+    )
+    .await?;
     axum::serve(
         listener,
         router(state).into_make_service_with_connect_info::<SocketAddr>(),

@@ -437,14 +437,22 @@ async fn escalate_stale(
     let mut out = Vec::with_capacity(stale.len());
     for (id, status) in stale {
         let from = status_of(&status)?;
-        sqlx::query(
-            "UPDATE incidents SET status = 'escalated', last_touched_at = $2 WHERE id = $1",
+        // Guarded on the state read: with several servers, an incident another
+        // transaction escalated (or touched) meanwhile is left alone, so it is escalated
+        // once whatever runs the timer.
+        let updated = sqlx::query(
+            "UPDATE incidents SET status = 'escalated', last_touched_at = $2
+             WHERE id = $1 AND status IN ('new', 'triaged', 'assigned') AND last_touched_at <= $3",
         )
         .bind(id)
         .bind(now)
+        .bind(cutoff)
         .execute(&mut *c)
         .await
         .map_err(db)?;
+        if updated.rows_affected() != 1 {
+            continue;
+        }
         event(
             c,
             id,

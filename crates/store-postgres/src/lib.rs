@@ -5,6 +5,7 @@
 //! temporary staging table and diffed against the stored voters with set-based SQL.
 
 mod ballots;
+mod cluster;
 mod contacts;
 mod copy;
 mod incidents;
@@ -44,6 +45,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_past_results.sql"),
     include_str!("../migrations/0009_credentials.sql"),
     include_str!("../migrations/0010_purges.sql"),
+    include_str!("../migrations/0013_cluster.sql"),
 ];
 
 /// Connections kept open per organization.

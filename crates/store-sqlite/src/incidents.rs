@@ -518,11 +518,18 @@ fn escalate_stale(
     let mut out = Vec::with_capacity(stale.len());
     for (id, status) in stale {
         let from = status_of(&status).map_err(db)?;
-        tx.execute(
-            "UPDATE incidents SET status = 'escalated', last_touched_at = ?2 WHERE id = ?1",
-            params![id, ts(now)],
-        )
-        .map_err(db)?;
+        // Guarded on the state read, as on PostgreSQL: an incident is escalated once.
+        let updated = tx
+            .execute(
+                "UPDATE incidents SET status = 'escalated', last_touched_at = ?2
+                 WHERE id = ?1 AND status IN ('new', 'triaged', 'assigned')
+                   AND last_touched_at <= ?3",
+                params![id, ts(now), ts(cutoff)],
+            )
+            .map_err(db)?;
+        if updated != 1 {
+            continue;
+        }
         event(
             &tx,
             id,

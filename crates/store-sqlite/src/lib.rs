@@ -3,6 +3,7 @@
 //! connection pool, and each contract call run as one transaction on a blocking thread.
 
 mod ballots;
+mod cluster;
 mod contacts;
 mod incidents;
 mod lists;
@@ -42,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_past_results.sql"),
     include_str!("../migrations/0009_credentials.sql"),
     include_str!("../migrations/0010_purges.sql"),
+    include_str!("../migrations/0013_cluster.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

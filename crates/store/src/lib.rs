@@ -3,6 +3,7 @@
 //! `voters` table, and the conformance suite both backends run in their tests (compiled
 //! only for tests and with the `conformance` feature, never into the binary).
 
+pub mod cluster;
 pub mod columns;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
@@ -24,6 +25,7 @@ use votebase_domain::{
     VoteHistoryRecord, VoterQuery, VoterRecord,
 };
 
+pub use cluster::ClusterStore;
 pub use contacts::ContactStore;
 pub use error::{StoreError, StoreResult};
 pub use incidents::IncidentStore;
@@ -392,8 +394,15 @@ impl TurnoutBy {
 /// store as it was. Implementations: `votebase-store-sqlite`, `votebase-store-postgres`.
 #[async_trait]
 pub trait Store:
-    Send + Sync + ContactStore + ListStore + IncidentStore + ResultsStore + PastResultsStore
+    Send
+    + Sync
+    + ContactStore
+    + ListStore
+    + IncidentStore
+    + ResultsStore
+    + PastResultsStore
     + PurgeStore
+    + ClusterStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -1,23 +1,79 @@
 //! The live queue: server-sent events fanned out from the hub to every client in scope,
-//! and the escalation timer that pushes escalated incidents onto it.
+//! the relay that feeds the hub from the store's change feed when several servers share
+//! one PostgreSQL (so an incident taken on one server reaches every server's clients),
+//! the catch-up of a client that reconnects with the last event id it saw, and the
+//! escalation timer (run by one server of the cluster) that pushes escalated incidents
+//! onto the queue.
 
 use super::*;
+use votebase_store::cluster::ChangeFeed;
 
-/// Starts the escalation timer: every 30 seconds, incidents untouched for the rules'
-/// `stale_minutes` are escalated and pushed to the live queue.
-pub fn spawn_escalator(state: &AppState) {
-    let store = state.store.clone();
+/// Starts the escalation timer: every `every`, if this server leads the escalation job,
+/// incidents untouched for the rules' `stale_minutes` are escalated and pushed to the
+/// live queue.
+pub fn spawn_escalator(state: &AppState, every: std::time::Duration) {
     let hub = state.incidents.clone();
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(std::time::Duration::from_secs(30));
-        loop {
-            tick.tick().await;
-            match votebase_app::incidents::escalate(store.as_ref(), Utc::now()).await {
-                Ok(escalated) => escalated.iter().for_each(|i| hub.publish(i)),
-                Err(e) => tracing::warn!(error = %e, "escalation timer"),
+    tokio::spawn(votebase_app::cluster::run_periodically(
+        state.store.clone(),
+        votebase_app::cluster::ESCALATION_JOB,
+        every,
+        move |store| {
+            let hub = hub.clone();
+            async move {
+                match votebase_app::incidents::escalate(store.as_ref(), Utc::now()).await {
+                    Ok(escalated) => escalated.iter().for_each(|i| hub.publish(i)),
+                    Err(e) => tracing::warn!(error = %e, "escalation timer"),
+                }
+            }
+        },
+    ));
+}
+
+/// Feeds the hub from the store's change feed, forever (spawn it): each changed
+/// incident is read once per batch and published with its position. The feed reconnects
+/// and reads back by itself; an unreachable store is retried every second.
+pub async fn relay(
+    mut feed: Box<dyn ChangeFeed>,
+    store: Arc<dyn votebase_store::Store>,
+    hub: Arc<Hub>,
+) {
+    loop {
+        let changes = match feed.next().await {
+            Ok(changes) => changes,
+            Err(e) => {
+                tracing::warn!(error = %e, "live queue feed");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        // The last position per incident, in order of first appearance.
+        let mut latest: Vec<(i64, i64)> = Vec::new();
+        for c in changes {
+            match latest.iter_mut().find(|(id, _)| *id == c.incident_id) {
+                Some(entry) => entry.1 = entry.1.max(c.seq),
+                None => latest.push((c.incident_id, c.seq)),
             }
         }
-    });
+        for (id, seq) in latest {
+            // Retried while the store is away (a failover): the change is committed, so
+            // the incident is there once the store answers again.
+            let mut wait = std::time::Duration::from_millis(100);
+            loop {
+                match store.get_incident(id).await {
+                    Ok(Some(incident)) => {
+                        hub.publish_change(&incident, seq);
+                        break;
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::warn!(error = %e, incident = id, "live queue relay");
+                        tokio::time::sleep(wait).await;
+                        wait = (wait * 2).min(std::time::Duration::from_secs(2));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Most queue rows sent in one event.
@@ -29,6 +85,7 @@ pub(super) const MAX_BATCH: usize = 256;
 pub(super) async fn events(
     State(state): State<AppState>,
     caller: Caller,
+    headers: axum::http::HeaderMap,
 ) -> Result<Sse<impl futures::Stream<Item = Result<Event, Infallible>>>, ApiError> {
     caller.require(Permission::IncidentRead)?;
     let scope = scope(&state, &caller).await?;
@@ -40,7 +97,18 @@ pub(super) async fn events(
         "live queue",
     )
     .await?;
+    // Subscribed before reading back, so that nothing falls in between (a change may
+    // then come twice; the queue replaces a row by its id).
     let rx = state.incidents.sender.subscribe();
+    let last_seen = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .filter(|v| *v >= 0);
+    let missed = match last_seen {
+        Some(after) => catch_up(&state, &scope, after).await?,
+        None => None,
+    };
     let stream = futures::stream::unfold((rx, scope), |(mut rx, scope)| async move {
         use broadcast::error::{RecvError, TryRecvError};
         let lagged = |n: u64| Event::default().event("lagged").data(n.to_string());
@@ -59,17 +127,73 @@ pub(super) async fn events(
                     Err(_) => break,
                 }
             }
-            let rows: Vec<&str> = batch
+            let shown: Vec<&QueueEvent> = batch
                 .iter()
                 .filter(|ev| in_scope(&scope, &ev.county))
-                .map(|ev| ev.json.as_str())
+                .map(|ev| ev.as_ref())
                 .collect();
-            if !rows.is_empty() {
+            if !shown.is_empty() {
+                let rows: Vec<&str> = shown.iter().map(|ev| ev.json.as_str()).collect();
                 let data = format!("[{}]", rows.join(","));
-                let event = Event::default().event("incidents").data(data);
-                return Some((Ok(event), (rx, scope)));
+                // The id first: a client reading line by line knows it with the rows.
+                let mut event = Event::default().event("incidents");
+                if let Some(seq) = shown.iter().filter_map(|ev| ev.seq).max() {
+                    event = event.id(seq.to_string());
+                }
+                return Some((Ok(event.data(data)), (rx, scope)));
             }
         }
     });
+    let stream = futures::StreamExt::chain(
+        futures::stream::iter(missed.map(Ok::<Event, Infallible>)),
+        stream,
+    );
     Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}
+
+/// Most changes a reconnecting client is sent back; further behind, it is told it lagged
+/// (it reloads the queue).
+const MAX_CATCH_UP: i64 = 4_096;
+
+/// The event a client reconnecting with `Last-Event-ID: after` missed: the queue rows of
+/// the incidents in its scope changed since, with the latest position as the event id;
+/// `lagged` when it missed too much; nothing when nothing changed.
+async fn catch_up(
+    state: &AppState,
+    scope: &Option<Vec<String>>,
+    after: i64,
+) -> Result<Option<Event>, ApiError> {
+    let changes = state
+        .store
+        .incident_changes_since(after, MAX_CATCH_UP + 1)
+        .await?;
+    if changes.len() as i64 > MAX_CATCH_UP {
+        return Ok(Some(
+            Event::default()
+                .event("lagged")
+                .data(MAX_CATCH_UP.to_string()),
+        ));
+    }
+    let Some(last) = changes.last().map(|c| c.seq) else {
+        return Ok(None);
+    };
+    let mut ids: Vec<i64> = changes.iter().map(|c| c.incident_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut rows = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(i) = state.store.get_incident(id).await?
+            && in_scope(scope, &i.location.county)
+        {
+            rows.push(
+                serde_json::to_string(&QueueRow::of(&i))
+                    .map_err(|e| ApiError::Internal(format!("queue row: {e}")))?,
+            );
+        }
+    }
+    let event = Event::default()
+        .event("incidents")
+        .id(last.to_string())
+        .data(format!("[{}]", rows.join(",")));
+    Ok(Some(event))
 }

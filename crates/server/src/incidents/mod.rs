@@ -49,8 +49,8 @@ use api::*;
 pub use api::{CallerMatch, IncidentDetail, IntakeReply, caller_lookup};
 use attachments::*;
 pub use attachments::{AttachReply, attach};
-pub use live::spawn_escalator;
 use live::*;
+pub use live::{relay, spawn_escalator};
 use pages::*;
 use report::*;
 
@@ -64,11 +64,17 @@ pub struct QueueEvent {
     pub county: String,
     /// The [`QueueRow`] as JSON.
     pub json: String,
+    /// The change's position in the organization's incident history, when it came from
+    /// the store's change feed (the event id a reconnecting client sends back).
+    pub seq: Option<i64>,
 }
 
 /// The live queue's fan-out, and the triage rules and known places intake reuses.
 pub struct Hub {
     sender: broadcast::Sender<Arc<QueueEvent>>,
+    /// True once the store's change feed feeds this hub (several servers over one
+    /// PostgreSQL): every change, this server's own included, then arrives through it.
+    relayed: std::sync::atomic::AtomicBool,
     /// The triage rules as last read, and when: intake reads them at most every
     /// [`RULES_TTL`] (a change made with `votebase incidents rules --set` applies within it).
     rules: std::sync::Mutex<Option<(std::time::Instant, TriageRules)>>,
@@ -90,6 +96,7 @@ impl Hub {
         let (sender, _) = broadcast::channel(16_384);
         Arc::new(Self {
             sender,
+            relayed: std::sync::atomic::AtomicBool::new(false),
             rules: std::sync::Mutex::new(None),
             places: std::sync::Mutex::new(None),
         })
@@ -137,14 +144,38 @@ impl Hub {
         Ok(places)
     }
 
-    /// Sends an incident's queue row to every connected client.
+    /// Sends an incident's queue row to every connected client, unless the store's change
+    /// feed feeds this hub (then the change reaches every server's clients through it).
     pub fn publish(&self, incident: &Incident) {
+        if !self.is_relayed() {
+            self.send(incident, None);
+        }
+    }
+
+    /// Sends the queue row of an incident the store's change feed reported at `seq`.
+    pub fn publish_change(&self, incident: &Incident, seq: i64) {
+        self.send(incident, Some(seq));
+    }
+
+    /// From now on, changes reach this hub through the store's change feed only.
+    pub fn relay_from_store(&self) {
+        self.relayed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether the store's change feed feeds this hub.
+    pub fn is_relayed(&self) -> bool {
+        self.relayed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn send(&self, incident: &Incident, seq: Option<i64>) {
         let row = QueueRow::of(incident);
         if let Ok(json) = serde_json::to_string(&row) {
             // No receiver connected is fine.
             let _ = self.sender.send(Arc::new(QueueEvent {
                 county: incident.location.county.clone(),
                 json,
+                seq,
             }));
         }
     }

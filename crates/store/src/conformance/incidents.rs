@@ -12,11 +12,11 @@ use votebase_domain::incidents::{
     NewAttachment, NewIncident, PreparedIntake, Reporter, Resolution, Severity, TriageRules,
 };
 
-fn t(min: i64) -> DateTime<Utc> {
+pub(super) fn t(min: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 3, 13, 0, 0).unwrap() + Duration::minutes(min)
 }
 
-fn report(min: i64, category: &str, county: &str, place: &str) -> NewIncident {
+pub(super) fn report(min: i64, category: &str, county: &str, place: &str) -> NewIncident {
     NewIncident {
         observed_at: t(min),
         category: category.into(),
@@ -41,7 +41,7 @@ fn report(min: i64, category: &str, county: &str, place: &str) -> NewIncident {
 
 /// Intake as the application layer does it: the stored rules prepare the report, the
 /// store triages it in its transaction.
-async fn take(
+pub(super) async fn take(
     store: &dyn Store,
     new: &NewIncident,
     now: DateTime<Utc>,

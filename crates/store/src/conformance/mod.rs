@@ -4,6 +4,7 @@
 //! the audit log behave as the [`Store`](crate::Store) contract says. [`faults`] holds
 //! the checks that need a backend-specific way to make the database fail.
 
+mod cluster;
 mod contacts;
 pub mod faults;
 mod incidents;
@@ -173,6 +174,7 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     contacts::run(store).await;
     lists::run(store).await;
     incidents::run(store).await;
+    cluster::run(store).await;
     results::run(store, rules).await;
     past_results::run(store).await;
     // Last: it adds a snapshot the checks above do not expect.

@@ -1,0 +1,4 @@
+-- Several servers over one store is a PostgreSQL deployment: a SQLite file belongs to one
+-- machine and one `votebase serve` process, whose live queue fans out in-process and
+-- whose periodic jobs hold an in-process leadership. Nothing to change in the schema;
+-- incident changes are read back from incident_events by id.

@@ -1,0 +1,202 @@
+#!/usr/bin/env python3
+"""Election-night load for the failover drill (standard library only).
+
+Through the load balancer it takes incidents (hotline intake: POST /api/v1/incidents,
+each with a unique description, retried until acknowledged) and reads them back
+(GET /api/v1/incidents/{id}); live-queue clients follow /incidents/events on each web
+server and reconnect (through the load balancer, with Last-Event-ID) when theirs dies.
+At --kill-at seconds it runs --kill-cmd (the drill kills the PostgreSQL primary and one
+web server with kill -9). At the end it checks, in the database (--psql-url), that every
+acknowledged incident is stored exactly once and that every live-queue client saw every
+incident; it prints the time without a writable primary, failed and retried requests,
+p50/p99 before/during/after, and ends with `lost N, duplicated M`.
+"""
+import argparse, http.client, json, subprocess, sys, threading, time, uuid
+
+p = argparse.ArgumentParser()
+p.add_argument("--lb", default="127.0.0.1:8080")
+p.add_argument("--servers", default="127.0.0.1:8081,127.0.0.1:8082")
+p.add_argument("--token", required=True)
+p.add_argument("--county", required=True)
+p.add_argument("--seconds", type=float, default=60)
+p.add_argument("--kill-at", type=float, default=15)
+p.add_argument("--kill-cmd", required=True)
+p.add_argument("--workers", type=int, default=8)
+p.add_argument("--psql-url", required=True)
+p.add_argument("--schema", required=True)
+a = p.parse_args()
+
+RUN = uuid.uuid4().hex[:8]
+lock = threading.Lock()
+acked = {}            # description -> incident id
+lat = {"before": [], "during": [], "after": []}
+failed_attempts = 0   # requests that failed and were retried
+retried_ok = 0        # requests that succeeded after at least one failure
+reads_ok = reads_failed = 0
+t0 = time.time()
+kill_time = None
+first_write_after_kill = None
+stop = threading.Event()
+
+
+def phase(t):
+    if kill_time is None or t < kill_time:
+        return "before"
+    if first_write_after_kill is None or t < first_write_after_kill + 5:
+        return "during"
+    return "after"
+
+
+def request(host, method, path, body=None, timeout=10):
+    c = http.client.HTTPConnection(host, timeout=timeout)
+    try:
+        hdrs = {"Authorization": "Bearer " + a.token}
+        data = None
+        if body is not None:
+            data = json.dumps(body).encode()
+            hdrs["Content-Type"] = "application/json"
+        c.request(method, path, body=data, headers=hdrs)
+        r = c.getresponse()
+        return r.status, r.read().decode("utf-8", "replace")
+    finally:
+        c.close()
+
+
+def writer(w):
+    global failed_attempts, retried_ok, first_write_after_kill, reads_ok, reads_failed
+    n = 0
+    while not stop.is_set():
+        n += 1
+        desc = f"drill {RUN} w{w} #{n}"
+        body = {"category": "long_lines", "county": a.county, "polling_place": f"Drill School {w}",
+                "description": desc, "reporter_name": "Drill Caller",
+                "reporter_phone": "919 555 0100", "reporter_relationship": "voter"}
+        start = time.time()
+        tries = 0
+        while True:
+            tries += 1
+            try:
+                status, text = request(a.lb, "POST", "/api/v1/incidents", body)
+            except Exception:
+                status, text = 0, ""
+            if status == 201:
+                break
+            with lock:
+                failed_attempts += 1
+            # A retry after a lost answer could store the report twice: the check counts it.
+            time.sleep(0.2)
+        done = time.time()
+        iid = json.loads(text)["incident"]["id"]
+        with lock:
+            acked[desc] = iid
+            if tries > 1:
+                retried_ok += 1
+            if kill_time is not None and first_write_after_kill is None and start >= kill_time:
+                first_write_after_kill = done
+            lat[phase(start)].append(done - start)
+        try:
+            s, _ = request(a.lb, "GET", f"/api/v1/incidents/{iid}")
+            with lock:
+                if s == 200:
+                    reads_ok += 1
+                else:
+                    reads_failed += 1
+        except Exception:
+            with lock:
+                reads_failed += 1
+
+
+class Watcher(threading.Thread):
+    """A live-queue client; on a lost connection it resumes through the load balancer."""
+
+    def __init__(self, host):
+        super().__init__(daemon=True)
+        self.host, self.seen, self.last_id, self.reconnects = host, set(), None, 0
+
+    def run(self):
+        host = self.host
+        while not stop.is_set() or time.time() < end_grace:
+            try:
+                c = http.client.HTTPConnection(host, timeout=30)
+                hdrs = {"Authorization": "Bearer " + a.token, "Accept": "text/event-stream"}
+                if self.last_id is not None:
+                    hdrs["Last-Event-ID"] = str(self.last_id)
+                c.request("GET", "/incidents/events", headers=hdrs)
+                r = c.getresponse()
+                if r.status != 200:
+                    raise IOError(r.status)
+                while True:
+                    line = r.readline()
+                    if not line:
+                        raise IOError("closed")
+                    line = line.decode()
+                    if line.startswith("id:"):
+                        self.last_id = int(line[3:].strip())
+                    elif line.startswith("data: ["):
+                        for row in json.loads(line[6:]):
+                            self.seen.add(row["id"])
+            except Exception:
+                self.reconnects += 1
+                host = a.lb
+                time.sleep(0.3)
+
+
+end_grace = float("inf")
+watchers = [Watcher(h) for h in a.servers.split(",") for _ in range(2)] + [Watcher(a.lb)]
+for w in watchers:
+    w.start()
+time.sleep(1)
+workers = [threading.Thread(target=writer, args=(i,), daemon=True) for i in range(a.workers)]
+for w in workers:
+    w.start()
+time.sleep(a.kill_at)
+kill_time = time.time()
+print(f"t+{kill_time - t0:.1f}s: {a.kill_cmd}", flush=True)
+subprocess.run(a.kill_cmd, shell=True, check=False)
+while time.time() - t0 < a.seconds or first_write_after_kill is None:
+    time.sleep(0.5)
+    if time.time() - t0 > a.seconds + 180:
+        break
+stop.set()
+for w in workers:
+    w.join(timeout=30)
+end_grace = time.time() + 20
+deadline = end_grace
+ids = set(acked.values())
+while time.time() < deadline and not all(ids <= w.seen for w in watchers):
+    time.sleep(0.5)
+
+# The checks, in the database (through the load balancer: the new primary).
+rows = subprocess.run(
+    ["psql", "-X", "-qtA", a.psql_url, "-c",
+     f"SELECT description, count(*) FROM {a.schema}.incidents "
+     f"WHERE description LIKE 'drill {RUN} %' GROUP BY description"],
+    capture_output=True, text=True, check=True).stdout.split("\n")
+stored = {}
+for r in rows:
+    if "|" in r:
+        d, n = r.rsplit("|", 1)
+        stored[d] = int(n)
+lost = sum(1 for d in acked if d not in stored)
+duplicated = sum(n - 1 for n in stored.values() if n > 1)
+missing_live = [(w.host, len(ids - w.seen)) for w in watchers if not ids <= w.seen]
+
+
+def pct(v, q):
+    if not v:
+        return float("nan")
+    v = sorted(v)
+    return v[min(len(v) - 1, int(q * len(v)))] * 1000
+
+
+print(f"incidents acknowledged: {len(acked)}; stored: {sum(stored.values())}; "
+      f"read back: {reads_ok} ok, {reads_failed} failed")
+print(f"time without a writable primary (kill to first acknowledged write): "
+      f"{(first_write_after_kill or float('nan')) - kill_time:.1f} s")
+print(f"failed requests retried: {failed_attempts} attempts; {retried_ok} reports needed a retry")
+for ph in ("before", "during", "after"):
+    print(f"  {ph:6}: {len(lat[ph]):5} intakes, p50 {pct(lat[ph], .5):7.0f} ms, p99 {pct(lat[ph], .99):7.0f} ms")
+print(f"live-queue clients: {len(watchers)}, reconnections {sum(w.reconnects for w in watchers)}, "
+      f"every incident on every client: {'yes' if not missing_live else missing_live}")
+print(f"lost {lost}, duplicated {duplicated}")
+sys.exit(0 if lost == 0 and duplicated == 0 and not missing_live else 1)

@@ -611,7 +611,11 @@ pub fn sentence(f: &Flag) -> String {
         f.to
     );
     if let Some((reason, share)) = &f.top_reason {
-        s.push_str(&format!(", {} of them for {reason}", percent(*share)));
+        s.push_str(&format!(
+            ", {} of them for {}",
+            percent(*share),
+            crate::model::reason_words(reason)
+        ));
     }
     match f.history_average {
         Some(avg) => s.push_str(&format!(

@@ -12,10 +12,10 @@ use votebase_domain::csv_safe::SafeWriter;
 use votebase_domain::purges::{PurgeListRow, Reinstatement};
 use votebase_domain::users::Role;
 use votebase_purge::report::count;
-use votebase_purge::thresholds::ThresholdError;
 pub use votebase_purge::report::{
     Breakdown, BreakdownRow, CountyPair, PairReport, PartySkew, TransitionRate, percent,
 };
+use votebase_purge::thresholds::ThresholdError;
 pub use votebase_purge::{Baselines, Flag, FlagId, Report, Thresholds};
 use votebase_purge::{SnapshotRef, build_report};
 use votebase_store::{Store, StoreError};
@@ -57,7 +57,10 @@ pub const MAX_COUNTY: usize = votebase_store::purges::MAX_COUNTY;
 /// Checks a county name from a caller.
 pub fn check_county(county: &str) -> Result<String, PurgeError> {
     let county = county.trim();
-    if county.is_empty() || county.chars().count() > MAX_COUNTY || county.chars().any(char::is_control) {
+    if county.is_empty()
+        || county.chars().count() > MAX_COUNTY
+        || county.chars().any(char::is_control)
+    {
         return Err(PurgeError::Invalid(format!(
             "a county is 1 to {MAX_COUNTY} printable characters"
         )));
@@ -67,7 +70,8 @@ pub fn check_county(county: &str) -> Result<String, PurgeError> {
 
 /// Reads the EAC EAVS county files (`*.csv`) of a folder for one state.
 pub fn load_baselines(dir: &std::path::Path, state: &str) -> Result<Baselines, PurgeError> {
-    let unreadable = |e: std::io::Error| PurgeError::Invalid(format!("cannot read {}: {e}", dir.display()));
+    let unreadable =
+        |e: std::io::Error| PurgeError::Invalid(format!("cannot read {}: {e}", dir.display()));
     let mut paths: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
         .map_err(unreadable)?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -75,7 +79,10 @@ pub fn load_baselines(dir: &std::path::Path, state: &str) -> Result<Baselines, P
         .collect();
     paths.sort();
     if paths.is_empty() {
-        return Err(PurgeError::Invalid(format!("no .csv files in {}", dir.display())));
+        return Err(PurgeError::Invalid(format!(
+            "no .csv files in {}",
+            dir.display()
+        )));
     }
     let mut files = Vec::new();
     for path in paths {

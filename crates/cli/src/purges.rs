@@ -128,10 +128,19 @@ pub async fn purges(global: &Global, cmd: PurgesCommand) -> anyhow::Result<()> {
                     for v in &list.voters {
                         println!(
                             "{}  {}  {}  {} -> {}  {}",
-                            v.state_voter_id, v.name, v.address, v.status_before, v.status_after, v.reason
+                            v.state_voter_id,
+                            v.name,
+                            v.address,
+                            v.status_before,
+                            v.status_after,
+                            v.reason
                         );
                     }
-                    let back = list.reinstatements.last().map(|r| r.running_total).unwrap_or(0);
+                    let back = list
+                        .reinstatements
+                        .last()
+                        .map(|r| r.running_total)
+                        .unwrap_or(0);
                     println!("voters: {}, reinstated since: {back}", list.voters.len());
                 }
             }

@@ -849,10 +849,31 @@ fn route_by_role() {
             // Purge watch: the report needs the snapshot permission, a list the voter
             // permission, its CSV the export permission (no snapshot of that date: 404).
             ("GET", "/api/v1/purges".into(), "", &voters, 200, 401),
-            ("GET", format!("/api/v1/purges/list?flag={PURGE_FLAG}"), "", &voters, 404, 401),
+            (
+                "GET",
+                format!("/api/v1/purges/list?flag={PURGE_FLAG}"),
+                "",
+                &voters,
+                404,
+                401,
+            ),
             ("GET", "/purges".into(), "", &voters, 200, 303),
-            ("GET", format!("/purges/list?flag={PURGE_FLAG}"), "", &voters, 404, 303),
-            ("GET", format!("/purges/list.csv?flag={PURGE_FLAG}"), "", &export_lists, 404, 303),
+            (
+                "GET",
+                format!("/purges/list?flag={PURGE_FLAG}"),
+                "",
+                &voters,
+                404,
+                303,
+            ),
+            (
+                "GET",
+                format!("/purges/list.csv?flag={PURGE_FLAG}"),
+                "",
+                &export_lists,
+                404,
+                303,
+            ),
         ];
         let mut failures = Vec::new();
         for (method, path, body, allowed, ok, signed_out) in &routes {

@@ -37,7 +37,13 @@ fn import_seed(b: &Backend, seed: u64, voters: usize) -> (String, usize) {
     all.extend(made.files.iter().cloned());
     for (k, file) in all.iter().enumerate() {
         let out = b
-            .cmd(&["import", "voters", file.to_str().unwrap(), "--layout", "ncvoter"])
+            .cmd(&[
+                "import",
+                "voters",
+                file.to_str().unwrap(),
+                "--layout",
+                "ncvoter",
+            ])
             .assert()
             .success()
             .get_output()
@@ -83,7 +89,13 @@ fn exactly_the_planted_purge_is_flagged(b: &Backend, seed: u64) {
         "{} seed {seed}: moved {moved}, planted {planted_voters}",
         b.name
     );
-    let text = b.cmd(&["purges", "report"]).assert().success().get_output().stdout.clone();
+    let text = b
+        .cmd(&["purges", "report"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     let text = String::from_utf8_lossy(&text);
     assert!(text.ends_with("flagged: 1\n"), "{text}");
     assert!(text.starts_with(&format!("{planted}  ")), "{text}");
@@ -127,10 +139,18 @@ fn the_counsel_list_thresholds_and_filters_on_both_stores() {
             .clone();
         let csv = String::from_utf8(csv).unwrap();
         let mut lines = csv.lines();
-        assert!(lines.next().unwrap().starts_with("state_voter_id,name,address,precinct,status_before,status_after,reason"));
+        assert!(
+            lines.next().unwrap().starts_with(
+                "state_voter_id,name,address,precinct,status_before,status_after,reason"
+            )
+        );
         let rows: Vec<&str> = lines.collect();
         assert_eq!(rows.len(), moved, "{}", b.name);
-        assert!(rows.iter().all(|r| r.contains(",active,inactive,")), "{}", b.name);
+        assert!(
+            rows.iter().all(|r| r.contains(",active,inactive,")),
+            "{}",
+            b.name
+        );
         let listed = json(
             &b.cmd(&["purges", "list", &planted, "--format", "json"])
                 .assert()
@@ -141,31 +161,70 @@ fn the_counsel_list_thresholds_and_filters_on_both_stores() {
         // The refresh after the purge reinstated about a third of them.
         let back = listed["reinstatements"].as_array().unwrap();
         let total = back.last().unwrap()["running_total"].as_i64().unwrap();
-        assert!(total > 0 && (total as usize) < moved, "{}: {total} of {moved}", b.name);
-        let reinstated = listed["voters"].as_array().unwrap().iter().filter(|v| v["reinstated"] == true).count();
+        assert!(
+            total > 0 && (total as usize) < moved,
+            "{}: {total} of {moved}",
+            b.name
+        );
+        let reinstated = listed["voters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["reinstated"] == true)
+            .count();
         assert_eq!(reinstated as i64, total, "{}", b.name);
 
         // Filters: another county has no flag; a later date has none.
         let county = planted.split(':').nth(1).unwrap();
-        let out = b.cmd(&["purges", "report", "--county", county]).assert().success().get_output().stdout.clone();
+        let out = b
+            .cmd(&["purges", "report", "--county", county])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
         assert!(String::from_utf8_lossy(&out).ends_with("flagged: 1\n"));
-        let out = b.cmd(&["purges", "report", "--since", "2026-10-16"]).assert().success().get_output().stdout.clone();
+        let out = b
+            .cmd(&["purges", "report", "--since", "2026-10-16"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
         assert_eq!(String::from_utf8_lossy(&out), "flagged: 0\n");
 
         // Thresholds are the organization's: a floor of 5,000 voters hides the flag.
-        b.cmd(&["purges", "thresholds", "--set", "min_voters=5000"]).assert().success();
-        let out = b.cmd(&["purges", "report"]).assert().success().get_output().stdout.clone();
+        b.cmd(&["purges", "thresholds", "--set", "min_voters=5000"])
+            .assert()
+            .success();
+        let out = b
+            .cmd(&["purges", "report"])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone();
         assert_eq!(String::from_utf8_lossy(&out), "flagged: 0\n", "{}", b.name);
         b.cmd(&["purges", "thresholds", "--set", "fdr=2"])
             .assert()
             .failure()
-            .stderr(predicates::str::contains("fdr = 2: must be between 0 and 1"));
-        let t = json(&b.cmd(&["purges", "thresholds", "--json"]).assert().success().get_output().stdout);
+            .stderr(predicates::str::contains(
+                "fdr = 2: must be between 0 and 1",
+            ));
+        let t = json(
+            &b.cmd(&["purges", "thresholds", "--json"])
+                .assert()
+                .success()
+                .get_output()
+                .stdout,
+        );
         assert_eq!(t["min_voters"], 5000);
         assert_eq!(t["fdr"], 0.001, "a refused set changes nothing");
 
         // Malformed ids and unknown dates are one clear line and a failure.
-        b.cmd(&["purges", "list", "2026-10-15:X:gone"]).assert().failure();
+        b.cmd(&["purges", "list", "2026-10-15:X:gone"])
+            .assert()
+            .failure();
         b.cmd(&["purges", "list", "2030-01-01:X:removed"])
             .assert()
             .failure()
@@ -180,7 +239,13 @@ fn token(b: &Backend, name: &str, role: &str) -> String {
         .write_stdin(PASSWORD)
         .assert()
         .success();
-    let out = b.cmd(&["token", "create", name]).assert().success().get_output().stdout.clone();
+    let out = b
+        .cmd(&["token", "create", name])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     String::from_utf8(out).unwrap().trim().to_string()
 }
 
@@ -209,32 +274,69 @@ fn page_api_and_audited_lists_on_both_stores() {
         assert!(page.body.contains("class=\"flag-mark\""), "{}", b.name);
         assert!(page.body.contains(&planted), "{}", b.name);
         assert!(page.body.contains("Flags (1)"), "{}", b.name);
-        assert!(!page.body.contains("CSV for counsel"), "organizers may not export");
+        assert!(
+            !page.body.contains("CSV for counsel"),
+            "organizers may not export"
+        );
         let page = get(&format!("{}/purges", s.base), &manager);
         assert!(page.body.contains("CSV for counsel"), "{}", b.name);
 
-        let report = get(&format!("{}/api/v1/purges?since=2026-10-10", s.base), &organizer);
+        let report = get(
+            &format!("{}/api/v1/purges?since=2026-10-10", s.base),
+            &organizer,
+        );
         assert_eq!(report.status, 200);
         let report = json(report.body.as_bytes());
         assert_eq!(report["flags"][0]["id"], planted.as_str());
-        assert_eq!(report["pairs"].as_array().unwrap().len(), 2, "since drops earlier pairs");
-        assert_eq!(get(&format!("{}/api/v1/purges", s.base), &volunteer).status, 403);
+        assert_eq!(
+            report["pairs"].as_array().unwrap().len(),
+            2,
+            "since drops earlier pairs"
+        );
+        assert_eq!(
+            get(&format!("{}/api/v1/purges", s.base), &volunteer).status,
+            403
+        );
         assert_eq!(get(&format!("{}/api/v1/purges", s.base), "").status, 401);
         let long = "X".repeat(101);
-        assert_eq!(get(&format!("{}/api/v1/purges?county={long}", s.base), &organizer).status, 400);
+        assert_eq!(
+            get(
+                &format!("{}/api/v1/purges?county={long}", s.base),
+                &organizer
+            )
+            .status,
+            400
+        );
 
-        let list = get(&format!("{}/api/v1/purges/list?flag={enc}", s.base), &organizer);
+        let list = get(
+            &format!("{}/api/v1/purges/list?flag={enc}", s.base),
+            &organizer,
+        );
         assert_eq!(list.status, 200, "{}: {}", b.name, list.body);
         let list = json(list.body.as_bytes());
         let n = list["voters"].as_array().unwrap().len();
         assert_eq!(n as i64, report["flags"][0]["moved"].as_i64().unwrap());
-        assert_eq!(get(&format!("{}/api/v1/purges/list?flag=nonsense", s.base), &organizer).status, 400);
+        assert_eq!(
+            get(
+                &format!("{}/api/v1/purges/list?flag=nonsense", s.base),
+                &organizer
+            )
+            .status,
+            400
+        );
         let html = get(&format!("{}/purges/list?flag={enc}", s.base), &organizer);
         assert_eq!(html.status, 200);
         assert!(html.body.contains("are back on the active roll"));
 
         // The CSV is an export: organizers no, data managers yes, formula-safe.
-        assert_eq!(get(&format!("{}/purges/list.csv?flag={enc}", s.base), &organizer).status, 403);
+        assert_eq!(
+            get(
+                &format!("{}/purges/list.csv?flag={enc}", s.base),
+                &organizer
+            )
+            .status,
+            403
+        );
         let csv = get(&format!("{}/purges/list.csv?flag={enc}", s.base), &manager);
         assert_eq!(csv.status, 200, "{}", b.name);
         assert_eq!(csv.body.lines().count(), n + 1);
@@ -247,10 +349,17 @@ fn page_api_and_audited_lists_on_both_stores() {
         assert!(audit.contains(&format!("{n} voters")));
 
         // The OpenAPI document has the routes with 401 and 403.
-        let doc = json(get(&format!("{}/api/v1/openapi.json", s.base), "").body.as_bytes());
+        let doc = json(
+            get(&format!("{}/api/v1/openapi.json", s.base), "")
+                .body
+                .as_bytes(),
+        );
         for path in ["/api/v1/purges", "/api/v1/purges/list"] {
             let responses = &doc["paths"][path]["get"]["responses"];
-            assert!(responses["401"].is_object() && responses["403"].is_object(), "{path}");
+            assert!(
+                responses["401"].is_object() && responses["403"].is_object(),
+                "{path}"
+            );
         }
     }
 }

@@ -43,7 +43,9 @@ pub use history::{Election, ElectionKind, VoteRecord, VotingMethod, elections_be
 pub use incidents::{DAY_MINUTES, DemoIncident, demo_incidents};
 pub use names::NameBook;
 pub use phones::write_cell_list;
-pub use purges::{PLANTED_RATE, PURGE_REFRESHES, PlantedPurge, PurgeRefreshes, write_purge_refreshes};
+pub use purges::{
+    PLANTED_RATE, PURGE_REFRESHES, PlantedPurge, PurgeRefreshes, write_purge_refreshes,
+};
 pub use reissue::{reissue_ballot_file, reissue_files, reissue_ids, reissued, reissued_id};
 pub use vip::write_vip_feed;
 pub use voters::{

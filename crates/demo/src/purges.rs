@@ -111,7 +111,11 @@ pub fn write_purge_refreshes(
         let line = line?;
         let fields: Vec<String> = line.split('\t').map(str::to_string).collect();
         if fields.len() != names.len() {
-            return Err(bad(format!("{}: a row has {} columns", base.display(), fields.len())));
+            return Err(bad(format!(
+                "{}: a row has {} columns",
+                base.display(),
+                fields.len()
+            )));
         }
         rows.push(fields);
     }
@@ -131,7 +135,7 @@ pub fn write_purge_refreshes(
         .ok_or_else(|| bad(format!("{} has no active voter", base.display())))?;
 
     std::fs::create_dir_all(dir)?;
-    let planted_at = refreshes.min(2).max(1);
+    let planted_at = refreshes.clamp(1, 2);
     let mut planted_rows = Vec::new();
     let mut files = Vec::new();
     let mut planted_as_of = base_as_of;
@@ -140,9 +144,18 @@ pub fn write_purge_refreshes(
         for (i, r) in rows.iter_mut().enumerate() {
             let u = draw(seed, refresh, i, 1);
             if refresh == planted_at && r[c.county] == county && r[c.status] == ACTIVE.0 {
-                let rate = if r[c.party] == "DEM" { 2.0 * PLANTED_RATE } else { PLANTED_RATE };
+                let rate = if r[c.party] == "DEM" {
+                    2.0 * PLANTED_RATE
+                } else {
+                    PLANTED_RATE
+                };
                 if draw(seed, refresh, i, 2) < rate {
-                    set_status(r, &c, INACTIVE, ("IU", "CONFIRMATION RETURNED UNDELIVERABLE"));
+                    set_status(
+                        r,
+                        &c,
+                        INACTIVE,
+                        ("IU", "CONFIRMATION RETURNED UNDELIVERABLE"),
+                    );
                     planted_rows.push(i);
                     continue;
                 }
@@ -159,9 +172,7 @@ pub fn write_purge_refreshes(
                 }
                 "A" if u < 0.0025 => set_status(r, &c, REMOVED, ("RD", "DECEASED")),
                 "I" if u < 0.01 => set_status(r, &c, ACTIVE, ("AV", "VERIFIED")),
-                "I" if u < 0.012 => {
-                    set_status(r, &c, REMOVED, ("RL", "MOVED FROM COUNTY"))
-                }
+                "I" if u < 0.012 => set_status(r, &c, REMOVED, ("RL", "MOVED FROM COUNTY")),
                 _ => {}
             }
         }
@@ -199,11 +210,15 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("vb-demo-purge-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let base = dir.join("ncvoter_20261001.txt");
-        let mut text = String::from("county_desc\tncid\tstatus_cd\tvoter_status_desc\treason_cd\tvoter_status_reason_desc\tparty_cd\n");
+        let mut text = String::from(
+            "county_desc\tncid\tstatus_cd\tvoter_status_desc\treason_cd\tvoter_status_reason_desc\tparty_cd\n",
+        );
         for i in 0..4000 {
             let county = ["BIG", "SMALL"][usize::from(i % 4 == 0)];
             let party = ["DEM", "REP", "UNA"][i % 3];
-            text.push_str(&format!("{county}\tAA{i:06}\tA\tACTIVE\tAV\tVERIFIED\t{party}\n"));
+            text.push_str(&format!(
+                "{county}\tAA{i:06}\tA\tACTIVE\tAV\tVERIFIED\t{party}\n"
+            ));
         }
         std::fs::write(&base, text).unwrap();
         let as_of = NaiveDate::from_ymd_opt(2026, 10, 1).unwrap();
@@ -212,10 +227,17 @@ mod tests {
         assert_eq!(a.files.len(), 3);
         assert_eq!(a.planted, b.planted);
         assert_eq!(a.planted.county, "BIG", "the larger half");
-        assert_eq!(a.planted.as_of, NaiveDate::from_ymd_opt(2026, 10, 15).unwrap());
+        assert_eq!(
+            a.planted.as_of,
+            NaiveDate::from_ymd_opt(2026, 10, 15).unwrap()
+        );
         assert_eq!(a.planted.flag_id(), "2026-10-15:BIG:inactivated");
         // 3,000 active: about 8% of 2,000 non-Democrats and 16% of 1,000 Democrats.
-        assert!((250..=400).contains(&a.planted.voters), "{}", a.planted.voters);
+        assert!(
+            (250..=400).contains(&a.planted.voters),
+            "{}",
+            a.planted.voters
+        );
         for (x, y) in a.files.iter().zip(&b.files) {
             assert_eq!(std::fs::read(x).unwrap(), std::fs::read(y).unwrap());
         }

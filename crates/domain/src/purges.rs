@@ -329,3 +329,29 @@ pub struct Reinstatement {
     /// Running total up to and including it.
     pub running_total: i64,
 }
+
+/// A status reason for a sentence: North Carolina's codes (`reason_cd`) with their
+/// descriptions from the state's layout; any other text as it is.
+pub fn reason_words(code: &str) -> String {
+    let described = match code {
+        "AV" => "VERIFIED",
+        "AL" => "LEGACY DATA",
+        "AN" => "UNVERIFIED NEW",
+        "A1" => "UNVERIFIED",
+        "A2" => "CONFIRMATION PENDING",
+        "IN" => "CONFIRMATION NOT RETURNED",
+        "IU" => "CONFIRMATION RETURNED UNDELIVERABLE",
+        "DU" => "VERIFICATION RETURNED UNDELIVERABLE",
+        "RD" => "DECEASED",
+        "RL" => "MOVED FROM COUNTY",
+        "RS" => "MOVED FROM STATE",
+        "RH" => "MOVED WITHIN STATE",
+        "RM" => "REMOVED AFTER 2 FED GENERAL ELECTIONS IN INACTIVE STATUS",
+        "RF" => "FELONY CONVICTION",
+        "RR" => "FELONY SENTENCE COMPLETED",
+        "R2" => "DUPLICATE",
+        "RA" => "ADMINISTRATIVE",
+        _ => return code.to_string(),
+    };
+    format!("{code} ({described})")
+}

@@ -62,13 +62,12 @@ struct Sums {
 impl Baselines {
     /// Reads EAVS county files (one per survey year) and keeps the counties of `state`
     /// (two-letter abbreviation). `files` are (name for messages, reader).
-    pub fn from_eavs<R: Read>(
-        files: Vec<(String, R)>,
-        state: &str,
-    ) -> Result<Self, BaselineError> {
+    pub fn from_eavs<R: Read>(files: Vec<(String, R)>, state: &str) -> Result<Self, BaselineError> {
         let mut sums: HashMap<String, Sums> = HashMap::new();
         for (file, reader) in files {
-            let mut csv = csv::ReaderBuilder::new().flexible(false).from_reader(reader);
+            let mut csv = csv::ReaderBuilder::new()
+                .flexible(false)
+                .from_reader(reader);
             let bad = |line: u64, reason: String| BaselineError::Format {
                 file: file.clone(),
                 line,
@@ -95,10 +94,16 @@ impl Baselines {
                     continue;
                 }
                 let num = |c: usize| -> Option<f64> {
-                    row.get(c)?.trim().parse::<f64>().ok().filter(|v| v.is_finite() && *v > 0.0)
+                    row.get(c)?
+                        .trim()
+                        .parse::<f64>()
+                        .ok()
+                        .filter(|v| v.is_finite() && *v > 0.0)
                 };
                 let Some(total) = num(reg) else { continue };
-                let entry = sums.entry(county_key(row.get(county).unwrap_or(""))).or_default();
+                let entry = sums
+                    .entry(county_key(row.get(county).unwrap_or("")))
+                    .or_default();
                 if let Some(r) = num(removed) {
                     entry.removed.push(r / total / EAVS_PERIOD_DAYS);
                 }
@@ -147,17 +152,24 @@ mod tests {
 
     #[test]
     fn rates_are_per_day_averaged_over_years_and_zeros_are_not_rates() {
-        let a = format!("{HEAD}37001,2020,37,1,NC,ALAMANCE COUNTY,100000,7300,0\n1001,2020,1,1,AL,AUTAUGA COUNTY,10,10,10\n");
+        let a = format!(
+            "{HEAD}37001,2020,37,1,NC,ALAMANCE COUNTY,100000,7300,0\n1001,2020,1,1,AL,AUTAUGA COUNTY,10,10,10\n"
+        );
         let b = format!("{HEAD}37001,2022,37,1,NC,Alamance County,100000,14600,7300\n");
         let base = Baselines::from_eavs(
-            vec![("a".to_string(), a.as_bytes()), ("b".to_string(), b.as_bytes())],
+            vec![
+                ("a".to_string(), a.as_bytes()),
+                ("b".to_string(), b.as_bytes()),
+            ],
             "NC",
         )
         .unwrap();
         assert_eq!(base.len(), 1);
         let r = base.rate_per_day("alamance", Transition::Removed).unwrap();
         assert!((r - (0.073 + 0.146) / 2.0 / 730.0).abs() < 1e-12);
-        let n = base.rate_per_day("ALAMANCE", Transition::Inactivated).unwrap();
+        let n = base
+            .rate_per_day("ALAMANCE", Transition::Inactivated)
+            .unwrap();
         assert!((n - 0.073 / 730.0).abs() < 1e-12);
         assert_eq!(base.rate_per_day("ALAMANCE", Transition::Disappeared), None);
         assert_eq!(base.rate_per_day("AUTAUGA", Transition::Removed), None);
@@ -167,6 +179,10 @@ mod tests {
     fn a_missing_column_names_the_file() {
         let err = Baselines::from_eavs(vec![("x.csv".to_string(), "a,b\n1,2\n".as_bytes())], "NC")
             .unwrap_err();
-        assert!(err.to_string().contains("x.csv: line 1: no column state_abbr"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("x.csv: line 1: no column state_abbr"),
+            "{err}"
+        );
     }
 }

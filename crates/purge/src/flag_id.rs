@@ -25,7 +25,9 @@ impl FlagId {
     pub fn parse(text: &str) -> Result<Self, String> {
         let usage = "a flag id is DATE:COUNTY:TRANSITION, e.g. 2026-10-01:FOXHALL:inactivated";
         if text.chars().count() > MAX_FLAG_ID {
-            return Err(format!("flag id longer than {MAX_FLAG_ID} characters; {usage}"));
+            return Err(format!(
+                "flag id longer than {MAX_FLAG_ID} characters; {usage}"
+            ));
         }
         let text = text.trim();
         let (date, rest) = text.split_once(':').ok_or_else(|| usage.to_string())?;
@@ -33,7 +35,9 @@ impl FlagId {
         let date = NaiveDate::parse_from_str(date, "%Y-%m-%d")
             .map_err(|_| format!("{date:?} is not a date (YYYY-MM-DD); {usage}"))?;
         let transition = Transition::parse(transition).ok_or_else(|| {
-            format!("{transition:?} is not a transition (inactivated, removed, disappeared); {usage}")
+            format!(
+                "{transition:?} is not a transition (inactivated, removed, disappeared); {usage}"
+            )
         })?;
         let county = county.trim();
         if county.is_empty() || county.chars().any(char::is_control) {
@@ -49,7 +53,13 @@ impl FlagId {
 
 impl fmt::Display for FlagId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}:{}", self.date, self.county, self.transition.code())
+        write!(
+            f,
+            "{}:{}:{}",
+            self.date,
+            self.county,
+            self.transition.code()
+        )
     }
 }
 
@@ -64,10 +74,19 @@ mod tests {
         let odd = FlagId::parse("2026-10-01:A:B:removed").unwrap();
         assert_eq!(odd.county, "A:B");
         assert_eq!(
-            FlagId::parse("2026-10-01:X:active>inactive").unwrap().transition,
+            FlagId::parse("2026-10-01:X:active>inactive")
+                .unwrap()
+                .transition,
             Transition::Inactivated
         );
-        for bad in ["", "x", "2026-10-01:X", "2026-13-01:X:removed", "2026-10-01::removed", "2026-10-01:X:gone"] {
+        for bad in [
+            "",
+            "x",
+            "2026-10-01:X",
+            "2026-13-01:X:removed",
+            "2026-10-01::removed",
+            "2026-10-01:X:gone",
+        ] {
             assert!(FlagId::parse(bad).is_err(), "{bad}");
         }
     }

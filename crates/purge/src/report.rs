@@ -5,13 +5,13 @@
 //! effect-size floors of [`Thresholds`], and for each flag its breakdowns and a sentence.
 
 use crate::baseline::Baselines;
+use crate::flag_id::FlagId;
 use crate::model::{
     RemovalCell, RollCount, RollDimension, RollStatus, SnapshotRef, Transition, age_band,
     display_party, last_vote_band,
 };
 use crate::stats::{benjamini_hochberg, poisson_upper_tail, share_difference_p};
 use crate::thresholds::Thresholds;
-use crate::flag_id::FlagId;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -185,7 +185,9 @@ impl Report {
     /// The flag with this id.
     pub fn flag(&self, id: &FlagId) -> Option<&Flag> {
         self.flags.iter().find(|f| {
-            f.to == id.date && f.county.eq_ignore_ascii_case(&id.county) && f.transition == id.transition
+            f.to == id.date
+                && f.county.eq_ignore_ascii_case(&id.county)
+                && f.transition == id.transition
         })
     }
 }
@@ -232,7 +234,9 @@ pub fn build_report(
         if c.voters <= 0 {
             continue;
         }
-        *moved.entry((c.snapshot_id, &c.county, c.transition)).or_default() += c.voters;
+        *moved
+            .entry((c.snapshot_id, &c.county, c.transition))
+            .or_default() += c.voters;
         if c.status_before == RollStatus::Active.code() {
             *off_active.entry((c.snapshot_id, &c.county)).or_default() += c.voters;
         }
@@ -270,7 +274,11 @@ pub fn build_report(
                     transitions: Transition::ALL
                         .into_iter()
                         .map(|t| {
-                            let base = if t.includes_inactive() { active + inactive } else { active };
+                            let base = if t.includes_inactive() {
+                                active + inactive
+                            } else {
+                                active
+                            };
                             let m = moved.get(&(to.id, county, t)).copied().unwrap_or(0);
                             TransitionRate {
                                 transition: t,
@@ -331,7 +339,11 @@ fn history(
     thresholds: &Thresholds,
 ) -> (i64, i64, usize) {
     let (mut x, mut n, mut k) = (0, 0, 0);
-    for p in earlier.iter().rev().take(thresholds.history_pairs.max(1) as usize) {
+    for p in earlier
+        .iter()
+        .rev()
+        .take(thresholds.history_pairs.max(1) as usize)
+    {
         if let Some(r) = p
             .counties
             .iter()
@@ -416,7 +428,9 @@ fn describe_flag(
 ) -> Flag {
     let cells: Vec<&RemovalCell> = removals
         .iter()
-        .filter(|r| r.snapshot_id == pair.to.id && r.county == c.county && r.transition == t.transition)
+        .filter(|r| {
+            r.snapshot_id == pair.to.id && r.county == c.county && r.transition == t.transition
+        })
         .collect();
     let statuses: &[RollStatus] = if t.transition.includes_inactive() {
         &[RollStatus::Active, RollStatus::Inactive]
@@ -442,13 +456,43 @@ fn describe_flag(
             .or_default() += n;
     }
     let breakdowns = vec![
-        breakdown("precinct", &cells, |r| r.precinct.clone(), Some(&base_of(RollDimension::Precinct))),
+        breakdown(
+            "precinct",
+            &cells,
+            |r| r.precinct.clone(),
+            Some(&base_of(RollDimension::Precinct)),
+        ),
         breakdown("reason", &cells, |r| r.reason.clone(), None),
-        breakdown("party", &cells, |r| r.party.clone(), Some(&base_of(RollDimension::Party))),
-        breakdown("race", &cells, |r| r.race.clone(), Some(&base_of(RollDimension::Race))),
-        breakdown("gender", &cells, |r| r.gender.clone(), Some(&base_of(RollDimension::Gender))),
-        breakdown("age_band", &cells, |r| age_band(r.birth_year, at).to_string(), Some(&age_base)),
-        breakdown("last_vote", &cells, |r| last_vote_band(r.last_vote_year, at).to_string(), None),
+        breakdown(
+            "party",
+            &cells,
+            |r| r.party.clone(),
+            Some(&base_of(RollDimension::Party)),
+        ),
+        breakdown(
+            "race",
+            &cells,
+            |r| r.race.clone(),
+            Some(&base_of(RollDimension::Race)),
+        ),
+        breakdown(
+            "gender",
+            &cells,
+            |r| r.gender.clone(),
+            Some(&base_of(RollDimension::Gender)),
+        ),
+        breakdown(
+            "age_band",
+            &cells,
+            |r| age_band(r.birth_year, at).to_string(),
+            Some(&age_base),
+        ),
+        breakdown(
+            "last_vote",
+            &cells,
+            |r| last_vote_band(r.last_vote_year, at).to_string(),
+            None,
+        ),
     ];
     let top_reason = breakdowns[1]
         .rows
@@ -567,7 +611,11 @@ pub fn sentence(f: &Flag) -> String {
         f.to
     );
     if let Some((reason, share)) = &f.top_reason {
-        s.push_str(&format!(", {} of them for {reason}", percent(*share)));
+        s.push_str(&format!(
+            ", {} of them for {}",
+            percent(*share),
+            crate::model::reason_words(reason)
+        ));
     }
     match f.history_average {
         Some(avg) => s.push_str(&format!(

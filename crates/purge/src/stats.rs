@@ -84,8 +84,11 @@ pub fn poisson_upper_tail(observed: u64, expected: f64) -> f64 {
     if observed == 0 {
         return 1.0;
     }
-    if !(expected > 0.0) || !expected.is_finite() {
-        return if expected.is_infinite() { 1.0 } else { 0.0 };
+    if expected.is_nan() || expected <= 0.0 {
+        return 0.0;
+    }
+    if expected.is_infinite() {
+        return 1.0;
     }
     gamma_p(observed as f64, expected)
 }
@@ -111,7 +114,7 @@ pub fn benjamini_hochberg(p_values: &[f64]) -> Vec<f64> {
 /// A two-sided p-value for a share `k / n` against an expected share `p0` (normal
 /// approximation to the binomial; 1 when undefined).
 pub fn share_difference_p(k: u64, n: u64, p0: f64) -> f64 {
-    if n == 0 || !(p0 > 0.0 && p0 < 1.0) {
+    if n == 0 || p0.is_nan() || p0 <= 0.0 || p0 >= 1.0 {
         return 1.0;
     }
     let n = n as f64;
@@ -128,15 +131,17 @@ pub fn normal_upper_tail(z: f64) -> f64 {
 fn erfc(x: f64) -> f64 {
     let z = x.abs();
     let t = 1.0 / (1.0 + 0.5 * z);
-    let r = t * (-z * z - 1.265_512_23
-        + t * (1.000_023_68
-            + t * (0.374_091_96
-                + t * (0.096_784_18
-                    + t * (-0.186_288_06
-                        + t * (0.278_868_07
-                            + t * (-1.135_203_98
-                                + t * (1.488_515_87 + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
-        .exp();
+    let r = t
+        * (-z * z - 1.265_512_23
+            + t * (1.000_023_68
+                + t * (0.374_091_96
+                    + t * (0.096_784_18
+                        + t * (-0.186_288_06
+                            + t * (0.278_868_07
+                                + t * (-1.135_203_98
+                                    + t * (1.488_515_87
+                                        + t * (-0.822_152_23 + t * 0.170_872_77)))))))))
+            .exp();
     if x >= 0.0 { r } else { 2.0 - r }
 }
 
@@ -155,7 +160,11 @@ mod tests {
             f *= n as f64;
             assert!(close(ln_gamma(n as f64 + 1.0), f.ln(), 1e-12), "{n}");
         }
-        assert!(close(ln_gamma(0.5), std::f64::consts::PI.sqrt().ln(), 1e-12));
+        assert!(close(
+            ln_gamma(0.5),
+            std::f64::consts::PI.sqrt().ln(),
+            1e-12
+        ));
     }
 
     #[test]

@@ -31,15 +31,31 @@ fn roll(out: &mut Vec<RollCount>, snapshot: i64, county: &str, active: i64, inac
     let rep = active * 35 / 100;
     push(RollStatus::Active, RollDimension::Party, "dem", dem);
     push(RollStatus::Active, RollDimension::Party, "rep", rep);
-    push(RollStatus::Active, RollDimension::Party, "unaffiliated", active - dem - rep);
+    push(
+        RollStatus::Active,
+        RollDimension::Party,
+        "unaffiliated",
+        active - dem - rep,
+    );
 }
 
-fn cell(snapshot: i64, county: &str, t: Transition, party: &str, reason: &str, voters: i64) -> RemovalCell {
+fn cell(
+    snapshot: i64,
+    county: &str,
+    t: Transition,
+    party: &str,
+    reason: &str,
+    voters: i64,
+) -> RemovalCell {
     RemovalCell {
         snapshot_id: snapshot,
         county: county.into(),
         transition: t,
-        status_before: if t == Transition::Inactivated { "active".into() } else { "inactive".into() },
+        status_before: if t == Transition::Inactivated {
+            "active".into()
+        } else {
+            "inactive".into()
+        },
         precinct: "P1".into(),
         reason: reason.into(),
         party: party.into(),
@@ -61,7 +77,10 @@ const COUNTIES: [(&str, i64); 5] = [
 
 /// Six monthly snapshots; 0.3% of active voters inactivated each month everywhere;
 /// in month 5 FOXHALL inactivates 4.1%, 61% of them Democrats.
-fn scenario(purge: bool, statewide_maintenance: bool) -> (Vec<SnapshotRef>, Vec<RollCount>, Vec<RemovalCell>) {
+fn scenario(
+    purge: bool,
+    statewide_maintenance: bool,
+) -> (Vec<SnapshotRef>, Vec<RollCount>, Vec<RemovalCell>) {
     let snaps: Vec<SnapshotRef> = (1..=6).map(|i| snap(i, i as u32 + 3)).collect();
     let (mut rolls, mut cells) = (Vec::new(), Vec::new());
     for s in &snaps {
@@ -71,13 +90,46 @@ fn scenario(purge: bool, statewide_maintenance: bool) -> (Vec<SnapshotRef>, Vec<
                 continue;
             }
             let normal = active * 3 / 1000;
-            let moved = if purge && county == "FOXHALL" && s.id == 5 { active * 41 / 1000 } else { normal };
-            let dem = if moved != normal { moved * 61 / 100 } else { moved * 40 / 100 };
-            cells.push(cell(s.id, county, Transition::Inactivated, "dem", "FAILURE TO VOTE", dem));
-            cells.push(cell(s.id, county, Transition::Inactivated, "rep", "FAILURE TO VOTE", moved - dem));
+            let moved = if purge && county == "FOXHALL" && s.id == 5 {
+                active * 41 / 1000
+            } else {
+                normal
+            };
+            let dem = if moved != normal {
+                moved * 61 / 100
+            } else {
+                moved * 40 / 100
+            };
+            cells.push(cell(
+                s.id,
+                county,
+                Transition::Inactivated,
+                "dem",
+                "FAILURE TO VOTE",
+                dem,
+            ));
+            cells.push(cell(
+                s.id,
+                county,
+                Transition::Inactivated,
+                "rep",
+                "FAILURE TO VOTE",
+                moved - dem,
+            ));
             // The NVRA biennial removal: every county removes 8% of its inactive voters.
-            let removed = if statewide_maintenance && s.id == 4 { active / 10 * 8 / 100 } else { active / 10 / 1000 };
-            cells.push(cell(s.id, county, Transition::Removed, "rep", "REMOVED AFTER 2 FED GENERAL ELECTIONS IN INACTIVE STATUS", removed));
+            let removed = if statewide_maintenance && s.id == 4 {
+                active / 10 * 8 / 100
+            } else {
+                active / 10 / 1000
+            };
+            cells.push(cell(
+                s.id,
+                county,
+                Transition::Removed,
+                "rep",
+                "REMOVED AFTER 2 FED GENERAL ELECTIONS IN INACTIVE STATUS",
+                removed,
+            ));
         }
     }
     (snaps, rolls, cells)
@@ -90,7 +142,12 @@ fn the_planted_mass_inactivation_is_the_only_flag_and_reads_as_a_sentence() {
     assert_eq!(report.pairs.len(), 5);
     assert!(report.skipped.is_empty());
     let ids: Vec<&str> = report.flags.iter().map(|f| f.id.as_str()).collect();
-    assert_eq!(ids, ["2026-08-01:FOXHALL:inactivated"], "{:#?}", report.flags);
+    assert_eq!(
+        ids,
+        ["2026-08-01:FOXHALL:inactivated"],
+        "{:#?}",
+        report.flags
+    );
     let f = &report.flags[0];
     assert_eq!((f.moved, f.base), (1_230, 30_000));
     assert_eq!(f.history_pairs, 3);
@@ -102,14 +159,26 @@ fn the_planted_mass_inactivation_is_the_only_flag_and_reads_as_a_sentence() {
          refreshes it averaged 0.3%, and the state's other counties 0.3% this time; 61.0% of \
          those moved are Democrats against 40.0% of the county's active voters."
     );
-    let party = f.breakdowns.iter().find(|b| b.dimension == "party").unwrap();
+    let party = f
+        .breakdowns
+        .iter()
+        .find(|b| b.dimension == "party")
+        .unwrap();
     assert_eq!(party.rows[0].value, "dem");
     assert_eq!(party.rows[0].base, Some(12_000));
     let skew = f.party_skew.as_ref().unwrap();
     assert!(skew.p_value < 1e-10);
-    let age = f.breakdowns.iter().find(|b| b.dimension == "age_band").unwrap();
+    let age = f
+        .breakdowns
+        .iter()
+        .find(|b| b.dimension == "age_band")
+        .unwrap();
     assert_eq!(age.rows[0].value, "50-64");
-    let vote = f.breakdowns.iter().find(|b| b.dimension == "last_vote").unwrap();
+    let vote = f
+        .breakdowns
+        .iter()
+        .find(|b| b.dimension == "last_vote")
+        .unwrap();
     assert_eq!(vote.rows[0].value, "4-7 years since last vote");
 }
 
@@ -121,7 +190,11 @@ fn normal_churn_and_statewide_maintenance_raise_nothing() {
     // The maintenance month is visible in the numbers all the same.
     let pair = report.pairs.iter().find(|p| p.to.id == 4).unwrap();
     let wake = pair.counties.iter().find(|c| c.county == "WAKE").unwrap();
-    let removed = wake.transitions.iter().find(|t| t.transition == Transition::Removed).unwrap();
+    let removed = wake
+        .transitions
+        .iter()
+        .find(|t| t.transition == Transition::Removed)
+        .unwrap();
     assert_eq!(removed.moved, 3_200);
 }
 
@@ -130,10 +203,18 @@ fn thresholds_govern_the_flag() {
     let (snaps, rolls, cells) = scenario(true, false);
     let mut strict = Thresholds::default();
     strict.set("min_ratio", 20.0).unwrap();
-    assert!(build_report(&snaps, &rolls, &cells, &strict, None).flags.is_empty());
+    assert!(
+        build_report(&snaps, &rolls, &cells, &strict, None)
+            .flags
+            .is_empty()
+    );
     let mut few = Thresholds::default();
     few.set("min_voters", 5_000.0).unwrap();
-    assert!(build_report(&snaps, &rolls, &cells, &few, None).flags.is_empty());
+    assert!(
+        build_report(&snaps, &rolls, &cells, &few, None)
+            .flags
+            .is_empty()
+    );
 }
 
 #[test]
@@ -145,7 +226,11 @@ fn the_first_pair_compares_with_the_state_and_a_missing_roll_skips_a_pair() {
     assert_eq!(report.pairs.len(), 2);
     assert_eq!(report.skipped.len(), 3);
     assert_eq!(report.flags.len(), 1);
-    assert!(report.flags[0].sentence.contains("no earlier refresh on record"));
+    assert!(
+        report.flags[0]
+            .sentence
+            .contains("no earlier refresh on record")
+    );
 }
 
 #[test]

@@ -54,12 +54,24 @@ pub struct ThresholdError(pub String);
 impl Thresholds {
     /// The names `set` accepts, with what each means.
     pub const NAMES: [(&'static str, &'static str); 6] = [
-        ("fdr", "false-discovery rate across counties x transitions, 0 < fdr < 1"),
+        (
+            "fdr",
+            "false-discovery rate across counties x transitions, 0 < fdr < 1",
+        ),
         ("min_voters", "fewest voters moved for a flag, >= 1"),
         ("min_ratio", "observed / expected rate, >= 1"),
-        ("min_excess_points", "percentage points above the expected rate, >= 0"),
-        ("history_pairs", "earlier snapshot pairs of the county's history, 1..=100"),
-        ("prior_weight", "refreshes' worth of prior in the history, 0..=100"),
+        (
+            "min_excess_points",
+            "percentage points above the expected rate, >= 0",
+        ),
+        (
+            "history_pairs",
+            "earlier snapshot pairs of the county's history, 1..=100",
+        ),
+        (
+            "prior_weight",
+            "refreshes' worth of prior in the history, 0..=100",
+        ),
     ];
 
     /// Every threshold as (name, value), in `NAMES` order.
@@ -84,15 +96,11 @@ impl Thresholds {
         match name {
             "fdr" if value > 0.0 && value < 1.0 => self.fdr = value,
             "fdr" => return bad("must be between 0 and 1"),
-            "min_voters" if whole && (1.0..=1e9).contains(&value) => {
-                self.min_voters = value as i64
-            }
+            "min_voters" if whole && (1.0..=1e9).contains(&value) => self.min_voters = value as i64,
             "min_voters" => return bad("must be a whole number >= 1"),
             "min_ratio" if (1.0..=1e6).contains(&value) => self.min_ratio = value,
             "min_ratio" => return bad("must be >= 1"),
-            "min_excess_points" if (0.0..=100.0).contains(&value) => {
-                self.min_excess_points = value
-            }
+            "min_excess_points" if (0.0..=100.0).contains(&value) => self.min_excess_points = value,
             "min_excess_points" => return bad("must be between 0 and 100"),
             "history_pairs" if whole && (1.0..=100.0).contains(&value) => {
                 self.history_pairs = value as i64
@@ -149,12 +157,20 @@ mod tests {
         assert!(t.set_text("fdr=1").is_err());
         assert!(t.set_text("min_voters=2.5").is_err());
         assert!(t.set_text("min_ratio=0.5").is_err());
-        assert!(t.set_text("nonsense=1").unwrap_err().0.contains("known: fdr"));
+        assert!(
+            t.set_text("nonsense=1")
+                .unwrap_err()
+                .0
+                .contains("known: fdr")
+        );
         assert!(t.set_text("fdr").is_err());
         assert!(t.set_text("fdr=abc").is_err());
         assert!(t.set_text("fdr=NaN").is_err());
         let back = Thresholds::from_entries(
-            &t.entries().into_iter().map(|(n, v)| (n.to_string(), v)).collect::<Vec<_>>(),
+            &t.entries()
+                .into_iter()
+                .map(|(n, v)| (n.to_string(), v))
+                .collect::<Vec<_>>(),
         )
         .unwrap();
         assert_eq!(back, t);

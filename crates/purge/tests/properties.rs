@@ -7,8 +7,8 @@ use proptest::prelude::*;
 use votebase_purge::baseline::county_key;
 use votebase_purge::stats::{benjamini_hochberg, poisson_upper_tail};
 use votebase_purge::{
-    FlagId, RemovalCell, RollCount, RollDimension, RollStatus, SnapshotRef, Thresholds,
-    Transition, build_report,
+    FlagId, RemovalCell, RollCount, RollDimension, RollStatus, SnapshotRef, Thresholds, Transition,
+    build_report,
 };
 
 proptest! {

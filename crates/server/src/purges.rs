@@ -69,7 +69,9 @@ impl From<PurgeError> for ApiError {
             PurgeError::Store(s) => s.into(),
             PurgeError::Forbidden(_) => ApiError::Forbidden,
             PurgeError::NoSnapshot(_) => ApiError::NotFound(e.to_string()),
-            PurgeError::Invalid(_) | PurgeError::Threshold(_) => ApiError::BadRequest(e.to_string()),
+            PurgeError::Invalid(_) | PurgeError::Threshold(_) => {
+                ApiError::BadRequest(e.to_string())
+            }
         }
     }
 }
@@ -147,7 +149,9 @@ pub async fn api_list(
     caller: Caller,
     Query(p): Query<ListParams>,
 ) -> Result<Json<CounselList>, ApiError> {
-    Ok(Json(load_list(&state, &caller, &p.flag, ListAccess::Read).await?))
+    Ok(Json(
+        load_list(&state, &caller, &p.flag, ListAccess::Read).await?,
+    ))
 }
 
 async fn list_csv(
@@ -162,7 +166,13 @@ async fn list_csv(
     let name: String = list
         .id
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     Ok((
         [
@@ -252,7 +262,11 @@ pub fn chart(report: &Report) -> Chart {
                     latest = c.off_active_rate;
                     if c.transitions.iter().any(|t| t.flagged) {
                         flagged = true;
-                        marks.push((format!("{name}, {}: {}", p.to.as_of, percent(c.off_active_rate)), x, y));
+                        marks.push((
+                            format!("{name}, {}: {}", p.to.as_of, percent(c.off_active_rate)),
+                            x,
+                            y,
+                        ));
                     }
                 }
             }
@@ -332,7 +346,14 @@ async fn page(
         .map(|p| {
             p.counties
                 .iter()
-                .map(|c| (c.county.clone(), c.active_before, c.off_active, percent(c.off_active_rate)))
+                .map(|c| {
+                    (
+                        c.county.clone(),
+                        c.active_before,
+                        c.off_active,
+                        percent(c.off_active_rate),
+                    )
+                })
                 .collect()
         })
         .unwrap_or_default();
@@ -395,7 +416,11 @@ async fn list_page(
         csrf,
         id_url: urlencode(&list.id),
         sentence: list.flag.as_ref().map(|f| f.sentence.clone()),
-        reinstated: list.reinstatements.last().map(|r| r.running_total).unwrap_or(0),
+        reinstated: list
+            .reinstatements
+            .last()
+            .map(|r| r.running_total)
+            .unwrap_or(0),
         id: list.id,
         voters: list.voters,
         can_export: votebase_app::lists::authorize_export(caller.user.role).is_ok(),

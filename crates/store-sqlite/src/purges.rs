@@ -142,8 +142,9 @@ fn rolls(c: &Connection, from: i64) -> StoreResult<Vec<RollCount>> {
             county,
             status: RollStatus::parse(&status)
                 .ok_or_else(|| StoreError::Corrupt(format!("purge roll status {status:?}")))?,
-            dimension: RollDimension::parse(&dimension)
-                .ok_or_else(|| StoreError::Corrupt(format!("purge roll dimension {dimension:?}")))?,
+            dimension: RollDimension::parse(&dimension).ok_or_else(|| {
+                StoreError::Corrupt(format!("purge roll dimension {dimension:?}"))
+            })?,
             value,
             voters,
         });
@@ -170,7 +171,12 @@ fn date(text: Option<String>) -> StoreResult<Option<NaiveDate>> {
         .transpose()
 }
 
-fn list(c: &Connection, snapshot: i64, county: &str, t: Transition) -> StoreResult<Vec<PurgeListRow>> {
+fn list(
+    c: &Connection,
+    snapshot: i64,
+    county: &str,
+    t: Transition,
+) -> StoreResult<Vec<PurgeListRow>> {
     let sql = format!(
         "WITH {cte}, k AS (
            SELECT l.*, (SELECT r.new_value FROM voter_changes r
@@ -215,8 +221,21 @@ fn list(c: &Connection, snapshot: i64, county: &str, t: Transition) -> StoreResu
         .map_err(db)?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, names, addr, precinct, before, after, reason, reg, last, ballots, now, relinked, relinked_status) =
-            row.map_err(db)?;
+        let (
+            id,
+            names,
+            addr,
+            precinct,
+            before,
+            after,
+            reason,
+            reg,
+            last,
+            ballots,
+            now,
+            relinked,
+            relinked_status,
+        ) = row.map_err(db)?;
         out.push(PurgeListRow {
             state_voter_id: id,
             name: join_words(&names),
@@ -246,7 +265,12 @@ pub(crate) fn join_words(parts: &[String]) -> String {
         .join(" ")
 }
 
-fn reinstatements(c: &Connection, snapshot: i64, county: &str, t: Transition) -> StoreResult<Vec<Reinstatement>> {
+fn reinstatements(
+    c: &Connection,
+    snapshot: i64,
+    county: &str,
+    t: Transition,
+) -> StoreResult<Vec<Reinstatement>> {
     let sql = format!(
         "WITH {cte},
          back AS (
@@ -268,7 +292,11 @@ fn reinstatements(c: &Connection, snapshot: i64, county: &str, t: Transition) ->
     let mut stmt = c.prepare(&sql).map_err(db)?;
     let rows = stmt
         .query_map(params![snapshot, county, t.code()], |r| {
-            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })
         .map_err(db)?;
     let mut out = Vec::new();

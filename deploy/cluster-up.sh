@@ -23,6 +23,9 @@ as_pg pg_autoctl create monitor --pgdata "$DRILL_DIR/monitor" --pgport "$MONITOR
   --hostname 127.0.0.1 --auth trust --no-ssl --run >"$DRILL_DIR/monitor.log" 2>&1 &
 MONITOR="postgres://autoctl_node@127.0.0.1:$MONITOR_PORT/pg_auto_failover?sslmode=disable"
 for _ in $(seq 60); do pg_isready -q -h 127.0.0.1 -p "$MONITOR_PORT" && break; sleep 1; done
+sleep 2
+# Election night: notice a dead primary in seconds rather than the default ~20 s.
+as_pg psql -X -q -h 127.0.0.1 -p "$MONITOR_PORT" -d pg_auto_failover -f "$HERE/monitor.sql"
 
 for n in 1 2; do
   port_var=NODE${n}_PORT
@@ -33,13 +36,15 @@ for n in 1 2; do
   # The second node starts once the first is primary (it clones it).
   for _ in $(seq 120); do
     state=$(as_pg pg_autoctl show state --pgdata "$DRILL_DIR/monitor" --json 2>/dev/null || true)
-    if [ "$n" = 1 ]; then echo "$state" | grep -q '"reported_state": "single"' && break
-    else echo "$state" | grep -q '"reported_state": "secondary"' && break; fi
+    if [ "$n" = 1 ]; then echo "$state" | grep -q "\"current_group_state\": \"single\"" && break
+    else echo "$state" | grep -q "\"current_group_state\": \"secondary\"" && break; fi
     sleep 1
   done
 done
 # A receipt is given only once its commit is on both nodes.
-as_pg pg_autoctl set formation number-sync-standbys 1 --pgdata "$DRILL_DIR/monitor" || true
+# With two nodes pg_auto_failover keeps number_sync_standbys at 0: commits wait for the
+# standby while it is up (synchronous_standby_names = 'ANY 1 (standby)'), and the
+# monitor relaxes that only when the standby is gone (see docs/DEPLOY.md).
 as_pg pg_autoctl show state --pgdata "$DRILL_DIR/monitor"
 
 echo "haproxy"

@@ -55,9 +55,11 @@ echo "primary: $NODE (port $PORT)"
 
 # kill -9 a process and everything under it (the pids are this drill's own).
 kill_tree() {
-  local p=$1 c
-  for c in $(pgrep -P "$p" || true); do kill_tree "$c"; done
+  # The parent first (so that it cannot start a new child), then what it had started.
+  local p=$1 c kids
+  kids=$(pgrep -P "$p" || true)
   kill -9 "$p" 2>/dev/null || true
+  for c in $kids; do kill_tree "$c"; done
 }
 cat >"$DRILL_DIR/kill.sh" <<KILL
 #!/usr/bin/env bash

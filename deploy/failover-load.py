@@ -150,10 +150,12 @@ workers = [threading.Thread(target=writer, args=(i,), daemon=True) for i in rang
 for w in workers:
     w.start()
 time.sleep(a.kill_at)
-kill_time = time.time()
-print(f"t+{kill_time - t0:.1f}s: {a.kill_cmd}", flush=True)
+print(f"t+{time.time() - t0:.1f}s: {a.kill_cmd}", flush=True)
 subprocess.run(a.kill_cmd, shell=True, check=False)
-while time.time() - t0 < a.seconds or first_write_after_kill is None:
+kill_time = time.time()  # from the moment the primary and the web server are dead
+# Until --seconds, and at least 15 s of "after" once writes are acknowledged again.
+while (time.time() - t0 < a.seconds or first_write_after_kill is None
+       or time.time() < first_write_after_kill + 20):
     time.sleep(0.5)
     if time.time() - t0 > a.seconds + 180:
         break

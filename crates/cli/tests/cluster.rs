@@ -146,7 +146,10 @@ impl Queue {
             let n = self.0.read_line(&mut line).expect("event stream");
             seen.push(line.clone());
             assert!(n > 0, "live queue closed before #{id} arrived");
-            if let Some(v) = line.strip_prefix("id: ").or_else(|| line.strip_prefix("id:")) {
+            if let Some(v) = line
+                .strip_prefix("id: ")
+                .or_else(|| line.strip_prefix("id:"))
+            {
                 event_id = v.trim().parse().ok();
             }
             if line.starts_with("data: [")
@@ -170,7 +173,11 @@ fn psql(sql: &str) -> String {
         .args([&common::postgres_url(), "-qtAc", sql])
         .output()
         .expect("psql");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap().trim().to_string()
 }
 
@@ -205,9 +212,15 @@ fn two_servers_share_the_live_queue_and_escalate_once() {
     let b = Backend::postgres("cluster");
     let schema = format!("vb_{}", b.args[3]);
     let nc = shared("voterfile/national-voter-file-synthetic/nc.csv");
-    b.cmd(&["import", "voters", nc.to_str().unwrap(), "--layout", "ncvoter"])
-        .assert()
-        .success();
+    b.cmd(&[
+        "import",
+        "voters",
+        nc.to_str().unwrap(),
+        "--layout",
+        "ncvoter",
+    ])
+    .assert()
+    .success();
     let hotline = add_user(&b, "hank", "hotline_operator");
     let coord = add_user(&b, "cora", "coordinator");
 
@@ -223,7 +236,10 @@ fn two_servers_share_the_live_queue_and_escalate_once() {
         .wait_for(first, "\"status\":\"new\"")
         .expect("an event id");
     assert!(seen_at > 0);
-    assert_eq!(queues[0].wait_for(first, "\"status\":\"new\""), Some(seen_at));
+    assert_eq!(
+        queues[0].wait_for(first, "\"status\":\"new\""),
+        Some(seen_at)
+    );
 
     // Escalation: both servers run the timer every second, one leads it; both queues
     // show the escalation.
@@ -243,7 +259,9 @@ fn two_servers_share_the_live_queue_and_escalate_once() {
     let second = take(&servers[survivor].base, &hotline, "Elm Street Library");
     make_stale(&schema, second);
     queues[survivor].wait_for(second, "\"status\":\"escalated\"");
-    wait_until("the survivor takes the job over", || servers[survivor].leads());
+    wait_until("the survivor takes the job over", || {
+        servers[survivor].leads()
+    });
     assert_eq!(escalations(&schema, second), 1);
 
     // A client of the dead server reconnects to the survivor with the last event id it

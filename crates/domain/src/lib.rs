@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod csv_safe;
 pub mod incidents;
 pub mod orgs;
+pub mod people;
 pub mod results;
 pub mod search;
 pub mod snapshots;

@@ -10,6 +10,7 @@ mod copy;
 mod incidents;
 mod lists;
 mod past_results;
+mod people;
 mod phones;
 mod results;
 mod users;
@@ -42,6 +43,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_results.sql"),
     include_str!("../migrations/0008_past_results.sql"),
     include_str!("../migrations/0009_credentials.sql"),
+    // 0010 is another branch's; the lead renumbers on merge if needed.
+    include_str!("../migrations/0011_people.sql"),
 ];
 
 /// Connections kept open per organization.

@@ -7,6 +7,7 @@ mod contacts;
 mod incidents;
 mod lists;
 mod past_results;
+mod people;
 mod phones;
 mod results;
 mod users;
@@ -40,6 +41,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_results.sql"),
     include_str!("../migrations/0008_past_results.sql"),
     include_str!("../migrations/0009_credentials.sql"),
+    // 0010 is another branch's; the lead renumbers on merge if needed.
+    include_str!("../migrations/0011_people.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

@@ -11,6 +11,7 @@ pub mod error;
 pub mod incidents;
 pub mod lists;
 pub mod past_results;
+pub mod people;
 pub mod results;
 pub mod users;
 
@@ -28,6 +29,7 @@ pub use error::{StoreError, StoreResult};
 pub use incidents::IncidentStore;
 pub use lists::ListStore;
 pub use past_results::PastResultsStore;
+pub use people::PeopleStore;
 pub use results::ResultsStore;
 pub use users::{ApiToken, DEFAULT_TOKEN_LIFETIME_DAYS, UserAccount};
 
@@ -391,6 +393,7 @@ impl TurnoutBy {
 #[async_trait]
 pub trait Store:
     Send + Sync + ContactStore + ListStore + IncidentStore + ResultsStore + PastResultsStore
+        + PeopleStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

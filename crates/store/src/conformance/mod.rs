@@ -7,6 +7,7 @@ mod contacts;
 mod incidents;
 mod lists;
 mod past_results;
+pub mod people;
 mod results;
 mod users;
 
@@ -172,6 +173,7 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     incidents::run(store).await;
     results::run(store, rules).await;
     past_results::run(store).await;
+    people::run(store).await;
     // Last: it adds a snapshot the checks above do not expect.
     import_cut_short_writes_nothing(store).await;
     registration_match_is_exact(store).await;

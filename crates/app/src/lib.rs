@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod incidents;
 pub mod lists;
 pub mod lookup;
+pub mod people;
 pub mod results;
 pub mod scores;
 pub mod universes;

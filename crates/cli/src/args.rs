@@ -102,6 +102,16 @@ pub enum Command {
     /// Voter protection: import, list and export incidents; county coverage; triage rules.
     #[command(subcommand)]
     Incidents(crate::incidents::IncidentsCommand),
+    /// Volunteers: import, skills taxonomy, answers to invitations, matches.
+    #[command(subcommand)]
+    Volunteers(crate::volunteers::VolunteersCommand),
+    /// Campaign projects: import, list, invite, accept or decline, matches.
+    #[command(subcommand)]
+    Projects(crate::volunteers::ProjectsCommand),
+    /// A project's candidates: every volunteer with all required skills, ranked by skill
+    /// fit then affinity, explained (audited).
+    #[command(after_help = "Example: votebase match p12 --top 50 --format csv")]
+    Match(crate::volunteers::MatchArgs),
 }
 
 #[derive(Subcommand, Debug)]

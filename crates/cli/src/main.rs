@@ -12,6 +12,7 @@ mod contacts;
 mod demo;
 mod demo_results;
 mod incidents;
+mod volunteers;
 mod link;
 mod lists;
 mod lookup;
@@ -89,6 +90,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Score(cmd)) => scores::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Incidents(cmd)) => incidents::bench(&global, cmd).await,
         Command::Incidents(cmd) => incidents::incidents(&global, cmd).await,
+        Command::Bench(BenchCommand::Match(cmd)) => volunteers::bench(&global, cmd).await,
+        Command::Volunteers(cmd) => volunteers::volunteers(&global, cmd).await,
+        Command::Projects(cmd) => volunteers::projects(&global, cmd).await,
+        Command::Match(cmd) => volunteers::match_project(&global, cmd).await,
         Command::Bench(BenchCommand::Lookup(cmd)) => bench_lookup::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Results(cmd)) => bench_results::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Universes(cmd)) => bench_universes::bench(&global, cmd).await,

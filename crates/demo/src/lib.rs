@@ -21,6 +21,7 @@ mod incidents;
 mod names;
 mod phones;
 mod reissue;
+pub mod people;
 pub mod results;
 mod rng;
 mod vip;

@@ -213,3 +213,97 @@ impl Drop for SmtpServer {
         let _ = self.child.wait();
     }
 }
+
+fn find_file(dir: &std::path::Path, prefix: &str, found: &mut Vec<std::path::PathBuf>) {
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            find_file(&p, prefix, found);
+        } else if p
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+        {
+            found.push(p);
+        }
+    }
+}
+
+/// Volunteers who are voters are linked to their voter record by the linkage engine, with
+/// probability and explanation; a made-up person is not.
+#[test]
+fn volunteers_link_to_the_voter_file() {
+    for b in Backend::all("vol_link") {
+        ok(&b, &["demo", "--voters", "3000", "--seed", "5", "--no-serve"]);
+        let mut files = Vec::new();
+        find_file(b.dir.path(), "ncvoter_", &mut files);
+        files.sort();
+        let latest = files.last().expect("the demo wrote ncvoter files");
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b'\t')
+            .from_path(latest)
+            .unwrap();
+        let header = reader.headers().unwrap().clone();
+        let col = |n: &str| header.iter().position(|h| h == n).unwrap();
+        let (ncid, first, last, street, zip, status) = (
+            col("ncid"),
+            col("first_name"),
+            col("last_name"),
+            col("res_street_address"),
+            col("zip_code"),
+            col("status_cd"),
+        );
+        let mut csv_text = String::from(
+            "id,first_name,last_name,email,phone,zip,home_state,skills,hours_per_week,remote,address\n",
+        );
+        let mut expected = Vec::new();
+        for (i, row) in reader
+            .records()
+            .map(|r| r.unwrap())
+            .filter(|r| &r[status] == "A")
+            .step_by(97)
+            .take(6)
+            .enumerate()
+        {
+            let title = |s: &str| {
+                let mut c = s.to_lowercase().chars().collect::<Vec<_>>();
+                if let Some(f) = c.first_mut() {
+                    *f = f.to_ascii_uppercase();
+                }
+                c.into_iter().collect::<String>()
+            };
+            csv_text.push_str(&format!(
+                "vl{i},{},{},vl{i}@example.org,,{},NC,python:1,2,no,\"{}\"\n",
+                title(&row[first]),
+                title(&row[last]),
+                &row[zip],
+                &row[street]
+            ));
+            expected.push((format!("vl{i}"), row[ncid].to_string()));
+        }
+        csv_text.push_str("ghost,Zebulon,Quxworthy,z@example.org,,99999,NC,python:1,2,no,1 Nowhere Rd\n");
+        std::fs::write(b.path("voter-volunteers.csv"), csv_text).unwrap();
+        let out = ok(&b, &["volunteers", "import", "voter-volunteers.csv", "--zip-centroids",
+            common::shared("geo/zcta_2021_census_gazetteer_centroids.csv").to_str().unwrap()]);
+        assert!(out.contains("voter file: "), "{out}");
+        let json: serde_json::Value =
+            serde_json::from_str(&ok(&b, &["volunteers", "link", "--json"])).unwrap();
+        let linked: Vec<(String, String)> = json["linked"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["person"].as_str().unwrap().to_string(),
+                    l["state_voter_id"].as_str().unwrap().to_string(),
+                )
+            })
+            .filter(|(p, _)| p.starts_with("vl") || p == "ghost")
+            .collect();
+        let right = linked.iter().filter(|l| expected.contains(l)).count();
+        assert!(right >= 4, "{} of 6 voters linked right: {json}", right);
+        assert!(linked.iter().all(|l| expected.contains(l)), "no wrong link: {linked:?}");
+        let first = &json["linked"][0];
+        assert!(first["probability"].as_f64().unwrap() >= 0.9, "{first}");
+        assert!(first["explanation"].as_str().unwrap().contains("bits"), "{first}");
+    }
+}

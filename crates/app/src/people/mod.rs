@@ -7,6 +7,7 @@
 
 pub mod geo;
 pub mod import;
+pub mod linkage;
 pub mod outbox;
 #[cfg(test)]
 mod tests;

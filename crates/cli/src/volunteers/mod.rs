@@ -71,6 +71,25 @@ pub enum VolunteersCommand {
         #[arg(long, default_value_t = 1000)]
         limit: u32,
     },
+    /// Link volunteers to the voter file again (the import does it too) and print the
+    /// review queue: candidates between 0.5 and 0.9, or several near-equal ones.
+    #[command(after_help = "Example: votebase volunteers link --json")]
+    Link {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Confirm or reject a candidate link of the review queue.
+    #[command(after_help = "Example: votebase volunteers review v431 NC000123 confirm")]
+    Review {
+        /// Volunteer id.
+        volunteer: String,
+        /// State voter id.
+        voter: String,
+        /// confirm or reject.
+        #[arg(value_parser = ["confirm", "reject"])]
+        decision: String,
+    },
     /// A volunteer's matches (audited).
     Matches {
         /// Volunteer id.
@@ -208,6 +227,11 @@ async fn import(store: &dyn Store, args: &ImportArgs, volunteers: bool) -> anyho
     rejects.finish()?;
     let report = report?;
     let what = if volunteers { "volunteers" } else { "projects" };
+    let linkage = if volunteers {
+        Some(app::linkage::link_people(store).await?)
+    } else {
+        None
+    };
     let file = args
         .file
         .file_name()
@@ -225,15 +249,29 @@ async fn import(store: &dyn Store, args: &ImportArgs, volunteers: bool) -> anyho
         println!(
             "{}",
             serde_json::json!({"file": file, "kind": what, "rows": report.rows,
-                "inserted": o.inserted, "updated": o.updated, "unchanged": o.unchanged})
+                "inserted": o.inserted, "updated": o.updated, "unchanged": o.unchanged,
+                "linkage": linkage})
         );
     } else {
         println!(
             "{file}: {} {what}: {} new, {} updated, {} unchanged",
             report.rows, o.inserted, o.updated, o.unchanged
         );
+        if let Some(l) = &linkage {
+            print_linkage(l);
+        }
     }
     Ok(())
+}
+
+fn print_linkage(l: &app::linkage::LinkageReport) {
+    match &l.skipped {
+        Some(why) => println!("voter-file linkage skipped: {why}"),
+        None => println!(
+            "voter file: {} linked, {} to review (votebase volunteers link), {} not found",
+            l.linked, l.review, l.unmatched
+        ),
+    }
 }
 
 pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Result<()> {
@@ -286,6 +324,48 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
             if d.failed > 0 && d.sent == 0 {
                 bail!("no message could be delivered through {smtp}");
             }
+            Ok(())
+        }
+        VolunteersCommand::Link { json } => {
+            let report = app::linkage::link_people(store).await?;
+            let queue = store
+                .person_links(votebase_domain::people::LinkStatus::Review)
+                .await?;
+            audit(store, "read", "person.links", "review queue").await?;
+            if json {
+                let linked = store
+                    .person_links(votebase_domain::people::LinkStatus::Linked)
+                    .await?;
+                println!(
+                    "{}",
+                    serde_json::json!({"report": report, "linked": linked, "review": queue})
+                );
+            } else {
+                print_linkage(&report);
+                for l in queue {
+                    println!(
+                        "{:<10} {:<14} {:.3}  {}",
+                        l.person, l.state_voter_id, l.probability, l.explanation
+                    );
+                }
+            }
+            Ok(())
+        }
+        VolunteersCommand::Review {
+            volunteer,
+            voter,
+            decision,
+        } => {
+            let status = if decision == "confirm" {
+                votebase_domain::people::LinkStatus::Confirmed
+            } else {
+                votebase_domain::people::LinkStatus::Rejected
+            };
+            if !store.decide_person_link(&volunteer, &voter, status).await? {
+                bail!("no candidate link between {volunteer} and {voter}");
+            }
+            audit(store, "person.link.review", &volunteer, &format!("{voter} {decision}")).await?;
+            println!("{volunteer} {voter}: {}", status.code());
             Ok(())
         }
         VolunteersCommand::Matches { volunteer, json } => {
@@ -431,5 +511,45 @@ pub async fn match_project(global: &Global, args: MatchArgs) -> anyhow::Result<(
         }
         other => bail!("unknown --format {other:?}: use table, csv or json"),
     }
+    Ok(())
+}
+
+/// The demo's volunteers and projects: written in the built-in CSV layouts, imported
+/// through the real importers, the best three candidates of the first projects invited,
+/// and some of those invitations answered and accepted.
+pub async fn demo_people(store: &dyn Store, dir: &Path) -> anyhow::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let (vpath, ppath) = (dir.join("volunteers.csv"), dir.join("projects.csv"));
+    votebase_demo::people::write_volunteers_csv(&vpath, &votebase_demo::people::volunteers(2_000, 16))?;
+    votebase_demo::people::write_projects_csv(&ppath, &votebase_demo::people::projects(60, 16))?;
+    let centroids = app::ZipCentroids::from_points(
+        votebase_demo::people::PLACES
+            .iter()
+            .map(|(zip, _, lat, lon)| (zip.to_string(), (*lat, *lon))),
+    );
+    let mut rejects = RejectWriter::new(dir.join("volunteers.rejects.csv"));
+    let v = app::import_volunteers(store, &vpath, &centroids, &mut rejects).await?;
+    let p = app::import_projects(store, &ppath, &centroids, &mut rejects).await?;
+    rejects.finish()?;
+    let mut invited = 0;
+    for (i, project) in store.projects().await?.iter().take(10).enumerate() {
+        let id = &project.project.external_id;
+        for (k, c) in app::candidates(store, id, 3).await?.iter().enumerate() {
+            app::invite(store, id, &c.volunteer).await?;
+            invited += 1;
+            if (i + k) % 3 != 2 {
+                let yes = (i + k) % 4 != 3;
+                app::step(store, id, &c.volunteer, MatchStep::VolunteerAnswers { yes }).await?;
+                if yes && k == 0 {
+                    app::step(store, id, &c.volunteer, MatchStep::CampaignDecides { accept: true })
+                        .await?;
+                }
+            }
+        }
+    }
+    println!(
+        "{} volunteers, {} projects, {invited} invitations (emails queued; send with `votebase volunteers send-email`)",
+        v.rows, p.rows
+    );
     Ok(())
 }

@@ -53,15 +53,33 @@ fn import_match_and_double_opt_in() {
         let err = fails(&b, &[&["volunteers", "import", "bad.csv"][..], &z].concat());
         assert!(err.contains("1 row(s) refused, nothing imported"), "{err}");
         let rejects = std::fs::read_to_string(b.path("bad.csv.rejects.csv")).unwrap();
-        assert!(rejects.contains("6,skills,") && rejects.contains("level must be 1, 2 or 3"), "{rejects}");
+        assert!(
+            rejects.contains("6,skills,") && rejects.contains("level must be 1, 2 or 3"),
+            "{rejects}"
+        );
         let err = fails(&b, &["match", "p1", "--top", "5"]);
         assert!(err.contains("no project \"p1\""), "nothing imported: {err}");
 
-        let out = ok(&b, &[&["volunteers", "import", "volunteers.csv"][..], &z].concat());
-        assert!(out.contains("4 volunteers: 4 new, 0 updated, 0 unchanged"), "{out}");
-        let out = ok(&b, &[&["volunteers", "import", "volunteers.csv"][..], &z].concat());
-        assert!(out.contains("0 new, 0 updated, 4 unchanged"), "idempotent: {out}");
-        let out = ok(&b, &[&["projects", "import", "projects.csv"][..], &z].concat());
+        let out = ok(
+            &b,
+            &[&["volunteers", "import", "volunteers.csv"][..], &z].concat(),
+        );
+        assert!(
+            out.contains("4 volunteers: 4 new, 0 updated, 0 unchanged"),
+            "{out}"
+        );
+        let out = ok(
+            &b,
+            &[&["volunteers", "import", "volunteers.csv"][..], &z].concat(),
+        );
+        assert!(
+            out.contains("0 new, 0 updated, 4 unchanged"),
+            "idempotent: {out}"
+        );
+        let out = ok(
+            &b,
+            &[&["projects", "import", "projects.csv"][..], &z].concat(),
+        );
         assert!(out.contains("2 projects: 2 new"), "{out}");
 
         // Must-have skills filter; skill fit first: v1 (python 3) before v4 and v2 (python 2);
@@ -74,24 +92,46 @@ fn import_match_and_double_opt_in() {
                 let mut r = csv::ReaderBuilder::new()
                     .has_headers(false)
                     .from_reader(l.as_bytes());
-                r.records().next().unwrap().unwrap().iter().map(String::from).collect()
+                r.records()
+                    .next()
+                    .unwrap()
+                    .unwrap()
+                    .iter()
+                    .map(String::from)
+                    .collect()
             })
             .collect();
         let ids: Vec<&str> = rows.iter().map(|r| r[0].as_str()).collect();
         assert_eq!(ids, ["v1", "v4", "v2"], "{csv}");
         let scores: Vec<f64> = rows.iter().map(|r| r[1].parse().unwrap()).collect();
         assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
-        assert!(rows[0][2].starts_with("matches 1/1 required skills (python 3 ≥ 2)"), "{csv}");
-        assert!(rows[0][2].contains("1/1 nice-to-have skills (data_engineering)"), "{csv}");
-        assert!(rows[0][2].contains("grew up in WI, the project's state; 0 miles away"), "{csv}");
-        assert!(rows[1][2].contains("miles away") && rows[1][2].contains("cares about climate"), "{csv}");
+        assert!(
+            rows[0][2].starts_with("matches 1/1 required skills (python 3 ≥ 2)"),
+            "{csv}"
+        );
+        assert!(
+            rows[0][2].contains("1/1 nice-to-have skills (data_engineering)"),
+            "{csv}"
+        );
+        assert!(
+            rows[0][2].contains("grew up in WI, the project's state; 0 miles away"),
+            "{csv}"
+        );
+        assert!(
+            rows[1][2].contains("miles away") && rows[1][2].contains("cares about climate"),
+            "{csv}"
+        );
         let top1 = ok(&b, &["match", "p1", "--top", "1", "--format", "csv"]);
         assert_eq!(top1.lines().count(), 2);
         fails(&b, &["match", "p404"]);
 
         // Double opt-in: invite twice = one invitation; answer; accept.
         let out = ok(&b, &["projects", "invite", "p1", "--top", "2"]);
-        assert!(out.contains("p1 v1: invited (invited now)") && out.contains("p1 v4: invited (invited now)"), "{out}");
+        assert!(
+            out.contains("p1 v1: invited (invited now)")
+                && out.contains("p1 v4: invited (invited now)"),
+            "{out}"
+        );
         let out = ok(&b, &["projects", "invite", "p1", "v1"]);
         assert!(out.contains("already invited"), "{out}");
         let err = fails(&b, &["projects", "invite", "p1", "v3"]);
@@ -108,7 +148,12 @@ fn import_match_and_double_opt_in() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|x| (x["volunteer"].as_str().unwrap(), x["state"].as_str().unwrap()))
+            .map(|x| {
+                (
+                    x["volunteer"].as_str().unwrap(),
+                    x["state"].as_str().unwrap(),
+                )
+            })
             .collect();
         assert_eq!(states, [("v1", "accepted"), ("v4", "volunteer_no")]);
         let table = ok(&b, &["match", "p1"]);
@@ -118,33 +163,78 @@ fn import_match_and_double_opt_in() {
         if let Some(smtp) = SmtpServer::start(&b.path("maildir")) {
             let relay = format!("127.0.0.1:{}", smtp.port);
             let from = ["--from", "Dems of Dane County <team@example.org>"];
-            let out = ok(&b, &[&["volunteers", "send-email", "--smtp", &relay][..], &from].concat());
+            let out = ok(
+                &b,
+                &[&["volunteers", "send-email", "--smtp", &relay][..], &from].concat(),
+            );
             assert!(out.contains("2 sent, 0 failed"), "{out}");
-            let out = ok(&b, &[&["volunteers", "send-email", "--smtp", &relay][..], &from].concat());
-            assert!(out.contains("0 sent, 0 failed"), "a second run repeats nothing: {out}");
+            let out = ok(
+                &b,
+                &[&["volunteers", "send-email", "--smtp", &relay][..], &from].concat(),
+            );
+            assert!(
+                out.contains("0 sent, 0 failed"),
+                "a second run repeats nothing: {out}"
+            );
             let mails = smtp.messages();
             assert_eq!(mails.len(), 2, "{mails:?}");
             for (who, name) in [("ana@example.org", "Ana"), ("kim@example.org", "Kim")] {
-                let m = mails.iter().find(|m| m.contains(&format!("To: {who}"))).unwrap_or_else(|| panic!("no mail to {who}: {mails:?}"));
-                assert!(m.contains("Subject: Dems of Dane County: Data pipeline"), "{m}");
+                let m = mails
+                    .iter()
+                    .find(|m| m.contains(&format!("To: {who}")))
+                    .unwrap_or_else(|| panic!("no mail to {who}: {mails:?}"));
+                assert!(
+                    m.contains("Subject: Dems of Dane County: Data pipeline"),
+                    "{m}"
+                );
                 assert!(m.contains(&format!("Hello {name},")), "{m}");
                 assert!(m.contains("Why you: matches 1/1 required skills"), "{m}");
                 assert!(m.contains("@votebase.outbox>"), "{m}");
             }
             // A relay that is down: counted as failed, kept for the next run.
             ok(&b, &["projects", "invite", "p1", "v2"]);
-            let dead = fails(&b, &["volunteers", "send-email", "--smtp", "127.0.0.1:9", "--from", "t@example.org"]);
+            let dead = fails(
+                &b,
+                &[
+                    "volunteers",
+                    "send-email",
+                    "--smtp",
+                    "127.0.0.1:9",
+                    "--from",
+                    "t@example.org",
+                ],
+            );
             assert!(dead.contains("no message could be delivered"), "{dead}");
-            let out = ok(&b, &[&["volunteers", "send-email", "--smtp", &relay][..], &from].concat());
+            let out = ok(
+                &b,
+                &[&["volunteers", "send-email", "--smtp", &relay][..], &from].concat(),
+            );
             assert!(out.contains("1 sent, 0 failed"), "{out}");
             assert_eq!(smtp.messages().len(), 3);
         }
 
         // A changed row updates; the taxonomy can be extended.
-        std::fs::write(b.path("volunteers.csv"), VOLUNTEERS.replace("email:3", "email:3;canvassing:1")).unwrap();
-        let out = ok(&b, &[&["volunteers", "import", "volunteers.csv"][..], &z].concat());
+        std::fs::write(
+            b.path("volunteers.csv"),
+            VOLUNTEERS.replace("email:3", "email:3;canvassing:1"),
+        )
+        .unwrap();
+        let out = ok(
+            &b,
+            &[&["volunteers", "import", "volunteers.csv"][..], &z].concat(),
+        );
         assert!(out.contains("0 new, 1 updated, 3 unchanged"), "{out}");
-        ok(&b, &["volunteers", "skills", "add", "Voter-Protection", "--label", "Voter protection"]);
+        ok(
+            &b,
+            &[
+                "volunteers",
+                "skills",
+                "add",
+                "Voter-Protection",
+                "--label",
+                "Voter protection",
+            ],
+        );
         assert!(ok(&b, &["volunteers", "skills"]).contains("voter_protection"));
     }
 }
@@ -179,7 +269,15 @@ impl SmtpServer {
             .unwrap()
             .port();
         let child = std::process::Command::new("python3")
-            .args(["-m", "aiosmtpd", "-n", "-l", &format!("127.0.0.1:{port}"), "-c", "aiosmtpd.handlers.Mailbox"])
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
             .arg(maildir)
             .spawn()
             .expect("start aiosmtpd");
@@ -233,7 +331,10 @@ fn find_file(dir: &std::path::Path, prefix: &str, found: &mut Vec<std::path::Pat
 #[test]
 fn volunteers_link_to_the_voter_file() {
     for b in Backend::all("vol_link") {
-        ok(&b, &["demo", "--voters", "3000", "--seed", "5", "--no-serve"]);
+        ok(
+            &b,
+            &["demo", "--voters", "3000", "--seed", "5", "--no-serve"],
+        );
         let mut files = Vec::new();
         find_file(b.dir.path(), "ncvoter_", &mut files);
         files.sort();
@@ -280,10 +381,22 @@ fn volunteers_link_to_the_voter_file() {
             ));
             expected.push((format!("vl{i}"), row[ncid].to_string()));
         }
-        csv_text.push_str("ghost,Zebulon,Quxworthy,z@example.org,,99999,NC,python:1,2,no,1 Nowhere Rd\n");
+        csv_text.push_str(
+            "ghost,Zebulon,Quxworthy,z@example.org,,99999,NC,python:1,2,no,1 Nowhere Rd\n",
+        );
         std::fs::write(b.path("voter-volunteers.csv"), csv_text).unwrap();
-        let out = ok(&b, &["volunteers", "import", "voter-volunteers.csv", "--zip-centroids",
-            common::shared("geo/zcta_2021_census_gazetteer_centroids.csv").to_str().unwrap()]);
+        let out = ok(
+            &b,
+            &[
+                "volunteers",
+                "import",
+                "voter-volunteers.csv",
+                "--zip-centroids",
+                common::shared("geo/zcta_2021_census_gazetteer_centroids.csv")
+                    .to_str()
+                    .unwrap(),
+            ],
+        );
         assert!(out.contains("voter file: "), "{out}");
         let json: serde_json::Value =
             serde_json::from_str(&ok(&b, &["volunteers", "link", "--json"])).unwrap();
@@ -301,9 +414,15 @@ fn volunteers_link_to_the_voter_file() {
             .collect();
         let right = linked.iter().filter(|l| expected.contains(l)).count();
         assert!(right >= 4, "{} of 6 voters linked right: {json}", right);
-        assert!(linked.iter().all(|l| expected.contains(l)), "no wrong link: {linked:?}");
+        assert!(
+            linked.iter().all(|l| expected.contains(l)),
+            "no wrong link: {linked:?}"
+        );
         let first = &json["linked"][0];
         assert!(first["probability"].as_f64().unwrap() >= 0.9, "{first}");
-        assert!(first["explanation"].as_str().unwrap().contains("bits"), "{first}");
+        assert!(
+            first["explanation"].as_str().unwrap().contains("bits"),
+            "{first}"
+        );
     }
 }

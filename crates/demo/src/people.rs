@@ -161,7 +161,11 @@ pub fn projects(n: usize, seed: u64) -> Vec<NewProject> {
             let skill_title = required[0].skill.replace('_', " ");
             NewProject {
                 external_id: format!("p{i}"),
-                organization: format!("{} for {state} House District {}", r.pick(&LAST), 1 + r.index(100)),
+                organization: format!(
+                    "{} for {state} House District {}",
+                    r.pick(&LAST),
+                    1 + r.index(100)
+                ),
                 title: format!("{skill_title} help"),
                 role: r.pick(&ROLES).to_string(),
                 state: state.into(),

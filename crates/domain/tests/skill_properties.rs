@@ -10,8 +10,29 @@ use votebase_domain::people::{
 };
 
 const PIECES: &[&str] = &[
-    "python", ":", ";", ",", "|", "1", "2", "3", "0", "4", " ", "-", "_", "Data", "É", "ß",
-    "İ", "𝔘", "\u{0}", "\u{200b}", ":3", "::", "data_engineering:2",
+    "python",
+    ":",
+    ";",
+    ",",
+    "|",
+    "1",
+    "2",
+    "3",
+    "0",
+    "4",
+    " ",
+    "-",
+    "_",
+    "Data",
+    "É",
+    "ß",
+    "İ",
+    "𝔘",
+    "\u{0}",
+    "\u{200b}",
+    ":3",
+    "::",
+    "data_engineering:2",
 ];
 
 fn mixed() -> impl Strategy<Value = String> {

@@ -208,7 +208,12 @@ impl<'a> Matcher<'a> {
             .filter(|&i| !skip(&self.volunteers[i]))
             .filter_map(|i| self.score(project, &req, &nice, i))
             .collect();
-        let key = |r: &Ranked| (std::cmp::Reverse(score_key(r.score)), self.indexed[r.volunteer].id.as_str());
+        let key = |r: &Ranked| {
+            (
+                std::cmp::Reverse(score_key(r.score)),
+                self.indexed[r.volunteer].id.as_str(),
+            )
+        };
         match top {
             Some(n) if n < out.len() => {
                 out.select_nth_unstable_by(n, |a, b| key(a).cmp(&key(b)));

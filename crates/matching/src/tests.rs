@@ -62,7 +62,12 @@ fn required_skills_are_a_hard_filter_and_skill_comes_first() {
         // python below the minimum: out.
         vol("b", vec![s("python", 1), s("sql", 3)], "WI", MADISON),
         // Expert in both, far away, grew up elsewhere.
-        vol("c", vec![s("python", 3), s("sql", 3), s("data_engineering", 3)], "NC", RALEIGH),
+        vol(
+            "c",
+            vec![s("python", 3), s("sql", 3), s("data_engineering", 3)],
+            "NC",
+            RALEIGH,
+        ),
         // Just at the minimum, local, home state.
         vol("d", vec![s("python", 2), s("sql", 1)], "WI", MILWAUKEE),
         // Same skills as d, further and not from WI.
@@ -70,14 +75,23 @@ fn required_skills_are_a_hard_filter_and_skill_comes_first() {
     ];
     let m = Matcher::new(&vols);
     let ranked = m.rank(&project(), None, &|_| false);
-    let ids: Vec<&str> = ranked.iter().map(|r| m.volunteer(r).person.external_id.as_str()).collect();
+    let ids: Vec<&str> = ranked
+        .iter()
+        .map(|r| m.volunteer(r).person.external_id.as_str())
+        .collect();
     assert_eq!(ids, ["c", "d", "e"]);
     assert!(ranked.windows(2).all(|w| w[0].score >= w[1].score));
     assert_eq!(ranked[0].skill_fit, 1.0);
     let explained = m.explain(&project(), &ranked[1]);
-    assert!(explained.starts_with("matches 2/2 required skills (python 2 ≥ 2, sql 1 ≥ 1)"), "{explained}");
+    assert!(
+        explained.starts_with("matches 2/2 required skills (python 2 ≥ 2, sql 1 ≥ 1)"),
+        "{explained}"
+    );
     assert!(explained.contains("0/1 nice-to-have skills"), "{explained}");
-    assert!(explained.contains("grew up in WI, the project's state"), "{explained}");
+    assert!(
+        explained.contains("grew up in WI, the project's state"),
+        "{explained}"
+    );
     assert!(explained.contains("miles away"), "{explained}");
     // Top-N equals the head of the full ranking; skip leaves people out.
     let top2 = m.rank(&project(), Some(2), &|_| false);
@@ -95,7 +109,10 @@ fn required_skills_are_a_hard_filter_and_skill_comes_first() {
     let r = m.rank(&project(), None, &|_| false);
     assert_eq!(m.volunteer(&r[0]).person.external_id, "y");
     let why = m.explain(&project(), &r[0]);
-    assert!(why.contains("cares about climate") && why.contains("2 past projects"), "{why}");
+    assert!(
+        why.contains("cares about climate") && why.contains("2 past projects"),
+        "{why}"
+    );
     // Ties break by id.
     tied[1] = tied[0].clone();
     tied[1].person.external_id = "w".into();

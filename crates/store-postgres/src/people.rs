@@ -520,16 +520,18 @@ async fn links(store: &PgStore, filter: &str, arg: &str) -> StoreResult<Vec<Pers
     .await
     .map_err(db)?;
     rows.into_iter()
-        .map(|(person, state_voter_id, probability, explanation, status)| {
-            Ok(PersonLink {
-                person,
-                state_voter_id,
-                probability,
-                explanation,
-                status: LinkStatus::parse(&status)
-                    .ok_or_else(|| corrupt("link status", &status))?,
-            })
-        })
+        .map(
+            |(person, state_voter_id, probability, explanation, status)| {
+                Ok(PersonLink {
+                    person,
+                    state_voter_id,
+                    probability,
+                    explanation,
+                    status: LinkStatus::parse(&status)
+                        .ok_or_else(|| corrupt("link status", &status))?,
+                })
+            },
+        )
         .collect()
 }
 
@@ -577,13 +579,12 @@ async fn one_match(
 }
 
 async fn matches(store: &PgStore, filter: &str, arg: &str) -> StoreResult<Vec<ProjectMatch>> {
-    let rows: Vec<MatchRow> = sqlx::query_as(AssertSqlSafe(format!(
-        "{SELECT_MATCH} WHERE {filter}"
-    )))
-    .bind(arg)
-    .fetch_all(store.pool())
-    .await
-    .map_err(db)?;
+    let rows: Vec<MatchRow> =
+        sqlx::query_as(AssertSqlSafe(format!("{SELECT_MATCH} WHERE {filter}")))
+            .bind(arg)
+            .fetch_all(store.pool())
+            .await
+            .map_err(db)?;
     rows.into_iter().map(match_of).collect()
 }
 

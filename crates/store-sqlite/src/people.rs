@@ -38,10 +38,7 @@ fn tags(text: &str) -> Vec<String> {
         .collect()
 }
 
-fn check_skills<'a>(
-    tx: &Transaction<'_>,
-    names: impl Iterator<Item = &'a str>,
-) -> StoreResult<()> {
+fn check_skills<'a>(tx: &Transaction<'_>, names: impl Iterator<Item = &'a str>) -> StoreResult<()> {
     let wanted: BTreeSet<&str> = names.collect();
     let mut stmt = tx
         .prepare_cached("SELECT 1 FROM skills WHERE name = ?1")
@@ -82,7 +79,9 @@ fn add_skills(c: &mut Connection, list: &[Skill]) -> StoreResult<u64> {
     let mut added = 0;
     {
         let mut ins = tx
-            .prepare_cached("INSERT INTO skills (name, label) VALUES (?1, ?2) ON CONFLICT DO NOTHING")
+            .prepare_cached(
+                "INSERT INTO skills (name, label) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            )
             .map_err(db)?;
         for s in list {
             added += ins.execute(params![s.name, s.label]).map_err(db)? as u64;
@@ -163,13 +162,17 @@ fn upsert_person(
         }
     };
     let mut email = tx
-        .prepare_cached("INSERT INTO person_emails (person_id, position, email) VALUES (?1, ?2, ?3)")
+        .prepare_cached(
+            "INSERT INTO person_emails (person_id, position, email) VALUES (?1, ?2, ?3)",
+        )
         .map_err(db)?;
     for (i, e) in p.emails.iter().enumerate() {
         email.execute(params![id, i as i64, e]).map_err(db)?;
     }
     let mut phone = tx
-        .prepare_cached("INSERT INTO person_phones (person_id, position, phone) VALUES (?1, ?2, ?3)")
+        .prepare_cached(
+            "INSERT INTO person_phones (person_id, position, phone) VALUES (?1, ?2, ?3)",
+        )
         .map_err(db)?;
     for (i, e) in p.phones.iter().enumerate() {
         phone.execute(params![id, i as i64, e]).map_err(db)?;
@@ -367,7 +370,9 @@ fn volunteers(c: &Connection, only: Option<&str>) -> StoreResult<Vec<Volunteer>>
     let mut skills: HashMap<i64, Vec<SkillLevel>> = HashMap::new();
     {
         let mut stmt = c
-            .prepare("SELECT person_id, skill, level FROM volunteer_skills ORDER BY person_id, skill")
+            .prepare(
+                "SELECT person_id, skill, level FROM volunteer_skills ORDER BY person_id, skill",
+            )
             .map_err(db)?;
         let mut rows = stmt.query([]).map_err(db)?;
         while let Some(r) = rows.next().map_err(db)? {
@@ -698,7 +703,13 @@ fn set_state(
              WHERE state = ?3
                AND project_id = (SELECT id FROM projects WHERE external_id = ?1)
                AND person_id = (SELECT id FROM people WHERE external_id = ?2)",
-            params![project, volunteer, from.code(), to.code(), Utc::now().to_rfc3339()],
+            params![
+                project,
+                volunteer,
+                from.code(),
+                to.code(),
+                Utc::now().to_rfc3339()
+            ],
         )
         .map_err(db)?;
     let Some(m) = one_match(&tx, project, volunteer)? else {
@@ -716,7 +727,11 @@ fn set_state(
     Ok(m)
 }
 
-fn queued(c: &Connection, filter: &str, arg: rusqlite::types::Value) -> StoreResult<Vec<QueuedEmail>> {
+fn queued(
+    c: &Connection,
+    filter: &str,
+    arg: rusqlite::types::Value,
+) -> StoreResult<Vec<QueuedEmail>> {
     let mut stmt = c
         .prepare(&format!(
             "SELECT id, key, recipient, subject, body, attempts, sent_at, last_error
@@ -850,7 +865,8 @@ impl PeopleStore for SqliteStore {
         to: MatchState,
     ) -> StoreResult<ProjectMatch> {
         let (p, v) = (project.to_string(), volunteer.to_string());
-        self.with_conn(move |c| set_state(c, &p, &v, from, to)).await
+        self.with_conn(move |c| set_state(c, &p, &v, from, to))
+            .await
     }
 
     async fn project_match(

@@ -9,8 +9,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use votebase_domain::people::{
-    LinkStatus, MatchState, NewProject, NewVolunteer, PersonLink, Project, ProjectMatch,
-    Volunteer,
+    LinkStatus, MatchState, NewProject, NewVolunteer, PersonLink, Project, ProjectMatch, Volunteer,
 };
 
 use crate::StoreResult;

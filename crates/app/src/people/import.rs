@@ -4,8 +4,8 @@
 //! with its line and reason (the caller then refuses the whole file), ZIPs placed by
 //! their centroids.
 
-use super::geo::ZipCentroids;
 use super::PeopleError;
+use super::geo::ZipCentroids;
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 use votebase_domain::people::{
@@ -242,72 +242,67 @@ pub fn read_volunteers_csv(
     source: &str,
     rejects: &mut RejectWriter,
 ) -> Result<Parsed<NewVolunteer>, PeopleError> {
-    read(
-        path,
-        &VOLUNTEER_COLUMNS,
-        rejects,
-        |row| {
-            let first_name = row.get("first_name");
-            let last_name = row.get("last_name");
-            if first_name.is_empty() && last_name.is_empty() {
-                return Err(("first_name", "a volunteer needs a name".into()));
+    read(path, &VOLUNTEER_COLUMNS, rejects, |row| {
+        let first_name = row.get("first_name");
+        let last_name = row.get("last_name");
+        if first_name.is_empty() && last_name.is_empty() {
+            return Err(("first_name", "a volunteer needs a name".into()));
+        }
+        let email_text = row.get("email");
+        let mut emails = Vec::new();
+        for e in email_text.split([';', ' ']).filter(|e| !e.is_empty()) {
+            emails.push(
+                normalize_email(e)
+                    .ok_or_else(|| ("email", format!("{e:?} is not an email address")))?,
+            );
+        }
+        let phone_text = row.get("phone");
+        let mut phones = Vec::new();
+        for p in phone_text
+            .split(';')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
+            let phone = votebase_normalize::normalize_phone(p);
+            if phone.e164.is_empty() {
+                return Err(("phone", format!("{p:?} is not a phone number")));
             }
-            let email_text = row.get("email");
-            let mut emails = Vec::new();
-            for e in email_text.split([';', ' ']).filter(|e| !e.is_empty()) {
-                emails.push(
-                    normalize_email(e)
-                        .ok_or_else(|| ("email", format!("{e:?} is not an email address")))?,
-                );
-            }
-            let phone_text = row.get("phone");
-            let mut phones = Vec::new();
-            for p in phone_text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
-                let phone = votebase_normalize::normalize_phone(p);
-                if phone.e164.is_empty() {
-                    return Err(("phone", format!("{p:?} is not a phone number")));
-                }
-                phones.push(phone.e164);
-            }
-            let zip = zip5(&row.get("zip"), "zip")?;
-            let (lat, lon) = centroids.get(&zip).unzip();
-            let consent_email = yes_no(&row.get("consent_email"), "consent_email")?;
-            let consent_text = yes_no(&row.get("consent_text"), "consent_text")?;
-            Ok(NewVolunteer {
-                person: NewPerson {
-                    external_id: row.get("id"),
-                    source: source.to_string(),
-                    first_name,
-                    last_name,
-                    emails,
-                    phones,
-                    address: row.get("address"),
-                    zip,
-                    consent: Consent {
-                        email: consent_email,
-                        text: consent_text,
-                        given_at: None,
-                        wording: row.get("consent_wording"),
-                    },
+            phones.push(phone.e164);
+        }
+        let zip = zip5(&row.get("zip"), "zip")?;
+        let (lat, lon) = centroids.get(&zip).unzip();
+        let consent_email = yes_no(&row.get("consent_email"), "consent_email")?;
+        let consent_text = yes_no(&row.get("consent_text"), "consent_text")?;
+        Ok(NewVolunteer {
+            person: NewPerson {
+                external_id: row.get("id"),
+                source: source.to_string(),
+                first_name,
+                last_name,
+                emails,
+                phones,
+                address: row.get("address"),
+                zip,
+                consent: Consent {
+                    email: consent_email,
+                    text: consent_text,
+                    given_at: None,
+                    wording: row.get("consent_wording"),
                 },
-                profile: VolunteerProfile {
-                    skills: skills(&row.get("skills"), "skills", taxonomy)?,
-                    home_state: state(&row.get("home_state"), "home_state")?,
-                    home_town: row.get("home_town"),
-                    lat,
-                    lon,
-                    hours_per_week: optional_number(
-                        &row.get("hours_per_week"),
-                        "hours_per_week",
-                        168,
-                    )?,
-                    remote: yes_no(&row.get("remote"), "remote")?,
-                    issues: parse_tag_list(&row.get("issues")),
-                    languages: parse_tag_list(&row.get("languages")),
-                },
-            })
-        },
-    )
+            },
+            profile: VolunteerProfile {
+                skills: skills(&row.get("skills"), "skills", taxonomy)?,
+                home_state: state(&row.get("home_state"), "home_state")?,
+                home_town: row.get("home_town"),
+                lat,
+                lon,
+                hours_per_week: optional_number(&row.get("hours_per_week"), "hours_per_week", 168)?,
+                remote: yes_no(&row.get("remote"), "remote")?,
+                issues: parse_tag_list(&row.get("issues")),
+                languages: parse_tag_list(&row.get("languages")),
+            },
+        })
+    })
 }
 
 fn date(text: &str, column: &'static str) -> Result<Option<chrono::NaiveDate>, Bad> {
@@ -327,66 +322,61 @@ pub fn read_projects_csv(
     centroids: &ZipCentroids,
     rejects: &mut RejectWriter,
 ) -> Result<Parsed<NewProject>, PeopleError> {
-    read(
-        path,
-        &PROJECT_COLUMNS,
-        rejects,
-        |row| {
-            let title = row.get("title");
-            if title.is_empty() {
-                return Err(("title", "a project needs a title".into()));
-            }
-            let organization = row.get("organization");
-            if organization.is_empty() {
-                return Err(("organization", "a project needs an organization".into()));
-            }
-            let required_skills = skills(&row.get("required_skills"), "required_skills", taxonomy)?;
-            let nice_skills = skills(&row.get("nice_skills"), "nice_skills", taxonomy)?;
-            if let Some(s) = nice_skills
-                .iter()
-                .find(|n| required_skills.iter().any(|r| r.skill == n.skill))
-            {
-                return Err((
-                    "nice_skills",
-                    format!("{} is already a required skill", s.skill),
-                ));
-            }
-            let zip = zip5(&row.get("zip"), "zip")?;
-            let remote = yes_no(&row.get("remote"), "remote")?;
-            if !remote && zip.is_empty() {
-                return Err(("zip", "an in-person project needs a ZIP".into()));
-            }
-            let (lat, lon) = centroids.get(&zip).unzip();
-            let seats = optional_number(&row.get("seats"), "seats", 10_000)?.unwrap_or(1);
-            if seats == 0 {
-                return Err(("seats", "a project needs at least one seat".into()));
-            }
-            let starts_on = date(&row.get("start"), "start")?;
-            let deadline = date(&row.get("deadline"), "deadline")?;
-            if let (Some(s), Some(d)) = (starts_on, deadline)
-                && d < s
-            {
-                return Err(("deadline", "the deadline is before the start".into()));
-            }
-            Ok(NewProject {
-                external_id: row.get("id"),
-                organization,
-                title,
-                role: row.get("role"),
-                state: state(&row.get("state"), "state")?,
-                zip,
-                lat,
-                lon,
-                remote,
-                required_skills,
-                nice_skills,
-                hours_per_week: optional_number(&row.get("hours_per_week"), "hours_per_week", 168)?,
-                seats,
-                starts_on,
-                deadline,
-                issues: parse_tag_list(&row.get("issues")),
-                languages: parse_tag_list(&row.get("languages")),
-            })
-        },
-    )
+    read(path, &PROJECT_COLUMNS, rejects, |row| {
+        let title = row.get("title");
+        if title.is_empty() {
+            return Err(("title", "a project needs a title".into()));
+        }
+        let organization = row.get("organization");
+        if organization.is_empty() {
+            return Err(("organization", "a project needs an organization".into()));
+        }
+        let required_skills = skills(&row.get("required_skills"), "required_skills", taxonomy)?;
+        let nice_skills = skills(&row.get("nice_skills"), "nice_skills", taxonomy)?;
+        if let Some(s) = nice_skills
+            .iter()
+            .find(|n| required_skills.iter().any(|r| r.skill == n.skill))
+        {
+            return Err((
+                "nice_skills",
+                format!("{} is already a required skill", s.skill),
+            ));
+        }
+        let zip = zip5(&row.get("zip"), "zip")?;
+        let remote = yes_no(&row.get("remote"), "remote")?;
+        if !remote && zip.is_empty() {
+            return Err(("zip", "an in-person project needs a ZIP".into()));
+        }
+        let (lat, lon) = centroids.get(&zip).unzip();
+        let seats = optional_number(&row.get("seats"), "seats", 10_000)?.unwrap_or(1);
+        if seats == 0 {
+            return Err(("seats", "a project needs at least one seat".into()));
+        }
+        let starts_on = date(&row.get("start"), "start")?;
+        let deadline = date(&row.get("deadline"), "deadline")?;
+        if let (Some(s), Some(d)) = (starts_on, deadline)
+            && d < s
+        {
+            return Err(("deadline", "the deadline is before the start".into()));
+        }
+        Ok(NewProject {
+            external_id: row.get("id"),
+            organization,
+            title,
+            role: row.get("role"),
+            state: state(&row.get("state"), "state")?,
+            zip,
+            lat,
+            lon,
+            remote,
+            required_skills,
+            nice_skills,
+            hours_per_week: optional_number(&row.get("hours_per_week"), "hours_per_week", 168)?,
+            seats,
+            starts_on,
+            deadline,
+            issues: parse_tag_list(&row.get("issues")),
+            languages: parse_tag_list(&row.get("languages")),
+        })
+    })
 }

@@ -160,11 +160,10 @@ pub async fn link_people(store: &dyn Store) -> Result<LinkageReport, PeopleError
     };
     let mut by_person: HashMap<u32, Vec<(f64, String, String)>> = HashMap::new();
     for (a, b, p, why) in sink.0 {
-        by_person.entry(a).or_default().push((
-            p,
-            voters.record_id(b as usize).to_string(),
-            why,
-        ));
+        by_person
+            .entry(a)
+            .or_default()
+            .push((p, voters.record_id(b as usize).to_string(), why));
     }
     let mut report = LinkageReport::default();
     let mut links = Vec::new();

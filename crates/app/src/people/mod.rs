@@ -208,7 +208,10 @@ pub fn invitation_email(
         "Why you: {explanation}.\n\nAnswer yes or no from your matches page. If you would rather not hear from us, reply STOP and we will not email you again.\n"
     ));
     Some(votebase_store::people::OutgoingEmail {
-        key: format!("invite:{}:{}", project.external_id, volunteer.person.external_id),
+        key: format!(
+            "invite:{}:{}",
+            project.external_id, volunteer.person.external_id
+        ),
         to,
         subject: format!("{}: {}", project.organization, project.title)
             .chars()
@@ -267,7 +270,9 @@ pub async fn step(
         .state
         .after(step)
         .map_err(|e| PeopleError::Invalid(e.to_string()))?;
-    Ok(store.set_match_state(project, volunteer, m.state, to).await?)
+    Ok(store
+        .set_match_state(project, volunteer, m.state, to)
+        .await?)
 }
 
 /// Every project's top `top` volunteer ids, best first (the engine indexes the

@@ -27,9 +27,14 @@ fn volunteers_file_reads_and_rejects_with_line_and_reason() {
     );
     let centroids = ZipCentroids::from_points([("27601".to_string(), (35.77, -78.63))]);
     let mut rejects = RejectWriter::new(dir.join("rejects.csv"));
-    let parsed =
-        import::read_volunteers_csv(&path, &taxonomy(), &centroids, "volunteers.csv", &mut rejects)
-            .unwrap();
+    let parsed = import::read_volunteers_csv(
+        &path,
+        &taxonomy(),
+        &centroids,
+        "volunteers.csv",
+        &mut rejects,
+    )
+    .unwrap();
     rejects.finish().unwrap();
     let text = std::fs::read_to_string(dir.join("rejects.csv")).unwrap();
     assert_eq!(parsed.rows.len(), 1, "{text}");
@@ -39,13 +44,19 @@ fn volunteers_file_reads_and_rejects_with_line_and_reason() {
     assert_eq!(v.person.phones, vec!["+19196060142".to_string()]);
     assert_eq!(v.profile.home_state, "WI");
     assert_eq!((v.profile.lat, v.profile.lon), (Some(35.77), Some(-78.63)));
-    assert_eq!(v.profile.languages, vec!["en".to_string(), "es".to_string()]);
+    assert_eq!(
+        v.profile.languages,
+        vec!["en".to_string(), "es".to_string()]
+    );
     assert!(v.profile.remote);
     assert!(text.contains("3,skills,"), "{text}");
     assert!(text.contains("the level must be 1, 2 or 3"), "{text}");
     assert!(text.contains("4,email,"), "{text}");
     assert!(text.contains("already used on line 2"), "{text}");
-    assert!(text.contains("knitting") && text.contains("not in the taxonomy"), "{text}");
+    assert!(
+        text.contains("knitting") && text.contains("not in the taxonomy"),
+        "{text}"
+    );
     std::fs::remove_dir_all(dir).ok();
 }
 
@@ -57,7 +68,10 @@ fn projects_file_needs_its_columns() {
     let mut rejects = RejectWriter::new(dir.join("rejects.csv"));
     let err = import::read_projects_csv(&path, &taxonomy(), &ZipCentroids::default(), &mut rejects)
         .unwrap_err();
-    assert!(err.to_string().contains("missing column(s) organization"), "{err}");
+    assert!(
+        err.to_string().contains("missing column(s) organization"),
+        "{err}"
+    );
     let path = write(
         &dir,
         "projects2.csv",
@@ -66,8 +80,9 @@ fn projects_file_needs_its_columns() {
          p2,Dems of WI,Ads,WI,,no,digital_ads:1,,10,2,,\n\
          p3,Dems of WI,Ads,WI,,yes,digital_ads:1,digital_ads:2,10,2,,\n",
     );
-    let parsed = import::read_projects_csv(&path, &taxonomy(), &ZipCentroids::default(), &mut rejects)
-        .unwrap();
+    let parsed =
+        import::read_projects_csv(&path, &taxonomy(), &ZipCentroids::default(), &mut rejects)
+            .unwrap();
     assert_eq!(parsed.rows.len(), 1);
     assert_eq!(parsed.rejected, 2);
     let p = &parsed.rows[0].1;

@@ -111,7 +111,10 @@ fn sql(filter: &str, top: usize) -> String {
 }
 
 /// Runs the query on the sqlite3 shell: (project → ranked volunteer ids, wall time).
-fn sqlite3(db: &std::path::Path, query: &str) -> anyhow::Result<(HashMap<String, Vec<String>>, Duration)> {
+fn sqlite3(
+    db: &std::path::Path,
+    query: &str,
+) -> anyhow::Result<(HashMap<String, Vec<String>>, Duration)> {
     let started = Instant::now();
     let out = Command::new("sqlite3")
         .arg("-readonly")
@@ -206,10 +209,7 @@ pub async fn bench(_global: &Global, args: BenchMatchArgs) -> anyhow::Result<()>
     let one_same = sql_one.get(&one.external_id).cloned().unwrap_or_default() == one_ids;
 
     println!();
-    println!(
-        "{:<44} {:>12} {:>12}",
-        "", "votebase", "sqlite3 SQL"
-    );
+    println!("{:<44} {:>12} {:>12}", "", "votebase", "sqlite3 SQL");
     println!(
         "{:<44} {:>12.2?} {:>12.2?}",
         format!("re-rank {} projects (top {} each)", plist.len(), args.top),

@@ -39,7 +39,9 @@ pub enum VolunteersCommand {
     )]
     Import(ImportArgs),
     /// The skills taxonomy, or add an organization's own skill.
-    #[command(after_help = "Example: votebase volunteers skills add voter_protection --label \"Voter protection\"")]
+    #[command(
+        after_help = "Example: votebase volunteers skills add voter_protection --label \"Voter protection\""
+    )]
     Skills {
         #[command(subcommand)]
         add: Option<SkillsCommand>,
@@ -242,7 +244,10 @@ async fn import(store: &dyn Store, args: &ImportArgs, volunteers: bool) -> anyho
         store,
         "import",
         &file,
-        &format!("{what}: {} new, {} updated, {} unchanged", o.inserted, o.updated, o.unchanged),
+        &format!(
+            "{what}: {} new, {} updated, {} unchanged",
+            o.inserted, o.updated, o.unchanged
+        ),
     )
     .await?;
     if args.json {
@@ -301,10 +306,18 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
                 store,
                 &project,
                 &volunteer,
-                MatchStep::VolunteerAnswers { yes: answer == "yes" },
+                MatchStep::VolunteerAnswers {
+                    yes: answer == "yes",
+                },
             )
             .await?;
-            audit(store, "match.answer", &format!("{project}/{volunteer}"), &answer).await?;
+            audit(
+                store,
+                "match.answer",
+                &format!("{project}/{volunteer}"),
+                &answer,
+            )
+            .await?;
             println!("{project} {volunteer}: {}", m.state);
             Ok(())
         }
@@ -364,7 +377,13 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
             if !store.decide_person_link(&volunteer, &voter, status).await? {
                 bail!("no candidate link between {volunteer} and {voter}");
             }
-            audit(store, "person.link.review", &volunteer, &format!("{voter} {decision}")).await?;
+            audit(
+                store,
+                "person.link.review",
+                &volunteer,
+                &format!("{voter} {decision}"),
+            )
+            .await?;
             println!("{volunteer} {voter}: {}", status.code());
             Ok(())
         }
@@ -380,7 +399,10 @@ fn print_matches(rows: &[votebase_domain::people::ProjectMatch], json: bool) -> 
     if json {
         println!("{}", serde_json::to_string_pretty(rows)?);
     } else {
-        println!("{:<12} {:<12} {:<14} {:>6}", "project", "volunteer", "state", "score");
+        println!(
+            "{:<12} {:<12} {:<14} {:>6}",
+            "project", "volunteer", "state", "score"
+        );
         for m in rows {
             println!(
                 "{:<12} {:<12} {:<14} {:>6.4}",
@@ -442,7 +464,11 @@ pub async fn projects(global: &Global, cmd: ProjectsCommand) -> anyhow::Result<(
                 println!(
                     "{project} {v}: {}{}",
                     m.state,
-                    if created { " (invited now)" } else { " (already invited)" }
+                    if created {
+                        " (invited now)"
+                    } else {
+                        " (already invited)"
+                    }
                 );
             }
             Ok(())
@@ -461,7 +487,13 @@ pub async fn projects(global: &Global, cmd: ProjectsCommand) -> anyhow::Result<(
                 },
             )
             .await?;
-            audit(store, "match.decide", &format!("{project}/{volunteer}"), &decision).await?;
+            audit(
+                store,
+                "match.decide",
+                &format!("{project}/{volunteer}"),
+                &decision,
+            )
+            .await?;
             println!("{project} {volunteer}: {}", m.state);
             Ok(())
         }
@@ -490,7 +522,11 @@ pub async fn match_project(global: &Global, args: MatchArgs) -> anyhow::Result<(
             let mut w = SafeWriter::from_writer(std::io::stdout().lock());
             w.write_record(["id", "score", "explanation"])?;
             for c in &rows {
-                w.write_record([c.volunteer.as_str(), &format!("{:.4}", c.score), &c.explanation])?;
+                w.write_record([
+                    c.volunteer.as_str(),
+                    &format!("{:.4}", c.score),
+                    &c.explanation,
+                ])?;
             }
             w.flush()?;
         }
@@ -520,7 +556,10 @@ pub async fn match_project(global: &Global, args: MatchArgs) -> anyhow::Result<(
 pub async fn demo_people(store: &dyn Store, dir: &Path) -> anyhow::Result<()> {
     std::fs::create_dir_all(dir)?;
     let (vpath, ppath) = (dir.join("volunteers.csv"), dir.join("projects.csv"));
-    votebase_demo::people::write_volunteers_csv(&vpath, &votebase_demo::people::volunteers(2_000, 16))?;
+    votebase_demo::people::write_volunteers_csv(
+        &vpath,
+        &votebase_demo::people::volunteers(2_000, 16),
+    )?;
     votebase_demo::people::write_projects_csv(&ppath, &votebase_demo::people::projects(60, 16))?;
     let centroids = app::ZipCentroids::from_points(
         votebase_demo::people::PLACES
@@ -541,8 +580,13 @@ pub async fn demo_people(store: &dyn Store, dir: &Path) -> anyhow::Result<()> {
                 let yes = (i + k) % 4 != 3;
                 app::step(store, id, &c.volunteer, MatchStep::VolunteerAnswers { yes }).await?;
                 if yes && k == 0 {
-                    app::step(store, id, &c.volunteer, MatchStep::CampaignDecides { accept: true })
-                        .await?;
+                    app::step(
+                        store,
+                        id,
+                        &c.volunteer,
+                        MatchStep::CampaignDecides { accept: true },
+                    )
+                    .await?;
                 }
             }
         }

@@ -11,8 +11,8 @@ use crate::people::{OutgoingEmail, Skill, UpsertOutcome};
 use crate::{Store, StoreError};
 use chrono::{NaiveDate, TimeZone, Utc};
 use votebase_domain::people::{
-    Consent, LinkStatus, MatchState, NewPerson, NewProject, NewVolunteer, PersonLink,
-    SkillLevel, VolunteerProfile,
+    Consent, LinkStatus, MatchState, NewPerson, NewProject, NewVolunteer, PersonLink, SkillLevel,
+    VolunteerProfile,
 };
 
 fn skill(name: &str, level: u8) -> SkillLevel {
@@ -42,7 +42,10 @@ pub fn sample_volunteer(i: usize) -> NewVolunteer {
             },
         },
         profile: VolunteerProfile {
-            skills: vec![skill("data_engineering", 2), skill("python", 1 + (i % 3) as u8)],
+            skills: vec![
+                skill("data_engineering", 2),
+                skill("python", 1 + (i % 3) as u8),
+            ],
             home_state: ["WI", "NC", "TX"][i % 3].into(),
             home_town: "Madison".into(),
             lat: Some(35.78 + i as f64 / 100.0),
@@ -102,14 +105,23 @@ async fn taxonomy_and_upserts(store: &dyn Store) {
     // `sql` (a nice skill of the sample project) is not in the taxonomy yet: refused,
     // and neither the volunteers nor the projects are written.
     let refused = store.upsert_projects(&[sample_project(1)]).await;
-    assert!(matches!(refused, Err(StoreError::Refused(ref m)) if m.contains("sql")), "{refused:?}");
+    assert!(
+        matches!(refused, Err(StoreError::Refused(ref m)) if m.contains("sql")),
+        "{refused:?}"
+    );
     let mut odd = sample_volunteer(9);
-    odd.profile.skills.push(skill("underwater_basket_weaving", 1));
-    let refused = store
-        .upsert_volunteers(&[sample_volunteer(8), odd])
-        .await;
-    assert!(matches!(refused, Err(StoreError::Refused(_))), "{refused:?}");
-    assert!(store.volunteers().await.unwrap().is_empty(), "all or nothing");
+    odd.profile
+        .skills
+        .push(skill("underwater_basket_weaving", 1));
+    let refused = store.upsert_volunteers(&[sample_volunteer(8), odd]).await;
+    assert!(
+        matches!(refused, Err(StoreError::Refused(_))),
+        "{refused:?}"
+    );
+    assert!(
+        store.volunteers().await.unwrap().is_empty(),
+        "all or nothing"
+    );
     assert!(store.projects().await.unwrap().is_empty());
 
     store
@@ -119,12 +131,25 @@ async fn taxonomy_and_upserts(store: &dyn Store) {
         }])
         .await
         .unwrap();
-    let names: Vec<String> = store.skills().await.unwrap().into_iter().map(|s| s.name).collect();
+    let names: Vec<String> = store
+        .skills()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.name)
+        .collect();
     assert_eq!(names, ["data_engineering", "python", "sql"]);
 
     let first: Vec<NewVolunteer> = (0..4).map(sample_volunteer).collect();
     let out = store.upsert_volunteers(&first).await.unwrap();
-    assert_eq!(out, UpsertOutcome { inserted: 4, updated: 0, unchanged: 0 });
+    assert_eq!(
+        out,
+        UpsertOutcome {
+            inserted: 4,
+            updated: 0,
+            unchanged: 0
+        }
+    );
     let got = store.volunteers().await.unwrap();
     assert_eq!(got.len(), 4);
     for (g, want) in got.iter().zip(&first) {
@@ -138,7 +163,14 @@ async fn taxonomy_and_upserts(store: &dyn Store) {
     second[2].profile.skills = vec![skill("python", 3)];
     second[2].person.emails.pop();
     let out = store.upsert_volunteers(&second).await.unwrap();
-    assert_eq!(out, UpsertOutcome { inserted: 0, updated: 1, unchanged: 3 });
+    assert_eq!(
+        out,
+        UpsertOutcome {
+            inserted: 0,
+            updated: 1,
+            unchanged: 3
+        }
+    );
     let v2 = store.volunteer("v2").await.unwrap().expect("v2");
     assert_eq!(v2.profile, second[2].profile);
     assert_eq!(v2.person.emails, vec!["v2@example.org".to_string()]);
@@ -146,19 +178,36 @@ async fn taxonomy_and_upserts(store: &dyn Store) {
 
     let projects: Vec<NewProject> = (1..=2).map(sample_project).collect();
     let out = store.upsert_projects(&projects).await.unwrap();
-    assert_eq!(out, UpsertOutcome { inserted: 2, updated: 0, unchanged: 0 });
+    assert_eq!(
+        out,
+        UpsertOutcome {
+            inserted: 2,
+            updated: 0,
+            unchanged: 0
+        }
+    );
     let mut changed = projects.clone();
     changed[1].seats = 5;
     changed[1].nice_skills.clear();
     changed[1].starts_on = None;
     let out = store.upsert_projects(&changed).await.unwrap();
-    assert_eq!(out, UpsertOutcome { inserted: 0, updated: 1, unchanged: 1 });
+    assert_eq!(
+        out,
+        UpsertOutcome {
+            inserted: 0,
+            updated: 1,
+            unchanged: 1
+        }
+    );
     let all = store.projects().await.unwrap();
     assert_eq!(
         all.iter().map(|p| p.project.clone()).collect::<Vec<_>>(),
         changed
     );
-    assert_eq!(store.project("p2").await.unwrap().unwrap().project, changed[1]);
+    assert_eq!(
+        store.project("p2").await.unwrap().unwrap().project,
+        changed[1]
+    );
     assert_eq!(store.project("p9").await.unwrap(), None);
 }
 
@@ -180,19 +229,29 @@ async fn links(store: &dyn Store) {
         .unwrap();
     let queue = store.person_links(LinkStatus::Review).await.unwrap();
     assert_eq!(
-        queue.iter().map(|l| l.state_voter_id.as_str()).collect::<Vec<_>>(),
+        queue
+            .iter()
+            .map(|l| l.state_voter_id.as_str())
+            .collect::<Vec<_>>(),
         ["AA000002", "AA000003"],
         "most probable first"
     );
-    assert_eq!(queue[0].explanation, "first name agrees; last name agrees; p=0.7");
-    assert!(store
-        .decide_person_link("v1", "AA000002", LinkStatus::Confirmed)
-        .await
-        .unwrap());
-    assert!(!store
-        .decide_person_link("v1", "ZZ", LinkStatus::Confirmed)
-        .await
-        .unwrap());
+    assert_eq!(
+        queue[0].explanation,
+        "first name agrees; last name agrees; p=0.7"
+    );
+    assert!(
+        store
+            .decide_person_link("v1", "AA000002", LinkStatus::Confirmed)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .decide_person_link("v1", "ZZ", LinkStatus::Confirmed)
+            .await
+            .unwrap()
+    );
     // Linking again replaces the machine's candidates but keeps the reviewer's decision.
     store
         .record_person_links(&[link("v1", "AA000002", 0.75, LinkStatus::Review)])
@@ -201,11 +260,23 @@ async fn links(store: &dyn Store) {
     let v1 = store.links_of_person("v1").await.unwrap();
     assert_eq!(v1.len(), 1, "{v1:?}");
     assert_eq!(v1[0].status, LinkStatus::Confirmed);
-    assert!(store.person_links(LinkStatus::Review).await.unwrap().is_empty());
+    assert!(
+        store
+            .person_links(LinkStatus::Review)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let unknown = store
-        .record_person_links(&[link("v0", "AA000009", 0.9, LinkStatus::Linked), link("ghost", "AA1", 0.9, LinkStatus::Linked)])
+        .record_person_links(&[
+            link("v0", "AA000009", 0.9, LinkStatus::Linked),
+            link("ghost", "AA1", 0.9, LinkStatus::Linked),
+        ])
         .await;
-    assert!(matches!(unknown, Err(StoreError::Refused(_))), "{unknown:?}");
+    assert!(
+        matches!(unknown, Err(StoreError::Refused(_))),
+        "{unknown:?}"
+    );
     assert_eq!(
         store.links_of_person("v0").await.unwrap()[0].state_voter_id,
         "AA000001",
@@ -221,7 +292,13 @@ async fn matches_and_outbox(store: &dyn Store) {
         body: "Say yes or no.".into(),
     };
     let (m, created) = store
-        .invite("p1", "v0", 0.9, "matches 1/1 required skills", Some(&mail("v0")))
+        .invite(
+            "p1",
+            "v0",
+            0.9,
+            "matches 1/1 required skills",
+            Some(&mail("v0")),
+        )
         .await
         .unwrap();
     assert!(created);
@@ -234,7 +311,10 @@ async fn matches_and_outbox(store: &dyn Store) {
         .unwrap();
     assert!(!created, "one invitation per volunteer per project");
     assert_eq!(again, m);
-    store.invite("p1", "v1", 0.8, "x", Some(&mail("v1"))).await.unwrap();
+    store
+        .invite("p1", "v1", 0.8, "x", Some(&mail("v1")))
+        .await
+        .unwrap();
     store.invite("p2", "v1", 0.7, "y", None).await.unwrap();
     for bad in [("p9", "v0"), ("p1", "ghost")] {
         let r = store.invite(bad.0, bad.1, 0.1, "", None).await;
@@ -257,7 +337,10 @@ async fn matches_and_outbox(store: &dyn Store) {
     let missing = store
         .set_match_state("p2", "v0", MatchState::Invited, MatchState::VolunteerNo)
         .await;
-    assert!(matches!(missing, Err(StoreError::Refused(_))), "{missing:?}");
+    assert!(
+        matches!(missing, Err(StoreError::Refused(_))),
+        "{missing:?}"
+    );
     store
         .set_match_state("p1", "v0", MatchState::VolunteerYes, MatchState::Accepted)
         .await
@@ -268,14 +351,25 @@ async fn matches_and_outbox(store: &dyn Store) {
         .unwrap();
     let of_p1 = store.matches_of_project("p1").await.unwrap();
     assert_eq!(
-        of_p1.iter().map(|m| (m.volunteer.as_str(), m.state)).collect::<Vec<_>>(),
-        [("v0", MatchState::Accepted), ("v1", MatchState::VolunteerNo)],
+        of_p1
+            .iter()
+            .map(|m| (m.volunteer.as_str(), m.state))
+            .collect::<Vec<_>>(),
+        [
+            ("v0", MatchState::Accepted),
+            ("v1", MatchState::VolunteerNo)
+        ],
         "best score first"
     );
     let of_v1 = store.matches_of_volunteer("v1").await.unwrap();
     assert_eq!(of_v1.len(), 2);
     assert_eq!(
-        store.project_match("p2", "v1").await.unwrap().unwrap().state,
+        store
+            .project_match("p2", "v1")
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
         MatchState::Invited
     );
     assert_eq!(store.project_match("p2", "v0").await.unwrap(), None);
@@ -298,13 +392,22 @@ async fn matches_and_outbox(store: &dyn Store) {
     assert!(!store.enqueue_email(&extra).await.unwrap(), "same key once");
     let pending = store.pending_emails(10).await.unwrap();
     assert_eq!(
-        pending.iter().map(|e| e.email.key.as_str()).collect::<Vec<_>>(),
+        pending
+            .iter()
+            .map(|e| e.email.key.as_str())
+            .collect::<Vec<_>>(),
         ["invite:p1:v0", "invite:p1:v1", "notice:1"]
     );
     assert_eq!(store.pending_emails(1).await.unwrap().len(), 1);
-    store.mark_email_failed(pending[0].id, "connection refused").await.unwrap();
+    store
+        .mark_email_failed(pending[0].id, "connection refused")
+        .await
+        .unwrap();
     let first = &store.pending_emails(1).await.unwrap()[0];
-    assert_eq!((first.attempts, first.last_error.as_str()), (1, "connection refused"));
+    assert_eq!(
+        (first.attempts, first.last_error.as_str()),
+        (1, "connection refused")
+    );
     store.mark_email_sent(pending[0].id).await.unwrap();
     store.mark_email_sent(pending[0].id).await.unwrap();
     let pending = store.pending_emails(10).await.unwrap();

@@ -145,7 +145,8 @@ pub fn projects(n: usize, seed: u64) -> Vec<NewProject> {
     (1..=n)
         .map(|i| {
             let (zip, state, lat, lon) = *r.pick(&PLACES);
-            let all = some_skills(&mut r, 1 + r.index(3), 1);
+            let n = 1 + r.index(3);
+            let all = some_skills(&mut r, n, 1);
             let required: Vec<SkillLevel> = all
                 .iter()
                 .take(1 + r.index(2))

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::{Duration, Instant};
-use votebase_store::Store;
+use votebase_store::PeopleStore;
 use votebase_store_sqlite::SqliteStore;
 
 /// `votebase bench match` options.

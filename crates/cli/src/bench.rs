@@ -415,7 +415,9 @@ pub enum BenchCommand {
     Incidents(crate::incidents::BenchIncidentsArgs),
     /// Volunteer matching: every project re-ranked and one project's top N, beside the
     /// same ranking as SQL on the sqlite3 shell (top-N lists checked equal).
-    #[command(after_help = "Example: votebase bench match --volunteers 14000 --projects 700 --top 50")]
+    #[command(
+        after_help = "Example: votebase bench match --volunteers 14000 --projects 700 --top 50"
+    )]
     Match(crate::volunteers::BenchMatchArgs),
     /// Universe counts and breakdowns: the bitmap index beside the same queries as SQL on
     /// SQLite and PostgreSQL.

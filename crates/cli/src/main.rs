@@ -12,7 +12,6 @@ mod contacts;
 mod demo;
 mod demo_results;
 mod incidents;
-mod volunteers;
 mod link;
 mod lists;
 mod lookup;
@@ -27,6 +26,7 @@ mod stores;
 mod universes;
 mod users;
 mod vip_import;
+mod volunteers;
 mod voters;
 
 use args::{Cli, Command};

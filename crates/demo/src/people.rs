@@ -87,7 +87,7 @@ fn some_skills(r: &mut MainRng, n: usize, min_level: u64) -> Vec<SkillLevel> {
     out
 }
 
-fn some<'a>(r: &mut MainRng, items: &[&'a str], p: f64) -> Vec<String> {
+fn some(r: &mut MainRng, items: &[&str], p: f64) -> Vec<String> {
     let mut out: Vec<String> = items
         .iter()
         .filter(|_| r.chance(p))

@@ -392,8 +392,14 @@ impl TurnoutBy {
 /// store as it was. Implementations: `votebase-store-sqlite`, `votebase-store-postgres`.
 #[async_trait]
 pub trait Store:
-    Send + Sync + ContactStore + ListStore + IncidentStore + ResultsStore + PastResultsStore
-        + PeopleStore
+    Send
+    + Sync
+    + ContactStore
+    + ListStore
+    + IncidentStore
+    + ResultsStore
+    + PastResultsStore
+    + PeopleStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -36,7 +36,7 @@ pub fn sample_volunteer(i: usize) -> NewVolunteer {
             zip: "27601".into(),
             consent: Consent {
                 email: true,
-                text: i % 2 == 0,
+                text: i.is_multiple_of(2),
                 given_at: Some(Utc.with_ymd_and_hms(2026, 8, 1, 12, 0, 0).unwrap()),
                 wording: "You may email me about volunteering.".into(),
             },

@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod lists;
 pub mod lookup;
 pub mod purges;
+pub mod people;
 pub mod results;
 pub mod scores;
 pub mod universes;

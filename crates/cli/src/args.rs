@@ -105,6 +105,16 @@ pub enum Command {
     /// Purge watch: mass removals between snapshots, explained, with the counsel list.
     #[command(subcommand)]
     Purges(crate::purges::PurgesCommand),
+    /// Volunteers: import, skills taxonomy, answers to invitations, matches.
+    #[command(subcommand)]
+    Volunteers(crate::volunteers::VolunteersCommand),
+    /// Campaign projects: import, list, invite, accept or decline, matches.
+    #[command(subcommand)]
+    Projects(crate::volunteers::ProjectsCommand),
+    /// A project's candidates: every volunteer with all required skills, ranked by skill
+    /// fit then affinity, explained (audited).
+    #[command(after_help = "Example: votebase match p12 --top 50 --format csv")]
+    Match(crate::volunteers::MatchArgs),
 }
 
 #[derive(Subcommand, Debug)]

@@ -554,6 +554,12 @@ pub enum BenchCommand {
         after_help = "Example: votebase bench incidents --seconds 15 --rate 500 --clients 200"
     )]
     Incidents(crate::incidents::BenchIncidentsArgs),
+    /// Volunteer matching: every project re-ranked and one project's top N, beside the
+    /// same ranking as SQL on the sqlite3 shell (top-N lists checked equal).
+    #[command(
+        after_help = "Example: votebase bench match --volunteers 14000 --projects 700 --top 50"
+    )]
+    Match(crate::volunteers::BenchMatchArgs),
     /// Universe counts and breakdowns: the bitmap index beside the same queries as SQL on
     /// SQLite and PostgreSQL.
     Universes(crate::bench_universes::BenchUniversesArgs),

@@ -145,6 +145,9 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     // An election day of voter-protection incidents at the feed's polling places.
     crate::incidents::demo_day(store.as_ref(), &state).await?;
 
+    // Volunteers and campaign projects, matched, with a few invitations answered.
+    crate::volunteers::demo_people(store.as_ref(), &global.data.join("demo-files")).await?;
+
     // A saved list of the example universe, ready to export.
     crate::lists::demo_list(store.as_ref()).await?;
 

@@ -27,6 +27,7 @@ mod stores;
 mod universes;
 mod users;
 mod vip_import;
+mod volunteers;
 mod voters;
 
 use args::{Cli, Command};
@@ -91,6 +92,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Incidents(cmd)) => incidents::bench(&global, cmd).await,
         Command::Incidents(cmd) => incidents::incidents(&global, cmd).await,
         Command::Purges(cmd) => purges::purges(&global, cmd).await,
+        Command::Bench(BenchCommand::Match(cmd)) => volunteers::bench(&global, cmd).await,
+        Command::Volunteers(cmd) => volunteers::volunteers(&global, cmd).await,
+        Command::Projects(cmd) => volunteers::projects(&global, cmd).await,
+        Command::Match(cmd) => volunteers::match_project(&global, cmd).await,
         Command::Bench(BenchCommand::Lookup(cmd)) => bench_lookup::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Results(cmd)) => bench_results::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Universes(cmd)) => bench_universes::bench(&global, cmd).await,

@@ -19,6 +19,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("votebase-index", &["votebase-domain"]),
     ("votebase-link", &["votebase-domain", "votebase-normalize"]),
     ("votebase-score", &["votebase-domain"]),
+    ("votebase-matching", &["votebase-domain"]),
     ("votebase-vip", &["votebase-domain", "votebase-normalize"]),
     ("votebase-purge", &["votebase-domain"]),
     // The storage contract and its two backends (which never know each other).
@@ -55,6 +56,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "votebase-score",
             "votebase-vip",
             "votebase-purge",
+            "votebase-matching",
         ],
     ),
     // Front ends: the server, and the binary (which alone opens a backend and may start

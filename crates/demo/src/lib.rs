@@ -19,6 +19,7 @@ mod geography;
 mod history;
 mod incidents;
 mod names;
+pub mod people;
 mod phones;
 mod purges;
 mod reissue;

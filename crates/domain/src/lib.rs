@@ -8,6 +8,7 @@ pub mod csv_safe;
 pub mod incidents;
 pub mod orgs;
 pub mod purges;
+pub mod people;
 pub mod results;
 pub mod search;
 pub mod snapshots;

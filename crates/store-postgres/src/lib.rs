@@ -11,6 +11,7 @@ mod copy;
 mod incidents;
 mod lists;
 mod past_results;
+mod people;
 mod phones;
 mod purges;
 mod results;
@@ -45,6 +46,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_past_results.sql"),
     include_str!("../migrations/0009_credentials.sql"),
     include_str!("../migrations/0010_purges.sql"),
+    include_str!("../migrations/0011_people.sql"),
     include_str!("../migrations/0013_cluster.sql"),
 ];
 

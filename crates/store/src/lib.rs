@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod lists;
 pub mod past_results;
 pub mod purges;
+pub mod people;
 pub mod results;
 pub mod users;
 
@@ -32,6 +33,7 @@ pub use incidents::IncidentStore;
 pub use lists::ListStore;
 pub use past_results::PastResultsStore;
 pub use purges::PurgeStore;
+pub use people::PeopleStore;
 pub use results::ResultsStore;
 pub use users::{ApiToken, DEFAULT_TOKEN_LIFETIME_DAYS, UserAccount};
 
@@ -403,6 +405,7 @@ pub trait Store:
     + PastResultsStore
     + PurgeStore
     + ClusterStore
+    + PeopleStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -11,6 +11,7 @@ mod incidents;
 mod lists;
 mod past_results;
 pub mod purges;
+pub mod people;
 mod results;
 mod users;
 
@@ -177,6 +178,7 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     cluster::run(store).await;
     results::run(store, rules).await;
     past_results::run(store).await;
+    people::run(store).await;
     // Last: it adds a snapshot the checks above do not expect.
     import_cut_short_writes_nothing(store).await;
     registration_match_is_exact(store).await;

@@ -19,6 +19,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("votebase-index", &["votebase-domain"]),
     ("votebase-link", &["votebase-domain", "votebase-normalize"]),
     ("votebase-score", &["votebase-domain"]),
+    ("votebase-narrative", &[]),
     ("votebase-vip", &["votebase-domain", "votebase-normalize"]),
     // The storage contract and its two backends (which never know each other).
     ("votebase-store", &["votebase-domain"]),

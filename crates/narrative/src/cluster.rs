@@ -29,7 +29,7 @@ pub struct ClusterParams {
 impl Default for ClusterParams {
     fn default() -> Self {
         Self {
-            threshold: 0.3,
+            threshold: 0.25,
             max_representatives: 8,
             novelty: 0.8,
         }
@@ -52,10 +52,11 @@ impl Prepared {
     /// Normalises, shingles and signs one text.
     pub fn of(text: &str) -> Self {
         let n = normalise(text);
+        let tokens = n.shingles();
         Self {
             lang: n.lang,
-            signature: Signature::of(&n.shingles()),
-            tokens: n.token_set(),
+            signature: Signature::of(&tokens),
+            tokens,
         }
     }
 

@@ -1,7 +1,8 @@
 //! A generator of labelled election-day post streams: known election-day rumours ("polls
 //! moved", "vote by text", "vote on Wednesday", "immigration agents at the polls", "no
-//! ID, no vote"), each written as many English and Spanish paraphrases (slots of
-//! alternative phrasings, optional asides, hashtags, handles and links), planted in a
+//! ID, no vote"), each circulating in a few English and Spanish phrasings (filled from
+//! slots of alternative wordings) repeated with small changes (a dropped word, openers,
+//! closers, place names, hashtags, handles, links, capitals), planted in a
 //! stream of unrelated chatter (sport, weather, food, traffic, school, music, and
 //! ordinary get-out-the-vote reminders) in both languages. Every planted post carries its
 //! narrative's key as its label; chatter has none. Deterministic for a seed (SplitMix64),
@@ -176,16 +177,39 @@ fn fill(rng: &mut Rng, t: Template) -> String {
         .join(" ")
 }
 
-/// One paraphrase of a planted narrative (English or Spanish), with an optional opener,
-/// closer, place name, handle and link.
-pub fn paraphrase(rng: &mut Rng, key: &str, spanish: bool, places: &[&str]) -> String {
+/// How many phrasings of a rumour circulate per language (each post repeats one of them
+/// with small changes).
+pub const PHRASINGS: usize = 4;
+
+/// The phrasings of a rumour in one language: [`PHRASINGS`] fillings of its templates,
+/// the same for every stream (a rumour's wording is fixed once it starts spreading).
+pub fn phrasings(key: &str, spanish: bool) -> Vec<String> {
     let (en, es) = templates(key);
-    let (t, openers, closers) = if spanish {
-        (*rng.pick(es), OPENERS_ES, CLOSERS_ES)
+    let mut rng = Rng::new(crate::minhash::fnv1a(key.as_bytes()) ^ u64::from(spanish));
+    (0..PHRASINGS)
+        .map(|_| {
+            let t = *rng.pick(if spanish { es } else { en });
+            fill(&mut rng, t)
+        })
+        .collect()
+}
+
+/// One post repeating a planted rumour (English or Spanish): one of its phrasings with
+/// small changes: a word dropped now and then, an opener, a closer, a place name, a
+/// handle, a link, shouting.
+pub fn paraphrase(rng: &mut Rng, key: &str, spanish: bool, places: &[&str]) -> String {
+    let (openers, closers) = if spanish {
+        (OPENERS_ES, CLOSERS_ES)
     } else {
-        (*rng.pick(en), OPENERS_EN, CLOSERS_EN)
+        (OPENERS_EN, CLOSERS_EN)
     };
-    let mut parts = vec![rng.pick(openers).to_string(), fill(rng, t)];
+    let base = phrasings(key, spanish)[rng.below(PHRASINGS)].clone();
+    let mut words: Vec<&str> = base.split(' ').collect();
+    if words.len() > 4 && rng.chance(0.3) {
+        let at = rng.below(words.len());
+        words.remove(at);
+    }
+    let mut parts = vec![rng.pick(openers).to_string(), words.join(" ")];
     if !places.is_empty() && rng.chance(0.3) {
         let p = rng.pick(places);
         parts.push(if spanish {

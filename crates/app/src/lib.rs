@@ -8,6 +8,7 @@ pub mod accounts;
 pub mod auth;
 pub mod ballots;
 pub mod contacts;
+pub mod disinfo;
 pub mod incidents;
 pub mod lists;
 pub mod lookup;

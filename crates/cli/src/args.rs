@@ -102,6 +102,9 @@ pub enum Command {
     /// Voter protection: import, list and export incidents; county coverage; triage rules.
     #[command(subcommand)]
     Incidents(crate::incidents::IncidentsCommand),
+    /// Disinformation watch: import posts, narratives, items, alerts, claims, workflow.
+    #[command(subcommand)]
+    Disinfo(crate::disinfo::DisinfoCommand),
 }
 
 #[derive(Subcommand, Debug)]

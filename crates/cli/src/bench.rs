@@ -413,6 +413,10 @@ pub enum BenchCommand {
         after_help = "Example: votebase bench incidents --seconds 15 --rate 500 --clients 200"
     )]
     Incidents(crate::incidents::BenchIncidentsArgs),
+    /// Disinformation clustering: a million posts by MinHash/LSH beside all-pairs Jaccard
+    /// on a sample, checking both find the same clusters there.
+    #[command(after_help = "Example: votebase bench disinfo --posts 1000000 --sample 4000")]
+    Disinfo(crate::disinfo::bench::BenchDisinfoArgs),
     /// Universe counts and breakdowns: the bitmap index beside the same queries as SQL on
     /// SQLite and PostgreSQL.
     Universes(crate::bench_universes::BenchUniversesArgs),

@@ -54,6 +54,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "votebase-link",
             "votebase-score",
             "votebase-vip",
+            "votebase-narrative",
         ],
     ),
     // Front ends: the server, and the binary (which alone opens a backend and may start

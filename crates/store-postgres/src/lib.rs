@@ -6,6 +6,7 @@
 
 mod ballots;
 mod contacts;
+mod disinfo;
 mod copy;
 mod incidents;
 mod lists;
@@ -42,6 +43,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_results.sql"),
     include_str!("../migrations/0008_past_results.sql"),
     include_str!("../migrations/0009_credentials.sql"),
+    include_str!("../migrations/0012_disinfo.sql"),
 ];
 
 /// Connections kept open per organization.

@@ -4,6 +4,7 @@
 
 mod ballots;
 mod contacts;
+mod disinfo;
 mod incidents;
 mod lists;
 mod past_results;
@@ -40,6 +41,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_results.sql"),
     include_str!("../migrations/0008_past_results.sql"),
     include_str!("../migrations/0009_credentials.sql"),
+    include_str!("../migrations/0012_disinfo.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

@@ -7,6 +7,7 @@ pub mod columns;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod contacts;
+pub mod disinfo;
 pub mod error;
 pub mod incidents;
 pub mod lists;
@@ -24,6 +25,7 @@ use votebase_domain::{
 };
 
 pub use contacts::ContactStore;
+pub use disinfo::DisinfoStore;
 pub use error::{StoreError, StoreResult};
 pub use incidents::IncidentStore;
 pub use lists::ListStore;
@@ -391,6 +393,7 @@ impl TurnoutBy {
 #[async_trait]
 pub trait Store:
     Send + Sync + ContactStore + ListStore + IncidentStore + ResultsStore + PastResultsStore
+    + DisinfoStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -4,6 +4,7 @@
 //! the audit log behave as the [`Store`](crate::Store) contract says.
 
 mod contacts;
+mod disinfo;
 mod incidents;
 mod lists;
 mod past_results;
@@ -170,6 +171,7 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     contacts::run(store).await;
     lists::run(store).await;
     incidents::run(store).await;
+    disinfo::run(store).await;
     results::run(store, rules).await;
     past_results::run(store).await;
     // Last: it adds a snapshot the checks above do not expect.

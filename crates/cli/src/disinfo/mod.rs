@@ -374,6 +374,27 @@ async fn items(store: &dyn Store, format: &str) -> anyhow::Result<()> {
     audit(store, "disinfo.items.export", "csv", &rows.len().to_string()).await
 }
 
+/// The demo's disinformation watch: the generated claim catalogue and stream (election
+/// rumours in English and Spanish planted in 3,000 chatter posts, "polls moved" bursting)
+/// and the hotline's misinformation reports, clustered as an import is. Idempotent.
+pub async fn demo_watch(store: &dyn Store) -> anyhow::Result<()> {
+    let (posts, claims) = app::labelled_stream(7, 3_000);
+    app::import_claims(store, &claims).await?;
+    let places = app::organization_places(store, &[]).await?;
+    let now = Utc::now();
+    let hotline = app::sync_hotline(store, &places, now).await?;
+    let out = app::ingest(store, posts.into_iter().map(|(p, _)| p).collect(), &places, now).await?;
+    println!(
+        "disinfo: {} monitored posts ({} already loaded), {} hotline reports linked, {} new narratives, {} alerts; see /disinfo or `votebase disinfo narratives`",
+        out.stored.created,
+        out.stored.known,
+        hotline.stored.created,
+        out.stored.narratives_created + hotline.stored.narratives_created,
+        out.alerts.len() + hotline.alerts.len()
+    );
+    Ok(())
+}
+
 async fn audit(store: &dyn Store, action: &str, subject: &str, detail: &str) -> anyhow::Result<()> {
     store
         .audit(&AuditEntry {

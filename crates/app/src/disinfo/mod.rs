@@ -10,7 +10,9 @@
 pub mod bench;
 mod files;
 
-pub use files::{CLAIM_COLUMNS, MAX_FIELD, MAX_TEXT, POST_COLUMNS, read_claims, read_posts};
+pub use files::{
+    CLAIM_COLUMNS, MAX_FIELD, MAX_LISTED, MAX_TEXT, POST_COLUMNS, read_claims, read_posts,
+};
 
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};

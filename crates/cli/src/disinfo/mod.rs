@@ -215,20 +215,16 @@ fn explain(e: DisinfoError) -> anyhow::Error {
     match e {
         DisinfoError::Rejected { file, errors } => {
             let mut msg = format!("{file}: {} bad row(s), nothing stored:", errors.len());
-            for e in errors.iter().take(app_max_listed()) {
+            for e in errors.iter().take(app::MAX_LISTED) {
                 msg.push_str(&format!("\n  line {}: {}", e.line, e.reason));
             }
-            if errors.len() > app_max_listed() {
-                msg.push_str(&format!("\n  … and {} more", errors.len() - app_max_listed()));
+            if errors.len() > app::MAX_LISTED {
+                msg.push_str(&format!("\n  … and {} more", errors.len() - app::MAX_LISTED));
             }
             anyhow::anyhow!(msg)
         }
         other => other.into(),
     }
-}
-
-fn app_max_listed() -> usize {
-    50
 }
 
 fn parse_action(words: &[String]) -> anyhow::Result<NarrativeAction> {

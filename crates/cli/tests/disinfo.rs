@@ -19,22 +19,51 @@ fn stdout(b: &Backend, args: &[&str]) -> String {
 fn write_claims(b: &Backend) -> std::path::PathBuf {
     let path = b.path("claims.csv");
     let mut w = csv::Writer::from_path(&path).unwrap();
-    w.write_record(["key", "verdict", "claim_en", "claim_es", "counter_en", "counter_es", "source"])
-        .unwrap();
+    w.write_record([
+        "key",
+        "verdict",
+        "claim_en",
+        "claim_es",
+        "counter_en",
+        "counter_es",
+        "source",
+    ])
+    .unwrap();
     for c in CLAIMS {
-        w.write_record([c.key, c.verdict, c.claim_en, c.claim_es, c.counter_en, c.counter_es, c.source])
-            .unwrap();
+        w.write_record([
+            c.key,
+            c.verdict,
+            c.claim_en,
+            c.claim_es,
+            c.counter_en,
+            c.counter_es,
+            c.source,
+        ])
+        .unwrap();
     }
     w.flush().unwrap();
     path
 }
 
 /// The stream as a CSV file; returns the labels by post id.
-fn write_posts(b: &Backend, name: &str, seed: u64, chatter: usize) -> (std::path::PathBuf, HashMap<String, Option<&'static str>>) {
+fn write_posts(
+    b: &Backend,
+    name: &str,
+    seed: u64,
+    chatter: usize,
+) -> (std::path::PathBuf, HashMap<String, Option<&'static str>>) {
     let path = b.path(name);
     let mut w = csv::Writer::from_path(&path).unwrap();
-    w.write_record(["id", "text", "url", "platform", "author", "posted_at", "reach"])
-        .unwrap();
+    w.write_record([
+        "id",
+        "text",
+        "url",
+        "platform",
+        "author",
+        "posted_at",
+        "reach",
+    ])
+    .unwrap();
     let mut labels = HashMap::new();
     for p in stream(&StreamSpec::election_day(seed, chatter)) {
         w.write_record([
@@ -56,11 +85,18 @@ fn write_posts(b: &Backend, name: &str, seed: u64, chatter: usize) -> (std::path
 fn items(b: &Backend) -> Vec<(String, i64, String)> {
     let out = stdout(b, &["disinfo", "items", "--format", "csv"]);
     let mut r = csv::Reader::from_reader(out.as_bytes());
-    assert_eq!(r.headers().unwrap().iter().collect::<Vec<_>>(), vec!["id", "narrative_id", "source"]);
+    assert_eq!(
+        r.headers().unwrap().iter().collect::<Vec<_>>(),
+        vec!["id", "narrative_id", "source"]
+    );
     r.records()
         .map(|rec| {
             let rec = rec.unwrap();
-            (rec[0].to_string(), rec[1].parse().unwrap(), rec[2].to_string())
+            (
+                rec[0].to_string(),
+                rec[1].parse().unwrap(),
+                rec[2].to_string(),
+            )
         })
         .collect()
 }
@@ -69,9 +105,15 @@ fn items(b: &Backend) -> Vec<(String, i64, String)> {
 fn planted_narrative_clusters_links_its_claim_and_alerts_once() {
     for b in Backend::all("disinfo_cli") {
         let claims = write_claims(&b);
-        let out = stdout(&b, &["disinfo", "claims", "import", claims.to_str().unwrap()]);
+        let out = stdout(
+            &b,
+            &["disinfo", "claims", "import", claims.to_str().unwrap()],
+        );
         assert!(out.contains("claims: 5 new, 0 already known"), "{out}");
-        let out = stdout(&b, &["disinfo", "claims", "import", claims.to_str().unwrap()]);
+        let out = stdout(
+            &b,
+            &["disinfo", "claims", "import", claims.to_str().unwrap()],
+        );
         assert!(out.contains("claims: 0 new, 5 already known"), "{out}");
 
         // A hotline report of the same rumour, filed before the posts arrive.
@@ -82,11 +124,16 @@ fn planted_narrative_clusters_links_its_claim_and_alerts_once() {
              2026-11-03T07:30:00Z,misinformation,WAKE,Oak Grove School,the polling place has moved to a new location,Ana Diaz,919-555-2101\n",
         )
         .unwrap();
-        b.cmd(&["incidents", "import", hotline.to_str().unwrap()]).assert().success();
+        b.cmd(&["incidents", "import", hotline.to_str().unwrap()])
+            .assert()
+            .success();
 
         let (posts, labels) = write_posts(&b, "posts.csv", 1, 2_000);
         let out = stdout(&b, &["disinfo", "import", posts.to_str().unwrap()]);
-        assert!(out.contains(&format!("{} new items", labels.len())), "{out}");
+        assert!(
+            out.contains(&format!("{} new items", labels.len())),
+            "{out}"
+        );
         assert!(out.contains("1 hotline reports linked"), "{out}");
 
         // The planted narrative: most "polls moved" posts (EN and ES) in one narrative.
@@ -114,7 +161,10 @@ fn planted_narrative_clusters_links_its_claim_and_alerts_once() {
         let lines: Vec<&str> = out.lines().collect();
         assert_eq!(lines.last(), Some(&"alerts: 1"), "{out}");
         assert_eq!(lines.len(), 2, "{out}");
-        assert!(lines[0].starts_with(&format!("narrative {planted} ")), "{out}");
+        assert!(
+            lines[0].starts_with(&format!("narrative {planted} ")),
+            "{out}"
+        );
 
         // Its claim, in the narratives CSV.
         let out = stdout(&b, &["disinfo", "narratives", "--format", "csv"]);
@@ -125,13 +175,23 @@ fn planted_narrative_clusters_links_its_claim_and_alerts_once() {
             .find(|r| r[0] == planted.to_string())
             .unwrap();
         assert_eq!(&row[4], "polls-moved", "{out}");
-        assert!(row[3].parse::<i64>().unwrap() >= 30, "peak per hour {}", &row[3]);
-        let since = stdout(&b, &["disinfo", "narratives", "--since", "2100-01-01T00:00:00Z"]);
+        assert!(
+            row[3].parse::<i64>().unwrap() >= 30,
+            "peak per hour {}",
+            &row[3]
+        );
+        let since = stdout(
+            &b,
+            &["disinfo", "narratives", "--since", "2100-01-01T00:00:00Z"],
+        );
         assert!(since.trim_end().ends_with("narratives: 0"), "{since}");
 
         // Re-import: nothing changes, no new alert.
         let out = stdout(&b, &["disinfo", "import", posts.to_str().unwrap()]);
-        assert!(out.contains(&format!("0 new items, {} already known", labels.len())), "{out}");
+        assert!(
+            out.contains(&format!("0 new items, {} already known", labels.len())),
+            "{out}"
+        );
         assert_eq!(items(&b), rows);
         assert!(stdout(&b, &["disinfo", "alerts"]).ends_with("alerts: 1\n"));
 
@@ -144,9 +204,15 @@ fn planted_narrative_clusters_links_its_claim_and_alerts_once() {
              new-2,vote by text,,x,a,yesterday\n",
         )
         .unwrap();
-        let err = b.cmd(&["disinfo", "import", bad.to_str().unwrap()]).assert().failure();
+        let err = b
+            .cmd(&["disinfo", "import", bad.to_str().unwrap()])
+            .assert()
+            .failure();
         let stderr = String::from_utf8(err.get_output().stderr.clone()).unwrap();
-        assert!(stderr.contains("line 3") && stderr.contains("RFC 3339"), "{stderr}");
+        assert!(
+            stderr.contains("line 3") && stderr.contains("RFC 3339"),
+            "{stderr}"
+        );
         assert_eq!(items(&b).len(), rows.len());
 
         // JSON lines.
@@ -169,7 +235,17 @@ fn planted_narrative_clusters_links_its_claim_and_alerts_once() {
         stdout(&b, &["disinfo", "act", &id, "triage"]);
         let out = stdout(&b, &["disinfo", "act", &id, "assign", "ana"]);
         assert!(out.contains("assigned (assigned to ana)"), "{out}");
-        let out = stdout(&b, &["disinfo", "act", &id, "respond", "counter_message", "posted on X"]);
+        let out = stdout(
+            &b,
+            &[
+                "disinfo",
+                "act",
+                &id,
+                "respond",
+                "counter_message",
+                "posted on X",
+            ],
+        );
         assert!(out.contains("is responding"), "{out}");
     }
 }
@@ -184,7 +260,10 @@ fn eval_reports_purity_recall_and_one_alert() {
         let alerts = v["alerts"].as_array().unwrap();
         assert_eq!(alerts.len(), 1, "{v}");
         assert_eq!(alerts[0][1], "polls-moved", "{v}");
-        let (right, linked) = (v["claim_links"][0].as_u64().unwrap(), v["claim_links"][1].as_u64().unwrap());
+        let (right, linked) = (
+            v["claim_links"][0].as_u64().unwrap(),
+            v["claim_links"][1].as_u64().unwrap(),
+        );
         assert!(linked >= 50 && right * 10 >= linked * 9, "{v}");
     }
 }

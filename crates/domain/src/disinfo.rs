@@ -301,17 +301,13 @@ pub fn next_narrative_status(
         (_, NarrativeAction::Assign { to }) if to.trim().is_empty() => {
             Err("assign needs a user".into())
         }
-        (_, NarrativeAction::Assign { to }) => {
-            Ok((S::Assigned, "assigned", to.trim().to_string()))
-        }
+        (_, NarrativeAction::Assign { to }) => Ok((S::Assigned, "assigned", to.trim().to_string())),
         (S::New, NarrativeAction::Respond { .. }) => {
             Err("triage or assign the narrative before responding".into())
         }
-        (_, NarrativeAction::Respond { kind, detail }) => Ok((
-            S::Responding,
-            kind.code(),
-            detail.trim().to_string(),
-        )),
+        (_, NarrativeAction::Respond { kind, detail }) => {
+            Ok((S::Responding, kind.code(), detail.trim().to_string()))
+        }
         (_, NarrativeAction::Close { note }) => Ok((S::Closed, "closed", note.trim().to_string())),
     }
 }
@@ -412,22 +408,41 @@ mod tests {
         assert!(next_narrative_status(S::New, &respond).is_err());
         let (s, kind, _) = next_narrative_status(S::New, &NarrativeAction::Triage).unwrap();
         assert_eq!((s, kind), (S::Triaged, "triaged"));
-        let (s, _, who) = next_narrative_status(s, &NarrativeAction::Assign { to: "ana".into() }).unwrap();
+        let (s, _, who) =
+            next_narrative_status(s, &NarrativeAction::Assign { to: "ana".into() }).unwrap();
         assert_eq!((s, who.as_str()), (S::Assigned, "ana"));
         let (s, kind, _) = next_narrative_status(s, &respond).unwrap();
         assert_eq!((s, kind), (S::Responding, "counter_message"));
-        let (s, _, _) = next_narrative_status(s, &NarrativeAction::Close { note: String::new() }).unwrap();
+        let (s, _, _) = next_narrative_status(
+            s,
+            &NarrativeAction::Close {
+                note: String::new(),
+            },
+        )
+        .unwrap();
         assert_eq!(s, S::Closed);
         assert!(next_narrative_status(s, &NarrativeAction::Triage).is_err());
         assert!(next_narrative_status(s, &NarrativeAction::Note { text: " ".into() }).is_err());
-        assert_eq!(next_narrative_status(s, &NarrativeAction::Reopen).unwrap().0, S::Triaged);
-        let long = NarrativeAction::Note { text: "x".repeat(MAX_ACTION_TEXT + 1) };
+        assert_eq!(
+            next_narrative_status(s, &NarrativeAction::Reopen)
+                .unwrap()
+                .0,
+            S::Triaged
+        );
+        let long = NarrativeAction::Note {
+            text: "x".repeat(MAX_ACTION_TEXT + 1),
+        };
         assert!(next_narrative_status(S::New, &long).is_err());
     }
 
     #[test]
     fn verdicts_and_statuses_round_trip() {
-        for v in [Verdict::False, Verdict::Misleading, Verdict::True, Verdict::Unverified] {
+        for v in [
+            Verdict::False,
+            Verdict::Misleading,
+            Verdict::True,
+            Verdict::Unverified,
+        ] {
             assert_eq!(Verdict::parse(v.code()), Some(v));
         }
         assert_eq!(Verdict::parse(" FALSE "), Some(Verdict::False));

@@ -234,7 +234,8 @@ impl Clusterer {
     /// Assigns one item: joins the closest narrative or starts a new one.
     pub fn assign(&mut self, signature: &Signature) -> Assignment {
         if let Some((n, sim)) = self.closest(signature) {
-            let room = self.heads.get(&n).map_or(0, |h| h.1 as usize) < self.params.max_representatives;
+            let room =
+                self.heads.get(&n).map_or(0, |h| h.1 as usize) < self.params.max_representatives;
             let representative = room && sim < self.params.novelty;
             if representative {
                 self.index(n, signature.clone());
@@ -275,7 +276,9 @@ mod tests {
         let mut c = Clusterer::new(ClusterParams::default(), 1);
         let a = c.assign(&sig("The polls have moved to Wednesday, vote Wednesday"));
         let b = c.assign(&sig("polls moved!! vote on Wednesday not Tuesday"));
-        let d = c.assign(&sig("Las casillas se movieron al miércoles, vota el miércoles"));
+        let d = c.assign(&sig(
+            "Las casillas se movieron al miércoles, vota el miércoles",
+        ));
         let e = c.assign(&sig("Great game last night, the Panthers finally won"));
         assert!(a.created && !b.created && !d.created, "{a:?} {b:?} {d:?}");
         assert_eq!(a.narrative, b.narrative);

@@ -32,17 +32,37 @@ pub fn score<L: std::hash::Hash + Eq + Clone>(pairs: &[(i64, Option<L>)]) -> Sco
     for (c, l) in pairs {
         if let Some(l) = l {
             items += 1;
-            *by_cluster.entry(*c).or_default().entry(l.clone()).or_default() += 1;
-            *by_label.entry(l.clone()).or_default().entry(*c).or_default() += 1;
+            *by_cluster
+                .entry(*c)
+                .or_default()
+                .entry(l.clone())
+                .or_default() += 1;
+            *by_label
+                .entry(l.clone())
+                .or_default()
+                .entry(*c)
+                .or_default() += 1;
         }
     }
-    let pure: usize = by_cluster.values().map(|m| m.values().max().copied().unwrap_or(0)).sum();
-    let found: usize = by_label.values().map(|m| m.values().max().copied().unwrap_or(0)).sum();
+    let pure: usize = by_cluster
+        .values()
+        .map(|m| m.values().max().copied().unwrap_or(0))
+        .sum();
+    let found: usize = by_label
+        .values()
+        .map(|m| m.values().max().copied().unwrap_or(0))
+        .sum();
     let chatter_leaks = pairs
         .iter()
         .filter(|(c, l)| l.is_none() && by_cluster.contains_key(c))
         .count();
-    let ratio = |a: usize| if items == 0 { 1.0 } else { a as f64 / items as f64 };
+    let ratio = |a: usize| {
+        if items == 0 {
+            1.0
+        } else {
+            a as f64 / items as f64
+        }
+    };
     Scores {
         items,
         labels: by_label.len(),
@@ -66,7 +86,12 @@ mod tests {
         let s = score(&merged);
         assert!((s.purity - 2.0 / 3.0).abs() < 1e-9);
         assert_eq!((s.recall, s.chatter_leaks), (1.0, 1));
-        let split = [(1, Some("a")), (2, Some("a")), (3, Some("a")), (4, Some("a"))];
+        let split = [
+            (1, Some("a")),
+            (2, Some("a")),
+            (3, Some("a")),
+            (4, Some("a")),
+        ];
         let s = score(&split);
         assert_eq!((s.purity, s.recall), (1.0, 0.25));
     }

@@ -23,8 +23,8 @@ pub mod synth;
 pub mod text;
 
 pub use claims::{ClaimIndex, ClaimMatch};
-pub use cluster::{Assignment, Clusterer, ClusterParams, Prepared};
-pub use minhash::{Signature, SIGNATURE_LEN};
+pub use cluster::{Assignment, ClusterParams, Clusterer, Prepared};
+pub use minhash::{SIGNATURE_LEN, Signature};
 pub use places::PlaceMatcher;
 pub use spikes::{Spike, SpikeRule};
 pub use text::{Lang, Normalised, normalise};

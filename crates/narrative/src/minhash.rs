@@ -76,7 +76,12 @@ impl Signature {
         if self.is_empty() || other.is_empty() {
             return 0.0;
         }
-        let eq = self.0.iter().zip(other.0.iter()).filter(|(a, b)| a == b).count();
+        let eq = self
+            .0
+            .iter()
+            .zip(other.0.iter())
+            .filter(|(a, b)| a == b)
+            .count();
         eq as f64 / SIGNATURE_LEN as f64
     }
 

@@ -69,7 +69,7 @@ pub fn poisson_upper_tail(k: u64, lambda: f64) -> f64 {
     if k == 0 {
         return 1.0;
     }
-    if !(lambda > 0.0) || !lambda.is_finite() {
+    if lambda.is_nan() || lambda <= 0.0 || !lambda.is_finite() {
         return 0.0;
     }
     if (k as f64) <= lambda {
@@ -211,14 +211,20 @@ mod tests {
         let mut later = steady.clone();
         later.push((100, 60));
         let s = rule.spikes(&later);
-        assert_eq!(s.iter().map(|s| s.start_hour).collect::<Vec<_>>(), vec![0, 100]);
+        assert_eq!(
+            s.iter().map(|s| s.start_hour).collect::<Vec<_>>(),
+            vec![0, 100]
+        );
     }
 
     #[test]
     fn two_bursts_apart_are_two_spikes_and_small_ones_none() {
         let rule = SpikeRule::default();
         let s = rule.spikes(&[(0, 1), (5, 20), (6, 15), (100, 25)]);
-        assert_eq!(s.iter().map(|s| s.start_hour).collect::<Vec<_>>(), vec![5, 100]);
+        assert_eq!(
+            s.iter().map(|s| s.start_hour).collect::<Vec<_>>(),
+            vec![5, 100]
+        );
         assert!(rule.spikes(&[(0, 9), (1, 9)]).is_empty());
     }
 

@@ -109,61 +109,308 @@ pub const CLAIMS: &[SynthClaim] = &[
 /// Slots of one paraphrase template: each slot one of its alternatives ("" = left out).
 type Template = &'static [&'static [&'static str]];
 
-const OPENERS_EN: &[&str] = &["", "BREAKING:", "ALERT", "PSA:", "Heads up!", "FYI", "Just heard:", "Share this:"];
-const OPENERS_ES: &[&str] = &["", "URGENTE:", "ALERTA", "Ojo:", "Compartan:", "Me acaban de decir:", "Aviso:"];
-const CLOSERS_EN: &[&str] = &["", "Share!", "Tell everyone", "pass it on", "RT", "#Election2026", "#NCvotes", "smh"];
-const CLOSERS_ES: &[&str] = &["", "¡Compartan!", "díganle a todos", "pásalo", "#Elecciones2026", "#VotaNC", "ojo"];
+const OPENERS_EN: &[&str] = &[
+    "",
+    "BREAKING:",
+    "ALERT",
+    "PSA:",
+    "Heads up!",
+    "FYI",
+    "Just heard:",
+    "Share this:",
+];
+const OPENERS_ES: &[&str] = &[
+    "",
+    "URGENTE:",
+    "ALERTA",
+    "Ojo:",
+    "Compartan:",
+    "Me acaban de decir:",
+    "Aviso:",
+];
+const CLOSERS_EN: &[&str] = &[
+    "",
+    "Share!",
+    "Tell everyone",
+    "pass it on",
+    "RT",
+    "#Election2026",
+    "#NCvotes",
+    "smh",
+];
+const CLOSERS_ES: &[&str] = &[
+    "",
+    "¡Compartan!",
+    "díganle a todos",
+    "pásalo",
+    "#Elecciones2026",
+    "#VotaNC",
+    "ojo",
+];
 
 fn templates(key: &str) -> (&'static [Template], &'static [Template]) {
     match key {
         "polls-moved" => (
             &[
-                &[&["the", "our", "my", "your"], &["polling place", "polls", "polling location", "precinct polling place"], &["has moved", "have moved", "was moved", "got moved", "have been moved"], &["", "to the high school", "to a new location", "across town", "to the library"], &["today", "this morning", "for election day", ""]],
-                &[&["they moved", "officials moved", "the county moved"], &["the polls", "our polling place", "the polling location"], &["", "last minute", "without telling anyone"], &["", "check before you go", "new location today"]],
-                &[&["polling place changed", "polls changed location", "polling location moved"], &["", "in our area", "for our precinct"], &["", "do not go to the old place", "new location"]],
+                &[
+                    &["the", "our", "my", "your"],
+                    &[
+                        "polling place",
+                        "polls",
+                        "polling location",
+                        "precinct polling place",
+                    ],
+                    &[
+                        "has moved",
+                        "have moved",
+                        "was moved",
+                        "got moved",
+                        "have been moved",
+                    ],
+                    &[
+                        "",
+                        "to the high school",
+                        "to a new location",
+                        "across town",
+                        "to the library",
+                    ],
+                    &["today", "this morning", "for election day", ""],
+                ],
+                &[
+                    &["they moved", "officials moved", "the county moved"],
+                    &["the polls", "our polling place", "the polling location"],
+                    &["", "last minute", "without telling anyone"],
+                    &["", "check before you go", "new location today"],
+                ],
+                &[
+                    &[
+                        "polling place changed",
+                        "polls changed location",
+                        "polling location moved",
+                    ],
+                    &["", "in our area", "for our precinct"],
+                    &["", "do not go to the old place", "new location"],
+                ],
             ],
             &[
-                &[&["la casilla", "las casillas", "el centro de votación", "mi casilla"], &["se cambió", "se cambiaron", "se movió", "se movieron", "la trasladaron"], &["", "a otro lugar", "a la escuela", "a una nueva ubicación"], &["", "hoy", "para el día de la elección"]],
-                &[&["cambiaron", "movieron"], &["las casillas", "la casilla de votación", "el lugar de votación"], &["", "a última hora", "sin avisar"], &["", "nueva ubicación", "revisen antes de ir"]],
+                &[
+                    &[
+                        "la casilla",
+                        "las casillas",
+                        "el centro de votación",
+                        "mi casilla",
+                    ],
+                    &[
+                        "se cambió",
+                        "se cambiaron",
+                        "se movió",
+                        "se movieron",
+                        "la trasladaron",
+                    ],
+                    &["", "a otro lugar", "a la escuela", "a una nueva ubicación"],
+                    &["", "hoy", "para el día de la elección"],
+                ],
+                &[
+                    &["cambiaron", "movieron"],
+                    &[
+                        "las casillas",
+                        "la casilla de votación",
+                        "el lugar de votación",
+                    ],
+                    &["", "a última hora", "sin avisar"],
+                    &["", "nueva ubicación", "revisen antes de ir"],
+                ],
             ],
         ),
         "vote-by-text" => (
             &[
-                &[&["you can", "now you can", "voters can"], &["vote by text", "vote by text message", "cast your vote by text", "vote by sms"], &["", "this year", "today"], &["", "just text VOTE to 55555", "send VOTE to 55555", "text your choice to 55555"]],
-                &[&["skip the line:", "no need to go out:", "too busy?"], &["text", "send a text message", "send an sms"], &["VOTE", "your vote"], &["to 55555", "to this number"], &["", "and your vote counts", "it counts"]],
+                &[
+                    &["you can", "now you can", "voters can"],
+                    &[
+                        "vote by text",
+                        "vote by text message",
+                        "cast your vote by text",
+                        "vote by sms",
+                    ],
+                    &["", "this year", "today"],
+                    &[
+                        "",
+                        "just text VOTE to 55555",
+                        "send VOTE to 55555",
+                        "text your choice to 55555",
+                    ],
+                ],
+                &[
+                    &["skip the line:", "no need to go out:", "too busy?"],
+                    &["text", "send a text message", "send an sms"],
+                    &["VOTE", "your vote"],
+                    &["to 55555", "to this number"],
+                    &["", "and your vote counts", "it counts"],
+                ],
             ],
             &[
-                &[&["puedes", "ahora puedes", "se puede"], &["votar por mensaje de texto", "votar por texto", "votar por sms", "votar por whatsapp"], &["", "este año", "hoy"], &["", "envía VOTO al 55555", "manda VOTO al 55555"]],
-                &[&["no hagas fila:", "¿no tienes tiempo?"], &["envía un mensaje de texto", "manda un sms", "manda un mensaje"], &["con tu voto", "VOTO"], &["al 55555", "a este número"], &["", "y tu voto cuenta"]],
+                &[
+                    &["puedes", "ahora puedes", "se puede"],
+                    &[
+                        "votar por mensaje de texto",
+                        "votar por texto",
+                        "votar por sms",
+                        "votar por whatsapp",
+                    ],
+                    &["", "este año", "hoy"],
+                    &["", "envía VOTO al 55555", "manda VOTO al 55555"],
+                ],
+                &[
+                    &["no hagas fila:", "¿no tienes tiempo?"],
+                    &[
+                        "envía un mensaje de texto",
+                        "manda un sms",
+                        "manda un mensaje",
+                    ],
+                    &["con tu voto", "VOTO"],
+                    &["al 55555", "a este número"],
+                    &["", "y tu voto cuenta"],
+                ],
             ],
         ),
         "vote-wednesday" => (
             &[
-                &[&["", "reminder:", "remember"], &["you can still vote", "voting continues", "voting is extended", "polls stay open"], &["on wednesday", "until wednesday", "wednesday too"], &["", "the day after election day", "if the lines are long", "for everyone"]],
-                &[&["too many people voting tuesday,", "lines too long?", "busy tuesday?"], &["vote on wednesday", "come back wednesday to vote", "wednesday is voting day too"], &["", "officials said", "it was announced"]],
+                &[
+                    &["", "reminder:", "remember"],
+                    &[
+                        "you can still vote",
+                        "voting continues",
+                        "voting is extended",
+                        "polls stay open",
+                    ],
+                    &["on wednesday", "until wednesday", "wednesday too"],
+                    &[
+                        "",
+                        "the day after election day",
+                        "if the lines are long",
+                        "for everyone",
+                    ],
+                ],
+                &[
+                    &[
+                        "too many people voting tuesday,",
+                        "lines too long?",
+                        "busy tuesday?",
+                    ],
+                    &[
+                        "vote on wednesday",
+                        "come back wednesday to vote",
+                        "wednesday is voting day too",
+                    ],
+                    &["", "officials said", "it was announced"],
+                ],
             ],
             &[
-                &[&["", "recuerden:", "ojo:"], &["todavía se puede votar", "la votación sigue", "se extiende la votación", "las casillas siguen abiertas"], &["el miércoles", "hasta el miércoles", "también el miércoles"], &["", "el día después de la elección", "si hay mucha fila"]],
-                &[&["¿mucha fila el martes?", "¿no pudiste el martes?"], &["vota el miércoles", "puedes votar el miércoles", "regresa el miércoles a votar"], &["", "lo anunciaron"]],
+                &[
+                    &["", "recuerden:", "ojo:"],
+                    &[
+                        "todavía se puede votar",
+                        "la votación sigue",
+                        "se extiende la votación",
+                        "las casillas siguen abiertas",
+                    ],
+                    &["el miércoles", "hasta el miércoles", "también el miércoles"],
+                    &["", "el día después de la elección", "si hay mucha fila"],
+                ],
+                &[
+                    &["¿mucha fila el martes?", "¿no pudiste el martes?"],
+                    &[
+                        "vota el miércoles",
+                        "puedes votar el miércoles",
+                        "regresa el miércoles a votar",
+                    ],
+                    &["", "lo anunciaron"],
+                ],
             ],
         ),
         "ice-at-polls" => (
             &[
-                &[&["", "warning:", "careful"], &["ICE agents", "immigration agents", "ICE officers", "immigration officers"], &["are at the polls", "are arresting voters at polling places", "are checking papers at the polls", "are waiting at polling places"], &["", "today", "stay home", "do not go"]],
-                &[&["they are arresting people", "voters getting arrested", "arrests happening"], &["at polling places", "at the polls"], &["by ICE", "by immigration"], &["", "be careful", "stay away"]],
+                &[
+                    &["", "warning:", "careful"],
+                    &[
+                        "ICE agents",
+                        "immigration agents",
+                        "ICE officers",
+                        "immigration officers",
+                    ],
+                    &[
+                        "are at the polls",
+                        "are arresting voters at polling places",
+                        "are checking papers at the polls",
+                        "are waiting at polling places",
+                    ],
+                    &["", "today", "stay home", "do not go"],
+                ],
+                &[
+                    &[
+                        "they are arresting people",
+                        "voters getting arrested",
+                        "arrests happening",
+                    ],
+                    &["at polling places", "at the polls"],
+                    &["by ICE", "by immigration"],
+                    &["", "be careful", "stay away"],
+                ],
             ],
-            &[
-                &[&["", "cuidado:", "alerta:"], &["agentes de ICE", "agentes de inmigración", "la migra", "oficiales de inmigración"], &["están en las casillas", "están arrestando votantes en las casillas", "piden papeles en las casillas", "esperan en los centros de votación"], &["", "hoy", "no vayan", "quédense en casa"]],
-            ],
+            &[&[
+                &["", "cuidado:", "alerta:"],
+                &[
+                    "agentes de ICE",
+                    "agentes de inmigración",
+                    "la migra",
+                    "oficiales de inmigración",
+                ],
+                &[
+                    "están en las casillas",
+                    "están arrestando votantes en las casillas",
+                    "piden papeles en las casillas",
+                    "esperan en los centros de votación",
+                ],
+                &["", "hoy", "no vayan", "quédense en casa"],
+            ]],
         ),
         _ => (
             &[
-                &[&["", "reminder:", "warning:"], &["you need a passport to vote", "no driver license no vote", "you need a passport or driver license to vote", "bring your passport or you cannot vote"], &["", "they will turn you away", "no exceptions", "new rule"]],
-                &[&["without a driver license", "without a passport"], &["you cannot vote", "they will not let you vote", "your vote will not count"], &["", "this year", "new law"]],
+                &[
+                    &["", "reminder:", "warning:"],
+                    &[
+                        "you need a passport to vote",
+                        "no driver license no vote",
+                        "you need a passport or driver license to vote",
+                        "bring your passport or you cannot vote",
+                    ],
+                    &["", "they will turn you away", "no exceptions", "new rule"],
+                ],
+                &[
+                    &["without a driver license", "without a passport"],
+                    &[
+                        "you cannot vote",
+                        "they will not let you vote",
+                        "your vote will not count",
+                    ],
+                    &["", "this year", "new law"],
+                ],
             ],
             &[
-                &[&["", "ojo:", "aviso:"], &["necesitas pasaporte para votar", "sin licencia de conducir no puedes votar", "necesitas pasaporte o licencia de conducir para votar"], &["", "no hay excepciones", "nueva regla"]],
-                &[&["sin pasaporte", "sin licencia de conducir"], &["no puedes votar", "no te dejan votar", "tu voto no cuenta"], &["", "este año", "nueva ley"]],
+                &[
+                    &["", "ojo:", "aviso:"],
+                    &[
+                        "necesitas pasaporte para votar",
+                        "sin licencia de conducir no puedes votar",
+                        "necesitas pasaporte o licencia de conducir para votar",
+                    ],
+                    &["", "no hay excepciones", "nueva regla"],
+                ],
+                &[
+                    &["sin pasaporte", "sin licencia de conducir"],
+                    &["no puedes votar", "no te dejan votar", "tu voto no cuenta"],
+                    &["", "este año", "nueva ley"],
+                ],
             ],
         ),
     }
@@ -223,7 +470,10 @@ pub fn paraphrase(rng: &mut Rng, key: &str, spanish: bool, places: &[&str]) -> S
         parts.push(format!("@user{}", rng.below(5000)));
     }
     if rng.chance(0.2) {
-        parts.push(format!("https://t.example/{:x}", rng.next_u64() & 0xffff_ffff));
+        parts.push(format!(
+            "https://t.example/{:x}",
+            rng.next_u64() & 0xffff_ffff
+        ));
     }
     let mut s = parts
         .into_iter()
@@ -238,17 +488,135 @@ pub fn paraphrase(rng: &mut Rng, key: &str, spanish: bool, places: &[&str]) -> S
 
 const CHATTER_EN: &[&[&str]] = &[
     &["the", "our", "my", "that", "this"],
-    &["coffee", "game", "concert", "storm", "traffic", "teacher", "dog", "garden", "pizza", "bridge", "library", "movie", "marathon", "bakery", "playoff", "festival", "highway", "cat", "recipe", "podcast", "album", "museum", "hurricane", "barbecue", "soccer", "basketball", "farmers market", "thunderstorm", "parade", "roof"],
+    &[
+        "coffee",
+        "game",
+        "concert",
+        "storm",
+        "traffic",
+        "teacher",
+        "dog",
+        "garden",
+        "pizza",
+        "bridge",
+        "library",
+        "movie",
+        "marathon",
+        "bakery",
+        "playoff",
+        "festival",
+        "highway",
+        "cat",
+        "recipe",
+        "podcast",
+        "album",
+        "museum",
+        "hurricane",
+        "barbecue",
+        "soccer",
+        "basketball",
+        "farmers market",
+        "thunderstorm",
+        "parade",
+        "roof",
+    ],
     &["was", "is", "looks", "felt", "seems", "got"],
-    &["amazing", "terrible", "late", "cold", "delicious", "closed", "packed", "loud", "cancelled", "beautiful", "slow", "huge", "weird", "perfect", "flooded", "sold out", "crowded", "quiet", "expensive", "fun"],
-    &["today", "tonight", "this morning", "again", "yesterday", "all week", "on sunday", "downtown", "at noon", "lol", "honestly", "for real"],
+    &[
+        "amazing",
+        "terrible",
+        "late",
+        "cold",
+        "delicious",
+        "closed",
+        "packed",
+        "loud",
+        "cancelled",
+        "beautiful",
+        "slow",
+        "huge",
+        "weird",
+        "perfect",
+        "flooded",
+        "sold out",
+        "crowded",
+        "quiet",
+        "expensive",
+        "fun",
+    ],
+    &[
+        "today",
+        "tonight",
+        "this morning",
+        "again",
+        "yesterday",
+        "all week",
+        "on sunday",
+        "downtown",
+        "at noon",
+        "lol",
+        "honestly",
+        "for real",
+    ],
 ];
 const CHATTER_ES: &[&[&str]] = &[
     &["el", "mi", "ese", "este", "nuestro"],
-    &["café", "partido", "concierto", "tráfico", "maestro", "perro", "jardín", "pastel", "puente", "cine", "mercado", "festival", "gato", "receta", "álbum", "museo", "huracán", "asado", "fútbol", "desfile", "techo", "restaurante", "camión", "parque", "equipo"],
+    &[
+        "café",
+        "partido",
+        "concierto",
+        "tráfico",
+        "maestro",
+        "perro",
+        "jardín",
+        "pastel",
+        "puente",
+        "cine",
+        "mercado",
+        "festival",
+        "gato",
+        "receta",
+        "álbum",
+        "museo",
+        "huracán",
+        "asado",
+        "fútbol",
+        "desfile",
+        "techo",
+        "restaurante",
+        "camión",
+        "parque",
+        "equipo",
+    ],
     &["estuvo", "está", "se ve", "fue", "parece"],
-    &["increíble", "terrible", "tarde", "frío", "delicioso", "cerrado", "lleno", "ruidoso", "bonito", "lento", "enorme", "raro", "perfecto", "caro", "divertido"],
-    &["hoy", "anoche", "esta mañana", "otra vez", "ayer", "toda la semana", "el domingo", "en el centro", "jaja", "la verdad"],
+    &[
+        "increíble",
+        "terrible",
+        "tarde",
+        "frío",
+        "delicioso",
+        "cerrado",
+        "lleno",
+        "ruidoso",
+        "bonito",
+        "lento",
+        "enorme",
+        "raro",
+        "perfecto",
+        "caro",
+        "divertido",
+    ],
+    &[
+        "hoy",
+        "anoche",
+        "esta mañana",
+        "otra vez",
+        "ayer",
+        "toda la semana",
+        "el domingo",
+        "en el centro",
+        "jaja",
+        "la verdad",
+    ],
 ];
 const GOTV_EN: &[&str] = &[
     "Polls are open until 7:30 tonight, go vote",
@@ -267,7 +635,9 @@ const GOTV_ES: &[&str] = &[
 /// English or Spanish.
 pub fn chatter(rng: &mut Rng, spanish: bool) -> String {
     if rng.chance(0.02) {
-        return rng.pick(if spanish { GOTV_ES } else { GOTV_EN }).to_string();
+        return rng
+            .pick(if spanish { GOTV_ES } else { GOTV_EN })
+            .to_string();
     }
     let slots = if spanish { CHATTER_ES } else { CHATTER_EN };
     let mut words: Vec<String> = slots.iter().map(|s| rng.pick(s).to_string()).collect();
@@ -301,6 +671,10 @@ pub struct SynthPost {
     pub label: Option<&'static str>,
 }
 
+/// A planted narrative: its key, posts spread evenly (the trickle), and an optional
+/// burst `(hour offset, posts in that hour)`.
+pub type Planted = (&'static str, usize, Option<(u32, usize)>);
+
 /// What to generate.
 #[derive(Debug, Clone)]
 pub struct StreamSpec {
@@ -314,7 +688,7 @@ pub struct StreamSpec {
     pub chatter: usize,
     /// Planted narratives: key, posts spread evenly (the trickle), and an optional burst
     /// `(hour offset, posts in that hour)`.
-    pub planted: Vec<(&'static str, usize, Option<(u32, usize)>)>,
+    pub planted: Vec<Planted>,
     /// Share of Spanish posts.
     pub spanish: f64,
     /// Place names to mention now and then.
@@ -345,7 +719,14 @@ impl StreamSpec {
     }
 }
 
-const PLATFORMS: &[&str] = &["x", "facebook", "tiktok", "instagram", "whatsapp", "telegram"];
+const PLATFORMS: &[&str] = &[
+    "x",
+    "facebook",
+    "tiktok",
+    "instagram",
+    "whatsapp",
+    "telegram",
+];
 
 /// Generates a stream, sorted by time (ties in generation order).
 pub fn stream(spec: &StreamSpec) -> Vec<SynthPost> {
@@ -357,7 +738,7 @@ pub fn stream(spec: &StreamSpec) -> Vec<SynthPost> {
         let id = format!("p{:08}", n);
         out.push(SynthPost {
             url: format!("https://{}.example/post/{id}", rng.pick(PLATFORMS)),
-            platform: *rng.pick(PLATFORMS),
+            platform: PLATFORMS[rng.below(PLATFORMS.len())],
             author: format!("user{}", rng.below(200_000)),
             posted_at: spec.start + Duration::seconds(at),
             text,
@@ -406,7 +787,10 @@ mod tests {
         assert_eq!(a, stream(&spec));
         assert_eq!(a.len(), 500 + 12 + 40 + 16 + 16 + 12 + 12);
         assert!(a.windows(2).all(|w| w[0].posted_at <= w[1].posted_at));
-        assert_eq!(a.iter().filter(|p| p.label == Some("polls-moved")).count(), 52);
+        assert_eq!(
+            a.iter().filter(|p| p.label == Some("polls-moved")).count(),
+            52
+        );
         let ids: std::collections::HashSet<_> = a.iter().map(|p| &p.id).collect();
         assert_eq!(ids.len(), a.len());
     }

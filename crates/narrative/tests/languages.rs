@@ -38,7 +38,8 @@ fn spanish_rows() -> Vec<(String, String)> {
 }
 
 fn english_sentences() -> Vec<String> {
-    let raw = std::fs::read_to_string(data("en_claimbuster/claimbuster_two_class_test.json")).unwrap();
+    let raw =
+        std::fs::read_to_string(data("en_claimbuster/claimbuster_two_class_test.json")).unwrap();
     let v: Vec<serde_json::Value> = serde_json::from_str(&raw).unwrap();
     v.iter()
         .filter_map(|o| o.get("text").and_then(|t| t.as_str()).map(String::from))
@@ -51,13 +52,25 @@ fn real_spanish_and_english_are_told_apart() {
     let en = english_sentences();
     assert_eq!(es.len(), 430);
     assert_eq!(en.len(), 702);
-    let es_ok = es.iter().filter(|(_, t)| normalise(t).lang == Lang::Es).count();
-    let es_head_ok = es.iter().filter(|(h, _)| normalise(h).lang == Lang::Es).count();
+    let es_ok = es
+        .iter()
+        .filter(|(_, t)| normalise(t).lang == Lang::Es)
+        .count();
+    let es_head_ok = es
+        .iter()
+        .filter(|(h, _)| normalise(h).lang == Lang::Es)
+        .count();
     let en_ok = en.iter().filter(|t| normalise(t).lang == Lang::En).count();
     println!("es bodies {es_ok}/430, es headlines {es_head_ok}/430, en {en_ok}/702");
     assert!(es_ok >= 425, "Spanish bodies read as Spanish: {es_ok}/430");
-    assert!(es_head_ok >= 340, "Spanish headlines (short) read as Spanish: {es_head_ok}/430");
-    assert!(en_ok >= 660, "English sentences read as English: {en_ok}/702");
+    assert!(
+        es_head_ok >= 340,
+        "Spanish headlines (short) read as Spanish: {es_head_ok}/430"
+    );
+    assert!(
+        en_ok >= 660,
+        "English sentences read as English: {en_ok}/702"
+    );
 }
 
 #[test]
@@ -65,8 +78,18 @@ fn spanish_election_words_reach_the_lexicon() {
     // Written with their accents, as the articles spell them: folding and stemming must
     // bring every form to the lexicon's concepts.
     const FORMS: &[&str] = &[
-        "elección", "elecciones", "electoral", "electorales", "votación", "votaciones",
-        "voto", "votos", "votar", "votaron", "casilla", "casillas",
+        "elección",
+        "elecciones",
+        "electoral",
+        "electorales",
+        "votación",
+        "votaciones",
+        "voto",
+        "votos",
+        "votar",
+        "votaron",
+        "casilla",
+        "casillas",
     ];
     let es = spanish_rows();
     let (mut agree, mut with_words) = (0, 0);
@@ -92,7 +115,10 @@ fn spanish_election_words_reach_the_lexicon() {
         with_words += usize::from(has_word);
         agree += usize::from(!has_word || has_concept);
     }
-    println!("{with_words} articles with election words; agreement {agree}/{}", whole.len());
+    println!(
+        "{with_words} articles with election words; agreement {agree}/{}",
+        whole.len()
+    );
     assert!(with_words >= 150, "{with_words}");
     assert_eq!(agree, whole.len());
 }
@@ -117,5 +143,8 @@ fn an_articles_headline_is_closest_to_its_own_body() {
             .unwrap();
         right += usize::from(best == i);
     }
-    assert!(right >= 30, "headline closest to its own body for {right}/40");
+    assert!(
+        right >= 30,
+        "headline closest to its own body for {right}/40"
+    );
 }

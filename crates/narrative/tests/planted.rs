@@ -67,7 +67,10 @@ fn the_planted_narrative_clusters_matches_its_claim_and_alerts_once() {
             }
         }
         let (&main, &size) = sizes.iter().max_by_key(|(_, s)| **s).unwrap();
-        assert!(size >= 35, "polls-moved's largest cluster has {size} of 52: {sizes:?}");
+        assert!(
+            size >= 35,
+            "polls-moved's largest cluster has {size} of 52: {sizes:?}"
+        );
 
         // It matches its known claim (claim 1) more than any other.
         let claims = &r.claims_of[&main];

@@ -10,9 +10,41 @@ use votebase_narrative::{
 };
 
 const PIECES: &[&str] = &[
-    "vote", "VOTÉ", "miércoles", "casillas", "polls", "moved", " ", "  ", "@x", "#", "http://",
-    "https://a.b/c", "www.", "ñ", "ß", "İ", "ﬁ", "\u{301}", "\u{0}", "🗳️", "condado", "de",
-    "Wake", "County", "ies", "sses", "ing", "ed", "s", "e", "aciones", "1234", "!", ".", "\n",
+    "vote",
+    "VOTÉ",
+    "miércoles",
+    "casillas",
+    "polls",
+    "moved",
+    " ",
+    "  ",
+    "@x",
+    "#",
+    "http://",
+    "https://a.b/c",
+    "www.",
+    "ñ",
+    "ß",
+    "İ",
+    "ﬁ",
+    "\u{301}",
+    "\u{0}",
+    "🗳️",
+    "condado",
+    "de",
+    "Wake",
+    "County",
+    "ies",
+    "sses",
+    "ing",
+    "ed",
+    "s",
+    "e",
+    "aciones",
+    "1234",
+    "!",
+    ".",
+    "\n",
 ];
 
 fn texts() -> impl Strategy<Value = String> {
@@ -20,7 +52,10 @@ fn texts() -> impl Strategy<Value = String> {
         any::<String>(),
         prop::collection::vec(prop::sample::select(PIECES), 0..30).prop_map(|v| v.concat()),
         prop::collection::vec(
-            prop_oneof![prop::sample::select(PIECES).prop_map(String::from), any::<String>()],
+            prop_oneof![
+                prop::sample::select(PIECES).prop_map(String::from),
+                any::<String>()
+            ],
             0..10
         )
         .prop_map(|v| v.join(" ")),

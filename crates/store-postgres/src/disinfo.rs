@@ -91,7 +91,11 @@ fn alert_of(r: &PgRow) -> StoreResult<Alert> {
     })
 }
 
-async fn get_narrative(c: &mut PgConnection, id: i64, lock: bool) -> StoreResult<Option<Narrative>> {
+async fn get_narrative(
+    c: &mut PgConnection,
+    id: i64,
+    lock: bool,
+) -> StoreResult<Option<Narrative>> {
     let sql = if lock {
         format!("{NARRATIVE} WHERE n.id = $1 FOR UPDATE OF n")
     } else {

@@ -6,8 +6,8 @@
 
 mod ballots;
 mod contacts;
-mod disinfo;
 mod copy;
+mod disinfo;
 mod incidents;
 mod lists;
 mod past_results;

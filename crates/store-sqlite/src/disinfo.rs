@@ -178,10 +178,9 @@ fn import_items(
             )?;
         }
         let (claim_id, claim_sim) = it.claim.map_or((None, None), |(c, s)| (Some(c), Some(s)));
-        let (shot_type, shot) = it
-            .screenshot
-            .as_ref()
-            .map_or((None, None), |(t, b)| (Some(t.as_str()), Some(b.as_slice())));
+        let (shot_type, shot) = it.screenshot.as_ref().map_or((None, None), |(t, b)| {
+            (Some(t.as_str()), Some(b.as_slice()))
+        });
         tx.execute(
             "INSERT INTO disinfo_items (source, source_id, text, url, platform, author, posted_at,
                 posted_hour, reach, incident_id, lang, narrative_id, representative, signature,
@@ -233,7 +232,11 @@ fn import_items(
 
 fn cluster_state(c: &Connection) -> StoreResult<ClusterState> {
     let max_narrative: i64 = c
-        .query_row("SELECT COALESCE(MAX(id), 0) FROM disinfo_narratives", [], |r| r.get(0))
+        .query_row(
+            "SELECT COALESCE(MAX(id), 0) FROM disinfo_narratives",
+            [],
+            |r| r.get(0),
+        )
         .map_err(db)?;
     let mut stmt = c
         .prepare(
@@ -534,7 +537,8 @@ impl DisinfoStore for SqliteStore {
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<Alert>> {
         let alerts = alerts.to_vec();
-        self.with_conn(move |c| record_alerts(c, &alerts, now)).await
+        self.with_conn(move |c| record_alerts(c, &alerts, now))
+            .await
     }
 
     async fn list_alerts(&self) -> StoreResult<Vec<Alert>> {
@@ -626,4 +630,3 @@ impl DisinfoStore for SqliteStore {
         .await
     }
 }
-

@@ -114,8 +114,11 @@ pub trait DisinfoStore: Send + Sync {
 
     /// Records alerts; one per narrative and spike hour (a repeat is skipped). Each new
     /// alert is also an `alert` entry on its narrative's timeline. Returns the new ones.
-    async fn record_alerts(&self, alerts: &[NewAlert], now: DateTime<Utc>)
-    -> StoreResult<Vec<Alert>>;
+    async fn record_alerts(
+        &self,
+        alerts: &[NewAlert],
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<Alert>>;
 
     /// Every alert, oldest first.
     async fn list_alerts(&self) -> StoreResult<Vec<Alert>>;

@@ -392,7 +392,13 @@ impl TurnoutBy {
 /// store as it was. Implementations: `votebase-store-sqlite`, `votebase-store-postgres`.
 #[async_trait]
 pub trait Store:
-    Send + Sync + ContactStore + ListStore + IncidentStore + ResultsStore + PastResultsStore
+    Send
+    + Sync
+    + ContactStore
+    + ListStore
+    + IncidentStore
+    + ResultsStore
+    + PastResultsStore
     + DisinfoStore
 {
     /// `sqlite` or `postgres`.

@@ -324,7 +324,10 @@ mod tests {
         ));
         match read_posts("a.jsonl", b"{\"id\":\"1\"}\nnot json\n") {
             Err(DisinfoError::Rejected { errors, .. }) => {
-                assert_eq!(errors.iter().map(|e| e.line).collect::<Vec<_>>(), vec![1, 2]);
+                assert_eq!(
+                    errors.iter().map(|e| e.line).collect::<Vec<_>>(),
+                    vec![1, 2]
+                );
             }
             other => panic!("{other:?}"),
         }

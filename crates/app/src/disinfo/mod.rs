@@ -17,7 +17,7 @@ pub use files::{
 use chrono::{DateTime, TimeZone, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use votebase_domain::disinfo::{
-    Alert, Claim, NewAlert, NewItem, Narrative, NarrativeAction, sources,
+    Alert, Claim, Narrative, NarrativeAction, NewAlert, NewItem, sources,
 };
 use votebase_domain::uploads::sniff_image;
 use votebase_narrative::claims::ClaimIndex;
@@ -131,14 +131,17 @@ pub async fn ingest(
     let skipped = posts.len();
     posts.retain(|p| !known.contains(&(p.source.clone(), p.source_id.clone())));
     let skipped = (skipped - posts.len()) as i64;
-    posts.sort_by(|a, b| a.posted_at.cmp(&b.posted_at));
+    posts.sort_by_key(|p| p.posted_at);
 
     let state = store.cluster_state().await?;
     let mut clusterer = Clusterer::new(ClusterParams::default(), 1);
     clusterer.reserve_through(state.max_narrative);
     for (n, bytes) in &state.representatives {
         let sig = Signature::from_bytes(bytes).ok_or_else(|| {
-            StoreError::Corrupt(format!("narrative {n}: a stored signature of {} bytes", bytes.len()))
+            StoreError::Corrupt(format!(
+                "narrative {n}: a stored signature of {} bytes",
+                bytes.len()
+            ))
         })?;
         clusterer.resume(*n, sig);
     }
@@ -294,7 +297,9 @@ pub async fn submit_tip(
     let text = tip.text.trim().to_string();
     let link = tip.link.trim().to_string();
     if text.is_empty() && link.is_empty() {
-        return Err(DisinfoError::Invalid("write what you saw or paste a link".into()));
+        return Err(DisinfoError::Invalid(
+            "write what you saw or paste a link".into(),
+        ));
     }
     if text.chars().count() > MAX_TIP_TEXT {
         return Err(DisinfoError::Invalid(format!(
@@ -306,8 +311,10 @@ pub async fn submit_tip(
             "the link is longer than {MAX_FIELD} characters"
         )));
     }
-    if !link.is_empty() && !(link.starts_with("https://") || link.starts_with("http://")) {
-        return Err(DisinfoError::Invalid("the link must start with https://".into()));
+    if !(link.is_empty() || link.starts_with("https://") || link.starts_with("http://")) {
+        return Err(DisinfoError::Invalid(
+            "the link must start with https://".into(),
+        ));
     }
     let screenshot = match tip.screenshot {
         Some(bytes) if !bytes.is_empty() => {
@@ -406,7 +413,13 @@ pub async fn act(
 }
 
 /// The generated labelled stream as posts (with their labels), and its claims.
-pub fn labelled_stream(seed: u64, chatter: usize) -> (Vec<(Post, Option<&'static str>)>, Vec<votebase_domain::disinfo::NewClaim>) {
+pub fn labelled_stream(
+    seed: u64,
+    chatter: usize,
+) -> (
+    Vec<(Post, Option<&'static str>)>,
+    Vec<votebase_domain::disinfo::NewClaim>,
+) {
     let posts = stream(&StreamSpec::election_day(seed, chatter))
         .into_iter()
         .map(|p| {
@@ -510,7 +523,10 @@ pub async fn evaluate(
     let narratives: HashSet<i64> = pairs.iter().map(|(n, _)| *n).collect();
     for nid in narratives {
         for item in store.narrative_items(nid, 0).await? {
-            let (Some(label), Some(claim)) = (labels.get(&item.source_id).copied().flatten(), item.claim_id) else {
+            let (Some(label), Some(claim)) = (
+                labels.get(&item.source_id).copied().flatten(),
+                item.claim_id,
+            ) else {
                 continue;
             };
             linked.1 += 1;

@@ -23,8 +23,8 @@ pub struct BenchDisinfoArgs {
 }
 
 pub async fn bench(args: BenchDisinfoArgs) -> anyhow::Result<()> {
-    let r = tokio::task::spawn_blocking(move || run_bench(args.posts, args.sample, args.seed))
-        .await?;
+    let r =
+        tokio::task::spawn_blocking(move || run_bench(args.posts, args.sample, args.seed)).await?;
     let agree = r.pair_precision >= 0.9 && r.pair_recall >= 0.8;
     let total = r.signatures + r.assign;
     if args.json {

@@ -33,7 +33,9 @@ pub enum DisinfoCommand {
     )]
     Import(ImportArgs),
     /// Narratives, one per line: id, items, first seen, peak per hour, linked claim.
-    #[command(after_help = "Example: votebase disinfo narratives --since 2026-11-03T00:00:00Z --format csv")]
+    #[command(
+        after_help = "Example: votebase disinfo narratives --since 2026-11-03T00:00:00Z --format csv"
+    )]
     Narratives {
         /// Only narratives seen at or after this time (RFC 3339).
         #[arg(long)]
@@ -138,8 +140,8 @@ pub async fn disinfo(global: &Global, cmd: DisinfoCommand) -> anyhow::Result<()>
             Ok(())
         }
         DisinfoCommand::Claims(ClaimsCommand::Import { file }) => {
-            let bytes = std::fs::read(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
             let claims = app::read_claims(&file.display().to_string(), &bytes).map_err(explain)?;
             let out = app::import_claims(store, &claims).await?;
             println!("claims: {} new, {} already known", out.created, out.known);
@@ -219,7 +221,10 @@ fn explain(e: DisinfoError) -> anyhow::Error {
                 msg.push_str(&format!("\n  line {}: {}", e.line, e.reason));
             }
             if errors.len() > app::MAX_LISTED {
-                msg.push_str(&format!("\n  … and {} more", errors.len() - app::MAX_LISTED));
+                msg.push_str(&format!(
+                    "\n  … and {} more",
+                    errors.len() - app::MAX_LISTED
+                ));
             }
             anyhow::anyhow!(msg)
         }
@@ -255,8 +260,7 @@ fn parse_action(words: &[String]) -> anyhow::Result<NarrativeAction> {
 
 async fn import(store: &dyn Store, args: &ImportArgs) -> anyhow::Result<()> {
     let name = args.file.display().to_string();
-    let bytes =
-        std::fs::read(&args.file).with_context(|| format!("cannot read {name}"))?;
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {name}"))?;
     let posts = app::read_posts(&name, &bytes).map_err(explain)?;
     let places = app::organization_places(store, &args.places).await?;
     let now = Utc::now();
@@ -300,7 +304,9 @@ fn parse_since(since: Option<String>) -> anyhow::Result<Option<DateTime<Utc>>> {
         .map(|s| {
             DateTime::parse_from_rfc3339(&s)
                 .map(|t| t.with_timezone(&Utc))
-                .with_context(|| format!("--since {s:?} is not RFC 3339 (e.g. 2026-11-03T00:00:00Z)"))
+                .with_context(|| {
+                    format!("--since {s:?} is not RFC 3339 (e.g. 2026-11-03T00:00:00Z)")
+                })
         })
         .transpose()
 }
@@ -364,10 +370,20 @@ async fn items(store: &dyn Store, format: &str) -> anyhow::Result<()> {
     let mut w = SafeWriter::from_writer(std::io::stdout());
     w.write_record(["id", "narrative_id", "source"])?;
     for r in &rows {
-        w.write_record([r.source_id.as_str(), &r.narrative_id.to_string(), r.source.as_str()])?;
+        w.write_record([
+            r.source_id.as_str(),
+            &r.narrative_id.to_string(),
+            r.source.as_str(),
+        ])?;
     }
     w.flush()?;
-    audit(store, "disinfo.items.export", "csv", &rows.len().to_string()).await
+    audit(
+        store,
+        "disinfo.items.export",
+        "csv",
+        &rows.len().to_string(),
+    )
+    .await
 }
 
 /// The demo's disinformation watch: the generated claim catalogue and stream (election
@@ -379,7 +395,13 @@ pub async fn demo_watch(store: &dyn Store) -> anyhow::Result<()> {
     let places = app::organization_places(store, &[]).await?;
     let now = Utc::now();
     let hotline = app::sync_hotline(store, &places, now).await?;
-    let out = app::ingest(store, posts.into_iter().map(|(p, _)| p).collect(), &places, now).await?;
+    let out = app::ingest(
+        store,
+        posts.into_iter().map(|(p, _)| p).collect(),
+        &places,
+        now,
+    )
+    .await?;
     println!(
         "disinfo: {} monitored posts ({} already loaded), {} hotline reports linked, {} new narratives, {} alerts; see /disinfo or `votebase disinfo narratives`",
         out.stored.created,

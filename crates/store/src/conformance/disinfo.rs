@@ -10,9 +10,7 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use votebase_domain::disinfo::{
     NarrativeAction, NarrativeStatus, NewAlert, NewClaim, NewItem, ResponseKind, Verdict, sources,
 };
-use votebase_domain::incidents::{
-    IncidentLocation, NewIncident, PreparedIntake, Reporter,
-};
+use votebase_domain::incidents::{IncidentLocation, NewIncident, PreparedIntake, Reporter};
 
 fn t(min: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 3, 10, 0, 0).unwrap() + Duration::minutes(min)
@@ -67,7 +65,10 @@ pub async fn run(store: &dyn Store) {
     assert_eq!((out.created, out.known), (1, 1));
     let claims = store.list_claims().await.unwrap();
     assert_eq!(
-        claims.iter().map(|c| c.claim.key.as_str()).collect::<Vec<_>>(),
+        claims
+            .iter()
+            .map(|c| c.claim.key.as_str())
+            .collect::<Vec<_>>(),
         vec!["polls-moved", "vote-by-text", "vote-wednesday"]
     );
     assert_eq!(claims[0].claim, claim("polls-moved"));
@@ -88,11 +89,17 @@ pub async fn run(store: &dyn Store) {
     let out = store.import_items(&[a, b, c, d], t(100)).await.unwrap();
     assert_eq!((out.created, out.known, out.narratives_created), (4, 0, 2));
     let ns = store.list_narratives(None).await.unwrap();
-    assert_eq!(ns.iter().map(|n| (n.id, n.items)).collect::<Vec<_>>(), vec![(1, 3), (2, 1)]);
+    assert_eq!(
+        ns.iter().map(|n| (n.id, n.items)).collect::<Vec<_>>(),
+        vec![(1, 3), (2, 1)]
+    );
     let n1 = &ns[0];
     assert_eq!((n1.first_seen, n1.last_seen), (t(-30), t(70)));
     assert_eq!((n1.claim_id, n1.claim_similarity), (Some(c1), Some(0.7)));
-    assert_eq!(n1.label, "post a: polls moved", "label is the first stored item");
+    assert_eq!(
+        n1.label, "post a: polls moved",
+        "label is the first stored item"
+    );
     assert_eq!(n1.status, NarrativeStatus::New);
     assert_eq!(ns[1].claim_id, None);
 
@@ -120,25 +127,41 @@ pub async fn run(store: &dyn Store) {
         .await;
     assert!(matches!(err, Err(StoreError::Refused(_))), "{err:?}");
     assert_eq!(store.list_narratives(None).await.unwrap().len(), 2);
-    assert!(store.known_items(&[(sources::IMPORT.into(), "e".into())]).await.unwrap().is_empty());
+    assert!(
+        store
+            .known_items(&[(sources::IMPORT.into(), "e".into())])
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // The saved clustering state: representatives in item order.
     let state = store.cluster_state().await.unwrap();
     assert_eq!(state.max_narrative, 2);
     assert_eq!(
         state.representatives,
-        vec![(1, vec![1u8; 256]), (1, vec![1u8; 256]), (2, vec![2u8; 256])]
+        vec![
+            (1, vec![1u8; 256]),
+            (1, vec![1u8; 256]),
+            (2, vec![2u8; 256])
+        ]
     );
 
     // Items, in time order, with places and screenshot; the id → narrative listing.
     let items = store.narrative_items(1, 0).await.unwrap();
     assert_eq!(
-        items.iter().map(|i| i.source_id.as_str()).collect::<Vec<_>>(),
+        items
+            .iter()
+            .map(|i| i.source_id.as_str())
+            .collect::<Vec<_>>(),
         vec!["d", "a", "b"]
     );
     assert_eq!(items[1].places, vec!["WAKE", "New Hanover"]);
     assert_eq!(items[1].reach, Some(10));
-    assert_eq!((items[2].claim_id, items[2].claim_similarity), (Some(c1), Some(0.7)));
+    assert_eq!(
+        (items[2].claim_id, items[2].claim_similarity),
+        (Some(c1), Some(0.7))
+    );
     assert_eq!(store.narrative_items(1, 2).await.unwrap().len(), 2);
     let with_shot = &store.narrative_items(2, 0).await.unwrap()[0];
     assert!(with_shot.has_screenshot && !items[0].has_screenshot);
@@ -162,7 +185,10 @@ pub async fn run(store: &dyn Store) {
         store.narrative_hourly(None).await.unwrap(),
         vec![(1, h0 - 1, 1), (1, h0, 1), (1, h0 + 1, 1), (2, h0, 1)]
     );
-    assert_eq!(store.narrative_hourly(Some(&[2])).await.unwrap(), vec![(2, h0, 1)]);
+    assert_eq!(
+        store.narrative_hourly(Some(&[2])).await.unwrap(),
+        vec![(2, h0, 1)]
+    );
     assert!(store.narrative_hourly(Some(&[])).await.unwrap().is_empty());
 
     // Since: narratives last seen at or after.
@@ -177,10 +203,19 @@ pub async fn run(store: &dyn Store) {
         baseline: 0.5,
         p_value: 1e-20,
     };
-    let first = store.record_alerts(&[alert.clone()], t(103)).await.unwrap();
+    let first = store.record_alerts(std::slice::from_ref(&alert), t(103)).await.unwrap();
     assert_eq!(first.len(), 1);
-    assert_eq!((first[0].narrative_id, first[0].hour, first[0].count), (1, t(0), 30));
-    assert!(store.record_alerts(&[alert.clone()], t(104)).await.unwrap().is_empty());
+    assert_eq!(
+        (first[0].narrative_id, first[0].hour, first[0].count),
+        (1, t(0), 30)
+    );
+    assert!(
+        store
+            .record_alerts(std::slice::from_ref(&alert), t(104))
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let all = store.list_alerts().await.unwrap();
     assert_eq!(all, first);
 
@@ -193,7 +228,13 @@ pub async fn run(store: &dyn Store) {
         store.act_on_narrative(1, "ana", &respond, t(105)).await,
         Err(StoreError::Refused(_))
     ));
-    assert_eq!(store.act_on_narrative(99, "ana", &NarrativeAction::Triage, t(105)).await.unwrap(), None);
+    assert_eq!(
+        store
+            .act_on_narrative(99, "ana", &NarrativeAction::Triage, t(105))
+            .await
+            .unwrap(),
+        None
+    );
     let n = store
         .act_on_narrative(1, "ana", &NarrativeAction::Triage, t(105))
         .await
@@ -201,14 +242,33 @@ pub async fn run(store: &dyn Store) {
         .unwrap();
     assert_eq!(n.status, NarrativeStatus::Triaged);
     let n = store
-        .act_on_narrative(1, "ana", &NarrativeAction::Assign { to: "ben".into() }, t(106))
+        .act_on_narrative(
+            1,
+            "ana",
+            &NarrativeAction::Assign { to: "ben".into() },
+            t(106),
+        )
         .await
         .unwrap()
         .unwrap();
-    assert_eq!((n.status, n.assigned_to.as_deref()), (NarrativeStatus::Assigned, Some("ben")));
-    store.act_on_narrative(1, "ben", &respond, t(107)).await.unwrap().unwrap();
+    assert_eq!(
+        (n.status, n.assigned_to.as_deref()),
+        (NarrativeStatus::Assigned, Some("ben"))
+    );
+    store
+        .act_on_narrative(1, "ben", &respond, t(107))
+        .await
+        .unwrap()
+        .unwrap();
     let n = store
-        .act_on_narrative(1, "ben", &NarrativeAction::Close { note: "done".into() }, t(108))
+        .act_on_narrative(
+            1,
+            "ben",
+            &NarrativeAction::Close {
+                note: "done".into(),
+            },
+            t(108),
+        )
         .await
         .unwrap()
         .unwrap();
@@ -264,7 +324,11 @@ pub async fn run(store: &dyn Store) {
     };
     let rules = store.incident_rules().await.unwrap();
     let prepared = PreparedIntake::new(&rules, &report).unwrap();
-    let incident = store.create_incident(&prepared, t(21)).await.unwrap().incident;
+    let incident = store
+        .create_incident(&prepared, t(21))
+        .await
+        .unwrap()
+        .incident;
     let mut other = report.clone();
     other.category = "long_lines".into();
     other.location.polling_place_id = "DISINFO-2".into();

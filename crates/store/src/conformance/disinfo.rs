@@ -203,7 +203,10 @@ pub async fn run(store: &dyn Store) {
         baseline: 0.5,
         p_value: 1e-20,
     };
-    let first = store.record_alerts(std::slice::from_ref(&alert), t(103)).await.unwrap();
+    let first = store
+        .record_alerts(std::slice::from_ref(&alert), t(103))
+        .await
+        .unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!(
         (first[0].narrative_id, first[0].hour, first[0].count),

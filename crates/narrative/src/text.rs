@@ -341,8 +341,12 @@ pub fn words(text: &str) -> Vec<Word> {
                     cap = ch.is_uppercase();
                 }
                 first = false;
+                // Lower-casing may add combining marks (İ → i̇): keep letters and digits only.
                 for l in ch.to_lowercase() {
-                    if cur.len() < MAX_WORD {
+                    if cur.len() < MAX_WORD
+                        && l.is_alphanumeric()
+                        && !unicode_normalization::char::is_combining_mark(l)
+                    {
                         cur.push(l);
                     }
                 }

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod ballots;
 pub mod cluster;
 pub mod contacts;
+pub mod disinfo;
 pub mod incidents;
 pub mod lists;
 pub mod lookup;

@@ -115,6 +115,9 @@ pub enum Command {
     /// fit then affinity, explained (audited).
     #[command(after_help = "Example: votebase match p12 --top 50 --format csv")]
     Match(crate::volunteers::MatchArgs),
+    /// Disinformation watch: import posts, narratives, items, alerts, claims, workflow.
+    #[command(subcommand)]
+    Disinfo(crate::disinfo::DisinfoCommand),
 }
 
 #[derive(Subcommand, Debug)]

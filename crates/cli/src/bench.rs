@@ -560,6 +560,10 @@ pub enum BenchCommand {
         after_help = "Example: votebase bench match --volunteers 14000 --projects 700 --top 50"
     )]
     Match(crate::volunteers::BenchMatchArgs),
+    /// Disinformation clustering: a million posts by MinHash/LSH beside all-pairs Jaccard
+    /// on a sample, checking both find the same clusters there.
+    #[command(after_help = "Example: votebase bench disinfo --posts 1000000 --sample 4000")]
+    Disinfo(crate::disinfo::bench::BenchDisinfoArgs),
     /// Universe counts and breakdowns: the bitmap index beside the same queries as SQL on
     /// SQLite and PostgreSQL.
     Universes(crate::bench_universes::BenchUniversesArgs),

@@ -144,6 +144,9 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
 
     // An election day of voter-protection incidents at the feed's polling places.
     crate::incidents::demo_day(store.as_ref(), &state).await?;
+    // Monitored posts (election rumours in chatter), the claim catalogue, the hotline's
+    // misinformation reports linked into narratives.
+    crate::disinfo::demo_watch(store.as_ref()).await?;
 
     // Volunteers and campaign projects, matched, with a few invitations answered.
     crate::volunteers::demo_people(store.as_ref(), &global.data.join("demo-files")).await?;

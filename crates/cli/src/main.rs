@@ -11,6 +11,7 @@ mod bench_universes;
 mod contacts;
 mod demo;
 mod demo_results;
+mod disinfo;
 mod incidents;
 mod link;
 mod lists;
@@ -96,6 +97,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Volunteers(cmd) => volunteers::volunteers(&global, cmd).await,
         Command::Projects(cmd) => volunteers::projects(&global, cmd).await,
         Command::Match(cmd) => volunteers::match_project(&global, cmd).await,
+        Command::Bench(BenchCommand::Disinfo(cmd)) => disinfo::bench::bench(cmd).await,
+        Command::Disinfo(cmd) => disinfo::disinfo(&global, cmd).await,
         Command::Bench(BenchCommand::Lookup(cmd)) => bench_lookup::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Results(cmd)) => bench_results::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Universes(cmd)) => bench_universes::bench(&global, cmd).await,

@@ -20,6 +20,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("votebase-link", &["votebase-domain", "votebase-normalize"]),
     ("votebase-score", &["votebase-domain"]),
     ("votebase-matching", &["votebase-domain"]),
+    ("votebase-narrative", &[]),
     ("votebase-vip", &["votebase-domain", "votebase-normalize"]),
     ("votebase-purge", &["votebase-domain"]),
     // The storage contract and its two backends (which never know each other).
@@ -57,6 +58,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "votebase-vip",
             "votebase-purge",
             "votebase-matching",
+            "votebase-narrative",
         ],
     ),
     // Front ends: the server, and the binary (which alone opens a backend and may start

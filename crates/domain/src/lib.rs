@@ -5,6 +5,7 @@
 pub mod ballots;
 pub mod contacts;
 pub mod csv_safe;
+pub mod disinfo;
 pub mod incidents;
 pub mod orgs;
 pub mod purges;

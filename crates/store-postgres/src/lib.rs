@@ -8,6 +8,7 @@ mod ballots;
 mod cluster;
 mod contacts;
 mod copy;
+mod disinfo;
 mod incidents;
 mod lists;
 mod past_results;
@@ -47,6 +48,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_credentials.sql"),
     include_str!("../migrations/0010_purges.sql"),
     include_str!("../migrations/0011_people.sql"),
+    include_str!("../migrations/0012_disinfo.sql"),
     include_str!("../migrations/0013_cluster.sql"),
 ];
 

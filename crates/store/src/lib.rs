@@ -8,6 +8,7 @@ pub mod columns;
 #[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 pub mod contacts;
+pub mod disinfo;
 pub mod error;
 pub mod incidents;
 pub mod lists;
@@ -28,6 +29,7 @@ use votebase_domain::{
 
 pub use cluster::ClusterStore;
 pub use contacts::ContactStore;
+pub use disinfo::DisinfoStore;
 pub use error::{StoreError, StoreResult};
 pub use incidents::IncidentStore;
 pub use lists::ListStore;
@@ -406,6 +408,7 @@ pub trait Store:
     + PurgeStore
     + ClusterStore
     + PeopleStore
+    + DisinfoStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -7,6 +7,7 @@
 mod cluster;
 mod contacts;
 pub mod faults;
+mod disinfo;
 mod incidents;
 mod lists;
 mod past_results;
@@ -176,6 +177,7 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     lists::run(store).await;
     incidents::run(store).await;
     cluster::run(store).await;
+    disinfo::run(store).await;
     results::run(store, rules).await;
     past_results::run(store).await;
     people::run(store).await;

@@ -1,0 +1,180 @@
+//! The disinformation benchmark's work (`votebase bench disinfo` prints it): clusters a
+//! generated stream of posts (election rumours in English and Spanish planted in chatter)
+//! with the MinHash/LSH engine — signatures in parallel (rayon), assignment in order, as
+//! an import does — and, on a sample of the same stream, beside the plain alternative:
+//! each post compared by exact Jaccard with every earlier post, joining the cluster of the
+//! most similar one at the same threshold (the same incremental rule without MinHash, LSH
+//! or representatives), with the pairwise agreement of the two ("same narrative" pairs of the
+//! engine found by all-pairs, and the other way round).
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+use votebase_narrative::minhash::jaccard;
+use votebase_narrative::synth::{StreamSpec, stream};
+use votebase_narrative::{ClusterParams, Clusterer, Prepared};
+
+/// What the benchmark measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BenchReport {
+    /// Posts clustered.
+    pub posts: usize,
+    /// Time to generate them.
+    pub generate: Duration,
+    /// Normalising and signing (parallel).
+    pub signatures: Duration,
+    /// Assigning (in order).
+    pub assign: Duration,
+    /// Narratives created.
+    pub narratives: usize,
+    /// MinHash length and LSH bands.
+    pub signature_len: usize,
+    /// LSH bands.
+    pub bands: usize,
+    /// Sample size of the all-pairs comparison.
+    pub sample: usize,
+    /// The engine on the sample.
+    pub sample_engine: Duration,
+    /// All pairs on the sample.
+    pub sample_all_pairs: Duration,
+    /// Pairs compared.
+    pub pairs_compared: u64,
+    /// Clusters of the engine on the sample.
+    pub engine_clusters: usize,
+    /// Clusters of all-pairs on the sample.
+    pub all_pairs_clusters: usize,
+    /// Of the engine's same-narrative pairs, the share all-pairs has too.
+    pub pair_precision: f64,
+    /// Of all-pairs' same-cluster pairs, the share the engine has too.
+    pub pair_recall: f64,
+    /// Same-narrative pairs of the engine.
+    pub engine_pairs: u64,
+    /// Same-cluster pairs of all-pairs.
+    pub all_pairs_pairs: u64,
+    /// Every post got a narrative.
+    pub all_assigned: bool,
+}
+
+/// Pairwise agreement of two clusterings of the same items: of the pairs `a` puts
+/// together, the share `b` does too (precision), and the other way (recall).
+fn pair_agreement(a: &[usize], b: &[usize]) -> (f64, f64, u64, u64) {
+    let pairs = |labels: &[usize]| {
+        let mut m: HashMap<usize, u64> = HashMap::new();
+        for l in labels {
+            *m.entry(*l).or_default() += 1;
+        }
+        m.values().map(|n| n * (n - 1) / 2).sum::<u64>()
+    };
+    let mut both: HashMap<(usize, usize), u64> = HashMap::new();
+    for (x, y) in a.iter().zip(b) {
+        *both.entry((*x, *y)).or_default() += 1;
+    }
+    let common: u64 = both.values().map(|n| n * (n - 1) / 2).sum();
+    let (pa, pb) = (pairs(a), pairs(b));
+    let ratio = |n: u64, d: u64| if d == 0 { 1.0 } else { n as f64 / d as f64 };
+    (ratio(common, pa), ratio(common, pb), pa, pb)
+}
+
+/// Runs the benchmark: `posts` posts clustered, `sample` of them compared with all pairs.
+pub fn run_bench(posts_wanted: usize, sample: usize, seed: u64) -> BenchReport {
+    let params = ClusterParams::default();
+    let t = Instant::now();
+    let mut spec = StreamSpec::election_day(seed, posts_wanted.saturating_sub(900));
+    spec.hours = 24 * 7;
+    // Rumours scale with the stream: a trickle of each, and the "polls moved" burst.
+    for (_, trickle, _) in spec.planted.iter_mut() {
+        *trickle = (posts_wanted / 1_000).max(*trickle);
+    }
+    let posts = stream(&spec);
+    let generated = t.elapsed();
+    let texts: Vec<&str> = posts.iter().map(|p| p.text.as_str()).collect();
+
+    let t = Instant::now();
+    let prepared = Prepared::all(&texts);
+    let signing = t.elapsed();
+    let t = Instant::now();
+    let mut clusterer = Clusterer::new(params, 1);
+    let assigned: Vec<i64> = prepared
+        .iter()
+        .map(|p| clusterer.assign(&p.signature).narrative)
+        .collect();
+    let assigning = t.elapsed();
+    let narratives = clusterer.created();
+
+    // The sample: the engine, fresh, and every pair by exact Jaccard.
+    let n = sample.min(posts.len());
+    let t = Instant::now();
+    let mut sample_engine = Clusterer::new(params, 1);
+    let engine_labels: Vec<usize> = prepared[..n]
+        .iter()
+        .map(|p| sample_engine.assign(&p.signature).narrative as usize)
+        .collect();
+    let engine_time = t.elapsed();
+    let t = Instant::now();
+    // The plain alternative: each post, in order, against every earlier post by exact
+    // Jaccard; it joins the cluster of the most similar one at or above the threshold.
+    let mut exact_labels: Vec<usize> = Vec::with_capacity(n);
+    let mut compared = 0u64;
+    for i in 0..n {
+        let mut best: Option<(usize, f64)> = None;
+        let a = &prepared[i].tokens;
+        for (j, earlier) in prepared[..i].iter().enumerate() {
+            compared += 1;
+            let b = &earlier.tokens;
+            if a.is_empty() || b.is_empty() {
+                continue;
+            }
+            let s = jaccard(a, b);
+            if s >= params.threshold && best.is_none_or(|(_, bs)| s > bs) {
+                best = Some((j, s));
+            }
+        }
+        exact_labels.push(best.map_or(i, |(j, _)| exact_labels[j]));
+    }
+    let exact_time = t.elapsed();
+    let (precision, recall, engine_pairs, exact_pairs) =
+        pair_agreement(&engine_labels, &exact_labels);
+    let exact_clusters = {
+        let mut l = exact_labels.clone();
+        l.sort_unstable();
+        l.dedup();
+        l.len()
+    };
+    let engine_clusters = {
+        let mut l = engine_labels.clone();
+        l.sort_unstable();
+        l.dedup();
+        l.len()
+    };
+    BenchReport {
+        posts: posts.len(),
+        generate: generated,
+        signatures: signing,
+        assign: assigning,
+        narratives,
+        signature_len: votebase_narrative::SIGNATURE_LEN,
+        bands: votebase_narrative::minhash::BANDS,
+        sample: n,
+        sample_engine: engine_time,
+        sample_all_pairs: exact_time,
+        pairs_compared: compared,
+        engine_clusters,
+        all_pairs_clusters: exact_clusters,
+        pair_precision: precision,
+        pair_recall: recall,
+        engine_pairs,
+        all_pairs_pairs: exact_pairs,
+        all_assigned: assigned.len() == posts.len(),
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pair_agreement_counts_shared_pairs() {
+        assert_eq!(pair_agreement(&[1, 1, 2], &[5, 5, 6]), (1.0, 1.0, 1, 1));
+        let (p, r, a, b) = pair_agreement(&[1, 1, 1], &[1, 1, 2]);
+        assert_eq!((a, b), (3, 1));
+        assert!((p - 1.0 / 3.0).abs() < 1e-9 && r == 1.0);
+    }
+}

@@ -1,0 +1,75 @@
+//! `votebase bench disinfo`: prints what `votebase_app::disinfo::bench` measured — a
+//! stream of posts clustered by the MinHash/LSH engine, and on a sample the plain
+//! all-pairs exact Jaccard clustering beside it, with the check that both agree.
+
+use clap::Args;
+use votebase_app::disinfo::bench::run_bench;
+
+/// `votebase bench disinfo` options.
+#[derive(Args, Debug)]
+pub struct BenchDisinfoArgs {
+    /// Posts to cluster.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub posts: usize,
+    /// Posts of the all-pairs comparison (n² / 2 pairs).
+    #[arg(long, default_value_t = 4_000)]
+    pub sample: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Print the result as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn bench(args: BenchDisinfoArgs) -> anyhow::Result<()> {
+    let r =
+        tokio::task::spawn_blocking(move || run_bench(args.posts, args.sample, args.seed)).await?;
+    let agree = r.pair_precision >= 0.9 && r.pair_recall >= 0.8;
+    let total = r.signatures + r.assign;
+    if args.json {
+        let mut v = serde_json::to_value(&r)?;
+        v["check_same_clusters"] = serde_json::json!(agree);
+        v["total_s"] = serde_json::json!(total.as_secs_f64());
+        println!("{v}");
+    } else {
+        println!(
+            "disinfo: {} posts (generated in {:.1}s) on {} threads",
+            r.posts,
+            r.generate.as_secs_f64(),
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        );
+        println!(
+            "  engine (MinHash {} × LSH {} bands): signatures {:.2}s + assignment {:.2}s = {:.2}s, {:.1} µs/post, {} narratives",
+            r.signature_len,
+            r.bands,
+            r.signatures.as_secs_f64(),
+            r.assign.as_secs_f64(),
+            total.as_secs_f64(),
+            total.as_secs_f64() * 1e6 / r.posts.max(1) as f64,
+            r.narratives
+        );
+        println!(
+            "  sample of {}: engine {:.3}s ({} clusters) vs all-pairs exact Jaccard {:.2}s ({} pairs, {} clusters)",
+            r.sample,
+            r.sample_engine.as_secs_f64(),
+            r.engine_clusters,
+            r.sample_all_pairs.as_secs_f64(),
+            r.pairs_compared,
+            r.all_pairs_clusters
+        );
+        println!(
+            "  check: every post assigned: {}; same clusters on the sample: pair precision {:.3} ({} engine pairs), pair recall {:.3} ({} all-pairs pairs): {}",
+            r.all_assigned,
+            r.pair_precision,
+            r.engine_pairs,
+            r.pair_recall,
+            r.all_pairs_pairs,
+            if agree { "ok" } else { "DIFFERENT" }
+        );
+    }
+    if !r.all_assigned {
+        anyhow::bail!("not every post was assigned");
+    }
+    Ok(())
+}

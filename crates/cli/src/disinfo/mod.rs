@@ -1,0 +1,427 @@
+//! `votebase disinfo …`: the disinformation watch from the command line. `import` loads a
+//! monitoring export (CSV or JSON lines; all or nothing, bad rows listed with their line
+//! numbers, idempotent) and brings in the hotline's `misinformation` incidents, then
+//! clusters, matches claims and raises alerts; `narratives`, `items` and `alerts` print
+//! what the watch knows (exports are audited and written formula-safe); `claims import`
+//! loads the claim catalogue; `act` moves a narrative through the response workflow;
+//! `eval` scores the clustering on the generated labelled stream. Thin front ends over
+//! `votebase_app::disinfo`; `votebase bench disinfo` lives in [`bench`].
+
+use crate::options::Global;
+use crate::stores;
+use crate::voters::cli_actor;
+use anyhow::{Context, bail};
+use chrono::{DateTime, Utc};
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use votebase_app::disinfo::{self as app, DisinfoError};
+use votebase_domain::AuditEntry;
+use votebase_domain::csv_safe::SafeWriter;
+use votebase_domain::disinfo::{NarrativeAction, ResponseKind};
+use votebase_store::Store;
+
+pub mod bench;
+
+/// `votebase disinfo` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum DisinfoCommand {
+    /// Import posts from a monitoring export (CSV or JSON lines), cluster them into
+    /// narratives, link known claims and raise alerts (all or nothing; a second import of
+    /// the same posts changes nothing). Hotline misinformation reports are brought in too.
+    #[command(
+        after_help = "Columns (CSV header or JSON keys): id, text, url, platform, author, posted_at (RFC 3339);\noptional: reach. --place adds city names to the voter file's counties.\n\nExample: votebase disinfo import monitoring-export.csv --place Raleigh --place Durham"
+    )]
+    Import(ImportArgs),
+    /// Narratives, one per line: id, items, first seen, peak per hour, linked claim.
+    #[command(
+        after_help = "Example: votebase disinfo narratives --since 2026-11-03T00:00:00Z --format csv"
+    )]
+    Narratives {
+        /// Only narratives seen at or after this time (RFC 3339).
+        #[arg(long)]
+        since: Option<String>,
+        /// table or csv.
+        #[arg(long, default_value = "table")]
+        format: String,
+    },
+    /// Every item's source id and its narrative id (CSV with a header; audited).
+    #[command(after_help = "Example: votebase disinfo items --format csv > items.csv")]
+    Items {
+        /// csv (the only format).
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+    /// Alerts, one per line naming the narrative, then `alerts: N`.
+    #[command(after_help = "Example: votebase disinfo alerts")]
+    Alerts,
+    /// The claim catalogue.
+    #[command(subcommand)]
+    Claims(ClaimsCommand),
+    /// Move a narrative through the response workflow.
+    #[command(
+        after_help = "Actions: triage | assign USER | respond counter_message|platform_report|hotline_script [DETAIL] |\nclose [NOTE] | reopen | note TEXT\n\nExample: votebase disinfo act 12 respond counter_message \"posted on X and Facebook\""
+    )]
+    Act {
+        /// Narrative id.
+        id: i64,
+        /// The action and its arguments.
+        #[arg(required = true, num_args = 1..)]
+        action: Vec<String>,
+    },
+    /// Cluster the generated labelled stream (EN + ES election rumours planted in chatter)
+    /// into this organization's store and report purity, recall, alerts and claim links.
+    /// Use an empty organization (e.g. --org disinfo-eval).
+    #[command(after_help = "Example: votebase --org disinfo-eval disinfo eval --chatter 5000")]
+    Eval {
+        /// Seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Unrelated posts around the planted ones.
+        #[arg(long, default_value_t = 3000)]
+        chatter: usize,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `votebase disinfo claims` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum ClaimsCommand {
+    /// Import claims (CSV or JSON lines; all or nothing; known keys are skipped).
+    #[command(
+        after_help = "Columns: key, verdict (false|misleading|true|unverified), claim_en, claim_es, counter_en,\ncounter_es, source.\n\nExample: votebase disinfo claims import claims.csv"
+    )]
+    Import {
+        /// The file.
+        file: PathBuf,
+    },
+    /// List the catalogue.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `votebase disinfo import` options.
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// The file (`.jsonl`/`.ndjson` or a first character `{`: JSON lines; else CSV).
+    pub file: PathBuf,
+    /// A city (or other place) to look for besides the voter file's counties.
+    #[arg(long = "place")]
+    pub places: Vec<String>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn disinfo(global: &Global, cmd: DisinfoCommand) -> anyhow::Result<()> {
+    let store = stores::open(global).await?;
+    let store = store.as_ref();
+    match cmd {
+        DisinfoCommand::Import(args) => import(store, &args).await,
+        DisinfoCommand::Narratives { since, format } => narratives(store, since, &format).await,
+        DisinfoCommand::Items { format } => items(store, &format).await,
+        DisinfoCommand::Alerts => {
+            let alerts = store.list_alerts().await?;
+            for a in &alerts {
+                println!(
+                    "narrative {} spiked: {} items in the hour from {} (baseline {:.2}/h, p = {:.1e})",
+                    a.narrative_id,
+                    a.count,
+                    a.hour.format("%Y-%m-%dT%H:%MZ"),
+                    a.baseline,
+                    a.p_value
+                );
+            }
+            println!("alerts: {}", alerts.len());
+            Ok(())
+        }
+        DisinfoCommand::Claims(ClaimsCommand::Import { file }) => {
+            let bytes =
+                std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let claims = app::read_claims(&file.display().to_string(), &bytes).map_err(explain)?;
+            let out = app::import_claims(store, &claims).await?;
+            println!("claims: {} new, {} already known", out.created, out.known);
+            Ok(())
+        }
+        DisinfoCommand::Claims(ClaimsCommand::List { json }) => {
+            let claims = store.list_claims().await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&claims)?);
+            } else {
+                for c in claims {
+                    println!(
+                        "{} {} [{}] {}",
+                        c.id,
+                        c.claim.key,
+                        c.claim.verdict.code(),
+                        c.claim.claim_en
+                    );
+                }
+            }
+            Ok(())
+        }
+        DisinfoCommand::Act { id, action } => {
+            let action = parse_action(&action)?;
+            let n = app::act(store, id, &cli_actor(), &action, Utc::now()).await?;
+            println!(
+                "narrative {} is {}{}",
+                n.id,
+                n.status.code(),
+                n.assigned_to
+                    .map(|a| format!(" (assigned to {a})"))
+                    .unwrap_or_default()
+            );
+            Ok(())
+        }
+        DisinfoCommand::Eval {
+            seed,
+            chatter,
+            json,
+        } => {
+            let r = app::evaluate(store, seed, chatter, Utc::now()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                println!(
+                    "posts {}  planted {} in {} narratives  purity {:.3}  recall {:.3}  chatter in planted clusters {}",
+                    r.posts,
+                    r.scores.items,
+                    r.scores.clusters,
+                    r.scores.purity,
+                    r.scores.recall,
+                    r.scores.chatter_leaks
+                );
+                println!(
+                    "claim links: {} of {} planted posts linked to a claim got their own",
+                    r.claim_links.0, r.claim_links.1
+                );
+                for (n, label) in &r.alerts {
+                    println!(
+                        "alert: narrative {n} ({})",
+                        label.as_deref().unwrap_or("chatter")
+                    );
+                }
+                println!("alerts: {}", r.alerts.len());
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A rejected file's rows, each with its line, as the error message.
+fn explain(e: DisinfoError) -> anyhow::Error {
+    match e {
+        DisinfoError::Rejected { file, errors } => {
+            let mut msg = format!("{file}: {} bad row(s), nothing stored:", errors.len());
+            for e in errors.iter().take(app::MAX_LISTED) {
+                msg.push_str(&format!("\n  line {}: {}", e.line, e.reason));
+            }
+            if errors.len() > app::MAX_LISTED {
+                msg.push_str(&format!(
+                    "\n  … and {} more",
+                    errors.len() - app::MAX_LISTED
+                ));
+            }
+            anyhow::anyhow!(msg)
+        }
+        other => other.into(),
+    }
+}
+
+fn parse_action(words: &[String]) -> anyhow::Result<NarrativeAction> {
+    let rest = words[1..].join(" ");
+    Ok(match words[0].as_str() {
+        "triage" => NarrativeAction::Triage,
+        "assign" if !rest.is_empty() => NarrativeAction::Assign { to: rest },
+        "respond" if words.len() >= 2 => {
+            let kind = match words[1].as_str() {
+                "counter_message" => ResponseKind::CounterMessage,
+                "platform_report" => ResponseKind::PlatformReport,
+                "hotline_script" => ResponseKind::HotlineScript,
+                other => bail!(
+                    "unknown response {other:?}: counter_message, platform_report or hotline_script"
+                ),
+            };
+            NarrativeAction::Respond {
+                kind,
+                detail: words[2..].join(" "),
+            }
+        }
+        "close" => NarrativeAction::Close { note: rest },
+        "reopen" => NarrativeAction::Reopen,
+        "note" if !rest.is_empty() => NarrativeAction::Note { text: rest },
+        other => bail!("unknown or incomplete action {other:?} (see --help)"),
+    })
+}
+
+async fn import(store: &dyn Store, args: &ImportArgs) -> anyhow::Result<()> {
+    let name = args.file.display().to_string();
+    let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {name}"))?;
+    let posts = app::read_posts(&name, &bytes).map_err(explain)?;
+    let places = app::organization_places(store, &args.places).await?;
+    let now = Utc::now();
+    let hotline = app::sync_hotline(store, &places, now).await?;
+    let out = app::ingest(store, posts, &places, now).await?;
+    let mut alerts = hotline.alerts.clone();
+    alerts.extend(out.alerts.iter().cloned());
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({
+                "created": out.stored.created,
+                "known": out.stored.known,
+                "narratives_created": out.stored.narratives_created,
+                "hotline_linked": hotline.stored.created,
+                "alerts": alerts,
+            })
+        );
+    } else {
+        println!(
+            "{name}: {} new items, {} already known; {} new narratives; {} hotline reports linked",
+            out.stored.created,
+            out.stored.known,
+            out.stored.narratives_created,
+            hotline.stored.created
+        );
+        for a in &alerts {
+            println!(
+                "alert: narrative {} spiked to {} items in the hour from {}",
+                a.narrative_id,
+                a.count,
+                a.hour.format("%Y-%m-%dT%H:%MZ")
+            );
+        }
+    }
+    Ok(())
+}
+
+fn parse_since(since: Option<String>) -> anyhow::Result<Option<DateTime<Utc>>> {
+    since
+        .map(|s| {
+            DateTime::parse_from_rfc3339(&s)
+                .map(|t| t.with_timezone(&Utc))
+                .with_context(|| {
+                    format!("--since {s:?} is not RFC 3339 (e.g. 2026-11-03T00:00:00Z)")
+                })
+        })
+        .transpose()
+}
+
+async fn narratives(store: &dyn Store, since: Option<String>, format: &str) -> anyhow::Result<()> {
+    let since = parse_since(since)?;
+    let rows = app::narrative_rows(store, since).await?;
+    match format {
+        "csv" => {
+            let mut w = SafeWriter::from_writer(std::io::stdout());
+            w.write_record([
+                "narrative_id",
+                "items",
+                "first_seen",
+                "peak_per_hour",
+                "claim",
+                "claim_similarity",
+                "status",
+                "label",
+            ])?;
+            for r in &rows {
+                w.write_record([
+                    r.narrative.id.to_string(),
+                    r.narrative.items.to_string(),
+                    r.narrative.first_seen.to_rfc3339(),
+                    r.peak_per_hour.to_string(),
+                    r.claim_key.clone().unwrap_or_default(),
+                    r.narrative
+                        .claim_similarity
+                        .map(|s| format!("{s:.2}"))
+                        .unwrap_or_default(),
+                    r.narrative.status.code().to_string(),
+                    r.narrative.label.clone(),
+                ])?;
+            }
+            w.flush()?;
+        }
+        "table" => {
+            for r in &rows {
+                println!(
+                    "{:>6} {:>7} {} {:>5} {}",
+                    r.narrative.id,
+                    r.narrative.items,
+                    r.narrative.first_seen.format("%Y-%m-%dT%H:%MZ"),
+                    r.peak_per_hour,
+                    r.claim_key.as_deref().unwrap_or("-")
+                );
+            }
+            println!("narratives: {}", rows.len());
+        }
+        other => bail!("--format {other:?}: table or csv"),
+    }
+    audit(store, "disinfo.narratives", format, &rows.len().to_string()).await
+}
+
+async fn items(store: &dyn Store, format: &str) -> anyhow::Result<()> {
+    if format != "csv" {
+        bail!("--format {format:?}: csv");
+    }
+    let rows = store.item_narratives().await?;
+    let mut w = SafeWriter::from_writer(std::io::stdout());
+    w.write_record(["id", "narrative_id", "source"])?;
+    for r in &rows {
+        w.write_record([
+            r.source_id.as_str(),
+            &r.narrative_id.to_string(),
+            r.source.as_str(),
+        ])?;
+    }
+    w.flush()?;
+    audit(
+        store,
+        "disinfo.items.export",
+        "csv",
+        &rows.len().to_string(),
+    )
+    .await
+}
+
+/// The demo's disinformation watch: the generated claim catalogue and stream (election
+/// rumours in English and Spanish planted in 3,000 chatter posts, "polls moved" bursting)
+/// and the hotline's misinformation reports, clustered as an import is. Idempotent.
+pub async fn demo_watch(store: &dyn Store) -> anyhow::Result<()> {
+    let (posts, claims) = app::labelled_stream(7, 3_000);
+    app::import_claims(store, &claims).await?;
+    let places = app::organization_places(store, &[]).await?;
+    let now = Utc::now();
+    let hotline = app::sync_hotline(store, &places, now).await?;
+    let out = app::ingest(
+        store,
+        posts.into_iter().map(|(p, _)| p).collect(),
+        &places,
+        now,
+    )
+    .await?;
+    println!(
+        "disinfo: {} monitored posts ({} already loaded), {} hotline reports linked, {} new narratives, {} alerts; see /disinfo or `votebase disinfo narratives`",
+        out.stored.created,
+        out.stored.known,
+        hotline.stored.created,
+        out.stored.narratives_created + hotline.stored.narratives_created,
+        out.alerts.len() + hotline.alerts.len()
+    );
+    Ok(())
+}
+
+async fn audit(store: &dyn Store, action: &str, subject: &str, detail: &str) -> anyhow::Result<()> {
+    store
+        .audit(&AuditEntry {
+            at: Utc::now(),
+            actor: cli_actor(),
+            action: action.into(),
+            subject: subject.into(),
+            detail: detail.into(),
+        })
+        .await?;
+    Ok(())
+}

@@ -574,7 +574,11 @@ pub async fn demo_people(store: &dyn Store, dir: &Path) -> anyhow::Result<()> {
     for (i, project) in store.projects().await?.iter().take(10).enumerate() {
         let id = &project.project.external_id;
         for (k, c) in app::candidates(store, id, 3).await?.iter().enumerate() {
-            app::invite(store, id, &c.volunteer).await?;
+            let (_, newly_invited) = app::invite(store, id, &c.volunteer).await?;
+            if !newly_invited {
+                // A second `votebase demo` over the same data: the answers are recorded.
+                continue;
+            }
             invited += 1;
             if (i + k) % 3 != 2 {
                 let yes = (i + k) % 4 != 3;

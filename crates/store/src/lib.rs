@@ -13,8 +13,8 @@ pub mod error;
 pub mod incidents;
 pub mod lists;
 pub mod past_results;
-pub mod purges;
 pub mod people;
+pub mod purges;
 pub mod results;
 pub mod users;
 
@@ -34,8 +34,8 @@ pub use error::{StoreError, StoreResult};
 pub use incidents::IncidentStore;
 pub use lists::ListStore;
 pub use past_results::PastResultsStore;
-pub use purges::PurgeStore;
 pub use people::PeopleStore;
+pub use purges::PurgeStore;
 pub use results::ResultsStore;
 pub use users::{ApiToken, DEFAULT_TOKEN_LIFETIME_DAYS, UserAccount};
 

@@ -6,13 +6,13 @@
 
 mod cluster;
 mod contacts;
-pub mod faults;
 mod disinfo;
+pub mod faults;
 mod incidents;
 mod lists;
 mod past_results;
-pub mod purges;
 pub mod people;
+pub mod purges;
 mod results;
 mod users;
 

@@ -70,8 +70,10 @@ pub struct PairReport {
     pub counties: Vec<CountyPair>,
 }
 
-/// One row of a breakdown.
+/// One row of a breakdown (named `PurgeBreakdownRow` in the OpenAPI document: the
+/// universes API has its own `BreakdownRow`).
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = PurgeBreakdownRow))]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BreakdownRow {
     /// The value (precinct, reason, party, band…).

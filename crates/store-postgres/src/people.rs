@@ -67,62 +67,51 @@ async fn upsert_person(
             .fetch_optional(&mut *tx)
             .await
             .map_err(db)?;
-    let id = match &known {
-        Some((id, f)) if f == fingerprint => return Ok((*id, None)),
-        Some((id, _)) => {
-            sqlx::query(
-                "UPDATE people SET source = $2, first_name = $3, last_name = $4, address = $5,
-                   zip = $6, consent_email = $7, consent_text = $8, consent_at = $9,
-                   consent_wording = $10, fingerprint = $11, updated_at = $12 WHERE id = $1",
-            )
+    if let Some((id, f)) = &known
+        && f == fingerprint
+    {
+        return Ok((*id, None));
+    }
+    // One statement for a new person and a changed one (`created_at` kept on update).
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO people (external_id, source, first_name, last_name, address, zip,
+           consent_email, consent_text, consent_at, consent_wording, fingerprint,
+           created_at, updated_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)
+         ON CONFLICT (external_id) DO UPDATE SET source = EXCLUDED.source,
+           first_name = EXCLUDED.first_name, last_name = EXCLUDED.last_name,
+           address = EXCLUDED.address, zip = EXCLUDED.zip,
+           consent_email = EXCLUDED.consent_email, consent_text = EXCLUDED.consent_text,
+           consent_at = EXCLUDED.consent_at, consent_wording = EXCLUDED.consent_wording,
+           fingerprint = EXCLUDED.fingerprint, updated_at = EXCLUDED.updated_at
+         RETURNING id",
+    )
+    .bind(&p.external_id)
+    .bind(&p.source)
+    .bind(&p.first_name)
+    .bind(&p.last_name)
+    .bind(&p.address)
+    .bind(&p.zip)
+    .bind(p.consent.email)
+    .bind(p.consent.text)
+    .bind(p.consent.given_at)
+    .bind(&p.consent.wording)
+    .bind(fingerprint)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(db)?;
+    if known.is_some() {
+        for table in ["person_emails", "person_phones", "volunteer_skills"] {
+            sqlx::query(AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE person_id = $1"
+            )))
             .bind(id)
-            .bind(&p.source)
-            .bind(&p.first_name)
-            .bind(&p.last_name)
-            .bind(&p.address)
-            .bind(&p.zip)
-            .bind(p.consent.email)
-            .bind(p.consent.text)
-            .bind(p.consent.given_at)
-            .bind(&p.consent.wording)
-            .bind(fingerprint)
-            .bind(now)
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-            for table in ["person_emails", "person_phones", "volunteer_skills"] {
-                sqlx::query(AssertSqlSafe(format!(
-                    "DELETE FROM {table} WHERE person_id = $1"
-                )))
-                .bind(id)
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-            }
-            *id
         }
-        None => sqlx::query_scalar(
-            "INSERT INTO people (external_id, source, first_name, last_name, address, zip,
-               consent_email, consent_text, consent_at, consent_wording, fingerprint,
-               created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12) RETURNING id",
-        )
-        .bind(&p.external_id)
-        .bind(&p.source)
-        .bind(&p.first_name)
-        .bind(&p.last_name)
-        .bind(&p.address)
-        .bind(&p.zip)
-        .bind(p.consent.email)
-        .bind(p.consent.text)
-        .bind(p.consent.given_at)
-        .bind(&p.consent.wording)
-        .bind(fingerprint)
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?,
-    };
+    }
     for (table, column, values) in [
         ("person_emails", "email", &p.emails),
         ("person_phones", "phone", &p.phones),

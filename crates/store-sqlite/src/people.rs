@@ -107,60 +107,48 @@ fn upsert_person(
         .optional()
         .map_err(db)?;
     let consent_at = p.consent.given_at.map(|t| t.to_rfc3339());
-    let id = match &known {
-        Some((_, f)) if f == fingerprint => return Ok((known.unwrap().0, None)),
-        Some((id, _)) => {
-            tx.execute(
-                "UPDATE people SET source = ?2, first_name = ?3, last_name = ?4, address = ?5,
-                   zip = ?6, consent_email = ?7, consent_text = ?8, consent_at = ?9,
-                   consent_wording = ?10, fingerprint = ?11, updated_at = ?12 WHERE id = ?1",
-                params![
-                    id,
-                    p.source,
-                    p.first_name,
-                    p.last_name,
-                    p.address,
-                    p.zip,
-                    p.consent.email,
-                    p.consent.text,
-                    consent_at,
-                    p.consent.wording,
-                    fingerprint,
-                    now
-                ],
-            )
-            .map_err(db)?;
-            for table in ["person_emails", "person_phones", "volunteer_skills"] {
-                tx.execute(&format!("DELETE FROM {table} WHERE person_id = ?1"), [id])
-                    .map_err(db)?;
-            }
-            *id
+    if let Some((id, f)) = &known
+        && f == fingerprint
+    {
+        return Ok((*id, None));
+    }
+    // One statement for a new person and a changed one (`created_at` kept on update).
+    let id: i64 = tx
+        .query_row(
+            "INSERT INTO people (external_id, source, first_name, last_name, address, zip,
+               consent_email, consent_text, consent_at, consent_wording, fingerprint,
+               created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)
+             ON CONFLICT (external_id) DO UPDATE SET source = excluded.source,
+               first_name = excluded.first_name, last_name = excluded.last_name,
+               address = excluded.address, zip = excluded.zip,
+               consent_email = excluded.consent_email, consent_text = excluded.consent_text,
+               consent_at = excluded.consent_at, consent_wording = excluded.consent_wording,
+               fingerprint = excluded.fingerprint, updated_at = excluded.updated_at
+             RETURNING id",
+            params![
+                p.external_id,
+                p.source,
+                p.first_name,
+                p.last_name,
+                p.address,
+                p.zip,
+                p.consent.email,
+                p.consent.text,
+                consent_at,
+                p.consent.wording,
+                fingerprint,
+                now
+            ],
+            |r| r.get(0),
+        )
+        .map_err(db)?;
+    if known.is_some() {
+        for table in ["person_emails", "person_phones", "volunteer_skills"] {
+            tx.execute(&format!("DELETE FROM {table} WHERE person_id = ?1"), [id])
+                .map_err(db)?;
         }
-        None => {
-            tx.execute(
-                "INSERT INTO people (external_id, source, first_name, last_name, address, zip,
-                   consent_email, consent_text, consent_at, consent_wording, fingerprint,
-                   created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
-                params![
-                    p.external_id,
-                    p.source,
-                    p.first_name,
-                    p.last_name,
-                    p.address,
-                    p.zip,
-                    p.consent.email,
-                    p.consent.text,
-                    consent_at,
-                    p.consent.wording,
-                    fingerprint,
-                    now
-                ],
-            )
-            .map_err(db)?;
-            tx.last_insert_rowid()
-        }
-    };
+    }
     let mut email = tx
         .prepare_cached(
             "INSERT INTO person_emails (person_id, position, email) VALUES (?1, ?2, ?3)",

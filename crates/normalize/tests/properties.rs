@@ -281,3 +281,35 @@ fn the_reported_zip_no_longer_panics() {
         (String::new(), String::new())
     );
 }
+
+/// Found by CI's proptest run: a null marker followed by punctuation parsed to a street
+/// named `NULL` whose canonical line then parsed to nothing.
+#[test]
+fn a_null_marker_with_punctuation_is_no_street() {
+    for raw in ["NULL,", "null;", "N/A.", "(NULL),", "NULL#"] {
+        let parsed = parse_street_line(raw);
+        assert_eq!(parsed.line1(), "", "{raw:?}");
+    }
+    assert_eq!(parse_street_line("NULL ST").line1(), "NULL ST");
+}
+
+/// Found by CI's proptest run: a trailing number sign hid a bare unit that the canonical
+/// line, without the sign, then showed.
+#[test]
+fn a_trailing_number_sign_does_not_change_the_reading() {
+    for raw in [
+        "#\u{a0}ST\u{a0}W148#",
+        "5TH\u{a0}APT#NORTH",
+        "12 MAIN ST 4B #",
+        // A spelled direction after a designator: the canonical line abbreviates it.
+        "#\u{a0}FLOOR NORTH",
+        "BOX NORTH",
+    ] {
+        let line = parse_street_line(raw).line1();
+        assert_eq!(parse_street_line(&line).line1(), line, "{raw:?}");
+    }
+    assert_eq!(
+        parse_street_line("12 MAIN ST 4B #").line1(),
+        "12 MAIN ST # 4B"
+    );
+}

@@ -54,6 +54,18 @@ pub fn parse_street_line(raw: &str) -> Address {
     }
     let end = find_unit(&words, start, &mut address);
     assign_street(&words[start..end], &mut address);
+    // What is left may be a null marker alone (`NULL #`): no value, as `clean_text` says
+    // of the bare marker.
+    if address.house_number.is_empty()
+        && address.unit.is_empty()
+        && address.unit_type.is_empty()
+        && crate::is_null_marker(&address.line1())
+    {
+        return Address {
+            raw: address.raw,
+            ..Address::default()
+        };
+    }
     address
 }
 
@@ -174,11 +186,14 @@ pub(super) fn is_fraction(word: &str) -> bool {
 }
 
 /// True for what can follow a numbered designator: a word with a digit, a single
-/// letter, or a `#`.
+/// letter, a `#`, or a direction spelled out whose abbreviation is a single letter
+/// (`APT NORTH`, as `APT N` is: the canonical line abbreviates a post-direction, so
+/// reading `NORTH` as one here would read back differently).
 pub(super) fn is_unit_id(word: &str) -> bool {
     word == "#"
         || word.bytes().any(|b| b.is_ascii_digit())
         || (word.chars().count() == 1 && word.chars().all(char::is_alphabetic))
+        || direction(word).is_some_and(|d| d.len() == 1)
 }
 
 /// The standard PO box or rural/highway-contract route line, if the words are one:
@@ -224,7 +239,8 @@ pub(super) fn find_unit(words: &[&str], start: usize, address: &mut Address) -> 
         let rest = &words[j + 1..];
         if w == "#" {
             if rest.is_empty() {
-                return j;
+                // A trailing number sign says nothing: read the line without it.
+                return bare_unit(&words[..j], start, address).unwrap_or(j);
             }
             set_unit(address, "#", rest);
             // `# #` or `# -`: a number sign without a number says nothing.
@@ -258,7 +274,12 @@ pub(super) fn find_unit(words: &[&str], start: usize, address: &mut Address) -> 
             return j - 1;
         }
         if let Some((abbr, kind)) = unit_designator(w) {
-            let numbered = rest.first().is_some_and(|r| is_unit_id(r));
+            // The number sign is not the id: `APT # NORTH` is a `#` unit after `APT`,
+            // as `APT NORTH` is no apartment, so the canonical line reads back the same.
+            let numbered = rest
+                .iter()
+                .find(|r| **r != "#")
+                .is_some_and(|r| is_unit_id(r));
             match kind {
                 UnitKind::Numbered | UnitKind::Either if numbered => {
                     set_unit(address, abbr, rest);

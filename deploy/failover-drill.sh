@@ -7,11 +7,14 @@
 #      is not touched.
 #   2. a demo organization through HAProxy, an admin token, two `votebase serve` on 8081
 #      and 8082 over postgres://…:6432.
-#   3. deploy/failover-load.py: intake + reads through 8080 and live-queue clients on each
+#   3. deploy/failover-load.py: incident intake + reads, precinct chairs reporting results,
+#      public polling-place lookups, all through 8080, and live-queue clients on each
 #      server; mid-run it kills (kill -9) the PostgreSQL primary node (its keeper and
 #      postmaster) and web server 1.
-#   4. the checks: every acknowledged incident stored once, on every live-queue client;
-#      ends with `lost N, duplicated M`.
+#   4. the checks: every acknowledged incident stored once and on every live-queue
+#      client; every receipt a chair holds in the results log, no precinct entered twice,
+#      the projection rebuilt from the log identical to the live one; ends with
+#      `lost N, duplicated M`.
 # Usage: VOTEBASE=target/debug/votebase deploy/failover-drill.sh [SECONDS]
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -38,7 +41,14 @@ printf 'drill password 12345\n' | "${VB[@]}" user add drill-admin --role admin >
 TOKEN=$("${VB[@]}" token create drill-admin)
 COUNTY=$("$PGBIN/psql" -X -qtA "$DB" -c "SELECT county_name FROM vb_$ORG.voters WHERE present LIMIT 1")
 
+# Addresses of the demo's voters for the public lookups.
+"$PGBIN/psql" -X -qtA "$DB" -c "SELECT address_raw || ', ' || city || ' ' || zip5 FROM vb_$ORG.voters
+  WHERE present AND address_raw <> '' ORDER BY state_voter_id LIMIT 500" >"$DRILL_DIR/addresses.txt"
+
+# Every client of the drill comes from 127.0.0.1 (through HAProxy), so the per-address
+# limits of the public lookup and the chairs' sign-in, meant for one phone each, are off.
 for n in 1 2; do
+  VOTEBASE_LOOKUP_PER_MINUTE=0 VOTEBASE_RESULTS_SIGNIN_PER_MINUTE=0 \
   VOTEBASE_LOG=votebase_app::cluster=info,warn "${VB[@]}" serve --bind "127.0.0.1:808$n" \
     >"$DRILL_DIR/web$n.log" 2>&1 &
   pids+=($!)
@@ -73,7 +83,8 @@ chmod +x "$DRILL_DIR/kill.sh"
 
 python3 "$HERE/failover-load.py" --token "$TOKEN" --county "$COUNTY" \
   --seconds "$SECONDS_RUN" --kill-at 15 --kill-cmd "$DRILL_DIR/kill.sh" \
-  --psql-url "$DB" --schema "vb_$ORG"
+  --psql-url "$DB" --schema "vb_$ORG" --addresses "$DRILL_DIR/addresses.txt" \
+  --rebuild-cmd "${VB[*]} results rebuild"
 status=$?
 "$PGBIN/psql" -X -qtA -h 127.0.0.1 -p 6000 -U postgres -d pg_auto_failover \
   -c "SELECT nodename, reportedstate FROM pgautofailover.node ORDER BY nodeid" || true

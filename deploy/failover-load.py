@@ -1,6 +1,11 @@
 #!/usr/bin/env python3
 """Election-night load for the failover drill (standard library only).
 
+Three kinds of traffic, all through the load balancer: hotline intake (below), precinct
+chairs reporting results (a primary set up through the API, each chair signs in with its
+code and submits once, retrying with the same client id until it holds a receipt), and
+public polling-place lookups (addresses from --addresses; no account).
+
 Through the load balancer it takes incidents (hotline intake: POST /api/v1/incidents,
 each with a unique description, retried until acknowledged) and reads them back
 (GET /api/v1/incidents/{id}); live-queue clients follow /incidents/events on each web
@@ -11,7 +16,7 @@ acknowledged incident is stored exactly once and that every live-queue client sa
 incident; it prints the time without a writable primary, failed and retried requests,
 p50/p99 before/during/after, and ends with `lost N, duplicated M`.
 """
-import argparse, http.client, json, subprocess, sys, threading, time, uuid
+import argparse, http.client, json, subprocess, sys, threading, time, urllib.parse, uuid
 
 p = argparse.ArgumentParser()
 p.add_argument("--lb", default="127.0.0.1:8080")
@@ -24,6 +29,10 @@ p.add_argument("--kill-cmd", required=True)
 p.add_argument("--workers", type=int, default=8)
 p.add_argument("--psql-url", required=True)
 p.add_argument("--schema", required=True)
+p.add_argument("--precincts", type=int, default=200, help="chairs reporting results")
+p.add_argument("--addresses", help="file of addresses for public lookups, one a line")
+p.add_argument("--lookup-workers", type=int, default=2)
+p.add_argument("--rebuild-cmd", help="command that rebuilds the projection; the election slug is appended")
 a = p.parse_args()
 
 RUN = uuid.uuid4().hex[:8]
@@ -47,10 +56,11 @@ def phase(t):
     return "after"
 
 
-def request(host, method, path, body=None, timeout=10):
+def request(host, method, path, body=None, timeout=10, token=None, headers=None):
     c = http.client.HTTPConnection(host, timeout=timeout)
     try:
-        hdrs = {"Authorization": "Bearer " + a.token}
+        hdrs = {"Authorization": "Bearer " + (token or a.token)} if token != "" else {}
+        hdrs.update(headers or {})
         data = None
         if body is not None:
             data = json.dumps(body).encode()
@@ -76,14 +86,16 @@ def writer(w):
         while True:
             tries += 1
             try:
-                status, text = request(a.lb, "POST", "/api/v1/incidents", body)
+                # The same key on every retry: a report whose answer was lost is not
+                # stored twice (the server answers 200 with the first one).
+                status, text = request(a.lb, "POST", "/api/v1/incidents", body,
+                                       headers={"Idempotency-Key": desc})
             except Exception:
                 status, text = 0, ""
-            if status == 201:
+            if status in (200, 201):
                 break
             with lock:
                 failed_attempts += 1
-            # A retry after a lost answer could store the report twice: the check counts it.
             time.sleep(0.2)
         done = time.time()
         iid = json.loads(text)["incident"]["id"]
@@ -141,12 +153,108 @@ class Watcher(threading.Thread):
                 time.sleep(0.3)
 
 
+# ---- results: a primary with one contest, codes for every precinct ----
+ELECTION = f"drill-{RUN}"
+CANDIDATES = ["Avery", "Blake", "Casey"]
+PRECINCTS = [f"D{i + 1:04}" for i in range(a.precincts)]
+election = {
+    "slug": ELECTION, "name": "Failover drill primary", "date": "2026-11-03", "double_entry": False,
+    "contests": [{"key": "governor", "office": "Governor", "district": "", "party": "DEM",
+                  "kind": "votes", "candidates": CANDIDATES}],
+    "precincts": [{"id": pid, "county": a.county, "name": f"Drill precinct {pid}"} for pid in PRECINCTS],
+}
+st, text = request(a.lb, "POST", "/api/v1/results/elections", election)
+if st != 201:
+    sys.exit(f"results setup refused: {st} {text}")
+st, text = request(a.lb, "POST", f"/api/v1/results/{ELECTION}/codes", {})
+if st != 200:
+    sys.exit(f"issuing chair codes failed: {st} {text}")
+CODES = {c["precinct"]: c["code"] for c in json.loads(text)}
+receipts = {}         # client id -> receipt id a chair holds
+chair_lat = {"before": [], "during": [], "after": []}
+chair_failed_attempts = 0
+lookups = {"ok": 0, "rate_limited": 0, "failed": 0}
+lookup_lat = {"before": [], "during": [], "after": []}
+
+
+def until_answered(call, ok=(200, 201)):
+    """Calls until the answer is one of `ok` (or the run is over); counts failed tries."""
+    global chair_failed_attempts
+    while True:
+        try:
+            st, text = call()
+        except Exception:
+            st, text = 0, ""
+        if st in ok:
+            return st, text
+        with lock:
+            chair_failed_attempts += 1
+        if stop.is_set() and time.time() > end_grace:
+            return None, None
+        time.sleep(0.2)
+
+
+def chair(i):
+    pid = PRECINCTS[i]
+    client_id = f"chair-{RUN}-{pid}"
+    # Chairs report spread over the run, so some report while the primary is down.
+    time.sleep(2 + (a.seconds - 12) * i / max(1, len(PRECINCTS)))
+    start = time.time()
+    _, text = until_answered(lambda: request(
+        a.lb, "POST", f"/api/v1/results/{ELECTION}/sign-in", {"code": CODES[pid]}, token=""), ok=(200,))
+    if text is None:
+        return
+    token = json.loads(text)["token"]
+    votes = [(i * 37 + k * 101) % 400 + 20 for k in range(len(CANDIDATES))]
+    body = {"client_id": client_id, "election": ELECTION, "precinct": pid, "contest": "governor",
+            "result": {"votes": {"ballots_cast": sum(votes), "counts": [
+                {"candidate": c, "vote_type": "election_day", "votes": v}
+                for c, v in zip(CANDIDATES, votes)]}}}
+    _, text = until_answered(lambda: request(
+        a.lb, "POST", "/api/v1/results/submissions", body, token=token))
+    if text is None:
+        return
+    done = time.time()
+    with lock:
+        receipts[client_id] = json.loads(text)["receipt_id"]
+        chair_lat[phase(start)].append(done - start)
+
+
+ADDRESSES = []
+if a.addresses:
+    with open(a.addresses) as f:
+        ADDRESSES = [line.strip() for line in f if line.strip()]
+
+
+def looker(w):
+    n = w
+    while not stop.is_set() and ADDRESSES:
+        n += a.lookup_workers
+        q = urllib.parse.quote(ADDRESSES[n % len(ADDRESSES)])
+        start = time.time()
+        try:
+            st, _ = request(a.lb, "GET", f"/api/v1/lookup?address={q}", token="")
+        except Exception:
+            st = 0
+        with lock:
+            if st == 200:
+                lookups["ok"] += 1
+                lookup_lat[phase(start)].append(time.time() - start)
+            elif st == 429:
+                lookups["rate_limited"] += 1
+            else:
+                lookups["failed"] += 1
+        time.sleep(0.02)
+
+
 end_grace = float("inf")
 watchers = [Watcher(h) for h in a.servers.split(",") for _ in range(2)] + [Watcher(a.lb)]
 for w in watchers:
     w.start()
 time.sleep(1)
 workers = [threading.Thread(target=writer, args=(i,), daemon=True) for i in range(a.workers)]
+workers += [threading.Thread(target=chair, args=(i,), daemon=True) for i in range(len(PRECINCTS))]
+workers += [threading.Thread(target=looker, args=(i,), daemon=True) for i in range(a.lookup_workers)]
 for w in workers:
     w.start()
 time.sleep(a.kill_at)
@@ -181,6 +289,28 @@ for r in rows:
         stored[d] = int(n)
 lost = sum(1 for d in acked if d not in stored)
 duplicated = sum(n - 1 for n in stored.values() if n > 1)
+
+# Results: every receipt a chair holds is the log's entry for its client id, and no
+# precinct has two entries (each chair submitted one result).
+rows = subprocess.run(
+    ["psql", "-X", "-qtA", "-F", "\t", a.psql_url, "-c",
+     f"SELECT client_id, precinct, receipt FROM {a.schema}.results_log "
+     f"WHERE election = '{ELECTION}'"],
+    capture_output=True, text=True, check=True).stdout.split("\n")
+log_receipt, per_precinct = {}, {}
+for r in rows:
+    if "\t" in r:
+        cid, pid, receipt = r.split("\t", 2)
+        log_receipt[cid] = json.loads(receipt)["receipt_id"]
+        per_precinct[pid] = per_precinct.get(pid, 0) + 1
+results_lost = sum(1 for cid, rid in receipts.items() if log_receipt.get(cid) != rid)
+results_duplicated = sum(n - 1 for n in per_precinct.values() if n > 1)
+unreported = len(PRECINCTS) - len(receipts)
+rebuilt_ok = None
+if a.rebuild_cmd:
+    out = subprocess.run(a.rebuild_cmd + " " + ELECTION, shell=True, capture_output=True, text=True)
+    rebuilt_ok = out.returncode == 0 and "identical to the live projection" in out.stdout
+    print(f"projection rebuilt from the log: {out.stdout.strip() or out.stderr.strip()}")
 missing_live = [(w.host, len(ids - w.seen)) for w in watchers if not ids <= w.seen]
 
 
@@ -200,5 +330,18 @@ for ph in ("before", "during", "after"):
     print(f"  {ph:6}: {len(lat[ph]):5} intakes, p50 {pct(lat[ph], .5):7.0f} ms, p99 {pct(lat[ph], .99):7.0f} ms")
 print(f"live-queue clients: {len(watchers)}, reconnections {sum(w.reconnects for w in watchers)}, "
       f"every incident on every client: {'yes' if not missing_live else missing_live}")
+print(f"results: {len(PRECINCTS)} chairs, {len(receipts)} hold a receipt, {unreported} never got one; "
+      f"log entries {sum(per_precinct.values())}; receipts not in the log {results_lost}; "
+      f"precincts entered twice {results_duplicated}; failed tries retried {chair_failed_attempts}")
+for ph in ("before", "during", "after"):
+    print(f"  {ph:6}: {len(chair_lat[ph]):5} chairs, sign-in + submit p50 {pct(chair_lat[ph], .5):7.0f} ms, "
+          f"p99 {pct(chair_lat[ph], .99):7.0f} ms")
+print(f"public lookups: {lookups['ok']} answered, {lookups['rate_limited']} rate-limited, "
+      f"{lookups['failed']} failed")
+for ph in ("before", "during", "after"):
+    print(f"  {ph:6}: {len(lookup_lat[ph]):5} lookups, p50 {pct(lookup_lat[ph], .5):7.0f} ms, "
+          f"p99 {pct(lookup_lat[ph], .99):7.0f} ms")
+lost += results_lost + unreported
+duplicated += results_duplicated
 print(f"lost {lost}, duplicated {duplicated}")
-sys.exit(0 if lost == 0 and duplicated == 0 and not missing_live else 1)
+sys.exit(0 if lost == 0 and duplicated == 0 and not missing_live and rebuilt_ok is not False else 1)

@@ -622,6 +622,43 @@ fn http_intake_workflow_scope_and_audit() {
                 .iter()
                 .any(|i| i["channel"] == "public" && i["created_by"] == "public")
         );
+
+        // A retry with the same Idempotency-Key stores nothing new and answers 200 with the
+        // first report; another key (or another user's same key) is another report.
+        let keyed = |token: &str, key: &str, description: &str| {
+            let mut resp = http()
+                .post(&format!("{api}/incidents"))
+                .header("Authorization", &format!("Bearer {token}"))
+                .header("Content-Type", "application/json")
+                .header("Idempotency-Key", key)
+                .send(
+                    serde_json::json!({"category": "long_lines", "county": "Jonesport",
+                        "polling_place": "Retry School", "description": description})
+                    .to_string()
+                    .as_bytes(),
+                )
+                .expect("request");
+            reply(&mut resp)
+        };
+        let first = keyed(&hotline, "call-77", "Line out the door");
+        assert_eq!(first.status, 201, "{}", first.body);
+        let retried = keyed(&hotline, "call-77", "Line out the door");
+        assert_eq!(retried.status, 200, "{}", retried.body);
+        let first_id = json(&first)["incident"]["id"].as_i64().unwrap();
+        assert_eq!(json(&retried)["incident"]["id"].as_i64(), Some(first_id));
+        let other_user = keyed(&coord, "call-77", "Line out the door");
+        assert_eq!(other_user.status, 201, "{}", other_user.body);
+        assert_ne!(json(&other_user)["incident"]["id"].as_i64(), Some(first_id));
+        let too_long = keyed(&hotline, &"k".repeat(201), "x");
+        assert_eq!(too_long.status, 400, "{}", too_long.body);
+        let stored = json(&get(&format!("{api}/incidents?county=JONESPORT"), &coord));
+        let at_retry_school = stored
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["location"]["polling_place"] == "Retry School")
+            .count();
+        assert_eq!(at_retry_school, 2, "{stored}");
         drop(queue);
         drop(durham_queue);
     }

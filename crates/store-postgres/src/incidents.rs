@@ -568,12 +568,41 @@ impl IncidentStore for PgStore {
         now: DateTime<Utc>,
     ) -> StoreResult<IntakeOutcome> {
         let mut tx = self.pool().begin().await.map_err(db)?;
+        if let Some(key) = &intake.report.external_key {
+            // Two retries at once: the second waits here, then finds the first's report.
+            sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('incident-key:' || $1, 0))")
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+            let known: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM incidents WHERE external_key = $1")
+                    .bind(key)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(db)?;
+            if let Some(id) = known {
+                let incident = get(&mut tx, id)
+                    .await?
+                    .ok_or_else(|| StoreError::Database("incident vanished".into()))?;
+                tx.commit().await.map_err(db)?;
+                return Ok(IntakeOutcome {
+                    incident,
+                    changed: Vec::new(),
+                    replayed: true,
+                });
+            }
+        }
         let (id, changed) = self::intake(&mut tx, intake, now).await?;
         let incident = get(&mut tx, id)
             .await?
             .ok_or_else(|| StoreError::Database("incident vanished after insert".into()))?;
         tx.commit().await.map_err(db)?;
-        Ok(IntakeOutcome { incident, changed })
+        Ok(IntakeOutcome {
+            incident,
+            changed,
+            replayed: false,
+        })
     }
 
     async fn import_incidents(

@@ -295,11 +295,36 @@ fn create(
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(db)?;
+    // The write lock is held from here: a retry that arrives at once waits, then finds it.
+    if let Some(key) = &p.report.external_key {
+        let known: Option<i64> = tx
+            .query_row(
+                "SELECT id FROM incidents WHERE external_key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(db)?;
+        if let Some(id) = known {
+            let incident =
+                get(&tx, id)?.ok_or_else(|| StoreError::Database("incident vanished".into()))?;
+            tx.commit().map_err(db)?;
+            return Ok(IntakeOutcome {
+                incident,
+                changed: Vec::new(),
+                replayed: true,
+            });
+        }
+    }
     let (id, changed) = intake(&tx, p, now)?;
     let incident = get(&tx, id)?
         .ok_or_else(|| StoreError::Database("incident vanished after insert".into()))?;
     tx.commit().map_err(db)?;
-    Ok(IntakeOutcome { incident, changed })
+    Ok(IntakeOutcome {
+        incident,
+        changed,
+        replayed: false,
+    })
 }
 
 fn import(

@@ -22,6 +22,9 @@ pub struct IntakeOutcome {
     pub incident: Incident,
     /// Other incidents the rules changed (joined the cluster, severity raised).
     pub changed: Vec<i64>,
+    /// True when a report with the same `external_key` was already stored: `incident`
+    /// is that report and nothing was written (a client's retry).
+    pub replayed: bool,
 }
 
 /// What an import did.
@@ -54,7 +57,9 @@ pub trait IncidentStore: Send + Sync {
     /// linked duplicate; a cluster whose members' severity is raised; a lead-lawyer
     /// category assigned to the county's lead lawyer, or escalated when the county has
     /// none), each effect a timeline entry by `system`. Reports of one place are
-    /// serialised so that two at once see each other.
+    /// serialised so that two at once see each other. A report whose `external_key` is
+    /// already stored (a retry, even a concurrent one) writes nothing and returns the
+    /// stored incident with `replayed` set.
     async fn create_incident(
         &self,
         intake: &PreparedIntake,

@@ -49,6 +49,18 @@ pub async fn take(
     take_with(store, &rules, new, now).await
 }
 
+/// The external key of a report sent with an `Idempotency-Key` (1 to 200 characters):
+/// scoped to the sending user, so one user's key never matches another's report.
+pub fn retry_key(user: &str, raw: &str) -> Result<String, IncidentError> {
+    let key = raw.trim();
+    if key.is_empty() || key.len() > 200 {
+        return Err(IncidentError::Invalid(
+            "Idempotency-Key must be 1 to 200 characters".into(),
+        ));
+    }
+    Ok(format!("api:{user}:{key}"))
+}
+
 /// Stores a report under the given rules (the caller read them).
 pub async fn take_with(
     store: &dyn Store,

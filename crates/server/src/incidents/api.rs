@@ -12,10 +12,15 @@ pub struct IntakeReply {
     pub changed: Vec<i64>,
 }
 
-/// Report an incident (hotline operators, observers, coordinators, scripts).
+/// Report an incident (hotline operators, observers, coordinators, scripts). With an
+/// `Idempotency-Key` header a retry stores nothing new: the report first stored under
+/// the caller's key comes back with 200.
 #[utoipa::path(post, path = "/api/v1/incidents", request_body = IntakeRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the caller's report first stored under this key is returned")),
     security(("bearer" = [])),
-    responses((status = 201, body = IntakeReply), (status = 400, body = ErrorBody),
+    responses((status = 201, body = IntakeReply, description = "Stored"),
+        (status = 200, body = IntakeReply, description = "Already stored under this Idempotency-Key"),
+        (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
 pub(super) async fn api_create(
     State(state): State<AppState>,
@@ -25,10 +30,24 @@ pub(super) async fn api_create(
 ) -> Result<(StatusCode, Json<IntakeReply>), ApiError> {
     caller.require(Permission::IncidentIntake)?;
     let req: IntakeRequest = strict_json(&headers, body).await?;
-    let new = build_incident(&state, req, "api", &caller.user.name, Utc::now()).await?;
+    let retry_key = match headers.get("idempotency-key") {
+        None => None,
+        Some(v) => {
+            let raw = v
+                .to_str()
+                .map_err(|_| ApiError::BadRequest("Idempotency-Key must be ASCII".into()))?;
+            Some(votebase_app::incidents::retry_key(&caller.user.name, raw)?)
+        }
+    };
+    let mut new = build_incident(&state, req, "api", &caller.user.name, Utc::now()).await?;
+    new.external_key = retry_key;
     let out = intake(&state, new).await?;
     Ok((
-        StatusCode::CREATED,
+        if out.replayed {
+            StatusCode::OK
+        } else {
+            StatusCode::CREATED
+        },
         Json(IntakeReply {
             incident: shown(&caller, out.incident),
             changed: out.changed,

@@ -397,6 +397,10 @@ pub async fn intake(
     new: NewIncident,
 ) -> Result<votebase_store::incidents::IntakeOutcome, ApiError> {
     let outcome = votebase_app::incidents::take(state.store.as_ref(), &new, Utc::now()).await?;
+    if outcome.replayed {
+        // A retry: the report was published when it was first stored.
+        return Ok(outcome);
+    }
     state.incidents.publish(&outcome.incident);
     for id in &outcome.changed {
         if let Some(i) = state.store.get_incident(*id).await? {

@@ -396,6 +396,34 @@ pub async fn run(store: &dyn Store) {
         "a refused import writes nothing"
     );
 
+    // An intake with a key already stored (a client's retry) writes nothing and
+    // returns the stored report; two retries at once store it once.
+    let mut keyed = report(80, "long_lines", "WAKE", "retry1");
+    keyed.external_key = Some("api:lena:retry-1".into());
+    let stored = take(store, &keyed, t(80)).await.unwrap();
+    assert!(!stored.replayed);
+    keyed.description = "the same key, a later attempt".into();
+    let again = take(store, &keyed, t(81)).await.unwrap();
+    assert!(again.replayed && again.changed.is_empty());
+    assert_eq!(again.incident, stored.incident);
+    let mut racing = report(82, "long_lines", "WAKE", "retry2");
+    racing.external_key = Some("api:lena:retry-2".into());
+    let (x, y) = tokio::join!(take(store, &racing, t(82)), take(store, &racing, t(82)));
+    let (x, y) = (x.unwrap(), y.unwrap());
+    assert_eq!(x.incident.id, y.incident.id);
+    assert!(
+        x.replayed != y.replayed,
+        "exactly one of two racing retries writes"
+    );
+    assert_eq!(
+        store
+            .list_incidents(&IncidentFilter::default())
+            .await
+            .unwrap()
+            .len(),
+        12
+    );
+
     attachments(store).await;
 }
 

@@ -197,8 +197,9 @@ def until_answered(call, ok=(200, 201)):
 def chair(i):
     pid = PRECINCTS[i]
     client_id = f"chair-{RUN}-{pid}"
-    # Chairs report spread over the run, so some report while the primary is down.
-    time.sleep(2 + (a.seconds - 12) * i / max(1, len(PRECINCTS)))
+    # Chairs report spread over the run and 30 s past it, so some report before, some
+    # while the primary is down and some after.
+    time.sleep(2 + (a.seconds + 28) * i / max(1, len(PRECINCTS)))
     start = time.time()
     _, text = until_answered(lambda: request(
         a.lb, "POST", f"/api/v1/results/{ELECTION}/sign-in", {"code": CODES[pid]}, token=""), ok=(200,))
@@ -253,7 +254,8 @@ for w in watchers:
     w.start()
 time.sleep(1)
 workers = [threading.Thread(target=writer, args=(i,), daemon=True) for i in range(a.workers)]
-workers += [threading.Thread(target=chair, args=(i,), daemon=True) for i in range(len(PRECINCTS))]
+chairs = [threading.Thread(target=chair, args=(i,), daemon=True) for i in range(len(PRECINCTS))]
+workers += chairs
 workers += [threading.Thread(target=looker, args=(i,), daemon=True) for i in range(a.lookup_workers)]
 for w in workers:
     w.start()
@@ -263,7 +265,7 @@ subprocess.run(a.kill_cmd, shell=True, check=False)
 kill_time = time.time()  # from the moment the primary and the web server are dead
 # Until --seconds, and at least 15 s of "after" once writes are acknowledged again.
 while (time.time() - t0 < a.seconds or first_write_after_kill is None
-       or time.time() < first_write_after_kill + 20):
+       or time.time() < first_write_after_kill + 20 or any(c.is_alive() for c in chairs)):
     time.sleep(0.5)
     if time.time() - t0 > a.seconds + 180:
         break

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The election-night failover drill, on this one machine (run as root; needs the Debian
 # packages postgresql-15-auto-failover and haproxy, and a built `votebase`):
-#   1. deploy/cluster-up.sh: a pg_auto_failover monitor and two synchronous PostgreSQL 15
-#      nodes on ports 6000-6002 (data under a temp dir, run as `postgres`), HAProxy on
+#   1. deploy/cluster-up.sh: a pg_auto_failover monitor and three PostgreSQL 15 nodes
+#      (number_sync_standbys = 1) on ports 6000-6003 (data under a temp dir, run as `postgres`), HAProxy on
 #      6432 (the primary) and 8080 (the web servers). The machine's PostgreSQL on 5432
 #      is not touched.
 #   2. a demo organization through HAProxy, an admin token, two `votebase serve` on 8081
@@ -88,5 +88,10 @@ python3 "$HERE/failover-load.py" --token "$TOKEN" --county "$COUNTY" \
 status=$?
 "$PGBIN/psql" -X -qtA -h 127.0.0.1 -p 6000 -U postgres -d pg_auto_failover \
   -c "SELECT nodename, reportedstate FROM pgautofailover.node ORDER BY nodeid" || true
+# After the failover a commit must still wait for a second copy: the new primary's
+# standby (the third node) is synchronous.
+echo "standbys of the new primary (sync_state):"
+"$PGBIN/psql" -X -qtA "$DB" -c "SELECT application_name, sync_state FROM pg_stat_replication" || true
+"$PGBIN/psql" -X -qtA "$DB" -c "SHOW synchronous_standby_names" || true
 echo "leaders of the escalation job:"; grep -h "leading job" "$DRILL_DIR"/web*.log || true
 exit $status

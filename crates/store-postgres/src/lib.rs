@@ -60,6 +60,8 @@ const MAX_CONNECTIONS: u32 = 8;
 pub struct PgStore {
     pool: PgPool,
     schema: String,
+    /// Election definitions that can no longer change (see [`results::FrozenElections`]).
+    frozen_elections: results::FrozenElections,
 }
 
 /// The schema holding an organization's tables. Organization names are restricted to
@@ -91,7 +93,11 @@ impl PgStore {
             .connect(url)
             .await
             .map_err(db)?;
-        let store = Self { pool, schema };
+        let store = Self {
+            pool,
+            schema,
+            frozen_elections: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }

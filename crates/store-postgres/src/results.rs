@@ -8,8 +8,8 @@ use crate::{PgStore, db};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::PgConnection;
-use std::collections::BTreeMap;
-use std::sync::Arc;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
 use votebase_domain::results::{
     Election, LogEntry, NewSubmission, PrecinctResult, Receipt, ResultRules,
 };
@@ -18,6 +18,13 @@ use votebase_store::results::{
     Worksheet, from_json, prepare_submission, request_hash, reused_client_id, to_json,
 };
 use votebase_store::{StoreError, StoreResult};
+
+/// Election definitions read by a submission that committed: once an election has a
+/// submission its setup can no longer change (`put_election` refuses, under the
+/// election's exclusive lock that every submission holds shared), so later submissions
+/// take the definition from here instead of reading and parsing it (every precinct of
+/// the state) in each transaction.
+pub(crate) type FrozenElections = Arc<Mutex<HashMap<String, Arc<Election>>>>;
 
 async fn lock_election(c: &mut PgConnection, schema: &str, slug: &str) -> StoreResult<()> {
     sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
@@ -230,6 +237,15 @@ impl ResultsStore for PgStore {
     }
 
     async fn election(&self, slug: &str) -> StoreResult<Option<Election>> {
+        let frozen = self
+            .frozen_elections
+            .lock()
+            .map_err(|_| StoreError::Database("election cache poisoned".into()))?
+            .get(slug)
+            .map(|e| Election::clone(e));
+        if frozen.is_some() {
+            return Ok(frozen);
+        }
         let mut c = self.conn().await?;
         load_election(&mut c, slug).await
     }
@@ -399,9 +415,20 @@ impl ResultsStore for PgStore {
                 replayed: true,
             });
         }
-        let election = load_election(&mut tx, &r.election)
-            .await?
-            .ok_or_else(|| StoreError::Refused(format!("no election {:?}", r.election)))?;
+        let frozen = self
+            .frozen_elections
+            .lock()
+            .map_err(|_| StoreError::Database("election cache poisoned".into()))?
+            .get(&r.election)
+            .cloned();
+        let election = match frozen {
+            Some(e) => e,
+            None => Arc::new(
+                load_election(&mut tx, &r.election)
+                    .await?
+                    .ok_or_else(|| StoreError::Refused(format!("no election {:?}", r.election)))?,
+            ),
+        };
         let seq: i64 = sqlx::query_scalar("SELECT nextval('results_log_seq')")
             .fetch_one(&mut *tx)
             .await
@@ -441,6 +468,10 @@ impl ResultsStore for PgStore {
         let projection = rules.project(&election, &r.precinct, &r.contest, &entries);
         write_projection(&mut tx, &r.election, &projection).await?;
         tx.commit().await.map_err(db)?;
+        // Committed: the election has a submission, so its setup is fixed from now on.
+        if let Ok(mut frozen) = self.frozen_elections.lock() {
+            frozen.entry(r.election.clone()).or_insert(election);
+        }
         Ok(SubmitOutcome {
             receipt,
             replayed: false,

@@ -386,15 +386,7 @@ pub async fn run(store: &dyn Store) {
         r
     });
     assert_eq!(PreparedIntake::all(&rules, &rows).unwrap_err().0, 3);
-    assert_eq!(
-        store
-            .list_incidents(&IncidentFilter::default())
-            .await
-            .unwrap()
-            .len(),
-        10,
-        "a refused import writes nothing"
-    );
+    assert_eq!(stored_count(store).await, 10, "a refused import writes nothing");
 
     // An intake with a key already stored (a client's retry) writes nothing and
     // returns the stored report; two retries at once store it once.
@@ -415,16 +407,18 @@ pub async fn run(store: &dyn Store) {
         x.replayed != y.replayed,
         "exactly one of two racing retries writes"
     );
-    assert_eq!(
-        store
-            .list_incidents(&IncidentFilter::default())
-            .await
-            .unwrap()
-            .len(),
-        12
-    );
+    assert_eq!(stored_count(store).await, 12);
 
     attachments(store).await;
+}
+
+/// How many incidents the store holds.
+async fn stored_count(store: &dyn Store) -> usize {
+    store
+        .list_incidents(&IncidentFilter::default())
+        .await
+        .unwrap()
+        .len()
 }
 
 /// Photos: numbered per incident, the same bytes stored once, bytes returned intact, each

@@ -342,6 +342,15 @@ fn page_api_and_audited_lists_on_both_stores() {
         assert!(page.body.contains("class=\"flag-mark\""), "{}", b.name);
         assert!(page.body.contains(&planted), "{}", b.name);
         assert!(page.body.contains("Flags (1)"), "{}", b.name);
+        // The flag's running count of reinstatements (a third of the planted voters come
+        // back at the next refresh): a positive number.
+        let back = page
+            .body
+            .split("<span class=\"reinstated\">")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<i64>().ok());
+        assert!(back.is_some_and(|n| n > 0), "{}: {back:?}", b.name);
         assert!(
             !page.body.contains("CSV for counsel"),
             "organizers may not export"

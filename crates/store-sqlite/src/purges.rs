@@ -318,7 +318,7 @@ fn reinstatements(
 
 /// The SQL of [`PurgeStore::status_moves`]: status changes, then records gone from the
 /// file whose last status was active or inactive (as the removal query counts them).
-pub(crate) const STATUS_MOVES: &str = "
+const STATUS_MOVES: &str = "
     SELECT c.state_voter_id, s.as_of, c.old_value, c.new_value, s.id
     FROM voter_changes c JOIN snapshots s ON s.id = c.snapshot_id
     WHERE c.kind = 'changed' AND c.field = 'status'
@@ -445,7 +445,7 @@ impl PurgeStore for SqliteStore {
     }
 
     async fn status_moves(&self) -> StoreResult<Vec<StatusMove>> {
-        self.with_conn(status_moves).await
+        self.with_conn(|c| status_moves(c)).await
     }
 }
 

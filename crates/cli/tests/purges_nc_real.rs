@@ -284,7 +284,10 @@ fn hyde_county_2019_to_2022_on_both_stores() {
                 // 17.9%; over 822 days about 16.7% and 20.2%.
                 "removed" => assert!((0.15..0.18).contains(&expected_rate), "{t}"),
                 "inactivated" => assert!((0.18..0.22).contains(&expected_rate), "{t}"),
-                _ => assert_eq!(t["p_value"], 1.0, "EAVS has no figure for {code}"),
+                _ => {
+                    assert_eq!(t["p_value"], 1.0, "EAVS has no figure for {code}");
+                    continue;
+                }
             }
             assert!(t["rate"].as_f64().unwrap() < expected_rate, "{t}");
         }

@@ -138,7 +138,10 @@ pub async fn bench(global: &Global, args: BenchPurgesArgs) -> anyhow::Result<()>
             Ok((all, files.history, made.planted.flag_id()))
         })
         .await??;
-    eprintln!("  {:.1} s; planted purge {planted}", t.elapsed().as_secs_f64());
+    eprintln!(
+        "  {:.1} s; planted purge {planted}",
+        t.elapsed().as_secs_f64()
+    );
 
     let mut rows = Vec::new();
     if run_sqlite {
@@ -148,9 +151,14 @@ pub async fn bench(global: &Global, args: BenchPurgesArgs) -> anyhow::Result<()>
         let import_seconds = load(&store, &snapshots, &history).await?;
         let db = store.path().to_path_buf();
         rows.push(
-            measure(&store, "SQLite", import_seconds, &planted, "sqlite3", || {
-                sqlite3(&db)
-            })
+            measure(
+                &store,
+                "SQLite",
+                import_seconds,
+                &planted,
+                "sqlite3",
+                || sqlite3(&db),
+            )
             .await?,
         );
     }
@@ -162,16 +170,21 @@ pub async fn bench(global: &Global, args: BenchPurgesArgs) -> anyhow::Result<()>
             .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
         let org = OrgName::parse(&format!("bench_purges_{}", std::process::id()))?;
         votebase_store_postgres::drop_org(&url, &org).await.ok();
-        let store = PgStore::connect(&url, &org)
-            .await
-            .with_context(|| format!("cannot connect to PostgreSQL at {url} (use --postgres URL)"))?;
+        let store = PgStore::connect(&url, &org).await.with_context(|| {
+            format!("cannot connect to PostgreSQL at {url} (use --postgres URL)")
+        })?;
         eprintln!("importing into PostgreSQL...");
         let schema = store.schema().to_string();
         let result = async {
             let import_seconds = load(&store, &snapshots, &history).await?;
-            measure(&store, "PostgreSQL", import_seconds, &planted, "psql", || {
-                psql(&url, &schema)
-            })
+            measure(
+                &store,
+                "PostgreSQL",
+                import_seconds,
+                &planted,
+                "psql",
+                || psql(&url, &schema),
+            )
             .await
         }
         .await;
@@ -284,7 +297,13 @@ async fn measure(
             .chain(theirs.keys())
             .filter(|k| ours.get(*k) != theirs.get(*k))
             .take(5)
-            .map(|k| format!("{k:?}: votebase {:?}, {sql_tool} {:?}", ours.get(k), theirs.get(k)))
+            .map(|k| {
+                format!(
+                    "{k:?}: votebase {:?}, {sql_tool} {:?}",
+                    ours.get(k),
+                    theirs.get(k)
+                )
+            })
             .collect();
         bail!(
             "check: removals per snapshot × county × transition ({name}) differ: {}",
@@ -323,7 +342,9 @@ fn parse_counts(tool: &str, text: &str) -> anyhow::Result<Counts> {
         };
         out.insert(
             (date.into(), county.into(), transition.into()),
-            n.trim().parse().with_context(|| format!("{tool}: {line:?}"))?,
+            n.trim()
+                .parse()
+                .with_context(|| format!("{tool}: {line:?}"))?,
         );
     }
     Ok(out)
@@ -371,8 +392,11 @@ mod tests {
 
     #[test]
     fn plain_sql_output_parses_and_refuses_garbage() {
-        let c = parse_counts("t", "2026-10-08|ASHE|inactivated|12\n\n2026-10-08|ASHE|removed|3\n")
-            .unwrap();
+        let c = parse_counts(
+            "t",
+            "2026-10-08|ASHE|inactivated|12\n\n2026-10-08|ASHE|removed|3\n",
+        )
+        .unwrap();
         assert_eq!(c.len(), 2);
         assert_eq!(
             c[&("2026-10-08".into(), "ASHE".into(), "removed".into())],

@@ -6,6 +6,7 @@ mod args;
 mod ballots;
 mod bench;
 mod bench_lookup;
+mod bench_purges;
 mod bench_results;
 mod bench_universes;
 mod contacts;
@@ -30,7 +31,6 @@ mod users;
 mod vip_import;
 mod volunteers;
 mod voters;
-mod bench_purges;
 
 use args::{Cli, Command};
 use bench::BenchCommand;

@@ -268,7 +268,10 @@ fn universe_counts_match_the_lists(
     let purged = format!("purged:{date}:inactivated county:\"{county}\"");
     assert_eq!(universe_count(b, &purged), moved, "{}", b.name);
     assert_eq!(
-        universe_count(b, &format!("{purged} !{}", inactivated.split(' ').next().unwrap())),
+        universe_count(
+            b,
+            &format!("{purged} !{}", inactivated.split(' ').next().unwrap())
+        ),
         0,
         "{}",
         b.name
@@ -276,11 +279,17 @@ fn universe_counts_match_the_lists(
     let mut in_file = 0;
     for t in ["inactivated", "removed", "disappeared"] {
         let list = json(
-            &b.cmd(&["purges", "list", &format!("{date}:{county}:{t}"), "--format", "json"])
-                .assert()
-                .success()
-                .get_output()
-                .stdout,
+            &b.cmd(&[
+                "purges",
+                "list",
+                &format!("{date}:{county}:{t}"),
+                "--format",
+                "json",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
         );
         in_file += list["voters"]
             .as_array()
@@ -295,7 +304,12 @@ fn universe_counts_match_the_lists(
     // later snapshot): the list's running count.
     let back: usize = later
         .iter()
-        .map(|d| universe_count(b, &format!("{inactivated} status_change:inactive>active@{d}")))
+        .map(|d| {
+            universe_count(
+                b,
+                &format!("{inactivated} status_change:inactive>active@{d}"),
+            )
+        })
         .sum();
     assert_eq!(back, reinstated, "{}", b.name);
 }

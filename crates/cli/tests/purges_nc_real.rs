@@ -71,9 +71,8 @@ fn read_rows() -> Vec<Row> {
 
 /// The column names of one layout section of NCSBE's layout file.
 fn layout_columns(section: &str) -> Vec<String> {
-    let text =
-        std::fs::read_to_string(common::shared("voterfile/layouts/layout_ncvoter_2022.txt"))
-            .expect("layout file");
+    let text = std::fs::read_to_string(common::shared("voterfile/layouts/layout_ncvoter_2022.txt"))
+        .expect("layout file");
     let mut lines = text.lines().skip_while(|l| !l.contains(section));
     lines.by_ref().find(|l| l.starts_with("name "));
     lines.next();
@@ -106,27 +105,25 @@ fn write_snapshot(path: &Path, columns: &[String], rows: &[Row], second: bool) {
         };
         let cells: Vec<String> = columns
             .iter()
-            .map(|c| {
-                match c.as_str() {
-                    "county_id" => "48".into(),
-                    "county_desc" => "HYDE".into(),
-                    "voter_reg_num" => row.reg_num.clone(),
-                    "ncid" => row.ncid.clone(),
-                    "status_cd" => status.clone(),
-                    "voter_status_desc" => status_desc(status).into(),
-                    "reason_cd" => reason.clone(),
-                    "last_name" => "VOTER".into(),
-                    "first_name" => format!("HYDE{k}"),
-                    "res_street_address" => format!("{} MAIN ST", k + 1),
-                    "res_city_desc" => "SWAN QUARTER".into(),
-                    "state_cd" => "NC".into(),
-                    "zip_code" => "27885".into(),
-                    "registr_dt" => row.registered.clone(),
-                    "party_cd" => "UNA".into(),
-                    "precinct_abbrv" => "SQ".into(),
-                    "precinct_desc" => "SWAN QUARTER".into(),
-                    _ => String::new(),
-                }
+            .map(|c| match c.as_str() {
+                "county_id" => "48".into(),
+                "county_desc" => "HYDE".into(),
+                "voter_reg_num" => row.reg_num.clone(),
+                "ncid" => row.ncid.clone(),
+                "status_cd" => status.clone(),
+                "voter_status_desc" => status_desc(status).into(),
+                "reason_cd" => reason.clone(),
+                "last_name" => "VOTER".into(),
+                "first_name" => format!("HYDE{k}"),
+                "res_street_address" => format!("{} MAIN ST", k + 1),
+                "res_city_desc" => "SWAN QUARTER".into(),
+                "state_cd" => "NC".into(),
+                "zip_code" => "27885".into(),
+                "registr_dt" => row.registered.clone(),
+                "party_cd" => "UNA".into(),
+                "precinct_abbrv" => "SQ".into(),
+                "precinct_desc" => "SWAN QUARTER".into(),
+                _ => String::new(),
             })
             .collect();
         let _ = writeln!(out, "{}", cells.join("\t"));
@@ -137,8 +134,14 @@ fn write_snapshot(path: &Path, columns: &[String], rows: &[Row], second: bool) {
 /// Counts per transition as the purge model defines them, computed from the CSV alone.
 fn expected(rows: &[Row]) -> BTreeMap<&'static str, (i64, i64)> {
     let on = |s: &str| s == "A" || s == "I";
-    let active = rows.iter().filter(|r| matches!(&r.then, Some((s, _)) if s == "A")).count();
-    let roll = rows.iter().filter(|r| matches!(&r.then, Some((s, _)) if on(s))).count();
+    let active = rows
+        .iter()
+        .filter(|r| matches!(&r.then, Some((s, _)) if s == "A"))
+        .count();
+    let roll = rows
+        .iter()
+        .filter(|r| matches!(&r.then, Some((s, _)) if on(s)))
+        .count();
     let (mut inactivated, mut removed, mut gone) = (0, 0, 0);
     for r in rows {
         match (&r.then, &r.now) {
@@ -169,7 +172,14 @@ fn universe_count(b: &Backend, expr: &str) -> i64 {
         .get_output()
         .stdout
         .clone();
-    String::from_utf8(out).unwrap().lines().last().unwrap().trim().parse().unwrap()
+    String::from_utf8(out)
+        .unwrap()
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 #[test]
@@ -242,7 +252,10 @@ fn hyde_county_2019_to_2022_on_both_stores() {
                     "disappeared" => "disappeared",
                     other => panic!("{other}"),
                 };
-                (code, (t["moved"].as_i64().unwrap(), t["base"].as_i64().unwrap()))
+                (
+                    code,
+                    (t["moved"].as_i64().unwrap(), t["base"].as_i64().unwrap()),
+                )
             })
             .collect();
         assert_eq!(got, want, "{}", b.name);
@@ -308,11 +321,11 @@ fn hyde_county_2019_to_2022_on_both_stores() {
         );
         let voters = list["voters"].as_array().unwrap();
         assert_eq!(voters.len(), 266, "{}", b.name);
-        let reasons: BTreeMap<String, usize> =
-            voters.iter().fold(BTreeMap::new(), |mut m, v| {
-                *m.entry(v["reason"].as_str().unwrap().to_string()).or_default() += 1;
-                m
-            });
+        let reasons: BTreeMap<String, usize> = voters.iter().fold(BTreeMap::new(), |mut m, v| {
+            *m.entry(v["reason"].as_str().unwrap().to_string())
+                .or_default() += 1;
+            m
+        });
         assert_eq!(
             reasons,
             [("IN".to_string(), 194), ("IU".to_string(), 72)]
@@ -322,11 +335,17 @@ fn hyde_county_2019_to_2022_on_both_stores() {
             b.name
         );
         let removed = json(
-            &b.cmd(&["purges", "list", &format!("{SECOND}:HYDE:removed"), "--format", "json"])
-                .assert()
-                .success()
-                .get_output()
-                .stdout,
+            &b.cmd(&[
+                "purges",
+                "list",
+                &format!("{SECOND}:HYDE:removed"),
+                "--format",
+                "json",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
         );
         let rm = removed["voters"]
             .as_array()

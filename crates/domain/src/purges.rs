@@ -406,7 +406,10 @@ mod tests {
             m("active", "inactive").transition(),
             Some(Transition::Inactivated)
         );
-        assert_eq!(m("active", "removed").transition(), Some(Transition::Removed));
+        assert_eq!(
+            m("active", "removed").transition(),
+            Some(Transition::Removed)
+        );
         assert_eq!(
             m("inactive", "removed").transition(),
             Some(Transition::Removed)

@@ -405,8 +405,14 @@ mod tests {
         assert_eq!(a.len(), 2);
         assert_eq!(texts(&a[0]), ["active"]);
         let c = a[0].compare.as_ref().unwrap();
-        assert_eq!((c.op, c.value.text.as_str()), (CmpOp::Gt, "inactive@2026-10-01"));
-        assert_eq!(&src[c.value.span.start..c.value.span.end], "inactive@2026-10-01");
+        assert_eq!(
+            (c.op, c.value.text.as_str()),
+            (CmpOp::Gt, "inactive@2026-10-01")
+        );
+        assert_eq!(
+            &src[c.value.span.start..c.value.span.end],
+            "inactive@2026-10-01"
+        );
         assert_eq!(
             a[1].compare.as_ref().map(|c| c.value.text.as_str()),
             Some("removed")
@@ -418,7 +424,10 @@ mod tests {
             err("status_change:active>inactive@2026-09-01..2026-10-01").0,
             40
         );
-        assert_eq!(err("status_change:active>").2, "a value after the comparison");
+        assert_eq!(
+            err("status_change:active>").2,
+            "a value after the comparison"
+        );
     }
 
     #[test]

@@ -9,9 +9,9 @@ use chrono::{Days, NaiveDate};
 
 use crate::expr::{Alternative, Clause, ClauseBody, CmpOp, Comparison, Expr, Span, Term, Word};
 use crate::families::{ABSENT, CatField, PURGED, STATUS_CHANGE, builtin_names, norm_key};
-use votebase_domain::purges::Transition;
 use crate::index::{Family, UniverseIndex};
 use crate::parser::ParseError;
+use votebase_domain::purges::Transition;
 
 /// Something wrong with an expression: its syntax or what it refers to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -626,7 +626,12 @@ fn resolve_status_change(a: &Alternative) -> Result<Pred, QueryError> {
         return Err(invalid_span(fam, "", a.span, expected));
     };
     if cmp.op != CmpOp::Gt {
-        return Err(invalid_span(fam, &cmp.op.to_string(), cmp.op_span, expected));
+        return Err(invalid_span(
+            fam,
+            &cmp.op.to_string(),
+            cmp.op_span,
+            expected,
+        ));
     }
     let status = |text: &str, span: Span, absent_ok: bool| -> Result<String, QueryError> {
         if absent_ok && norm_key(text) == ABSENT {

@@ -236,9 +236,15 @@ fn status_changes_and_purges() {
         v.sort();
         v
     };
-    assert_eq!(ids("status_change:active>inactive@2026-10-01"), ["A1", "A3"]);
+    assert_eq!(
+        ids("status_change:active>inactive@2026-10-01"),
+        ["A1", "A3"]
+    );
     assert_eq!(ids("status_change:A>I@2026-10-01 county:WAKE"), ["A1"]);
-    assert_eq!(ids("status_change:active>inactive@2026-11-01"), [] as [&str; 0]);
+    assert_eq!(
+        ids("status_change:active>inactive@2026-11-01"),
+        [] as [&str; 0]
+    );
     assert_eq!(ids("status_change:active>inactive"), ["A1", "A3"]);
     assert_eq!(ids("status_change:inactive>active"), ["A1"]);
     assert_eq!(ids("status_change:active>absent@2026-11-01"), ["A4"]);
@@ -252,10 +258,20 @@ fn status_changes_and_purges() {
     assert_eq!(ids("purged:2026-10-01:inactivated"), ["A1", "A3"]);
     assert_eq!(ids("purged:2026-10-01:removed"), ["A2"]);
     assert_eq!(ids("purged:2026-11-01"), ["A4"]);
-    assert_eq!(ids("purged:2026-10-01..2026-11-30:any"), ["A1", "A2", "A3", "A4"]);
-    assert_eq!(ids("purged:2026-11-15"), [] as [&str; 0], "denied > active is no purge");
+    assert_eq!(
+        ids("purged:2026-10-01..2026-11-30:any"),
+        ["A1", "A2", "A3", "A4"]
+    );
+    assert_eq!(
+        ids("purged:2026-11-15"),
+        [] as [&str; 0],
+        "denied > active is no purge"
+    );
     assert_eq!(ids("!purged:2026-10-01..2026-11-30"), [] as [&str; 0]);
-    assert_eq!(ids("purged:2026-10-01,2026-11-01 county:DURHAM"), ["A3", "A4"]);
+    assert_eq!(
+        ids("purged:2026-10-01,2026-11-01 county:DURHAM"),
+        ["A3", "A4"]
+    );
 
     // Mistakes point at the value.
     let e = ix.count_str("purged:2026-13-01").unwrap_err();
@@ -269,13 +285,17 @@ fn status_changes_and_purges() {
             if value == "vanished" && span.start == 18),
         "{e}"
     );
-    let e = ix.count_str("status_change:active>sleeping@2026-10-01").unwrap_err();
+    let e = ix
+        .count_str("status_change:active>sleeping@2026-10-01")
+        .unwrap_err();
     assert!(
         matches!(&e, QueryError::InvalidValue { value, span, .. }
             if value == "sleeping" && *span == Span::new(21, 29)),
         "{e}"
     );
-    let e = ix.count_str("status_change:active>inactive@2026-10-32").unwrap_err();
+    let e = ix
+        .count_str("status_change:active>inactive@2026-10-32")
+        .unwrap_err();
     assert!(
         matches!(&e, QueryError::InvalidValue { span, .. } if *span == Span::new(30, 40)),
         "{e}"

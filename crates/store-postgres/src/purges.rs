@@ -67,9 +67,13 @@ fn moves(filter: &str) -> String {
     )
 }
 
+/// The status reason in the snapshot of the move (the changed value, else the voter's).
+/// `kind` is compared as an expression so that the planner keeps to the voter index
+/// (`state_voter_id, snapshot_id`) rather than scanning a snapshot's changes per voter
+/// moved (as SQLite did; see the SQLite backend).
 const REASON: &str = "COALESCE((SELECT r.new_value FROM voter_changes r
     WHERE r.state_voter_id = m.state_voter_id AND r.snapshot_id = m.snapshot_id
-      AND r.kind = 'changed' AND r.field = 'status_reason' LIMIT 1), v.status_reason)";
+      AND (r.kind || '') = 'changed' AND r.field = 'status_reason' LIMIT 1), v.status_reason)";
 
 const LAST_VOTE: &str = "(SELECT MAX(h.election_date) FROM vote_history h
     WHERE h.state_voter_id = m.state_voter_id AND h.election_date < s.as_of)";

@@ -65,9 +65,12 @@ fn moves(filter: &str) -> String {
 }
 
 /// The status reason in the snapshot of the move (the changed value, else the voter's).
+/// `+r.kind` keeps the planner on the voter index (`state_voter_id, snapshot_id`): with
+/// `kind` indexable it took the snapshot index and scanned every change of the snapshot
+/// per voter moved (8.5 s instead of 0.5 s at 200,000 voters × 10 snapshots).
 const REASON: &str = "COALESCE((SELECT r.new_value FROM voter_changes r
     WHERE r.state_voter_id = m.state_voter_id AND r.snapshot_id = m.snapshot_id
-      AND r.kind = 'changed' AND r.field = 'status_reason'), v.status_reason)";
+      AND +r.kind = 'changed' AND r.field = 'status_reason'), v.status_reason)";
 
 /// The last election voted in before the snapshot of the move.
 const LAST_VOTE: &str = "(SELECT MAX(h.election_date) FROM vote_history h

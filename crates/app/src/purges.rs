@@ -1,7 +1,8 @@
 //! Purge watch as use cases: the report (the organization's thresholds, the snapshots,
 //! the rolls and removals read from the store, tested by the `votebase-purge` engine,
 //! then filtered by date and county), the alert after an import, the counsel list of a
-//! flag with its reinstatement count (audited; CSV needs the export permission), the
+//! flag with its reinstatement count (audited; CSV needs the export permission) and the
+//! running count alone for pages, the
 //! thresholds, and the report and list written as text, CSV or JSON.
 
 use crate::lists::{ExportForbidden, authorize_export};
@@ -233,6 +234,17 @@ pub async fn counsel_list(
         voters,
         reinstatements,
     })
+}
+
+/// How many of a flag's voters are back on the active roll now (by status, by
+/// reappearing, or re-registered under a new id the linkage engine tied to the old one):
+/// the running count of [`CounselList::reinstatements`], without reading the list.
+pub async fn reinstated_so_far(store: &dyn Store, flag: &Flag) -> Result<i64, PurgeError> {
+    Ok(store
+        .purge_reinstatements(flag.snapshot_id, &flag.county, flag.transition)
+        .await?
+        .last()
+        .map_or(0, |r| r.running_total))
 }
 
 /// The report's text form: one line per flag (id, then its sentence), then `flagged: N`.

@@ -2,7 +2,8 @@
 //! into a fresh [`UniverseIndex`] (voters of the latest snapshot, vote history, each
 //! voter's ballot status in the latest election with ballots, and the contact families
 //! of [`crate::contacts::add_contact_families`]: tags, survey answers, contacts,
-//! scores); [`Universes`] keeps one in memory and rebuilds it in the background when the
+//! scores; and every status change between snapshots, for `status_change:` and
+//! `purged:`); [`Universes`] keeps one in memory and rebuilds it in the background when the
 //! store's data version changes (checked at most every few seconds; the old index
 //! answers meanwhile); [`select`] evaluates an expression and drops voters who already
 //! voted; [`member_ids`] and [`voted_note`] turn a selection into ids and the note
@@ -79,6 +80,14 @@ pub async fn build_index(store: &dyn Store) -> Result<Built, BuildError> {
         }
     }
     crate::contacts::add_contact_families(store, &mut builder, today).await?;
+    // Status changes between snapshots (`status_change:`, `purged:`); voters no longer
+    // in the file cannot be selected and are skipped.
+    for m in store.status_moves().await? {
+        match builder.add_status_move(&m) {
+            Ok(()) | Err(IndexError::UnknownVoter { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
     Ok(Built {
         index: builder.build(),
         election,

@@ -591,4 +591,7 @@ pub enum BenchCommand {
     /// Election night under load: 1,765 precincts reporting through a failure-injecting
     /// proxy, 20 hotline operators double-entering; checks zero lost, zero duplicated.
     Results(crate::bench_results::BenchResultsArgs),
+    /// Purge watch: the report over a 10-snapshot history beside the same removal counts
+    /// as plain SQL in sqlite3 and psql (checked equal per snapshot × county × transition).
+    Purges(crate::bench_purges::BenchPurgesArgs),
 }

@@ -173,6 +173,11 @@ fn the_counsel_list_thresholds_and_filters_on_both_stores() {
             .filter(|v| v["reinstated"] == true)
             .count();
         assert_eq!(reinstated as i64, total, "{}", b.name);
+        let later: Vec<&str> = back[1..]
+            .iter()
+            .map(|r| r["as_of"].as_str().unwrap())
+            .collect();
+        universe_counts_match_the_lists(&b, &planted, moved, &later, total as usize);
 
         // Filters: another county has no flag; a later date has none.
         let county = planted.split(':').nth(1).unwrap();
@@ -232,6 +237,83 @@ fn the_counsel_list_thresholds_and_filters_on_both_stores() {
     }
 }
 
+/// The count `votebase universe count` prints on its last line.
+fn universe_count(b: &Backend, expr: &str) -> usize {
+    let out = b
+        .cmd(&["universe", "count", expr, "--include-voted"])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let text = String::from_utf8(out).unwrap();
+    text.lines().last().unwrap().trim().parse().unwrap()
+}
+
+/// The universe language selects the planted purge's voters: `status_change:` and
+/// `purged:` count exactly the counsel list (the same voters: the difference is empty),
+/// `purged:DATE` in the county counts every list of that date whose voters are still in
+/// the file, and reinstated voters are the list's running count.
+fn universe_counts_match_the_lists(
+    b: &Backend,
+    planted: &str,
+    moved: usize,
+    later: &[&str],
+    reinstated: usize,
+) {
+    let mut parts = planted.split(':');
+    let (date, county) = (parts.next().unwrap(), parts.next().unwrap());
+    let inactivated = format!("status_change:active>inactive@{date} county:\"{county}\"");
+    assert_eq!(universe_count(b, &inactivated), moved, "{}", b.name);
+    let purged = format!("purged:{date}:inactivated county:\"{county}\"");
+    assert_eq!(universe_count(b, &purged), moved, "{}", b.name);
+    assert_eq!(
+        universe_count(
+            b,
+            &format!("{purged} !{}", inactivated.split(' ').next().unwrap())
+        ),
+        0,
+        "{}",
+        b.name
+    );
+    let mut in_file = 0;
+    for t in ["inactivated", "removed", "disappeared"] {
+        let list = json(
+            &b.cmd(&[
+                "purges",
+                "list",
+                &format!("{date}:{county}:{t}"),
+                "--format",
+                "json",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
+        );
+        in_file += list["voters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|v| v["status_now"] != "absent")
+            .count();
+    }
+    let all = format!("purged:{date} county:\"{county}\"");
+    assert_eq!(universe_count(b, &all), in_file, "{}", b.name);
+    // Reinstated voters of the planted purge (moved to inactive, back to active in a
+    // later snapshot): the list's running count.
+    let back: usize = later
+        .iter()
+        .map(|d| {
+            universe_count(
+                b,
+                &format!("{inactivated} status_change:inactive>active@{d}"),
+            )
+        })
+        .sum();
+    assert_eq!(back, reinstated, "{}", b.name);
+}
+
 const PASSWORD: &str = "correct horse battery\n";
 
 fn token(b: &Backend, name: &str, role: &str) -> String {
@@ -274,6 +356,15 @@ fn page_api_and_audited_lists_on_both_stores() {
         assert!(page.body.contains("class=\"flag-mark\""), "{}", b.name);
         assert!(page.body.contains(&planted), "{}", b.name);
         assert!(page.body.contains("Flags (1)"), "{}", b.name);
+        // The flag's running count of reinstatements (a third of the planted voters come
+        // back at the next refresh): a positive number.
+        let back = page
+            .body
+            .split("<span class=\"reinstated\">")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse::<i64>().ok());
+        assert!(back.is_some_and(|n| n > 0), "{}: {back:?}", b.name);
         assert!(
             !page.body.contains("CSV for counsel"),
             "organizers may not export"

@@ -330,6 +330,40 @@ pub struct Reinstatement {
     pub running_total: i64,
 }
 
+/// One voter's change of status at a snapshot (against the snapshot before it), or a
+/// record gone from the file (`after` is [`StatusMove::ABSENT`]; only records that were
+/// active or inactive): what the universe language's `status_change:FROM>TO@DATE` and
+/// `purged:DATE` clauses select.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusMove {
+    /// State voter id.
+    pub state_voter_id: String,
+    /// The date of the snapshot where the change was seen.
+    pub as_of: NaiveDate,
+    /// Status code in the snapshot before.
+    pub before: String,
+    /// Status code in this snapshot, or `absent`.
+    pub after: String,
+}
+
+impl StatusMove {
+    /// The `after` of a record gone from the file.
+    pub const ABSENT: &'static str = "absent";
+
+    /// The way off the roll this change is, as purge watch counts removals (the same
+    /// rule as the stores' removal query): active → inactive, active or inactive →
+    /// removed, active or inactive → gone from the file. Other changes are none.
+    pub fn transition(&self) -> Option<Transition> {
+        let on_roll = matches!(self.before.as_str(), "active" | "inactive");
+        match self.after.as_str() {
+            "inactive" if self.before == "active" => Some(Transition::Inactivated),
+            "removed" if on_roll => Some(Transition::Removed),
+            Self::ABSENT if on_roll => Some(Transition::Disappeared),
+            _ => None,
+        }
+    }
+}
+
 /// A status reason for a sentence: North Carolina's codes (`reason_cd`) with their
 /// descriptions from the state's layout; any other text as it is.
 pub fn reason_words(code: &str) -> String {
@@ -354,4 +388,44 @@ pub fn reason_words(code: &str) -> String {
         _ => return code.to_string(),
     };
     format!("{code} ({described})")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_moves_off_the_roll_are_the_purge_transitions() {
+        let m = |before: &str, after: &str| StatusMove {
+            state_voter_id: "A".into(),
+            as_of: NaiveDate::from_ymd_opt(2026, 10, 1).unwrap(),
+            before: before.into(),
+            after: after.into(),
+        };
+        assert_eq!(
+            m("active", "inactive").transition(),
+            Some(Transition::Inactivated)
+        );
+        assert_eq!(
+            m("active", "removed").transition(),
+            Some(Transition::Removed)
+        );
+        assert_eq!(
+            m("inactive", "removed").transition(),
+            Some(Transition::Removed)
+        );
+        assert_eq!(
+            m("inactive", "absent").transition(),
+            Some(Transition::Disappeared)
+        );
+        for (b, a) in [
+            ("inactive", "active"),
+            ("removed", "active"),
+            ("denied", "removed"),
+            ("removed", "absent"),
+            ("active", "temporary"),
+        ] {
+            assert_eq!(m(b, a).transition(), None, "{b} > {a}");
+        }
+    }
 }

@@ -7,8 +7,10 @@
 //! `registered`) and history (`voted`, `method`, `votes`). *Keyed* families are fed by
 //! other modules through the builder's generic API and come in three [`FamilyKind`]s:
 //! sets of keys (`tag:volunteer-prospect`, `ballot:requested`), named numeric values
-//! (`score:support>=60`, `survey:support=5`) and dated keys (`contacted:door:30d`).
-//! `tag`, `ballot`, `score`, `survey` and `contacted` are registered in every index;
+//! (`score:support>=60`, `survey:support=5`) and dated keys (`contacted:door:30d`,
+//! `status_change:active>inactive@2026-10-01`, `purged:2026-10-01`). `tag`, `ballot`,
+//! `score`, `survey`, `contacted`, `status_change` and `purged` are registered in every
+//! index;
 //! any other name can be registered with [`crate::IndexBuilder::register_family`].
 //! Values are compared after normalisation: text upper-cased and trimmed, district
 //! numbers without leading zeros, party/status/gender through their aliases, keyed
@@ -41,14 +43,29 @@ impl fmt::Display for FamilyKind {
     }
 }
 
-/// The keyed families every index knows, with their kinds.
-pub const DEFAULT_KEYED_FAMILIES: [(&str, FamilyKind); 5] = [
+/// The keyed families every index knows, with their kinds. `status_change` (keys
+/// `FROM>TO`, dated by snapshot) and `purged` (keys `inactivated`, `removed`,
+/// `disappeared`, dated by snapshot) are fed by
+/// [`crate::IndexBuilder::add_status_move`] and have their own syntax
+/// (`status_change:active>inactive@2026-10-01`, `purged:2026-10-01`).
+pub const DEFAULT_KEYED_FAMILIES: [(&str, FamilyKind); 7] = [
     ("tag", FamilyKind::Set),
     ("ballot", FamilyKind::Set),
     ("score", FamilyKind::Numeric),
     ("survey", FamilyKind::Numeric),
     ("contacted", FamilyKind::Dated),
+    (STATUS_CHANGE, FamilyKind::Dated),
+    (PURGED, FamilyKind::Dated),
 ];
+
+/// The family of status changes between snapshots: `status_change:FROM>TO@DATE`.
+pub const STATUS_CHANGE: &str = "status_change";
+
+/// The family of moves off the roll as purge watch counts them: `purged:DATE`.
+pub const PURGED: &str = "purged";
+
+/// The status a `status_change:` clause names after `>` for a record gone from the file.
+pub const ABSENT: &str = "absent";
 
 /// A categorical voter-file field: one bitmap per distinct value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

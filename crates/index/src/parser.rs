@@ -385,6 +385,52 @@ mod tests {
     }
 
     #[test]
+    fn purge_clauses_parse() {
+        let src = "purged:2026-10-01 purged:2026-09-01..2026-10-31:inactivated \
+                   status_change:active>inactive@2026-10-01,inactive>removed \
+                   !status_change:inactive>active@2026-11-01";
+        let e = parse(src).unwrap();
+        assert_eq!(e.clauses.len(), 4);
+        let alts = |i: usize| match &e.clauses[i].body {
+            ClauseBody::Match(a) => a.clone(),
+            ClauseBody::Compare(_) => panic!("clause {i} is a comparison"),
+        };
+        let a = alts(0);
+        assert_eq!(texts(&a[0]), ["2026-10-01"]);
+        assert!(a[0].compare.is_none());
+        let a = alts(1);
+        assert_eq!(texts(&a[0]), ["2026-09-01..2026-10-31", "inactivated"]);
+        // `FROM>TO@DATE`: the first status is a term, the rest a `>` comparison.
+        let a = alts(2);
+        assert_eq!(a.len(), 2);
+        assert_eq!(texts(&a[0]), ["active"]);
+        let c = a[0].compare.as_ref().unwrap();
+        assert_eq!(
+            (c.op, c.value.text.as_str()),
+            (CmpOp::Gt, "inactive@2026-10-01")
+        );
+        assert_eq!(
+            &src[c.value.span.start..c.value.span.end],
+            "inactive@2026-10-01"
+        );
+        assert_eq!(
+            a[1].compare.as_ref().map(|c| c.value.text.as_str()),
+            Some("removed")
+        );
+        assert!(e.clauses[3].negated);
+        assert_eq!(e.clauses[3].family.text, "status_change");
+        // A date range after `@` is not part of the language: `..` ends the value.
+        assert_eq!(
+            err("status_change:active>inactive@2026-09-01..2026-10-01").0,
+            40
+        );
+        assert_eq!(
+            err("status_change:active>").2,
+            "a value after the comparison"
+        );
+    }
+
+    #[test]
     fn errors_point_at_the_offending_token() {
         assert_eq!(
             err("county WAKE"),

@@ -8,9 +8,10 @@
 use chrono::{Days, NaiveDate};
 
 use crate::expr::{Alternative, Clause, ClauseBody, CmpOp, Comparison, Expr, Span, Term, Word};
-use crate::families::{CatField, builtin_names, norm_key};
+use crate::families::{ABSENT, CatField, PURGED, STATUS_CHANGE, builtin_names, norm_key};
 use crate::index::{Family, UniverseIndex};
 use crate::parser::ParseError;
+use votebase_domain::purges::Transition;
 
 /// Something wrong with an expression: its syntax or what it refers to.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -527,6 +528,8 @@ impl UniverseIndex {
                 };
                 Ok(Pred::Method { method, election })
             }
+            STATUS_CHANGE => resolve_status_change(a),
+            PURGED => resolve_purged(a),
             _ => match self.families.get(fam) {
                 None => Err(self.unknown_family(family)),
                 Some(Family::Set(_)) => {
@@ -609,6 +612,93 @@ impl UniverseIndex {
             hi,
         })
     }
+}
+
+/// `status_change:FROM>TO` or `status_change:FROM>TO@YYYY-MM-DD`: voters whose status
+/// went from FROM to TO at a snapshot (dated DATE). TO may be `absent` (gone from the
+/// file).
+fn resolve_status_change(a: &Alternative) -> Result<Pred, QueryError> {
+    let fam = STATUS_CHANGE;
+    let expected = "FROM>TO or FROM>TO@YYYY-MM-DD (statuses such as active, inactive, \
+                    removed; TO may be absent)";
+    let (Some(Term::Value(from_w)), 1, Some(cmp)) = (a.terms.first(), a.terms.len(), &a.compare)
+    else {
+        return Err(invalid_span(fam, "", a.span, expected));
+    };
+    if cmp.op != CmpOp::Gt {
+        return Err(invalid_span(
+            fam,
+            &cmp.op.to_string(),
+            cmp.op_span,
+            expected,
+        ));
+    }
+    let status = |text: &str, span: Span, absent_ok: bool| -> Result<String, QueryError> {
+        if absent_ok && norm_key(text) == ABSENT {
+            return Ok(ABSENT.to_string());
+        }
+        CatField::Status
+            .normalise_query_value(text)
+            .map_err(|e| invalid_span(fam, text, span, &e))
+    };
+    let from = status(&from_w.text, from_w.span, false)?;
+    let w = &cmp.value;
+    let (to_text, date_text) = match w.text.split_once('@') {
+        Some((t, d)) => (t, Some(d)),
+        None => (w.text.as_str(), None),
+    };
+    let to_span = Span::new(w.span.start, (w.span.start + to_text.len()).min(w.span.end));
+    let to = status(to_text, to_span, true)?;
+    let on = match date_text {
+        None => None,
+        Some(d) => {
+            let at = (to_span.end + 1).min(w.span.end);
+            Some(
+                NaiveDate::parse_from_str(d.trim(), "%Y-%m-%d").map_err(|_| {
+                    invalid_span(fam, d, Span::new(at, w.span.end), "a date YYYY-MM-DD")
+                })?,
+            )
+        }
+    };
+    Ok(Pred::Dated {
+        family: fam.to_string(),
+        key: Some(format!("{from}>{to}")),
+        lo: on,
+        hi: on,
+    })
+}
+
+/// `purged:DATE` (voters moved off the roll at the snapshot dated DATE: inactivated,
+/// removed or gone from the file, as purge watch counts them), `purged:FROM..TO`, and
+/// either with `:TRANSITION` (`inactivated`, `removed`, `disappeared`, `any`).
+fn resolve_purged(a: &Alternative) -> Result<Pred, QueryError> {
+    let fam = PURGED;
+    let expected = "DATE, FROM..TO, or either followed by :inactivated, :removed or :disappeared";
+    if a.compare.is_some() || a.terms.len() > 2 {
+        return Err(invalid_span(fam, "", a.span, expected));
+    }
+    let (lo, hi) = term_range::<NaiveDate>(fam, &a.terms[0])?;
+    let key = match a.terms.get(1) {
+        None => None,
+        Some(Term::Value(w)) if norm_key(&w.text) == "any" => None,
+        Some(Term::Value(w)) => match Transition::parse(&w.text) {
+            Some(t) => Some(t.code().to_string()),
+            None => {
+                return Err(invalid(
+                    fam,
+                    w,
+                    "a transition: inactivated, removed, disappeared or any",
+                ));
+            }
+        },
+        Some(t) => return Err(invalid_span(fam, "", t.span(), expected)),
+    };
+    Ok(Pred::Dated {
+        family: fam.to_string(),
+        key,
+        lo,
+        hi,
+    })
 }
 
 /// `30d` → 30, `2w` → 14.

@@ -178,3 +178,139 @@ fn builder_refuses_bad_input() {
             .any(|(n, k)| n == "event" && k == FamilyKind::Dated)
     );
 }
+
+/// Four voters and their status changes over two refreshes: `status_change:` and
+/// `purged:` select them by transition and date, with and without negation.
+#[test]
+fn status_changes_and_purges() {
+    use votebase_domain::purges::StatusMove;
+    use votebase_domain::voters::{VoterRecord, VoterStatus};
+    let d = |m, day| NaiveDate::from_ymd_opt(2026, m, day).unwrap();
+    let mut b = IndexBuilder::new(d(12, 1));
+    for (id, county, status) in [
+        ("A1", "WAKE", VoterStatus::Active),
+        ("A2", "WAKE", VoterStatus::Removed),
+        ("A3", "DURHAM", VoterStatus::Inactive),
+        ("A4", "DURHAM", VoterStatus::Active),
+    ] {
+        b.add_voter(&VoterRecord {
+            state_voter_id: id.into(),
+            county_name: county.into(),
+            status,
+            ..Default::default()
+        })
+        .unwrap();
+    }
+    let moves = [
+        ("A1", d(10, 1), "active", "inactive"),
+        ("A2", d(10, 1), "inactive", "removed"),
+        ("A3", d(10, 1), "active", "inactive"),
+        ("A1", d(11, 1), "inactive", "active"),
+        ("A4", d(11, 1), "active", "absent"),
+        ("A4", d(11, 15), "denied", "active"),
+    ];
+    for (id, as_of, before, after) in moves {
+        b.add_status_move(&StatusMove {
+            state_voter_id: id.into(),
+            as_of,
+            before: before.into(),
+            after: after.into(),
+        })
+        .unwrap();
+    }
+    let err = b.add_status_move(&StatusMove {
+        state_voter_id: "NOBODY".into(),
+        as_of: d(10, 1),
+        before: "active".into(),
+        after: "inactive".into(),
+    });
+    assert!(matches!(err, Err(IndexError::UnknownVoter { .. })));
+    let ix = b.build();
+    let ids = |q: &str| -> Vec<String> {
+        let mut v: Vec<String> = ix
+            .member_ids(&votebase_index::parse(q).unwrap())
+            .unwrap()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        v.sort();
+        v
+    };
+    assert_eq!(
+        ids("status_change:active>inactive@2026-10-01"),
+        ["A1", "A3"]
+    );
+    assert_eq!(ids("status_change:A>I@2026-10-01 county:WAKE"), ["A1"]);
+    assert_eq!(
+        ids("status_change:active>inactive@2026-11-01"),
+        [] as [&str; 0]
+    );
+    assert_eq!(ids("status_change:active>inactive"), ["A1", "A3"]);
+    assert_eq!(ids("status_change:inactive>active"), ["A1"]);
+    assert_eq!(ids("status_change:active>absent@2026-11-01"), ["A4"]);
+    assert_eq!(
+        ids("status_change:active>inactive@2026-10-01 !status_change:inactive>active"),
+        ["A3"],
+        "moved to inactive and not back"
+    );
+    // purged: every way off the roll at that snapshot; by transition; over a range.
+    assert_eq!(ids("purged:2026-10-01"), ["A1", "A2", "A3"]);
+    assert_eq!(ids("purged:2026-10-01:inactivated"), ["A1", "A3"]);
+    assert_eq!(ids("purged:2026-10-01:removed"), ["A2"]);
+    assert_eq!(ids("purged:2026-11-01"), ["A4"]);
+    assert_eq!(
+        ids("purged:2026-10-01..2026-11-30:any"),
+        ["A1", "A2", "A3", "A4"]
+    );
+    assert_eq!(
+        ids("purged:2026-11-15"),
+        [] as [&str; 0],
+        "denied > active is no purge"
+    );
+    assert_eq!(ids("!purged:2026-10-01..2026-11-30"), [] as [&str; 0]);
+    assert_eq!(
+        ids("purged:2026-10-01,2026-11-01 county:DURHAM"),
+        ["A3", "A4"]
+    );
+
+    // Mistakes point at the value.
+    let e = ix.count_str("purged:2026-13-01").unwrap_err();
+    assert!(
+        matches!(&e, QueryError::InvalidValue { span, .. } if *span == Span::new(7, 17)),
+        "{e}"
+    );
+    let e = ix.count_str("purged:2026-10-01:vanished").unwrap_err();
+    assert!(
+        matches!(&e, QueryError::InvalidValue { value, span, .. }
+            if value == "vanished" && span.start == 18),
+        "{e}"
+    );
+    let e = ix
+        .count_str("status_change:active>sleeping@2026-10-01")
+        .unwrap_err();
+    assert!(
+        matches!(&e, QueryError::InvalidValue { value, span, .. }
+            if value == "sleeping" && *span == Span::new(21, 29)),
+        "{e}"
+    );
+    let e = ix
+        .count_str("status_change:active>inactive@2026-10-32")
+        .unwrap_err();
+    assert!(
+        matches!(&e, QueryError::InvalidValue { span, .. } if *span == Span::new(30, 40)),
+        "{e}"
+    );
+    let e = ix.count_str("status_change:active").unwrap_err();
+    assert!(e.to_string().contains("FROM>TO"), "{e}");
+    let e = ix.count_str("status_change:active=inactive").unwrap_err();
+    assert!(
+        matches!(&e, QueryError::InvalidValue { span, .. } if span.start == 20),
+        "{e}"
+    );
+    let e = ix.count_str("status_change:absent>active").unwrap_err();
+    assert!(matches!(&e, QueryError::InvalidValue { .. }), "{e}");
+    assert!(
+        ix.keyed_families()
+            .any(|(n, k)| n == "purged" && k == FamilyKind::Dated)
+    );
+}

@@ -384,11 +384,16 @@ fn test_pairs(pairs: &mut [PairReport], thresholds: &Thresholds, baselines: Opti
                 let (sx, sn) = totals[&t.transition];
                 let (ox, on) = (sx - t.moved, sn - t.base);
                 let (hx, hn, _) = history(earlier, &c.county, t.transition, thresholds);
-                let state_rate = if on > 0 { ratio(ox, on) } else { ratio(hx, hn) };
-                let prior = baselines
+                let baseline = baselines
                     .and_then(|b| b.rate_per_day(&c.county, t.transition))
-                    .map(|per_day| (per_day * days as f64).min(1.0))
-                    .unwrap_or(state_rate);
+                    .map(|per_day| (per_day * days as f64).min(1.0));
+                // Nothing to compare with (the only county, its first pair, no EAC
+                // baseline): no expected rate, so no test and no flag.
+                if on <= 0 && hn <= 0 && baseline.is_none() {
+                    continue;
+                }
+                let state_rate = if on > 0 { ratio(ox, on) } else { ratio(hx, hn) };
+                let prior = baseline.unwrap_or(state_rate);
                 let w = thresholds.prior_weight * t.base as f64;
                 let history_rate = if hn as f64 + w > 0.0 {
                     (hx as f64 + w * prior) / (hn as f64 + w)

@@ -244,3 +244,25 @@ fn filtering_keeps_the_tests_of_the_whole_state() {
     let later = NaiveDate::from_ymd_opt(2026, 8, 2).unwrap();
     assert!(report.filtered(Some(later), None).flags.is_empty());
 }
+
+#[test]
+fn a_lone_county_without_history_or_baseline_is_not_tested() {
+    // One county, two snapshots: nothing to compare the rates with, so no flag (an
+    // expected rate of 0 would make every removal "significant").
+    let snaps = vec![snap(1, 4), snap(2, 5)];
+    let mut rolls = Vec::new();
+    roll(&mut rolls, 1, "HYDE", 2_646, 371);
+    roll(&mut rolls, 2, "HYDE", 2_755, 279);
+    let cells = vec![cell(2, "HYDE", Transition::Inactivated, "dem", "IN", 266)];
+    let report = build_report(&snaps, &rolls, &cells, &Thresholds::default(), None);
+    assert!(report.flags.is_empty(), "{:#?}", report.flags);
+    let t = &report.pairs[0].counties[0].transitions[0];
+    assert_eq!((t.moved, t.base, t.p_value), (266, 2_646, 1.0));
+    // A second county gives a comparison: the same numbers are tested.
+    roll(&mut rolls, 1, "TYRRELL", 2_000, 200);
+    roll(&mut rolls, 2, "TYRRELL", 2_000, 200);
+    let mut cells = cells;
+    cells.push(cell(2, "TYRRELL", Transition::Inactivated, "dem", "IN", 6));
+    let report = build_report(&snaps, &rolls, &cells, &Thresholds::default(), None);
+    assert_eq!(report.flags.len(), 1);
+}

@@ -311,6 +311,8 @@ struct FlagView {
     sentence: String,
     summary: String,
     q: String,
+    /// Voters of the flag back on the active roll since.
+    reinstated: i64,
 }
 
 #[derive(Template)]
@@ -357,17 +359,20 @@ async fn page(
                 .collect()
         })
         .unwrap_or_default();
-    let flags = report
-        .flags
-        .iter()
-        .map(|f| FlagView {
+    let mut flags = Vec::with_capacity(report.flags.len());
+    for f in &report.flags {
+        let reinstated = app::reinstated_so_far(state.store.as_ref(), f)
+            .await
+            .map_err(|e| PageRejection::Error(e.into()))?;
+        flags.push(FlagView {
             id: f.id.clone(),
             id_url: urlencode(&f.id),
             sentence: f.sentence.clone(),
             summary: app::flag_summary(f),
             q: format!("{:.1e}", f.q_value),
-        })
-        .collect();
+            reinstated,
+        });
+    }
     let (user_name, role, csrf) = crate::pages::nav(&caller);
     let t = report.thresholds;
     Ok(crate::pages::render(&PurgesPage {

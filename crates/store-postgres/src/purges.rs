@@ -1,7 +1,8 @@
 //! Purge watch on PostgreSQL: the roll of a snapshot recorded by the import
 //! (`purge_rolls`, grouping sets over the present voters in one scan), the voters who
 //! left the roll read from `voter_changes` (status changes and records gone from the
-//! file) and grouped in SQL, the counsel list, reinstatements and the thresholds.
+//! file) and grouped in SQL, the counsel list, reinstatements, every status change (for
+//! the universe language) and the thresholds.
 
 use crate::{PgStore, db};
 use async_trait::async_trait;
@@ -9,7 +10,8 @@ use chrono::NaiveDate;
 use sqlx::postgres::PgConnection;
 use sqlx::{AssertSqlSafe, Row};
 use votebase_domain::purges::{
-    PurgeListRow, Reinstatement, RemovalCell, RollCount, RollDimension, RollStatus, Transition,
+    PurgeListRow, Reinstatement, RemovalCell, RollCount, RollDimension, RollStatus, StatusMove,
+    Transition,
 };
 use votebase_store::purges::PurgeStore;
 use votebase_store::{StoreError, StoreResult};
@@ -65,9 +67,13 @@ fn moves(filter: &str) -> String {
     )
 }
 
+/// The status reason in the snapshot of the move (the changed value, else the voter's).
+/// `kind` is compared as an expression so that the planner keeps to the voter index
+/// (`state_voter_id, snapshot_id`) rather than scanning a snapshot's changes per voter
+/// moved (as SQLite did; see the SQLite backend).
 const REASON: &str = "COALESCE((SELECT r.new_value FROM voter_changes r
     WHERE r.state_voter_id = m.state_voter_id AND r.snapshot_id = m.snapshot_id
-      AND r.kind = 'changed' AND r.field = 'status_reason' LIMIT 1), v.status_reason)";
+      AND (r.kind || '') = 'changed' AND r.field = 'status_reason' LIMIT 1), v.status_reason)";
 
 const LAST_VOTE: &str = "(SELECT MAX(h.election_date) FROM vote_history h
     WHERE h.state_voter_id = m.state_voter_id AND h.election_date < s.as_of)";
@@ -337,6 +343,34 @@ impl PurgeStore for PgStore {
         .await
         .map_err(db)?;
         Ok(())
+    }
+
+    async fn status_moves(&self) -> StoreResult<Vec<StatusMove>> {
+        // Status changes, then records gone from the file whose last status was active
+        // or inactive (as the removal query counts them).
+        let rows: Vec<(String, NaiveDate, String, String, i64)> = sqlx::query_as(
+            "SELECT c.state_voter_id, s.as_of, c.old_value, c.new_value, s.id
+             FROM voter_changes c JOIN snapshots s ON s.id = c.snapshot_id
+             WHERE c.kind = 'changed' AND c.field = 'status'
+             UNION ALL
+             SELECT c.state_voter_id, s.as_of, v.status, 'absent', s.id
+             FROM voter_changes c JOIN snapshots s ON s.id = c.snapshot_id
+             JOIN voters v ON v.state_voter_id = c.state_voter_id
+             WHERE c.kind = 'removed' AND v.status IN ('active', 'inactive')
+             ORDER BY 5, 1",
+        )
+        .fetch_all(&mut *self.conn().await?)
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(state_voter_id, as_of, before, after, _)| StatusMove {
+                state_voter_id,
+                as_of,
+                before,
+                after,
+            })
+            .collect())
     }
 }
 

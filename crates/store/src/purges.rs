@@ -3,11 +3,14 @@
 //! import, inside its transaction, into `purge_rolls`), the voters who left the roll
 //! between snapshots as read from the change records every import already writes
 //! (`voter_changes`: status changes and records gone from the file), grouped in SQL; the
-//! counsel list of one (snapshot, county, transition); reinstatements; and the
+//! counsel list of one (snapshot, county, transition); reinstatements; every status
+//! change (for the universe language's `status_change:` and `purged:`); and the
 //! organization's thresholds. Business rules (bands, tests, flags) are the engine's.
 
 use async_trait::async_trait;
-use votebase_domain::purges::{PurgeListRow, Reinstatement, RemovalCell, RollCount, Transition};
+use votebase_domain::purges::{
+    PurgeListRow, Reinstatement, RemovalCell, RollCount, StatusMove, Transition,
+};
 
 use crate::StoreResult;
 
@@ -53,4 +56,9 @@ pub trait PurgeStore {
 
     /// Stores one threshold (the caller has checked name and range).
     async fn set_purge_threshold(&self, name: &str, value: f64) -> StoreResult<()>;
+
+    /// Every status change of every snapshot (from `voter_changes`), and every record
+    /// gone from the file whose last status was active or inactive (`after` = `absent`),
+    /// ordered by snapshot and voter id.
+    async fn status_moves(&self) -> StoreResult<Vec<StatusMove>>;
 }

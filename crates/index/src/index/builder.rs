@@ -22,13 +22,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::NaiveDate;
 use roaring::{MultiOps, RoaringBitmap};
+use votebase_domain::purges::StatusMove;
 use votebase_domain::snapshots::{VoteHistoryRecord, normalise_voting_method};
 use votebase_domain::voters::VoterRecord;
 
 use super::{DateIndex, Family, IdTable, UniverseIndex, push};
 use crate::families::{
-    CatField, DEFAULT_KEYED_FAMILIES, FamilyKind, is_builtin, norm_key, norm_key_cow,
-    qualified_precinct,
+    CatField, DEFAULT_KEYED_FAMILIES, FamilyKind, PURGED, STATUS_CHANGE, is_builtin, norm_key,
+    norm_key_cow, qualified_precinct,
 };
 
 /// The bitmap under `key`, inserted empty if absent (allocates the key only then).
@@ -366,6 +367,19 @@ impl IndexBuilder {
                 m.insert(key.to_string(), DateIndex::default());
             }
             m.get_mut(key.as_ref()).expect("inserted").insert(date, ord);
+        }
+        Ok(())
+    }
+
+    /// Records a voter's change of status seen at the snapshot dated `m.as_of`
+    /// (`status_change:active>inactive@DATE`; a record gone from the file is
+    /// `FROM>absent`) and, when it is a move off the roll as purge watch counts it, the
+    /// move under its transition (`purged:DATE`, `purged:DATE:inactivated`).
+    pub fn add_status_move(&mut self, m: &StatusMove) -> Result<(), IndexError> {
+        let key = format!("{}>{}", m.before.trim(), m.after.trim());
+        self.add_dated(STATUS_CHANGE, &m.state_voter_id, &key, m.as_of)?;
+        if let Some(t) = m.transition() {
+            self.add_dated(PURGED, &m.state_voter_id, t.code(), m.as_of)?;
         }
         Ok(())
     }

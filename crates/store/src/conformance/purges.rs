@@ -1,7 +1,8 @@
 //! Conformance of [`PurgeStore`](crate::PurgeStore): the roll each import records, the
 //! voters who left the roll (inactivated, removed, gone from the file) grouped with their
 //! reason and last vote, the counsel list, reinstatements (by status, by reappearing and
-//! through a relinked id) and the thresholds. Needs a fresh, empty store ([`run`]).
+//! through a relinked id), every status change (`status_moves`) and the thresholds.
+//! Needs a fresh, empty store ([`run`]).
 
 use super::{date, import, sample_voter};
 use crate::{Batch, Relink, Store};
@@ -229,6 +230,36 @@ pub async fn run(store: &dyn Store) {
             .max(),
         Some(3)
     );
+
+    // Every status change and every record gone from the file, by snapshot and id: the
+    // moves off the roll are exactly the removal cells of snapshot 2.
+    let moves = store.status_moves().await.unwrap();
+    let got: Vec<(&str, chrono::NaiveDate, &str, &str)> = moves
+        .iter()
+        .map(|m| {
+            (
+                m.state_voter_id.as_str(),
+                m.as_of,
+                m.before.as_str(),
+                m.after.as_str(),
+            )
+        })
+        .collect();
+    let (oct, nov) = (date(2026, 10, 1), date(2026, 11, 1));
+    assert_eq!(
+        got,
+        vec![
+            ("AA000000", oct, "active", "inactive"),
+            ("AA000003", oct, "active", "removed"),
+            ("AA000006", oct, "active", "absent"),
+            ("AA000009", oct, "inactive", "removed"),
+            ("AA000012", oct, "active", "absent"),
+            ("AA000019", oct, "inactive", "absent"),
+            ("AA000000", nov, "inactive", "active"),
+        ]
+    );
+    let off_roll = moves.iter().filter(|m| m.transition().is_some()).count() as i64;
+    assert_eq!(off_roll, want.values().sum::<i64>());
 
     // Thresholds: stored per organization, replaced by name.
     assert!(store.purge_thresholds().await.unwrap().is_empty());

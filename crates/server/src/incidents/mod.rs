@@ -398,6 +398,10 @@ pub async fn intake(
 ) -> Result<votebase_store::incidents::IntakeOutcome, ApiError> {
     let outcome = votebase_app::incidents::take(state.store.as_ref(), &new, Utc::now()).await?;
     state.incidents.publish(&outcome.incident);
+    if outcome.incident.category == votebase_domain::disinfo::MISINFORMATION_CATEGORY {
+        // The report joins its narrative in the disinformation watch (linked, not copied).
+        crate::disinfo::link_hotline(state).await;
+    }
     for id in &outcome.changed {
         if let Some(i) = state.store.get_incident(*id).await? {
             state.incidents.publish(&i);

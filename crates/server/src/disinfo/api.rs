@@ -214,12 +214,32 @@ pub(super) async fn api_alerts(
     Ok(Json(state.store.list_alerts().await?))
 }
 
+/// One monitored post, as `POST /api/v1/disinfo/items` takes it (the columns of
+/// `votebase disinfo import`).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct DisinfoPostInput {
+    /// The source's id (a post already imported with this id is skipped).
+    pub id: String,
+    /// The text.
+    pub text: String,
+    /// Link (may be empty).
+    pub url: String,
+    /// Platform.
+    pub platform: String,
+    /// Author handle.
+    pub author: String,
+    /// When posted (RFC 3339).
+    pub posted_at: String,
+    /// Reach, if known.
+    pub reach: Option<i64>,
+}
+
 /// Imports monitored posts: a JSON array of objects with `id`, `text`, `url`, `platform`,
 /// `author`, `posted_at` (RFC 3339) and optionally `reach` — the columns of `votebase
 /// disinfo import`, checked the same way (all or nothing; a bad post is named by its
 /// 1-based position). Posts already imported (same id) are skipped; the hotline's
 /// misinformation reports are brought in too; new alerts go to the live page.
-#[utoipa::path(post, path = "/api/v1/disinfo/items", request_body = [Object],
+#[utoipa::path(post, path = "/api/v1/disinfo/items", request_body = [DisinfoPostInput],
     security(("bearer" = [])),
     responses((status = 201, body = DisinfoImportReply), (status = 400, body = ErrorBody),
         (status = 403, body = ErrorBody)))]

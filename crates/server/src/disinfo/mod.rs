@@ -184,6 +184,7 @@ pub fn tip_routes() -> Router<AppState> {
         DisinfoHourCount,
         DisinfoImportReply,
         DisinfoAlertView,
+        DisinfoPostInput,
         Narrative,
         NarrativeEvent,
         NarrativeStatus,
@@ -218,7 +219,9 @@ pub async fn ingest(state: &AppState, posts: Vec<Post>) -> Result<IngestOutcome,
     } else {
         app::ingest(state.store.as_ref(), posts, &places, now).await?
     };
-    out.alerts.splice(0..0, hotline.alerts);
+    let mut alerts = hotline.alerts;
+    alerts.append(&mut out.alerts);
+    out.alerts = alerts;
     publish_alerts(state, &out.alerts).await;
     Ok(out)
 }

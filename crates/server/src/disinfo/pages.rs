@@ -144,7 +144,7 @@ async fn render_watch(state: &AppState, caller: &Caller, q: WatchQuery) -> Resul
         .flat_map(|s| s.iter().map(|(h, _)| *h))
         .min()
         .unwrap_or(last);
-    let lines = rows
+    let lines: Vec<QueueLine> = rows
         .into_iter()
         .map(|row| QueueLine {
             label: cut(&row.narrative.label, 160),
@@ -352,7 +352,7 @@ pub(super) async fn events(
     let stream = futures::stream::unfold(rx, |mut rx| async move {
         use broadcast::error::RecvError;
         match rx.recv().await {
-            Ok(a) => Some((Ok(alert_event(&a)), rx)),
+            Ok(a) => Some((Ok::<Event, Infallible>(alert_event(&a)), rx)),
             Err(RecvError::Lagged(n)) => {
                 Some((Ok(Event::default().event("lagged").data(n.to_string())), rx))
             }

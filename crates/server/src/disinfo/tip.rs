@@ -27,7 +27,7 @@ pub(super) struct TipText {
     other_href: &'static str,
 }
 
-const EN: TipText = TipText {
+static EN: TipText = TipText {
     lang: "en",
     title: "Report false or misleading election information",
     intro: "Saw a post, message or flyer with wrong information about voting (where, when or how to vote)? Tell us. No account needed; we do not ask who you are.",
@@ -40,7 +40,7 @@ const EN: TipText = TipText {
     other_href: "/tip?lang=es",
 };
 
-const ES: TipText = TipText {
+static ES: TipText = TipText {
     lang: "es",
     title: "Reporte información electoral falsa o engañosa",
     intro: "¿Vio una publicación, mensaje o volante con información equivocada sobre cómo, cuándo o dónde votar? Díganos. No necesita cuenta; no le preguntamos quién es.",

@@ -33,11 +33,27 @@ async fn live_alert_tip_and_response_in_chromium() {
     .to_string();
     let claims = b.path("claims.csv");
     let mut w = csv::Writer::from_path(&claims).unwrap();
-    w.write_record(["key", "verdict", "claim_en", "claim_es", "counter_en", "counter_es", "source"])
-        .unwrap();
+    w.write_record([
+        "key",
+        "verdict",
+        "claim_en",
+        "claim_es",
+        "counter_en",
+        "counter_es",
+        "source",
+    ])
+    .unwrap();
     for c in CLAIMS {
-        w.write_record([c.key, c.verdict, c.claim_en, c.claim_es, c.counter_en, c.counter_es, c.source])
-            .unwrap();
+        w.write_record([
+            c.key,
+            c.verdict,
+            c.claim_en,
+            c.claim_es,
+            c.counter_en,
+            c.counter_es,
+            c.source,
+        ])
+        .unwrap();
     }
     w.flush().unwrap();
     b.cmd(&["disinfo", "claims", "import", claims.to_str().unwrap()])
@@ -61,7 +77,8 @@ async fn live_alert_tip_and_response_in_chromium() {
         c.wait()
             .for_element(Locator::Css("#live[data-state=live]"))
             .await?;
-        c.execute("window.__noReload = 'still here';", vec![]).await?;
+        c.execute("window.__noReload = 'still here';", vec![])
+            .await?;
         let none = c.find(Locator::Css("#no-alerts")).await?.text().await?;
         assert!(none.contains("No alert"), "{none}");
 

@@ -161,7 +161,10 @@ fn planted_rumour_through_tip_hotline_and_api_alerts_once() {
         assert_eq!(r.status, 200, "{}", r.body);
         assert_eq!(json(&r)["created"], 5);
         let r = post_json(&format!("{api}/disinfo/claims"), &coord, &body);
-        assert_eq!((json(&r)["created"].clone(), json(&r)["known"].clone()), (0.into(), 5.into()));
+        assert_eq!(
+            (json(&r)["created"].clone(), json(&r)["known"].clone()),
+            (0.into(), 5.into())
+        );
 
         // The public tip form, in Spanish, with a screenshot.
         let (cookie, csrf, page) = tip_csrf(&s.base, "es");
@@ -170,7 +173,12 @@ fn planted_rumour_through_tip_hotline_and_api_alerts_once() {
         let r = post_tip(
             &s.base,
             &cookie,
-            &[("csrf", &csrf), ("lang", "es"), ("text", tip_text), ("link", "https://example.org/p/1")],
+            &[
+                ("csrf", &csrf),
+                ("lang", "es"),
+                ("text", tip_text),
+                ("link", "https://example.org/p/1"),
+            ],
             Some(PNG),
         );
         assert_eq!(r.status, 201, "{}", r.body);
@@ -187,7 +195,11 @@ fn planted_rumour_through_tip_hotline_and_api_alerts_once() {
             Some(b"<script>alert(1)</script>"),
         );
         assert_eq!(r.status, 400, "{}", r.body);
-        assert!(r.body.contains("not a PNG, JPEG, GIF or WebP"), "{}", r.body);
+        assert!(
+            r.body.contains("not a PNG, JPEG, GIF or WebP"),
+            "{}",
+            r.body
+        );
         assert!(r.body.contains("the polls moved"), "{}", r.body);
         let r = post_tip(&s.base, &cookie2, &[("csrf", &csrf2), ("text", " ")], None);
         assert_eq!(r.status, 400, "{}", r.body);
@@ -241,7 +253,10 @@ fn planted_rumour_through_tip_hotline_and_api_alerts_once() {
         let d = json(&r);
         assert_eq!(d["claim"]["key"], "polls-moved", "{}", d["claim"]);
         let items = d["items"].as_array().unwrap();
-        let tip = items.iter().find(|i| i["source"] == "tip").expect("the tip");
+        let tip = items
+            .iter()
+            .find(|i| i["source"] == "tip")
+            .expect("the tip");
         assert_eq!(tip["has_screenshot"], true);
         assert_eq!(tip["lang"], "es");
         let hot = items
@@ -249,11 +264,19 @@ fn planted_rumour_through_tip_hotline_and_api_alerts_once() {
             .find(|i| i["source"] == "hotline")
             .expect("the hotline report");
         assert_eq!(hot["incident_id"], incident);
-        assert!(hot["text"].as_str().unwrap().contains("polling place has moved"));
+        assert!(
+            hot["text"]
+                .as_str()
+                .unwrap()
+                .contains("polling place has moved")
+        );
         let planted_posts = items
             .iter()
             .filter(|i| {
-                labels.get(i["source_id"].as_str().unwrap()).copied().flatten()
+                labels
+                    .get(i["source_id"].as_str().unwrap())
+                    .copied()
+                    .flatten()
                     == Some("polls-moved")
             })
             .count();
@@ -273,9 +296,15 @@ fn planted_rumour_through_tip_hotline_and_api_alerts_once() {
         assert_eq!(d["alerts"].as_array().unwrap().len(), 1);
         // The peak hour is the spike's (at least the rule's floor of 10).
         let peak = d["peak_per_hour"].as_i64().unwrap();
-        assert!(peak >= 10 && peak >= d["alerts"][0]["count"].as_i64().unwrap(), "{peak}");
+        assert!(
+            peak >= 10 && peak >= d["alerts"][0]["count"].as_i64().unwrap(),
+            "{peak}"
+        );
         // Lawyers see only their counties' incidents: the hotline text is withheld.
-        let as_lawyer = json(&get(&format!("{api}/disinfo/narratives/{planted}"), &lawyer));
+        let as_lawyer = json(&get(
+            &format!("{api}/disinfo/narratives/{planted}"),
+            &lawyer,
+        ));
         let hot = as_lawyer["items"]
             .as_array()
             .unwrap()
@@ -300,7 +329,10 @@ fn planted_rumour_through_tip_hotline_and_api_alerts_once() {
             get(&format!("{api}/disinfo/narratives?status=bogus"), &lawyer).status,
             400
         );
-        assert_eq!(get(&format!("{api}/disinfo/narratives"), &organizer).status, 403);
+        assert_eq!(
+            get(&format!("{api}/disinfo/narratives"), &organizer).status,
+            403
+        );
 
         // A bad batch is refused whole, naming the post.
         let bad = serde_json::json!([
@@ -309,7 +341,11 @@ fn planted_rumour_through_tip_hotline_and_api_alerts_once() {
         ]);
         let r = post_json(&format!("{api}/disinfo/items"), &coord, &bad);
         assert_eq!(r.status, 400, "{}", r.body);
-        assert!(r.body.contains("line 2") && r.body.contains("RFC 3339"), "{}", r.body);
+        assert!(
+            r.body.contains("line 2") && r.body.contains("RFC 3339"),
+            "{}",
+            r.body
+        );
 
         // The workflow: triage, assign (someone else: managers only), respond, close.
         let act = |token: &str, action: serde_json::Value| {
@@ -319,22 +355,41 @@ fn planted_rumour_through_tip_hotline_and_api_alerts_once() {
                 &action,
             )
         };
-        let r = act(&lawyer, serde_json::json!({"action": "respond", "kind": "counter_message"}));
+        let r = act(
+            &lawyer,
+            serde_json::json!({"action": "respond", "kind": "counter_message"}),
+        );
         assert_eq!(r.status, 400, "{}", r.body);
-        assert_eq!(act(&lawyer, serde_json::json!({"action": "triage"})).status, 200);
         assert_eq!(
-            act(&lawyer, serde_json::json!({"action": "assign", "to": "cora"})).status,
+            act(&lawyer, serde_json::json!({"action": "triage"})).status,
+            200
+        );
+        assert_eq!(
+            act(
+                &lawyer,
+                serde_json::json!({"action": "assign", "to": "cora"})
+            )
+            .status,
             403
         );
-        assert_eq!(act(&organizer, serde_json::json!({"action": "triage"})).status, 403);
-        let r = act(&coord, serde_json::json!({"action": "assign", "to": "lena"}));
+        assert_eq!(
+            act(&organizer, serde_json::json!({"action": "triage"})).status,
+            403
+        );
+        let r = act(
+            &coord,
+            serde_json::json!({"action": "assign", "to": "lena"}),
+        );
         assert_eq!(json(&r)["assigned_to"], "lena", "{}", r.body);
         let r = act(
             &lawyer,
             serde_json::json!({"action": "respond", "kind": "counter_message", "detail": "posted on X"}),
         );
         assert_eq!(json(&r)["status"], "responding", "{}", r.body);
-        let r = act(&lawyer, serde_json::json!({"action": "close", "note": "done"}));
+        let r = act(
+            &lawyer,
+            serde_json::json!({"action": "close", "note": "done"}),
+        );
         assert_eq!(json(&r)["status"], "closed", "{}", r.body);
         let d = json(&get(&format!("{api}/disinfo/narratives/{planted}"), &coord));
         let kinds: Vec<&str> = d["timeline"]
@@ -345,18 +400,33 @@ fn planted_rumour_through_tip_hotline_and_api_alerts_once() {
             .collect();
         assert_eq!(
             kinds,
-            ["created", "alert", "triaged", "assigned", "counter_message", "closed"],
+            [
+                "created",
+                "alert",
+                "triaged",
+                "assigned",
+                "counter_message",
+                "closed"
+            ],
             "{kinds:?}"
         );
 
         // The pages and the screenshot (served as checked, nosniff, audited).
         let page = get(&format!("{}/disinfo?status=closed", s.base), &coord);
         assert_eq!(page.status, 200);
-        assert!(page.body.contains(&format!("id=\"narrative-{planted}\"")), "{}", page.body);
+        assert!(
+            page.body.contains(&format!("id=\"narrative-{planted}\"")),
+            "{}",
+            page.body
+        );
         assert!(page.body.contains("<polyline"), "{}", page.body);
         assert!(page.body.contains("polls-moved"));
         let page = get(&format!("{}/disinfo/narratives/{planted}", s.base), &coord);
-        assert!(page.body.contains("Las casillas no se movieron"), "{}", page.body);
+        assert!(
+            page.body.contains("Las casillas no se movieron"),
+            "{}",
+            page.body
+        );
         let tip_id = tip["id"].as_i64().unwrap();
         let mut resp = http()
             .get(&format!("{}/disinfo/items/{tip_id}/screenshot", s.base))
@@ -402,7 +472,10 @@ fn tip_form_is_rate_limited_and_bounded() {
     let b = Backend::sqlite();
     let s = common::serve_with(&b, &[("VOTEBASE_TIP_PER_MINUTE", "2")]);
     let (cookie, csrf, _) = tip_csrf(&s.base, "en");
-    let fields = [("csrf", csrf.as_str()), ("text", "they say you can vote by text")];
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("text", "they say you can vote by text"),
+    ];
     assert_eq!(post_tip(&s.base, &cookie, &fields, None).status, 201);
     assert_eq!(post_tip(&s.base, &cookie, &fields, None).status, 201);
     let r = post_tip(&s.base, &cookie, &fields, None);

@@ -883,9 +883,16 @@ fn route_by_role() {
                 &export_lists,
                 404,
                 303,
-            ),            // Disinformation watch: roles as for incidents; importing needs the manage
+            ), // Disinformation watch: roles as for incidents; importing needs the manage
             // permission (an empty batch is refused after the role check).
-            ("GET", "/api/v1/disinfo/narratives".into(), "", &read, 200, 401),
+            (
+                "GET",
+                "/api/v1/disinfo/narratives".into(),
+                "",
+                &read,
+                200,
+                401,
+            ),
             (
                 "GET",
                 format!("/api/v1/disinfo/narratives/{narrative}"),
@@ -903,9 +910,23 @@ fn route_by_role() {
                 401,
             ),
             ("GET", "/api/v1/disinfo/claims".into(), "", &read, 200, 401),
-            ("POST", "/api/v1/disinfo/claims".into(), "[]", &manage, 200, 401),
+            (
+                "POST",
+                "/api/v1/disinfo/claims".into(),
+                "[]",
+                &manage,
+                200,
+                401,
+            ),
             ("GET", "/api/v1/disinfo/alerts".into(), "", &read, 200, 401),
-            ("POST", "/api/v1/disinfo/items".into(), "[]", &manage, 400, 401),
+            (
+                "POST",
+                "/api/v1/disinfo/items".into(),
+                "[]",
+                &manage,
+                400,
+                401,
+            ),
             ("GET", "/disinfo".into(), "", &read, 200, 303),
             ("GET", "/disinfo/events".into(), "", &read, 200, 401),
             (

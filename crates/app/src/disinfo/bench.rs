@@ -123,7 +123,8 @@ pub fn run_bench(posts_wanted: usize, sample: usize, seed: u64) -> BenchReport {
     // each post compared with every representative of every narrative so far instead of
     // the LSH candidates. What differs from the engine is only what LSH misses.
     let signatures: Vec<&Signature> = prepared[..n].iter().map(|p| &p.signature).collect();
-    let (exact_labels, compared) = all_pairs(n, &params, |i, j| signatures[i].similarity(signatures[j]));
+    let (exact_labels, compared) =
+        all_pairs(n, &params, |i, j| signatures[i].similarity(signatures[j]));
     let exact_time = t.elapsed();
     // The same rule again with the exact Jaccard of the token sets (what MinHash
     // estimates): how far the estimate itself moves clusters.

@@ -73,7 +73,12 @@ impl NarrativeParams {
     pub(super) fn parsed(
         &self,
     ) -> Result<(Option<DateTime<Utc>>, Option<NarrativeStatus>), ApiError> {
-        let since = match self.since.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let since = match self
+            .since
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(s) => Some(
                 DateTime::parse_from_rfc3339(s)
@@ -85,7 +90,12 @@ impl NarrativeParams {
                     .with_timezone(&Utc),
             ),
         };
-        let status = match self.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let status = match self
+            .status
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             None => None,
             Some(s) => Some(NarrativeStatus::parse(s).ok_or_else(|| {
                 ApiError::BadRequest(format!(

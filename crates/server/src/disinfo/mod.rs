@@ -94,7 +94,10 @@ impl Hub {
         let _ = self.sender.send(Arc::new(alert));
     }
 
-    async fn places(&self, store: &dyn votebase_store::Store) -> Result<Arc<Vec<String>>, ApiError> {
+    async fn places(
+        &self,
+        store: &dyn votebase_store::Store,
+    ) -> Result<Arc<Vec<String>>, ApiError> {
         if let Some((at, places)) = self
             .places
             .lock()
@@ -325,7 +328,10 @@ pub async fn narrative_detail(
         .await?
         .into_iter()
         .map(|(_, hour, count)| DisinfoHourCount {
-            hour: Utc.timestamp_opt(hour * 3600, 0).single().unwrap_or_default(),
+            hour: Utc
+                .timestamp_opt(hour * 3600, 0)
+                .single()
+                .unwrap_or_default(),
             count,
         })
         .collect();

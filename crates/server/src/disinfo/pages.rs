@@ -40,7 +40,13 @@ pub struct VolumeChart {
 
 /// Lays out `(hour, count)` pairs over every hour from `from` to `to` (hours since the
 /// epoch, at most [`MAX_CHART_HOURS`] of them: the latest), hours without items at zero.
-pub fn volume_chart(series: &[(i64, i64)], from: i64, to: i64, width: i64, height: i64) -> VolumeChart {
+pub fn volume_chart(
+    series: &[(i64, i64)],
+    from: i64,
+    to: i64,
+    width: i64,
+    height: i64,
+) -> VolumeChart {
     let to = to.max(from);
     let from = from.max(to - MAX_CHART_HOURS + 1);
     let hours = to - from + 1;
@@ -117,7 +123,11 @@ pub(super) async fn watch_page(
     render_watch(&state, &caller, q).await.map_err(page_err)
 }
 
-async fn render_watch(state: &AppState, caller: &Caller, q: WatchQuery) -> Result<Response, ApiError> {
+async fn render_watch(
+    state: &AppState,
+    caller: &Caller,
+    q: WatchQuery,
+) -> Result<Response, ApiError> {
     caller.require(Permission::IncidentRead)?;
     let params = NarrativeParams {
         status: q.status.clone(),
@@ -320,7 +330,14 @@ pub(super) async fn events(
     headers: axum::http::HeaderMap,
 ) -> Result<Sse<impl futures::Stream<Item = Result<Event, Infallible>>>, ApiError> {
     caller.require(Permission::IncidentRead)?;
-    audit(&state, &caller, "disinfo.alerts.watch", "alerts", "live page").await?;
+    audit(
+        &state,
+        &caller,
+        "disinfo.alerts.watch",
+        "alerts",
+        "live page",
+    )
+    .await?;
     // Subscribed before reading back, so nothing falls in between (an alert may then come
     // twice; the page keeps one per id).
     let rx = state.disinfo.sender.subscribe();
@@ -338,7 +355,11 @@ pub(super) async fn events(
             .filter(|a| a.id > after)
             .collect();
         if newer.len() > MAX_CATCH_UP {
-            missed.push(Event::default().event("lagged").data(newer.len().to_string()));
+            missed.push(
+                Event::default()
+                    .event("lagged")
+                    .data(newer.len().to_string()),
+            );
         } else {
             for a in newer {
                 let label = match state.store.get_narrative(a.narrative_id).await? {

@@ -43,7 +43,9 @@ fn action_forms_parse_and_refuse_unknown_ones() {
         text: text.into(),
     };
     assert_eq!(
-        form("respond", "platform_report", " filed ").action().unwrap(),
+        form("respond", "platform_report", " filed ")
+            .action()
+            .unwrap(),
         NarrativeAction::Respond {
             kind: ResponseKind::PlatformReport,
             detail: "filed".into()

@@ -196,7 +196,14 @@ pub(super) async fn tip_submit(
         Ok(f) => f,
         Err(e) => {
             let status = e.status();
-            return tip_form(jar, &lang, Some(e.to_string()), false, Sent::default(), status);
+            return tip_form(
+                jar,
+                &lang,
+                Some(e.to_string()),
+                false,
+                Sent::default(),
+                status,
+            );
         }
     };
     let lang = if fields.lang.is_empty() {

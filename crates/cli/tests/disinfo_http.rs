@@ -313,6 +313,14 @@ fn planted_rumour_through_tip_hotline_and_api_alerts_once() {
             .unwrap()
             .clone();
         assert_eq!(hot["text"], "");
+        assert!(
+            !as_lawyer["narrative"]["label"]
+                .as_str()
+                .unwrap()
+                .contains("caller says"),
+            "{}",
+            as_lawyer["narrative"]
+        );
 
         // One alert in all: chatter raised none. A second import changes nothing.
         let alerts = json(&get(&format!("{api}/disinfo/alerts"), &lawyer));

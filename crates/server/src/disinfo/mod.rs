@@ -239,12 +239,28 @@ pub async fn link_hotline(state: &AppState) {
 
 async fn publish_alerts(state: &AppState, alerts: &[Alert]) {
     for a in alerts {
-        let label = match state.store.get_narrative(a.narrative_id).await {
-            Ok(Some(n)) => cut(&n.label, 140),
-            _ => String::new(),
-        };
+        let label = alert_label(state, a.narrative_id).await.unwrap_or_default();
         state.disinfo.publish(view_of(a, label));
     }
+}
+
+/// An alert's label, the same for every role (the live feed is shared): the narrative's
+/// label, unless it is a hotline report's description.
+async fn alert_label(state: &AppState, narrative: i64) -> Result<String, ApiError> {
+    let Some(n) = state.store.get_narrative(narrative).await? else {
+        return Ok(String::new());
+    };
+    let hotline_first = state
+        .store
+        .narrative_items(narrative, 1)
+        .await?
+        .first()
+        .is_some_and(|i| i.incident_id.is_some());
+    Ok(if hotline_first {
+        String::from("(a hotline report)")
+    } else {
+        cut(&n.label, 140)
+    })
 }
 
 fn view_of(a: &Alert, label: String) -> DisinfoAlertView {
@@ -295,6 +311,27 @@ fn shown_items(caller: &Caller, items: Vec<Item>) -> Vec<Item> {
         .collect()
 }
 
+/// A narrative as this caller may see it: for county-scoped roles, a label that is a
+/// hotline report's description (the narrative's first item is a hotline item) is
+/// withheld like the item's text.
+async fn shown_narrative(
+    state: &AppState,
+    caller: &Caller,
+    mut n: Narrative,
+) -> Result<Narrative, ApiError> {
+    if scoped(caller)
+        && state
+            .store
+            .narrative_items(n.id, 1)
+            .await?
+            .first()
+            .is_some_and(|i| i.incident_id.is_some())
+    {
+        n.label = String::from("(a hotline report)");
+    }
+    Ok(n)
+}
+
 /// Most items a narrative's page or detail lists.
 pub const MAX_ITEMS_SHOWN: i64 = 500;
 /// Most hours a volume chart covers (the latest).
@@ -313,6 +350,7 @@ pub async fn narrative_detail(
         .get_narrative(id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no narrative {id}")))?;
+    let narrative = shown_narrative(state, caller, narrative).await?;
     let claim = match narrative.claim_id {
         Some(c) => state
             .store
@@ -374,16 +412,19 @@ pub async fn narrative_list(
 ) -> Result<Vec<DisinfoNarrativeRow>, ApiError> {
     caller.require(Permission::IncidentRead)?;
     let rows = app::narrative_rows(state.store.as_ref(), since).await?;
-    let rows: Vec<DisinfoNarrativeRow> = rows
+    let mut shown = Vec::new();
+    for r in rows
         .into_iter()
         .filter(|r| status.is_none_or(|s| r.narrative.status == s))
         .take(limit)
-        .map(|r| DisinfoNarrativeRow {
-            narrative: r.narrative,
+    {
+        shown.push(DisinfoNarrativeRow {
+            narrative: shown_narrative(state, caller, r.narrative).await?,
             peak_per_hour: r.peak_per_hour,
             claim_key: r.claim_key,
-        })
-        .collect();
+        });
+    }
+    let rows = shown;
     audit(
         state,
         caller,

@@ -193,6 +193,101 @@ async fn render_watch(
     }))
 }
 
+#[derive(Template)]
+#[template(path = "disinfo_narrative.html")]
+pub(super) struct NarrativePage {
+    user_name: String,
+    role: String,
+    csrf: String,
+    d: DisinfoNarrativeDetail,
+    chart: VolumeChart,
+    can_work: bool,
+    can_manage: bool,
+    error: Option<String>,
+}
+
+async fn render_narrative(
+    state: &AppState,
+    caller: &Caller,
+    id: i64,
+    error: Option<String>,
+) -> Result<Response, ApiError> {
+    let d = narrative_detail(state, caller, id, "web").await?;
+    let series: Vec<(i64, i64)> = d
+        .hourly
+        .iter()
+        .map(|h| (h.hour.timestamp().div_euclid(3600), h.count))
+        .collect();
+    let from = series.first().map_or(0, |s| s.0);
+    let to = series.last().map_or(from, |s| s.0);
+    let (user_name, role, csrf) = crate::pages::nav(caller);
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let page = crate::pages::render(&NarrativePage {
+        user_name,
+        role,
+        csrf,
+        chart: volume_chart(&series, from, to, 720, 160),
+        d,
+        can_work: caller.user.role.allows(Permission::IncidentWork),
+        can_manage: caller.user.role.allows(Permission::IncidentManage),
+        error,
+    });
+    Ok((status, page).into_response())
+}
+
+pub(super) async fn narrative_page(
+    State(state): State<AppState>,
+    PageUser(caller): PageUser,
+    Path(id): Path<i64>,
+) -> Result<Response, PageRejection> {
+    render_narrative(&state, &caller, id, None)
+        .await
+        .map_err(page_err)
+}
+
+/// A narrative's action form: `action` names it, the other fields carry its parameters.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct ActForm {
+    pub(super) action: String,
+    pub(super) to: String,
+    pub(super) kind: String,
+    pub(super) text: String,
+}
+
+impl ActForm {
+    pub(super) fn action(&self) -> Result<NarrativeAction, ApiError> {
+        let text = self.text.trim().to_string();
+        Ok(match self.action.as_str() {
+            "triage" => NarrativeAction::Triage,
+            "assign" => NarrativeAction::Assign {
+                to: self.to.trim().to_string(),
+            },
+            "respond" => NarrativeAction::Respond {
+                kind: match self.kind.as_str() {
+                    "counter_message" => ResponseKind::CounterMessage,
+                    "platform_report" => ResponseKind::PlatformReport,
+                    "hotline_script" => ResponseKind::HotlineScript,
+                    other => {
+                        return Err(ApiError::BadRequest(format!(
+                            "unknown response {other:?}: counter_message, platform_report or hotline_script"
+                        )));
+                    }
+                },
+                detail: text,
+            },
+            "close" => NarrativeAction::Close { note: text },
+            "reopen" => NarrativeAction::Reopen,
+            "note" => NarrativeAction::Note { text },
+            other => return Err(ApiError::BadRequest(format!("unknown action {other:?}"))),
+        })
+    }
+}
+
 pub(super) async fn act_submit(
     State(state): State<AppState>,
     PageUser(caller): PageUser,

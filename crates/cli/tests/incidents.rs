@@ -35,7 +35,7 @@ fn status_of(method: &str, url: &str, token: &str, body: &str) -> u16 {
             if !token.is_empty() {
                 req = req.header("Authorization", &format!("Bearer {token}"));
             }
-            if body.starts_with('{') {
+            if body.starts_with('{') || body.starts_with('[') {
                 req.header("Content-Type", "application/json")
                     .send(body.as_bytes())
             } else {
@@ -728,6 +728,16 @@ fn route_by_role() {
             "{:?}",
             photo.body_mut().read_to_string()
         );
+        // A narrative in the disinformation watch (its routes are in the matrix too).
+        let seeded = post_json(
+            &format!("{}/api/v1/disinfo/items", s.base),
+            &token_of("coordinator"),
+            &serde_json::json!([{"id": "p1", "text": "the polls moved to the library",
+                "url": "", "platform": "x", "author": "a", "posted_at": "2026-11-03T10:00:00Z"}]),
+        );
+        assert_eq!(seeded.status, 201, "{}", seeded.body);
+        let narrative = 1;
+        let manage = ["admin", "coordinator"];
         let intake = r#"{"category":"other","county":"JONESPORT","description":"role test"}"#;
         let note = r#"{"action":"note","text":"role test"}"#;
         let read = [
@@ -910,7 +920,77 @@ fn route_by_role() {
                 &export_lists,
                 404,
                 303,
+            ), // Disinformation watch: roles as for incidents; importing needs the manage
+            // permission (an empty batch is refused after the role check).
+            (
+                "GET",
+                "/api/v1/disinfo/narratives".into(),
+                "",
+                &read,
+                200,
+                401,
             ),
+            (
+                "GET",
+                format!("/api/v1/disinfo/narratives/{narrative}"),
+                "",
+                &read,
+                200,
+                401,
+            ),
+            (
+                "POST",
+                format!("/api/v1/disinfo/narratives/{narrative}/actions"),
+                note,
+                &work,
+                200,
+                401,
+            ),
+            ("GET", "/api/v1/disinfo/claims".into(), "", &read, 200, 401),
+            (
+                "POST",
+                "/api/v1/disinfo/claims".into(),
+                "[]",
+                &manage,
+                200,
+                401,
+            ),
+            ("GET", "/api/v1/disinfo/alerts".into(), "", &read, 200, 401),
+            (
+                "POST",
+                "/api/v1/disinfo/items".into(),
+                "[]",
+                &manage,
+                400,
+                401,
+            ),
+            ("GET", "/disinfo".into(), "", &read, 200, 303),
+            ("GET", "/disinfo/events".into(), "", &read, 200, 401),
+            (
+                "GET",
+                format!("/disinfo/narratives/{narrative}"),
+                "",
+                &read,
+                200,
+                303,
+            ),
+            (
+                "POST",
+                format!("/disinfo/narratives/{narrative}/act"),
+                "action=note&text=x",
+                &work,
+                303,
+                303,
+            ),
+            (
+                "GET",
+                "/disinfo/items/1/screenshot".into(),
+                "",
+                &read,
+                404,
+                401,
+            ),
+            ("GET", "/tip".into(), "", &all, 200, 200),
         ];
         let mut failures = Vec::new();
         for (method, path, body, allowed, ok, signed_out) in &routes {

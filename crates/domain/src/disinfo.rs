@@ -23,6 +23,7 @@ pub mod sources {
 /// The team's assessment of a claim.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = DisinfoVerdict))]
 #[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// False.
@@ -61,6 +62,7 @@ impl Verdict {
 /// A claim to add to the catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = DisinfoNewClaim))]
 pub struct NewClaim {
     /// The team's stable key (re-importing a key changes nothing).
     pub key: String,
@@ -81,6 +83,7 @@ pub struct NewClaim {
 /// A claim of the catalogue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = DisinfoClaim))]
 pub struct Claim {
     /// Id.
     pub id: i64,
@@ -132,6 +135,7 @@ pub struct NewItem {
 /// A stored item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = DisinfoItem))]
 pub struct Item {
     /// Id.
     pub id: i64,
@@ -212,6 +216,7 @@ impl NarrativeStatus {
 /// The kinds of response.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = DisinfoResponseKind))]
 #[serde(rename_all = "snake_case")]
 pub enum ResponseKind {
     /// A counter-message was published.
@@ -377,6 +382,7 @@ pub struct NewAlert {
 /// A recorded alert (one per narrative and spike).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = DisinfoAlert))]
 pub struct Alert {
     /// Id.
     pub id: i64,

@@ -231,6 +231,29 @@ impl Clusterer {
         best
     }
 
+    /// The closest narrative at or above the threshold found without LSH: every
+    /// representative of every narrative compared (narratives in id order, the first of
+    /// equals kept, as [`Clusterer::closest`] does). What the index answers should match
+    /// this; the benchmark counts how often it does.
+    pub fn closest_exhaustive(&self, signature: &Signature) -> Option<(i64, f64)> {
+        if signature.is_empty() {
+            return None;
+        }
+        let mut ids: Vec<i64> = self.heads.keys().copied().collect();
+        ids.sort_unstable();
+        let mut best: Option<(i64, f64)> = None;
+        for n in ids {
+            let sim = self
+                .representatives(n)
+                .map(|r| r.similarity(signature))
+                .fold(0.0, f64::max);
+            if sim >= self.params.threshold && best.is_none_or(|(_, b)| sim > b) {
+                best = Some((n, sim));
+            }
+        }
+        best
+    }
+
     /// Assigns one item: joins the closest narrative or starts a new one.
     pub fn assign(&mut self, signature: &Signature) -> Assignment {
         if let Some((n, sim)) = self.closest(signature) {
@@ -325,6 +348,26 @@ mod tests {
         let b = c.assign(&sig("the and of"));
         assert_eq!((a.narrative, b.narrative), (7, 8));
         assert!(!a.representative && !b.representative);
+    }
+
+    #[test]
+    fn the_index_finds_what_the_exhaustive_search_finds_for_paraphrases() {
+        let mut c = Clusterer::new(ClusterParams::default(), 1);
+        for t in [
+            "The polls have moved to Wednesday, vote Wednesday",
+            "Great game last night, the Panthers finally won",
+            "You can vote by text: text VOTE to 55555",
+        ] {
+            c.assign(&sig(t));
+        }
+        for t in [
+            "polls moved!! vote on Wednesday not Tuesday",
+            "Vote by text message this year, just send VOTE to 55555",
+            "Traffic on I-40 is terrible this morning",
+        ] {
+            let s = sig(t);
+            assert_eq!(c.closest(&s), c.closest_exhaustive(&s), "{t}");
+        }
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub fn routes() -> Router<AppState> {
 #[openapi(
     info(
         title = "votebase API",
-        description = "One organization's voter file, snapshots, ballots, universes and lists, contacts, incidents, results and audit log."
+        description = "One organization's voter file, snapshots, ballots, universes and lists, contacts, incidents, results, disinformation watch and audit log."
     ),
     paths(
         health,
@@ -59,6 +59,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         crate::incidents::openapi(),
         crate::results::openapi(),
         crate::purges::openapi(),
+        crate::disinfo::openapi(),
     ];
     let mut doc = ApiDoc::openapi();
     for feature in features {

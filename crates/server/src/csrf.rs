@@ -6,7 +6,7 @@
 //! `Sec-Fetch-Site: same-origin`) or carry the session's CSRF token, as the
 //! `X-CSRF-Token` header or as the `csrf` field of a urlencoded or multipart form.
 //! Bearer-token requests are exempt (a browser never adds that header by itself); the
-//! public forms (`/login`, `/report`, `/vote/...`) keep their own pre-session token and
+//! public forms (`/login`, `/report`, `/vote/...`, `/tip`) keep their own pre-session token and
 //! are not checked here. Refusals are 403 `csrf_failed` (an error page for pages).
 //!
 //! JSON routes (`/api/v1/...`) also refuse a session's state-changing body that is not
@@ -37,7 +37,11 @@ const MAX_MULTIPART_BYTES: usize = 32 << 20;
 
 /// Is this a public form with its own pre-session token (or a public JSON route).
 fn public_path(path: &str) -> bool {
-    path == "/login" || path == "/report" || path == "/vote" || path.starts_with("/vote/")
+    path == "/login"
+        || path == "/report"
+        || path == "/vote"
+        || path.starts_with("/vote/")
+        || path == "/tip"
 }
 
 fn state_changing(method: &Method) -> bool {

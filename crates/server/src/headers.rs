@@ -43,6 +43,7 @@ const TEMPLATES_WITH_SCRIPTS: &[(&str, &str)] = &[
         "results_chair.html",
         include_str!("../templates/results_chair.html"),
     ),
+    ("disinfo.html", include_str!("../templates/disinfo.html")),
 ];
 
 /// The bodies of a template's inline `<script>` elements and `on...="..."` handlers.

@@ -15,6 +15,7 @@ pub mod cluster;
 pub mod contacts;
 pub mod context;
 pub mod csrf;
+pub mod disinfo;
 pub mod error;
 pub mod headers;
 pub mod incidents;
@@ -57,6 +58,8 @@ pub struct AppState {
     pub universes: Arc<universes::Universes>,
     /// Voter-protection incidents: the live queue's fan-out and the public form's limit.
     pub incidents: Arc<incidents::Hub>,
+    /// The disinformation watch: live alerts' fan-out, the one ingest lock.
+    pub disinfo: Arc<disinfo::Hub>,
 }
 
 impl AppState {
@@ -73,6 +76,7 @@ impl AppState {
             login_throttle: Arc::new(votebase_app::auth::LoginThrottle::standard()),
             universes: universes::Universes::new(),
             incidents: incidents::Hub::new(),
+            disinfo: disinfo::Hub::new(),
         }
     }
 
@@ -144,6 +148,7 @@ fn routes() -> Router<AppState> {
         .merge(results::page_routes())
         .merge(contacts::page_routes())
         .merge(purges::page_routes())
+        .merge(disinfo::page_routes())
         .nest(
             "/api/v1",
             api::routes()
@@ -152,10 +157,12 @@ fn routes() -> Router<AppState> {
                 .merge(universes::api_routes())
                 .merge(incidents::api_routes())
                 .merge(results::api_routes())
-                .merge(purges::api_routes()),
+                .merge(purges::api_routes())
+                .merge(disinfo::api_routes()),
         )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .merge(incidents::attachment_routes())
+        .merge(disinfo::tip_routes())
 }
 
 /// Puts `routes` behind the layers every route shares, outermost first: the request

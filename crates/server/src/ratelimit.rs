@@ -6,7 +6,8 @@
 //! A route takes its limiter from `state.limits` and calls
 //! `state.limits.report.check(client_ip(&extensions))`; `Err(retry)` becomes
 //! `ApiError::RateLimited` (429 with `Retry-After`). Sign-in, the lookup, the registration
-//! check, the incident report form and the results sign-in and public pages all do so.
+//! check, the incident report form, the results sign-in and public pages and the
+//! disinformation tip form all do so.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -63,6 +64,8 @@ pub struct RateLimits {
     pub results_sign_in: Rate,
     /// Public results pages and feeds: 600 a minute.
     pub results_public: Rate,
+    /// Public disinformation tips (`POST /tip`): 10 a minute.
+    pub tip: Rate,
     /// Most client addresses each limiter remembers (its memory bound).
     pub max_clients: usize,
 }
@@ -79,6 +82,7 @@ impl Default for RateLimits {
             report: Rate::per_minute(10),
             results_sign_in: Rate::per_minute(60),
             results_public: Rate::per_minute(600),
+            tip: Rate::per_minute(10),
             max_clients: 100_000,
         }
     }
@@ -86,7 +90,7 @@ impl Default for RateLimits {
 
 impl RateLimits {
     /// The defaults, overridden by `VOTEBASE_{LOGIN,LOOKUP,REGISTRATION,REPORT,
-    /// RESULTS_SIGNIN,RESULTS_PUBLIC}_PER_MINUTE` (0 = off) and `..._BURST`, and
+    /// RESULTS_SIGNIN,RESULTS_PUBLIC,TIP}_PER_MINUTE` (0 = off) and `..._BURST`, and
     /// `VOTEBASE_RATE_LIMIT_MAX_CLIENTS`.
     pub fn from_env() -> Self {
         let d = Self::default();
@@ -97,6 +101,7 @@ impl RateLimits {
             report: d.report.with_env("REPORT"),
             results_sign_in: d.results_sign_in.with_env("RESULTS_SIGNIN"),
             results_public: d.results_public.with_env("RESULTS_PUBLIC"),
+            tip: d.tip.with_env("TIP"),
             max_clients: std::env::var("VOTEBASE_RATE_LIMIT_MAX_CLIENTS")
                 .ok()
                 .and_then(|v| v.trim().parse().ok())
@@ -115,6 +120,7 @@ impl RateLimits {
             report: l(self.report),
             results_sign_in: l(self.results_sign_in),
             results_public: l(self.results_public),
+            tip: l(self.tip),
         }
     }
 }
@@ -134,6 +140,8 @@ pub struct Limiters {
     pub results_sign_in: Arc<Limiter>,
     /// Public results pages and feeds.
     pub results_public: Arc<Limiter>,
+    /// Public disinformation tips.
+    pub tip: Arc<Limiter>,
 }
 
 #[derive(Debug, Clone, Copy)]

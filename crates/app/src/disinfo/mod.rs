@@ -287,13 +287,14 @@ pub struct Tip {
 }
 
 /// Checks and stores a public tip (text and/or link; a screenshot must be a PNG, JPEG,
-/// GIF or WebP by its magic bytes). Returns the tip's id.
+/// GIF or WebP by its magic bytes). Returns the tip's id and what the ingest did (its
+/// narrative, any alert it raised).
 pub async fn submit_tip(
     store: &dyn Store,
     tip: Tip,
     places: &[String],
     now: DateTime<Utc>,
-) -> Result<String, DisinfoError> {
+) -> Result<(String, IngestOutcome), DisinfoError> {
     let text = tip.text.trim().to_string();
     let link = tip.link.trim().to_string();
     if text.is_empty() && link.is_empty() {
@@ -345,8 +346,8 @@ pub async fn submit_tip(
         incident_id: None,
         screenshot,
     };
-    ingest(store, vec![post], places, now).await?;
-    Ok(id)
+    let out = ingest(store, vec![post], places, now).await?;
+    Ok((id, out))
 }
 
 /// One line of `disinfo narratives`.

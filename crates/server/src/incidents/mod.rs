@@ -402,6 +402,10 @@ pub async fn intake(
         return Ok(outcome);
     }
     state.incidents.publish(&outcome.incident);
+    if outcome.incident.category == votebase_domain::disinfo::MISINFORMATION_CATEGORY {
+        // The report joins its narrative in the disinformation watch (linked, not copied).
+        crate::disinfo::link_hotline(state).await;
+    }
     for id in &outcome.changed {
         if let Some(i) = state.store.get_incident(*id).await? {
             state.incidents.publish(&i);

@@ -63,6 +63,10 @@ pub struct RateLimits {
     pub results_sign_in: Rate,
     /// Public results pages and feeds: 600 a minute.
     pub results_public: Rate,
+    /// Volunteer sign-ups (`POST /volunteer/signup`): 10 a minute.
+    pub volunteer_signup: Rate,
+    /// Volunteers' signed-link pages (matches, answers, unsubscribe): 60 a minute.
+    pub volunteer_links: Rate,
     /// Most client addresses each limiter remembers (its memory bound).
     pub max_clients: usize,
 }
@@ -79,6 +83,8 @@ impl Default for RateLimits {
             report: Rate::per_minute(10),
             results_sign_in: Rate::per_minute(60),
             results_public: Rate::per_minute(600),
+            volunteer_signup: Rate::per_minute(10),
+            volunteer_links: Rate::per_minute(60),
             max_clients: 100_000,
         }
     }
@@ -86,7 +92,7 @@ impl Default for RateLimits {
 
 impl RateLimits {
     /// The defaults, overridden by `VOTEBASE_{LOGIN,LOOKUP,REGISTRATION,REPORT,
-    /// RESULTS_SIGNIN,RESULTS_PUBLIC}_PER_MINUTE` (0 = off) and `..._BURST`, and
+    /// RESULTS_SIGNIN,RESULTS_PUBLIC,VOLUNTEER_SIGNUP,VOLUNTEER_LINKS}_PER_MINUTE` (0 = off) and `..._BURST`, and
     /// `VOTEBASE_RATE_LIMIT_MAX_CLIENTS`.
     pub fn from_env() -> Self {
         let d = Self::default();
@@ -97,6 +103,8 @@ impl RateLimits {
             report: d.report.with_env("REPORT"),
             results_sign_in: d.results_sign_in.with_env("RESULTS_SIGNIN"),
             results_public: d.results_public.with_env("RESULTS_PUBLIC"),
+            volunteer_signup: d.volunteer_signup.with_env("VOLUNTEER_SIGNUP"),
+            volunteer_links: d.volunteer_links.with_env("VOLUNTEER_LINKS"),
             max_clients: std::env::var("VOTEBASE_RATE_LIMIT_MAX_CLIENTS")
                 .ok()
                 .and_then(|v| v.trim().parse().ok())
@@ -115,6 +123,8 @@ impl RateLimits {
             report: l(self.report),
             results_sign_in: l(self.results_sign_in),
             results_public: l(self.results_public),
+            volunteer_signup: l(self.volunteer_signup),
+            volunteer_links: l(self.volunteer_links),
         }
     }
 }
@@ -134,6 +144,10 @@ pub struct Limiters {
     pub results_sign_in: Arc<Limiter>,
     /// Public results pages and feeds.
     pub results_public: Arc<Limiter>,
+    /// Volunteer sign-ups.
+    pub volunteer_signup: Arc<Limiter>,
+    /// Volunteers' signed-link pages.
+    pub volunteer_links: Arc<Limiter>,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -18,6 +18,7 @@ mod purges;
 mod results;
 mod users;
 mod voters;
+mod volunteer_links;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -50,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_people.sql"),
     include_str!("../migrations/0012_disinfo.sql"),
     include_str!("../migrations/0013_cluster.sql"),
+    include_str!("../migrations/0016_volunteer_links.sql"),
 ];
 
 /// Connections kept open per organization.

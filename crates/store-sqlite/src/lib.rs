@@ -15,6 +15,7 @@ mod purges;
 mod results;
 mod users;
 mod voters;
+mod volunteer_links;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -48,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_people.sql"),
     include_str!("../migrations/0012_disinfo.sql"),
     include_str!("../migrations/0013_cluster.sql"),
+    include_str!("../migrations/0016_volunteer_links.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

@@ -15,6 +15,7 @@ pub mod people;
 pub mod purges;
 mod results;
 mod users;
+mod volunteer_links;
 
 use crate::columns::row_hash;
 use crate::{
@@ -181,6 +182,7 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     results::run(store, rules).await;
     past_results::run(store).await;
     people::run(store).await;
+    volunteer_links::run(store).await;
     // Last: it adds a snapshot the checks above do not expect.
     import_cut_short_writes_nothing(store).await;
     registration_match_is_exact(store).await;

@@ -19,6 +19,7 @@ mod results;
 mod users;
 mod voters;
 mod volunteer_links;
+mod events;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -51,7 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_people.sql"),
     include_str!("../migrations/0012_disinfo.sql"),
     include_str!("../migrations/0013_cluster.sql"),
-    include_str!("../migrations/0016_volunteer_links.sql"),
+    include_str!("../migrations/0016_volunteer_events.sql"),
 ];
 
 /// Connections kept open per organization.

@@ -16,6 +16,7 @@ mod results;
 mod users;
 mod voters;
 mod volunteer_links;
+mod events;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -49,7 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_people.sql"),
     include_str!("../migrations/0012_disinfo.sql"),
     include_str!("../migrations/0013_cluster.sql"),
-    include_str!("../migrations/0016_volunteer_links.sql"),
+    include_str!("../migrations/0016_volunteer_events.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

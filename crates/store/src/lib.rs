@@ -18,6 +18,7 @@ pub mod purges;
 pub mod results;
 pub mod users;
 pub mod volunteer_links;
+pub mod events;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -40,6 +41,7 @@ pub use purges::PurgeStore;
 pub use results::ResultsStore;
 pub use users::{ApiToken, DEFAULT_TOKEN_LIFETIME_DAYS, UserAccount};
 pub use volunteer_links::VolunteerLinkStore;
+pub use events::EventStore;
 
 /// One parsed voter row on its way into a snapshot.
 #[derive(Debug, Clone)]
@@ -412,6 +414,7 @@ pub trait Store:
     + PeopleStore
     + DisinfoStore
     + VolunteerLinkStore
+    + EventStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -6,6 +6,7 @@
 //! campaign's accept or decline), the volunteer's side through signed links (`links`)
 //! and the public sign-up (`signup`).
 
+pub mod events;
 pub mod geo;
 pub mod import;
 pub mod linkage;

@@ -20,6 +20,7 @@ use votebase_ingest::rejects::RejectWriter;
 use votebase_store::Store;
 
 mod bench;
+pub mod events;
 
 pub use bench::{BenchMatchArgs, bench};
 

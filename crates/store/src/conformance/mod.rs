@@ -16,6 +16,7 @@ pub mod purges;
 mod results;
 mod users;
 mod volunteer_links;
+mod events;
 
 use crate::columns::row_hash;
 use crate::{
@@ -183,6 +184,7 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     past_results::run(store).await;
     people::run(store).await;
     volunteer_links::run(store).await;
+    events::run(store).await;
     // Last: it adds a snapshot the checks above do not expect.
     import_cut_short_writes_nothing(store).await;
     registration_match_is_exact(store).await;

@@ -197,3 +197,96 @@ pub async fn events(global: &Global, cmd: EventsCommand) -> anyhow::Result<()> {
         }
     }
 }
+
+/// The demo's events: a Mobilize-style attendance export for the demo volunteers (a
+/// canvass and a phone bank of the past weeks, a training next week), written beside
+/// the other demo files and imported through the real importer.
+pub async fn demo_events(store: &dyn Store, dir: &std::path::Path) -> anyhow::Result<()> {
+    use chrono::Duration;
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join("mobilize-attendance.csv");
+    let today = Utc::now().date_naive();
+    let at = |days: i64, hour: u32| {
+        (today + Duration::days(days))
+            .and_hms_opt(hour, 0, 0)
+            .expect("valid hour")
+            .format("%Y-%m-%d %H:%M")
+            .to_string()
+    };
+    let volunteers = store.volunteers().await?;
+    let mut w = csv::Writer::from_path(&path)?;
+    w.write_record([
+        "event_id",
+        "event_title",
+        "event_type",
+        "organization",
+        "location",
+        "timeslot_id",
+        "timeslot_start",
+        "timeslot_end",
+        "capacity",
+        "email",
+        "first_name",
+        "last_name",
+        "status",
+        "attended",
+    ])?;
+    let events = [
+        ("1001", "Saturday canvass", "CANVASS", "Madison Field Office, 1 Main St", -12, 30),
+        ("1002", "Phone bank night", "PHONE_BANK", "virtual", -5, 40),
+        ("1003", "New volunteer training", "TRAINING", "virtual", 7, 25),
+    ];
+    for (k, (id, title, kind, location, days, people)) in events.iter().enumerate() {
+        for (slot, hour) in [(1u32, 14u32), (2, 18)] {
+            let shift = format!("{id}{slot}");
+            for (i, v) in volunteers
+                .iter()
+                .skip(k * 17 + slot as usize * 5)
+                .step_by(3)
+                .take(*people / 2)
+                .enumerate()
+            {
+                let Some(email) = v.person.emails.first() else {
+                    continue;
+                };
+                let (status, attended) = if *days > 0 {
+                    ("REGISTERED", "")
+                } else if i % 7 == 3 {
+                    ("CANCELLED", "")
+                } else if i % 5 == 4 {
+                    ("CONFIRMED", "false")
+                } else {
+                    ("CONFIRMED", "true")
+                };
+                w.write_record([
+                    *id,
+                    *title,
+                    *kind,
+                    "Dems of Dane County",
+                    *location,
+                    shift.as_str(),
+                    at(*days, hour).as_str(),
+                    at(*days, hour + 3).as_str(),
+                    "20",
+                    email.as_str(),
+                    v.person.first_name.as_str(),
+                    v.person.last_name.as_str(),
+                    status,
+                    attended,
+                ])?;
+            }
+        }
+    }
+    w.flush()?;
+    drop(w);
+    let mut rejects = RejectWriter::new(dir.join("mobilize-attendance.rejects.csv"));
+    let report = app::import_attendance(store, &path, &mut rejects, Utc::now()).await;
+    rejects.finish()?;
+    let report = report?;
+    println!(
+        "{} events, {} attendance records (check in at /events)",
+        report.events.inserted + report.events.updated + report.events.unchanged,
+        report.attendance
+    );
+    Ok(())
+}

@@ -6,7 +6,8 @@
 //! Spanish (its own pre-session CSRF cookie, rate-limited per client address, bounded
 //! fields, the consent wording shown stored with the record), "my matches" reached by the
 //! signed link in every email where the volunteer says yes or no, and the unsubscribe
-//! link, honoured at once.
+//! link, honoured at once. Organizers' events: the list, a phone-sized check-in page,
+//! and `/api/v1/events` ([`events`]).
 
 use crate::AppState;
 use crate::api::audit;
@@ -21,6 +22,7 @@ use votebase_app::people::{self as app, Candidate, PeopleError};
 use votebase_domain::people::{MatchStep, Project, ProjectMatch};
 use votebase_domain::users::Permission;
 
+mod events;
 mod pages;
 mod public;
 
@@ -46,6 +48,7 @@ pub fn page_routes() -> Router<AppState> {
             "/volunteer/unsubscribe",
             get(public::unsubscribe_page).post(public::unsubscribe_submit),
         )
+        .merge(events::page_routes())
 }
 
 /// API routes (under `/api/v1`).
@@ -56,13 +59,24 @@ pub fn api_routes() -> Router<AppState> {
         .route("/projects/{id}/matches", get(api_matches))
         .route("/projects/{id}/invitations", post(api_invite))
         .route("/projects/{id}/decisions", post(api_decide))
+        .merge(events::api_routes())
 }
 
 /// This feature's OpenAPI paths and schemas (merged by [`crate::api::openapi_document`]).
 pub fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
     #[openapi(
-        paths(api_projects, api_candidates, api_matches, api_invite, api_decide),
+        paths(
+            api_projects,
+            api_candidates,
+            api_matches,
+            api_invite,
+            api_decide,
+            events::api_events,
+            events::api_attendance,
+            events::api_check_in,
+            events::api_rsvp
+        ),
         components(schemas(
             Project,
             ProjectMatch,
@@ -72,6 +86,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
             ProjectDecisionRequest,
             votebase_domain::people::MatchState,
             votebase_domain::people::SkillLevel,
+            votebase_domain::people::events::Event,
+            votebase_domain::people::events::Shift,
+            votebase_domain::people::events::NewShift,
+            votebase_domain::people::events::AttendanceRecord,
+            votebase_domain::people::events::Attendance,
+            votebase_domain::people::events::AttendanceStatus,
+            events::CheckInRequest,
+            events::RsvpRequest,
         ))
     )]
     struct Doc;

@@ -277,7 +277,11 @@ pub async fn voter_timeline(store: &dyn Store, id: &str) -> Result<Timeline, Sto
                 at: m.updated_at.naive_utc(),
                 day_only: false,
                 kind: TimelineKind::Volunteer,
-                summary: format!("Project {}: {}", m.project, m.state.code().replace('_', " ")),
+                summary: format!(
+                    "Project {}: {}",
+                    m.project,
+                    m.state.code().replace('_', " ")
+                ),
                 detail: format!("volunteer {person} · {}", m.explanation),
             });
         }

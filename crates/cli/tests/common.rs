@@ -431,13 +431,15 @@ pub fn mail_text(raw: &str) -> String {
         .to_string();
     let encoding = head
         .lines()
-        .find(|l| l.to_ascii_lowercase().starts_with("content-transfer-encoding:"))
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("content-transfer-encoding:")
+        })
         .map(|l| l.to_ascii_lowercase())
         .unwrap_or_default();
     let text = if encoding.contains("quoted-printable") {
-        let bytes =
-            quoted_printable::decode(body.as_bytes(), quoted_printable::ParseMode::Robust)
-                .expect("quoted-printable body");
+        let bytes = quoted_printable::decode(body.as_bytes(), quoted_printable::ParseMode::Robust)
+            .expect("quoted-printable body");
         String::from_utf8(bytes).expect("utf-8 body")
     } else if encoding.contains("base64") {
         use base64::Engine;

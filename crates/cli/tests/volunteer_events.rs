@@ -134,7 +134,8 @@ fn attendance_capacity_check_in_universes_and_timeline() {
             .filter(|(p, _)| p.starts_with("ev"))
             .collect();
         assert!(voter_of.len() >= 3, "most volunteers link: {voter_of:?}");
-        let linked = |ids: &[&str]| ids.iter().filter(|i| voter_of.contains_key(**i)).count() as u64;
+        let linked =
+            |ids: &[&str]| ids.iter().filter(|i| voter_of.contains_key(**i)).count() as u64;
 
         let before = [
             count(&b, "attended:2025-06-01..2025-06-30"),
@@ -188,15 +189,17 @@ fn attendance_capacity_check_in_universes_and_timeline() {
         assert_eq!(canvass["kind"], "canvass");
         let s9001 = &canvass["shifts"][0];
         assert_eq!(
-            (s9001["external_id"].as_str(), s9001["attended"].as_u64(), s9001["no_show"].as_u64()),
+            (
+                s9001["external_id"].as_str(),
+                s9001["attended"].as_u64(),
+                s9001["no_show"].as_u64()
+            ),
             (Some("9001"), Some(1), Some(1)),
             "{canvass}"
         );
-        let attendance: serde_json::Value = serde_json::from_str(&ok(
-            &b,
-            &["events", "attendance", "mobilize:501", "--json"],
-        ))
-        .unwrap();
+        let attendance: serde_json::Value =
+            serde_json::from_str(&ok(&b, &["events", "attendance", "mobilize:501", "--json"]))
+                .unwrap();
         let status_of = |person: &str, shift: &str| {
             attendance
                 .as_array()
@@ -207,14 +210,23 @@ fn attendance_capacity_check_in_universes_and_timeline() {
         };
         assert_eq!(status_of("ev0", "9001").as_deref(), Some("attended"));
         assert_eq!(status_of("ev1", "9001").as_deref(), Some("no_show"));
-        assert_eq!(status_of("mobilize:777", "9001").as_deref(), Some("cancelled"));
+        assert_eq!(
+            status_of("mobilize:777", "9001").as_deref(),
+            Some("cancelled")
+        );
 
         // Universes: volunteers who are voters.
         let attended = linked(&["ev0", "ev2"]);
         assert_eq!(count(&b, "attended:2025-06-01..2025-06-30"), attended);
-        assert_eq!(count(&b, "attended:canvass:2025-06-01..2025-06-30"), attended);
+        assert_eq!(
+            count(&b, "attended:canvass:2025-06-01..2025-06-30"),
+            attended
+        );
         assert_eq!(count(&b, "attended:phone_bank:2025-06-01..2025-06-30"), 0);
-        assert_eq!(count(&b, "attended:2025-06-08..2025-06-30"), linked(&["ev2"]));
+        assert_eq!(
+            count(&b, "attended:2025-06-08..2025-06-30"),
+            linked(&["ev2"])
+        );
         assert_eq!(count(&b, "rsvp_no_show:2..") - before[1], linked(&["ev1"]));
         assert_eq!(
             count(&b, "volunteer_skill:event_testing attended:2025-06-01.."),
@@ -254,7 +266,12 @@ fn attendance_capacity_check_in_universes_and_timeline() {
                 .iter()
                 .enumerate()
             {
-                assert_eq!(get(path, *token).status, expected[i], "{}: {path} #{i}", b.name);
+                assert_eq!(
+                    get(path, *token).status,
+                    expected[i],
+                    "{}: {path} #{i}",
+                    b.name
+                );
             }
         }
         let post = |path: &str, token: &str, body: serde_json::Value| {
@@ -268,7 +285,12 @@ fn attendance_capacity_check_in_universes_and_timeline() {
         };
         let body = serde_json::json!({"shift": "9001", "person": "ev1"});
         assert_eq!(
-            post("/api/v1/events/mobilize:501/check-in", &volunteer, body.clone()).status,
+            post(
+                "/api/v1/events/mobilize:501/check-in",
+                &volunteer,
+                body.clone()
+            )
+            .status,
             403
         );
         assert_eq!(
@@ -291,10 +313,14 @@ fn attendance_capacity_check_in_universes_and_timeline() {
             "{list}"
         );
         if let Some(voter) = voter_of.get("ev0") {
-            let t = get(&format!("/api/v1/voters/{voter}/timeline"), Some(&organizer));
+            let t = get(
+                &format!("/api/v1/voters/{voter}/timeline"),
+                Some(&organizer),
+            );
             assert_eq!(t.status, 200, "{}", t.body);
             assert!(
-                t.body.contains("\"kind\":\"volunteer\"") && t.body.contains("Canvass Durham: attended"),
+                t.body.contains("\"kind\":\"volunteer\"")
+                    && t.body.contains("Canvass Durham: attended"),
                 "{}",
                 t.body
             );

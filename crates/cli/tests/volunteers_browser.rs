@@ -45,7 +45,11 @@ async fn sign_up_invite_accept_in_chromium() {
             ])
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
 
@@ -71,7 +75,10 @@ async fn sign_up_invite_accept_in_chromium() {
             .await?
             .select_by_value("3")
             .await?;
-        c.find(Locator::Css("#consent_email")).await?.click().await?;
+        c.find(Locator::Css("#consent_email"))
+            .await?
+            .click()
+            .await?;
         c.find(Locator::Css("#submit")).await?.click().await?;
         let thanks = c.wait().for_element(Locator::Css("#signed-up")).await?;
         assert!(thanks.text().await?.contains("Gracias"));
@@ -104,7 +111,10 @@ async fn sign_up_invite_accept_in_chromium() {
 
         // The invitation leaves through the SMTP server; she follows its link.
         let out = deliver();
-        assert!(out.contains("2 sent"), "the welcome and the invitation: {out}");
+        assert!(
+            out.contains("2 sent"),
+            "the welcome and the invitation: {out}"
+        );
         let invitation = smtp
             .messages()
             .iter()

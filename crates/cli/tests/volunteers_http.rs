@@ -64,7 +64,10 @@ fn cookie_value(r: &Reply, name: &str) -> String {
 
 fn hidden(body: &str, name: &str) -> String {
     let key = format!("name=\"{name}\" value=\"");
-    let at = body.find(&key).unwrap_or_else(|| panic!("no {name}: {body}")) + key.len();
+    let at = body
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name}: {body}"))
+        + key.len();
     body[at..].split('"').next().unwrap().to_string()
 }
 
@@ -104,8 +107,14 @@ fn setup(b: &Backend) -> [String; 4] {
     std::fs::write(b.path("projects.csv"), PROJECTS).unwrap();
     let centroids = common::shared("geo/zcta_2021_census_gazetteer_centroids.csv");
     let z = ["--zip-centroids", centroids.to_str().unwrap()];
-    ok(b, &[&["volunteers", "import", "volunteers.csv"][..], &z].concat());
-    ok(b, &[&["projects", "import", "projects.csv"][..], &z].concat());
+    ok(
+        b,
+        &[&["volunteers", "import", "volunteers.csv"][..], &z].concat(),
+    );
+    ok(
+        b,
+        &[&["projects", "import", "projects.csv"][..], &z].concat(),
+    );
     for (name, role) in [
         ("ada", "admin"),
         ("ola", "organizer"),
@@ -189,11 +198,18 @@ fn campaign_api_pages_links_unsubscribe_and_sign_up() {
         ] {
             for (i, token) in who.iter().enumerate() {
                 let r = get(&format!("{api}{route}"), *token, None);
-                assert_eq!(r.status, expected[i], "{}: {route} as #{i}: {}", b.name, r.body);
+                assert_eq!(
+                    r.status, expected[i],
+                    "{}: {route} as #{i}: {}",
+                    b.name, r.body
+                );
             }
         }
         for (route, body) in [
-            ("/projects/p1/invitations", serde_json::json!({"volunteer": "v1"})),
+            (
+                "/projects/p1/invitations",
+                serde_json::json!({"volunteer": "v1"}),
+            ),
             (
                 "/projects/p1/decisions",
                 serde_json::json!({"volunteer": "v1", "accept": true}),
@@ -236,7 +252,13 @@ fn campaign_api_pages_links_unsubscribe_and_sign_up() {
         let ola = sessions[1].as_str();
         let page = get(&format!("{}/projects/p1", s.base), None, Some(ola));
         assert!(page.body.contains("id=\"invite-v1\""), "{}", page.body);
-        assert!(page.body.contains("grew up in WI, the project&#x27;s state") || page.body.contains("grew up in WI, the project's state"), "{}", page.body);
+        assert!(
+            page.body
+                .contains("grew up in WI, the project&#x27;s state")
+                || page.body.contains("grew up in WI, the project's state"),
+            "{}",
+            page.body
+        );
         let csrf = hidden(&page.body, "csrf");
 
         // Invite from the page (the one CSRF rule: no token, refused).
@@ -278,7 +300,11 @@ fn campaign_api_pages_links_unsubscribe_and_sign_up() {
             &organizer,
             serde_json::json!({"volunteer": "v1", "accept": true}),
         );
-        assert_eq!(early.status, 400, "accept before the volunteer's yes: {}", early.body);
+        assert_eq!(
+            early.status, 400,
+            "accept before the volunteer's yes: {}",
+            early.body
+        );
         let wei = post_json(
             &format!("{api}/projects/p1/invitations"),
             &admin,
@@ -365,13 +391,23 @@ fn campaign_api_pages_links_unsubscribe_and_sign_up() {
         assert_eq!(answered.status, 303, "{}", answered.body);
         let twice = post_form(
             &format!("{public}/volunteer/matches/answer"),
-            &[("v", "v1"), ("t", &sig), ("project", "p1"), ("answer", "no")],
+            &[
+                ("v", "v1"),
+                ("t", &sig),
+                ("project", "p1"),
+                ("answer", "no"),
+            ],
             None,
         );
         assert_eq!(twice.status, 400, "a second answer: {}", twice.body);
         let forged_answer = post_form(
             &format!("{public}/volunteer/matches/answer"),
-            &[("v", "v2"), ("t", &sig), ("project", "p1"), ("answer", "yes")],
+            &[
+                ("v", "v2"),
+                ("t", &sig),
+                ("project", "p1"),
+                ("answer", "yes"),
+            ],
             None,
         );
         assert_eq!(forged_answer.status, 404);
@@ -379,7 +415,12 @@ fn campaign_api_pages_links_unsubscribe_and_sign_up() {
         // credential, not the session).
         let with_session = post_form(
             &format!("{public}/volunteer/matches/answer"),
-            &[("v", "v1"), ("t", &sig), ("project", "p1"), ("answer", "yes")],
+            &[
+                ("v", "v1"),
+                ("t", &sig),
+                ("project", "p1"),
+                ("answer", "yes"),
+            ],
             Some(ola),
         );
         assert_eq!(with_session.status, 400, "{}", with_session.body);
@@ -393,11 +434,25 @@ fn campaign_api_pages_links_unsubscribe_and_sign_up() {
             Some(ola),
         );
         assert_eq!(accepted.status, 303, "{}", accepted.body);
-        let m = json(&get(&format!("{api}/projects/p1/matches"), Some(&organizer), None));
-        let v1 = m.as_array().unwrap().iter().find(|x| x["volunteer"] == "v1").unwrap();
+        let m = json(&get(
+            &format!("{api}/projects/p1/matches"),
+            Some(&organizer),
+            None,
+        ));
+        let v1 = m
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["volunteer"] == "v1")
+            .unwrap();
         assert_eq!(v1["state"], "accepted");
         let mine = get(&matches_link, None, None);
-        assert!(mine.body.contains("Accepted: the campaign will be in touch"), "{}", mine.body);
+        assert!(
+            mine.body
+                .contains("Accepted: the campaign will be in touch"),
+            "{}",
+            mine.body
+        );
 
         // Kim is invited to a second project (queued), then unsubscribes through the
         // link of her first invitation: the link's page changes nothing until the button
@@ -413,8 +468,18 @@ fn campaign_api_pages_links_unsubscribe_and_sign_up() {
         let page = get(&kim_unsubscribe, None, None);
         assert_eq!(page.status, 200);
         assert!(page.body.contains("id=\"confirm\""));
-        let still = json(&get(&format!("{api}/projects/p3/candidates"), Some(&organizer), None));
-        assert!(still.as_array().unwrap().iter().any(|c| c["volunteer"] == "v4"));
+        let still = json(&get(
+            &format!("{api}/projects/p3/candidates"),
+            Some(&organizer),
+            None,
+        ));
+        assert!(
+            still
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|c| c["volunteer"] == "v4")
+        );
         let done = post_form(
             &format!("{public}/volunteer/unsubscribe"),
             &[
@@ -426,11 +491,22 @@ fn campaign_api_pages_links_unsubscribe_and_sign_up() {
         assert_eq!(done.status, 200, "{}", done.body);
         assert!(done.body.contains("id=\"unsubscribed\""));
         let out = send_email(&b, &smtp);
-        assert!(out.contains("0 sent") && out.contains("1 withheld"), "{out}");
-        assert_eq!(smtp.messages().len(), 3, "nothing more delivered");
-        let cands = json(&get(&format!("{api}/projects/p3/candidates"), Some(&organizer), None));
         assert!(
-            cands.as_array().unwrap().iter().all(|c| c["volunteer"] != "v4"),
+            out.contains("0 sent") && out.contains("1 withheld"),
+            "{out}"
+        );
+        assert_eq!(smtp.messages().len(), 3, "nothing more delivered");
+        let cands = json(&get(
+            &format!("{api}/projects/p3/candidates"),
+            Some(&organizer),
+            None,
+        ));
+        assert!(
+            cands
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|c| c["volunteer"] != "v4"),
             "{cands}"
         );
 
@@ -508,11 +584,18 @@ fn campaign_api_pages_links_unsubscribe_and_sign_up() {
             .iter()
             .position(|c| c["volunteer"] == rosa_id.as_str())
             .expect("the new volunteer is a candidate");
-        assert_eq!(rosa_rank, 1, "python 3 but no nice-to-have skill: after Ana: {cands}");
+        assert_eq!(
+            rosa_rank, 1,
+            "python 3 but no nice-to-have skill: after Ana: {cands}"
+        );
         // Her welcome email carries her matches link, which shows no invitation yet.
         let out = send_email(&b, &smtp);
         assert!(out.contains("1 sent"), "{out}");
-        assert_eq!(smtp.messages().len(), 4, "the welcome only: Kim's stays withheld");
+        assert_eq!(
+            smtp.messages().len(),
+            4,
+            "the welcome only: Kim's stays withheld"
+        );
         let welcome = mail_to(&smtp, "rosa@example.org", "Thank you for signing up").unwrap();
         let link = link_in(&welcome, &format!("{public}/volunteer/matches?")).unwrap();
         let page = get(&link, None, None);

@@ -343,7 +343,14 @@ impl EventStore for PgStore {
                 "shift {shift:?} of event {event:?} is full"
             )));
         }
-        put(&mut tx, shift_id, person_id, AttendanceStatus::Registered, source).await?;
+        put(
+            &mut tx,
+            shift_id,
+            person_id,
+            AttendanceStatus::Registered,
+            source,
+        )
+        .await?;
         tx.commit().await.map_err(db)
     }
 

@@ -9,6 +9,7 @@ mod cluster;
 mod contacts;
 mod copy;
 mod disinfo;
+mod events;
 mod incidents;
 mod lists;
 mod past_results;
@@ -17,9 +18,8 @@ mod phones;
 mod purges;
 mod results;
 mod users;
-mod voters;
 mod volunteer_links;
-mod events;
+mod voters;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

@@ -245,7 +245,13 @@ fn put(
          VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (shift_id, person_id) DO UPDATE SET status = excluded.status,
            source = excluded.source, updated_at = excluded.updated_at",
-        params![shift_id, person_id, status.code(), source, stamp(Utc::now())],
+        params![
+            shift_id,
+            person_id,
+            status.code(),
+            source,
+            stamp(Utc::now())
+        ],
     )
     .map_err(db)?;
     Ok(())
@@ -393,7 +399,13 @@ impl EventStore for SqliteStore {
                     "shift {shift:?} of event {event:?} is full"
                 )));
             }
-            put(&tx, shift_id, person_id, AttendanceStatus::Registered, &source)?;
+            put(
+                &tx,
+                shift_id,
+                person_id,
+                AttendanceStatus::Registered,
+                &source,
+            )?;
             tx.commit().map_err(db)
         })
         .await
@@ -459,11 +471,8 @@ impl EventStore for SqliteStore {
 
     async fn voter_attendance(&self) -> StoreResult<Vec<(String, AttendanceRecord)>> {
         self.with_conn(move |c| {
-            let sql = RECORD.replacen(
-                "SELECT ",
-                "SELECT l.state_voter_id, ",
-                1,
-            ) + " JOIN person_links l ON l.person_id = p.id
+            let sql = RECORD.replacen("SELECT ", "SELECT l.state_voter_id, ", 1)
+                + " JOIN person_links l ON l.person_id = p.id
                   WHERE l.status IN ('linked', 'confirmed') AND ?1 IS NULL
                   ORDER BY l.state_voter_id, s.starts_at";
             Ok(records(c, &sql, None, true)?

@@ -6,6 +6,7 @@ mod ballots;
 mod cluster;
 mod contacts;
 mod disinfo;
+mod events;
 mod incidents;
 mod lists;
 mod past_results;
@@ -14,9 +15,8 @@ mod phones;
 mod purges;
 mod results;
 mod users;
-mod voters;
 mod volunteer_links;
-mod events;
+mod voters;
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};

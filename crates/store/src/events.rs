@@ -43,8 +43,7 @@ pub trait EventStore: Send + Sync {
     /// An RSVP: registers the person for the shift unless it is full (capacity counts
     /// registered and attended people) — [`crate::StoreError::Refused`] then. An existing
     /// record of the person for the shift becomes `registered` again.
-    async fn rsvp(&self, event: &str, shift: &str, person: &str, source: &str)
-    -> StoreResult<()>;
+    async fn rsvp(&self, event: &str, shift: &str, person: &str, source: &str) -> StoreResult<()>;
 
     /// Sets one person's status for a shift (check-in: `attended`, walk-ins included);
     /// unknown event, shift or person: [`crate::StoreError::Refused`].

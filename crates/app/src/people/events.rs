@@ -21,8 +21,13 @@ use votebase_store::people::UpsertOutcome;
 
 /// Columns an attendance export must have (after normalising the header: lowercase,
 /// spaces and `-` as `_`).
-pub const ATTENDANCE_COLUMNS: [&str; 5] =
-    ["event_id", "timeslot_id", "timeslot_start", "email", "status"];
+pub const ATTENDANCE_COLUMNS: [&str; 5] = [
+    "event_id",
+    "timeslot_id",
+    "timeslot_start",
+    "email",
+    "status",
+];
 
 /// Longest text kept from a field.
 const MAX_FIELD: usize = 300;
@@ -178,13 +183,19 @@ fn parse_row(get: &dyn Fn(&str) -> String, now: DateTime<Utc>) -> Result<Row, Ba
         .into_iter()
         .find(|t| !t.is_empty())
         .unwrap_or_else(|| format!("Event {event_id}"));
-    let kind = get("event_type").to_ascii_lowercase().replace([' ', '-'], "_");
+    let kind = get("event_type")
+        .to_ascii_lowercase()
+        .replace([' ', '-'], "_");
     Ok(Row {
         event: NewEvent {
             external_id: format!("mobilize:{event_id}"),
             source: "mobilize".into(),
             title,
-            kind: if kind.is_empty() { "event".into() } else { kind },
+            kind: if kind.is_empty() {
+                "event".into()
+            } else {
+                kind
+            },
             organization: [get("organization"), get("sponsor")]
                 .into_iter()
                 .find(|t| !t.is_empty())
@@ -310,7 +321,11 @@ pub async fn import_attendance(
         let e = events
             .entry(r.event.external_id.clone())
             .or_insert_with(|| r.event.clone());
-        if !e.shifts.iter().any(|s| s.external_id == r.shift.external_id) {
+        if !e
+            .shifts
+            .iter()
+            .any(|s| s.external_id == r.shift.external_id)
+        {
             e.shifts.push(r.shift.clone());
         }
     }
@@ -490,7 +505,10 @@ mod tests {
         use AttendanceStatus::*;
         assert_eq!(status_of("REGISTERED", Some(true), past, now), Ok(Attended));
         assert_eq!(status_of("CONFIRMED", Some(false), past, now), Ok(NoShow));
-        assert_eq!(status_of("CONFIRMED", Some(false), future, now), Ok(Registered));
+        assert_eq!(
+            status_of("CONFIRMED", Some(false), future, now),
+            Ok(Registered)
+        );
         assert_eq!(status_of("REGISTERED", None, past, now), Ok(Registered));
         assert_eq!(status_of("Cancelled", None, past, now), Ok(Cancelled));
         assert!(status_of("MAYBE", None, past, now).is_err());

@@ -110,7 +110,12 @@ impl LinkSigner {
         format!("{}{}?{query}", self.base, purpose.path())
     }
 
-    fn check(&self, purpose: LinkPurpose, volunteer: &str, signature: &str) -> Result<(), PeopleError> {
+    fn check(
+        &self,
+        purpose: LinkPurpose,
+        volunteer: &str,
+        signature: &str,
+    ) -> Result<(), PeopleError> {
         if self.verify(purpose, volunteer, signature) {
             Ok(())
         } else {

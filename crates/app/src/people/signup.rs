@@ -118,7 +118,10 @@ pub fn prepare(
             .filter(|s| taxonomy.contains(s))
             .ok_or_else(|| bad("skills", format!("{name:?} is not a skill of this list")))?;
         if !(1..=MAX_LEVEL).contains(level) {
-            return Err(bad("skills", format!("{skill}: the level must be 1, 2 or 3")));
+            return Err(bad(
+                "skills",
+                format!("{skill}: the level must be 1, 2 or 3"),
+            ));
         }
         if skills.iter().any(|s| s.skill == skill) {
             return Err(bad("skills", format!("{skill} is listed twice")));
@@ -201,7 +204,9 @@ pub async fn sign_up(
     let taxonomy = taxonomy(store).await?;
     let id = format!("signup-{}", &crate::auth::new_secret()[..20]);
     let volunteer = prepare(request, &id, &taxonomy, centroids, Utc::now())?;
-    store.upsert_volunteers(std::slice::from_ref(&volunteer)).await?;
+    store
+        .upsert_volunteers(std::slice::from_ref(&volunteer))
+        .await?;
     if let Some(email) = welcome_email(&volunteer, links) {
         store.enqueue_email(&email).await?;
     }

@@ -171,7 +171,13 @@ pub async fn events(global: &Global, cmd: EventsCommand) -> anyhow::Result<()> {
             person,
         } => {
             app::rsvp(store, &event, &shift, &person).await?;
-            audit(store, "event.rsvp", &format!("{event}/{shift}/{person}"), "").await?;
+            audit(
+                store,
+                "event.rsvp",
+                &format!("{event}/{shift}/{person}"),
+                "",
+            )
+            .await?;
             println!("{event} {shift} {person}: registered");
             Ok(())
         }
@@ -232,9 +238,23 @@ pub async fn demo_events(store: &dyn Store, dir: &std::path::Path) -> anyhow::Re
         "attended",
     ])?;
     let events = [
-        ("1001", "Saturday canvass", "CANVASS", "Madison Field Office, 1 Main St", -12, 30),
+        (
+            "1001",
+            "Saturday canvass",
+            "CANVASS",
+            "Madison Field Office, 1 Main St",
+            -12,
+            30,
+        ),
         ("1002", "Phone bank night", "PHONE_BANK", "virtual", -5, 40),
-        ("1003", "New volunteer training", "TRAINING", "virtual", 7, 25),
+        (
+            "1003",
+            "New volunteer training",
+            "TRAINING",
+            "virtual",
+            7,
+            25,
+        ),
     ];
     for (k, (id, title, kind, location, days, people)) in events.iter().enumerate() {
         for (slot, hour) in [(1u32, 14u32), (2, 18)] {

@@ -407,7 +407,13 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
         }
         VolunteersCommand::List { json } => {
             let rows = store.volunteers().await?;
-            audit(store, "read", "volunteers", &format!("{} volunteers", rows.len())).await?;
+            audit(
+                store,
+                "read",
+                "volunteers",
+                &format!("{} volunteers", rows.len()),
+            )
+            .await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
@@ -419,7 +425,11 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
                         v.person.emails.first().map(String::as_str).unwrap_or(""),
                         v.person.source,
                         votebase_domain::people::render_skill_list(&v.profile.skills),
-                        if v.unsubscribed { " (unsubscribed)" } else { "" }
+                        if v.unsubscribed {
+                            " (unsubscribed)"
+                        } else {
+                            ""
+                        }
                     );
                 }
             }

@@ -249,10 +249,7 @@ fn form_fields(body: &[u8]) -> Option<BTreeMap<String, String>> {
     Some(out)
 }
 
-fn request_of(
-    f: &BTreeMap<String, String>,
-    t: &SignupTexts,
-) -> Result<SignupRequest, ApiError> {
+fn request_of(f: &BTreeMap<String, String>, t: &SignupTexts) -> Result<SignupRequest, ApiError> {
     let get = |k: &str| f.get(k).cloned().unwrap_or_default();
     let mut skills = Vec::new();
     for (k, v) in f {
@@ -335,8 +332,16 @@ pub(super) async fn signup_submit(
     let sent = fields.get("csrf").cloned().unwrap_or_default();
     if !expected.is_some_and(|e| same_secret(&e, &sent)) {
         let e = ApiError::CsrfFailed;
-        return signup_form(&state, jar, t, fields, Some(e.to_string()), false, e.status())
-            .await;
+        return signup_form(
+            &state,
+            jar,
+            t,
+            fields,
+            Some(e.to_string()),
+            false,
+            e.status(),
+        )
+        .await;
     }
     let outcome = match request_of(&fields, t) {
         Ok(request) => match signer(&state).await {
@@ -578,8 +583,8 @@ pub(super) async fn unsubscribe_submit(
         limited(&state, &extensions)?;
         let form: UnsubscribeForm = crate::incidents::strict_form(&headers, body).await?;
         let links = signer(&state).await?;
-        let v = volunteer_links::unsubscribe(state.store.as_ref(), &links, &form.v, &form.t)
-            .await?;
+        let v =
+            volunteer_links::unsubscribe(state.store.as_ref(), &links, &form.v, &form.t).await?;
         Ok::<_, ApiError>((v, form))
     }
     .await;

@@ -79,19 +79,35 @@ pub async fn run(store: &dyn Store) {
     v1.external_id = "v1".into();
     v1.first_name = "Overwritten".into();
     assert_eq!(
-        store.add_people_if_absent(&[attendee.clone(), v1]).await.unwrap(),
+        store
+            .add_people_if_absent(&[attendee.clone(), v1])
+            .await
+            .unwrap(),
         1
     );
     assert_eq!(store.add_people_if_absent(&[attendee]).await.unwrap(), 0);
     assert_ne!(
-        store.volunteer("v1").await.unwrap().unwrap().person.first_name,
+        store
+            .volunteer("v1")
+            .await
+            .unwrap()
+            .unwrap()
+            .person
+            .first_name,
         "Overwritten"
     );
     assert_eq!(
-        store.person_by_email(" LEE@example.org").await.unwrap().as_deref(),
+        store
+            .person_by_email(" LEE@example.org")
+            .await
+            .unwrap()
+            .as_deref(),
         Some("mobilize:77")
     );
-    assert_eq!(store.person_by_email("nobody@example.org").await.unwrap(), None);
+    assert_eq!(
+        store.person_by_email("nobody@example.org").await.unwrap(),
+        None
+    );
 
     // All or nothing: an unknown person or shift writes nothing.
     for bad in [
@@ -122,23 +138,32 @@ pub async fn run(store: &dyn Store) {
 
     // Capacity 2 on ev1/s1: v2 attended, one more RSVP fits, then it is full; the same
     // person again is no new place.
-    store.rsvp("ev1", "s1", "mobilize:77", "rsvp").await.unwrap();
-    store.rsvp("ev1", "s1", "mobilize:77", "rsvp").await.unwrap();
+    store
+        .rsvp("ev1", "s1", "mobilize:77", "rsvp")
+        .await
+        .unwrap();
+    store
+        .rsvp("ev1", "s1", "mobilize:77", "rsvp")
+        .await
+        .unwrap();
     let full = store.rsvp("ev1", "s1", "v1", "rsvp").await;
     assert!(
         matches!(full, Err(StoreError::Refused(ref m)) if m.contains("full")),
         "{full:?}"
     );
     let ev1 = store.event("ev1").await.unwrap().unwrap();
-    assert_eq!(
-        (ev1.shifts[0].registered, ev1.shifts[0].attended),
-        (1, 1)
-    );
+    assert_eq!((ev1.shifts[0].registered, ev1.shifts[0].attended), (1, 1));
     assert!(!ev1.shifts[0].has_room());
     assert_eq!(ev1.shifts[1].no_show, 1);
     // Check-in of the RSVP, and of a walk-in past capacity.
     store
-        .set_attendance("ev1", "s1", "mobilize:77", AttendanceStatus::Attended, "check-in")
+        .set_attendance(
+            "ev1",
+            "s1",
+            "mobilize:77",
+            AttendanceStatus::Attended,
+            "check-in",
+        )
         .await
         .unwrap();
     store
@@ -184,7 +209,11 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(of("AA000777"), ["v2", "v2", "v2"], "{by_voter:?}");
     // v1's link was confirmed by a reviewer (the people checks): the walk-in counts.
     assert_eq!(of("AA000002"), ["v1"], "{by_voter:?}");
-    assert_eq!(by_voter.len(), 4, "mobilize:77 is linked to no voter: {by_voter:?}");
+    assert_eq!(
+        by_voter.len(),
+        4,
+        "mobilize:77 is linked to no voter: {by_voter:?}"
+    );
     assert_eq!(
         store.people_of_voter("AA000777").await.unwrap(),
         vec!["v2".to_string()]

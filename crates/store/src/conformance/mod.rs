@@ -7,6 +7,7 @@
 mod cluster;
 mod contacts;
 mod disinfo;
+mod events;
 pub mod faults;
 mod incidents;
 mod lists;
@@ -16,7 +17,6 @@ pub mod purges;
 mod results;
 mod users;
 mod volunteer_links;
-mod events;
 
 use crate::columns::row_hash;
 use crate::{

@@ -20,10 +20,35 @@ pub async fn run(store: &dyn Store) {
     v.person.external_id = "links-41".into();
     v.person.emails = vec!["links41@example.org".into(), "other41@example.net".into()];
     store.upsert_volunteers(&[v]).await.unwrap();
-    assert!(!store.email_unsubscribed("links41@example.org").await.unwrap());
-    assert!(!store.email_unsubscribed("nobody@example.org").await.unwrap());
+    assert!(
+        !store
+            .email_unsubscribed("links41@example.org")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .email_unsubscribed("nobody@example.org")
+            .await
+            .unwrap()
+    );
     assert_eq!(store.unsubscribe("OTHER41@example.net").await.unwrap(), 1);
-    assert!(store.email_unsubscribed("links41@example.org").await.unwrap());
-    assert!(store.email_unsubscribed(" Links41@Example.org ").await.unwrap());
-    assert!(!store.email_unsubscribed("nobody@example.org").await.unwrap());
+    assert!(
+        store
+            .email_unsubscribed("links41@example.org")
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .email_unsubscribed(" Links41@Example.org ")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .email_unsubscribed("nobody@example.org")
+            .await
+            .unwrap()
+    );
 }

@@ -16,7 +16,10 @@ use votebase_store::events::EventStore;
 use votebase_store::people::UpsertOutcome;
 use votebase_store::{StoreError, StoreResult};
 
+/// An event's stored fields: source, title, kind, organization, location, zip.
 type EventRow = (String, String, String, String, String, String);
+/// A shift's stored times and capacity.
+type ShiftRow = (DateTime<Utc>, Option<DateTime<Utc>>, Option<i32>);
 
 async fn upsert_events(store: &PgStore, list: &[NewEvent]) -> StoreResult<UpsertOutcome> {
     let mut tx = store.pool().begin().await.map_err(db)?;
@@ -62,16 +65,15 @@ async fn upsert_events(store: &PgStore, list: &[NewEvent]) -> StoreResult<Upsert
             )
         });
         for s in &e.shifts {
-            let before: Option<(DateTime<Utc>, Option<DateTime<Utc>>, Option<i32>)> =
-                sqlx::query_as(
-                    "SELECT starts_at, ends_at, capacity FROM event_shifts
+            let before: Option<ShiftRow> = sqlx::query_as(
+                "SELECT starts_at, ends_at, capacity FROM event_shifts
                      WHERE event_id = $1 AND external_id = $2",
-                )
-                .bind(id)
-                .bind(&s.external_id)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(db)?;
+            )
+            .bind(id)
+            .bind(&s.external_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
             let after = (
                 s.starts_at,
                 s.ends_at,

@@ -25,12 +25,17 @@ fn time(text: &str) -> StoreResult<DateTime<Utc>> {
         .map_err(|e| StoreError::Corrupt(format!("event time: {e}")))
 }
 
+/// An event's stored fields: id, source, title, kind, organization, location, zip.
+type EventFields = (i64, String, String, String, String, String, String);
+/// A shift's stored times and capacity.
+type ShiftFields = (String, Option<String>, Option<i64>);
+
 fn upsert_events(c: &mut Connection, list: &[NewEvent]) -> StoreResult<UpsertOutcome> {
     let tx = c.transaction().map_err(db)?;
     let now = stamp(Utc::now());
     let mut out = UpsertOutcome::default();
     for e in list {
-        let known: Option<(i64, String, String, String, String, String, String)> = tx
+        let known: Option<EventFields> = tx
             .query_row(
                 "SELECT id, source, title, kind, organization, location, zip FROM events
                  WHERE external_id = ?1",
@@ -86,7 +91,7 @@ fn upsert_events(c: &mut Connection, list: &[NewEvent]) -> StoreResult<UpsertOut
             }
         };
         for s in &e.shifts {
-            let before: Option<(String, Option<String>, Option<i64>)> = tx
+            let before: Option<ShiftFields> = tx
                 .query_row(
                     "SELECT starts_at, ends_at, capacity FROM event_shifts
                      WHERE event_id = ?1 AND external_id = ?2",

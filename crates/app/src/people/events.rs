@@ -382,6 +382,9 @@ pub async fn rsvp(
     shift: &str,
     person: &str,
 ) -> Result<(), PeopleError> {
+    if store.event(event).await?.is_none() {
+        return Err(PeopleError::NotFound(format!("no event {event:?}")));
+    }
     store
         .rsvp(event, shift, person, "rsvp")
         .await
@@ -438,7 +441,7 @@ pub async fn add_volunteer_families(
     builder.register_family("rsvp_no_show", FamilyKind::Numeric)?;
     builder.register_family("volunteer_skill", FamilyKind::Set)?;
     let mut stats = VolunteerFamilyStats::default();
-    let mut skip = |r: Result<(), IndexError>, stats: &mut VolunteerFamilyStats| match r {
+    let skip = |r: Result<(), IndexError>, stats: &mut VolunteerFamilyStats| match r {
         Ok(()) => Ok(()),
         Err(IndexError::UnknownVoter { .. }) => {
             stats.unknown_voters += 1;

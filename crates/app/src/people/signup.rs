@@ -266,13 +266,24 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        assert!(refused(&|r| r.consent_email = false).starts_with("consent_email"));
-        assert!(refused(&|r| r.email = "nope".into()).starts_with("email"));
-        assert!(refused(&|r| r.skills.push(("knitting".into(), 1))).starts_with("skills"));
-        assert!(refused(&|r| r.skills[0].1 = 4).contains("level"));
-        assert!(refused(&|r| r.first_name = "x".repeat(101)).starts_with("first_name"));
-        assert!(refused(&|r| r.zip = "12".into()).starts_with("zip"));
-        assert!(refused(&|r| r.hours_per_week = Some(200)).starts_with("hours_per_week"));
-        assert!(refused(&|r| r.last_name.clear()).starts_with("first_name"));
+        assert!(
+            refused(&|r: &mut SignupRequest| r.consent_email = false).starts_with("consent_email")
+        );
+        assert!(refused(&|r: &mut SignupRequest| r.email = "nope".into()).starts_with("email"));
+        assert!(
+            refused(&|r: &mut SignupRequest| r.skills.push(("knitting".into(), 1)))
+                .starts_with("skills")
+        );
+        assert!(refused(&|r: &mut SignupRequest| r.skills[0].1 = 4).contains("level"));
+        assert!(
+            refused(&|r: &mut SignupRequest| r.first_name = "x".repeat(101))
+                .starts_with("first_name")
+        );
+        assert!(refused(&|r: &mut SignupRequest| r.zip = "12".into()).starts_with("zip"));
+        assert!(
+            refused(&|r: &mut SignupRequest| r.hours_per_week = Some(200))
+                .starts_with("hours_per_week")
+        );
+        assert!(refused(&|r: &mut SignupRequest| r.last_name.clear()).starts_with("first_name"));
     }
 }

@@ -131,7 +131,7 @@ pub async fn api_attendance(
 #[utoipa::path(post, path = "/api/v1/events/{id}/check-in", params(
         ("id" = String, Path, description = "The event's id")),
     request_body = CheckInRequest, security(("bearer" = [])),
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 204, description = "Saved"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn api_check_in(
     State(state): State<AppState>,
@@ -147,7 +147,7 @@ pub async fn api_check_in(
 #[utoipa::path(post, path = "/api/v1/events/{id}/rsvps", params(
         ("id" = String, Path, description = "The event's id")),
     request_body = RsvpRequest, security(("bearer" = [])),
-    responses((status = 204), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+    responses((status = 204, description = "Saved"), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody)))]
 pub async fn api_rsvp(
     State(state): State<AppState>,

@@ -80,6 +80,13 @@ struct CandidateRow {
     can_decide: bool,
 }
 
+/// A match of a volunteer not among the candidates shown.
+struct OtherMatch {
+    volunteer: String,
+    state: String,
+    can_decide: bool,
+}
+
 #[derive(Template)]
 #[template(path = "volunteers_project.html")]
 struct ProjectPage {
@@ -93,8 +100,8 @@ struct ProjectPage {
     nice: String,
     candidates: Vec<CandidateRow>,
     /// Matches of volunteers no longer among the candidates (unsubscribed, or ranked
-    /// lower than shown): (volunteer, state, can_decide).
-    others: Vec<(String, String, bool)>,
+    /// lower than shown).
+    others: Vec<OtherMatch>,
     notice: Option<String>,
 }
 
@@ -131,12 +138,10 @@ pub(super) async fn project_page(
     let others = matches
         .iter()
         .filter(|m| !shown.contains(m.volunteer.as_str()))
-        .map(|m| {
-            (
-                m.volunteer.clone(),
-                m.state.code().to_string(),
-                m.state == MatchState::VolunteerYes,
-            )
+        .map(|m| OtherMatch {
+            volunteer: m.volunteer.clone(),
+            state: m.state.code().to_string(),
+            can_decide: m.state == MatchState::VolunteerYes,
         })
         .collect();
     let candidates = rows

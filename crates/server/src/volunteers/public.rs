@@ -515,7 +515,7 @@ pub(super) async fn answer_submit(
             yes,
         )
         .await?;
-        Ok(format!(
+        Ok::<String, ApiError>(format!(
             "/volunteer/matches?v={}&t={}&done={}",
             urlencode(&form.v),
             urlencode(&form.t),
@@ -547,7 +547,7 @@ pub(super) async fn unsubscribe_page(
         limited(&state, &extensions)?;
         let links = signer(&state).await?;
         if !links.verify(LinkPurpose::Unsubscribe, &p.v, &p.t) {
-            return Err(PeopleError::BadLink.into());
+            return Err(ApiError::from(PeopleError::BadLink));
         }
         state
             .store

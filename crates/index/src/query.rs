@@ -553,9 +553,15 @@ impl UniverseIndex {
         a: &Alternative,
     ) -> Result<Pred, QueryError> {
         let expected = "NAME, NAME>=N, NAME:N or NAME:LO..HI";
-        // A family holding one name of its own (`rsvp_no_show`): `FAMILY:LO..HI`.
+        // A family holding one name of its own (`rsvp_no_show`): `FAMILY:LO..HI` (also
+        // while it holds nothing yet, unless it is one of the built-in named families).
+        let self_named = names.contains_key(fam)
+            || (names.is_empty()
+                && !crate::families::DEFAULT_KEYED_FAMILIES
+                    .iter()
+                    .any(|(n, _)| *n == fam));
         if let (Term::Range { .. }, 1, None) = (&a.terms[0], a.terms.len(), &a.compare)
-            && names.contains_key(fam)
+            && self_named
         {
             let (lo, hi) = term_range::<i64>(fam, &a.terms[0])?;
             return Ok(Pred::Numeric {

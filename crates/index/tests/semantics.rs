@@ -209,3 +209,15 @@ fn keyless_dated_ranges_and_self_named_counts() {
     assert_eq!(ix.count_str("rsvp_no_show:rsvp_no_show>=2").unwrap(), 1);
     assert!(ix.count_str("attended:2026-13-01..").is_err());
 }
+
+/// A self-named count family with nothing in it yet counts nobody (no error).
+#[test]
+fn an_empty_self_named_family_counts_nobody() {
+    let mut b = IndexBuilder::new(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap());
+    b.add_voter(&synth::voter(3, 0, 1).record).unwrap();
+    b.register_family("rsvp_no_show", FamilyKind::Numeric)
+        .unwrap();
+    let ix = b.build();
+    assert_eq!(ix.count_str("rsvp_no_show:2..").unwrap(), 0);
+    assert!(ix.count_str("score:2..").is_err(), "score needs a name");
+}

@@ -3,7 +3,9 @@
 //! voter's ballot status in the latest election with ballots, and the contact families
 //! of [`crate::contacts::add_contact_families`]: tags, survey answers, contacts,
 //! scores; and every status change between snapshots, for `status_change:` and
-//! `purged:`); [`Universes`] keeps one in memory and rebuilds it in the background when the
+//! `purged:`) and of [`crate::people::events::add_volunteer_families`] for volunteers who
+//! are voters (`attended`, `rsvp_no_show`, `volunteer_skill`); [`Universes`] keeps one in
+//! memory and rebuilds it in the background when the
 //! store's data version changes (checked at most every few seconds; the old index
 //! answers meanwhile); [`select`] evaluates an expression and drops voters who already
 //! voted; [`member_ids`] and [`voted_note`] turn a selection into ids and the note
@@ -88,6 +90,7 @@ pub async fn build_index(store: &dyn Store) -> Result<Built, BuildError> {
             Err(e) => return Err(e.into()),
         }
     }
+    crate::people::events::add_volunteer_families(store, &mut builder).await?;
     Ok(Built {
         index: builder.build(),
         election,

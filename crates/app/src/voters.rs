@@ -1,6 +1,7 @@
 //! Voters as use cases: [`voter_timeline`] builds one timeline of everything known about
 //! a voter (voter-file snapshots and changes, vote history, ballots, contacts, survey
-//! answers, tags), newest first, with their current tags and scores.
+//! answers, tags, and, for volunteers linked to the voter, event shifts and project
+//! matches), newest first, with their current tags and scores.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
@@ -24,6 +25,9 @@ pub enum TimelineKind {
     Survey,
     /// A tag (activist code) first applied.
     Tag,
+    /// Volunteering: an event shift (registered, attended, missed, cancelled) or a
+    /// project match, of a volunteer linked to this voter.
+    Volunteer,
 }
 
 impl TimelineKind {
@@ -36,6 +40,7 @@ impl TimelineKind {
             Self::Contact => "Contact",
             Self::Survey => "Survey answer",
             Self::Tag => "Tag",
+            Self::Volunteer => "Volunteer",
         }
     }
 
@@ -48,6 +53,7 @@ impl TimelineKind {
             Self::Contact => "contact",
             Self::Survey => "survey",
             Self::Tag => "tag",
+            Self::Volunteer => "volunteer",
         }
     }
 }
@@ -248,6 +254,37 @@ pub async fn voter_timeline(store: &dyn Store, id: &str) -> Result<Timeline, Sto
             summary: format!("Tagged {}", t.tag),
             detail: format!("from {}", t.source),
         });
+    }
+    for person in store.people_of_voter(id).await? {
+        for r in store.attendance_of_person(&person).await? {
+            entries.push(TimelineEntry {
+                at: r.starts_at.naive_utc(),
+                day_only: false,
+                kind: TimelineKind::Volunteer,
+                summary: format!(
+                    "{}: {}",
+                    r.title,
+                    r.attendance.status.code().replace('_', " ")
+                ),
+                detail: format!(
+                    "{} · shift {} · volunteer {} · from {}",
+                    r.kind, r.attendance.shift, person, r.attendance.source
+                ),
+            });
+        }
+        for m in store.matches_of_volunteer(&person).await? {
+            entries.push(TimelineEntry {
+                at: m.updated_at.naive_utc(),
+                day_only: false,
+                kind: TimelineKind::Volunteer,
+                summary: format!(
+                    "Project {}: {}",
+                    m.project,
+                    m.state.code().replace('_', " ")
+                ),
+                detail: format!("volunteer {person} · {}", m.explanation),
+            });
+        }
     }
     // Newest first; on the same instant, the order above (stable sort).
     entries.sort_by_key(|e| std::cmp::Reverse(e.at));

@@ -118,6 +118,9 @@ pub enum Command {
     /// Disinformation watch: import posts, narratives, items, alerts, claims, workflow.
     #[command(subcommand)]
     Disinfo(crate::disinfo::DisinfoCommand),
+    /// Events and shifts: import attendance exports, list, RSVP, check-in.
+    #[command(subcommand)]
+    Events(crate::volunteers::events::EventsCommand),
 }
 
 #[derive(Subcommand, Debug)]

@@ -150,6 +150,8 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
 
     // Volunteers and campaign projects, matched, with a few invitations answered.
     crate::volunteers::demo_people(store.as_ref(), &global.data.join("demo-files")).await?;
+    // Events with shifts and attendance for those volunteers (Mobilize-style export).
+    crate::volunteers::events::demo_events(store.as_ref(), &global.data.join("demo-files")).await?;
 
     // A saved list of the example universe, ready to export.
     crate::lists::demo_list(store.as_ref()).await?;

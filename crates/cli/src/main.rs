@@ -100,6 +100,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Match(cmd) => volunteers::match_project(&global, cmd).await,
         Command::Bench(BenchCommand::Disinfo(cmd)) => disinfo::bench::bench(cmd).await,
         Command::Disinfo(cmd) => disinfo::disinfo(&global, cmd).await,
+        Command::Events(cmd) => volunteers::events::events(&global, cmd).await,
         Command::Bench(BenchCommand::Lookup(cmd)) => bench_lookup::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Results(cmd)) => bench_results::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Universes(cmd)) => bench_universes::bench(&global, cmd).await,

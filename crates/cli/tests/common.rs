@@ -312,3 +312,156 @@ pub async fn browser(javascript: bool) -> Option<(fantoccini::Client, Killed)> {
     }
     panic!("no chromedriver session");
 }
+
+/// A local aiosmtpd server writing what it receives to a Maildir; killed on drop.
+pub struct SmtpServer {
+    child: std::process::Child,
+    /// The port it listens on (127.0.0.1).
+    pub port: u16,
+    maildir: std::path::PathBuf,
+}
+
+impl SmtpServer {
+    /// Starts one, or None when aiosmtpd is not installed (a failure when CI is set:
+    /// `.ci/run` installs it).
+    pub fn start(maildir: &std::path::Path) -> Option<Self> {
+        let have = std::process::Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false);
+        if !have {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "CI is set and python3 -m aiosmtpd is missing: pip install aiosmtpd"
+            );
+            eprintln!("aiosmtpd not installed: skipping the SMTP half (set CI to make this fail)");
+            return None;
+        }
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(maildir)
+            .spawn()
+            .expect("start aiosmtpd");
+        let server = Self {
+            child,
+            port,
+            maildir: maildir.to_path_buf(),
+        };
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(server);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("aiosmtpd did not start on port {port}");
+    }
+
+    /// Every delivered message, as text.
+    pub fn messages(&self) -> Vec<String> {
+        let Ok(dir) = std::fs::read_dir(self.maildir.join("new")) else {
+            return Vec::new();
+        };
+        dir.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
+            .collect()
+    }
+}
+
+impl Drop for SmtpServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts `votebase serve` for the backend on `port` (0: any) with extra environment
+/// variables, and waits until it announces its address.
+pub fn serve_on(b: &Backend, port: u16, env: &[(&str, &str)]) -> Served {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("votebase"));
+    cmd.args(&b.args)
+        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
+        .current_dir(b.dir.path())
+        .env_remove("VOTEBASE_DATABASE")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("start server");
+    let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+    let line = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("serving http://"))
+        .expect("server announces its address");
+    std::thread::spawn(move || for _ in lines {});
+    let base = line
+        .split("serving ")
+        .nth(1)
+        .and_then(|s| s.split_whitespace().next())
+        .expect("an address")
+        .trim_end_matches('/')
+        .to_string();
+    Served { child, base }
+}
+
+/// The text body of a delivered message (quoted-printable and base64 decoded), with its
+/// headers' `To:` line first.
+pub fn mail_text(raw: &str) -> String {
+    let raw = raw.replace("\r\n", "\n");
+    let (head, body) = raw.split_once("\n\n").unwrap_or((raw.as_str(), ""));
+    let to = head
+        .lines()
+        .find(|l| l.starts_with("To: "))
+        .unwrap_or("")
+        .to_string();
+    let encoding = head
+        .lines()
+        .find(|l| {
+            l.to_ascii_lowercase()
+                .starts_with("content-transfer-encoding:")
+        })
+        .map(|l| l.to_ascii_lowercase())
+        .unwrap_or_default();
+    let text = if encoding.contains("quoted-printable") {
+        let bytes = quoted_printable::decode(body.as_bytes(), quoted_printable::ParseMode::Robust)
+            .expect("quoted-printable body");
+        String::from_utf8(bytes).expect("utf-8 body")
+    } else if encoding.contains("base64") {
+        use base64::Engine;
+        let compact: String = body.split_whitespace().collect();
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(compact)
+            .expect("base64 body");
+        String::from_utf8(bytes).expect("utf-8 body")
+    } else {
+        body.to_string()
+    };
+    format!("{to}\n{text}")
+}
+
+/// The first link in `text` that starts with `prefix`, up to the next whitespace.
+pub fn link_in(text: &str, prefix: &str) -> Option<String> {
+    let at = text.find(prefix)?;
+    Some(
+        text[at..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    )
+}

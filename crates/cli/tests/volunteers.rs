@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::Backend;
+use common::{Backend, SmtpServer};
 
 const VOLUNTEERS: &str = "id,first_name,last_name,email,phone,zip,home_state,skills,hours_per_week,remote,issues\n\
 v1,Ana,Lopez,ana@example.org,,53703,WI,python:3;data_engineering:2,10,yes,climate\n\
@@ -236,79 +236,6 @@ fn import_match_and_double_opt_in() {
             ],
         );
         assert!(ok(&b, &["volunteers", "skills"]).contains("voter_protection"));
-    }
-}
-
-/// A local aiosmtpd server writing what it receives to a Maildir; killed on drop.
-struct SmtpServer {
-    child: std::process::Child,
-    port: u16,
-    maildir: std::path::PathBuf,
-}
-
-impl SmtpServer {
-    /// Starts one, or None when aiosmtpd is not installed (a failure when CI is set:
-    /// `.ci/run` installs it).
-    fn start(maildir: &std::path::Path) -> Option<Self> {
-        let have = std::process::Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false);
-        if !have {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "CI is set and python3 -m aiosmtpd is missing: pip install aiosmtpd"
-            );
-            eprintln!("aiosmtpd not installed: skipping the SMTP half (set CI to make this fail)");
-            return None;
-        }
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(maildir)
-            .spawn()
-            .expect("start aiosmtpd");
-        let server = Self {
-            child,
-            port,
-            maildir: maildir.to_path_buf(),
-        };
-        for _ in 0..100 {
-            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(server);
-            }
-            std::thread::sleep(std::time::Duration::from_millis(100));
-        }
-        panic!("aiosmtpd did not start on port {port}");
-    }
-
-    /// Every delivered message, as text.
-    fn messages(&self) -> Vec<String> {
-        let Ok(dir) = std::fs::read_dir(self.maildir.join("new")) else {
-            return Vec::new();
-        };
-        dir.filter_map(|e| std::fs::read_to_string(e.ok()?.path()).ok())
-            .collect()
-    }
-}
-
-impl Drop for SmtpServer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

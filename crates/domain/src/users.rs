@@ -61,6 +61,9 @@ pub enum Permission {
     KeyResults,
     /// Record contact attempts (door, phone, text) with survey answers and tags.
     RecordContacts,
+    /// Campaign side of volunteer matching: read projects, their ranked candidates and
+    /// matches, invite volunteers, accept or decline those who said yes.
+    ManageVolunteers,
 }
 
 impl Role {
@@ -106,7 +109,10 @@ impl Role {
                     | IncidentExport
                     | IncidentManage
             ),
-            Self::Organizer => matches!(permission, ReadVoters | ReadSnapshots | RecordContacts),
+            Self::Organizer => matches!(
+                permission,
+                ReadVoters | ReadSnapshots | RecordContacts | ManageVolunteers
+            ),
             Self::Volunteer if matches!(permission, RecordContacts) => true,
             Self::Coordinator if matches!(permission, ManageResults | KeyResults) => true,
             Self::HotlineOperator if matches!(permission, KeyResults) => true,
@@ -217,5 +223,9 @@ mod tests {
         assert!(Role::Organizer.allows(Permission::ReadVoters));
         assert!(!Role::Organizer.allows(Permission::ImportExport));
         assert!(!Role::Volunteer.allows(Permission::ReadVoters));
+        assert!(Role::Organizer.allows(Permission::ManageVolunteers));
+        assert!(Role::DataManager.allows(Permission::ManageVolunteers));
+        assert!(!Role::Volunteer.allows(Permission::ManageVolunteers));
+        assert!(!Role::Coordinator.allows(Permission::ManageVolunteers));
     }
 }

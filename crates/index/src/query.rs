@@ -556,6 +556,24 @@ impl UniverseIndex {
         a: &Alternative,
     ) -> Result<Pred, QueryError> {
         let expected = "NAME, NAME>=N, NAME:N or NAME:LO..HI";
+        // A family holding one name of its own (`rsvp_no_show`): `FAMILY:LO..HI` (also
+        // while it holds nothing yet, unless it is one of the built-in named families).
+        let self_named = names.contains_key(fam)
+            || (names.is_empty()
+                && !crate::families::DEFAULT_KEYED_FAMILIES
+                    .iter()
+                    .any(|(n, _)| *n == fam));
+        if let (Term::Range { .. }, 1, None) = (&a.terms[0], a.terms.len(), &a.compare)
+            && self_named
+        {
+            let (lo, hi) = term_range::<i64>(fam, &a.terms[0])?;
+            return Ok(Pred::Numeric {
+                family: fam.to_string(),
+                name: fam.to_string(),
+                lo,
+                hi,
+            });
+        }
         let Term::Value(name_w) = &a.terms[0] else {
             return Err(invalid_span(fam, "", a.terms[0].span(), expected));
         };
@@ -587,7 +605,19 @@ impl UniverseIndex {
     }
 
     fn resolve_dated(&self, fam: &str, a: &Alternative) -> Result<Pred, QueryError> {
-        let expected = "KEY, KEY:30d, KEY:2w, KEY:YYYY-MM-DD or KEY:FROM..TO (KEY may be `any`)";
+        let expected = "KEY, KEY:30d, KEY:2w, KEY:YYYY-MM-DD or KEY:FROM..TO (KEY may be `any`; \
+             without a key, FROM..TO alone means any key)";
+        // `attended:2026-09-01..`: a range with no key means any key.
+        if let (Term::Range { .. }, 1, None) = (&a.terms[0], a.terms.len(), &a.compare) {
+            let (lo, hi) = term_range::<NaiveDate>(fam, &a.terms[0])
+                .map_err(|_| invalid_span(fam, "", a.terms[0].span(), expected))?;
+            return Ok(Pred::Dated {
+                family: fam.to_string(),
+                key: None,
+                lo,
+                hi,
+            });
+        }
         let Term::Value(key_w) = &a.terms[0] else {
             return Err(invalid_span(fam, "", a.terms[0].span(), expected));
         };

@@ -313,4 +313,45 @@ fn status_changes_and_purges() {
         ix.keyed_families()
             .any(|(n, k)| n == "purged" && k == FamilyKind::Dated)
     );
+/// The volunteer clauses: a dated family without a key (`attended:FROM..TO` means any
+/// kind) and a numeric family holding one name of its own (`rsvp_no_show:2..`).
+#[test]
+fn keyless_dated_ranges_and_self_named_counts() {
+    let mut b = IndexBuilder::new(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap());
+    let voters: Vec<_> = (0..3).map(|i| synth::voter(3, i, 3)).collect();
+    for v in &voters {
+        b.add_voter(&v.record).unwrap();
+    }
+    let id = |i: usize| voters[i].record.state_voter_id.clone();
+    let day = |m, d| NaiveDate::from_ymd_opt(2026, m, d).unwrap();
+    b.add_dated("attended", &id(0), "canvass", day(9, 5))
+        .unwrap();
+    b.add_dated("attended", &id(1), "phone_bank", day(8, 20))
+        .unwrap();
+    b.add_numeric("rsvp_no_show", &id(1), "rsvp_no_show", 2)
+        .unwrap();
+    b.add_numeric("rsvp_no_show", &id(2), "rsvp_no_show", 1)
+        .unwrap();
+    let ix = b.build();
+    assert_eq!(ix.count_str("attended:2026-09-01..").unwrap(), 1);
+    assert_eq!(ix.count_str("attended:2026-08-01..2026-09-30").unwrap(), 2);
+    assert_eq!(ix.count_str("attended:..2026-08-31").unwrap(), 1);
+    assert_eq!(ix.count_str("attended:canvass:2026-08-01..").unwrap(), 1);
+    assert_eq!(ix.count_str("attended:any:60d").unwrap(), 2);
+    assert_eq!(ix.count_str("rsvp_no_show:2..").unwrap(), 1);
+    assert_eq!(ix.count_str("rsvp_no_show:1..").unwrap(), 2);
+    assert_eq!(ix.count_str("rsvp_no_show:rsvp_no_show>=2").unwrap(), 1);
+    assert!(ix.count_str("attended:2026-13-01..").is_err());
+}
+
+/// A self-named count family with nothing in it yet counts nobody (no error).
+#[test]
+fn an_empty_self_named_family_counts_nobody() {
+    let mut b = IndexBuilder::new(NaiveDate::from_ymd_opt(2026, 10, 1).unwrap());
+    b.add_voter(&synth::voter(3, 0, 1).record).unwrap();
+    b.register_family("rsvp_no_show", FamilyKind::Numeric)
+        .unwrap();
+    let ix = b.build();
+    assert_eq!(ix.count_str("rsvp_no_show:2..").unwrap(), 0);
+    assert!(ix.count_str("score:2..").is_err(), "score needs a name");
 }

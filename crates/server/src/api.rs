@@ -60,6 +60,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         crate::results::openapi(),
         crate::purges::openapi(),
         crate::disinfo::openapi(),
+        crate::volunteers::openapi(),
     ];
     let mut doc = ApiDoc::openapi();
     for feature in features {

@@ -6,8 +6,9 @@
 //! `Sec-Fetch-Site: same-origin`) or carry the session's CSRF token, as the
 //! `X-CSRF-Token` header or as the `csrf` field of a urlencoded or multipart form.
 //! Bearer-token requests are exempt (a browser never adds that header by itself); the
-//! public forms (`/login`, `/report`, `/vote/...`, `/tip`) keep their own pre-session token and
-//! are not checked here. Refusals are 403 `csrf_failed` (an error page for pages).
+//! public forms (`/login`, `/report`, `/vote/...`, `/tip`, `/volunteer/...`) keep their own
+//! pre-session token (or, for a volunteer's answer and unsubscribe, the link's signature)
+//! and are not checked here. Refusals are 403 `csrf_failed` (an error page for pages).
 //!
 //! JSON routes (`/api/v1/...`) also refuse a session's state-changing body that is not
 //! JSON (or an image, for the photo uploads) with 415, so no cross-site "simple" request
@@ -42,6 +43,7 @@ fn public_path(path: &str) -> bool {
         || path == "/vote"
         || path.starts_with("/vote/")
         || path == "/tip"
+        || path.starts_with("/volunteer/")
 }
 
 fn state_changing(method: &Method) -> bool {

@@ -26,6 +26,7 @@ pub mod ratelimit;
 pub mod registration;
 pub mod results;
 pub mod universes;
+pub mod volunteers;
 
 use axum::Router;
 use std::net::SocketAddr;
@@ -149,6 +150,7 @@ fn routes() -> Router<AppState> {
         .merge(contacts::page_routes())
         .merge(purges::page_routes())
         .merge(disinfo::page_routes())
+        .merge(volunteers::page_routes())
         .nest(
             "/api/v1",
             api::routes()
@@ -158,7 +160,8 @@ fn routes() -> Router<AppState> {
                 .merge(incidents::api_routes())
                 .merge(results::api_routes())
                 .merge(purges::api_routes())
-                .merge(disinfo::api_routes()),
+                .merge(disinfo::api_routes())
+                .merge(volunteers::api_routes()),
         )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .merge(incidents::attachment_routes())

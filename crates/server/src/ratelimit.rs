@@ -66,6 +66,10 @@ pub struct RateLimits {
     pub results_public: Rate,
     /// Public disinformation tips (`POST /tip`): 10 a minute.
     pub tip: Rate,
+    /// Volunteer sign-ups (`POST /volunteer/signup`): 10 a minute.
+    pub volunteer_signup: Rate,
+    /// Volunteers' signed-link pages (matches, answers, unsubscribe): 60 a minute.
+    pub volunteer_links: Rate,
     /// Most client addresses each limiter remembers (its memory bound).
     pub max_clients: usize,
 }
@@ -83,6 +87,8 @@ impl Default for RateLimits {
             results_sign_in: Rate::per_minute(60),
             results_public: Rate::per_minute(600),
             tip: Rate::per_minute(10),
+            volunteer_signup: Rate::per_minute(10),
+            volunteer_links: Rate::per_minute(60),
             max_clients: 100_000,
         }
     }
@@ -90,7 +96,8 @@ impl Default for RateLimits {
 
 impl RateLimits {
     /// The defaults, overridden by `VOTEBASE_{LOGIN,LOOKUP,REGISTRATION,REPORT,
-    /// RESULTS_SIGNIN,RESULTS_PUBLIC,TIP}_PER_MINUTE` (0 = off) and `..._BURST`, and
+    /// RESULTS_SIGNIN,RESULTS_PUBLIC,TIP,VOLUNTEER_SIGNUP,VOLUNTEER_LINKS}_PER_MINUTE` (0 =
+    /// off) and `..._BURST`, and
     /// `VOTEBASE_RATE_LIMIT_MAX_CLIENTS`.
     pub fn from_env() -> Self {
         let d = Self::default();
@@ -102,6 +109,8 @@ impl RateLimits {
             results_sign_in: d.results_sign_in.with_env("RESULTS_SIGNIN"),
             results_public: d.results_public.with_env("RESULTS_PUBLIC"),
             tip: d.tip.with_env("TIP"),
+            volunteer_signup: d.volunteer_signup.with_env("VOLUNTEER_SIGNUP"),
+            volunteer_links: d.volunteer_links.with_env("VOLUNTEER_LINKS"),
             max_clients: std::env::var("VOTEBASE_RATE_LIMIT_MAX_CLIENTS")
                 .ok()
                 .and_then(|v| v.trim().parse().ok())
@@ -121,6 +130,8 @@ impl RateLimits {
             results_sign_in: l(self.results_sign_in),
             results_public: l(self.results_public),
             tip: l(self.tip),
+            volunteer_signup: l(self.volunteer_signup),
+            volunteer_links: l(self.volunteer_links),
         }
     }
 }
@@ -142,6 +153,10 @@ pub struct Limiters {
     pub results_public: Arc<Limiter>,
     /// Public disinformation tips.
     pub tip: Arc<Limiter>,
+    /// Volunteer sign-ups.
+    pub volunteer_signup: Arc<Limiter>,
+    /// Volunteers' signed-link pages.
+    pub volunteer_links: Arc<Limiter>,
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -9,6 +9,7 @@ mod cluster;
 mod contacts;
 mod copy;
 mod disinfo;
+mod events;
 mod incidents;
 mod lists;
 mod past_results;
@@ -17,6 +18,7 @@ mod phones;
 mod purges;
 mod results;
 mod users;
+mod volunteer_links;
 mod voters;
 
 use async_trait::async_trait;
@@ -50,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_people.sql"),
     include_str!("../migrations/0012_disinfo.sql"),
     include_str!("../migrations/0013_cluster.sql"),
+    include_str!("../migrations/0014_volunteer_events.sql"),
 ];
 
 /// Connections kept open per organization.

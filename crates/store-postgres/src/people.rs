@@ -55,7 +55,7 @@ fn count(out: &mut UpsertOutcome, what: Option<bool>) {
     }
 }
 
-async fn upsert_person(
+pub(crate) async fn upsert_person(
     tx: &mut PgConnection,
     p: &NewPerson,
     fingerprint: &str,

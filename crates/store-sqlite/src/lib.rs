@@ -6,6 +6,7 @@ mod ballots;
 mod cluster;
 mod contacts;
 mod disinfo;
+mod events;
 mod incidents;
 mod lists;
 mod past_results;
@@ -14,6 +15,7 @@ mod phones;
 mod purges;
 mod results;
 mod users;
+mod volunteer_links;
 mod voters;
 
 use async_trait::async_trait;
@@ -48,6 +50,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_people.sql"),
     include_str!("../migrations/0012_disinfo.sql"),
     include_str!("../migrations/0013_cluster.sql"),
+    include_str!("../migrations/0014_volunteer_events.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

@@ -92,7 +92,7 @@ fn add_skills(c: &mut Connection, list: &[Skill]) -> StoreResult<u64> {
 }
 
 /// Inserts or updates the person row; returns (id, what happened).
-fn upsert_person(
+pub(crate) fn upsert_person(
     tx: &Transaction<'_>,
     p: &NewPerson,
     fingerprint: &str,

@@ -10,6 +10,7 @@ pub mod conformance;
 pub mod contacts;
 pub mod disinfo;
 pub mod error;
+pub mod events;
 pub mod incidents;
 pub mod lists;
 pub mod past_results;
@@ -17,6 +18,7 @@ pub mod people;
 pub mod purges;
 pub mod results;
 pub mod users;
+pub mod volunteer_links;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -31,6 +33,7 @@ pub use cluster::ClusterStore;
 pub use contacts::ContactStore;
 pub use disinfo::DisinfoStore;
 pub use error::{StoreError, StoreResult};
+pub use events::EventStore;
 pub use incidents::IncidentStore;
 pub use lists::ListStore;
 pub use past_results::PastResultsStore;
@@ -38,6 +41,7 @@ pub use people::PeopleStore;
 pub use purges::PurgeStore;
 pub use results::ResultsStore;
 pub use users::{ApiToken, DEFAULT_TOKEN_LIFETIME_DAYS, UserAccount};
+pub use volunteer_links::VolunteerLinkStore;
 
 /// One parsed voter row on its way into a snapshot.
 #[derive(Debug, Clone)]
@@ -409,6 +413,8 @@ pub trait Store:
     + ClusterStore
     + PeopleStore
     + DisinfoStore
+    + VolunteerLinkStore
+    + EventStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

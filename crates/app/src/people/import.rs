@@ -147,7 +147,7 @@ fn optional_number(text: &str, column: &'static str, max: u32) -> Result<Option<
     }
 }
 
-fn zip5(text: &str, column: &'static str) -> Result<String, Bad> {
+pub(super) fn zip5(text: &str, column: &'static str) -> Result<String, Bad> {
     if text.is_empty() {
         return Ok(String::new());
     }
@@ -159,7 +159,7 @@ fn zip5(text: &str, column: &'static str) -> Result<String, Bad> {
     }
 }
 
-fn state(text: &str, column: &'static str) -> Result<String, Bad> {
+pub(super) fn state(text: &str, column: &'static str) -> Result<String, Bad> {
     if text.is_empty() {
         return Ok(String::new());
     }

@@ -3,12 +3,16 @@
 //! file's `id`), the organization's skills taxonomy (built-in skills plus its own),
 //! ranking a project's candidates with the matching engine, and the double opt-in
 //! (invite with an email queued in the outbox, the volunteer's yes or no, the
-//! campaign's accept or decline).
+//! campaign's accept or decline), the volunteer's side through signed links (`links`)
+//! and the public sign-up (`signup`).
 
+pub mod events;
 pub mod geo;
 pub mod import;
 pub mod linkage;
+pub mod links;
 pub mod outbox;
+pub mod signup;
 #[cfg(test)]
 mod tests;
 
@@ -33,6 +37,9 @@ pub enum PeopleError {
     /// The storage layer failed or refused.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A volunteer's link is not valid (forged, altered, or for someone unknown).
+    #[error("this link is not valid; use the latest link from your email")]
+    BadLink,
 }
 
 /// The outcome of an import.
@@ -133,6 +140,7 @@ pub async fn import_projects(
 
 /// One ranked candidate of a project.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = VolunteerCandidate))]
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Candidate {
     /// The volunteer's import id.
@@ -181,11 +189,12 @@ pub async fn candidates(
         .collect())
 }
 
-/// The invitation email of a match.
+/// The invitation email of a match (with the volunteer's matches and unsubscribe links).
 pub fn invitation_email(
     project: &votebase_domain::people::NewProject,
     volunteer: &votebase_domain::people::Volunteer,
     explanation: &str,
+    links: &links::LinkSigner,
 ) -> Option<votebase_store::people::OutgoingEmail> {
     let to = volunteer.person.emails.first()?.clone();
     let mut body = format!(
@@ -204,9 +213,8 @@ pub fn invitation_email(
             ".\n"
         });
     }
-    body.push_str(&format!(
-        "Why you: {explanation}.\n\nAnswer yes or no from your matches page. If you would rather not hear from us, reply STOP and we will not email you again.\n"
-    ));
+    body.push_str(&format!("Why you: {explanation}.\n"));
+    body.push_str(&links::email_footer(links, &volunteer.person.external_id));
     Some(votebase_store::people::OutgoingEmail {
         key: format!(
             "invite:{}:{}",
@@ -228,6 +236,7 @@ pub async fn invite(
     store: &dyn Store,
     project: &str,
     volunteer: &str,
+    links: &links::LinkSigner,
 ) -> Result<(votebase_domain::people::ProjectMatch, bool), PeopleError> {
     let Some(p) = store.project(project).await? else {
         return Err(PeopleError::NotFound(format!("no project {project:?}")));
@@ -248,7 +257,7 @@ pub async fn invite(
         )));
     };
     let explanation = matcher.explain(&p.project, &r);
-    let email = invitation_email(&p.project, &one[0], &explanation);
+    let email = invitation_email(&p.project, &one[0], &explanation, links);
     Ok(store
         .invite(project, volunteer, r.score, &explanation, email.as_ref())
         .await?)

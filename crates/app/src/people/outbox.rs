@@ -3,7 +3,8 @@
 //! a failure is counted and retried on the next run (at most [`MAX_ATTEMPTS`] times). Each
 //! message carries a Message-ID derived from its outbox key, so in the one window a
 //! restart can repeat (accepted by the server, not yet marked sent) the receiving side
-//! sees the same message twice and can drop the copy.
+//! sees the same message twice and can drop the copy. A message to an address that has
+//! unsubscribed since it was queued is never sent.
 
 use super::PeopleError;
 use async_trait::async_trait;
@@ -80,6 +81,8 @@ pub struct Delivery {
     pub failed: u64,
     /// Left alone after too many attempts.
     pub given_up: u64,
+    /// Not sent: the recipient has unsubscribed since it was queued.
+    pub withheld: u64,
 }
 
 /// Delivers up to `limit` waiting messages, oldest first.
@@ -92,6 +95,13 @@ pub async fn deliver(
     for queued in store.pending_emails(limit).await? {
         if queued.attempts >= MAX_ATTEMPTS {
             out.given_up += 1;
+            continue;
+        }
+        if store.email_unsubscribed(&queued.email.to).await? {
+            store
+                .mark_email_failed(queued.id, "recipient unsubscribed: not sent")
+                .await?;
+            out.withheld += 1;
             continue;
         }
         match mailer.send(&queued.email).await {

@@ -20,6 +20,7 @@ use votebase_ingest::rejects::RejectWriter;
 use votebase_store::Store;
 
 mod bench;
+pub mod events;
 
 pub use bench::{BenchMatchArgs, bench};
 
@@ -100,6 +101,14 @@ pub enum VolunteersCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Every volunteer: id, name, email, source, skills; with --json every stored field,
+    /// consent and its wording included (audited).
+    #[command(after_help = "Example: votebase volunteers list --json")]
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `votebase volunteers skills add`.
@@ -140,6 +149,10 @@ pub enum ProjectsCommand {
         /// Invite the best N candidates.
         #[arg(long)]
         top: Option<usize>,
+        /// The URL volunteers reach the server at: the links in the email (their
+        /// matches page, unsubscribe) start with it; without it they are bare paths.
+        #[arg(long, env = "VOTEBASE_PUBLIC_URL")]
+        public_url: Option<String>,
     },
     /// The campaign accepts or declines a volunteer who said yes.
     #[command(after_help = "Example: votebase projects decide p12 v431 accept")]
@@ -331,8 +344,8 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
             let mailer = app::outbox::SmtpMailer::new(host, port, &from)?;
             let d = app::outbox::deliver(store, &mailer, limit).await?;
             println!(
-                "{} sent, {} failed (to retry), {} given up",
-                d.sent, d.failed, d.given_up
+                "{} sent, {} failed (to retry), {} given up, {} withheld (unsubscribed)",
+                d.sent, d.failed, d.given_up, d.withheld
             );
             if d.failed > 0 && d.sent == 0 {
                 bail!("no message could be delivered through {smtp}");
@@ -392,6 +405,36 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
             audit(store, "read", "volunteer.matches", &volunteer).await?;
             print_matches(&rows, json)
         }
+        VolunteersCommand::List { json } => {
+            let rows = store.volunteers().await?;
+            audit(
+                store,
+                "read",
+                "volunteers",
+                &format!("{} volunteers", rows.len()),
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for v in rows {
+                    println!(
+                        "{:<14} {:<28} {:<32} {:<16} {}{}",
+                        v.person.external_id,
+                        v.person.display_name(),
+                        v.person.emails.first().map(String::as_str).unwrap_or(""),
+                        v.person.source,
+                        votebase_domain::people::render_skill_list(&v.profile.skills),
+                        if v.unsubscribed {
+                            " (unsubscribed)"
+                        } else {
+                            ""
+                        }
+                    );
+                }
+            }
+            Ok(())
+        }
     }
 }
 
@@ -441,7 +484,9 @@ pub async fn projects(global: &Global, cmd: ProjectsCommand) -> anyhow::Result<(
             project,
             mut volunteers,
             top,
+            public_url,
         } => {
+            let links = app::links::LinkSigner::load(store, public_url.as_deref()).await?;
             if let Some(n) = top {
                 let already = store.matches_of_project(&project).await?.len();
                 volunteers.extend(
@@ -457,7 +502,7 @@ pub async fn projects(global: &Global, cmd: ProjectsCommand) -> anyhow::Result<(
                 bail!("name volunteers to invite, or pass --top N");
             }
             for v in &volunteers {
-                let (m, created) = app::invite(store, &project, v).await?;
+                let (m, created) = app::invite(store, &project, v, &links).await?;
                 if created {
                     audit(store, "match.invite", &format!("{project}/{v}"), "").await?;
                 }
@@ -570,11 +615,14 @@ pub async fn demo_people(store: &dyn Store, dir: &Path) -> anyhow::Result<()> {
     let v = app::import_volunteers(store, &vpath, &centroids, &mut rejects).await?;
     let p = app::import_projects(store, &ppath, &centroids, &mut rejects).await?;
     rejects.finish()?;
+    let links =
+        app::links::LinkSigner::load(store, std::env::var("VOTEBASE_PUBLIC_URL").ok().as_deref())
+            .await?;
     let mut invited = 0;
     for (i, project) in store.projects().await?.iter().take(10).enumerate() {
         let id = &project.project.external_id;
         for (k, c) in app::candidates(store, id, 3).await?.iter().enumerate() {
-            let (_, newly_invited) = app::invite(store, id, &c.volunteer).await?;
+            let (_, newly_invited) = app::invite(store, id, &c.volunteer, &links).await?;
             if !newly_invited {
                 // A second `votebase demo` over the same data: the answers are recorded.
                 continue;

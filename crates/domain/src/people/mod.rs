@@ -12,6 +12,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+pub mod events;
 mod skills;
 #[cfg(test)]
 mod tests;

@@ -727,7 +727,7 @@ fn invalid_utf8_field(body: &[u8]) -> Option<String> {
 
 /// A urlencoded form body read strictly: refused with [`ApiError::InvalidUtf8`] when a
 /// field is not valid UTF-8, else deserialised as axum's `Form` would.
-async fn strict_form<T: serde::de::DeserializeOwned>(
+pub(crate) async fn strict_form<T: serde::de::DeserializeOwned>(
     headers: &axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<T, ApiError> {

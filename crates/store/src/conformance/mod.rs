@@ -7,6 +7,7 @@
 mod cluster;
 mod contacts;
 mod disinfo;
+mod events;
 pub mod faults;
 mod incidents;
 mod lists;
@@ -15,6 +16,7 @@ pub mod people;
 pub mod purges;
 mod results;
 mod users;
+mod volunteer_links;
 
 use crate::columns::row_hash;
 use crate::{
@@ -181,6 +183,8 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     results::run(store, rules).await;
     past_results::run(store).await;
     people::run(store).await;
+    volunteer_links::run(store).await;
+    events::run(store).await;
     // Last: it adds a snapshot the checks above do not expect.
     import_cut_short_writes_nothing(store).await;
     registration_match_is_exact(store).await;

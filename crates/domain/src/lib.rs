@@ -16,6 +16,7 @@ pub mod snapshots;
 pub mod uploads;
 pub mod users;
 pub mod voters;
+pub mod donations;
 
 pub use ballots::{BallotCategory, BallotEvent, BallotMethod};
 pub use contacts::{ContactChannel, ContactEvent, ContactResult, SurveyAnswer, SurveyQuestion};

@@ -18,6 +18,7 @@ pub mod results;
 pub mod rows;
 pub mod search;
 pub mod voters;
+pub mod donations;
 
 pub use error::IngestError;
 pub use layout::{Layout, LayoutKind};

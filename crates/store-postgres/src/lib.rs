@@ -9,6 +9,7 @@ mod cluster;
 mod contacts;
 mod copy;
 mod disinfo;
+mod donations;
 mod incidents;
 mod lists;
 mod past_results;
@@ -50,6 +51,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_people.sql"),
     include_str!("../migrations/0012_disinfo.sql"),
     include_str!("../migrations/0013_cluster.sql"),
+    include_str!("../migrations/0017_donations.sql"),
 ];
 
 /// Connections kept open per organization.

@@ -6,6 +6,7 @@ mod ballots;
 mod cluster;
 mod contacts;
 mod disinfo;
+mod donations;
 mod incidents;
 mod lists;
 mod past_results;
@@ -48,6 +49,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_people.sql"),
     include_str!("../migrations/0012_disinfo.sql"),
     include_str!("../migrations/0013_cluster.sql"),
+    include_str!("../migrations/0017_donations.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

@@ -17,6 +17,7 @@ pub mod people;
 pub mod purges;
 pub mod results;
 pub mod users;
+pub mod donations;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -38,6 +39,7 @@ pub use people::PeopleStore;
 pub use purges::PurgeStore;
 pub use results::ResultsStore;
 pub use users::{ApiToken, DEFAULT_TOKEN_LIFETIME_DAYS, UserAccount};
+pub use donations::DonationStore;
 
 /// One parsed voter row on its way into a snapshot.
 #[derive(Debug, Clone)]
@@ -409,6 +411,7 @@ pub trait Store:
     + ClusterStore
     + PeopleStore
     + DisinfoStore
+    + DonationStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

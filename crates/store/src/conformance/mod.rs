@@ -15,6 +15,7 @@ pub mod people;
 pub mod purges;
 mod results;
 mod users;
+mod donations;
 
 use crate::columns::row_hash;
 use crate::{
@@ -184,6 +185,7 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     // Last: it adds a snapshot the checks above do not expect.
     import_cut_short_writes_nothing(store).await;
     registration_match_is_exact(store).await;
+    donations::run(store).await;
 }
 
 async fn snapshots_and_changes(store: &dyn Store) {

@@ -19,3 +19,4 @@ pub mod results;
 pub mod scores;
 pub mod universes;
 pub mod voters;
+pub mod donations;

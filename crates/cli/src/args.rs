@@ -118,6 +118,10 @@ pub enum Command {
     /// Disinformation watch: import posts, narratives, items, alerts, claims, workflow.
     #[command(subcommand)]
     Disinfo(crate::disinfo::DisinfoCommand),
+    /// Donors and donations: import contributions, compliance flags, the Schedule A
+    /// report, the committee's rules.
+    #[command(subcommand)]
+    Donations(crate::donations::DonationsCommand),
 }
 
 #[derive(Subcommand, Debug)]

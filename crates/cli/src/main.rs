@@ -12,6 +12,7 @@ mod contacts;
 mod demo;
 mod demo_results;
 mod disinfo;
+mod donations;
 mod incidents;
 mod link;
 mod lists;
@@ -150,5 +151,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Donations(cmd) => donations::donations(&global, cmd).await,
     }
 }

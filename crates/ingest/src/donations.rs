@@ -252,14 +252,6 @@ impl DonationMapping {
                 fields.raw("last_name").to_string(),
             )
         };
-        if last_name.is_empty() && first_name.is_empty() {
-            let field = if self.fields.contains_key("full_name") {
-                "full_name"
-            } else {
-                "last_name"
-            };
-            return Err(fields.reject(field, "no donor name".into()));
-        }
         let email_raw = fields.raw("email");
         let email = if email_raw.is_empty() {
             String::new()
@@ -318,9 +310,6 @@ impl DonationMapping {
                 format!("amount {amount_raw:?} is not a sum of money (e.g. 25.00)"),
             )
         })?;
-        if amount_cents == 0 {
-            return Err(fields.reject("amount", "amount is zero".into()));
-        }
         let election_raw = fields.raw("election");
         let election = Election::parse(&election_raw, received_on).ok_or_else(|| {
             fields.reject(
@@ -366,6 +355,17 @@ impl DonationMapping {
             entity_type: fields.raw("entity_type").to_ascii_uppercase(),
             donor: self.donor(fields)?,
         };
+        if gift.kind == ContributionKind::Gift && gift.donor.display_name().is_empty() {
+            let field = if self.fields.contains_key("full_name") {
+                "full_name"
+            } else {
+                "last_name"
+            };
+            return Err(fields.reject(
+                field,
+                "no donor name (only a refund may come without one)".into(),
+            ));
+        }
         let mut out = Vec::with_capacity(1);
         for (kind, id_field, date_field, prefix) in [
             (

@@ -39,6 +39,9 @@ pub enum BuildError {
     /// Contact history, tags, answers or scores could not be added.
     #[error("building the universe index: {0}")]
     Contacts(#[from] crate::contacts::ContactFamiliesError),
+    /// Donations could not be added.
+    #[error("building the universe index: {0}")]
+    Donations(#[from] crate::donations::DonationError),
 }
 
 /// Streams the store into a fresh index.
@@ -79,6 +82,7 @@ pub async fn build_index(store: &dyn Store) -> Result<Built, BuildError> {
         }
     }
     crate::contacts::add_contact_families(store, &mut builder, today).await?;
+    crate::donations::universe::add_donation_families(store, &mut builder).await?;
     Ok(Built {
         index: builder.build(),
         election,

@@ -56,3 +56,9 @@ CREATE TABLE donation_rules (
     updated_at TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (committee_id, cycle)
 );
+
+-- The universe index reads gifts of donors linked to voters.
+CREATE TRIGGER donations_version AFTER INSERT ON donations
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();
+CREATE TRIGGER person_links_version AFTER INSERT OR UPDATE OR DELETE ON person_links
+    FOR EACH STATEMENT EXECUTE FUNCTION bump_data_version();

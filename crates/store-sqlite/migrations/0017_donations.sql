@@ -57,3 +57,12 @@ CREATE TABLE donation_rules (
     updated_at TEXT NOT NULL,
     PRIMARY KEY (committee_id, cycle)
 );
+
+-- The universe index reads gifts of donors linked to voters: a new voter link of a
+-- person changes it (an import of contributions bumps the version itself, once).
+CREATE TRIGGER person_links_insert_version AFTER INSERT ON person_links
+BEGIN UPDATE data_changes SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER person_links_update_version AFTER UPDATE ON person_links
+BEGIN UPDATE data_changes SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER person_links_delete_version AFTER DELETE ON person_links
+BEGIN UPDATE data_changes SET version = version + 1 WHERE id = 1; END;

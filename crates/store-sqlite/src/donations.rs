@@ -150,6 +150,13 @@ fn import(c: &mut Connection, batch: &DonationImport) -> StoreResult<DonationImp
             }
         }
     }
+    if outcome.inserted > 0 {
+        tx.execute(
+            "UPDATE data_changes SET version = version + 1 WHERE id = 1",
+            [],
+        )
+        .map_err(db)?;
+    }
     tx.commit().map_err(db)?;
     Ok(outcome)
 }

@@ -7,6 +7,7 @@
 //! for the timeline.
 
 pub mod resolve;
+pub mod universe;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -34,6 +35,9 @@ pub enum DonationError {
     /// The people feature's linkage failed.
     #[error(transparent)]
     People(#[from] crate::people::PeopleError),
+    /// The universe index refused a donation family.
+    #[error("building the universe index: {0}")]
+    Index(#[from] votebase_index::IndexError),
 }
 
 /// What an import did.

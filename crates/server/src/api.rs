@@ -59,6 +59,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         crate::incidents::openapi(),
         crate::results::openapi(),
         crate::purges::openapi(),
+        crate::donations::openapi(),
     ];
     let mut doc = ApiDoc::openapi();
     for feature in features {

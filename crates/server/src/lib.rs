@@ -21,6 +21,7 @@ pub mod incidents;
 pub mod lookup;
 pub mod pages;
 pub mod purges;
+pub mod donations;
 pub mod ratelimit;
 pub mod registration;
 pub mod results;
@@ -144,6 +145,7 @@ fn routes() -> Router<AppState> {
         .merge(results::page_routes())
         .merge(contacts::page_routes())
         .merge(purges::page_routes())
+        .merge(donations::page_routes())
         .nest(
             "/api/v1",
             api::routes()
@@ -152,7 +154,8 @@ fn routes() -> Router<AppState> {
                 .merge(universes::api_routes())
                 .merge(incidents::api_routes())
                 .merge(results::api_routes())
-                .merge(purges::api_routes()),
+                .merge(purges::api_routes())
+                .merge(donations::api_routes()),
         )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .merge(incidents::attachment_routes())

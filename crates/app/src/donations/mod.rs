@@ -6,6 +6,7 @@
 //! the flags to act on and the itemized Schedule A report of a cycle; a person's gifts
 //! for the timeline.
 
+pub mod overview;
 pub mod resolve;
 pub mod universe;
 

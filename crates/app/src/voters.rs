@@ -1,6 +1,6 @@
 //! Voters as use cases: [`voter_timeline`] builds one timeline of everything known about
 //! a voter (voter-file snapshots and changes, vote history, ballots, contacts, survey
-//! answers, tags), newest first, with their current tags and scores.
+//! answers, tags, gifts of donors linked to the voter), newest first, with their current tags and scores.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
@@ -24,6 +24,8 @@ pub enum TimelineKind {
     Survey,
     /// A tag (activist code) first applied.
     Tag,
+    /// A contribution, refund or chargeback of a donor linked to the voter.
+    Gift,
 }
 
 impl TimelineKind {
@@ -36,6 +38,7 @@ impl TimelineKind {
             Self::Contact => "Contact",
             Self::Survey => "Survey answer",
             Self::Tag => "Tag",
+            Self::Gift => "Gift",
         }
     }
 
@@ -48,6 +51,7 @@ impl TimelineKind {
             Self::Contact => "contact",
             Self::Survey => "survey",
             Self::Tag => "tag",
+            Self::Gift => "gift",
         }
     }
 }
@@ -249,6 +253,7 @@ pub async fn voter_timeline(store: &dyn Store, id: &str) -> Result<Timeline, Sto
             detail: format!("from {}", t.source),
         });
     }
+    entries.extend(crate::donations::timeline_entries(store, id).await?);
     // Newest first; on the same instant, the order above (stable sort).
     entries.sort_by_key(|e| std::cmp::Reverse(e.at));
     Ok(Timeline {

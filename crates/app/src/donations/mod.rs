@@ -275,3 +275,55 @@ pub async fn cycle_totals(
 pub async fn gifts_of(store: &dyn Store, person: &str) -> Result<Vec<Contribution>, DonationError> {
     Ok(store.contributions_of_person(person).await?)
 }
+
+/// The gifts, refunds and chargebacks of the donors linked to a voter (a `linked` or
+/// reviewer-`confirmed` voter link), as timeline entries.
+pub async fn timeline_entries(
+    store: &dyn Store,
+    state_voter_id: &str,
+) -> Result<Vec<crate::voters::TimelineEntry>, StoreError> {
+    let mut people = Vec::new();
+    for status in [
+        votebase_domain::people::LinkStatus::Linked,
+        votebase_domain::people::LinkStatus::Confirmed,
+    ] {
+        people.extend(
+            store
+                .person_links(status)
+                .await?
+                .into_iter()
+                .filter(|l| l.state_voter_id == state_voter_id)
+                .map(|l| l.person),
+        );
+    }
+    let mut out = Vec::new();
+    for person in people {
+        for c in store.contributions_of_person(&person).await? {
+            let x = &c.contribution;
+            let what = match x.kind {
+                ContributionKind::Gift if x.recurring => "Recurring gift",
+                ContributionKind::Gift => "Gift",
+                ContributionKind::Refund => "Refund",
+                ContributionKind::Chargeback => "Chargeback",
+            };
+            out.push(crate::voters::TimelineEntry {
+                at: x.received_on.and_hms_opt(0, 0, 0).expect("midnight exists"),
+                day_only: true,
+                kind: crate::voters::TimelineKind::Gift,
+                summary: format!(
+                    "{what} of ${} ({})",
+                    votebase_domain::donations::format_cents(x.amount_cents),
+                    x.election
+                ),
+                detail: format!(
+                    "{} {} receipt {}{}",
+                    x.source,
+                    x.committee_id,
+                    x.receipt_id,
+                    if x.memo { ", memo entry" } else { "" }
+                ),
+            });
+        }
+    }
+    Ok(out)
+}

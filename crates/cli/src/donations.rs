@@ -43,7 +43,9 @@ pub enum DonationsCommand {
     },
     /// Itemized contributions of a cycle with the FEC Schedule A fields and each donor's
     /// cycle-to-date aggregate.
-    #[command(after_help = "Example: votebase donations report --cycle 2026 --format csv > schedule-a.csv")]
+    #[command(
+        after_help = "Example: votebase donations report --cycle 2026 --format csv > schedule-a.csv"
+    )]
     Report {
         /// The cycle (its election year).
         #[arg(long)]
@@ -92,7 +94,12 @@ pub struct RulesArgs {
     pub itemize_over: Option<String>,
 }
 
-async fn audit(store: &dyn Store, action: &str, subject: &str, detail: String) -> anyhow::Result<()> {
+async fn audit(
+    store: &dyn Store,
+    action: &str,
+    subject: &str,
+    detail: String,
+) -> anyhow::Result<()> {
     store
         .audit(&AuditEntry {
             at: Utc::now(),
@@ -106,7 +113,10 @@ async fn audit(store: &dyn Store, action: &str, subject: &str, detail: String) -
 }
 
 /// Imports one file into an open store.
-pub async fn import_into(store: &dyn Store, args: &ImportArgs) -> anyhow::Result<app::ImportReport> {
+pub async fn import_into(
+    store: &dyn Store,
+    args: &ImportArgs,
+) -> anyhow::Result<app::ImportReport> {
     let label = args
         .file
         .file_name()

@@ -69,7 +69,14 @@ const FIRST: [&str; 10] = [
     "Alice", "Carlos", "Dana", "Farid", "Grace", "Hiro", "Imani", "Keith", "Luz", "Nora",
 ];
 const LAST: [&str; 8] = [
-    "Abbott", "Baptiste", "Castillo", "Dubois", "Eriksen", "Fontaine", "Gallagher", "Haddad",
+    "Abbott",
+    "Baptiste",
+    "Castillo",
+    "Dubois",
+    "Eriksen",
+    "Fontaine",
+    "Gallagher",
+    "Haddad",
 ];
 
 #[allow(clippy::too_many_arguments)]
@@ -116,7 +123,11 @@ fn generate() -> (Vec<Gift>, BTreeMap<String, i64>) {
     // 80 ordinary donors: small gifts, some recurring.
     for i in 0..80 {
         let (first, last) = (FIRST[i % 10], LAST[i / 10]);
-        let email = format!("{}.{}{i}@example.org", first.to_lowercase(), last.to_lowercase());
+        let email = format!(
+            "{}.{}{i}@example.org",
+            first.to_lowercase(),
+            last.to_lowercase()
+        );
         let addr = format!("{} Maple Ave", 100 + i * 7);
         for k in 0..(1 + rng.next(4)) {
             let mut g = gift(
@@ -139,48 +150,187 @@ fn generate() -> (Vec<Gift>, BTreeMap<String, i64>) {
     // Over the limit under a nickname at the same address: 2,000 + 1,000 + 800.
     let a = "9 Elm St";
     let e = "ralvarez@example.org";
-    gifts.push(gift(&receipt(), "2026-01-10", 2000, "Robert", "Alvarez", a, e, "2026 Primary"));
-    gifts.push(gift(&receipt(), "2026-02-10", 1000, "Bob", "Alvarez", a, e, "2026 Primary"));
-    gifts.push(gift("ALV-CROSS", "2026-03-10", 800, "Robert", "Alvarez", a, e, "2026 Primary"));
+    gifts.push(gift(
+        &receipt(),
+        "2026-01-10",
+        2000,
+        "Robert",
+        "Alvarez",
+        a,
+        e,
+        "2026 Primary",
+    ));
+    gifts.push(gift(
+        &receipt(),
+        "2026-02-10",
+        1000,
+        "Bob",
+        "Alvarez",
+        a,
+        e,
+        "2026 Primary",
+    ));
+    gifts.push(gift(
+        "ALV-CROSS",
+        "2026-03-10",
+        800,
+        "Robert",
+        "Alvarez",
+        a,
+        e,
+        "2026 Primary",
+    ));
     // Over in the primary (crossed by 600), exactly at the limit in the general.
     let (a, e) = ("77 Birch Rd", "mchen@example.org");
-    gifts.push(gift(&receipt(), "2026-01-05", 3000, "Margaret", "Chen", a, e, "2026 Primary"));
-    gifts.push(gift("CHEN-CROSS", "2026-02-05", 600, "Margaret", "Chen", a, e, "2026 Primary"));
-    gifts.push(gift(&receipt(), "2026-07-05", 3500, "Margaret", "Chen", a, e, "2026 General"));
+    gifts.push(gift(
+        &receipt(),
+        "2026-01-05",
+        3000,
+        "Margaret",
+        "Chen",
+        a,
+        e,
+        "2026 Primary",
+    ));
+    gifts.push(gift(
+        "CHEN-CROSS",
+        "2026-02-05",
+        600,
+        "Margaret",
+        "Chen",
+        a,
+        e,
+        "2026 Primary",
+    ));
+    gifts.push(gift(
+        &receipt(),
+        "2026-07-05",
+        3500,
+        "Margaret",
+        "Chen",
+        a,
+        e,
+        "2026 General",
+    ));
     // Crossed by 1,500 and still over after a further 200: 700 to refund.
     let (a, e) = ("5 Cedar Ct", "epetrova@example.org");
-    gifts.push(gift(&receipt(), "2026-01-07", 2500, "Elena", "Petrova", a, e, "2026 Primary"));
-    gifts.push(gift("PET-CROSS", "2026-02-07", 1500, "Elena", "Petrova", a, e, "2026 Primary"));
-    gifts.push(gift(&receipt(), "2026-03-07", 200, "Elena", "Petrova", a, e, "2026 Primary"));
+    gifts.push(gift(
+        &receipt(),
+        "2026-01-07",
+        2500,
+        "Elena",
+        "Petrova",
+        a,
+        e,
+        "2026 Primary",
+    ));
+    gifts.push(gift(
+        "PET-CROSS",
+        "2026-02-07",
+        1500,
+        "Elena",
+        "Petrova",
+        a,
+        e,
+        "2026 Primary",
+    ));
+    gifts.push(gift(
+        &receipt(),
+        "2026-03-07",
+        200,
+        "Elena",
+        "Petrova",
+        a,
+        e,
+        "2026 Primary",
+    ));
     // 3,000 + 1,000 refunded: back at 3,000, not over.
     let (a, e) = ("12 Dogwood Ln", "wokafor@example.org");
-    gifts.push(gift(&receipt(), "2026-01-09", 3000, "William", "Okafor", a, e, "2026 Primary"));
-    let mut refunded = gift(&receipt(), "2026-02-09", 1000, "William", "Okafor", a, e, "2026 Primary");
+    gifts.push(gift(
+        &receipt(),
+        "2026-01-09",
+        3000,
+        "William",
+        "Okafor",
+        a,
+        e,
+        "2026 Primary",
+    ));
+    let mut refunded = gift(
+        &receipt(),
+        "2026-02-09",
+        1000,
+        "William",
+        "Okafor",
+        a,
+        e,
+        "2026 Primary",
+    );
     refunded.refund = Some(("RF-OKAFOR", "2026-02-20 09:00:00"));
     gifts.push(refunded);
     // A household sharing one email: two people.
     let (a, e) = ("40 Holly Dr", "smiths@example.org");
-    gifts.push(gift(&receipt(), "2026-03-01", 100, "Michael", "Smith", a, e, "2026 Primary"));
-    gifts.push(gift(&receipt(), "2026-03-02", 50, "Jane", "Smith", a, e, "2026 Primary"));
+    gifts.push(gift(
+        &receipt(),
+        "2026-03-01",
+        100,
+        "Michael",
+        "Smith",
+        a,
+        e,
+        "2026 Primary",
+    ));
+    gifts.push(gift(
+        &receipt(),
+        "2026-03-02",
+        50,
+        "Jane",
+        "Smith",
+        a,
+        e,
+        "2026 Primary",
+    ));
     // Itemizable (250) without employer or occupation.
     for (d, amount) in [("2026-02-11", 150), ("2026-04-11", 100)] {
-        let mut g = gift(&receipt(), d, amount, "Priya", "Raman", "3 Oak Pl", "praman@example.org", "2026 Primary");
+        let mut g = gift(
+            &receipt(),
+            d,
+            amount,
+            "Priya",
+            "Raman",
+            "3 Oak Pl",
+            "praman@example.org",
+            "2026 Primary",
+        );
         g.employer.clear();
         g.occupation.clear();
         gifts.push(g);
     }
     // A foreign address.
-    let mut g = gift(&receipt(), "2026-03-15", 50, "Liam", "Murphy", "1 Grafton St", "lmurphy@example.ie", "2026 Primary");
-    (g.city, g.state, g.zip, g.country) = ("Dublin".into(), String::new(), "D02".into(), "Ireland".into());
+    let mut g = gift(
+        &receipt(),
+        "2026-03-15",
+        50,
+        "Liam",
+        "Murphy",
+        "1 Grafton St",
+        "lmurphy@example.ie",
+        "2026 Primary",
+    );
+    (g.city, g.state, g.zip, g.country) = (
+        "Dublin".into(),
+        String::new(),
+        "D02".into(),
+        "Ireland".into(),
+    );
     gifts.push(g);
     (gifts, net)
 }
 
 fn write_actblue(path: &std::path::Path, gifts: &[Gift]) {
-    let header = std::fs::read_to_string(common::shared(
-        "donations/actblue-contributions-header.csv",
-    ))
-    .unwrap();
+    let header =
+        std::fs::read_to_string(common::shared("donations/actblue-contributions-header.csv"))
+            .unwrap();
     let columns: Vec<&str> = header.trim_end().split(',').collect();
     assert_eq!(columns.len(), 101);
     let mut w = csv::WriterBuilder::new()
@@ -238,7 +388,7 @@ fn actblue_import_flags_and_report_with_known_truth() {
     // Itemized: every record of a person whose cycle aggregate exceeds $200.
     let ordinary_itemized: usize = ordinary
         .iter()
-        .filter(|(_, net)| **net > 200_00)
+        .filter(|(_, net)| **net > 20_000)
         .map(|(email, _)| gifts.iter().filter(|g| &g.email == email).count())
         .sum();
     // Alvarez 3, Chen 3, Petrova 3, Okafor 2 + its refund, Raman 2.
@@ -255,7 +405,10 @@ fn actblue_import_flags_and_report_with_known_truth() {
         let err = fails(&b, &["donations", "import", "bad.csv"]);
         assert!(err.contains("2 row(s) refused, nothing imported"), "{err}");
         let rejects = std::fs::read_to_string(b.path("bad.csv.rejects.csv")).unwrap();
-        assert!(rejects.contains("3,Date,\"date \"\"yesterday\"\" matches none"), "{rejects}");
+        assert!(
+            rejects.contains("3,Date,\"date \"\"yesterday\"\" matches none"),
+            "{rejects}"
+        );
         assert!(
             rejects.contains("5,receipt_id,receipt id AB00001 is already on line 2"),
             "{rejects}"
@@ -287,7 +440,10 @@ fn actblue_import_flags_and_report_with_known_truth() {
         let report = ok(&b, &["donations", "report", "--cycle", "2026"]);
         let again = ok(&b, &["donations", "import", "actblue-2026.csv"]);
         assert!(
-            again.contains(&format!(": 0 new, {} already imported; 0 new donors", rows + 1)),
+            again.contains(&format!(
+                ": 0 new, {} already imported; 0 new donors",
+                rows + 1
+            )),
             "{again}"
         );
         assert_eq!(
@@ -345,8 +501,16 @@ fn actblue_import_flags_and_report_with_known_truth() {
         ok(
             &b,
             &[
-                "donations", "rules", "--committee", "C00999999", "--cycle", "2026", "--limit",
-                "5000", "--itemize-over", "200",
+                "donations",
+                "rules",
+                "--committee",
+                "C00999999",
+                "--cycle",
+                "2026",
+                "--limit",
+                "5000",
+                "--itemize-over",
+                "200",
             ],
         );
         let flags = ok(&b, &["donations", "flags", "--cycle", "2026"]);
@@ -414,8 +578,20 @@ fn real_fec_rows_import_once_with_the_files_own_totals() {
             )),
             "{first}"
         );
-        let again = ok(&b, &["donations", "import", path.to_str().unwrap(), "--layout", "fec"]);
-        assert!(again.contains("0 new, 5000 already imported; 0 new donors"), "{again}");
+        let again = ok(
+            &b,
+            &[
+                "donations",
+                "import",
+                path.to_str().unwrap(),
+                "--layout",
+                "fec",
+            ],
+        );
+        assert!(
+            again.contains("0 new, 5000 already imported; 0 new donors"),
+            "{again}"
+        );
         assert_eq!(ok(&b, &["donations", "report", "--cycle", "2018"]), report);
         let flags = ok(&b, &["donations", "flags", "--cycle", "2018"]);
         let n: usize = flags

@@ -6,6 +6,7 @@ pub mod ballots;
 pub mod contacts;
 pub mod csv_safe;
 pub mod disinfo;
+pub mod donations;
 pub mod incidents;
 pub mod orgs;
 pub mod people;
@@ -16,7 +17,6 @@ pub mod snapshots;
 pub mod uploads;
 pub mod users;
 pub mod voters;
-pub mod donations;
 
 pub use ballots::{BallotCategory, BallotEvent, BallotMethod};
 pub use contacts::{ContactChannel, ContactEvent, ContactResult, SurveyAnswer, SurveyQuestion};

@@ -314,7 +314,9 @@ impl DonationMapping {
         let election = Election::parse(&election_raw, received_on).ok_or_else(|| {
             fields.reject(
                 "election",
-                format!("election {election_raw:?} is not P, G, primary, general (with a year) or other"),
+                format!(
+                    "election {election_raw:?} is not P, G, primary, general (with a year) or other"
+                ),
             )
         })?;
         let kind_raw = fields.raw("kind").to_ascii_lowercase();
@@ -336,10 +338,7 @@ impl DonationMapping {
             _ => -amount_cents.abs(),
         };
         let recurring = truthy(&fields.raw("recurring"))
-            || fields
-                .raw("recurrence")
-                .parse::<u32>()
-                .is_ok_and(|n| n > 1);
+            || fields.raw("recurrence").parse::<u32>().is_ok_and(|n| n > 1);
         let memo = truthy(&fields.raw("memo"));
         let gift = NewContribution {
             source: self.source.clone(),
@@ -414,7 +413,9 @@ fn truthy(s: &str) -> bool {
 /// Five digits for a US ZIP or ZIP+4 (`995167541` → `99516`), else the text as given.
 fn zip5(raw: &str) -> String {
     let digits: String = raw.chars().filter(|c| c.is_ascii_digit()).collect();
-    let only_zip = raw.chars().all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
+    let only_zip = raw
+        .chars()
+        .all(|c| c.is_ascii_digit() || c == '-' || c == ' ');
     if only_zip && (digits.len() == 5 || digits.len() == 9) {
         digits[..5].to_string()
     } else {

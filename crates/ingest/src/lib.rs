@@ -7,6 +7,7 @@
 
 pub mod ballots;
 pub mod contacts;
+pub mod donations;
 pub mod error;
 pub mod exports;
 pub mod history;
@@ -18,7 +19,6 @@ pub mod results;
 pub mod rows;
 pub mod search;
 pub mod voters;
-pub mod donations;
 
 pub use error::IngestError;
 pub use layout::{Layout, LayoutKind};

@@ -352,8 +352,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("votebase-rows-crlf-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let file = dir.join("v.csv");
-        std::fs::write(&file, "id,ln\r\nV1,SMITH\r\n\"V2\",\"JONES\"\r\nV3,\"A\r\nB\"\r\nV4,LEE\r\n")
-            .unwrap();
+        std::fs::write(
+            &file,
+            "id,ln\r\nV1,SMITH\r\n\"V2\",\"JONES\"\r\nV3,\"A\r\nB\"\r\nV4,LEE\r\n",
+        )
+        .unwrap();
         let layout = Layout::parse(LAYOUT, "t").unwrap();
         let mut chunks = RowChunks::open(&file, &layout).unwrap();
         assert_eq!(chunks.bound.columns, ["id", "ln"]);

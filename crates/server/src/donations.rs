@@ -36,7 +36,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     #[derive(utoipa::OpenApi)]
     #[openapi(
         paths(api_overview),
-        components(schemas(DonationOverview, DonationTotals, DonationDay, TopDonor, DonationFlag, FlagKind))
+        components(schemas(
+            DonationOverview,
+            DonationTotals,
+            DonationDay,
+            TopDonor,
+            DonationFlag,
+            FlagKind
+        ))
     )]
     struct Doc;
     <Doc as utoipa::OpenApi>::openapi()
@@ -59,7 +66,11 @@ pub struct CycleParams {
     pub cycle: Option<i32>,
 }
 
-async fn load(state: &AppState, caller: &Caller, p: &CycleParams) -> Result<DonationOverview, ApiError> {
+async fn load(
+    state: &AppState,
+    caller: &Caller,
+    p: &CycleParams,
+) -> Result<DonationOverview, ApiError> {
     caller.require(Permission::ImportExport)?;
     if let Some(c) = p.cycle
         && !(2000..=2100).contains(&c)
@@ -76,7 +87,9 @@ async fn load(state: &AppState, caller: &Caller, p: &CycleParams) -> Result<Dona
         "donations",
         &format!(
             "cycle {}: {} top donors, {} flags",
-            p.cycle.map(|c| c.to_string()).unwrap_or_else(|| "all".into()),
+            p.cycle
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "all".into()),
             o.top_donors.len(),
             o.flags.len()
         ),
@@ -132,7 +145,9 @@ pub struct DayChart {
     pub x_ticks: Vec<(String, i64)>,
 }
 
-const COLOURS: [&str; 6] = ["#2e86c1", "#e67e22", "#27ae60", "#8e44ad", "#c0392b", "#7f8c8d"];
+const COLOURS: [&str; 6] = [
+    "#2e86c1", "#e67e22", "#27ae60", "#8e44ad", "#c0392b", "#7f8c8d",
+];
 
 /// Lays out the day-by-source totals (negative days drawn as zero: refunds show in
 /// the totals, not as bars below the axis).
@@ -172,7 +187,13 @@ pub fn day_chart(days: &[DonationDay]) -> DayChart {
                         x_of(i),
                         y,
                         h,
-                        format!("{} {}: {} ({} gifts)", d.date, name, format_cents(d.net_cents), d.gifts),
+                        format!(
+                            "{} {}: {} ({} gifts)",
+                            d.date,
+                            name,
+                            format_cents(d.net_cents),
+                            d.gifts
+                        ),
                     )
                 })
                 .collect();

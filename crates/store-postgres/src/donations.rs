@@ -42,7 +42,7 @@ fn fields(buf: &mut Vec<u8>, values: &[&str]) {
     }
 }
 
-fn details<'a>(d: &'a DonorDetails) -> [&'a str; 9] {
+fn details(d: &DonorDetails) -> [&str; 9] {
     [
         &d.first_name,
         &d.last_name,
@@ -337,10 +337,7 @@ impl DonationStore for PgStore {
             .map_err(db)
     }
 
-    async fn import_donations(
-        &self,
-        batch: &DonationImport,
-    ) -> StoreResult<DonationImportOutcome> {
+    async fn import_donations(&self, batch: &DonationImport) -> StoreResult<DonationImportOutcome> {
         import(self, batch).await
     }
 

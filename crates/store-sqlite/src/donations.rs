@@ -284,10 +284,7 @@ impl DonationStore for SqliteStore {
         self.with_conn(|c| identities(c)).await
     }
 
-    async fn import_donations(
-        &self,
-        batch: &DonationImport,
-    ) -> StoreResult<DonationImportOutcome> {
+    async fn import_donations(&self, batch: &DonationImport) -> StoreResult<DonationImportOutcome> {
         let batch = batch.clone();
         self.with_conn(move |c| import(c, &batch)).await
     }

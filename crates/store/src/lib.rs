@@ -9,6 +9,7 @@ pub mod columns;
 pub mod conformance;
 pub mod contacts;
 pub mod disinfo;
+pub mod donations;
 pub mod error;
 pub mod incidents;
 pub mod lists;
@@ -17,7 +18,6 @@ pub mod people;
 pub mod purges;
 pub mod results;
 pub mod users;
-pub mod donations;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -31,6 +31,7 @@ use votebase_domain::{
 pub use cluster::ClusterStore;
 pub use contacts::ContactStore;
 pub use disinfo::DisinfoStore;
+pub use donations::DonationStore;
 pub use error::{StoreError, StoreResult};
 pub use incidents::IncidentStore;
 pub use lists::ListStore;
@@ -39,7 +40,6 @@ pub use people::PeopleStore;
 pub use purges::PurgeStore;
 pub use results::ResultsStore;
 pub use users::{ApiToken, DEFAULT_TOKEN_LIFETIME_DAYS, UserAccount};
-pub use donations::DonationStore;
 
 /// One parsed voter row on its way into a snapshot.
 #[derive(Debug, Clone)]

@@ -162,8 +162,7 @@ pub async fn import_file(
         })
         .await?;
     if !new_people.is_empty() {
-        report.voter_linkage =
-            Some(crate::people::linkage::link_records(store, new_people).await?);
+        report.voter_linkage = Some(crate::people::linkage::link_records(store, new_people).await?);
     }
     Ok(report)
 }

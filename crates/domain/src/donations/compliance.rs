@@ -157,8 +157,7 @@ pub fn flags(contribs: &[Contribution], book: &RuleBook, cycle: Option<i32>) -> 
     let mut out = Vec::new();
     for list in people.values() {
         // Over the limit: per committee and election, net of refunds, in date order.
-        let mut elections: BTreeMap<(&str, super::Election), Vec<&Contribution>> =
-            BTreeMap::new();
+        let mut elections: BTreeMap<(&str, super::Election), Vec<&Contribution>> = BTreeMap::new();
         for c in list {
             let x = &c.contribution;
             if x.counts() && x.individual() {
@@ -223,7 +222,11 @@ pub fn flags(contribs: &[Contribution], book: &RuleBook, cycle: Option<i32>) -> 
             {
                 continue;
             }
-            if let Some(c) = records.iter().rev().find(|c| c.contribution.amount_cents > 0) {
+            if let Some(c) = records
+                .iter()
+                .rev()
+                .find(|c| c.contribution.amount_cents > 0)
+            {
                 out.push(flag(
                     FlagKind::MissingEmployer,
                     c,

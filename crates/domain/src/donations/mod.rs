@@ -390,7 +390,7 @@ impl ComplianceRules {
             committee_id: ANY_COMMITTEE.into(),
             cycle,
             per_election_limit_cents: dollars * 100,
-            itemize_over_cents: 200_00,
+            itemize_over_cents: 20_000,
         }
     }
 }

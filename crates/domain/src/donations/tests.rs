@@ -128,7 +128,10 @@ fn itemization_best_efforts_and_shared_emails() {
     let c = vec![a.clone(), a2, b, small];
     let book = RuleBook::default();
     let f = flags(&c, &book, Some(2026));
-    let kinds: Vec<_> = f.iter().map(|f| (f.kind.code(), f.receipt_id.as_str())).collect();
+    let kinds: Vec<_> = f
+        .iter()
+        .map(|f| (f.kind.code(), f.receipt_id.as_str()))
+        .collect();
     assert_eq!(
         kinds,
         vec![

@@ -39,7 +39,11 @@ fn gift(receipt: &str, d: &DonorDetails, on: (i32, u32, u32), cents: i64) -> New
         } else {
             ContributionKind::Gift
         },
-        refers_to: if cents < 0 { "r1".into() } else { String::new() },
+        refers_to: if cents < 0 {
+            "r1".into()
+        } else {
+            String::new()
+        },
         committee_id: "C00000001".into(),
         election: Election {
             kind: ElectionKind::Primary,
@@ -112,9 +116,15 @@ pub async fn run(store: &dyn Store) {
         .collect();
     assert_eq!(receipts, ["r4", "r1", "r2", "r3"], "by date");
     assert_eq!(all[1].person, "donor:bob");
-    assert_eq!(all[2].person, "donor:bob", "a second identity of one person");
+    assert_eq!(
+        all[2].person, "donor:bob",
+        "a second identity of one person"
+    );
     assert_eq!(all[2].contribution, batch.contributions[1], "reads back");
-    assert_eq!(all[0].contribution, batch.contributions[3], "memo reads back");
+    assert_eq!(
+        all[0].contribution, batch.contributions[3],
+        "memo reads back"
+    );
     assert_eq!(all[3].contribution.kind, ContributionKind::Refund);
     let cycle = store.contributions(Some(2026)).await.unwrap();
     assert_eq!(cycle.len(), 3);

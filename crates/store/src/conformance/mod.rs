@@ -7,6 +7,7 @@
 mod cluster;
 mod contacts;
 mod disinfo;
+mod donations;
 pub mod faults;
 mod incidents;
 mod lists;
@@ -15,7 +16,6 @@ pub mod people;
 pub mod purges;
 mod results;
 mod users;
-mod donations;
 
 use crate::columns::row_hash;
 use crate::{

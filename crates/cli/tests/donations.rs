@@ -607,3 +607,114 @@ fn real_fec_rows_import_once_with_the_files_own_totals() {
         }
     }
 }
+
+/// Voters of the synthetic North Carolina file: (first, last, street, city, zip).
+fn nc_voters() -> Vec<(String, String, String, String, String)> {
+    let text = std::fs::read_to_string(common::shared(
+        "voterfile/national-voter-file-synthetic/nc.csv",
+    ))
+    .unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
+    let col = |name: &str| header.iter().position(|c| *c == name).unwrap();
+    let (f, l, s, c, z) = (
+        col("first_name"),
+        col("last_name"),
+        col("res_street_address"),
+        col("res_city_desc"),
+        col("zip_code"),
+    );
+    lines
+        .map(|line| {
+            let v: Vec<&str> = line.split('\t').collect();
+            let t = |i: usize| v[i].trim().to_string();
+            (t(f), t(l), t(s), t(c), t(z))
+        })
+        .collect()
+}
+
+#[test]
+fn donors_who_are_voters_select_in_universes_and_show_on_the_timeline() {
+    let voters = nc_voters();
+    // Three voters with distinct names give; one donor is not in the voter file.
+    let mut picked: Vec<&(String, String, String, String, String)> = Vec::new();
+    for v in &voters {
+        let unique = voters.iter().filter(|w| w.0 == v.0 && w.1 == v.1).count() == 1;
+        if unique && !v.0.is_empty() && !v.2.is_empty() && v.4.len() == 5 {
+            picked.push(v);
+        }
+        if picked.len() == 3 {
+            break;
+        }
+    }
+    assert_eq!(picked.len(), 3);
+    let as_donor =
+        |v: &(String, String, String, String, String), receipt: &str, date: &str, dollars: i64| {
+            let mut g = gift(
+                receipt,
+                date,
+                dollars,
+                &v.0,
+                &v.1,
+                &v.2,
+                &format!("{}.{}@example.org", v.0, v.1).to_lowercase(),
+                "2026 Primary",
+            );
+            g.city = v.3.clone();
+            g.zip = v.4.clone();
+            g
+        };
+    let mut a1 = as_donor(picked[0], "V-A1", "2026-02-01", 150);
+    a1.recurring_months = "99";
+    let mut gifts = vec![
+        a1,
+        as_donor(picked[0], "V-A2", "2026-03-01", 100),
+        as_donor(picked[1], "V-B1", "2025-06-01", 600),
+        as_donor(picked[2], "V-C1", "2024-05-01", 50),
+    ];
+    gifts[3].election = "2024 Primary";
+    gifts.push(gift(
+        "V-X1",
+        "2026-02-02",
+        900,
+        "Zeb",
+        "Outsider",
+        "1 Nowhere Rd",
+        "zeb@example.org",
+        "2026 Primary",
+    ));
+    for b in Backend::all("donations_voters") {
+        let nc = common::shared("voterfile/national-voter-file-synthetic/nc.csv");
+        ok(
+            &b,
+            &[
+                "import",
+                "voters",
+                nc.to_str().unwrap(),
+                "--layout",
+                "ncvoter",
+            ],
+        );
+        write_actblue(&b.path("voters.csv"), &gifts);
+        let out = ok(&b, &["donations", "import", "voters.csv"]);
+        assert!(
+            out.contains("voter file: 3 new donors linked, 0 to review, 1 not found"),
+            "{}: {out}",
+            b.name
+        );
+        let count = |expr: &str| -> u64 {
+            let out = ok(&b, &["universe", "count", expr, "--include-voted"]);
+            out.lines().last().unwrap().trim().parse().unwrap()
+        };
+        assert_eq!(count("donation_total>=200"), 2, "{}", b.name);
+        assert_eq!(count("max_gift>=500"), 1);
+        assert_eq!(count("recurring:yes"), 1);
+        assert_eq!(count("recurring:no"), 2);
+        assert_eq!(count("donated:2025-01-01.."), 2);
+        assert_eq!(count("donated:..2024-12-31"), 1);
+        assert_eq!(
+            count("donated:2025-01-01.. donation_total>=200 !recurring:yes"),
+            1
+        );
+    }
+}

@@ -608,8 +608,11 @@ fn real_fec_rows_import_once_with_the_files_own_totals() {
     }
 }
 
-/// Voters of the synthetic North Carolina file: (first, last, street, city, zip).
-fn nc_voters() -> Vec<(String, String, String, String, String)> {
+/// A voter of the synthetic North Carolina file: (first, last, street, city, zip, ncid).
+type NcVoter = (String, String, String, String, String, String);
+
+/// Voters of the synthetic North Carolina file.
+fn nc_voters() -> Vec<NcVoter> {
     let text = std::fs::read_to_string(common::shared(
         "voterfile/national-voter-file-synthetic/nc.csv",
     ))
@@ -617,18 +620,19 @@ fn nc_voters() -> Vec<(String, String, String, String, String)> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split('\t').collect();
     let col = |name: &str| header.iter().position(|c| *c == name).unwrap();
-    let (f, l, s, c, z) = (
+    let (f, l, s, c, z, id) = (
         col("first_name"),
         col("last_name"),
         col("res_street_address"),
         col("res_city_desc"),
         col("zip_code"),
+        col("ncid"),
     );
     lines
         .map(|line| {
             let v: Vec<&str> = line.split('\t').collect();
             let t = |i: usize| v[i].trim().to_string();
-            (t(f), t(l), t(s), t(c), t(z))
+            (t(f), t(l), t(s), t(c), t(z), t(id))
         })
         .collect()
 }
@@ -637,7 +641,7 @@ fn nc_voters() -> Vec<(String, String, String, String, String)> {
 fn donors_who_are_voters_select_in_universes_and_show_on_the_timeline() {
     let voters = nc_voters();
     // Three voters with distinct names give; one donor is not in the voter file.
-    let mut picked: Vec<&(String, String, String, String, String)> = Vec::new();
+    let mut picked: Vec<&NcVoter> = Vec::new();
     for v in &voters {
         let unique = voters.iter().filter(|w| w.0 == v.0 && w.1 == v.1).count() == 1;
         if unique && !v.0.is_empty() && !v.2.is_empty() && v.4.len() == 5 {
@@ -648,22 +652,21 @@ fn donors_who_are_voters_select_in_universes_and_show_on_the_timeline() {
         }
     }
     assert_eq!(picked.len(), 3);
-    let as_donor =
-        |v: &(String, String, String, String, String), receipt: &str, date: &str, dollars: i64| {
-            let mut g = gift(
-                receipt,
-                date,
-                dollars,
-                &v.0,
-                &v.1,
-                &v.2,
-                &format!("{}.{}@example.org", v.0, v.1).to_lowercase(),
-                "2026 Primary",
-            );
-            g.city = v.3.clone();
-            g.zip = v.4.clone();
-            g
-        };
+    let as_donor = |v: &NcVoter, receipt: &str, date: &str, dollars: i64| {
+        let mut g = gift(
+            receipt,
+            date,
+            dollars,
+            &v.0,
+            &v.1,
+            &v.2,
+            &format!("{}.{}@example.org", v.0, v.1).to_lowercase(),
+            "2026 Primary",
+        );
+        g.city = v.3.clone();
+        g.zip = v.4.clone();
+        g
+    };
     let mut a1 = as_donor(picked[0], "V-A1", "2026-02-01", 150);
     a1.recurring_months = "99";
     let mut gifts = vec![
@@ -715,6 +718,42 @@ fn donors_who_are_voters_select_in_universes_and_show_on_the_timeline() {
         assert_eq!(
             count("donated:2025-01-01.. donation_total>=200 !recurring:yes"),
             1
+        );
+
+        // The voter's timeline shows the gifts.
+        b.cmd(&["user", "add", "finance", "--role", "data_manager"])
+            .write_stdin("a long password 1\n")
+            .assert()
+            .success();
+        let token = ok(&b, &["token", "create", "finance"]).trim().to_string();
+        let s = common::serve(&b);
+        let r = common::reply(
+            &mut common::http()
+                .get(&format!(
+                    "{}/api/v1/voters/{}/timeline",
+                    s.base, picked[0].5
+                ))
+                .header("Authorization", &format!("Bearer {token}"))
+                .call()
+                .unwrap(),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let t: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        let gifts: Vec<&str> = t["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "gift")
+            .map(|e| e["summary"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            gifts,
+            [
+                "Gift of $100.00 (P2026)",
+                "Recurring gift of $150.00 (P2026)"
+            ],
+            "{}",
+            b.name
         );
     }
 }

@@ -10,6 +10,7 @@ pub mod ballots;
 pub mod cluster;
 pub mod contacts;
 pub mod disinfo;
+pub mod donations;
 pub mod incidents;
 pub mod lists;
 pub mod lookup;

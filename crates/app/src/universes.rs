@@ -42,6 +42,9 @@ pub enum BuildError {
     /// Contact history, tags, answers or scores could not be added.
     #[error("building the universe index: {0}")]
     Contacts(#[from] crate::contacts::ContactFamiliesError),
+    /// Donations could not be added.
+    #[error("building the universe index: {0}")]
+    Donations(#[from] crate::donations::DonationError),
 }
 
 /// Streams the store into a fresh index.
@@ -91,6 +94,7 @@ pub async fn build_index(store: &dyn Store) -> Result<Built, BuildError> {
         }
     }
     crate::people::events::add_volunteer_families(store, &mut builder).await?;
+    crate::donations::universe::add_donation_families(store, &mut builder).await?;
     Ok(Built {
         index: builder.build(),
         election,

@@ -1,7 +1,8 @@
 //! Voters as use cases: [`voter_timeline`] builds one timeline of everything known about
 //! a voter (voter-file snapshots and changes, vote history, ballots, contacts, survey
 //! answers, tags, and, for volunteers linked to the voter, event shifts and project
-//! matches), newest first, with their current tags and scores.
+//! matches; gifts of donors linked to the voter), newest first, with their current tags
+//! and scores.
 
 use chrono::{NaiveDate, NaiveDateTime};
 use serde::Serialize;
@@ -28,6 +29,8 @@ pub enum TimelineKind {
     /// Volunteering: an event shift (registered, attended, missed, cancelled) or a
     /// project match, of a volunteer linked to this voter.
     Volunteer,
+    /// A contribution, refund or chargeback of a donor linked to the voter.
+    Gift,
 }
 
 impl TimelineKind {
@@ -41,6 +44,7 @@ impl TimelineKind {
             Self::Survey => "Survey answer",
             Self::Tag => "Tag",
             Self::Volunteer => "Volunteer",
+            Self::Gift => "Gift",
         }
     }
 
@@ -54,6 +58,7 @@ impl TimelineKind {
             Self::Survey => "survey",
             Self::Tag => "tag",
             Self::Volunteer => "volunteer",
+            Self::Gift => "gift",
         }
     }
 }
@@ -286,6 +291,7 @@ pub async fn voter_timeline(store: &dyn Store, id: &str) -> Result<Timeline, Sto
             });
         }
     }
+    entries.extend(crate::donations::timeline_entries(store, id).await?);
     // Newest first; on the same instant, the order above (stable sort).
     entries.sort_by_key(|e| std::cmp::Reverse(e.at));
     Ok(Timeline {

@@ -121,6 +121,10 @@ pub enum Command {
     /// Events and shifts: import attendance exports, list, RSVP, check-in.
     #[command(subcommand)]
     Events(crate::volunteers::events::EventsCommand),
+    /// Donors and donations: import contributions, compliance flags, the Schedule A
+    /// report, the committee's rules.
+    #[command(subcommand)]
+    Donations(crate::donations::DonationsCommand),
 }
 
 #[derive(Subcommand, Debug)]

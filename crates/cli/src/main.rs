@@ -13,6 +13,7 @@ mod contacts;
 mod demo;
 mod demo_results;
 mod disinfo;
+mod donations;
 mod incidents;
 mod link;
 mod lists;
@@ -153,5 +154,6 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::Donations(cmd) => donations::donations(&global, cmd).await,
     }
 }

@@ -1098,6 +1098,30 @@ fn route_by_role() {
                 404,
                 404,
             ),
+            (
+                "GET",
+                "/api/v1/donations".into(),
+                "",
+                &export_lists,
+                200,
+                401,
+            ),
+            (
+                "GET",
+                "/api/v1/donations?cycle=1800".into(),
+                "",
+                &export_lists,
+                400,
+                401,
+            ),
+            (
+                "GET",
+                "/donations?cycle=2026".into(),
+                "",
+                &export_lists,
+                200,
+                303,
+            ),
         ];
         let mut failures = Vec::new();
         for (method, path, body, allowed, ok, signed_out) in &routes {

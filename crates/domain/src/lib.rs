@@ -6,6 +6,7 @@ pub mod ballots;
 pub mod contacts;
 pub mod csv_safe;
 pub mod disinfo;
+pub mod donations;
 pub mod incidents;
 pub mod orgs;
 pub mod people;

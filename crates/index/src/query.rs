@@ -606,11 +606,25 @@ impl UniverseIndex {
 
     fn resolve_dated(&self, fam: &str, a: &Alternative) -> Result<Pred, QueryError> {
         let expected = "KEY, KEY:30d, KEY:2w, KEY:YYYY-MM-DD or KEY:FROM..TO (KEY may be `any`; \
-             without a key, FROM..TO alone means any key)";
-        // `attended:2026-09-01..`: a range with no key means any key.
-        if let (Term::Range { .. }, 1, None) = (&a.terms[0], a.terms.len(), &a.compare) {
-            let (lo, hi) = term_range::<NaiveDate>(fam, &a.terms[0])
-                .map_err(|_| invalid_span(fam, "", a.terms[0].span(), expected))?;
+             without a key, a window, a date or FROM..TO alone means any key)";
+        // `FAMILY:30d`, `FAMILY:YYYY-MM-DD`, `FAMILY:FROM..TO`: any key.
+        let window_first = match &a.terms[0] {
+            Term::Range { .. } => true,
+            Term::Value(w) => {
+                window_days(&w.text).is_some()
+                    || NaiveDate::parse_from_str(w.text.trim(), "%Y-%m-%d").is_ok()
+            }
+        };
+        if window_first && a.terms.len() == 1 && a.compare.is_none() {
+            let t = &a.terms[0];
+            let (lo, hi) = match t {
+                Term::Value(w) if window_days(&w.text).is_some() => {
+                    let days = window_days(&w.text).expect("checked");
+                    (self.reference_date.checked_sub_days(Days::new(days)), None)
+                }
+                _ => term_range::<NaiveDate>(fam, t)
+                    .map_err(|_| invalid_span(fam, "", t.span(), expected))?,
+            };
             return Ok(Pred::Dated {
                 family: fam.to_string(),
                 key: None,

@@ -108,6 +108,8 @@ pub enum LayoutKind {
     Ballots,
     /// Contact history (read through a [`crate::contacts::ContactMapping`]).
     Contacts,
+    /// Contributions (read through a [`crate::donations::DonationMapping`]).
+    Donations,
 }
 
 impl LayoutKind {
@@ -118,6 +120,7 @@ impl LayoutKind {
             Self::History => "history",
             Self::Ballots => "ballots",
             Self::Contacts => "contacts",
+            Self::Donations => "donations",
         }
     }
 }
@@ -313,6 +316,7 @@ impl Layout {
             LayoutKind::History => HISTORY_FIELDS,
             LayoutKind::Ballots => BALLOT_FIELDS,
             LayoutKind::Contacts => crate::contacts::CONTACT_FIELDS,
+            LayoutKind::Donations => crate::donations::DONATION_FIELDS,
         };
         for name in layout.fields.keys().chain(layout.optional_fields.iter()) {
             if !known.contains(&name.as_str()) {
@@ -331,6 +335,7 @@ impl Layout {
             LayoutKind::History => &["state_voter_id", "election_date"],
             LayoutKind::Ballots => &["election_date", "county_name"],
             LayoutKind::Contacts => &["source_event_id", "state_voter_id", "contacted_at"],
+            LayoutKind::Donations => &["receipt_id", "received_at", "amount"],
         };
         for r in required {
             if !layout.fields.contains_key(*r) {

@@ -7,6 +7,7 @@
 
 pub mod ballots;
 pub mod contacts;
+pub mod donations;
 pub mod error;
 pub mod exports;
 pub mod history;

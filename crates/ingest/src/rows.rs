@@ -35,8 +35,13 @@ impl RowChunks {
     /// the header here, so a mismatch stops the import before anything is written.
     pub fn open(path: &Path, layout: &Layout) -> Result<Self, IngestError> {
         let input = input::open(path)?;
+        // Records end at `\n` only: with the default CRLF terminator the reader counts
+        // the `\n` of a `\r\n` into the next record's start, so every row of a CRLF file
+        // (ActBlue's exports) was reported one line early. A trailing `\r` stays on the
+        // last field, and fields are trimmed.
         let mut reader = csv::ReaderBuilder::new()
             .delimiter(layout.delimiter_byte())
+            .terminator(csv::Terminator::Any(b'\n'))
             .quoting(layout.quoting)
             .has_headers(false)
             .flexible(true)
@@ -341,6 +346,28 @@ mod tests {
 
     const LAYOUT: &str = "name = \"t\"\nkind = \"voters\"\ndelimiter = \",\"\n\
         [fields]\nstate_voter_id = \"id\"\nlast_name = \"ln\"\n";
+
+    #[test]
+    fn crlf_rows_keep_their_line_numbers() {
+        let dir = std::env::temp_dir().join(format!("votebase-rows-crlf-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("v.csv");
+        std::fs::write(
+            &file,
+            "id,ln\r\nV1,SMITH\r\n\"V2\",\"JONES\"\r\nV3,\"A\r\nB\"\r\nV4,LEE\r\n",
+        )
+        .unwrap();
+        let layout = Layout::parse(LAYOUT, "t").unwrap();
+        let mut chunks = RowChunks::open(&file, &layout).unwrap();
+        assert_eq!(chunks.bound.columns, ["id", "ln"]);
+        let rows = chunks.next_chunk(10).unwrap();
+        let lines: Vec<u64> = rows.iter().map(|r| r.line).collect();
+        assert_eq!(lines, [2, 3, 4, 6]);
+        let fields = Fields::new(&chunks.bound, &rows[1]).unwrap();
+        assert_eq!(fields.raw("last_name"), "JONES");
+        let fields = Fields::new(&chunks.bound, &rows[3]).unwrap();
+        assert_eq!(fields.raw("last_name"), "LEE");
+    }
 
     #[derive(Debug)]
     enum Msg {

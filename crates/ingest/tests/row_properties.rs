@@ -125,7 +125,7 @@ proptest! {
                 LayoutKind::Voters => convert_row(&fields, as_of).err(),
                 LayoutKind::History => convert_history_row(&fields).err(),
                 LayoutKind::Ballots => convert_ballot_row(&fields).err(),
-                LayoutKind::Contacts => None,
+                LayoutKind::Contacts | LayoutKind::Donations => None,
             };
             if let Some(r) = reject {
                 prop_assert_eq!(r.line, line);

@@ -61,6 +61,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         crate::purges::openapi(),
         crate::disinfo::openapi(),
         crate::volunteers::openapi(),
+        crate::donations::openapi(),
     ];
     let mut doc = ApiDoc::openapi();
     for feature in features {

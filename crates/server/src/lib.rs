@@ -16,6 +16,7 @@ pub mod contacts;
 pub mod context;
 pub mod csrf;
 pub mod disinfo;
+pub mod donations;
 pub mod error;
 pub mod headers;
 pub mod incidents;
@@ -151,6 +152,7 @@ fn routes() -> Router<AppState> {
         .merge(purges::page_routes())
         .merge(disinfo::page_routes())
         .merge(volunteers::page_routes())
+        .merge(donations::page_routes())
         .nest(
             "/api/v1",
             api::routes()
@@ -161,7 +163,8 @@ fn routes() -> Router<AppState> {
                 .merge(results::api_routes())
                 .merge(purges::api_routes())
                 .merge(disinfo::api_routes())
-                .merge(volunteers::api_routes()),
+                .merge(volunteers::api_routes())
+                .merge(donations::api_routes()),
         )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .merge(incidents::attachment_routes())

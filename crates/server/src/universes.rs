@@ -36,6 +36,7 @@ impl From<BuildError> for ApiError {
             BuildError::Store(s) => s.into(),
             BuildError::Index(i) => ApiError::Internal(i.to_string()),
             BuildError::Contacts(c) => ApiError::Internal(c.to_string()),
+            BuildError::Donations(d) => ApiError::Internal(d.to_string()),
         }
     }
 }

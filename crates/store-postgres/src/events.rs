@@ -1,4 +1,4 @@
-//! Events, shifts and attendance on PostgreSQL (`0016_volunteer_events.sql`): head counts
+//! Events, shifts and attendance on PostgreSQL (`0014_volunteer_events.sql`): head counts
 //! grouped in SQL; the RSVP locks the shift row (`FOR UPDATE`) so its capacity check and
 //! insert cannot race another RSVP for the last place.
 

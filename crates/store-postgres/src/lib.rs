@@ -10,6 +10,7 @@ mod contacts;
 mod copy;
 mod disinfo;
 mod events;
+mod donations;
 mod incidents;
 mod lists;
 mod past_results;
@@ -53,6 +54,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_disinfo.sql"),
     include_str!("../migrations/0013_cluster.sql"),
     include_str!("../migrations/0014_volunteer_events.sql"),
+    include_str!("../migrations/0015_donations.sql"),
 ];
 
 /// Connections kept open per organization.

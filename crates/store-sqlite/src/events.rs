@@ -1,4 +1,4 @@
-//! Events, shifts and attendance on SQLite (`0016_volunteer_events.sql`): times as
+//! Events, shifts and attendance on SQLite (`0014_volunteer_events.sql`): times as
 //! RFC 3339 UTC text to the second (so text order is time order); head counts grouped
 //! in SQL; the RSVP's capacity check and its insert in one immediate transaction.
 

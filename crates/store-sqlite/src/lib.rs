@@ -7,6 +7,7 @@ mod cluster;
 mod contacts;
 mod disinfo;
 mod events;
+mod donations;
 mod incidents;
 mod lists;
 mod past_results;
@@ -51,6 +52,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_disinfo.sql"),
     include_str!("../migrations/0013_cluster.sql"),
     include_str!("../migrations/0014_volunteer_events.sql"),
+    include_str!("../migrations/0015_donations.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

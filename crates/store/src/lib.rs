@@ -9,6 +9,7 @@ pub mod columns;
 pub mod conformance;
 pub mod contacts;
 pub mod disinfo;
+pub mod donations;
 pub mod error;
 pub mod events;
 pub mod incidents;
@@ -32,6 +33,7 @@ use votebase_domain::{
 pub use cluster::ClusterStore;
 pub use contacts::ContactStore;
 pub use disinfo::DisinfoStore;
+pub use donations::DonationStore;
 pub use error::{StoreError, StoreResult};
 pub use events::EventStore;
 pub use incidents::IncidentStore;
@@ -415,6 +417,7 @@ pub trait Store:
     + DisinfoStore
     + VolunteerLinkStore
     + EventStore
+    + DonationStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -106,13 +106,23 @@ impl PairSink for Explained {
 
 /// Links every volunteer to the latest voter file and records the candidates.
 pub async fn link_people(store: &dyn Store) -> Result<LinkageReport, PeopleError> {
+    let volunteers = store.volunteers().await?;
+    link_records(store, volunteers.iter().map(person_record).collect()).await
+}
+
+/// Links people (their record id is the person's external id) to the latest voter file
+/// and records the candidates: a clear best pair at or above [`ACCEPT`] is `linked`, the
+/// rest go to the review queue. Donors come through here as volunteers do.
+pub async fn link_records(
+    store: &dyn Store,
+    records: Vec<PersonRecord>,
+) -> Result<LinkageReport, PeopleError> {
     if store.latest_snapshot().await?.is_none() {
         return Ok(LinkageReport {
             skipped: Some("no voter file imported".into()),
             ..Default::default()
         });
     }
-    let volunteers = store.volunteers().await?;
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<VoterRecord>>(4);
     let mut voters = Dataset::new("voters");
     let reading = async {
@@ -128,7 +138,7 @@ pub async fn link_people(store: &dyn Store) -> Result<LinkageReport, PeopleError
     let (exported, read) = tokio::join!(store.export_voters(10_000, tx), reading);
     exported?;
     read?;
-    let people = Dataset::from_records("people", volunteers.iter().map(person_record))
+    let people = Dataset::from_records("people", records)
         .map_err(|e| PeopleError::Invalid(format!("person record: {e}")))?;
     let config = LinkConfig {
         threshold: REVIEW,

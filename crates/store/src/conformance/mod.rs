@@ -8,6 +8,7 @@ mod cluster;
 mod contacts;
 mod disinfo;
 mod events;
+mod donations;
 pub mod faults;
 mod incidents;
 mod lists;
@@ -188,6 +189,7 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     // Last: it adds a snapshot the checks above do not expect.
     import_cut_short_writes_nothing(store).await;
     registration_match_is_exact(store).await;
+    donations::run(store).await;
 }
 
 async fn snapshots_and_changes(store: &dyn Store) {

@@ -1,0 +1,347 @@
+//! `votebase donations import|flags|report|rules`: contributions from the command line.
+//! Imports of an ActBlue export, an FEC itcont file or any tool through a TOML mapping
+//! (recognised from the first line when `--layout` is not given; all or nothing with a
+//! rejects file; a second import changes nothing), the flags a compliance officer acts
+//! on (one per line, then `flags: N`), the itemized Schedule A report of a cycle (text or
+//! formula-safe CSV; audited, it lists donors), and the committee's rules. Thin front
+//! ends over `votebase_app::donations`.
+
+use crate::options::Global;
+use crate::progress::Bar;
+use crate::stores;
+use crate::voters::cli_actor;
+use anyhow::Context;
+use chrono::Utc;
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+use std::sync::Arc;
+use votebase_app::donations as app;
+use votebase_domain::AuditEntry;
+use votebase_domain::csv_safe::SafeWriter;
+use votebase_domain::donations::{ComplianceRules, format_cents, parse_cents};
+use votebase_store::Store;
+
+/// `votebase donations` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum DonationsCommand {
+    /// Import contributions (all or nothing; importing the same file again changes nothing).
+    #[command(
+        after_help = "Layouts: actblue (the paid-contributions CSV export), fec (bulk itcont.txt), or a mapping .toml.\nThe layout is recognised from the first line when not given.\n\nExamples:\n  votebase donations import actblue-2026-09.csv\n  votebase donations import itcont.txt --layout fec\n  votebase donations import crm-export.csv --layout ./my-crm.toml"
+    )]
+    Import(ImportArgs),
+    /// What needs action: over_limit (with the receipt that crossed the limit and the
+    /// amount to refund or redesignate), missing_employer, foreign_address,
+    /// possible_duplicate_donor; one per line (tab-separated), then `flags: N`.
+    #[command(after_help = "Example: votebase donations flags --cycle 2026")]
+    Flags {
+        /// Only this cycle (its election year, e.g. 2026).
+        #[arg(long)]
+        cycle: Option<i32>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Itemized contributions of a cycle with the FEC Schedule A fields and each donor's
+    /// cycle-to-date aggregate.
+    #[command(
+        after_help = "Example: votebase donations report --cycle 2026 --format csv > schedule-a.csv"
+    )]
+    Report {
+        /// The cycle (its election year).
+        #[arg(long)]
+        cycle: i32,
+        /// text or csv.
+        #[arg(long, default_value = "text", value_parser = ["text", "csv"])]
+        format: String,
+    },
+    /// Show the compliance rules, or set a committee's rules for a cycle.
+    #[command(
+        after_help = "Examples:\n  votebase donations rules\n  votebase donations rules --committee C00123456 --cycle 2026 --limit 3500 --itemize-over 200"
+    )]
+    Rules(RulesArgs),
+}
+
+/// Options of `donations import`.
+#[derive(Args, Debug, Clone)]
+pub struct ImportArgs {
+    /// The file (.csv, .txt, .gz or .zip).
+    pub file: PathBuf,
+    /// actblue, fec, or a mapping .toml (default: recognised from the first line).
+    #[arg(long)]
+    pub layout: Option<String>,
+    /// Where rejected rows go (default: <file>.rejects.csv).
+    #[arg(long)]
+    pub rejects: Option<PathBuf>,
+    /// Print the summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Options of `donations rules`.
+#[derive(Args, Debug, Clone)]
+pub struct RulesArgs {
+    /// The committee's FEC id, or * for every committee without rules of its own.
+    #[arg(long, requires_all = ["cycle", "limit", "itemize_over"])]
+    pub committee: Option<String>,
+    /// The cycle (its election year).
+    #[arg(long)]
+    pub cycle: Option<i32>,
+    /// Per-individual limit per election, in dollars.
+    #[arg(long)]
+    pub limit: Option<String>,
+    /// Itemize once a donor's cycle aggregate exceeds this, in dollars.
+    #[arg(long)]
+    pub itemize_over: Option<String>,
+}
+
+async fn audit(
+    store: &dyn Store,
+    action: &str,
+    subject: &str,
+    detail: String,
+) -> anyhow::Result<()> {
+    store
+        .audit(&AuditEntry {
+            at: Utc::now(),
+            actor: cli_actor(),
+            action: action.into(),
+            subject: subject.into(),
+            detail,
+        })
+        .await?;
+    Ok(())
+}
+
+/// Imports one file into an open store.
+pub async fn import_into(
+    store: &dyn Store,
+    args: &ImportArgs,
+) -> anyhow::Result<app::ImportReport> {
+    let label = args
+        .file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let report = app::import_file(
+        store,
+        &args.file,
+        args.layout.as_deref(),
+        args.rejects.clone(),
+        Arc::new(Bar::new(&label)),
+    )
+    .await?;
+    let o = &report.outcome;
+    if o.inserted > 0 {
+        audit(
+            store,
+            "import",
+            &label,
+            format!(
+                "donations, layout {}, {} new records, {} new donors",
+                report.layout, o.inserted, o.new_donors
+            ),
+        )
+        .await?;
+    }
+    if args.json {
+        println!("{}", serde_json::to_string(&report)?);
+    } else {
+        println!(
+            "{label} ({}): read {} rows, {} records ({} refunds, {} chargebacks): {} new, {} already imported; {} new donors",
+            report.layout,
+            report.rows,
+            report.records,
+            report.refunds,
+            report.chargebacks,
+            o.inserted,
+            o.unchanged,
+            o.new_donors
+        );
+        if report.joined_known + report.merged_new > 0 {
+            println!(
+                "donor linkage: {} spellings joined known donors, {} merged with another new one",
+                report.joined_known, report.merged_new
+            );
+        }
+        if let Some(why) = &report.donor_linkage_skipped {
+            println!("warning: {why}");
+        }
+        if let Some(l) = &report.voter_linkage {
+            match &l.skipped {
+                Some(why) => println!("voter file: not linked ({why})"),
+                None => println!(
+                    "voter file: {} new donors linked, {} to review, {} not found",
+                    l.linked, l.review, l.unmatched
+                ),
+            }
+        }
+    }
+    Ok(report)
+}
+
+fn dollars(text: &str, what: &str) -> anyhow::Result<i64> {
+    parse_cents(text).with_context(|| format!("{what} {text:?} is not an amount in dollars"))
+}
+
+/// Runs a `donations` subcommand.
+pub async fn donations(global: &Global, cmd: DonationsCommand) -> anyhow::Result<()> {
+    let store = stores::open(global).await?;
+    let store = store.as_ref();
+    match cmd {
+        DonationsCommand::Import(args) => {
+            import_into(store, &args).await?;
+        }
+        DonationsCommand::Flags { cycle, json } => {
+            let flags = app::flags(store, cycle).await?;
+            audit(
+                store,
+                "read",
+                "donations:flags",
+                format!("{} flags listed", flags.len()),
+            )
+            .await?;
+            if json {
+                println!("{}", serde_json::to_string(&flags)?);
+                return Ok(());
+            }
+            for f in &flags {
+                let mut line = format!(
+                    "{}\t{}\t{}\t{}",
+                    f.kind.code(),
+                    f.name,
+                    f.email,
+                    f.receipt_id
+                );
+                if let Some(a) = f.amount_cents {
+                    line.push_str(&format!("\trefund {}", format_cents(a)));
+                }
+                line.push_str(&format!("\t{}", f.detail));
+                println!("{}", line.replace(['\n', '\r'], " "));
+            }
+            println!("flags: {}", flags.len());
+        }
+        DonationsCommand::Report { cycle, format } => {
+            let rows = app::schedule_a(store, cycle).await?;
+            audit(
+                store,
+                "export",
+                &format!("donations:schedule-a:{cycle}"),
+                format!("{} itemized contributions ({format})", rows.len()),
+            )
+            .await?;
+            let totals = app::cycle_totals(store, Some(cycle)).await?;
+            if format == "csv" {
+                let mut w = SafeWriter::from_writer(std::io::stdout().lock());
+                w.write_record([
+                    "committee_id",
+                    "receipt_id",
+                    "kind",
+                    "entity_type",
+                    "contributor_last_name",
+                    "contributor_first_name",
+                    "contributor_street",
+                    "contributor_city",
+                    "contributor_state",
+                    "contributor_zip",
+                    "contributor_employer",
+                    "contributor_occupation",
+                    "contribution_date",
+                    "contribution_amount",
+                    "contribution_aggregate",
+                    "election",
+                ])?;
+                for r in &rows {
+                    w.write_record([
+                        r.committee_id.as_str(),
+                        &r.receipt_id,
+                        r.kind.code(),
+                        &r.entity_type,
+                        &r.last_name,
+                        &r.first_name,
+                        &r.street,
+                        &r.city,
+                        &r.state,
+                        &r.zip,
+                        &r.employer,
+                        &r.occupation,
+                        &r.date.to_string(),
+                        &format_cents(r.amount_cents),
+                        &format_cents(r.aggregate_cents),
+                        &r.election,
+                    ])?;
+                }
+                w.flush()?;
+            } else {
+                println!(
+                    "cycle {cycle}: {} gifts from {} donors, gross {}, net of {} refunds {}",
+                    totals.gifts,
+                    totals.donors,
+                    format_cents(totals.gross_cents),
+                    totals.refunds,
+                    format_cents(totals.net_cents)
+                );
+                println!("itemized (Schedule A): {} contributions", rows.len());
+                for r in &rows {
+                    println!(
+                        "{}  {:<10} {:>10} {:>10}  {} {}, {}, {} {} {}  {} / {}  {}",
+                        r.date,
+                        r.committee_id,
+                        format_cents(r.amount_cents),
+                        format_cents(r.aggregate_cents),
+                        r.last_name,
+                        r.first_name,
+                        r.street,
+                        r.city,
+                        r.state,
+                        r.zip,
+                        r.employer,
+                        r.occupation,
+                        r.receipt_id
+                    );
+                }
+            }
+        }
+        DonationsCommand::Rules(args) => {
+            if let (Some(committee), Some(cycle), Some(limit), Some(itemize)) =
+                (args.committee, args.cycle, args.limit, args.itemize_over)
+            {
+                let rules = ComplianceRules {
+                    committee_id: committee.trim().to_ascii_uppercase(),
+                    cycle,
+                    per_election_limit_cents: dollars(&limit, "--limit")?,
+                    itemize_over_cents: dollars(&itemize, "--itemize-over")?,
+                };
+                app::set_rules(store, &rules).await?;
+                audit(
+                    store,
+                    "donations.rules",
+                    &rules.committee_id,
+                    format!(
+                        "cycle {cycle}: limit {} per election, itemize over {}",
+                        format_cents(rules.per_election_limit_cents),
+                        format_cents(rules.itemize_over_cents)
+                    ),
+                )
+                .await?;
+            }
+            let rules = app::rules(store).await?;
+            println!("committee\tcycle\tlimit per election\titemize over");
+            for r in &rules {
+                println!(
+                    "{}\t{}\t{}\t{}",
+                    r.committee_id,
+                    r.cycle,
+                    format_cents(r.per_election_limit_cents),
+                    format_cents(r.itemize_over_cents)
+                );
+            }
+            let d = ComplianceRules::federal_default(2026);
+            println!(
+                "otherwise the federal defaults (2026: {} per election, itemize over {})",
+                format_cents(d.per_election_limit_cents),
+                format_cents(d.itemize_over_cents)
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,313 @@
+//! Donations in the web UI and the API: the `/donations` page (a cycle's totals, net by
+//! day and by source as a server-drawn SVG chart, the top donors, the flags to act on)
+//! and the same as JSON under `/api/v1/donations`. Donor names and emails are personal
+//! and financial data: both need the import/export permission and every read is audited.
+
+use crate::AppState;
+use crate::api::audit;
+use crate::auth::{Caller, PageRejection, PageUser};
+use crate::error::{ApiError, ErrorBody};
+use askama::Template;
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::Deserialize;
+use votebase_app::donations::overview::{DonationDay, DonationOverview, TopDonor, overview};
+use votebase_app::donations::{DonationError, DonationTotals};
+use votebase_domain::donations::{DonationFlag, FlagKind, format_cents};
+use votebase_domain::users::Permission;
+
+/// Donors shown on the page and sent by the API.
+const TOP_DONORS: usize = 25;
+
+/// Page routes.
+pub fn page_routes() -> Router<AppState> {
+    Router::new().route("/donations", get(page))
+}
+
+/// API routes (under `/api/v1`).
+pub fn api_routes() -> Router<AppState> {
+    Router::new().route("/donations", get(api_overview))
+}
+
+/// This feature's OpenAPI paths and schemas (merged by [`crate::api::openapi_document`]).
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    #[derive(utoipa::OpenApi)]
+    #[openapi(
+        paths(api_overview),
+        components(schemas(
+            DonationOverview,
+            DonationTotals,
+            DonationDay,
+            TopDonor,
+            DonationFlag,
+            FlagKind
+        ))
+    )]
+    struct Doc;
+    <Doc as utoipa::OpenApi>::openapi()
+}
+
+impl From<DonationError> for ApiError {
+    fn from(e: DonationError) -> Self {
+        match e {
+            DonationError::Store(s) => s.into(),
+            DonationError::Invalid(_) => ApiError::BadRequest(e.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+/// Which cycle.
+#[derive(Deserialize, utoipa::IntoParams)]
+pub struct CycleParams {
+    /// The cycle (its even election year, 2000–2100); every cycle when absent.
+    pub cycle: Option<i32>,
+}
+
+async fn load(
+    state: &AppState,
+    caller: &Caller,
+    p: &CycleParams,
+) -> Result<DonationOverview, ApiError> {
+    caller.require(Permission::ImportExport)?;
+    if let Some(c) = p.cycle
+        && !(2000..=2100).contains(&c)
+    {
+        return Err(ApiError::BadRequest(format!(
+            "cycle {c} is not an election year between 2000 and 2100"
+        )));
+    }
+    let o = overview(state.store.as_ref(), p.cycle, TOP_DONORS).await?;
+    audit(
+        state,
+        caller,
+        "read",
+        "donations",
+        &format!(
+            "cycle {}: {} top donors, {} flags",
+            p.cycle
+                .map(|c| c.to_string())
+                .unwrap_or_else(|| "all".into()),
+            o.top_donors.len(),
+            o.flags.len()
+        ),
+    )
+    .await?;
+    Ok(o)
+}
+
+/// A cycle's donations: totals, net by day and source, the top donors and the flags to
+/// act on (audited).
+#[utoipa::path(get, path = "/api/v1/donations", params(CycleParams), security(("bearer" = [])),
+    responses((status = 200, body = DonationOverview), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn api_overview(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(p): Query<CycleParams>,
+) -> Result<Json<DonationOverview>, ApiError> {
+    Ok(Json(load(&state, &caller, &p).await?))
+}
+
+/// One source's bars on the chart.
+pub struct SourceBars {
+    /// The source.
+    pub name: String,
+    /// Its colour.
+    pub colour: &'static str,
+    /// (x, y, height, title) of each day's bar.
+    pub bars: Vec<(i64, i64, i64, String)>,
+}
+
+/// Net by day and source, laid out in SVG units (bars stacked per day).
+pub struct DayChart {
+    /// Canvas width.
+    pub width: i64,
+    /// Canvas height.
+    pub height: i64,
+    /// Plot area.
+    pub left: i64,
+    /// Plot area.
+    pub right: i64,
+    /// Plot area.
+    pub top: i64,
+    /// Plot area.
+    pub bottom: i64,
+    /// Width of one day's bar.
+    pub bar_width: i64,
+    /// One series per source.
+    pub sources: Vec<SourceBars>,
+    /// Y labels and positions.
+    pub y_ticks: Vec<(String, i64)>,
+    /// X labels (dates) and positions.
+    pub x_ticks: Vec<(String, i64)>,
+}
+
+const COLOURS: [&str; 6] = [
+    "#2e86c1", "#e67e22", "#27ae60", "#8e44ad", "#c0392b", "#7f8c8d",
+];
+
+/// Lays out the day-by-source totals (negative days drawn as zero: refunds show in
+/// the totals, not as bars below the axis).
+pub fn day_chart(days: &[DonationDay]) -> DayChart {
+    let (width, height, left, right, top, bottom) = (720i64, 300i64, 72i64, 700i64, 12i64, 270i64);
+    let mut dates: Vec<chrono::NaiveDate> = days.iter().map(|d| d.date).collect();
+    dates.dedup();
+    let mut sources: Vec<&str> = days.iter().map(|d| d.source.as_str()).collect();
+    sources.sort_unstable();
+    sources.dedup();
+    let mut per_day = std::collections::BTreeMap::new();
+    for d in days {
+        *per_day.entry(d.date).or_insert(0i64) += d.net_cents.max(0);
+    }
+    let max = per_day.values().copied().max().unwrap_or(0).max(100);
+    let n = dates.len().max(1) as i64;
+    let step = (right - left) / n;
+    let bar_width = (step - 1).max(1);
+    let x_of = |i: usize| left + step * i as i64;
+    let h_of = |cents: i64| ((bottom - top) as f64 * cents as f64 / max as f64).round() as i64;
+    let mut stacked = vec![0i64; dates.len()];
+    let index: std::collections::HashMap<chrono::NaiveDate, usize> =
+        dates.iter().enumerate().map(|(i, d)| (*d, i)).collect();
+    let sources = sources
+        .into_iter()
+        .enumerate()
+        .map(|(k, name)| {
+            let bars = days
+                .iter()
+                .filter(|d| d.source == name && d.net_cents > 0)
+                .map(|d| {
+                    let i = index[&d.date];
+                    let h = h_of(d.net_cents);
+                    let y = bottom - stacked[i] - h;
+                    stacked[i] += h;
+                    (
+                        x_of(i),
+                        y,
+                        h,
+                        format!(
+                            "{} {}: {} ({} gifts)",
+                            d.date,
+                            name,
+                            format_cents(d.net_cents),
+                            d.gifts
+                        ),
+                    )
+                })
+                .collect();
+            SourceBars {
+                name: name.to_string(),
+                colour: COLOURS[k % COLOURS.len()],
+                bars,
+            }
+        })
+        .collect();
+    let y_ticks = (0..=4)
+        .map(|k| {
+            let cents = max * k / 4;
+            (format!("${}", cents / 100), bottom - h_of(cents))
+        })
+        .collect();
+    let every = (dates.len() / 8).max(1);
+    let x_ticks = dates
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % every == 0)
+        .map(|(i, d)| (d.format("%m-%d").to_string(), x_of(i) + bar_width / 2))
+        .collect();
+    DayChart {
+        width,
+        height,
+        left,
+        right,
+        top,
+        bottom,
+        bar_width,
+        sources,
+        y_ticks,
+        x_ticks,
+    }
+}
+
+struct FlagView {
+    kind: &'static str,
+    name: String,
+    email: String,
+    receipt: String,
+    detail: String,
+}
+
+struct DonorView {
+    name: String,
+    place: String,
+    net: String,
+    gifts: u64,
+    recurring: bool,
+}
+
+#[derive(Template)]
+#[template(path = "donations.html")]
+struct DonationsPage {
+    user_name: String,
+    role: String,
+    csrf: String,
+    cycle: String,
+    gifts: u64,
+    donors: u64,
+    gross: String,
+    net: String,
+    refunds: u64,
+    chart: DayChart,
+    top: Vec<DonorView>,
+    flags: Vec<FlagView>,
+}
+
+async fn page(
+    State(state): State<AppState>,
+    PageUser(caller): PageUser,
+    Query(p): Query<CycleParams>,
+) -> Result<Response, PageRejection> {
+    let o = load(&state, &caller, &p)
+        .await
+        .map_err(PageRejection::Error)?;
+    let (user_name, role, csrf) = crate::pages::nav(&caller);
+    Ok(crate::pages::render(&DonationsPage {
+        user_name,
+        role,
+        csrf,
+        cycle: o
+            .cycle
+            .map(|c| format!("cycle {c}"))
+            .unwrap_or_else(|| "every cycle".into()),
+        gifts: o.totals.gifts,
+        donors: o.totals.donors,
+        gross: format_cents(o.totals.gross_cents),
+        net: format_cents(o.totals.net_cents),
+        refunds: o.totals.refunds,
+        chart: day_chart(&o.by_day),
+        top: o
+            .top_donors
+            .iter()
+            .map(|d| DonorView {
+                name: d.name.clone(),
+                place: d.place.clone(),
+                net: format_cents(d.net_cents),
+                gifts: d.gifts,
+                recurring: d.recurring,
+            })
+            .collect(),
+        flags: o
+            .flags
+            .iter()
+            .map(|f| FlagView {
+                kind: f.kind.code(),
+                name: f.name.clone(),
+                email: f.email.clone(),
+                receipt: f.receipt_id.clone(),
+                detail: f.detail.clone(),
+            })
+            .collect(),
+    }))
+}

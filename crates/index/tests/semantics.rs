@@ -313,6 +313,8 @@ fn status_changes_and_purges() {
         ix.keyed_families()
             .any(|(n, k)| n == "purged" && k == FamilyKind::Dated)
     );
+}
+
 /// The volunteer clauses: a dated family without a key (`attended:FROM..TO` means any
 /// kind) and a numeric family holding one name of its own (`rsvp_no_show:2..`).
 #[test]

@@ -386,7 +386,11 @@ pub async fn run(store: &dyn Store) {
         r
     });
     assert_eq!(PreparedIntake::all(&rules, &rows).unwrap_err().0, 3);
-    assert_eq!(stored_count(store).await, 10, "a refused import writes nothing");
+    assert_eq!(
+        stored_count(store).await,
+        10,
+        "a refused import writes nothing"
+    );
 
     // An intake with a key already stored (a client's retry) writes nothing and
     // returns the stored report; two retries at once store it once.

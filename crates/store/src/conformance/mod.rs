@@ -7,8 +7,8 @@
 mod cluster;
 mod contacts;
 mod disinfo;
-mod events;
 mod donations;
+mod events;
 pub mod faults;
 mod incidents;
 mod lists;

@@ -253,7 +253,8 @@ fn campaign_api_pages_links_unsubscribe_and_sign_up() {
         let page = get(&format!("{}/projects/p1", s.base), None, Some(ola));
         assert!(page.body.contains("id=\"invite-v1\""), "{}", page.body);
         assert!(
-            page.body.contains("grew up in WI, the project&#39;s state; 0 miles away"),
+            page.body
+                .contains("grew up in WI, the project&#39;s state; 0 miles away"),
             "explained: {}",
             page.body
         );

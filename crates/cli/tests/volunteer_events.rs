@@ -327,3 +327,53 @@ fn attendance_capacity_check_in_universes_and_timeline() {
         }
     }
 }
+
+/// The built-in readers of other tools' API responses, on the shared fixtures: a Mobilize
+/// events page (a real public event, and private addresses) and Action Network / OSDI
+/// people (the fixture's impossible date ignored, its unsubscribed address honoured).
+#[test]
+fn mobilize_events_and_osdi_people_from_api_responses() {
+    let fixtures = common::shared("people");
+    for b in Backend::all("vol_sources") {
+        let events = fixtures.join("mobilize_api_fixtures/events.json");
+        let out = ok(&b, &["events", "import-mobilize", events.to_str().unwrap()]);
+        assert!(out.contains("1 events: 1 new"), "{out}");
+        let org = fixtures.join("mobilize_api_fixtures/events_organization.json");
+        let out = ok(&b, &["events", "import-mobilize", org.to_str().unwrap()]);
+        assert!(out.contains("2 events: 2 new"), "{out}");
+        let out = ok(&b, &["events", "import-mobilize", events.to_str().unwrap()]);
+        assert!(out.contains("1 unchanged"), "idempotent: {out}");
+        let list: serde_json::Value =
+            serde_json::from_str(&ok(&b, &["events", "list", "--json"])).unwrap();
+        let training = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["external_id"] == "mobilize:86738")
+            .expect("the real event");
+        assert_eq!(training["title"], "Student Voter Initiative Training");
+        assert_eq!(training["organization"], "Battleground Texas");
+        assert_eq!(training["kind"], "training");
+        assert_eq!(training["shifts"][0]["external_id"], "526226");
+        assert_eq!(training["shifts"][0]["starts_at"], "2019-01-12T22:00:00Z");
+        let bad = b.path("not-events.json");
+        std::fs::write(&bad, "{\"people\": []}").unwrap();
+        let err = fails(&b, &["events", "import-mobilize", bad.to_str().unwrap()]);
+        assert!(err.contains("no `data` array"), "{err}");
+
+        let people = fixtures.join("action_network_osdi_fixtures/fake_person.json");
+        let out = ok(
+            &b,
+            &["events", "import-osdi-people", people.to_str().unwrap()],
+        );
+        assert!(
+            out.contains("1 people: 1 new, 1 addresses unsubscribed"),
+            "{out}"
+        );
+        let out = ok(
+            &b,
+            &["events", "import-osdi-people", people.to_str().unwrap()],
+        );
+        assert!(out.contains("1 people: 0 new"), "{out}");
+    }
+}

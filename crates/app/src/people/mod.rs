@@ -13,6 +13,7 @@ pub mod linkage;
 pub mod links;
 pub mod outbox;
 pub mod signup;
+pub mod sources;
 #[cfg(test)]
 mod tests;
 

@@ -32,6 +32,20 @@ pub enum EventsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Import a Mobilize API events page (JSON: `{count, next, previous, data}`): events
+    /// and their timeslots as shifts, by id.
+    #[command(after_help = "Example: votebase events import-mobilize events.json")]
+    ImportMobilize {
+        /// The JSON file.
+        file: PathBuf,
+    },
+    /// Import Action Network / OSDI people (JSON: a collection, an array or one person);
+    /// people already known keep their record; unsubscribed addresses are honoured.
+    #[command(after_help = "Example: votebase events import-osdi-people people.json")]
+    ImportOsdiPeople {
+        /// The JSON file.
+        file: PathBuf,
+    },
     /// Every event with its shifts: registered, attended, no-show, capacity.
     List {
         /// Print JSON.
@@ -125,6 +139,33 @@ pub async fn events(global: &Global, cmd: EventsCommand) -> anyhow::Result<()> {
                     report.attendance
                 );
             }
+            Ok(())
+        }
+        EventsCommand::ImportMobilize { file } => {
+            let e = votebase_app::people::sources::import_mobilize_events(store, &file).await?;
+            audit(
+                store,
+                "import",
+                &file.display().to_string(),
+                "mobilize events",
+            )
+            .await?;
+            println!(
+                "{} events: {} new, {} updated, {} unchanged",
+                e.inserted + e.updated + e.unchanged,
+                e.inserted,
+                e.updated,
+                e.unchanged
+            );
+            Ok(())
+        }
+        EventsCommand::ImportOsdiPeople { file } => {
+            let r = votebase_app::people::sources::import_osdi_people(store, &file).await?;
+            audit(store, "import", &file.display().to_string(), "osdi people").await?;
+            println!(
+                "{} people: {} new, {} addresses unsubscribed",
+                r.people, r.added, r.unsubscribed
+            );
             Ok(())
         }
         EventsCommand::List { json } => {

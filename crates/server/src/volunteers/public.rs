@@ -178,7 +178,7 @@ async fn skill_choices(
             label,
         })
         .collect();
-    out.sort_by(|a, b| a.label.to_lowercase().cmp(&b.label.to_lowercase()));
+    out.sort_by_key(|s| s.label.to_lowercase());
     Ok(out)
 }
 

@@ -247,6 +247,23 @@ pub async fn reinstated_so_far(store: &dyn Store, flag: &Flag) -> Result<i64, Pu
         .map_or(0, |r| r.running_total))
 }
 
+/// The universe expression selecting a list's voters who are still in the file, so that
+/// organizers can build a contact list from them: `status_change:active>inactive@DATE`
+/// or `purged:DATE:removed`, with the county. None for records gone from the file (the
+/// index holds no one to contact there).
+pub fn universe_expression(flag_id: &str) -> Option<String> {
+    let id = FlagId::parse(flag_id).ok()?;
+    let county = id.county.replace('"', "");
+    let clause = match id.transition {
+        votebase_domain::purges::Transition::Inactivated => {
+            format!("status_change:active>inactive@{}", id.date)
+        }
+        votebase_domain::purges::Transition::Removed => format!("purged:{}:removed", id.date),
+        votebase_domain::purges::Transition::Disappeared => return None,
+    };
+    Some(format!("{clause} county:\"{county}\""))
+}
+
 /// The report's text form: one line per flag (id, then its sentence), then `flagged: N`.
 pub fn report_text(report: &Report) -> String {
     let mut out = String::new();
@@ -348,4 +365,26 @@ pub fn flag_summary(f: &Flag) -> String {
         percent(f.rate),
         percent(f.expected_rate)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn universe_expressions_of_lists() {
+        assert_eq!(
+            universe_expression("2026-10-15:NEW HANOVER:inactivated").as_deref(),
+            Some("status_change:active>inactive@2026-10-15 county:\"NEW HANOVER\"")
+        );
+        assert_eq!(
+            universe_expression("2026-10-15:WAKE:removed").as_deref(),
+            Some("purged:2026-10-15:removed county:\"WAKE\"")
+        );
+        assert_eq!(universe_expression("2026-10-15:WAKE:disappeared"), None);
+        assert_eq!(universe_expression("nonsense"), None);
+        // The expression parses.
+        let e = universe_expression("2026-10-15:NEW HANOVER:inactivated").unwrap();
+        assert_eq!(votebase_index::parse(&e).unwrap().clauses.len(), 2);
+    }
 }

@@ -418,6 +418,13 @@ fn page_api_and_audited_lists_on_both_stores() {
         let html = get(&format!("{}/purges/list?flag={enc}", s.base), &organizer);
         assert_eq!(html.status, 200);
         assert!(html.body.contains("are back on the active roll"));
+        // A link to the same voters in the universe language.
+        assert!(
+            html.body
+                .contains("href=\"/universes?q=status_change%3Aactive%3Einactive%40"),
+            "{}",
+            b.name
+        );
 
         // The CSV is an export: organizers no, data managers yes, formula-safe.
         assert_eq!(

@@ -404,6 +404,8 @@ struct ListPage {
     reinstated: i64,
     voters: Vec<votebase_domain::purges::PurgeListRow>,
     can_export: bool,
+    /// The list's voters as a universe expression, URL-encoded for `/universes?q=`.
+    universe_q: Option<String>,
 }
 
 async fn list_page(
@@ -426,6 +428,7 @@ async fn list_page(
             .last()
             .map(|r| r.running_total)
             .unwrap_or(0),
+        universe_q: app::universe_expression(&list.id).map(|q| urlencode(&q)),
         id: list.id,
         voters: list.voters,
         can_export: votebase_app::lists::authorize_export(caller.user.role).is_ok(),

@@ -465,3 +465,46 @@ pub fn link_in(text: &str, prefix: &str) -> Option<String> {
             .to_string(),
     )
 }
+
+/// Runs `votebase ARGS` against the backend, expecting success; its stdout.
+pub fn ok(b: &Backend, args: &[&str]) -> String {
+    let out = b.cmd(args).output().expect("run");
+    assert!(
+        out.status.success(),
+        "{} {args:?}: {}",
+        b.name,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+/// Runs `votebase ARGS` against the backend, expecting failure; its stderr.
+pub fn fails(b: &Backend, args: &[&str]) -> String {
+    let out = b.cmd(args).output().expect("run");
+    assert!(!out.status.success(), "{} {args:?} should fail", b.name);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Adds a user with a role (password "a long password 1") and returns an API token of theirs.
+pub fn add_user(b: &Backend, name: &str, role: &str) -> String {
+    b.cmd(&["user", "add", name, "--role", role])
+        .write_stdin("a long password 1\n")
+        .assert()
+        .success();
+    String::from_utf8(
+        b.cmd(&["token", "create", name])
+            .assert()
+            .success()
+            .get_output()
+            .stdout
+            .clone(),
+    )
+    .unwrap()
+    .trim()
+    .to_string()
+}
+
+/// A reply's body as JSON (panics with the body when it is not).
+pub fn json(r: &Reply) -> serde_json::Value {
+    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
+}

@@ -7,13 +7,12 @@
 //! numbers, the tip form's CSRF, limits and bounds, and the OpenAPI document.
 
 mod common;
+use common::{add_user, json};
 
 use common::{Backend, Reply, http, reply};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Write};
 use votebase_narrative::synth::{CLAIMS, StreamSpec, stream};
-
-const PASSWORD: &str = "a long password 1\n";
 
 fn get(url: &str, token: &str) -> Reply {
     let mut req = http().get(url);
@@ -31,28 +30,6 @@ fn post_json(url: &str, token: &str, body: &serde_json::Value) -> Reply {
         .send(body.to_string().as_bytes())
         .expect("request");
     reply(&mut resp)
-}
-
-fn json(r: &Reply) -> serde_json::Value {
-    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
-}
-
-fn add_user(b: &Backend, name: &str, role: &str) -> String {
-    b.cmd(&["user", "add", name, "--role", role])
-        .write_stdin(PASSWORD)
-        .assert()
-        .success();
-    String::from_utf8(
-        b.cmd(&["token", "create", name])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone(),
-    )
-    .unwrap()
-    .trim()
-    .to_string()
 }
 
 /// The tip form's CSRF cookie and token.

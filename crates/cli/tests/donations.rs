@@ -10,26 +10,10 @@
 //! file itself.
 
 mod common;
+use common::{fails, ok};
 
 use common::Backend;
 use std::collections::BTreeMap;
-
-fn ok(b: &Backend, args: &[&str]) -> String {
-    let out = b.cmd(args).output().expect("run");
-    assert!(
-        out.status.success(),
-        "{} {args:?}: {}",
-        b.name,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn fails(b: &Backend, args: &[&str]) -> String {
-    let out = b.cmd(args).output().expect("run");
-    assert!(!out.status.success(), "{} {args:?} should fail", b.name);
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 /// One generated gift.
 #[derive(Clone)]

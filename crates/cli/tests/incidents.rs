@@ -5,6 +5,7 @@
 //! checks every incident route (and the foundation's routes) for every role.
 
 mod common;
+use common::{add_user, json};
 
 use common::{Backend, Reply, http, reply, shared};
 use std::io::{BufRead, BufReader, Write};
@@ -63,28 +64,6 @@ fn post_form(url: &str, form: &[(&str, &str)], cookie: &str) -> Reply {
         req = req.header("Cookie", cookie);
     }
     reply(&mut req.send_form(form.iter().copied()).expect("request"))
-}
-
-fn json(r: &Reply) -> serde_json::Value {
-    serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
-}
-
-fn add_user(b: &Backend, name: &str, role: &str) -> String {
-    b.cmd(&["user", "add", name, "--role", role])
-        .write_stdin(PASSWORD)
-        .assert()
-        .success();
-    String::from_utf8(
-        b.cmd(&["token", "create", name])
-            .assert()
-            .success()
-            .get_output()
-            .stdout
-            .clone(),
-    )
-    .unwrap()
-    .trim()
-    .to_string()
 }
 
 fn stdout(b: &Backend, args: &[&str]) -> String {

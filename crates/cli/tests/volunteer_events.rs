@@ -6,26 +6,10 @@
 //! are voters, the check-in page by role, and shifts on the voter's timeline.
 
 mod common;
+use common::{fails, ok};
 
 use common::{Backend, reply};
 use std::collections::HashMap;
-
-fn ok(b: &Backend, args: &[&str]) -> String {
-    let out = b.cmd(args).output().expect("run");
-    assert!(
-        out.status.success(),
-        "{} {args:?}: {}",
-        b.name,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn fails(b: &Backend, args: &[&str]) -> String {
-    let out = b.cmd(args).output().expect("run");
-    assert!(!out.status.success(), "{} {args:?} should fail", b.name);
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 fn find_file(dir: &std::path::Path, prefix: &str, found: &mut Vec<std::path::PathBuf>) {
     for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {

@@ -5,6 +5,7 @@
 //! line (invite once, the volunteer's yes, the campaign's accept, stale steps refused).
 
 mod common;
+use common::{fails, ok};
 
 use common::{Backend, SmtpServer};
 
@@ -17,23 +18,6 @@ v4,Kim,Park,kim@example.org,,53202,Wisconsin,python:2,8,no,climate\n";
 const PROJECTS: &str = "id,organization,title,state,zip,remote,required_skills,nice_skills,hours_per_week,seats,issues\n\
 p1,Dems of Dane County,Data pipeline,WI,53703,no,python:2,data_engineering:1,10,2,climate\n\
 p2,Raleigh for All,Email program,NC,27601,yes,email:2,,5,1,\n";
-
-fn ok(b: &Backend, args: &[&str]) -> String {
-    let out = b.cmd(args).output().expect("run");
-    assert!(
-        out.status.success(),
-        "{} {args:?}: {}",
-        b.name,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
-}
-
-fn fails(b: &Backend, args: &[&str]) -> String {
-    let out = b.cmd(args).output().expect("run");
-    assert!(!out.status.success(), "{} {args:?} should fail", b.name);
-    String::from_utf8_lossy(&out.stderr).into_owned()
-}
 
 #[test]
 fn import_match_and_double_opt_in() {

@@ -7,6 +7,7 @@
 //! CSRF cookie, bounded fields, consent wording stored, rate-limited).
 
 mod common;
+use common::ok;
 
 use common::{Backend, Reply, SmtpServer, link_in, mail_text, reply};
 
@@ -85,17 +86,6 @@ fn sign_in(base: &str, user: &str) -> String {
     );
     assert_eq!(ok.status, 303, "{}", ok.body);
     cookie_value(&ok, "vb_session")
-}
-
-fn ok(b: &Backend, args: &[&str]) -> String {
-    let out = b.cmd(args).output().expect("run");
-    assert!(
-        out.status.success(),
-        "{} {args:?}: {}",
-        b.name,
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout).expect("utf-8")
 }
 
 fn json(r: &Reply) -> serde_json::Value {

@@ -140,19 +140,9 @@ impl ContactMapping {
         let err = |offset: usize, message: String| {
             crate::layout::toml_error(text, origin, offset, message)
         };
-        let m: ContactMapping = toml::from_str(text).map_err(|e| {
-            err(
-                e.span().map(|s| s.start).unwrap_or(0),
-                e.message().to_string(),
-            )
-        })?;
+        let m: ContactMapping = crate::layout::from_toml(text, origin)?;
+        crate::layout::check_mapping_delimiter(text, origin, &m.delimiter)?;
         let at = |key: &str| text.find(key).unwrap_or(0);
-        if m.delimiter.len() != 1 {
-            return Err(err(
-                at("delimiter"),
-                "delimiter must be one single-byte character".into(),
-            ));
-        }
         if m.source.trim().is_empty() {
             return Err(err(
                 at("source"),

@@ -258,6 +258,35 @@ pub(crate) fn toml_error(text: &str, origin: &str, offset: usize, message: Strin
     }
 }
 
+/// Deserialises a layout or mapping's TOML text; a syntax or type error points at its
+/// line and column in `origin`.
+pub(crate) fn from_toml<T: serde::de::DeserializeOwned>(
+    text: &str,
+    origin: &str,
+) -> Result<T, IngestError> {
+    toml::from_str(text).map_err(|e| {
+        let offset = e.span().map(|s| s.start).unwrap_or(0);
+        toml_error(text, origin, offset, e.message().to_string())
+    })
+}
+
+/// A mapping's `delimiter` must be one byte; else an error pointing at the key.
+pub(crate) fn check_mapping_delimiter(
+    text: &str,
+    origin: &str,
+    delimiter: &str,
+) -> Result<(), IngestError> {
+    if delimiter.len() == 1 {
+        return Ok(());
+    }
+    Err(toml_error(
+        text,
+        origin,
+        text.find("delimiter").unwrap_or(0),
+        "delimiter must be one single-byte character".into(),
+    ))
+}
+
 /// The TOML text of a built-in entry by name, or of a file by path; an unknown name lists
 /// the built-in ones.
 pub(crate) fn built_in_or_file(
@@ -291,10 +320,7 @@ impl Layout {
     /// Parses and checks a layout's TOML text; `origin` names it in errors.
     pub fn parse(text: &str, origin: &str) -> Result<Self, IngestError> {
         let err = |offset: usize, message: String| toml_error(text, origin, offset, message);
-        let layout: Layout = toml::from_str(text).map_err(|e| {
-            let offset = e.span().map(|s| s.start).unwrap_or(0);
-            err(offset, e.message().to_string())
-        })?;
+        let layout: Layout = from_toml(text, origin)?;
         let at = |key: &str| text.find(key).unwrap_or(0);
         if layout.delimiter.len() != 1 {
             return Err(err(

@@ -196,8 +196,8 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
         return Ok(());
     }
     println!("open http://{}/ in a browser", args.bind);
-    votebase_server::serve(store, &args.bind, crate::vip_import::feed_dir(global)?).await?;
-    Ok(())
+    let feeds = crate::vip_import::feed_dir(global)?;
+    crate::serve::serve(store, &args.bind, feeds, None, &[]).await
 }
 
 #[derive(Args, Debug)]

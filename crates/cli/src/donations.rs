@@ -9,14 +9,11 @@
 use crate::options::Global;
 use crate::progress::Bar;
 use crate::stores;
-use crate::voters::cli_actor;
 use anyhow::Context;
-use chrono::Utc;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::sync::Arc;
 use votebase_app::donations as app;
-use votebase_domain::AuditEntry;
 use votebase_domain::csv_safe::SafeWriter;
 use votebase_domain::donations::{ComplianceRules, format_cents, parse_cents};
 use votebase_store::Store;
@@ -94,24 +91,6 @@ pub struct RulesArgs {
     pub itemize_over: Option<String>,
 }
 
-async fn audit(
-    store: &dyn Store,
-    action: &str,
-    subject: &str,
-    detail: String,
-) -> anyhow::Result<()> {
-    store
-        .audit(&AuditEntry {
-            at: Utc::now(),
-            actor: cli_actor(),
-            action: action.into(),
-            subject: subject.into(),
-            detail,
-        })
-        .await?;
-    Ok(())
-}
-
 /// Imports one file into an open store.
 pub async fn import_into(
     store: &dyn Store,
@@ -132,11 +111,11 @@ pub async fn import_into(
     .await?;
     let o = &report.outcome;
     if o.inserted > 0 {
-        audit(
+        crate::voters::cli_audit(
             store,
             "import",
             &label,
-            format!(
+            &format!(
                 "donations, layout {}, {} new records, {} new donors",
                 report.layout, o.inserted, o.new_donors
             ),
@@ -193,11 +172,11 @@ pub async fn donations(global: &Global, cmd: DonationsCommand) -> anyhow::Result
         }
         DonationsCommand::Flags { cycle, json } => {
             let flags = app::flags(store, cycle).await?;
-            audit(
+            crate::voters::cli_audit(
                 store,
                 "read",
                 "donations:flags",
-                format!("{} flags listed", flags.len()),
+                &format!("{} flags listed", flags.len()),
             )
             .await?;
             if json {
@@ -222,11 +201,11 @@ pub async fn donations(global: &Global, cmd: DonationsCommand) -> anyhow::Result
         }
         DonationsCommand::Report { cycle, format } => {
             let rows = app::schedule_a(store, cycle).await?;
-            audit(
+            crate::voters::cli_audit(
                 store,
                 "export",
                 &format!("donations:schedule-a:{cycle}"),
-                format!("{} itemized contributions ({format})", rows.len()),
+                &format!("{} itemized contributions ({format})", rows.len()),
             )
             .await?;
             let totals = app::cycle_totals(store, Some(cycle)).await?;
@@ -312,11 +291,11 @@ pub async fn donations(global: &Global, cmd: DonationsCommand) -> anyhow::Result
                     itemize_over_cents: dollars(&itemize, "--itemize-over")?,
                 };
                 app::set_rules(store, &rules).await?;
-                audit(
+                crate::voters::cli_audit(
                     store,
                     "donations.rules",
                     &rules.committee_id,
-                    format!(
+                    &format!(
                         "cycle {cycle}: limit {} per election, itemize over {}",
                         format_cents(rules.per_election_limit_cents),
                         format_cents(rules.itemize_over_cents)

@@ -26,6 +26,7 @@ mod relink;
 mod results;
 mod results_import;
 mod scores;
+mod serve;
 mod stores;
 mod universes;
 mod users;
@@ -79,14 +80,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             public_url,
             trusted_proxies,
         } => {
-            let mut options = votebase_server::ServeOptions::from_env()?;
-            options
-                .trusted_proxies
-                .extend(votebase_server::TrustedProxies::parse(&trusted_proxies)?);
-            options.public_url = public_url.or(options.public_url);
             let store = stores::open(&global).await?;
             let feeds = vip_import::feed_dir(&global)?;
-            Ok(votebase_server::serve_with(store, &bind, feeds, options).await?)
+            serve::serve(store, &bind, feeds, public_url, &trusted_proxies).await
         }
         Command::User(cmd) => users::user(&global, cmd).await,
         Command::Token(cmd) => users::token(&global, cmd).await,

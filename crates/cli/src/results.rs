@@ -64,13 +64,10 @@ pub async fn check_caucus(dir: &Path, json: bool) -> anyhow::Result<()> {
 
 use crate::options::Global;
 use crate::stores;
-use crate::voters::cli_actor;
 use anyhow::bail;
-use chrono::Utc;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use votebase_app::results::{self as app, build_feed, chair_page_url, plan_codes, store_codes};
-use votebase_domain::AuditEntry;
 use votebase_domain::results::{Election, Precinct, PrecinctStatus};
 use votebase_store::Store;
 
@@ -158,24 +155,6 @@ pub async fn reporting(global: &Global, cmd: ReportingCommand) -> anyhow::Result
         ReportingCommand::Status(a) => status(store.as_ref(), a).await,
         ReportingCommand::Rebuild(a) => rebuild(store.as_ref(), a).await,
     }
-}
-
-async fn cli_audit(
-    store: &dyn Store,
-    action: &str,
-    subject: &str,
-    detail: &str,
-) -> anyhow::Result<()> {
-    store
-        .audit(&AuditEntry {
-            at: Utc::now(),
-            actor: cli_actor(),
-            action: action.into(),
-            subject: subject.into(),
-            detail: detail.into(),
-        })
-        .await?;
-    Ok(())
 }
 
 /// The definition file: an [`Election`] whose precincts may be left out.
@@ -359,7 +338,7 @@ async fn setup(global: &Global, store: &dyn Store, a: SetupArgs) -> anyhow::Resu
     app::set_up_election(store, &e)
         .await
         .with_context(|| format!("the election in {} cannot be set up", a.file.display()))?;
-    cli_audit(
+    crate::voters::cli_audit(
         store,
         "results.setup",
         &e.slug,
@@ -418,7 +397,7 @@ async fn codes(store: &dyn Store, a: CodesArgs) -> anyhow::Result<()> {
     drop(w);
     store_codes(store, &e.slug, &rows).await?;
     std::fs::rename(&tmp, &a.out)?;
-    cli_audit(
+    crate::voters::cli_audit(
         store,
         "results.codes",
         &e.slug,
@@ -519,7 +498,7 @@ async fn status(store: &dyn Store, a: StatusArgs) -> anyhow::Result<()> {
 
 async fn rebuild(store: &dyn Store, a: RebuildArgs) -> anyhow::Result<()> {
     let app::Rebuilt { rows, differing } = app::rebuild(store, &a.election).await?;
-    cli_audit(
+    crate::voters::cli_audit(
         store,
         "results.rebuild",
         &a.election,

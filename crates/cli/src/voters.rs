@@ -29,6 +29,25 @@ pub fn cli_actor() -> String {
     )
 }
 
+/// Records an audit entry by the CLI's actor.
+pub async fn cli_audit(
+    store: &dyn Store,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> anyhow::Result<()> {
+    store
+        .audit(&votebase_domain::AuditEntry {
+            at: chrono::Utc::now(),
+            actor: cli_actor(),
+            action: action.into(),
+            subject: subject.into(),
+            detail: detail.into(),
+        })
+        .await?;
+    Ok(())
+}
+
 pub async fn import(global: &Global, cmd: ImportCommand) -> anyhow::Result<()> {
     let store = stores::open(global).await?;
     match cmd {

@@ -207,7 +207,7 @@ pub(crate) async fn start_server(
     }
     let bind = addr.to_string();
     let handle = tokio::spawn(async move {
-        if let Err(e) = votebase_server::serve(store, &bind, feeds).await {
+        if let Err(e) = crate::serve::serve(store, &bind, feeds, None, &[]).await {
             eprintln!("error: server stopped: {e}");
         }
     });

@@ -15,7 +15,6 @@ use chrono::{DateTime, Utc};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use votebase_app::disinfo::{self as app, DisinfoError};
-use votebase_domain::AuditEntry;
 use votebase_domain::csv_safe::SafeWriter;
 use votebase_domain::disinfo::{NarrativeAction, ResponseKind};
 use votebase_store::Store;
@@ -359,7 +358,7 @@ async fn narratives(store: &dyn Store, since: Option<String>, format: &str) -> a
         }
         other => bail!("--format {other:?}: table or csv"),
     }
-    audit(store, "disinfo.narratives", format, &rows.len().to_string()).await
+    crate::voters::cli_audit(store, "disinfo.narratives", format, &rows.len().to_string()).await
 }
 
 async fn items(store: &dyn Store, format: &str) -> anyhow::Result<()> {
@@ -377,7 +376,7 @@ async fn items(store: &dyn Store, format: &str) -> anyhow::Result<()> {
         ])?;
     }
     w.flush()?;
-    audit(
+    crate::voters::cli_audit(
         store,
         "disinfo.items.export",
         "csv",
@@ -410,18 +409,5 @@ pub async fn demo_watch(store: &dyn Store) -> anyhow::Result<()> {
         out.stored.narratives_created + hotline.stored.narratives_created,
         out.alerts.len() + hotline.alerts.len()
     );
-    Ok(())
-}
-
-async fn audit(store: &dyn Store, action: &str, subject: &str, detail: &str) -> anyhow::Result<()> {
-    store
-        .audit(&AuditEntry {
-            at: Utc::now(),
-            actor: cli_actor(),
-            action: action.into(),
-            subject: subject.into(),
-            detail: detail.into(),
-        })
-        .await?;
     Ok(())
 }

@@ -15,8 +15,8 @@ use chrono::Utc;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use votebase_app::incidents as app;
+use votebase_domain::Role;
 use votebase_domain::incidents::{IncidentFilter, IncidentStatus, TriageRules};
-use votebase_domain::{AuditEntry, Role};
 use votebase_ingest::rejects::RejectWriter;
 use votebase_store::Store;
 
@@ -167,7 +167,7 @@ pub async fn incidents(global: &Global, cmd: IncidentsCommand) -> anyhow::Result
                 let rules: TriageRules = serde_json::from_str(&text)
                     .with_context(|| format!("{} is not a rules JSON file", path.display()))?;
                 app::set_rules(store.as_ref(), &rules).await?;
-                audit(
+                crate::voters::cli_audit(
                     store.as_ref(),
                     "incident.rules",
                     &path.display().to_string(),
@@ -197,19 +197,6 @@ pub async fn incidents(global: &Global, cmd: IncidentsCommand) -> anyhow::Result
     }
 }
 
-async fn audit(store: &dyn Store, action: &str, subject: &str, detail: &str) -> anyhow::Result<()> {
-    store
-        .audit(&AuditEntry {
-            at: Utc::now(),
-            actor: cli_actor(),
-            action: action.into(),
-            subject: subject.into(),
-            detail: detail.into(),
-        })
-        .await?;
-    Ok(())
-}
-
 async fn cover(
     store: &dyn Store,
     user: &str,
@@ -230,7 +217,7 @@ async fn cover(
         ),
     }
     store.set_coverage(user, counties, lead).await?;
-    audit(store, "incident.cover", user, &counties.join(" ")).await?;
+    crate::voters::cli_audit(store, "incident.cover", user, &counties.join(" ")).await?;
     let now: Vec<String> = store
         .coverage(Some(user))
         .await?
@@ -303,7 +290,7 @@ async fn import(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    audit(
+    crate::voters::cli_audit(
         store,
         "import",
         &file,
@@ -352,7 +339,7 @@ async fn list(store: &dyn Store, args: &ListIncidentsArgs) -> anyhow::Result<()>
         limit: args.limit.max(0),
     };
     let rows = store.list_incidents(&filter).await?;
-    audit(
+    crate::voters::cli_audit(
         store,
         "incident.export",
         "incidents",

@@ -6,12 +6,10 @@
 
 use crate::options::Global;
 use crate::stores;
-use crate::voters::cli_actor;
 use chrono::Utc;
 use clap::Subcommand;
 use std::path::PathBuf;
 use votebase_app::people::events as app;
-use votebase_domain::AuditEntry;
 use votebase_ingest::rejects::RejectWriter;
 use votebase_store::Store;
 
@@ -85,19 +83,6 @@ pub enum EventsCommand {
     },
 }
 
-async fn audit(store: &dyn Store, action: &str, subject: &str, detail: &str) -> anyhow::Result<()> {
-    store
-        .audit(&AuditEntry {
-            at: Utc::now(),
-            actor: cli_actor(),
-            action: action.into(),
-            subject: subject.into(),
-            detail: detail.into(),
-        })
-        .await?;
-    Ok(())
-}
-
 /// Runs `votebase events …`.
 pub async fn events(global: &Global, cmd: EventsCommand) -> anyhow::Result<()> {
     let store = stores::open(global).await?;
@@ -117,7 +102,7 @@ pub async fn events(global: &Global, cmd: EventsCommand) -> anyhow::Result<()> {
             let report = app::import_attendance(store, &file, &mut rejects, Utc::now()).await;
             rejects.finish()?;
             let report = report?;
-            audit(
+            crate::voters::cli_audit(
                 store,
                 "import",
                 &file.display().to_string(),
@@ -143,7 +128,7 @@ pub async fn events(global: &Global, cmd: EventsCommand) -> anyhow::Result<()> {
         }
         EventsCommand::ImportMobilize { file } => {
             let e = votebase_app::people::sources::import_mobilize_events(store, &file).await?;
-            audit(
+            crate::voters::cli_audit(
                 store,
                 "import",
                 &file.display().to_string(),
@@ -161,7 +146,8 @@ pub async fn events(global: &Global, cmd: EventsCommand) -> anyhow::Result<()> {
         }
         EventsCommand::ImportOsdiPeople { file } => {
             let r = votebase_app::people::sources::import_osdi_people(store, &file).await?;
-            audit(store, "import", &file.display().to_string(), "osdi people").await?;
+            crate::voters::cli_audit(store, "import", &file.display().to_string(), "osdi people")
+                .await?;
             println!(
                 "{} people: {} new, {} addresses unsubscribed",
                 r.people, r.added, r.unsubscribed
@@ -195,7 +181,7 @@ pub async fn events(global: &Global, cmd: EventsCommand) -> anyhow::Result<()> {
         }
         EventsCommand::Attendance { event, json } => {
             let rows = store.attendance_of_event(&event).await?;
-            audit(store, "read", "event.attendance", &event).await?;
+            crate::voters::cli_audit(store, "read", "event.attendance", &event).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
@@ -212,7 +198,7 @@ pub async fn events(global: &Global, cmd: EventsCommand) -> anyhow::Result<()> {
             person,
         } => {
             app::rsvp(store, &event, &shift, &person).await?;
-            audit(
+            crate::voters::cli_audit(
                 store,
                 "event.rsvp",
                 &format!("{event}/{shift}/{person}"),
@@ -229,7 +215,7 @@ pub async fn events(global: &Global, cmd: EventsCommand) -> anyhow::Result<()> {
             undo,
         } => {
             app::check_in(store, &event, &shift, &person, !undo).await?;
-            audit(
+            crate::voters::cli_audit(
                 store,
                 "event.check_in",
                 &format!("{event}/{shift}/{person}"),

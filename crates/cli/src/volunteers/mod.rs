@@ -7,13 +7,10 @@
 
 use crate::options::Global;
 use crate::stores;
-use crate::voters::cli_actor;
 use anyhow::bail;
-use chrono::Utc;
 use clap::{Args, Subcommand};
 use std::path::{Path, PathBuf};
 use votebase_app::people as app;
-use votebase_domain::AuditEntry;
 use votebase_domain::csv_safe::SafeWriter;
 use votebase_domain::people::MatchStep;
 use votebase_ingest::rejects::RejectWriter;
@@ -204,19 +201,6 @@ pub struct MatchArgs {
     pub format: String,
 }
 
-async fn audit(store: &dyn Store, action: &str, subject: &str, detail: &str) -> anyhow::Result<()> {
-    store
-        .audit(&AuditEntry {
-            at: Utc::now(),
-            actor: cli_actor(),
-            action: action.into(),
-            subject: subject.into(),
-            detail: detail.into(),
-        })
-        .await?;
-    Ok(())
-}
-
 fn centroids(path: &Path) -> anyhow::Result<app::ZipCentroids> {
     if !path.exists() {
         bail!(
@@ -253,7 +237,7 @@ async fn import(store: &dyn Store, args: &ImportArgs, volunteers: bool) -> anyho
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
     let o = report.outcome;
-    audit(
+    crate::voters::cli_audit(
         store,
         "import",
         &file,
@@ -300,7 +284,7 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
         VolunteersCommand::Skills { add } => {
             if let Some(SkillsCommand::Add { name, label }) = add {
                 let name = app::add_skill(store, &name, &label).await?;
-                audit(store, "skill.add", &name, "").await?;
+                crate::voters::cli_audit(store, "skill.add", &name, "").await?;
                 println!("added {name}");
             } else {
                 app::taxonomy(store).await?;
@@ -324,7 +308,7 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
                 },
             )
             .await?;
-            audit(
+            crate::voters::cli_audit(
                 store,
                 "match.answer",
                 &format!("{project}/{volunteer}"),
@@ -357,7 +341,7 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
             let queue = store
                 .person_links(votebase_domain::people::LinkStatus::Review)
                 .await?;
-            audit(store, "read", "person.links", "review queue").await?;
+            crate::voters::cli_audit(store, "read", "person.links", "review queue").await?;
             if json {
                 let linked = store
                     .person_links(votebase_domain::people::LinkStatus::Linked)
@@ -390,7 +374,7 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
             if !store.decide_person_link(&volunteer, &voter, status).await? {
                 bail!("no candidate link between {volunteer} and {voter}");
             }
-            audit(
+            crate::voters::cli_audit(
                 store,
                 "person.link.review",
                 &volunteer,
@@ -402,12 +386,12 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
         }
         VolunteersCommand::Matches { volunteer, json } => {
             let rows = store.matches_of_volunteer(&volunteer).await?;
-            audit(store, "read", "volunteer.matches", &volunteer).await?;
+            crate::voters::cli_audit(store, "read", "volunteer.matches", &volunteer).await?;
             print_matches(&rows, json)
         }
         VolunteersCommand::List { json } => {
             let rows = store.volunteers().await?;
-            audit(
+            crate::voters::cli_audit(
                 store,
                 "read",
                 "volunteers",
@@ -504,7 +488,8 @@ pub async fn projects(global: &Global, cmd: ProjectsCommand) -> anyhow::Result<(
             for v in &volunteers {
                 let (m, created) = app::invite(store, &project, v, &links).await?;
                 if created {
-                    audit(store, "match.invite", &format!("{project}/{v}"), "").await?;
+                    crate::voters::cli_audit(store, "match.invite", &format!("{project}/{v}"), "")
+                        .await?;
                 }
                 println!(
                     "{project} {v}: {}{}",
@@ -532,7 +517,7 @@ pub async fn projects(global: &Global, cmd: ProjectsCommand) -> anyhow::Result<(
                 },
             )
             .await?;
-            audit(
+            crate::voters::cli_audit(
                 store,
                 "match.decide",
                 &format!("{project}/{volunteer}"),
@@ -544,7 +529,7 @@ pub async fn projects(global: &Global, cmd: ProjectsCommand) -> anyhow::Result<(
         }
         ProjectsCommand::Matches { project, json } => {
             let rows = store.matches_of_project(&project).await?;
-            audit(store, "read", "project.matches", &project).await?;
+            crate::voters::cli_audit(store, "read", "project.matches", &project).await?;
             print_matches(&rows, json)
         }
     }
@@ -555,7 +540,7 @@ pub async fn match_project(global: &Global, args: MatchArgs) -> anyhow::Result<(
     let store = stores::open(global).await?;
     let store = store.as_ref();
     let rows = app::candidates(store, &args.project, args.top).await?;
-    audit(
+    crate::voters::cli_audit(
         store,
         "export",
         "match",

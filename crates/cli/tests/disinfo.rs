@@ -4,11 +4,12 @@
 //! narrative clusters together, links its claim, alerts exactly once while chatter raises
 //! none; re-import changes nothing; a bad file is rejected whole with its line numbers;
 //! hotline `misinformation` incidents join their narrative; `narratives`, `items`,
-//! `alerts`, `act` and `eval`.
+//! `alerts`, `act` and `eval`; alert emails to subscribers through the outbox and a real
+//! SMTP server (once per spike), and the county named on an election day (once per day).
 
 mod common;
 
-use common::Backend;
+use common::{Backend, SmtpServer, add_user, fails, mail_text, ok};
 use std::collections::HashMap;
 use votebase_narrative::synth::{CLAIMS, StreamSpec, stream};
 
@@ -265,5 +266,220 @@ fn eval_reports_purity_recall_and_one_alert() {
             v["claim_links"][1].as_u64().unwrap(),
         );
         assert!(linked >= 50 && right * 10 >= linked * 9, "{v}");
+    }
+}
+
+/// The planted narrative's id, from the first line of `disinfo alerts`.
+fn alerted_narratives(b: &Backend) -> Vec<(i64, String)> {
+    stdout(b, &["disinfo", "alerts"])
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("narrative ")?;
+            let (id, rest) = rest.split_once(' ')?;
+            Some((id.parse().ok()?, rest.to_string()))
+        })
+        .collect()
+}
+
+/// Delivers the outbox to the SMTP server; returns the command's summary line.
+fn send_email(b: &Backend, smtp: &SmtpServer) -> String {
+    stdout(
+        b,
+        &[
+            "volunteers",
+            "send-email",
+            "--smtp",
+            &format!("127.0.0.1:{}", smtp.port),
+            "--from",
+            "Disinformation watch <watch@example.org>",
+        ],
+    )
+}
+
+/// The message to `who`, decoded (headers' folding undone), or a panic listing them all.
+fn mail_to(mails: &[String], who: &str) -> String {
+    let m = mails
+        .iter()
+        .find(|m| m.contains(&format!("To: {who}")))
+        .unwrap_or_else(|| panic!("no mail to {who}: {mails:?}"));
+    let subject = m
+        .replace("\r\n ", " ")
+        .replace("\n ", " ")
+        .lines()
+        .find(|l| l.starts_with("Subject: "))
+        .unwrap_or("")
+        .to_string();
+    format!("{subject}\n{}", mail_text(m))
+}
+
+#[test]
+fn spike_alerts_are_emailed_to_each_subscriber_once() {
+    for b in Backend::all("disinfo_mail") {
+        add_user(&b, "ana", "coordinator");
+        add_user(&b, "ben", "lawyer");
+        add_user(&b, "vic", "volunteer");
+        let out = ok(
+            &b,
+            &["disinfo", "subscribe", "ana", "--email", "ana@example.org"],
+        );
+        assert!(out.contains("ana: alert emails to ana@example.org"), "{out}");
+        ok(
+            &b,
+            &["disinfo", "subscribe", "ben", "--email", "ben@example.org"],
+        );
+        let err = fails(
+            &b,
+            &["disinfo", "subscribe", "vic", "--email", "vic@example.org"],
+        );
+        assert!(err.contains("cannot read the disinformation watch"), "{err}");
+        let err = fails(&b, &["disinfo", "subscribe", "ana", "--email", "ana at home"]);
+        assert!(err.contains("is not an email address"), "{err}");
+        let err = fails(
+            &b,
+            &["disinfo", "subscribe", "nobody", "--email", "n@example.org"],
+        );
+        assert!(err.contains("no user \"nobody\""), "{err}");
+        let subs = ok(&b, &["disinfo", "subscriptions"]);
+        assert!(subs.ends_with("subscriptions: 2\n"), "{subs}");
+
+        let claims = write_claims(&b);
+        ok(&b, &["disinfo", "claims", "import", claims.to_str().unwrap()]);
+        let (posts, _) = write_posts(&b, "posts.csv", 3, 800);
+        let public = ["--public-url", "https://vb.example.org"];
+        let out = ok(
+            &b,
+            &[&["disinfo", "import", posts.to_str().unwrap()][..], &public].concat(),
+        );
+        assert!(out.contains("alert: narrative "), "{out}");
+        let alerted = alerted_narratives(&b);
+        assert_eq!(alerted.len(), 1, "{alerted:?}");
+        let (planted, _) = alerted[0].clone();
+
+        let smtp = SmtpServer::start(&b.path("maildir"));
+        let Some(smtp) = smtp else { continue };
+        let out = send_email(&b, &smtp);
+        assert!(out.contains("2 sent, 0 failed"), "{out}");
+        let mails = smtp.messages();
+        assert_eq!(mails.len(), 2, "one per subscriber: {mails:?}");
+        let polls = CLAIMS.iter().find(|c| c.key == "polls-moved").unwrap();
+        for who in ["ana", "ben"] {
+            let m = mail_to(&mails, &format!("{who}@example.org"));
+            for want in [
+                format!("Subject: Disinformation alert: narrative {planted} spiked to "),
+                format!("Hello {who},"),
+                "items in all".to_string(),
+                "Known claim polls-moved (false)".to_string(),
+                format!("Counter-message: {}", polls.counter_en),
+                format!("The narrative: https://vb.example.org/disinfo/narratives/{planted}"),
+                "The watch: https://vb.example.org/disinfo".to_string(),
+            ] {
+                assert!(m.contains(&want), "{want:?} in {m}");
+            }
+        }
+
+        // The same spike again: no new alert, nothing queued, nothing sent.
+        let out = ok(
+            &b,
+            &[&["disinfo", "import", posts.to_str().unwrap()][..], &public].concat(),
+        );
+        assert!(out.contains("0 new items"), "{out}");
+        assert!(!out.contains("alert:"), "{out}");
+        assert_eq!(alerted_narratives(&b).len(), 1);
+        let out = send_email(&b, &smtp);
+        assert!(out.contains("0 sent, 0 failed"), "{out}");
+        assert_eq!(smtp.messages().len(), 2);
+
+        let out = ok(&b, &["disinfo", "unsubscribe", "ben"]);
+        assert!(out.contains("ben: no more alert emails"), "{out}");
+        let subs = ok(&b, &["disinfo", "subscriptions"]);
+        assert!(subs.ends_with("subscriptions: 1\n"), "{subs}");
+    }
+}
+
+#[test]
+fn a_county_named_on_election_day_alerts_once_per_day_by_email_too() {
+    let nc = common::shared("voterfile/national-voter-file-synthetic/nc.csv");
+    for b in Backend::all("disinfo_day") {
+        b.cmd(&[
+            "import",
+            "voters",
+            nc.to_str().unwrap(),
+            "--layout",
+            "ncvoter",
+        ])
+        .assert()
+        .success();
+        add_user(&b, "ana", "coordinator");
+        ok(
+            &b,
+            &["disinfo", "subscribe", "ana", "--email", "ana@example.org"],
+        );
+        let err = fails(&b, &["disinfo", "election-day", "2026-11-03", "--utc-offset", "EST"]);
+        assert!(err.contains("not an offset from UTC"), "{err}");
+        let out = ok(
+            &b,
+            &["disinfo", "election-day", "2026-11-03", "--utc-offset", "-05:00"],
+        );
+        assert!(out.contains("election day 2026-11-03 (UTC-05:00)"), "{out}");
+        let out = ok(&b, &["disinfo", "election-day"]);
+        assert!(
+            out.contains("2026-11-03 UTC-05:00") && out.ends_with("election days: 1\n"),
+            "{out}"
+        );
+
+        // Two posts naming the county on election day (far below the spike test), one
+        // naming it the day before, one naming no county on election day.
+        let posts = b.path("day.csv");
+        std::fs::write(
+            &posts,
+            "id,text,url,platform,author,posted_at\n\
+             ed-1,\"Jonesport County: the polls close at noon today, do not bother going after lunch\",,x,a1,2026-11-03T15:00:00Z\n\
+             ed-2,\"RT Jonesport County: the polls close at noon today, do not bother going after lunch\",,facebook,a2,2026-11-03T16:00:00Z\n\
+             fair-1,\"Jonesport County fair opens next week with rides, pies and a tractor parade\",,x,a3,2026-11-02T15:00:00Z\n\
+             other-1,\"Lovely weather for the marching band rehearsal downtown this afternoon\",,x,a4,2026-11-03T15:30:00Z\n",
+        )
+        .unwrap();
+        let out = ok(&b, &["disinfo", "import", posts.to_str().unwrap()]);
+        assert!(out.contains("4 new items"), "{out}");
+        let alerted = alerted_narratives(&b);
+        assert_eq!(alerted.len(), 1, "{alerted:?}");
+        let (narrative, line) = &alerted[0];
+        assert!(
+            line.starts_with("[election_day_county]: names JONESPORT on election day (2 items that day from 2026-11-03 05:00Z)"),
+            "{line}"
+        );
+        let items = items(&b);
+        let of = |id: &str| items.iter().find(|(i, _, _)| i == id).unwrap().1;
+        assert_eq!((of("ed-1"), of("ed-2")), (*narrative, *narrative));
+
+        // Later that day, more of it: still one alert for the day.
+        std::fs::write(
+            &posts,
+            "id,text,url,platform,author,posted_at\n\
+             ed-3,\"Jonesport County: the polls close at noon today, do not bother going after lunch!\",,x,a5,2026-11-04T01:00:00Z\n",
+        )
+        .unwrap();
+        let out = ok(&b, &["disinfo", "import", posts.to_str().unwrap()]);
+        assert!(out.contains("1 new items") && !out.contains("alert:"), "{out}");
+        assert_eq!(alerted_narratives(&b).len(), 1);
+
+        if let Some(smtp) = SmtpServer::start(&b.path("maildir")) {
+            let out = send_email(&b, &smtp);
+            assert!(out.contains("1 sent, 0 failed"), "{out}");
+            let m = mail_to(&smtp.messages(), "ana@example.org");
+            assert!(
+                m.contains(&format!(
+                    "Subject: Disinformation alert: narrative {narrative} names JONESPORT on election day"
+                )),
+                "{m}"
+            );
+            assert!(m.contains("the polls close at noon"), "{m}");
+            assert!(m.contains("The watch: /disinfo"), "no public URL: paths: {m}");
+        }
+
+        // Removing the day stops further election-day alerts.
+        let out = ok(&b, &["disinfo", "election-day", "2026-11-03", "--remove"]);
+        assert!(out.contains("removed"), "{out}");
+        assert!(ok(&b, &["disinfo", "election-day"]).ends_with("election days: 0\n"));
     }
 }

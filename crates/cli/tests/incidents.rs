@@ -962,6 +962,14 @@ fn route_by_role() {
                 303,
             ),
             (
+                "POST",
+                "/disinfo/subscription".into(),
+                "action=unsubscribe",
+                &read,
+                303,
+                303,
+            ),
+            (
                 "GET",
                 "/disinfo/items/1/screenshot".into(),
                 "",

@@ -1,8 +1,10 @@
 //! Disinformation watch: the vocabulary of items (posts from monitoring exports, public
 //! tips, hotline `misinformation` incidents linked by id), the narratives they are
 //! clustered into, the catalogue of known claims with their verdicts and counter-messages,
-//! spike alerts, and the response workflow of a narrative (triage, assign, respond,
-//! close), whose every step is an entry on an append-only timeline.
+//! alerts (a spike, or a county named on an election day) with users' subscriptions to
+//! them by email and the organization's election days, and the response workflow of a
+//! narrative (triage, assign, respond, close), whose every step is an entry on an
+//! append-only timeline.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -364,22 +366,79 @@ pub struct NarrativeEvent {
     pub detail: String,
 }
 
-/// A spike alert to record.
+/// Why an alert was raised.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = DisinfoAlertKind))]
+#[serde(rename_all = "snake_case")]
+pub enum AlertKind {
+    /// The narrative's hourly volume rose far above its own baseline (one per spike).
+    Spike,
+    /// An item was posted on an election day in a narrative that names one of the
+    /// organization's counties (one per narrative and election day).
+    ElectionDayCounty,
+}
+
+impl AlertKind {
+    /// The stored code.
+    pub fn code(self) -> &'static str {
+        match self {
+            AlertKind::Spike => "spike",
+            AlertKind::ElectionDayCounty => "election_day_county",
+        }
+    }
+
+    /// Reads a code.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "spike" => Some(AlertKind::Spike),
+            "election_day_county" => Some(AlertKind::ElectionDayCounty),
+            _ => None,
+        }
+    }
+}
+
+/// An alert to record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewAlert {
     /// Narrative.
     pub narrative_id: i64,
-    /// Start of the spike's first hour.
+    /// Why.
+    pub kind: AlertKind,
+    /// Spike: start of the spike's first hour. Election day: start of the day.
     pub hour: DateTime<Utc>,
-    /// Items in that hour.
+    /// Spike: items in that hour. Election day: the narrative's items posted that day.
     pub count: i64,
-    /// The baseline rate tested against (items per hour).
+    /// The baseline rate tested against (items per hour; 0 for election-day alerts).
     pub baseline: f64,
-    /// The Poisson upper tail.
+    /// The Poisson upper tail (1 for election-day alerts: no test).
     pub p_value: f64,
+    /// The organization's counties the narrative names (election-day alerts).
+    pub counties: Vec<String>,
 }
 
-/// A recorded alert (one per narrative and spike).
+impl NewAlert {
+    /// The alert in words, as its narrative's timeline and the alert email say it.
+    pub fn describe(&self) -> String {
+        match self.kind {
+            AlertKind::Spike => format!(
+                "{} items in the hour from {} (baseline {:.2}/h, p = {:.2e})",
+                self.count,
+                self.hour.format("%Y-%m-%d %H:00Z"),
+                self.baseline,
+                self.p_value
+            ),
+            AlertKind::ElectionDayCounty => format!(
+                "names {} on election day ({} items that day from {})",
+                self.counties.join(", "),
+                self.count,
+                self.hour.format("%Y-%m-%d %H:%MZ"),
+            ),
+        }
+    }
+}
+
+/// A recorded alert (one per narrative and spike, or per narrative and election day).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "openapi", schema(as = DisinfoAlert))]
@@ -388,16 +447,105 @@ pub struct Alert {
     pub id: i64,
     /// Narrative.
     pub narrative_id: i64,
-    /// Start of the spike's first hour.
+    /// Why.
+    pub kind: AlertKind,
+    /// Spike: start of the spike's first hour. Election day: start of the day.
     pub hour: DateTime<Utc>,
-    /// Items in that hour.
+    /// Spike: items in that hour. Election day: items posted that day.
     pub count: i64,
     /// Baseline rate.
     pub baseline: f64,
     /// Poisson upper tail.
     pub p_value: f64,
+    /// Counties named (election-day alerts).
+    pub counties: Vec<String>,
     /// When it was raised.
     pub created_at: DateTime<Utc>,
+}
+
+impl Alert {
+    /// The alert in words (see [`NewAlert::describe`]).
+    pub fn describe(&self) -> String {
+        NewAlert {
+            narrative_id: self.narrative_id,
+            kind: self.kind,
+            hour: self.hour,
+            count: self.count,
+            baseline: self.baseline,
+            p_value: self.p_value,
+            counties: self.counties.clone(),
+        }
+        .describe()
+    }
+}
+
+/// A user's subscription to alert emails.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = DisinfoSubscription))]
+pub struct Subscription {
+    /// User name.
+    pub user: String,
+    /// Where the alerts go.
+    pub email: String,
+    /// Since when.
+    pub created_at: DateTime<Utc>,
+}
+
+/// One of the organization's election days: a calendar day at a fixed offset from UTC
+/// (US election days fall after daylight saving time ends, so one offset holds all day).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = DisinfoElectionDay))]
+pub struct ElectionDay {
+    /// The day.
+    pub date: chrono::NaiveDate,
+    /// Its local time's offset from UTC, in minutes (-300 for US Eastern standard time).
+    pub utc_offset_minutes: i32,
+}
+
+/// Largest offset from UTC accepted, in minutes (±14 hours).
+pub const MAX_UTC_OFFSET_MINUTES: i32 = 14 * 60;
+
+impl ElectionDay {
+    /// The day's first instant.
+    pub fn start(&self) -> DateTime<Utc> {
+        let midnight = self.date.and_time(chrono::NaiveTime::MIN).and_utc();
+        midnight - chrono::Duration::minutes(i64::from(self.utc_offset_minutes))
+    }
+
+    /// Whether `t` falls on this day (local time).
+    pub fn contains(&self, t: DateTime<Utc>) -> bool {
+        let start = self.start();
+        t >= start && t < start + chrono::Duration::days(1)
+    }
+
+    /// Reads `+HH:MM`, `-HH:MM` or `Z` as minutes from UTC (at most ±14 hours).
+    pub fn parse_offset(s: &str) -> Option<i32> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("z") {
+            return Some(0);
+        }
+        let (sign, rest) = match s.as_bytes().first()? {
+            b'+' => (1, &s[1..]),
+            b'-' => (-1, &s[1..]),
+            _ => return None,
+        };
+        let (h, m) = rest.split_once(':')?;
+        if h.len() != 2 || m.len() != 2 {
+            return None;
+        }
+        let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+        let total = h * 60 + m;
+        (m < 60 && total <= MAX_UTC_OFFSET_MINUTES).then_some(sign * total)
+    }
+
+    /// The offset as `+HH:MM` / `-HH:MM`.
+    pub fn offset_text(&self) -> String {
+        let m = self.utc_offset_minutes;
+        let sign = if m < 0 { '-' } else { '+' };
+        format!("{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
+    }
 }
 
 #[cfg(test)]
@@ -461,6 +609,53 @@ mod tests {
             NarrativeStatus::Closed,
         ] {
             assert_eq!(NarrativeStatus::parse(s.code()), Some(s));
+        }
+    }
+
+    #[test]
+    fn election_days_cover_the_local_day_and_offsets_parse() {
+        let day = ElectionDay {
+            date: chrono::NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(),
+            utc_offset_minutes: ElectionDay::parse_offset("-05:00").unwrap(),
+        };
+        let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
+        assert_eq!(day.start(), t("2026-11-03T05:00:00Z"));
+        assert!(!day.contains(t("2026-11-03T04:59:59Z")), "the evening before, in New York");
+        assert!(day.contains(t("2026-11-03T05:00:00Z")));
+        assert!(day.contains(t("2026-11-04T01:30:00Z")), "8:30 pm on election day");
+        assert!(!day.contains(t("2026-11-04T05:00:00Z")));
+        assert_eq!(day.offset_text(), "-05:00");
+        assert_eq!(ElectionDay::parse_offset("+05:30"), Some(330));
+        assert_eq!(ElectionDay::parse_offset("Z"), Some(0));
+        for bad in ["", "5", "-5:00", "+15:00", "+01:60", "−05:00", "+1:00x"] {
+            assert_eq!(ElectionDay::parse_offset(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn alerts_say_why_in_words() {
+        let t = DateTime::parse_from_rfc3339("2026-11-03T05:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let mut a = NewAlert {
+            narrative_id: 4,
+            kind: AlertKind::Spike,
+            hour: t,
+            count: 40,
+            baseline: 0.5,
+            p_value: 1e-30,
+            counties: Vec::new(),
+        };
+        assert!(a.describe().starts_with("40 items in the hour from 2026-11-03 05:00Z"));
+        a.kind = AlertKind::ElectionDayCounty;
+        a.counties = vec!["WAKE".into(), "DURHAM".into()];
+        a.count = 3;
+        assert_eq!(
+            a.describe(),
+            "names WAKE, DURHAM on election day (3 items that day from 2026-11-03 05:00Z)"
+        );
+        for k in [AlertKind::Spike, AlertKind::ElectionDayCounty] {
+            assert_eq!(AlertKind::parse(k.code()), Some(k));
         }
     }
 }

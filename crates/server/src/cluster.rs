@@ -1,12 +1,13 @@
 //! What a server does so that several of them can run over one store behind a load
-//! balancer: it feeds its live incident queue from the store's change feed (PostgreSQL
-//! `LISTEN/NOTIFY`; with SQLite the queue stays in-process, one machine) and runs the
+//! balancer: it feeds its live incident queue and its disinformation live page from the
+//! store's feeds (PostgreSQL `LISTEN/NOTIFY`; with SQLite both stay in-process, one
+//! machine) and runs the
 //! periodic jobs (incident escalation) only while it leads them
 //! ([`votebase_app::cluster`]). Everything else a request needs — sessions, tokens,
 //! idempotency keys, receipts, audit — already lives in the store; rate-limit state stays
 //! per process (see `docs/DEPLOY.md`).
 
-use crate::{AppState, ServeError, incidents};
+use crate::{AppState, ServeError, disinfo, incidents};
 use std::time::Duration;
 
 /// How often the escalation job runs when `VOTEBASE_ESCALATION_SECONDS` is unset.
@@ -26,9 +27,9 @@ pub fn escalation_every_from_env() -> Result<Option<Duration>, String> {
     }
 }
 
-/// Starts the cluster duties of a server: the live queue's relay from the store's
-/// change feed when the store has one (the feed is listening when this returns) and the
-/// escalation job every `escalation_every`.
+/// Starts the cluster duties of a server: the live queue's and the disinformation live
+/// page's relays from the store's feeds when the store has them (listening when this
+/// returns) and the escalation job every `escalation_every`.
 pub async fn start(state: &AppState, escalation_every: Duration) -> Result<(), ServeError> {
     let feed = state
         .store
@@ -42,6 +43,15 @@ pub async fn start(state: &AppState, escalation_every: Duration) -> Result<(), S
             state.store.clone(),
             state.incidents.clone(),
         ));
+    }
+    let alerts = state
+        .store
+        .alert_feed()
+        .await
+        .map_err(|e| ServeError::Config(format!("cannot listen for disinformation alerts: {e}")))?;
+    if let Some(feed) = alerts {
+        state.disinfo.relay_from_store();
+        tokio::spawn(disinfo::relay(feed, state.clone()));
     }
     incidents::spawn_escalator(state, escalation_every);
     Ok(())

@@ -4,14 +4,16 @@
 //! is lost, after which the changes committed meanwhile are read back from
 //! `incident_events`; leadership of a job is a session-level advisory lock held on a
 //! dedicated connection, so that it ends the moment its holder's process or connection
-//! dies (and a failed-over primary holds no lock at all).
+//! dies (and a failed-over primary holds no lock at all). The disinformation alert feed is
+//! the same machinery on `<schema>:disinfo_alerts` (migration 0017), read back from
+//! `disinfo_alerts`.
 
 use async_trait::async_trait;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgListener, PgPool, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection};
 use std::collections::BTreeSet;
 use std::time::Duration;
-use votebase_store::cluster::{ChangeFeed, ClusterStore, IncidentChange, Lease};
+use votebase_store::cluster::{AlertFeed, ChangeFeed, ClusterStore, IncidentChange, Lease};
 use votebase_store::{StoreError, StoreResult};
 
 use crate::{PgStore, db};
@@ -35,6 +37,19 @@ fn channel(schema: &str) -> String {
     format!("{schema}:incidents")
 }
 
+/// The alert notification channel of an organization's schema.
+fn alert_channel(schema: &str) -> String {
+    format!("{schema}:disinfo_alerts")
+}
+
+/// Reads incident changes back: `(timeline entry id, incident id)` after a position.
+const INCIDENT_READ_BACK: &str =
+    "SELECT id, incident_id FROM incident_events WHERE id > $1 ORDER BY id LIMIT $2";
+
+/// Reads alerts back: `(alert id, narrative id)` after a position.
+const ALERT_READ_BACK: &str =
+    "SELECT id, narrative_id FROM disinfo_alerts WHERE id > $1 ORDER BY id LIMIT $2";
+
 /// The advisory-lock key text of a job.
 fn job_key(schema: &str, job: &str) -> String {
     format!("votebase-job:{schema}:{job}")
@@ -50,9 +65,17 @@ fn parse_payload(payload: &str) -> Option<IncidentChange> {
 }
 
 async fn changes_since(pool: &PgPool, after: i64, limit: i64) -> StoreResult<Vec<IncidentChange>> {
-    let rows: Vec<(i64, i64)> = sqlx::query_as(
-        "SELECT id, incident_id FROM incident_events WHERE id > $1 ORDER BY id LIMIT $2",
-    )
+    read_back(pool, INCIDENT_READ_BACK, after, limit).await
+}
+
+/// `(position, subject)` pairs after `after` by one of the read-back queries.
+async fn read_back(
+    pool: &PgPool,
+    sql: &'static str,
+    after: i64,
+    limit: i64,
+) -> StoreResult<Vec<IncidentChange>> {
+    let rows: Vec<(i64, i64)> = sqlx::query_as(sql)
     .bind(after)
     .bind(limit.max(0))
     .fetch_all(pool)
@@ -64,12 +87,15 @@ async fn changes_since(pool: &PgPool, after: i64, limit: i64) -> StoreResult<Vec
         .collect())
 }
 
-/// The incident change feed of one organization.
+/// The incident change feed of one organization (and, with the alert channel and
+/// read-back query, its alert feed: a change's `incident_id` is then the narrative).
 struct PgFeed {
     options: PgConnectOptions,
     /// The store's pool, for reading back.
     pool: PgPool,
     channel: String,
+    /// The read-back query (`$1` position, `$2` limit).
+    read_back: &'static str,
     listener: Option<PgListener>,
     /// Highest entry id delivered.
     position: i64,
@@ -123,7 +149,7 @@ impl PgFeed {
         let mut out = Vec::new();
         let mut after = self.position - CATCH_UP_SLACK;
         loop {
-            let batch = changes_since(&self.pool, after, CATCH_UP_BATCH).await?;
+            let batch = read_back(&self.pool, self.read_back, after, CATCH_UP_BATCH).await?;
             let Some(last) = batch.last() else { break };
             after = last.seq;
             let full = batch.len() as i64 == CATCH_UP_BATCH;
@@ -187,6 +213,16 @@ impl ChangeFeed for PgFeed {
     }
 }
 
+/// The alert feed: the generic feed over the alert channel, yielding alert ids.
+struct PgAlertFeed(PgFeed);
+
+#[async_trait]
+impl AlertFeed for PgAlertFeed {
+    async fn next(&mut self) -> StoreResult<Vec<i64>> {
+        Ok(self.0.next().await?.into_iter().map(|c| c.seq).collect())
+    }
+}
+
 /// A job's leadership: the advisory lock held by the session of `conn`.
 struct PgLease {
     conn: Option<PgConnection>,
@@ -229,11 +265,33 @@ impl ClusterStore for PgStore {
             options,
             pool: self.pool().clone(),
             channel,
+            read_back: INCIDENT_READ_BACK,
             listener: Some(listener),
             position,
             recent: BTreeSet::new(),
             behind: false,
         })))
+    }
+
+    async fn alert_feed(&self) -> StoreResult<Option<Box<dyn AlertFeed>>> {
+        let options = (*self.pool().connect_options()).clone();
+        let channel = alert_channel(self.schema());
+        let listener = PgFeed::listen(&options, &channel).await?;
+        // Listening first, then the position (as the incident feed).
+        let position: i64 = sqlx::query_scalar("SELECT COALESCE(max(id), 0) FROM disinfo_alerts")
+            .fetch_one(self.pool())
+            .await
+            .map_err(db)?;
+        Ok(Some(Box::new(PgAlertFeed(PgFeed {
+            options,
+            pool: self.pool().clone(),
+            channel,
+            read_back: ALERT_READ_BACK,
+            listener: Some(listener),
+            position,
+            recent: BTreeSet::new(),
+            behind: false,
+        }))))
     }
 
     async fn incident_changes_since(

@@ -1,21 +1,24 @@
 //! The disinformation watch on PostgreSQL, SQL only: items written with the narrative the
 //! application assigned (idempotent by source and source id), narratives' counts and
-//! claim links kept up to date in the same transaction, claims, alerts (one per narrative
-//! and hour), the response workflow on the append-only timeline, and the hotline's
-//! `misinformation` incidents not yet linked.
+//! claim links kept up to date in the same transaction, claims, alerts (one per narrative,
+//! kind and hour, their emails queued in the outbox in the same transaction, announced
+//! to every server by migration 0017's trigger), the response workflow on the
+//! append-only timeline, the hotline's `misinformation` incidents not yet linked, alert
+//! subscriptions and election days.
 
 use crate::{PgStore, db};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{AssertSqlSafe, Row};
 use votebase_domain::disinfo::{
-    Alert, Claim, Item, MISINFORMATION_CATEGORY, Narrative, NarrativeAction, NarrativeEvent,
-    NarrativeStatus, NewAlert, NewClaim, NewItem, Verdict, next_narrative_status,
+    Alert, AlertKind, Claim, ElectionDay, Item, MISINFORMATION_CATEGORY, Narrative,
+    NarrativeAction, NarrativeEvent, NarrativeStatus, NewClaim, NewItem, Subscription, Verdict,
+    next_narrative_status,
 };
 use votebase_store::disinfo::{
     ClaimImportOutcome, ClusterState, DisinfoStore, ItemImportOutcome, ItemNarrative,
-    UnlinkedReport,
+    PendingAlert, UnlinkedReport,
 };
 use votebase_store::{StoreError, StoreResult};
 
@@ -67,26 +70,36 @@ fn item_of(r: &PgRow) -> StoreResult<Item> {
         narrative_id: r.try_get(11).map_err(db)?,
         claim_id: r.try_get(12).map_err(db)?,
         claim_similarity: r.try_get(13).map_err(db)?,
-        places: places
-            .split('|')
-            .filter(|p| !p.is_empty())
-            .map(String::from)
-            .collect(),
+        places: split_places(&places),
         has_screenshot: r.try_get(15).map_err(db)?,
     })
 }
 
-const ALERT: &str =
-    "SELECT id, narrative_id, hour, count, baseline, p_value, created_at FROM disinfo_alerts";
+const ALERT_COLUMNS: &str =
+    "id, narrative_id, hour, count, baseline, p_value, created_at, kind, counties";
+
+const ALERT: &str = "SELECT id, narrative_id, hour, count, baseline, p_value, created_at, kind,
+    counties FROM disinfo_alerts";
+
+fn split_places(s: &str) -> Vec<String> {
+    s.split('|')
+        .filter(|p| !p.is_empty())
+        .map(String::from)
+        .collect()
+}
 
 fn alert_of(r: &PgRow) -> StoreResult<Alert> {
+    let kind: &str = r.try_get(7).map_err(db)?;
     Ok(Alert {
         id: r.try_get(0).map_err(db)?,
         narrative_id: r.try_get(1).map_err(db)?,
+        kind: AlertKind::parse(kind)
+            .ok_or_else(|| StoreError::Corrupt(format!("stored alert kind {kind:?}")))?,
         hour: r.try_get(2).map_err(db)?,
         count: r.try_get(3).map_err(db)?,
         baseline: r.try_get(4).map_err(db)?,
         p_value: r.try_get(5).map_err(db)?,
+        counties: split_places(r.try_get(8).map_err(db)?),
         created_at: r.try_get(6).map_err(db)?,
     })
 }
@@ -288,21 +301,25 @@ async fn act(
 
 async fn record_alerts(
     c: &mut PgConnection,
-    alerts: &[NewAlert],
+    alerts: &[PendingAlert],
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<Alert>> {
     let mut out = Vec::new();
-    for a in alerts {
-        let row = sqlx::query(AssertSqlSafe(
-            "INSERT INTO disinfo_alerts (narrative_id, hour, count, baseline, p_value, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (narrative_id, hour) DO NOTHING
-             RETURNING id, narrative_id, hour, count, baseline, p_value, created_at",
-        ))
+    for PendingAlert { alert: a, emails } in alerts {
+        let row = sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO disinfo_alerts
+               (narrative_id, kind, hour, count, baseline, p_value, counties, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+             ON CONFLICT (narrative_id, kind, hour) DO NOTHING
+             RETURNING {ALERT_COLUMNS}"
+        )))
         .bind(a.narrative_id)
+        .bind(a.kind.code())
         .bind(a.hour)
         .bind(a.count)
         .bind(a.baseline)
         .bind(a.p_value)
+        .bind(a.counties.join("|"))
         .bind(now)
         .fetch_optional(&mut *c)
         .await
@@ -323,15 +340,12 @@ async fn record_alerts(
             "alert",
             status,
             status,
-            &format!(
-                "{} items in the hour from {} (baseline {:.2}/h, p = {:.2e})",
-                a.count,
-                a.hour.format("%Y-%m-%d %H:00Z"),
-                a.baseline,
-                a.p_value
-            ),
+            &a.describe(),
         )
         .await?;
+        for e in emails {
+            crate::people::enqueue(c, e).await?;
+        }
         out.push(alert_of(&row)?);
     }
     Ok(out)
@@ -470,7 +484,7 @@ impl DisinfoStore for PgStore {
 
     async fn record_alerts(
         &self,
-        alerts: &[NewAlert],
+        alerts: &[PendingAlert],
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<Alert>> {
         let mut tx = self.pool().begin().await.map_err(db)?;
@@ -604,5 +618,129 @@ impl DisinfoStore for PgStore {
                 })
             })
             .collect()
+    }
+
+    async fn narrative_places(&self, ids: &[i64]) -> StoreResult<Vec<(i64, Vec<String>)>> {
+        let rows: Vec<(i64, String)> = sqlx::query_as(
+            "SELECT DISTINCT narrative_id, places FROM disinfo_items
+             WHERE narrative_id = ANY($1) AND places <> '' ORDER BY narrative_id",
+        )
+        .bind(ids)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        let mut out: Vec<(i64, Vec<String>)> = Vec::new();
+        for (n, places) in rows {
+            match out.last_mut() {
+                Some((last, all)) if *last == n => all.extend(split_places(&places)),
+                _ => out.push((n, split_places(&places))),
+            }
+        }
+        for (_, all) in &mut out {
+            all.sort();
+            all.dedup();
+        }
+        Ok(out)
+    }
+
+    async fn disinfo_subscribe(
+        &self,
+        user: &str,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let known: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE name = $1)")
+            .bind(user)
+            .fetch_one(self.pool())
+            .await
+            .map_err(db)?;
+        if !known {
+            return Err(StoreError::Refused(format!("no user {user:?}")));
+        }
+        Ok(sqlx::query(
+            "INSERT INTO disinfo_subscriptions (user_name, email, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (user_name) DO UPDATE SET email = excluded.email
+             WHERE disinfo_subscriptions.email <> excluded.email",
+        )
+        .bind(user)
+        .bind(email)
+        .bind(now)
+        .execute(self.pool())
+        .await
+        .map_err(db)?
+        .rows_affected()
+            == 1)
+    }
+
+    async fn disinfo_unsubscribe(&self, user: &str) -> StoreResult<bool> {
+        Ok(
+            sqlx::query("DELETE FROM disinfo_subscriptions WHERE user_name = $1")
+                .bind(user)
+                .execute(self.pool())
+                .await
+                .map_err(db)?
+                .rows_affected()
+                == 1,
+        )
+    }
+
+    async fn disinfo_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
+        let rows: Vec<(String, String, DateTime<Utc>)> = sqlx::query_as(
+            "SELECT user_name, email, created_at FROM disinfo_subscriptions ORDER BY user_name",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, email, created_at)| Subscription {
+                user,
+                email,
+                created_at,
+            })
+            .collect())
+    }
+
+    async fn set_disinfo_election_day(&self, day: &ElectionDay) -> StoreResult<bool> {
+        Ok(sqlx::query(
+            "INSERT INTO disinfo_election_days (date, utc_offset_minutes) VALUES ($1, $2)
+             ON CONFLICT (date) DO UPDATE SET utc_offset_minutes = excluded.utc_offset_minutes
+             WHERE disinfo_election_days.utc_offset_minutes <> excluded.utc_offset_minutes",
+        )
+        .bind(day.date)
+        .bind(day.utc_offset_minutes)
+        .execute(self.pool())
+        .await
+        .map_err(db)?
+        .rows_affected()
+            == 1)
+    }
+
+    async fn remove_disinfo_election_day(&self, date: NaiveDate) -> StoreResult<bool> {
+        Ok(
+            sqlx::query("DELETE FROM disinfo_election_days WHERE date = $1")
+                .bind(date)
+                .execute(self.pool())
+                .await
+                .map_err(db)?
+                .rows_affected()
+                == 1,
+        )
+    }
+
+    async fn disinfo_election_days(&self) -> StoreResult<Vec<ElectionDay>> {
+        let rows: Vec<(NaiveDate, i32)> = sqlx::query_as(
+            "SELECT date, utc_offset_minutes FROM disinfo_election_days ORDER BY date",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        Ok(rows
+            .into_iter()
+            .map(|(date, utc_offset_minutes)| ElectionDay {
+                date,
+                utc_offset_minutes,
+            })
+            .collect())
     }
 }

@@ -577,7 +577,7 @@ async fn matches(store: &PgStore, filter: &str, arg: &str) -> StoreResult<Vec<Pr
     rows.into_iter().map(match_of).collect()
 }
 
-async fn enqueue(conn: &mut PgConnection, e: &OutgoingEmail) -> StoreResult<bool> {
+pub(crate) async fn enqueue(conn: &mut PgConnection, e: &OutgoingEmail) -> StoreResult<bool> {
     Ok(sqlx::query(
         "INSERT INTO email_outbox (key, recipient, subject, body, created_at)
          VALUES ($1, $2, $3, $4, now()) ON CONFLICT (key) DO NOTHING",

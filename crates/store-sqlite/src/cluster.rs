@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::{Mutex, OnceLock};
 use votebase_store::StoreResult;
-use votebase_store::cluster::{ChangeFeed, ClusterStore, IncidentChange, Lease};
+use votebase_store::cluster::{AlertFeed, ChangeFeed, ClusterStore, IncidentChange, Lease};
 
 use crate::{SqliteStore, db};
 
@@ -46,6 +46,10 @@ impl Drop for LocalLease {
 #[async_trait]
 impl ClusterStore for SqliteStore {
     async fn incident_feed(&self) -> StoreResult<Option<Box<dyn ChangeFeed>>> {
+        Ok(None)
+    }
+
+    async fn alert_feed(&self) -> StoreResult<Option<Box<dyn AlertFeed>>> {
         Ok(None)
     }
 

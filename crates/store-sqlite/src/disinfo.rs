@@ -1,20 +1,23 @@
 //! The disinformation watch on SQLite, SQL only: items written with the narrative the
 //! application assigned (idempotent by source and source id), narratives' counts and
-//! claim links kept up to date in the same transaction, claims, alerts (one per narrative
-//! and hour), the response workflow on the append-only timeline, and the hotline's
-//! `misinformation` incidents not yet linked. Times are fixed-width UTC text.
+//! claim links kept up to date in the same transaction, claims, alerts (one per narrative,
+//! kind and hour, their emails queued in the outbox in the same transaction), the
+//! response workflow on the append-only timeline, the hotline's `misinformation`
+//! incidents not yet linked, alert subscriptions and election days. Times are
+//! fixed-width UTC text.
 
 use crate::{SqliteStore, db};
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use votebase_domain::disinfo::{
-    Alert, Claim, Item, MISINFORMATION_CATEGORY, Narrative, NarrativeAction, NarrativeEvent,
-    NarrativeStatus, NewAlert, NewClaim, NewItem, Verdict, next_narrative_status,
+    Alert, AlertKind, Claim, ElectionDay, Item, MISINFORMATION_CATEGORY, Narrative,
+    NarrativeAction, NarrativeEvent, NarrativeStatus, NewClaim, NewItem, Subscription, Verdict,
+    next_narrative_status,
 };
 use votebase_store::disinfo::{
     ClaimImportOutcome, ClusterState, DisinfoStore, ItemImportOutcome, ItemNarrative,
-    UnlinkedReport,
+    PendingAlert, UnlinkedReport,
 };
 use votebase_store::{StoreError, StoreResult};
 
@@ -91,14 +94,20 @@ pub(crate) fn split_places(s: &str) -> Vec<String> {
         .collect()
 }
 
+const ALERT: &str = "SELECT id, narrative_id, hour, count, baseline, p_value, created_at, kind,
+    counties FROM disinfo_alerts";
+
 fn alert_of(r: &Row) -> rusqlite::Result<Alert> {
+    let kind: String = r.get(7)?;
     Ok(Alert {
         id: r.get(0)?,
         narrative_id: r.get(1)?,
+        kind: AlertKind::parse(&kind).ok_or_else(|| conv(format!("stored alert kind {kind:?}")))?,
         hour: parse_ts(&r.get::<_, String>(2)?)?,
         count: r.get(3)?,
         baseline: r.get(4)?,
         p_value: r.get(5)?,
+        counties: split_places(&r.get::<_, String>(8)?),
         created_at: parse_ts(&r.get::<_, String>(6)?)?,
     })
 }
@@ -290,19 +299,30 @@ fn act(
 
 fn record_alerts(
     conn: &mut Connection,
-    alerts: &[NewAlert],
+    alerts: &[PendingAlert],
     now: DateTime<Utc>,
 ) -> StoreResult<Vec<Alert>> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
         .map_err(db)?;
     let mut out = Vec::new();
-    for a in alerts {
+    for PendingAlert { alert: a, emails } in alerts {
         let n = tx
             .execute(
-                "INSERT INTO disinfo_alerts (narrative_id, hour, count, baseline, p_value, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (narrative_id, hour) DO NOTHING",
-                params![a.narrative_id, ts(a.hour), a.count, a.baseline, a.p_value, ts(now)],
+                "INSERT INTO disinfo_alerts
+                   (narrative_id, kind, hour, count, baseline, p_value, counties, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (narrative_id, kind, hour) DO NOTHING",
+                params![
+                    a.narrative_id,
+                    a.kind.code(),
+                    ts(a.hour),
+                    a.count,
+                    a.baseline,
+                    a.p_value,
+                    a.counties.join("|"),
+                    ts(now)
+                ],
             )
             .map_err(db)?;
         if n == 0 {
@@ -325,25 +345,48 @@ fn record_alerts(
             "alert",
             status,
             status,
-            &format!(
-                "{} items in the hour from {} (baseline {:.2}/h, p = {:.2e})",
-                a.count,
-                a.hour.format("%Y-%m-%d %H:00Z"),
-                a.baseline,
-                a.p_value
-            ),
+            &a.describe(),
         )?;
+        for e in emails {
+            crate::people::enqueue(&tx, e)?;
+        }
         out.push(
-            tx.query_row(
-                "SELECT id, narrative_id, hour, count, baseline, p_value, created_at
-                 FROM disinfo_alerts WHERE id = ?1",
-                [id],
-                alert_of,
-            )
-            .map_err(db)?,
+            tx.query_row(&format!("{ALERT} WHERE id = ?1"), [id], alert_of)
+                .map_err(db)?,
         );
     }
     tx.commit().map_err(db)?;
+    Ok(out)
+}
+
+fn narrative_places(c: &Connection, ids: &[i64]) -> StoreResult<Vec<(i64, Vec<String>)>> {
+    let json = format!(
+        "[{}]",
+        ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
+    );
+    let mut stmt = c
+        .prepare(
+            "SELECT DISTINCT narrative_id, places FROM disinfo_items
+             WHERE narrative_id IN (SELECT value FROM json_each(?1)) AND places <> ''
+             ORDER BY narrative_id",
+        )
+        .map_err(db)?;
+    let rows: Vec<(i64, String)> = stmt
+        .query_map([json], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(db)?
+        .collect::<Result<_, _>>()
+        .map_err(db)?;
+    let mut out: Vec<(i64, Vec<String>)> = Vec::new();
+    for (n, places) in rows {
+        match out.last_mut() {
+            Some((last, all)) if *last == n => all.extend(split_places(&places)),
+            _ => out.push((n, split_places(&places))),
+        }
+    }
+    for (_, all) in &mut out {
+        all.sort();
+        all.dedup();
+    }
     Ok(out)
 }
 
@@ -533,7 +576,7 @@ impl DisinfoStore for SqliteStore {
 
     async fn record_alerts(
         &self,
-        alerts: &[NewAlert],
+        alerts: &[PendingAlert],
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<Alert>> {
         let alerts = alerts.to_vec();
@@ -543,12 +586,7 @@ impl DisinfoStore for SqliteStore {
 
     async fn list_alerts(&self) -> StoreResult<Vec<Alert>> {
         self.with_conn(|c| {
-            let mut stmt = c
-                .prepare(
-                    "SELECT id, narrative_id, hour, count, baseline, p_value, created_at
-                     FROM disinfo_alerts ORDER BY id",
-                )
-                .map_err(db)?;
+            let mut stmt = c.prepare(&format!("{ALERT} ORDER BY id")).map_err(db)?;
             stmt.query_map([], alert_of)
                 .map_err(db)?
                 .collect::<Result<_, _>>()
@@ -621,6 +659,123 @@ impl DisinfoStore for SqliteStore {
                     description: r.get(1)?,
                     observed_at: parse_ts(&r.get::<_, String>(2)?)?,
                     county: r.get(3)?,
+                })
+            })
+            .map_err(db)?
+            .collect::<Result<_, _>>()
+            .map_err(db)
+        })
+        .await
+    }
+
+    async fn narrative_places(&self, ids: &[i64]) -> StoreResult<Vec<(i64, Vec<String>)>> {
+        let ids = ids.to_vec();
+        self.with_conn(move |c| narrative_places(c, &ids)).await
+    }
+
+    async fn disinfo_subscribe(
+        &self,
+        user: &str,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let (user, email) = (user.to_string(), email.to_string());
+        self.with_conn(move |c| {
+            let known: bool = c
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM users WHERE name = ?1)",
+                    [&user],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            if !known {
+                return Err(StoreError::Refused(format!("no user {user:?}")));
+            }
+            Ok(c.execute(
+                "INSERT INTO disinfo_subscriptions (user_name, email, created_at)
+                 VALUES (?1, ?2, ?3)
+                 ON CONFLICT (user_name) DO UPDATE SET email = excluded.email
+                 WHERE disinfo_subscriptions.email <> excluded.email",
+                params![user, email, ts(now)],
+            )
+            .map_err(db)?
+                == 1)
+        })
+        .await
+    }
+
+    async fn disinfo_unsubscribe(&self, user: &str) -> StoreResult<bool> {
+        let user = user.to_string();
+        self.with_conn(move |c| {
+            Ok(c.execute(
+                "DELETE FROM disinfo_subscriptions WHERE user_name = ?1",
+                [user],
+            )
+            .map_err(db)?
+                == 1)
+        })
+        .await
+    }
+
+    async fn disinfo_subscriptions(&self) -> StoreResult<Vec<Subscription>> {
+        self.with_conn(|c| {
+            let mut stmt = c
+                .prepare(
+                    "SELECT user_name, email, created_at FROM disinfo_subscriptions
+                     ORDER BY user_name",
+                )
+                .map_err(db)?;
+            stmt.query_map([], |r| {
+                Ok(Subscription {
+                    user: r.get(0)?,
+                    email: r.get(1)?,
+                    created_at: parse_ts(&r.get::<_, String>(2)?)?,
+                })
+            })
+            .map_err(db)?
+            .collect::<Result<_, _>>()
+            .map_err(db)
+        })
+        .await
+    }
+
+    async fn set_disinfo_election_day(&self, day: &ElectionDay) -> StoreResult<bool> {
+        let day = *day;
+        self.with_conn(move |c| {
+            Ok(c.execute(
+                "INSERT INTO disinfo_election_days (date, utc_offset_minutes) VALUES (?1, ?2)
+                 ON CONFLICT (date) DO UPDATE SET utc_offset_minutes = excluded.utc_offset_minutes
+                 WHERE disinfo_election_days.utc_offset_minutes <> excluded.utc_offset_minutes",
+                params![day.date.to_string(), day.utc_offset_minutes],
+            )
+            .map_err(db)?
+                == 1)
+        })
+        .await
+    }
+
+    async fn remove_disinfo_election_day(&self, date: NaiveDate) -> StoreResult<bool> {
+        self.with_conn(move |c| {
+            Ok(c.execute(
+                "DELETE FROM disinfo_election_days WHERE date = ?1",
+                [date.to_string()],
+            )
+            .map_err(db)?
+                == 1)
+        })
+        .await
+    }
+
+    async fn disinfo_election_days(&self) -> StoreResult<Vec<ElectionDay>> {
+        self.with_conn(|c| {
+            let mut stmt = c
+                .prepare("SELECT date, utc_offset_minutes FROM disinfo_election_days ORDER BY date")
+                .map_err(db)?;
+            stmt.query_map([], |r| {
+                let date: String = r.get(0)?;
+                Ok(ElectionDay {
+                    date: date.parse().map_err(conv)?,
+                    utc_offset_minutes: r.get(1)?,
                 })
             })
             .map_err(db)?

@@ -620,7 +620,7 @@ fn one_match(c: &Connection, project: &str, volunteer: &str) -> StoreResult<Opti
     .pop())
 }
 
-fn enqueue(tx: &Connection, e: &OutgoingEmail) -> StoreResult<bool> {
+pub(crate) fn enqueue(tx: &Connection, e: &OutgoingEmail) -> StoreResult<bool> {
     Ok(tx
         .execute(
             "INSERT INTO email_outbox (key, recipient, subject, body, created_at)

@@ -1,6 +1,6 @@
 //! The storage contract for running several `votebase serve` processes over one store:
 //! the feed of committed incident changes that every process sharing the store sees (the
-//! live incident queue's fan-out across servers), reading those changes back from a
+//! live incident queue's fan-out across servers) and its twin for disinformation alerts, reading those changes back from a
 //! position (how a listener or a live-queue client that lost its connection catches up),
 //! and leadership of periodic jobs so that a job runs in one process of the cluster at a
 //! time. The contract is backend-neutral: PostgreSQL implements the feed with
@@ -36,6 +36,16 @@ pub trait ChangeFeed: Send {
     fn position(&self) -> i64;
 }
 
+/// A live feed of disinformation alerts recorded by any process sharing the store (the
+/// `/disinfo` live page's fan-out across servers); the same guarantees as
+/// [`ChangeFeed`].
+#[async_trait]
+pub trait AlertFeed: Send {
+    /// Waits for the next alerts' ids, oldest first (never an empty batch); after a lost
+    /// connection, the alerts recorded meanwhile are read back. An id may come twice.
+    async fn next(&mut self) -> StoreResult<Vec<i64>>;
+}
+
 /// A held leadership of one job (see [`ClusterStore::try_lead`]); dropping it gives the
 /// job up.
 #[async_trait]
@@ -63,6 +73,11 @@ pub trait ClusterStore: Send + Sync {
 
     /// The latest change's position (0 when there is none).
     async fn latest_incident_change(&self) -> StoreResult<i64>;
+
+    /// Opens a feed of the disinformation alerts recorded from now on by every process
+    /// sharing this store, or `None` when no other process can share it (SQLite).
+    /// Listening when this returns.
+    async fn alert_feed(&self) -> StoreResult<Option<Box<dyn AlertFeed>>>;
 
     /// Tries to become the one holder of `job` among every process sharing the store:
     /// `Some` lease when this caller now holds it, `None` when someone else does. A

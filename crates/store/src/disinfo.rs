@@ -3,18 +3,31 @@
 //! the narratives the application assigned them to, the claim catalogue, spike alerts
 //! (one per narrative and spike start) and the response workflow, whose timeline is
 //! append-only (both backends refuse deletes and updates with triggers). Hotline
-//! incidents of category `misinformation` are linked by id, never copied. The stores
-//! hold no clustering rule: the application (over the `narrative` engine) decides, the
-//! store writes.
+//! incidents of category `misinformation` are linked by id, never copied. Users'
+//! subscriptions to alert emails (the emails of a new alert are queued in the volunteers'
+//! outbox in the alert's own transaction, so an alert is mailed once) and the
+//! organization's election days. The stores hold no clustering or alerting rule: the
+//! application (over the `narrative` engine) decides, the store writes.
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use votebase_domain::disinfo::{
-    Alert, Claim, Item, Narrative, NarrativeAction, NarrativeEvent, NewAlert, NewClaim, NewItem,
+    Alert, Claim, ElectionDay, Item, Narrative, NarrativeAction, NarrativeEvent, NewAlert,
+    NewClaim, NewItem, Subscription,
 };
 
 use crate::StoreResult;
+use crate::people::OutgoingEmail;
+
+/// An alert to record, with the emails to queue in the outbox if it is new.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingAlert {
+    /// The alert.
+    pub alert: NewAlert,
+    /// One email per subscriber (queued only when the alert is new; keys are unique).
+    pub emails: Vec<OutgoingEmail>,
+}
 
 /// What an item import did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
@@ -112,16 +125,47 @@ pub trait DisinfoStore: Send + Sync {
     /// A tip's screenshot: content type and bytes.
     async fn item_screenshot(&self, item_id: i64) -> StoreResult<Option<(String, Vec<u8>)>>;
 
-    /// Records alerts; one per narrative and spike hour (a repeat is skipped). Each new
-    /// alert is also an `alert` entry on its narrative's timeline. Returns the new ones.
+    /// Records alerts in one transaction; one per narrative, kind and hour (a repeat is
+    /// skipped, its emails not queued). Each new alert is also an `alert` entry on its
+    /// narrative's timeline (detail: [`NewAlert::describe`]) and its emails are queued
+    /// in the outbox. Returns the new ones.
     async fn record_alerts(
         &self,
-        alerts: &[NewAlert],
+        alerts: &[PendingAlert],
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<Alert>>;
 
     /// Every alert, oldest first.
     async fn list_alerts(&self) -> StoreResult<Vec<Alert>>;
+
+    /// The distinct places named by the items of each of these narratives:
+    /// `(narrative, places)`, by narrative, places sorted.
+    async fn narrative_places(&self, ids: &[i64]) -> StoreResult<Vec<(i64, Vec<String>)>>;
+
+    /// Subscribes a user to alert emails at `email` (a second call replaces the address).
+    /// Unknown user: [`crate::StoreError::Refused`]. True when something changed.
+    async fn disinfo_subscribe(
+        &self,
+        user: &str,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool>;
+
+    /// Ends a user's subscription; false when there was none.
+    async fn disinfo_unsubscribe(&self, user: &str) -> StoreResult<bool>;
+
+    /// Every subscription, by user.
+    async fn disinfo_subscriptions(&self) -> StoreResult<Vec<Subscription>>;
+
+    /// Sets an election day (a known date gets the new offset). True when something
+    /// changed.
+    async fn set_disinfo_election_day(&self, day: &ElectionDay) -> StoreResult<bool>;
+
+    /// Removes an election day; false when it was not set.
+    async fn remove_disinfo_election_day(&self, date: chrono::NaiveDate) -> StoreResult<bool>;
+
+    /// The election days set, by date.
+    async fn disinfo_election_days(&self) -> StoreResult<Vec<ElectionDay>>;
 
     /// Adds claims in one transaction; keys already stored are skipped.
     async fn import_claims(&self, claims: &[NewClaim]) -> StoreResult<ClaimImportOutcome>;

@@ -3,27 +3,29 @@
 //! linked by id) through the `narrative` engine — the clustering resumes from the
 //! signatures the store saved, each item is assigned to a narrative, matched to the claim
 //! catalogue and searched for the organization's counties — then store them in one
-//! transaction and test every touched narrative's hourly volume for a spike (one alert
-//! per narrative and spike); list narratives with their peak hour and claim; import
-//! claims; act on a narrative; evaluate the clustering on a generated labelled stream.
+//! transaction and test every touched narrative for alerts (a spike, or a county named on
+//! an election day; [`alerts`], which also mails the subscribers through the outbox);
+//! list narratives with their peak hour and claim; import claims; act on a narrative;
+//! evaluate the clustering on a generated labelled stream.
 
+pub mod alerts;
 pub mod bench;
 mod files;
+
+pub use alerts::{WatchContext, raise_alerts};
 
 pub use files::{
     CLAIM_COLUMNS, MAX_FIELD, MAX_LISTED, MAX_TEXT, POST_COLUMNS, read_claims, read_posts,
 };
 
-use chrono::{DateTime, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use std::collections::{BTreeMap, HashMap, HashSet};
-use votebase_domain::disinfo::{
-    Alert, Claim, Narrative, NarrativeAction, NewAlert, NewItem, sources,
-};
+use votebase_domain::disinfo::{Alert, Claim, Narrative, NarrativeAction, NewItem, sources};
 use votebase_domain::uploads::sniff_image;
 use votebase_narrative::claims::ClaimIndex;
 use votebase_narrative::eval::{Scores, score};
 use votebase_narrative::synth::{CLAIMS, StreamSpec, stream};
-use votebase_narrative::{ClusterParams, Clusterer, PlaceMatcher, Prepared, Signature, SpikeRule};
+use votebase_narrative::{ClusterParams, Clusterer, PlaceMatcher, Prepared, Signature};
 use votebase_store::disinfo::{ClaimImportOutcome, ItemImportOutcome};
 use votebase_store::{Store, StoreError};
 
@@ -97,30 +99,13 @@ pub struct IngestOutcome {
     pub narratives: BTreeMap<i64, i64>,
 }
 
-/// The organization's counties (from the voter file) with any extra place names.
-pub async fn organization_places(
-    store: &dyn Store,
-    extra: &[String],
-) -> Result<Vec<String>, DisinfoError> {
-    let mut places: Vec<String> = store
-        .voter_file_precincts()
-        .await?
-        .into_iter()
-        .map(|(county, _, _)| county)
-        .collect();
-    places.extend(extra.iter().cloned());
-    places.sort();
-    places.dedup();
-    Ok(places)
-}
-
-/// Clusters, matches and stores posts, then raises alerts for spiking narratives.
+/// Clusters, matches and stores posts, then raises alerts for the narratives they joined.
 /// Posts already stored (same source and id) are skipped before clustering, so a second
 /// ingest of the same posts changes nothing. Posts are taken oldest first.
 pub async fn ingest(
     store: &dyn Store,
     mut posts: Vec<Post>,
-    places: &[String],
+    ctx: &WatchContext,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, DisinfoError> {
     let keys: Vec<(String, String)> = posts
@@ -146,7 +131,7 @@ pub async fn ingest(
         clusterer.resume(*n, sig);
     }
     let claims = claim_index(&store.list_claims().await?);
-    let matcher = PlaceMatcher::new(places);
+    let matcher = PlaceMatcher::new(&ctx.places);
 
     let texts: Vec<&str> = posts.iter().map(|p| p.text.as_str()).collect();
     let prepared = Prepared::all(&texts);
@@ -179,7 +164,7 @@ pub async fn ingest(
     let mut stored = store.import_items(&items, now).await?;
     stored.known += skipped;
     let touched: Vec<i64> = per_narrative.keys().copied().collect();
-    let alerts = raise_alerts(store, Some(&touched), now).await?;
+    let alerts = raise_alerts(store, Some(&touched), ctx, now).await?;
     Ok(IngestOutcome {
         stored,
         alerts,
@@ -197,45 +182,11 @@ pub fn claim_index(claims: &[Claim]) -> ClaimIndex {
     idx
 }
 
-/// Tests the hourly volume of the given narratives (all when `None`) with the spike
-/// rule and records an alert per spike; returns the alerts new to the store.
-pub async fn raise_alerts(
-    store: &dyn Store,
-    narratives: Option<&[i64]>,
-    now: DateTime<Utc>,
-) -> Result<Vec<Alert>, DisinfoError> {
-    let hourly = store.narrative_hourly(narratives).await?;
-    let mut series: BTreeMap<i64, Vec<(i64, u32)>> = BTreeMap::new();
-    for (n, hour, count) in hourly {
-        series
-            .entry(n)
-            .or_default()
-            .push((hour, u32::try_from(count).unwrap_or(u32::MAX)));
-    }
-    let rule = SpikeRule::default();
-    let mut alerts = Vec::new();
-    for (n, s) in series {
-        for spike in rule.spikes(&s) {
-            alerts.push(NewAlert {
-                narrative_id: n,
-                hour: Utc
-                    .timestamp_opt(spike.start_hour * 3600, 0)
-                    .single()
-                    .unwrap_or(now),
-                count: i64::from(spike.count),
-                baseline: spike.baseline,
-                p_value: spike.p_value,
-            });
-        }
-    }
-    Ok(store.record_alerts(&alerts, now).await?)
-}
-
 /// Brings the hotline's `misinformation` incidents not yet in the watch into it (linked
 /// by incident id; the text stays in the incident).
 pub async fn sync_hotline(
     store: &dyn Store,
-    places: &[String],
+    ctx: &WatchContext,
     now: DateTime<Utc>,
 ) -> Result<IngestOutcome, DisinfoError> {
     let reports = store.unlinked_misinformation().await?;
@@ -258,7 +209,7 @@ pub async fn sync_hotline(
             screenshot: None,
         })
         .collect();
-    ingest(store, posts, places, now).await
+    ingest(store, posts, ctx, now).await
 }
 
 /// How the hotline's county is named for the place matcher ("WAKE County").
@@ -292,7 +243,7 @@ pub struct Tip {
 pub async fn submit_tip(
     store: &dyn Store,
     tip: Tip,
-    places: &[String],
+    ctx: &WatchContext,
     now: DateTime<Utc>,
 ) -> Result<(String, IngestOutcome), DisinfoError> {
     let text = tip.text.trim().to_string();
@@ -346,7 +297,7 @@ pub async fn submit_tip(
         incident_id: None,
         screenshot,
     };
-    let out = ingest(store, vec![post], places, now).await?;
+    let out = ingest(store, vec![post], ctx, now).await?;
     Ok((id, out))
 }
 
@@ -490,7 +441,13 @@ pub async fn evaluate(
         .map(|(p, l)| (p.source_id.clone(), *l))
         .collect();
     let n = posts.len();
-    ingest(store, posts.into_iter().map(|(p, _)| p).collect(), &[], now).await?;
+    ingest(
+        store,
+        posts.into_iter().map(|(p, _)| p).collect(),
+        &WatchContext::default(),
+        now,
+    )
+    .await?;
     let assigned = store.item_narratives().await?;
     let pairs: Vec<(i64, Option<&'static str>)> = assigned
         .iter()

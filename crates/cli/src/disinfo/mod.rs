@@ -4,7 +4,10 @@
 //! clusters, matches claims and raises alerts; `narratives`, `items` and `alerts` print
 //! what the watch knows (exports are audited and written formula-safe); `claims import`
 //! loads the claim catalogue; `act` moves a narrative through the response workflow;
-//! `eval` scores the clustering on the generated labelled stream. Thin front ends over
+//! `subscribe` / `unsubscribe` a user to alert emails (queued in the outbox, delivered by
+//! `votebase volunteers send-email`); `election-day` sets the organization's election
+//! days (a county named that day alerts); `eval` scores the clustering on the generated
+//! labelled stream. Thin front ends over
 //! `votebase_app::disinfo`; `votebase bench disinfo` lives in [`bench`].
 
 use crate::options::Global;
@@ -53,6 +56,43 @@ pub enum DisinfoCommand {
     /// Alerts, one per line naming the narrative, then `alerts: N`.
     #[command(after_help = "Example: votebase disinfo alerts")]
     Alerts,
+    /// Send a user the watch's alerts by email (queued in the outbox with each new alert;
+    /// `votebase volunteers send-email` delivers them). A second call changes the address.
+    #[command(
+        after_help = "Example: votebase disinfo subscribe ana --email ana@example.org\nthen, e.g. every minute: votebase volunteers send-email --smtp 127.0.0.1:25 --from \"Watch <watch@example.org>\""
+    )]
+    Subscribe {
+        /// User name (a role that reads the watch).
+        user: String,
+        /// Where the alerts go.
+        #[arg(long)]
+        email: String,
+    },
+    /// Stop a user's alert emails.
+    #[command(after_help = "Example: votebase disinfo unsubscribe ana")]
+    Unsubscribe {
+        /// User name.
+        user: String,
+    },
+    /// The users subscribed to alert emails.
+    #[command(after_help = "Example: votebase disinfo subscriptions")]
+    Subscriptions,
+    /// Set (or with --remove, unset) an election day; without a date, list them. On an
+    /// election day, a narrative that names one of the organization's counties alerts
+    /// (once per day), even below the spike test. Results elections' dates count too.
+    #[command(
+        after_help = "Example: votebase disinfo election-day 2026-11-03 --utc-offset -05:00\n         votebase disinfo election-day"
+    )]
+    ElectionDay {
+        /// The day (YYYY-MM-DD).
+        date: Option<String>,
+        /// The day's local offset from UTC (-05:00 for US Eastern standard time).
+        #[arg(long, default_value = "Z", allow_hyphen_values = true)]
+        utc_offset: String,
+        /// Remove the day.
+        #[arg(long)]
+        remove: bool,
+    },
     /// The claim catalogue.
     #[command(subcommand)]
     Claims(ClaimsCommand),
@@ -114,6 +154,9 @@ pub struct ImportArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The server's public URL, for the links of alert emails.
+    #[arg(long, env = "VOTEBASE_PUBLIC_URL")]
+    pub public_url: Option<String>,
 }
 
 pub async fn disinfo(global: &Global, cmd: DisinfoCommand) -> anyhow::Result<()> {
@@ -127,17 +170,58 @@ pub async fn disinfo(global: &Global, cmd: DisinfoCommand) -> anyhow::Result<()>
             let alerts = store.list_alerts().await?;
             for a in &alerts {
                 println!(
-                    "narrative {} spiked: {} items in the hour from {} (baseline {:.2}/h, p = {:.1e})",
+                    "narrative {} [{}]: {}",
                     a.narrative_id,
-                    a.count,
-                    a.hour.format("%Y-%m-%dT%H:%MZ"),
-                    a.baseline,
-                    a.p_value
+                    a.kind.code(),
+                    a.describe()
                 );
             }
             println!("alerts: {}", alerts.len());
             Ok(())
         }
+        DisinfoCommand::Subscribe { user, email } => {
+            let changed = app::alerts::subscribe(store, &user, &email, Utc::now()).await?;
+            crate::voters::cli_audit(store, "disinfo.subscribe", &user, "").await?;
+            println!(
+                "{user}: alert emails to {}{}",
+                email.trim(),
+                if changed { "" } else { " (unchanged)" }
+            );
+            Ok(())
+        }
+        DisinfoCommand::Unsubscribe { user } => {
+            let was = app::alerts::unsubscribe(store, &user).await?;
+            crate::voters::cli_audit(store, "disinfo.unsubscribe", &user, "").await?;
+            println!(
+                "{user}: {}",
+                if was {
+                    "no more alert emails"
+                } else {
+                    "was not subscribed"
+                }
+            );
+            Ok(())
+        }
+        DisinfoCommand::Subscriptions => {
+            let subs = store.disinfo_subscriptions().await?;
+            crate::voters::cli_audit(store, "disinfo.subscriptions", "subscriptions", "")
+                .await?;
+            for s in &subs {
+                println!(
+                    "{} {} since {}",
+                    s.user,
+                    s.email,
+                    s.created_at.format("%Y-%m-%d")
+                );
+            }
+            println!("subscriptions: {}", subs.len());
+            Ok(())
+        }
+        DisinfoCommand::ElectionDay {
+            date,
+            utc_offset,
+            remove,
+        } => election_day(store, date, &utc_offset, remove).await,
         DisinfoCommand::Claims(ClaimsCommand::Import { file }) => {
             let bytes =
                 std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
@@ -261,10 +345,10 @@ async fn import(store: &dyn Store, args: &ImportArgs) -> anyhow::Result<()> {
     let name = args.file.display().to_string();
     let bytes = std::fs::read(&args.file).with_context(|| format!("cannot read {name}"))?;
     let posts = app::read_posts(&name, &bytes).map_err(explain)?;
-    let places = app::organization_places(store, &args.places).await?;
+    let ctx = app::WatchContext::load(store, &args.places, args.public_url.as_deref()).await?;
     let now = Utc::now();
-    let hotline = app::sync_hotline(store, &places, now).await?;
-    let out = app::ingest(store, posts, &places, now).await?;
+    let hotline = app::sync_hotline(store, &ctx, now).await?;
+    let out = app::ingest(store, posts, &ctx, now).await?;
     let mut alerts = hotline.alerts.clone();
     alerts.extend(out.alerts.iter().cloned());
     if args.json {
@@ -287,12 +371,44 @@ async fn import(store: &dyn Store, args: &ImportArgs) -> anyhow::Result<()> {
             hotline.stored.created
         );
         for a in &alerts {
+            println!("alert: narrative {} {}", a.narrative_id, a.describe());
+        }
+    }
+    Ok(())
+}
+
+/// `disinfo election-day`: set, remove or list.
+async fn election_day(
+    store: &dyn Store,
+    date: Option<String>,
+    utc_offset: &str,
+    remove: bool,
+) -> anyhow::Result<()> {
+    match (date, remove) {
+        (Some(date), false) => {
+            let (day, changed) = app::alerts::set_election_day(store, &date, utc_offset).await?;
             println!(
-                "alert: narrative {} spiked to {} items in the hour from {}",
-                a.narrative_id,
-                a.count,
-                a.hour.format("%Y-%m-%dT%H:%MZ")
+                "election day {} (UTC{}){}",
+                day.date,
+                day.offset_text(),
+                if changed { "" } else { " (unchanged)" }
             );
+        }
+        (Some(date), true) => {
+            let was = app::alerts::remove_election_day(store, &date).await?;
+            println!(
+                "{}: {}",
+                date.trim(),
+                if was { "removed" } else { "was not set" }
+            );
+        }
+        (None, true) => bail!("--remove needs the date"),
+        (None, false) => {
+            let days = app::alerts::election_days(store).await?;
+            for d in &days {
+                println!("{} UTC{}", d.date, d.offset_text());
+            }
+            println!("election days: {}", days.len());
         }
     }
     Ok(())
@@ -391,13 +507,13 @@ async fn items(store: &dyn Store, format: &str) -> anyhow::Result<()> {
 pub async fn demo_watch(store: &dyn Store) -> anyhow::Result<()> {
     let (posts, claims) = app::labelled_stream(7, 3_000);
     app::import_claims(store, &claims).await?;
-    let places = app::organization_places(store, &[]).await?;
+    let ctx = app::WatchContext::load(store, &[], None).await?;
     let now = Utc::now();
-    let hotline = app::sync_hotline(store, &places, now).await?;
+    let hotline = app::sync_hotline(store, &ctx, now).await?;
     let out = app::ingest(
         store,
         posts.into_iter().map(|(p, _)| p).collect(),
-        &places,
+        &ctx,
         now,
     )
     .await?;

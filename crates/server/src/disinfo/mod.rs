@@ -10,7 +10,9 @@
 //! [`Permission::IncidentManage`]; every view of items (author handles, tips, hotline
 //! text) is audited. Every ingest on this server (tips, API imports, the hotline's
 //! `misinformation` reports) goes through one lock, and the alerts it raises are pushed to
-//! the live page.
+//! the live page — in-process with SQLite, and from the store's alert feed when several
+//! servers share one PostgreSQL (every server's page sees every server's alerts; see
+//! [`relay`]). A signed-in reader subscribes to alert emails on `/disinfo`.
 
 use crate::AppState;
 use crate::api::audit;
@@ -24,11 +26,12 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::broadcast;
 use utoipa::OpenApi;
-use votebase_app::disinfo::{self as app, DisinfoError, IngestOutcome, Post};
+use votebase_app::disinfo::{self as app, DisinfoError, IngestOutcome, Post, WatchContext};
 use votebase_domain::disinfo::{
-    Alert, Claim, Item, Narrative, NarrativeAction, NarrativeEvent, NarrativeStatus, NewClaim,
-    ResponseKind, Verdict,
+    Alert, AlertKind, Claim, Item, Narrative, NarrativeAction, NarrativeEvent, NarrativeStatus,
+    NewClaim, ResponseKind, Verdict,
 };
+use votebase_store::cluster::AlertFeed;
 use votebase_domain::users::Permission;
 use votebase_store::disinfo::{ClaimImportOutcome, ItemImportOutcome};
 
@@ -44,7 +47,7 @@ use tip::*;
 pub const TIP_CSRF_COOKIE: &str = "vb_tip_csrf";
 /// Largest tip request (the screenshot and the text fields).
 pub const MAX_TIP_BODY: usize = app::MAX_SCREENSHOT + (64 << 10);
-/// How long the organization's place names are reused.
+/// How long the organization's place names and counties are reused.
 const PLACES_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// An alert as the live page shows it.
@@ -54,23 +57,31 @@ pub struct DisinfoAlertView {
     pub id: i64,
     /// Narrative.
     pub narrative_id: i64,
-    /// Start of the spike's first hour.
+    /// Why: a spike, or a county named on election day.
+    pub kind: AlertKind,
+    /// Spike: start of the spike's first hour. Election day: start of the day.
     pub hour: DateTime<Utc>,
-    /// Items in that hour.
+    /// Spike: items in that hour. Election day: items posted that day.
     pub count: i64,
     /// Baseline rate (items per hour).
     pub baseline: f64,
+    /// Counties named (election-day alerts).
+    pub counties: Vec<String>,
+    /// The alert in words.
+    pub text: String,
     /// The narrative's label (its first item's text, cut).
     pub label: String,
 }
 
-/// The live alerts' fan-out, the ingest lock and the cached place names.
+/// The live alerts' fan-out, the ingest lock and the cached organization context.
 pub struct Hub {
     sender: broadcast::Sender<Arc<DisinfoAlertView>>,
     /// One ingest at a time: the clustering numbers new narratives from the store's
     /// state, so two concurrent ingests would claim the same id.
     ingest: tokio::sync::Mutex<()>,
-    places: std::sync::Mutex<Option<(std::time::Instant, Arc<Vec<String>>)>>,
+    context: std::sync::Mutex<Option<(std::time::Instant, Arc<WatchContext>)>>,
+    /// The store's alert feed feeds the live page (several servers, one PostgreSQL).
+    relayed: std::sync::atomic::AtomicBool,
 }
 
 impl Hub {
@@ -80,7 +91,8 @@ impl Hub {
         Arc::new(Self {
             sender,
             ingest: tokio::sync::Mutex::new(()),
-            places: std::sync::Mutex::new(None),
+            context: std::sync::Mutex::new(None),
+            relayed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -89,28 +101,38 @@ impl Hub {
         self.sender.receiver_count()
     }
 
-    fn publish(&self, alert: DisinfoAlertView) {
+    /// From now on, alerts reach the live page through the store's alert feed only.
+    pub fn relay_from_store(&self) {
+        self.relayed
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Whether the store's alert feed feeds the live page.
+    pub fn is_relayed(&self) -> bool {
+        self.relayed.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn send(&self, alert: DisinfoAlertView) {
         // No receiver connected is fine.
         let _ = self.sender.send(Arc::new(alert));
     }
 
-    async fn places(
-        &self,
-        store: &dyn votebase_store::Store,
-    ) -> Result<Arc<Vec<String>>, ApiError> {
-        if let Some((at, places)) = self
-            .places
+    async fn context(&self, state: &AppState) -> Result<Arc<WatchContext>, ApiError> {
+        if let Some((at, ctx)) = self
+            .context
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .as_ref()
             && at.elapsed() < PLACES_TTL
         {
-            return Ok(places.clone());
+            return Ok(ctx.clone());
         }
-        let places = Arc::new(app::organization_places(store, &[]).await?);
-        *self.places.lock().unwrap_or_else(|e| e.into_inner()) =
-            Some((std::time::Instant::now(), places.clone()));
-        Ok(places)
+        let ctx = Arc::new(
+            WatchContext::load(state.store.as_ref(), &[], state.public_url.as_deref()).await?,
+        );
+        *self.context.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((std::time::Instant::now(), ctx.clone()));
+        Ok(ctx)
     }
 }
 
@@ -146,6 +168,7 @@ pub fn page_routes() -> Router<AppState> {
         .route("/disinfo/events", get(events))
         .route("/disinfo/narratives/{id}", get(narrative_page))
         .route("/disinfo/narratives/{id}/act", post(act_submit))
+        .route("/disinfo/subscription", post(subscription_submit))
         .route("/disinfo/items/{id}/screenshot", get(screenshot_get))
 }
 
@@ -187,6 +210,7 @@ pub fn tip_routes() -> Router<AppState> {
         DisinfoHourCount,
         DisinfoImportReply,
         DisinfoAlertView,
+        AlertKind,
         DisinfoPostInput,
         Narrative,
         NarrativeEvent,
@@ -213,14 +237,14 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 /// a time, and pushes the alerts raised to the live page.
 pub async fn ingest(state: &AppState, posts: Vec<Post>) -> Result<IngestOutcome, ApiError> {
     let hub = &state.disinfo;
-    let places = hub.places(state.store.as_ref()).await?;
+    let ctx = hub.context(state).await?;
     let _one_at_a_time = hub.ingest.lock().await;
     let now = Utc::now();
-    let hotline = app::sync_hotline(state.store.as_ref(), &places, now).await?;
+    let hotline = app::sync_hotline(state.store.as_ref(), &ctx, now).await?;
     let mut out = if posts.is_empty() {
         IngestOutcome::default()
     } else {
-        app::ingest(state.store.as_ref(), posts, &places, now).await?
+        app::ingest(state.store.as_ref(), posts, &ctx, now).await?
     };
     let mut alerts = hotline.alerts;
     alerts.append(&mut out.alerts);
@@ -237,10 +261,46 @@ pub async fn link_hotline(state: &AppState) {
     }
 }
 
+/// Pushes alerts this server raised to its live page, unless the store's alert feed
+/// feeds it (then they reach every server's page through the feed).
 async fn publish_alerts(state: &AppState, alerts: &[Alert]) {
+    if state.disinfo.is_relayed() {
+        return;
+    }
     for a in alerts {
         let label = alert_label(state, a.narrative_id).await.unwrap_or_default();
-        state.disinfo.publish(view_of(a, label));
+        state.disinfo.send(view_of(a, label));
+    }
+}
+
+/// Feeds the live page from the store's alert feed, forever (spawn it): each alert
+/// recorded by any server sharing the store is read and published once per batch. The
+/// feed reconnects and reads back by itself; an unreachable store is retried.
+pub async fn relay(mut feed: Box<dyn AlertFeed>, state: AppState) {
+    loop {
+        let ids = match feed.next().await {
+            Ok(ids) => ids,
+            Err(e) => {
+                tracing::warn!(error = %e, "disinformation alert feed");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        let mut wait = std::time::Duration::from_millis(100);
+        let alerts = loop {
+            match state.store.list_alerts().await {
+                Ok(all) => break all,
+                Err(e) => {
+                    tracing::warn!(error = %e, "disinformation alert relay");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(std::time::Duration::from_secs(2));
+                }
+            }
+        };
+        for a in alerts.iter().filter(|a| ids.contains(&a.id)) {
+            let label = alert_label(&state, a.narrative_id).await.unwrap_or_default();
+            state.disinfo.send(view_of(a, label));
+        }
     }
 }
 
@@ -267,9 +327,12 @@ fn view_of(a: &Alert, label: String) -> DisinfoAlertView {
     DisinfoAlertView {
         id: a.id,
         narrative_id: a.narrative_id,
+        kind: a.kind,
         hour: a.hour,
         count: a.count,
         baseline: a.baseline,
+        counties: a.counties.clone(),
+        text: a.describe(),
         label,
     }
 }

@@ -1,7 +1,8 @@
 //! The watch's pages for signed-in users: `/disinfo` (live alerts, the response queue of
 //! narratives each with its hourly volume as an SVG chart, the claim catalogue), a
-//! narrative's page with its action forms, the live alert feed (server-sent events, with
-//! catch-up from `Last-Event-ID`) and a tip's screenshot.
+//! narrative's page with its action forms, the reader's own subscription to alert emails
+//! (a form on `/disinfo`), the live alert feed (server-sent events, with catch-up from
+//! `Last-Event-ID`) and a tip's screenshot.
 
 use super::*;
 use askama::Template;
@@ -107,6 +108,10 @@ pub(super) struct WatchPage {
     status: String,
     alerts: Vec<DisinfoAlertView>,
     claims: Vec<Claim>,
+    /// The reader's alert email address, if subscribed.
+    subscribed: Option<String>,
+    /// Why the subscription form was refused.
+    subscription_error: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -120,13 +125,16 @@ pub(super) async fn watch_page(
     PageUser(caller): PageUser,
     Query(q): Query<WatchQuery>,
 ) -> Result<Response, PageRejection> {
-    render_watch(&state, &caller, q).await.map_err(page_err)
+    render_watch(&state, &caller, q, None)
+        .await
+        .map_err(page_err)
 }
 
 async fn render_watch(
     state: &AppState,
     caller: &Caller,
     q: WatchQuery,
+    subscription_error: Option<String>,
 ) -> Result<Response, ApiError> {
     caller.require(Permission::IncidentRead)?;
     let params = NarrativeParams {
@@ -180,8 +188,20 @@ async fn render_watch(
         alerts.push(view_of(a, alert_label(state, a.narrative_id).await?));
     }
     let claims = state.store.list_claims().await?;
+    let subscribed = state
+        .store
+        .disinfo_subscriptions()
+        .await?
+        .into_iter()
+        .find(|s| s.user == caller.user.name)
+        .map(|s| s.email);
     let (user_name, role, csrf) = crate::pages::nav(caller);
-    Ok(crate::pages::render(&WatchPage {
+    let status = if subscription_error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let page = crate::pages::render(&WatchPage {
         user_name,
         role,
         csrf,
@@ -190,7 +210,56 @@ async fn render_watch(
         status: q.status.unwrap_or_default(),
         alerts,
         claims,
-    }))
+        subscribed,
+        subscription_error,
+    });
+    Ok((status, page).into_response())
+}
+
+/// The subscription form: `action` is `subscribe` (with `email`) or `unsubscribe`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub(super) struct SubscriptionForm {
+    action: String,
+    email: String,
+}
+
+/// Subscribes or unsubscribes the signed-in reader to alert emails (audited), then back
+/// to `/disinfo`; a refused address shows the page again with the reason.
+pub(super) async fn subscription_submit(
+    State(state): State<AppState>,
+    PageUser(caller): PageUser,
+    Form(form): Form<SubscriptionForm>,
+) -> Result<Response, PageRejection> {
+    caller
+        .require(Permission::IncidentRead)
+        .map_err(page_err)?;
+    let store = state.store.as_ref();
+    let result = match form.action.as_str() {
+        "subscribe" => {
+            app::alerts::subscribe(store, &caller.user.name, &form.email, Utc::now())
+                .await
+                .map(|_| "disinfo.subscribe")
+        }
+        "unsubscribe" => app::alerts::unsubscribe(store, &caller.user.name)
+            .await
+            .map(|_| "disinfo.unsubscribe"),
+        other => Err(DisinfoError::Invalid(format!("unknown action {other:?}"))),
+    };
+    match result {
+        Ok(action) => {
+            audit(&state, &caller, action, &caller.user.name, "web")
+                .await
+                .map_err(page_err)?;
+            Ok(Redirect::to("/disinfo").into_response())
+        }
+        Err(DisinfoError::Invalid(message)) => {
+            render_watch(&state, &caller, WatchQuery::default(), Some(message))
+                .await
+                .map_err(page_err)
+        }
+        Err(e) => Err(page_err(e.into())),
+    }
 }
 
 #[derive(Template)]

@@ -243,9 +243,9 @@ pub(super) async fn tip_submit(
 /// Checks and stores a tip through the one ingest lock; alerts go to the live page.
 async fn submit(state: &AppState, tip: app::Tip) -> Result<(), ApiError> {
     let hub = &state.disinfo;
-    let places = hub.places(state.store.as_ref()).await?;
+    let ctx = hub.context(state).await?;
     let _one_at_a_time = hub.ingest.lock().await;
-    let (_, out) = app::submit_tip(state.store.as_ref(), tip, &places, Utc::now()).await?;
+    let (_, out) = app::submit_tip(state.store.as_ref(), tip, &ctx, Utc::now()).await?;
     publish_alerts(state, &out.alerts).await;
     Ok(())
 }

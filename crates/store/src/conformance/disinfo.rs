@@ -7,9 +7,13 @@
 
 use crate::{Store, StoreError};
 use chrono::{DateTime, Duration, TimeZone, Utc};
+use crate::disinfo::PendingAlert;
+use crate::people::OutgoingEmail;
 use votebase_domain::disinfo::{
-    NarrativeAction, NarrativeStatus, NewAlert, NewClaim, NewItem, ResponseKind, Verdict, sources,
+    AlertKind, ElectionDay, NarrativeAction, NarrativeStatus, NewAlert, NewClaim, NewItem,
+    ResponseKind, Verdict, sources,
 };
+use votebase_domain::users::{Role, User};
 use votebase_domain::incidents::{IncidentLocation, NewIncident, PreparedIntake, Reporter};
 
 fn t(min: i64) -> DateTime<Utc> {
@@ -52,6 +56,7 @@ fn item(id: &str, narrative: i64, new: bool, min: i64) -> NewItem {
 
 /// Runs the disinformation checks on a store that already holds the suite's voters.
 pub async fn run(store: &dyn Store) {
+    subscriptions_and_election_days(store).await;
     // Claims: once per key, all in one transaction.
     let out = store
         .import_claims(&[claim("polls-moved"), claim("vote-by-text")])
@@ -195,32 +200,85 @@ pub async fn run(store: &dyn Store) {
     let recent = store.list_narratives(Some(t(60))).await.unwrap();
     assert_eq!(recent.iter().map(|n| n.id).collect::<Vec<_>>(), vec![1]);
 
-    // Alerts: once per narrative and hour, each on the timeline.
+    // Alerts: once per narrative, kind and hour, each on the timeline, its emails queued
+    // with it (and only with it).
     let alert = NewAlert {
         narrative_id: 1,
+        kind: AlertKind::Spike,
         hour: t(0),
         count: 30,
         baseline: 0.5,
         p_value: 1e-20,
+        counties: vec![],
+    };
+    let mail = |key: &str| OutgoingEmail {
+        key: key.into(),
+        to: "ana@example.org".into(),
+        subject: "Disinformation alert".into(),
+        body: "narrative 1".into(),
+    };
+    let pending = |a: &NewAlert, key: &str| PendingAlert {
+        alert: a.clone(),
+        emails: vec![mail(key)],
     };
     let first = store
-        .record_alerts(std::slice::from_ref(&alert), t(103))
+        .record_alerts(&[pending(&alert, "disinfo-alert:1:spike")], t(103))
         .await
         .unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!(
-        (first[0].narrative_id, first[0].hour, first[0].count),
-        (1, t(0), 30)
+        (first[0].narrative_id, first[0].kind, first[0].hour, first[0].count),
+        (1, AlertKind::Spike, t(0), 30)
     );
     assert!(
         store
-            .record_alerts(std::slice::from_ref(&alert), t(104))
+            .record_alerts(&[pending(&alert, "disinfo-alert:1:spike-again")], t(104))
             .await
             .unwrap()
             .is_empty()
     );
+    // Another kind at the same hour is another alert; its counties come back.
+    let county_alert = NewAlert {
+        kind: AlertKind::ElectionDayCounty,
+        count: 3,
+        baseline: 0.0,
+        p_value: 1.0,
+        counties: vec!["New Hanover".into(), "WAKE".into()],
+        ..alert.clone()
+    };
+    let second = store
+        .record_alerts(&[pending(&county_alert, "disinfo-alert:1:day")], t(105))
+        .await
+        .unwrap();
+    assert_eq!(second.len(), 1);
+    assert_eq!(second[0].counties, vec!["New Hanover", "WAKE"]);
+    assert_eq!(second[0].kind, AlertKind::ElectionDayCounty);
     let all = store.list_alerts().await.unwrap();
-    assert_eq!(all, first);
+    assert_eq!(all, [first.clone(), second.clone()].concat());
+    let queued = store.emails_with_prefix("disinfo-alert:").await.unwrap();
+    assert_eq!(
+        queued.iter().map(|q| q.email.key.as_str()).collect::<Vec<_>>(),
+        vec!["disinfo-alert:1:spike", "disinfo-alert:1:day"],
+        "a repeated alert queues nothing"
+    );
+    for q in &queued {
+        // Sent, so that the people checks find the outbox as they expect it.
+        store.mark_email_sent(q.id).await.unwrap();
+    }
+    let timeline = store.narrative_timeline(1).await.unwrap();
+    assert!(
+        timeline
+            .iter()
+            .any(|e| e.kind == "alert" && e.detail == county_alert.describe()),
+        "{timeline:?}"
+    );
+
+    // Places named by a narrative's items, distinct and sorted.
+    assert_eq!(
+        store.narrative_places(&[1, 2, 99]).await.unwrap(),
+        vec![(1, vec!["New Hanover".to_string(), "WAKE".to_string()])]
+    );
+    assert!(store.narrative_places(&[]).await.unwrap().is_empty());
 
     // Workflow.
     let respond = NarrativeAction::Respond {
@@ -359,4 +417,120 @@ pub async fn run(store: &dyn Store) {
         .unwrap();
     assert_eq!(linked.text, report.description);
     assert_eq!(linked.incident_id, Some(incident.id));
+}
+
+/// Alert subscriptions (one per user, the address replaceable, unknown users refused)
+/// and election days (one per date, the offset replaceable); the alert feed, where the
+/// backend has one, delivers an alert recorded after it opened.
+async fn subscriptions_and_election_days(store: &dyn Store) {
+    let user = User {
+        name: "disinfo-watcher".into(),
+        role: Role::Coordinator,
+    };
+    store.put_user(&user, "$argon2id$fake").await.unwrap();
+    assert!(
+        store
+            .disinfo_subscribe("disinfo-watcher", "w@example.org", t(0))
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .disinfo_subscribe("disinfo-watcher", "w@example.org", t(1))
+            .await
+            .unwrap(),
+        "the same address changes nothing"
+    );
+    assert!(
+        store
+            .disinfo_subscribe("disinfo-watcher", "w2@example.org", t(2))
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        store.disinfo_subscribe("nobody", "n@example.org", t(3)).await,
+        Err(StoreError::Refused(_))
+    ));
+    let subs = store.disinfo_subscriptions().await.unwrap();
+    assert_eq!(subs.len(), 1);
+    assert_eq!(
+        (subs[0].user.as_str(), subs[0].email.as_str(), subs[0].created_at),
+        ("disinfo-watcher", "w2@example.org", t(0))
+    );
+    assert!(store.disinfo_unsubscribe("disinfo-watcher").await.unwrap());
+    assert!(!store.disinfo_unsubscribe("disinfo-watcher").await.unwrap());
+    assert!(store.disinfo_subscriptions().await.unwrap().is_empty());
+    assert!(
+        store
+            .disinfo_subscribe("disinfo-watcher", "w@example.org", t(4))
+            .await
+            .unwrap()
+    );
+
+    let day = |d: u32, offset: i32| ElectionDay {
+        date: chrono::NaiveDate::from_ymd_opt(2026, 11, d).unwrap(),
+        utc_offset_minutes: offset,
+    };
+    assert!(store.disinfo_election_days().await.unwrap().is_empty());
+    assert!(store.set_disinfo_election_day(&day(3, -300)).await.unwrap());
+    assert!(!store.set_disinfo_election_day(&day(3, -300)).await.unwrap());
+    assert!(store.set_disinfo_election_day(&day(3, -360)).await.unwrap());
+    assert!(store.set_disinfo_election_day(&day(1, 0)).await.unwrap());
+    assert_eq!(
+        store.disinfo_election_days().await.unwrap(),
+        vec![day(1, 0), day(3, -360)]
+    );
+    assert!(
+        store
+            .remove_disinfo_election_day(day(1, 0).date)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .remove_disinfo_election_day(day(1, 0).date)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.disinfo_election_days().await.unwrap(),
+        vec![day(3, -360)]
+    );
+}
+
+/// The alert feed (PostgreSQL) delivers an alert recorded after it opened; SQLite has
+/// none. Runs after [`run`] (narrative 2 exists).
+pub async fn alert_feed_delivers_new_alerts(store: &dyn Store) {
+    let Some(mut feed) = store.alert_feed().await.unwrap() else {
+        assert_eq!(store.backend(), "sqlite", "only SQLite fans out in-process");
+        return;
+    };
+    let recorded = store
+        .record_alerts(
+            &[PendingAlert {
+                alert: NewAlert {
+                    narrative_id: 2,
+                    kind: AlertKind::Spike,
+                    hour: t(600),
+                    count: 12,
+                    baseline: 0.1,
+                    p_value: 1e-9,
+                    counties: vec![],
+                },
+                emails: vec![],
+            }],
+            t(601),
+        )
+        .await
+        .unwrap();
+    assert_eq!(recorded.len(), 1);
+    let mut seen = Vec::new();
+    while !seen.contains(&recorded[0].id) {
+        let got = tokio::time::timeout(std::time::Duration::from_secs(10), feed.next())
+            .await
+            .expect("the alert arrives within 10 s")
+            .unwrap();
+        assert!(!got.is_empty(), "never an empty batch");
+        seen.extend(got);
+    }
 }

@@ -181,6 +181,7 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     incidents::run(store).await;
     cluster::run(store).await;
     disinfo::run(store).await;
+    disinfo::alert_feed_delivers_new_alerts(store).await;
     results::run(store, rules).await;
     past_results::run(store).await;
     people::run(store).await;

@@ -12,6 +12,7 @@ mod common;
 use common::{Backend, SmtpServer, add_user, fails, mail_text, ok};
 use std::collections::HashMap;
 use votebase_narrative::synth::{CLAIMS, StreamSpec, stream};
+use votebase_narrative::{Lang, Prepared};
 
 fn stdout(b: &Backend, args: &[&str]) -> String {
     String::from_utf8(b.cmd(args).assert().success().get_output().stdout.clone()).unwrap()
@@ -148,6 +149,27 @@ fn planted_narrative_clusters_links_its_claim_and_alerts_once() {
         }
         let (&planted, &size) = counts.iter().max_by_key(|(_, c)| **c).unwrap();
         assert!(size >= 35, "{counts:?}");
+        // English and Spanish paraphrases together.
+        let texts: HashMap<String, String> = stream(&StreamSpec::election_day(1, 2_000))
+            .into_iter()
+            .map(|p| (p.id, p.text))
+            .collect();
+        let planted_texts: Vec<&str> = rows
+            .iter()
+            .filter(|(id, n, _)| {
+                *n == planted && labels.get(id).copied().flatten() == Some("polls-moved")
+            })
+            .map(|(id, _, _)| texts[id].as_str())
+            .collect();
+        let mut langs: HashMap<Lang, usize> = HashMap::new();
+        for p in Prepared::all(&planted_texts) {
+            *langs.entry(p.lang).or_default() += 1;
+        }
+        assert!(
+            langs.get(&Lang::En).copied().unwrap_or(0) >= 5
+                && langs.get(&Lang::Es).copied().unwrap_or(0) >= 5,
+            "{langs:?}"
+        );
         let chatter_in_planted = rows
             .iter()
             .filter(|(id, n, _)| *n == planted && labels.get(id).is_some_and(|l| l.is_none()))

@@ -11,7 +11,7 @@
 
 use super::DisinfoError;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use votebase_domain::disinfo::{
     Alert, AlertKind, Claim, ElectionDay, Narrative, NewAlert, Subscription,
 };
@@ -278,7 +278,7 @@ pub async fn raise_alerts(
     if alerts.is_empty() {
         return Ok(Vec::new());
     }
-    let known: BTreeSet<(i64, AlertKind, DateTime<Utc>)> = store
+    let known: HashSet<(i64, AlertKind, DateTime<Utc>)> = store
         .list_alerts()
         .await?
         .into_iter()

@@ -347,16 +347,17 @@ pub async fn run(store: &dyn Store) {
         vec![
             ("created", "system"),
             ("alert", "system"),
+            ("alert", "system"),
             ("triaged", "ana"),
             ("assigned", "ana"),
             ("counter_message", "ben"),
             ("closed", "ben"),
         ]
     );
-    assert_eq!(timeline[4].detail, "posted the counter-message");
-    assert_eq!(timeline[5].at, t(108));
+    assert_eq!(timeline[5].detail, "posted the counter-message");
+    assert_eq!(timeline[6].at, t(108));
     assert_eq!(
-        (timeline[5].from_status, timeline[5].to_status),
+        (timeline[6].from_status, timeline[6].to_status),
         (NarrativeStatus::Responding, NarrativeStatus::Closed)
     );
 

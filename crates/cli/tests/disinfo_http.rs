@@ -4,7 +4,8 @@
 //! generated stream (EN + ES paraphrases in chatter); it clusters together, is matched
 //! to its known claim, raises exactly one alert (pushed to the live feed) while chatter
 //! raises none; the response workflow, audited views, a rejected batch with its line
-//! numbers, the tip form's CSRF, limits and bounds, and the OpenAPI document.
+//! numbers, the tip form's CSRF, limits and bounds, the OpenAPI document, and a reader's
+//! subscription to alert emails on the watch page (CSRF, a refused address, audited).
 
 mod common;
 use common::{add_user, json};
@@ -481,4 +482,131 @@ fn tip_form_is_rate_limited_and_bounded() {
     let mut status = String::new();
     BufReader::new(conn).read_line(&mut status).unwrap();
     assert!(status.contains(" 413 "), "{status}");
+}
+
+/// Signs in through the login form and returns the session cookie (`vb_session=…`).
+fn sign_in(base: &str, user: &str) -> String {
+    let cookie = |resp: &ureq::http::Response<ureq::Body>, name: &str| {
+        resp.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .map(|v| v.split(';').next().unwrap_or("").to_string())
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} cookie"))
+    };
+    let mut form = http().get(&format!("{base}/login")).call().unwrap();
+    let login_cookie = cookie(&form, "vb_login_csrf");
+    let body = form.body_mut().read_to_string().unwrap();
+    let at = body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = &body[at..at + body[at..].find('"').unwrap()];
+    let ok = http()
+        .post(&format!("{base}/login"))
+        .header("Cookie", &login_cookie)
+        .send_form([
+            ("username", user),
+            ("password", "a long password 1"),
+            ("csrf", csrf),
+        ])
+        .unwrap();
+    assert_eq!(ok.status().as_u16(), 303);
+    cookie(&ok, "vb_session")
+}
+
+/// The watch page as a signed-in browser sees it: (status, body, its CSRF token).
+fn watch_page(base: &str, session: &str) -> (u16, String, String) {
+    let r = reply(
+        &mut http()
+            .get(&format!("{base}/disinfo"))
+            .header("Cookie", session)
+            .call()
+            .unwrap(),
+    );
+    let at = r.body.find("name=\"csrf\" value=\"").unwrap() + 19;
+    let csrf = r.body[at..at + r.body[at..].find('"').unwrap()].to_string();
+    (r.status, r.body, csrf)
+}
+
+fn post_subscription(base: &str, session: &str, fields: &[(&str, &str)]) -> Reply {
+    reply(
+        &mut http()
+            .post(&format!("{base}/disinfo/subscription"))
+            .header("Cookie", session)
+            .send_form(fields.iter().copied())
+            .unwrap(),
+    )
+}
+
+#[test]
+fn readers_subscribe_to_alert_emails_on_the_watch_page() {
+    for b in Backend::all("disinfo_sub") {
+        let admin = add_user(&b, "root", "admin");
+        add_user(&b, "lena", "lawyer");
+        let s = common::serve(&b);
+        let session = sign_in(&s.base, "lena");
+        let (status, page, csrf) = watch_page(&s.base, &session);
+        assert_eq!(status, 200);
+        assert!(page.contains("id=\"subscribe\""), "{page}");
+
+        // The one CSRF rule: a cookie post without the token (or same origin) is refused.
+        let refused = post_subscription(
+            &s.base,
+            &session,
+            &[("action", "subscribe"), ("email", "lena@example.org")],
+        );
+        assert_eq!(refused.status, 403, "{}", refused.body);
+        assert!(
+            common::ok(&b, &["disinfo", "subscriptions"]).ends_with("subscriptions: 0\n"),
+            "nothing subscribed"
+        );
+        let bad = post_subscription(
+            &s.base,
+            &session,
+            &[
+                ("csrf", &csrf),
+                ("action", "subscribe"),
+                ("email", "not an address"),
+            ],
+        );
+        assert_eq!(bad.status, 400);
+        assert!(bad.body.contains("is not an email address"), "{}", bad.body);
+        let done = post_subscription(
+            &s.base,
+            &session,
+            &[
+                ("csrf", &csrf),
+                ("action", "subscribe"),
+                ("email", "lena@example.org"),
+            ],
+        );
+        assert_eq!(done.status, 303, "{}", done.body);
+        let (_, page, csrf) = watch_page(&s.base, &session);
+        assert!(
+            page.contains("<strong id=\"subscribed-email\">lena@example.org</strong>"),
+            "{page}"
+        );
+        let subs = common::ok(&b, &["disinfo", "subscriptions"]);
+        assert!(subs.contains("lena lena@example.org"), "{subs}");
+
+        let done = post_subscription(
+            &s.base,
+            &session,
+            &[("csrf", &csrf), ("action", "unsubscribe")],
+        );
+        assert_eq!(done.status, 303, "{}", done.body);
+        assert!(common::ok(&b, &["disinfo", "subscriptions"]).ends_with("subscriptions: 0\n"));
+
+        let log = json(&get(&format!("{}/api/v1/audit?limit=500", s.base), &admin));
+        let actions: Vec<&str> = log
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["actor"] == "lena")
+            .filter_map(|e| e["action"].as_str())
+            .collect();
+        assert!(
+            actions.contains(&"disinfo.subscribe") && actions.contains(&"disinfo.unsubscribe"),
+            "{actions:?}"
+        );
+    }
 }

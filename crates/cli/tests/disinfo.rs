@@ -344,7 +344,10 @@ fn spike_alerts_are_emailed_to_each_subscriber_once() {
             &b,
             &["disinfo", "subscribe", "ana", "--email", "ana@example.org"],
         );
-        assert!(out.contains("ana: alert emails to ana@example.org"), "{out}");
+        assert!(
+            out.contains("ana: alert emails to ana@example.org"),
+            "{out}"
+        );
         ok(
             &b,
             &["disinfo", "subscribe", "ben", "--email", "ben@example.org"],
@@ -353,8 +356,14 @@ fn spike_alerts_are_emailed_to_each_subscriber_once() {
             &b,
             &["disinfo", "subscribe", "vic", "--email", "vic@example.org"],
         );
-        assert!(err.contains("cannot read the disinformation watch"), "{err}");
-        let err = fails(&b, &["disinfo", "subscribe", "ana", "--email", "ana at home"]);
+        assert!(
+            err.contains("cannot read the disinformation watch"),
+            "{err}"
+        );
+        let err = fails(
+            &b,
+            &["disinfo", "subscribe", "ana", "--email", "ana at home"],
+        );
         assert!(err.contains("is not an email address"), "{err}");
         let err = fails(
             &b,
@@ -365,7 +374,10 @@ fn spike_alerts_are_emailed_to_each_subscriber_once() {
         assert!(subs.ends_with("subscriptions: 2\n"), "{subs}");
 
         let claims = write_claims(&b);
-        ok(&b, &["disinfo", "claims", "import", claims.to_str().unwrap()]);
+        ok(
+            &b,
+            &["disinfo", "claims", "import", claims.to_str().unwrap()],
+        );
         let (posts, _) = write_posts(&b, "posts.csv", 3, 800);
         let public = ["--public-url", "https://vb.example.org"];
         let out = ok(
@@ -436,11 +448,26 @@ fn a_county_named_on_election_day_alerts_once_per_day_by_email_too() {
             &b,
             &["disinfo", "subscribe", "ana", "--email", "ana@example.org"],
         );
-        let err = fails(&b, &["disinfo", "election-day", "2026-11-03", "--utc-offset", "EST"]);
+        let err = fails(
+            &b,
+            &[
+                "disinfo",
+                "election-day",
+                "2026-11-03",
+                "--utc-offset",
+                "EST",
+            ],
+        );
         assert!(err.contains("not an offset from UTC"), "{err}");
         let out = ok(
             &b,
-            &["disinfo", "election-day", "2026-11-03", "--utc-offset", "-05:00"],
+            &[
+                "disinfo",
+                "election-day",
+                "2026-11-03",
+                "--utc-offset",
+                "-05:00",
+            ],
         );
         assert!(out.contains("election day 2026-11-03 (UTC-05:00)"), "{out}");
         let out = ok(&b, &["disinfo", "election-day"]);
@@ -482,7 +509,10 @@ fn a_county_named_on_election_day_alerts_once_per_day_by_email_too() {
         )
         .unwrap();
         let out = ok(&b, &["disinfo", "import", posts.to_str().unwrap()]);
-        assert!(out.contains("1 new items") && !out.contains("alert:"), "{out}");
+        assert!(
+            out.contains("1 new items") && !out.contains("alert:"),
+            "{out}"
+        );
         assert_eq!(alerted_narratives(&b).len(), 1);
 
         if let Some(smtp) = SmtpServer::start(&b.path("maildir")) {
@@ -496,7 +526,10 @@ fn a_county_named_on_election_day_alerts_once_per_day_by_email_too() {
                 "{m}"
             );
             assert!(m.contains("the polls close at noon"), "{m}");
-            assert!(m.contains("The watch: /disinfo"), "no public URL: paths: {m}");
+            assert!(
+                m.contains("The watch: /disinfo"),
+                "no public URL: paths: {m}"
+            );
         }
 
         // Removing the day stops further election-day alerts.

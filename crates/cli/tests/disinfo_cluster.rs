@@ -136,7 +136,11 @@ fn an_alert_raised_on_one_server_reaches_every_servers_live_page() {
 
     let (id, alert) = on_b.next_alert();
     assert_eq!(alert["kind"], "election_day_county", "{alert}");
-    assert_eq!(alert["counties"], serde_json::json!(["JONESPORT"]), "{alert}");
+    assert_eq!(
+        alert["counties"],
+        serde_json::json!(["JONESPORT"]),
+        "{alert}"
+    );
     assert_eq!(alert["id"], id);
     assert!(
         alert["text"]
@@ -146,7 +150,10 @@ fn an_alert_raised_on_one_server_reaches_every_servers_live_page() {
         "{alert}"
     );
     let (id_on_a, _) = on_a.next_alert();
-    assert_eq!(id_on_a, id, "the server that raised it shows it once, from the feed");
+    assert_eq!(
+        id_on_a, id,
+        "the server that raised it shows it once, from the feed"
+    );
     assert!(on_a.quiet_for(Duration::from_secs(2)), "not twice on A");
     assert!(on_b.quiet_for(Duration::from_secs(1)), "not twice on B");
 

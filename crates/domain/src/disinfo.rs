@@ -620,9 +620,15 @@ mod tests {
         };
         let t = |s: &str| DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc);
         assert_eq!(day.start(), t("2026-11-03T05:00:00Z"));
-        assert!(!day.contains(t("2026-11-03T04:59:59Z")), "the evening before, in New York");
+        assert!(
+            !day.contains(t("2026-11-03T04:59:59Z")),
+            "the evening before, in New York"
+        );
         assert!(day.contains(t("2026-11-03T05:00:00Z")));
-        assert!(day.contains(t("2026-11-04T01:30:00Z")), "8:30 pm on election day");
+        assert!(
+            day.contains(t("2026-11-04T01:30:00Z")),
+            "8:30 pm on election day"
+        );
         assert!(!day.contains(t("2026-11-04T05:00:00Z")));
         assert_eq!(day.offset_text(), "-05:00");
         assert_eq!(ElectionDay::parse_offset("+05:30"), Some(330));
@@ -646,7 +652,10 @@ mod tests {
             p_value: 1e-30,
             counties: Vec::new(),
         };
-        assert!(a.describe().starts_with("40 items in the hour from 2026-11-03 05:00Z"));
+        assert!(
+            a.describe()
+                .starts_with("40 items in the hour from 2026-11-03 05:00Z")
+        );
         a.kind = AlertKind::ElectionDayCounty;
         a.counties = vec!["WAKE".into(), "DURHAM".into()];
         a.count = 3;

@@ -44,11 +44,10 @@ pub async fn start(state: &AppState, escalation_every: Duration) -> Result<(), S
             state.incidents.clone(),
         ));
     }
-    let alerts = state
-        .store
-        .alert_feed()
-        .await
-        .map_err(|e| ServeError::Config(format!("cannot listen for disinformation alerts: {e}")))?;
+    let alerts =
+        state.store.alert_feed().await.map_err(|e| {
+            ServeError::Config(format!("cannot listen for disinformation alerts: {e}"))
+        })?;
     if let Some(feed) = alerts {
         state.disinfo.relay_from_store();
         tokio::spawn(disinfo::relay(feed, state.clone()));

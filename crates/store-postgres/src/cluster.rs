@@ -76,11 +76,11 @@ async fn read_back(
     limit: i64,
 ) -> StoreResult<Vec<IncidentChange>> {
     let rows: Vec<(i64, i64)> = sqlx::query_as(sql)
-    .bind(after)
-    .bind(limit.max(0))
-    .fetch_all(pool)
-    .await
-    .map_err(db)?;
+        .bind(after)
+        .bind(limit.max(0))
+        .fetch_all(pool)
+        .await
+        .map_err(db)?;
     Ok(rows
         .into_iter()
         .map(|(seq, incident_id)| IncidentChange { seq, incident_id })

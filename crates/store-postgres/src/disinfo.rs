@@ -17,8 +17,8 @@ use votebase_domain::disinfo::{
     next_narrative_status,
 };
 use votebase_store::disinfo::{
-    ClaimImportOutcome, ClusterState, DisinfoStore, ItemImportOutcome, ItemNarrative,
-    PendingAlert, UnlinkedReport,
+    ClaimImportOutcome, ClusterState, DisinfoStore, ItemImportOutcome, ItemNarrative, PendingAlert,
+    UnlinkedReport,
 };
 use votebase_store::{StoreError, StoreResult};
 

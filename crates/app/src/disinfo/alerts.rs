@@ -94,9 +94,10 @@ pub async fn set_election_day(
     date: &str,
     offset: &str,
 ) -> Result<(ElectionDay, bool), DisinfoError> {
-    let date: NaiveDate = date.trim().parse().map_err(|_| {
-        DisinfoError::Invalid(format!("{date:?} is not a date (write 2026-11-03)"))
-    })?;
+    let date: NaiveDate = date
+        .trim()
+        .parse()
+        .map_err(|_| DisinfoError::Invalid(format!("{date:?} is not a date (write 2026-11-03)")))?;
     let utc_offset_minutes = ElectionDay::parse_offset(offset).ok_or_else(|| {
         DisinfoError::Invalid(format!(
             "{offset:?} is not an offset from UTC (write -05:00, +01:00 or Z)"
@@ -112,9 +113,10 @@ pub async fn set_election_day(
 
 /// Removes an election day set with [`set_election_day`].
 pub async fn remove_election_day(store: &dyn Store, date: &str) -> Result<bool, DisinfoError> {
-    let date: NaiveDate = date.trim().parse().map_err(|_| {
-        DisinfoError::Invalid(format!("{date:?} is not a date (write 2026-11-03)"))
-    })?;
+    let date: NaiveDate = date
+        .trim()
+        .parse()
+        .map_err(|_| DisinfoError::Invalid(format!("{date:?} is not a date (write 2026-11-03)")))?;
     Ok(store.remove_disinfo_election_day(date).await?)
 }
 
@@ -341,10 +343,7 @@ pub fn alert_email(
             format!("names {} on election day", alert.counties.join(", "))
         }
     };
-    let subject = format!(
-        "Disinformation alert: narrative {} {why}",
-        narrative.id
-    );
+    let subject = format!("Disinformation alert: narrative {} {why}", narrative.id);
     let label = if hotline_first {
         String::from("(a hotline report)")
     } else {
@@ -514,7 +513,11 @@ mod tests {
         let other = alert_email(&alert, &n, true, None, &sub, &WatchContext::default());
         assert!(other.body.contains("(a hotline report)"), "{}", other.body);
         assert!(!other.body.contains("library"), "{}", other.body);
-        assert!(other.body.contains("The watch: /disinfo\n"), "{}", other.body);
+        assert!(
+            other.body.contains("The watch: /disinfo\n"),
+            "{}",
+            other.body
+        );
         assert!(other.body.contains("No known claim"), "{}", other.body);
         assert_eq!(m.key, other.key, "one key per alert and user");
         let bob = Subscription {

@@ -204,8 +204,7 @@ pub async fn disinfo(global: &Global, cmd: DisinfoCommand) -> anyhow::Result<()>
         }
         DisinfoCommand::Subscriptions => {
             let subs = store.disinfo_subscriptions().await?;
-            crate::voters::cli_audit(store, "disinfo.subscriptions", "subscriptions", "")
-                .await?;
+            crate::voters::cli_audit(store, "disinfo.subscriptions", "subscriptions", "").await?;
             for s in &subs {
                 println!(
                     "{} {} since {}",

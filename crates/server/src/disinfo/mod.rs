@@ -31,8 +31,8 @@ use votebase_domain::disinfo::{
     Alert, AlertKind, Claim, Item, Narrative, NarrativeAction, NarrativeEvent, NarrativeStatus,
     NewClaim, ResponseKind, Verdict,
 };
-use votebase_store::cluster::AlertFeed;
 use votebase_domain::users::Permission;
+use votebase_store::cluster::AlertFeed;
 use votebase_store::disinfo::{ClaimImportOutcome, ItemImportOutcome};
 
 mod api;
@@ -298,7 +298,9 @@ pub async fn relay(mut feed: Box<dyn AlertFeed>, state: AppState) {
             }
         };
         for a in alerts.iter().filter(|a| ids.contains(&a.id)) {
-            let label = alert_label(&state, a.narrative_id).await.unwrap_or_default();
+            let label = alert_label(&state, a.narrative_id)
+                .await
+                .unwrap_or_default();
             state.disinfo.send(view_of(a, label));
         }
     }

@@ -231,16 +231,12 @@ pub(super) async fn subscription_submit(
     PageUser(caller): PageUser,
     Form(form): Form<SubscriptionForm>,
 ) -> Result<Response, PageRejection> {
-    caller
-        .require(Permission::IncidentRead)
-        .map_err(page_err)?;
+    caller.require(Permission::IncidentRead).map_err(page_err)?;
     let store = state.store.as_ref();
     let result = match form.action.as_str() {
-        "subscribe" => {
-            app::alerts::subscribe(store, &caller.user.name, &form.email, Utc::now())
-                .await
-                .map(|_| "disinfo.subscribe")
-        }
+        "subscribe" => app::alerts::subscribe(store, &caller.user.name, &form.email, Utc::now())
+            .await
+            .map(|_| "disinfo.subscribe"),
         "unsubscribe" => app::alerts::unsubscribe(store, &caller.user.name)
             .await
             .map(|_| "disinfo.unsubscribe"),

@@ -5,16 +5,16 @@
 //! volumes; alerts once per narrative and hour; the workflow with its refusals on an
 //! append-only timeline; hotline `misinformation` incidents linked, not copied.
 
-use crate::{Store, StoreError};
-use chrono::{DateTime, Duration, TimeZone, Utc};
 use crate::disinfo::PendingAlert;
 use crate::people::OutgoingEmail;
+use crate::{Store, StoreError};
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use votebase_domain::disinfo::{
     AlertKind, ElectionDay, NarrativeAction, NarrativeStatus, NewAlert, NewClaim, NewItem,
     ResponseKind, Verdict, sources,
 };
-use votebase_domain::users::{Role, User};
 use votebase_domain::incidents::{IncidentLocation, NewIncident, PreparedIntake, Reporter};
+use votebase_domain::users::{Role, User};
 
 fn t(min: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 3, 10, 0, 0).unwrap() + Duration::minutes(min)
@@ -227,7 +227,12 @@ pub async fn run(store: &dyn Store) {
         .unwrap();
     assert_eq!(first.len(), 1);
     assert_eq!(
-        (first[0].narrative_id, first[0].kind, first[0].hour, first[0].count),
+        (
+            first[0].narrative_id,
+            first[0].kind,
+            first[0].hour,
+            first[0].count
+        ),
         (1, AlertKind::Spike, t(0), 30)
     );
     assert!(
@@ -257,7 +262,10 @@ pub async fn run(store: &dyn Store) {
     assert_eq!(all, [first.clone(), second.clone()].concat());
     let queued = store.emails_with_prefix("disinfo-alert:").await.unwrap();
     assert_eq!(
-        queued.iter().map(|q| q.email.key.as_str()).collect::<Vec<_>>(),
+        queued
+            .iter()
+            .map(|q| q.email.key.as_str())
+            .collect::<Vec<_>>(),
         vec!["disinfo-alert:1:spike", "disinfo-alert:1:day"],
         "a repeated alert queues nothing"
     );
@@ -449,13 +457,19 @@ async fn subscriptions_and_election_days(store: &dyn Store) {
             .unwrap()
     );
     assert!(matches!(
-        store.disinfo_subscribe("nobody", "n@example.org", t(3)).await,
+        store
+            .disinfo_subscribe("nobody", "n@example.org", t(3))
+            .await,
         Err(StoreError::Refused(_))
     ));
     let subs = store.disinfo_subscriptions().await.unwrap();
     assert_eq!(subs.len(), 1);
     assert_eq!(
-        (subs[0].user.as_str(), subs[0].email.as_str(), subs[0].created_at),
+        (
+            subs[0].user.as_str(),
+            subs[0].email.as_str(),
+            subs[0].created_at
+        ),
         ("disinfo-watcher", "w2@example.org", t(0))
     );
     assert!(store.disinfo_unsubscribe("disinfo-watcher").await.unwrap());

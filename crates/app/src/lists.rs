@@ -142,15 +142,8 @@ pub async fn export_list<W: std::io::Write>(
         .await?
         .ok_or_else(|| ListExportError::NotFound(name.to_string()))?;
     let members = store.list_members(name).await?;
-    let outcome = write_export(
-        store,
-        &members,
-        format,
-        &list.name,
-        include_suppressed,
-        out,
-    )
-    .await?;
+    let outcome =
+        write_export(store, &members, format, &list.name, include_suppressed, out).await?;
     Ok((list, outcome))
 }
 

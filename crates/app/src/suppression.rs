@@ -40,10 +40,7 @@ pub fn authorize(role: Role, action: SuppressionAction) -> Result<(), Suppressio
             "read the suppression list",
         ),
         SuppressionAction::Add => (role.allows(Permission::RecordContacts), "add suppressions"),
-        SuppressionAction::Import => (
-            role.allows(Permission::ImportExport),
-            "import suppressions",
-        ),
+        SuppressionAction::Import => (role.allows(Permission::ImportExport), "import suppressions"),
         SuppressionAction::Remove => (role == Role::Admin, "remove suppressions (admins only)"),
     };
     if ok {

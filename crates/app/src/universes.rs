@@ -372,7 +372,11 @@ mod tests {
         let kept = select_with(&b, "county:WAKE", false, true).unwrap();
         assert_eq!(kept.members.len(), 2);
         assert_eq!(kept.suppressed_removed, 0);
-        assert!(suppressed_note(1, false).unwrap().contains("do-not-contact"));
+        assert!(
+            suppressed_note(1, false)
+                .unwrap()
+                .contains("do-not-contact")
+        );
         assert_eq!(suppressed_note(0, false), None);
     }
 }

@@ -430,10 +430,8 @@ pub async fn exchange(global: &Global, cmd: ExchangeCommand) -> anyhow::Result<(
                         a.terms.ends_on
                     );
                     for f in &s.flows {
-                        let (applied, skipped) = f
-                            .cursor
-                            .as_ref()
-                            .map_or((0, 0), |c| (c.applied, c.skipped));
+                        let (applied, skipped) =
+                            f.cursor.as_ref().map_or((0, 0), |c| (c.applied, c.skipped));
                         println!(
                             "  {} -> {}: lag {}, applied {applied}, skipped {skipped}",
                             f.from, f.to, f.lag

@@ -128,7 +128,8 @@ pub async fn universe(global: &Global, cmd: UniverseCommand) -> anyhow::Result<(
                 if let Some(note) = note {
                     eprintln!("{note}");
                 }
-                if let Some(note) = suppressed_note(selection.suppressed_removed, include_suppressed)
+                if let Some(note) =
+                    suppressed_note(selection.suppressed_removed, include_suppressed)
                 {
                     eprintln!("{note}");
                 }
@@ -147,15 +148,8 @@ pub async fn universe(global: &Global, cmd: UniverseCommand) -> anyhow::Result<(
             let selection = select_or_explain(&built, &expr, include_voted, include_suppressed)?;
             let ids = member_ids(&built, &selection.members);
             let mut w = output(out.as_deref())?;
-            let outcome = write_export(
-                store.as_ref(),
-                &ids,
-                format,
-                "",
-                include_suppressed,
-                &mut w,
-            )
-            .await?;
+            let outcome =
+                write_export(store.as_ref(), &ids, format, "", include_suppressed, &mut w).await?;
             w.flush()?;
             audit_export(
                 store.as_ref(),

@@ -208,12 +208,21 @@ fn outcomes_and_opt_outs_cross_only_under_an_approved_agreement() {
         assert_eq!(entries[0]["state_voter_id"], "EX4", "{name}");
         assert_eq!(entries[0]["source"], "text_stop", "{name}");
         assert_eq!(count(a, ""), 4, "{name}: EX4 is left out of A's universes");
-        let v = json(a, &["universe", "count", "", "--include-suppressed", "--json"]);
+        let v = json(
+            a,
+            &["universe", "count", "", "--include-suppressed", "--json"],
+        );
         assert_eq!(v["count"], 5, "{name}");
         assert_eq!(count(a, "suppressed:any"), 0, "{name}");
         let v = json(
             a,
-            &["universe", "count", "suppressed:any", "--include-suppressed", "--json"],
+            &[
+                "universe",
+                "count",
+                "suppressed:any",
+                "--include-suppressed",
+                "--json",
+            ],
         );
         assert_eq!(v["count"], 1, "{name}");
 
@@ -373,9 +382,9 @@ fn outcomes_and_opt_outs_cross_only_under_an_approved_agreement() {
 
         // Both sides audited each batch.
         for (side, action) in [(a, "exchange.publish"), (b, "exchange.receive")] {
-            let log = tokio::runtime::Runtime::new().unwrap().block_on(async {
-                open_store(side).await.audit_log(200).await.unwrap()
-            });
+            let log = tokio::runtime::Runtime::new()
+                .unwrap()
+                .block_on(async { open_store(side).await.audit_log(200).await.unwrap() });
             assert!(
                 log.iter().any(|e| e.action == action && e.subject == id),
                 "{name}: {action}"
@@ -456,11 +465,7 @@ fn hashed_matching_carries_survey_answers_and_nothing_for_other_voters() {
         assert_eq!(v["count"], 1, "{name}");
         let again = sync(b);
         assert!(
-            again
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|f| f["applied"] == 0),
+            again.as_array().unwrap().iter().all(|f| f["applied"] == 0),
             "{name}: {again}"
         );
     }
@@ -472,7 +477,12 @@ fn suppress_commands_add_import_and_remove() {
         let name = b.name;
         import_voters(&b, &["SX1", "SX2", "SX3", "SX4"]);
         b.cmd(&[
-            "suppress", "add", "--voter", "SX1", "--reason", "asked at the door",
+            "suppress",
+            "add",
+            "--voter",
+            "SX1",
+            "--reason",
+            "asked at the door",
         ])
         .assert()
         .success();
@@ -535,5 +545,381 @@ fn suppress_commands_add_import_and_remove() {
         assert_eq!(count(&b, ""), 2, "{name}: SX1 is back");
         let all = json(&b, &["suppress", "list", "--all", "--json"]);
         assert_eq!(all.as_array().unwrap().len(), 3, "{name}: {all}");
+    }
+}
+
+fn request(
+    method: &str,
+    url: &str,
+    token: Option<&str>,
+    cookie: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> common::Reply {
+    let agent = common::http();
+    let mut req = ureq::http::Request::builder().method(method).uri(url);
+    if let Some(t) = token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    if let Some(c) = cookie {
+        req = req.header("Cookie", c);
+    }
+    let resp = match body {
+        Some(b) => agent.run(
+            req.header("Content-Type", "application/json")
+                .body(b.to_string())
+                .unwrap(),
+        ),
+        None => agent.run(req.body(()).unwrap()),
+    };
+    common::reply(&mut resp.expect("request"))
+}
+
+fn post_form(url: &str, form: &[(&str, &str)], cookie: &str) -> common::Reply {
+    let mut resp = common::http()
+        .post(url)
+        .header("Cookie", cookie)
+        .send_form(form.iter().copied())
+        .expect("request");
+    common::reply(&mut resp)
+}
+
+fn hidden(body: &str, name: &str) -> String {
+    let key = format!("name=\"{name}\" value=\"");
+    let at = body
+        .find(&key)
+        .unwrap_or_else(|| panic!("no {name}: {body}"))
+        + key.len();
+    body[at..].split('"').next().unwrap().to_string()
+}
+
+fn session(r: &common::Reply, name: &str) -> String {
+    r.set_cookies
+        .iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .cloned()
+        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", r.set_cookies))
+}
+
+fn sign_in(base: &str, user: &str) -> String {
+    let form = request("GET", &format!("{base}/login"), None, None, None);
+    let csrf_cookie = session(&form, "vb_login_csrf");
+    let mut resp = common::http()
+        .post(&format!("{base}/login"))
+        .header("Cookie", &csrf_cookie)
+        .send_form([
+            ("username", user),
+            ("password", "a long password 1"),
+            ("csrf", hidden(&form.body, "csrf").as_str()),
+        ])
+        .expect("request");
+    let ok = common::reply(&mut resp);
+    assert_eq!(ok.status, 303, "{}", ok.body);
+    session(&ok, "vb_session")
+}
+
+#[test]
+fn pages_and_api_by_role_with_csrf_audit_and_openapi() {
+    let today = Utc::now().date_naive();
+    for p in pairs("exhttp") {
+        let (a, b) = (&p.a, &p.b);
+        let name = a.name;
+        import_voters(a, &["HT1", "HT2"]);
+        import_voters(b, &["HT1", "HT2"]);
+        canvass(a, "canvass.csv", &[("t1", "HT1", "Moved")]);
+        let id = stdout(
+            a,
+            &[
+                "exchange",
+                "propose",
+                "--from",
+                &p.a_org,
+                "--to",
+                &p.b_org,
+                "--datasets",
+                "contact_outcomes",
+                "--start",
+                &today.to_string(),
+                "--end",
+                &(today + Duration::days(7)).to_string(),
+            ],
+        )
+        .trim()
+        .to_string();
+        let tokens: Vec<String> = [
+            ("ada", "admin"),
+            ("ola", "organizer"),
+            ("val", "volunteer"),
+            ("dan", "data_manager"),
+            ("lee", "lawyer"),
+        ]
+        .iter()
+        .map(|(n, r)| common::add_user(b, n, r))
+        .collect();
+        let served = common::serve(b);
+        let api = format!("{}/api/v1", served.base);
+
+        let doc = common::json(&request(
+            "GET",
+            &format!("{api}/openapi.json"),
+            None,
+            None,
+            None,
+        ));
+        for path in [
+            "/api/v1/exchange",
+            "/api/v1/exchange/{id}/approve",
+            "/api/v1/exchange/{id}/end",
+            "/api/v1/suppression",
+            "/api/v1/suppression/{id}",
+        ] {
+            assert!(doc["paths"].get(path).is_some(), "openapi lacks {path}");
+        }
+
+        // Route x role: signed out, admin, organizer, volunteer, data manager, lawyer.
+        let who: Vec<Option<&str>> = std::iter::once(None)
+            .chain(tokens.iter().map(|t| Some(t.as_str())))
+            .collect();
+        for (method, route, body, expected) in [
+            (
+                "GET",
+                "/exchange".to_string(),
+                None,
+                [401, 200, 403, 403, 200, 403],
+            ),
+            (
+                "GET",
+                "/suppression".to_string(),
+                None,
+                [401, 200, 200, 403, 200, 403],
+            ),
+            (
+                "GET",
+                "/suppression?limit=5000&include_removed=true".to_string(),
+                None,
+                [401, 200, 200, 403, 200, 403],
+            ),
+            (
+                "POST",
+                "/suppression".to_string(),
+                Some(serde_json::json!({"state_voter_id": "HT2", "reason": "asked"})),
+                [401, 200, 200, 200, 200, 403],
+            ),
+            (
+                "POST",
+                "/suppression".to_string(),
+                Some(serde_json::json!({"reason": "nobody"})),
+                [401, 400, 400, 400, 400, 403],
+            ),
+            (
+                "POST",
+                "/exchange/nope/approve".to_string(),
+                None,
+                [401, 404, 403, 403, 403, 403],
+            ),
+            (
+                "POST",
+                format!("/exchange/{id}/end"),
+                None,
+                [401, 0, 403, 403, 403, 403],
+            ),
+        ] {
+            // The admin column of the `end` row is checked below, after approval.
+            for (i, token) in who.iter().enumerate() {
+                if route.ends_with("/end") && i == 1 {
+                    continue;
+                }
+                let r = request(method, &format!("{api}{route}"), *token, None, body.clone());
+                assert_eq!(
+                    r.status, expected[i],
+                    "{name}: {method} {route} as #{i}: {}",
+                    r.body
+                );
+            }
+        }
+        let listed = common::json(&request(
+            "GET",
+            &format!("{api}/suppression"),
+            Some(&tokens[0]),
+            None,
+            None,
+        ));
+        assert_eq!(
+            listed.as_array().unwrap().len(),
+            1,
+            "{name}: recorded once: {listed}"
+        );
+        let entry = listed[0]["id"].as_i64().unwrap();
+        assert_eq!(listed[0]["created_by"], "ada", "{name}: the first to record it");
+
+        // Pages by role; the approve button for admins only; forms need the CSRF token.
+        let sessions: Vec<String> = ["ada", "ola", "val", "dan", "lee"]
+            .iter()
+            .map(|u| sign_in(&served.base, u))
+            .collect();
+        for (route, expected) in [
+            ("/exchange", [303, 200, 403, 403, 200, 403]),
+            ("/suppression", [303, 200, 200, 403, 200, 403]),
+        ] {
+            for i in 0..6 {
+                let cookie = (i > 0).then(|| sessions[i - 1].as_str());
+                let r = request(
+                    "GET",
+                    &format!("{}{route}", served.base),
+                    None,
+                    cookie,
+                    None,
+                );
+                assert_eq!(r.status, expected[i], "{name}: page {route} as #{i}");
+            }
+        }
+        let page = request(
+            "GET",
+            &format!("{}/exchange", served.base),
+            None,
+            Some(&sessions[0]),
+            None,
+        );
+        assert!(
+            page.body.contains(&format!("/exchange/{id}/approve")),
+            "{name}: {}",
+            page.body
+        );
+        assert!(page.body.contains("proposed"), "{name}");
+        let dm_page = request(
+            "GET",
+            &format!("{}/exchange", served.base),
+            None,
+            Some(&sessions[3]),
+            None,
+        );
+        assert!(
+            !dm_page.body.contains("/approve"),
+            "{name}: data managers do not sign"
+        );
+        let csrf = hidden(&page.body, "csrf");
+        let approve = format!("{}/exchange/{id}/approve", served.base);
+        let refused = post_form(&approve, &[], &sessions[0]);
+        assert_eq!(
+            refused.status, 403,
+            "{name}: no CSRF token: {}",
+            refused.body
+        );
+        let done = post_form(&approve, &[("csrf", &csrf)], &sessions[0]);
+        assert_eq!(done.status, 303, "{name}: {}", done.body);
+
+        // Approved on B's side through the web: the CLI sync brings the outcome over.
+        let r = sync(b);
+        assert_eq!(r[0]["state"], "active", "{name}: {r}");
+        assert_eq!(r[0]["applied"], 1, "{name}: {r}");
+        let agreements = common::json(&request(
+            "GET",
+            &format!("{api}/exchange"),
+            Some(&tokens[3]),
+            None,
+            None,
+        ));
+        assert_eq!(agreements[0]["state"], "active", "{name}: {agreements}");
+        assert_eq!(agreements[0]["flows"][0]["applied"], 1, "{name}");
+        assert!(
+            agreements[0]["agreement"].get("hash_key").is_none(),
+            "{name}"
+        );
+
+        // Removal: admins only, once; the suppression page's form works with the token.
+        let del = format!("{api}/suppression/{entry}");
+        assert_eq!(
+            request("DELETE", &del, Some(&tokens[3]), None, None).status,
+            403,
+            "{name}"
+        );
+        assert_eq!(
+            request("DELETE", &del, Some(&tokens[0]), None, None).status,
+            204,
+            "{name}"
+        );
+        assert_eq!(
+            request("DELETE", &del, Some(&tokens[0]), None, None).status,
+            404,
+            "{name}"
+        );
+        let added = post_form(
+            &format!("{}/suppression", served.base),
+            &[
+                (
+                    "csrf",
+                    &hidden(
+                        &request(
+                            "GET",
+                            &format!("{}/suppression", served.base),
+                            None,
+                            Some(&sessions[1]),
+                            None,
+                        )
+                        .body,
+                        "csrf",
+                    ),
+                ),
+                ("phone", "(336) 226-4001"),
+                ("reason", "called in"),
+            ],
+            &sessions[1],
+        );
+        assert_eq!(added.status, 303, "{name}: {}", added.body);
+        let bad = post_form(
+            &format!("{}/suppression", served.base),
+            &[
+                (
+                    "csrf",
+                    &hidden(
+                        &request(
+                            "GET",
+                            &format!("{}/suppression", served.base),
+                            None,
+                            Some(&sessions[1]),
+                            None,
+                        )
+                        .body,
+                        "csrf",
+                    ),
+                ),
+                ("reason", "nobody"),
+            ],
+            &sessions[1],
+        );
+        assert_eq!(bad.status, 400, "{name}");
+        assert!(bad.body.contains("id=\"error\""), "{name}: {}", bad.body);
+
+        // Ending through the API (admin), audited.
+        assert_eq!(
+            request(
+                "POST",
+                &format!("{api}/exchange/{id}/end"),
+                Some(&tokens[0]),
+                None,
+                None
+            )
+            .status,
+            204,
+            "{name}"
+        );
+        let r = sync(b);
+        assert_eq!(r[0]["state"], "ended", "{name}: {r}");
+        drop(served);
+        let log = tokio::runtime::Runtime::new()
+            .unwrap()
+            .block_on(async { open_store(b).await.audit_log(500).await.unwrap() });
+        for action in [
+            "exchange.read",
+            "exchange.approve",
+            "exchange.end",
+            "suppression.read",
+            "suppression.add",
+            "suppression.remove",
+        ] {
+            assert!(
+                log.iter().any(|e| e.action == action),
+                "{name}: {action} audited"
+            );
+        }
     }
 }

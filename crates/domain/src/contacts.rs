@@ -164,9 +164,7 @@ impl ContactResult {
             "leftmessage" | "voicemail" | "leftvoicemail" | "machine" => Self::LeftMessage,
             "noreply" | "messaged" | "sent" | "noresponse" => Self::NoReply,
             "optedout" | "optout" | "donottext" | "donotcall" | "donotcontact" | "stop"
-            | "stopall" | "unsubscribe" | "alto" | "parar" | "cancelar" | "baja" => {
-                Self::OptedOut
-            }
+            | "stopall" | "unsubscribe" | "alto" | "parar" | "cancelar" | "baja" => Self::OptedOut,
             "delivered" | "impression" | "shown" | "served" => Self::Delivered,
             _ => return None,
         })

@@ -6,8 +6,8 @@
 use crate::{PgStore, db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sqlx::{AssertSqlSafe, Row};
 use sqlx::postgres::PgRow;
+use sqlx::{AssertSqlSafe, Row};
 use votebase_domain::exchange::{Agreement, NewSuppression, Signature, Suppression};
 use votebase_store::exchange::{ExchangeCursor, ExchangeStore, OutboxRecord};
 use votebase_store::{StoreError, StoreResult};
@@ -83,6 +83,11 @@ fn cursor_of(r: &PgRow) -> StoreResult<ExchangeCursor> {
 
 #[async_trait]
 impl ExchangeStore for PgStore {
+    fn organization(&self) -> String {
+        let schema = self.schema();
+        schema.strip_prefix("vb_").unwrap_or(schema).to_string()
+    }
+
     async fn add_suppression(&self, e: &NewSuppression) -> StoreResult<bool> {
         let done = sqlx::query(
             "INSERT INTO suppressions (state_voter_id, phone, email, channel, reason, source,
@@ -224,9 +229,9 @@ impl ExchangeStore for PgStore {
         let rows = sqlx::query(AssertSqlSafe(format!(
             "{SELECT_AGREEMENT} ORDER BY proposed_at DESC, id"
         )))
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?;
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
         rows.iter().map(agreement_of).collect()
     }
 

@@ -300,9 +300,8 @@ pub async fn status(
     };
     let mut flows = Vec::new();
     for (from, to) in agreement.flows() {
-        let store_of = |org: &str| -> Option<&dyn Store> {
-            if org == own_org { Some(own) } else { other }
-        };
+        let store_of =
+            |org: &str| -> Option<&dyn Store> { if org == own_org { Some(own) } else { other } };
         let outbox_head = match store_of(&from) {
             Some(s) => Some(s.outbox_head().await?),
             None => None,

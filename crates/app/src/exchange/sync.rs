@@ -110,7 +110,10 @@ pub fn keyed_hash(key_hex: &str, state_voter_id: &str) -> String {
 }
 
 /// Keyed hash -> the receiver's voter id, over every voter in its file.
-async fn hashed_voters(store: &dyn Store, key: &str) -> Result<HashMap<String, String>, StoreError> {
+async fn hashed_voters(
+    store: &dyn Store,
+    key: &str,
+) -> Result<HashMap<String, String>, StoreError> {
     let (tx, mut rx) = tokio::sync::mpsc::channel(4);
     let export = store.export_voters(10_000, tx);
     let mut map = HashMap::new();
@@ -137,11 +140,21 @@ pub async fn sync(
     today: NaiveDate,
     batch_size: i64,
 ) -> Result<Vec<FlowReport>, SyncError> {
-    let first = a.1.agreement(id).await?.ok_or_else(|| {
-        ExchangeError::NotFound(id.to_string(), a.0.to_string())
-    })?;
-    let store_of = |org: &str| if org == a.0 { Some(a.1) } else if org == b.0 { Some(b.1) } else { None };
-    let (Some(publisher), Some(subscriber)) = (store_of(&first.publisher), store_of(&first.subscriber))
+    let first =
+        a.1.agreement(id)
+            .await?
+            .ok_or_else(|| ExchangeError::NotFound(id.to_string(), a.0.to_string()))?;
+    let store_of = |org: &str| {
+        if org == a.0 {
+            Some(a.1)
+        } else if org == b.0 {
+            Some(b.1)
+        } else {
+            None
+        }
+    };
+    let (Some(publisher), Some(subscriber)) =
+        (store_of(&first.publisher), store_of(&first.subscriber))
     else {
         return Err(ExchangeError::NotASide(id.to_string(), format!("{} or {}", a.0, b.0)).into());
     };
@@ -165,8 +178,15 @@ pub async fn sync(
             .map_or(0, |c| c.last_seq);
         report.head = from_store.outbox_head().await?;
         if state == AgreementState::Active {
-            flow(&agreement, (&from, from_store), (&to, to_store), actor, batch_size, &mut report)
-                .await?;
+            flow(
+                &agreement,
+                (&from, from_store),
+                (&to, to_store),
+                actor,
+                batch_size,
+                &mut report,
+            )
+            .await?;
         }
         reports.push(report);
     }
@@ -264,7 +284,14 @@ async fn flow(
         let read = records.len() as u64;
         let skipped = read - usable;
         let cursor = to_store
-            .advance_cursor(&agreement.id, from, last, head, applied as i64, skipped as i64)
+            .advance_cursor(
+                &agreement.id,
+                from,
+                last,
+                head,
+                applied as i64,
+                skipped as i64,
+            )
             .await?;
         report.batches += 1;
         report.read += read;
@@ -286,7 +313,14 @@ async fn flow(
                     actor: actor.to_string(),
                     action: action.to_string(),
                     subject: agreement.id.clone(),
-                    detail: format!("{} {other}: {detail}", if action == "exchange.publish" { "to" } else { "from" }),
+                    detail: format!(
+                        "{} {other}: {detail}",
+                        if action == "exchange.publish" {
+                            "to"
+                        } else {
+                            "from"
+                        }
+                    ),
                 })
                 .await?;
         }

@@ -69,6 +69,11 @@ fn manual(voter: &str, phone: &str) -> NewSuppression {
 
 /// Every check, in order.
 pub async fn run(store: &dyn Store) {
+    let org = store.organization();
+    assert!(
+        !org.is_empty() && !org.starts_with("vb_"),
+        "the store names its organization: {org:?}"
+    );
     outbox_and_automatic_suppressions(store).await;
     suppression_list(store).await;
     agreements_and_cursors(store).await;
@@ -185,11 +190,13 @@ async fn suppression_list(store: &dyn Store) {
         "same source and key: one entry"
     );
     let head = store.outbox_head().await.unwrap();
-    assert!(store.add_suppression(&manual("AA000008", "")).await.unwrap());
-    let published = store
-        .outbox_after(head, &all_datasets(), 10)
-        .await
-        .unwrap();
+    assert!(
+        store
+            .add_suppression(&manual("AA000008", ""))
+            .await
+            .unwrap()
+    );
+    let published = store.outbox_after(head, &all_datasets(), 10).await.unwrap();
     assert_eq!(published.len(), 1, "an entry with a voter id is published");
     assert_eq!(
         (
@@ -223,7 +230,10 @@ async fn suppression_list(store: &dyn Store) {
     assert!(!store.remove_suppression(entry.id, "admin").await.unwrap());
     assert!(!store.remove_suppression(-5, "admin").await.unwrap());
     let ids = store.suppressed_voter_ids().await.unwrap();
-    assert!(!ids.contains(&"AA000001".to_string()), "removed: no longer suppresses");
+    assert!(
+        !ids.contains(&"AA000001".to_string()),
+        "removed: no longer suppresses"
+    );
     assert!(
         !store
             .suppressions(1000, false)
@@ -299,7 +309,13 @@ async fn agreements_and_cursors(store: &dyn Store) {
     store.put_agreement(&b).await.unwrap();
     assert_eq!(store.agreements().await.unwrap(), [b.clone(), a.clone()]);
 
-    assert!(store.exchange_cursor(&a.id, "alpha").await.unwrap().is_none());
+    assert!(
+        store
+            .exchange_cursor(&a.id, "alpha")
+            .await
+            .unwrap()
+            .is_none()
+    );
     let c = store
         .advance_cursor(&a.id, "alpha", 5, 9, 2, 1)
         .await
@@ -321,5 +337,11 @@ async fn agreements_and_cursors(store: &dyn Store) {
         store.exchange_cursor(&a.id, "alpha").await.unwrap(),
         Some(c)
     );
-    assert!(store.exchange_cursor(&a.id, "beta").await.unwrap().is_none());
+    assert!(
+        store
+            .exchange_cursor(&a.id, "beta")
+            .await
+            .unwrap()
+            .is_none()
+    );
 }

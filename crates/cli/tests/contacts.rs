@@ -277,7 +277,14 @@ fn contacts_scores_and_universes_on_both_stores() {
                 .count();
             let got = json(
                 &b,
-                &["universe", "count", &text, "--include-voted", "--json"],
+                &[
+                    "universe",
+                    "count",
+                    &text,
+                    "--include-voted",
+                    "--include-suppressed",
+                    "--json",
+                ],
             );
             assert_eq!(
                 got["count"].as_u64().unwrap() as usize,

@@ -749,7 +749,10 @@ fn pages_and_api_by_role_with_csrf_audit_and_openapi() {
             "{name}: recorded once: {listed}"
         );
         let entry = listed[0]["id"].as_i64().unwrap();
-        assert_eq!(listed[0]["created_by"], "ada", "{name}: the first to record it");
+        assert_eq!(
+            listed[0]["created_by"], "ada",
+            "{name}: the first to record it"
+        );
 
         // Pages by role; the approve button for admins only; forms need the CSRF token.
         let sessions: Vec<String> = ["ada", "ola", "val", "dan", "lee"]

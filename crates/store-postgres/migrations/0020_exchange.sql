@@ -44,8 +44,8 @@ CREATE TABLE exchange_agreements (
 );
 
 -- What this organization publishes. Every writer takes one transaction-level advisory
--- lock before taking a seq, so seqs are handed out in commit order and a reader never
--- sees seq n+1 committed before seq n.
+-- lock (exchange_outbox_lock) before its first seq is drawn, so seqs are handed out in
+-- commit order and a reader never sees seq n+1 committed before seq n.
 CREATE TABLE exchange_outbox (
     seq BIGSERIAL PRIMARY KEY,
     dataset TEXT NOT NULL,
@@ -60,13 +60,12 @@ END $$;
 CREATE TRIGGER exchange_outbox_no_change BEFORE UPDATE OR DELETE ON exchange_outbox
     FOR EACH ROW EXECUTE FUNCTION exchange_outbox_refuse_change();
 
-CREATE FUNCTION exchange_outbox_lock() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext(current_schema() || '.exchange_outbox'));
-    RETURN NEW;
-END $$;
-CREATE TRIGGER exchange_outbox_in_commit_order BEFORE INSERT ON exchange_outbox
-    FOR EACH ROW EXECUTE FUNCTION exchange_outbox_lock();
+-- Called by every outbox writer before its INSERT (a column default is drawn before a
+-- BEFORE trigger would run, so the lock cannot live on the outbox itself); held until
+-- the transaction ends, taken again at no cost.
+CREATE FUNCTION exchange_outbox_lock() RETURNS void LANGUAGE sql AS $$
+    SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.exchange_outbox'));
+$$;
 
 -- Contact outcomes that say something about the voter, unless they came over an
 -- exchange themselves (nothing is passed on).
@@ -74,6 +73,7 @@ CREATE FUNCTION contact_events_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.source NOT LIKE 'exchange:%'
        AND NEW.result IN ('reached', 'refused', 'moved', 'wrong_number', 'deceased', 'inaccessible') THEN
+        PERFORM exchange_outbox_lock();
         INSERT INTO exchange_outbox (dataset, state_voter_id, payload)
         VALUES ('contact_outcomes', NEW.state_voter_id,
                 json_build_object('channel', NEW.channel, 'result', NEW.result,
@@ -96,6 +96,7 @@ CREATE TRIGGER contact_events_outbox AFTER INSERT ON contact_events
 
 CREATE FUNCTION survey_answers_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    PERFORM exchange_outbox_lock();
     INSERT INTO exchange_outbox (dataset, state_voter_id, payload)
     SELECT 'survey_answers', NEW.state_voter_id,
            json_build_object('channel', e.channel,
@@ -113,6 +114,7 @@ CREATE TRIGGER survey_answers_outbox AFTER INSERT ON survey_answers
 CREATE FUNCTION suppressions_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF NEW.source NOT LIKE 'exchange:%' AND NEW.state_voter_id <> '' THEN
+        PERFORM exchange_outbox_lock();
         INSERT INTO exchange_outbox (dataset, state_voter_id, payload)
         VALUES ('opt_outs', NEW.state_voter_id,
                 json_build_object('channel', NEW.channel, 'reason', NEW.reason,

@@ -182,7 +182,7 @@ pub async fn suppress(global: &Global, cmd: SuppressCommand) -> anyhow::Result<(
             cli_audit(
                 store.as_ref(),
                 "suppression.add",
-                &entry.source_key,
+                &entry.audit_subject(),
                 &entry.reason,
             )
             .await?;

@@ -401,6 +401,20 @@ impl NewSuppression {
     }
 }
 
+impl NewSuppression {
+    /// What the audit log names: the voter id, else only which kind of contact detail
+    /// (the phone or email itself stays out of the log).
+    pub fn audit_subject(&self) -> String {
+        if !self.state_voter_id.is_empty() {
+            self.state_voter_id.clone()
+        } else if !self.phone.is_empty() {
+            "a phone number".into()
+        } else {
+            "an email address".into()
+        }
+    }
+}
+
 /// A stored do-not-contact entry.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

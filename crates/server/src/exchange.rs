@@ -330,7 +330,7 @@ async fn add(
         state,
         caller,
         "suppression.add",
-        &entry.source_key,
+        &entry.audit_subject(),
         if added { "added" } else { "already listed" },
     )
     .await?;

@@ -277,11 +277,11 @@ mod tests {
     #[test]
     fn phones_are_made_e164_and_bad_ones_refused() {
         let input = SuppressionInput {
-            phone: "(919) 555-0100".into(),
+            phone: "(919) 226-4000".into(),
             ..Default::default()
         };
         let e = input.entry("manual", "ann").unwrap();
-        assert_eq!(e.phone, "+19195550100");
+        assert_eq!(e.phone, "+19192264000");
         assert_eq!(e.reason, "do not contact");
         let bad = SuppressionInput {
             phone: "12".into(),

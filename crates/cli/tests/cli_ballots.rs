@@ -271,11 +271,16 @@ fn lists_built_after_ballots_drop_voted_voters_and_say_so() {
             .failure()
             .stderr(contains("syntax error at byte 21"));
         let csv = text(
-            &b.cmd(&["universe", "export", "status:active party:DEM"])
-                .assert()
-                .success()
-                .get_output()
-                .stdout,
+            &b.cmd(&[
+                "universe",
+                "export",
+                "status:active party:DEM",
+                "--include-suppressed",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .stdout,
         );
         let dem = count(&["status:active party:DEM", "--json"]);
         assert_eq!(

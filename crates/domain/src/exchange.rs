@@ -381,11 +381,10 @@ impl NewSuppression {
         if !SUPPRESSION_CHANNELS.contains(&self.channel.as_str()) {
             return Err(SuppressionError::Channel(self.channel));
         }
-        if !self.phone.is_empty()
-            && !(self.phone.starts_with('+')
-                && self.phone.len() >= 8
-                && self.phone[1..].chars().all(|c| c.is_ascii_digit()))
-        {
+        let e164 = |p: &str| {
+            p.len() >= 8 && p.starts_with('+') && p[1..].chars().all(|c| c.is_ascii_digit())
+        };
+        if !self.phone.is_empty() && !e164(&self.phone) {
             return Err(SuppressionError::Phone(self.phone));
         }
         if !self.email.is_empty() && !self.email.contains('@') {

@@ -1,6 +1,8 @@
 //! Saved lists and bulk exports as use cases: [`save_list`] freezes what a universe
 //! expression selects today under a name; [`write_export`] streams voters out in any
-//! [`ExportFormat`] (one ordered pass over the voter file, phones fetched per batch);
+//! [`ExportFormat`] (one ordered pass over the voter file, phones fetched per batch),
+//! leaving out voters on the do-not-contact list unless asked not to (the list is read
+//! when the export runs, so an opt-out recorded after a list was saved still holds);
 //! [`export_list`] exports a saved list. Exports of personal data in bulk (lists in every
 //! format, ballot chase and cure lists) need [`Permission::ImportExport`]: every such use
 //! case calls [`authorize_export`], the one place that rule lives.
@@ -88,6 +90,8 @@ pub struct ExportOutcome {
     /// Members no longer in the voter file's latest snapshot, exported from their last
     /// known record.
     pub no_longer_in_file: u64,
+    /// Members left out because they are on the do-not-contact list.
+    pub suppressed: u64,
 }
 
 /// Why an export failed.
@@ -129,6 +133,7 @@ pub async fn export_list<W: std::io::Write>(
     role: Role,
     name: &str,
     format: ExportFormat,
+    include_suppressed: bool,
     out: W,
 ) -> Result<(SavedList, ExportOutcome), ListExportError> {
     authorize_export(role)?;
@@ -137,21 +142,38 @@ pub async fn export_list<W: std::io::Write>(
         .await?
         .ok_or_else(|| ListExportError::NotFound(name.to_string()))?;
     let members = store.list_members(name).await?;
-    let outcome = write_export(store, &members, format, &list.name, out).await?;
+    let outcome =
+        write_export(store, &members, format, &list.name, include_suppressed, out).await?;
     Ok((list, outcome))
 }
 
 /// Writes the voters whose ids are in `members` (sorted, as [`member_ids`] and
 /// [`votebase_store::ListStore::list_members`] give them) in `format`: one ordered pass
 /// over the voter file plus one phone query per batch of members, never one query per
-/// voter. `tag` fills NationBuilder's `tag_list`.
+/// voter. `tag` fills NationBuilder's `tag_list`. Voters on the do-not-contact list
+/// are left out (and counted) unless `include_suppressed`.
 pub async fn write_export<W: std::io::Write>(
     store: &dyn Store,
     members: &[String],
     format: ExportFormat,
     tag: &str,
+    include_suppressed: bool,
     out: W,
 ) -> Result<ExportOutcome, ExportFailure> {
+    let kept: Vec<String>;
+    let mut suppressed = 0;
+    let members = if include_suppressed {
+        members
+    } else {
+        let set = crate::suppression::suppressed_set(store).await?;
+        kept = members
+            .iter()
+            .filter(|m| !set.contains(*m))
+            .cloned()
+            .collect();
+        suppressed = (members.len() - kept.len()) as u64;
+        &kept[..]
+    };
     let year = Utc::now().year();
     let mut writer = ExportWriter::new(format, out, year, tag)?;
     let needs_phones = format != ExportFormat::Csv;
@@ -188,6 +210,7 @@ pub async fn write_export<W: std::io::Write>(
     Ok(ExportOutcome {
         summary: writer.finish()?,
         no_longer_in_file: gone.len() as u64,
+        suppressed,
     })
 }
 

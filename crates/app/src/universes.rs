@@ -8,8 +8,10 @@
 //! memory and rebuilds it in the background when the
 //! store's data version changes (checked at most every few seconds; the old index
 //! answers meanwhile); [`select`] evaluates an expression and drops voters who already
-//! voted; [`member_ids`] and [`voted_note`] turn a selection into ids and the note
-//! shown beside a count.
+//! voted and voters on the do-not-contact list ([`crate::suppression`]; the family
+//! `suppressed:any` selects them, and [`select_with`] keeps them on request);
+//! [`member_ids`], [`voted_note`] and [`suppressed_note`] turn a selection into ids and
+//! the notes shown beside a count.
 
 use chrono::{NaiveDate, Utc};
 use roaring::RoaringBitmap;
@@ -28,6 +30,8 @@ pub struct Built {
     pub seconds: f64,
     /// The store's data version the index was built from.
     pub data_version: String,
+    /// Voters on the do-not-contact list (index ordinals).
+    pub suppressed: RoaringBitmap,
 }
 
 /// Why an index could not be built.
@@ -95,29 +99,62 @@ pub async fn build_index(store: &dyn Store) -> Result<Built, BuildError> {
     }
     crate::people::events::add_volunteer_families(store, &mut builder).await?;
     crate::donations::universe::add_donation_families(store, &mut builder).await?;
+    // The do-not-contact list (`suppressed:any`); voters no longer in the file are skipped.
+    builder.register_family(SUPPRESSED_FAMILY, votebase_index::FamilyKind::Set)?;
+    let suppressed_ids = store.suppressed_voter_ids().await?;
+    for id in &suppressed_ids {
+        match builder.add_keyed(SUPPRESSED_FAMILY, id, "any") {
+            Ok(()) | Err(IndexError::UnknownVoter { .. }) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+    let index = builder.build();
+    let suppressed = suppressed_ids
+        .iter()
+        .filter_map(|id| index.ordinal(id))
+        .collect();
     Ok(Built {
-        index: builder.build(),
+        index,
+        suppressed,
         election,
         seconds: started.elapsed().as_secs_f64(),
         data_version,
     })
 }
 
-/// What an expression selects, once voters who already voted are dropped.
+/// The universe family of the do-not-contact list: `suppressed:any`.
+pub const SUPPRESSED_FAMILY: &str = "suppressed";
+
+/// What an expression selects, once voters who already voted and voters on the
+/// do-not-contact list are dropped.
 #[derive(Debug, Clone)]
 pub struct Selection {
     /// Members (index ordinals).
     pub members: RoaringBitmap,
     /// Voters the expression selected who were dropped because they already voted.
     pub voted_removed: u64,
+    /// Voters the expression selected (and who had not voted) who were dropped because
+    /// they are on the do-not-contact list.
+    pub suppressed_removed: u64,
 }
 
 /// Members of `expr_text`, without voters who already voted (an accepted ballot in the
-/// latest election with ballots) unless `include_voted`.
+/// latest election with ballots) unless `include_voted`, and never with voters on the
+/// do-not-contact list.
 pub fn select(
     built: &Built,
     expr_text: &str,
     include_voted: bool,
+) -> Result<Selection, QueryError> {
+    select_with(built, expr_text, include_voted, false)
+}
+
+/// [`select`], keeping voters on the do-not-contact list when `include_suppressed`.
+pub fn select_with(
+    built: &Built,
+    expr_text: &str,
+    include_voted: bool,
+    include_suppressed: bool,
 ) -> Result<Selection, QueryError> {
     let mut members = built.index.members(&parse(expr_text)?)?;
     let mut voted_removed = 0;
@@ -126,10 +163,28 @@ pub fn select(
         voted_removed = members.intersection_len(&voted);
         members -= voted;
     }
+    let mut suppressed_removed = 0;
+    if !include_suppressed {
+        suppressed_removed = members.intersection_len(&built.suppressed);
+        members -= &built.suppressed;
+    }
     Ok(Selection {
         members,
         voted_removed,
+        suppressed_removed,
     })
+}
+
+/// The note shown beside a count when voters on the do-not-contact list were dropped
+/// (`None` when none were).
+pub fn suppressed_note(removed: u64, include_suppressed: bool) -> Option<String> {
+    match (removed, include_suppressed) {
+        (_, true) => Some("voters on the do-not-contact list are included".into()),
+        (0, false) => None,
+        (n, false) => Some(format!(
+            "{n} voters removed: they are on the do-not-contact list (add --include-suppressed to keep them)"
+        )),
+    }
 }
 
 /// The members' state voter ids, sorted.
@@ -288,8 +343,10 @@ mod tests {
             .unwrap();
         }
         b.add_ballot_status("A3", "accepted").unwrap();
+        let index = b.build();
         Built {
-            index: b.build(),
+            suppressed: [index.ordinal("A1").unwrap()].into_iter().collect(),
+            index,
             election: NaiveDate::from_ymd_opt(2026, 11, 3),
             seconds: 0.0,
             data_version: String::new(),
@@ -299,10 +356,27 @@ mod tests {
     #[test]
     fn voted_voters_are_dropped_and_counted() {
         let b = built();
-        let s = select(&b, "party:DEM", false).unwrap();
+        let s = select_with(&b, "party:DEM", false, true).unwrap();
         assert_eq!((s.members.len(), s.voted_removed), (1, 1));
         assert_eq!(member_ids(&b, &s.members), ["A1"]);
-        let all = select(&b, "party:DEM", true).unwrap();
+        let all = select_with(&b, "party:DEM", true, true).unwrap();
         assert_eq!((all.members.len(), all.voted_removed), (2, 0));
+    }
+
+    #[test]
+    fn suppressed_voters_are_dropped_unless_asked_for() {
+        let b = built();
+        let s = select(&b, "county:WAKE", false).unwrap();
+        assert_eq!(member_ids(&b, &s.members), ["A2"]);
+        assert_eq!(s.suppressed_removed, 1);
+        let kept = select_with(&b, "county:WAKE", false, true).unwrap();
+        assert_eq!(kept.members.len(), 2);
+        assert_eq!(kept.suppressed_removed, 0);
+        assert!(
+            suppressed_note(1, false)
+                .unwrap()
+                .contains("do-not-contact")
+        );
+        assert_eq!(suppressed_note(0, false), None);
     }
 }

@@ -226,7 +226,11 @@ pub async fn voter_timeline(store: &dyn Store, id: &str) -> Result<Timeline, Sto
         });
     }
     for e in store.voter_contacts(id).await? {
-        let mut detail = vec![format!("{} {}", e.source, e.source_event_id)];
+        // Provenance of a contact received over an exchange agreement: "from ORG, DAY".
+        let mut detail = vec![match e.source.strip_prefix("exchange:") {
+            Some(org) => format!("from {org}, {}", e.contacted_at.date()),
+            None => format!("{} {}", e.source, e.source_event_id),
+        }];
         if !e.canvasser.is_empty() {
             detail.insert(0, format!("by {}", e.canvasser));
         }

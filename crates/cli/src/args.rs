@@ -125,6 +125,13 @@ pub enum Command {
     /// report, the committee's rules.
     #[command(subcommand)]
     Donations(crate::donations::DonationsCommand),
+    /// The do-not-contact list: add, list, import, remove (every export and universe
+    /// leaves its voters out).
+    #[command(subcommand)]
+    Suppress(crate::exchange::SuppressCommand),
+    /// Exchange agreements with another organization: propose, approve, end, sync, status.
+    #[command(subcommand)]
+    Exchange(crate::exchange::ExchangeCommand),
 }
 
 #[derive(Subcommand, Debug)]

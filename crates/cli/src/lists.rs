@@ -52,6 +52,9 @@ pub enum ListCommand {
         /// csv, van, spoke, nationbuilder or walk.
         #[arg(long, default_value = "csv")]
         format: String,
+        /// Keep members who are now on the do-not-contact list (left out by default).
+        #[arg(long)]
+        include_suppressed: bool,
         /// Write to this file instead of standard output.
         #[arg(long)]
         out: Option<PathBuf>,
@@ -121,7 +124,12 @@ pub async fn list(global: &Global, cmd: ListCommand) -> anyhow::Result<()> {
             }
             Ok(())
         }
-        ListCommand::Export { name, format, out } => {
+        ListCommand::Export {
+            name,
+            format,
+            include_suppressed,
+            out,
+        } => {
             let format = ExportFormat::from_str(&format)?;
             if store.list(&name).await?.is_none() {
                 anyhow::bail!("no list named {name:?}: see `votebase list ls`");
@@ -133,6 +141,7 @@ pub async fn list(global: &Global, cmd: ListCommand) -> anyhow::Result<()> {
                 Role::Admin,
                 &name,
                 format,
+                include_suppressed,
                 &mut w,
             )
             .await
@@ -181,7 +190,7 @@ pub async fn demo_list(store: &dyn votebase_store::Store) -> anyhow::Result<()> 
         "county:{} party:DEM age:18..29 voted:2020-11-03 !voted:2022-11-08 !ballot:returned !contacted:door:30d",
         counties.join(",")
     );
-    select_or_explain(&built, &expr, false)?;
+    select_or_explain(&built, &expr, false, false)?;
     let (saved, _) = save_list(
         store,
         &built,

@@ -14,6 +14,7 @@ mod demo;
 mod demo_results;
 mod disinfo;
 mod donations;
+mod exchange;
 mod incidents;
 mod link;
 mod lists;
@@ -151,5 +152,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Donations(cmd) => donations::donations(&global, cmd).await,
+        Command::Suppress(cmd) => exchange::suppress(&global, cmd).await,
+        Command::Exchange(cmd) => exchange::exchange(&global, cmd).await,
     }
 }

@@ -1,8 +1,8 @@
 //! `votebase universe count|export "EXPR"`: builds the universe index from the
 //! organization's store (see `votebase_app::universes::build_index`), then counts,
 //! breaks down or exports the voters an expression selects, in any export format. Voters
-//! who already voted (an accepted ballot) are dropped by default, and the output says how
-//! many and why.
+//! who already voted (an accepted ballot) and voters on the do-not-contact list are
+//! dropped by default, and the output says how many and why.
 
 use crate::options::Global;
 use crate::stores;
@@ -15,7 +15,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 use votebase_app::lists::{ExportOutcome, write_export};
-use votebase_app::universes::{Built, Selection, build_index, member_ids, select, voted_note};
+use votebase_app::universes::{
+    Built, Selection, build_index, member_ids, select_with, suppressed_note, voted_note,
+};
 use votebase_domain::AuditEntry;
 use votebase_index::{Dimension, QueryError};
 use votebase_ingest::exports::ExportFormat;
@@ -39,8 +41,10 @@ pub fn select_or_explain(
     built: &Built,
     expr: &str,
     include_voted: bool,
+    include_suppressed: bool,
 ) -> anyhow::Result<Selection> {
-    select(built, expr, include_voted).map_err(|e| anyhow::anyhow!("{}", caret(expr, &e)))
+    select_with(built, expr, include_voted, include_suppressed)
+        .map_err(|e| anyhow::anyhow!("{}", caret(expr, &e)))
 }
 
 /// Opens the output of an export: a file, or standard output.
@@ -70,6 +74,12 @@ pub fn report_export(format: ExportFormat, outcome: &ExportOutcome) {
         }
         _ => eprintln!("{} voters exported", s.rows),
     }
+    if outcome.suppressed > 0 {
+        eprintln!(
+            "{} voters left out: they are on the do-not-contact list",
+            outcome.suppressed
+        );
+    }
     if outcome.no_longer_in_file > 0 {
         eprintln!(
             "{} members are no longer in the voter file (exported from their last record)",
@@ -86,9 +96,10 @@ pub async fn universe(global: &Global, cmd: UniverseCommand) -> anyhow::Result<(
             expr,
             by,
             include_voted,
+            include_suppressed,
             json,
         } => {
-            let selection = select_or_explain(&built, &expr, include_voted)?;
+            let selection = select_or_explain(&built, &expr, include_voted, include_suppressed)?;
             let breakdown = match &by {
                 Some(d) => {
                     let dim = Dimension::from_str(d).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -106,6 +117,7 @@ pub async fn universe(global: &Global, cmd: UniverseCommand) -> anyhow::Result<(
                     "{}",
                     json!({"expression": expr, "count": selection.members.len(),
                         "voted_removed": selection.voted_removed,
+                        "suppressed_removed": selection.suppressed_removed,
                         "election": built.election, "breakdown": breakdown,
                         "index_seconds": built.seconds})
                 );
@@ -116,6 +128,11 @@ pub async fn universe(global: &Global, cmd: UniverseCommand) -> anyhow::Result<(
                 if let Some(note) = note {
                     eprintln!("{note}");
                 }
+                if let Some(note) =
+                    suppressed_note(selection.suppressed_removed, include_suppressed)
+                {
+                    eprintln!("{note}");
+                }
                 println!("{}", selection.members.len());
             }
             Ok(())
@@ -123,14 +140,16 @@ pub async fn universe(global: &Global, cmd: UniverseCommand) -> anyhow::Result<(
         UniverseCommand::Export {
             expr,
             include_voted,
+            include_suppressed,
             format,
             out,
         } => {
             let format = ExportFormat::from_str(&format)?;
-            let selection = select_or_explain(&built, &expr, include_voted)?;
+            let selection = select_or_explain(&built, &expr, include_voted, include_suppressed)?;
             let ids = member_ids(&built, &selection.members);
             let mut w = output(out.as_deref())?;
-            let outcome = write_export(store.as_ref(), &ids, format, "", &mut w).await?;
+            let outcome =
+                write_export(store.as_ref(), &ids, format, "", include_suppressed, &mut w).await?;
             w.flush()?;
             audit_export(
                 store.as_ref(),
@@ -143,8 +162,14 @@ pub async fn universe(global: &Global, cmd: UniverseCommand) -> anyhow::Result<(
             if let Some(note) = voted_note(built.election, selection.voted_removed, include_voted) {
                 eprintln!("{note}");
             }
+            if let Some(note) = suppressed_note(selection.suppressed_removed, include_suppressed) {
+                eprintln!("{note}");
+            }
             report_export(format, &outcome);
-            if selection.members.is_empty() && selection.voted_removed == 0 {
+            if selection.members.is_empty()
+                && selection.voted_removed == 0
+                && selection.suppressed_removed == 0
+            {
                 bail!("no voter matches {expr:?}");
             }
             Ok(())
@@ -167,8 +192,8 @@ pub async fn audit_export(
             action: "export".into(),
             subject: subject.to_string(),
             detail: format!(
-                "{format}, {} rows for {} voters, {voted_removed} voted voters removed",
-                outcome.summary.rows, outcome.summary.voters
+                "{format}, {} rows for {} voters, {voted_removed} voted voters removed, {} suppressed voters removed",
+                outcome.summary.rows, outcome.summary.voters, outcome.suppressed
             ),
         })
         .await?;
@@ -190,6 +215,9 @@ pub enum UniverseCommand {
         /// Keep voters who already voted (dropped by default once ballot files are loaded).
         #[arg(long)]
         include_voted: bool,
+        /// Keep voters on the do-not-contact list (dropped by default).
+        #[arg(long)]
+        include_suppressed: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -204,6 +232,9 @@ pub enum UniverseCommand {
         /// Keep voters who already voted.
         #[arg(long)]
         include_voted: bool,
+        /// Keep voters on the do-not-contact list (dropped by default).
+        #[arg(long)]
+        include_suppressed: bool,
         /// csv, van, spoke (one row per valid cell), nationbuilder or walk (one row per household).
         #[arg(long, default_value = "csv")]
         format: String,

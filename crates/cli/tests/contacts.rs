@@ -230,7 +230,16 @@ fn contacts_scores_and_universes_on_both_stores() {
         for (id, s) in stored_scores(&b) {
             facts.entry(id).or_default().score = Some(s);
         }
-        let export = stdout(&b, &["universe", "export", "", "--include-voted"]);
+        let export = stdout(
+            &b,
+            &[
+                "universe",
+                "export",
+                "",
+                "--include-voted",
+                "--include-suppressed",
+            ],
+        );
         let voters: Vec<String> = export
             .lines()
             .skip(1)
@@ -277,7 +286,14 @@ fn contacts_scores_and_universes_on_both_stores() {
                 .count();
             let got = json(
                 &b,
-                &["universe", "count", &text, "--include-voted", "--json"],
+                &[
+                    "universe",
+                    "count",
+                    &text,
+                    "--include-voted",
+                    "--include-suppressed",
+                    "--json",
+                ],
             );
             assert_eq!(
                 got["count"].as_u64().unwrap() as usize,

@@ -26,7 +26,17 @@ fn find_file(dir: &std::path::Path, prefix: &str, found: &mut Vec<std::path::Pat
 }
 
 fn count(b: &Backend, expr: &str) -> u64 {
-    let out = ok(b, &["universe", "count", expr, "--include-voted", "--json"]);
+    let out = ok(
+        b,
+        &[
+            "universe",
+            "count",
+            expr,
+            "--include-voted",
+            "--include-suppressed",
+            "--json",
+        ],
+    );
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
     v["count"].as_u64().unwrap()
 }

@@ -163,9 +163,8 @@ impl ContactResult {
             "noanswer" | "busy" | "ringnoanswer" => Self::NoAnswer,
             "leftmessage" | "voicemail" | "leftvoicemail" | "machine" => Self::LeftMessage,
             "noreply" | "messaged" | "sent" | "noresponse" => Self::NoReply,
-            "optedout" | "optout" | "donottext" | "donotcall" | "donotcontact" | "stop" => {
-                Self::OptedOut
-            }
+            "optedout" | "optout" | "donottext" | "donotcall" | "donotcontact" | "stop"
+            | "stopall" | "unsubscribe" | "alto" | "parar" | "cancelar" | "baja" => Self::OptedOut,
             "delivered" | "impression" | "shown" | "served" => Self::Delivered,
             _ => return None,
         })

@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod csv_safe;
 pub mod disinfo;
 pub mod donations;
+pub mod exchange;
 pub mod incidents;
 pub mod orgs;
 pub mod people;

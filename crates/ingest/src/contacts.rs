@@ -40,6 +40,7 @@ pub const CONTACT_FIELDS: &[&str] = &[
     "canvasser",
     "result",
     "tags",
+    "reply",
 ];
 
 /// A question defined by a mapping (`[questions.KEY]`): a scale or a list of choices.
@@ -387,6 +388,13 @@ impl ContactReader {
                         ),
                     )
                 })?
+        };
+        // A texting reply that asks to stop (STOP, ALTO, PARAR, CANCELAR…) is an opt-out
+        // whatever the tool's status says; the store then suppresses the voter.
+        let result = if votebase_domain::exchange::is_opt_out_reply(&fields.raw("reply")) {
+            ContactResult::OptedOut
+        } else {
+            result
         };
         let mut tags: Vec<String> = fields
             .raw("tags")

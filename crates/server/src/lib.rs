@@ -18,6 +18,7 @@ pub mod csrf;
 pub mod disinfo;
 pub mod donations;
 pub mod error;
+pub mod exchange;
 pub mod headers;
 pub mod incidents;
 pub mod lookup;
@@ -153,6 +154,7 @@ fn routes() -> Router<AppState> {
         .merge(disinfo::page_routes())
         .merge(volunteers::page_routes())
         .merge(donations::page_routes())
+        .merge(exchange::page_routes())
         .nest(
             "/api/v1",
             api::routes()
@@ -164,7 +166,8 @@ fn routes() -> Router<AppState> {
                 .merge(purges::api_routes())
                 .merge(disinfo::api_routes())
                 .merge(volunteers::api_routes())
-                .merge(donations::api_routes()),
+                .merge(donations::api_routes())
+                .merge(exchange::api_routes()),
         )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .merge(incidents::attachment_routes())

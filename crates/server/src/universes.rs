@@ -198,6 +198,8 @@ pub struct CountReply {
     pub count: u64,
     /// Voters dropped because they already voted.
     pub voted_removed: u64,
+    /// Voters dropped because they are on the do-not-contact list.
+    pub suppressed_removed: u64,
     /// The election whose voted voters were dropped, if ballot files are loaded.
     pub election: Option<NaiveDate>,
     /// The breakdown asked for with `by`, largest first (age bands in age order).
@@ -233,6 +235,7 @@ fn count_reply(
         expression: expression.to_string(),
         count: selection.members.len(),
         voted_removed: selection.voted_removed,
+        suppressed_removed: selection.suppressed_removed,
         election: built.election,
         breakdown,
         indexed_voters: built.index.len(),
@@ -364,6 +367,7 @@ pub async fn api_export(
         caller.user.role,
         &name,
         format,
+        false,
         &mut body,
     )
     .await
@@ -565,6 +569,7 @@ mod tests {
             election: NaiveDate::from_ymd_opt(2026, 11, 3),
             seconds: 0.0,
             data_version: String::new(),
+            suppressed: Default::default(),
         }
     }
 

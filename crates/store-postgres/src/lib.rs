@@ -11,6 +11,7 @@ mod copy;
 mod disinfo;
 mod donations;
 mod events;
+mod exchange;
 mod incidents;
 mod lists;
 mod past_results;
@@ -56,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0014_volunteer_events.sql"),
     include_str!("../migrations/0015_donations.sql"),
     include_str!("../migrations/0017_disinfo_alerts.sql"),
+    include_str!("../migrations/0020_exchange.sql"),
 ];
 
 /// Connections kept open per organization.

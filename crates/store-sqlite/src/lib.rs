@@ -8,6 +8,7 @@ mod contacts;
 mod disinfo;
 mod donations;
 mod events;
+mod exchange;
 mod incidents;
 mod lists;
 mod past_results;
@@ -54,6 +55,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0014_volunteer_events.sql"),
     include_str!("../migrations/0015_donations.sql"),
     include_str!("../migrations/0017_disinfo_alerts.sql"),
+    include_str!("../migrations/0020_exchange.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

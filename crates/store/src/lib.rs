@@ -12,6 +12,7 @@ pub mod disinfo;
 pub mod donations;
 pub mod error;
 pub mod events;
+pub mod exchange;
 pub mod incidents;
 pub mod lists;
 pub mod past_results;
@@ -36,6 +37,7 @@ pub use disinfo::DisinfoStore;
 pub use donations::DonationStore;
 pub use error::{StoreError, StoreResult};
 pub use events::EventStore;
+pub use exchange::ExchangeStore;
 pub use incidents::IncidentStore;
 pub use lists::ListStore;
 pub use past_results::PastResultsStore;
@@ -418,6 +420,7 @@ pub trait Store:
     + VolunteerLinkStore
     + EventStore
     + DonationStore
+    + ExchangeStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

@@ -9,6 +9,7 @@ mod contacts;
 mod disinfo;
 mod donations;
 mod events;
+mod exchange;
 pub mod faults;
 mod incidents;
 mod lists;
@@ -191,6 +192,7 @@ pub async fn run_all(store: &dyn Store, rules: Arc<dyn ResultRules>) {
     import_cut_short_writes_nothing(store).await;
     registration_match_is_exact(store).await;
     donations::run(store).await;
+    exchange::run(store).await;
 }
 
 async fn snapshots_and_changes(store: &dyn Store) {

@@ -19,6 +19,7 @@ mod link;
 mod lists;
 mod lookup;
 mod options;
+mod orgs;
 mod phones;
 mod progress;
 mod purges;
@@ -151,5 +152,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Donations(cmd) => donations::donations(&global, cmd).await,
+        Command::Org(args::OrgCommand::Export { org, out, json }) => {
+            orgs::archive::export(&global, &org, &out, json).await
+        }
+        Command::Org(args::OrgCommand::Import { file, as_org, json }) => {
+            orgs::archive::import(&global, &file, &as_org, json).await
+        }
     }
 }

@@ -62,6 +62,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         crate::disinfo::openapi(),
         crate::volunteers::openapi(),
         crate::donations::openapi(),
+        crate::archive::openapi(),
     ];
     let mut doc = ApiDoc::openapi();
     for feature in features {

@@ -1,0 +1,305 @@
+//! Organization archives end to end: a demo-sized organization is exported, imported as a
+//! new organization on the same store and across stores (SQLite → PostgreSQL → SQLite),
+//! and every copy answers the same counts, universe counts, list exports and voter
+//! timeline; a second import changes nothing; a tampered archive is refused naming the
+//! damaged file; imported users cannot sign in until an admin resets them; both sides'
+//! audit logs record the transfer with the archive's SHA-256.
+
+mod common;
+
+use common::{Backend, ok, postgres_available, postgres_url};
+use std::path::Path;
+
+const LIST: &str = "Young Dems, top two counties (demo)";
+
+/// A backend's global options pointed at another organization.
+fn at_org(b: &Backend, org: &str) -> Vec<String> {
+    let mut args: Vec<String> = Vec::new();
+    let mut skip = false;
+    for a in &b.args {
+        if skip {
+            skip = false;
+            continue;
+        }
+        if a == "--org" {
+            skip = true;
+            continue;
+        }
+        args.push(a.clone());
+    }
+    args.extend(["--org".into(), org.into()]);
+    args
+}
+
+/// Runs `votebase` with `global` then `args`, expecting success; stdout.
+fn run(b: &Backend, global: &[String], args: &[&str]) -> String {
+    let mut c = assert_cmd::Command::cargo_bin("votebase").expect("binary");
+    let out = c
+        .args(global)
+        .args(args)
+        .env_remove("VOTEBASE_DATABASE")
+        .current_dir(b.dir.path())
+        .output()
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).expect("utf-8")
+}
+
+fn run_fails(b: &Backend, global: &[String], args: &[&str]) -> String {
+    let mut c = assert_cmd::Command::cargo_bin("votebase").expect("binary");
+    let out = c
+        .args(global)
+        .args(args)
+        .env_remove("VOTEBASE_DATABASE")
+        .current_dir(b.dir.path())
+        .output()
+        .expect("run");
+    assert!(!out.status.success(), "{args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// What must be equal between an organization and its copy.
+#[derive(Debug, PartialEq)]
+struct Answers {
+    snapshots: String,
+    universe: String,
+    list_walk: String,
+    list_csv: String,
+    voter: String,
+    donations: String,
+    users: Vec<String>,
+}
+
+fn answers(b: &Backend, global: &[String], voter: &str) -> Answers {
+    let snapshots: serde_json::Value =
+        serde_json::from_str(&run(b, global, &["snapshots", "--json"])).unwrap();
+    let mut voter_json: serde_json::Value =
+        serde_json::from_str(&run(b, global, &["voters", "show", voter, "--json"])).unwrap();
+    // Phone appends record when they were appended; everything else is the voter's own.
+    if let Some(o) = voter_json.as_object_mut() {
+        o.remove("phones");
+    }
+    Answers {
+        snapshots: snapshots.to_string(),
+        universe: run(
+            b,
+            global,
+            &["universe", "count", "party:DEM age:18..29", "--by", "county"],
+        ),
+        list_walk: run(b, global, &["list", "export", LIST, "--format", "walk"]),
+        list_csv: run(b, global, &["list", "export", LIST, "--format", "van"]),
+        voter: voter_json.to_string(),
+        donations: run(b, global, &["donations", "flags"]),
+        users: run(b, global, &["user", "list"])
+            .lines()
+            .map(|l| l.split_whitespace().take(2).collect::<Vec<_>>().join(" "))
+            .collect(),
+    }
+}
+
+fn first_voter(list_csv: &str) -> String {
+    let mut rows = csv::Reader::from_reader(list_csv.as_bytes());
+    let record = rows.records().next().expect("a row").expect("csv");
+    record[0].to_string()
+}
+
+fn audit_actions(b: &Backend, global: &[String]) -> String {
+    let db = global.iter().position(|a| a == "--data");
+    match db {
+        Some(i) => {
+            let org = global.last().unwrap();
+            let file = Path::new(&global[i + 1]).join(format!("{org}.sqlite3"));
+            let conn = rusqlite::Connection::open(file).unwrap();
+            let mut stmt = conn
+                .prepare("SELECT action || ' ' || subject || ' ' || detail FROM audit_log")
+                .unwrap();
+            let rows: Vec<String> = stmt
+                .query_map([], |r| r.get(0))
+                .unwrap()
+                .collect::<Result<_, _>>()
+                .unwrap();
+            rows.join("\n")
+        }
+        None => {
+            let org = global.last().unwrap();
+            let out = std::process::Command::new("psql")
+                .args([
+                    &postgres_url(),
+                    "-qtAc",
+                    &format!(
+                        "SELECT action || ' ' || subject || ' ' || detail FROM vb_{org}.audit_log"
+                    ),
+                ])
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+    }
+}
+
+fn drop_pg_org(org: &str) {
+    let _ = std::process::Command::new("psql")
+        .args([
+            &postgres_url(),
+            "-qc",
+            &format!("DROP SCHEMA IF EXISTS vb_{org} CASCADE"),
+        ])
+        .output();
+}
+
+#[test]
+fn an_organization_moves_whole_between_organizations_and_backends() {
+    let sqlite = Backend::sqlite();
+    ok(&sqlite, &["demo", "--no-serve", "--voters", "2000"]);
+    let source = at_org(&sqlite, "default");
+    let list_csv = run(&sqlite, &source, &["list", "export", LIST, "--format", "van"]);
+    let voter = first_voter(&list_csv);
+    let original = answers(&sqlite, &source, &voter);
+    assert!(original.list_walk.lines().count() > 1, "{}", original.list_walk);
+
+    // Export: the archive, audited on the exporting side with its checksum.
+    let archive = sqlite.path("default.vbarchive.zip");
+    let archive_arg = archive.to_str().unwrap();
+    let exported: serde_json::Value = serde_json::from_str(&run(
+        &sqlite,
+        &source,
+        &["org", "export", "default", "--out", archive_arg, "--json"],
+    ))
+    .unwrap();
+    let sha = exported["sha256"].as_str().unwrap().to_string();
+    assert_eq!(sha.len(), 64);
+    assert!(
+        audit_actions(&sqlite, &source).contains(&format!("org.export default sha256={sha}")),
+        "the export is audited with its checksum"
+    );
+    let bytes = std::fs::read(&archive).unwrap();
+    for secret in ["$argon2", "password_hash"] {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(secret),
+            "no {secret} in the archive (manifest and README are stored; tables compressed)"
+        );
+    }
+
+    // Same store, new organization.
+    let copy = at_org(&sqlite, "copy");
+    let out = run(&sqlite, &copy, &["org", "import", archive_arg, "--as", "copy"]);
+    assert!(out.contains("from organization default as copy"), "{out}");
+    let copied = answers(&sqlite, &copy, &voter);
+    assert_eq!(original.snapshots, copied.snapshots);
+    assert_eq!(original.universe, copied.universe);
+    assert_eq!(original.list_walk, copied.list_walk);
+    assert_eq!(original.list_csv, copied.list_csv);
+    assert_eq!(original.voter, copied.voter);
+    assert_eq!(original.donations, copied.donations);
+    assert_eq!(original.users.len(), copied.users.len());
+    let imported_audit = audit_actions(&sqlite, &copy);
+    assert!(
+        imported_audit.contains(&format!("org.import copy sha256={sha} from=default")),
+        "the import is audited with the source and checksum: {imported_audit}"
+    );
+    // Imported users are disabled and have no password.
+    let users = run(&sqlite, &copy, &["user", "list"]);
+    assert!(users.contains("admin") && users.contains("disabled"), "{users}");
+    assert!(!users.contains("enabled"), "{users}");
+
+    // The same archive again: nothing changes.
+    let again = run(&sqlite, &copy, &["org", "import", archive_arg, "--as", "copy"]);
+    assert!(again.contains("already imported"), "{again}");
+    assert_eq!(answers(&sqlite, &copy, &voter).snapshots, copied.snapshots);
+
+    // Into an organization that already holds data: refused.
+    let err = run_fails(&sqlite, &source, &["org", "import", archive_arg, "--as", "default"]);
+    assert!(err.contains("already holds data"), "{err}");
+
+    // A byte flipped inside a table file: refused, naming the file; nothing written.
+    let tampered = sqlite.path("tampered.zip");
+    tamper(&archive, &tampered);
+    let other = at_org(&sqlite, "other");
+    let err = run_fails(
+        &sqlite,
+        &other,
+        &["org", "import", tampered.to_str().unwrap(), "--as", "other"],
+    );
+    assert!(err.contains("damaged") && err.contains("tables/"), "{err}");
+    assert_eq!(
+        run(&sqlite, &other, &["snapshots", "--json"]).trim(),
+        "[]",
+        "nothing imported"
+    );
+
+    if !postgres_available() {
+        return;
+    }
+    // SQLite → PostgreSQL.
+    let pg = Backend::postgres("arch");
+    let pg_org = format!("arch_{}", std::process::id());
+    let pg_copy = at_org(&pg, &pg_org);
+    let result = std::panic::catch_unwind(|| {
+        run(&pg, &pg_copy, &["org", "import", archive_arg, "--as", &pg_org]);
+        let on_pg = answers(&pg, &pg_copy, &voter);
+        assert_eq!(original.snapshots, on_pg.snapshots);
+        assert_eq!(original.universe, on_pg.universe);
+        assert_eq!(original.list_walk, on_pg.list_walk);
+        assert_eq!(original.list_csv, on_pg.list_csv);
+        assert_eq!(original.voter, on_pg.voter);
+        assert_eq!(original.donations, on_pg.donations);
+        // New rows after the import get fresh ids (sequences advanced).
+        run(&pg, &pg_copy, &["voters", "show", &voter]);
+
+        // … and back: PostgreSQL → SQLite.
+        let back_archive = pg.path("back.zip");
+        run(
+            &pg,
+            &pg_copy,
+            &["org", "export", &pg_org, "--out", back_archive.to_str().unwrap()],
+        );
+        let back = at_org(&sqlite, "back");
+        run(
+            &sqlite,
+            &back,
+            &["org", "import", back_archive.to_str().unwrap(), "--as", "back"],
+        );
+        let returned = answers(&sqlite, &back, &voter);
+        assert_eq!(original.snapshots, returned.snapshots);
+        assert_eq!(original.universe, returned.universe);
+        assert_eq!(original.list_walk, returned.list_walk);
+        assert_eq!(original.list_csv, returned.list_csv);
+        assert_eq!(original.voter, returned.voter);
+        assert_eq!(original.donations, returned.donations);
+    });
+    drop_pg_org(&pg_org);
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+}
+
+/// Copies `from` to `to` with one byte flipped inside the largest table file's data
+/// (the zip's own CRC is patched, so only the manifest's SHA-256 can catch it).
+fn tamper(from: &Path, to: &Path) {
+    use std::io::{Read, Write};
+    let mut reader = zip::ZipArchive::new(std::fs::File::open(from).unwrap()).unwrap();
+    let mut writer = zip::ZipWriter::new(std::fs::File::create(to).unwrap());
+    let largest = (0..reader.len())
+        .max_by_key(|i| reader.by_index(*i).unwrap().size())
+        .unwrap();
+    for i in 0..reader.len() {
+        let mut entry = reader.by_index(i).unwrap();
+        let name = entry.name().to_string();
+        let mut data = Vec::new();
+        entry.read_to_end(&mut data).unwrap();
+        if i == largest {
+            let at = data.len() / 2;
+            // Swap one digit for another: the line stays valid JSON.
+            data[at] = if data[at] == b'1' { b'2' } else { b'1' };
+        }
+        writer
+            .start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        writer.write_all(&data).unwrap();
+    }
+    writer.finish().unwrap();
+}

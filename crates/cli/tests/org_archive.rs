@@ -10,7 +10,7 @@ mod common;
 use common::{Backend, ok, postgres_available, postgres_url};
 use std::path::Path;
 
-const LIST: &str = "Young Dems, top two counties (demo)";
+const LIST: &str = "young";
 
 /// A backend's global options pointed at another organization.
 fn at_org(b: &Backend, org: &str) -> Vec<String> {
@@ -75,10 +75,12 @@ struct Answers {
 }
 
 fn answers(b: &Backend, global: &[String], voter: &str) -> Answers {
-    let snapshots: serde_json::Value =
+    let mut snapshots: serde_json::Value =
         serde_json::from_str(&run(b, global, &["snapshots", "--json"])).unwrap();
+    micros(&mut snapshots);
     let mut voter_json: serde_json::Value =
         serde_json::from_str(&run(b, global, &["voters", "show", voter, "--json"])).unwrap();
+    micros(&mut voter_json);
     // Phone appends record when they were appended; everything else is the voter's own.
     if let Some(o) = voter_json.as_object_mut() {
         o.remove("phones");
@@ -88,7 +90,13 @@ fn answers(b: &Backend, global: &[String], voter: &str) -> Answers {
         universe: run(
             b,
             global,
-            &["universe", "count", "party:DEM age:18..29", "--by", "county"],
+            &[
+                "universe",
+                "count",
+                "party:DEM age:18..29",
+                "--by",
+                "county",
+            ],
         ),
         list_walk: run(b, global, &["list", "export", LIST, "--format", "walk"]),
         list_csv: run(b, global, &["list", "export", LIST, "--format", "van"]),
@@ -101,13 +109,29 @@ fn answers(b: &Backend, global: &[String], voter: &str) -> Answers {
     }
 }
 
+/// Instants to the microsecond: what PostgreSQL keeps of the nanoseconds SQLite stores.
+fn micros(v: &mut serde_json::Value) {
+    match v {
+        serde_json::Value::String(s) => {
+            if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
+                *s = t
+                    .with_timezone(&chrono::Utc)
+                    .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            }
+        }
+        serde_json::Value::Array(a) => a.iter_mut().for_each(micros),
+        serde_json::Value::Object(o) => o.values_mut().for_each(micros),
+        _ => {}
+    }
+}
+
 fn first_voter(list_csv: &str) -> String {
     let mut rows = csv::Reader::from_reader(list_csv.as_bytes());
     let record = rows.records().next().expect("a row").expect("csv");
     record[0].to_string()
 }
 
-fn audit_actions(b: &Backend, global: &[String]) -> String {
+fn audit_actions(global: &[String]) -> String {
     let db = global.iter().position(|a| a == "--data");
     match db {
         Some(i) => {
@@ -155,11 +179,20 @@ fn drop_pg_org(org: &str) {
 fn an_organization_moves_whole_between_organizations_and_backends() {
     let sqlite = Backend::sqlite();
     ok(&sqlite, &["demo", "--no-serve", "--voters", "2000"]);
+    ok(&sqlite, &["list", "save", LIST, "party:DEM age:18..29"]);
     let source = at_org(&sqlite, "default");
-    let list_csv = run(&sqlite, &source, &["list", "export", LIST, "--format", "van"]);
+    let list_csv = run(
+        &sqlite,
+        &source,
+        &["list", "export", LIST, "--format", "van"],
+    );
     let voter = first_voter(&list_csv);
     let original = answers(&sqlite, &source, &voter);
-    assert!(original.list_walk.lines().count() > 1, "{}", original.list_walk);
+    assert!(
+        original.list_walk.lines().count() > 1,
+        "{}",
+        original.list_walk
+    );
 
     // Export: the archive, audited on the exporting side with its checksum.
     let archive = sqlite.path("default.vbarchive.zip");
@@ -173,7 +206,7 @@ fn an_organization_moves_whole_between_organizations_and_backends() {
     let sha = exported["sha256"].as_str().unwrap().to_string();
     assert_eq!(sha.len(), 64);
     assert!(
-        audit_actions(&sqlite, &source).contains(&format!("org.export default sha256={sha}")),
+        audit_actions(&source).contains(&format!("org.export default sha256={sha}")),
         "the export is audited with its checksum"
     );
     let bytes = std::fs::read(&archive).unwrap();
@@ -186,7 +219,11 @@ fn an_organization_moves_whole_between_organizations_and_backends() {
 
     // Same store, new organization.
     let copy = at_org(&sqlite, "copy");
-    let out = run(&sqlite, &copy, &["org", "import", archive_arg, "--as", "copy"]);
+    let out = run(
+        &sqlite,
+        &copy,
+        &["org", "import", archive_arg, "--as", "copy"],
+    );
     assert!(out.contains("from organization default as copy"), "{out}");
     let copied = answers(&sqlite, &copy, &voter);
     assert_eq!(original.snapshots, copied.snapshots);
@@ -196,23 +233,34 @@ fn an_organization_moves_whole_between_organizations_and_backends() {
     assert_eq!(original.voter, copied.voter);
     assert_eq!(original.donations, copied.donations);
     assert_eq!(original.users.len(), copied.users.len());
-    let imported_audit = audit_actions(&sqlite, &copy);
+    let imported_audit = audit_actions(&copy);
     assert!(
         imported_audit.contains(&format!("org.import copy sha256={sha} from=default")),
         "the import is audited with the source and checksum: {imported_audit}"
     );
     // Imported users are disabled and have no password.
     let users = run(&sqlite, &copy, &["user", "list"]);
-    assert!(users.contains("admin") && users.contains("disabled"), "{users}");
+    assert!(
+        users.contains("admin") && users.contains("disabled"),
+        "{users}"
+    );
     assert!(!users.contains("enabled"), "{users}");
 
     // The same archive again: nothing changes.
-    let again = run(&sqlite, &copy, &["org", "import", archive_arg, "--as", "copy"]);
+    let again = run(
+        &sqlite,
+        &copy,
+        &["org", "import", archive_arg, "--as", "copy"],
+    );
     assert!(again.contains("already imported"), "{again}");
     assert_eq!(answers(&sqlite, &copy, &voter).snapshots, copied.snapshots);
 
     // Into an organization that already holds data: refused.
-    let err = run_fails(&sqlite, &source, &["org", "import", archive_arg, "--as", "default"]);
+    let err = run_fails(
+        &sqlite,
+        &source,
+        &["org", "import", archive_arg, "--as", "default"],
+    );
     assert!(err.contains("already holds data"), "{err}");
 
     // A byte flipped inside a table file: refused, naming the file; nothing written.
@@ -239,7 +287,11 @@ fn an_organization_moves_whole_between_organizations_and_backends() {
     let pg_org = format!("arch_{}", std::process::id());
     let pg_copy = at_org(&pg, &pg_org);
     let result = std::panic::catch_unwind(|| {
-        run(&pg, &pg_copy, &["org", "import", archive_arg, "--as", &pg_org]);
+        run(
+            &pg,
+            &pg_copy,
+            &["org", "import", archive_arg, "--as", &pg_org],
+        );
         let on_pg = answers(&pg, &pg_copy, &voter);
         assert_eq!(original.snapshots, on_pg.snapshots);
         assert_eq!(original.universe, on_pg.universe);
@@ -255,13 +307,25 @@ fn an_organization_moves_whole_between_organizations_and_backends() {
         run(
             &pg,
             &pg_copy,
-            &["org", "export", &pg_org, "--out", back_archive.to_str().unwrap()],
+            &[
+                "org",
+                "export",
+                &pg_org,
+                "--out",
+                back_archive.to_str().unwrap(),
+            ],
         );
         let back = at_org(&sqlite, "back");
         run(
             &sqlite,
             &back,
-            &["org", "import", back_archive.to_str().unwrap(), "--as", "back"],
+            &[
+                "org",
+                "import",
+                back_archive.to_str().unwrap(),
+                "--as",
+                "back",
+            ],
         );
         let returned = answers(&sqlite, &back, &voter);
         assert_eq!(original.snapshots, returned.snapshots);
@@ -288,7 +352,7 @@ fn tamper(from: &Path, to: &Path) {
         .unwrap();
     for i in 0..reader.len() {
         let mut entry = reader.by_index(i).unwrap();
-        let name = entry.name().to_string();
+        let name = entry.name().expect("entry name").to_string();
         let mut data = Vec::new();
         entry.read_to_end(&mut data).unwrap();
         if i == largest {
@@ -302,4 +366,147 @@ fn tamper(from: &Path, to: &Path) {
         writer.write_all(&data).unwrap();
     }
     writer.finish().unwrap();
+}
+
+/// `POST URL` with an optional Bearer token, cookie and form; status, the archive
+/// checksum header and the body's bytes.
+fn post(
+    url: &str,
+    token: Option<&str>,
+    cookie: Option<&str>,
+    form: &[(&str, &str)],
+) -> (u16, Option<String>, Vec<u8>) {
+    let mut req = common::http().post(url);
+    if let Some(t) = token {
+        req = req.header("Authorization", &format!("Bearer {t}"));
+    }
+    if let Some(c) = cookie {
+        req = req.header("Cookie", c);
+    }
+    let mut resp = if form.is_empty() {
+        req.send_empty()
+    } else {
+        req.send_form(form.iter().copied())
+    }
+    .expect("request");
+    let sha = resp
+        .headers()
+        .get("x-archive-sha256")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let body = resp
+        .body_mut()
+        .with_config()
+        .limit(1 << 30)
+        .read_to_vec()
+        .unwrap_or_default();
+    (resp.status().as_u16(), sha, body)
+}
+
+fn hidden_csrf(body: &str) -> String {
+    let at = body.find("name=\"csrf\" value=\"").expect("csrf field") + 19;
+    body[at..at + 64].to_string()
+}
+
+/// Signs in through the login form: the session cookie and the page's CSRF token.
+fn sign_in(base: &str, user: &str) -> (String, String) {
+    let get = |url: &str, cookie: Option<&str>| {
+        let mut req = common::http().get(url);
+        if let Some(c) = cookie {
+            req = req.header("Cookie", c);
+        }
+        common::reply(&mut req.call().expect("request"))
+    };
+    let form = get(&format!("{base}/login"), None);
+    let login_cookie = form
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("vb_login_csrf="))
+        .cloned()
+        .expect("login cookie");
+    let mut resp = common::http()
+        .post(&format!("{base}/login"))
+        .header("Cookie", &login_cookie)
+        .send_form([
+            ("username", user),
+            ("password", "a long password 1"),
+            ("csrf", hidden_csrf(&form.body).as_str()),
+        ])
+        .expect("request");
+    let signed_in = common::reply(&mut resp);
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    let session = signed_in
+        .set_cookies
+        .iter()
+        .find(|c| c.starts_with("vb_session="))
+        .cloned()
+        .expect("session cookie");
+    let page = get(&format!("{base}/admin/users"), Some(&session));
+    assert!(page.body.contains("Download archive"), "{}", page.body);
+    (session.clone(), hidden_csrf(&page.body))
+}
+
+#[test]
+fn only_administrators_download_the_archive_and_it_imports() {
+    for b in Backend::all("archttp") {
+        let admin = common::add_user(&b, "ada", "admin");
+        let manager = common::add_user(&b, "dan", "data_manager");
+        let organizer = common::add_user(&b, "ola", "organizer");
+        let volunteer = common::add_user(&b, "val", "volunteer");
+        let served = common::serve(&b);
+        let url = format!("{}/api/v1/org/archive", served.base);
+        // Route x role: signed out, admin, data manager, organizer, volunteer.
+        for (who, expected) in [
+            (None, 401),
+            (Some(admin.as_str()), 200),
+            (Some(manager.as_str()), 403),
+            (Some(organizer.as_str()), 403),
+            (Some(volunteer.as_str()), 403),
+        ] {
+            let (status, _, _) = post(&url, who, None, &[]);
+            assert_eq!(status, expected, "{}: {who:?}", b.name);
+        }
+        let (status, sha, bytes) = post(&url, Some(&admin), None, &[]);
+        assert_eq!(status, 200);
+        let sha = sha.expect("checksum header");
+        let file = b.path("downloaded.zip");
+        std::fs::write(&file, &bytes).unwrap();
+
+        // The admin page's button: a session with the CSRF token; without it, refused.
+        let (session, csrf) = sign_in(&served.base, "ada");
+        let page = format!("{}/admin/archive", served.base);
+        let (refused, _, _) = post(&page, None, Some(&session), &[("csrf", "wrong")]);
+        assert_eq!(refused, 403, "{}", b.name);
+        let (status, page_sha, page_bytes) = post(&page, None, Some(&session), &[("csrf", &csrf)]);
+        assert_eq!(status, 200, "{}", b.name);
+        assert!(page_sha.is_some() && page_bytes.starts_with(b"PK"));
+        drop(served);
+
+        // The download is audited under the admin's name with its checksum, and imports.
+        let copy = format!("http_copy_{}", std::process::id());
+        let global = at_org(&b, &copy);
+        if b.name == "sqlite" {
+            let audit = audit_actions(&at_org(&b, "default"));
+            assert!(
+                audit.contains(&format!("org.export default sha256={sha}")),
+                "{audit}"
+            );
+        } else {
+            let org = b.args.last().unwrap().clone();
+            let audit = audit_actions(&at_org(&b, &org));
+            assert!(
+                audit.contains(&format!("org.export {org} sha256={sha}")),
+                "{audit}"
+            );
+        }
+        let out = run(
+            &b,
+            &global,
+            &["org", "import", file.to_str().unwrap(), "--as", &copy],
+        );
+        if b.name == "postgres" {
+            drop_pg_org(&copy);
+        }
+        assert!(out.contains("imported"), "{out}");
+    }
 }

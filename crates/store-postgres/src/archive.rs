@@ -60,12 +60,10 @@ fn render(column: &ArchiveColumn) -> String {
 /// Drops a zero fraction of a second, so whole-second instants read as SQLite writes them.
 fn tidy(value: Value, kind: ColumnKind) -> Value {
     match (kind, value) {
-        (ColumnKind::Timestamp, Value::String(s)) => {
-            Value::String(s.replace(".000000Z", "Z"))
+        (ColumnKind::Timestamp, Value::String(s)) => Value::String(s.replace(".000000Z", "Z")),
+        (ColumnKind::LocalTimestamp, Value::String(s)) => {
+            Value::String(s.strip_suffix(".000000").map(str::to_string).unwrap_or(s))
         }
-        (ColumnKind::LocalTimestamp, Value::String(s)) => Value::String(
-            s.strip_suffix(".000000").map(str::to_string).unwrap_or(s),
-        ),
         (_, v) => v,
     }
 }
@@ -319,9 +317,11 @@ async fn import_archive(
             let name = chunk.table.name.clone();
             if !plans.contains_key(&name) {
                 let target = targets.get(&name).ok_or_else(|| {
-                    StoreError::Refused(format!("archived table {name} does not exist in this schema"))
+                    StoreError::Refused(format!(
+                        "archived table {name} does not exist in this schema"
+                    ))
                 })?;
-                let plan = ImportPlan::new(&chunk.table, target).map_err(StoreError::Refused)?;
+                let plan = ImportPlan::new(&chunk.table, target);
                 let cols: Vec<String> = plan.columns.iter().map(|c| quote(c)).collect();
                 let sql = format!(
                     "INSERT INTO {t} ({cols}) OVERRIDING SYSTEM VALUE

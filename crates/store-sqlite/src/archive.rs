@@ -185,7 +185,8 @@ fn import_archive(
     if let Some(at) = archive_imported(&tx, &import.archive_sha256)? {
         return Ok(ArchiveImportOutcome::AlreadyImported(at));
     }
-    tx.execute_batch("PRAGMA defer_foreign_keys = ON").map_err(db)?;
+    tx.execute_batch("PRAGMA defer_foreign_keys = ON")
+        .map_err(db)?;
     let targets: HashMap<String, CatalogTable> = catalog(&tx)?
         .into_iter()
         .map(|t| (t.name.clone(), t))
@@ -197,9 +198,11 @@ fn import_archive(
             continue;
         }
         let n: i64 = tx
-            .query_row(&format!("SELECT count(*) FROM {}", quote(&t.name)), [], |r| {
-                r.get(0)
-            })
+            .query_row(
+                &format!("SELECT count(*) FROM {}", quote(&t.name)),
+                [],
+                |r| r.get(0),
+            )
             .map_err(db)?;
         if n > 0 {
             return Err(StoreError::Refused(format!(
@@ -215,9 +218,11 @@ fn import_archive(
             let name = chunk.table.name.clone();
             if !plans.contains_key(&name) {
                 let target = targets.get(&name).ok_or_else(|| {
-                    StoreError::Refused(format!("archived table {name} does not exist in this schema"))
+                    StoreError::Refused(format!(
+                        "archived table {name} does not exist in this schema"
+                    ))
                 })?;
-                let plan = ImportPlan::new(&chunk.table, target).map_err(StoreError::Refused)?;
+                let plan = ImportPlan::new(&chunk.table, target);
                 let cols: Vec<String> = plan.columns.iter().map(|c| quote(c)).collect();
                 let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
                 let sql = format!(

@@ -20,16 +20,37 @@ use crate::{Batch, StoreResult};
 
 /// Tables an archive never holds, with the reason (the single deny-list of tables).
 pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
-    ("sessions", "sign-in sessions: secrets (hashes) of live cookies"),
+    (
+        "sessions",
+        "sign-in sessions: secrets (hashes) of live cookies",
+    ),
     ("api_tokens", "API tokens: secrets (hashes); reissue them"),
-    ("results_chair_codes", "precinct chair codes: secrets (hashes)"),
-    ("results_chair_tokens", "precinct chair sessions: secrets (hashes)"),
+    (
+        "results_chair_codes",
+        "precinct chair codes: secrets (hashes)",
+    ),
+    (
+        "results_chair_tokens",
+        "precinct chair sessions: secrets (hashes)",
+    ),
     ("volunteer_link_key", "the key that signs volunteer links"),
-    ("idempotency_keys", "a replay cache of API responses, transient"),
-    ("email_outbox", "a delivery queue, transient (would send twice)"),
+    (
+        "idempotency_keys",
+        "a replay cache of API responses, transient",
+    ),
+    (
+        "email_outbox",
+        "a delivery queue, transient (would send twice)",
+    ),
     ("data_changes", "the change counter of the index, transient"),
-    ("archive_imports", "imports into this organization, not its data"),
-    ("schema_migrations", "the migration ledger of the schema itself"),
+    (
+        "archive_imports",
+        "imports into this organization, not its data",
+    ),
+    (
+        "schema_migrations",
+        "the migration ledger of the schema itself",
+    ),
 ];
 
 /// Columns an archive never holds, with the value an import writes instead (the single
@@ -265,6 +286,8 @@ pub struct ImportPlan {
     pub kinds: Vec<ColumnKind>,
     /// For each written column: the archive column it reads, or the fill it writes.
     pub sources: Vec<PlanSource>,
+    /// Archived columns the target does not have (left out).
+    pub skipped: Vec<String>,
 }
 
 /// Where an import takes one written column's value from.
@@ -277,9 +300,8 @@ pub enum PlanSource {
 }
 
 impl ImportPlan {
-    /// Plans the import of `archived` into `target`. An archived column the target lacks
-    /// (an archive from a newer schema) is refused with its name.
-    pub fn new(archived: &ArchiveTable, target: &CatalogTable) -> Result<Self, String> {
+    /// Plans the import of `archived` into `target`.
+    pub fn new(archived: &ArchiveTable, target: &CatalogTable) -> Self {
         let kinds: HashMap<&str, ColumnKind> = target
             .columns
             .iter()
@@ -289,13 +311,16 @@ impl ImportPlan {
             columns: Vec::new(),
             kinds: Vec::new(),
             sources: Vec::new(),
+            skipped: Vec::new(),
         };
         for (i, c) in archived.columns.iter().enumerate() {
+            // A column the target lacks is one the other backend keeps for itself (the
+            // surrogate `voter_changes.id` of PostgreSQL, where SQLite has its rowid):
+            // archives of a newer schema never get here (the schema version is checked
+            // first), so it is left out.
             let Some(kind) = kinds.get(c.name.as_str()) else {
-                return Err(format!(
-                    "archived column {}.{} does not exist in this schema",
-                    archived.name, c.name
-                ));
+                plan.skipped.push(c.name.clone());
+                continue;
             };
             let source = match import_override(&archived.name, &c.name) {
                 Some(fill) => PlanSource::Fill(fill.value()),
@@ -317,7 +342,7 @@ impl ImportPlan {
                 plan.sources.push(PlanSource::Fill(fill.value()));
             }
         }
-        Ok(plan)
+        plan
     }
 
     /// The values of one archived row, in [`ImportPlan::columns`] order.
@@ -340,11 +365,31 @@ pub fn convert(value: &Value, kind: ColumnKind) -> Value {
         }
         (ColumnKind::Integer, Value::Bool(b)) => Value::from(i64::from(*b)),
         (ColumnKind::Text, Value::Number(n)) => Value::String(n.to_string()),
+        (ColumnKind::Timestamp | ColumnKind::LocalTimestamp, Value::String(s)) => {
+            Value::String(micros(s))
+        }
         (ColumnKind::Json, Value::String(s)) => {
             serde_json::from_str(s).unwrap_or_else(|_| value.clone())
         }
         _ => value.clone(),
     }
+}
+
+/// A date-time's text with its fraction of a second cut to microseconds (SQLite keeps
+/// what chrono wrote, up to nanoseconds; PostgreSQL would round, this truncates, so a
+/// value read back on either side is the same).
+fn micros(text: &str) -> String {
+    let Some(dot) = text.find('.') else {
+        return text.to_string();
+    };
+    let digits = text[dot + 1..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count();
+    if digits <= 6 {
+        return text.to_string();
+    }
+    format!("{}{}", &text[..dot + 7], &text[dot + 1 + digits..])
 }
 
 #[cfg(test)]
@@ -379,7 +424,11 @@ mod tests {
         ]);
         let names: Vec<&str> = order.iter().map(|t| t.name.as_str()).collect();
         assert_eq!(names, ["users", "a", "b"]);
-        assert_eq!(order[0].columns.len(), 1, "users.password_hash is never archived");
+        assert_eq!(
+            order[0].columns.len(),
+            1,
+            "users.password_hash is never archived"
+        );
         assert_eq!(order[1].columns.len(), 2, "other tables keep their columns");
     }
 
@@ -391,28 +440,62 @@ mod tests {
             kind: ColumnKind::Boolean,
         });
         let archived = archived_tables(vec![users.clone()]).remove(0);
-        let plan = ImportPlan::new(&archived, &users).unwrap();
+        let plan = ImportPlan::new(&archived, &users);
         assert_eq!(plan.columns, ["id", "disabled", "password_hash"]);
         let row = vec![Value::from(7), Value::from(0)];
         let values: Vec<&Value> = plan.values(&row).collect();
-        assert_eq!(values, [&Value::from(7), &Value::Bool(true), &Value::from("")]);
+        assert_eq!(
+            values,
+            [&Value::from(7), &Value::Bool(true), &Value::from("")]
+        );
 
         let mut newer = archived.clone();
         newer.columns.push(ArchiveColumn {
             name: "future".into(),
             kind: ColumnKind::Text,
         });
-        let err = ImportPlan::new(&newer, &users).unwrap_err();
-        assert!(err.contains("users.future"), "{err}");
+        let plan = ImportPlan::new(&newer, &users);
+        assert_eq!(
+            plan.skipped,
+            ["future"],
+            "a column of the other backend is left out"
+        );
+        assert_eq!(plan.columns, ["id", "disabled", "password_hash"]);
     }
 
     #[test]
     fn values_convert_between_backends() {
-        assert_eq!(convert(&Value::from(1), ColumnKind::Boolean), Value::Bool(true));
-        assert_eq!(convert(&Value::from(0), ColumnKind::Boolean), Value::Bool(false));
-        assert_eq!(convert(&Value::Bool(true), ColumnKind::Integer), Value::from(1));
-        assert_eq!(convert(&Value::from(12), ColumnKind::Text), Value::from("12"));
+        assert_eq!(
+            convert(&Value::from(1), ColumnKind::Boolean),
+            Value::Bool(true)
+        );
+        assert_eq!(
+            convert(&Value::from(0), ColumnKind::Boolean),
+            Value::Bool(false)
+        );
+        assert_eq!(
+            convert(&Value::Bool(true), ColumnKind::Integer),
+            Value::from(1)
+        );
+        assert_eq!(
+            convert(&Value::from(12), ColumnKind::Text),
+            Value::from("12")
+        );
         assert_eq!(convert(&Value::Null, ColumnKind::Boolean), Value::Null);
+        assert_eq!(
+            convert(
+                &Value::from("2026-12-07T02:31:37.739484954Z"),
+                ColumnKind::Timestamp
+            ),
+            Value::from("2026-12-07T02:31:37.739484Z")
+        );
+        assert_eq!(
+            convert(
+                &Value::from("2026-12-07T02:31:37.5+00:00"),
+                ColumnKind::Timestamp
+            ),
+            Value::from("2026-12-07T02:31:37.5+00:00")
+        );
         assert_eq!(
             convert(&Value::from("{\"a\":[1]}"), ColumnKind::Json),
             serde_json::json!({"a": [1]})

@@ -182,7 +182,8 @@ fn write_archive(
     let options = zip::write::SimpleFileOptions::default()
         .compression_method(zip::CompressionMethod::Deflated)
         .large_file(true);
-    zip.start_file("README.txt", options).map_err(zip_io(path))?;
+    zip.start_file("README.txt", options)
+        .map_err(zip_io(path))?;
     zip.write_all(README.as_bytes()).map_err(io(path))?;
     let mut hasher: Option<Sha256> = None;
     let mut line = Vec::new();
@@ -345,8 +346,13 @@ type Zip = zip::ZipArchive<BufReader<File>>;
 
 fn open_zip(path: &Path) -> Result<Zip, ArchiveError> {
     let file = File::open(path).map_err(io(path))?;
-    zip::ZipArchive::new(BufReader::new(file))
-        .map_err(|e| damaged(path, "(the zip file itself)", format!("not a readable archive: {e}")))
+    zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
+        damaged(
+            path,
+            "(the zip file itself)",
+            format!("not a readable archive: {e}"),
+        )
+    })
 }
 
 /// Reads and checks the manifest of an archive.
@@ -382,7 +388,9 @@ pub fn read_manifest(path: &Path) -> Result<Manifest, ArchiveError> {
 pub fn verify(path: &Path, manifest: &Manifest) -> Result<(), ArchiveError> {
     let mut zip = open_zip(path)?;
     for t in &manifest.tables {
-        let entry = zip.by_name(&t.file).map_err(|e| damaged(path, &t.file, e))?;
+        let entry = zip
+            .by_name(&t.file)
+            .map_err(|e| damaged(path, &t.file, e))?;
         let mut reader = BufReader::new(entry);
         let mut hasher = Sha256::new();
         let mut lines = 0u64;
@@ -399,7 +407,11 @@ pub fn verify(path: &Path, manifest: &Manifest) -> Result<(), ArchiveError> {
             lines += 1;
         }
         if hex::encode(hasher.finalize()) != t.sha256 {
-            return Err(damaged(path, &t.file, "SHA-256 does not match the manifest"));
+            return Err(damaged(
+                path,
+                &t.file,
+                "SHA-256 does not match the manifest",
+            ));
         }
         if lines != t.rows {
             return Err(damaged(

@@ -114,7 +114,13 @@ pub async fn round_trip(source: &dyn Store, fresh: &dyn Store) {
     for absent in ["sessions", "api_tokens", "volunteer_link_key"] {
         assert!(!names.contains(&absent), "{absent} is never archived");
     }
-    for present in ["voters", "users", "audit_log", "contact_events", "saved_lists"] {
+    for present in [
+        "voters",
+        "users",
+        "audit_log",
+        "contact_events",
+        "saved_lists",
+    ] {
         assert!(names.contains(&present), "{present} is archived");
     }
     let rows_of = |dump: &[(ArchiveTable, Vec<Vec<Value>>)], name: &str| {
@@ -162,17 +168,28 @@ pub async fn round_trip(source: &dyn Store, fresh: &dyn Store) {
         }
     }
     assert!(
-        fresh.user_with_password("archivist").await.unwrap().is_none(),
+        fresh
+            .user_with_password("archivist")
+            .await
+            .unwrap()
+            .is_none(),
         "a disabled user cannot sign in"
     );
     let account = fresh.account("archivist").await.unwrap().unwrap();
     assert!(account.disabled, "imported users are disabled");
     assert_eq!(account.user, user);
     fresh.set_user_disabled("archivist", false).await.unwrap();
-    let (_, hash) = fresh.user_with_password("archivist").await.unwrap().unwrap();
+    let (_, hash) = fresh
+        .user_with_password("archivist")
+        .await
+        .unwrap()
+        .unwrap();
     assert!(hash.is_empty(), "imported users have no password");
     assert!(fresh.list_tokens().await.unwrap().is_empty());
-    assert_eq!(source.count_voters().await.unwrap(), fresh.count_voters().await.unwrap());
+    assert_eq!(
+        source.count_voters().await.unwrap(),
+        fresh.count_voters().await.unwrap()
+    );
 
     // Sequences were advanced: new rows get fresh ids.
     fresh
@@ -188,12 +205,17 @@ pub async fn round_trip(source: &dyn Store, fresh: &dyn Store) {
     assert_eq!(fresh.audit_log(1).await.unwrap()[0].action, "after");
 
     assert!(fresh.archive_imported("sha-one").await.unwrap().is_some());
-    let again = import(fresh, "sha-one", &tables).await.expect("second import");
+    let again = import(fresh, "sha-one", &tables)
+        .await
+        .expect("second import");
     assert!(
         matches!(again, ArchiveImportOutcome::AlreadyImported(_)),
         "{again:?}"
     );
-    assert_eq!(rows_of(&dump(fresh).await, "voters"), rows_of(&tables, "voters"));
+    assert_eq!(
+        rows_of(&dump(fresh).await, "voters"),
+        rows_of(&tables, "voters")
+    );
 
     let before = dump(source).await;
     let refused = import(source, "sha-two", &tables).await;
@@ -201,5 +223,9 @@ pub async fn round_trip(source: &dyn Store, fresh: &dyn Store) {
         matches!(&refused, Err(StoreError::Refused(m)) if m.contains("already holds data")),
         "{refused:?}"
     );
-    assert_eq!(dump(source).await, before, "a refused import writes nothing");
+    assert_eq!(
+        dump(source).await,
+        before,
+        "a refused import writes nothing"
+    );
 }

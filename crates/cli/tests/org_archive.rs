@@ -454,6 +454,15 @@ fn only_administrators_download_the_archive_and_it_imports() {
         let organizer = common::add_user(&b, "ola", "organizer");
         let volunteer = common::add_user(&b, "val", "volunteer");
         let served = common::serve(&b);
+        let mut doc = common::http()
+            .get(&format!("{}/api/v1/openapi.json", served.base))
+            .call()
+            .expect("openapi");
+        let doc = common::reply(&mut doc);
+        assert!(
+            doc.body.contains("/api/v1/org/archive"),
+            "documented in OpenAPI"
+        );
         let url = format!("{}/api/v1/org/archive", served.base);
         // Route x role: signed out, admin, data manager, organizer, volunteer.
         for (who, expected) in [

@@ -131,6 +131,30 @@ pub async fn round_trip(source: &dyn Store, fresh: &dyn Store) {
     };
     assert!(rows_of(&tables, "voters") > 0 && rows_of(&tables, "audit_log") > 0);
 
+    // An import cut short (the reader stops before `End`, as a killed process would)
+    // writes nothing, and the same archive imports afterwards.
+    let empty = dump(fresh).await;
+    let (tx, rx) = mpsc::channel(2);
+    let (first, first_rows) = tables
+        .iter()
+        .find(|(_, rows)| !rows.is_empty())
+        .expect("a table with rows");
+    tx.send(Batch::Rows(vec![ArchiveChunk {
+        table: Arc::new(first.clone()),
+        rows: first_rows.clone(),
+    }]))
+    .await
+    .unwrap();
+    drop(tx);
+    let cut = fresh.import_archive(import_of("sha-one"), rx).await;
+    assert!(matches!(cut, Err(StoreError::Aborted(_))), "{cut:?}");
+    assert_eq!(
+        dump(fresh).await,
+        empty,
+        "a cut-short import writes nothing"
+    );
+    assert!(fresh.archive_imported("sha-one").await.unwrap().is_none());
+
     let outcome = import(fresh, "sha-one", &tables).await.expect("import");
     let ArchiveImportOutcome::Imported(counts) = outcome else {
         panic!("first import writes: {outcome:?}")

@@ -15,6 +15,7 @@ pub mod exchange;
 pub mod incidents;
 pub mod lists;
 pub mod lookup;
+pub mod orgs;
 pub mod people;
 pub mod purges;
 pub mod results;

@@ -132,6 +132,44 @@ pub enum Command {
     /// Exchange agreements with another organization: propose, approve, end, sync, status.
     #[command(subcommand)]
     Exchange(crate::exchange::ExchangeCommand),
+    /// Organizations as a whole: export one into an archive, import an archive as another.
+    #[command(subcommand)]
+    Org(OrgCommand),
+}
+
+/// `votebase org …`.
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    /// Write everything an organization holds (users without secrets, audit included)
+    /// into one versioned, checksummed archive (docs/ARCHIVE.md); audited as org.export
+    /// with the archive's SHA-256.
+    #[command(after_help = "Example: votebase org export campaign --out campaign.vbarchive.zip")]
+    Export {
+        /// The organization to export.
+        org: String,
+        /// The archive file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore an archive as another organization (empty or new), on this store or
+    /// another backend, all or nothing; the same archive twice changes nothing. Imported
+    /// users are disabled with no password until an admin resets them.
+    #[command(
+        after_help = "Example: votebase --database postgres://localhost/votebase org import campaign.vbarchive.zip --as state_party_2026"
+    )]
+    Import {
+        /// The archive file.
+        file: PathBuf,
+        /// The organization to create from it.
+        #[arg(long = "as", value_name = "NEW")]
+        as_org: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Subcommand, Debug)]

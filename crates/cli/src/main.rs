@@ -20,6 +20,7 @@ mod link;
 mod lists;
 mod lookup;
 mod options;
+mod orgs;
 mod phones;
 mod progress;
 mod purges;
@@ -154,5 +155,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Donations(cmd) => donations::donations(&global, cmd).await,
         Command::Suppress(cmd) => exchange::suppress(&global, cmd).await,
         Command::Exchange(cmd) => exchange::exchange(&global, cmd).await,
+        Command::Org(args::OrgCommand::Export { org, out, json }) => {
+            orgs::archive::export(&global, &org, &out, json).await
+        }
+        Command::Org(args::OrgCommand::Import { file, as_org, json }) => {
+            orgs::archive::import(&global, &file, &as_org, json).await
+        }
     }
 }

@@ -64,6 +64,9 @@ pub enum Permission {
     /// Campaign side of volunteer matching: read projects, their ranked candidates and
     /// matches, invite volunteers, accept or decline those who said yes.
     ManageVolunteers,
+    /// Export the whole organization as an archive (everything it holds, audit included;
+    /// transfers at wind-down).
+    ArchiveOrganization,
 }
 
 impl Role {
@@ -101,6 +104,7 @@ impl Role {
             Self::DataManager => !matches!(
                 permission,
                 ManageUsers
+                    | ArchiveOrganization
                     | IncidentIntake
                     | CallerLookup
                     | IncidentRead
@@ -219,6 +223,13 @@ mod tests {
         assert!("mayor".parse::<Role>().is_err());
         assert!(Role::Admin.allows(Permission::ManageUsers));
         assert!(!Role::DataManager.allows(Permission::ManageUsers));
+        for role in Role::ALL {
+            assert_eq!(
+                role.allows(Permission::ArchiveOrganization),
+                role == Role::Admin,
+                "only administrators export whole organizations"
+            );
+        }
         assert!(Role::DataManager.allows(Permission::ImportExport));
         assert!(Role::Organizer.allows(Permission::ReadVoters));
         assert!(!Role::Organizer.allows(Permission::ImportExport));

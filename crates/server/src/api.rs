@@ -63,6 +63,7 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
         crate::volunteers::openapi(),
         crate::donations::openapi(),
         crate::exchange::openapi(),
+        crate::archive::openapi(),
     ];
     let mut doc = ApiDoc::openapi();
     for feature in features {

@@ -9,6 +9,7 @@
 
 pub mod admin_users;
 pub mod api;
+pub mod archive;
 pub mod auth;
 pub mod ballots;
 pub mod cluster;
@@ -143,6 +144,7 @@ fn routes() -> Router<AppState> {
     Router::new()
         .merge(pages::routes())
         .merge(admin_users::routes())
+        .merge(archive::page_routes())
         .merge(ballots::page_routes())
         .merge(lookup::routes())
         .merge(registration::routes())
@@ -167,7 +169,8 @@ fn routes() -> Router<AppState> {
                 .merge(disinfo::api_routes())
                 .merge(volunteers::api_routes())
                 .merge(donations::api_routes())
-                .merge(exchange::api_routes()),
+                .merge(exchange::api_routes())
+                .merge(archive::api_routes()),
         )
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1 << 20))
         .merge(incidents::attachment_routes())

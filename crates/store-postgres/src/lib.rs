@@ -4,6 +4,7 @@
 //! contract call run as one transaction. Voter files are bulk-loaded with `COPY` into a
 //! temporary staging table and diffed against the stored voters with set-based SQL.
 
+mod archive;
 mod ballots;
 mod cluster;
 mod contacts;
@@ -57,7 +58,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0014_volunteer_events.sql"),
     include_str!("../migrations/0015_donations.sql"),
     include_str!("../migrations/0017_disinfo_alerts.sql"),
-    include_str!("../migrations/0020_exchange.sql"),
+    include_str!("../migrations/0018_exchange.sql"),
+    include_str!("../migrations/0019_archive_imports.sql"),
 ];
 
 /// Connections kept open per organization.
@@ -512,6 +514,11 @@ mod tests {
             std::sync::Arc::new(votebase_caucus::results::ElectionNightRules),
         )
         .await;
+        let copy = unique_org("copy");
+        let fresh = PgStore::connect(&url, &copy).await.expect("connect copy");
+        votebase_store::conformance::archive::round_trip(&store, &fresh).await;
+        fresh.close().await;
+        drop_org(&url, &copy).await.expect("drop copy schema");
         store.close().await;
         drop_org(&url, &org).await.expect("drop schema");
     }

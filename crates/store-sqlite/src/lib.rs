@@ -2,6 +2,7 @@
 //! organization in a data directory (`<data>/<org>.sqlite3`), WAL mode, a small
 //! connection pool, and each contract call run as one transaction on a blocking thread.
 
+mod archive;
 mod ballots;
 mod cluster;
 mod contacts;
@@ -55,7 +56,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0014_volunteer_events.sql"),
     include_str!("../migrations/0015_donations.sql"),
     include_str!("../migrations/0017_disinfo_alerts.sql"),
-    include_str!("../migrations/0020_exchange.sql"),
+    include_str!("../migrations/0018_exchange.sql"),
+    include_str!("../migrations/0019_archive_imports.sql"),
 ];
 
 /// A SQLite-backed store for one organization.
@@ -485,6 +487,8 @@ mod tests {
             std::sync::Arc::new(votebase_caucus::results::ElectionNightRules),
         )
         .await;
+        let fresh = SqliteStore::open(&dir, &OrgName::parse("conf_copy").unwrap()).unwrap();
+        votebase_store::conformance::archive::round_trip(&store, &fresh).await;
         std::fs::remove_dir_all(dir).ok();
     }
 }

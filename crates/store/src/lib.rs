@@ -3,6 +3,7 @@
 //! `voters` table, and the conformance suite both backends run in their tests (compiled
 //! only for tests and with the `conformance` feature, never into the binary).
 
+pub mod archive;
 pub mod cluster;
 pub mod columns;
 #[cfg(any(test, feature = "conformance"))]
@@ -31,6 +32,7 @@ use votebase_domain::{
     VoteHistoryRecord, VoterQuery, VoterRecord,
 };
 
+pub use archive::ArchiveStore;
 pub use cluster::ClusterStore;
 pub use contacts::ContactStore;
 pub use disinfo::DisinfoStore;
@@ -421,6 +423,7 @@ pub trait Store:
     + EventStore
     + DonationStore
     + ExchangeStore
+    + ArchiveStore
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

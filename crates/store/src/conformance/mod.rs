@@ -4,6 +4,7 @@
 //! the audit log behave as the [`Store`](crate::Store) contract says. [`faults`] holds
 //! the checks that need a backend-specific way to make the database fail.
 
+pub mod archive;
 mod cluster;
 mod contacts;
 mod disinfo;

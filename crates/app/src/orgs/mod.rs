@@ -1,0 +1,3 @@
+//! Organizations as a whole: their archives (export, import, transfers).
+
+pub mod archive;

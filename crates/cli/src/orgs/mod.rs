@@ -1,0 +1,3 @@
+//! `votebase org`: organizations as a whole (their archives).
+
+pub mod archive;

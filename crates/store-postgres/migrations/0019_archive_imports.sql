@@ -1,0 +1,9 @@
+-- Archives imported into this organization (`votebase org import`): one row per archive
+-- file, written in the import's transaction, so a second import of the same file is
+-- recognised and changes nothing.
+CREATE TABLE archive_imports (
+    archive_sha256 TEXT PRIMARY KEY,
+    source_org TEXT NOT NULL,
+    source_backend TEXT NOT NULL,
+    imported_at TIMESTAMPTZ NOT NULL
+);

@@ -83,11 +83,6 @@ fn cursor_of(r: &PgRow) -> StoreResult<ExchangeCursor> {
 
 #[async_trait]
 impl ExchangeStore for PgStore {
-    fn organization(&self) -> String {
-        let schema = self.schema();
-        schema.strip_prefix("vb_").unwrap_or(schema).to_string()
-    }
-
     async fn add_suppression(&self, e: &NewSuppression) -> StoreResult<bool> {
         let done = sqlx::query(
             "INSERT INTO suppressions (state_voter_id, phone, email, channel, reason, source,

@@ -124,13 +124,6 @@ const SELECT_CURSOR: &str = "SELECT agreement_id, publisher, last_seq, publisher
 
 #[async_trait]
 impl ExchangeStore for SqliteStore {
-    fn organization(&self) -> String {
-        self.path
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    }
-
     async fn add_suppression(&self, entry: &NewSuppression) -> StoreResult<bool> {
         let e = entry.clone();
         self.with_conn(move |c| {

@@ -194,7 +194,9 @@ pub enum ArchiveImportOutcome {
 /// Storage of organization archives. Part of [`Store`](crate::Store).
 #[async_trait]
 pub trait ArchiveStore: Send + Sync {
-    /// The name of the organization this store holds (its file or schema).
+    /// The organization this store holds (the SQLite file's stem, the PostgreSQL schema
+    /// without its `vb_` prefix): the name archives record and the side an exchange
+    /// server signs for.
     fn organization(&self) -> String;
 
     /// How many migrations the organization's schema has applied.

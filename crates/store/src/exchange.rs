@@ -56,10 +56,6 @@ pub struct ExchangeCursor {
 /// [`Store`](crate::Store); every method is one transaction.
 #[async_trait]
 pub trait ExchangeStore: Send + Sync {
-    /// The organization this store holds (the SQLite file's stem, the PostgreSQL schema
-    /// without its `vb_` prefix): the side a server signs for.
-    fn organization(&self) -> String;
-
     /// Records a suppression (already validated); false when (source, source key) was
     /// recorded before (nothing changes).
     async fn add_suppression(&self, entry: &NewSuppression) -> StoreResult<bool>;

@@ -1,4 +1,4 @@
-//! Organization archives on PostgreSQL (`0019_archive_imports.sql`): the catalog read from
+//! Organization archives on PostgreSQL (`0018_archive_imports.sql`): the catalog read from
 //! `pg_catalog` / `information_schema` for the organization's schema, rows rendered by
 //! the server as JSON arrays (instants in UTC, bytes as hex, JSON as its text) and
 //! streamed in primary-key order, and the import as one transaction under an advisory
@@ -283,6 +283,12 @@ async fn import_archive(
     if let Some(at) = archive_imported(&mut tx, &import.archive_sha256).await? {
         return Ok(ArchiveImportOutcome::AlreadyImported(at));
     }
+    // Triggers that derive rows (the exchange outbox, automatic suppressions) skip for
+    // the rest of this transaction: the archive holds what they derived.
+    sqlx::query("SET LOCAL votebase.restoring = 'on'")
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
     let targets: HashMap<String, CatalogTable> = catalog(&mut tx, &schema)
         .await?
         .into_iter()

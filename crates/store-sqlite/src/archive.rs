@@ -1,4 +1,4 @@
-//! Organization archives on SQLite (`0019_archive_imports.sql`): the catalog read from
+//! Organization archives on SQLite (`0018_archive_imports.sql`): the catalog read from
 //! `sqlite_master` and the `pragma_table_info` / `pragma_foreign_key_list` functions,
 //! rows streamed in primary-key order (bytes as hex), and the import as one immediate
 //! transaction with foreign keys checked at commit (`defer_foreign_keys`), so a killed
@@ -187,6 +187,13 @@ fn import_archive(
     }
     tx.execute_batch("PRAGMA defer_foreign_keys = ON")
         .map_err(db)?;
+    // Triggers that derive rows (the exchange outbox, automatic suppressions) skip while
+    // this row exists: the archive holds what they derived. Deleted before the commit.
+    tx.execute(
+        "INSERT INTO archive_restoring (since) VALUES (?1)",
+        [Utc::now().to_rfc3339()],
+    )
+    .map_err(db)?;
     let targets: HashMap<String, CatalogTable> = catalog(&tx)?
         .into_iter()
         .map(|t| (t.name.clone(), t))
@@ -264,6 +271,7 @@ fn import_archive(
     )
     .map_err(db)?;
     crate::users::audit(&tx, &import.audit)?;
+    tx.execute("DELETE FROM archive_restoring", []).map_err(db)?;
     tx.commit().map_err(|e| {
         StoreError::Refused(format!(
             "the archive's rows do not hold together (foreign keys): {e}"

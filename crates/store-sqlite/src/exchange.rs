@@ -1,5 +1,5 @@
 //! Suppressions, agreements, the exchange outbox and cursors on SQLite
-//! (`0018_exchange.sql`: the outbox and the automatic suppressions are written by
+//! (`0019_exchange.sql`: the outbox and the automatic suppressions are written by
 //! triggers, in the transaction of the write that publishes).
 
 use crate::{SqliteStore, db};

@@ -56,8 +56,8 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0014_volunteer_events.sql"),
     include_str!("../migrations/0015_donations.sql"),
     include_str!("../migrations/0017_disinfo_alerts.sql"),
-    include_str!("../migrations/0018_exchange.sql"),
-    include_str!("../migrations/0019_archive_imports.sql"),
+    include_str!("../migrations/0018_archive_imports.sql"),
+    include_str!("../migrations/0019_exchange.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

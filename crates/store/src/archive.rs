@@ -26,6 +26,10 @@ pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
     ),
     ("api_tokens", "API tokens: secrets (hashes); reissue them"),
     (
+        "archive_restoring",
+        "a marker that exists only inside an archive import's transaction",
+    ),
+    (
         "results_chair_codes",
         "precinct chair codes: secrets (hashes)",
     ),

@@ -59,7 +59,8 @@ BEGIN SELECT RAISE(ABORT, 'the exchange outbox is append-only'); END;
 -- Contact outcomes that say something about the voter, unless they came over an
 -- exchange themselves (nothing is passed on).
 CREATE TRIGGER contact_events_outbox AFTER INSERT ON contact_events
-WHEN NEW.source NOT LIKE 'exchange:%'
+WHEN NOT EXISTS (SELECT 1 FROM archive_restoring)
+ AND NEW.source NOT LIKE 'exchange:%'
  AND NEW.result IN ('reached', 'refused', 'moved', 'wrong_number', 'deceased', 'inaccessible')
 BEGIN
     INSERT INTO exchange_outbox (dataset, state_voter_id, payload, recorded_at)
@@ -70,7 +71,8 @@ BEGIN
 END;
 
 CREATE TRIGGER survey_answers_outbox AFTER INSERT ON survey_answers
-WHEN (SELECT source FROM contact_events WHERE event_id = NEW.event_id) NOT LIKE 'exchange:%'
+WHEN NOT EXISTS (SELECT 1 FROM archive_restoring)
+ AND (SELECT source FROM contact_events WHERE event_id = NEW.event_id) NOT LIKE 'exchange:%'
 BEGIN
     INSERT INTO exchange_outbox (dataset, state_voter_id, payload, recorded_at)
     SELECT 'survey_answers', NEW.state_voter_id,
@@ -82,7 +84,8 @@ END;
 
 -- Opt-outs of a voter (entries with a voter id), unless received over an exchange.
 CREATE TRIGGER suppressions_outbox AFTER INSERT ON suppressions
-WHEN NEW.source NOT LIKE 'exchange:%' AND NEW.state_voter_id <> ''
+WHEN NOT EXISTS (SELECT 1 FROM archive_restoring)
+ AND NEW.source NOT LIKE 'exchange:%' AND NEW.state_voter_id <> ''
 BEGIN
     INSERT INTO exchange_outbox (dataset, state_voter_id, payload, recorded_at)
     VALUES ('opt_outs', NEW.state_voter_id,
@@ -93,7 +96,8 @@ END;
 
 -- A texting STOP, an `optedOut` status or a do-not-call result suppresses the voter.
 CREATE TRIGGER contact_events_opt_out AFTER INSERT ON contact_events
-WHEN NEW.result = 'opted_out' AND NEW.source NOT LIKE 'exchange:%'
+WHEN NOT EXISTS (SELECT 1 FROM archive_restoring)
+ AND NEW.result = 'opted_out' AND NEW.source NOT LIKE 'exchange:%'
 BEGIN
     INSERT INTO suppressions (state_voter_id, channel, reason, source, source_key, created_at, created_by)
     VALUES (NEW.state_voter_id, CASE NEW.channel WHEN 'text' THEN 'text' WHEN 'phone' THEN 'phone' ELSE 'all' END,

@@ -7,3 +7,8 @@ CREATE TABLE archive_imports (
     source_backend TEXT NOT NULL,
     imported_at TEXT NOT NULL
 );
+
+-- Holds a row only inside an archive import's transaction (never committed): triggers
+-- that derive rows from others (the exchange outbox, automatic suppressions) skip while
+-- it does, since the archive already holds what they derived.
+CREATE TABLE archive_restoring (since TEXT NOT NULL);

@@ -71,6 +71,10 @@ $$;
 -- exchange themselves (nothing is passed on).
 CREATE FUNCTION contact_events_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- An archive import restores what this trigger derived (`votebase org import`).
+    IF current_setting('votebase.restoring', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     IF NEW.source NOT LIKE 'exchange:%'
        AND NEW.result IN ('reached', 'refused', 'moved', 'wrong_number', 'deceased', 'inaccessible') THEN
         PERFORM exchange_outbox_lock();
@@ -96,6 +100,10 @@ CREATE TRIGGER contact_events_outbox AFTER INSERT ON contact_events
 
 CREATE FUNCTION survey_answers_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- An archive import restores what this trigger derived (`votebase org import`).
+    IF current_setting('votebase.restoring', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     PERFORM exchange_outbox_lock();
     INSERT INTO exchange_outbox (dataset, state_voter_id, payload)
     SELECT 'survey_answers', NEW.state_voter_id,
@@ -113,6 +121,10 @@ CREATE TRIGGER survey_answers_outbox AFTER INSERT ON survey_answers
 -- Opt-outs of a voter (entries with a voter id), unless received over an exchange.
 CREATE FUNCTION suppressions_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    -- An archive import restores what this trigger derived (`votebase org import`).
+    IF current_setting('votebase.restoring', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
     IF NEW.source NOT LIKE 'exchange:%' AND NEW.state_voter_id <> '' THEN
         PERFORM exchange_outbox_lock();
         INSERT INTO exchange_outbox (dataset, state_voter_id, payload)

@@ -6,6 +6,7 @@ mod args;
 mod ballots;
 mod bench;
 mod bench_lookup;
+mod bench_donations;
 mod bench_purges;
 mod bench_results;
 mod bench_universes;
@@ -102,6 +103,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Results(cmd)) => bench_results::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Universes(cmd)) => bench_universes::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Purges(cmd)) => bench_purges::bench(&global, cmd).await,
+        Command::Bench(BenchCommand::Donations(cmd)) => {
+            bench_donations::bench(&global, cmd).await
+        }
         Command::Bench(cmd @ BenchCommand::Ballots { .. }) => {
             bench::bench_ballots(&global, cmd).await
         }

@@ -53,6 +53,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_cluster.sql"),
     include_str!("../migrations/0014_volunteer_events.sql"),
     include_str!("../migrations/0015_donations.sql"),
+    include_str!("../migrations/0016_donor_reviews.sql"),
 ];
 
 /// A SQLite-backed store for one organization.

@@ -408,7 +408,7 @@ async fn export(store: &dyn Store, args: &ExportArgs) -> anyhow::Result<()> {
         args.since,
         args.cycle,
         args.top,
-        chrono::Local::now().date_naive(),
+        chrono::Utc::now().date_naive(),
     )?;
     let rows = app::calls::call_list(store, query).await?;
     crate::voters::cli_audit(
@@ -554,12 +554,13 @@ pub async fn demo_donations(
     let flags = app::flags(store, None).await?;
     let reviews = app::reviews(store, true).await?;
     println!(
-        "donations: {} gifts from {} donors ({} refunded, {} planted over the limit, {} under a second spelling); {} records imported, {} flags, {} donor pairs to review; see /donations",
+        "donations: {} gifts from {} donors ({} refunded, {} planted over the limit, {} under a second spelling, {} namesakes of another donor); {} records imported, {} flags, {} donor pairs to review; see /donations",
         planted.rows,
         planted.donors,
         planted.refunds,
         planted.over_limit.len(),
         planted.variants,
+        planted.namesakes,
         report.outcome.inserted,
         flags.len(),
         reviews.len()

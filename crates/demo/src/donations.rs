@@ -4,8 +4,9 @@
 //! donors from the fictional state's voters (so donors link to the voter file): many small
 //! monthly recurring gifts, some one-off gifts, a few large ones, a few donors over the
 //! per-election limit, refunds (a refunded gift's row carries `Refund ID` and `Refund
-//! Date`), donors under variant names (a nickname, a move, a misspelt surname), a
-//! household sharing an email, large donors without employer and a foreign address. The
+//! Date`), donors under variant names (a nickname, a move, a misspelt surname),
+//! namesakes in one ZIP (two people the linkage engine is unsure of), a household sharing
+//! an email, large donors without employer and a foreign address. The
 //! benchmark's file is a million rows of synthetic donors, each always under one exact
 //! spelling, so a plain SQL aggregation can be checked against votebase's. Deterministic
 //! by seed.
@@ -211,6 +212,8 @@ pub struct DemoDonations {
     pub over_limit: Vec<String>,
     /// Donors who give under a second spelling.
     pub variants: usize,
+    /// Donors planted with the name of another donor in the same ZIP (two people).
+    pub namesakes: usize,
 }
 
 const NICKNAMES: &[(&str, &str)] = &[
@@ -283,6 +286,7 @@ pub fn write_demo_donations(
         format!("AB{receipt:07}")
     };
     let mut previous_email = String::new();
+    let mut previous = DonorRow::default();
     for (i, v) in state.second_snapshot() {
         if summary.donors >= donors || i as usize % every != 0 || v.confidential {
             continue;
@@ -310,6 +314,18 @@ pub fn write_demo_donations(
             employer: EMPLOYERS[r.index(EMPLOYERS.len())].into(),
             occupation: OCCUPATIONS[r.index(OCCUPATIONS.len())].into(),
         };
+        if j % 97 == 50 {
+            // A namesake of the previous donor in the same ZIP, another street and email:
+            // two people the linkage engine is unsure about (the review queue).
+            donor.first = previous.first.clone();
+            donor.last = previous.last.clone();
+            donor.email = format!(
+                "{}{j}@example.net",
+                previous.first.to_lowercase().replace(' ', "")
+            );
+            (donor.city, donor.zip) = (previous.city.clone(), previous.zip.clone());
+            summary.namesakes += 1;
+        }
         if j % 61 == 30 && !previous_email.is_empty() {
             // A household giving through one email address.
             donor.email = previous_email.clone();
@@ -420,6 +436,7 @@ pub fn write_demo_donations(
             summary.rows += 1;
         }
         previous_email = donor.email.clone();
+        previous = donor;
     }
     w.finish()?;
     Ok(summary)
@@ -535,7 +552,7 @@ mod tests {
         assert_eq!(std::fs::read(&a).unwrap(), std::fs::read(&b).unwrap());
         assert_eq!(s.donors, 300);
         assert_eq!(s.over_limit.len(), 8, "{s:?}");
-        assert!(s.refunds == 8 && s.variants >= 15, "{s:?}");
+        assert!(s.refunds == 8 && s.variants >= 15 && s.namesakes == 3, "{s:?}");
         assert!(s.rows > 1_000, "{s:?}");
         let text = std::fs::read_to_string(&a).unwrap();
         assert_eq!(text.lines().count(), s.rows + 1);

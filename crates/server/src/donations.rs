@@ -179,7 +179,7 @@ pub async fn api_export(
         p.since,
         p.cycle,
         p.top,
-        chrono::Local::now().date_naive(),
+        chrono::Utc::now().date_naive(),
     )?;
     let rows = votebase_app::donations::calls::call_list(state.store.as_ref(), query).await?;
     audit(

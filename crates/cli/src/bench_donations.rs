@@ -164,16 +164,24 @@ fn sqlite_plain(dir: &Path, file: &Path) -> anyhow::Result<(f64, f64, Aggregates
         .arg(format!(".import --skip 1 {} contributions", file.display()));
     let (load_seconds, _) = run("sqlite3 .import", load)?;
     let mut sql = Command::new("sqlite3");
-    sql.arg("-readonly").arg("-separator").arg("|").arg(&db).arg(format!(
-        "{};",
-        plain_sql(
-            "contributions",
-            "CAST(ROUND(CAST(AMOUNT AS REAL) * 100) AS INTEGER)"
-        )
-    ));
+    sql.arg("-readonly")
+        .arg("-separator")
+        .arg("|")
+        .arg(&db)
+        .arg(format!(
+            "{};",
+            plain_sql(
+                "contributions",
+                "CAST(ROUND(CAST(AMOUNT AS REAL) * 100) AS INTEGER)"
+            )
+        ));
     let (sql_seconds, text) = run("sqlite3", sql)?;
     std::fs::remove_file(&db).ok();
-    Ok((load_seconds, sql_seconds, parse_aggregates("sqlite3", &text)?))
+    Ok((
+        load_seconds,
+        sql_seconds,
+        parse_aggregates("sqlite3", &text)?,
+    ))
 }
 
 /// `psql \copy` into a fresh schema, then the SQL: (load s, SQL s, aggregates).
@@ -293,8 +301,7 @@ pub async fn bench(global: &Global, args: BenchDonationsArgs) -> anyhow::Result<
     eprintln!("generating {} contributions...", args.contributions);
     let t = Instant::now();
     let (n, seed, path) = (args.contributions, args.seed, file.clone());
-    let made =
-        tokio::task::spawn_blocking(move || write_bench_donations(&path, n, seed)).await??;
+    let made = tokio::task::spawn_blocking(move || write_bench_donations(&path, n, seed)).await??;
     eprintln!(
         "  {:.1} s: {} rows ({} refunded) from {} donors, {:.0} MiB",
         t.elapsed().as_secs_f64(),
@@ -400,7 +407,10 @@ mod tests {
         assert_eq!(col("Amount"), "c3");
         let sql = plain_sql("t", "AMOUNT * 100");
         assert!(sql.contains("c3 * 100"), "{sql}");
-        assert!(sql.contains(&format!("WHERE {} <> ''", col("Refund ID"))), "{sql}");
+        assert!(
+            sql.contains(&format!("WHERE {} <> ''", col("Refund ID"))),
+            "{sql}"
+        );
         let a = parse_aggregates("t", "12|34500|1\n").unwrap();
         assert_eq!(
             a,

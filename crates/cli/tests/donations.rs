@@ -773,7 +773,14 @@ fn call_lists_with_known_truth_on_both_stores() {
         g("CL-C1", "2026-02-01", 3500, "Cara", "Cole", "2026 Primary"),
         g("CL-C2", "2026-07-01", 3500, "Cara", "Cole", "2026 General"),
         g("CL-D1", "2026-04-01", 1000, "Dev", "Dutta", "2026 Primary"),
-        g("CL-E1", "2024-10-01", 25, "Eve", "=HYPERLINK(1)", "2024 General"),
+        g(
+            "CL-E1",
+            "2024-10-01",
+            25,
+            "Eve",
+            "=HYPERLINK(1)",
+            "2024 General",
+        ),
     ];
     for b in Backend::all("donations_calls") {
         write_actblue(&b.path("calls.csv"), &gifts);
@@ -819,7 +826,13 @@ fn call_lists_with_known_truth_on_both_stores() {
         let csv = ok(
             &b,
             &[
-                "donations", "export", "--list", "call-time", "--cycle", "2026", "--format",
+                "donations",
+                "export",
+                "--list",
+                "call-time",
+                "--cycle",
+                "2026",
+                "--format",
                 "csv",
             ],
         );
@@ -842,7 +855,10 @@ fn call_lists_with_known_truth_on_both_stores() {
             ("0.00", "25.00"),
             "nothing in the 2026 cycle"
         );
-        let err = fails(&b, &["donations", "export", "--list", "lapsed", "--cycle", "2025"]);
+        let err = fails(
+            &b,
+            &["donations", "export", "--list", "lapsed", "--cycle", "2025"],
+        );
         assert!(err.contains("cycle 2025 is not an even year"), "{err}");
 
         // The API: the same list for the export permission, audited.
@@ -891,7 +907,10 @@ fn call_lists_with_known_truth_on_both_stores() {
             .iter()
             .filter(|e| e["action"] == "export" && e["subject"] == "donations:call-time")
             .count();
-        assert_eq!(exports, 4, "three CLI exports and one API export audited: {audit}");
+        assert_eq!(
+            exports, 4,
+            "three CLI exports and one API export audited: {audit}"
+        );
     }
 }
 
@@ -913,14 +932,42 @@ fn uncertain_donor_pairs_wait_for_review_and_a_decision_sticks() {
         (g.city, g.zip) = ("Braddock Mills".into(), "28508".into());
         gifts.push(g);
     };
-    namesake("TS-1", "Timothy", "Smith", "2069 W Foster Lane", "tsmith1@example.org");
-    namesake("TS-2", "Timothy", "Smith", "2613 Pine Meadow Rd", "tim.smith@example.org");
-    namesake("LO-1", "Lena", "Ortiz", "40 Quarry Rd", "lena.o@example.org");
-    namesake("LO-2", "Lena", "Ortiz", "7 Sycamore Bend", "lortiz@example.net");
+    namesake(
+        "TS-1",
+        "Timothy",
+        "Smith",
+        "2069 W Foster Lane",
+        "tsmith1@example.org",
+    );
+    namesake(
+        "TS-2",
+        "Timothy",
+        "Smith",
+        "2613 Pine Meadow Rd",
+        "tim.smith@example.org",
+    );
+    namesake(
+        "LO-1",
+        "Lena",
+        "Ortiz",
+        "40 Quarry Rd",
+        "lena.o@example.org",
+    );
+    namesake(
+        "LO-2",
+        "Lena",
+        "Ortiz",
+        "7 Sycamore Bend",
+        "lortiz@example.net",
+    );
     for b in Backend::all("donations_review") {
         write_actblue(&b.path("review.csv"), &gifts);
         let out = ok(&b, &["donations", "import", "review.csv"]);
-        assert!(out.contains("2 uncertain pairs for review"), "{}: {out}", b.name);
+        assert!(
+            out.contains("2 uncertain pairs for review"),
+            "{}: {out}",
+            b.name
+        );
         let queue = ok(&b, &["donations", "review"]);
         let lines: Vec<&str> = queue.lines().collect();
         assert_eq!(lines.len(), 3, "{queue}");
@@ -998,7 +1045,10 @@ fn uncertain_donor_pairs_wait_for_review_and_a_decision_sticks() {
         ok(&b, &["donations", "import", "review.csv"]);
         assert_eq!(ok(&b, &["donations", "review"]).trim(), "reviews: 0");
         let all = ok(&b, &["donations", "review", "--all"]);
-        assert!(all.contains("\trejected\t") && all.contains("\taccepted\t"), "{all}");
+        assert!(
+            all.contains("\trejected\t") && all.contains("\taccepted\t"),
+            "{all}"
+        );
         assert!(all.ends_with("reviews: 2\n"), "{all}");
     }
 }

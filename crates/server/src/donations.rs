@@ -11,11 +11,11 @@ use crate::api::audit;
 use crate::auth::{Caller, PageRejection, PageUser};
 use crate::error::{ApiError, ErrorBody};
 use askama::Template;
+use axum::extract::{Form, Path};
 use axum::extract::{Query, State};
 use axum::http::header;
-use axum::response::{IntoResponse, Response};
-use axum::extract::{Form, Path};
 use axum::response::Redirect;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -172,7 +172,11 @@ pub async fn api_export(
     let json = match p.format.as_deref() {
         None | Some("") | Some("csv") => false,
         Some("json") => true,
-        Some(f) => return Err(ApiError::BadRequest(format!("format {f:?} is not csv or json"))),
+        Some(f) => {
+            return Err(ApiError::BadRequest(format!(
+                "format {f:?} is not csv or json"
+            )));
+        }
     };
     let query = votebase_app::donations::calls::query(
         kind,
@@ -280,13 +284,9 @@ async fn decide(
             )));
         }
     };
-    let r = votebase_app::donations::decide_review(
-        state.store.as_ref(),
-        id,
-        accept,
-        &caller.user.name,
-    )
-    .await?;
+    let r =
+        votebase_app::donations::decide_review(state.store.as_ref(), id, accept, &caller.user.name)
+            .await?;
     audit(
         state,
         caller,

@@ -15,8 +15,7 @@ use votebase_domain::donations::{
     NewContribution,
 };
 use votebase_store::donations::{
-    DonationImport, DonationImportOutcome, DonationStore, DonorIdentity, DonorReview,
-    ReviewStatus,
+    DonationImport, DonationImportOutcome, DonationStore, DonorIdentity, DonorReview, ReviewStatus,
 };
 use votebase_store::{StoreError, StoreResult};
 
@@ -376,7 +375,11 @@ fn review_of(r: &PgRow) -> StoreResult<DonorReview> {
     })
 }
 
-async fn review_by_id(c: &mut PgConnection, id: i64, lock: bool) -> StoreResult<Option<DonorReview>> {
+async fn review_by_id(
+    c: &mut PgConnection,
+    id: i64,
+    lock: bool,
+) -> StoreResult<Option<DonorReview>> {
     let row = sqlx::query(AssertSqlSafe(format!(
         "{REVIEW_SELECT} WHERE r.id = $1{}",
         if lock { " FOR UPDATE OF r" } else { "" }

@@ -13,8 +13,7 @@ use votebase_domain::donations::{
     NewContribution,
 };
 use votebase_store::donations::{
-    DonationImport, DonationImportOutcome, DonationStore, DonorIdentity, DonorReview,
-    ReviewStatus,
+    DonationImport, DonationImportOutcome, DonationStore, DonorIdentity, DonorReview, ReviewStatus,
 };
 use votebase_store::{StoreError, StoreResult};
 
@@ -162,7 +161,13 @@ fn import(c: &mut Connection, batch: &DonationImport) -> StoreResult<DonationImp
             .map_err(db)?;
         for r in &batch.reviews {
             review
-                .execute(params![r.key, r.other_key, r.probability, r.explanation, now])
+                .execute(params![
+                    r.key,
+                    r.other_key,
+                    r.probability,
+                    r.explanation,
+                    now
+                ])
                 .map_err(db)?;
         }
     }
@@ -331,12 +336,7 @@ fn reviews_where(c: &Connection, filter: &str, param: i64) -> StoreResult<Vec<Do
     Ok(out)
 }
 
-fn decide(
-    c: &mut Connection,
-    id: i64,
-    accept: bool,
-    by: &str,
-) -> StoreResult<Option<DonorReview>> {
+fn decide(c: &mut Connection, id: i64, accept: bool, by: &str) -> StoreResult<Option<DonorReview>> {
     let tx = c.transaction().map_err(db)?;
     let Some(review) = reviews_where(&tx, "r.id = ?1", id)?.pop() else {
         return Ok(None);

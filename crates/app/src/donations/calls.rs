@@ -72,7 +72,10 @@ mod tests {
         assert_eq!(q.since.to_string(), "2026-11-30");
         assert_eq!((q.cycle, q.top), (2026, DEFAULT_TOP));
         let q = query(CallListKind::Lapsed, None, Some(2024), Some(5), today).unwrap();
-        assert_eq!((q.since.to_string().as_str(), q.cycle, q.top), ("2025-12-07", 2024, 5));
+        assert_eq!(
+            (q.since.to_string().as_str(), q.cycle, q.top),
+            ("2025-12-07", 2024, 5)
+        );
         assert!(query(CallListKind::CallTime, None, Some(2025), None, today).is_err());
         assert!(query(CallListKind::CallTime, None, None, Some(0), today).is_err());
     }

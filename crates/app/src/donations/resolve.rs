@@ -8,9 +8,9 @@
 //! household guard keeps plainly different first names apart, while nickname variants
 //! ("Bob"/"Robert") at one address merge. Stored identities never move between people.
 
+use crate::people::linkage::{ACCEPT, Explained, REVIEW};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use votebase_domain::donations::DonorDetails;
-use crate::people::linkage::{ACCEPT, Explained, REVIEW};
 use votebase_link::{Dataset, LinkConfig, NoProgress, PersonRecord, infer_config};
 use votebase_store::donations::{DonorIdentity, NewDonor, NewDonorReview};
 

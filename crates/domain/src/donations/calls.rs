@@ -204,9 +204,11 @@ pub fn call_list(
             .then_with(|| a.person.cmp(&b.person))
     };
     match query.kind {
-        CallListKind::Lapsed => {
-            out.sort_by(|a, b| b.total_cents.cmp(&a.total_cents).then_with(|| by_name(a, b)))
-        }
+        CallListKind::Lapsed => out.sort_by(|a, b| {
+            b.total_cents
+                .cmp(&a.total_cents)
+                .then_with(|| by_name(a, b))
+        }),
         CallListKind::ThankYou => out.sort_by(|a, b| {
             b.last_gift_date
                 .cmp(&a.last_gift_date)

@@ -173,7 +173,11 @@ fn call_lists_split_lapsed_from_current_and_rank_capacity_with_room() {
         ["bob"]
     );
     let thanks = call_list(&contribs, &book, &q(CallListKind::ThankYou));
-    assert_eq!(people(thanks.clone()), ["dan", "ann", "cat"], "latest gift first");
+    assert_eq!(
+        people(thanks.clone()),
+        ["dan", "ann", "cat"],
+        "latest gift first"
+    );
     let ann = &thanks[1];
     assert_eq!(ann.last_gift_cents, 100_000);
     assert_eq!(ann.phone, "+19195550101");
@@ -192,6 +196,9 @@ fn call_lists_split_lapsed_from_current_and_rank_capacity_with_room() {
         ..q(CallListKind::CallTime)
     };
     assert_eq!(people(call_list(&contribs, &book, &top1)), ["ann"]);
-    assert_eq!(CallListKind::parse("thank-you"), Some(CallListKind::ThankYou));
+    assert_eq!(
+        CallListKind::parse("thank-you"),
+        Some(CallListKind::ThankYou)
+    );
     assert_eq!(CallListKind::parse("nope"), None);
 }

@@ -239,7 +239,10 @@ async fn reviews(store: &dyn Store, ann: &DonorDetails) {
                 details: leigh.clone(),
             },
         ],
-        identities: vec![identity("donor:anne", &anne), identity("donor:leigh", &leigh)],
+        identities: vec![
+            identity("donor:anne", &anne),
+            identity("donor:leigh", &leigh),
+        ],
         contributions: vec![gift("r7", &anne, (2025, 7, 1), 2_000)],
         reviews: vec![review(&anne, 0.75), review(&leigh, 0.6), review(&anne, 0.8)],
     };
@@ -248,7 +251,10 @@ async fn reviews(store: &dyn Store, ann: &DonorDetails) {
     assert_eq!(queue.len(), 2, "one per pair: {queue:?}");
     let (first, second) = (&queue[0], &queue[1]);
     assert_eq!(first.key, anne.identity_key());
-    assert_eq!((first.person.as_str(), first.other_person.as_str()), ("donor:anne", "donor:ann"));
+    assert_eq!(
+        (first.person.as_str(), first.other_person.as_str()),
+        ("donor:anne", "donor:ann")
+    );
     assert_eq!(first.details, anne);
     assert_eq!(first.other_details, *ann);
     assert_eq!(first.probability, 0.75, "the first queued wins");
@@ -265,13 +271,28 @@ async fn reviews(store: &dyn Store, ann: &DonorDetails) {
     assert_eq!(accepted.decided_by, "ola");
     assert_eq!(accepted.person, "donor:ann", "merged into the other person");
     let gifts = store.contributions_of_person("donor:ann").await.unwrap();
-    assert!(gifts.iter().any(|c| c.contribution.receipt_id == "r7"), "{gifts:?}");
-    assert!(store.contributions_of_person("donor:anne").await.unwrap().is_empty());
+    assert!(
+        gifts.iter().any(|c| c.contribution.receipt_id == "r7"),
+        "{gifts:?}"
+    );
+    assert!(
+        store
+            .contributions_of_person("donor:anne")
+            .await
+            .unwrap()
+            .is_empty()
+    );
     match store.decide_donor_review(first.id, false, "ola").await {
         Err(StoreError::Refused(m)) => assert!(m.contains("already accepted"), "{m}"),
         other => panic!("expected a refusal, got {other:?}"),
     }
-    assert!(store.decide_donor_review(9_999, true, "ola").await.unwrap().is_none());
+    assert!(
+        store
+            .decide_donor_review(9_999, true, "ola")
+            .await
+            .unwrap()
+            .is_none()
+    );
 
     let rejected = store
         .decide_donor_review(second.id, false, "ola")

@@ -378,7 +378,7 @@ pub fn write_demo_donations(
     let mut previous_email = String::new();
     let mut previous = DonorRow::default();
     for (i, v) in state.second_snapshot() {
-        if summary.donors >= donors || i as usize % every != 0 || v.confidential {
+        if summary.donors >= donors || !(i as usize).is_multiple_of(every) || v.confidential {
             continue;
         }
         let j = summary.donors;

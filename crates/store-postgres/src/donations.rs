@@ -248,16 +248,23 @@ async fn import(store: &PgStore, batch: &DonationImport) -> StoreResult<Donation
     .await
     .map_err(db)?
     .rows_affected();
-    for r in &batch.reviews {
+    if !batch.reviews.is_empty() {
+        // One statement for every pair, in the order given (the first of a repeated pair
+        // is kept).
+        let r = &batch.reviews;
         sqlx::query(
             "INSERT INTO donor_reviews (identity_key, other_key, probability, explanation,
-               queued_at) VALUES ($1, $2, $3, $4, $5)
+               queued_at)
+             SELECT k, o, p, e, $5
+               FROM UNNEST($1::TEXT[], $2::TEXT[], $3::DOUBLE PRECISION[], $4::TEXT[])
+                    WITH ORDINALITY AS t(k, o, p, e, n)
+              ORDER BY n
              ON CONFLICT (identity_key, other_key) DO NOTHING",
         )
-        .bind(&r.key)
-        .bind(&r.other_key)
-        .bind(r.probability)
-        .bind(&r.explanation)
+        .bind(r.iter().map(|x| x.key.as_str()).collect::<Vec<_>>())
+        .bind(r.iter().map(|x| x.other_key.as_str()).collect::<Vec<_>>())
+        .bind(r.iter().map(|x| x.probability).collect::<Vec<_>>())
+        .bind(r.iter().map(|x| x.explanation.as_str()).collect::<Vec<_>>())
         .bind(now)
         .execute(&mut *tx)
         .await

@@ -5,8 +5,8 @@
 //! monthly recurring gifts, some one-off gifts, a few large ones, a few donors over the
 //! per-election limit, refunds (a refunded gift's row carries `Refund ID` and `Refund
 //! Date`), donors under variant names (a nickname, a move, a misspelt surname),
-//! namesakes in one ZIP (two people the linkage engine is unsure of), a household sharing
-//! an email, large donors without employer and a foreign address. The
+//! namesakes in one city (one ZIP over, another street and email: the linkage engine is
+//! unsure), a household sharing an email, large donors without employer and a foreign address. The
 //! benchmark's file is a million rows of synthetic donors, each always under one exact
 //! spelling, so a plain SQL aggregation can be checked against votebase's. Deterministic
 //! by seed.
@@ -299,7 +299,7 @@ pub struct DemoDonations {
     pub over_limit: Vec<String>,
     /// Donors who give under a second spelling.
     pub variants: usize,
-    /// Donors planted with the name of another donor in the same ZIP (two people).
+    /// Donors planted with the name of another donor in the same city.
     pub namesakes: usize,
 }
 
@@ -405,15 +405,21 @@ pub fn write_demo_donations(
             occupation: OCCUPATIONS[r.index(OCCUPATIONS.len())].into(),
         };
         if j % 97 == 50 {
-            // A namesake of the previous donor in the same ZIP, another street and email:
-            // two people the linkage engine is unsure about (the review queue).
+            // A namesake of the previous donor in the same city, one ZIP over, on another
+            // street with another email: maybe the same person, maybe not (the review
+            // queue; in the same ZIP the linkage engine merges most such pairs).
             donor.first = previous.first.clone();
             donor.last = previous.last.clone();
             donor.email = format!(
                 "{}{j}@example.net",
                 previous.first.to_lowercase().replace(' ', "")
             );
-            (donor.city, donor.zip) = (previous.city.clone(), previous.zip.clone());
+            donor.city = previous.city.clone();
+            donor.zip = previous
+                .zip
+                .parse::<u32>()
+                .map(|z| format!("{:05}", z + 1))
+                .unwrap_or_else(|_| previous.zip.clone());
             summary.namesakes += 1;
         }
         if j % 61 == 30 && !previous_email.is_empty() {

@@ -29,6 +29,8 @@ use votebase_store::donations::{DonorReview, ReviewStatus};
 
 /// Donors shown on the page and sent by the API.
 const TOP_DONORS: usize = 25;
+/// Pending donor pairs shown on the page (the API and the CLI list them all).
+const REVIEWS_SHOWN: usize = 50;
 
 /// Page routes.
 pub fn page_routes() -> Router<AppState> {
@@ -502,6 +504,7 @@ struct DonationsPage {
     top: Vec<DonorView>,
     flags: Vec<FlagView>,
     reviews: Vec<ReviewView>,
+    review_total: usize,
     done: Option<String>,
 }
 
@@ -560,8 +563,10 @@ async fn page(
                 detail: f.detail.clone(),
             })
             .collect(),
+        review_total: reviews.len(),
         reviews: reviews
             .iter()
+            .take(REVIEWS_SHOWN)
             .map(|r| ReviewView {
                 id: r.id,
                 incoming: describe(&r.details),

@@ -594,4 +594,11 @@ pub enum BenchCommand {
     /// Purge watch: the report over a 10-snapshot history beside the same removal counts
     /// as plain SQL in sqlite3 and psql (checked equal per snapshot × county × transition).
     Purges(crate::bench_purges::BenchPurgesArgs),
+    /// Donations: a million ActBlue contributions imported and aggregated per donor and
+    /// election (net of refunds, flags) beside sqlite3 .import / psql \copy plus the same
+    /// aggregation as SQL (checked equal).
+    #[command(
+        after_help = "Example: votebase bench donations --contributions 1000000 --database postgres://postgres@127.0.0.1:5432/test"
+    )]
+    Donations(crate::bench_donations::BenchDonationsArgs),
 }

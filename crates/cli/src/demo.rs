@@ -153,6 +153,11 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
     // Events with shifts and attendance for those volunteers (Mobilize-style export).
     crate::volunteers::events::demo_events(store.as_ref(), &global.data.join("demo-files")).await?;
 
+    // A giving history (ActBlue export): recurring and large gifts, refunds, donors over
+    // the limit and under variant names, for /donations, its flags and review queue.
+    crate::donations::demo_donations(store.as_ref(), &state, &global.data.join("demo-files"))
+        .await?;
+
     // A saved list of the example universe, ready to export.
     crate::lists::demo_list(store.as_ref()).await?;
 

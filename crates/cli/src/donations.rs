@@ -1,4 +1,5 @@
-//! `votebase donations import|flags|report|rules`: contributions from the command line.
+//! `votebase donations import|flags|report|export|review|rules`: contributions from the
+//! command line.
 //! Imports of an ActBlue export, an FEC itcont file or any tool through a TOML mapping
 //! (recognised from the first line when `--layout` is not given; all or nothing with a
 //! rejects file; a second import changes nothing), the flags a compliance officer acts
@@ -15,7 +16,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use votebase_app::donations as app;
 use votebase_domain::csv_safe::SafeWriter;
-use votebase_domain::donations::{ComplianceRules, format_cents, parse_cents};
+use votebase_domain::donations::{
+    CALL_LIST_COLUMNS, CallListKind, ComplianceRules, format_cents, parse_cents,
+};
 use votebase_store::Store;
 
 /// `votebase donations` subcommands.
@@ -51,6 +54,21 @@ pub enum DonationsCommand {
         #[arg(long, default_value = "text", value_parser = ["text", "csv"])]
         format: String,
     },
+    /// Donor call lists for the finance team (audited; they list contact details):
+    /// lapsed (gave before --since, not since), thank-you (gave on or after --since),
+    /// call-time (largest gift, then total, first; donors with room left under the limit).
+    #[command(
+        after_help = "Defaults: --since one year ago (lapsed) or seven days ago (thank-you); --cycle the current one; --top 100 (call-time).\nColumns: name, email, phone, address, last gift date and amount, gifts, largest gift, cycle total, total, committee, room left for the primary and the general.\n\nExamples:\n  votebase donations export --list lapsed --since 2026-01-01 --format csv > lapsed.csv\n  votebase donations export --list thank-you --since 2026-11-01\n  votebase donations export --list call-time --top 50 --format csv > call-time.csv"
+    )]
+    Export(ExportArgs),
+    /// The review queue of uncertain donor pairs (linkage scores between the review and
+    /// acceptance thresholds): list them with what agreed, or decide one. Accepting merges
+    /// the incoming donor into the person it resembles; rejecting keeps them apart. A
+    /// decided pair is never queued again.
+    #[command(
+        after_help = "Examples:\n  votebase donations review\n  votebase donations review accept 3\n  votebase donations review reject 4\n  votebase donations review --all --json"
+    )]
+    Review(ReviewArgs),
     /// Show the compliance rules, or set a committee's rules for a cycle.
     #[command(
         after_help = "Examples:\n  votebase donations rules\n  votebase donations rules --committee C00123456 --cycle 2026 --limit 3500 --itemize-over 200"
@@ -72,6 +90,55 @@ pub struct ImportArgs {
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Options of `donations export`.
+#[derive(Args, Debug, Clone)]
+pub struct ExportArgs {
+    /// lapsed, thank-you or call-time.
+    #[arg(long, value_parser = ["lapsed", "thank-you", "call-time"])]
+    pub list: String,
+    /// The date splitting lapsed from current donors (YYYY-MM-DD).
+    #[arg(long)]
+    pub since: Option<chrono::NaiveDate>,
+    /// The cycle of the totals and the room left (its election year).
+    #[arg(long)]
+    pub cycle: Option<i32>,
+    /// Call-time lines.
+    #[arg(long)]
+    pub top: Option<usize>,
+    /// text or csv.
+    #[arg(long, default_value = "text", value_parser = ["text", "csv"])]
+    pub format: String,
+}
+
+/// Options of `donations review`.
+#[derive(Args, Debug, Clone)]
+pub struct ReviewArgs {
+    /// Decide a pair (none: list the pending pairs).
+    #[command(subcommand)]
+    pub decision: Option<ReviewDecision>,
+    /// List decided pairs too.
+    #[arg(long)]
+    pub all: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A decision on a queued pair.
+#[derive(Subcommand, Debug, Clone)]
+pub enum ReviewDecision {
+    /// One person: merge the incoming donor into the one it resembles.
+    Accept {
+        /// The review's id (first column of the list).
+        id: i64,
+    },
+    /// Two people: keep them apart.
+    Reject {
+        /// The review's id (first column of the list).
+        id: i64,
+    },
 }
 
 /// Options of `donations rules`.
@@ -140,6 +207,12 @@ pub async fn import_into(
             println!(
                 "donor linkage: {} spellings joined known donors, {} merged with another new one",
                 report.joined_known, report.merged_new
+            );
+        }
+        if report.review_pairs > 0 {
+            println!(
+                "donor linkage: {} uncertain pairs for review (votebase donations review)",
+                report.review_pairs
             );
         }
         if let Some(why) = &report.donor_linkage_skipped {
@@ -280,6 +353,8 @@ pub async fn donations(global: &Global, cmd: DonationsCommand) -> anyhow::Result
                 }
             }
         }
+        DonationsCommand::Export(args) => export(store, &args).await?,
+        DonationsCommand::Review(args) => review(store, &args).await?,
         DonationsCommand::Rules(args) => {
             if let (Some(committee), Some(cycle), Some(limit), Some(itemize)) =
                 (args.committee, args.cycle, args.limit, args.itemize_over)
@@ -322,5 +397,173 @@ pub async fn donations(global: &Global, cmd: DonationsCommand) -> anyhow::Result
             );
         }
     }
+    Ok(())
+}
+
+/// `donations export`: one call list, audited, as text or formula-safe CSV.
+async fn export(store: &dyn Store, args: &ExportArgs) -> anyhow::Result<()> {
+    let kind = CallListKind::parse(&args.list).context("unknown list")?;
+    let query = app::calls::query(
+        kind,
+        args.since,
+        args.cycle,
+        args.top,
+        chrono::Utc::now().date_naive(),
+    )?;
+    let rows = app::calls::call_list(store, query).await?;
+    crate::voters::cli_audit(
+        store,
+        "export",
+        &format!("donations:{}", kind.code()),
+        &format!(
+            "{} donors (since {}, cycle {}, {})",
+            rows.len(),
+            query.since,
+            query.cycle,
+            args.format
+        ),
+    )
+    .await?;
+    if args.format == "csv" {
+        let mut w = SafeWriter::from_writer(std::io::stdout().lock());
+        w.write_record(CALL_LIST_COLUMNS)?;
+        for r in &rows {
+            w.write_record(r.csv_cells())?;
+        }
+        w.flush()?;
+        return Ok(());
+    }
+    for r in &rows {
+        let line = format!(
+            "{} {}\t{}\t{}\tlast gift {} {}\tcycle {} {}\troom P {} G {}",
+            r.first_name,
+            r.last_name,
+            r.email,
+            r.phone,
+            r.last_gift_date,
+            format_cents(r.last_gift_cents),
+            query.cycle,
+            format_cents(r.cycle_total_cents),
+            format_cents(r.room_primary_cents),
+            format_cents(r.room_general_cents)
+        );
+        println!("{}", line.replace(['\n', '\r'], " "));
+    }
+    println!("donors: {}", rows.len());
+    Ok(())
+}
+
+fn who(d: &votebase_domain::donations::DonorDetails) -> String {
+    let place = [d.address.as_str(), &d.city, &d.state, &d.zip]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("{} <{}> {}", d.display_name(), d.email, place)
+}
+
+/// `donations review`: the queue, or one decision (audited).
+async fn review(store: &dyn Store, args: &ReviewArgs) -> anyhow::Result<()> {
+    if let Some(decision) = &args.decision {
+        let (id, accept) = match decision {
+            ReviewDecision::Accept { id } => (*id, true),
+            ReviewDecision::Reject { id } => (*id, false),
+        };
+        let r = app::decide_review(store, id, accept, &crate::voters::cli_actor()).await?;
+        crate::voters::cli_audit(
+            store,
+            "donations.review",
+            &format!("donor review {id}"),
+            &format!("{}: {} / {}", r.status.code(), r.person, r.other_person),
+        )
+        .await?;
+        if args.json {
+            println!("{}", serde_json::to_string(&r)?);
+        } else if accept {
+            println!(
+                "review {id} accepted: {} is now one person with {} ({})",
+                r.details.display_name(),
+                r.other_details.display_name(),
+                r.other_person
+            );
+        } else {
+            println!(
+                "review {id} rejected: {} and {} stay two people",
+                r.details.display_name(),
+                r.other_details.display_name()
+            );
+        }
+        return Ok(());
+    }
+    let reviews = app::reviews(store, !args.all).await?;
+    crate::voters::cli_audit(
+        store,
+        "read",
+        "donations:reviews",
+        &format!("{} donor pairs listed", reviews.len()),
+    )
+    .await?;
+    if args.json {
+        println!("{}", serde_json::to_string(&reviews)?);
+        return Ok(());
+    }
+    for r in &reviews {
+        let line = format!(
+            "{}\t{}\t{:.2}\t{}\t{}\t{}",
+            r.id,
+            r.status.code(),
+            r.probability,
+            who(&r.details),
+            who(&r.other_details),
+            r.explanation
+        );
+        println!("{}", line.replace(['\n', '\r'], " "));
+    }
+    println!("reviews: {}", reviews.len());
+    Ok(())
+}
+
+/// Donors shown in the demo.
+const DEMO_DONORS: usize = 600;
+
+/// The demo's giving history: an ActBlue export drawn from the state's voters, imported
+/// like any file; prints what it planted and what the flags and the review queue found.
+pub async fn demo_donations(
+    store: &dyn Store,
+    state: &Arc<votebase_demo::DemoState>,
+    dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let file = dir.join("actblue-contributions.csv");
+    let (gen_state, path) = (state.clone(), file.clone());
+    let planted = tokio::task::spawn_blocking(move || {
+        votebase_demo::write_demo_donations(&gen_state, &path, DEMO_DONORS)
+    })
+    .await?
+    .context("writing the demo contributions")?;
+    let report = import_into(
+        store,
+        &ImportArgs {
+            file,
+            layout: None,
+            rejects: None,
+            json: false,
+        },
+    )
+    .await?;
+    let flags = app::flags(store, None).await?;
+    let reviews = app::reviews(store, true).await?;
+    println!(
+        "donations: {} gifts from {} donors ({} refunded, {} planted over the limit, {} under a second spelling, {} namesakes of another donor); {} records imported, {} flags, {} donor pairs to review; see /donations",
+        planted.rows,
+        planted.donors,
+        planted.refunds,
+        planted.over_limit.len(),
+        planted.variants,
+        planted.namesakes,
+        report.outcome.inserted,
+        flags.len(),
+        reviews.len()
+    );
     Ok(())
 }

@@ -5,6 +5,7 @@
 mod args;
 mod ballots;
 mod bench;
+mod bench_donations;
 mod bench_lookup;
 mod bench_purges;
 mod bench_results;
@@ -104,6 +105,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Results(cmd)) => bench_results::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Universes(cmd)) => bench_universes::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Purges(cmd)) => bench_purges::bench(&global, cmd).await,
+        Command::Bench(BenchCommand::Donations(cmd)) => bench_donations::bench(&global, cmd).await,
         Command::Bench(cmd @ BenchCommand::Ballots { .. }) => {
             bench::bench_ballots(&global, cmd).await
         }

@@ -741,3 +741,314 @@ fn donors_who_are_voters_select_in_universes_and_show_on_the_timeline() {
         );
     }
 }
+
+/// A CSV line's cells (the call lists have no quoted commas but in names we chose).
+fn cells(line: &str) -> Vec<String> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(line.as_bytes())
+        .records()
+        .next()
+        .unwrap()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn call_lists_with_known_truth_on_both_stores() {
+    let g = |receipt: &str, date: &str, dollars: i64, first: &str, last: &str, e: &'static str| {
+        let email = format!("{}@example.org", first.to_lowercase());
+        gift(receipt, date, dollars, first, last, "1 Main St", &email, e)
+    };
+    // Ann and Eve lapsed (nothing since 2026-01-01); Ben is at the primary's limit with
+    // room in the general; Cara is at the limit in both (never on call time); Dev gave
+    // once this year. Eve's surname is a formula.
+    let gifts = vec![
+        g("CL-A1", "2025-03-01", 100, "Ann", "Archer", "2026 Primary"),
+        g("CL-A2", "2025-06-01", 50, "Ann", "Archer", "2026 Primary"),
+        g("CL-B1", "2025-05-01", 3500, "Ben", "Bishop", "2026 Primary"),
+        g("CL-B2", "2026-03-01", 200, "Ben", "Bishop", "2026 General"),
+        g("CL-C1", "2026-02-01", 3500, "Cara", "Cole", "2026 Primary"),
+        g("CL-C2", "2026-07-01", 3500, "Cara", "Cole", "2026 General"),
+        g("CL-D1", "2026-04-01", 1000, "Dev", "Dutta", "2026 Primary"),
+        g(
+            "CL-E1",
+            "2024-10-01",
+            25,
+            "Eve",
+            "=HYPERLINK(1)",
+            "2024 General",
+        ),
+    ];
+    for b in Backend::all("donations_calls") {
+        write_actblue(&b.path("calls.csv"), &gifts);
+        ok(&b, &["donations", "import", "calls.csv"]);
+        let list = |name: &str, extra: &[&str]| -> Vec<String> {
+            let mut args = vec!["donations", "export", "--list", name, "--cycle", "2026"];
+            args.extend_from_slice(extra);
+            let out = ok(&b, &args);
+            let lines: Vec<&str> = out.lines().collect();
+            assert_eq!(
+                *lines.last().unwrap(),
+                format!("donors: {}", lines.len() - 1),
+                "{out}"
+            );
+            lines[..lines.len() - 1]
+                .iter()
+                .map(|l| l.split('\t').next().unwrap().to_string())
+                .collect()
+        };
+        let since = ["--since", "2026-01-01"];
+        assert_eq!(
+            list("lapsed", &since),
+            ["Ann Archer", "Eve =HYPERLINK(1)"],
+            "largest total first: {}",
+            b.name
+        );
+        assert_eq!(
+            list("thank-you", &since),
+            ["Cara Cole", "Dev Dutta", "Ben Bishop"],
+            "latest gift first"
+        );
+        assert_eq!(
+            list("call-time", &[]),
+            ["Ben Bishop", "Dev Dutta", "Ann Archer", "Eve =HYPERLINK(1)"],
+            "largest gift first, Cara has no room left"
+        );
+        assert_eq!(
+            list("call-time", &["--top", "2"]),
+            ["Ben Bishop", "Dev Dutta"]
+        );
+
+        // CSV: the finance team's columns, amounts in dollars, formula-safe.
+        let csv = ok(
+            &b,
+            &[
+                "donations",
+                "export",
+                "--list",
+                "call-time",
+                "--cycle",
+                "2026",
+                "--format",
+                "csv",
+            ],
+        );
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "person,first_name,last_name,email,phone,address,city,state,zip,last_gift_date,last_gift_amount,gifts,max_gift,cycle_total,total,committee_id,room_primary,room_general"
+        );
+        assert_eq!(lines.len(), 5, "{csv}");
+        let ben = cells(lines[1]);
+        assert_eq!(
+            ben[1..].join("|"),
+            "Ben|Bishop|ben@example.org||1 Main St|Raleigh|NC|27601|2026-03-01|200.00|2|3500.00|3700.00|3700.00|C00999999|0.00|3300.00",
+            "{csv}"
+        );
+        let eve = cells(lines[4]);
+        assert_eq!(eve[2], "'=HYPERLINK(1)", "formula neutralised: {csv}");
+        assert_eq!(
+            (eve[13].as_str(), eve[14].as_str()),
+            ("0.00", "25.00"),
+            "nothing in the 2026 cycle"
+        );
+        let err = fails(
+            &b,
+            &["donations", "export", "--list", "lapsed", "--cycle", "2025"],
+        );
+        assert!(err.contains("cycle 2025 is not an even year"), "{err}");
+
+        // The API: the same list for the export permission, audited.
+        let token = common::add_user(&b, "finance", "data_manager");
+        let admin = common::add_user(&b, "boss", "admin");
+        let s = common::serve(&b);
+        let get = |path: &str, token: &str| {
+            common::reply(
+                &mut common::http()
+                    .get(&format!("{}{path}", s.base))
+                    .header("Authorization", &format!("Bearer {token}"))
+                    .call()
+                    .unwrap(),
+            )
+        };
+        let r = get(
+            "/api/v1/donations/export?list=call-time&cycle=2026&top=2",
+            &token,
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let api: Vec<&str> = r.body.lines().collect();
+        assert_eq!(api[..], lines[..3], "{}", b.name);
+        let r = get(
+            "/api/v1/donations/export?list=thank-you&since=2026-01-01&cycle=2026&format=json",
+            &token,
+        );
+        let rows = common::json(&r);
+        let names: Vec<&str> = rows
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["first_name"].as_str().unwrap())
+            .collect();
+        assert_eq!(names, ["Cara", "Dev", "Ben"]);
+        assert_eq!(rows[2]["room_general_cents"], 330_000);
+        let page = get("/donations", &token);
+        assert!(
+            page.body
+                .contains("/api/v1/donations/export?list=lapsed&amp;format=csv"),
+            "a link on /donations"
+        );
+        let audit = common::json(&get("/api/v1/audit?limit=500", &admin));
+        let exports = audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["action"] == "export" && e["subject"] == "donations:call-time")
+            .count();
+        assert_eq!(
+            exports, 4,
+            "three CLI exports and one API export audited: {audit}"
+        );
+    }
+}
+
+#[test]
+fn uncertain_donor_pairs_wait_for_review_and_a_decision_sticks() {
+    let (mut gifts, _) = generate();
+    // Two namesakes in one ZIP with other emails and streets: the engine is unsure.
+    let mut namesake = |receipt: &str, first: &str, last: &str, addr: &str, email: &str| {
+        let mut g = gift(
+            receipt,
+            "2026-03-01",
+            50,
+            first,
+            last,
+            addr,
+            email,
+            "2026 Primary",
+        );
+        (g.city, g.zip) = ("Braddock Mills".into(), "28508".into());
+        gifts.push(g);
+    };
+    namesake(
+        "TS-1",
+        "Timothy",
+        "Smith",
+        "2069 W Foster Lane",
+        "tsmith1@example.org",
+    );
+    namesake(
+        "TS-2",
+        "Timothy",
+        "Smith",
+        "2613 Pine Meadow Rd",
+        "tim.smith@example.org",
+    );
+    namesake(
+        "LO-1",
+        "Lena",
+        "Ortiz",
+        "40 Quarry Rd",
+        "lena.o@example.org",
+    );
+    namesake(
+        "LO-2",
+        "Lena",
+        "Ortiz",
+        "7 Sycamore Bend",
+        "lortiz@example.net",
+    );
+    for b in Backend::all("donations_review") {
+        write_actblue(&b.path("review.csv"), &gifts);
+        let out = ok(&b, &["donations", "import", "review.csv"]);
+        assert!(
+            out.contains("2 uncertain pairs for review"),
+            "{}: {out}",
+            b.name
+        );
+        let queue = ok(&b, &["donations", "review"]);
+        let lines: Vec<&str> = queue.lines().collect();
+        assert_eq!(lines.len(), 3, "{queue}");
+        assert_eq!(lines[2], "reviews: 2");
+        let id_of = |name: &str| -> String {
+            let line = lines.iter().find(|l| l.contains(name)).unwrap();
+            let f: Vec<&str> = line.split('\t').collect();
+            assert_eq!(f[1], "pending");
+            assert!(f[5].contains("first_name: exact"), "explained: {line}");
+            assert!(f[3].starts_with(name) && f[4].starts_with(name), "{line}");
+            f[0].to_string()
+        };
+        let (tim, lena) = (id_of("Timothy Smith"), id_of("Lena Ortiz"));
+        let thank_you = |b: &Backend| -> Vec<String> {
+            ok(
+                b,
+                &[
+                    "donations",
+                    "export",
+                    "--list",
+                    "thank-you",
+                    "--since",
+                    "2026-03-01",
+                    "--cycle",
+                    "2026",
+                ],
+            )
+            .lines()
+            .filter(|l| l.starts_with("Lena Ortiz") || l.starts_with("Timothy Smith"))
+            .map(|l| l.split('\t').next().unwrap().to_string())
+            .collect()
+        };
+        assert_eq!(thank_you(&b).len(), 4, "two people each until decided");
+
+        // Two people: rejected; one person: accepted (from the API, as a data manager).
+        let out = ok(&b, &["donations", "review", "reject", &tim]);
+        assert!(out.contains("stay two people"), "{out}");
+        let token = common::add_user(&b, "finance", "data_manager");
+        let s = common::serve(&b);
+        let r = common::reply(
+            &mut common::http()
+                .post(&format!("{}/api/v1/donations/reviews/{lena}", s.base))
+                .header("Authorization", &format!("Bearer {token}"))
+                .header("Content-Type", "application/json")
+                .send(r#"{"decision":"accept"}"#.as_bytes())
+                .unwrap(),
+        );
+        assert_eq!(r.status, 200, "{}", r.body);
+        let decided = common::json(&r);
+        assert_eq!(decided["status"], "accepted");
+        assert_eq!(decided["decided_by"], "finance");
+        assert_eq!(decided["person"], decided["other_person"], "merged");
+        let page = common::reply(
+            &mut common::http()
+                .get(&format!("{}/donations", s.base))
+                .header("Authorization", &format!("Bearer {token}"))
+                .call()
+                .unwrap(),
+        );
+        assert!(page.body.contains("Donors to review (0)"), "{}", page.body);
+        drop(s);
+        let people = thank_you(&b);
+        assert_eq!(
+            people,
+            ["Lena Ortiz", "Timothy Smith", "Timothy Smith"],
+            "Lena's two gifts are one donor's now: {}",
+            b.name
+        );
+        let err = fails(&b, &["donations", "review", "accept", &lena]);
+        assert!(err.contains("already accepted"), "{err}");
+        let err = fails(&b, &["donations", "review", "accept", "999"]);
+        assert!(err.contains("no donor review 999"), "{err}");
+
+        // A second import queues nothing again; the decisions are kept.
+        ok(&b, &["donations", "import", "review.csv"]);
+        assert_eq!(ok(&b, &["donations", "review"]).trim(), "reviews: 0");
+        let all = ok(&b, &["donations", "review", "--all"]);
+        assert!(
+            all.contains("\trejected\t") && all.contains("\taccepted\t"),
+            "{all}"
+        );
+        assert!(all.ends_with("reviews: 2\n"), "{all}");
+    }
+}

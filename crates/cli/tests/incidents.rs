@@ -1109,6 +1109,46 @@ fn route_by_role() {
                 200,
                 303,
             ),
+            (
+                "GET",
+                "/api/v1/donations/export?list=lapsed".into(),
+                "",
+                &export_lists,
+                200,
+                401,
+            ),
+            (
+                "GET",
+                "/api/v1/donations/export?list=nope".into(),
+                "",
+                &export_lists,
+                400,
+                401,
+            ),
+            (
+                "GET",
+                "/api/v1/donations/reviews".into(),
+                "",
+                &export_lists,
+                200,
+                401,
+            ),
+            (
+                "POST",
+                "/api/v1/donations/reviews/999".into(),
+                r#"{"decision":"accept"}"#,
+                &export_lists,
+                404,
+                401,
+            ),
+            (
+                "POST",
+                "/donations/reviews/999".into(),
+                "decision=accept",
+                &export_lists,
+                404,
+                303,
+            ),
         ];
         let mut failures = Vec::new();
         for (method, path, body, allowed, ok, signed_out) in &routes {

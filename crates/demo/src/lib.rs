@@ -3,8 +3,8 @@
 //! writes it as North Carolina files, two weekly `ncvoter` snapshots one month apart plus an
 //! `ncvhis` vote-history file, so the real NC importer ingests it through the same path as a real
 //! state file; then the absentee ballot files, a VIP polling-place feed, a cell-phone list,
-//! contact exports, election-day incidents and election-night results derived from the same
-//! state. Pure generation: no store, server or CLI.
+//! contact exports, an ActBlue giving history, election-day incidents and election-night
+//! results derived from the same state. Pure generation: no store, server or CLI.
 //! The same options (seed included) always give the same bytes.
 //!
 //! [`build_state`] keeps everything in compact structures ([`DemoState`]); [`write_files`] streams
@@ -15,6 +15,7 @@
 
 mod ballots;
 mod contacts;
+mod donations;
 mod geography;
 mod history;
 mod incidents;
@@ -39,6 +40,10 @@ use chrono::NaiveDate;
 
 pub use ballots::{demo_election, demo_previous_election, write_ballot_files};
 pub use contacts::{DemoContactFiles, write_contact_files};
+pub use donations::{
+    ACTBLUE_COLUMNS, ActBlueWriter, BenchDonations, DEMO_COMMITTEE, DemoDonations, DonorRow,
+    GiftRow, bench_donor, write_bench_donations, write_demo_donations,
+};
 pub use geography::{City, County, DistrictColumns, PollingPlace, Precinct, Street, UnitStyle};
 pub use history::{Election, ElectionKind, VoteRecord, VotingMethod, elections_before};
 pub use incidents::{DAY_MINUTES, DemoIncident, demo_incidents};

@@ -2,7 +2,8 @@
 //! donors, identities and contributions with `COPY` into temporary staging tables, checks
 //! that every contribution's identity and every identity's person is known, then inserts
 //! with set-based SQL (`ON CONFLICT DO NOTHING` on source and receipt id), all in one
-//! transaction. Reads join contributions through identities to their people.
+//! transaction. Reads join contributions through identities to their people. The review
+//! queue of uncertain donor pairs is `0016_donor_reviews.sql`; a decision locks its row.
 
 use crate::{PgStore, copy, db};
 use async_trait::async_trait;
@@ -14,7 +15,7 @@ use votebase_domain::donations::{
     NewContribution,
 };
 use votebase_store::donations::{
-    DonationImport, DonationImportOutcome, DonationStore, DonorIdentity,
+    DonationImport, DonationImportOutcome, DonationStore, DonorIdentity, DonorReview, ReviewStatus,
 };
 use votebase_store::{StoreError, StoreResult};
 
@@ -247,6 +248,28 @@ async fn import(store: &PgStore, batch: &DonationImport) -> StoreResult<Donation
     .await
     .map_err(db)?
     .rows_affected();
+    if !batch.reviews.is_empty() {
+        // One statement for every pair, in the order given (the first of a repeated pair
+        // is kept).
+        let r = &batch.reviews;
+        sqlx::query(
+            "INSERT INTO donor_reviews (identity_key, other_key, probability, explanation,
+               queued_at)
+             SELECT k, o, p, e, $5
+               FROM UNNEST($1::TEXT[], $2::TEXT[], $3::DOUBLE PRECISION[], $4::TEXT[])
+                    WITH ORDINALITY AS t(k, o, p, e, n)
+              ORDER BY n
+             ON CONFLICT (identity_key, other_key) DO NOTHING",
+        )
+        .bind(r.iter().map(|x| x.key.as_str()).collect::<Vec<_>>())
+        .bind(r.iter().map(|x| x.other_key.as_str()).collect::<Vec<_>>())
+        .bind(r.iter().map(|x| x.probability).collect::<Vec<_>>())
+        .bind(r.iter().map(|x| x.explanation.as_str()).collect::<Vec<_>>())
+        .bind(now)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    }
     tx.commit().await.map_err(db)?;
     Ok(DonationImportOutcome {
         inserted,
@@ -317,6 +340,62 @@ fn contribution_of(r: &PgRow) -> StoreResult<Contribution> {
             },
         },
     })
+}
+
+const REVIEW_SELECT: &str = "SELECT r.id, r.identity_key, pa.external_id, a.first_name,
+    a.last_name, a.address, a.city, a.state, a.zip, a.country, a.email, a.phone, r.other_key,
+    pb.external_id, b.first_name, b.last_name, b.address, b.city, b.state, b.zip, b.country,
+    b.email, b.phone, r.probability, r.explanation, r.status, r.decided_by
+  FROM donor_reviews r
+  JOIN donor_identities a ON a.key = r.identity_key JOIN people pa ON pa.id = a.person_id
+  JOIN donor_identities b ON b.key = r.other_key JOIN people pb ON pb.id = b.person_id";
+
+fn review_of(r: &PgRow) -> StoreResult<DonorReview> {
+    let g = |i: usize| -> StoreResult<String> { r.try_get(i).map_err(db) };
+    let side = |at: usize| -> StoreResult<DonorDetails> {
+        Ok(DonorDetails {
+            first_name: g(at)?,
+            last_name: g(at + 1)?,
+            address: g(at + 2)?,
+            city: g(at + 3)?,
+            state: g(at + 4)?,
+            zip: g(at + 5)?,
+            country: g(at + 6)?,
+            email: g(at + 7)?,
+            phone: g(at + 8)?,
+            ..Default::default()
+        })
+    };
+    let status = g(25)?;
+    Ok(DonorReview {
+        id: r.try_get(0).map_err(db)?,
+        key: g(1)?,
+        person: g(2)?,
+        details: side(3)?,
+        other_key: g(12)?,
+        other_person: g(13)?,
+        other_details: side(14)?,
+        probability: r.try_get(23).map_err(db)?,
+        explanation: g(24)?,
+        status: ReviewStatus::parse(&status).ok_or_else(|| corrupt("review status", &status))?,
+        decided_by: g(26)?,
+    })
+}
+
+async fn review_by_id(
+    c: &mut PgConnection,
+    id: i64,
+    lock: bool,
+) -> StoreResult<Option<DonorReview>> {
+    let row = sqlx::query(AssertSqlSafe(format!(
+        "{REVIEW_SELECT} WHERE r.id = $1{}",
+        if lock { " FOR UPDATE OF r" } else { "" }
+    )))
+    .bind(id)
+    .fetch_optional(c)
+    .await
+    .map_err(db)?;
+    row.as_ref().map(review_of).transpose()
 }
 
 #[async_trait]
@@ -390,6 +469,69 @@ impl DonationStore for PgStore {
                 itemize_over_cents: itemize,
             })
             .collect())
+    }
+
+    async fn donor_reviews(&self, pending_only: bool) -> StoreResult<Vec<DonorReview>> {
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "{REVIEW_SELECT} WHERE (NOT $1 OR r.status = 'pending') ORDER BY r.id"
+        )))
+        .bind(pending_only)
+        .fetch_all(&mut *self.conn().await?)
+        .await
+        .map_err(db)?;
+        rows.iter().map(review_of).collect()
+    }
+
+    async fn decide_donor_review(
+        &self,
+        id: i64,
+        accept: bool,
+        decided_by: &str,
+    ) -> StoreResult<Option<DonorReview>> {
+        let mut tx = self.pool.begin().await.map_err(db)?;
+        let Some(review) = review_by_id(&mut tx, id, true).await? else {
+            return Ok(None);
+        };
+        if review.status != ReviewStatus::Pending {
+            return Err(StoreError::Refused(format!(
+                "review {id} is already {} by {}",
+                review.status.code(),
+                review.decided_by
+            )));
+        }
+        let status = if accept {
+            ReviewStatus::Accepted
+        } else {
+            ReviewStatus::Rejected
+        };
+        if accept && review.person != review.other_person {
+            sqlx::query(
+                "WITH ids AS (
+                   SELECT (SELECT person_id FROM donor_identities WHERE key = $1) AS from_id,
+                          (SELECT person_id FROM donor_identities WHERE key = $2) AS to_id)
+                 UPDATE donor_identities i SET person_id = ids.to_id
+                   FROM ids WHERE i.person_id = ids.from_id",
+            )
+            .bind(&review.key)
+            .bind(&review.other_key)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
+        sqlx::query(
+            "UPDATE donor_reviews SET status = $2, decided_by = $3, decided_at = $4
+              WHERE id = $1",
+        )
+        .bind(id)
+        .bind(status.code())
+        .bind(decided_by)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let after = review_by_id(&mut tx, id, false).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(after)
     }
 
     async fn put_donation_rules(&self, r: &ComplianceRules) -> StoreResult<()> {

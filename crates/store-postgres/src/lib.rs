@@ -57,6 +57,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_cluster.sql"),
     include_str!("../migrations/0014_volunteer_events.sql"),
     include_str!("../migrations/0015_donations.sql"),
+    include_str!("../migrations/0016_donor_reviews.sql"),
     include_str!("../migrations/0017_disinfo_alerts.sql"),
     include_str!("../migrations/0018_archive_imports.sql"),
     include_str!("../migrations/0019_exchange.sql"),

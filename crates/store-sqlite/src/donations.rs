@@ -1,7 +1,8 @@
 //! Donors and contributions on SQLite (`0015_donations.sql`): one transaction per import
 //! file (new people for new donors, identities, then contributions with
 //! `ON CONFLICT DO NOTHING` on source and receipt id), reads joined through the
-//! identities to their people, and the compliance rules table.
+//! identities to their people, the compliance rules table, and the review queue of
+//! uncertain donor pairs (`0016_donor_reviews.sql`).
 
 use crate::{SqliteStore, db};
 use async_trait::async_trait;
@@ -12,7 +13,7 @@ use votebase_domain::donations::{
     NewContribution,
 };
 use votebase_store::donations::{
-    DonationImport, DonationImportOutcome, DonationStore, DonorIdentity,
+    DonationImport, DonationImportOutcome, DonationStore, DonorIdentity, DonorReview, ReviewStatus,
 };
 use votebase_store::{StoreError, StoreResult};
 
@@ -150,6 +151,26 @@ fn import(c: &mut Connection, batch: &DonationImport) -> StoreResult<DonationImp
             }
         }
     }
+    {
+        let mut review = tx
+            .prepare_cached(
+                "INSERT INTO donor_reviews (identity_key, other_key, probability, explanation,
+                   queued_at) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (identity_key, other_key) DO NOTHING",
+            )
+            .map_err(db)?;
+        for r in &batch.reviews {
+            review
+                .execute(params![
+                    r.key,
+                    r.other_key,
+                    r.probability,
+                    r.explanation,
+                    now
+                ])
+                .map_err(db)?;
+        }
+    }
     if outcome.inserted > 0 {
         tx.execute(
             "UPDATE data_changes SET version = version + 1 WHERE id = 1",
@@ -258,6 +279,106 @@ fn contributions_where(
     Ok(out)
 }
 
+const REVIEW_SELECT: &str = "SELECT r.id, r.identity_key, pa.external_id, a.first_name,
+    a.last_name, a.address, a.city, a.state, a.zip, a.country, a.email, a.phone, r.other_key,
+    pb.external_id, b.first_name, b.last_name, b.address, b.city, b.state, b.zip, b.country,
+    b.email, b.phone, r.probability, r.explanation, r.status, r.decided_by
+  FROM donor_reviews r
+  JOIN donor_identities a ON a.key = r.identity_key JOIN people pa ON pa.id = a.person_id
+  JOIN donor_identities b ON b.key = r.other_key JOIN people pb ON pb.id = b.person_id";
+
+fn review_of(r: &rusqlite::Row<'_>) -> rusqlite::Result<(DonorReview, String)> {
+    let side = |at: usize| -> rusqlite::Result<DonorDetails> {
+        Ok(DonorDetails {
+            first_name: r.get(at)?,
+            last_name: r.get(at + 1)?,
+            address: r.get(at + 2)?,
+            city: r.get(at + 3)?,
+            state: r.get(at + 4)?,
+            zip: r.get(at + 5)?,
+            country: r.get(at + 6)?,
+            email: r.get(at + 7)?,
+            phone: r.get(at + 8)?,
+            ..Default::default()
+        })
+    };
+    let status: String = r.get(25)?;
+    Ok((
+        DonorReview {
+            id: r.get(0)?,
+            key: r.get(1)?,
+            person: r.get(2)?,
+            details: side(3)?,
+            other_key: r.get(12)?,
+            other_person: r.get(13)?,
+            other_details: side(14)?,
+            probability: r.get(23)?,
+            explanation: r.get(24)?,
+            status: ReviewStatus::Pending,
+            decided_by: r.get(26)?,
+        },
+        status,
+    ))
+}
+
+fn reviews_where(c: &Connection, filter: &str, param: i64) -> StoreResult<Vec<DonorReview>> {
+    let mut stmt = c
+        .prepare(&format!("{REVIEW_SELECT} WHERE {filter} ORDER BY r.id"))
+        .map_err(db)?;
+    let rows = stmt.query_map([param], review_of).map_err(db)?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (mut review, status) = row.map_err(db)?;
+        review.status =
+            ReviewStatus::parse(&status).ok_or_else(|| corrupt("review status", &status))?;
+        out.push(review);
+    }
+    Ok(out)
+}
+
+fn decide(c: &mut Connection, id: i64, accept: bool, by: &str) -> StoreResult<Option<DonorReview>> {
+    let tx = c.transaction().map_err(db)?;
+    let Some(review) = reviews_where(&tx, "r.id = ?1", id)?.pop() else {
+        return Ok(None);
+    };
+    if review.status != ReviewStatus::Pending {
+        return Err(StoreError::Refused(format!(
+            "review {id} is already {} by {}",
+            review.status.code(),
+            review.decided_by
+        )));
+    }
+    let status = if accept {
+        ReviewStatus::Accepted
+    } else {
+        ReviewStatus::Rejected
+    };
+    if accept && review.person != review.other_person {
+        let person_of = |key: &str| -> StoreResult<i64> {
+            tx.query_row(
+                "SELECT person_id FROM donor_identities WHERE key = ?1",
+                [key],
+                |r| r.get(0),
+            )
+            .map_err(db)
+        };
+        let (from, to) = (person_of(&review.key)?, person_of(&review.other_key)?);
+        tx.execute(
+            "UPDATE donor_identities SET person_id = ?2 WHERE person_id = ?1",
+            params![from, to],
+        )
+        .map_err(db)?;
+    }
+    tx.execute(
+        "UPDATE donor_reviews SET status = ?2, decided_by = ?3, decided_at = ?4 WHERE id = ?1",
+        params![id, status.code(), by, Utc::now().to_rfc3339()],
+    )
+    .map_err(db)?;
+    let after = reviews_where(&tx, "r.id = ?1", id)?.pop();
+    tx.commit().map_err(db)?;
+    Ok(after)
+}
+
 fn rules(c: &Connection) -> StoreResult<Vec<ComplianceRules>> {
     let mut stmt = c
         .prepare(
@@ -320,6 +441,27 @@ impl DonationStore for SqliteStore {
 
     async fn donation_rules(&self) -> StoreResult<Vec<ComplianceRules>> {
         self.with_conn(|c| rules(c)).await
+    }
+
+    async fn donor_reviews(&self, pending_only: bool) -> StoreResult<Vec<DonorReview>> {
+        self.with_conn(move |c| {
+            reviews_where(
+                c,
+                "(?1 = 0 OR r.status = 'pending')",
+                i64::from(pending_only),
+            )
+        })
+        .await
+    }
+
+    async fn decide_donor_review(
+        &self,
+        id: i64,
+        accept: bool,
+        decided_by: &str,
+    ) -> StoreResult<Option<DonorReview>> {
+        let by = decided_by.to_string();
+        self.with_conn(move |c| decide(c, id, accept, &by)).await
     }
 
     async fn put_donation_rules(&self, r: &ComplianceRules) -> StoreResult<()> {

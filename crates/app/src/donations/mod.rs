@@ -3,9 +3,11 @@
 //! rejects file, idempotent by receipt id; resolving each contribution's donor to a
 //! person with the linkage engine ([`resolve`]) and the new donors to the voter file
 //! (the people feature's linkage and review queue); the committee's compliance rules;
-//! the flags to act on and the itemized Schedule A report of a cycle; a person's gifts
-//! for the timeline.
+//! the flags to act on and the itemized Schedule A report of a cycle; donor call lists
+//! ([`calls`]); the review queue of uncertain donor pairs; a person's gifts for the
+//! timeline.
 
+pub mod calls;
 pub mod overview;
 pub mod resolve;
 pub mod universe;
@@ -18,7 +20,7 @@ use votebase_domain::donations::{
 };
 use votebase_ingest::IngestError;
 use votebase_ingest::donations::{DonationMapping, detect_layout, read_donations_file};
-use votebase_store::donations::{DonationImport, DonationImportOutcome};
+use votebase_store::donations::{DonationImport, DonationImportOutcome, DonorReview};
 use votebase_store::{Store, StoreError};
 
 /// What can go wrong.
@@ -27,6 +29,9 @@ pub enum DonationError {
     /// The user's input is wrong (file, arguments): the message says what to fix.
     #[error("{0}")]
     Invalid(String),
+    /// What was named does not exist.
+    #[error("{0}")]
+    NotFound(String),
     /// Reading the file or its mapping failed.
     #[error(transparent)]
     Ingest(#[from] IngestError),
@@ -60,6 +65,8 @@ pub struct ImportReport {
     pub joined_known: u64,
     /// New donor spellings merged with another into one new person.
     pub merged_new: u64,
+    /// Uncertain donor pairs found (queued for review unless already queued or decided).
+    pub review_pairs: u64,
     /// Why donor linkage did not run, if it did not.
     pub donor_linkage_skipped: Option<String>,
     /// The new donors' links to the voter file.
@@ -136,6 +143,7 @@ pub async fn import_file(
         chargebacks: count(&contributions, ContributionKind::Chargeback),
         joined_known: resolution.joined_known,
         merged_new: resolution.merged_new,
+        review_pairs: resolution.reviews.len() as u64,
         donor_linkage_skipped: resolution.skipped,
         rejects_path: read.rejects_path,
         ..Default::default()
@@ -159,6 +167,7 @@ pub async fn import_file(
             donors: resolution.donors,
             identities: resolution.identities,
             contributions,
+            reviews: resolution.reviews,
         })
         .await?;
     if !new_people.is_empty() {
@@ -169,6 +178,31 @@ pub async fn import_file(
 
 fn count(list: &[votebase_domain::donations::NewContribution], kind: ContributionKind) -> u64 {
     list.iter().filter(|c| c.kind == kind).count() as u64
+}
+
+/// The review queue of uncertain donor pairs (only the pending ones when asked).
+pub async fn reviews(
+    store: &dyn Store,
+    pending_only: bool,
+) -> Result<Vec<DonorReview>, DonationError> {
+    Ok(store.donor_reviews(pending_only).await?)
+}
+
+/// Decides a queued pair: `accept` merges the incoming donor into the person it resembles
+/// (their gifts then count together), otherwise they stay two people. A review decided
+/// already, or unknown, is a mistake of the caller's.
+pub async fn decide_review(
+    store: &dyn Store,
+    id: i64,
+    accept: bool,
+    decided_by: &str,
+) -> Result<DonorReview, DonationError> {
+    match store.decide_donor_review(id, accept, decided_by).await {
+        Ok(Some(r)) => Ok(r),
+        Ok(None) => Err(DonationError::NotFound(format!("no donor review {id}"))),
+        Err(StoreError::Refused(why)) => Err(DonationError::Invalid(why)),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The rules book: the organization's rules over the federal defaults.
@@ -225,6 +259,42 @@ pub async fn schedule_a(store: &dyn Store, cycle: i32) -> Result<Vec<ScheduleARo
         &book,
         cycle,
     ))
+}
+
+/// Per-election aggregates of every contribution and the over-limit flags (what `votebase
+/// bench donations` checks against plain SQL).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ElectionAggregates {
+    /// (person, committee, election) groups.
+    pub groups: u64,
+    /// Their net total, in cents.
+    pub net_cents: i64,
+    /// Groups over the limit (`over_limit` flags).
+    pub over_limit: u64,
+    /// Flags of every kind.
+    pub flags: u64,
+}
+
+/// Aggregates every stored contribution per person, committee and election, net of
+/// refunds, and computes the flags.
+pub async fn election_aggregates(store: &dyn Store) -> Result<ElectionAggregates, DonationError> {
+    let book = rule_book(store).await?;
+    let contributions = store.contributions(None).await?;
+    tokio::task::spawn_blocking(move || {
+        let totals = votebase_domain::donations::election_totals(&contributions);
+        let flags = votebase_domain::donations::flags(&contributions, &book, None);
+        ElectionAggregates {
+            groups: totals.len() as u64,
+            net_cents: totals.values().sum(),
+            over_limit: flags
+                .iter()
+                .filter(|f| f.kind == votebase_domain::donations::FlagKind::OverLimit)
+                .count() as u64,
+            flags: flags.len() as u64,
+        }
+    })
+    .await
+    .map_err(|e| DonationError::Invalid(format!("aggregation task: {e}")))
 }
 
 /// Totals of a cycle (every cycle when `None`): counted records, net amount, donors.

@@ -8,10 +8,11 @@
 //! household guard keeps plainly different first names apart, while nickname variants
 //! ("Bob"/"Robert") at one address merge. Stored identities never move between people.
 
+use crate::people::linkage::{ACCEPT, Explained, REVIEW};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use votebase_domain::donations::DonorDetails;
 use votebase_link::{Dataset, LinkConfig, NoProgress, PersonRecord, infer_config};
-use votebase_store::donations::{DonorIdentity, NewDonor};
+use votebase_store::donations::{DonorIdentity, NewDonor, NewDonorReview};
 
 /// The outcome of resolving a file's new identities.
 #[derive(Debug, Default)]
@@ -26,6 +27,8 @@ pub struct Resolution {
     pub merged_new: u64,
     /// Why the linkage engine did not run (each new identity is then its own person).
     pub skipped: Option<String>,
+    /// Uncertain pairs to queue for review.
+    pub reviews: Vec<NewDonorReview>,
 }
 
 fn record(key: &str, d: &DonorDetails) -> PersonRecord {
@@ -49,7 +52,10 @@ fn person_id(key: &str) -> String {
     format!("donor:{key}")
 }
 
-/// Resolves `new` identities (key → details, not yet stored) against `known` ones.
+/// Resolves `new` identities (key → details, not yet stored) against `known` ones: pairs
+/// at or above the acceptance threshold join (union-find), pairs between the review and
+/// the acceptance thresholds that involve a new identity and end up under two people are
+/// queued for review with their explanation.
 pub fn resolve(known: &[DonorIdentity], new: BTreeMap<String, DonorDetails>) -> Resolution {
     let mut out = Resolution::default();
     if new.is_empty() {
@@ -61,11 +67,11 @@ pub fn resolve(known: &[DonorIdentity], new: BTreeMap<String, DonorDetails>) -> 
         .iter()
         .map(|i| record(&i.key, &i.details))
         .chain(new.iter().map(|(k, d)| record(k, d)));
-    let clusters = Dataset::from_records("donors", records)
+    let pairs = Dataset::from_records("donors", records)
         .map_err(|e| e.to_string())
         .and_then(|data| {
             let mut config = LinkConfig {
-                threshold: crate::people::linkage::ACCEPT,
+                threshold: REVIEW,
                 ..infer_config(&[
                     "id",
                     "first_name",
@@ -80,25 +86,37 @@ pub fn resolve(known: &[DonorIdentity], new: BTreeMap<String, DonorDetails>) -> 
             };
             config.deterministic.email = false;
             config.deterministic.phone_last_name = false;
-            let mut sink = votebase_link::CollectPairs::default();
+            let mut sink = Explained::default();
             votebase_link::dedupe(&data, &config, &mut sink, &NoProgress)
-                .map(|o| o.clusters)
+                .map(|_| sink.0)
                 .map_err(|e| e.to_string())
         });
-    let groups: Vec<Vec<usize>> = match clusters {
-        Ok(c) => c
-            .groups(1)
-            .into_iter()
-            .map(|g| g.into_iter().map(|m| m.index as usize).collect())
-            .collect(),
-        Err(why) => {
-            out.skipped = Some(format!("donor linkage did not run: {why}"));
-            (0..keys.len()).map(|i| vec![i]).collect()
+    let pairs = pairs.unwrap_or_else(|why| {
+        out.skipped = Some(format!("donor linkage did not run: {why}"));
+        Vec::new()
+    });
+    let mut root: Vec<usize> = (0..keys.len()).collect();
+    fn find(root: &mut [usize], mut x: usize) -> usize {
+        while root[x] != x {
+            root[x] = root[root[x]];
+            x = root[x];
         }
-    };
+        x
+    }
+    for &(a, b, p, _) in &pairs {
+        if p >= ACCEPT {
+            let (ra, rb) = (find(&mut root, a as usize), find(&mut root, b as usize));
+            root[ra.max(rb)] = ra.min(rb);
+        }
+    }
+    let mut groups: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for i in 0..keys.len() {
+        let r = find(&mut root, i);
+        groups.entry(r).or_default().push(i);
+    }
     let n_known = known.len();
     let mut person_of: HashMap<&str, String> = HashMap::new();
-    for group in groups {
+    for group in groups.into_values() {
         let new_members: BTreeSet<&str> = group
             .iter()
             .filter(|&&i| i >= n_known)
@@ -129,6 +147,37 @@ pub fn resolve(known: &[DonorIdentity], new: BTreeMap<String, DonorDetails>) -> 
         };
         for k in new_members {
             person_of.insert(k, person.clone());
+        }
+    }
+    let person_at = |i: usize| -> String {
+        if i < n_known {
+            known[i].person.clone()
+        } else {
+            person_of
+                .get(keys[i])
+                .cloned()
+                .unwrap_or_else(|| person_id(keys[i]))
+        }
+    };
+    let mut queued = BTreeSet::new();
+    for (a, b, p, why) in pairs {
+        let (a, b) = (a as usize, b as usize);
+        if p >= ACCEPT || (a < n_known && b < n_known) || person_at(a) == person_at(b) {
+            continue;
+        }
+        // The new side comes in; with two new sides, the later key joins the earlier.
+        let (key, other) = match (a >= n_known, b >= n_known) {
+            (true, false) => (keys[a], keys[b]),
+            (false, true) => (keys[b], keys[a]),
+            _ => (keys[a].max(keys[b]), keys[a].min(keys[b])),
+        };
+        if queued.insert((key, other)) {
+            out.reviews.push(NewDonorReview {
+                key: key.to_string(),
+                other_key: other.to_string(),
+                probability: p,
+                explanation: why,
+            });
         }
     }
     for (key, details) in &new {

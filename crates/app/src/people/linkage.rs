@@ -79,7 +79,7 @@ fn person_record(v: &Volunteer) -> PersonRecord {
 
 /// Keeps every pair with an explanation in words.
 #[derive(Default)]
-struct Explained(Vec<(u32, u32, f64, String)>);
+pub(crate) struct Explained(pub(crate) Vec<(u32, u32, f64, String)>);
 
 impl PairSink for Explained {
     fn pair(&mut self, p: &ScoredPair, ctx: &PairContext<'_>) -> Result<(), LinkError> {

@@ -392,3 +392,15 @@ pub fn schedule_a(contribs: &[Contribution], book: &RuleBook, cycle: i32) -> Vec
     });
     out
 }
+
+/// Net totals per person, committee and election (memo entries left out, refunds and
+/// chargebacks netted): the aggregates the limits apply to.
+pub fn election_totals(contribs: &[Contribution]) -> HashMap<(&str, &str, super::Election), i64> {
+    let mut out: HashMap<(&str, &str, super::Election), i64> = HashMap::new();
+    for c in contribs.iter().filter(|c| c.contribution.counts()) {
+        let x = &c.contribution;
+        *out.entry((c.person.as_str(), x.committee_id.as_str(), x.election))
+            .or_default() += x.amount_cents;
+    }
+    out
+}

@@ -7,6 +7,7 @@
 //! each cycle. The compliance computations over stored contributions live in
 //! [`compliance`]. Pure types and rules; the stores keep them.
 
+pub mod calls;
 pub mod compliance;
 #[cfg(test)]
 mod tests;
@@ -15,7 +16,8 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-pub use compliance::{DonationFlag, FlagKind, ScheduleARow, flags, schedule_a};
+pub use calls::{CALL_LIST_COLUMNS, CallListKind, CallListQuery, CallListRow, call_list};
+pub use compliance::{DonationFlag, FlagKind, ScheduleARow, election_totals, flags, schedule_a};
 
 /// What a contribution record is.
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -145,3 +145,60 @@ fn itemization_best_efforts_and_shared_emails() {
     assert_eq!(rows.len(), 2);
     assert_eq!(rows[1].aggregate_cents, 25_000);
 }
+
+#[test]
+fn call_lists_split_lapsed_from_current_and_rank_capacity_with_room() {
+    let mut ann2 = gift("ann", "A2", day(2026, 5, 1), 100_000, "P2026");
+    ann2.contribution.donor.phone = "+19195550101".into();
+    let contribs = vec![
+        gift("ann", "A1", day(2025, 3, 1), 250_000, "P2026"),
+        ann2,
+        gift("bob", "B1", day(2025, 6, 1), 5_000, "P2026"),
+        gift("bob", "B2", day(2025, 7, 1), 7_000, "G2026"),
+        gift("cat", "C1", day(2026, 2, 1), 350_000, "P2026"),
+        gift("cat", "C2", day(2026, 2, 2), 350_000, "G2026"),
+        gift("dan", "D1", day(2026, 6, 1), 40_000, "P2026"),
+        gift("dan", "D2", day(2026, 6, 9), -40_000, "P2026"),
+    ];
+    let book = RuleBook::default();
+    let q = |kind| CallListQuery {
+        kind,
+        since: day(2026, 1, 1),
+        cycle: 2026,
+        top: 10,
+    };
+    let people = |rows: Vec<CallListRow>| rows.into_iter().map(|r| r.person).collect::<Vec<_>>();
+    assert_eq!(
+        people(call_list(&contribs, &book, &q(CallListKind::Lapsed))),
+        ["bob"]
+    );
+    let thanks = call_list(&contribs, &book, &q(CallListKind::ThankYou));
+    assert_eq!(
+        people(thanks.clone()),
+        ["dan", "ann", "cat"],
+        "latest gift first"
+    );
+    let ann = &thanks[1];
+    assert_eq!(ann.last_gift_cents, 100_000);
+    assert_eq!(ann.phone, "+19195550101");
+    assert_eq!(ann.cycle_total_cents, 350_000);
+    assert_eq!(ann.room_primary_cents, 0, "3,500 given for the primary");
+    assert_eq!(ann.room_general_cents, 350_000);
+    assert_eq!(thanks[0].total_cents, 0, "a refunded gift nets to nothing");
+    assert_eq!(thanks[0].room_primary_cents, 350_000);
+    // Cat is at the limit in both elections: not on call time.
+    assert_eq!(
+        people(call_list(&contribs, &book, &q(CallListKind::CallTime))),
+        ["ann", "dan", "bob"]
+    );
+    let top1 = CallListQuery {
+        top: 1,
+        ..q(CallListKind::CallTime)
+    };
+    assert_eq!(people(call_list(&contribs, &book, &top1)), ["ann"]);
+    assert_eq!(
+        CallListKind::parse("thank-you"),
+        Some(CallListKind::ThankYou)
+    );
+    assert_eq!(CallListKind::parse("nope"), None);
+}

@@ -3,9 +3,13 @@
 //! read back identical with their person, by date, filtered by cycle, newest first per
 //! person; a second import of the same records changes nothing; a contribution of an
 //! unknown identity refuses the whole import with nothing written; donors are people the
-//! voter-link review queue accepts and not volunteers; rules are set and replaced.
+//! voter-link review queue accepts and not volunteers; rules are set and replaced; the
+//! donor review queue keeps one entry per pair, decides once, and an accepted pair moves
+//! the incoming person's identities and gifts to the other person.
 
-use crate::donations::{DonationImport, DonationImportOutcome, DonorIdentity, NewDonor};
+use crate::donations::{
+    DonationImport, DonationImportOutcome, DonorIdentity, NewDonor, NewDonorReview, ReviewStatus,
+};
 use crate::{Store, StoreError};
 use chrono::NaiveDate;
 use votebase_domain::donations::{
@@ -99,6 +103,7 @@ pub async fn run(store: &dyn Store) {
             gift("r3", &bob, (2025, 5, 1), -50_000),
             gift("r4", &ann, (2023, 5, 1), 1_000),
         ],
+        reviews: vec![],
     };
     let out = store.import_donations(&batch).await.unwrap();
     assert_eq!(
@@ -162,6 +167,7 @@ pub async fn run(store: &dyn Store) {
             gift("r5", &stranger, (2025, 6, 1), 100),
             gift("r6", &donor("No", "Body", ""), (2025, 6, 1), 100),
         ],
+        reviews: vec![],
     };
     match store.import_donations(&bad).await {
         Err(StoreError::Refused(m)) => assert!(m.contains("r6"), "{m}"),
@@ -206,4 +212,107 @@ pub async fn run(store: &dyn Store) {
     let stored = store.donation_rules().await.unwrap();
     assert_eq!(stored.len(), 2);
     assert_eq!(stored[1], rules, "replaced, ordered by committee");
+
+    reviews(store, &ann).await;
+}
+
+/// The review queue: queued once per pair, read with both sides, decided once; accepting
+/// moves the incoming person's identities (and gifts) to the other person.
+async fn reviews(store: &dyn Store, ann: &DonorDetails) {
+    assert!(store.donor_reviews(false).await.unwrap().is_empty());
+    let anne = donor("Anne", "Lee", "anne@example.org");
+    let leigh = donor("Ann", "Leigh", "");
+    let review = |d: &DonorDetails, p: f64| NewDonorReview {
+        key: d.identity_key(),
+        other_key: ann.identity_key(),
+        probability: p,
+        explanation: "first_name: similar (+3.0 bits)".into(),
+    };
+    let batch = DonationImport {
+        donors: vec![
+            NewDonor {
+                external_id: "donor:anne".into(),
+                details: anne.clone(),
+            },
+            NewDonor {
+                external_id: "donor:leigh".into(),
+                details: leigh.clone(),
+            },
+        ],
+        identities: vec![
+            identity("donor:anne", &anne),
+            identity("donor:leigh", &leigh),
+        ],
+        contributions: vec![gift("r7", &anne, (2025, 7, 1), 2_000)],
+        reviews: vec![review(&anne, 0.75), review(&leigh, 0.6), review(&anne, 0.8)],
+    };
+    store.import_donations(&batch).await.unwrap();
+    let queue = store.donor_reviews(true).await.unwrap();
+    assert_eq!(queue.len(), 2, "one per pair: {queue:?}");
+    let (first, second) = (&queue[0], &queue[1]);
+    assert_eq!(first.key, anne.identity_key());
+    assert_eq!(
+        (first.person.as_str(), first.other_person.as_str()),
+        ("donor:anne", "donor:ann")
+    );
+    assert_eq!(first.details, anne);
+    assert_eq!(first.other_details, *ann);
+    assert_eq!(first.probability, 0.75, "the first queued wins");
+    assert_eq!(first.explanation, "first_name: similar (+3.0 bits)");
+    assert_eq!(first.status, ReviewStatus::Pending);
+    assert_eq!(first.decided_by, "");
+
+    let accepted = store
+        .decide_donor_review(first.id, true, "ola")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(accepted.status, ReviewStatus::Accepted);
+    assert_eq!(accepted.decided_by, "ola");
+    assert_eq!(accepted.person, "donor:ann", "merged into the other person");
+    let gifts = store.contributions_of_person("donor:ann").await.unwrap();
+    assert!(
+        gifts.iter().any(|c| c.contribution.receipt_id == "r7"),
+        "{gifts:?}"
+    );
+    assert!(
+        store
+            .contributions_of_person("donor:anne")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    match store.decide_donor_review(first.id, false, "ola").await {
+        Err(StoreError::Refused(m)) => assert!(m.contains("already accepted"), "{m}"),
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+    assert!(
+        store
+            .decide_donor_review(9_999, true, "ola")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    let rejected = store
+        .decide_donor_review(second.id, false, "ola")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(rejected.status, ReviewStatus::Rejected);
+    assert_eq!(
+        (rejected.person.as_str(), rejected.other_person.as_str()),
+        ("donor:leigh", "donor:ann"),
+        "kept apart"
+    );
+    assert!(store.donor_reviews(true).await.unwrap().is_empty());
+
+    // Importing the same pairs again queues nothing.
+    store.import_donations(&batch).await.unwrap();
+    assert!(store.donor_reviews(true).await.unwrap().is_empty());
+    let all = store.donor_reviews(false).await.unwrap();
+    assert_eq!(
+        all.iter().map(|r| r.status).collect::<Vec<_>>(),
+        [ReviewStatus::Accepted, ReviewStatus::Rejected]
+    );
 }

@@ -14,6 +14,7 @@ pub mod donations;
 pub mod incidents;
 pub mod lists;
 pub mod lookup;
+pub mod orgs;
 pub mod people;
 pub mod purges;
 pub mod results;

@@ -54,7 +54,24 @@ pub enum Command {
         /// VOTEBASE_TRUSTED_PROXIES (comma-separated).
         #[arg(long = "trusted-proxy", value_name = "CIDR")]
         trusted_proxies: Vec<String>,
+        /// Serve several registered organizations, each at `<org>.<base domain>` (`_`
+        /// becomes `-`): `all`, or a comma-separated list. With it, --public-url is a
+        /// template with {org}, e.g. https://{org}.votebase.example.
+        #[arg(long, requires = "base_domain")]
+        orgs: Option<String>,
+        /// The domain the organizations' hosts sit under (with --orgs), e.g.
+        /// votebase.example, or localhost for http://camp-a.localhost:8080.
+        #[arg(long, env = "VOTEBASE_BASE_DOMAIN", requires = "orgs")]
+        base_domain: Option<String>,
+        /// The organization that answers every host outside the base domain (with
+        /// --orgs; e.g. http://127.0.0.1:8080); without it those get 404
+        /// unknown_organization.
+        #[arg(long, requires = "orgs")]
+        other_hosts: Option<String>,
     },
+    /// Organizations of this deployment (the platform admin's commands).
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -158,6 +175,39 @@ pub enum VipCommand {
     Validate {
         /// The feed (.xml, .zip, or a folder of .txt files).
         path: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    /// Create an organization: its own database file or schema, created and migrated,
+    /// and an entry in the deployment's registry.
+    #[command(
+        after_help = "Example: votebase org create camp_a --display-name \"Camp A for Senate\""
+    )]
+    Create {
+        /// Its name: lowercase letters, digits and '_' (served at camp-a.<base domain>).
+        name: String,
+        /// The name people read (default: the name).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List the registered organizations: name, host label, display name, created.
+    #[command(after_help = "Example: votebase org list --json")]
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List an organization's accounts: name, role, enabled or disabled. A person in
+    /// several organizations has an account in each.
+    #[command(after_help = "Example: votebase org members camp_a")]
+    Members {
+        /// The organization.
+        org: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,

@@ -11,6 +11,7 @@ mod bench_results;
 mod bench_universes;
 mod contacts;
 mod demo;
+mod demo_orgs;
 mod demo_results;
 mod disinfo;
 mod donations;
@@ -19,6 +20,7 @@ mod link;
 mod lists;
 mod lookup;
 mod options;
+mod orgs;
 mod phones;
 mod progress;
 mod purges;
@@ -79,11 +81,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             bind,
             public_url,
             trusted_proxies,
+            orgs: Some(orgs),
+            base_domain,
+            other_hosts,
+        } => {
+            let which = orgs::ServeOrgs {
+                orgs,
+                base_domain: base_domain.unwrap_or_default(),
+                other_hosts,
+            };
+            orgs::serve(&global, which, &bind, public_url, &trusted_proxies).await
+        }
+        Command::Serve {
+            bind,
+            public_url,
+            trusted_proxies,
+            orgs: None,
+            ..
         } => {
             let store = stores::open(&global).await?;
             let feeds = vip_import::feed_dir(&global)?;
             serve::serve(store, &bind, feeds, public_url, &trusted_proxies).await
         }
+        Command::Org(cmd) => orgs::org(&global, cmd).await,
         Command::User(cmd) => users::user(&global, cmd).await,
         Command::Token(cmd) => users::token(&global, cmd).await,
         Command::Bench(BenchCommand::Link(cmd)) => link::bench(&global, cmd).await,

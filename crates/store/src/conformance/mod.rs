@@ -12,6 +12,7 @@ mod events;
 pub mod faults;
 mod incidents;
 mod lists;
+pub mod orgs;
 mod past_results;
 pub mod people;
 pub mod purges;

@@ -66,21 +66,19 @@ impl HostRules {
         })
     }
 
-    /// The organization `host` (a Host header value, maybe with a port) names: `Ok(Some)`
-    /// for `<label>.<base>`, `Ok(None)` for a host outside the base domain, `Err` for a
-    /// host under the base domain that names no organization.
-    pub fn org_of_host(&self, host: &str) -> Result<Option<OrgName>, ()> {
+    /// What `host` (a Host header value, maybe with a port) names.
+    pub fn org_of_host(&self, host: &str) -> HostMatch {
         let host = strip_port(host).trim_end_matches('.').to_ascii_lowercase();
         match host.strip_suffix(&self.base_domain) {
-            Some("") => Ok(None),
+            Some("") => HostMatch::Outside,
             Some(prefix) => match prefix.strip_suffix('.') {
-                Some(label) if !label.contains('.') => {
-                    OrgName::from_host_label(label).map(Some).ok_or(())
-                }
-                Some(_) => Err(()),
-                None => Ok(None),
+                Some(label) if !label.contains('.') => OrgName::from_host_label(label)
+                    .map(HostMatch::Org)
+                    .unwrap_or(HostMatch::NoSuchOrg),
+                Some(_) => HostMatch::NoSuchOrg,
+                None => HostMatch::Outside,
             },
-            None => Ok(None),
+            None => HostMatch::Outside,
         }
     }
 
@@ -88,6 +86,17 @@ impl HostRules {
     pub fn host_of(&self, org: &OrgName) -> String {
         format!("{}.{}", org.host_label(), self.base_domain)
     }
+}
+
+/// What a request's host names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HostMatch {
+    /// `<label>.<base>`: this organization (served or not).
+    Org(OrgName),
+    /// A host outside the base domain, or the bare base domain.
+    Outside,
+    /// A host under the base domain that no organization name maps to.
+    NoSuchOrg,
 }
 
 /// `host:port` → `host`; `[v6]:port` → `[v6]`.
@@ -139,13 +148,13 @@ impl Dispatch {
             })
             .unwrap_or_default();
         match self.rules.org_of_host(&host) {
-            Ok(Some(org)) => self.sites.get(&org),
-            Ok(None) => self
+            HostMatch::Org(org) => self.sites.get(&org),
+            HostMatch::Outside => self
                 .rules
                 .other_hosts
                 .as_ref()
                 .and_then(|o| self.sites.get(o)),
-            Err(()) => None,
+            HostMatch::NoSuchOrg => None,
         }
     }
 }
@@ -226,15 +235,21 @@ mod tests {
     fn hosts_name_organizations() {
         let rules = HostRules::new("Votebase.Example.", None).unwrap();
         let of = |h: &str| rules.org_of_host(h);
-        assert_eq!(of("camp-a.votebase.example"), Ok(Some(org("camp_a"))));
-        assert_eq!(of("CAMP-A.votebase.example:8443"), Ok(Some(org("camp_a"))));
-        assert_eq!(of("camp-a.votebase.example."), Ok(Some(org("camp_a"))));
-        assert_eq!(of("votebase.example"), Ok(None));
-        assert_eq!(of("127.0.0.1:8080"), Ok(None));
-        assert_eq!(of("[::1]:8080"), Ok(None));
-        assert_eq!(of("evilvotebase.example"), Ok(None));
-        assert_eq!(of("x.camp-a.votebase.example"), Err(()));
-        assert_eq!(of("camp_a.votebase.example"), Err(()));
+        assert_eq!(of("camp-a.votebase.example"), HostMatch::Org(org("camp_a")));
+        assert_eq!(
+            of("CAMP-A.votebase.example:8443"),
+            HostMatch::Org(org("camp_a"))
+        );
+        assert_eq!(
+            of("camp-a.votebase.example."),
+            HostMatch::Org(org("camp_a"))
+        );
+        assert_eq!(of("votebase.example"), HostMatch::Outside);
+        assert_eq!(of("127.0.0.1:8080"), HostMatch::Outside);
+        assert_eq!(of("[::1]:8080"), HostMatch::Outside);
+        assert_eq!(of("evilvotebase.example"), HostMatch::Outside);
+        assert_eq!(of("x.camp-a.votebase.example"), HostMatch::NoSuchOrg);
+        assert_eq!(of("camp_a.votebase.example"), HostMatch::NoSuchOrg);
         assert_eq!(rules.host_of(&org("camp_a")), "camp-a.votebase.example");
         assert!(HostRules::new("bad domain", None).is_err());
         assert!(HostRules::new("a..b", None).is_err());

@@ -165,8 +165,33 @@ async fn dispatch(State(dispatch): State<Arc<Dispatch>>, request: Request) -> Re
             Ok(response) => response,
             Err(never) => match never {},
         },
-        None => ApiError::UnknownOrganization.into_response(),
+        None => unknown_organization(),
     }
+}
+
+/// The 404 `unknown_organization`, with a request id like every other error (no
+/// organization's layers ran, so it is made here).
+fn unknown_organization() -> Response {
+    let e = ApiError::UnknownOrganization;
+    let request_id = crate::auth::new_secret()[..16].to_string();
+    let mut response = (
+        e.status(),
+        axum::Json(crate::error::ErrorBody {
+            error: e.code().into(),
+            message: e.to_string(),
+            request_id: Some(request_id.clone()),
+        }),
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    if let Ok(id) = header::HeaderValue::from_str(&request_id) {
+        headers.insert("x-request-id", id);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        header::HeaderValue::from_static("nosniff"),
+    );
+    response
 }
 
 /// The top-level service: each request to the application of the organization its host
@@ -311,5 +336,6 @@ mod tests {
         let (status, body) = get("camp-z.localhost").await;
         assert_eq!(status, StatusCode::NOT_FOUND);
         assert!(body.contains("\"unknown_organization\""), "{body}");
+        assert!(body.contains("\"request_id\""), "{body}");
     }
 }

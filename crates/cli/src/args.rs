@@ -54,7 +54,25 @@ pub enum Command {
         /// VOTEBASE_TRUSTED_PROXIES (comma-separated).
         #[arg(long = "trusted-proxy", value_name = "CIDR")]
         trusted_proxies: Vec<String>,
+        /// Serve several registered organizations, each at `<org>.<base domain>` (`_`
+        /// becomes `-`): `all`, or a comma-separated list. With it, --public-url is a
+        /// template with {org}, e.g. https://{org}.votebase.example.
+        #[arg(long, requires = "base_domain")]
+        orgs: Option<String>,
+        /// The domain the organizations' hosts sit under (with --orgs), e.g.
+        /// votebase.example, or localhost for http://camp-a.localhost:8080.
+        #[arg(long, env = "VOTEBASE_BASE_DOMAIN", requires = "orgs")]
+        base_domain: Option<String>,
+        /// The organization that answers every host outside the base domain (with
+        /// --orgs; e.g. http://127.0.0.1:8080); without it those get 404
+        /// unknown_organization.
+        #[arg(long, requires = "orgs")]
+        other_hosts: Option<String>,
     },
+    /// Organizations of this deployment (the platform admin's commands): create, list,
+    /// members, and whole-organization archives (export, import as another).
+    #[command(subcommand)]
+    Org(OrgCommand),
     /// Manage users.
     #[command(subcommand)]
     User(UserCommand),
@@ -132,45 +150,8 @@ pub enum Command {
     /// Exchange agreements with another organization: propose, approve, end, sync, status.
     #[command(subcommand)]
     Exchange(crate::exchange::ExchangeCommand),
-    /// Organizations as a whole: export one into an archive, import an archive as another.
-    #[command(subcommand)]
-    Org(OrgCommand),
 }
 
-/// `votebase org …`.
-#[derive(Subcommand, Debug)]
-pub enum OrgCommand {
-    /// Write everything an organization holds (users without secrets, audit included)
-    /// into one versioned, checksummed archive (docs/ARCHIVE.md); audited as org.export
-    /// with the archive's SHA-256.
-    #[command(after_help = "Example: votebase org export campaign --out campaign.vbarchive.zip")]
-    Export {
-        /// The organization to export.
-        org: String,
-        /// The archive file to write.
-        #[arg(long)]
-        out: PathBuf,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Restore an archive as another organization (empty or new), on this store or
-    /// another backend, all or nothing; the same archive twice changes nothing. Imported
-    /// users are disabled with no password until an admin resets them.
-    #[command(
-        after_help = "Example: votebase --database postgres://localhost/votebase org import campaign.vbarchive.zip --as state_party_2026"
-    )]
-    Import {
-        /// The archive file.
-        file: PathBuf,
-        /// The organization to create from it.
-        #[arg(long = "as", value_name = "NEW")]
-        as_org: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-}
 
 #[derive(Subcommand, Debug)]
 pub enum ResultsCommand {
@@ -203,6 +184,70 @@ pub enum VipCommand {
     Validate {
         /// The feed (.xml, .zip, or a folder of .txt files).
         path: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `votebase org …`: the registry (create, list, members) and archives (export, import).
+#[derive(Subcommand, Debug)]
+pub enum OrgCommand {
+    /// Create an organization: its own database file or schema, created and migrated,
+    /// and an entry in the deployment's registry.
+    #[command(
+        after_help = "Example: votebase org create camp_a --display-name \"Camp A for Senate\""
+    )]
+    Create {
+        /// Its name: lowercase letters, digits and '_' (served at camp-a.<base domain>).
+        name: String,
+        /// The name people read (default: the name).
+        #[arg(long)]
+        display_name: Option<String>,
+    },
+    /// List the registered organizations: name, host label, display name, created.
+    #[command(after_help = "Example: votebase org list --json")]
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List an organization's accounts: name, role, enabled or disabled. A person in
+    /// several organizations has an account in each.
+    #[command(after_help = "Example: votebase org members camp_a")]
+    Members {
+        /// The organization.
+        org: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write everything an organization holds (users without secrets, audit included)
+    /// into one versioned, checksummed archive (docs/ARCHIVE.md); audited as org.export
+    /// with the archive's SHA-256.
+    #[command(after_help = "Example: votebase org export campaign --out campaign.vbarchive.zip")]
+    Export {
+        /// The organization to export.
+        org: String,
+        /// The archive file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Restore an archive as another organization (empty or new), on this store or
+    /// another backend, all or nothing; the same archive twice changes nothing. Imported
+    /// users are disabled with no password until an admin resets them.
+    #[command(
+        after_help = "Example: votebase --database postgres://localhost/votebase org import campaign.vbarchive.zip --as state_party_2026"
+    )]
+    Import {
+        /// The archive file.
+        file: PathBuf,
+        /// The organization to create from it.
+        #[arg(long = "as", value_name = "NEW")]
+        as_org: String,
         /// Print JSON.
         #[arg(long)]
         json: bool,

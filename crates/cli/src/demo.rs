@@ -1,6 +1,7 @@
 //! `votebase demo`: generates a fictional state (two monthly ncvoter snapshots and a
 //! vote-history file), imports it through the same importer as a real state file,
-//! creates an admin account with a fresh password, and serves the web UI.
+//! creates an admin account with a fresh password, adds the demo's other organizations
+//! (`demo_orgs`) and serves the web UI.
 
 use crate::options::{Global, ImportArgs};
 use crate::progress::Bar;
@@ -184,6 +185,9 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
             &hash,
         )
         .await?;
+    if crate::demo_orgs::wanted(global) {
+        crate::demo_orgs::create(global, args.seed, &files.voters_second, &hash).await?;
+    }
     println!(
         "demo ready in {:.1} s: {} voters in the latest snapshot",
         started.elapsed().as_secs_f64(),
@@ -198,9 +202,18 @@ pub async fn demo(global: &Global, args: DemoArgs) -> anyhow::Result<()> {
             "serve it with: votebase serve   (then open http://{})",
             args.bind
         );
+        if crate::demo_orgs::wanted(global) {
+            println!(
+                "or every organization: votebase serve --orgs all --base-domain localhost --other-hosts default"
+            );
+        }
         return Ok(());
     }
     println!("open http://{}/ in a browser", args.bind);
+    if crate::demo_orgs::wanted(global) {
+        println!("the other organizations (same admin password):");
+        return crate::demo_orgs::serve(global, store, &args.bind).await;
+    }
     let feeds = crate::vip_import::feed_dir(global)?;
     crate::serve::serve(store, &args.bind, feeds, None, &[]).await
 }

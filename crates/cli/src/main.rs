@@ -12,6 +12,7 @@ mod bench_results;
 mod bench_universes;
 mod contacts;
 mod demo;
+mod demo_orgs;
 mod demo_results;
 mod disinfo;
 mod donations;
@@ -82,11 +83,29 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             bind,
             public_url,
             trusted_proxies,
+            orgs: Some(orgs),
+            base_domain,
+            other_hosts,
+        } => {
+            let which = orgs::ServeOrgs {
+                orgs,
+                base_domain: base_domain.unwrap_or_default(),
+                other_hosts,
+            };
+            orgs::serve(&global, which, &bind, public_url, &trusted_proxies).await
+        }
+        Command::Serve {
+            bind,
+            public_url,
+            trusted_proxies,
+            orgs: None,
+            ..
         } => {
             let store = stores::open(&global).await?;
             let feeds = vip_import::feed_dir(&global)?;
             serve::serve(store, &bind, feeds, public_url, &trusted_proxies).await
         }
+        Command::Org(cmd) => orgs::org(&global, cmd).await,
         Command::User(cmd) => users::user(&global, cmd).await,
         Command::Token(cmd) => users::token(&global, cmd).await,
         Command::Bench(BenchCommand::Link(cmd)) => link::bench(&global, cmd).await,
@@ -157,11 +176,5 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Donations(cmd) => donations::donations(&global, cmd).await,
         Command::Suppress(cmd) => exchange::suppress(&global, cmd).await,
         Command::Exchange(cmd) => exchange::exchange(&global, cmd).await,
-        Command::Org(args::OrgCommand::Export { org, out, json }) => {
-            orgs::archive::export(&global, &org, &out, json).await
-        }
-        Command::Org(args::OrgCommand::Import { file, as_org, json }) => {
-            orgs::archive::import(&global, &file, &as_org, json).await
-        }
     }
 }

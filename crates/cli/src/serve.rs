@@ -22,3 +22,21 @@ pub async fn serve(
     options.public_url = public_url.or(options.public_url);
     Ok(votebase_server::serve_with(store, bind, feeds, options).await?)
 }
+
+/// Serves several organizations on `bind`, each at its host under the base domain
+/// (`votebase_server::orgs`); the public URL (option or `VOTEBASE_PUBLIC_URL`) is a
+/// template with `{org}`.
+pub async fn serve_orgs(
+    sites: Vec<votebase_server::orgs::OrgSite>,
+    bind: &str,
+    rules: votebase_server::orgs::HostRules,
+    public_url: Option<String>,
+    trusted_proxies: &[String],
+) -> anyhow::Result<()> {
+    let mut options = votebase_server::ServeOptions::from_env()?;
+    options
+        .trusted_proxies
+        .extend(votebase_server::TrustedProxies::parse(trusted_proxies)?);
+    options.public_url = public_url.or(options.public_url);
+    Ok(votebase_server::orgs::serve_orgs(sites, bind, options, rules).await?)
+}

@@ -21,7 +21,7 @@ pub mod voters;
 
 pub use ballots::{BallotCategory, BallotEvent, BallotMethod};
 pub use contacts::{ContactChannel, ContactEvent, ContactResult, SurveyAnswer, SurveyQuestion};
-pub use orgs::OrgName;
+pub use orgs::{OrgName, Organization};
 pub use search::{AddressQuery, NameQuery, VoterQuery};
 pub use snapshots::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord};
 pub use users::{AuditEntry, Role, User};

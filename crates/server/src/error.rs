@@ -49,6 +49,9 @@ pub enum ApiError {
     /// No route answers this method on this path.
     #[error("this method is not allowed here")]
     MethodNotAllowed,
+    /// The request's host names no organization this server serves.
+    #[error("no organization is served at this address")]
+    UnknownOrganization,
     /// Something failed inside.
     #[error("internal error")]
     Internal(String),
@@ -70,6 +73,7 @@ impl ApiError {
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::MethodNotAllowed => "method_not_allowed",
+            Self::UnknownOrganization => "unknown_organization",
             Self::Internal(_) => "internal",
         }
     }
@@ -81,7 +85,7 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED
             }
             Self::Forbidden | Self::CsrfFailed => StatusCode::FORBIDDEN,
-            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::NotFound(_) | Self::UnknownOrganization => StatusCode::NOT_FOUND,
             Self::BadRequest(_) | Self::InvalidUtf8(_) => StatusCode::BAD_REQUEST,
             Self::RateLimited => StatusCode::TOO_MANY_REQUESTS,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

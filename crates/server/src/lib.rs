@@ -23,6 +23,7 @@ pub mod exchange;
 pub mod headers;
 pub mod incidents;
 pub mod lookup;
+pub mod orgs;
 pub mod pages;
 pub mod purges;
 pub mod ratelimit;
@@ -228,13 +229,42 @@ pub async fn serve_with(
     feeds: votebase_vip::store::FeedDir,
     options: ServeOptions,
 ) -> Result<(), ServeError> {
-    let state = AppState::new(store).with_options(&options);
+    let site = start_site(store, feeds, &options).await?;
+    let listener = bind_listener(bind).await?;
+    serve_router(listener, site).await
+}
+
+/// One organization's whole application, started: its state over `store` with
+/// `options`, its lookup service over `feeds`, the universe index warming up, the live
+/// queue's relay and the periodic jobs (several servers over one PostgreSQL: the live
+/// queue from the store's change feed, periodic jobs on the one leading them).
+pub async fn start_site(
+    store: Arc<dyn Store>,
+    feeds: votebase_vip::store::FeedDir,
+    options: &ServeOptions,
+) -> Result<Router, ServeError> {
+    let state = AppState::new(store).with_options(options);
     let lookup = lookup::LookupService::start(
         feeds,
         lookup::LookupConfig::from_env(),
         state.limits.lookup.clone(),
     )
     .await;
+    let state = state.with_lookup(lookup);
+    // Build the universe index now rather than on the first list page.
+    state.universes.warm_up(state.store.clone());
+    cluster::start(
+        &state,
+        options
+            .escalation_every
+            .unwrap_or(cluster::DEFAULT_ESCALATION_EVERY),
+    )
+    .await?;
+    Ok(router(state))
+}
+
+/// Binds `bind` and announces the address on standard error.
+async fn bind_listener(bind: &str) -> Result<tokio::net::TcpListener, ServeError> {
     let listener = tokio::net::TcpListener::bind(bind)
         .await
         .map_err(|e| ServeError::Bind(bind.to_string(), e))?;
@@ -243,21 +273,14 @@ pub async fn serve_with(
         .map(|a| a.to_string())
         .unwrap_or_else(|_| bind.to_string());
     eprintln!("votebase is serving http://{addr}/  (API: http://{addr}/api/v1/openapi.json)");
-    let state = state.with_lookup(lookup);
-    // Build the universe index now rather than on the first list page.
-    state.universes.warm_up(state.store.clone());
-    // Several servers over one PostgreSQL: the live queue from the store's change feed,
-    // periodic jobs on the one leading them.
-    cluster::start(
-        &state,
-        options
-            .escalation_every
-            .unwrap_or(cluster::DEFAULT_ESCALATION_EVERY),
-    )
-    .await?;
+    Ok(listener)
+}
+
+/// Serves `app` on `listener` until the process is stopped.
+async fn serve_router(listener: tokio::net::TcpListener, app: Router) -> Result<(), ServeError> {
     axum::serve(
         listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+        app.into_make_service_with_connect_info::<SocketAddr>(),
     )
     .await
     .map_err(ServeError::Serve)

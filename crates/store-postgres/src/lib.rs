@@ -19,6 +19,7 @@ mod past_results;
 mod people;
 mod phones;
 mod purges;
+mod registry;
 mod results;
 mod users;
 mod volunteer_links;
@@ -38,6 +39,8 @@ use votebase_store::{
     ApiToken, HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewSnapshot, Session,
     Store, StoreError, StoreResult, StoredVoter, UserAccount, VoterSummary,
 };
+
+pub use registry::{DEFAULT_PLATFORM_SCHEMA, PgOrgRegistry, drop_platform};
 
 /// Schema migrations, applied in order; version `i + 1` is `MIGRATIONS[i]`. The
 /// `schema_migrations` table of the organization's schema records the applied versions.

@@ -16,6 +16,7 @@ mod past_results;
 mod people;
 mod phones;
 mod purges;
+mod registry;
 mod results;
 mod users;
 mod volunteer_links;
@@ -37,6 +38,8 @@ use votebase_store::{
     HistoryBatch, HistoryOutcome, ImportBatch, ImportOutcome, NewBallotFile, NewSnapshot, Session,
     Store, StoreError, StoreResult, StoredVoter, UserAccount, VoterSummary,
 };
+
+pub use registry::{REGISTRY_FILE, SqliteOrgRegistry};
 
 /// Schema migrations, applied in order; `PRAGMA user_version` records how many ran.
 const MIGRATIONS: &[&str] = &[

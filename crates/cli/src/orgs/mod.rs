@@ -1,3 +1,108 @@
-//! `votebase org`: organizations as a whole (their archives).
+//! `votebase org create|list|members|export|import` and `votebase serve --orgs`: the platform admin
+//! (whoever runs the CLI on the server) creates organizations in the deployment's
+//! registry, lists them and their accounts, and serves several at once, each at its own
+//! host name, through `votebase_app::orgs`. Accounts stay per organization: add them with
+//! `votebase --org NAME user add …`. Archives (`org export`, `org import`) are in [`archive`].
 
 pub mod archive;
+
+use crate::args::OrgCommand;
+use crate::options::Global;
+use crate::stores;
+use crate::voters::cli_actor;
+use votebase_app::orgs::{self, ServedOrgs};
+use votebase_server::orgs::{HostRules, OrgSite};
+use votebase_vip::store::FeedDir;
+
+/// Runs `votebase org …`.
+pub async fn org(global: &Global, cmd: OrgCommand) -> anyhow::Result<()> {
+    let registry = stores::registry(global).await?;
+    match cmd {
+        OrgCommand::Create { name, display_name } => {
+            let org = orgs::create(
+                registry.as_ref(),
+                &name,
+                display_name.as_deref(),
+                &cli_actor(),
+            )
+            .await?;
+            println!(
+                "organization {} ({}) created; add its first admin with: votebase --org {} user add NAME --role admin",
+                org.name, org.display_name, org.name
+            );
+        }
+        OrgCommand::List { json } => {
+            let all = orgs::list(registry.as_ref()).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&all)?);
+            } else {
+                for o in all {
+                    println!(
+                        "{}\t{}\t{}\t{}",
+                        o.name,
+                        o.name.host_label(),
+                        o.display_name,
+                        o.created_at.format("%Y-%m-%d")
+                    );
+                }
+            }
+        }
+        OrgCommand::Export { org, out, json } => archive::export(global, &org, &out, json).await?,
+        OrgCommand::Import { file, as_org, json } => {
+            archive::import(global, &file, &as_org, json).await?;
+            let name = votebase_domain::OrgName::parse(&as_org)?;
+            if orgs::ensure_registered(registry.as_ref(), &name).await? {
+                println!("organization {as_org} registered in the deployment's registry");
+            }
+        }
+        OrgCommand::Members { org, json } => {
+            let members = orgs::members(registry.as_ref(), &org).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&members)?);
+            } else {
+                for a in members {
+                    let state = if a.disabled { "disabled" } else { "enabled" };
+                    println!("{}\t{}\t{state}", a.user.name, a.user.role);
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The options of `votebase serve` that choose several organizations.
+pub struct ServeOrgs {
+    /// `all` or `a,b`.
+    pub orgs: String,
+    /// The domain the organizations' hosts sit under.
+    pub base_domain: String,
+    /// The organization answering every other host.
+    pub other_hosts: Option<String>,
+}
+
+/// Opens every organization `serve --orgs` names and serves them by host.
+pub async fn serve(
+    global: &Global,
+    which: ServeOrgs,
+    bind: &str,
+    public_url: Option<String>,
+    trusted_proxies: &[String],
+) -> anyhow::Result<()> {
+    let registry = stores::registry(global).await?;
+    let served = orgs::open_served(registry.as_ref(), &ServedOrgs::parse(&which.orgs)?).await?;
+    let other_hosts = which
+        .other_hosts
+        .as_deref()
+        .map(votebase_domain::OrgName::parse)
+        .transpose()?;
+    let rules = HostRules::new(&which.base_domain, other_hosts)?;
+    let sites = served
+        .into_iter()
+        .map(|(org, store)| OrgSite {
+            feeds: FeedDir::new(&global.data, &org.name),
+            org: org.name,
+            store,
+        })
+        .collect();
+    crate::serve::serve_orgs(sites, bind, rules, public_url, trusted_proxies).await
+}

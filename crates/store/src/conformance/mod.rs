@@ -14,6 +14,7 @@ mod exchange;
 pub mod faults;
 mod incidents;
 mod lists;
+pub mod orgs;
 mod past_results;
 pub mod people;
 pub mod purges;

@@ -1,0 +1,133 @@
+//! The demo's organizations besides the default one: a `state_file` organization holding
+//! the fictional state's latest voter file and two campaigns (`camp_a`, `camp_b`) with a
+//! small voter file each, all registered in the deployment's registry with the demo's
+//! admin password, then served together by host (`http://camp-a.localhost:8080`), the
+//! default organization answering every other host (`http://127.0.0.1:8080`). Created
+//! only when the demo runs for the default organization; a second run keeps them.
+
+use crate::options::{Global, ImportArgs};
+use crate::{stores, voters};
+use anyhow::Context;
+use std::path::Path;
+use std::sync::Arc;
+use votebase_app::orgs;
+use votebase_demo::{DemoOptions, build_state, write_files};
+use votebase_domain::{OrgName, Role, User};
+use votebase_server::orgs::{HostRules, OrgSite};
+use votebase_store::Store;
+use votebase_vip::store::FeedDir;
+
+/// Voters in each campaign's small file.
+const CAMPAIGN_VOTERS: usize = 2_000;
+
+/// The demo organizations: name, display name, seed offset.
+const DEMO_ORGS: &[(&str, &str, u64)] = &[
+    ("state_file", "State voter file", 0),
+    ("camp_a", "Camp A for Senate", 1),
+    ("camp_b", "Camp B for House", 2),
+];
+
+/// Is the demo running for the default organization (the only case it adds others).
+pub fn wanted(global: &Global) -> bool {
+    global.org == "default"
+}
+
+/// Registers the default organization and creates the demo's others (missing ones
+/// only), each with an `admin` account whose password hash is `admin_hash`.
+/// `state_voters` is the state's latest voter file (for `state_file`).
+pub async fn create(
+    global: &Global,
+    seed: u64,
+    state_voters: &Path,
+    admin_hash: &str,
+) -> anyhow::Result<()> {
+    let registry = stores::registry(global).await?;
+    let registered: Vec<String> = orgs::list(registry.as_ref())
+        .await?
+        .into_iter()
+        .map(|o| o.name.to_string())
+        .collect();
+    let actor = crate::voters::cli_actor();
+    if !registered.iter().any(|n| n == "default") {
+        orgs::create(
+            registry.as_ref(),
+            "default",
+            Some("Demo state party"),
+            &actor,
+        )
+        .await?;
+    }
+    for &(name, display, offset) in DEMO_ORGS {
+        if registered.iter().any(|n| n == name) {
+            continue;
+        }
+        orgs::create(registry.as_ref(), name, Some(display), &actor).await?;
+        let store = registry.open_org(&OrgName::parse(name)?).await?;
+        let file = if offset == 0 {
+            state_voters.to_path_buf()
+        } else {
+            let dir = global.data.join("demo-files").join(name);
+            let options = DemoOptions {
+                voters: CAMPAIGN_VOTERS,
+                seed: seed + offset,
+                ..Default::default()
+            };
+            tokio::task::spawn_blocking(move || write_files(&build_state(&options), &dir))
+                .await?
+                .with_context(|| format!("writing the voter file of {name}"))?
+                .voters_second
+        };
+        voters::import_voters(
+            store.as_ref(),
+            &ImportArgs {
+                file,
+                layout: "ncvoter".into(),
+                as_of: None,
+                rejects: None,
+                json: false,
+            },
+        )
+        .await?;
+        store
+            .put_user(
+                &User {
+                    name: "admin".into(),
+                    role: Role::Admin,
+                },
+                admin_hash,
+            )
+            .await?;
+    }
+    Ok(())
+}
+
+/// Serves every registered organization on `bind` by host under `localhost`, the
+/// default organization (`store`, already open) on every other host.
+pub async fn serve(global: &Global, store: Arc<dyn Store>, bind: &str) -> anyhow::Result<()> {
+    let registry = stores::registry(global).await?;
+    let port = bind.rsplit(':').next().unwrap_or("8080");
+    let default = OrgName::parse("default")?;
+    let mut sites = vec![OrgSite {
+        org: default.clone(),
+        store,
+        feeds: FeedDir::new(&global.data, &default),
+    }];
+    for org in orgs::list(registry.as_ref()).await? {
+        if org.name == default {
+            continue;
+        }
+        println!(
+            "  {} ({}): http://{}.localhost:{port}/",
+            org.name,
+            org.display_name,
+            org.name.host_label()
+        );
+        sites.push(OrgSite {
+            store: registry.open_org(&org.name).await?,
+            feeds: FeedDir::new(&global.data, &org.name),
+            org: org.name,
+        });
+    }
+    let rules = HostRules::new("localhost", Some(default))?;
+    crate::serve::serve_orgs(sites, bind, rules, None, &[]).await
+}

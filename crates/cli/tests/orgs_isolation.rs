@@ -577,6 +577,15 @@ const PAGES: &[(&str, &str)] = &[
     ("get", "/volunteer/matches"),
     ("get", "/volunteer/unsubscribe"),
     ("get", "/donations"),
+    ("post", "/donations/reviews/{id}"),
+    ("post", "/disinfo/subscription"),
+    ("get", "/exchange"),
+    ("post", "/exchange/{id}/approve"),
+    ("post", "/exchange/{id}/end"),
+    ("get", "/suppression"),
+    ("post", "/suppression"),
+    ("post", "/suppression/{id}/remove"),
+    ("post", "/admin/archive"),
     ("post", "/logout"),
 ];
 

@@ -152,7 +152,6 @@ pub enum Command {
     Exchange(crate::exchange::ExchangeCommand),
 }
 
-
 #[derive(Subcommand, Debug)]
 pub enum ResultsCommand {
     /// Recompute every caucus precinct from its published final alignment and delegate

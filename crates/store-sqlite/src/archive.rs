@@ -271,7 +271,8 @@ fn import_archive(
     )
     .map_err(db)?;
     crate::users::audit(&tx, &import.audit)?;
-    tx.execute("DELETE FROM archive_restoring", []).map_err(db)?;
+    tx.execute("DELETE FROM archive_restoring", [])
+        .map_err(db)?;
     tx.commit().map_err(|e| {
         StoreError::Refused(format!(
             "the archive's rows do not hold together (foreign keys): {e}"

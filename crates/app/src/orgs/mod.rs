@@ -131,6 +131,19 @@ pub async fn open_served(
     Ok(served)
 }
 
+/// Registers `name` after an archive import created its store outside the registry (the
+/// display name is the name); true when it was not registered before.
+pub async fn ensure_registered(
+    registry: &dyn OrgRegistry,
+    name: &OrgName,
+) -> Result<bool, OrgError> {
+    if registry.list_orgs().await?.iter().any(|o| &o.name == name) {
+        return Ok(false);
+    }
+    registry.create_org(name, name.as_str()).await?;
+    Ok(true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -151,14 +164,4 @@ mod tests {
         ));
         assert!(matches!(ServedOrgs::parse("Camp"), Err(OrgError::Name(_))));
     }
-}
-
-/// Registers `name` after an archive import created its store outside the registry (the
-/// display name is the name); true when it was not registered before.
-pub async fn ensure_registered(registry: &dyn OrgRegistry, name: &OrgName) -> Result<bool, OrgError> {
-    if registry.list_orgs().await?.iter().any(|o| &o.name == name) {
-        return Ok(false);
-    }
-    registry.create_org(name, name.as_str()).await?;
-    Ok(true)
 }

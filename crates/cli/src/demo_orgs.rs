@@ -1,9 +1,12 @@
 //! The demo's organizations besides the default one: a `state_file` organization holding
 //! the fictional state's latest voter file and two campaigns (`camp_a`, `camp_b`) with a
-//! small voter file each, all registered in the deployment's registry with the demo's
-//! admin password, then served together by host (`http://camp-a.localhost:8080`), the
-//! default organization answering every other host (`http://127.0.0.1:8080`). Created
-//! only when the demo runs for the default organization; a second run keeps them.
+//! small voter file each (Camp A's voters are the first of the state file, Camp B's its
+//! own), all registered in the deployment's registry with the demo's admin password, and
+//! one exchange agreement (the state party shares contact outcomes and opt-outs with Camp
+//! A, approved by both, synced once), then served together by host
+//! (`http://camp-a.localhost:8080`), the default organization answering every other host
+//! (`http://127.0.0.1:8080`). Created only when the demo runs for the default
+//! organization; a second run keeps them.
 
 use crate::options::{Global, ImportArgs};
 use crate::{stores, voters};
@@ -63,8 +66,14 @@ pub async fn create(
         }
         orgs::create(registry.as_ref(), name, Some(display), &actor).await?;
         let store = registry.open_org(&OrgName::parse(name)?).await?;
-        let file = if offset == 0 {
+        let file = if name == "state_file" {
             state_voters.to_path_buf()
+        } else if name == "camp_a" {
+            let dir = global.data.join("demo-files").join(name);
+            std::fs::create_dir_all(&dir)?;
+            let file = dir.join("voters.txt");
+            first_rows(state_voters, CAMPAIGN_VOTERS, &file)?;
+            file
         } else {
             let dir = global.data.join("demo-files").join(name);
             let options = DemoOptions {
@@ -97,7 +106,78 @@ pub async fn create(
                 admin_hash,
             )
             .await?;
+        if name == "camp_a" {
+            let default = registry.open_org(&OrgName::parse("default")?).await?;
+            demo_agreement(default.as_ref(), store.as_ref(), &actor).await?;
+        }
     }
+    Ok(())
+}
+
+/// Copies the header and the first `rows` voters of a voter file (raw bytes: the file's
+/// encoding is kept).
+fn first_rows(from: &Path, rows: usize, to: &Path) -> anyhow::Result<()> {
+    use std::io::{BufRead, Write};
+    let reader = std::io::BufReader::new(
+        std::fs::File::open(from).with_context(|| format!("reading {}", from.display()))?,
+    );
+    let mut out = std::io::BufWriter::new(std::fs::File::create(to)?);
+    for line in reader.split(b'\n').take(rows + 1) {
+        out.write_all(&line?)?;
+        out.write_all(b"\n")?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// The demo's agreement: the state party (`default`) shares contact outcomes (moved,
+/// wrong number, refused, deceased) and opt-outs with Camp A for a year, proposed by the
+/// state party, approved by Camp A, then synced once, so `/exchange`, `/suppression` and
+/// Camp A's timelines show what crossed.
+async fn demo_agreement(
+    state_party: &dyn Store,
+    camp_a: &dyn Store,
+    actor: &str,
+) -> anyhow::Result<()> {
+    use votebase_app::exchange::{self as exchange, Proposal};
+    use votebase_domain::exchange::{AgreementTerms, Dataset, Direction, MatchMode};
+    let today = chrono::Utc::now().date_naive();
+    let agreement = exchange::propose(
+        state_party,
+        camp_a,
+        Proposal {
+            publisher: "default".into(),
+            subscriber: "camp_a".into(),
+            terms: AgreementTerms {
+                datasets: vec![Dataset::ContactOutcomes, Dataset::OptOuts],
+                results: Vec::new(),
+                questions: Vec::new(),
+                match_mode: MatchMode::VoterId,
+                direction: Direction::OneWay,
+                starts_on: today,
+                ends_on: today + chrono::Days::new(365),
+            },
+            proposing_org: "default".into(),
+            by: actor.into(),
+        },
+    )
+    .await?;
+    exchange::approve(camp_a, "camp_a", &agreement.id, actor).await?;
+    exchange::reconcile(state_party, camp_a, &agreement.id).await?;
+    let reports = exchange::sync(
+        ("camp_a", camp_a),
+        ("default", state_party),
+        &agreement.id,
+        actor,
+        today,
+        exchange::sync::DEFAULT_BATCH,
+    )
+    .await?;
+    let applied: u64 = reports.iter().map(|r| r.applied).sum();
+    println!(
+        "exchange agreement {}: the state party shares contact outcomes and opt-outs with camp_a; {applied} records crossed",
+        agreement.id
+    );
     Ok(())
 }
 

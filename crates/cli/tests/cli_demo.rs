@@ -1,7 +1,7 @@
 //! `votebase demo --no-serve` runs to completion on SQLite for the seeds and sizes that once
 //! failed (issue 13, row 15: seed 7 with 20,000 voters wrote contact rows for a new voter
 //! whose NCID the refresh had rewritten, so the whole canvass file was refused) and for a
-//! small other seed.
+//! small other seed; the demo's other organizations and their agreement are in place.
 
 mod common;
 
@@ -15,7 +15,32 @@ fn demo_completes(voters: &str, seed: &str) {
         .success()
         .stdout(contains("contact history:"))
         .stdout(contains("support score: trained on"))
-        .stdout(contains("demo ready in"));
+        .stdout(contains("demo ready in"))
+        .stdout(contains("records crossed"));
+    // The state-file organization and two campaigns, registered beside the default one.
+    let list = b.cmd(&["org", "list"]).assert().success();
+    let list = String::from_utf8_lossy(&list.get_output().stdout).to_string();
+    for org in ["default", "state_file", "camp_a", "camp_b"] {
+        assert!(
+            list.lines().any(|l| l.starts_with(&format!("{org}\t"))),
+            "{org}: {list}"
+        );
+    }
+    // One agreement, active, with records applied on Camp A's side and nothing waiting.
+    let status = b
+        .cmd(&["--org", "camp_a", "exchange", "status"])
+        .assert()
+        .success();
+    let status = String::from_utf8_lossy(&status.get_output().stdout).to_string();
+    assert!(status.contains("default -> camp_a [active]"), "{status}");
+    let applied: u64 = status
+        .split("applied ")
+        .nth(1)
+        .and_then(|rest| rest.split(',').next())
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no applied count in {status}"));
+    assert!(applied > 0, "{status}");
+    assert!(status.contains("lag 0"), "{status}");
 }
 
 #[test]

@@ -16,9 +16,7 @@ use std::sync::Arc;
 use votebase_app::orgs;
 use votebase_demo::{DemoOptions, build_state, write_files};
 use votebase_domain::{OrgName, Role, User};
-use votebase_server::orgs::{HostRules, OrgSite};
 use votebase_store::Store;
-use votebase_vip::store::FeedDir;
 
 /// Voters in each campaign's small file.
 const CAMPAIGN_VOTERS: usize = 2_000;
@@ -187,11 +185,7 @@ pub async fn serve(global: &Global, store: Arc<dyn Store>, bind: &str) -> anyhow
     let registry = stores::registry(global).await?;
     let port = bind.rsplit(':').next().unwrap_or("8080");
     let default = OrgName::parse("default")?;
-    let mut sites = vec![OrgSite {
-        org: default.clone(),
-        store,
-        feeds: FeedDir::new(&global.data, &default),
-    }];
+    let mut served = vec![(default.clone(), store)];
     for org in orgs::list(registry.as_ref()).await? {
         if org.name == default {
             continue;
@@ -202,12 +196,7 @@ pub async fn serve(global: &Global, store: Arc<dyn Store>, bind: &str) -> anyhow
             org.display_name,
             org.name.host_label()
         );
-        sites.push(OrgSite {
-            store: registry.open_org(&org.name).await?,
-            feeds: FeedDir::new(&global.data, &org.name),
-            org: org.name,
-        });
+        served.push((org.name.clone(), registry.open_org(&org.name).await?));
     }
-    let rules = HostRules::new("localhost", Some(default))?;
-    crate::serve::serve_orgs(sites, bind, rules, None, &[]).await
+    crate::serve::serve_orgs(global, served, bind, "localhost", Some(default), None, &[]).await
 }

@@ -2,8 +2,11 @@
 //! the command line, then `votebase_server::serve_with`. `votebase serve`, the demo and the
 //! benchmarks that need a running server all start it here.
 
+use crate::options::Global;
 use std::sync::Arc;
+use votebase_domain::OrgName;
 use votebase_store::Store;
+use votebase_vip::store::FeedDir;
 
 /// Serves `store` on `bind` until the process stops: options from `VOTEBASE_*`, then the
 /// public URL and trusted proxies given on the command line (none for the demo and the
@@ -11,7 +14,7 @@ use votebase_store::Store;
 pub async fn serve(
     store: Arc<dyn Store>,
     bind: &str,
-    feeds: votebase_vip::store::FeedDir,
+    feeds: FeedDir,
     public_url: Option<String>,
     trusted_proxies: &[String],
 ) -> anyhow::Result<()> {
@@ -23,16 +26,28 @@ pub async fn serve(
     Ok(votebase_server::serve_with(store, bind, feeds, options).await?)
 }
 
-/// Serves several organizations on `bind`, each at its host under the base domain
-/// (`votebase_server::orgs`); the public URL (option or `VOTEBASE_PUBLIC_URL`) is a
+/// Serves several organizations on `bind`, each at its host under `base_domain`
+/// (`votebase_server::orgs`) with its VIP feeds under the data directory; `other_hosts`
+/// answers every other host. The public URL (option or `VOTEBASE_PUBLIC_URL`) is a
 /// template with `{org}`.
 pub async fn serve_orgs(
-    sites: Vec<votebase_server::orgs::OrgSite>,
+    global: &Global,
+    served: Vec<(OrgName, Arc<dyn Store>)>,
     bind: &str,
-    rules: votebase_server::orgs::HostRules,
+    base_domain: &str,
+    other_hosts: Option<OrgName>,
     public_url: Option<String>,
     trusted_proxies: &[String],
 ) -> anyhow::Result<()> {
+    let rules = votebase_server::orgs::HostRules::new(base_domain, other_hosts)?;
+    let sites = served
+        .into_iter()
+        .map(|(org, store)| votebase_server::orgs::OrgSite {
+            feeds: FeedDir::new(&global.data, &org),
+            org,
+            store,
+        })
+        .collect();
     let mut options = votebase_server::ServeOptions::from_env()?;
     options
         .trusted_proxies

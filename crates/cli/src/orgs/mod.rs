@@ -11,8 +11,6 @@ use crate::options::Global;
 use crate::stores;
 use crate::voters::cli_actor;
 use votebase_app::orgs::{self, ServedOrgs};
-use votebase_server::orgs::{HostRules, OrgSite};
-use votebase_vip::store::FeedDir;
 
 /// Runs `votebase org …`.
 pub async fn org(global: &Global, cmd: OrgCommand) -> anyhow::Result<()> {
@@ -95,14 +93,18 @@ pub async fn serve(
         .as_deref()
         .map(votebase_domain::OrgName::parse)
         .transpose()?;
-    let rules = HostRules::new(&which.base_domain, other_hosts)?;
-    let sites = served
+    let served = served
         .into_iter()
-        .map(|(org, store)| OrgSite {
-            feeds: FeedDir::new(&global.data, &org.name),
-            org: org.name,
-            store,
-        })
+        .map(|(org, store)| (org.name, store))
         .collect();
-    crate::serve::serve_orgs(sites, bind, rules, public_url, trusted_proxies).await
+    crate::serve::serve_orgs(
+        global,
+        served,
+        bind,
+        &which.base_domain,
+        other_hosts,
+        public_url,
+        trusted_proxies,
+    )
+    .await
 }

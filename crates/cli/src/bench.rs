@@ -74,14 +74,43 @@ fn run_votebase(args: &[&str]) -> anyhow::Result<(f64, Option<f64>, serde_json::
 }
 
 /// The single number a `sqlite3` or `psql -tA` query printed.
-fn count_from(name: &str, mut cmd: Command) -> anyhow::Result<u64> {
+/// Runs a plain tool (`sqlite3`, `psql`) to completion: its wall time and its standard
+/// output; fails with its standard error when it fails or cannot start.
+pub(crate) fn tool_output(tool: &str, mut cmd: Command) -> anyhow::Result<(f64, String)> {
+    let started = Instant::now();
     let out = cmd
         .output()
-        .with_context(|| format!("cannot run {name}; is it installed?"))?;
+        .with_context(|| format!("cannot run {tool}; is it installed?"))?;
     if !out.status.success() {
-        bail!("{name} failed: {}", String::from_utf8_lossy(&out.stderr));
+        bail!("{tool} failed: {}", String::from_utf8_lossy(&out.stderr));
     }
-    let text = String::from_utf8_lossy(&out.stdout);
+    Ok((
+        started.elapsed().as_secs_f64(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    ))
+}
+
+/// `--stores sqlite|postgres|both`: (run SQLite, run PostgreSQL).
+pub(crate) fn stores_to_run(stores: &str) -> anyhow::Result<(bool, bool)> {
+    match stores {
+        "sqlite" => Ok((true, false)),
+        "postgres" => Ok((false, true)),
+        "both" => Ok((true, true)),
+        other => bail!("--stores {other:?}: expected sqlite, postgres or both"),
+    }
+}
+
+/// A benchmark's work directory, emptied and created.
+pub(crate) fn fresh_dir(dir: &Path) -> anyhow::Result<()> {
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(dir)?;
+    Ok(())
+}
+
+fn count_from(name: &str, cmd: Command) -> anyhow::Result<u64> {
+    let (_, text) = tool_output(name, cmd)?;
     text.trim()
         .parse()
         .with_context(|| format!("{name} printed {text:?}, not a count"))
@@ -117,17 +146,11 @@ fn json_count(json: &serde_json::Value, field: &str) -> anyhow::Result<u64> {
         .with_context(|| format!("the JSON summary has no count {field:?}: {json}"))
 }
 
-fn timed(name: &str, mut cmd: Command) -> anyhow::Result<Run> {
-    let started = Instant::now();
-    let out = cmd
-        .output()
-        .with_context(|| format!("cannot run {name}; is it installed?"))?;
-    if !out.status.success() {
-        bail!("{name} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
+fn timed(name: &str, cmd: Command) -> anyhow::Result<Run> {
+    let (seconds, _) = tool_output(name, cmd)?;
     Ok(Run {
         name: name.into(),
-        seconds: started.elapsed().as_secs_f64(),
+        seconds,
         peak_mib: None,
     })
 }
@@ -152,10 +175,7 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
         .or_else(|| global.database.clone())
         .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
     let dir = dir.unwrap_or_else(|| PathBuf::from("target/bench-import"));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("cleaning {}", dir.display()))?;
-    }
-    std::fs::create_dir_all(&dir)?;
+    fresh_dir(&dir)?;
     eprintln!("generating {voters} voters...");
     let gen_dir = dir.clone();
     let files = tokio::task::spawn_blocking(move || {
@@ -336,10 +356,7 @@ pub async fn bench_ballots(global: &Global, cmd: BenchCommand) -> anyhow::Result
         .or_else(|| global.database.clone())
         .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
     let dir = dir.unwrap_or_else(|| PathBuf::from("target/bench-ballots"));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir)?;
-    }
-    std::fs::create_dir_all(&dir)?;
+    fresh_dir(&dir)?;
     eprintln!("generating {voters} voters and {ballots} ballot rows...");
     let gen_dir = dir.clone();
     let (voter_file, ballot_file) = tokio::task::spawn_blocking(move || -> anyhow::Result<(PathBuf, PathBuf)> {

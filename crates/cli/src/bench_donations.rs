@@ -15,7 +15,7 @@
 //! limit, and fails otherwise. The plain side does less (no linkage, no parsing into
 //! types, no flags but the limit): it is the floor a hand-written load sets.
 
-use crate::bench::{DEFAULT_TEST_DATABASE, peak_rss_mib};
+use crate::bench::{DEFAULT_TEST_DATABASE, peak_rss_mib, tool_output};
 use crate::options::Global;
 use anyhow::{Context, bail};
 use clap::Args;
@@ -139,20 +139,6 @@ fn parse_aggregates(tool: &str, text: &str) -> anyhow::Result<Aggregates> {
     })
 }
 
-fn run(tool: &str, mut cmd: Command) -> anyhow::Result<(f64, String)> {
-    let t = Instant::now();
-    let out = cmd
-        .output()
-        .with_context(|| format!("cannot run {tool} (is it installed?)"))?;
-    if !out.status.success() {
-        bail!("{tool} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    Ok((
-        t.elapsed().as_secs_f64(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-    ))
-}
-
 /// `sqlite3 .import` into a fresh file, then the SQL: (load s, SQL s, aggregates).
 fn sqlite_plain(dir: &Path, file: &Path) -> anyhow::Result<(f64, f64, Aggregates)> {
     let db = dir.join("plain.sqlite3");
@@ -162,7 +148,7 @@ fn sqlite_plain(dir: &Path, file: &Path) -> anyhow::Result<(f64, f64, Aggregates
         .arg(format!("{};", create_table("contributions")))
         .arg(".mode csv")
         .arg(format!(".import --skip 1 {} contributions", file.display()));
-    let (load_seconds, _) = run("sqlite3 .import", load)?;
+    let (load_seconds, _) = tool_output("sqlite3 .import", load)?;
     let mut sql = Command::new("sqlite3");
     sql.arg("-readonly")
         .arg("-separator")
@@ -175,7 +161,7 @@ fn sqlite_plain(dir: &Path, file: &Path) -> anyhow::Result<(f64, f64, Aggregates
                 "CAST(ROUND(CAST(AMOUNT AS REAL) * 100) AS INTEGER)"
             )
         ));
-    let (sql_seconds, text) = run("sqlite3", sql)?;
+    let (sql_seconds, text) = tool_output("sqlite3", sql)?;
     std::fs::remove_file(&db).ok();
     Ok((
         load_seconds,
@@ -201,7 +187,7 @@ fn psql_plain(url: &str, file: &Path) -> anyhow::Result<(f64, f64, Aggregates)> 
         }
         cmd
     };
-    run(
+    tool_output(
         "psql",
         psql(&[
             format!("DROP SCHEMA IF EXISTS {schema} CASCADE"),
@@ -210,14 +196,14 @@ fn psql_plain(url: &str, file: &Path) -> anyhow::Result<(f64, f64, Aggregates)> 
         ]),
     )?;
     let result = (|| {
-        let (load_seconds, _) = run(
+        let (load_seconds, _) = tool_output(
             "psql \\copy",
             psql(&[format!(
                 "\\copy {schema}.contributions FROM '{}' WITH (FORMAT csv, HEADER true)",
                 file.display()
             )]),
         )?;
-        let (sql_seconds, text) = run(
+        let (sql_seconds, text) = tool_output(
             "psql",
             psql(&[plain_sql(
                 &format!("{schema}.contributions"),
@@ -226,7 +212,7 @@ fn psql_plain(url: &str, file: &Path) -> anyhow::Result<(f64, f64, Aggregates)> 
         )?;
         Ok((load_seconds, sql_seconds, parse_aggregates("psql", &text)?))
     })();
-    run("psql", psql(&[format!("DROP SCHEMA {schema} CASCADE")])).ok();
+    tool_output("psql", psql(&[format!("DROP SCHEMA {schema} CASCADE")])).ok();
     result
 }
 
@@ -282,20 +268,12 @@ fn check(store: &str, tool: &str, ours: Aggregates, theirs: Aggregates) -> anyho
 }
 
 pub async fn bench(global: &Global, args: BenchDonationsArgs) -> anyhow::Result<()> {
-    let (run_sqlite, run_pg) = match args.stores.as_str() {
-        "sqlite" => (true, false),
-        "postgres" => (false, true),
-        "both" => (true, true),
-        other => bail!("--stores {other:?}: expected sqlite, postgres or both"),
-    };
+    let (run_sqlite, run_pg) = crate::bench::stores_to_run(&args.stores)?;
     let dir = args
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("target/bench-donations"));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
-    }
-    std::fs::create_dir_all(&dir)?;
+    crate::bench::fresh_dir(&dir)?;
     let dir = dir.canonicalize()?;
     let file = dir.join("actblue-bench.csv");
     eprintln!("generating {} contributions...", args.contributions);

@@ -94,20 +94,12 @@ pub async fn bench(global: &Global, args: BenchPurgesArgs) -> anyhow::Result<()>
     if args.snapshots < 3 {
         bail!("--snapshots must be at least 3 (two monthly snapshots and a refresh)");
     }
-    let (run_sqlite, run_pg) = match args.stores.as_str() {
-        "sqlite" => (true, false),
-        "postgres" => (false, true),
-        "both" => (true, true),
-        other => bail!("--stores {other:?}: expected sqlite, postgres or both"),
-    };
+    let (run_sqlite, run_pg) = crate::bench::stores_to_run(&args.stores)?;
     let dir = args
         .dir
         .clone()
         .unwrap_or_else(|| PathBuf::from("target/bench-purges"));
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
-    }
-    std::fs::create_dir_all(&dir)?;
+    crate::bench::fresh_dir(&dir)?;
 
     eprintln!(
         "generating {} voters and {} snapshots...",
@@ -350,14 +342,8 @@ fn parse_counts(tool: &str, text: &str) -> anyhow::Result<Counts> {
     Ok(out)
 }
 
-fn run_tool(tool: &str, mut cmd: Command) -> anyhow::Result<Counts> {
-    let out = cmd
-        .output()
-        .with_context(|| format!("cannot run {tool} (is it installed?)"))?;
-    if !out.status.success() {
-        bail!("{tool} failed: {}", String::from_utf8_lossy(&out.stderr));
-    }
-    parse_counts(tool, &String::from_utf8_lossy(&out.stdout))
+fn run_tool(tool: &str, cmd: Command) -> anyhow::Result<Counts> {
+    parse_counts(tool, &crate::bench::tool_output(tool, cmd)?.1)
 }
 
 fn sqlite3(db: &Path) -> anyhow::Result<Counts> {

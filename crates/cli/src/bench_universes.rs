@@ -377,10 +377,7 @@ struct Row {
 
 pub async fn bench(global: &Global, args: BenchUniversesArgs) -> anyhow::Result<()> {
     let dir = args.work_dir();
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).with_context(|| format!("cannot clear {}", dir.display()))?;
-    }
-    std::fs::create_dir_all(&dir)?;
+    crate::bench::fresh_dir(&dir)?;
     let pg_url = args
         .postgres
         .clone()

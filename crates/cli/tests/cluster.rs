@@ -7,7 +7,7 @@
 mod common;
 
 use common::{Backend, Reply, http, reply, shared};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -110,22 +110,13 @@ struct Queue(BufReader<std::net::TcpStream>);
 
 impl Queue {
     fn open(base: &str, token: &str, last_event_id: Option<i64>) -> Self {
-        let addr = base.trim_start_matches("http://");
-        let mut s = std::net::TcpStream::connect(addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let resume = last_event_id
-            .map(|id| format!("Last-Event-ID: {id}\r\n"))
-            .unwrap_or_default();
-        write!(
-            s,
-            "GET /incidents/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n{resume}Accept: text/event-stream\r\n\r\n"
-        )
-        .unwrap();
-        let mut r = BufReader::new(s);
-        let mut status = String::new();
-        r.read_line(&mut status).unwrap();
-        assert!(status.contains(" 200 "), "{status}");
-        Self(r)
+        Self(common::open_event_stream(
+            base,
+            "/incidents/events",
+            token,
+            last_event_id,
+            Duration::from_secs(30),
+        ))
     }
 
     /// Reads events until one carries incident `id` with `with` in its row; returns the

@@ -508,3 +508,32 @@ pub fn add_user(b: &Backend, name: &str, role: &str) -> String {
 pub fn json(r: &Reply) -> serde_json::Value {
     serde_json::from_str(&r.body).unwrap_or_else(|e| panic!("{e}: {}", r.body))
 }
+
+/// Opens a live page's server-sent-event stream (`/incidents/events`, `/disinfo/events`)
+/// with a bearer token, resuming after `last_event_id` when given; reads time out after
+/// `read_timeout`. Asserts the answer is 200 and returns the stream after the status line.
+pub fn open_event_stream(
+    base: &str,
+    path: &str,
+    token: &str,
+    last_event_id: Option<i64>,
+    read_timeout: std::time::Duration,
+) -> std::io::BufReader<std::net::TcpStream> {
+    use std::io::{BufRead, Write};
+    let addr = base.trim_start_matches("http://");
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(read_timeout)).unwrap();
+    let resume = last_event_id
+        .map(|id| format!("Last-Event-ID: {id}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n{resume}Accept: text/event-stream\r\n\r\n"
+    )
+    .unwrap();
+    let mut r = std::io::BufReader::new(s);
+    let mut status = String::new();
+    r.read_line(&mut status).unwrap();
+    assert!(status.contains(" 200 "), "{status}");
+    r
+}

@@ -6,7 +6,7 @@
 mod common;
 
 use common::{Backend, Reply, add_user, http, reply, serve};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::time::{Duration, Instant};
 
 /// A live-page connection (server-sent events).
@@ -14,22 +14,13 @@ struct LivePage(BufReader<std::net::TcpStream>);
 
 impl LivePage {
     fn open(base: &str, token: &str, last_event_id: Option<i64>) -> Self {
-        let addr = base.trim_start_matches("http://");
-        let mut s = std::net::TcpStream::connect(addr).unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
-        let resume = last_event_id
-            .map(|id| format!("Last-Event-ID: {id}\r\n"))
-            .unwrap_or_default();
-        write!(
-            s,
-            "GET /disinfo/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\n{resume}Accept: text/event-stream\r\n\r\n"
-        )
-        .unwrap();
-        let mut r = BufReader::new(s);
-        let mut status = String::new();
-        r.read_line(&mut status).unwrap();
-        assert!(status.contains(" 200 "), "{status}");
-        Self(r)
+        Self(common::open_event_stream(
+            base,
+            "/disinfo/events",
+            token,
+            last_event_id,
+            Duration::from_secs(30),
+        ))
     }
 
     /// Reads until an `alert` event arrives; returns its id and data.

@@ -82,20 +82,13 @@ fn post_tip(base: &str, cookie: &str, fields: &[(&str, &str)], screenshot: Optio
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x02\0\0\0";
 
 fn open_alerts(base: &str, token: &str) -> BufReader<std::net::TcpStream> {
-    let addr = base.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
-        .unwrap();
-    write!(
-        s,
-        "GET /disinfo/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
+    common::open_event_stream(
+        base,
+        "/disinfo/events",
+        token,
+        None,
+        std::time::Duration::from_secs(60),
     )
-    .unwrap();
-    let mut r = BufReader::new(s);
-    let mut status = String::new();
-    r.read_line(&mut status).unwrap();
-    assert!(status.contains(" 200 "), "{status}");
-    r
 }
 
 /// Reads the live feed until an alert arrives; returns its JSON.

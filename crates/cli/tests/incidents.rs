@@ -8,7 +8,7 @@ mod common;
 use common::{add_user, json};
 
 use common::{Backend, Reply, http, reply, shared};
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 
 const PASSWORD: &str = "a long password 1\n";
 
@@ -274,20 +274,13 @@ fn wait_for_event(stream: &mut BufReader<std::net::TcpStream>, id: i64, with: &s
 }
 
 fn open_queue(base: &str, token: &str) -> BufReader<std::net::TcpStream> {
-    let addr = base.trim_start_matches("http://");
-    let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.set_read_timeout(Some(std::time::Duration::from_secs(30)))
-        .unwrap();
-    write!(
-        s,
-        "GET /incidents/events HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {token}\r\nAccept: text/event-stream\r\n\r\n"
+    common::open_event_stream(
+        base,
+        "/incidents/events",
+        token,
+        None,
+        std::time::Duration::from_secs(30),
     )
-    .unwrap();
-    let mut r = BufReader::new(s);
-    let mut status = String::new();
-    r.read_line(&mut status).unwrap();
-    assert!(status.contains(" 200 "), "{status}");
-    r
 }
 
 #[test]

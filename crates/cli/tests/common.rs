@@ -537,3 +537,45 @@ pub fn open_event_stream(
     assert!(status.contains(" 200 "), "{status}");
     r
 }
+
+/// The value of the hidden form field `name` in a page (panics with the page without one).
+pub fn hidden_field(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let at = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} field in {html}"))
+        + marker.len();
+    let end = html[at..].find('"').unwrap() + at;
+    html[at..end].to_string()
+}
+
+/// Signs a user added by [`add_user`] in through the login form (its CSRF cookie and
+/// field) and returns the session cookie (`vb_session=…`).
+pub fn sign_in(base: &str, user: &str) -> String {
+    let cookie = |r: &Reply, name: &str| {
+        r.set_cookies
+            .iter()
+            .find(|c| c.starts_with(&format!("{name}=")))
+            .cloned()
+            .unwrap_or_else(|| panic!("no {name} cookie in {:?}", r.set_cookies))
+    };
+    let form = reply(
+        &mut http()
+            .get(&format!("{base}/login"))
+            .call()
+            .expect("request"),
+    );
+    let login_cookie = cookie(&form, "vb_login_csrf");
+    let mut resp = http()
+        .post(&format!("{base}/login"))
+        .header("Cookie", &login_cookie)
+        .send_form([
+            ("username", user),
+            ("password", "a long password 1"),
+            ("csrf", hidden_field(&form.body, "csrf").as_str()),
+        ])
+        .expect("request");
+    let signed_in = reply(&mut resp);
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
+    cookie(&signed_in, "vb_session")
+}

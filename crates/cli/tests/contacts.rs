@@ -9,7 +9,7 @@
 mod common;
 
 use chrono::{Days, NaiveDate, NaiveDateTime, Utc};
-use common::{Backend, http, postgres_url, serve};
+use common::{Backend, hidden_field, http, postgres_url, serve, sign_in};
 use predicates::str::contains;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
@@ -546,34 +546,6 @@ fn voter_page(base: &str, id: &str) -> String {
     page
 }
 
-/// Signs in through the login form and returns the session cookie (`vb_session=…`).
-fn sign_in(base: &str, user: &str) -> String {
-    let cookie = |resp: &ureq::http::Response<ureq::Body>, name: &str| {
-        resp.headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or("").to_string())
-            .find(|c| c.starts_with(&format!("{name}=")))
-            .unwrap_or_else(|| panic!("no {name} cookie"))
-    };
-    let mut form = http().get(&format!("{base}/login")).call().unwrap();
-    let login_cookie = cookie(&form, "vb_login_csrf");
-    let body = form.body_mut().read_to_string().unwrap();
-    let csrf = hidden_field(&body, "csrf");
-    let ok = http()
-        .post(&format!("{base}/login"))
-        .header("Cookie", &login_cookie)
-        .send_form([
-            ("username", user),
-            ("password", "a long password 1"),
-            ("csrf", csrf.as_str()),
-        ])
-        .unwrap();
-    assert_eq!(ok.status().as_u16(), 303);
-    cookie(&ok, "vb_session")
-}
-
 /// GETs a page with a session cookie: (status, HTML).
 fn get_page(base: &str, session: &str, path: &str) -> (u16, String) {
     let mut page = http()
@@ -610,17 +582,6 @@ fn post_form(
         location,
         resp.body_mut().read_to_string().unwrap(),
     )
-}
-
-/// The value of the first hidden input called `name`.
-fn hidden_field(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let at = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} field in {html}"))
-        + marker.len();
-    let end = html[at..].find('"').unwrap() + at;
-    html[at..end].to_string()
 }
 
 /// The voter page's "Record a contact" form: signed in through /login, CSRF-checked,

@@ -8,7 +8,7 @@
 //! subscription to alert emails on the watch page (CSRF, a refused address, audited).
 
 mod common;
-use common::{add_user, json};
+use common::{add_user, json, sign_in};
 
 use common::{Backend, Reply, http, reply};
 use std::collections::HashMap;
@@ -475,35 +475,6 @@ fn tip_form_is_rate_limited_and_bounded() {
     let mut status = String::new();
     BufReader::new(conn).read_line(&mut status).unwrap();
     assert!(status.contains(" 413 "), "{status}");
-}
-
-/// Signs in through the login form and returns the session cookie (`vb_session=…`).
-fn sign_in(base: &str, user: &str) -> String {
-    let cookie = |resp: &ureq::http::Response<ureq::Body>, name: &str| {
-        resp.headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or("").to_string())
-            .find(|c| c.starts_with(&format!("{name}=")))
-            .unwrap_or_else(|| panic!("no {name} cookie"))
-    };
-    let mut form = http().get(&format!("{base}/login")).call().unwrap();
-    let login_cookie = cookie(&form, "vb_login_csrf");
-    let body = form.body_mut().read_to_string().unwrap();
-    let at = body.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = &body[at..at + body[at..].find('"').unwrap()];
-    let ok = http()
-        .post(&format!("{base}/login"))
-        .header("Cookie", &login_cookie)
-        .send_form([
-            ("username", user),
-            ("password", "a long password 1"),
-            ("csrf", csrf),
-        ])
-        .unwrap();
-    assert_eq!(ok.status().as_u16(), 303);
-    cookie(&ok, "vb_session")
 }
 
 /// The watch page as a signed-in browser sees it: (status, body, its CSRF token).

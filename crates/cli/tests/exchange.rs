@@ -12,7 +12,7 @@
 mod common;
 
 use chrono::{Duration, Utc};
-use common::Backend;
+use common::{Backend, sign_in};
 use std::sync::Arc;
 use votebase_domain::OrgName;
 use votebase_store::Store;
@@ -583,40 +583,6 @@ fn post_form(url: &str, form: &[(&str, &str)], cookie: &str) -> common::Reply {
     common::reply(&mut resp)
 }
 
-fn hidden(body: &str, name: &str) -> String {
-    let key = format!("name=\"{name}\" value=\"");
-    let at = body
-        .find(&key)
-        .unwrap_or_else(|| panic!("no {name}: {body}"))
-        + key.len();
-    body[at..].split('"').next().unwrap().to_string()
-}
-
-fn session(r: &common::Reply, name: &str) -> String {
-    r.set_cookies
-        .iter()
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .cloned()
-        .unwrap_or_else(|| panic!("no {name} cookie in {:?}", r.set_cookies))
-}
-
-fn sign_in(base: &str, user: &str) -> String {
-    let form = request("GET", &format!("{base}/login"), None, None, None);
-    let csrf_cookie = session(&form, "vb_login_csrf");
-    let mut resp = common::http()
-        .post(&format!("{base}/login"))
-        .header("Cookie", &csrf_cookie)
-        .send_form([
-            ("username", user),
-            ("password", "a long password 1"),
-            ("csrf", hidden(&form.body, "csrf").as_str()),
-        ])
-        .expect("request");
-    let ok = common::reply(&mut resp);
-    assert_eq!(ok.status, 303, "{}", ok.body);
-    session(&ok, "vb_session")
-}
-
 #[test]
 fn pages_and_api_by_role_with_csrf_audit_and_openapi() {
     let today = Utc::now().date_naive();
@@ -799,7 +765,7 @@ fn pages_and_api_by_role_with_csrf_audit_and_openapi() {
             !dm_page.body.contains("/approve"),
             "{name}: data managers do not sign"
         );
-        let csrf = hidden(&page.body, "csrf");
+        let csrf = common::hidden_field(&page.body, "csrf");
         let approve = format!("{}/exchange/{id}/approve", served.base);
         let refused = post_form(&approve, &[], &sessions[0]);
         assert_eq!(
@@ -850,7 +816,7 @@ fn pages_and_api_by_role_with_csrf_audit_and_openapi() {
             &[
                 (
                     "csrf",
-                    &hidden(
+                    &common::hidden_field(
                         &request(
                             "GET",
                             &format!("{}/suppression", served.base),
@@ -873,7 +839,7 @@ fn pages_and_api_by_role_with_csrf_audit_and_openapi() {
             &[
                 (
                     "csrf",
-                    &hidden(
+                    &common::hidden_field(
                         &request(
                             "GET",
                             &format!("{}/suppression", served.base),

@@ -5,12 +5,10 @@
 //! checks every incident route (and the foundation's routes) for every role.
 
 mod common;
-use common::{add_user, json};
+use common::{add_user, json, sign_in};
 
 use common::{Backend, Reply, http, reply, shared};
 use std::io::{BufRead, BufReader};
-
-const PASSWORD: &str = "a long password 1\n";
 
 fn get(url: &str, token: &str) -> Reply {
     let mut req = http().get(url);
@@ -1162,35 +1160,6 @@ fn route_by_role() {
         }
         assert!(failures.is_empty(), "{}:\n{}", b.name, failures.join("\n"));
     }
-}
-
-/// Signs in through the login form and returns the session cookie (`vb_session=…`).
-fn sign_in(base: &str, user: &str) -> String {
-    let cookie = |resp: &ureq::http::Response<ureq::Body>, name: &str| {
-        resp.headers()
-            .get_all("set-cookie")
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or("").to_string())
-            .find(|c| c.starts_with(&format!("{name}=")))
-            .unwrap_or_else(|| panic!("no {name} cookie"))
-    };
-    let mut form = http().get(&format!("{base}/login")).call().unwrap();
-    let login_cookie = cookie(&form, "vb_login_csrf");
-    let body = form.body_mut().read_to_string().unwrap();
-    let at = body.find("name=\"csrf\" value=\"").unwrap() + 19;
-    let csrf = &body[at..at + body[at..].find('"').unwrap()];
-    let ok = http()
-        .post(&format!("{base}/login"))
-        .header("Cookie", &login_cookie)
-        .send_form([
-            ("username", user),
-            ("password", PASSWORD.trim()),
-            ("csrf", csrf),
-        ])
-        .unwrap();
-    assert_eq!(ok.status().as_u16(), 303);
-    cookie(&ok, "vb_session")
 }
 
 fn post_bytes(url: &str, token: &str, content_type: &str, bytes: &[u8]) -> Reply {

@@ -667,19 +667,34 @@ pub(crate) async fn api_lookup(
         Ok(p) => p,
         Err(why) => return refused(&svc, t, why, true),
     };
-    off_runtime(move || api_answer(&svc, params)).await
+    // Every answer but a street-name search is a few hash lookups: answered here, without
+    // the hand-off to the blocking pool (which cost more than the lookup itself).
+    if let Some(r) = api_answer(&svc, &params, false) {
+        return r;
+    }
+    off_runtime(move || {
+        api_answer(&svc, &params, true).unwrap_or_else(|| {
+            json_error(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "internal error",
+            )
+        })
+    })
+    .await
 }
 
-/// The JSON answer, off the async workers.
-fn api_answer(svc: &LookupService, params: LookupParams) -> Response {
-    let address = params.address.unwrap_or_default();
-    let address = address.trim();
+/// The JSON answer; with `search` false, `None` when answering needs the street-name
+/// search (`Index::lookup_without_search`), which runs off the
+/// async workers.
+fn api_answer(svc: &LookupService, params: &LookupParams, search: bool) -> Option<Response> {
+    let address = params.address.as_deref().unwrap_or_default().trim();
     if address.is_empty() {
-        return json_error(
+        return Some(json_error(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "give the address as ?address=",
-        );
+        ));
     }
     let Some(feed) = svc.feed() else {
         let mut r = json_error(
@@ -689,9 +704,13 @@ fn api_answer(svc: &LookupService, params: LookupParams) -> Response {
         );
         r.headers_mut()
             .insert(RETRY_AFTER, HeaderValue::from_static("60"));
-        return r;
+        return Some(r);
     };
-    let answer = feed.index.lookup(address);
+    let answer = if search {
+        feed.index.lookup(address)
+    } else {
+        feed.index.lookup_without_search(address)?
+    };
     let body = ApiAnswer {
         answer: &answer,
         feed: FeedInfo {
@@ -702,7 +721,7 @@ fn api_answer(svc: &LookupService, params: LookupParams) -> Response {
             source_date: &feed.source_date,
         },
     };
-    match serde_json::to_vec(&body) {
+    Some(match serde_json::to_vec(&body) {
         Ok(bytes) => {
             let mut r = (StatusCode::OK, bytes).into_response();
             let h = r.headers_mut();
@@ -721,7 +740,7 @@ fn api_answer(svc: &LookupService, params: LookupParams) -> Response {
                 "internal error",
             )
         }
-    }
+    })
 }
 
 async fn where_ics(

@@ -642,6 +642,20 @@ impl IncidentStore for PgStore {
         get(&mut *self.pool().acquire().await.map_err(db)?, id).await
     }
 
+    async fn get_incidents(&self, ids: &[i64]) -> StoreResult<Vec<Incident>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM incidents WHERE id = ANY($1)"
+        )))
+        .bind(ids)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        rows.iter().map(incident_of).collect()
+    }
+
     async fn incident_timeline(&self, id: i64) -> StoreResult<Vec<TimelineEntry>> {
         timeline(&mut *self.pool().acquire().await.map_err(db)?, id).await
     }

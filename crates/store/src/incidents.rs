@@ -79,6 +79,16 @@ pub trait IncidentStore: Send + Sync {
     /// One incident.
     async fn get_incident(&self, id: i64) -> StoreResult<Option<Incident>>;
 
+    /// Several incidents at once, in no particular order (ids not stored are left out):
+    /// the live queue's relay reads a batch of changes with one query.
+    async fn get_incidents(&self, ids: &[i64]) -> StoreResult<Vec<Incident>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.extend(self.get_incident(*id).await?);
+        }
+        Ok(out)
+    }
+
     /// An incident's timeline, oldest first.
     async fn incident_timeline(&self, id: i64) -> StoreResult<Vec<TimelineEntry>>;
 

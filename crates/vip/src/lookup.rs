@@ -221,6 +221,22 @@ impl Index {
 
     /// Looks up a parsed query.
     pub fn lookup_query(&self, q: &Query) -> Answer<'_> {
+        self.resolve(q, true)
+            .expect("an answer whenever the street-name search may run")
+    }
+
+    /// Looks up a free-text address without the street-name search: `None` when the
+    /// answer would be [`Answer::DidYouMean`], whose fuzzy scoring of every street of the
+    /// ZIP (or of the feed) is the one part of a lookup whose cost grows with the feed.
+    /// Every other answer is a few hash lookups and comparisons, cheap enough to compute
+    /// on a server's async workers; the caller runs [`Index::lookup`] elsewhere on `None`.
+    pub fn lookup_without_search(&self, text: &str) -> Option<Answer<'_>> {
+        self.resolve(&parse_query(text, self), false)
+    }
+
+    /// The answer to `q`; with `search` false, `None` instead of a street-name search.
+    fn resolve(&self, q: &Query, search: bool) -> Option<Answer<'_>> {
+        let did_you_mean = |zip, city| search.then(|| self.did_you_mean(q, zip, city));
         let zip = if q.zip.is_empty() {
             NONE
         } else {
@@ -232,15 +248,15 @@ impl Index {
             self.known_city(&q.city).unwrap_or(NONE - 1)
         };
         if q.name.is_empty() {
-            return Answer::NotFound {
+            return Some(Answer::NotFound {
                 reason: "no street in the address".into(),
-            };
+            });
         }
         let Some(on_name) = self.by_name.get(q.name.as_str()) else {
             if let Some(a) = self.whole_area(zip, city) {
-                return a;
+                return Some(a);
             }
-            return self.did_you_mean(q, zip, city);
+            return did_you_mean(zip, city);
         };
         let street_ok = |i: &u32| {
             let k = &self.streets[self.segs[*i as usize].street as usize];
@@ -258,30 +274,30 @@ impl Index {
         };
         let mut cands: Vec<u32> = on_name.iter().copied().filter(street_ok).collect();
         if cands.is_empty() {
-            return self.did_you_mean(q, zip, city);
+            return did_you_mean(zip, city);
         }
         cands.retain(area_ok);
         if cands.is_empty() {
             if let Some(a) = self.whole_area(zip, city) {
-                return a;
+                return Some(a);
             }
-            return self.did_you_mean(q, zip, city);
+            return did_you_mean(zip, city);
         }
         let Some(n) = q.number else {
             if cands.iter().all(|&i| self.segs[i as usize].all_addresses) {
-                return self.decide(q, cands);
+                return Some(self.decide(q, cands));
             }
-            return Answer::NeedMore {
+            return Some(Answer::NeedMore {
                 missing: vec![Missing::HouseNumber],
                 options: Vec::new(),
-            };
+            });
         };
         cands.retain(|&i| {
             let s = &self.segs[i as usize];
             s.all_addresses || (s.lo <= n && n <= s.hi && s.parity.admits(n))
         });
         if cands.is_empty() {
-            return Answer::NotFound {
+            return Some(Answer::NotFound {
                 reason: format!(
                     "house number {n} is in no address range of {} {}",
                     [q.pre.as_str(), &q.name, &q.suffix, &q.post]
@@ -294,7 +310,7 @@ impl Index {
                 )
                 .trim()
                 .to_string(),
-            };
+            });
         }
         // What was typed exactly (`HANOVER RD` without direction) beats what merely
         // does not contradict it (`E HANOVER RD`).
@@ -319,7 +335,7 @@ impl Index {
                 cands.retain(|&i| self.segs[i as usize].units.is_empty());
             }
         }
-        self.decide(q, cands)
+        Some(self.decide(q, cands))
     }
 
     /// Turns the matching segments into an answer.
@@ -665,5 +681,30 @@ mod tests {
             idx.lookup("Main St 27253"),
             Answer::NeedMore { ref missing, .. } if missing == &[Missing::HouseNumber]
         ));
+    }
+
+    #[test]
+    fn without_search_is_the_same_answer_or_none_for_a_search() {
+        let idx = Index::build(&feed());
+        for text in [
+            "13 Main St, Graham, NC 27253",
+            "14 Main St 27253",
+            "13 Main St",
+            "5 Oak Rd, Graham 27253",
+            "500 Main St 27253",
+            "Main St 27253",
+            "27253",
+        ] {
+            let quick = idx.lookup_without_search(text).expect(text);
+            assert_eq!(format!("{quick:?}"), format!("{:?}", idx.lookup(text)));
+        }
+        assert!(matches!(
+            idx.lookup("5 Oakwod Dr, Graham, NC 27253"),
+            Answer::DidYouMean { .. }
+        ));
+        assert!(
+            idx.lookup_without_search("5 Oakwod Dr, Graham, NC 27253")
+                .is_none()
+        );
     }
 }

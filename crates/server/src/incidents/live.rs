@@ -54,23 +54,26 @@ pub async fn relay(
                 None => latest.push((c.incident_id, c.seq)),
             }
         }
-        for (id, seq) in latest {
-            // Retried while the store is away (a failover): the change is committed, so
-            // the incident is there once the store answers again.
-            let mut wait = std::time::Duration::from_millis(100);
-            loop {
-                match store.get_incident(id).await {
-                    Ok(Some(incident)) => {
-                        hub.publish_change(&incident, seq);
-                        break;
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        tracing::warn!(error = %e, incident = id, "live queue relay");
-                        tokio::time::sleep(wait).await;
-                        wait = (wait * 2).min(std::time::Duration::from_secs(2));
-                    }
+        // One read for the whole batch, retried while the store is away (a failover):
+        // the changes are committed, so the incidents are there once it answers again.
+        let ids: Vec<i64> = latest.iter().map(|(id, _)| *id).collect();
+        let mut wait = std::time::Duration::from_millis(100);
+        let incidents = loop {
+            match store.get_incidents(&ids).await {
+                Ok(incidents) => break incidents,
+                Err(e) => {
+                    tracing::warn!(error = %e, incidents = ids.len(), "live queue relay");
+                    tokio::time::sleep(wait).await;
+                    wait = (wait * 2).min(std::time::Duration::from_secs(2));
                 }
+            }
+        };
+        let by_id: std::collections::HashMap<i64, &Incident> =
+            incidents.iter().map(|i| (i.id, i)).collect();
+        // Published in the feed's order; an incident no longer stored is skipped.
+        for (id, seq) in latest {
+            if let Some(incident) = by_id.get(&id) {
+                hub.publish_change(incident, seq);
             }
         }
     }
@@ -180,11 +183,11 @@ async fn catch_up(
     let mut ids: Vec<i64> = changes.iter().map(|c| c.incident_id).collect();
     ids.sort_unstable();
     ids.dedup();
+    let mut incidents = state.store.get_incidents(&ids).await?;
+    incidents.sort_unstable_by_key(|i| i.id);
     let mut rows = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(i) = state.store.get_incident(id).await?
-            && in_scope(scope, &i.location.county)
-        {
+    for i in incidents {
+        if in_scope(scope, &i.location.county) {
             rows.push(
                 serde_json::to_string(&QueueRow::of(&i))
                     .map_err(|e| ApiError::Internal(format!("queue row: {e}")))?,

@@ -396,7 +396,10 @@ pub async fn intake(
     state: &AppState,
     new: NewIncident,
 ) -> Result<votebase_store::incidents::IntakeOutcome, ApiError> {
-    let outcome = votebase_app::incidents::take(state.store.as_ref(), &new, Utc::now()).await?;
+    // The rules as `build_incident` read them (at most [`RULES_TTL`] old), not a re-read.
+    let rules = state.incidents.rules(state.store.as_ref()).await?;
+    let outcome =
+        votebase_app::incidents::take_with(state.store.as_ref(), &rules, &new, Utc::now()).await?;
     if outcome.replayed {
         // A retry: the report was published when it was first stored.
         return Ok(outcome);
@@ -406,9 +409,13 @@ pub async fn intake(
         // The report joins its narrative in the disinformation watch (linked, not copied).
         crate::disinfo::link_hotline(state).await;
     }
-    for id in &outcome.changed {
-        if let Some(i) = state.store.get_incident(*id).await? {
-            state.incidents.publish(&i);
+    // With the store's change feed feeding the queue, the relay publishes these (and
+    // reading them here would be wasted work on every clustering report).
+    if !state.incidents.is_relayed() {
+        for id in &outcome.changed {
+            if let Some(i) = state.store.get_incident(*id).await? {
+                state.incidents.publish(&i);
+            }
         }
     }
     Ok(outcome)

@@ -137,6 +137,19 @@ pub async fn run(store: &dyn Store) {
     let a_now = store.get_incident(a.incident.id).await.unwrap().unwrap();
     assert_eq!(a_now.cluster_id, Some(cluster));
     assert_eq!(a_now.severity, Severity::High);
+    // Several at once: the same rows as one by one, unknown ids left out.
+    let mut many = store
+        .get_incidents(&[c.incident.id, a.incident.id, b.incident.id, 999_999])
+        .await
+        .unwrap();
+    many.sort_by_key(|i| i.id);
+    let mut one_by_one = Vec::new();
+    for id in [a.incident.id, b.incident.id, c.incident.id] {
+        one_by_one.push(store.get_incident(id).await.unwrap().unwrap());
+    }
+    one_by_one.sort_by_key(|i| i.id);
+    assert_eq!(format!("{many:?}"), format!("{one_by_one:?}"));
+    assert!(store.get_incidents(&[]).await.unwrap().is_empty());
     let a_line = store.incident_timeline(a.incident.id).await.unwrap();
     let kinds: Vec<&str> = a_line.iter().map(|e| e.kind.as_str()).collect();
     assert_eq!(kinds, vec!["created", "clustered"]);

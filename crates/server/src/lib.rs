@@ -41,9 +41,23 @@ pub use context::TrustedProxies;
 pub use error::ApiError;
 pub use ratelimit::RateLimits;
 
-/// Shared state of every handler.
+/// Shared state of every handler: one reference-counted [`SiteState`], so that the
+/// clones axum makes for every layer and handler of every request cost one counter
+/// increment (not one per field, plus the public URL's copy).
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<SiteState>);
+
+impl std::ops::Deref for AppState {
+    type Target = SiteState;
+
+    fn deref(&self) -> &SiteState {
+        &self.0
+    }
+}
+
+/// What [`AppState`] shares.
+#[derive(Clone)]
+pub struct SiteState {
     /// The organization's store.
     pub store: Arc<dyn Store>,
     /// Every per-client rate limiter (configured by [`RateLimits`]).
@@ -72,7 +86,7 @@ impl AppState {
     /// URL and no trusted proxy.
     pub fn new(store: Arc<dyn Store>) -> Self {
         let limits = RateLimits::default().build();
-        Self {
+        Self(Arc::new(SiteState {
             store,
             lookup: lookup::LookupService::disabled(limits.lookup.clone()),
             limits,
@@ -82,22 +96,29 @@ impl AppState {
             universes: universes::Universes::new(),
             incidents: incidents::Hub::new(),
             disinfo: disinfo::Hub::new(),
-        }
+        }))
+    }
+
+    /// The shared state to change while the server is being set up (copied if a clone of
+    /// this state is already in use elsewhere).
+    pub(crate) fn setup(&mut self) -> &mut SiteState {
+        Arc::make_mut(&mut self.0)
     }
 
     /// This state with the options of `votebase serve` (call it before
     /// [`AppState::with_lookup`]: a lookup service started earlier keeps its limiter).
     pub fn with_options(mut self, options: &ServeOptions) -> Self {
-        self.limits = options.limits.build();
-        self.lookup = lookup::LookupService::disabled(self.limits.lookup.clone());
+        let site = self.setup();
+        site.limits = options.limits.build();
+        site.lookup = lookup::LookupService::disabled(site.limits.lookup.clone());
         // A blank public URL (an empty `VOTEBASE_PUBLIC_URL`) is no public URL.
-        self.public_url = options
+        site.public_url = options
             .public_url
             .as_deref()
             .map(str::trim)
             .filter(|u| !u.is_empty())
             .map(str::to_string);
-        self.trusted_proxies = Arc::new(options.trusted_proxies.clone());
+        site.trusted_proxies = Arc::new(options.trusted_proxies.clone());
         self
     }
 }

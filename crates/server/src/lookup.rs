@@ -627,21 +627,20 @@ fn where_answer(
     html(StatusCode::OK, &page, "private, max-age=60", t.code())
 }
 
-/// The JSON answer: the engine's answer with the feed's dates.
-#[derive(Serialize)]
-struct ApiAnswer<'a> {
-    #[serde(flatten)]
-    answer: &'a Answer<'a>,
-    feed: FeedInfo<'a>,
-}
-
-#[derive(Serialize)]
-struct FeedInfo<'a> {
-    version: &'a str,
-    election_name: &'a str,
-    election_date: &'a str,
-    source_name: &'a str,
-    source_date: &'a str,
+/// The JSON answer, `{"status":…,…,"feed":{…}}`: the engine's answer with the feed's
+/// facts, serialised once per loaded feed ([`LoadedFeed::info_json`]) and appended to the
+/// answer's object (what `#[serde(flatten)]` would write, without its per-entry detour).
+fn answer_json(answer: &Answer<'_>, feed: &LoadedFeed) -> serde_json::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(1024 + feed.info_json.len());
+    serde_json::to_writer(&mut out, answer)?;
+    // An answer is an object (its `status` at least): its closing brace makes way.
+    if out.pop() != Some(b'}') {
+        return Err(serde::ser::Error::custom("the answer is not a JSON object"));
+    }
+    out.extend_from_slice(b",\"feed\":");
+    out.extend_from_slice(feed.info_json.as_bytes());
+    out.push(b'}');
+    Ok(out)
 }
 
 /// Where an address votes: polling place, early-vote sites and drop boxes with hours, or
@@ -711,17 +710,7 @@ fn api_answer(svc: &LookupService, params: &LookupParams, search: bool) -> Optio
     } else {
         feed.index.lookup_without_search(address)?
     };
-    let body = ApiAnswer {
-        answer: &answer,
-        feed: FeedInfo {
-            version: &feed.version,
-            election_name: &feed.election_name,
-            election_date: &feed.election_date,
-            source_name: &feed.source_name,
-            source_date: &feed.source_date,
-        },
-    };
-    Some(match serde_json::to_vec(&body) {
+    Some(match answer_json(&answer, &feed) {
         Ok(bytes) => {
             let mut r = (StatusCode::OK, bytes).into_response();
             let h = r.headers_mut();

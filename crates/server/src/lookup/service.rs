@@ -68,6 +68,49 @@ pub struct LoadedFeed {
     pub source_name: String,
     /// When the feed was produced (`2012-04-29T18:06:46`), if known.
     pub source_date: String,
+    /// The facts above as the lookup API's `feed` object, serialised once.
+    pub info_json: String,
+}
+
+/// The lookup API's `feed` object.
+#[derive(serde::Serialize)]
+struct FeedInfo<'a> {
+    version: &'a str,
+    election_name: &'a str,
+    election_date: &'a str,
+    source_name: &'a str,
+    source_date: &'a str,
+}
+
+impl LoadedFeed {
+    /// A loaded feed; `info_json` is written from the other fields.
+    pub fn new(
+        index: Arc<Index>,
+        version: String,
+        election_name: String,
+        election_date: String,
+        source_name: String,
+        source_date: String,
+    ) -> Self {
+        let info = FeedInfo {
+            version: &version,
+            election_name: &election_name,
+            election_date: &election_date,
+            source_name: &source_name,
+            source_date: &source_date,
+        };
+        // Strings only: serialising them cannot fail.
+        let info_json = serde_json::to_string(&info).unwrap_or_default();
+        Self {
+            index,
+            version,
+            election_name,
+            election_date,
+            source_name,
+            source_date,
+            info_json,
+        }
+    }
 }
 
 /// Why a feed could not be (re)loaded; the service keeps answering from the old one.
@@ -178,30 +221,16 @@ impl LookupService {
         let started = Instant::now();
         let feed = votebase_vip::load(&path)?;
         let index = Index::build(&feed);
-        let loaded = LoadedFeed {
-            version: pointer,
-            election_name: feed
-                .election
-                .as_ref()
-                .map(|e| e.name.clone())
-                .unwrap_or_default(),
-            election_date: feed
-                .election
-                .as_ref()
-                .map(|e| e.date.clone())
-                .unwrap_or_default(),
-            source_name: feed
-                .source
-                .as_ref()
-                .map(|s| s.name.clone())
-                .unwrap_or_default(),
-            source_date: feed
-                .source
-                .as_ref()
-                .map(|s| s.date_time.clone())
-                .unwrap_or_default(),
+        let election = feed.election.as_ref();
+        let source = feed.source.as_ref();
+        let loaded = LoadedFeed::new(
             index,
-        };
+            pointer,
+            election.map(|e| e.name.clone()).unwrap_or_default(),
+            election.map(|e| e.date.clone()).unwrap_or_default(),
+            source.map(|s| s.name.clone()).unwrap_or_default(),
+            source.map(|s| s.date_time.clone()).unwrap_or_default(),
+        );
         tracing::info!(
             version = %loaded.version,
             segments = loaded.index.stats.segments,
@@ -279,7 +308,7 @@ impl FromRef<AppState> for Arc<LookupService> {
 impl AppState {
     /// This state with a public lookup service.
     pub fn with_lookup(mut self, lookup: Arc<LookupService>) -> Self {
-        self.lookup = lookup;
+        self.setup().lookup = lookup;
         self
     }
 }

@@ -73,3 +73,51 @@ fn requery_rebuilds_the_address_with_a_choice() {
         "101 LAMBERT RD, GRAHAM"
     );
 }
+
+/// The answer with the feed appended is what `#[serde(flatten)]` of both writes, for
+/// every kind of answer the sample feed gives.
+#[test]
+fn answer_json_is_the_flattened_answer_and_feed() {
+    #[derive(Serialize)]
+    struct Flattened<'a> {
+        #[serde(flatten)]
+        answer: &'a Answer<'a>,
+        feed: serde_json::Value,
+    }
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/vip/spec-5.2/sample_feed.xml");
+    let feed = votebase_vip::load(&path).unwrap();
+    let index = votebase_vip::Index::build(&feed);
+    let loaded = LoadedFeed::new(
+        index.clone(),
+        "v1".into(),
+        "Election \"A\"".into(),
+        "2013-11-05".into(),
+        "Source".into(),
+        String::new(),
+    );
+    let feed_value: serde_json::Value = serde_json::from_str(&loaded.info_json).unwrap();
+    assert_eq!(feed_value["election_name"], "Election \"A\"");
+    let mut kinds = std::collections::BTreeSet::new();
+    for text in [
+        "",
+        "12 Nowhere Lane",
+        "Main St",
+        "xyzzy",
+        "1 Misty Mountain Rd, Greenwood, VA 22943",
+        "1 Misty Mountin Rd, Greenwood, VA 22943",
+        "5 Any Street, Charlottesville, VA",
+    ] {
+        let answer = index.lookup(text);
+        let ours: serde_json::Value =
+            serde_json::from_slice(&answer_json(&answer, &loaded).unwrap()).unwrap();
+        let flattened = serde_json::to_value(Flattened {
+            answer: &answer,
+            feed: feed_value.clone(),
+        })
+        .unwrap();
+        assert_eq!(ours, flattened, "{text}");
+        kinds.insert(ours["status"].as_str().unwrap().to_string());
+    }
+    assert!(kinds.len() >= 2, "{kinds:?}");
+}

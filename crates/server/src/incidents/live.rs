@@ -6,7 +6,7 @@
 //! onto the queue.
 
 use super::*;
-use votebase_store::cluster::ChangeFeed;
+use votebase_store::cluster::{ChangeFeed, IncidentChange};
 
 /// Starts the escalation timer: every `every`, if this server leads the escalation job,
 /// incidents untouched for the rules' `stale_minutes` are escalated and pushed to the
@@ -33,25 +33,33 @@ pub fn spawn_escalator(state: &AppState, every: std::time::Duration) {
 /// incident is read once per batch and published with its position. The feed reconnects
 /// and reads back by itself; an unreachable store is retried every second.
 pub async fn relay(
-    mut feed: Box<dyn ChangeFeed>,
+    feed: Box<dyn ChangeFeed>,
     store: Arc<dyn votebase_store::Store>,
     hub: Arc<Hub>,
 ) {
-    loop {
-        let changes = match feed.next().await {
-            Ok(changes) => changes,
-            Err(e) => {
-                tracing::warn!(error = %e, "live queue feed");
-                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-                continue;
+    // The feed is read by its own task, so that notifications keep arriving while the
+    // incidents of the last ones are read: everything that arrived meanwhile is then
+    // read with one query (under load the batches grow instead of the delay).
+    let (sender, mut received) = tokio::sync::mpsc::channel(RELAY_QUEUE);
+    tokio::spawn(read_feed(feed, sender));
+    while let Some(first) = received.recv().await {
+        let mut changes: Vec<IncidentChange> = first;
+        while changes.len() < MAX_RELAY_BATCH {
+            match received.try_recv() {
+                Ok(more) => changes.extend(more),
+                Err(_) => break,
             }
-        };
+        }
         // The last position per incident, in order of first appearance.
         let mut latest: Vec<(i64, i64)> = Vec::new();
+        let mut at: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
         for c in changes {
-            match latest.iter_mut().find(|(id, _)| *id == c.incident_id) {
-                Some(entry) => entry.1 = entry.1.max(c.seq),
-                None => latest.push((c.incident_id, c.seq)),
+            match at.get(&c.incident_id) {
+                Some(&i) => latest[i].1 = latest[i].1.max(c.seq),
+                None => {
+                    at.insert(c.incident_id, latest.len());
+                    latest.push((c.incident_id, c.seq));
+                }
             }
         }
         // One read for the whole batch, retried while the store is away (a failover):
@@ -74,6 +82,33 @@ pub async fn relay(
         for (id, seq) in latest {
             if let Some(incident) = by_id.get(&id) {
                 hub.publish_change(incident, seq);
+            }
+        }
+    }
+}
+
+/// Batches of changes the feed's reader may hold for the relay.
+const RELAY_QUEUE: usize = 1_024;
+
+/// Most changes the relay reads with one query.
+const MAX_RELAY_BATCH: usize = 1_024;
+
+/// Reads the store's change feed until the relay stops (an unreachable store is retried
+/// every second; the feed reconnects and reads back by itself).
+async fn read_feed(
+    mut feed: Box<dyn ChangeFeed>,
+    sender: tokio::sync::mpsc::Sender<Vec<IncidentChange>>,
+) {
+    loop {
+        match feed.next().await {
+            Ok(changes) => {
+                if sender.send(changes).await.is_err() {
+                    return;
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "live queue feed");
+                tokio::time::sleep(std::time::Duration::from_secs(1)).await;
             }
         }
     }

@@ -175,14 +175,15 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
     let ctx = resolve(&state, peer, req.headers());
     let authenticated = crate::headers::is_authenticated(req.headers());
     let method = req.method().clone();
+    // Shared, not copied: only an error's log line reads it.
     let route = req
         .extensions()
         .get::<axum::extract::MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_default();
+        .cloned();
     req.extensions_mut().insert(ctx.clone());
     let response = next.run(req).await;
-    let mut response = crate::error::normalize(response, &ctx, &method, &route).await;
+    let route = route.as_ref().map_or("", |p| p.as_str());
+    let mut response = crate::error::normalize(response, &ctx, &method, route).await;
     if let Ok(id) = axum::http::HeaderValue::from_str(&ctx.request_id) {
         response.headers_mut().insert("x-request-id", id);
     }

@@ -112,26 +112,34 @@ pub fn is_authenticated(headers: &HeaderMap) -> bool {
             .is_some()
 }
 
-fn set_if_absent(headers: &mut HeaderMap, name: axum::http::HeaderName, value: &str) {
-    if !headers.contains_key(&name)
-        && let Ok(v) = HeaderValue::from_str(value)
-    {
-        headers.insert(name, v);
+/// [`CSP`] as a header value, built once (a clone shares its bytes).
+static CSP_HEADER: LazyLock<Option<HeaderValue>> =
+    LazyLock::new(|| HeaderValue::from_str(CSP.as_str()).ok());
+
+fn set_if_absent(headers: &mut HeaderMap, name: axum::http::HeaderName, value: &HeaderValue) {
+    if !headers.contains_key(&name) {
+        headers.insert(name, value.clone());
     }
 }
 
 /// Adds the security headers to a response (see the module documentation).
 pub fn apply(response: &mut Response, ctx: &RequestContext, authenticated: bool) {
     let h = response.headers_mut();
-    set_if_absent(h, CONTENT_SECURITY_POLICY, CSP.as_str());
-    set_if_absent(h, REFERRER_POLICY, "no-referrer");
-    set_if_absent(h, X_FRAME_OPTIONS, "DENY");
-    set_if_absent(h, X_CONTENT_TYPE_OPTIONS, "nosniff");
+    if let Some(csp) = CSP_HEADER.as_ref() {
+        set_if_absent(h, CONTENT_SECURITY_POLICY, csp);
+    }
+    set_if_absent(h, REFERRER_POLICY, &HeaderValue::from_static("no-referrer"));
+    set_if_absent(h, X_FRAME_OPTIONS, &HeaderValue::from_static("DENY"));
+    set_if_absent(h, X_CONTENT_TYPE_OPTIONS, &HeaderValue::from_static("nosniff"));
     if authenticated {
-        set_if_absent(h, CACHE_CONTROL, "no-store");
+        set_if_absent(h, CACHE_CONTROL, &HeaderValue::from_static("no-store"));
     }
     if ctx.https {
-        set_if_absent(h, STRICT_TRANSPORT_SECURITY, "max-age=31536000");
+        set_if_absent(
+            h,
+            STRICT_TRANSPORT_SECURITY,
+            &HeaderValue::from_static("max-age=31536000"),
+        );
         let cookies: Vec<HeaderValue> = h.get_all(SET_COOKIE).iter().cloned().collect();
         if !cookies.is_empty() {
             h.remove(SET_COOKIE);

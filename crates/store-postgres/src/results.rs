@@ -429,13 +429,11 @@ impl ResultsStore for PgStore {
                     .ok_or_else(|| StoreError::Refused(format!("no election {:?}", r.election)))?,
             ),
         };
-        let seq: i64 = sqlx::query_scalar("SELECT nextval('results_log_seq')")
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(db)?;
-        let version: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) + 1 FROM results_log
-             WHERE election = $1 AND precinct = $2 AND contest = $3 AND channel = $4",
+        // The log position and this channel's next version in one round trip (the
+        // precinct's lock is held: no other submission of it can count in between).
+        let (seq, version): (i64, i64) = sqlx::query_as(
+            "SELECT nextval('results_log_seq'), (SELECT COUNT(*) + 1 FROM results_log
+             WHERE election = $1 AND precinct = $2 AND contest = $3 AND channel = $4)",
         )
         .bind(&r.election)
         .bind(&r.precinct)

@@ -130,7 +130,11 @@ pub fn apply(response: &mut Response, ctx: &RequestContext, authenticated: bool)
     }
     set_if_absent(h, REFERRER_POLICY, &HeaderValue::from_static("no-referrer"));
     set_if_absent(h, X_FRAME_OPTIONS, &HeaderValue::from_static("DENY"));
-    set_if_absent(h, X_CONTENT_TYPE_OPTIONS, &HeaderValue::from_static("nosniff"));
+    set_if_absent(
+        h,
+        X_CONTENT_TYPE_OPTIONS,
+        &HeaderValue::from_static("nosniff"),
+    );
     if authenticated {
         set_if_absent(h, CACHE_CONTROL, &HeaderValue::from_static("no-store"));
     }

@@ -13,7 +13,7 @@ use tokio::sync::mpsc::Receiver;
 use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
 use votebase_store::{
     BallotBatch, BallotImportOutcome, BallotList, BallotListRow, BallotStatusCount, NewBallotFile,
-    StoreError, StoreResult, TurnoutPoint, UnmatchedBallot,
+    StagedBallot, StoreError, StoreResult, TurnoutPoint, UnmatchedBallot,
 };
 
 pub(crate) async fn import_ballots(
@@ -72,7 +72,7 @@ pub(crate) async fn import_ballots(
             }
         };
         for staged in &batch {
-            encode_staged(&mut buf, staged.line, &staged.event);
+            encode_staged(&mut buf, staged);
         }
         copy_in.send(buf.as_slice()).await.map_err(db)?;
         buf.clear();
@@ -165,10 +165,11 @@ pub(crate) async fn import_ballots(
 
 /// Appends one ballot row of the staging table in COPY text format (columns in the
 /// table's order).
-fn encode_staged(buf: &mut Vec<u8>, line: u64, e: &BallotEvent) {
-    copy::int(buf, line as i64);
+fn encode_staged(buf: &mut Vec<u8>, staged: &StagedBallot) {
+    let e = &staged.event;
+    copy::int(buf, staged.line as i64);
     for field in [
-        e.event_key().as_str(),
+        staged.event_key.as_str(),
         &e.state_voter_id,
         &e.local_voter_id,
         &e.county_name,

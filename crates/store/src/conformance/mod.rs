@@ -22,7 +22,6 @@ mod results;
 mod users;
 mod volunteer_links;
 
-use crate::columns::row_hash;
 use crate::{
     BallotList, Batch, ImportBatch, NewBallotFile, NewSnapshot, PhoneAppend, Relink, Session,
     StagedBallot, StagedVoter, Store, StoreError,
@@ -124,11 +123,7 @@ pub fn sample_voter(i: usize) -> VoterRecord {
 }
 
 fn staged(line: u64, record: VoterRecord) -> StagedVoter {
-    StagedVoter {
-        line,
-        row_hash: row_hash(&record),
-        record,
-    }
+    StagedVoter::new(line, record)
 }
 
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -671,10 +666,7 @@ async fn load_ballots(
     let staged = events
         .into_iter()
         .enumerate()
-        .map(|(i, event)| StagedBallot {
-            line: i as u64 + 2,
-            event,
-        })
+        .map(|(i, event)| StagedBallot::new(i as u64 + 2, event))
         .collect();
     tx.send(Batch::Rows(staged)).await.unwrap();
     tx.send(Batch::End).await.unwrap();
@@ -847,10 +839,10 @@ async fn ballots_settle_in_any_order(store: &dyn Store) {
 
     // An aborted ballot load writes nothing.
     let (tx, rx) = mpsc::channel(2);
-    tx.send(Batch::Rows(vec![StagedBallot {
-        line: 2,
-        event: ballot("AA000007", sent, back, "ACCEPTED"),
-    }]))
+    tx.send(Batch::Rows(vec![StagedBallot::new(
+        2,
+        ballot("AA000007", sent, back, "ACCEPTED"),
+    )]))
     .await
     .unwrap();
     tx.send(Batch::Abort("disk full in test".into()))

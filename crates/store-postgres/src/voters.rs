@@ -14,6 +14,7 @@ use tokio::sync::mpsc::Receiver;
 use votebase_domain::search::prefix_upper_bound;
 use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
 use votebase_store::columns::{ColumnType, VOTER_COLUMNS, record_from_texts};
+use votebase_store::purges::RollTally;
 use votebase_store::{
     DuplicateRow, HistoryBatch, HistoryOutcome, IMPORT_CUT_SHORT, ImportBatch, ImportOutcome,
     NewSnapshot, StoreError, StoreResult, StoredVoter, VoterSummary,
@@ -173,6 +174,9 @@ pub(crate) async fn import_voters(
     let mut maybe_duplicates = false;
     // First load: the rows whose id hash repeats, kept for staging after the COPY.
     let mut repeats: Vec<u8> = Vec::new();
+    // The roll, counted as the rows go by: when no id repeats, every row sent is a voter
+    // present after the import (see `RollTally`); otherwise it is read back with SQL.
+    let mut roll = RollTally::default();
     loop {
         // A channel closed without `End` is a reader that died: roll back.
         let batch = match rows.recv().await {
@@ -192,6 +196,7 @@ pub(crate) async fn import_voters(
             }
         };
         for v in &batch {
+            roll.add(&v.record);
             let new_id = seen.insert(&v.record.state_voter_id);
             maybe_duplicates |= !new_id;
             if first.is_none() {
@@ -275,7 +280,11 @@ pub(crate) async fn import_voters(
     .map_err(db)?;
     let summary = snapshot_from_row(&row).map_err(db)?;
     // Purge watch: the roll of this snapshot, in the same transaction.
-    crate::purges::record_roll(&mut tx, snapshot_id).await?;
+    if maybe_duplicates {
+        crate::purges::record_roll(&mut tx, snapshot_id).await?;
+    } else {
+        crate::purges::record_counted_roll(&mut tx, snapshot_id, &roll).await?;
+    }
     tx.commit().await.map_err(db)?;
     Ok(ImportOutcome {
         snapshot: summary,

@@ -10,6 +10,7 @@ use tokio::sync::mpsc::Receiver;
 use votebase_domain::search::prefix_upper_bound;
 use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
 use votebase_store::columns::{ColumnValue, VOTER_COLUMNS, record_from_texts, voter_values_with};
+use votebase_store::purges::RollTally;
 use votebase_store::{
     DuplicateRow, HistoryBatch, HistoryOutcome, IMPORT_CUT_SHORT, ImportBatch, ImportOutcome,
     NewSnapshot, StagedVoter, StoreError, StoreResult, StoredVoter, VoterSummary,
@@ -160,6 +161,10 @@ fn import_voters_tx(
     }
     let mut duplicates = Vec::new();
     let mut staged = 0i64;
+    // Every row written is a voter present after the import (a first load writes the
+    // file's rows, a refresh brings `voters` to the staged rows): the roll is counted
+    // here rather than by sorting the table twice at the end.
+    let mut roll = RollTally::default();
     {
         let target = if first_load {
             format!(
@@ -219,6 +224,9 @@ fn import_voters_tx(
                         )
                         .map_err(db)?;
                     let n = insert.raw_execute().map_err(db)?;
+                    if n == 1 {
+                        roll.add(record);
+                    }
                     if n == 0 {
                         duplicates.push(DuplicateRow {
                             line: *line,
@@ -346,7 +354,7 @@ fn import_voters_tx(
     )
     .map_err(db)?;
     // Purge watch: the roll of this snapshot, in the same transaction.
-    crate::purges::record_roll(&tx, snapshot_id)?;
+    crate::purges::record_counted_roll(&tx, snapshot_id, &roll)?;
     let summary = snapshot_by_sha(&tx, &snapshot.file_sha256)?
         .ok_or_else(|| StoreError::Database("snapshot vanished".into()))?;
     let commit_started = std::time::Instant::now();

@@ -40,9 +40,12 @@ pub(crate) async fn import_ballots(
     }
     let mut out = BallotImportOutcome::default();
     // Stream the file into a staging table with COPY, then match and insert with
-    // set-based statements (PostgreSQL picks hash joins over the whole file).
+    // set-based statements (PostgreSQL picks hash joins over the whole file). No JIT:
+    // each statement runs once, and compiling it cost more (0.1-0.3 s a statement at
+    // 250,000 rows) than it saved.
     sqlx::raw_sql(
         "SET LOCAL work_mem = '128MB';
+         SET LOCAL jit = off;
          CREATE TEMP TABLE stage_ballots (
              line BIGINT NOT NULL, event_key TEXT COLLATE \"C\" NOT NULL,
              state_voter_id TEXT COLLATE \"C\" NOT NULL, local_voter_id TEXT COLLATE \"C\" NOT NULL,

@@ -1,7 +1,9 @@
 //! Voters, snapshots, change records and vote history in PostgreSQL. An import streams
 //! the file's rows with `COPY` into a temporary staging table, drops later duplicates of
 //! a voter id, and computes added, removed and changed voters with set-based SQL, all in
-//! one transaction: an abort or a failure rolls back to the previous snapshot exactly.
+//! one transaction: an abort or a failure rolls back to the previous snapshot exactly. A
+//! first load into an empty table COPYs straight into `voters` (its keys rebuilt after),
+//! staging only rows whose voter id may repeat.
 
 use crate::copy;
 use crate::db;

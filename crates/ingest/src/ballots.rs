@@ -218,12 +218,7 @@ pub async fn import_ballots_file(
         chunks,
         reject_file,
         reader_progress,
-        |fields| {
-            Ok(StagedBallot {
-                line: fields.line,
-                event: convert_ballot_row(fields)?,
-            })
-        },
+        |fields| Ok(StagedBallot::new(fields.line, convert_ballot_row(fields)?)),
         tx,
         Batch::Rows,
         Batch::Abort,

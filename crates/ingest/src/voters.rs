@@ -18,7 +18,6 @@ use votebase_normalize::{
     normalize_address, normalize_name_part, normalize_phone, normalize_suffix, parse_date,
     parse_year, split_full_name,
 };
-use votebase_store::columns::row_hash;
 use votebase_store::{ImportBatch, NewSnapshot, StagedVoter, Store};
 
 /// Rows per chunk converted in parallel and sent to the store.
@@ -264,11 +263,7 @@ pub async fn import_voters_file(
         reader_progress,
         move |fields| {
             let record = convert_row(fields, as_of)?;
-            Ok(StagedVoter {
-                line: fields.line,
-                row_hash: row_hash(&record),
-                record,
-            })
+            Ok(StagedVoter::new(fields.line, record))
         },
         tx,
         ImportBatch::Rows,

@@ -13,7 +13,7 @@ use tokio::sync::mpsc::Receiver;
 use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
 use votebase_store::{
     BallotBatch, BallotImportOutcome, BallotList, BallotListRow, BallotStatusCount, NewBallotFile,
-    StoreError, StoreResult, TurnoutPoint, UnmatchedBallot,
+    StagedBallot, StoreError, StoreResult, TurnoutPoint, UnmatchedBallot,
 };
 
 pub(crate) async fn import_ballots(
@@ -40,9 +40,12 @@ pub(crate) async fn import_ballots(
     }
     let mut out = BallotImportOutcome::default();
     // Stream the file into a staging table with COPY, then match and insert with
-    // set-based statements (PostgreSQL picks hash joins over the whole file).
+    // set-based statements (PostgreSQL picks hash joins over the whole file). No JIT:
+    // each statement runs once, and compiling it cost more (0.1-0.3 s a statement at
+    // 250,000 rows) than it saved.
     sqlx::raw_sql(
         "SET LOCAL work_mem = '128MB';
+         SET LOCAL jit = off;
          CREATE TEMP TABLE stage_ballots (
              line BIGINT NOT NULL, event_key TEXT COLLATE \"C\" NOT NULL,
              state_voter_id TEXT COLLATE \"C\" NOT NULL, local_voter_id TEXT COLLATE \"C\" NOT NULL,
@@ -72,7 +75,7 @@ pub(crate) async fn import_ballots(
             }
         };
         for staged in &batch {
-            encode_staged(&mut buf, staged.line, &staged.event);
+            encode_staged(&mut buf, staged);
         }
         copy_in.send(buf.as_slice()).await.map_err(db)?;
         buf.clear();
@@ -165,10 +168,11 @@ pub(crate) async fn import_ballots(
 
 /// Appends one ballot row of the staging table in COPY text format (columns in the
 /// table's order).
-fn encode_staged(buf: &mut Vec<u8>, line: u64, e: &BallotEvent) {
-    copy::int(buf, line as i64);
+fn encode_staged(buf: &mut Vec<u8>, staged: &StagedBallot) {
+    let e = &staged.event;
+    copy::int(buf, staged.line as i64);
     for field in [
-        e.event_key().as_str(),
+        staged.event_key.as_str(),
         &e.state_voter_id,
         &e.local_voter_id,
         &e.county_name,

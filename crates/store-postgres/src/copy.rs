@@ -89,6 +89,23 @@ pub(crate) fn opt_date(buf: &mut Vec<u8>, d: Option<NaiveDate>) {
 /// Appends one staged voter as a row of the staging table: the columns of
 /// [`votebase_store::columns::VOTER_COLUMNS`] in order, then `row_hash` and `line`.
 pub(crate) fn encode_voter(buf: &mut Vec<u8>, v: &StagedVoter) {
+    encode_columns(buf, v);
+    int(buf, v.line as i64);
+    buf.push(b'\n');
+}
+
+/// Appends one staged voter as a row of `voters` itself (a first load): the columns of
+/// [`votebase_store::columns::VOTER_COLUMNS`] in order, then `row_hash`, `present` (true)
+/// and `first_snapshot`.
+pub(crate) fn encode_voter_present(buf: &mut Vec<u8>, v: &StagedVoter, snapshot_id: i64) {
+    encode_columns(buf, v);
+    buf.extend_from_slice(b"t\t");
+    int(buf, snapshot_id);
+    buf.push(b'\n');
+}
+
+/// The voter's columns and `row_hash`, each followed by a tab.
+fn encode_columns(buf: &mut Vec<u8>, v: &StagedVoter) {
     let r = &v.record;
     let a = &r.address;
     let leading: [&str; 26] = [
@@ -150,15 +167,11 @@ pub(crate) fn encode_voter(buf: &mut Vec<u8>, v: &StagedVoter) {
         text(buf, s);
         buf.push(b'\t');
     }
-    if !r.extra.is_empty() {
-        // Same text as `voter_values`: the JSON of the map.
-        text(buf, &serde_json::to_string(&r.extra).unwrap_or_default());
-    }
+    // Same text as `voter_values`: the JSON of the map, made by the importer.
+    text(buf, &v.extra_json);
     buf.push(b'\t');
     int(buf, v.row_hash);
     buf.push(b'\t');
-    int(buf, v.line as i64);
-    buf.push(b'\n');
 }
 
 /// Appends one vote-history row: voter, election date, description, method, party,
@@ -183,7 +196,7 @@ pub(crate) fn encode_history(buf: &mut Vec<u8>, h: &VoteHistoryRecord) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use votebase_store::columns::{ColumnValue, row_hash, voter_values};
+    use votebase_store::columns::{ColumnValue, voter_values};
     use votebase_store::conformance::sample_voter;
 
     /// The slow, obviously right encoding: through the shared column values.
@@ -210,11 +223,8 @@ mod tests {
                 record.birth_year = None;
                 record.registration_date = None;
             }
-            let staged = StagedVoter {
-                line: i as u64 + 2,
-                row_hash: row_hash(&record) ^ i64::MIN,
-                record,
-            };
+            let mut staged = StagedVoter::new(i as u64 + 2, record);
+            staged.row_hash ^= i64::MIN;
             let mut fast = Vec::new();
             encode_voter(&mut fast, &staged);
             assert_eq!(

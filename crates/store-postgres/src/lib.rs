@@ -64,6 +64,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0017_disinfo_alerts.sql"),
     include_str!("../migrations/0018_archive_imports.sql"),
     include_str!("../migrations/0019_exchange.sql"),
+    include_str!("../migrations/0021_voter_id_index.sql"),
 ];
 
 /// Connections kept open per organization.
@@ -460,7 +461,7 @@ mod tests {
     use std::time::{Instant, SystemTime, UNIX_EPOCH};
     use tokio::sync::mpsc;
     use votebase_store::StagedVoter;
-    use votebase_store::columns::{VOTER_COLUMNS, row_hash};
+    use votebase_store::columns::VOTER_COLUMNS;
     use votebase_store::conformance::{import, sample_voter};
 
     const DEFAULT_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
@@ -622,11 +623,7 @@ mod tests {
                     if round > 0 && i % 100 == 0 {
                         record.address.unit = format!("{round}");
                     }
-                    StagedVoter {
-                        line: i as u64 + 2,
-                        row_hash: row_hash(&record),
-                        record,
-                    }
+                    StagedVoter::new(i as u64 + 2, record)
                 })
                 .collect()
         };

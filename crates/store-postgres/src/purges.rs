@@ -50,6 +50,45 @@ pub(crate) async fn record_roll(c: &mut PgConnection, snapshot_id: i64) -> Store
     Ok(())
 }
 
+/// Writes the roll of `snapshot_id` as counted by the import while it sent the rows (the
+/// same cells as [`record_roll`], without its grouping scan of the voters).
+pub(crate) async fn record_counted_roll(
+    c: &mut PgConnection,
+    snapshot_id: i64,
+    tally: &votebase_store::purges::RollTally,
+) -> StoreResult<()> {
+    sqlx::query("DELETE FROM purge_rolls WHERE snapshot_id = $1")
+        .bind(snapshot_id)
+        .execute(&mut *c)
+        .await
+        .map_err(db)?;
+    let rows = tally.rows();
+    let mut columns: [Vec<String>; 4] = Default::default();
+    let mut voters = Vec::with_capacity(rows.len());
+    for (county, status, dimension, value, n) in rows {
+        columns[0].push(county);
+        columns[1].push(status);
+        columns[2].push(dimension.to_string());
+        columns[3].push(value);
+        voters.push(n);
+    }
+    let [county, status, dimension, value] = columns;
+    sqlx::query(
+        "INSERT INTO purge_rolls (snapshot_id, county, status, dimension, value, voters)
+         SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::bigint[])",
+    )
+    .bind(snapshot_id)
+    .bind(county)
+    .bind(status)
+    .bind(dimension)
+    .bind(value)
+    .bind(voters)
+    .execute(&mut *c)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
 /// Voters who left the roll, one row per voter and snapshot (see the SQLite backend).
 fn moves(filter: &str) -> String {
     format!(

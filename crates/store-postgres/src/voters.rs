@@ -1,7 +1,9 @@
 //! Voters, snapshots, change records and vote history in PostgreSQL. An import streams
 //! the file's rows with `COPY` into a temporary staging table, drops later duplicates of
 //! a voter id, and computes added, removed and changed voters with set-based SQL, all in
-//! one transaction: an abort or a failure rolls back to the previous snapshot exactly.
+//! one transaction: an abort or a failure rolls back to the previous snapshot exactly. A
+//! first load into an empty table COPYs straight into `voters` (its keys rebuilt after),
+//! staging only rows whose voter id may repeat.
 
 use crate::copy;
 use crate::db;
@@ -14,6 +16,7 @@ use tokio::sync::mpsc::Receiver;
 use votebase_domain::search::prefix_upper_bound;
 use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
 use votebase_store::columns::{ColumnType, VOTER_COLUMNS, record_from_texts};
+use votebase_store::purges::RollTally;
 use votebase_store::{
     DuplicateRow, HistoryBatch, HistoryOutcome, IMPORT_CUT_SHORT, ImportBatch, ImportOutcome,
     NewSnapshot, StoreError, StoreResult, StoredVoter, VoterSummary,
@@ -150,17 +153,32 @@ pub(crate) async fn import_voters(
         ),
     )
     .await?;
+    // A first load COPYs straight into `voters`, its keys dropped until the end (see
+    // [`FirstLoad`]); only rows whose id hash was seen before go through staging. A
+    // refresh stages every row and diffs.
+    let first = if first_load {
+        Some(FirstLoad::prepare(&mut tx).await?)
+    } else {
+        None
+    };
+    let target = if first.is_some() {
+        format!("COPY voters ({cols}, row_hash, present, first_snapshot) FROM STDIN")
+    } else {
+        format!("COPY staging ({cols}, row_hash, line) FROM STDIN")
+    };
 
-    // Stream every batch into staging through one COPY.
-    let mut copy_in = tx
-        .copy_in_raw(&format!("COPY staging ({cols}, row_hash, line) FROM STDIN"))
-        .await
-        .map_err(db)?;
+    // Stream every batch through one COPY.
+    let mut copy_in = tx.copy_in_raw(&target).await.map_err(db)?;
     let mut buf: Vec<u8> = Vec::with_capacity(COPY_CHUNK + (64 << 10));
     // 64-bit hashes of the ids seen: when none repeats, the file has no duplicate ids and
     // the SQL dedupe pass is skipped. A repeat (or a hash collision) runs it; it is exact.
     let mut seen = IdHashes::default();
     let mut maybe_duplicates = false;
+    // First load: the rows whose id hash repeats, kept for staging after the COPY.
+    let mut repeats: Vec<u8> = Vec::new();
+    // The roll, counted as the rows go by: when no id repeats, every row sent is a voter
+    // present after the import (see `RollTally`); otherwise it is read back with SQL.
+    let mut roll = RollTally::default();
     loop {
         // A channel closed without `End` is a reader that died: roll back.
         let batch = match rows.recv().await {
@@ -173,15 +191,23 @@ pub(crate) async fn import_voters(
                 return Err(StoreError::Aborted(why));
             }
             Some(ImportBatch::Abort(why)) => {
-                // The server discards what it received; the rollback drops staging.
+                // The server discards what it received; the rollback undoes the rest.
                 copy_in.abort(why.clone()).await.map_err(db)?;
                 tx.rollback().await.map_err(db)?;
                 return Err(StoreError::Aborted(why));
             }
         };
         for v in &batch {
-            maybe_duplicates |= !seen.insert(&v.record.state_voter_id);
-            copy::encode_voter(&mut buf, v);
+            roll.add(&v.record);
+            let new_id = seen.insert(&v.record.state_voter_id);
+            maybe_duplicates |= !new_id;
+            if first.is_none() {
+                copy::encode_voter(&mut buf, v);
+            } else if new_id {
+                copy::encode_voter_present(&mut buf, v, snapshot_id);
+            } else {
+                copy::encode_voter(&mut repeats, v);
+            }
             if buf.len() >= COPY_CHUNK {
                 copy_in.send(buf.as_slice()).await.map_err(db)?;
                 buf.clear();
@@ -194,26 +220,48 @@ pub(crate) async fn import_voters(
     }
     drop((buf, seen));
     let received = copy_in.finish().await.map_err(db)? as i64;
-    // Statistics for the key only: the joins and the grouping below use nothing else,
-    // and a full ANALYZE of 40-odd text columns costs more than it saves.
-    exec(&mut tx, "ANALYZE staging (state_voter_id)").await?;
 
-    // Later lines repeating a voter id are refused; the lowest line stays.
-    let mut duplicates = if maybe_duplicates {
-        remove_duplicates(&mut tx).await?
-    } else {
-        Vec::new()
-    };
-    duplicates.sort_by(|a, b| (a.line, &a.state_voter_id).cmp(&(b.line, &b.state_voter_id)));
-    let staged = received - duplicates.len() as i64;
-
-    let (added, removed, changed);
-    if first_load {
-        load_into_empty(&mut tx, &cols, snapshot_id).await?;
+    let (staged, mut duplicates, added, removed, changed);
+    if let Some(first) = first {
+        // The keys first: every id is in `voters` at most once (its first row).
+        first.finish(&mut tx).await?;
+        // Rows with a repeated id hash: a later line of an id already loaded is a
+        // duplicate; the rest (hash collisions) keep their lowest line and are loaded.
+        let mut repeated = 0;
+        duplicates = Vec::new();
+        if !repeats.is_empty() {
+            let mut copy_in = tx
+                .copy_in_raw(&format!("COPY staging ({cols}, row_hash, line) FROM STDIN"))
+                .await
+                .map_err(db)?;
+            copy_in.send(repeats.as_slice()).await.map_err(db)?;
+            repeated = copy_in.finish().await.map_err(db)? as i64;
+            duplicates = remove_repeats(&mut tx).await?;
+            exec(
+                &mut tx,
+                format!(
+                    "INSERT INTO voters ({cols}, row_hash, present, first_snapshot)
+                     SELECT {cols}, row_hash, true, {snapshot_id} FROM staging"
+                ),
+            )
+            .await?;
+        }
+        staged = received + repeated - duplicates.len() as i64;
         (added, removed, changed) = (staged, 0, 0);
     } else {
+        // Statistics for the key only: the joins and the grouping below use nothing
+        // else, and a full ANALYZE of 40-odd text columns costs more than it saves.
+        exec(&mut tx, "ANALYZE staging (state_voter_id)").await?;
+        // Later lines repeating a voter id are refused; the lowest line stays.
+        duplicates = if maybe_duplicates {
+            remove_duplicates(&mut tx).await?
+        } else {
+            Vec::new()
+        };
+        staged = received - duplicates.len() as i64;
         (added, removed, changed) = apply_diff(&mut tx, &cols, snapshot_id).await?;
     }
+    duplicates.sort_by(|a, b| (a.line, &a.state_voter_id).cmp(&(b.line, &b.state_voter_id)));
 
     let row = sqlx::query(AssertSqlSafe(format!(
         "INSERT INTO snapshots ({SNAPSHOT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -234,7 +282,11 @@ pub(crate) async fn import_voters(
     .map_err(db)?;
     let summary = snapshot_from_row(&row).map_err(db)?;
     // Purge watch: the roll of this snapshot, in the same transaction.
-    crate::purges::record_roll(&mut tx, snapshot_id).await?;
+    if maybe_duplicates {
+        crate::purges::record_roll(&mut tx, snapshot_id).await?;
+    } else {
+        crate::purges::record_counted_roll(&mut tx, snapshot_id, &roll).await?;
+    }
     tx.commit().await.map_err(db)?;
     Ok(ImportOutcome {
         snapshot: summary,
@@ -300,59 +352,99 @@ impl Hasher for PassThrough {
     }
 }
 
-/// First load into an empty `voters` table: insert straight from staging, with the
-/// primary key and the secondary indexes dropped first and rebuilt once at the end (a
-/// sort each, faster than maintaining them row by row). Definitions are read from the
-/// catalog, so indexes added by later migrations are kept too.
-async fn load_into_empty(tx: &mut PgConnection, cols: &str, snapshot_id: i64) -> StoreResult<()> {
-    let primary_key: Option<(String, String)> = sqlx::query_as(
-        "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint
-         WHERE conrelid = 'voters'::regclass AND contype = 'p'",
+/// A first load into an empty `voters` table: the primary key and the secondary indexes
+/// are dropped before the rows are COPYed in and rebuilt once at the end (a sort each,
+/// faster than maintaining them row by row), all inside the import's transaction.
+/// Definitions are read from the catalog, so indexes added by later migrations are kept.
+struct FirstLoad {
+    primary_key: Option<(String, String)>,
+    indexes: Vec<(String, String)>,
+}
+
+impl FirstLoad {
+    /// Drops the keys of the empty table.
+    async fn prepare(tx: &mut PgConnection) -> StoreResult<Self> {
+        let primary_key: Option<(String, String)> = sqlx::query_as(
+            "SELECT conname::text, pg_get_constraintdef(oid) FROM pg_constraint
+             WHERE conrelid = 'voters'::regclass AND contype = 'p'",
+        )
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?;
+        let indexes: Vec<(String, String)> = sqlx::query_as(
+            "SELECT i.relname::text, pg_get_indexdef(i.oid)
+             FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
+             WHERE x.indrelid = 'voters'::regclass AND NOT x.indisprimary AND NOT x.indisunique
+             ORDER BY i.relname",
+        )
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        if let Some((name, _)) = &primary_key {
+            exec(
+                tx,
+                format!("ALTER TABLE voters DROP CONSTRAINT {}", quote_ident(name)),
+            )
+            .await?;
+        }
+        for (name, _) in &indexes {
+            exec(tx, format!("DROP INDEX {}", quote_ident(name))).await?;
+        }
+        Ok(Self {
+            primary_key,
+            indexes,
+        })
+    }
+
+    /// Builds the keys again over the loaded rows.
+    async fn finish(self, tx: &mut PgConnection) -> StoreResult<()> {
+        if let Some((name, def)) = &self.primary_key {
+            exec(
+                tx,
+                format!(
+                    "ALTER TABLE voters ADD CONSTRAINT {} {def}",
+                    quote_ident(name)
+                ),
+            )
+            .await?;
+        }
+        for (_, def) in &self.indexes {
+            exec(tx, def.as_str()).await?;
+        }
+        Ok(())
+    }
+}
+
+/// First load: of the rows staged because their id hash repeated, deletes (and returns)
+/// those whose id is already in `voters` (loaded from a lower line) or on a lower line
+/// of staging; what stays are hash collisions, each id once.
+async fn remove_repeats(tx: &mut PgConnection) -> StoreResult<Vec<DuplicateRow>> {
+    let dup_rows = sqlx::query(
+        "DELETE FROM staging s USING (
+           SELECT r.line FROM (
+             SELECT line, state_voter_id,
+                    row_number() OVER (PARTITION BY state_voter_id ORDER BY line) AS n
+             FROM staging) r
+           WHERE r.n > 1
+              OR EXISTS (SELECT 1 FROM voters v WHERE v.state_voter_id = r.state_voter_id)
+         ) d
+         WHERE s.line = d.line
+         RETURNING s.line, s.state_voter_id",
     )
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db)?;
-    let indexes: Vec<(String, String)> = sqlx::query_as(
-        "SELECT i.relname::text, pg_get_indexdef(i.oid)
-         FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid
-         WHERE x.indrelid = 'voters'::regclass AND NOT x.indisprimary AND NOT x.indisunique
-         ORDER BY i.relname",
-    )
+    .persistent(false)
     .fetch_all(&mut *tx)
     .await
     .map_err(db)?;
-    if let Some((name, _)) = &primary_key {
-        exec(
-            tx,
-            format!("ALTER TABLE voters DROP CONSTRAINT {}", quote_ident(name)),
-        )
-        .await?;
-    }
-    for (name, _) in &indexes {
-        exec(tx, format!("DROP INDEX {}", quote_ident(name))).await?;
-    }
-    exec(
-        tx,
-        format!(
-            "INSERT INTO voters ({cols}, row_hash, present, first_snapshot)
-             SELECT {cols}, row_hash, true, {snapshot_id} FROM staging"
-        ),
-    )
-    .await?;
-    if let Some((name, def)) = &primary_key {
-        exec(
-            tx,
-            format!(
-                "ALTER TABLE voters ADD CONSTRAINT {} {def}",
-                quote_ident(name)
-            ),
-        )
-        .await?;
-    }
-    for (_, def) in &indexes {
-        exec(tx, def.as_str()).await?;
-    }
-    Ok(())
+    dup_rows
+        .iter()
+        .map(|r| {
+            Ok(DuplicateRow {
+                line: r.try_get::<i64, _>(0)? as u64,
+                state_voter_id: r.try_get(1)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()
+        .map_err(db)
 }
 
 /// An identifier quoted for SQL.

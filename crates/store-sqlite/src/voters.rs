@@ -9,7 +9,8 @@ use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::search::prefix_upper_bound;
 use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
-use votebase_store::columns::{ColumnValue, VOTER_COLUMNS, record_from_texts, voter_values};
+use votebase_store::columns::{ColumnValue, VOTER_COLUMNS, record_from_texts, voter_values_with};
+use votebase_store::purges::RollTally;
 use votebase_store::{
     DuplicateRow, HistoryBatch, HistoryOutcome, IMPORT_CUT_SHORT, ImportBatch, ImportOutcome,
     NewSnapshot, StagedVoter, StoreError, StoreResult, StoredVoter, VoterSummary,
@@ -95,11 +96,13 @@ pub(crate) fn import_voters(
     rows: Receiver<ImportBatch>,
 ) -> StoreResult<ImportOutcome> {
     // A larger page cache (256 MiB) while importing keeps the index builds in memory;
-    // memory stays bounded by it whatever the file's size. Set back afterwards.
-    conn.execute_batch("PRAGMA cache_size = -262144;")
+    // memory stays bounded by it whatever the file's size. The sorter may use a second
+    // thread: the index builds run after the file is read, when the reader's core is
+    // free. Both set back afterwards.
+    conn.execute_batch("PRAGMA cache_size = -262144; PRAGMA threads = 2;")
         .map_err(db)?;
     let result = import_voters_tx(conn, snapshot, rows);
-    conn.execute_batch("PRAGMA cache_size = -65536;")
+    conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA threads = 0;")
         .map_err(db)?;
     result
 }
@@ -152,12 +155,16 @@ fn import_voters_tx(
         // maintaining them row by row.
         tx.execute_batch(
             "DROP INDEX IF EXISTS voters_name; DROP INDEX IF EXISTS voters_street;
-             DROP INDEX IF EXISTS voters_local_id;",
+             DROP INDEX IF EXISTS voters_local_id; DROP INDEX IF EXISTS voters_id;",
         )
         .map_err(db)?;
     }
     let mut duplicates = Vec::new();
     let mut staged = 0i64;
+    // Every row written is a voter present after the import (a first load writes the
+    // file's rows, a refresh brings `voters` to the staged rows): the roll is counted
+    // here rather than by sorting the table twice at the end.
+    let mut roll = RollTally::default();
     {
         let target = if first_load {
             format!(
@@ -172,55 +179,72 @@ fn import_voters_tx(
         let mut insert = tx.prepare(&target).map_err(db)?;
         let mut waited = std::time::Duration::ZERO;
         let mut inserting = std::time::Duration::ZERO;
-        loop {
-            let t0 = std::time::Instant::now();
-            // A channel closed without `End` is a reader that died: roll back.
-            let Some(batch) = rows.blocking_recv() else {
-                return Err(StoreError::Aborted(IMPORT_CUT_SHORT.into()));
-            };
-            waited += t0.elapsed();
-            let t1 = std::time::Instant::now();
-            let batch = match batch {
-                ImportBatch::Rows(b) => b,
-                ImportBatch::End => break,
-                ImportBatch::Abort(why) => return Err(StoreError::Aborted(why)),
-            };
-            for StagedVoter {
-                line,
-                row_hash,
-                record,
-            } in &batch
-            {
-                let values = voter_values(record);
-                for (i, v) in values.iter().enumerate() {
-                    bind_value(&mut insert, i + 1, v).map_err(db)?;
+        // Written batches are freed on another thread: the rows were allocated by the
+        // reader's workers, and freeing a million records' strings is work the single
+        // writer need not do.
+        let (freed, to_free) = std::sync::mpsc::sync_channel::<Vec<StagedVoter>>(4);
+        let freer = std::thread::spawn(move || to_free.into_iter().for_each(drop));
+        let result = (|| -> StoreResult<()> {
+            loop {
+                let t0 = std::time::Instant::now();
+                // A channel closed without `End` is a reader that died: roll back.
+                let Some(batch) = rows.blocking_recv() else {
+                    return Err(StoreError::Aborted(IMPORT_CUT_SHORT.into()));
+                };
+                waited += t0.elapsed();
+                let t1 = std::time::Instant::now();
+                let batch = match batch {
+                    ImportBatch::Rows(b) => b,
+                    ImportBatch::End => break,
+                    ImportBatch::Abort(why) => return Err(StoreError::Aborted(why)),
+                };
+                for StagedVoter {
+                    line,
+                    row_hash,
+                    record,
+                    extra_json,
+                } in &batch
+                {
+                    let values = voter_values_with(record, extra_json);
+                    for (i, v) in values.iter().enumerate() {
+                        bind_value(&mut insert, i + 1, v).map_err(db)?;
+                    }
+                    let n_cols = values.len();
+                    insert
+                        .raw_bind_parameter(n_cols + 1, *row_hash)
+                        .map_err(db)?;
+                    insert
+                        .raw_bind_parameter(
+                            n_cols + 2,
+                            if first_load {
+                                snapshot_id
+                            } else {
+                                *line as i64
+                            },
+                        )
+                        .map_err(db)?;
+                    let n = insert.raw_execute().map_err(db)?;
+                    if n == 1 {
+                        roll.add(record);
+                    }
+                    if n == 0 {
+                        duplicates.push(DuplicateRow {
+                            line: *line,
+                            state_voter_id: record.state_voter_id.clone(),
+                        });
+                    } else {
+                        staged += 1;
+                    }
                 }
-                let n_cols = values.len();
-                insert
-                    .raw_bind_parameter(n_cols + 1, *row_hash)
-                    .map_err(db)?;
-                insert
-                    .raw_bind_parameter(
-                        n_cols + 2,
-                        if first_load {
-                            snapshot_id
-                        } else {
-                            *line as i64
-                        },
-                    )
-                    .map_err(db)?;
-                let n = insert.raw_execute().map_err(db)?;
-                if n == 0 {
-                    duplicates.push(DuplicateRow {
-                        line: *line,
-                        state_voter_id: record.state_voter_id.clone(),
-                    });
-                } else {
-                    staged += 1;
-                }
+                inserting += t1.elapsed();
+                // A freer that is gone only means freeing here.
+                let _ = freed.send(batch);
             }
-            inserting += t1.elapsed();
-        }
+            Ok(())
+        })();
+        drop(freed);
+        let _ = freer.join();
+        result?;
         tracing::debug!(?waited, ?inserting, staged, "sqlite import: rows staged");
     }
     let diff_started = std::time::Instant::now();
@@ -230,7 +254,8 @@ fn import_voters_tx(
         tx.execute_batch(
             "CREATE INDEX voters_name ON voters (last_name, first_name);
              CREATE INDEX voters_street ON voters (street_name, house_number);
-             CREATE INDEX voters_local_id ON voters (local_voter_id);",
+             CREATE INDEX voters_local_id ON voters (local_voter_id);
+             CREATE INDEX voters_id ON voters (state_voter_id);",
         )
         .map_err(db)?;
         (added, removed, changed) = (staged, 0, 0);
@@ -329,7 +354,7 @@ fn import_voters_tx(
     )
     .map_err(db)?;
     // Purge watch: the roll of this snapshot, in the same transaction.
-    crate::purges::record_roll(&tx, snapshot_id)?;
+    crate::purges::record_counted_roll(&tx, snapshot_id, &roll)?;
     let summary = snapshot_by_sha(&tx, &snapshot.file_sha256)?
         .ok_or_else(|| StoreError::Database("snapshot vanished".into()))?;
     let commit_started = std::time::Instant::now();

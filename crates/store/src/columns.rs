@@ -89,14 +89,26 @@ impl ColumnValue<'_> {
 
 /// The record's values in [`VOTER_COLUMNS`] order.
 pub fn voter_values(r: &VoterRecord) -> Vec<ColumnValue<'_>> {
-    let extra = if r.extra.is_empty() {
+    let mut values = values_without_extra(r);
+    values.push(ColumnValue::OwnedText(extra_json(r)));
+    values
+}
+
+/// The record's values in [`VOTER_COLUMNS`] order, with the `extra` column's text
+/// already made ([`extra_json`]).
+pub fn voter_values_with<'a>(r: &'a VoterRecord, extra_json: &'a str) -> Vec<ColumnValue<'a>> {
+    let mut values = values_without_extra(r);
+    values.push(ColumnValue::Text(extra_json));
+    values
+}
+
+/// The `extra` column's text: the JSON of the map, empty when the map is.
+pub fn extra_json(r: &VoterRecord) -> String {
+    if r.extra.is_empty() {
         String::new()
     } else {
         serde_json::to_string(&r.extra).unwrap_or_default()
-    };
-    let mut values = values_without_extra(r);
-    values.push(ColumnValue::OwnedText(extra));
-    values
+    }
 }
 
 /// Every value but the last (`extra`), in [`VOTER_COLUMNS`] order.

@@ -60,6 +60,22 @@ pub struct StagedVoter {
     pub row_hash: i64,
     /// The normalised record.
     pub record: VoterRecord,
+    /// The `extra` column's text (the JSON of `record.extra`, empty when it has none),
+    /// made by the importer's parallel workers so that the store's single writer only
+    /// copies it.
+    pub extra_json: String,
+}
+
+impl StagedVoter {
+    /// A row with its hash and `extra` text computed from the record.
+    pub fn new(line: u64, record: VoterRecord) -> Self {
+        Self {
+            line,
+            row_hash: columns::row_hash(&record),
+            extra_json: columns::extra_json(&record),
+            record,
+        }
+    }
 }
 
 /// What the importer tells the store about the snapshot being written.
@@ -179,6 +195,21 @@ pub struct StagedBallot {
     pub line: u64,
     /// The event.
     pub event: BallotEvent,
+    /// The event's content key ([`BallotEvent::event_key`]), computed by the reader's
+    /// parallel workers rather than by the store's single writer.
+    pub event_key: String,
+}
+
+impl StagedBallot {
+    /// A row and its event, keyed by content.
+    pub fn new(line: u64, event: BallotEvent) -> Self {
+        let event_key = event.event_key();
+        Self {
+            line,
+            event,
+            event_key,
+        }
+    }
 }
 
 /// A message of [`Store::import_ballots`].

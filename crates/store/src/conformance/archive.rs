@@ -1,10 +1,12 @@
 //! Conformance of [`ArchiveStore`](crate::ArchiveStore): a populated store (the one the
-//! rest of the suite filled) is exported table by table and imported into a fresh store of
+//! rest of the suite filled) is exported as one snapshot and imported into a fresh store of
 //! the same backend; every table's rows must come back equal (users disabled, the import's
 //! own audit entry added), no secret may appear in the export, a second import of the
 //! same archive must change nothing, and a store that holds data must refuse an import.
 
-use crate::archive::{ArchiveChunk, ArchiveImport, ArchiveImportOutcome, ArchiveTable};
+use crate::archive::{
+    ArchiveChunk, ArchiveImport, ArchiveImportOutcome, ArchiveTable, ExportChunk,
+};
 use crate::{Batch, Store, StoreError};
 use chrono::{Duration, Utc};
 use serde_json::Value;
@@ -13,21 +15,31 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use votebase_domain::{AuditEntry, Role, User};
 
-/// Every archived table of `store` with its rows.
+/// Every archived table of `store` with its rows, read as one snapshot.
 pub async fn dump(store: &dyn Store) -> Vec<(ArchiveTable, Vec<Vec<Value>>)> {
-    let mut out = Vec::new();
-    for table in store.archive_tables().await.expect("archive tables") {
-        let (tx, mut rx) = mpsc::channel(4);
-        let collect = async {
-            let mut rows = Vec::new();
-            while let Some(batch) = rx.recv().await {
-                rows.extend(batch);
+    let tables = store.archive_tables().await.expect("archive tables");
+    let (tx, mut rx) = mpsc::channel(4);
+    let collect = async {
+        let mut out: Vec<(ArchiveTable, Vec<Vec<Value>>)> = Vec::new();
+        while let Some(chunk) = rx.recv().await {
+            match chunk {
+                ExportChunk::Table(i) => {
+                    assert_eq!(i, out.len(), "tables in order");
+                    out.push((tables[i].clone(), Vec::new()));
+                }
+                ExportChunk::Rows(rows) => {
+                    assert!(rows.len() <= 7, "batches of at most 7");
+                    out.last_mut().expect("a table first").1.extend(rows);
+                }
             }
-            rows
-        };
-        let (count, rows) = tokio::join!(store.export_table(&table, 7, tx), collect);
-        assert_eq!(count.expect("export table") as usize, rows.len());
-        out.push((table, rows));
+        }
+        out
+    };
+    let (counts, out) = tokio::join!(store.export_snapshot(&tables, 7, tx), collect);
+    let counts = counts.expect("export snapshot");
+    assert_eq!(out.len(), tables.len());
+    for ((_, rows), count) in out.iter().zip(&counts) {
+        assert_eq!(*count as usize, rows.len());
     }
     out
 }

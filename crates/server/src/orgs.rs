@@ -180,8 +180,8 @@ impl Dispatch {
             .cloned()
     }
 
-    async fn pick(&self, request: &Request) -> Result<Option<Router>, ServeError> {
-        match self.rules.org_of_host(&Self::host_of(request)) {
+    async fn pick(&self, host: &str) -> Result<Option<Router>, ServeError> {
+        match self.rules.org_of_host(host) {
             HostMatch::Org(org) => match self.cached(&org) {
                 Some(site) => Ok(Some(site)),
                 None => self.open_late(&org).await,
@@ -228,7 +228,9 @@ impl Dispatch {
 }
 
 async fn dispatch(State(dispatch): State<Arc<Dispatch>>, request: Request) -> Response {
-    match dispatch.pick(&request).await {
+    // The host first: a request is not shared across an await (its body is not `Sync`).
+    let host = Dispatch::host_of(&request);
+    match dispatch.pick(&host).await {
         Ok(Some(site)) => match site.oneshot(request).await {
             Ok(response) => response,
             Err(never) => match never {},

@@ -1,11 +1,18 @@
-//! The do-not-contact list follows the person into every export of people, on both
-//! stores: two organizations of one deployment import the same synthetic voter file; the
+//! Exchange agreements and people, end to end on both stores. Two organizations of one
+//! deployment import the same synthetic voter file.
+//!
+//! The do-not-contact list follows the person into every export of people: the
 //! subscriber (B) imports a donor and a volunteer who are one voter (linked by the
 //! linkage engine) and a donor and a volunteer who are nobody's voter. The publisher (A)
 //! records an opt-out for that voter; under an approved `opt_outs` agreement one
-//! `exchange sync` brings it to B, and from then on B's donor call list (CLI and API),
-//! volunteer list and ballot chase list leave the person out, unless asked to include
-//! them. An entry by email on B's own list leaves out the other donor and volunteer too.
+//! `exchange sync` brings it to B, and from then on B's donor call list (CLI and API) and
+//! volunteer list leave the person out, unless asked to include them. An entry by email
+//! on B's own list leaves out the other donor and volunteer too.
+//!
+//! Ballot status and volunteer sign-ups cross like the other datasets: A's ballot file
+//! and A's volunteer linked to a voter reach B in one sync, only for voters B holds, with
+//! provenance on B's timeline; B's universes then drop the voter who voted; a second
+//! sync changes nothing and B publishes nothing of what it received.
 
 mod common;
 
@@ -366,5 +373,192 @@ fn an_opt_out_received_over_an_agreement_leaves_the_person_out_of_every_export()
                 && e.detail.contains("1 on the do-not-contact list left out")),
             "{name}: {log:?}"
         );
+    }
+}
+
+/// An NC absentee file of early votes cast on 2026-10-20 by these voters (first, last,
+/// ncid).
+fn write_absentee(path: &std::path::Path, voters: &[(&str, &str, &str)]) {
+    let mut text = String::from(
+        "county_desc,voter_reg_num,ncid,voter_last_name,voter_first_name,voter_middle_name,race,ethnicity,gender,age,voter_street_address,voter_city,voter_state,voter_zip,election_dt,voter_party_code,precinct_desc,ballot_req_delivery_type,ballot_req_type,ballot_request_party,ballot_req_dt,ballot_send_dt,ballot_rtn_dt,ballot_rtn_status,site_name,sdr,mail_veri_status\n",
+    );
+    for (i, (first, last, ncid)) in voters.iter().enumerate() {
+        text.push_str(&format!(
+            "WAKE,{:012},{ncid},{last},{first},,,,,40,\"1 MAIN ST\",RALEIGH,NC,27601,11/03/2026,DEM,PCT 1,IN PERSON,ONE-STOP,,10/20/2026,10/20/2026,10/20/2026,ACCEPTED,WAKE BOARD OF ELECTIONS,N,\n",
+            i + 1
+        ));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+#[test]
+fn ballot_status_and_volunteer_signups_cross_only_for_shared_voters() {
+    let voter = unique_voter();
+    let ncid = voter[5].clone();
+    let today = Utc::now().date_naive();
+    let (start, end) = (
+        (today - Duration::days(1)).to_string(),
+        (today + Duration::days(30)).to_string(),
+    );
+    let nc_path = common::shared("voterfile/national-voter-file-synthetic/nc.csv");
+    let nc_text = std::fs::read_to_string(&nc_path).unwrap();
+    // B's file lacks the last voter of A's.
+    let header: Vec<&str> = nc_text.lines().next().unwrap().split('\t').collect();
+    let id_col = header.iter().position(|c| *c == "ncid").unwrap();
+    let last_line = nc_text.lines().last().unwrap();
+    let only_a = last_line.split('\t').nth(id_col).unwrap().trim().to_string();
+    assert_ne!(only_a, ncid);
+    for (a, b, a_org, b_org) in pairs("exbal") {
+        let name = b.name;
+        ok(&a, &["import", "voters", nc_path.to_str().unwrap(), "--layout", "ncvoter"]);
+        let b_file = b.path("ncvoter_b.txt");
+        let kept: Vec<&str> = nc_text.lines().filter(|l| *l != last_line).collect();
+        std::fs::write(&b_file, kept.join("\n") + "\n").unwrap();
+        ok(&b, &["import", "voters", b_file.to_str().unwrap(), "--layout", "ncvoter"]);
+
+        // A: the voter volunteers (linked), and two early votes, one by a voter B lacks.
+        std::fs::write(
+            a.path("volunteers.csv"),
+            format!(
+                "id,first_name,last_name,email,phone,zip,home_state,skills,hours_per_week,remote,address\n\
+                 va1,{},{},va1@example.org,,{},NC,python:2,6,yes,\"{}\"\n",
+                title(&voter[0]),
+                title(&voter[1]),
+                voter[4],
+                voter[2]
+            ),
+        )
+        .unwrap();
+        let centroids = common::shared("geo/zcta_2021_census_gazetteer_centroids.csv");
+        ok(
+            &a,
+            &[
+                "volunteers",
+                "import",
+                "volunteers.csv",
+                "--zip-centroids",
+                centroids.to_str().unwrap(),
+            ],
+        );
+        let links: serde_json::Value =
+            serde_json::from_str(&ok(&a, &["volunteers", "link", "--json"])).unwrap();
+        assert!(
+            links["linked"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["person"] == "va1" && l["state_voter_id"] == ncid.as_str()),
+            "{name}: {links}"
+        );
+        write_absentee(
+            &a.path("absentee_20261020.csv"),
+            &[(&voter[0], &voter[1], &ncid), ("X", "Y", &only_a)],
+        );
+        ok(
+            &a,
+            &[
+                "import",
+                "ballots",
+                a.path("absentee_20261020.csv").to_str().unwrap(),
+                "--layout",
+                "nc-absentee",
+                "--rejects",
+                a.path("rejects.csv").to_str().unwrap(),
+            ],
+        );
+
+        let id = ok(
+            &a,
+            &[
+                "exchange",
+                "propose",
+                "--from",
+                &a_org,
+                "--to",
+                &b_org,
+                "--datasets",
+                "ballot_status,volunteer-signups",
+                "--start",
+                &start,
+                "--end",
+                &end,
+                "--by",
+                "ann",
+            ],
+        )
+        .trim()
+        .to_string();
+        let count = |include_voted: bool| -> u64 {
+            let mut args = vec!["universe", "count", "", "--json"];
+            if include_voted {
+                args.push("--include-voted");
+            }
+            let v: serde_json::Value = serde_json::from_str(&ok(&b, &args)).unwrap();
+            v["count"].as_u64().unwrap()
+        };
+        let before = count(false);
+        ok(&b, &["exchange", "approve", &id, "--by", "bob"]);
+        let r: serde_json::Value =
+            serde_json::from_str(&ok(&b, &["exchange", "sync", "--json"])).unwrap();
+        assert_eq!(
+            (&r[0]["applied"], &r[0]["skipped"]),
+            (&serde_json::json!(2), &serde_json::json!(1)),
+            "{name}: the voter's ballot and sign-up; the ballot of the voter B lacks: {r}"
+        );
+        let again: serde_json::Value =
+            serde_json::from_str(&ok(&b, &["exchange", "sync", "--json"])).unwrap();
+        assert_eq!(again[0]["applied"], 0, "{name}: {again}");
+
+        // B: the ballot counts (the voter who voted leaves B's universes), with provenance.
+        assert_eq!(count(false), before - 1, "{name}");
+        assert_eq!(count(true), before, "{name}");
+        let provenance = format!("from {a_org}, {today}");
+        let timeline: Vec<String> = tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let store = open_store(&b).await;
+            votebase_app::voters::voter_timeline(store.as_ref(), &ncid)
+                .await
+                .unwrap()
+                .entries
+                .into_iter()
+                .map(|e| format!("{} | {}", e.summary, e.detail))
+                .collect()
+        });
+        assert!(
+            timeline
+                .iter()
+                .any(|l| l.contains("ballot for 2026-11-03") && l.contains(&provenance)),
+            "{name}: {timeline:?}"
+        );
+        assert!(
+            timeline.iter().any(|l| l.contains("Volunteer sign-up")
+                && l.contains("python:2")
+                && l.contains(&provenance)),
+            "{name}: {timeline:?}"
+        );
+        assert!(
+            !timeline.iter().any(|l| l.contains("va1@example.org")),
+            "{name}: no contact details cross"
+        );
+
+        // Nothing received is published again; both sides audited the crossing.
+        tokio::runtime::Runtime::new().unwrap().block_on(async {
+            let store = open_store(&b).await;
+            let republished = store
+                .outbox_after(
+                    0,
+                    &["ballot_status".to_string(), "volunteer_signups".to_string()],
+                    100,
+                )
+                .await
+                .unwrap();
+            assert!(republished.is_empty(), "{name}: {republished:?}");
+            for (side, action) in [(&a, "exchange.publish"), (&b, "exchange.receive")] {
+                let log = open_store(side).await.audit_log(200).await.unwrap();
+                assert!(
+                    log.iter().any(|e| e.action == action && e.subject == id),
+                    "{name}: {action}"
+                );
+            }
+        });
     }
 }

@@ -10,10 +10,10 @@
 //! an exchange agreement ([`crate::exchange`]). Who may do what is [`authorize`].
 
 use std::collections::HashSet;
-use votebase_domain::people::LinkStatus;
 use std::io::Read;
 use votebase_domain::Role;
 use votebase_domain::exchange::{NewSuppression, Suppression, SuppressionError};
+use votebase_domain::people::LinkStatus;
 use votebase_domain::users::Permission;
 use votebase_store::{Store, StoreError};
 

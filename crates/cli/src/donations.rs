@@ -429,10 +429,9 @@ async fn export(store: &dyn Store, args: &ExportArgs) -> anyhow::Result<()> {
         ),
     )
     .await?;
-    if let Some(note) = votebase_app::suppression::removed_note(
-        list.suppressed_removed,
-        args.include_suppressed,
-    ) {
+    if let Some(note) =
+        votebase_app::suppression::removed_note(list.suppressed_removed, args.include_suppressed)
+    {
         eprintln!("{note}");
     }
     if args.format == "csv" {

@@ -262,7 +262,14 @@ fn an_opt_out_received_over_an_agreement_leaves_the_person_out_of_every_export()
                 .any(|l| l["person"] == "vx1" && l["state_voter_id"] == ncid.as_str()),
             "{name}: the volunteer is linked to the voter: {links}"
         );
-        let lapsed = ["donations", "export", "--list", "lapsed", "--since", "2026-01-01"];
+        let lapsed = [
+            "donations",
+            "export",
+            "--list",
+            "lapsed",
+            "--since",
+            "2026-01-01",
+        ];
         let csv_of = |extra: &[&str]| {
             let mut args = lapsed.to_vec();
             args.extend(["--format", "csv"]);
@@ -276,7 +283,14 @@ fn an_opt_out_received_over_an_agreement_leaves_the_person_out_of_every_export()
         // A records the opt-out; it crosses under an approved agreement.
         ok(
             &a,
-            &["suppress", "add", "--voter", &ncid, "--reason", "asked at the door"],
+            &[
+                "suppress",
+                "add",
+                "--voter",
+                &ncid,
+                "--reason",
+                "asked at the door",
+            ],
         );
         let id = ok(
             &a,
@@ -342,7 +356,11 @@ fn an_opt_out_received_over_an_agreement_leaves_the_person_out_of_every_export()
             assert_eq!(r.status, 200, "{name}: {}", r.body);
             (donors(&r.body), removed)
         };
-        assert_eq!(get("format=csv"), (after.clone(), "1".to_string()), "{name}");
+        assert_eq!(
+            get("format=csv"),
+            (after.clone(), "1".to_string()),
+            "{name}"
+        );
         assert_eq!(
             get("format=csv&include_suppressed=true"),
             (everyone.clone(), "0".to_string()),
@@ -353,11 +371,25 @@ fn an_opt_out_received_over_an_agreement_leaves_the_person_out_of_every_export()
         // An entry by email on B's own list leaves out the outsiders reached at it.
         ok(
             &b,
-            &["suppress", "add", "--email", "ZEB@example.org", "--reason", "unsubscribed"],
+            &[
+                "suppress",
+                "add",
+                "--email",
+                "ZEB@example.org",
+                "--reason",
+                "unsubscribed",
+            ],
         );
         ok(
             &b,
-            &["suppress", "add", "--email", "zq@example.org", "--reason", "unsubscribed"],
+            &[
+                "suppress",
+                "add",
+                "--email",
+                "zq@example.org",
+                "--reason",
+                "unsubscribed",
+            ],
         );
         assert!(csv_of(&[]).is_empty(), "{name}");
         assert!(volunteers(&b, false).is_empty(), "{name}");
@@ -406,15 +438,38 @@ fn ballot_status_and_volunteer_signups_cross_only_for_shared_voters() {
     let header: Vec<&str> = nc_text.lines().next().unwrap().split('\t').collect();
     let id_col = header.iter().position(|c| *c == "ncid").unwrap();
     let last_line = nc_text.lines().last().unwrap();
-    let only_a = last_line.split('\t').nth(id_col).unwrap().trim().to_string();
+    let only_a = last_line
+        .split('\t')
+        .nth(id_col)
+        .unwrap()
+        .trim()
+        .to_string();
     assert_ne!(only_a, ncid);
     for (a, b, a_org, b_org) in pairs("exbal") {
         let name = b.name;
-        ok(&a, &["import", "voters", nc_path.to_str().unwrap(), "--layout", "ncvoter"]);
+        ok(
+            &a,
+            &[
+                "import",
+                "voters",
+                nc_path.to_str().unwrap(),
+                "--layout",
+                "ncvoter",
+            ],
+        );
         let b_file = b.path("ncvoter_b.txt");
         let kept: Vec<&str> = nc_text.lines().filter(|l| *l != last_line).collect();
         std::fs::write(&b_file, kept.join("\n") + "\n").unwrap();
-        ok(&b, &["import", "voters", b_file.to_str().unwrap(), "--layout", "ncvoter"]);
+        ok(
+            &b,
+            &[
+                "import",
+                "voters",
+                b_file.to_str().unwrap(),
+                "--layout",
+                "ncvoter",
+            ],
+        );
 
         // A: the voter volunteers (linked), and two early votes, one by a voter B lacks.
         std::fs::write(

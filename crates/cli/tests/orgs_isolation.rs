@@ -899,10 +899,22 @@ fn an_organization_created_while_serving_all_is_served_without_a_restart() {
             .trim()
             .to_string();
         assert_eq!(health(&host_b).status, 200, "{}: served now", d.name);
-        let lists = call(port, &host_b, "get", "/api/v1/lists", Caller::Token(&token_b));
+        let lists = call(
+            port,
+            &host_b,
+            "get",
+            "/api/v1/lists",
+            Caller::Token(&token_b),
+        );
         assert_eq!(lists.status, 200, "{}: {}", d.name, lists.body);
         // Its token is B's only; its first admin signs in on B's host.
-        let on_a = call(port, &host_a, "get", "/api/v1/lists", Caller::Token(&token_b));
+        let on_a = call(
+            port,
+            &host_a,
+            "get",
+            "/api/v1/lists",
+            Caller::Token(&token_b),
+        );
         assert_eq!(on_a.status, 401, "{}: {}", d.name, on_a.body);
         sign_in(port, &host_b, "bea", "bea long password 1");
         // A name under the base domain that is still not registered stays unknown.

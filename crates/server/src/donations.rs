@@ -196,12 +196,9 @@ pub async fn api_export(
         chrono::Utc::now().date_naive(),
     )?;
     let include_suppressed = p.include_suppressed.unwrap_or(false);
-    let list = votebase_app::donations::calls::call_list(
-        state.store.as_ref(),
-        query,
-        include_suppressed,
-    )
-    .await?;
+    let list =
+        votebase_app::donations::calls::call_list(state.store.as_ref(), query, include_suppressed)
+            .await?;
     let (rows, removed) = (list.rows, list.suppressed_removed);
     audit(
         &state,

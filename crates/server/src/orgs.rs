@@ -186,11 +186,7 @@ impl Dispatch {
                 Some(site) => Ok(Some(site)),
                 None => self.open_late(&org).await,
             },
-            HostMatch::Outside => Ok(self
-                .rules
-                .other_hosts
-                .as_ref()
-                .and_then(|o| self.cached(o))),
+            HostMatch::Outside => Ok(self.rules.other_hosts.as_ref().and_then(|o| self.cached(o))),
             HostMatch::NoSuchOrg => Ok(None),
         }
     }

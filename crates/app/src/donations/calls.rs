@@ -80,7 +80,11 @@ pub async fn call_list(
         };
         let rows = votebase_domain::donations::call_list(&contributions, &book, &all);
         let (mut rows, suppressed_removed) = suppressed.retain(rows, include_suppressed, |r| {
-            (r.person.as_str(), vec![r.phone.as_str()], vec![r.email.as_str()])
+            (
+                r.person.as_str(),
+                vec![r.phone.as_str()],
+                vec![r.email.as_str()],
+            )
         });
         if query.kind == CallListKind::CallTime {
             rows.truncate(query.top);

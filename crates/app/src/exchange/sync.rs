@@ -23,8 +23,8 @@ use std::collections::HashMap;
 use votebase_domain::AuditEntry;
 use votebase_domain::contacts::{ContactChannel, ContactEvent, ContactResult, SurveyAnswer};
 use votebase_domain::exchange::{Agreement, AgreementState, Dataset, MatchMode, NewSuppression};
-use votebase_store::contacts::StagedContact;
 use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
+use votebase_store::contacts::StagedContact;
 use votebase_store::exchange::{OutboxRecord, ReceivedRecord};
 use votebase_store::{Batch, NewBallotFile, StagedBallot, Store, StoreError};
 

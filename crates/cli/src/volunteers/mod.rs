@@ -408,8 +408,7 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
                 ),
             )
             .await?;
-            if let Some(note) =
-                votebase_app::suppression::removed_note(removed, include_suppressed)
+            if let Some(note) = votebase_app::suppression::removed_note(removed, include_suppressed)
             {
                 eprintln!("{note}");
             }

@@ -306,7 +306,9 @@ async fn export_is_one_snapshot(store: &dyn Store) {
             .iter()
             .map(|c| match c {
                 ExportChunk::Table(i) => Value::String(tables[*i].name.clone()),
-                ExportChunk::Rows(rows) => Value::Array(rows.iter().cloned().map(Value::Array).collect()),
+                ExportChunk::Rows(rows) => {
+                    Value::Array(rows.iter().cloned().map(Value::Array).collect())
+                }
             })
             .collect::<Vec<_>>(),
     )

@@ -12,13 +12,13 @@
 use crate::Store;
 use crate::contacts::{ContactBatch, StagedContact};
 use crate::exchange::{OutboxRecord, ReceivedRecord};
-use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use tokio::sync::mpsc;
 use votebase_domain::contacts::{ContactChannel, ContactEvent, ContactResult, SurveyAnswer};
 use votebase_domain::exchange::{
     Agreement, AgreementTerms, Dataset, Direction, MatchMode, NewSuppression, Signature,
 };
+use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
 
 fn event(source: &str, id: &str, voter: &str, result: ContactResult) -> ContactEvent {
     ContactEvent {
@@ -87,9 +87,12 @@ pub async fn run(store: &dyn Store) {
 
 async fn import_ballot(store: &dyn Store, sha: &str, event: BallotEvent) -> u64 {
     let (tx, rx) = mpsc::channel(2);
-    tx.send(crate::Batch::Rows(vec![crate::StagedBallot { line: 2, event }]))
-        .await
-        .unwrap();
+    tx.send(crate::Batch::Rows(vec![crate::StagedBallot {
+        line: 2,
+        event,
+    }]))
+    .await
+    .unwrap();
     tx.send(crate::Batch::End).await.unwrap();
     drop(tx);
     store
@@ -184,7 +187,13 @@ async fn ballots_and_signups(store: &dyn Store) {
         [rec],
         "kept whole, with its provenance"
     );
-    assert!(store.received_of_voter("AA000005").await.unwrap().is_empty());
+    assert!(
+        store
+            .received_of_voter("AA000005")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 
     // Volunteers linked to a voter by the people checks (v0 linked, v1 confirmed after
     // review) were published once each, relinks notwithstanding; no name or contact.

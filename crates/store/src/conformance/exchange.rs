@@ -170,8 +170,20 @@ async fn ballots_and_signups(store: &dyn Store) {
         published_at: at(9),
         received_by: "cli:ann".into(),
     };
-    assert_eq!(store.record_received(&[rec.clone()]).await.unwrap(), 1);
-    assert_eq!(store.record_received(&[rec.clone()]).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .record_received(std::slice::from_ref(&rec))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .record_received(std::slice::from_ref(&rec))
+            .await
+            .unwrap(),
+        0
+    );
     let head = store.outbox_head().await.unwrap();
     assert_eq!(
         import_ballot(store, "ex-ballots-2", received_event).await,

@@ -11,7 +11,8 @@
 //!
 //! Ballot status and volunteer sign-ups cross like the other datasets: A's ballot file
 //! and A's volunteer linked to a voter reach B in one sync, only for voters B holds, with
-//! provenance on B's timeline; B's universes then drop the voter who voted; a second
+//! provenance on B's timeline; B's universes then drop the voter who voted and B's chase
+//! list holds the voter whose mail ballot is out (until they opt out at B); a second
 //! sync changes nothing and B publishes nothing of what it received.
 
 mod common;
@@ -409,8 +410,8 @@ fn an_opt_out_received_over_an_agreement_leaves_the_person_out_of_every_export()
 }
 
 /// An NC absentee file of early votes cast on 2026-10-20 by these voters (first, last,
-/// ncid).
-fn write_absentee(path: &std::path::Path, voters: &[(&str, &str, &str)]) {
+/// ncid), and of mail ballots sent on 2026-10-01 and not back to `mailed`.
+fn write_absentee(path: &std::path::Path, voters: &[(&str, &str, &str)], mailed: &[&str]) {
     let mut text = String::from(
         "county_desc,voter_reg_num,ncid,voter_last_name,voter_first_name,voter_middle_name,race,ethnicity,gender,age,voter_street_address,voter_city,voter_state,voter_zip,election_dt,voter_party_code,precinct_desc,ballot_req_delivery_type,ballot_req_type,ballot_request_party,ballot_req_dt,ballot_send_dt,ballot_rtn_dt,ballot_rtn_status,site_name,sdr,mail_veri_status\n",
     );
@@ -418,6 +419,12 @@ fn write_absentee(path: &std::path::Path, voters: &[(&str, &str, &str)]) {
         text.push_str(&format!(
             "WAKE,{:012},{ncid},{last},{first},,,,,40,\"1 MAIN ST\",RALEIGH,NC,27601,11/03/2026,DEM,PCT 1,IN PERSON,ONE-STOP,,10/20/2026,10/20/2026,10/20/2026,ACCEPTED,WAKE BOARD OF ELECTIONS,N,\n",
             i + 1
+        ));
+    }
+    for (i, ncid) in mailed.iter().enumerate() {
+        text.push_str(&format!(
+            "WAKE,{:012},{ncid},DOE,JO,,,,,40,\"2 MAIN ST\",RALEIGH,NC,27601,11/03/2026,DEM,PCT 1,MAIL,MAIL,,09/20/2026,10/01/2026,,,,N,\n",
+            i + 100
         ));
     }
     std::fs::write(path, text).unwrap();
@@ -445,6 +452,13 @@ fn ballot_status_and_volunteer_signups_cross_only_for_shared_voters() {
         .trim()
         .to_string();
     assert_ne!(only_a, ncid);
+    // A voter both hold whose mail ballot is out: on B's chase list once it crosses.
+    let waiting = nc_text
+        .lines()
+        .skip(1)
+        .map(|l| l.split('\t').nth(id_col).unwrap().trim().to_string())
+        .find(|id| *id != ncid && *id != only_a)
+        .unwrap();
     for (a, b, a_org, b_org) in pairs("exbal") {
         let name = b.name;
         ok(
@@ -508,6 +522,7 @@ fn ballot_status_and_volunteer_signups_cross_only_for_shared_voters() {
         write_absentee(
             &a.path("absentee_20261020.csv"),
             &[(&voter[0], &voter[1], &ncid), ("X", "Y", &only_a)],
+            &[&waiting],
         );
         ok(
             &a,
@@ -557,8 +572,8 @@ fn ballot_status_and_volunteer_signups_cross_only_for_shared_voters() {
             serde_json::from_str(&ok(&b, &["exchange", "sync", "--json"])).unwrap();
         assert_eq!(
             (&r[0]["applied"], &r[0]["skipped"]),
-            (&serde_json::json!(2), &serde_json::json!(1)),
-            "{name}: the voter's ballot and sign-up; the ballot of the voter B lacks: {r}"
+            (&serde_json::json!(3), &serde_json::json!(1)),
+            "{name}: the two ballots and the sign-up; the ballot of the voter B lacks: {r}"
         );
         let again: serde_json::Value =
             serde_json::from_str(&ok(&b, &["exchange", "sync", "--json"])).unwrap();
@@ -567,6 +582,36 @@ fn ballot_status_and_volunteer_signups_cross_only_for_shared_voters() {
         // B: the ballot counts (the voter who voted leaves B's universes), with provenance.
         assert_eq!(count(false), before - 1, "{name}");
         assert_eq!(count(true), before, "{name}");
+        // The mail ballot still out is on B's chase list, until the voter opts out at B.
+        let chase = |extra: &[&str]| {
+            let mut args = vec![
+                "ballots",
+                "list",
+                "chase",
+                "--as-of",
+                "2026-10-21",
+                "--format",
+                "json",
+            ];
+            args.extend(extra);
+            let v: serde_json::Value = serde_json::from_str(&ok(&b, &args)).unwrap();
+            v.as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["state_voter_id"].as_str().unwrap().to_string())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(chase(&[]), [waiting.clone()], "{name}");
+        ok(
+            &b,
+            &["suppress", "add", "--voter", &waiting, "--reason", "asked"],
+        );
+        assert!(chase(&[]).is_empty(), "{name}: left out once suppressed");
+        assert_eq!(
+            chase(&["--include-suppressed"]),
+            [waiting.clone()],
+            "{name}"
+        );
         let provenance = format!("from {a_org}, {today}");
         let timeline: Vec<String> = tokio::runtime::Runtime::new().unwrap().block_on(async {
             let store = open_store(&b).await;

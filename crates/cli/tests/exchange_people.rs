@@ -601,7 +601,7 @@ fn ballot_status_and_volunteer_signups_cross_only_for_shared_voters() {
                 .map(|r| r["state_voter_id"].as_str().unwrap().to_string())
                 .collect::<Vec<_>>()
         };
-        assert_eq!(chase(&[]), [waiting.clone()], "{name}");
+        assert_eq!(chase(&[]), std::slice::from_ref(&waiting), "{name}");
         ok(
             &b,
             &["suppress", "add", "--voter", &waiting, "--reason", "asked"],
@@ -609,7 +609,7 @@ fn ballot_status_and_volunteer_signups_cross_only_for_shared_voters() {
         assert!(chase(&[]).is_empty(), "{name}: left out once suppressed");
         assert_eq!(
             chase(&["--include-suppressed"]),
-            [waiting.clone()],
+            std::slice::from_ref(&waiting),
             "{name}"
         );
         let provenance = format!("from {a_org}, {today}");

@@ -2,7 +2,8 @@
 //! with ballot files unless one is named), voters per ballot status, and the chase and
 //! cure lists, which are bulk exports of personal data: [`chase_cure_list`] checks the
 //! caller's role through [`crate::lists::authorize_export`] before reading anything, and
-//! [`write_list_csv`] writes them through the formula-safe CSV writer.
+//! [`write_list_csv`] writes them through the formula-safe CSV writer. Voters on the
+//! do-not-contact list are left out of both lists unless the query includes them.
 
 use crate::lists::{ExportForbidden, authorize_export};
 use chrono::NaiveDate;
@@ -78,6 +79,8 @@ pub struct ListQuery<'a> {
     pub as_of: NaiveDate,
     /// Most rows.
     pub limit: i64,
+    /// Keep voters on the do-not-contact list (left out by default).
+    pub include_suppressed: bool,
 }
 
 /// A chase or cure list for a caller of `role`, who must hold the import/export
@@ -91,7 +94,11 @@ pub async fn chase_cure_list(
     authorize_export(role)?;
     let list = list_kind(q.kind, q.min_days)?;
     let election = election_or_latest(store, q.election).await?;
-    let rows = store.ballot_list(election, list, q.as_of, q.limit).await?;
+    let mut rows = store.ballot_list(election, list, q.as_of, q.limit).await?;
+    if !q.include_suppressed {
+        let suppressed = crate::suppression::suppressed_set(store).await?;
+        rows.retain(|r| !suppressed.contains(&r.state_voter_id));
+    }
     Ok((election, rows))
 }
 

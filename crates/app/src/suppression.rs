@@ -2,7 +2,9 @@
 //! voter id, a phone made E.164, an email) from the CLI, the API or the page; [`import`]
 //! reads a CSV of entries all-or-nothing, each bad row named by line; [`remove`] takes an
 //! entry off (admins only, the row is kept); [`suppressed_set`] is what every export and
-//! universe honours. Entries also arrive without a caller: a texting STOP, an
+//! universe of voters honours, and [`suppressed_people`] what every export of people who
+//! may not be voters (donor call lists, volunteers) honours: a person is left out when a
+//! live entry names their phone or email, or a voter they are linked to. Entries also arrive without a caller: a texting STOP, an
 //! `optedOut` status or a do-not-call result at contact import, a volunteer's email
 //! unsubscribe (the store adds them in the same transaction), and opt-outs received over
 //! an exchange agreement ([`crate::exchange`]). Who may do what is [`authorize`].
@@ -11,6 +13,7 @@ use std::collections::HashSet;
 use std::io::Read;
 use votebase_domain::Role;
 use votebase_domain::exchange::{NewSuppression, Suppression, SuppressionError};
+use votebase_domain::people::LinkStatus;
 use votebase_domain::users::Permission;
 use votebase_store::{Store, StoreError};
 
@@ -133,6 +136,118 @@ pub async fn remove(store: &dyn Store, id: i64, by: &str) -> Result<bool, StoreE
 /// The voters every export and universe leaves out.
 pub async fn suppressed_set(store: &dyn Store) -> Result<HashSet<String>, StoreError> {
     Ok(store.suppressed_voter_ids().await?.into_iter().collect())
+}
+
+/// What the live suppressions cover, to match people by: the voters (as
+/// [`suppressed_set`]), the phones (E.164) and emails (lowercase) of the entries, and the
+/// people (external ids) linked or confirmed as one of those voters.
+#[derive(Debug, Clone, Default)]
+pub struct SuppressedPeople {
+    voters: HashSet<String>,
+    phones: HashSet<String>,
+    emails: HashSet<String>,
+    people: HashSet<String>,
+}
+
+impl SuppressedPeople {
+    /// Whether a live entry covers the person `external_id` (may be empty) reached at
+    /// `phones` (any usual writing) and `emails`: their phone or email is on the list, or
+    /// a voter they are linked to is.
+    pub fn covers<'a>(
+        &self,
+        external_id: &str,
+        phones: impl IntoIterator<Item = &'a str>,
+        emails: impl IntoIterator<Item = &'a str>,
+    ) -> bool {
+        if !external_id.is_empty() && self.people.contains(external_id) {
+            return true;
+        }
+        if phones.into_iter().any(|p| {
+            let p = p.trim();
+            !p.is_empty() && {
+                let e164 = votebase_normalize::phone::normalize_phone(p).e164;
+                !e164.is_empty() && self.phones.contains(&e164)
+            }
+        }) {
+            return true;
+        }
+        emails.into_iter().any(|e| {
+            let e = e.trim().to_lowercase();
+            !e.is_empty() && self.emails.contains(&e)
+        })
+    }
+
+    /// Whether the voter `state_voter_id` is covered.
+    pub fn covers_voter(&self, state_voter_id: &str) -> bool {
+        self.voters.contains(state_voter_id)
+    }
+
+    /// Nothing is suppressed.
+    pub fn is_empty(&self) -> bool {
+        self.voters.is_empty() && self.phones.is_empty() && self.emails.is_empty()
+    }
+
+    /// Keeps the rows no entry covers (all of them when `include_suppressed`); returns
+    /// them and how many were left out. `who` gives a row's person id, phones and emails.
+    pub fn retain<T>(
+        &self,
+        rows: Vec<T>,
+        include_suppressed: bool,
+        who: impl Fn(&T) -> (&str, Vec<&str>, Vec<&str>),
+    ) -> (Vec<T>, u64) {
+        if include_suppressed || self.is_empty() {
+            return (rows, 0);
+        }
+        let before = rows.len();
+        let kept: Vec<T> = rows
+            .into_iter()
+            .filter(|r| {
+                let (id, phones, emails) = who(r);
+                !self.covers(id, phones, emails)
+            })
+            .collect();
+        let removed = (before - kept.len()) as u64;
+        (kept, removed)
+    }
+}
+
+/// Reads what the live suppressions cover (see [`SuppressedPeople`]).
+pub async fn suppressed_people(store: &dyn Store) -> Result<SuppressedPeople, StoreError> {
+    let voters = suppressed_set(store).await?;
+    let mut out = SuppressedPeople {
+        voters,
+        ..Default::default()
+    };
+    for entry in store.suppressions(i64::MAX, false).await? {
+        let e = entry.entry;
+        if !e.phone.is_empty() {
+            out.phones.insert(e.phone);
+        }
+        if !e.email.is_empty() {
+            out.emails.insert(e.email.trim().to_lowercase());
+        }
+    }
+    if !out.voters.is_empty() {
+        for status in [LinkStatus::Linked, LinkStatus::Confirmed] {
+            for link in store.person_links(status).await? {
+                if out.voters.contains(&link.state_voter_id) {
+                    out.people.insert(link.person);
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The one sentence a front end prints after an export that left people out.
+pub fn removed_note(removed: u64, include_suppressed: bool) -> Option<String> {
+    match (removed, include_suppressed) {
+        (_, true) => Some("people on the do-not-contact list are included".into()),
+        (0, false) => None,
+        (n, false) => Some(format!(
+            "{n} people left out: they are on the do-not-contact list (add --include-suppressed to keep them)"
+        )),
+    }
 }
 
 /// The newest entries (live only unless `include_removed`).

@@ -192,7 +192,32 @@ pub async fn voter_timeline(store: &dyn Store, id: &str) -> Result<Timeline, Sto
             .join(" · "),
         });
     }
+    // Records received over exchange agreements: a ballot event's provenance, and
+    // volunteer sign-ups at other organizations.
+    let received = store.received_of_voter(id).await?;
+    let provenance = |r: &votebase_store::exchange::ReceivedRecord| {
+        format!(
+            "from {}, {}",
+            r.source.strip_prefix("exchange:").unwrap_or(&r.source),
+            r.published_at.date_naive()
+        )
+    };
+    for r in received.iter().filter(|r| r.dataset == "volunteer_signups") {
+        entries.push(TimelineEntry {
+            at: r.published_at.naive_utc(),
+            day_only: false,
+            kind: TimelineKind::Volunteer,
+            summary: r.summary.clone(),
+            detail: provenance(r),
+        });
+    }
     for b in store.voter_ballots(id).await? {
+        let key = b.event_key();
+        let from = received
+            .iter()
+            .find(|r| r.dataset == "ballot_status" && r.item_key == key)
+            .map(provenance)
+            .unwrap_or_default();
         let when = b
             .return_date
             .or(b.send_date)
@@ -218,6 +243,7 @@ pub async fn voter_timeline(store: &dyn Store, id: &str) -> Result<Timeline, Sto
                 b.return_date
                     .map(|d| format!("returned {d}"))
                     .unwrap_or_default(),
+                from,
             ]
             .into_iter()
             .filter(|s| !s.is_empty())

@@ -323,6 +323,7 @@ pub async fn ballots(global: &Global, cmd: BallotsCommand) -> anyhow::Result<()>
             as_of,
             limit,
             format,
+            include_suppressed,
         } => {
             if !matches!(format.as_str(), "json" | "csv") {
                 bail!("unknown --format {format:?}: use csv or json");
@@ -341,6 +342,7 @@ pub async fn ballots(global: &Global, cmd: BallotsCommand) -> anyhow::Result<()>
                     election,
                     as_of: as_of.unwrap_or_else(|| Utc::now().date_naive()),
                     limit,
+                    include_suppressed,
                 },
             )
             .await
@@ -417,6 +419,9 @@ pub enum BallotsCommand {
         /// csv or json.
         #[arg(long, default_value = "csv")]
         format: String,
+        /// Keep voters on the do-not-contact list (left out by default).
+        #[arg(long)]
+        include_suppressed: bool,
     },
 }
 

@@ -198,5 +198,15 @@ pub async fn serve(global: &Global, store: Arc<dyn Store>, bind: &str) -> anyhow
         );
         served.push((org.name.clone(), registry.open_org(&org.name).await?));
     }
-    crate::serve::serve_orgs(global, served, bind, "localhost", Some(default), None, &[]).await
+    crate::serve::serve_orgs(
+        global,
+        served,
+        bind,
+        "localhost",
+        Some(default),
+        None,
+        &[],
+        None,
+    )
+    .await
 }

@@ -58,7 +58,7 @@ pub enum DonationsCommand {
     /// lapsed (gave before --since, not since), thank-you (gave on or after --since),
     /// call-time (largest gift, then total, first; donors with room left under the limit).
     #[command(
-        after_help = "Defaults: --since one year ago (lapsed) or seven days ago (thank-you); --cycle the current one; --top 100 (call-time).\nColumns: name, email, phone, address, last gift date and amount, gifts, largest gift, cycle total, total, committee, room left for the primary and the general.\n\nExamples:\n  votebase donations export --list lapsed --since 2026-01-01 --format csv > lapsed.csv\n  votebase donations export --list thank-you --since 2026-11-01\n  votebase donations export --list call-time --top 50 --format csv > call-time.csv"
+        after_help = "Defaults: --since one year ago (lapsed) or seven days ago (thank-you); --cycle the current one; --top 100 (call-time).\nDonors on the do-not-contact list (their phone, email or linked voter) are left out unless --include-suppressed.\nColumns: name, email, phone, address, last gift date and amount, gifts, largest gift, cycle total, total, committee, room left for the primary and the general.\n\nExamples:\n  votebase donations export --list lapsed --since 2026-01-01 --format csv > lapsed.csv\n  votebase donations export --list thank-you --since 2026-11-01\n  votebase donations export --list call-time --top 50 --format csv > call-time.csv"
     )]
     Export(ExportArgs),
     /// The review queue of uncertain donor pairs (linkage scores between the review and
@@ -110,6 +110,9 @@ pub struct ExportArgs {
     /// text or csv.
     #[arg(long, default_value = "text", value_parser = ["text", "csv"])]
     pub format: String,
+    /// Keep donors on the do-not-contact list (left out by default).
+    #[arg(long)]
+    pub include_suppressed: bool,
 }
 
 /// Options of `donations review`.
@@ -410,20 +413,27 @@ async fn export(store: &dyn Store, args: &ExportArgs) -> anyhow::Result<()> {
         args.top,
         chrono::Utc::now().date_naive(),
     )?;
-    let rows = app::calls::call_list(store, query).await?;
+    let list = app::calls::call_list(store, query, args.include_suppressed).await?;
+    let rows = list.rows;
     crate::voters::cli_audit(
         store,
         "export",
         &format!("donations:{}", kind.code()),
         &format!(
-            "{} donors (since {}, cycle {}, {})",
+            "{} donors (since {}, cycle {}, {}; {} on the do-not-contact list left out)",
             rows.len(),
             query.since,
             query.cycle,
-            args.format
+            args.format,
+            list.suppressed_removed
         ),
     )
     .await?;
+    if let Some(note) =
+        votebase_app::suppression::removed_note(list.suppressed_removed, args.include_suppressed)
+    {
+        eprintln!("{note}");
+    }
     if args.format == "csv" {
         let mut w = SafeWriter::from_writer(std::io::stdout().lock());
         w.write_record(CALL_LIST_COLUMNS)?;

@@ -91,7 +91,8 @@ pub enum ExchangeCommand {
         /// Subscribing organization.
         #[arg(long)]
         to: String,
-        /// contact_outcomes, survey_answers, opt_outs (comma-separated).
+        /// contact_outcomes, survey_answers, opt_outs, ballot_status, volunteer_signups
+        /// (comma-separated).
         #[arg(long, value_delimiter = ',', required = true)]
         datasets: Vec<String>,
         /// Results carried by contact_outcomes (default moved,wrong_number,refused,deceased).

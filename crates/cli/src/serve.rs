@@ -5,7 +5,7 @@
 use crate::options::Global;
 use std::sync::Arc;
 use votebase_domain::OrgName;
-use votebase_store::Store;
+use votebase_store::{OrgRegistry, Store};
 use votebase_vip::store::FeedDir;
 
 /// Serves `store` on `bind` until the process stops: options from `VOTEBASE_*`, then the
@@ -29,7 +29,9 @@ pub async fn serve(
 /// Serves several organizations on `bind`, each at its host under `base_domain`
 /// (`votebase_server::orgs`) with its VIP feeds under the data directory; `other_hosts`
 /// answers every other host. The public URL (option or `VOTEBASE_PUBLIC_URL`) is a
-/// template with `{org}`.
+/// template with `{org}`. With `late` (serving every organization), one created in that
+/// registry while the server runs is served from its host's first request.
+#[allow(clippy::too_many_arguments)]
 pub async fn serve_orgs(
     global: &Global,
     served: Vec<(OrgName, Arc<dyn Store>)>,
@@ -38,6 +40,7 @@ pub async fn serve_orgs(
     other_hosts: Option<OrgName>,
     public_url: Option<String>,
     trusted_proxies: &[String],
+    late: Option<Arc<dyn OrgRegistry>>,
 ) -> anyhow::Result<()> {
     let rules = votebase_server::orgs::HostRules::new(base_domain, other_hosts)?;
     let sites = served
@@ -53,5 +56,9 @@ pub async fn serve_orgs(
         .trusted_proxies
         .extend(votebase_server::TrustedProxies::parse(trusted_proxies)?);
     options.public_url = public_url.or(options.public_url);
-    Ok(votebase_server::orgs::serve_orgs(sites, bind, options, rules).await?)
+    let late = late.map(|registry| votebase_server::orgs::LateOrgs {
+        registry,
+        data_dir: global.data.clone(),
+    });
+    Ok(votebase_server::orgs::serve_orgs(sites, bind, options, rules, late).await?)
 }

@@ -11,7 +11,9 @@
 //!
 //! Afterwards B's data is unchanged. Also: `org create|list|members`, an unknown host's
 //! 404 `unknown_organization`, and the same user name in both organizations being two
-//! accounts with their own passwords.
+//! accounts with their own passwords; and with `serve --orgs all`, an organization
+//! created while the server runs is served at its host without a restart (and its
+//! token still opens nothing of the other's).
 
 mod common;
 
@@ -317,6 +319,11 @@ fn write_donation(d: &Deployment, path: &std::path::Path, tag: &str, who: &str) 
 
 /// `votebase serve --orgs A,B --base-domain localhost` on a free port; the port.
 fn serve(d: &Deployment) -> (Killed, u16) {
+    serve_orgs(d, &format!("{},{}", d.a, d.b))
+}
+
+/// `votebase serve --orgs WHICH --base-domain localhost` on a free port; the port.
+fn serve_orgs(d: &Deployment, which: &str) -> (Killed, u16) {
     use std::io::{BufRead, BufReader};
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("votebase"));
     cmd.args(&d.args)
@@ -325,7 +332,7 @@ fn serve(d: &Deployment) -> (Killed, u16) {
             "--bind",
             "127.0.0.1:0",
             "--orgs",
-            &format!("{},{}", d.a, d.b),
+            which,
             "--base-domain",
             "localhost",
         ])
@@ -866,4 +873,51 @@ fn b_view(port: u16, host: &str, token: &str) -> Vec<String> {
         format!("{p} {} {}", r.status, r.body)
     })
     .collect()
+}
+
+#[test]
+fn an_organization_created_while_serving_all_is_served_without_a_restart() {
+    for d in Deployment::all() {
+        eprintln!("--- {}", d.name);
+        d.ok(None, &["org", "create", &d.a]);
+        let (_server, port) = serve_orgs(&d, "all");
+        let (host_a, host_b) = (d.host(&d.a), d.host(&d.b));
+        let health = |host: &str| call(port, host, "get", "/api/v1/health", Caller::Nobody);
+        assert_eq!(health(&host_a).status, 200, "{}", d.name);
+        let r = health(&host_b);
+        assert_eq!(r.status, 404, "{}: not created yet: {}", d.name, r.body);
+        assert!(r.body.contains("\"unknown_organization\""), "{}", r.body);
+
+        // Created (with an account and a token) while the server runs.
+        d.ok(None, &["org", "create", &d.b, "--display-name", "Camp B"]);
+        d.cmd(Some(&d.b), &["user", "add", "bea", "--role", "admin"])
+            .write_stdin("bea long password 1\n")
+            .assert()
+            .success();
+        let token_b = d
+            .ok(Some(&d.b), &["token", "create", "bea"])
+            .trim()
+            .to_string();
+        assert_eq!(health(&host_b).status, 200, "{}: served now", d.name);
+        let lists = call(
+            port,
+            &host_b,
+            "get",
+            "/api/v1/lists",
+            Caller::Token(&token_b),
+        );
+        assert_eq!(lists.status, 200, "{}: {}", d.name, lists.body);
+        // Its token is B's only; its first admin signs in on B's host.
+        let on_a = call(
+            port,
+            &host_a,
+            "get",
+            "/api/v1/lists",
+            Caller::Token(&token_b),
+        );
+        assert_eq!(on_a.status, 401, "{}: {}", d.name, on_a.body);
+        sign_in(port, &host_b, "bea", "bea long password 1");
+        // A name under the base domain that is still not registered stays unknown.
+        assert_eq!(health("camp-nobody.localhost").status, 404, "{}", d.name);
+    }
 }

@@ -24,11 +24,23 @@ pub enum Dataset {
     SurveyAnswers,
     /// Do-not-contact entries, into the subscriber's suppression list.
     OptOuts,
+    /// Ballot status (who requested, was sent, returned or cast a ballot): each ballot
+    /// event of a voter, into the subscriber's ballot events.
+    BallotStatus,
+    /// Volunteer sign-ups: a volunteer linked to a voter, with skills and hours, no name
+    /// or contact details.
+    VolunteerSignups,
 }
 
 impl Dataset {
     /// Every dataset.
-    pub const ALL: [Dataset; 3] = [Self::ContactOutcomes, Self::SurveyAnswers, Self::OptOuts];
+    pub const ALL: [Dataset; 5] = [
+        Self::ContactOutcomes,
+        Self::SurveyAnswers,
+        Self::OptOuts,
+        Self::BallotStatus,
+        Self::VolunteerSignups,
+    ];
 
     /// Stable code (the outbox's `dataset` column).
     pub fn code(self) -> &'static str {
@@ -36,19 +48,18 @@ impl Dataset {
             Self::ContactOutcomes => "contact_outcomes",
             Self::SurveyAnswers => "survey_answers",
             Self::OptOuts => "opt_outs",
+            Self::BallotStatus => "ballot_status",
+            Self::VolunteerSignups => "volunteer_signups",
         }
     }
 
-    /// Parses a code; the datasets of the issue not carried yet are refused by name.
+    /// Parses a code (`-` for `_`, any case).
     pub fn parse(text: &str) -> Result<Self, AgreementError> {
         let t = text.trim().to_ascii_lowercase().replace('-', "_");
         Self::ALL
             .into_iter()
             .find(|d| d.code() == t)
-            .ok_or_else(|| match t.as_str() {
-                "ballot_status" | "volunteer_signups" => AgreementError::NotCarried(t.clone()),
-                _ => AgreementError::UnknownDataset(text.to_string()),
-            })
+            .ok_or_else(|| AgreementError::UnknownDataset(text.to_string()))
     }
 }
 
@@ -287,12 +298,9 @@ impl Agreement {
 pub enum AgreementError {
     /// No such dataset.
     #[error(
-        "unknown dataset {0:?}: use contact_outcomes, survey_answers or opt_outs (comma-separated)"
+        "unknown dataset {0:?}: use contact_outcomes, survey_answers, opt_outs, ballot_status or volunteer_signups (comma-separated)"
     )]
     UnknownDataset(String),
-    /// A dataset the issue names that is not carried yet.
-    #[error("dataset {0:?} is not carried by exchange agreements yet")]
-    NotCarried(String),
     /// No such match mode.
     #[error("unknown match {0:?}: use voter_id or hashed")]
     UnknownMatch(String),
@@ -544,10 +552,15 @@ mod tests {
         let mut bad = terms();
         bad.datasets = vec![Dataset::SurveyAnswers];
         assert_eq!(bad.validate(), Err(AgreementError::NoQuestion));
+        assert_eq!(Dataset::parse("ballot_status"), Ok(Dataset::BallotStatus));
         assert_eq!(
-            Dataset::parse("ballot_status"),
-            Err(AgreementError::NotCarried("ballot_status".into()))
+            Dataset::parse("Volunteer-Signups"),
+            Ok(Dataset::VolunteerSignups)
         );
+        assert!(matches!(
+            Dataset::parse("donations"),
+            Err(AgreementError::UnknownDataset(_))
+        ));
         assert_eq!(Dataset::parse("Opt-Outs"), Ok(Dataset::OptOuts));
     }
 

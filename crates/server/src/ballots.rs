@@ -59,6 +59,9 @@ pub struct BallotParams {
     pub as_of: Option<NaiveDate>,
     /// Most rows (default 100,000).
     pub limit: Option<i64>,
+    /// Chase and cure lists: keep voters on the do-not-contact list (`true`); left out
+    /// by default.
+    pub include_suppressed: Option<bool>,
     /// Turnout: break down by county, party, age or method instead of by day.
     pub by: Option<String>,
     /// Dashboard: the previous election to compare with, on the same day before the
@@ -99,6 +102,7 @@ async fn load_list(
             election: p.election,
             as_of: p.as_of.unwrap_or_else(|| Utc::now().date_naive()),
             limit: p.limit.unwrap_or(100_000).clamp(1, 1_000_000),
+            include_suppressed: p.include_suppressed.unwrap_or(false),
         },
     )
     .await?;

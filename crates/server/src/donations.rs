@@ -135,6 +135,10 @@ pub async fn api_overview(
     Ok(Json(load(&state, &caller, &p).await?))
 }
 
+/// The response header giving how many people an export left out because they are on
+/// the do-not-contact list.
+pub const SUPPRESSED_REMOVED_HEADER: &str = "x-suppressed-removed";
+
 /// Which call list, and how.
 #[derive(Deserialize, utoipa::IntoParams)]
 pub struct ExportParams {
@@ -149,11 +153,15 @@ pub struct ExportParams {
     pub top: Option<usize>,
     /// `csv` (default, formula-safe) or `json`.
     pub format: Option<String>,
+    /// Keep donors on the do-not-contact list (`true`); left out by default.
+    pub include_suppressed: Option<bool>,
 }
 
 /// A donor call list for the finance team (audited; needs the import/export permission):
 /// lapsed donors, thank-you calls since a date, or call time by capacity with room left
 /// under the limit. Name, email, phone, address, latest gift, cycle total, room left.
+/// Donors on the do-not-contact list (by phone, email or linked voter) are left out unless
+/// `include_suppressed=true`; the count left out is in the `x-suppressed-removed` header.
 #[utoipa::path(get, path = "/api/v1/donations/export", params(ExportParams), security(("bearer" = [])),
     responses((status = 200, content_type = "text/csv", body = String),
         (status = 200, content_type = "application/json", body = [CallListRow]),
@@ -187,14 +195,18 @@ pub async fn api_export(
         p.top,
         chrono::Utc::now().date_naive(),
     )?;
-    let rows = votebase_app::donations::calls::call_list(state.store.as_ref(), query).await?;
+    let include_suppressed = p.include_suppressed.unwrap_or(false);
+    let list =
+        votebase_app::donations::calls::call_list(state.store.as_ref(), query, include_suppressed)
+            .await?;
+    let (rows, removed) = (list.rows, list.suppressed_removed);
     audit(
         &state,
         &caller,
         "export",
         &format!("donations:{}", kind.code()),
         &format!(
-            "{} donors (since {}, cycle {}, {})",
+            "{} donors (since {}, cycle {}, {}; {removed} on the do-not-contact list left out)",
             rows.len(),
             query.since,
             query.cycle,
@@ -202,8 +214,12 @@ pub async fn api_export(
         ),
     )
     .await?;
+    let removed_header = (
+        header::HeaderName::from_static(SUPPRESSED_REMOVED_HEADER),
+        removed.to_string(),
+    );
     if json {
-        return Ok(Json(rows).into_response());
+        return Ok(([removed_header], Json(rows)).into_response());
     }
     let mut w = votebase_domain::csv_safe::SafeWriter::from_writer(Vec::new());
     let written: csv::Result<()> = (|| {
@@ -224,6 +240,7 @@ pub async fn api_export(
                 header::CONTENT_DISPOSITION,
                 format!("attachment; filename=\"donors-{}.csv\"", kind.code()),
             ),
+            removed_header,
         ],
         body,
     )

@@ -230,6 +230,9 @@ pub enum ServeError {
     /// An option is unusable.
     #[error("{0}")]
     Config(String),
+    /// An organization's store could not be opened (one created since the start).
+    #[error(transparent)]
+    Store(#[from] votebase_store::StoreError),
 }
 
 /// Binds `bind` and serves until the process is stopped, with the options of the

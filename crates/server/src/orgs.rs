@@ -8,7 +8,10 @@
 //! (`--other-hosts`). Cookies are host-only, so a session of one organization is never
 //! sent to another's host. Each organization's public URL comes from one template with
 //! `{org}` (`https://{org}.votebase.example`), so the CSRF origin and printed links are
-//! per organization.
+//! per organization. Serving every registered organization ([`LateOrgs`], `serve --orgs
+//! all`), a host naming an organization not served yet is looked up in the registry:
+//! one created since the start is opened then, started once, and kept for the next
+//! requests, without a restart.
 
 use crate::error::ApiError;
 use crate::{ServeError, ServeOptions, bind_listener, serve_router, start_site};
@@ -17,10 +20,11 @@ use axum::extract::{Request, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
 use tower::ServiceExt;
 use votebase_domain::OrgName;
-use votebase_store::Store;
+use votebase_store::{OrgRegistry, Store};
 
 /// One organization to serve.
 pub struct OrgSite {
@@ -30,6 +34,16 @@ pub struct OrgSite {
     pub store: Arc<dyn Store>,
     /// Its VIP feeds (the public polling-place lookup).
     pub feeds: votebase_vip::store::FeedDir,
+}
+
+/// Where organizations created after the start come from (`serve --orgs all`): the
+/// deployment's registry, and the data directory holding each one's VIP feeds.
+#[derive(Clone)]
+pub struct LateOrgs {
+    /// The registry.
+    pub registry: Arc<dyn OrgRegistry>,
+    /// The data directory (`<data>/<org>.vip` holds an organization's feeds).
+    pub data_dir: PathBuf,
 }
 
 /// How hosts map to organizations.
@@ -129,13 +143,22 @@ pub fn public_url_for(
 /// The applications by organization, and the rules choosing one.
 struct Dispatch {
     rules: HostRules,
-    sites: HashMap<OrgName, Router>,
+    sites: RwLock<HashMap<OrgName, Router>>,
+    late: Option<Late>,
+}
+
+/// Opening organizations created since the start: the registry, the options each site
+/// starts with, and one lock so an organization is started once.
+struct Late {
+    orgs: LateOrgs,
+    options: ServeOptions,
+    opening: tokio::sync::Mutex<()>,
 }
 
 impl Dispatch {
-    fn pick(&self, request: &Request) -> Option<&Router> {
+    fn host_of(request: &Request) -> String {
         // HTTP/2 carries the host in the URI's authority, HTTP/1.1 in the Host header.
-        let host = request
+        request
             .uri()
             .authority()
             .map(|a| a.as_str().to_string())
@@ -146,33 +169,80 @@ impl Dispatch {
                     .and_then(|v| v.to_str().ok())
                     .map(str::to_string)
             })
-            .unwrap_or_default();
-        match self.rules.org_of_host(&host) {
-            HostMatch::Org(org) => self.sites.get(&org),
-            HostMatch::Outside => self
-                .rules
-                .other_hosts
-                .as_ref()
-                .and_then(|o| self.sites.get(o)),
-            HostMatch::NoSuchOrg => None,
+            .unwrap_or_default()
+    }
+
+    fn cached(&self, org: &OrgName) -> Option<Router> {
+        self.sites
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(org)
+            .cloned()
+    }
+
+    async fn pick(&self, host: &str) -> Result<Option<Router>, ServeError> {
+        match self.rules.org_of_host(host) {
+            HostMatch::Org(org) => match self.cached(&org) {
+                Some(site) => Ok(Some(site)),
+                None => self.open_late(&org).await,
+            },
+            HostMatch::Outside => Ok(self.rules.other_hosts.as_ref().and_then(|o| self.cached(o))),
+            HostMatch::NoSuchOrg => Ok(None),
         }
+    }
+
+    /// An organization not served yet: when the registry holds it (created since the
+    /// start), its store opened and its site started, kept for the next requests.
+    async fn open_late(&self, org: &OrgName) -> Result<Option<Router>, ServeError> {
+        let Some(late) = &self.late else {
+            return Ok(None);
+        };
+        let _one_at_a_time = late.opening.lock().await;
+        if let Some(site) = self.cached(org) {
+            return Ok(Some(site));
+        }
+        let registered = late.orgs.registry.list_orgs().await?;
+        if !registered.iter().any(|o| &o.name == org) {
+            return Ok(None);
+        }
+        let store = late.orgs.registry.open_org(org).await?;
+        let mut options = late.options.clone();
+        options.public_url = public_url_for(late.options.public_url.as_deref(), org, true)?;
+        let site = start_site(
+            store,
+            votebase_vip::store::FeedDir::new(&late.orgs.data_dir, org),
+            &options,
+        )
+        .await?;
+        self.sites
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(org.clone(), site.clone());
+        eprintln!("  {org}: created since the start, now served");
+        Ok(Some(site))
     }
 }
 
 async fn dispatch(State(dispatch): State<Arc<Dispatch>>, request: Request) -> Response {
-    match dispatch.pick(&request) {
-        Some(site) => match site.clone().oneshot(request).await {
+    // The host first: a request is not shared across an await (its body is not `Sync`).
+    let host = Dispatch::host_of(&request);
+    match dispatch.pick(&host).await {
+        Ok(Some(site)) => match site.oneshot(request).await {
             Ok(response) => response,
             Err(never) => match never {},
         },
-        None => unknown_organization(),
+        Ok(None) => error_response(ApiError::UnknownOrganization),
+        Err(e) => {
+            eprintln!("opening an organization created since the start: {e}");
+            error_response(ApiError::Internal(e.to_string()))
+        }
     }
 }
 
-/// The 404 `unknown_organization`, with a request id like every other error (no
-/// organization's layers ran, so it is made here).
-fn unknown_organization() -> Response {
-    let e = ApiError::UnknownOrganization;
+/// The 404 `unknown_organization` (or a 500 when a late organization failed to open),
+/// with a request id like every other error (no organization's layers ran, so it is made
+/// here).
+fn error_response(e: ApiError) -> Response {
     let request_id = crate::auth::new_secret()[..16].to_string();
     let mut response = (
         e.status(),
@@ -197,22 +267,29 @@ fn unknown_organization() -> Response {
 /// The top-level service: each request to the application of the organization its host
 /// names (see [`HostRules`]).
 pub fn host_router(rules: HostRules, sites: Vec<(OrgName, Router)>) -> Router {
+    router_of(Dispatch {
+        rules,
+        sites: RwLock::new(sites.into_iter().collect()),
+        late: None,
+    })
+}
+
+fn router_of(rules_and_sites: Dispatch) -> Router {
     Router::new()
         .fallback(dispatch)
-        .with_state(Arc::new(Dispatch {
-            rules,
-            sites: sites.into_iter().collect(),
-        }))
+        .with_state(Arc::new(rules_and_sites))
 }
 
 /// Starts every organization's application (each with its own public URL from the
 /// template in `options`), binds `bind`, prints each organization's address, and serves
-/// until the process is stopped.
+/// until the process is stopped. With `late`, a host naming an organization created in
+/// the registry since then is served too, from its first request.
 pub async fn serve_orgs(
     sites: Vec<OrgSite>,
     bind: &str,
     options: ServeOptions,
     rules: HostRules,
+    late: Option<LateOrgs>,
 ) -> Result<(), ServeError> {
     if let Some(other) = &rules.other_hosts
         && !sites.iter().any(|s| &s.org == other)
@@ -221,7 +298,8 @@ pub async fn serve_orgs(
             "--other-hosts {other}: that organization is not among those served"
         )));
     }
-    let several = sites.len() > 1;
+    // Serving every organization, more may come: each needs its own public URL.
+    let several = sites.len() > 1 || late.is_some();
     let mut routers = Vec::with_capacity(sites.len());
     let mut names = Vec::with_capacity(sites.len());
     for site in sites {
@@ -243,7 +321,16 @@ pub async fn serve_orgs(
         };
         eprintln!("  {org}: http://{}:{port}/{other}", rules.host_of(org));
     }
-    serve_router(listener, host_router(rules, routers)).await
+    let dispatch = Dispatch {
+        rules,
+        sites: RwLock::new(routers.into_iter().collect()),
+        late: late.map(|orgs| Late {
+            orgs,
+            options,
+            opening: tokio::sync::Mutex::new(()),
+        }),
+    };
+    serve_router(listener, router_of(dispatch)).await
 }
 
 #[cfg(test)]

@@ -336,6 +336,8 @@ pub async fn api_lists(
 pub struct ExportParams {
     /// csv (default), van, spoke, nationbuilder or walk.
     pub format: Option<String>,
+    /// Keep voters on the do-not-contact list (`true`); left out by default.
+    pub include_suppressed: Option<bool>,
 }
 
 /// Header of a list export: voters left out for lack of a known cell number (Spoke;
@@ -367,7 +369,7 @@ pub async fn api_export(
         caller.user.role,
         &name,
         format,
-        false,
+        p.include_suppressed.unwrap_or(false),
         &mut body,
     )
     .await

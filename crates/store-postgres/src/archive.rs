@@ -17,7 +17,7 @@ use std::collections::HashMap;
 use tokio::sync::mpsc::{Receiver, Sender};
 use votebase_store::archive::{
     ArchiveChunk, ArchiveColumn, ArchiveImport, ArchiveImportOutcome, ArchiveStore, ArchiveTable,
-    CatalogTable, ColumnKind, ImportPlan, SEEDED_TABLES, archived_tables, convert,
+    CatalogTable, ColumnKind, ExportChunk, ImportPlan, SEEDED_TABLES, archived_tables, convert,
 };
 use votebase_store::{Batch, StoreError, StoreResult, next_rows};
 
@@ -156,7 +156,7 @@ async fn export_table(
     c: &mut PgConnection,
     table: &ArchiveTable,
     batch_size: usize,
-    out: Sender<Vec<Vec<Value>>>,
+    out: &Sender<ExportChunk>,
 ) -> StoreResult<u64> {
     let arrays: Vec<String> = table
         .columns
@@ -200,11 +200,16 @@ async fn export_table(
             .collect();
         batch.push(row);
         count += 1;
-        if batch.len() >= batch_size && out.send(std::mem::take(&mut batch)).await.is_err() {
+        if batch.len() >= batch_size
+            && out
+                .send(ExportChunk::Rows(std::mem::take(&mut batch)))
+                .await
+                .is_err()
+        {
             return Err(StoreError::Aborted("archive writer stopped".into()));
         }
     }
-    if !batch.is_empty() && out.send(batch).await.is_err() {
+    if !batch.is_empty() && out.send(ExportChunk::Rows(batch)).await.is_err() {
         return Err(StoreError::Aborted("archive writer stopped".into()));
     }
     Ok(count)
@@ -390,13 +395,27 @@ impl ArchiveStore for PgStore {
         ))
     }
 
-    async fn export_table(
+    async fn export_snapshot(
         &self,
-        table: &ArchiveTable,
+        tables: &[ArchiveTable],
         batch_size: usize,
-        out: Sender<Vec<Vec<Value>>>,
-    ) -> StoreResult<u64> {
-        export_table(&mut *self.conn().await?, table, batch_size.max(1), out).await
+        out: Sender<ExportChunk>,
+    ) -> StoreResult<Vec<u64>> {
+        // One snapshot for every table; dropped unfinished, the transaction rolls back.
+        let mut tx = self
+            .pool()
+            .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .await
+            .map_err(db)?;
+        let mut counts = Vec::with_capacity(tables.len());
+        for (i, table) in tables.iter().enumerate() {
+            if out.send(ExportChunk::Table(i)).await.is_err() {
+                return Err(StoreError::Aborted("archive writer stopped".into()));
+            }
+            counts.push(export_table(&mut tx, table, batch_size.max(1), &out).await?);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(counts)
     }
 
     async fn archive_imported(&self, archive_sha256: &str) -> StoreResult<Option<DateTime<Utc>>> {

@@ -1,7 +1,8 @@
 //! Suppressions, agreements, the exchange outbox and cursors on PostgreSQL
-//! (`0019_exchange.sql`: the outbox and the automatic suppressions are written by
-//! triggers, in the transaction of the write that publishes; outbox writers take one
-//! advisory lock so seqs are handed out in commit order).
+//! (`0019_exchange.sql`, `0020_exchange_ballots_signups.sql`: the outbox and the
+//! automatic suppressions are written by triggers, in the transaction of the write that
+//! publishes; outbox writers take one advisory lock so seqs are handed out in commit
+//! order), and what was received with its provenance.
 
 use crate::{PgStore, db};
 use async_trait::async_trait;
@@ -9,7 +10,7 @@ use chrono::{DateTime, Utc};
 use sqlx::postgres::PgRow;
 use sqlx::{AssertSqlSafe, Row};
 use votebase_domain::exchange::{Agreement, NewSuppression, Signature, Suppression};
-use votebase_store::exchange::{ExchangeCursor, ExchangeStore, OutboxRecord};
+use votebase_store::exchange::{ExchangeCursor, ExchangeStore, OutboxRecord, ReceivedRecord};
 use votebase_store::{StoreError, StoreResult};
 
 const SELECT_SUPPRESSION: &str = "SELECT id, state_voter_id, phone, email, channel, reason, source,
@@ -153,6 +154,64 @@ impl ExchangeStore for PgStore {
         .fetch_all(self.pool())
         .await
         .map_err(db)
+    }
+
+    async fn record_received(&self, records: &[ReceivedRecord]) -> StoreResult<u64> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        let now = Utc::now();
+        let mut added = 0u64;
+        for r in records {
+            added += sqlx::query(
+                "INSERT INTO exchange_received (source, source_key, dataset, state_voter_id,
+                   item_key, summary, payload, published_at, received_at, received_by)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+                 ON CONFLICT (source, source_key) DO NOTHING",
+            )
+            .bind(&r.source)
+            .bind(&r.source_key)
+            .bind(&r.dataset)
+            .bind(&r.state_voter_id)
+            .bind(&r.item_key)
+            .bind(&r.summary)
+            .bind(&r.payload)
+            .bind(r.published_at)
+            .bind(now)
+            .bind(&r.received_by)
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(added)
+    }
+
+    async fn received_of_voter(&self, state_voter_id: &str) -> StoreResult<Vec<ReceivedRecord>> {
+        let rows = sqlx::query(
+            "SELECT source, source_key, dataset, state_voter_id, item_key, summary, payload,
+               published_at, received_by
+             FROM exchange_received WHERE state_voter_id = $1
+             ORDER BY published_at DESC, source, source_key",
+        )
+        .bind(state_voter_id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ReceivedRecord {
+                    source: r.try_get(0).map_err(db)?,
+                    source_key: r.try_get(1).map_err(db)?,
+                    dataset: r.try_get(2).map_err(db)?,
+                    state_voter_id: r.try_get(3).map_err(db)?,
+                    item_key: r.try_get(4).map_err(db)?,
+                    summary: r.try_get(5).map_err(db)?,
+                    payload: r.try_get(6).map_err(db)?,
+                    published_at: r.try_get(7).map_err(db)?,
+                    received_by: r.try_get(8).map_err(db)?,
+                })
+            })
+            .collect()
     }
 
     async fn held_voter_ids(&self, ids: &[String]) -> StoreResult<Vec<String>> {

@@ -15,7 +15,7 @@ use std::collections::HashMap;
 use tokio::sync::mpsc::{Receiver, Sender};
 use votebase_store::archive::{
     ArchiveChunk, ArchiveColumn, ArchiveImport, ArchiveImportOutcome, ArchiveStore, ArchiveTable,
-    CatalogTable, ColumnKind, ImportPlan, SEEDED_TABLES, archived_tables,
+    CatalogTable, ColumnKind, ExportChunk, ImportPlan, SEEDED_TABLES, archived_tables,
 };
 use votebase_store::{Batch, StoreError, StoreResult, next_rows};
 
@@ -118,11 +118,33 @@ fn to_sql(v: &Value, kind: ColumnKind, column: &str) -> StoreResult<SqlValue> {
     })
 }
 
+/// Every table of `tables` in one deferred transaction: its first read fixes the
+/// snapshot every later read sees (WAL readers are not blocked by writers, nor block them).
+fn export_snapshot(
+    c: &mut Connection,
+    tables: &[ArchiveTable],
+    batch_size: usize,
+    out: &Sender<ExportChunk>,
+) -> StoreResult<Vec<u64>> {
+    let tx = c
+        .transaction_with_behavior(TransactionBehavior::Deferred)
+        .map_err(db)?;
+    let mut counts = Vec::with_capacity(tables.len());
+    for (i, table) in tables.iter().enumerate() {
+        if out.blocking_send(ExportChunk::Table(i)).is_err() {
+            return Err(StoreError::Aborted("archive writer stopped".into()));
+        }
+        counts.push(export_table(&tx, table, batch_size, out)?);
+    }
+    tx.commit().map_err(db)?;
+    Ok(counts)
+}
+
 fn export_table(
     c: &Connection,
     table: &ArchiveTable,
     batch_size: usize,
-    out: Sender<Vec<Vec<Value>>>,
+    out: &Sender<ExportChunk>,
 ) -> StoreResult<u64> {
     let columns: Vec<String> = table.columns.iter().map(|c| quote(&c.name)).collect();
     let order = if table.primary_key.is_empty() {
@@ -147,11 +169,15 @@ fn export_table(
         }
         batch.push(row);
         count += 1;
-        if batch.len() >= batch_size && out.blocking_send(std::mem::take(&mut batch)).is_err() {
+        if batch.len() >= batch_size
+            && out
+                .blocking_send(ExportChunk::Rows(std::mem::take(&mut batch)))
+                .is_err()
+        {
             return Err(StoreError::Aborted("archive writer stopped".into()));
         }
     }
-    if !batch.is_empty() && out.blocking_send(batch).is_err() {
+    if !batch.is_empty() && out.blocking_send(ExportChunk::Rows(batch)).is_err() {
         return Err(StoreError::Aborted("archive writer stopped".into()));
     }
     Ok(count)
@@ -302,14 +328,14 @@ impl ArchiveStore for SqliteStore {
         self.with_conn(|c| Ok(archived_tables(catalog(c)?))).await
     }
 
-    async fn export_table(
+    async fn export_snapshot(
         &self,
-        table: &ArchiveTable,
+        tables: &[ArchiveTable],
         batch_size: usize,
-        out: Sender<Vec<Vec<Value>>>,
-    ) -> StoreResult<u64> {
-        let table = table.clone();
-        self.with_conn(move |c| export_table(c, &table, batch_size.max(1), out))
+        out: Sender<ExportChunk>,
+    ) -> StoreResult<Vec<u64>> {
+        let tables = tables.to_vec();
+        self.with_conn(move |c| export_snapshot(c, &tables, batch_size.max(1), &out))
             .await
     }
 

@@ -1,13 +1,14 @@
 //! Suppressions, agreements, the exchange outbox and cursors on SQLite
-//! (`0019_exchange.sql`: the outbox and the automatic suppressions are written by
-//! triggers, in the transaction of the write that publishes).
+//! (`0019_exchange.sql`, `0020_exchange_ballots_signups.sql`: the outbox and the
+//! automatic suppressions are written by triggers, in the transaction of the write that
+//! publishes), and what was received with its provenance.
 
 use crate::{SqliteStore, db};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use rusqlite::{OptionalExtension, Row, params};
 use votebase_domain::exchange::{Agreement, NewSuppression, Signature, Suppression};
-use votebase_store::exchange::{ExchangeCursor, ExchangeStore, OutboxRecord};
+use votebase_store::exchange::{ExchangeCursor, ExchangeStore, OutboxRecord, ReceivedRecord};
 use votebase_store::{StoreError, StoreResult};
 
 fn time(text: &str) -> StoreResult<DateTime<Utc>> {
@@ -221,6 +222,87 @@ impl ExchangeStore for SqliteStore {
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(db)?;
             Ok(ids)
+        })
+        .await
+    }
+
+    async fn record_received(&self, records: &[ReceivedRecord]) -> StoreResult<u64> {
+        let records = records.to_vec();
+        self.with_conn(move |c| {
+            let tx = c
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+                .map_err(db)?;
+            let now = Utc::now().to_rfc3339();
+            let mut added = 0u64;
+            {
+                let mut st = tx
+                    .prepare_cached(
+                        "INSERT INTO exchange_received (source, source_key, dataset,
+                           state_voter_id, item_key, summary, payload, published_at,
+                           received_at, received_by)
+                         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                         ON CONFLICT (source, source_key) DO NOTHING",
+                    )
+                    .map_err(db)?;
+                for r in &records {
+                    added += st
+                        .execute(params![
+                            r.source,
+                            r.source_key,
+                            r.dataset,
+                            r.state_voter_id,
+                            r.item_key,
+                            r.summary,
+                            r.payload,
+                            r.published_at.to_rfc3339(),
+                            now,
+                            r.received_by
+                        ])
+                        .map_err(db)? as u64;
+                }
+            }
+            tx.commit().map_err(db)?;
+            Ok(added)
+        })
+        .await
+    }
+
+    async fn received_of_voter(&self, state_voter_id: &str) -> StoreResult<Vec<ReceivedRecord>> {
+        let id = state_voter_id.to_string();
+        self.with_conn(move |c| {
+            let mut st = c
+                .prepare(
+                    "SELECT source, source_key, dataset, state_voter_id, item_key, summary,
+                       payload, published_at, received_by
+                     FROM exchange_received WHERE state_voter_id = ?1
+                     ORDER BY published_at DESC, source, source_key",
+                )
+                .map_err(db)?;
+            let rows = st
+                .query_map([&id], |r| {
+                    Ok((
+                        ReceivedRecord {
+                            source: r.get(0)?,
+                            source_key: r.get(1)?,
+                            dataset: r.get(2)?,
+                            state_voter_id: r.get(3)?,
+                            item_key: r.get(4)?,
+                            summary: r.get(5)?,
+                            payload: r.get(6)?,
+                            published_at: DateTime::<Utc>::MIN_UTC,
+                            received_by: r.get(8)?,
+                        },
+                        r.get::<_, String>(7)?,
+                    ))
+                })
+                .map_err(db)?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (mut rec, at) = row.map_err(db)?;
+                rec.published_at = time(&at)?;
+                out.push(rec);
+            }
+            Ok(out)
         })
         .await
     }

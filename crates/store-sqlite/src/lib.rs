@@ -62,6 +62,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0017_disinfo_alerts.sql"),
     include_str!("../migrations/0018_archive_imports.sql"),
     include_str!("../migrations/0019_exchange.sql"),
+    include_str!("../migrations/0020_exchange_ballots_signups.sql"),
     include_str!("../migrations/0021_voter_id_index.sql"),
 ];
 

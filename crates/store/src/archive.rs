@@ -195,6 +195,15 @@ pub enum ArchiveImportOutcome {
     AlreadyImported(DateTime<Utc>),
 }
 
+/// A piece of a snapshot export ([`ArchiveStore::export_snapshot`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportChunk {
+    /// The rows that follow are of the table at this index of the tables asked for.
+    Table(usize),
+    /// Rows of the current table.
+    Rows(Vec<Vec<Value>>),
+}
+
 /// Storage of organization archives. Part of [`Store`](crate::Store).
 #[async_trait]
 pub trait ArchiveStore: Send + Sync {
@@ -209,14 +218,18 @@ pub trait ArchiveStore: Send + Sync {
     /// The tables an archive holds ([`archived_tables`] over the catalog).
     async fn archive_tables(&self) -> StoreResult<Vec<ArchiveTable>>;
 
-    /// Streams every row of `table` in primary-key order, `batch_size` at a time, each
-    /// row one value per column of `table.columns`. Returns the number of rows.
-    async fn export_table(
+    /// Streams every row of every table of `tables`, in that order, each in primary-key
+    /// order, `batch_size` rows at a time (one value per column of the table's
+    /// `columns`), each table announced by [`ExportChunk::Table`] before its rows. All of
+    /// it is read in one read-only transaction (SQLite: one `BEGIN`; PostgreSQL:
+    /// `REPEATABLE READ READ ONLY`), so an export taken while others write is one
+    /// consistent snapshot. Returns the number of rows of each table.
+    async fn export_snapshot(
         &self,
-        table: &ArchiveTable,
+        tables: &[ArchiveTable],
         batch_size: usize,
-        out: Sender<Vec<Vec<Value>>>,
-    ) -> StoreResult<u64>;
+        out: Sender<ExportChunk>,
+    ) -> StoreResult<Vec<u64>>;
 
     /// When the archive with this SHA-256 was imported here, if it was.
     async fn archive_imported(&self, archive_sha256: &str) -> StoreResult<Option<DateTime<Utc>>>;

@@ -4,8 +4,10 @@
 //! what it publishes, and the cursors of what it applied from each publisher.
 //!
 //! The outbox is written by the backend in the same transaction as the publishing write
-//! (a contact outcome, a survey answer, a suppression with a voter id), and never for
-//! records that themselves came over an exchange; a contact event with the result
+//! (a contact outcome, a survey answer, a suppression with a voter id, a ballot event of
+//! a voter, a volunteer linked to a voter — once per volunteer and voter), and never for
+//! records that themselves came over an exchange (a received ballot status is recorded
+//! in `exchange_received` before its event, which the trigger checks); a contact event with the result
 //! `opted_out` adds a suppression in the same transaction, and so does a volunteer's
 //! email unsubscribe. Seqs are handed out in commit order, so a reader that has seen seq
 //! `n` will never later find a smaller one committed.
@@ -22,7 +24,8 @@ use crate::StoreResult;
 pub struct OutboxRecord {
     /// Position in the publisher's outbox.
     pub seq: i64,
-    /// Dataset code (`contact_outcomes`, `survey_answers`, `opt_outs`).
+    /// Dataset code (`contact_outcomes`, `survey_answers`, `opt_outs`, `ballot_status`,
+    /// `volunteer_signups`).
     pub dataset: String,
     /// The publisher's state voter id.
     pub state_voter_id: String,
@@ -30,6 +33,31 @@ pub struct OutboxRecord {
     pub payload: String,
     /// When it was published.
     pub recorded_at: DateTime<Utc>,
+}
+
+/// A record received over an agreement and kept with its provenance (ballot statuses,
+/// which also become ballot events, and volunteer sign-ups).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReceivedRecord {
+    /// `exchange:ORG`, the publisher.
+    pub source: String,
+    /// `AGREEMENT:SEQ`: with `source`, unique.
+    pub source_key: String,
+    /// Dataset code (`ballot_status`, `volunteer_signups`).
+    pub dataset: String,
+    /// The receiver's state voter id.
+    pub state_voter_id: String,
+    /// The ballot event's content key, or the publisher's volunteer id.
+    pub item_key: String,
+    /// One line for the timeline.
+    pub summary: String,
+    /// The record as published (JSON).
+    pub payload: String,
+    /// When the publisher published it.
+    pub published_at: DateTime<Utc>,
+    /// Who ran the sync that received it.
+    pub received_by: String,
 }
 
 /// Where a subscriber stands with one publisher under one agreement.
@@ -75,6 +103,15 @@ pub trait ExchangeStore: Send + Sync {
     /// that is the voter's own or appended to them, by an email of a volunteer linked to
     /// them.
     async fn suppressed_voter_ids(&self) -> StoreResult<Vec<String>>;
+
+    /// Keeps records received over an agreement with their provenance, in one
+    /// transaction; a record whose (source, source key) is already kept changes nothing.
+    /// Returns how many were new. Recording a ballot status before its ballot event is
+    /// what keeps the event out of this organization's own outbox.
+    async fn record_received(&self, records: &[ReceivedRecord]) -> StoreResult<u64>;
+
+    /// The records received for one voter, newest first.
+    async fn received_of_voter(&self, state_voter_id: &str) -> StoreResult<Vec<ReceivedRecord>>;
 
     /// Of `ids`, those in the voter file (present or not), sorted.
     async fn held_voter_ids(&self, ids: &[String]) -> StoreResult<Vec<String>>;

@@ -2,7 +2,9 @@
 //! organization's rules: the defaults a finance team expects when a date or cycle is not
 //! given (lapsed: no gift in the last year; thank-you: gifts of the last week; the cycle
 //! of today), checked bounds, and the pure list of `votebase_domain::donations::calls`.
-//! The front ends audit the export (it lists donors' contact details).
+//! Donors on the do-not-contact list (by their phone, email or the voter they are linked
+//! to, see [`crate::suppression::SuppressedPeople`]) are left out unless asked for. The
+//! front ends audit the export (it lists donors' contact details).
 
 use super::DonationError;
 use chrono::{Days, NaiveDate};
@@ -47,15 +49,50 @@ pub fn query(
     })
 }
 
-/// The call list `query` asks for.
+/// A call list and who the do-not-contact list kept off it.
+#[derive(Debug, Clone)]
+pub struct CallList {
+    /// The lines.
+    pub rows: Vec<CallListRow>,
+    /// Donors left out because a live suppression covers them.
+    pub suppressed_removed: u64,
+}
+
+/// The call list `query` asks for, without donors on the do-not-contact list unless
+/// `include_suppressed` (the call-time top is taken after they are left out).
 pub async fn call_list(
     store: &dyn Store,
     query: CallListQuery,
-) -> Result<Vec<CallListRow>, DonationError> {
+    include_suppressed: bool,
+) -> Result<CallList, DonationError> {
     let book = RuleBook::new(store.donation_rules().await?);
     let contributions = store.contributions(None).await?;
+    let suppressed = if include_suppressed {
+        crate::suppression::SuppressedPeople::default()
+    } else {
+        crate::suppression::suppressed_people(store).await?
+    };
     tokio::task::spawn_blocking(move || {
-        votebase_domain::donations::call_list(&contributions, &book, &query)
+        // Ask for every line, leave the suppressed out, then cut the call-time top.
+        let all = CallListQuery {
+            top: usize::MAX,
+            ..query
+        };
+        let rows = votebase_domain::donations::call_list(&contributions, &book, &all);
+        let (mut rows, suppressed_removed) = suppressed.retain(rows, include_suppressed, |r| {
+            (
+                r.person.as_str(),
+                vec![r.phone.as_str()],
+                vec![r.email.as_str()],
+            )
+        });
+        if query.kind == CallListKind::CallTime {
+            rows.truncate(query.top);
+        }
+        CallList {
+            rows,
+            suppressed_removed,
+        }
     })
     .await
     .map_err(|e| DonationError::Invalid(format!("call list task: {e}")))

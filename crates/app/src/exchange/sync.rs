@@ -6,10 +6,13 @@
 //! it says `hashed`), applies them, moves the cursor and audits the batch on both sides.
 //!
 //! At least once, applied idempotently: each record becomes a contact event of source
-//! `exchange:ORG` with id `AGREEMENT:SEQ`, or a suppression of source `exchange:ORG` with
-//! key `AGREEMENT:SEQ`, both unique in the receiver's store; so a crash between applying
-//! a batch and saving the cursor, or a second sync, changes nothing. A record that came
-//! over an exchange is never published again (the outbox triggers skip it).
+//! `exchange:ORG` with id `AGREEMENT:SEQ`, a suppression of source `exchange:ORG` with
+//! key `AGREEMENT:SEQ`, or a received record (ballot status, volunteer sign-up) of the
+//! same source and key, all unique in the receiver's store; a ballot status also becomes
+//! a ballot event, keyed by its content like any ballot file's. So a crash between
+//! applying a batch and saving the cursor, or a second sync, changes nothing. A record
+//! that came over an exchange is never published again (the outbox triggers skip it; a
+//! ballot status is recorded as received before its event is written, for that).
 
 use super::{ExchangeError, reconcile};
 use chrono::{NaiveDate, NaiveDateTime, Utc};
@@ -20,9 +23,10 @@ use std::collections::HashMap;
 use votebase_domain::AuditEntry;
 use votebase_domain::contacts::{ContactChannel, ContactEvent, ContactResult, SurveyAnswer};
 use votebase_domain::exchange::{Agreement, AgreementState, Dataset, MatchMode, NewSuppression};
+use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
 use votebase_store::contacts::StagedContact;
-use votebase_store::exchange::OutboxRecord;
-use votebase_store::{Batch, Store, StoreError};
+use votebase_store::exchange::{OutboxRecord, ReceivedRecord};
+use votebase_store::{Batch, NewBallotFile, StagedBallot, Store, StoreError};
 
 /// Records read from an outbox at a time.
 pub const DEFAULT_BATCH: i64 = 1_000;
@@ -99,6 +103,36 @@ struct AnswerPayload {
 struct OptOutPayload {
     channel: String,
     reason: String,
+}
+
+#[derive(Deserialize)]
+struct BallotPayload {
+    local_voter_id: String,
+    county_name: String,
+    election_date: NaiveDate,
+    method: String,
+    delivery_type: String,
+    request_date: Option<NaiveDate>,
+    send_date: Option<NaiveDate>,
+    return_date: Option<NaiveDate>,
+    return_status: String,
+    category: String,
+    site_name: String,
+    same_day_registration: bool,
+    request_party: String,
+}
+
+#[derive(Deserialize)]
+struct SignupPayload {
+    volunteer: String,
+    #[serde(default)]
+    signed_up_at: String,
+    #[serde(default)]
+    skills: String,
+    #[serde(default)]
+    hours_per_week: Option<i64>,
+    #[serde(default)]
+    remote: bool,
 }
 
 /// The keyed hash of a state voter id under an agreement's key (hex).
@@ -249,6 +283,8 @@ async fn flow(
         };
         let mut events = Vec::new();
         let mut opt_outs = Vec::new();
+        let mut received = Vec::new();
+        let mut ballots = Vec::new();
         for r in &records {
             let Some(voter) = matched.get(&r.state_voter_id) else {
                 continue;
@@ -260,11 +296,36 @@ async fn flow(
             match applied_record(agreement, from, actor, r, voter, &questions)? {
                 Some(Applied::Event(e)) => events.push(StagedContact { line: 0, event: e }),
                 Some(Applied::OptOut(s)) => opt_outs.push(s),
+                Some(Applied::Ballot(b, rec)) => {
+                    ballots.push(StagedBallot {
+                        line: r.seq as u64,
+                        event: *b,
+                    });
+                    received.push(rec);
+                }
+                Some(Applied::Received(rec)) => received.push(rec),
                 None => {}
             }
         }
-        let usable = (events.len() + opt_outs.len()) as u64;
+        let usable = (events.len() + opt_outs.len() + received.len()) as u64;
         let mut applied = 0u64;
+        // The provenance first: a ballot event already recorded as received is not
+        // published again by the receiver's outbox trigger.
+        if !received.is_empty() {
+            applied += to_store.record_received(&received).await?;
+        }
+        if !ballots.is_empty() {
+            let file = NewBallotFile {
+                as_of: records[records.len() - 1].recorded_at.date_naive(),
+                source_file: format!("exchange:{from} (agreement {})", agreement.id),
+                file_sha256: format!("exchange:{}:{}-{last}", agreement.id, records[0].seq),
+            };
+            let (tx, rx) = tokio::sync::mpsc::channel(2);
+            tx.send(Batch::Rows(ballots)).await.ok();
+            tx.send(Batch::End).await.ok();
+            drop(tx);
+            to_store.import_ballots(file, rx).await?;
+        }
         if !events.is_empty() {
             let (tx, rx) = tokio::sync::mpsc::channel(2);
             tx.send(Batch::Rows(events)).await.ok();
@@ -338,6 +399,8 @@ async fn flow(
 enum Applied {
     Event(ContactEvent),
     OptOut(NewSuppression),
+    Ballot(Box<BallotEvent>, ReceivedRecord),
+    Received(ReceivedRecord),
 }
 
 /// What record `r` becomes at the receiver (`None` when the agreement's fields leave it
@@ -419,6 +482,74 @@ fn applied_record(
                 source,
                 source_key: key,
                 created_by: actor.to_string(),
+            }))
+        }
+        Dataset::BallotStatus => {
+            let p: BallotPayload =
+                serde_json::from_str(&r.payload).map_err(|e| bad(e.to_string()))?;
+            let category = BallotCategory::from_code(&p.category)
+                .ok_or_else(|| bad(format!("ballot category {:?}", p.category)))?;
+            let ballot = BallotEvent {
+                state_voter_id: voter.to_string(),
+                local_voter_id: p.local_voter_id,
+                county_name: p.county_name,
+                election_date: p.election_date,
+                method: BallotMethod::from_code(&p.method),
+                delivery_type: p.delivery_type,
+                request_date: p.request_date,
+                send_date: p.send_date,
+                return_date: p.return_date,
+                return_status: p.return_status,
+                category,
+                site_name: p.site_name,
+                same_day_registration: p.same_day_registration,
+                request_party: p.request_party,
+            };
+            let summary = format!(
+                "{} ballot for {}: {}",
+                ballot.method.code().replace('_', " "),
+                ballot.election_date,
+                category.code().replace('_', " ")
+            );
+            let rec = ReceivedRecord {
+                source,
+                source_key: key,
+                dataset: dataset.code().to_string(),
+                state_voter_id: voter.to_string(),
+                item_key: ballot.event_key(),
+                summary,
+                payload: r.payload.clone(),
+                published_at: r.recorded_at,
+                received_by: actor.to_string(),
+            };
+            Some(Applied::Ballot(Box::new(ballot), rec))
+        }
+        Dataset::VolunteerSignups => {
+            let p: SignupPayload =
+                serde_json::from_str(&r.payload).map_err(|e| bad(e.to_string()))?;
+            let mut parts = vec![format!(
+                "signed up {}",
+                p.signed_up_at.get(..10).unwrap_or(&p.signed_up_at)
+            )];
+            if !p.skills.is_empty() {
+                parts.push(format!("skills {}", p.skills));
+            }
+            if let Some(h) = p.hours_per_week {
+                parts.push(format!("{h} hours a week"));
+            }
+            if p.remote {
+                parts.push("remote".into());
+            }
+            Some(Applied::Received(ReceivedRecord {
+                source,
+                source_key: key,
+                dataset: dataset.code().to_string(),
+                state_voter_id: voter.to_string(),
+                item_key: p.volunteer,
+                summary: format!("Volunteer sign-up: {}", parts.join(", ")),
+                payload: r.payload.clone(),
+                published_at: r.recorded_at,
+                received_by: actor.to_string(),
             }))
         }
     })

@@ -2,7 +2,9 @@
 //! into one versioned, checksummed zip file, and `votebase org import` restores it as
 //! another organization, on the same deployment or another, on either backend. The
 //! archive is generic over the schema (the store lists its tables from its catalog,
-//! [`votebase_store::archive`]); secrets are never in it (the deny-lists there). An
+//! [`votebase_store::archive`]) and read in one read-only transaction, so an archive
+//! taken while others write is one consistent snapshot; secrets are never in it (the
+//! deny-lists there). An
 //! import verifies every file's SHA-256 and row count before it writes anything, refuses
 //! an archive of a newer schema, writes all tables in one transaction, and happens once
 //! per archive file: importing it again changes nothing. Both sides audit the transfer
@@ -21,7 +23,7 @@ use tokio::sync::mpsc;
 use votebase_domain::AuditEntry;
 use votebase_store::archive::{
     ArchiveChunk, ArchiveImport, ArchiveImportOutcome, ArchiveTable, EXCLUDED_COLUMNS,
-    EXCLUDED_TABLES,
+    EXCLUDED_TABLES, ExportChunk,
 };
 use votebase_store::{Batch, Store, StoreError};
 
@@ -276,26 +278,25 @@ pub async fn export(
     let (tx, rx) = mpsc::channel::<ToWriter>(4);
     let writer_path = partial.clone();
     let writer = tokio::task::spawn_blocking(move || write_archive(&writer_path, rx, base));
-    let mut failure = None;
-    for table in &tables {
-        if tx.send(ToWriter::Table(table.clone())).await.is_err() {
-            break;
-        }
-        let (rows_tx, mut rows_rx) = mpsc::channel(4);
-        let forward = async {
-            while let Some(rows) = rows_rx.recv().await {
-                if tx.send(ToWriter::Rows(rows)).await.is_err() {
-                    break;
-                }
+    // One read transaction for every table: an archive taken during writes is consistent.
+    let (chunks_tx, mut chunks_rx) = mpsc::channel(4);
+    let forward = async {
+        while let Some(chunk) = chunks_rx.recv().await {
+            let message = match chunk {
+                ExportChunk::Table(i) => ToWriter::Table(tables[i].clone()),
+                ExportChunk::Rows(rows) => ToWriter::Rows(rows),
+            };
+            if tx.send(message).await.is_err() {
+                break;
             }
-        };
-        let (exported, ()) = tokio::join!(store.export_table(table, BATCH_ROWS, rows_tx), forward);
-        if let Err(e) = exported {
-            failure = Some(e);
-            break;
         }
-    }
-    drop(tx);
+        drop(tx);
+    };
+    let (exported, ()) = tokio::join!(
+        store.export_snapshot(&tables, BATCH_ROWS, chunks_tx),
+        forward
+    );
+    let failure = exported.err();
     let written = writer.await.map_err(|e| ArchiveError::Io {
         path: partial.clone(),
         source: std::io::Error::other(e),

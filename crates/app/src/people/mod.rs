@@ -52,6 +52,27 @@ pub struct ImportReport {
     pub outcome: UpsertOutcome,
 }
 
+/// Every volunteer for an export of their contact details, without those on the
+/// do-not-contact list (by email, phone or the voter they are linked to) unless
+/// `include_suppressed`; returns them and how many were left out.
+pub async fn volunteers_for_export(
+    store: &dyn Store,
+    include_suppressed: bool,
+) -> Result<(Vec<votebase_domain::people::Volunteer>, u64), PeopleError> {
+    let rows = store.volunteers().await?;
+    if include_suppressed {
+        return Ok((rows, 0));
+    }
+    let suppressed = crate::suppression::suppressed_people(store).await?;
+    Ok(suppressed.retain(rows, false, |v| {
+        (
+            v.person.external_id.as_str(),
+            v.person.phones.iter().map(String::as_str).collect(),
+            v.person.emails.iter().map(String::as_str).collect(),
+        )
+    }))
+}
+
 /// Makes sure the built-in skills are in the taxonomy, and returns the whole taxonomy.
 pub async fn taxonomy(store: &dyn Store) -> Result<BTreeSet<String>, PeopleError> {
     let builtin: Vec<Skill> = BUILTIN_SKILLS

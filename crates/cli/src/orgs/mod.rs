@@ -87,7 +87,10 @@ pub async fn serve(
     trusted_proxies: &[String],
 ) -> anyhow::Result<()> {
     let registry = stores::registry(global).await?;
-    let served = orgs::open_served(registry.as_ref(), &ServedOrgs::parse(&which.orgs)?).await?;
+    let which_orgs = ServedOrgs::parse(&which.orgs)?;
+    let served = orgs::open_served(registry.as_ref(), &which_orgs).await?;
+    // `all`: organizations created while the server runs are served too.
+    let late = (which_orgs == ServedOrgs::All).then(|| registry.clone());
     let other_hosts = which
         .other_hosts
         .as_deref()
@@ -105,6 +108,7 @@ pub async fn serve(
         other_hosts,
         public_url,
         trusted_proxies,
+        late,
     )
     .await
 }

@@ -99,12 +99,16 @@ pub enum VolunteersCommand {
         json: bool,
     },
     /// Every volunteer: id, name, email, source, skills; with --json every stored field,
-    /// consent and its wording included (audited).
+    /// consent and its wording included (audited). Volunteers on the do-not-contact list
+    /// (their email, phone or linked voter) are left out unless --include-suppressed.
     #[command(after_help = "Example: votebase volunteers list --json")]
     List {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+        /// Keep volunteers on the do-not-contact list.
+        #[arg(long)]
+        include_suppressed: bool,
     },
 }
 
@@ -389,15 +393,25 @@ pub async fn volunteers(global: &Global, cmd: VolunteersCommand) -> anyhow::Resu
             crate::voters::cli_audit(store, "read", "volunteer.matches", &volunteer).await?;
             print_matches(&rows, json)
         }
-        VolunteersCommand::List { json } => {
-            let rows = store.volunteers().await?;
+        VolunteersCommand::List {
+            json,
+            include_suppressed,
+        } => {
+            let (rows, removed) = app::volunteers_for_export(store, include_suppressed).await?;
             crate::voters::cli_audit(
                 store,
                 "read",
                 "volunteers",
-                &format!("{} volunteers", rows.len()),
+                &format!(
+                    "{} volunteers ({removed} on the do-not-contact list left out)",
+                    rows.len()
+                ),
             )
             .await?;
+            if let Some(note) = votebase_app::suppression::removed_note(removed, include_suppressed)
+            {
+                eprintln!("{note}");
+            }
             if json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {

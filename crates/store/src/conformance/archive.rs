@@ -1,10 +1,12 @@
 //! Conformance of [`ArchiveStore`](crate::ArchiveStore): a populated store (the one the
-//! rest of the suite filled) is exported table by table and imported into a fresh store of
+//! rest of the suite filled) is exported as one snapshot and imported into a fresh store of
 //! the same backend; every table's rows must come back equal (users disabled, the import's
 //! own audit entry added), no secret may appear in the export, a second import of the
 //! same archive must change nothing, and a store that holds data must refuse an import.
 
-use crate::archive::{ArchiveChunk, ArchiveImport, ArchiveImportOutcome, ArchiveTable};
+use crate::archive::{
+    ArchiveChunk, ArchiveImport, ArchiveImportOutcome, ArchiveTable, ExportChunk,
+};
 use crate::{Batch, Store, StoreError};
 use chrono::{Duration, Utc};
 use serde_json::Value;
@@ -13,21 +15,31 @@ use std::sync::Arc;
 use tokio::sync::mpsc;
 use votebase_domain::{AuditEntry, Role, User};
 
-/// Every archived table of `store` with its rows.
+/// Every archived table of `store` with its rows, read as one snapshot.
 pub async fn dump(store: &dyn Store) -> Vec<(ArchiveTable, Vec<Vec<Value>>)> {
-    let mut out = Vec::new();
-    for table in store.archive_tables().await.expect("archive tables") {
-        let (tx, mut rx) = mpsc::channel(4);
-        let collect = async {
-            let mut rows = Vec::new();
-            while let Some(batch) = rx.recv().await {
-                rows.extend(batch);
+    let tables = store.archive_tables().await.expect("archive tables");
+    let (tx, mut rx) = mpsc::channel(4);
+    let collect = async {
+        let mut out: Vec<(ArchiveTable, Vec<Vec<Value>>)> = Vec::new();
+        while let Some(chunk) = rx.recv().await {
+            match chunk {
+                ExportChunk::Table(i) => {
+                    assert_eq!(i, out.len(), "tables in order");
+                    out.push((tables[i].clone(), Vec::new()));
+                }
+                ExportChunk::Rows(rows) => {
+                    assert!(rows.len() <= 7, "batches of at most 7");
+                    out.last_mut().expect("a table first").1.extend(rows);
+                }
             }
-            rows
-        };
-        let (count, rows) = tokio::join!(store.export_table(&table, 7, tx), collect);
-        assert_eq!(count.expect("export table") as usize, rows.len());
-        out.push((table, rows));
+        }
+        out
+    };
+    let (counts, out) = tokio::join!(store.export_snapshot(&tables, 7, tx), collect);
+    let counts = counts.expect("export snapshot");
+    assert_eq!(out.len(), tables.len());
+    for ((_, rows), count) in out.iter().zip(&counts) {
+        assert_eq!(*count as usize, rows.len());
     }
     out
 }
@@ -252,4 +264,59 @@ pub async fn round_trip(source: &dyn Store, fresh: &dyn Store) {
         before,
         "a refused import writes nothing"
     );
+    export_is_one_snapshot(source).await;
+}
+
+/// An export reads one snapshot: an audit entry committed after the export read its first
+/// table is not in the export's audit log, though the export reads that table later.
+async fn export_is_one_snapshot(store: &dyn Store) {
+    let tables = store.archive_tables().await.unwrap();
+    let audit = tables
+        .iter()
+        .position(|t| t.name == "audit_log")
+        .expect("the audit log is archived");
+    assert!(audit >= 1, "the audit log is not the first table read");
+    // Room for one message: the export waits on us between its reads.
+    let (tx, mut rx) = mpsc::channel(1);
+    let export = store.export_snapshot(&tables, 1, tx);
+    let marker = "SNAPSHOT-MARKER-written-during-the-export";
+    let during = async {
+        assert_eq!(rx.recv().await, Some(ExportChunk::Table(0)));
+        // The next message comes after the first table was read: the snapshot is taken.
+        let mut chunks = vec![ExportChunk::Table(0), rx.recv().await.unwrap()];
+        store
+            .audit(&AuditEntry {
+                at: Utc::now(),
+                actor: "cli:test".into(),
+                action: "conformance".into(),
+                subject: marker.into(),
+                detail: "written while an export reads".into(),
+            })
+            .await
+            .unwrap();
+        while let Some(chunk) = rx.recv().await {
+            chunks.push(chunk);
+        }
+        chunks
+    };
+    let (counts, chunks) = tokio::join!(export, during);
+    counts.unwrap();
+    let text = serde_json::to_string(
+        &chunks
+            .iter()
+            .map(|c| match c {
+                ExportChunk::Table(i) => Value::String(tables[*i].name.clone()),
+                ExportChunk::Rows(rows) => {
+                    Value::Array(rows.iter().cloned().map(Value::Array).collect())
+                }
+            })
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert!(
+        text.contains("audit_log") && !text.contains(marker),
+        "the entry written during the export is not in it"
+    );
+    let after = serde_json::to_string(&dump(store).await).unwrap();
+    assert!(after.contains(marker), "the next export has it");
 }

@@ -3,17 +3,22 @@
 //! that writes them (and records that came over an exchange do not); an `opted_out`
 //! contact and a volunteer's email unsubscribe suppress; suppressions are unique on
 //! (source, key), cover voters by id, own phone, appended phone, and removal keeps the
-//! row; agreements round-trip whole; cursors only move forward. Runs last (it adds
-//! contacts and suppressions the other checks do not expect).
+//! row; agreements round-trip whole; cursors only move forward. Ballot events of a voter
+//! and volunteers linked to a voter (once per volunteer and voter, without name or
+//! contact details) reach the outbox; a ballot event recorded as received first does
+//! not; received records are kept once with their provenance. Runs last (it adds
+//! contacts, ballots and suppressions the other checks do not expect).
 
 use crate::Store;
 use crate::contacts::{ContactBatch, StagedContact};
+use crate::exchange::{OutboxRecord, ReceivedRecord};
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use tokio::sync::mpsc;
 use votebase_domain::contacts::{ContactChannel, ContactEvent, ContactResult, SurveyAnswer};
 use votebase_domain::exchange::{
     Agreement, AgreementTerms, Dataset, Direction, MatchMode, NewSuppression, Signature,
 };
+use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
 
 fn event(source: &str, id: &str, voter: &str, result: ContactResult) -> ContactEvent {
     ContactEvent {
@@ -77,6 +82,194 @@ pub async fn run(store: &dyn Store) {
     outbox_and_automatic_suppressions(store).await;
     suppression_list(store).await;
     agreements_and_cursors(store).await;
+    ballots_and_signups(store).await;
+}
+
+async fn import_ballot(store: &dyn Store, sha: &str, event: BallotEvent) -> u64 {
+    let (tx, rx) = mpsc::channel(2);
+    tx.send(crate::Batch::Rows(vec![crate::StagedBallot {
+        line: 2,
+        event,
+    }]))
+    .await
+    .unwrap();
+    tx.send(crate::Batch::End).await.unwrap();
+    drop(tx);
+    store
+        .import_ballots(
+            crate::NewBallotFile {
+                as_of: NaiveDate::from_ymd_opt(2026, 10, 20).unwrap(),
+                source_file: format!("{sha}.csv"),
+                file_sha256: sha.into(),
+            },
+            rx,
+        )
+        .await
+        .unwrap()
+        .new_events as u64
+}
+
+fn early_vote(voter: &str, site: &str) -> BallotEvent {
+    let day = NaiveDate::from_ymd_opt(2026, 10, 20);
+    BallotEvent {
+        state_voter_id: voter.into(),
+        local_voter_id: "77".into(),
+        county_name: "WAKE".into(),
+        election_date: NaiveDate::from_ymd_opt(2026, 11, 3).unwrap(),
+        method: BallotMethod::EarlyInPerson,
+        delivery_type: "IN PERSON".into(),
+        request_date: day,
+        send_date: None,
+        return_date: day,
+        return_status: "ACCEPTED".into(),
+        category: BallotCategory::classify("ACCEPTED", false, true),
+        site_name: site.into(),
+        same_day_registration: true,
+        request_party: String::new(),
+    }
+}
+
+async fn ballots_and_signups(store: &dyn Store) {
+    let sets = |d: &str| vec![d.to_string()];
+    // A ballot event of a voter is published with every field but the voter's id.
+    let head = store.outbox_head().await.unwrap();
+    assert_eq!(
+        import_ballot(store, "ex-ballots-1", early_vote("AA000005", "LIBRARY")).await,
+        1
+    );
+    let got = store
+        .outbox_after(head, &sets("ballot_status"), 100)
+        .await
+        .unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].state_voter_id, "AA000005");
+    let p: serde_json::Value = serde_json::from_str(&got[0].payload).unwrap();
+    assert_eq!(p["election_date"], "2026-11-03");
+    assert_eq!(p["method"], BallotMethod::EarlyInPerson.code());
+    assert_eq!(p["category"], early_vote("", "").category.code());
+    assert_eq!(p["return_date"], "2026-10-20");
+    assert_eq!(p["send_date"], serde_json::Value::Null);
+    assert_eq!(p["same_day_registration"], true);
+    assert_eq!(p["site_name"], "LIBRARY");
+    assert_eq!(
+        p["event_key"],
+        early_vote("AA000005", "LIBRARY").event_key()
+    );
+
+    // A ballot status received over an exchange: its provenance is recorded first, then
+    // the event, which is not published again. Recording it twice keeps one row.
+    let received_event = early_vote("AA000004", "TOWN HALL");
+    let rec = ReceivedRecord {
+        source: "exchange:party".into(),
+        source_key: "agr-1:17".into(),
+        dataset: "ballot_status".into(),
+        state_voter_id: "AA000004".into(),
+        item_key: received_event.event_key(),
+        summary: "early in person ballot for 2026-11-03: accepted".into(),
+        payload: "{}".into(),
+        published_at: at(9),
+        received_by: "cli:ann".into(),
+    };
+    assert_eq!(
+        store
+            .record_received(std::slice::from_ref(&rec))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .record_received(std::slice::from_ref(&rec))
+            .await
+            .unwrap(),
+        0
+    );
+    let head = store.outbox_head().await.unwrap();
+    assert_eq!(
+        import_ballot(store, "ex-ballots-2", received_event).await,
+        1
+    );
+    assert_eq!(
+        store.outbox_head().await.unwrap(),
+        head,
+        "a received ballot is not published again"
+    );
+    assert_eq!(
+        store.received_of_voter("AA000004").await.unwrap(),
+        [rec],
+        "kept whole, with its provenance"
+    );
+    assert!(
+        store
+            .received_of_voter("AA000005")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Volunteers linked to a voter by the people checks (v0 linked, v1 confirmed after
+    // review) were published once each, relinks notwithstanding; no name or contact.
+    let signups = store
+        .outbox_after(0, &sets("volunteer_signups"), 1000)
+        .await
+        .unwrap();
+    let pairs = |rows: &[OutboxRecord]| {
+        let mut v: Vec<(String, String)> = rows
+            .iter()
+            .map(|r| {
+                let p: serde_json::Value = serde_json::from_str(&r.payload).unwrap();
+                (
+                    r.state_voter_id.clone(),
+                    p["volunteer"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    let published = pairs(&signups);
+    for want in [("AA000001", "v0"), ("AA000002", "v1")] {
+        assert_eq!(
+            published
+                .iter()
+                .filter(|(a, b)| a == want.0 && b == want.1)
+                .count(),
+            1,
+            "{want:?} once: {published:?}"
+        );
+    }
+    for r in &signups {
+        let p: serde_json::Value = serde_json::from_str(&r.payload).unwrap();
+        let keys: Vec<&String> = p.as_object().unwrap().keys().collect();
+        for k in &keys {
+            assert!(
+                [
+                    "volunteer",
+                    "source",
+                    "signed_up_at",
+                    "skills",
+                    "hours_per_week",
+                    "remote"
+                ]
+                .contains(&k.as_str()),
+                "no personal field: {keys:?}"
+            );
+        }
+        assert!(p["skills"].as_str().unwrap().contains("python:"), "{p}");
+    }
+    // Linking v0 again publishes nothing more.
+    let head = store.outbox_head().await.unwrap();
+    store
+        .record_person_links(&[votebase_domain::people::PersonLink {
+            person: "v0".into(),
+            state_voter_id: "AA000001".into(),
+            probability: 0.99,
+            explanation: "again".into(),
+            status: votebase_domain::people::LinkStatus::Linked,
+        }])
+        .await
+        .unwrap();
+    assert_eq!(store.outbox_head().await.unwrap(), head);
 }
 
 async fn outbox_and_automatic_suppressions(store: &dyn Store) {

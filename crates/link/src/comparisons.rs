@@ -408,7 +408,9 @@ impl Prepared<'_> {
                     return 1;
                 }
                 let (sp, sq) = (self.s(F_PHONE, p), self.s(F_PHONE, q));
-                let last7 = |s: &str| s[s.len().saturating_sub(7)..].to_string();
+                fn last7(s: &str) -> &[u8] {
+                    &s.as_bytes()[s.len().saturating_sub(7)..]
+                }
                 if last7(sp) == last7(sq) || within_one_edit(sp.as_bytes(), sq.as_bytes()) {
                     2
                 } else {
@@ -424,7 +426,9 @@ impl Prepared<'_> {
                     return 1;
                 }
                 let (sp, sq) = (self.s(F_EMAIL, p), self.s(F_EMAIL, q));
-                let user = |s: &'_ str| s.split('@').next().unwrap_or("").to_string();
+                fn user(s: &str) -> &str {
+                    s.split('@').next().unwrap_or("")
+                }
                 if (user(sp) == user(sq) && user(sp).len() > 3)
                     || within_one_edit(sp.as_bytes(), sq.as_bytes())
                 {

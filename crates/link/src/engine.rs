@@ -362,7 +362,14 @@ fn run(
             tr.em_iterations,
             tr.seed ^ 0xe5e5,
         ) {
-            sessions.push((s, rb));
+            if s.degenerate(&comps, &u) {
+                warnings.push(format!(
+                    "EM on blocking rule `{}` did not separate matches from non-matches; its estimates are left out",
+                    rb.rule.name
+                ));
+            } else {
+                sessions.push((s, rb));
+            }
         }
         progress.advance(1);
     }

@@ -167,7 +167,7 @@ impl World {
         if rng.chance(0.35) {
             SURNAMES[zipf(rng, &self.surname_cum)].to_string()
         } else {
-            let k = 2 + rng.below(2);
+            let k = 2 + rng.below(3);
             syllables(rng, k)
         }
     }

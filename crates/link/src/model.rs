@@ -253,8 +253,8 @@ pub(crate) struct Session {
 
 impl Session {
     /// Whether EM failed to separate matches from non-matches: for most of the comparisons it
-    /// estimated, the "match" class disagrees (last level) at least half as often as random
-    /// pairs do, i.e. it converged on a class of non-matches. Such a session is left out.
+    /// estimated, the "match" class disagrees (last level) nearly as often (80%) as random pairs
+    /// do, i.e. it converged on a class of non-matches. Such a session is left out.
     pub(crate) fn degenerate(&self, comps: &[Comparison], u: &[Vec<f64>]) -> bool {
         let (mut n, mut bad) = (0, 0);
         for (k, c) in comps.iter().enumerate() {
@@ -263,7 +263,7 @@ impl Session {
             }
             let last = c.n_levels() - 1;
             n += 1;
-            if self.m[k][last] >= 0.5 * u[k][last] {
+            if self.m[k][last] >= 0.8 * u[k][last] {
                 bad += 1;
             }
         }

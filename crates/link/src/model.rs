@@ -263,7 +263,7 @@ impl Session {
             }
             let last = c.n_levels() - 1;
             n += 1;
-            if self.m[k][last] >= 0.8 * u[k][last] {
+            if self.m[k][last] >= 0.5 * u[k][last] {
                 bad += 1;
             }
         }

@@ -10,7 +10,7 @@
 //! seconds) follows, or JSON with `--json`. Links against the voter file are audited.
 //!
 //! `bench link` generates the library's synthetic voter-file / contact-list sets
-//! (deterministic), times `votebase link` on them in a child process (its own peak memory),
+//! (deterministic; `--shape voter,febrl` adds the FEBRL-style link task), times `votebase link` on them in a child process (its own peak memory),
 //! scores precision, recall and F1 against the generated truth, and with `--splink` runs Splink
 //! (`crates/link/bench/splink_bench.py`, in a virtual environment under `target/splink-venv`)
 //! on the same files for a side-by-side table. `--febrl` adds the FEBRL deduplication sets.
@@ -31,7 +31,7 @@ use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use votebase_domain::{AuditEntry, VoterRecord};
-use votebase_link::synth::{SynthConfig, write_csv};
+use votebase_link::synth::{SynthConfig, febrl, write_csv};
 use votebase_link::{
     CsvPairWriter, Dataset, LinkConfig, LinkOutcome, PersonRecord, Progress, Stage, config,
     infer_config, read_csv, read_headers,
@@ -83,6 +83,7 @@ pub struct LinkArgs {
 #[derive(Args, Debug)]
 #[command(after_help = "Examples:
   votebase bench link --sizes 100000,300000 --splink --febrl
+  votebase bench link --sizes 100000,300000,1000000 --shape voter,febrl --splink
   votebase bench link --sizes 1000000")]
 pub struct BenchLinkArgs {
     /// Records per side, comma-separated.
@@ -94,12 +95,26 @@ pub struct BenchLinkArgs {
     /// Also deduplicate the FEBRL sets (with and without soc_sec_id) found in this folder.
     #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = DEFAULT_FEBRL)]
     pub febrl: Option<PathBuf>,
+    /// Shapes of the generated sets, comma-separated: `voter` (a voter file against a contact
+    /// list) and `febrl` (FEBRL-style records: house numbers, suburbs, postcodes, full dates of
+    /// birth and an SSN-like id, side B corrupted duplicates of part of side A).
+    #[arg(long, value_delimiter = ',', default_value = "voter")]
+    pub shape: Vec<Shape>,
     /// Seed of the generator.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Work directory.
     #[arg(long, default_value = "target/bench-link")]
     pub dir: PathBuf,
+}
+
+/// The shape of a generated benchmark set.
+#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    /// Voter file against a contact list (`votebase_link::synth`).
+    Voter,
+    /// FEBRL-style link task (`votebase_link::synth::febrl`).
+    Febrl,
 }
 
 /// Where the shared FEBRL files live in the development tree.
@@ -549,8 +564,9 @@ fn f1(found: &HashSet<(String, String)>, truth: &HashSet<(String, String)>) -> (
     (p, r, f)
 }
 
-/// Runs `votebase link ... --json` as a child process; returns wall seconds and its peak.
-fn run_votebase_link(args: &[&str]) -> anyhow::Result<(f64, Option<f64>)> {
+/// Runs `votebase link ... --json` as a child process; returns wall seconds, its peak and the
+/// records it read per side.
+fn run_votebase_link(args: &[&str]) -> anyhow::Result<(f64, Option<f64>, (usize, usize))> {
     let exe = std::env::current_exe()?;
     let started = Instant::now();
     let out = Command::new(exe)
@@ -568,7 +584,8 @@ fn run_votebase_link(args: &[&str]) -> anyhow::Result<(f64, Option<f64>)> {
     }
     let v: serde_json::Value = serde_json::from_slice(&out.stdout)
         .with_context(|| format!("votebase link {} printed no JSON summary", args.join(" ")))?;
-    Ok((seconds, v["peak_rss_mib"].as_f64()))
+    let n = |i: usize| v["records"][i].as_u64().unwrap_or(0) as usize;
+    Ok((seconds, v["peak_rss_mib"].as_f64(), (n(0), n(1))))
 }
 
 /// Creates `target/splink-venv` with splink (and what the script needs) unless present, and
@@ -605,7 +622,8 @@ fn splink_python() -> anyhow::Result<PathBuf> {
     Ok(python)
 }
 
-/// Runs the Splink script; returns wall seconds, (precision, recall, F1) and its peak memory.
+/// Runs the Splink script; returns wall seconds, (precision, recall, F1) and its peak memory,
+/// and the number of true pairs it scored against.
 fn run_splink(
     python: &Path,
     script: &Path,
@@ -613,7 +631,7 @@ fn run_splink(
     files: &[&Path],
     truth: &Path,
     drop: Option<&str>,
-) -> anyhow::Result<Row> {
+) -> anyhow::Result<(Row, u64)> {
     let mut cmd = Command::new(python);
     cmd.arg(script).arg("--a").arg(files[0]);
     if let Some(b) = files.get(1) {
@@ -640,7 +658,8 @@ fn run_splink(
         .unwrap_or("");
     let v: serde_json::Value =
         serde_json::from_str(line).context("the Splink script printed no JSON summary")?;
-    Ok(Row {
+    let truth_pairs = v["truth"].as_u64().unwrap_or(0);
+    let row = Row {
         set: String::new(),
         tool: "Splink",
         seconds,
@@ -650,7 +669,8 @@ fn run_splink(
             v["f1"].as_f64().unwrap_or(0.0),
         )),
         peak_mib: v["peak_rss_mib"].as_f64(),
-    })
+    };
+    Ok((row, truth_pairs))
 }
 
 /// Runs `votebase bench link`.
@@ -671,41 +691,67 @@ fn bench_blocking(args: BenchLinkArgs) -> anyhow::Result<()> {
     let mut rows: Vec<Row> = Vec::new();
     let s = |p: &Path| p.to_string_lossy().into_owned();
 
-    for &size in &args.sizes {
-        let dir = args.dir.join(size.to_string());
-        std::fs::create_dir_all(&dir)?;
-        let (a, b, truth) = (dir.join("a.csv"), dir.join("b.csv"), dir.join("truth.csv"));
-        eprintln!("generating {size} x {size} records (seed {})...", args.seed);
-        write_csv(
-            &SynthConfig::new(size, args.seed),
-            create(&a)?,
-            create(&b)?,
-            create(&truth)?,
-        )?;
-        let set = format!("synthetic {size} x {size}");
-        let truth_pairs = read_pairs(&truth, false)?;
-        eprintln!("votebase link on {set}...");
-        let pairs = dir.join("pairs.csv");
-        let (seconds, peak) = run_votebase_link(&[
-            &s(&a),
-            &s(&b),
-            "--out",
-            &s(&pairs),
-            "--clusters",
-            &s(&dir.join("clusters.csv")),
-        ])?;
-        rows.push(Row {
-            set: set.clone(),
-            tool: "votebase",
-            seconds,
-            f1: Some(f1(&read_pairs(&pairs, false)?, &truth_pairs)),
-            peak_mib: peak,
-        });
-        if let Some(py) = &python {
-            eprintln!("Splink on {set}...");
-            let mut r = run_splink(py, &script, &dir, &[&a, &b], &truth, None)?;
-            r.set = set.clone();
-            rows.push(r);
+    let mut checks: Vec<String> = Vec::new();
+    for &shape in &args.shape {
+        for &size in &args.sizes {
+            let (label, sub) = match shape {
+                Shape::Voter => ("voter", size.to_string()),
+                Shape::Febrl => ("febrl-style", format!("febrl-{size}")),
+            };
+            let dir = args.dir.join(sub);
+            std::fs::create_dir_all(&dir)?;
+            let (a, b, truth) = (dir.join("a.csv"), dir.join("b.csv"), dir.join("truth.csv"));
+            eprintln!(
+                "generating {label} {size} x {size} records (seed {})...",
+                args.seed
+            );
+            let gen_cfg = SynthConfig::new(size, args.seed);
+            let (fa, fb, ft) = (create(&a)?, create(&b)?, create(&truth)?);
+            match shape {
+                Shape::Voter => write_csv(&gen_cfg, fa, fb, ft)?,
+                Shape::Febrl => febrl::write_csv(&gen_cfg, fa, fb, ft)?,
+            }
+            let set = format!("{label} {size} x {size}");
+            let truth_pairs = read_pairs(&truth, false)?;
+            eprintln!("votebase link on {set}...");
+            let pairs = dir.join("pairs.csv");
+            let (seconds, peak, records) = run_votebase_link(&[
+                &s(&a),
+                &s(&b),
+                "--out",
+                &s(&pairs),
+                "--clusters",
+                &s(&dir.join("clusters.csv")),
+            ])?;
+            if records != (size, size) {
+                bail!("votebase read {records:?} records of {set}, not {size} per side");
+            }
+            rows.push(Row {
+                set: set.clone(),
+                tool: "votebase",
+                seconds,
+                f1: Some(f1(&read_pairs(&pairs, false)?, &truth_pairs)),
+                peak_mib: peak,
+            });
+            if let Some(py) = &python {
+                eprintln!("Splink on {set}...");
+                let (mut r, splink_truth) = run_splink(py, &script, &dir, &[&a, &b], &truth, None)?;
+                if splink_truth != truth_pairs.len() as u64 {
+                    bail!(
+                        "Splink scored {set} against {splink_truth} true pairs, votebase against {}",
+                        truth_pairs.len()
+                    );
+                }
+                checks.push(format!(
+                    "check: {set}: both tools read the same {} + {} records and score against the same {} true pairs (threshold {})",
+                    size,
+                    size,
+                    truth_pairs.len(),
+                    config::DEFAULT_THRESHOLD
+                ));
+                r.set = set.clone();
+                rows.push(r);
+            }
         }
     }
 
@@ -736,7 +782,7 @@ fn bench_blocking(args: BenchLinkArgs) -> anyhow::Result<()> {
                 std::fs::write(&cfg_path, cfg.to_toml())?;
                 let pairs = dir.join("pairs.csv");
                 eprintln!("votebase link on {set}...");
-                let (seconds, peak) = run_votebase_link(&[
+                let (seconds, peak, _) = run_votebase_link(&[
                     &s(&file),
                     "--config",
                     &s(&cfg_path),
@@ -755,7 +801,18 @@ fn bench_blocking(args: BenchLinkArgs) -> anyhow::Result<()> {
                 if let Some(py) = &python {
                     eprintln!("Splink on {set}...");
                     let drop = (!with_ssn).then_some("soc_sec_id");
-                    let mut r = run_splink(py, &script, &dir, &[&file], &truth, drop)?;
+                    let (mut r, splink_truth) =
+                        run_splink(py, &script, &dir, &[&file], &truth, drop)?;
+                    if splink_truth != truth_pairs.len() as u64 {
+                        bail!(
+                            "Splink scored {set} against {splink_truth} true pairs, votebase against {}",
+                            truth_pairs.len()
+                        );
+                    }
+                    checks.push(format!(
+                        "check: {set}: both tools deduplicate the same file and score against the same {} true pairs",
+                        truth_pairs.len()
+                    ));
                     r.set = set;
                     rows.push(r);
                 }
@@ -788,6 +845,9 @@ fn bench_blocking(args: BenchLinkArgs) -> anyhow::Result<()> {
                 .map(|m| format!("{m:.0}"))
                 .unwrap_or_else(|| "-".into())
         );
+    }
+    for c in &checks {
+        println!("{c}");
     }
     for r in rows.iter().filter(|r| r.tool == "votebase") {
         if let Some(sp) = rows.iter().find(|x| x.tool == "Splink" && x.set == r.set) {

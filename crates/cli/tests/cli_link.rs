@@ -1,8 +1,9 @@
 //! End-to-end tests of `votebase link`: FEBRL deduplication scored against its truth file (F1,
 //! the explainable columns of pairs.csv, cluster ids stable across runs), linking two generated
-//! files, malformed input named by file and line, and `--to-voters` against a store (SQLite and,
-//! when reachable, PostgreSQL) holding an imported demo voter file, with a contact list made from
-//! some of those voters with typos.
+//! files, `bench link` on both generated shapes (voter and FEBRL-style), malformed input named
+//! by file and line, and `--to-voters` against a store (SQLite and, when reachable, PostgreSQL)
+//! holding an imported demo voter file, with a contact list made from some of those voters with
+//! typos.
 
 mod common;
 
@@ -167,6 +168,40 @@ fn links_two_files_and_prints_config() {
     );
     let score = f1(&found, &truth);
     assert!(score >= 0.9, "F1 {score:.4}");
+}
+
+#[test]
+fn bench_link_runs_both_shapes() {
+    let b = Backend::sqlite();
+    let dir = b.path("bench-link");
+    let out = b
+        .cmd(&[
+            "bench",
+            "link",
+            "--sizes",
+            "1500",
+            "--shape",
+            "voter,febrl",
+            "--dir",
+            &dir.to_string_lossy(),
+        ])
+        .assert()
+        .success();
+    let text = String::from_utf8_lossy(&out.get_output().stdout).to_string();
+    for set in ["voter 1500 x 1500", "febrl-style 1500 x 1500"] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(set))
+            .unwrap_or_else(|| panic!("no row for {set}:\n{text}"));
+        // set, tool, seconds, precision, recall, F1, peak
+        let f1: f64 = line.split_whitespace().nth(8).unwrap().parse().unwrap();
+        assert!(f1 > 0.9, "{line}");
+    }
+    // The FEBRL-style files carry FEBRL's columns and a truth file of A-B pairs.
+    let header = std::fs::read_to_string(dir.join("febrl-1500/a.csv")).unwrap();
+    assert!(header.starts_with("rec_id,given_name,surname,street_number"));
+    let truth = std::fs::read_to_string(dir.join("febrl-1500/truth.csv")).unwrap();
+    assert_eq!(truth.lines().count(), 1 + 900);
 }
 
 #[test]

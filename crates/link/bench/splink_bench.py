@@ -370,6 +370,7 @@ def main():
             "tp": tp,
             "fp": n_found - tp,
             "fn": n_truth - tp,
+            "truth": n_truth,
             "precision": precision,
             "recall": recall,
             "f1": f1,

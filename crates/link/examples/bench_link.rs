@@ -2,12 +2,15 @@
 //! time, pairs compared, precision/recall/F1 and peak memory (VmHWM).
 //!
 //! `cargo run --release -p votebase-link --example bench_link -- --size 100000 [--seed 1]
-//! [--threshold 0.9] [--write-csv DIR] [--show-errors 5] [--model]`
+//! [--shape voter|febrl] [--no-id] [--threshold 0.9] [--write-csv DIR] [--show-errors 5] [--model]`
+//!
+//! `--shape febrl` generates the FEBRL-style link task (`synth::febrl`); `--no-id` drops its
+//! soc_sec_id column from the configuration.
 //!
 //! With `--write-csv DIR` it only writes `a.csv`, `b.csv` and `truth.csv` (for Splink or the CLI).
 
 use std::time::Instant;
-use votebase_link::synth::{CSV_HEADER, SynthConfig, generate, write_csv};
+use votebase_link::synth::{CSV_HEADER, SynthConfig, febrl, generate, write_csv};
 use votebase_link::*;
 
 fn arg<T: std::str::FromStr>(args: &[String], name: &str) -> Option<T> {
@@ -46,18 +49,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(b) = arg(&args, "--size-b") {
         synth.size_b = b;
     }
+    let febrl_shape = arg::<String>(&args, "--shape").is_some_and(|s| s == "febrl");
     if let Some(dir) = arg::<String>(&args, "--write-csv") {
         let dir = std::path::PathBuf::from(dir);
         std::fs::create_dir_all(&dir)?;
         let f = |n: &str| std::fs::File::create(dir.join(n)).map(std::io::BufWriter::new);
-        write_csv(&synth, f("a.csv")?, f("b.csv")?, f("truth.csv")?)?;
+        if febrl_shape {
+            febrl::write_csv(&synth, f("a.csv")?, f("b.csv")?, f("truth.csv")?)?;
+        } else {
+            write_csv(&synth, f("a.csv")?, f("b.csv")?, f("truth.csv")?)?;
+        }
         println!("wrote {}/{{a,b,truth}}.csv", dir.display());
         return Ok(());
     }
     let t0 = Instant::now();
-    let data = generate(&synth);
+    let data = if febrl_shape {
+        febrl::generate(&synth)
+    } else {
+        generate(&synth)
+    };
     let t_gen = t0.elapsed().as_secs_f64();
-    let mut cfg = infer_config(&CSV_HEADER);
+    let mut cfg = if febrl_shape {
+        infer_config(&febrl::HEADER)
+    } else {
+        infer_config(&CSV_HEADER)
+    };
+    if args.iter().any(|a| a == "--no-id") {
+        cfg.columns.voter_id = None;
+        cfg.blocking = config::default_blocking(&cfg.columns);
+    }
     if let Some(t) = arg(&args, "--threshold") {
         cfg.threshold = t;
     }

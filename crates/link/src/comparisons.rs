@@ -364,7 +364,7 @@ impl Prepared<'_> {
                     return 1;
                 }
                 let (sp, sq) = (self.s(F_STREET, p), self.s(F_STREET, q));
-                if jaro_winkler(sp, sq) >= 0.90 {
+                if self.jw_at_least(F_STREET, p, q, 0.90) >= 0.90 {
                     2
                 } else if token_overlap(sp, sq) >= 0.5 {
                     3
@@ -408,7 +408,9 @@ impl Prepared<'_> {
                     return 1;
                 }
                 let (sp, sq) = (self.s(F_PHONE, p), self.s(F_PHONE, q));
-                let last7 = |s: &str| s[s.len().saturating_sub(7)..].to_string();
+                fn last7(s: &str) -> &[u8] {
+                    &s.as_bytes()[s.len().saturating_sub(7)..]
+                }
                 if last7(sp) == last7(sq) || within_one_edit(sp.as_bytes(), sq.as_bytes()) {
                     2
                 } else {
@@ -424,7 +426,9 @@ impl Prepared<'_> {
                     return 1;
                 }
                 let (sp, sq) = (self.s(F_EMAIL, p), self.s(F_EMAIL, q));
-                let user = |s: &'_ str| s.split('@').next().unwrap_or("").to_string();
+                fn user(s: &str) -> &str {
+                    s.split('@').next().unwrap_or("")
+                }
                 if (user(sp) == user(sq) && user(sp).len() > 3)
                     || within_one_edit(sp.as_bytes(), sq.as_bytes())
                 {
@@ -476,7 +480,7 @@ impl Prepared<'_> {
             0
         } else if p == q {
             1
-        } else if jaro_winkler(self.s(f, p), self.s(f, q)) >= 0.90 {
+        } else if self.jw_at_least(f, p, q, 0.90) >= 0.90 {
             2
         } else {
             3
@@ -509,7 +513,7 @@ impl Prepared<'_> {
                 return 3;
             }
         }
-        let jw = jaro_winkler(sp, sq);
+        let jw = self.jw_at_least(f, p, q, 0.80);
         let dm_p = feats.dm[p as usize];
         let dm_q = feats.dm[q as usize];
         let phon = dm_p[0] != 0 && (dm_p[0] == dm_q[0] || dm_p[0] == dm_q[1] || dm_p[1] == dm_q[0]);

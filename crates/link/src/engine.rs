@@ -3,11 +3,12 @@
 //! model), stream the pairs at or above the threshold to a [`PairSink`], and cluster them. Work is
 //! split over all cores with rayon in bounded batches, so memory does not grow with pair count.
 
-use crate::blocking::RuleBlocks;
+use crate::blocking::{Keys, RuleBlocks};
 use crate::clusters::{Clusters, UnionFind};
 use crate::comparisons::{Comparison, Gamma, MAX_COMPARISONS};
-use crate::config::LinkConfig;
+use crate::config::{BlockingRule, LinkConfig};
 use crate::dataset::{Dataset, F_FIRST, F_LAST, Row};
+use crate::early::Bounded;
 use crate::error::{LinkError, UserError};
 use crate::model::{self, Model};
 use crate::prepare::Prepared;
@@ -126,7 +127,8 @@ pub struct LinkReport {
     pub pairs_written: u64,
     /// Of those, matched by a deterministic rule.
     pub deterministic_matches: u64,
-    /// Pairs held back by the household guard (first name and birth date both disagree).
+    /// Pairs held back by the household guard (first name and birth date both disagree) that
+    /// would otherwise have reached the threshold.
     pub household_guarded: u64,
     /// Random pairs used for u.
     pub u_pairs: u64,
@@ -304,11 +306,17 @@ fn run(
     // Blocking.
     let rules = config.effective_blocking();
     progress.stage(Stage::Blocking, rules.len() as u64);
-    let blocks: Vec<RuleBlocks> = rules
+    let usable: Vec<BlockingRule> = rules
         .iter()
         .filter(|r| r.keys.iter().all(|k| p.field_present(key_field(*k))))
-        .map(|r| {
-            let rb = RuleBlocks::build(&p, r, &config.limits);
+        .cloned()
+        .collect();
+    let keys = Keys::build(&p, &usable);
+    let blocks: Vec<RuleBlocks> = usable
+        .iter()
+        .enumerate()
+        .map(|(r, rule)| {
+            let rb = RuleBlocks::build(&p, &keys, r, rule, &config.limits);
             progress.advance(1);
             rb
         })
@@ -354,7 +362,14 @@ fn run(
             tr.em_iterations,
             tr.seed ^ 0xe5e5,
         ) {
-            sessions.push((s, rb));
+            if s.degenerate(&comps, &u) {
+                warnings.push(format!(
+                    "EM on blocking rule `{}` did not separate matches from non-matches; its estimates are left out",
+                    rb.rule.name
+                ));
+            } else {
+                sessions.push((s, rb));
+            }
         }
         progress.advance(1);
     }
@@ -375,6 +390,7 @@ fn run(
     let mut rule_reports = Vec::new();
     let (mut compared, mut written, mut det, mut guarded) = (0u64, 0u64, 0u64, 0u64);
     let threshold = config.threshold;
+    let bounded = Bounded::new(&model, &p, config);
     for (r, rb) in blocks.iter().enumerate() {
         let earlier = &blocks[..r];
         let mut rep = RuleReport {
@@ -392,24 +408,31 @@ fn run(
                 .par_iter()
                 .fold(BatchOut::default, |mut o, s| {
                     rb.for_each_pair(s, |i, j| {
-                        if earlier.iter().any(|e| e.covers(i, j)) {
+                        let (ka, kb) = (keys.row_a(i), keys.row_b(j));
+                        if earlier
+                            .iter()
+                            .zip(ka.iter().zip(kb))
+                            .any(|(e, (&x, &y))| e.covers(x, y))
+                        {
                             o.duplicates += 1;
                             return;
                         }
                         o.compared += 1;
                         let (x, y) = (&p.a[i as usize], &p.b[j as usize]);
-                        let g = p.gamma(&comps, x, y);
                         let mut contrib = [0f32; MAX_COMPARISONS];
-                        let w = model.score(&p, &g, x, y, &mut contrib);
+                        let Some((g, w)) = bounded.score(&model, &p, x, y, &mut contrib) else {
+                            return;
+                        };
                         let rule = deterministic(config, &g, &idx, x, y);
-                        let prob = if rule.is_some() {
+                        let mut prob = if rule.is_some() {
                             1.0
-                        } else if different_people(&g, &idx) {
-                            o.guarded += 1;
-                            0.0
                         } else {
                             Model::probability(w)
                         };
+                        if rule.is_none() && prob >= threshold && different_people(&g, &idx) {
+                            o.guarded += 1;
+                            prob = 0.0;
+                        }
                         if prob >= threshold {
                             o.pairs.push(ScoredPair {
                                 a: i,

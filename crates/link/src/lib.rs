@@ -23,6 +23,7 @@ pub mod clusters;
 pub mod comparisons;
 pub mod config;
 pub mod dataset;
+mod early;
 pub mod engine;
 pub mod error;
 pub mod eval;

@@ -251,6 +251,26 @@ pub(crate) struct Session {
     pub pairs_used: u64,
 }
 
+impl Session {
+    /// Whether EM failed to separate matches from non-matches: for most of the comparisons it
+    /// estimated, the "match" class disagrees (last level) nearly as often (80%) as random pairs
+    /// do, i.e. it converged on a class of non-matches. Such a session is left out.
+    pub(crate) fn degenerate(&self, comps: &[Comparison], u: &[Vec<f64>]) -> bool {
+        let (mut n, mut bad) = (0, 0);
+        for (k, c) in comps.iter().enumerate() {
+            if !self.included[k] {
+                continue;
+            }
+            let last = c.n_levels() - 1;
+            n += 1;
+            if self.m[k][last] >= 0.5 * u[k][last] {
+                bad += 1;
+            }
+        }
+        n > 0 && bad * 2 > n
+    }
+}
+
 /// Runs EM on (a sample of) one rule's pairs with u fixed, leaving out the comparisons whose
 /// roles the rule blocks on.
 pub(crate) fn em_session(

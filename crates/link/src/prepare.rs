@@ -3,7 +3,13 @@
 //! per-value features computed once in parallel (Double Metaphone codes, nickname groups, parsed
 //! dates and house numbers, term frequencies). Comparisons and blocking read only this.
 
-use crate::dataset::{Dataset, F_DOB, F_FIRST, F_HOUSE, F_LAST, F_MIDDLE, Interner, NF, Row};
+use crate::dataset::{
+    Dataset, F_ADDR2, F_CITY, F_DOB, F_FIRST, F_HOUSE, F_LAST, F_MIDDLE, F_STREET, Interner, NF,
+    Row,
+};
+
+/// The fields compared by Jaro-Winkler (their values get a [`Letters`] profile).
+const JW_FIELDS: [usize; 5] = [F_FIRST, F_LAST, F_STREET, F_CITY, F_ADDR2];
 use crate::nicknames;
 use crate::tf::TermFreq;
 use rayon::prelude::*;
@@ -35,6 +41,71 @@ pub(crate) struct Prepared<'a> {
     pub house: Vec<Option<u32>>,
     /// Term frequencies per field.
     pub tf: Vec<TermFreq>,
+    /// Letter profiles of the values of the fields compared by Jaro-Winkler (empty for others).
+    pub letters: Vec<Vec<Letters>>,
+}
+
+/// What bounds the Jaro-Winkler similarity of two values from above without computing it: the
+/// set of character classes present (a–z, digits, space, other), the length and the number of
+/// repeated characters. Matching characters are at most the shared classes plus the fewer
+/// repeats, and at most the shorter length.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Letters {
+    mask: u32,
+    len: u8,
+    repeats: u8,
+    /// False when the value is not plain ASCII of at most 64 bytes (no bound is used).
+    bounded: bool,
+}
+
+impl Letters {
+    pub(crate) fn of(s: &str) -> Self {
+        let b = s.as_bytes();
+        if !s.is_ascii() || b.len() > 64 {
+            return Letters::default();
+        }
+        let mut mask = 0u32;
+        for &c in b {
+            mask |= 1
+                << match c {
+                    b'a'..=b'z' => (c - b'a') as u32,
+                    b'A'..=b'Z' => (c - b'A') as u32,
+                    b'0'..=b'9' => 26,
+                    b' ' => 27,
+                    _ => 28,
+                };
+        }
+        // Upper and lower case share a class; a class holding distinct characters (digits,
+        // other) only makes the bound looser, never wrong.
+        Letters {
+            mask,
+            len: b.len() as u8,
+            repeats: (b.len() as u32 - mask.count_ones()) as u8,
+            bounded: true,
+        }
+    }
+
+    /// An upper bound of `jaro_winkler(x, y)` for the values profiled as `self` and `o`, whose
+    /// common prefix (up to 4 bytes) is `prefix`; `None` when no bound applies.
+    #[inline]
+    pub(crate) fn jw_upper_bound(self, o: Letters, prefix: usize) -> Option<f64> {
+        if !self.bounded || !o.bounded || self.len == 0 || o.len == 0 {
+            return None;
+        }
+        let m = ((self.mask & o.mask).count_ones() + self.repeats.min(o.repeats) as u32)
+            .min(self.len.min(o.len) as u32);
+        if m == 0 {
+            return Some(0.0);
+        }
+        let m = m as f64;
+        let jaro = (m / self.len as f64 + m / o.len as f64 + 1.0) / 3.0;
+        let jw = if jaro > 0.7 {
+            jaro + 0.1 * prefix as f64 * (1.0 - jaro)
+        } else {
+            jaro
+        };
+        Some(jw + 1e-9)
+    }
 }
 
 pub(crate) fn hash_str(s: &str) -> u64 {
@@ -144,6 +215,19 @@ impl<'a> Prepared<'a> {
                 }
             })
             .collect();
+        let letters = (0..NF)
+            .into_par_iter()
+            .map(|f| {
+                if JW_FIELDS.contains(&f) {
+                    let v = &vocab[f];
+                    (0..v.len() as u32)
+                        .map(|id| Letters::of(v.get(id)))
+                        .collect()
+                } else {
+                    Vec::new()
+                }
+            })
+            .collect();
         Prepared {
             vocab,
             a,
@@ -155,7 +239,29 @@ impl<'a> Prepared<'a> {
             dob,
             house,
             tf,
+            letters,
         }
+    }
+
+    /// `jaro_winkler` of values `p` and `q` of field `f` when it can reach `min`, else 0.0
+    /// (a cheap upper bound rules most unrelated values out without computing it).
+    #[inline]
+    pub(crate) fn jw_at_least(&self, f: usize, p: u32, q: u32, min: f64) -> f64 {
+        let (sp, sq) = (self.s(f, p), self.s(f, q));
+        if let Some(l) = self.letters.get(f).filter(|l| !l.is_empty()) {
+            let prefix = sp
+                .bytes()
+                .zip(sq.bytes())
+                .take(4)
+                .take_while(|(x, y)| x == y)
+                .count();
+            if let Some(ub) = l[p as usize].jw_upper_bound(l[q as usize], prefix)
+                && ub < min
+            {
+                return 0.0;
+            }
+        }
+        crate::comparisons::jaro_winkler(sp, sq)
     }
 
     /// The string of value `id` in field `f`.
@@ -208,6 +314,54 @@ mod tests {
         assert_eq!(p.s(F_LAST, p.b[1][F_LAST]), "brown");
         assert_eq!(p.first.dm.len(), p.vocab[F_FIRST].len());
         assert!(p.last.dm[p.a[0][F_LAST] as usize][0] != 0);
+    }
+
+    #[test]
+    fn jaro_winkler_upper_bound_holds() {
+        let words = [
+            "martha",
+            "marhta",
+            "dwayne",
+            "duane",
+            "dixon",
+            "dicksonx",
+            "smith",
+            "smyth",
+            "a",
+            "johnson",
+            "jonson",
+            "abcdefghijklmnop",
+            "ponmlkjihgfedcba",
+            "aaa",
+            "aa",
+            "Ab c",
+            "bca",
+            "o'neil",
+            "oneil",
+            "1a2b",
+            "sarah jane",
+            "jane sarah",
+        ];
+        let mut tight = 0;
+        for x in words {
+            for y in words {
+                let jw = crate::comparisons::jaro_winkler(x, y);
+                let prefix = x
+                    .bytes()
+                    .zip(y.bytes())
+                    .take(4)
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                let ub = Letters::of(x)
+                    .jw_upper_bound(Letters::of(y), prefix)
+                    .unwrap();
+                assert!(ub >= jw, "{x} {y}: bound {ub} < {jw}");
+                if ub < 0.8 {
+                    tight += 1;
+                }
+            }
+        }
+        assert!(tight > 100, "{tight}");
     }
 
     #[test]

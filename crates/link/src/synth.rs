@@ -2,12 +2,15 @@
 //! to a million records per side. Side A looks like a state voter file (voter id, birth year
 //! only, households sharing surname and address); side B looks like a campaign contact list that
 //! holds part of the same people with typos, nicknames, moves, married-name changes, full or
-//! missing dates of birth, ZIP+4, and people who are not on the voter file at all.
+//! missing dates of birth, ZIP+4, and people who are not on the voter file at all. [`febrl`]
+//! generates a FEBRL-style link task (house numbers, suburbs, an SSN-like id) the same way.
 
 use crate::dataset::{Dataset, PersonRecord};
 use crate::error::UserError;
 use crate::nicknames;
 use std::io::Write;
+
+pub mod febrl;
 
 /// Generator settings.
 #[derive(Debug, Clone)]

@@ -38,6 +38,16 @@ impl TermFreq {
     pub(crate) fn adjustment(&self, id: u32, u_exact: f64) -> f64 {
         (u_exact / self.freq(id)).log2().clamp(-10.0, 10.0)
     }
+
+    /// The largest [`TermFreq::adjustment`] any value can get (that of a value seen once).
+    pub(crate) fn max_adjustment(&self, u_exact: f64) -> f64 {
+        let min_freq = if self.total == 0 {
+            1.0
+        } else {
+            1.0 / self.total as f64
+        };
+        (u_exact / min_freq).log2().clamp(-10.0, 10.0)
+    }
 }
 
 #[cfg(test)]
@@ -55,5 +65,7 @@ mod tests {
         assert!(tf.adjustment(2, u) > 0.0);
         assert!(tf.adjustment(1, u) < 0.0);
         assert!((tf.freq(1) - 50.0 / 51.0).abs() < 1e-12);
+        assert!(tf.max_adjustment(u) >= tf.adjustment(2, u));
+        assert_eq!(tf.max_adjustment(u), tf.adjustment(2, u));
     }
 }

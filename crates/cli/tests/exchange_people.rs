@@ -280,6 +280,33 @@ fn an_opt_out_received_over_an_agreement_leaves_the_person_out_of_every_export()
         let everyone = csv_of(&[]);
         assert_eq!(everyone.len(), 2, "{name}: {everyone:?}");
         assert_eq!(volunteers(&b, false), ["vx1", "vx2"], "{name}");
+        std::fs::write(
+            b.path("projects.csv"),
+            "id,organization,title,state,zip,remote,required_skills,nice_skills,hours_per_week,seats\n\
+             px,Camp B,Data desk,NC,27601,yes,python:1,,2,5\n",
+        )
+        .unwrap();
+        ok(
+            &b,
+            &[
+                "projects",
+                "import",
+                "projects.csv",
+                "--zip-centroids",
+                centroids.to_str().unwrap(),
+            ],
+        );
+        let candidates = |b: &Backend| -> Vec<String> {
+            let csv = ok(b, &["match", "px", "--top", "10", "--format", "csv"]);
+            let mut ids: Vec<String> = csv
+                .lines()
+                .skip(1)
+                .map(|l| l.split(',').next().unwrap().to_string())
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(candidates(&b), ["vx1", "vx2"], "{name}");
 
         // A records the opt-out; it crosses under an approved agreement.
         ok(
@@ -334,6 +361,10 @@ fn an_opt_out_received_over_an_agreement_leaves_the_person_out_of_every_export()
         );
         assert_eq!(volunteers(&b, false), ["vx2"], "{name}");
         assert_eq!(volunteers(&b, true), ["vx1", "vx2"], "{name}");
+        // Nor is the volunteer offered for a project or invited by email.
+        assert_eq!(candidates(&b), ["vx2"], "{name}");
+        let err = common::fails(&b, &["projects", "invite", "px", "vx1"]);
+        assert!(err.contains("do-not-contact"), "{name}: {err}");
 
         // The API call list too, with the count left out in a header.
         let token = common::add_user(&b, "finance", "data_manager");

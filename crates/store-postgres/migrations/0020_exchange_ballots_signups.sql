@@ -26,37 +26,84 @@ CREATE INDEX exchange_received_item ON exchange_received (dataset, item_key);
 -- The volunteer trigger looks for what it already published.
 CREATE INDEX exchange_outbox_voter ON exchange_outbox (dataset, state_voter_id);
 
--- Ballot events of a voter, unless received over an exchange (the receiver records the
--- provenance row before the event).
+-- Ballot events are published only while an agreement that may carry them (ballot_status,
+-- not ended) is on file: an organization that shares no ballot status pays nothing per
+-- event on a million-row ballot import (one statement-level trigger, checked once per
+-- statement). When such an agreement is first recorded, the events already held are
+-- published once (the backfill below), so the agreement's window decides what crosses,
+-- as for the other datasets; received events are never published again (the receiver
+-- records the provenance row before the event).
+CREATE INDEX exchange_outbox_ballot_key ON exchange_outbox (((payload::json) ->> 'event_key'))
+WHERE dataset = 'ballot_status';
+
+CREATE FUNCTION exchange_publishes_ballots() RETURNS boolean LANGUAGE sql STABLE AS $$
+    SELECT EXISTS (SELECT 1 FROM exchange_agreements
+                   WHERE ended_at IS NULL AND terms LIKE '%"ballot_status"%');
+$$;
+
 CREATE FUNCTION ballot_events_outbox() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     -- An archive import restores what this trigger derived (`votebase org import`).
-    IF current_setting('votebase.restoring', true) = 'on' THEN
+    IF current_setting('votebase.restoring', true) = 'on' OR NOT exchange_publishes_ballots() THEN
         RETURN NULL;
     END IF;
-    IF NEW.state_voter_id <> '' AND NOT EXISTS (
-        SELECT 1 FROM exchange_received
-        WHERE dataset = 'ballot_status' AND item_key = NEW.event_key) THEN
-        PERFORM exchange_outbox_lock();
-        INSERT INTO exchange_outbox (dataset, state_voter_id, payload)
-        VALUES ('ballot_status', NEW.state_voter_id,
-                json_build_object('event_key', NEW.event_key,
-                                  'local_voter_id', NEW.local_voter_id,
-                                  'county_name', NEW.county_name,
-                                  'election_date', NEW.election_date,
-                                  'method', NEW.method, 'delivery_type', NEW.delivery_type,
-                                  'request_date', NEW.request_date,
-                                  'send_date', NEW.send_date,
-                                  'return_date', NEW.return_date,
-                                  'return_status', NEW.return_status,
-                                  'category', NEW.category, 'site_name', NEW.site_name,
-                                  'same_day_registration', NEW.same_day_registration,
-                                  'request_party', NEW.request_party)::text);
-    END IF;
+    PERFORM exchange_outbox_lock();
+    INSERT INTO exchange_outbox (dataset, state_voter_id, payload)
+    SELECT 'ballot_status', E.state_voter_id, json_build_object('event_key', E.event_key,
+                                  'local_voter_id', E.local_voter_id,
+                                  'county_name', E.county_name,
+                                  'election_date', E.election_date,
+                                  'method', E.method, 'delivery_type', E.delivery_type,
+                                  'request_date', E.request_date,
+                                  'send_date', E.send_date,
+                                  'return_date', E.return_date,
+                                  'return_status', E.return_status,
+                                  'category', E.category, 'site_name', E.site_name,
+                                  'same_day_registration', E.same_day_registration,
+                                  'request_party', E.request_party)::text
+    FROM new_events E
+    WHERE E.state_voter_id <> ''
+      AND NOT EXISTS (SELECT 1 FROM exchange_received r
+                      WHERE r.dataset = 'ballot_status' AND r.item_key = E.event_key)
+    ORDER BY E.event_key;
     RETURN NULL;
 END $$;
 CREATE TRIGGER ballot_events_outbox AFTER INSERT ON ballot_events
-    FOR EACH ROW EXECUTE FUNCTION ballot_events_outbox();
+    REFERENCING NEW TABLE AS new_events
+    FOR EACH STATEMENT EXECUTE FUNCTION ballot_events_outbox();
+
+CREATE FUNCTION exchange_agreements_ballot_backfill() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('votebase.restoring', true) = 'on' OR NEW.ended_at IS NOT NULL
+       OR NEW.terms NOT LIKE '%"ballot_status"%' THEN
+        RETURN NULL;
+    END IF;
+    PERFORM exchange_outbox_lock();
+    INSERT INTO exchange_outbox (dataset, state_voter_id, payload)
+    SELECT 'ballot_status', E.state_voter_id, json_build_object('event_key', E.event_key,
+                                  'local_voter_id', E.local_voter_id,
+                                  'county_name', E.county_name,
+                                  'election_date', E.election_date,
+                                  'method', E.method, 'delivery_type', E.delivery_type,
+                                  'request_date', E.request_date,
+                                  'send_date', E.send_date,
+                                  'return_date', E.return_date,
+                                  'return_status', E.return_status,
+                                  'category', E.category, 'site_name', E.site_name,
+                                  'same_day_registration', E.same_day_registration,
+                                  'request_party', E.request_party)::text
+    FROM ballot_events E
+    WHERE E.state_voter_id <> ''
+      AND NOT EXISTS (SELECT 1 FROM exchange_received r
+                      WHERE r.dataset = 'ballot_status' AND r.item_key = E.event_key)
+      AND NOT EXISTS (SELECT 1 FROM exchange_outbox o
+                      WHERE o.dataset = 'ballot_status'
+                        AND ((o.payload::json) ->> 'event_key') = E.event_key)
+    ORDER BY E.first_seen, E.event_key;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER exchange_agreements_ballot_backfill AFTER INSERT ON exchange_agreements
+    FOR EACH ROW EXECUTE FUNCTION exchange_agreements_ballot_backfill();
 
 -- A volunteer linked (or confirmed) as a voter signed up: published once per volunteer
 -- and voter, without name or contact details (the skills, hours and when).

@@ -26,11 +26,20 @@ CREATE INDEX exchange_received_item ON exchange_received (dataset, item_key);
 -- The volunteer trigger looks for what it already published.
 CREATE INDEX exchange_outbox_voter ON exchange_outbox (dataset, state_voter_id);
 
--- Ballot events of a voter, unless received over an exchange (the receiver records the
--- provenance row before the event).
+-- Ballot events are published only while an agreement that may carry them (ballot_status,
+-- not ended) is on file: an organization that shares no ballot status pays nothing per
+-- event on a million-row ballot import. When such an agreement is first recorded, the
+-- events already held are published once (the backfill below), so the agreement's window
+-- decides what crosses, as for the other datasets; received events are never published
+-- again (the receiver records the provenance row before the event).
+CREATE INDEX exchange_outbox_ballot_key ON exchange_outbox (json_extract(payload, '$.event_key'))
+WHERE dataset = 'ballot_status';
+
 CREATE TRIGGER ballot_events_outbox AFTER INSERT ON ballot_events
 WHEN NOT EXISTS (SELECT 1 FROM archive_restoring)
  AND NEW.state_voter_id <> ''
+ AND EXISTS (SELECT 1 FROM exchange_agreements
+             WHERE ended_at IS NULL AND terms LIKE '%"ballot_status"%')
  AND NOT EXISTS (SELECT 1 FROM exchange_received
                  WHERE dataset = 'ballot_status' AND item_key = NEW.event_key)
 BEGIN
@@ -45,6 +54,29 @@ BEGIN
                         'same_day_registration', json(CASE WHEN NEW.same_day_registration THEN 'true' ELSE 'false' END),
                         'request_party', NEW.request_party),
             strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+END;
+
+CREATE TRIGGER exchange_agreements_ballot_backfill AFTER INSERT ON exchange_agreements
+WHEN NOT EXISTS (SELECT 1 FROM archive_restoring)
+ AND NEW.ended_at IS NULL AND NEW.terms LIKE '%"ballot_status"%'
+BEGIN
+    INSERT INTO exchange_outbox (dataset, state_voter_id, payload, recorded_at)
+    SELECT 'ballot_status', E.state_voter_id, json_object('event_key', E.event_key, 'local_voter_id', E.local_voter_id,
+                        'county_name', E.county_name, 'election_date', E.election_date,
+                        'method', E.method, 'delivery_type', E.delivery_type,
+                        'request_date', E.request_date, 'send_date', E.send_date,
+                        'return_date', E.return_date, 'return_status', E.return_status,
+                        'category', E.category, 'site_name', E.site_name,
+                        'same_day_registration', json(CASE WHEN E.same_day_registration THEN 'true' ELSE 'false' END),
+                        'request_party', E.request_party), strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+    FROM ballot_events E
+    WHERE E.state_voter_id <> ''
+      AND NOT EXISTS (SELECT 1 FROM exchange_received r
+                      WHERE r.dataset = 'ballot_status' AND r.item_key = E.event_key)
+      AND NOT EXISTS (SELECT 1 FROM exchange_outbox o
+                      WHERE o.dataset = 'ballot_status'
+                        AND json_extract(o.payload, '$.event_key') = E.event_key)
+    ORDER BY E.first_seen, E.event_key;
 END;
 
 -- A volunteer linked (or confirmed) as a voter signed up: published once per volunteer

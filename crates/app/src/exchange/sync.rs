@@ -297,10 +297,7 @@ async fn flow(
                 Some(Applied::Event(e)) => events.push(StagedContact { line: 0, event: e }),
                 Some(Applied::OptOut(s)) => opt_outs.push(s),
                 Some(Applied::Ballot(b, rec)) => {
-                    ballots.push(StagedBallot {
-                        line: r.seq as u64,
-                        event: *b,
-                    });
+                    ballots.push(StagedBallot::new(r.seq as u64, *b));
                     received.push(rec);
                 }
                 Some(Applied::Received(rec)) => received.push(rec),

@@ -73,6 +73,19 @@ pub async fn volunteers_for_export(
     }))
 }
 
+/// Whether a live do-not-contact entry covers the volunteer (their email, phone, or the
+/// voter they are linked to): they are neither offered as a candidate nor invited.
+fn on_do_not_contact(
+    suppressed: &crate::suppression::SuppressedPeople,
+    v: &votebase_domain::people::Volunteer,
+) -> bool {
+    suppressed.covers(
+        &v.person.external_id,
+        v.person.phones.iter().map(String::as_str),
+        v.person.emails.iter().map(String::as_str),
+    )
+}
+
 /// Makes sure the built-in skills are in the taxonomy, and returns the whole taxonomy.
 pub async fn taxonomy(store: &dyn Store) -> Result<BTreeSet<String>, PeopleError> {
     let builtin: Vec<Skill> = BUILTIN_SKILLS
@@ -178,7 +191,7 @@ pub struct Candidate {
 }
 
 /// A project's candidates, best first: every volunteer with all required skills who has
-/// not unsubscribed, at most `top`.
+/// not unsubscribed and is not on the do-not-contact list, at most `top`.
 pub async fn candidates(
     store: &dyn Store,
     project: &str,
@@ -194,8 +207,11 @@ pub async fn candidates(
         .into_iter()
         .map(|m| (m.volunteer, m.state))
         .collect();
+    let suppressed = crate::suppression::suppressed_people(store).await?;
     let matcher = votebase_matching::Matcher::new(&volunteers);
-    let ranked = matcher.rank(&project.project, Some(top), &|v| v.unsubscribed);
+    let ranked = matcher.rank(&project.project, Some(top), &|v| {
+        v.unsubscribed || on_do_not_contact(&suppressed, v)
+    });
     Ok(ranked
         .iter()
         .map(|r| {
@@ -251,8 +267,8 @@ pub fn invitation_email(
     })
 }
 
-/// Invites a volunteer to a project: only one who has every required skill and has not
-/// unsubscribed; the invitation email is queued in the same transaction, once. Returns
+/// Invites a volunteer to a project: only one who has every required skill, has not
+/// unsubscribed and is not on the do-not-contact list; the invitation email is queued in the same transaction, once. Returns
 /// the match and whether it was new.
 pub async fn invite(
     store: &dyn Store,
@@ -269,6 +285,12 @@ pub async fn invite(
     if v.unsubscribed {
         return Err(PeopleError::Invalid(format!(
             "volunteer {volunteer:?} has unsubscribed: not invited"
+        )));
+    }
+    if on_do_not_contact(&crate::suppression::suppressed_people(store).await?, &v) {
+        return Err(PeopleError::Invalid(format!(
+            "volunteer {volunteer:?} is on the do-not-contact list (by email, phone or the voter \
+             they are linked to): not invited; see `votebase suppress list`"
         )));
     }
     let one = [v];

@@ -4,9 +4,10 @@
 //! contact and a volunteer's email unsubscribe suppress; suppressions are unique on
 //! (source, key), cover voters by id, own phone, appended phone, and removal keeps the
 //! row; agreements round-trip whole; cursors only move forward. Ballot events of a voter
-//! and volunteers linked to a voter (once per volunteer and voter, without name or
-//! contact details) reach the outbox; a ballot event recorded as received first does
-//! not; received records are kept once with their provenance. Runs last (it adds
+//! reach the outbox only while a ballot_status agreement is on file (recording one
+//! publishes the events already held, once); volunteers linked to a voter (once per
+//! volunteer and voter, without name or contact details) reach the outbox; a ballot
+//! event recorded as received first does not; received records are kept once with their provenance. Runs last (it adds
 //! contacts, ballots and suppressions the other checks do not expect).
 
 use crate::Store;
@@ -87,12 +88,9 @@ pub async fn run(store: &dyn Store) {
 
 async fn import_ballot(store: &dyn Store, sha: &str, event: BallotEvent) -> u64 {
     let (tx, rx) = mpsc::channel(2);
-    tx.send(crate::Batch::Rows(vec![crate::StagedBallot {
-        line: 2,
-        event,
-    }]))
-    .await
-    .unwrap();
+    tx.send(crate::Batch::Rows(vec![crate::StagedBallot::new(2, event)]))
+        .await
+        .unwrap();
     tx.send(crate::Batch::End).await.unwrap();
     drop(tx);
     store
@@ -131,17 +129,74 @@ fn early_vote(voter: &str, site: &str) -> BallotEvent {
 
 async fn ballots_and_signups(store: &dyn Store) {
     let sets = |d: &str| vec![d.to_string()];
-    // A ballot event of a voter is published with every field but the voter's id.
+    // No agreement that may carry ballot status is on file: a ballot event is not
+    // published (a large ballot import pays nothing for the exchange).
     let head = store.outbox_head().await.unwrap();
     assert_eq!(
         import_ballot(store, "ex-ballots-1", early_vote("AA000005", "LIBRARY")).await,
         1
     );
-    let got = store
+    assert_eq!(
+        store.outbox_head().await.unwrap(),
+        head,
+        "nothing published without a ballot_status agreement"
+    );
+    // Recording one publishes the events already held, once; later events as they come.
+    let mut agreement = store.agreements().await.unwrap()[0].clone();
+    agreement.id = "6f1c0c8e-0000-4000-8000-000000000003".into();
+    agreement.terms.datasets = vec![Dataset::BallotStatus];
+    agreement.ended = None;
+    agreement.ended_by_org = None;
+    store.put_agreement(&agreement).await.unwrap();
+    store.put_agreement(&agreement).await.unwrap();
+    let backfilled = store
         .outbox_after(head, &sets("ballot_status"), 100)
         .await
         .unwrap();
-    assert_eq!(got.len(), 1, "{got:?}");
+    // Every ballot event held (the other checks imported some), each once.
+    let keys: std::collections::BTreeSet<String> = backfilled
+        .iter()
+        .map(|r| {
+            let p: serde_json::Value = serde_json::from_str(&r.payload).unwrap();
+            p["event_key"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        keys.len(),
+        backfilled.len(),
+        "each event once: {backfilled:?}"
+    );
+    let library = early_vote("AA000005", "LIBRARY").event_key();
+    assert!(keys.contains(&library), "{backfilled:?}");
+    assert_eq!(
+        store.outbox_head().await.unwrap(),
+        head + backfilled.len() as i64,
+        "recording the agreement again publishes nothing more"
+    );
+    let head = store.outbox_head().await.unwrap();
+    assert_eq!(
+        import_ballot(
+            store,
+            "ex-ballots-1b",
+            early_vote("AA000005", "MAIN BRANCH")
+        )
+        .await,
+        1
+    );
+    assert_eq!(
+        store
+            .outbox_after(head, &sets("ballot_status"), 100)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "published in the import's transaction"
+    );
+    // A ballot event of a voter is published with every field but the voter's id.
+    let got: Vec<_> = backfilled
+        .into_iter()
+        .filter(|r| r.payload.contains(&library))
+        .collect();
     assert_eq!(got[0].state_voter_id, "AA000005");
     let p: serde_json::Value = serde_json::from_str(&got[0].payload).unwrap();
     assert_eq!(p["election_date"], "2026-11-03");

@@ -917,7 +917,8 @@ fn call_lists_with_known_truth_on_both_stores() {
 #[test]
 fn uncertain_donor_pairs_wait_for_review_and_a_decision_sticks() {
     let (mut gifts, _) = generate();
-    // Two namesakes in one ZIP with other emails and streets: the engine is unsure.
+    // Two namesakes in one ZIP on other streets, the second gift without an email (a
+    // check): the engine is unsure.
     let mut namesake = |receipt: &str, first: &str, last: &str, addr: &str, email: &str| {
         let mut g = gift(
             receipt,
@@ -939,13 +940,7 @@ fn uncertain_donor_pairs_wait_for_review_and_a_decision_sticks() {
         "2069 W Foster Lane",
         "tsmith1@example.org",
     );
-    namesake(
-        "TS-2",
-        "Timothy",
-        "Smith",
-        "2613 Pine Meadow Rd",
-        "tim.smith@example.org",
-    );
+    namesake("TS-2", "Timothy", "Smith", "2613 Pine Meadow Rd", "");
     namesake(
         "LO-1",
         "Lena",
@@ -953,13 +948,7 @@ fn uncertain_donor_pairs_wait_for_review_and_a_decision_sticks() {
         "40 Quarry Rd",
         "lena.o@example.org",
     );
-    namesake(
-        "LO-2",
-        "Lena",
-        "Ortiz",
-        "7 Sycamore Bend",
-        "lortiz@example.net",
-    );
+    namesake("LO-2", "Lena", "Ortiz", "7 Sycamore Bend", "");
     for b in Backend::all("donations_review") {
         write_actblue(&b.path("review.csv"), &gifts);
         let out = ok(&b, &["donations", "import", "review.csv"]);

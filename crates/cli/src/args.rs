@@ -204,7 +204,8 @@ pub enum OrgCommand {
         #[arg(long)]
         display_name: Option<String>,
     },
-    /// List the registered organizations: name, host label, display name, created.
+    /// List the registered organizations: name, host label, display name, created, and
+    /// whose voter file each reads ("own" or the source organization).
     #[command(after_help = "Example: votebase org list --json")]
     List {
         /// Print JSON.
@@ -220,6 +221,26 @@ pub enum OrgCommand {
         /// Print JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Let an organization read another's voter file, read-only, instead of importing the
+    /// same state file again (docs/ARCHITECTURE.md, "shared voter file"): from its next
+    /// start it sees the source's snapshots, voters, changes, vote history and purge
+    /// rolls; its contacts, lists, tags, scores, ballots and the rest stay its own.
+    /// The organization must hold no voter file of its own. Audited on both sides.
+    #[command(after_help = "Example: votebase org subscribe camp_a --voter-file state_file")]
+    Subscribe {
+        /// The organization that will read the file.
+        org: String,
+        /// The organization whose voter file it reads (e.g. the state party's state file).
+        #[arg(long, value_name = "SOURCE")]
+        voter_file: String,
+    },
+    /// End a voter file subscription: the organization reads its own (empty) voter file
+    /// again from its next start. Audited on both sides.
+    #[command(after_help = "Example: votebase org unsubscribe camp_a")]
+    Unsubscribe {
+        /// The subscribing organization.
+        org: String,
     },
     /// Write everything an organization holds (users without secrets, audit included)
     /// into one versioned, checksummed archive (docs/ARCHIVE.md); audited as org.export

@@ -1,7 +1,7 @@
 //! The demo's organizations besides the default one: a `state_file` organization holding
-//! the fictional state's latest voter file and two campaigns (`camp_a`, `camp_b`) with a
-//! small voter file each (Camp A's voters are the first of the state file, Camp B's its
-//! own), all registered in the deployment's registry with the demo's admin password, and
+//! the fictional state's latest voter file and two campaigns: Camp A reads the state
+//! file organization's voter file, read-only (a voter file subscription, imported once
+//! for everyone), Camp B imports a small voter file of its own; all registered in the deployment's registry with the demo's admin password, and
 //! one exchange agreement (the state party shares contact outcomes and opt-outs with Camp
 //! A, approved by both, synced once), then served together by host
 //! (`http://camp-a.localhost:8080`), the default organization answering every other host
@@ -63,15 +63,16 @@ pub async fn create(
             continue;
         }
         orgs::create(registry.as_ref(), name, Some(display), &actor).await?;
+        if name == "camp_a" {
+            // Camp A reads the state file organization's voter file instead of importing
+            // its own copy; it is opened after subscribing so the subscription applies.
+            orgs::voter_file::subscribe(registry.as_ref(), name, "state_file", &actor).await?;
+        }
         let store = registry.open_org(&OrgName::parse(name)?).await?;
         let file = if name == "state_file" {
-            state_voters.to_path_buf()
+            Some(state_voters.to_path_buf())
         } else if name == "camp_a" {
-            let dir = global.data.join("demo-files").join(name);
-            std::fs::create_dir_all(&dir)?;
-            let file = dir.join("voters.txt");
-            first_rows(state_voters, CAMPAIGN_VOTERS, &file)?;
-            file
+            None
         } else {
             let dir = global.data.join("demo-files").join(name);
             let options = DemoOptions {
@@ -79,22 +80,26 @@ pub async fn create(
                 seed: seed + offset,
                 ..Default::default()
             };
-            tokio::task::spawn_blocking(move || write_files(&build_state(&options), &dir))
-                .await?
-                .with_context(|| format!("writing the voter file of {name}"))?
-                .voters_second
+            Some(
+                tokio::task::spawn_blocking(move || write_files(&build_state(&options), &dir))
+                    .await?
+                    .with_context(|| format!("writing the voter file of {name}"))?
+                    .voters_second,
+            )
         };
-        voters::import_voters(
-            store.as_ref(),
-            &ImportArgs {
-                file,
-                layout: "ncvoter".into(),
-                as_of: None,
-                rejects: None,
-                json: false,
-            },
-        )
-        .await?;
+        if let Some(file) = file {
+            voters::import_voters(
+                store.as_ref(),
+                &ImportArgs {
+                    file,
+                    layout: "ncvoter".into(),
+                    as_of: None,
+                    rejects: None,
+                    json: false,
+                },
+            )
+            .await?;
+        }
         store
             .put_user(
                 &User {
@@ -109,22 +114,6 @@ pub async fn create(
             demo_agreement(default.as_ref(), store.as_ref(), &actor).await?;
         }
     }
-    Ok(())
-}
-
-/// Copies the header and the first `rows` voters of a voter file (raw bytes: the file's
-/// encoding is kept).
-fn first_rows(from: &Path, rows: usize, to: &Path) -> anyhow::Result<()> {
-    use std::io::{BufRead, Write};
-    let reader = std::io::BufReader::new(
-        std::fs::File::open(from).with_context(|| format!("reading {}", from.display()))?,
-    );
-    let mut out = std::io::BufWriter::new(std::fs::File::create(to)?);
-    for line in reader.split(b'\n').take(rows + 1) {
-        out.write_all(&line?)?;
-        out.write_all(b"\n")?;
-    }
-    out.flush()?;
     Ok(())
 }
 

@@ -73,6 +73,10 @@ pub async fn import_history_file(
             wanted: "history".into(),
         });
     }
+    // A subscriber reads another organization's voter file: refused before reading.
+    if let Some(source) = store.voter_file_source() {
+        return Err(votebase_store::voter_file::read_only(source).into());
+    }
     let rejects_path = rejects_path.unwrap_or_else(|| RejectWriter::default_path(path));
     let chunks = RowChunks::open(path, layout)?;
     let sha = input::sha256_file(path)?;

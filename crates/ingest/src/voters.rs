@@ -221,6 +221,10 @@ pub async fn import_voters_file(
             wanted: "voters".into(),
         });
     }
+    // A subscriber reads another organization's voter file: refused before reading.
+    if let Some(source) = store.voter_file_source() {
+        return Err(votebase_store::voter_file::read_only(source).into());
+    }
     let rejects_path = options
         .rejects_path
         .clone()

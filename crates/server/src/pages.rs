@@ -354,6 +354,8 @@ struct SnapshotsPage {
     role: String,
     csrf: String,
     snapshots: Vec<SnapshotSummary>,
+    /// The organization whose voter file this one reads, if any.
+    voter_file_source: Option<String>,
 }
 
 async fn snapshots_page(
@@ -374,6 +376,7 @@ async fn snapshots_page(
         role,
         csrf,
         snapshots,
+        voter_file_source: state.store.voter_file_source().map(|s| s.to_string()),
     }))
 }
 

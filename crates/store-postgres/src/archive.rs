@@ -215,6 +215,19 @@ async fn export_table(
     Ok(count)
 }
 
+/// Searches the organization's own schema only for the rest of the transaction: a
+/// subscriber to another organization's voter file searches that file's views first, and
+/// an archive holds (and restores) the organization's own tables, never the shared file.
+async fn own_tables_only(c: &mut PgConnection, schema: &str) -> StoreResult<()> {
+    sqlx::raw_sql(AssertSqlSafe(format!(
+        "SET LOCAL search_path TO \"{schema}\""
+    )))
+    .execute(&mut *c)
+    .await
+    .map_err(db)?;
+    Ok(())
+}
+
 async fn archive_imported(c: &mut PgConnection, sha: &str) -> StoreResult<Option<DateTime<Utc>>> {
     sqlx::query_scalar("SELECT imported_at FROM archive_imports WHERE archive_sha256 = $1")
         .bind(sha)
@@ -285,6 +298,7 @@ async fn import_archive(
         .execute(&mut *tx)
         .await
         .map_err(db)?;
+    own_tables_only(&mut tx, &schema).await?;
     if let Some(at) = archive_imported(&mut tx, &import.archive_sha256).await? {
         return Ok(ArchiveImportOutcome::AlreadyImported(at));
     }
@@ -407,6 +421,7 @@ impl ArchiveStore for PgStore {
             .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .await
             .map_err(db)?;
+        own_tables_only(&mut tx, self.schema()).await?;
         let mut counts = Vec::with_capacity(tables.len());
         for (i, table) in tables.iter().enumerate() {
             if out.send(ExportChunk::Table(i)).await.is_err() {

@@ -23,6 +23,7 @@ mod registry;
 mod results;
 mod users;
 mod volunteer_links;
+mod voter_file;
 mod voters;
 
 use async_trait::async_trait;
@@ -41,6 +42,7 @@ use votebase_store::{
 };
 
 pub use registry::{DEFAULT_PLATFORM_SCHEMA, PgOrgRegistry, drop_platform};
+pub use voter_file::view_schema_name;
 
 /// Schema migrations, applied in order; version `i + 1` is `MIGRATIONS[i]`. The
 /// `schema_migrations` table of the organization's schema records the applied versions.
@@ -66,6 +68,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0019_exchange.sql"),
     include_str!("../migrations/0020_exchange_ballots_signups.sql"),
     include_str!("../migrations/0021_voter_id_index.sql"),
+    include_str!("../migrations/0022_voter_file_source.sql"),
 ];
 
 /// Connections kept open per organization.
@@ -78,6 +81,8 @@ pub struct PgStore {
     schema: String,
     /// Election definitions that can no longer change (see [`results::FrozenElections`]).
     frozen_elections: results::FrozenElections,
+    /// The organization whose voter file this one reads through its view schema, if any.
+    voter_file_source: Option<OrgName>,
 }
 
 /// The schema holding an organization's tables. Organization names are restricted to
@@ -90,11 +95,69 @@ pub fn schema_name(org: &OrgName) -> String {
 impl PgStore {
     /// Connects to the database at `url` (a `postgres://` URL), creates the schema of
     /// `org` if it is missing, and applies any pending migrations to it. Every pooled
-    /// connection searches that schema only.
+    /// connection searches that schema only, or, when the organization reads another's
+    /// voter file ([`votebase_store::voter_file`]), its view schema first: the source is
+    /// migrated, checked (registered schema, not a subscriber itself) and the views built.
     pub async fn connect(url: &str, org: &OrgName) -> StoreResult<Self> {
+        let store = Self::connect_own(url, org, None).await?;
+        let recorded = voter_file::recorded(&mut *store.conn().await?, &store.schema).await?;
+        let source = recorded.map(|r| r.source);
+        if let Some(source) = &source {
+            if source == org {
+                store.close().await;
+                return Err(votebase_store::voter_file::not_a_source(
+                    source,
+                    "an organization cannot read its own voter file",
+                ));
+            }
+            let upstream = Self::connect_own(url, source, None).await;
+            let upstream = match upstream {
+                Ok(upstream) => upstream,
+                Err(e) => {
+                    store.close().await;
+                    return Err(votebase_store::voter_file::source_missing(
+                        source,
+                        &e.to_string(),
+                    ));
+                }
+            };
+            let chained =
+                voter_file::recorded(&mut *upstream.conn().await?, &upstream.schema).await;
+            upstream.close().await;
+            if let Some(next) = chained? {
+                store.close().await;
+                return Err(votebase_store::voter_file::not_a_source(
+                    source,
+                    &format!("it reads the voter file of {} itself", next.source),
+                ));
+            }
+        }
+        voter_file::prepare(&mut *store.conn().await?, org, source.as_ref()).await?;
+        if source.is_none() {
+            return Ok(store);
+        }
+        store.close().await;
+        let views = view_schema_name(org);
+        let mut store = Self::connect_own(url, org, Some(&views)).await?;
+        store.voter_file_source = source;
+        Ok(store)
+    }
+
+    /// Connects and migrates without applying the organization's voter file subscription
+    /// (it reads its own voter file tables): for work on the subscription itself.
+    pub async fn connect_unshared(url: &str, org: &OrgName) -> StoreResult<Self> {
+        Self::connect_own(url, org, None).await
+    }
+
+    /// Connects and migrates; with `views`, connections search that schema first.
+    async fn connect_own(url: &str, org: &OrgName, views: Option<&str>) -> StoreResult<Self> {
         let schema = schema_name(org);
+        let search_path = match views {
+            Some(views) => format!("\"{views}\", \"{schema}\""),
+            None => format!("\"{schema}\""),
+        };
         let setup: Arc<str> = Arc::from(format!(
-            "SET search_path TO \"{schema}\"; SET DateStyle TO 'ISO, MDY'; \
+            "SET search_path TO {search_path}; SET DateStyle TO 'ISO, MDY'; \
              SET temp_buffers TO '64MB'"
         ));
         let pool = PgPoolOptions::new()
@@ -113,6 +176,7 @@ impl PgStore {
             pool,
             schema,
             frozen_elections: Default::default(),
+            voter_file_source: None,
         };
         store.migrate().await?;
         Ok(store)
@@ -191,7 +255,8 @@ impl PgStore {
 pub async fn drop_org(url: &str, org: &OrgName) -> StoreResult<()> {
     let mut conn = PgConnection::connect(url).await.map_err(db)?;
     sqlx::raw_sql(AssertSqlSafe(format!(
-        "DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+        "DROP SCHEMA IF EXISTS \"{}\" CASCADE; DROP SCHEMA IF EXISTS \"{}\" CASCADE",
+        view_schema_name(org),
         schema_name(org)
     )))
     .execute(&mut conn)
@@ -205,6 +270,20 @@ pub async fn drop_org(url: &str, org: &OrgName) -> StoreResult<()> {
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
         "postgres"
+    }
+
+    fn voter_file_source(&self) -> Option<&OrgName> {
+        self.voter_file_source.as_ref()
+    }
+
+    async fn recorded_voter_file_source(
+        &self,
+    ) -> StoreResult<Option<votebase_store::VoterFileSource>> {
+        voter_file::recorded(&mut *self.conn().await?, &self.schema).await
+    }
+
+    async fn set_voter_file_source(&self, source: Option<&OrgName>) -> StoreResult<()> {
+        voter_file::set(&mut *self.conn().await?, &self.schema, source).await
     }
 
     async fn snapshot_by_sha(&self, sha: &str) -> StoreResult<Option<SnapshotSummary>> {
@@ -224,6 +303,9 @@ impl Store for PgStore {
         snapshot: NewSnapshot,
         rows: Receiver<ImportBatch>,
     ) -> StoreResult<ImportOutcome> {
+        if let Some(source) = &self.voter_file_source {
+            return Err(votebase_store::voter_file::read_only(source));
+        }
         voters::import_voters(&self.pool, snapshot, rows).await
     }
 
@@ -292,6 +374,9 @@ impl Store for PgStore {
         file_sha256: &str,
         rows: Receiver<HistoryBatch>,
     ) -> StoreResult<HistoryOutcome> {
+        if let Some(source) = &self.voter_file_source {
+            return Err(votebase_store::voter_file::read_only(source));
+        }
         voters::import_history(&self.pool, source_file, file_sha256, rows).await
     }
 
@@ -364,6 +449,9 @@ impl Store for PgStore {
         snapshot_id: i64,
         links: &[votebase_store::Relink],
     ) -> StoreResult<()> {
+        if let Some(source) = &self.voter_file_source {
+            return Err(votebase_store::voter_file::read_only(source));
+        }
         phones::record_relinks(&self.pool, snapshot_id, links).await
     }
 

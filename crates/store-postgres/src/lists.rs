@@ -142,13 +142,25 @@ async fn phones_of(c: &mut PgConnection, ids: &[String]) -> StoreResult<Vec<Phon
     Ok(out)
 }
 
-async fn data_version(c: &mut PgConnection) -> StoreResult<String> {
+/// The count and last id of `data_changes`; a subscriber to another organization's voter
+/// file adds its source's (`source_data_changes`, a view of the source's counter), so a
+/// new snapshot there is seen here too.
+async fn data_version(c: &mut PgConnection, subscriber: bool) -> StoreResult<String> {
     let (rows, last): (i64, Option<i64>) =
         sqlx::query_as("SELECT COUNT(*), MAX(id) FROM data_changes")
-            .fetch_one(c)
+            .fetch_one(&mut *c)
             .await
             .map_err(db)?;
-    Ok(format!("{rows}/{}", last.unwrap_or(0)))
+    let own = format!("{rows}/{}", last.unwrap_or(0));
+    if !subscriber {
+        return Ok(own);
+    }
+    let (rows, last): (i64, Option<i64>) =
+        sqlx::query_as("SELECT COUNT(*), MAX(id) FROM source_data_changes")
+            .fetch_one(&mut *c)
+            .await
+            .map_err(db)?;
+    Ok(format!("{own}+{rows}/{}", last.unwrap_or(0)))
 }
 
 #[async_trait]
@@ -174,6 +186,10 @@ impl ListStore for PgStore {
     }
 
     async fn data_version(&self) -> StoreResult<String> {
-        data_version(&mut *self.conn().await?).await
+        data_version(
+            &mut *self.conn().await?,
+            votebase_store::Store::voter_file_source(self).is_some(),
+        )
+        .await
     }
 }

@@ -172,6 +172,15 @@ impl OrgRegistry for PgOrgRegistry {
         }
         Ok(Arc::new(PgStore::connect(&self.url, name).await?))
     }
+
+    async fn open_org_unshared(&self, name: &OrgName) -> StoreResult<Arc<dyn Store>> {
+        if !self.registered(name).await? {
+            return Err(StoreError::Refused(format!(
+                "organization {name} is not registered: votebase org create {name}"
+            )));
+        }
+        Ok(Arc::new(PgStore::connect_unshared(&self.url, name).await?))
+    }
 }
 
 #[cfg(test)]

@@ -54,7 +54,7 @@ fn catalog(c: &Connection) -> StoreResult<Vec<CatalogTable>> {
     let mut tables = Vec::with_capacity(names.len());
     for name in names {
         let mut stmt = c
-            .prepare("SELECT name, type, pk FROM pragma_table_info(?1) ORDER BY cid")
+            .prepare("SELECT name, type, pk FROM pragma_table_info(?1, 'main') ORDER BY cid")
             .map_err(db)?;
         let cols: Vec<(String, String, i64)> = stmt
             .query_map([&name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
@@ -68,7 +68,7 @@ fn catalog(c: &Connection) -> StoreResult<Vec<CatalogTable>> {
             .collect();
         key.sort();
         let references: Vec<String> = c
-            .prepare("SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?1)")
+            .prepare("SELECT DISTINCT \"table\" FROM pragma_foreign_key_list(?1, 'main')")
             .map_err(db)?
             .query_map([&name], |r| r.get(0))
             .map_err(db)?
@@ -154,7 +154,7 @@ fn export_table(
         key.join(", ")
     };
     let sql = format!(
-        "SELECT {} FROM {} ORDER BY {order}",
+        "SELECT {} FROM main.{} ORDER BY {order}",
         columns.join(", "),
         quote(&table.name)
     );
@@ -226,13 +226,13 @@ fn import_archive(
         .collect();
     for t in archived_tables(targets.values().cloned().collect()) {
         if SEEDED_TABLES.contains(&t.name.as_str()) {
-            tx.execute(&format!("DELETE FROM {}", quote(&t.name)), [])
+            tx.execute(&format!("DELETE FROM main.{}", quote(&t.name)), [])
                 .map_err(db)?;
             continue;
         }
         let n: i64 = tx
             .query_row(
-                &format!("SELECT count(*) FROM {}", quote(&t.name)),
+                &format!("SELECT count(*) FROM main.{}", quote(&t.name)),
                 [],
                 |r| r.get(0),
             )
@@ -259,7 +259,7 @@ fn import_archive(
                 let cols: Vec<String> = plan.columns.iter().map(|c| quote(c)).collect();
                 let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
                 let sql = format!(
-                    "INSERT INTO {} ({}) VALUES ({})",
+                    "INSERT INTO main.{} ({}) VALUES ({})",
                     quote(&name),
                     cols.join(", "),
                     marks.join(", ")

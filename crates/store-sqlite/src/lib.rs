@@ -20,6 +20,7 @@ mod registry;
 mod results;
 mod users;
 mod volunteer_links;
+mod voter_file;
 mod voters;
 
 use async_trait::async_trait;
@@ -64,6 +65,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0019_exchange.sql"),
     include_str!("../migrations/0020_exchange_ballots_signups.sql"),
     include_str!("../migrations/0021_voter_id_index.sql"),
+    include_str!("../migrations/0022_voter_file_source.sql"),
 ];
 
 /// A SQLite-backed store for one organization.
@@ -71,7 +73,19 @@ const MIGRATIONS: &[&str] = &[
 pub struct SqliteStore {
     path: PathBuf,
     pool: Pool<SqliteConnectionManager>,
+    /// The organization whose voter file every connection attaches read-only, if any.
+    voter_file_source: Option<OrgName>,
 }
+
+/// The settings of every connection.
+const CONNECTION_PRAGMAS: &str = "PRAGMA busy_timeout = 10000;
+     PRAGMA page_size = 16384;
+     PRAGMA journal_mode = WAL;
+     PRAGMA synchronous = NORMAL;
+     PRAGMA foreign_keys = ON;
+     PRAGMA cache_size = -65536;
+     PRAGMA mmap_size = 1073741824;
+     PRAGMA temp_store = FILE;";
 
 impl SqliteStore {
     /// Opens (creating if needed) the database of `org` under `data_dir`, and migrates it.
@@ -85,31 +99,70 @@ impl SqliteStore {
         Self::open_file(&data_dir.join(format!("{org}.sqlite3")))
     }
 
-    /// Opens (creating if needed) one database file and migrates it.
+    /// Opens (creating if needed) one database file and migrates it. When the database
+    /// records a voter file subscription ([`votebase_store::voter_file`]), the source's
+    /// file (`<source>.sqlite3` beside this one; it must exist and not be a subscriber
+    /// itself) is migrated and attached read-only to every connection.
     pub fn open_file(path: &Path) -> StoreResult<Self> {
-        let manager = SqliteConnectionManager::file(path).with_init(|c| {
-            c.execute_batch(
-                "PRAGMA busy_timeout = 10000;
-                 PRAGMA page_size = 16384;
-                 PRAGMA journal_mode = WAL;
-                 PRAGMA synchronous = NORMAL;
-                 PRAGMA foreign_keys = ON;
-                 PRAGMA cache_size = -65536;
-                 PRAGMA mmap_size = 1073741824;
-                 PRAGMA temp_store = FILE;",
-            )
-        });
-        let pool = Pool::builder()
-            .max_size(8)
-            .min_idle(Some(1))
-            .build(manager)
-            .map_err(|e| StoreError::Database(format!("open {}: {e}", path.display())))?;
+        let mut store = Self::open_file_unshared(path)?;
+        let Some(recorded) = voter_file::recorded(&*store.conn()?)? else {
+            return Ok(store);
+        };
+        let source = recorded.source;
+        let source_path = voter_file::source_path(path, &source);
+        if !source_path.exists() {
+            return Err(votebase_store::voter_file::source_missing(
+                &source,
+                &format!("no file {}", source_path.display()),
+            ));
+        }
+        if std::fs::canonicalize(&source_path).ok() == std::fs::canonicalize(path).ok() {
+            return Err(votebase_store::voter_file::not_a_source(
+                &source,
+                "an organization cannot read its own voter file",
+            ));
+        }
+        let source_store = Self::open_file_unshared(&source_path)?;
+        if let Some(upstream) = voter_file::recorded(&*source_store.conn()?)? {
+            return Err(votebase_store::voter_file::not_a_source(
+                &source,
+                &format!("it reads the voter file of {} itself", upstream.source),
+            ));
+        }
+        drop(source_store);
+        let uri = voter_file::read_only_uri(&source_path)?;
+        store.pool = Self::pool(path, Some(uri))?;
+        store.voter_file_source = Some(source);
+        Ok(store)
+    }
+
+    /// Opens and migrates the database without applying its voter file subscription
+    /// (it reads its own voter file tables): for work on the subscription itself.
+    pub fn open_file_unshared(path: &Path) -> StoreResult<Self> {
         let store = Self {
             path: path.to_path_buf(),
-            pool,
+            pool: Self::pool(path, None)?,
+            voter_file_source: None,
         };
         store.migrate()?;
         Ok(store)
+    }
+
+    /// A connection pool; with `attach`, every connection attaches that read-only URI as
+    /// the shared voter file.
+    fn pool(path: &Path, attach: Option<String>) -> StoreResult<Pool<SqliteConnectionManager>> {
+        let manager = SqliteConnectionManager::file(path).with_init(move |c| {
+            c.execute_batch(CONNECTION_PRAGMAS)?;
+            if let Some(uri) = &attach {
+                voter_file::attach(c, uri)?;
+            }
+            Ok(())
+        });
+        Pool::builder()
+            .max_size(8)
+            .min_idle(Some(1))
+            .build(manager)
+            .map_err(|e| StoreError::Database(format!("open {}: {e}", path.display())))
     }
 
     /// The database file.
@@ -162,6 +215,22 @@ impl Store for SqliteStore {
         "sqlite"
     }
 
+    fn voter_file_source(&self) -> Option<&OrgName> {
+        self.voter_file_source.as_ref()
+    }
+
+    async fn recorded_voter_file_source(
+        &self,
+    ) -> StoreResult<Option<votebase_store::VoterFileSource>> {
+        self.with_conn(|c| voter_file::recorded(c)).await
+    }
+
+    async fn set_voter_file_source(&self, source: Option<&OrgName>) -> StoreResult<()> {
+        let source = source.cloned();
+        self.with_conn(move |c| voter_file::set(c, source.as_ref()))
+            .await
+    }
+
     async fn snapshot_by_sha(&self, sha: &str) -> StoreResult<Option<SnapshotSummary>> {
         let sha = sha.to_string();
         self.with_conn(move |c| voters::snapshot_by_sha(c, &sha))
@@ -181,6 +250,7 @@ impl Store for SqliteStore {
         snapshot: NewSnapshot,
         rows: Receiver<ImportBatch>,
     ) -> StoreResult<ImportOutcome> {
+        voter_file::refuse_writes(self.voter_file_source.as_ref())?;
         self.with_conn(move |c| voters::import_voters(c, snapshot, rows))
             .await
     }
@@ -263,6 +333,7 @@ impl Store for SqliteStore {
         rows: Receiver<HistoryBatch>,
     ) -> StoreResult<HistoryOutcome> {
         let (name, sha) = (source_file.to_string(), file_sha256.to_string());
+        voter_file::refuse_writes(self.voter_file_source.as_ref())?;
         self.with_conn(move |c| voters::import_history(c, &name, &sha, rows))
             .await
     }
@@ -349,6 +420,7 @@ impl Store for SqliteStore {
         links: &[votebase_store::Relink],
     ) -> StoreResult<()> {
         let links = links.to_vec();
+        voter_file::refuse_writes(self.voter_file_source.as_ref())?;
         self.with_conn(move |c| phones::record_relinks(c, snapshot_id, &links))
             .await
     }

@@ -164,7 +164,7 @@ fn phones_of(c: &Connection, ids: &[String]) -> StoreResult<Vec<PhoneAppend>> {
 fn data_version(c: &Connection) -> StoreResult<String> {
     c.query_row(
         "SELECT (SELECT version FROM data_changes WHERE id = 1),
-           (SELECT COALESCE(MAX(rowid), 0) FROM snapshots),
+           (SELECT COALESCE(MAX(id), 0) FROM snapshots),
            (SELECT COALESCE(MAX(rowid), 0) FROM history_files),
            (SELECT COALESCE(MAX(rowid), 0) FROM ballot_files)",
         [],

@@ -157,6 +157,19 @@ impl OrgRegistry for SqliteOrgRegistry {
             .await?;
         Ok(Arc::new(store))
     }
+
+    async fn open_org_unshared(&self, name: &OrgName) -> StoreResult<Arc<dyn Store>> {
+        let name = name.clone();
+        let store = self
+            .blocking(move |me| {
+                if !me.registered(&name)? {
+                    return Err(not_registered(&name));
+                }
+                SqliteStore::open_file_unshared(&me.data_dir.join(format!("{name}.sqlite3")))
+            })
+            .await?;
+        Ok(Arc::new(store))
+    }
 }
 
 #[cfg(test)]

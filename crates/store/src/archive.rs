@@ -55,6 +55,10 @@ pub const EXCLUDED_TABLES: &[(&str, &str)] = &[
         "schema_migrations",
         "the migration ledger of the schema itself",
     ),
+    (
+        crate::voter_file::SOURCE_TABLE,
+        "a voter file subscription: wiring of one deployment; subscribe again where the archive is imported",
+    ),
 ];
 
 /// Columns an archive never holds, with the value an import writes instead (the single

@@ -23,13 +23,14 @@ pub mod purges;
 pub mod results;
 pub mod users;
 pub mod volunteer_links;
+pub mod voter_file;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::{
-    AuditEntry, BallotCategory, BallotEvent, FieldChange, Role, SnapshotSummary, User,
+    AuditEntry, BallotCategory, BallotEvent, FieldChange, OrgName, Role, SnapshotSummary, User,
     VoteHistoryRecord, VoterQuery, VoterRecord,
 };
 
@@ -50,6 +51,7 @@ pub use purges::PurgeStore;
 pub use results::ResultsStore;
 pub use users::{ApiToken, DEFAULT_TOKEN_LIFETIME_DAYS, UserAccount};
 pub use volunteer_links::VolunteerLinkStore;
+pub use voter_file::VoterFileSource;
 
 /// One parsed voter row on its way into a snapshot.
 #[derive(Debug, Clone)]
@@ -460,6 +462,21 @@ pub trait Store:
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;
+
+    /// The organization whose voter file this store reads read-only ([`voter_file`]), as
+    /// applied when the store was opened; `None` when it holds its own.
+    fn voter_file_source(&self) -> Option<&OrgName>;
+
+    /// The subscription recorded in the store (it takes effect when the store is next
+    /// opened, so it can differ from [`Store::voter_file_source`] until then).
+    async fn recorded_voter_file_source(&self) -> StoreResult<Option<VoterFileSource>>;
+
+    /// Records that this organization reads `source`'s voter file, or with `None` ends
+    /// the subscription. Refused ([`voter_file::holds_own_file`]) while the organization
+    /// holds snapshots or vote history files of its own. Takes effect when the store is
+    /// next opened. Checking the source (registered, not itself a subscriber) is the
+    /// caller's part.
+    async fn set_voter_file_source(&self, source: Option<&OrgName>) -> StoreResult<()>;
 
     /// The snapshot made from a file with this SHA-256, if any.
     async fn snapshot_by_sha(&self, file_sha256: &str) -> StoreResult<Option<SnapshotSummary>>;

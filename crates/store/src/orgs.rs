@@ -24,4 +24,10 @@ pub trait OrgRegistry: Send + Sync {
     /// Opens (and migrates) a registered organization's store; refused for a name that is
     /// not registered.
     async fn open_org(&self, name: &OrgName) -> StoreResult<Arc<dyn Store>>;
+
+    /// Opens a registered organization's store as [`OrgRegistry::open_org`] does but
+    /// without applying its voter file subscription ([`crate::voter_file`]): it reads its
+    /// own voter file tables. For the admin's work on the subscription itself (which must
+    /// work when the source is gone), never for serving.
+    async fn open_org_unshared(&self, name: &OrgName) -> StoreResult<Arc<dyn Store>>;
 }

@@ -6,6 +6,7 @@
 //! [`archive`] moves an organization whole (export, import, transfers).
 
 pub mod archive;
+pub mod voter_file;
 
 use chrono::Utc;
 use std::sync::Arc;

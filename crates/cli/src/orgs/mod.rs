@@ -1,4 +1,4 @@
-//! `votebase org create|list|members|export|import` and `votebase serve --orgs`: the platform admin
+//! `votebase org create|list|members|subscribe|unsubscribe|export|import` and `votebase serve --orgs`: the platform admin
 //! (whoever runs the CLI on the server) creates organizations in the deployment's
 //! registry, lists them and their accounts, and serves several at once, each at its own
 //! host name, through `votebase_app::orgs`. Accounts stay per organization: add them with
@@ -31,12 +31,31 @@ pub async fn org(global: &Global, cmd: OrgCommand) -> anyhow::Result<()> {
         }
         OrgCommand::List { json } => {
             let all = orgs::list(registry.as_ref()).await?;
+            let sources = orgs::voter_file::sources(registry.as_ref()).await?;
+            let source_of = |name: &votebase_domain::OrgName| {
+                sources
+                    .iter()
+                    .find(|s| &s.org == name)
+                    .and_then(|s| s.source.as_ref())
+                    .map(|s| s.source.to_string())
+            };
             if json {
-                println!("{}", serde_json::to_string_pretty(&all)?);
+                let rows: Vec<serde_json::Value> = all
+                    .iter()
+                    .map(|o| {
+                        let mut v = serde_json::to_value(o)?;
+                        v["voter_file_from"] = serde_json::json!(source_of(&o.name));
+                        Ok(v)
+                    })
+                    .collect::<Result<_, serde_json::Error>>()?;
+                println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
                 for o in all {
+                    let file = source_of(&o.name)
+                        .map(|s| format!("voter file of {s}"))
+                        .unwrap_or_else(|| "own voter file".into());
                     println!(
-                        "{}\t{}\t{}\t{}",
+                        "{}\t{}\t{}\t{}\t{file}",
                         o.name,
                         o.name.host_label(),
                         o.display_name,
@@ -44,6 +63,24 @@ pub async fn org(global: &Global, cmd: OrgCommand) -> anyhow::Result<()> {
                     );
                 }
             }
+        }
+        OrgCommand::Subscribe { org, voter_file } => {
+            let done =
+                orgs::voter_file::subscribe(registry.as_ref(), &org, &voter_file, &cli_actor())
+                    .await?;
+            println!(
+                "organization {} now reads the voter file of {voter_file} (read-only) from its next start; \
+                 restart a running `votebase serve` to apply it",
+                done.org
+            );
+        }
+        OrgCommand::Unsubscribe { org } => {
+            let source =
+                orgs::voter_file::unsubscribe(registry.as_ref(), &org, &cli_actor()).await?;
+            println!(
+                "organization {org} no longer reads the voter file of {source}; it reads its own \
+                 (empty until it imports one) from its next start"
+            );
         }
         OrgCommand::Export { org, out, json } => archive::export(global, &org, &out, json).await?,
         OrgCommand::Import { file, as_org, json } => {

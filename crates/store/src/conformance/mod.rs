@@ -21,6 +21,7 @@ pub mod purges;
 mod results;
 mod users;
 mod volunteer_links;
+pub mod voter_file;
 
 use crate::{
     BallotList, Batch, DuplicateRow, ImportBatch, NewBallotFile, NewSnapshot, PhoneAppend, Relink,

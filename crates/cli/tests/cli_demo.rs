@@ -1,7 +1,8 @@
 //! `votebase demo --no-serve` runs to completion on SQLite for the seeds and sizes that once
 //! failed (issue 13, row 15: seed 7 with 20,000 voters wrote contact rows for a new voter
 //! whose NCID the refresh had rewritten, so the whole canvass file was refused) and for a
-//! small other seed; the demo's other organizations and their agreement are in place.
+//! small other seed; the demo's other organizations, Camp A's voter file subscription and
+//! the agreement are in place.
 
 mod common;
 
@@ -26,6 +27,45 @@ fn demo_completes(voters: &str, seed: &str) {
             "{org}: {list}"
         );
     }
+    // Camp A reads the state file organization's voter file (imported once), Camp B its own.
+    let line = |org: &str| {
+        list.lines()
+            .find(|l| l.starts_with(&format!("{org}\t")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(
+        line("camp_a").ends_with("voter file of state_file"),
+        "{list}"
+    );
+    assert!(line("camp_b").ends_with("own voter file"), "{list}");
+    let count = |org: &str| -> u64 {
+        let out = b
+            .cmd(&[
+                "--org",
+                org,
+                "universe",
+                "count",
+                "",
+                "--include-voted",
+                "--include-suppressed",
+            ])
+            .assert()
+            .success();
+        String::from_utf8_lossy(&out.get_output().stdout)
+            .lines()
+            .last()
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    assert_eq!(
+        count("camp_a"),
+        count("state_file"),
+        "Camp A counts the state file"
+    );
+    assert!(count("camp_a") > 2_000);
     // One agreement, active, with records applied on Camp A's side and nothing waiting.
     let status = b
         .cmd(&["--org", "camp_a", "exchange", "status"])

@@ -102,12 +102,19 @@ pub async fn prepare(
         .await
         .map_err(db)?;
     let Some(source) = source else {
-        sqlx::raw_sql(AssertSqlSafe(format!(
-            "DROP SCHEMA IF EXISTS \"{views}\" CASCADE"
-        )))
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
+        let exists: bool = sqlx::query_scalar("SELECT to_regnamespace($1) IS NOT NULL")
+            .bind(&views)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+        if exists {
+            sqlx::raw_sql(AssertSqlSafe(format!(
+                "DROP SCHEMA IF EXISTS \"{views}\" CASCADE"
+            )))
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        }
         return tx.commit().await.map_err(db);
     };
     let wanted = marker(source);

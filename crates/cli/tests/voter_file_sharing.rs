@@ -1,8 +1,9 @@
 //! The shared state voter file of issue 18, end to end on both stores: a `state` organization
 //! imports a voter file and vote history once; `camp` subscribes to it (`org subscribe`)
 //! and reads it — counts, voter records, history and field changes — without importing
-//! anything, while its own imports are refused with where to import instead; a contact
-//! recorded by `camp` stays on `camp`'s timeline only; a new snapshot imported by `state`
+//! anything, while its own imports are refused with where to import instead; its ballot
+//! files and a contact it records stay its own (its lists drop who voted, the state's do
+//! not; the contact is on `camp`'s timeline only); a new snapshot imported by `state`
 //! reaches `camp`'s universe counts on a running server (no restart); `camp`'s archive
 //! holds its own data, not the state's file; the refusals (an organization that already
 //! holds a file, chains, itself) say why; `org unsubscribe` gives `camp` its own (empty)
@@ -319,6 +320,34 @@ fn campaigns_read_the_state_file_organizations_voter_file_without_importing_it()
         }
         assert_eq!(d.count(state, ""), 4, "{}: nothing written", d.name);
 
+        // Ballot files are the campaign's own: its lists drop who voted, the state's do not.
+        let ballots = d.write(
+            "absentee_20261020.csv",
+            "county_desc,voter_reg_num,ncid,election_dt,ballot_req_type,ballot_req_dt,ballot_send_dt,ballot_rtn_dt,ballot_rtn_status\n\
+             ALAMANCE,10,VF1,11/03/2026,MAIL,09/01/2026,09/03/2026,10/15/2026,ACCEPTED\n",
+        );
+        let loaded = d.ok(
+            Some(camp),
+            &["import", "ballots", &ballots, "--layout", "nc-absentee"],
+        );
+        assert!(loaded.contains("unmatched 0"), "{}: {loaded}", d.name);
+        let without_voted = |org: &str| -> u64 {
+            d.ok(Some(org), &["universe", "count", "party:DEM"])
+                .lines()
+                .last()
+                .unwrap()
+                .trim()
+                .parse()
+                .unwrap()
+        };
+        assert_eq!(without_voted(camp), 1, "{}: VF1 voted", d.name);
+        assert_eq!(
+            without_voted(state),
+            2,
+            "{}: the state has no ballots",
+            d.name
+        );
+
         // A contact the campaign records is its own: on its timeline, not the state's.
         let contacts = d.write(
             "contacts.csv",
@@ -372,6 +401,18 @@ fn campaigns_read_the_state_file_organizations_voter_file_without_importing_it()
             body["count"].as_u64().unwrap()
         };
         assert_eq!(count(camp, &camp_token, "party:DEM"), 2, "{}", d.name);
+        assert_eq!(
+            get(
+                port,
+                camp,
+                "/api/v1/universes/count?q=party:DEM",
+                &camp_token
+            )
+            .1["count"],
+            1,
+            "{}: the served campaign drops who voted",
+            d.name
+        );
         d.ok(
             Some(state),
             &[
@@ -408,6 +449,11 @@ fn campaigns_read_the_state_file_organizations_voter_file_without_importing_it()
             "{}: the state's field changes: {changes}",
             d.name
         );
+
+        // Purge watch reads the state's rolls and removals (VF3 left the file).
+        let report = d.ok(Some(camp), &["purges", "report", "--format", "json"]);
+        let state_report = d.ok(Some(state), &["purges", "report", "--format", "json"]);
+        assert_eq!(report, state_report, "{}: the same report", d.name);
 
         // The campaign's archive holds its own data, not the state's voter file.
         let archive = d.dir.path().join("camp.zip");

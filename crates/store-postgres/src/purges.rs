@@ -311,6 +311,10 @@ async fn reinstatements(
 #[async_trait]
 impl PurgeStore for PgStore {
     async fn record_latest_roll(&self) -> StoreResult<bool> {
+        // A subscriber reads its source's rolls; recording them is the source's import.
+        if votebase_store::Store::voter_file_source(self).is_some() {
+            return Ok(false);
+        }
         let mut tx = self.pool().begin().await.map_err(db)?;
         // The import's lock: no snapshot lands while the roll is read.
         sqlx::query("LOCK TABLE snapshots IN SHARE ROW EXCLUSIVE MODE")

@@ -21,16 +21,20 @@ fn parse_date(s: Option<String>) -> Option<NaiveDate> {
     s.and_then(|s| NaiveDate::parse_from_str(&s, "%Y-%m-%d").ok())
 }
 
+/// Loads one ballot file. `shared_voter_file`: the voter file is another organization's,
+/// attached read-only (`crate::voter_file`), so the probe names the attached table (a view
+/// cannot take an index hint).
 pub(crate) fn import_ballots(
     conn: &mut Connection,
     file: NewBallotFile,
     rows: Receiver<BallotBatch>,
+    shared_voter_file: bool,
 ) -> StoreResult<BallotImportOutcome> {
     // As for voters: a 256 MiB page cache while matching against the voter file, and a
     // second sorter thread for the sorts in key order. Both set back afterwards.
     conn.execute_batch("PRAGMA cache_size = -262144; PRAGMA threads = 2;")
         .map_err(db)?;
-    let result = import_ballots_tx(conn, file, rows);
+    let result = import_ballots_tx(conn, file, rows, shared_voter_file);
     conn.execute_batch("PRAGMA cache_size = -65536; PRAGMA threads = 0;")
         .map_err(db)?;
     result
@@ -40,6 +44,7 @@ fn import_ballots_tx(
     conn: &mut Connection,
     file: NewBallotFile,
     mut rows: Receiver<BallotBatch>,
+    shared_voter_file: bool,
 ) -> StoreResult<BallotImportOutcome> {
     let tx = conn
         .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
@@ -124,14 +129,19 @@ fn import_ballots_tx(
     )
     .map_err(db)?;
     {
+        let voters = if shared_voter_file {
+            "voter_file.voters"
+        } else {
+            "main.voters"
+        };
         let mut unmatched = tx
-            .prepare(
+            .prepare(&format!(
                 "SELECT s.line, s.state_voter_id, s.local_voter_id, s.county_name
                  FROM (SELECT * FROM temp.stage_ballots ORDER BY state_voter_id) s
                  WHERE s.state_voter_id = ''
-                    OR NOT EXISTS (SELECT 1 FROM voters v INDEXED BY voters_id
-                                   WHERE v.state_voter_id = s.state_voter_id)",
-            )
+                    OR NOT EXISTS (SELECT 1 FROM {voters} v INDEXED BY voters_id
+                                   WHERE v.state_voter_id = s.state_voter_id)"
+            ))
             .map_err(db)?;
         let found = unmatched
             .query_map([], |r| {

@@ -348,7 +348,8 @@ impl Store for SqliteStore {
         file: NewBallotFile,
         rows: Receiver<BallotBatch>,
     ) -> StoreResult<BallotImportOutcome> {
-        self.with_conn(move |c| ballots::import_ballots(c, file, rows))
+        let shared = self.voter_file_source.is_some();
+        self.with_conn(move |c| ballots::import_ballots(c, file, rows, shared))
             .await
     }
 

@@ -418,6 +418,10 @@ fn record_latest(c: &mut Connection) -> StoreResult<bool> {
 #[async_trait]
 impl PurgeStore for SqliteStore {
     async fn record_latest_roll(&self) -> StoreResult<bool> {
+        // A subscriber reads its source's rolls; recording them is the source's import.
+        if votebase_store::Store::voter_file_source(self).is_some() {
+            return Ok(false);
+        }
         self.with_conn(record_latest).await
     }
 

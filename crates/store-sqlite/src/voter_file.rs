@@ -112,10 +112,16 @@ pub fn views_sql() -> String {
         .collect()
 }
 
-/// Attaches the source read-only and shadows the shared tables (a connection's init).
+/// Attaches the source read-only and shadows the shared tables (a connection's init). The
+/// attached file gets the page cache and memory map of the connection's own file.
 pub fn attach(c: &Connection, uri: &str) -> rusqlite::Result<()> {
     c.execute(&format!("ATTACH DATABASE ?1 AS {ATTACHED}"), [uri])?;
-    c.execute_batch(&views_sql())
+    c.execute_batch(&format!(
+        "PRAGMA {ATTACHED}.cache_size = -65536;
+         PRAGMA {ATTACHED}.mmap_size = 1073741824;
+         {}",
+        views_sql()
+    ))
 }
 
 /// Refuses a write to the shared file in a subscriber.

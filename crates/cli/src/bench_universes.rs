@@ -63,6 +63,15 @@ pub struct BenchUniversesArgs {
     /// Work directory (default: target/bench-universes).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Keep the stores at the end (the work directory always stays; the PostgreSQL
+    /// organization is printed) so a later run can `--reuse` them.
+    #[arg(long)]
+    pub keep: bool,
+    /// Reuse the stores a `--keep` run left: the SQLite store in `--dir` and this
+    /// PostgreSQL organization; no generation, no imports (the SQL indexes are added if
+    /// missing, and the universe index is built and timed as always).
+    #[arg(long, value_name = "PG_ORG")]
+    pub reuse: Option<String>,
 }
 
 impl BenchUniversesArgs {
@@ -113,70 +122,158 @@ fn range<T: ToString>(
     }
 }
 
+/// One predicate or clause as SQL over `voters v`, before it is written for a store.
+#[derive(Debug, Clone)]
+enum Sql {
+    /// A condition on the voter's own columns.
+    Plain(String),
+    /// `v.state_voter_id [NOT] IN (set)`: a set of voter ids (history, ballots), written
+    /// per store so that neither runs a subquery once per voter.
+    Ids { negated: bool, set: String },
+}
+
+/// The SQL dialect a where clause is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    /// `IN` / `NOT IN (set)`: SQLite builds the set once (an ephemeral index) and probes it.
+    Sqlite,
+    /// `EXISTS` / `NOT EXISTS (… WHERE x.state_voter_id = v.state_voter_id)`: PostgreSQL
+    /// plans these as semi- and anti-joins (hash or merge, spilling to disk when large). A
+    /// `NOT IN (subquery)` cannot become an anti-join (NULL semantics) and runs as a
+    /// subplan, hashed only while the set fits in `work_mem`: at 10M voters it did not,
+    /// and the subplan scanned the set once per voter.
+    Postgres,
+}
+
+impl Sql {
+    fn not(self) -> Sql {
+        match self {
+            Sql::Plain(s) => Sql::Plain(format!("NOT ({s})")),
+            Sql::Ids { negated, set } => Sql::Ids {
+                negated: !negated,
+                set,
+            },
+        }
+    }
+
+    fn write(&self, dialect: Dialect) -> String {
+        match (self, dialect) {
+            (Sql::Plain(s), _) => s.clone(),
+            (Sql::Ids { negated, set }, Dialect::Sqlite) => format!(
+                "v.state_voter_id {}IN ({set})",
+                if *negated { "NOT " } else { "" }
+            ),
+            (Sql::Ids { negated, set }, Dialect::Postgres) => format!(
+                "{}EXISTS (SELECT 1 FROM ({set}) x WHERE x.state_voter_id = v.state_voter_id)",
+                if *negated { "NOT " } else { "" }
+            ),
+        }
+    }
+}
+
 /// One predicate as SQL over `voters v` (present voters), or why it has no SQL here.
 fn pred_sql(
     p: &Pred,
     reference: NaiveDate,
     ballot_election: Option<NaiveDate>,
-) -> anyhow::Result<String> {
+) -> anyhow::Result<Sql> {
     let date = |d: &NaiveDate| quote(&d.to_string());
+    let ids = |negated: bool, set: String| Sql::Ids { negated, set };
     Ok(match p {
         Pred::Category { field, value } => {
-            if *field == CatField::Precinct && value.contains('/') {
+            Sql::Plain(if *field == CatField::Precinct && value.contains('/') {
                 format!("v.county_name || '/' || v.precinct_code = {}", quote(value))
             } else {
                 format!("{} = {}", column(*field), quote(value))
-            }
+            })
         }
         Pred::Age { lo, hi } => {
             // Birth year only (as in NC): age = reference year - birth year.
             let y = reference.year();
-            range(
+            Sql::Plain(range(
                 "v.birth_year",
                 &hi.map(|h| y - h),
                 &lo.map(|l| y - l),
                 |n| n.to_string(),
-            )
+            ))
         }
-        Pred::Registered { lo, hi } => range("v.registration_date", lo, hi, date),
-        // Set-based, as a DBA writes them: each history or ballot predicate is one
-        // uncorrelated subquery (a hashed semi-join), never a per-voter lookup.
-        Pred::Voted { lo, hi } => format!(
-            "v.state_voter_id IN (SELECT h.state_voter_id FROM vote_history h WHERE {})",
-            range("h.election_date", lo, hi, date)
+        Pred::Registered { lo, hi } => Sql::Plain(range("v.registration_date", lo, hi, date)),
+        // Set-based, as a DBA writes them: each history or ballot predicate is one set of
+        // voter ids (a semi- or anti-join), never a per-voter lookup.
+        Pred::Voted { lo, hi } => ids(
+            false,
+            format!(
+                "SELECT h.state_voter_id FROM vote_history h WHERE {}",
+                range("h.election_date", lo, hi, date)
+            ),
         ),
         Pred::Votes { lo, hi } => {
             let per_voter = "SELECT h.state_voter_id FROM vote_history h GROUP BY h.state_voter_id";
             match (lo.filter(|l| *l > 0), hi) {
                 // Voters with no history have 0 votes: "at most h" is "not more than h".
-                (None, Some(h)) => {
-                    format!("v.state_voter_id NOT IN ({per_voter} HAVING COUNT(*) > {h})")
-                }
-                (None, None) => "1 = 1".into(),
-                (Some(l), hi) => format!(
-                    "v.state_voter_id IN ({per_voter} HAVING COUNT(*) >= {l}{})",
-                    hi.map(|h| format!(" AND COUNT(*) <= {h}"))
-                        .unwrap_or_default()
+                (None, Some(h)) => ids(true, format!("{per_voter} HAVING COUNT(*) > {h}")),
+                (None, None) => Sql::Plain("1 = 1".into()),
+                (Some(l), hi) => ids(
+                    false,
+                    format!(
+                        "{per_voter} HAVING COUNT(*) >= {l}{}",
+                        hi.map(|h| format!(" AND COUNT(*) <= {h}"))
+                            .unwrap_or_default()
+                    ),
                 ),
             }
         }
         Pred::Keyed { family, key } if family == "ballot" => {
             let Some(e) = ballot_election else {
-                return Ok("1 = 0".into());
+                return Ok(Sql::Plain("1 = 0".into()));
             };
             let Some(cat) = BallotCategory::ALL.into_iter().find(|c| c.code() == key) else {
-                return Ok("1 = 0".into());
+                return Ok(Sql::Plain("1 = 0".into()));
             };
             // A voter's category is their most settled ballot event of the election.
-            format!(
-                "v.state_voter_id IN (SELECT b.state_voter_id FROM ballot_events b \
-                 WHERE b.election_date = {} GROUP BY b.state_voter_id HAVING MAX(b.rank) = {})",
-                date(&e),
-                cat.rank()
+            ids(
+                false,
+                format!(
+                    "SELECT b.state_voter_id FROM ballot_events b \
+                     WHERE b.election_date = {} GROUP BY b.state_voter_id HAVING MAX(b.rank) = {}",
+                    date(&e),
+                    cat.rank()
+                ),
             )
         }
         other => bail!("no SQL translation in this benchmark for {other:?}"),
     })
+}
+
+/// The alternatives of one clause, OR-ed: sets of voter ids of one polarity merge into one
+/// set (`UNION` of the included, `INTERSECT` of the excluded), so the clause stays one join.
+fn any_of(alternatives: Vec<Sql>) -> Sql {
+    if alternatives.len() == 1 {
+        return alternatives.into_iter().next().expect("one");
+    }
+    let polarity = |negated_wanted: bool| {
+        alternatives
+            .iter()
+            .map(|a| match a {
+                Sql::Ids { negated, set } if *negated == negated_wanted => Some(set.clone()),
+                _ => None,
+            })
+            .collect::<Option<Vec<String>>>()
+    };
+    if let Some(sets) = polarity(false) {
+        return Sql::Ids {
+            negated: false,
+            set: sets.join(" UNION "),
+        };
+    }
+    if let Some(sets) = polarity(true) {
+        return Sql::Ids {
+            negated: true,
+            set: sets.join(" INTERSECT "),
+        };
+    }
+    // Mixed: written per store below, as an OR of conditions.
+    Sql::Plain(String::new())
 }
 
 /// Whether a line of a PostgreSQL plan uses a subplan once per row: a reference to
@@ -187,8 +284,12 @@ fn per_row_subplan(line: &str) -> bool {
         && line.matches("SubPlan").count() > line.matches("hashed SubPlan").count()
 }
 
-/// The WHERE clause of a resolved query.
-fn where_sql(q: &Query, ballot_election: Option<NaiveDate>) -> anyhow::Result<String> {
+/// The WHERE clause of a resolved query, written for one store.
+fn where_sql(
+    q: &Query,
+    ballot_election: Option<NaiveDate>,
+    dialect: Dialect,
+) -> anyhow::Result<String> {
     let mut parts = vec!["v.present".to_string()];
     for c in &q.clauses {
         let alts = c
@@ -196,8 +297,21 @@ fn where_sql(q: &Query, ballot_election: Option<NaiveDate>) -> anyhow::Result<St
             .iter()
             .map(|p| pred_sql(p, q.reference_date, ballot_election))
             .collect::<anyhow::Result<Vec<_>>>()?;
-        let any = format!("({})", alts.join(" OR "));
-        parts.push(if c.negated { format!("NOT {any}") } else { any });
+        let clause = match any_of(alts.clone()) {
+            Sql::Plain(s) if s.is_empty() => Sql::Plain(
+                alts.iter()
+                    .map(|a| a.write(dialect))
+                    .collect::<Vec<_>>()
+                    .join(" OR "),
+            ),
+            Sql::Plain(s) => Sql::Plain(s),
+            ids => ids,
+        };
+        let clause = if c.negated { clause.not() } else { clause };
+        parts.push(match clause {
+            Sql::Plain(s) => format!("({s})"),
+            ids => ids.write(dialect),
+        });
     }
     Ok(parts.join(" AND "))
 }
@@ -377,12 +491,38 @@ struct Row {
 
 pub async fn bench(global: &Global, args: BenchUniversesArgs) -> anyhow::Result<()> {
     let dir = args.work_dir();
-    crate::bench::fresh_dir(&dir)?;
     let pg_url = args
         .postgres
         .clone()
         .or_else(|| global.database.clone())
         .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
+    if let Some(pg_org) = &args.reuse {
+        let org = OrgName::parse("bench_universes")?;
+        let file = dir.join("data").join(format!("{org}.sqlite3"));
+        if !file.exists() {
+            bail!(
+                "--reuse: no SQLite store at {} (run once with --keep)",
+                file.display()
+            );
+        }
+        let sqlite = SqliteStore::open(&dir.join("data"), &org)?;
+        let pg_org = OrgName::parse(pg_org)?;
+        let pg = PgStore::connect(&pg_url, &pg_org).await.with_context(|| {
+            format!("cannot connect to PostgreSQL at {pg_url} (use --postgres URL)")
+        })?;
+        let (a, b) = (sqlite.count_voters().await?, pg.count_voters().await?);
+        if a == 0 || a != b {
+            bail!("--reuse: the stores hold {a} (SQLite) and {b} (PostgreSQL) voters");
+        }
+        eprintln!(
+            "reusing {a} voters in {} and schema of {pg_org}",
+            file.display()
+        );
+        let result = run(&args, &sqlite, &pg).await;
+        pg.close().await;
+        return result;
+    }
+    crate::bench::fresh_dir(&dir)?;
 
     eprintln!("generating a demo state of {} voters...", args.voters);
     let options = DemoOptions {
@@ -430,9 +570,13 @@ pub async fn bench(global: &Global, args: BenchUniversesArgs) -> anyhow::Result<
         Err(e) => Err(e),
     };
     pg.close().await;
-    votebase_store_postgres::drop_org(&pg_url, &pg_org)
-        .await
-        .ok();
+    if args.keep {
+        eprintln!("kept: --dir {} --reuse {pg_org}", dir.display());
+    } else {
+        votebase_store_postgres::drop_org(&pg_url, &pg_org)
+            .await
+            .ok();
+    }
     result
 }
 
@@ -463,11 +607,53 @@ async fn run(args: &BenchUniversesArgs, sqlite: &SqliteStore, pg: &PgStore) -> a
     for expr in expressions(&built)? {
         let parsed = votebase_index::parse(&expr)?;
         let query = built.index.resolve(&parsed)?;
-        let where_clause = where_sql(&query, ballot_election)?;
-        let count_sql = format!("SELECT COUNT(*) FROM voters v WHERE {where_clause}");
-        let by_sql = format!(
-            "SELECT v.county_name, COUNT(*) FROM voters v WHERE {where_clause} GROUP BY v.county_name"
-        );
+        let sql_of = |dialect| -> anyhow::Result<(String, String)> {
+            let where_clause = where_sql(&query, ballot_election, dialect)?;
+            Ok((
+                format!("SELECT COUNT(*) FROM voters v WHERE {where_clause}"),
+                format!(
+                    "SELECT v.county_name, COUNT(*) FROM voters v WHERE {where_clause} GROUP BY v.county_name"
+                ),
+            ))
+        };
+        let (count_sql, by_sql) = sql_of(Dialect::Sqlite)?;
+        let (pg_count_sql, pg_by_sql) = sql_of(Dialect::Postgres)?;
+
+        // The plans first: no subquery run once per voter on either store (such a plan
+        // is quadratic in the voters: the run stops before timing it).
+        let mut pg_plans = Vec::new();
+        for sql in [&pg_count_sql, &pg_by_sql] {
+            let plan: Vec<String> =
+                sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {sql}")))
+                    .fetch_all(pg.pool())
+                    .await?;
+            pg_plans.push(plan);
+        }
+        let mut sqlite_plans = Vec::new();
+        for sql in [&count_sql, &by_sql] {
+            let plan: Vec<String> = conn
+                .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))?
+                .query_map([], |r| r.get::<_, String>(3))?
+                .collect::<Result<_, _>>()?;
+            sqlite_plans.push(plan);
+        }
+        if pg_plans.iter().flatten().any(|l| per_row_subplan(l))
+            || sqlite_plans
+                .iter()
+                .flatten()
+                .any(|l| l.contains("CORRELATED"))
+        {
+            bail!(
+                "a per-voter subquery in the plan of `{expr}`:\n{}\n{}",
+                pg_plans.concat().join("\n"),
+                sqlite_plans.concat().join("\n")
+            );
+        }
+        plans.push_str(&format!(
+            "-- {expr}\n-- SQLite:\n{count_sql};\n{}\n-- PostgreSQL:\n{pg_count_sql};\n{}\n\n",
+            sqlite_plans[0].join("\n"),
+            pg_plans[0].join("\n")
+        ));
 
         let (index_count, matches) = time_sync(args.runs, || built.index.count_query(&query));
         let (index_by, index_breakdown) = time_sync(args.runs, || {
@@ -486,7 +672,7 @@ async fn run(args: &BenchUniversesArgs, sqlite: &SqliteStore, pg: &PgStore) -> a
         });
         let (pg_count, pg_n) = time_async(args.sql_runs(), || async {
             Ok(
-                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql.clone()))
+                sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(pg_count_sql.clone()))
                     .fetch_one(pg.pool())
                     .await?,
             )
@@ -494,7 +680,7 @@ async fn run(args: &BenchUniversesArgs, sqlite: &SqliteStore, pg: &PgStore) -> a
         .await?;
         let (pg_by, pg_breakdown) = time_async(args.sql_runs(), || async {
             Ok(
-                sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(by_sql.clone()))
+                sqlx::query_as::<_, (String, i64)>(sqlx::AssertSqlSafe(pg_by_sql.clone()))
                     .fetch_all(pg.pool())
                     .await?,
             )
@@ -513,7 +699,7 @@ async fn run(args: &BenchUniversesArgs, sqlite: &SqliteStore, pg: &PgStore) -> a
             .collect();
         if sqlite_n as u64 != matches || pg_n as u64 != matches {
             bail!(
-                "counts differ for `{expr}`: index {matches}, SQLite {sqlite_n}, PostgreSQL {pg_n}\n  SQL: {count_sql}"
+                "counts differ for `{expr}`: index {matches}, SQLite {sqlite_n}, PostgreSQL {pg_n}\n  SQLite: {count_sql}\n  PostgreSQL: {pg_count_sql}"
             );
         }
         for (store, breakdown) in [("SQLite", &sqlite_breakdown), ("PostgreSQL", &pg_breakdown)] {
@@ -532,29 +718,6 @@ async fn run(args: &BenchUniversesArgs, sqlite: &SqliteStore, pg: &PgStore) -> a
                 );
             }
         }
-        // The plans: no subquery run once per voter on either store.
-        let pg_plan: Vec<String> =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("EXPLAIN {count_sql}")))
-                .fetch_all(pg.pool())
-                .await?;
-        let sqlite_plan: Vec<String> = conn
-            .prepare(&format!("EXPLAIN QUERY PLAN {count_sql}"))?
-            .query_map([], |r| r.get::<_, String>(3))?
-            .collect::<Result<_, _>>()?;
-        if pg_plan.iter().any(|l| per_row_subplan(l))
-            || sqlite_plan.iter().any(|l| l.contains("CORRELATED"))
-        {
-            bail!(
-                "a per-voter subquery in the plan of `{expr}`:\n{}\n{}",
-                pg_plan.join("\n"),
-                sqlite_plan.join("\n")
-            );
-        }
-        plans.push_str(&format!(
-            "-- {expr}\n{count_sql};\n-- PostgreSQL:\n{}\n-- SQLite:\n{}\n\n",
-            pg_plan.join("\n"),
-            sqlite_plan.join("\n")
-        ));
         eprintln!("  {matches:>8}  {expr}");
         rows.push(Row {
             clauses: parsed.clauses.len(),
@@ -642,11 +805,22 @@ mod tests {
             ..Default::default()
         })
         .unwrap();
+        for election in ["2020-11-03", "2022-11-08"] {
+            b.add_history(&votebase_domain::VoteHistoryRecord {
+                state_voter_id: "A".into(),
+                election_date: election.parse().unwrap(),
+                election_desc: String::new(),
+                voting_method: String::new(),
+                voted_party: String::new(),
+                county_name: "WAKE".into(),
+                precinct: String::new(),
+            });
+        }
         let index = b.build();
         let q = index
             .query("county:WAKE,DURHAM !party:REP age:18..29 ballot:returned")
             .unwrap();
-        let sql = where_sql(&q, NaiveDate::from_ymd_opt(2026, 11, 3)).unwrap();
+        let sql = where_sql(&q, NaiveDate::from_ymd_opt(2026, 11, 3), Dialect::Sqlite).unwrap();
         assert!(
             sql.starts_with("v.present AND (v.county_name = 'WAKE' OR v.county_name = 'DURHAM')"),
             "{sql}"
@@ -657,11 +831,22 @@ mod tests {
             sql.contains(&format!("= {}", BallotCategory::Returned.rank())),
             "{sql}"
         );
-        assert!(where_sql(&index.query("tag:x").unwrap(), None).is_err());
+        assert!(where_sql(&index.query("tag:x").unwrap(), None, Dialect::Sqlite).is_err());
         assert!(
             !sql.contains("= v.state_voter_id"),
             "no correlated subquery: {sql}"
         );
+        // PostgreSQL: sets of ids as (anti-)joins; alternatives merged into one set.
+        let q = index
+            .query("voted:2020-11-03 !voted:2022-11-08 !ballot:returned,accepted votes:..4")
+            .unwrap();
+        let sql = where_sql(&q, NaiveDate::from_ymd_opt(2026, 11, 3), Dialect::Postgres).unwrap();
+        assert!(!sql.contains(" IN ("), "{sql}");
+        assert_eq!(sql.matches("NOT EXISTS").count(), 3, "{sql}");
+        assert_eq!(sql.matches("EXISTS").count(), 4, "{sql}");
+        assert_eq!(sql.matches(" UNION ").count(), 1, "{sql}");
+        let sqlite = where_sql(&q, NaiveDate::from_ymd_opt(2026, 11, 3), Dialect::Sqlite).unwrap();
+        assert_eq!(sqlite.matches("NOT IN (").count(), 3, "{sqlite}");
     }
 
     #[test]

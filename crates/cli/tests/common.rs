@@ -579,3 +579,62 @@ pub fn sign_in(base: &str, user: &str) -> String {
     assert_eq!(signed_in.status, 303, "{}", signed_in.body);
     cookie(&signed_in, "vb_session")
 }
+
+/// `votebase <args> serve --orgs WHICH --base-domain localhost` on a free loopback port,
+/// with the per-address rate limits off (every request comes from one address); the
+/// server (killed on drop) and its port.
+pub fn serve_orgs(
+    args: &[String],
+    env: &[(String, String)],
+    dir: &Path,
+    which: &str,
+) -> (Killed, u16) {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("votebase"));
+    cmd.args(args)
+        .args([
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--orgs",
+            which,
+            "--base-domain",
+            "localhost",
+        ])
+        .current_dir(dir)
+        .env_remove("VOTEBASE_DATABASE")
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    for limit in [
+        "LOGIN",
+        "LOOKUP",
+        "REGISTRATION",
+        "REPORT",
+        "RESULTS_SIGNIN",
+        "RESULTS_PUBLIC",
+        "TIP",
+        "VOLUNTEER_SIGNUP",
+        "VOLUNTEER_LINKS",
+    ] {
+        cmd.env(format!("VOTEBASE_{limit}_PER_MINUTE"), "0");
+    }
+    let mut child = cmd.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let line = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("serving http://"))
+        .expect("the server announces its address");
+    std::thread::spawn(move || for _ in lines {});
+    let port = line
+        .split("serving http://")
+        .nth(1)
+        .and_then(|s| s.split('/').next())
+        .and_then(|s| s.rsplit(':').next())
+        .and_then(|p| p.parse().ok())
+        .expect("a port");
+    (Killed(child), port)
+}

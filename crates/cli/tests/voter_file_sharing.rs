@@ -139,41 +139,7 @@ impl Deployment {
 
     /// `votebase serve --orgs all --base-domain localhost`; the port.
     fn serve(&self) -> (Killed, u16) {
-        use std::io::{BufRead, BufReader};
-        let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("votebase"));
-        cmd.args(&self.args)
-            .args([
-                "serve",
-                "--bind",
-                "127.0.0.1:0",
-                "--orgs",
-                "all",
-                "--base-domain",
-                "localhost",
-            ])
-            .current_dir(self.dir.path())
-            .env_remove("VOTEBASE_DATABASE")
-            .stderr(std::process::Stdio::piped())
-            .stdout(std::process::Stdio::null());
-        for (k, v) in &self.env {
-            cmd.env(k, v);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-        let line = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find(|l| l.contains("serving http://"))
-            .expect("the server announces its address");
-        std::thread::spawn(move || for _ in lines {});
-        let port = line
-            .split("serving http://")
-            .nth(1)
-            .and_then(|s| s.split('/').next())
-            .and_then(|s| s.rsplit(':').next())
-            .and_then(|p| p.parse().ok())
-            .expect("a port");
-        (Killed(child), port)
+        common::serve_orgs(&self.args, &self.env, self.dir.path(), "all")
     }
 }
 

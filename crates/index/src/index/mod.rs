@@ -214,6 +214,22 @@ impl UniverseIndex {
         let mut pos = Vec::new();
         let mut neg = Vec::new();
         for c in &q.clauses {
+            // A closed count of votes is one cumulative bitmap minus another: keep both
+            // stored bitmaps (the second joins the subtractions) instead of building
+            // their difference, which at 10M voters is most of the voter file.
+            if let (false, [Pred::Votes { lo, hi: Some(hi) }]) = (c.negated, c.any_of.as_slice()) {
+                let (lo, hi) = (lo.unwrap_or(0) as usize, *hi as usize);
+                if lo <= hi
+                    && let (Some(from), Some(after)) = (
+                        self.votes_from.get(lo),
+                        self.votes_from.get(hi.saturating_add(1)),
+                    )
+                {
+                    pos.push(vec![Cow::Borrowed(from)]);
+                    neg.push(Cow::Borrowed(after));
+                    continue;
+                }
+            }
             let sets = c.any_of.iter().map(|p| self.pred_set(p, q.reference_date));
             if c.negated {
                 neg.extend(sets);
@@ -247,7 +263,8 @@ impl UniverseIndex {
                 return acc;
             }
             acc = if alts.len() == 1 {
-                acc & alts[0].as_ref()
+                acc &= alts[0].as_ref();
+                acc
             } else {
                 alts.iter().map(|b| &acc & b.as_ref()).union()
             };

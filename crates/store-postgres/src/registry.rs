@@ -165,21 +165,24 @@ impl OrgRegistry for PgOrgRegistry {
     }
 
     async fn open_org(&self, name: &OrgName) -> StoreResult<Arc<dyn Store>> {
-        if !self.registered(name).await? {
-            return Err(StoreError::Refused(format!(
-                "organization {name} is not registered: votebase org create {name}"
-            )));
-        }
+        self.refuse_unregistered(name).await?;
         Ok(Arc::new(PgStore::connect(&self.url, name).await?))
     }
 
     async fn open_org_unshared(&self, name: &OrgName) -> StoreResult<Arc<dyn Store>> {
-        if !self.registered(name).await? {
-            return Err(StoreError::Refused(format!(
-                "organization {name} is not registered: votebase org create {name}"
-            )));
-        }
+        self.refuse_unregistered(name).await?;
         Ok(Arc::new(PgStore::connect_unshared(&self.url, name).await?))
+    }
+}
+
+impl PgOrgRegistry {
+    async fn refuse_unregistered(&self, name: &OrgName) -> StoreResult<()> {
+        if self.registered(name).await? {
+            return Ok(());
+        }
+        Err(StoreError::Refused(format!(
+            "organization {name} is not registered: votebase org create {name}"
+        )))
     }
 }
 

@@ -146,26 +146,30 @@ impl OrgRegistry for SqliteOrgRegistry {
     }
 
     async fn open_org(&self, name: &OrgName) -> StoreResult<Arc<dyn Store>> {
-        let name = name.clone();
-        let store = self
-            .blocking(move |me| {
-                if !me.registered(&name)? {
-                    return Err(not_registered(&name));
-                }
-                SqliteStore::open(&me.data_dir, &name)
-            })
-            .await?;
-        Ok(Arc::new(store))
+        self.open_registered(name, true).await
     }
 
     async fn open_org_unshared(&self, name: &OrgName) -> StoreResult<Arc<dyn Store>> {
+        self.open_registered(name, false).await
+    }
+}
+
+impl SqliteOrgRegistry {
+    /// Opens a registered organization's file, with its voter file subscription applied
+    /// (`shared`) or not.
+    async fn open_registered(&self, name: &OrgName, shared: bool) -> StoreResult<Arc<dyn Store>> {
         let name = name.clone();
         let store = self
             .blocking(move |me| {
                 if !me.registered(&name)? {
                     return Err(not_registered(&name));
                 }
-                SqliteStore::open_file_unshared(&me.data_dir.join(format!("{name}.sqlite3")))
+                let file = me.data_dir.join(format!("{name}.sqlite3"));
+                if shared {
+                    SqliteStore::open_file(&file)
+                } else {
+                    SqliteStore::open_file_unshared(&file)
+                }
             })
             .await?;
         Ok(Arc::new(store))

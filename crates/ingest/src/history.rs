@@ -74,9 +74,7 @@ pub async fn import_history_file(
         });
     }
     // A subscriber reads another organization's voter file: refused before reading.
-    if let Some(source) = store.voter_file_source() {
-        return Err(votebase_store::voter_file::read_only(source).into());
-    }
+    votebase_store::voter_file::refuse_writes(store.voter_file_source())?;
     let rejects_path = rejects_path.unwrap_or_else(|| RejectWriter::default_path(path));
     let chunks = RowChunks::open(path, layout)?;
     let sha = input::sha256_file(path)?;

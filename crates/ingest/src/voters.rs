@@ -222,9 +222,7 @@ pub async fn import_voters_file(
         });
     }
     // A subscriber reads another organization's voter file: refused before reading.
-    if let Some(source) = store.voter_file_source() {
-        return Err(votebase_store::voter_file::read_only(source).into());
-    }
+    votebase_store::voter_file::refuse_writes(store.voter_file_source())?;
     let rejects_path = options
         .rejects_path
         .clone()

@@ -303,9 +303,7 @@ impl Store for PgStore {
         snapshot: NewSnapshot,
         rows: Receiver<ImportBatch>,
     ) -> StoreResult<ImportOutcome> {
-        if let Some(source) = &self.voter_file_source {
-            return Err(votebase_store::voter_file::read_only(source));
-        }
+        votebase_store::voter_file::refuse_writes(self.voter_file_source.as_ref())?;
         voters::import_voters(&self.pool, snapshot, rows).await
     }
 
@@ -374,9 +372,7 @@ impl Store for PgStore {
         file_sha256: &str,
         rows: Receiver<HistoryBatch>,
     ) -> StoreResult<HistoryOutcome> {
-        if let Some(source) = &self.voter_file_source {
-            return Err(votebase_store::voter_file::read_only(source));
-        }
+        votebase_store::voter_file::refuse_writes(self.voter_file_source.as_ref())?;
         voters::import_history(&self.pool, source_file, file_sha256, rows).await
     }
 
@@ -449,9 +445,7 @@ impl Store for PgStore {
         snapshot_id: i64,
         links: &[votebase_store::Relink],
     ) -> StoreResult<()> {
-        if let Some(source) = &self.voter_file_source {
-            return Err(votebase_store::voter_file::read_only(source));
-        }
+        votebase_store::voter_file::refuse_writes(self.voter_file_source.as_ref())?;
         phones::record_relinks(&self.pool, snapshot_id, links).await
     }
 

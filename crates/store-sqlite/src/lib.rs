@@ -250,7 +250,7 @@ impl Store for SqliteStore {
         snapshot: NewSnapshot,
         rows: Receiver<ImportBatch>,
     ) -> StoreResult<ImportOutcome> {
-        voter_file::refuse_writes(self.voter_file_source.as_ref())?;
+        votebase_store::voter_file::refuse_writes(self.voter_file_source.as_ref())?;
         self.with_conn(move |c| voters::import_voters(c, snapshot, rows))
             .await
     }
@@ -333,7 +333,7 @@ impl Store for SqliteStore {
         rows: Receiver<HistoryBatch>,
     ) -> StoreResult<HistoryOutcome> {
         let (name, sha) = (source_file.to_string(), file_sha256.to_string());
-        voter_file::refuse_writes(self.voter_file_source.as_ref())?;
+        votebase_store::voter_file::refuse_writes(self.voter_file_source.as_ref())?;
         self.with_conn(move |c| voters::import_history(c, &name, &sha, rows))
             .await
     }
@@ -421,7 +421,7 @@ impl Store for SqliteStore {
         links: &[votebase_store::Relink],
     ) -> StoreResult<()> {
         let links = links.to_vec();
-        voter_file::refuse_writes(self.voter_file_source.as_ref())?;
+        votebase_store::voter_file::refuse_writes(self.voter_file_source.as_ref())?;
         self.with_conn(move |c| phones::record_relinks(c, snapshot_id, &links))
             .await
     }

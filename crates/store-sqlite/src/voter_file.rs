@@ -12,7 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use std::path::{Path, PathBuf};
 use votebase_domain::OrgName;
 use votebase_store::voter_file::{
-    self, SHARED_VOTER_FILE_TABLES, SOURCE_TABLE, VoterFileSource, holds_own_file,
+    SHARED_VOTER_FILE_TABLES, SOURCE_TABLE, VoterFileSource, holds_own_file,
 };
 use votebase_store::{StoreError, StoreResult};
 
@@ -122,14 +122,6 @@ pub fn attach(c: &Connection, uri: &str) -> rusqlite::Result<()> {
          {}",
         views_sql()
     ))
-}
-
-/// Refuses a write to the shared file in a subscriber.
-pub fn refuse_writes(source: Option<&OrgName>) -> StoreResult<()> {
-    match source {
-        Some(source) => Err(voter_file::read_only(source)),
-        None => Ok(()),
-    }
 }
 
 #[cfg(test)]

@@ -48,6 +48,15 @@ pub fn read_only(source: &OrgName) -> StoreError {
     ))
 }
 
+/// Refuses a write to the voter file (imports of voter files and vote history, relinks)
+/// when the store reads `source`'s file; the one check every backend and importer calls.
+pub fn refuse_writes(source: Option<&OrgName>) -> crate::StoreResult<()> {
+    match source {
+        Some(source) => Err(read_only(source)),
+        None => Ok(()),
+    }
+}
+
 /// The refusal of a subscription while the subscriber still holds a voter file of its own.
 pub fn holds_own_file(snapshots: i64, history_files: i64) -> StoreError {
     StoreError::Refused(format!(

@@ -52,13 +52,7 @@ fn demo_completes(voters: &str, seed: &str) {
             ])
             .assert()
             .success();
-        String::from_utf8_lossy(&out.get_output().stdout)
-            .lines()
-            .last()
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
+        common::last_number(&String::from_utf8_lossy(&out.get_output().stdout))
     };
     assert_eq!(
         count("camp_a"),

@@ -638,3 +638,17 @@ pub fn serve_orgs(
         .expect("a port");
     (Killed(child), port)
 }
+
+/// The number on the last line of a command's output (what `universe count` prints).
+pub fn last_number<T: std::str::FromStr>(output: &str) -> T
+where
+    T::Err: std::fmt::Debug,
+{
+    output
+        .lines()
+        .last()
+        .expect("some output")
+        .trim()
+        .parse()
+        .expect("a number on the last line")
+}

@@ -172,14 +172,7 @@ fn universe_count(b: &Backend, expr: &str) -> i64 {
         .get_output()
         .stdout
         .clone();
-    String::from_utf8(out)
-        .unwrap()
-        .lines()
-        .last()
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
+    common::last_number(&String::from_utf8(out).unwrap())
 }
 
 #[test]

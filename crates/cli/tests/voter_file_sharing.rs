@@ -129,8 +129,7 @@ impl Deployment {
     }
 
     fn count(&self, org: &str, expr: &str) -> u64 {
-        let out = self.ok(Some(org), &["universe", "count", expr, "--include-voted"]);
-        out.lines().last().unwrap().trim().parse().unwrap()
+        common::last_number(&self.ok(Some(org), &["universe", "count", expr, "--include-voted"]))
     }
 
     fn show(&self, org: &str, id: &str) -> Value {
@@ -298,13 +297,7 @@ fn campaigns_read_the_state_file_organizations_voter_file_without_importing_it()
         );
         assert!(loaded.contains("unmatched 0"), "{}: {loaded}", d.name);
         let without_voted = |org: &str| -> u64 {
-            d.ok(Some(org), &["universe", "count", "party:DEM"])
-                .lines()
-                .last()
-                .unwrap()
-                .trim()
-                .parse()
-                .unwrap()
+            common::last_number(&d.ok(Some(org), &["universe", "count", "party:DEM"]))
         };
         assert_eq!(without_voted(camp), 1, "{}: VF1 voted", d.name);
         assert_eq!(

@@ -124,12 +124,11 @@ impl PgStore {
             let chained =
                 voter_file::recorded(&mut *upstream.conn().await?, &upstream.schema).await;
             upstream.close().await;
-            if let Some(next) = chained? {
+            if let Err(e) =
+                chained.and_then(|c| votebase_store::voter_file::refuse_chain(source, c))
+            {
                 store.close().await;
-                return Err(votebase_store::voter_file::not_a_source(
-                    source,
-                    &format!("it reads the voter file of {} itself", next.source),
-                ));
+                return Err(e);
             }
         }
         voter_file::prepare(&mut *store.conn().await?, org, source.as_ref()).await?;

@@ -123,12 +123,10 @@ impl SqliteStore {
             ));
         }
         let source_store = Self::open_file_unshared(&source_path)?;
-        if let Some(upstream) = voter_file::recorded(&*source_store.conn()?)? {
-            return Err(votebase_store::voter_file::not_a_source(
-                &source,
-                &format!("it reads the voter file of {} itself", upstream.source),
-            ));
-        }
+        votebase_store::voter_file::refuse_chain(
+            &source,
+            voter_file::recorded(&*source_store.conn()?)?,
+        )?;
         drop(source_store);
         let uri = voter_file::read_only_uri(&source_path)?;
         store.pool = Self::pool(path, Some(uri))?;

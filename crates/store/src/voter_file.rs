@@ -67,6 +67,18 @@ pub fn holds_own_file(snapshots: i64, history_files: i64) -> StoreError {
     ))
 }
 
+/// Refuses a chain: `source` (the organization a subscriber reads) itself records
+/// `upstream`, a subscription of its own.
+pub fn refuse_chain(source: &OrgName, upstream: Option<VoterFileSource>) -> crate::StoreResult<()> {
+    match upstream {
+        Some(next) => Err(not_a_source(
+            source,
+            &format!("it reads the voter file of {} itself", next.source),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The refusal of opening a subscriber whose source cannot be read.
 pub fn source_missing(source: &OrgName, where_: &str) -> StoreError {
     StoreError::Refused(format!(

@@ -17,8 +17,9 @@ use chrono::{NaiveDate, Utc};
 use roaring::RoaringBitmap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use votebase_domain::{HistoryMark, VoterFacets};
 use votebase_index::{IndexBuilder, IndexError, QueryError, UniverseIndex, parse};
-use votebase_store::{Store, StoreError};
+use votebase_store::{Store, StoreError, VoterIdRange};
 
 /// The index, and the election whose voted voters lists drop.
 pub struct Built {
@@ -51,37 +52,31 @@ pub enum BuildError {
     Donations(#[from] crate::donations::DonationError),
 }
 
-/// Streams the store into a fresh index.
+/// Most parts the voter file is read in (one per core, up to this many).
+const MAX_PARTS: usize = 4;
+
+/// Streams the store into a fresh index. The voter file is read in parts (ranges of
+/// voter ids, one per core): each part's voters and vote history are read on their own
+/// connection into their own builder on their own thread, and the parts are joined in
+/// id order ([`IndexBuilder::absorb`]); keyed data is then added to the whole.
 pub async fn build_index(store: &dyn Store) -> Result<Built, BuildError> {
     let started = Instant::now();
     let data_version = store.data_version().await?;
     let today = Utc::now().date_naive();
-    let mut builder =
-        IndexBuilder::with_capacity(today, store.count_voters().await?.max(0) as usize);
-    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-    let export = store.export_voters(10_000, tx);
-    let consume = async {
-        while let Some(batch) = rx.recv().await {
-            for v in &batch {
-                builder.add_voter(v)?;
-            }
-        }
-        Ok::<_, BuildError>(())
-    };
-    let (exported, consumed) = tokio::join!(export, consume);
-    exported?;
-    consumed?;
-    let (tx, mut rx) = tokio::sync::mpsc::channel(4);
-    let export = store.export_vote_history(50_000, tx);
-    let consume = async {
-        while let Some(batch) = rx.recv().await {
-            for h in &batch {
-                builder.add_history(h);
-            }
-        }
-    };
-    let (exported, ()) = tokio::join!(export, consume);
-    exported?;
+    let parts = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, MAX_PARTS));
+    let ranges = VoterIdRange::partition(&store.voter_id_splits(parts).await?);
+    let voters_per_part = store.count_voters().await?.max(0) as usize / ranges.len();
+    let built = futures::future::try_join_all(
+        ranges
+            .into_iter()
+            .map(|range| build_part(store, today, range, voters_per_part)),
+    )
+    .await?;
+    let mut built = built.into_iter();
+    let mut builder = built.next().expect("a partition has at least one range");
+    for part in built {
+        builder.absorb(part)?;
+    }
     let election = store.ballot_elections().await?.first().copied();
     if let Some(e) = election {
         for (voter, category) in store.ballot_statuses(e).await? {
@@ -120,6 +115,47 @@ pub async fn build_index(store: &dyn Store) -> Result<Built, BuildError> {
         seconds: started.elapsed().as_secs_f64(),
         data_version,
     })
+}
+
+/// One part of the voter file (its voters, then their history) into a builder: the
+/// store streams on its connection while a blocking thread feeds the builder.
+async fn build_part(
+    store: &dyn Store,
+    today: NaiveDate,
+    range: VoterIdRange,
+    capacity: usize,
+) -> Result<IndexBuilder, BuildError> {
+    let (voters_tx, mut voters_rx) = tokio::sync::mpsc::channel::<Vec<VoterFacets>>(4);
+    let (history_tx, mut history_rx) = tokio::sync::mpsc::channel::<Vec<HistoryMark>>(4);
+    let feed = tokio::task::spawn_blocking(move || {
+        let mut builder = IndexBuilder::with_capacity(today, capacity);
+        while let Some(batch) = voters_rx.blocking_recv() {
+            for v in &batch {
+                builder.add_facets(v)?;
+            }
+        }
+        while let Some(batch) = history_rx.blocking_recv() {
+            for h in &batch {
+                builder.add_history_mark(h);
+            }
+        }
+        Ok::<_, IndexError>(builder)
+    });
+    let read = async {
+        store
+            .export_voter_facets(range.clone(), 10_000, voters_tx)
+            .await?;
+        store.export_history_marks(range, 50_000, history_tx).await
+    };
+    let (read, fed) = tokio::join!(read, feed);
+    // A builder that failed (a duplicated id) dropped its receivers, which ended the read
+    // early: its error is the one to report.
+    let builder = match fed {
+        Ok(fed) => fed?,
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    };
+    read?;
+    Ok(builder)
 }
 
 /// The universe family of the do-not-contact list: `suppressed:any`.

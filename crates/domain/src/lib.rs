@@ -23,6 +23,6 @@ pub use ballots::{BallotCategory, BallotEvent, BallotMethod};
 pub use contacts::{ContactChannel, ContactEvent, ContactResult, SurveyAnswer, SurveyQuestion};
 pub use orgs::{OrgName, Organization};
 pub use search::{AddressQuery, NameQuery, VoterQuery};
-pub use snapshots::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord};
+pub use snapshots::{ChangeKind, FieldChange, HistoryMark, SnapshotSummary, VoteHistoryRecord};
 pub use users::{AuditEntry, Role, User};
-pub use voters::{Address, Gender, Party, Phone, VoterRecord, VoterStatus};
+pub use voters::{Address, Gender, Party, Phone, VoterFacets, VoterRecord, VoterStatus};

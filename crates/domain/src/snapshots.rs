@@ -110,6 +110,18 @@ pub struct VoteHistoryRecord {
     pub precinct: String,
 }
 
+/// The part of a vote-history row that universes select on (`voted:`, `method:`):
+/// read from the store without the election's label, party and place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryMark {
+    /// The voter.
+    pub state_voter_id: String,
+    /// Election date.
+    pub election_date: NaiveDate,
+    /// How they voted, as stored (normalised by the index).
+    pub voting_method: String,
+}
+
 /// Normalises a state's voting-method text into a small set of codes.
 pub fn normalise_voting_method(raw: &str) -> String {
     let up = raw.trim().to_ascii_uppercase();

@@ -314,6 +314,65 @@ impl VoterRecord {
     }
 }
 
+/// The fields of a voter that universes select on (geography, party, status, gender,
+/// birth and registration dates), read from the store without the rest of the record:
+/// what the universe index is built from.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VoterFacets {
+    /// The statewide voter id.
+    pub state_voter_id: String,
+    /// County name.
+    pub county_name: String,
+    /// Precinct code.
+    pub precinct_code: String,
+    /// Congressional district.
+    pub congressional_district: String,
+    /// State senate district.
+    pub state_senate_district: String,
+    /// State house district.
+    pub state_house_district: String,
+    /// Five-digit ZIP of the residence.
+    pub zip5: String,
+    /// Postal city of the residence.
+    pub city: String,
+    /// Municipality.
+    pub municipality: String,
+    /// Party.
+    pub party: Party,
+    /// Registration status.
+    pub status: VoterStatus,
+    /// Gender.
+    pub gender: Gender,
+    /// Birth year, when only the year is known (or as well as the date).
+    pub birth_year: Option<i32>,
+    /// Birth date.
+    pub birth_date: Option<NaiveDate>,
+    /// Registration date.
+    pub registration_date: Option<NaiveDate>,
+}
+
+impl From<&VoterRecord> for VoterFacets {
+    fn from(v: &VoterRecord) -> Self {
+        VoterFacets {
+            state_voter_id: v.state_voter_id.clone(),
+            county_name: v.county_name.clone(),
+            precinct_code: v.precinct_code.clone(),
+            congressional_district: v.congressional_district.clone(),
+            state_senate_district: v.state_senate_district.clone(),
+            state_house_district: v.state_house_district.clone(),
+            zip5: v.address.zip5.clone(),
+            city: v.address.city.clone(),
+            municipality: v.municipality.clone(),
+            party: v.party,
+            status: v.status,
+            gender: v.gender,
+            birth_year: v.birth_year,
+            birth_date: v.birth_date,
+            registration_date: v.registration_date,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

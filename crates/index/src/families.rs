@@ -134,11 +134,12 @@ impl CatField {
 
     /// The normalised value a voter record has for this field.
     pub fn value_of(self, v: &votebase_domain::voters::VoterRecord) -> String {
-        self.value_cow(v).into_owned()
+        self.value_cow(&votebase_domain::voters::VoterFacets::from(v))
+            .into_owned()
     }
 
     /// [`CatField::value_of`], borrowing when the record's value is already normalised.
-    pub fn value_cow(self, v: &votebase_domain::voters::VoterRecord) -> Cow<'_, str> {
+    pub fn value_cow(self, v: &votebase_domain::voters::VoterFacets) -> Cow<'_, str> {
         fn text(s: &str) -> Cow<'_, str> {
             if s.trim().len() == s.len() && !s.chars().any(char::is_lowercase) {
                 Cow::Borrowed(s)
@@ -159,8 +160,8 @@ impl CatField {
             CatField::Congressional => district(&v.congressional_district),
             CatField::Senate => district(&v.state_senate_district),
             CatField::House => district(&v.state_house_district),
-            CatField::Zip => text(&v.address.zip5),
-            CatField::City => text(&v.address.city),
+            CatField::Zip => text(&v.zip5),
+            CatField::City => text(&v.city),
             CatField::Municipality => text(&v.municipality),
             CatField::Party => Cow::Borrowed(v.party.code()),
             CatField::Status => Cow::Borrowed(v.status.code()),

@@ -181,20 +181,35 @@ fn gen_voter_default() -> Gen {
     }
 }
 
-fn build(w: &World) -> (votebase_index::UniverseIndex, ScanTable) {
+/// Builds the index in two parts, as the application does on more than one core: the
+/// voters before `split` (and their history) into one builder, the rest into another,
+/// absorbed after; keyed data into the whole.
+fn build(w: &World, split: usize) -> (votebase_index::UniverseIndex, ScanTable) {
     let reference = d(REF.0, REF.1, REF.2);
     let mut b = IndexBuilder::new(reference);
+    let mut rest = IndexBuilder::new(reference);
     let mut s = ScanTable::new();
-    for (rec, _, _) in &w.records {
-        b.add_voter(rec).unwrap();
+    for (i, (rec, _, _)) in w.records.iter().enumerate() {
+        let part = if i < split { &mut b } else { &mut rest };
+        part.add_voter(rec).unwrap();
         s.add_voter(rec);
     }
-    for (rec, hist, g) in &w.records {
-        let id = &rec.state_voter_id;
+    for (i, (_, hist, _)) in w.records.iter().enumerate() {
+        let part = if i < split { &mut b } else { &mut rest };
         for h in hist {
-            assert!(b.add_history(h));
+            assert!(
+                part.add_history_mark(&votebase_domain::snapshots::HistoryMark {
+                    state_voter_id: h.state_voter_id.clone(),
+                    election_date: h.election_date,
+                    voting_method: h.voting_method.clone(),
+                })
+            );
             s.add_history(h);
         }
+    }
+    b.absorb(rest).unwrap();
+    for (rec, _, g) in &w.records {
+        let id = &rec.state_voter_id;
         for t in &g.tags {
             b.add_tag(id, t).unwrap();
             s.add_keyed("tag", id, t);
@@ -326,9 +341,10 @@ proptest! {
     fn index_count_matches_scan(
         gens in prop::collection::vec(gen_voter(), 0..60),
         exprs in prop::collection::vec(expression(), 1..8),
+        split in any::<prop::sample::Index>(),
     ) {
         let w = world(gens);
-        let (index, scan) = build(&w);
+        let (index, scan) = build(&w, split.index(w.records.len() + 1));
         prop_assert_eq!(index.len() as usize, w.records.len());
         for text in &exprs {
             let expr = parse(text).unwrap();

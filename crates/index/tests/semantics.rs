@@ -357,3 +357,30 @@ fn an_empty_self_named_family_counts_nobody() {
     assert_eq!(ix.count_str("rsvp_no_show:2..").unwrap(), 0);
     assert!(ix.count_str("score:2..").is_err(), "score needs a name");
 }
+
+#[test]
+fn absorbing_a_part_refuses_keyed_data_and_repeated_voters() {
+    let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+    let (a, b) = (synth::voter(1, 0, 10), synth::voter(1, 1, 10));
+    let mut whole = IndexBuilder::new(day);
+    whole.add_voter(&a.record).unwrap();
+    let mut tagged = IndexBuilder::new(day);
+    tagged.add_voter(&b.record).unwrap();
+    tagged.add_tag(&b.record.state_voter_id, "x").unwrap();
+    assert!(matches!(
+        whole.absorb(tagged),
+        Err(IndexError::KeyedDataInPart)
+    ));
+    let mut repeated = IndexBuilder::new(day);
+    repeated.add_voter(&a.record).unwrap();
+    assert!(matches!(
+        whole.absorb(repeated),
+        Err(IndexError::DuplicateVoter(_))
+    ));
+    let mut part = IndexBuilder::new(day);
+    part.add_voter(&b.record).unwrap();
+    whole.absorb(part).unwrap();
+    assert_eq!(whole.voters(), 2);
+    let ix = whole.build();
+    assert_eq!(ix.ordinal(&b.record.state_voter_id), Some(1));
+}

@@ -21,6 +21,7 @@ mod phones;
 mod purges;
 mod registry;
 mod results;
+mod universes;
 mod users;
 mod volunteer_links;
 mod voter_file;

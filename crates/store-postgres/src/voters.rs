@@ -599,7 +599,7 @@ fn stored_from_row(r: &PgRow) -> StoreResult<StoredVoter> {
     let first_snapshot: i64 = r.try_get(n + 1).map_err(db)?;
     let removed_snapshot: Option<i64> = r.try_get(n + 2).map_err(db)?;
     Ok(StoredVoter {
-        record: record_from_texts(&texts)?,
+        record: record_from_texts(texts)?,
         present,
         first_snapshot,
         removed_snapshot,

@@ -389,7 +389,7 @@ fn stored_from_row(r: &Row<'_>) -> rusqlite::Result<StoreResult<StoredVoter>> {
     let present: i64 = r.get(n)?;
     let first_snapshot: i64 = r.get(n + 1)?;
     let removed_snapshot: Option<i64> = r.get(n + 2)?;
-    Ok(record_from_texts(&texts).map(|record| StoredVoter {
+    Ok(record_from_texts(texts).map(|record| StoredVoter {
         record,
         present: present == 1,
         first_snapshot,

@@ -183,8 +183,9 @@ pub fn row_hash(r: &VoterRecord) -> i64 {
 }
 
 /// Rebuilds a record from column values read back as text (NULL as `None`), in
-/// [`VOTER_COLUMNS`] order. Both backends select every column cast to text.
-pub fn record_from_texts(texts: &[Option<String>]) -> StoreResult<VoterRecord> {
+/// [`VOTER_COLUMNS`] order. Both backends select every column cast to text. The texts
+/// are moved into the record, not copied.
+pub fn record_from_texts(mut texts: Vec<Option<String>>) -> StoreResult<VoterRecord> {
     if texts.len() != VOTER_COLUMNS.len() {
         return Err(StoreError::Corrupt(format!(
             "expected {} voter columns, read {}",
@@ -192,7 +193,6 @@ pub fn record_from_texts(texts: &[Option<String>]) -> StoreResult<VoterRecord> {
             texts.len()
         )));
     }
-    let t = |i: usize| texts[i].clone().unwrap_or_default();
     let date = |i: usize| -> StoreResult<Option<NaiveDate>> {
         match texts[i].as_deref() {
             None | Some("") => Ok(None),
@@ -203,6 +203,15 @@ pub fn record_from_texts(texts: &[Option<String>]) -> StoreResult<VoterRecord> {
                 .ok_or_else(|| StoreError::Corrupt(format!("bad stored date {s:?}"))),
         }
     };
+    let birth_year = texts[26]
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| s.parse::<i32>())
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("bad stored birth_year: {e}")))?;
+    let birth_date = date(27)?;
+    let registration_date = date(33)?;
+    let mut t = |i: usize| texts[i].take().unwrap_or_default();
     let extra_text = t(40);
     let extra = if extra_text.is_empty() {
         Default::default()
@@ -241,19 +250,14 @@ pub fn record_from_texts(texts: &[Option<String>]) -> StoreResult<VoterRecord> {
             raw: t(24),
             e164: t(25),
         },
-        birth_year: texts[26]
-            .as_deref()
-            .filter(|s| !s.is_empty())
-            .map(|s| s.parse::<i32>())
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(format!("bad stored birth_year: {e}")))?,
-        birth_date: date(27)?,
+        birth_year,
+        birth_date,
         gender: Gender::from_code(&t(28)),
         race: t(29),
         ethnicity: t(30),
         party: Party::from_code(&t(31)),
         party_code: t(32),
-        registration_date: date(33)?,
+        registration_date,
         precinct_code: t(34),
         precinct_name: t(35),
         congressional_district: t(36),
@@ -285,7 +289,7 @@ mod tests {
                 other => Some(other.as_text()),
             })
             .collect();
-        assert_eq!(record_from_texts(&texts).unwrap(), v);
+        assert_eq!(record_from_texts(texts).unwrap(), v);
     }
 
     #[test]

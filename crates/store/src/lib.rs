@@ -21,6 +21,7 @@ pub mod past_results;
 pub mod people;
 pub mod purges;
 pub mod results;
+pub mod universes;
 pub mod users;
 pub mod volunteer_links;
 pub mod voter_file;
@@ -49,6 +50,7 @@ pub use past_results::PastResultsStore;
 pub use people::PeopleStore;
 pub use purges::PurgeStore;
 pub use results::ResultsStore;
+pub use universes::{UniverseSource, VoterIdRange};
 pub use users::{ApiToken, DEFAULT_TOKEN_LIFETIME_DAYS, UserAccount};
 pub use volunteer_links::VolunteerLinkStore;
 pub use voter_file::VoterFileSource;
@@ -459,6 +461,7 @@ pub trait Store:
     + DonationStore
     + ExchangeStore
     + ArchiveStore
+    + UniverseSource
 {
     /// `sqlite` or `postgres`.
     fn backend(&self) -> &'static str;

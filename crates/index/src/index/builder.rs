@@ -23,18 +23,18 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::NaiveDate;
 use roaring::{MultiOps, RoaringBitmap};
 use votebase_domain::purges::StatusMove;
-use votebase_domain::snapshots::{VoteHistoryRecord, normalise_voting_method};
-use votebase_domain::voters::VoterRecord;
+use votebase_domain::snapshots::{HistoryMark, VoteHistoryRecord, normalise_voting_method};
+use votebase_domain::voters::{VoterFacets, VoterRecord};
 
-use super::{DateIndex, Family, IdTable, UniverseIndex, push};
+use super::{DateIndex, Family, IdTable, UniverseIndex, append_shifted, push};
 use crate::families::{
     CatField, DEFAULT_KEYED_FAMILIES, FamilyKind, PURGED, STATUS_CHANGE, is_builtin, norm_key,
     norm_key_cow, qualified_precinct,
 };
 
 /// The bitmap under `key`, inserted empty if absent (allocates the key only then).
-fn get_or_insert<'m>(
-    m: &'m mut HashMap<String, RoaringBitmap>,
+fn get_or_insert<'m, S: std::hash::BuildHasher>(
+    m: &'m mut HashMap<String, RoaringBitmap, S>,
     key: &str,
 ) -> &'m mut RoaringBitmap {
     if !m.contains_key(key) {
@@ -69,6 +69,10 @@ impl std::hash::Hasher for FxHasher {
 }
 
 type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
+/// A map from short text (a county, a precinct, a voting method) looked up once per
+/// voter or history row while building: FxHash, like the id map.
+type FxMap<V> = HashMap<String, V, FxBuild>;
 
 /// Errors while feeding the builder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,6 +109,10 @@ pub enum IndexError {
         /// The value given.
         value: i64,
     },
+    /// A part given to [`IndexBuilder::absorb`] held keyed data (tags, scores…), which
+    /// is added to the whole, not to parts.
+    #[error("a part of the index holds keyed data; add it to the whole after absorbing")]
+    KeyedDataInPart,
     /// More voters than `u32` ordinals.
     #[error("too many voters for u32 ordinals")]
     TooManyVoters,
@@ -116,15 +124,15 @@ pub struct IndexBuilder {
     reference_date: NaiveDate,
     ordinals: HashMap<Box<str>, u32, FxBuild>,
     next: u32,
-    cats: Vec<HashMap<String, RoaringBitmap>>,
-    precinct_qualified: HashMap<String, RoaringBitmap>,
+    cats: Vec<FxMap<RoaringBitmap>>,
+    precinct_qualified: FxMap<RoaringBitmap>,
     birth_years: BTreeMap<i32, RoaringBitmap>,
     birth_dates: DateIndex,
     registered: DateIndex,
     voted: BTreeMap<NaiveDate, RoaringBitmap>,
-    methods: HashMap<String, BTreeMap<NaiveDate, RoaringBitmap>>,
+    methods: FxMap<BTreeMap<NaiveDate, RoaringBitmap>>,
     /// Raw voting-method text → normalised code, so each distinct text is normalised once.
-    method_codes: HashMap<String, String>,
+    method_codes: FxMap<String>,
     families: BTreeMap<String, Family>,
     unmatched_history: u64,
 }
@@ -137,14 +145,14 @@ impl IndexBuilder {
             reference_date,
             ordinals: HashMap::default(),
             next: 0,
-            cats: vec![HashMap::new(); CatField::ALL.len()],
-            precinct_qualified: HashMap::new(),
+            cats: vec![FxMap::default(); CatField::ALL.len()],
+            precinct_qualified: FxMap::default(),
             birth_years: BTreeMap::new(),
             birth_dates: DateIndex::default(),
             registered: DateIndex::default(),
             voted: BTreeMap::new(),
-            methods: HashMap::new(),
-            method_codes: HashMap::new(),
+            methods: FxMap::default(),
+            method_codes: FxMap::default(),
             families: BTreeMap::new(),
             unmatched_history: 0,
         };
@@ -174,6 +182,12 @@ impl IndexBuilder {
 
     /// Indexes one voter and returns its ordinal.
     pub fn add_voter(&mut self, v: &VoterRecord) -> Result<u32, IndexError> {
+        self.add_facets(&VoterFacets::from(v))
+    }
+
+    /// Indexes one voter from the fields universes select on and returns its ordinal
+    /// (what [`IndexBuilder::add_voter`] does with a whole record).
+    pub fn add_facets(&mut self, v: &VoterFacets) -> Result<u32, IndexError> {
         let ord = self.next;
         if ord == u32::MAX {
             return Err(IndexError::TooManyVoters);
@@ -215,23 +229,32 @@ impl IndexBuilder {
     /// never added. The method is normalised with
     /// [`votebase_domain::snapshots::normalise_voting_method`].
     pub fn add_history(&mut self, h: &VoteHistoryRecord) -> bool {
-        let Some(&ord) = self.ordinals.get(h.state_voter_id.as_str()) else {
+        self.add_vote(&h.state_voter_id, h.election_date, &h.voting_method)
+    }
+
+    /// [`IndexBuilder::add_history`] from the part of the row universes select on.
+    pub fn add_history_mark(&mut self, h: &HistoryMark) -> bool {
+        self.add_vote(&h.state_voter_id, h.election_date, &h.voting_method)
+    }
+
+    fn add_vote(&mut self, voter: &str, election: NaiveDate, voting_method: &str) -> bool {
+        let Some(&ord) = self.ordinals.get(voter) else {
             self.unmatched_history += 1;
             return false;
         };
-        push(self.voted.entry(h.election_date).or_default(), ord);
-        if !self.method_codes.contains_key(h.voting_method.as_str()) {
+        push(self.voted.entry(election).or_default(), ord);
+        if !self.method_codes.contains_key(voting_method) {
             self.method_codes.insert(
-                h.voting_method.clone(),
-                normalise_voting_method(&h.voting_method),
+                voting_method.to_string(),
+                normalise_voting_method(voting_method),
             );
         }
-        let method = &self.method_codes[h.voting_method.as_str()];
+        let method = &self.method_codes[voting_method];
         if !self.methods.contains_key(method) {
             self.methods.insert(method.clone(), BTreeMap::new());
         }
         let by_election = self.methods.get_mut(method).expect("inserted");
-        push(by_election.entry(h.election_date).or_default(), ord);
+        push(by_election.entry(election).or_default(), ord);
         true
     }
 
@@ -395,6 +418,57 @@ impl IndexBuilder {
         self.add_dated("contacted", voter, channel, date)
     }
 
+    /// Appends the voters and vote history of `other`, a builder fed a disjoint part of
+    /// the voter file (read in parallel with this one's part), after this builder's own:
+    /// `other`'s ordinals are shifted up by this builder's voter count, so the result is
+    /// the builder that one pass over this part and then `other`'s would have made.
+    /// Keyed data is added to the whole afterwards; a part holding any is refused. After
+    /// an error this builder may hold part of `other` and should be dropped.
+    pub fn absorb(&mut self, other: IndexBuilder) -> Result<(), IndexError> {
+        if other.families.values().any(|f| !f.is_empty()) {
+            return Err(IndexError::KeyedDataInPart);
+        }
+        let offset = self.next;
+        if u64::from(offset) + u64::from(other.next) >= u64::from(u32::MAX) {
+            return Err(IndexError::TooManyVoters);
+        }
+        self.ordinals.reserve(other.ordinals.len());
+        for (id, o) in other.ordinals {
+            if self.ordinals.contains_key(&id) {
+                return Err(IndexError::DuplicateVoter(id.into()));
+            }
+            self.ordinals.insert(id, o + offset);
+        }
+        self.next += other.next;
+        for (mine, theirs) in self.cats.iter_mut().zip(other.cats) {
+            for (value, bm) in theirs {
+                append_shifted(get_or_insert(mine, &value), &bm, offset);
+            }
+        }
+        for (q, bm) in other.precinct_qualified {
+            append_shifted(get_or_insert(&mut self.precinct_qualified, &q), &bm, offset);
+        }
+        for (year, bm) in other.birth_years {
+            append_shifted(self.birth_years.entry(year).or_default(), &bm, offset);
+        }
+        self.birth_dates.absorb(other.birth_dates, offset);
+        self.registered.absorb(other.registered, offset);
+        for (election, bm) in other.voted {
+            append_shifted(self.voted.entry(election).or_default(), &bm, offset);
+        }
+        for (method, by_election) in other.methods {
+            let mine = self.methods.entry(method).or_default();
+            for (election, bm) in by_election {
+                append_shifted(mine.entry(election).or_default(), &bm, offset);
+            }
+        }
+        for (raw, code) in other.method_codes {
+            self.method_codes.entry(raw).or_insert(code);
+        }
+        self.unmatched_history += other.unmatched_history;
+        Ok(())
+    }
+
     /// Freezes the index.
     pub fn build(self) -> UniverseIndex {
         let n = self.next;
@@ -430,16 +504,26 @@ impl IndexBuilder {
         for (id, o) in self.ordinals {
             ids[o as usize] = id;
         }
-        let mut cats = self.cats;
-        for m in &mut cats {
-            for b in m.values_mut() {
+        let cats: Vec<HashMap<String, RoaringBitmap>> = self
+            .cats
+            .into_iter()
+            .map(|m| {
+                m.into_iter()
+                    .map(|(k, mut b)| {
+                        b.optimize();
+                        (k, b)
+                    })
+                    .collect()
+            })
+            .collect();
+        let precinct_qualified: HashMap<String, RoaringBitmap> = self
+            .precinct_qualified
+            .into_iter()
+            .map(|(k, mut b)| {
                 b.optimize();
-            }
-        }
-        let mut precinct_qualified = self.precinct_qualified;
-        for b in precinct_qualified.values_mut() {
-            b.optimize();
-        }
+                (k, b)
+            })
+            .collect();
         let mut registered = self.registered;
         registered.optimize();
         let mut birth_dates = self.birth_dates;
@@ -457,7 +541,7 @@ impl IndexBuilder {
             birth_dates,
             registered,
             voted: self.voted,
-            methods: self.methods,
+            methods: self.methods.into_iter().collect(),
             method_any,
             votes_exact,
             votes_from,

@@ -43,6 +43,17 @@ impl DateIndex {
         super::push(self.months.entry(month_key(date)).or_default(), ordinal);
     }
 
+    /// Appends `other`'s dates with its ordinals shifted up by `offset` (all above this
+    /// index's); before [`DateIndex::optimize`].
+    pub(crate) fn absorb(&mut self, other: DateIndex, offset: u32) {
+        for (d, bm) in other.days {
+            super::append_shifted(self.days.entry(d).or_default(), &bm, offset);
+        }
+        for (m, bm) in other.months {
+            super::append_shifted(self.months.entry(m).or_default(), &bm, offset);
+        }
+    }
+
     /// True when no date was recorded.
     pub fn is_empty(&self) -> bool {
         self.days.is_empty()

@@ -36,6 +36,13 @@ pub(crate) fn push(bm: &mut RoaringBitmap, ordinal: u32) {
     bm.insert(ordinal);
 }
 
+/// Appends `from`'s ordinals shifted up by `offset` to `into`, whose ordinals are all
+/// below `offset` (a part built over other voters, see `IndexBuilder::absorb`).
+pub(crate) fn append_shifted(into: &mut RoaringBitmap, from: &RoaringBitmap, offset: u32) {
+    into.append(from.iter().map(|o| o + offset))
+        .expect("a part's ordinals, shifted, follow the whole's");
+}
+
 /// Values of one name in a numeric family: value → voters.
 pub(crate) type NumericValues = BTreeMap<i64, RoaringBitmap>;
 
@@ -48,6 +55,15 @@ pub(crate) enum Family {
 }
 
 impl Family {
+    /// True when nothing was added to the family.
+    pub(crate) fn is_empty(&self) -> bool {
+        match self {
+            Family::Set(m) => m.is_empty(),
+            Family::Numeric(m) => m.is_empty(),
+            Family::Dated(m) => m.is_empty(),
+        }
+    }
+
     pub(crate) fn kind(&self) -> crate::FamilyKind {
         match self {
             Family::Set(_) => crate::FamilyKind::Set,

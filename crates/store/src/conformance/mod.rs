@@ -19,6 +19,7 @@ mod past_results;
 pub mod people;
 pub mod purges;
 mod results;
+pub mod universes;
 mod users;
 mod volunteer_links;
 pub mod voter_file;

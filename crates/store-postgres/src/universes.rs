@@ -1,0 +1,192 @@
+//! [`UniverseSource`] on PostgreSQL: the facets of the present voters and the marks of
+//! the vote history for one range of ids, each on its own pooled connection (a
+//! server-side cursor via `fetch`), and the split ids read off the primary key at
+//! offsets of the planner's row estimate.
+
+use crate::{PgStore, db};
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use futures::TryStreamExt;
+use sqlx::postgres::{PgConnection, PgRow};
+use sqlx::{AssertSqlSafe, Row};
+use tokio::sync::mpsc::Sender;
+use votebase_domain::{Gender, HistoryMark, Party, VoterFacets, VoterStatus};
+use votebase_store::StoreResult;
+use votebase_store::universes::{UniverseSource, VoterIdRange};
+
+/// Fewer voters than this are read as one part.
+const MIN_VOTERS_TO_SPLIT: i64 = 1_000;
+
+async fn voter_id_splits(c: &mut PgConnection, parts: usize) -> StoreResult<Vec<String>> {
+    if parts <= 1 {
+        return Ok(Vec::new());
+    }
+    // The cut need not be exact, so the planner's estimate (kept by CREATE INDEX,
+    // ANALYZE and autovacuum) is enough; only a table never estimated is counted.
+    let estimate: f64 = sqlx::query_scalar(
+        "SELECT reltuples::float8 FROM pg_class WHERE oid = to_regclass('voters')",
+    )
+    .fetch_optional(&mut *c)
+    .await
+    .map_err(db)?
+    .unwrap_or(-1.0);
+    let total = if estimate >= 0.0 {
+        estimate as i64
+    } else {
+        sqlx::query_scalar::<_, i64>("SELECT count(*) FROM voters")
+            .fetch_one(&mut *c)
+            .await
+            .map_err(db)?
+    };
+    if total < MIN_VOTERS_TO_SPLIT {
+        return Ok(Vec::new());
+    }
+    let mut splits: Vec<String> = Vec::with_capacity(parts - 1);
+    for k in 1..parts {
+        let offset = total * k as i64 / parts as i64;
+        let id: Option<String> = sqlx::query_scalar(
+            "SELECT state_voter_id FROM voters ORDER BY state_voter_id OFFSET $1 LIMIT 1",
+        )
+        .bind(offset)
+        .fetch_optional(&mut *c)
+        .await
+        .map_err(db)?;
+        if let Some(id) = id
+            && splits.last().is_none_or(|last| *last < id)
+        {
+            splits.push(id);
+        }
+    }
+    Ok(splits)
+}
+
+/// The `WHERE` conditions of a range on `state_voter_id`, and their parameters.
+fn range_sql(range: &VoterIdRange) -> (String, Vec<String>) {
+    let mut conditions = Vec::new();
+    let mut args = Vec::new();
+    if let Some(from) = &range.from {
+        args.push(from.clone());
+        conditions.push(format!("state_voter_id >= ${}", args.len()));
+    }
+    if let Some(before) = &range.before {
+        args.push(before.clone());
+        conditions.push(format!("state_voter_id < ${}", args.len()));
+    }
+    if conditions.is_empty() {
+        ("true".into(), args)
+    } else {
+        (conditions.join(" AND "), args)
+    }
+}
+
+fn facets_from_row(r: &PgRow) -> Result<VoterFacets, sqlx::Error> {
+    let code = |i: usize| -> Result<&str, sqlx::Error> { r.try_get::<&str, _>(i) };
+    Ok(VoterFacets {
+        state_voter_id: r.try_get(0)?,
+        county_name: r.try_get(1)?,
+        precinct_code: r.try_get(2)?,
+        congressional_district: r.try_get(3)?,
+        state_senate_district: r.try_get(4)?,
+        state_house_district: r.try_get(5)?,
+        zip5: r.try_get(6)?,
+        city: r.try_get(7)?,
+        municipality: r.try_get(8)?,
+        party: Party::from_code(code(9)?),
+        status: VoterStatus::from_code(code(10)?),
+        gender: Gender::from_code(code(11)?),
+        birth_year: r.try_get(12)?,
+        birth_date: r.try_get(13)?,
+        registration_date: r.try_get(14)?,
+    })
+}
+
+async fn stream<T>(
+    c: &mut PgConnection,
+    sql: String,
+    args: Vec<String>,
+    batch_size: usize,
+    out: Sender<Vec<T>>,
+    decode: impl Fn(&PgRow) -> Result<T, sqlx::Error>,
+) -> StoreResult<()> {
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for a in args {
+        query = query.bind(a);
+    }
+    let mut rows = query.fetch(c);
+    let size = batch_size.max(1);
+    let mut batch = Vec::with_capacity(size);
+    while let Some(row) = rows.try_next().await.map_err(db)? {
+        batch.push(decode(&row).map_err(db)?);
+        if batch.len() >= size && out.send(std::mem::take(&mut batch)).await.is_err() {
+            return Ok(());
+        }
+    }
+    if !batch.is_empty() {
+        let _ = out.send(batch).await;
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl UniverseSource for PgStore {
+    async fn voter_id_splits(&self, parts: usize) -> StoreResult<Vec<String>> {
+        voter_id_splits(&mut *self.conn().await?, parts).await
+    }
+
+    async fn export_voter_facets(
+        &self,
+        range: VoterIdRange,
+        batch_size: usize,
+        out: Sender<Vec<VoterFacets>>,
+    ) -> StoreResult<()> {
+        let (cond, args) = range_sql(&range);
+        let sql = format!(
+            "SELECT state_voter_id, county_name, precinct_code, congressional_district,
+                    state_senate_district, state_house_district, zip5, city, municipality,
+                    party, status, gender, birth_year::int4, birth_date, registration_date
+             FROM voters WHERE present AND {cond} ORDER BY state_voter_id"
+        );
+        let mut c = self.conn().await?;
+        stream(&mut c, sql, args, batch_size, out, facets_from_row).await
+    }
+
+    async fn export_history_marks(
+        &self,
+        range: VoterIdRange,
+        batch_size: usize,
+        out: Sender<Vec<HistoryMark>>,
+    ) -> StoreResult<()> {
+        let (cond, args) = range_sql(&range);
+        let sql = format!(
+            "SELECT state_voter_id, election_date, voting_method FROM vote_history
+             WHERE {cond} ORDER BY state_voter_id, election_date"
+        );
+        let mut c = self.conn().await?;
+        stream(&mut c, sql, args, batch_size, out, |r| {
+            Ok(HistoryMark {
+                state_voter_id: r.try_get(0)?,
+                election_date: r.try_get::<NaiveDate, _>(1)?,
+                voting_method: r.try_get(2)?,
+            })
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tests::{database_reachable, test_url, unique_org};
+    use crate::{PgStore, drop_org};
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn universe_source_conformance() {
+        if !database_reachable().await {
+            return;
+        }
+        let (url, org) = (test_url(), unique_org("universes"));
+        let store = PgStore::connect(&url, &org).await.expect("connect");
+        votebase_store::conformance::universes::run(&store).await;
+        store.close().await;
+        drop_org(&url, &org).await.expect("drop schema");
+    }
+}

@@ -61,29 +61,45 @@ const MAX_PARTS: usize = 4;
 /// id order ([`IndexBuilder::absorb`]); keyed data is then added to the whole.
 pub async fn build_index(store: &dyn Store) -> Result<Built, BuildError> {
     let started = Instant::now();
+    let mut lap_started = started;
+    // Phase times at debug level (`VOTEBASE_LOG=votebase_app=debug`), for profiling.
+    let mut lap = |phase: &str| {
+        let now = Instant::now();
+        tracing::debug!(
+            phase,
+            seconds = (now - lap_started).as_secs_f64(),
+            "universe index build"
+        );
+        lap_started = now;
+    };
     let data_version = store.data_version().await?;
     let today = Utc::now().date_naive();
     let parts = std::thread::available_parallelism().map_or(1, |n| n.get().clamp(1, MAX_PARTS));
     let ranges = VoterIdRange::partition(&store.voter_id_splits(parts).await?);
     let voters_per_part = store.count_voters().await?.max(0) as usize / ranges.len();
+    lap("version, splits and count");
     let built = futures::future::try_join_all(
         ranges
             .into_iter()
             .map(|range| build_part(store, today, range, voters_per_part)),
     )
     .await?;
+    lap("voters and history, in parts");
     let mut built = built.into_iter();
     let mut builder = built.next().expect("a partition has at least one range");
     for part in built {
         builder.absorb(part)?;
     }
+    lap("parts joined");
     let election = store.ballot_elections().await?.first().copied();
     if let Some(e) = election {
         for (voter, category) in store.ballot_statuses(e).await? {
             builder.add_ballot_status(&voter, category.code())?;
         }
     }
+    lap("ballot statuses");
     crate::contacts::add_contact_families(store, &mut builder, today).await?;
+    lap("contact families");
     // Status changes between snapshots (`status_change:`, `purged:`); voters no longer
     // in the file cannot be selected and are skipped.
     for m in store.status_moves().await? {
@@ -94,6 +110,7 @@ pub async fn build_index(store: &dyn Store) -> Result<Built, BuildError> {
     }
     crate::people::events::add_volunteer_families(store, &mut builder).await?;
     crate::donations::universe::add_donation_families(store, &mut builder).await?;
+    lap("status moves, volunteer and donation families");
     // The do-not-contact list (`suppressed:any`); voters no longer in the file are skipped.
     builder.register_family(SUPPRESSED_FAMILY, votebase_index::FamilyKind::Set)?;
     let suppressed_ids = store.suppressed_voter_ids().await?;
@@ -103,7 +120,9 @@ pub async fn build_index(store: &dyn Store) -> Result<Built, BuildError> {
             Err(e) => return Err(e.into()),
         }
     }
+    lap("do-not-contact list");
     let index = builder.build();
+    lap("frozen");
     let suppressed = suppressed_ids
         .iter()
         .filter_map(|id| index.ordinal(id))

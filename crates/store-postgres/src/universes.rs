@@ -1,7 +1,7 @@
 //! [`UniverseSource`] on PostgreSQL: the facets of the present voters and the marks of
 //! the vote history for one range of ids, each on its own pooled connection (a
-//! server-side cursor via `fetch`), and the split ids read off the primary key at
-//! offsets of the planner's row estimate.
+//! server-side cursor via `fetch`), and the split ids taken as quantiles of a sample of
+//! the table's pages.
 
 use crate::{PgStore, db};
 use async_trait::async_trait;
@@ -23,13 +23,19 @@ async fn voter_id_splits(c: &mut PgConnection, parts: usize) -> StoreResult<Vec<
     }
     // The cut need not be exact, so the planner's estimate (kept by CREATE INDEX,
     // ANALYZE and autovacuum) is enough; only a table never estimated is counted.
-    let estimate: f64 = sqlx::query_scalar(
-        "SELECT reltuples::float8 FROM pg_class WHERE oid = to_regclass('voters')",
+    // A subscriber's `voters` is a view over its source's table, which takes no
+    // `TABLESAMPLE`: it is read as one part.
+    let (estimate, kind): (f64, String) = sqlx::query_as(
+        "SELECT reltuples::float8, relkind::text FROM pg_class
+         WHERE oid = to_regclass('voters')",
     )
     .fetch_optional(&mut *c)
     .await
     .map_err(db)?
-    .unwrap_or(-1.0);
+    .unwrap_or((-1.0, String::new()));
+    if kind != "r" {
+        return Ok(Vec::new());
+    }
     let total = if estimate >= 0.0 {
         estimate as i64
     } else {
@@ -41,19 +47,21 @@ async fn voter_id_splits(c: &mut PgConnection, parts: usize) -> StoreResult<Vec<
     if total < MIN_VOTERS_TO_SPLIT {
         return Ok(Vec::new());
     }
+    // Quantiles of a sample of about 50,000 rows (whole pages, `TABLESAMPLE SYSTEM`):
+    // reading the primary key up to an offset visits the heap for every row before it.
+    let percent = (100.0 * 50_000.0 / total as f64).clamp(0.01, 100.0);
+    let fractions: Vec<f64> = (1..parts).map(|k| k as f64 / parts as f64).collect();
+    let quantiles: Option<Vec<Option<String>>> = sqlx::query_scalar(AssertSqlSafe(format!(
+        "SELECT percentile_disc($1::float8[]) WITHIN GROUP (ORDER BY state_voter_id)
+         FROM voters TABLESAMPLE SYSTEM ({percent})"
+    )))
+    .bind(&fractions)
+    .fetch_one(&mut *c)
+    .await
+    .map_err(db)?;
     let mut splits: Vec<String> = Vec::with_capacity(parts - 1);
-    for k in 1..parts {
-        let offset = total * k as i64 / parts as i64;
-        let id: Option<String> = sqlx::query_scalar(
-            "SELECT state_voter_id FROM voters ORDER BY state_voter_id OFFSET $1 LIMIT 1",
-        )
-        .bind(offset)
-        .fetch_optional(&mut *c)
-        .await
-        .map_err(db)?;
-        if let Some(id) = id
-            && splits.last().is_none_or(|last| *last < id)
-        {
+    for id in quantiles.unwrap_or_default().into_iter().flatten() {
+        if splits.last().is_none_or(|last| *last < id) {
             splits.push(id);
         }
     }

@@ -43,36 +43,14 @@ fn get_or_insert<'m, S: std::hash::BuildHasher>(
     m.get_mut(key).expect("inserted")
 }
 
-/// FxHash (as in rustc): a fast, non-cryptographic hasher for the voter-id map, whose
-/// keys are not attacker-controlled in a way that matters for a one-off build.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct FxHasher(u64);
-
-impl std::hash::Hasher for FxHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const K: u64 = 0x517c_c1b7_2722_0a95;
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let w = u64::from_le_bytes(c.try_into().expect("8 bytes"));
-            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
-        }
-        for &b in chunks.remainder() {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(K);
-        }
-    }
-    fn write_u8(&mut self, i: u8) {
-        self.write(&[i]);
-    }
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+/// The build's hasher: foldhash, fast on short keys with well-mixed low bits. (A
+/// hand-written FxHash used before mixed the low bits so poorly that voter ids sharing a
+/// prefix fell into a few buckets: most of the build's time went to probing them.)
+type FastBuild = foldhash::fast::RandomState;
 
 /// A map from short text (a county, a precinct, a voting method) looked up once per
-/// voter or history row while building: FxHash, like the id map.
-type FxMap<V> = HashMap<String, V, FxBuild>;
+/// voter or history row while building.
+type FastMap<V> = HashMap<String, V, FastBuild>;
 
 /// Errors while feeding the builder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -122,17 +100,17 @@ pub enum IndexError {
 #[derive(Debug)]
 pub struct IndexBuilder {
     reference_date: NaiveDate,
-    ordinals: HashMap<Box<str>, u32, FxBuild>,
+    ordinals: HashMap<Box<str>, u32, FastBuild>,
     next: u32,
-    cats: Vec<FxMap<RoaringBitmap>>,
-    precinct_qualified: FxMap<RoaringBitmap>,
+    cats: Vec<FastMap<RoaringBitmap>>,
+    precinct_qualified: FastMap<RoaringBitmap>,
     birth_years: BTreeMap<i32, RoaringBitmap>,
     birth_dates: DateIndex,
     registered: DateIndex,
     voted: BTreeMap<NaiveDate, RoaringBitmap>,
-    methods: FxMap<BTreeMap<NaiveDate, RoaringBitmap>>,
+    methods: FastMap<BTreeMap<NaiveDate, RoaringBitmap>>,
     /// Raw voting-method text → normalised code, so each distinct text is normalised once.
-    method_codes: FxMap<String>,
+    method_codes: FastMap<String>,
     families: BTreeMap<String, Family>,
     unmatched_history: u64,
 }
@@ -145,14 +123,14 @@ impl IndexBuilder {
             reference_date,
             ordinals: HashMap::default(),
             next: 0,
-            cats: vec![FxMap::default(); CatField::ALL.len()],
-            precinct_qualified: FxMap::default(),
+            cats: vec![FastMap::default(); CatField::ALL.len()],
+            precinct_qualified: FastMap::default(),
             birth_years: BTreeMap::new(),
             birth_dates: DateIndex::default(),
             registered: DateIndex::default(),
             voted: BTreeMap::new(),
-            methods: FxMap::default(),
-            method_codes: FxMap::default(),
+            methods: FastMap::default(),
+            method_codes: FastMap::default(),
             families: BTreeMap::new(),
             unmatched_history: 0,
         };

@@ -198,13 +198,29 @@ impl ExchangeStore for SqliteStore {
 
     async fn suppressed_voter_ids(&self) -> StoreResult<Vec<String>> {
         self.with_conn(|c| {
+            // Matching phones to voters reads every voter row (there is no index on a
+            // voter's phone, and SQLite drives the join from the voters): that part
+            // runs only when a phone is on the list, which is rare.
+            let phones_listed: bool = c
+                .query_row(
+                    "SELECT EXISTS (SELECT 1 FROM suppressions
+                                    WHERE removed_at IS NULL AND phone <> '')",
+                    [],
+                    |r| r.get(0),
+                )
+                .map_err(db)?;
+            let voter_phones = if phones_listed {
+                "UNION SELECT v.state_voter_id FROM suppressions s
+                   JOIN voters v ON v.phone_e164 = s.phone
+                   WHERE s.removed_at IS NULL AND s.phone <> ''"
+            } else {
+                ""
+            };
             let mut st = c
-                .prepare(
+                .prepare(&format!(
                     "SELECT state_voter_id FROM suppressions
                        WHERE removed_at IS NULL AND state_voter_id <> ''
-                     UNION SELECT v.state_voter_id FROM suppressions s
-                       JOIN voters v ON v.phone_e164 = s.phone
-                       WHERE s.removed_at IS NULL AND s.phone <> ''
+                     {voter_phones}
                      UNION SELECT p.state_voter_id FROM suppressions s
                        JOIN voter_phones p ON p.phone_e164 = s.phone
                        WHERE s.removed_at IS NULL AND s.phone <> ''
@@ -213,8 +229,8 @@ impl ExchangeStore for SqliteStore {
                        JOIN person_links l ON l.person_id = e.person_id
                          AND l.status IN ('linked', 'confirmed')
                        WHERE s.removed_at IS NULL AND s.email <> ''
-                     ORDER BY 1",
-                )
+                     ORDER BY 1"
+                ))
                 .map_err(db)?;
             let ids = st
                 .query_map([], |r| r.get::<_, String>(0))

@@ -15,6 +15,7 @@
 
 use chrono::{NaiveDate, Utc};
 use roaring::RoaringBitmap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use votebase_domain::{HistoryMark, VoterFacets};
@@ -47,6 +48,9 @@ pub enum BuildError {
     /// Contact history, tags, answers or scores could not be added.
     #[error("building the universe index: {0}")]
     Contacts(#[from] crate::contacts::ContactFamiliesError),
+    /// A part's feeding thread was cancelled (the runtime is shutting down).
+    #[error("building the universe index: a part was cancelled: {0}")]
+    Cancelled(String),
     /// Donations could not be added.
     #[error("building the universe index: {0}")]
     Donations(#[from] crate::donations::DonationError),
@@ -146,14 +150,25 @@ async fn build_part(
 ) -> Result<IndexBuilder, BuildError> {
     let (voters_tx, mut voters_rx) = tokio::sync::mpsc::channel::<Vec<VoterFacets>>(4);
     let (history_tx, mut history_rx) = tokio::sync::mpsc::channel::<Vec<HistoryMark>>(4);
+    // The feeding thread is detached: if this part's future is dropped (another part
+    // failed, or the build was cancelled), the guard tells it to stop, which drops its
+    // receivers and so ends the store's read too.
+    let stop = Arc::new(AtomicBool::new(false));
+    let _stop_on_drop = StopOnDrop(stop.clone());
     let feed = tokio::task::spawn_blocking(move || {
         let mut builder = IndexBuilder::with_capacity(today, capacity);
         while let Some(batch) = voters_rx.blocking_recv() {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(builder);
+            }
             for v in &batch {
                 builder.add_facets(v)?;
             }
         }
         while let Some(batch) = history_rx.blocking_recv() {
+            if stop.load(Ordering::Relaxed) {
+                return Ok(builder);
+            }
             for h in &batch {
                 builder.add_history_mark(h);
             }
@@ -171,10 +186,22 @@ async fn build_part(
     // early: its error is the one to report.
     let builder = match fed {
         Ok(fed) => fed?,
-        Err(e) => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => match e.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(e) => return Err(BuildError::Cancelled(e.to_string())),
+        },
     };
     read?;
     Ok(builder)
+}
+
+/// Sets its flag when dropped: tells a part's feeding thread to stop.
+struct StopOnDrop(Arc<AtomicBool>);
+
+impl Drop for StopOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
 }
 
 /// The universe family of the do-not-contact list: `suppressed:any`.

@@ -22,7 +22,7 @@ async fn voter_id_splits(c: &mut PgConnection, parts: usize) -> StoreResult<Vec<
         return Ok(Vec::new());
     }
     // The cut need not be exact, so the planner's estimate (kept by CREATE INDEX,
-    // ANALYZE and autovacuum) is enough; only a table never estimated is counted.
+    // ANALYZE and autovacuum) is enough for a large table.
     // A subscriber's `voters` is a view over its source's table, which takes no
     // `TABLESAMPLE`: it is read as one part.
     let (estimate, kind): (f64, String) = sqlx::query_as(
@@ -36,7 +36,9 @@ async fn voter_id_splits(c: &mut PgConnection, parts: usize) -> StoreResult<Vec<
     if kind != "r" {
         return Ok(Vec::new());
     }
-    let total = if estimate >= 0.0 {
+    // An estimate below the threshold (never estimated, or stale right after the first
+    // import) is checked by counting: small tables count fast.
+    let total = if estimate >= MIN_VOTERS_TO_SPLIT as f64 {
         estimate as i64
     } else {
         sqlx::query_scalar::<_, i64>("SELECT count(*) FROM voters")

@@ -7,7 +7,7 @@ use crate::{SqliteStore, db};
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use rusqlite::types::ValueRef;
-use rusqlite::{Connection, Row, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
 use tokio::sync::mpsc::Sender;
 use votebase_domain::{Gender, HistoryMark, Party, VoterFacets, VoterStatus};
 use votebase_store::universes::{UniverseSource, VoterIdRange};
@@ -34,7 +34,14 @@ fn voter_id_splits(c: &Connection, parts: usize) -> StoreResult<Vec<String>> {
         .map_err(db)?;
     for k in 1..parts {
         let offset = total * k as i64 / parts as i64;
-        let id: String = stmt.query_row([offset], |r| r.get(0)).map_err(db)?;
+        // Voters deleted since the count (an archive restored meanwhile): fewer parts.
+        let Some(id) = stmt
+            .query_row([offset], |r| r.get::<_, String>(0))
+            .optional()
+            .map_err(db)?
+        else {
+            break;
+        };
         if splits.last().is_none_or(|last| *last < id) {
             splits.push(id);
         }
@@ -162,39 +169,48 @@ fn stream<T>(
 }
 
 /// Runs `f` with the memory map of every database on the connection off, then puts
-/// each map size back. Each part of the index build reads on its own connection, and
-/// each connection's map of the same file counts again in the process's resident
-/// memory (up to 1 GiB each); a sequential read loses nothing without it.
+/// each map size back (also when `f` fails or panics). Each part of the index build
+/// reads on its own connection, and each connection's map of the same file counts again
+/// in the process's resident memory (up to 1 GiB each); a sequential read loses nothing
+/// without it.
 fn without_mmap<T>(c: &Connection, f: impl FnOnce() -> StoreResult<T>) -> StoreResult<T> {
-    let mut schemas: Vec<(String, i64)> = Vec::new();
-    {
-        let mut list = c.prepare("PRAGMA database_list").map_err(db)?;
-        let names = list
-            .query_map([], |r| r.get::<_, String>(1))
-            .map_err(db)?
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(db)?;
-        for name in names.into_iter().filter(|n| n != "temp") {
-            let size: i64 = c
-                .query_row(&format!("PRAGMA \"{name}\".mmap_size"), [], |r| r.get(0))
-                .map_err(db)?;
-            schemas.push((name, size));
+    /// Puts back the map sizes it holds when dropped; a failure there only costs speed.
+    struct Restore<'c> {
+        c: &'c Connection,
+        sizes: Vec<(String, i64)>,
+    }
+    impl Drop for Restore<'_> {
+        fn drop(&mut self) {
+            for (schema, size) in &self.sizes {
+                let _ =
+                    self.c
+                        .query_row(&format!("PRAGMA {schema}.mmap_size = {size}"), [], |_| {
+                            Ok(())
+                        });
+            }
         }
     }
-    let set = |to_zero: bool| -> StoreResult<()> {
-        for (name, size) in &schemas {
-            let size = if to_zero { 0 } else { *size };
-            c.query_row(&format!("PRAGMA \"{name}\".mmap_size = {size}"), [], |_| {
-                Ok(())
-            })
-            .map_err(db)?;
-        }
-        Ok(())
+    let names = {
+        let mut list = c.prepare("PRAGMA database_list").map_err(db)?;
+        list.query_map([], |r| r.get::<_, String>(1))
+            .map_err(db)?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(db)?
     };
-    set(true)?;
-    let out = f();
-    set(false)?;
-    out
+    let mut restore = Restore {
+        c,
+        sizes: Vec::new(),
+    };
+    for name in names.into_iter().filter(|n| n != "temp") {
+        let schema = format!("\"{}\"", name.replace('"', "\"\""));
+        let size: i64 = c
+            .query_row(&format!("PRAGMA {schema}.mmap_size"), [], |r| r.get(0))
+            .map_err(db)?;
+        restore.sizes.push((schema.clone(), size));
+        c.query_row(&format!("PRAGMA {schema}.mmap_size = 0"), [], |_| Ok(()))
+            .map_err(db)?;
+    }
+    f()
 }
 
 fn export_voter_facets(

@@ -407,7 +407,7 @@ impl IndexBuilder {
             return Err(IndexError::KeyedDataInPart);
         }
         let offset = self.next;
-        if u64::from(offset) + u64::from(other.next) >= u64::from(u32::MAX) {
+        if u64::from(offset) + u64::from(other.next) > u64::from(u32::MAX) {
             return Err(IndexError::TooManyVoters);
         }
         self.ordinals.reserve(other.ordinals.len());

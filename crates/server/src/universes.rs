@@ -37,6 +37,7 @@ impl From<BuildError> for ApiError {
             BuildError::Index(i) => ApiError::Internal(i.to_string()),
             BuildError::Contacts(c) => ApiError::Internal(c.to_string()),
             BuildError::Donations(d) => ApiError::Internal(d.to_string()),
+            BuildError::Cancelled(c) => ApiError::Internal(c),
         }
     }
 }

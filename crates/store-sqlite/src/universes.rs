@@ -115,7 +115,7 @@ fn facets_from_row(r: &Row<'_>) -> StoreResult<VoterFacets> {
     let birth_year = match r.get_ref(12).map_err(db)? {
         ValueRef::Null => None,
         ValueRef::Integer(y) => Some(y as i32),
-        ValueRef::Text(s) if s.is_empty() => None,
+        ValueRef::Text([]) => None,
         ValueRef::Text(s) => Some(
             std::str::from_utf8(s)
                 .ok()

@@ -70,25 +70,6 @@ async fn voter_id_splits(c: &mut PgConnection, parts: usize) -> StoreResult<Vec<
     Ok(splits)
 }
 
-/// The `WHERE` conditions of a range on `state_voter_id`, and their parameters.
-fn range_sql(range: &VoterIdRange) -> (String, Vec<String>) {
-    let mut conditions = Vec::new();
-    let mut args = Vec::new();
-    if let Some(from) = &range.from {
-        args.push(from.clone());
-        conditions.push(format!("state_voter_id >= ${}", args.len()));
-    }
-    if let Some(before) = &range.before {
-        args.push(before.clone());
-        conditions.push(format!("state_voter_id < ${}", args.len()));
-    }
-    if conditions.is_empty() {
-        ("true".into(), args)
-    } else {
-        (conditions.join(" AND "), args)
-    }
-}
-
 fn facets_from_row(r: &PgRow) -> Result<VoterFacets, sqlx::Error> {
     let code = |i: usize| -> Result<&str, sqlx::Error> { r.try_get::<&str, _>(i) };
     Ok(VoterFacets {
@@ -149,7 +130,7 @@ impl UniverseSource for PgStore {
         batch_size: usize,
         out: Sender<Vec<VoterFacets>>,
     ) -> StoreResult<()> {
-        let (cond, args) = range_sql(&range);
+        let (cond, args) = range.sql_conditions(|n| format!("${n}"));
         let sql = format!(
             "SELECT state_voter_id, county_name, precinct_code, congressional_district,
                     state_senate_district, state_house_district, zip5, city, municipality,
@@ -166,7 +147,7 @@ impl UniverseSource for PgStore {
         batch_size: usize,
         out: Sender<Vec<HistoryMark>>,
     ) -> StoreResult<()> {
-        let (cond, args) = range_sql(&range);
+        let (cond, args) = range.sql_conditions(|n| format!("${n}"));
         let sql = format!(
             "SELECT state_voter_id, election_date, voting_method FROM vote_history
              WHERE {cond} ORDER BY state_voter_id, election_date"

@@ -49,25 +49,6 @@ fn voter_id_splits(c: &Connection, parts: usize) -> StoreResult<Vec<String>> {
     Ok(splits)
 }
 
-/// The `WHERE` conditions of a range on `state_voter_id`, and their parameters.
-fn range_sql(range: &VoterIdRange) -> (String, Vec<String>) {
-    let mut conditions = Vec::new();
-    let mut args = Vec::new();
-    if let Some(from) = &range.from {
-        args.push(from.clone());
-        conditions.push(format!("state_voter_id >= ?{}", args.len()));
-    }
-    if let Some(before) = &range.before {
-        args.push(before.clone());
-        conditions.push(format!("state_voter_id < ?{}", args.len()));
-    }
-    if conditions.is_empty() {
-        ("1".into(), args)
-    } else {
-        (conditions.join(" AND "), args)
-    }
-}
-
 fn text<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
     match r.get_ref(i)? {
         ValueRef::Null => Ok(""),
@@ -219,7 +200,7 @@ fn export_voter_facets(
     batch_size: usize,
     out: &Sender<Vec<VoterFacets>>,
 ) -> StoreResult<()> {
-    let (cond, args) = range_sql(range);
+    let (cond, args) = range.sql_conditions(|n| format!("?{n}"));
     let sql = format!(
         "SELECT {FACET_COLUMNS} FROM voters WHERE present = 1 AND {cond} ORDER BY state_voter_id"
     );
@@ -234,7 +215,7 @@ fn export_history_marks(
     batch_size: usize,
     out: &Sender<Vec<HistoryMark>>,
 ) -> StoreResult<()> {
-    let (cond, args) = range_sql(range);
+    let (cond, args) = range.sql_conditions(|n| format!("?{n}"));
     let sql = format!(
         "SELECT state_voter_id, election_date, voting_method FROM vote_history
          WHERE {cond} ORDER BY state_voter_id, election_date"

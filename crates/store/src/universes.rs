@@ -36,6 +36,27 @@ impl VoterIdRange {
             })
             .collect()
     }
+
+    /// The range as `WHERE` conditions on `state_voter_id` (`TRUE` when it is open at
+    /// both ends) and their parameters in order, the n-th (from 1) written as
+    /// `placeholder(n)`: `?n` on SQLite, `$n` on PostgreSQL.
+    pub fn sql_conditions(&self, placeholder: impl Fn(usize) -> String) -> (String, Vec<String>) {
+        let mut conditions = Vec::new();
+        let mut args = Vec::new();
+        if let Some(from) = &self.from {
+            args.push(from.clone());
+            conditions.push(format!("state_voter_id >= {}", placeholder(args.len())));
+        }
+        if let Some(before) = &self.before {
+            args.push(before.clone());
+            conditions.push(format!("state_voter_id < {}", placeholder(args.len())));
+        }
+        if conditions.is_empty() {
+            ("TRUE".into(), args)
+        } else {
+            (conditions.join(" AND "), args)
+        }
+    }
 }
 
 #[async_trait]

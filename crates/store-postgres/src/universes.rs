@@ -3,10 +3,10 @@
 //! server-side cursor via `fetch`), and the split ids taken as quantiles of a sample of
 //! the table's pages.
 
+use crate::voters::stream_batches;
 use crate::{PgStore, db};
 use async_trait::async_trait;
 use chrono::NaiveDate;
-use futures::TryStreamExt;
 use sqlx::postgres::{PgConnection, PgRow};
 use sqlx::{AssertSqlSafe, Row};
 use tokio::sync::mpsc::Sender;
@@ -91,33 +91,6 @@ fn facets_from_row(r: &PgRow) -> Result<VoterFacets, sqlx::Error> {
     })
 }
 
-async fn stream<T>(
-    c: &mut PgConnection,
-    sql: String,
-    args: Vec<String>,
-    batch_size: usize,
-    out: Sender<Vec<T>>,
-    decode: impl Fn(&PgRow) -> Result<T, sqlx::Error>,
-) -> StoreResult<()> {
-    let mut query = sqlx::query(AssertSqlSafe(sql));
-    for a in args {
-        query = query.bind(a);
-    }
-    let mut rows = query.fetch(c);
-    let size = batch_size.max(1);
-    let mut batch = Vec::with_capacity(size);
-    while let Some(row) = rows.try_next().await.map_err(db)? {
-        batch.push(decode(&row).map_err(db)?);
-        if batch.len() >= size && out.send(std::mem::take(&mut batch)).await.is_err() {
-            return Ok(());
-        }
-    }
-    if !batch.is_empty() {
-        let _ = out.send(batch).await;
-    }
-    Ok(())
-}
-
 #[async_trait]
 impl UniverseSource for PgStore {
     async fn voter_id_splits(&self, parts: usize) -> StoreResult<Vec<String>> {
@@ -138,7 +111,10 @@ impl UniverseSource for PgStore {
              FROM voters WHERE present AND {cond} ORDER BY state_voter_id"
         );
         let mut c = self.conn().await?;
-        stream(&mut c, sql, args, batch_size, out, facets_from_row).await
+        stream_batches(&mut c, sql, args, batch_size, out, |r| {
+            facets_from_row(r).map_err(db)
+        })
+        .await
     }
 
     async fn export_history_marks(
@@ -153,11 +129,11 @@ impl UniverseSource for PgStore {
              WHERE {cond} ORDER BY state_voter_id, election_date"
         );
         let mut c = self.conn().await?;
-        stream(&mut c, sql, args, batch_size, out, |r| {
+        stream_batches(&mut c, sql, args, batch_size, out, |r| {
             Ok(HistoryMark {
-                state_voter_id: r.try_get(0)?,
-                election_date: r.try_get::<NaiveDate, _>(1)?,
-                voting_method: r.try_get(2)?,
+                state_voter_id: r.try_get(0).map_err(db)?,
+                election_date: r.try_get::<NaiveDate, _>(1).map_err(db)?,
+                voting_method: r.try_get(2).map_err(db)?,
             })
         })
         .await

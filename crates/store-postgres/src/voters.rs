@@ -8,11 +8,12 @@
 use crate::copy;
 use crate::db;
 use chrono::{NaiveDate, Utc};
+use futures::TryStreamExt;
 use sqlx::postgres::{PgConnection, PgPool, PgRow};
 use sqlx::{AssertSqlSafe, QueryBuilder, Row};
 use std::collections::HashSet;
 use std::hash::{BuildHasherDefault, Hasher};
-use tokio::sync::mpsc::Receiver;
+use tokio::sync::mpsc::{Receiver, Sender};
 use votebase_domain::search::prefix_upper_bound;
 use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
 use votebase_store::columns::{ColumnType, VOTER_COLUMNS, record_from_texts};
@@ -561,16 +562,37 @@ pub(crate) async fn export_voters(
     batch_size: usize,
     out: tokio::sync::mpsc::Sender<Vec<votebase_domain::VoterRecord>>,
 ) -> StoreResult<()> {
-    use futures::TryStreamExt;
     let sql = format!(
         "{} WHERE present ORDER BY state_voter_id",
         select_voter_sql()
     );
-    let mut rows = sqlx::query(AssertSqlSafe(sql)).fetch(c);
-    let mut batch = Vec::with_capacity(batch_size.max(1));
+    stream_batches(c, sql, Vec::new(), batch_size, out, |row| {
+        Ok(stored_from_row(row)?.record)
+    })
+    .await
+}
+
+/// Runs `sql` with `args` and sends what `decode` makes of each row, in batches of up
+/// to `batch_size` (a server-side cursor via `fetch`); stops early if the receiver is
+/// dropped.
+pub(crate) async fn stream_batches<T>(
+    c: &mut PgConnection,
+    sql: String,
+    args: Vec<String>,
+    batch_size: usize,
+    out: Sender<Vec<T>>,
+    decode: impl Fn(&PgRow) -> StoreResult<T>,
+) -> StoreResult<()> {
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for a in args {
+        query = query.bind(a);
+    }
+    let mut rows = query.fetch(c);
+    let size = batch_size.max(1);
+    let mut batch = Vec::with_capacity(size);
     while let Some(row) = rows.try_next().await.map_err(db)? {
-        batch.push(stored_from_row(&row)?.record);
-        if batch.len() >= batch_size.max(1) && out.send(std::mem::take(&mut batch)).await.is_err() {
+        batch.push(decode(&row)?);
+        if batch.len() >= size && out.send(std::mem::take(&mut batch)).await.is_err() {
             return Ok(());
         }
     }
@@ -868,22 +890,16 @@ pub(crate) async fn export_vote_history(
     batch_size: usize,
     out: tokio::sync::mpsc::Sender<Vec<VoteHistoryRecord>>,
 ) -> StoreResult<()> {
-    use futures::TryStreamExt;
-    let mut rows = sqlx::query(
+    stream_batches(
+        c,
         "SELECT state_voter_id, election_date, election_desc, voting_method, voted_party,
                 county_name, precinct
-         FROM vote_history ORDER BY state_voter_id, election_date",
+         FROM vote_history ORDER BY state_voter_id, election_date"
+            .to_string(),
+        Vec::new(),
+        batch_size,
+        out,
+        |row| history_from_row(row).map_err(db),
     )
-    .fetch(c);
-    let mut batch = Vec::with_capacity(batch_size.max(1));
-    while let Some(row) = rows.try_next().await.map_err(db)? {
-        batch.push(history_from_row(&row).map_err(db)?);
-        if batch.len() >= batch_size.max(1) && out.send(std::mem::take(&mut batch)).await.is_err() {
-            return Ok(());
-        }
-    }
-    if !batch.is_empty() {
-        let _ = out.send(batch).await;
-    }
-    Ok(())
+    .await
 }

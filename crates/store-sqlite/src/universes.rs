@@ -3,13 +3,14 @@
 //! per-column string for fields the index does not use), and the split ids counted off
 //! the slim id index.
 
+use crate::voters::stream_batches;
 use crate::{SqliteStore, db};
 use async_trait::async_trait;
-use chrono::NaiveDate;
-use rusqlite::types::ValueRef;
-use rusqlite::{Connection, OptionalExtension, Row, params_from_iter};
+use rusqlite::types::{Type, ValueRef};
+use rusqlite::{Connection, OptionalExtension, Row};
 use tokio::sync::mpsc::Sender;
 use votebase_domain::{Gender, HistoryMark, Party, VoterFacets, VoterStatus};
+use votebase_store::columns::{stored_date, stored_year};
 use votebase_store::universes::{UniverseSource, VoterIdRange};
 use votebase_store::{StoreError, StoreResult};
 
@@ -49,42 +50,18 @@ fn voter_id_splits(c: &Connection, parts: usize) -> StoreResult<Vec<String>> {
     Ok(splits)
 }
 
-fn text<'r>(r: &'r Row<'_>, i: usize) -> rusqlite::Result<&'r str> {
-    match r.get_ref(i)? {
-        ValueRef::Null => Ok(""),
-        ValueRef::Text(t) => std::str::from_utf8(t).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e.into())
-        }),
-        other => Err(rusqlite::Error::InvalidColumnType(
-            i,
-            "voter column".into(),
-            other.data_type(),
-        )),
-    }
-}
-
-/// An ISO date (`YYYY-MM-DD`, as stored) without chrono's format parser.
-fn iso_date(s: &str) -> Option<NaiveDate> {
-    let b = s.as_bytes();
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: std::ops::Range<usize>| -> Option<u32> {
-        b[r].iter().try_fold(0u32, |n, &d| {
-            d.is_ascii_digit().then(|| n * 10 + u32::from(d - b'0'))
-        })
-    };
-    NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)?, num(8..10)?)
-}
-
-fn date(r: &Row<'_>, i: usize, what: &str) -> StoreResult<Option<NaiveDate>> {
-    let s = text(r, i).map_err(db)?;
-    if s.is_empty() {
-        return Ok(None);
-    }
-    iso_date(s)
-        .map(Some)
-        .ok_or_else(|| StoreError::Corrupt(format!("bad stored {what} {s:?}")))
+/// A text column, borrowed from the row; NULL as empty.
+fn text<'r>(r: &'r Row<'_>, i: usize) -> StoreResult<&'r str> {
+    let value = r.get_ref(i).map_err(db)?.as_str_or_null();
+    Ok(value
+        .map_err(|e| {
+            db(rusqlite::Error::FromSqlConversionFailure(
+                i,
+                Type::Text,
+                e.into(),
+            ))
+        })?
+        .unwrap_or_default())
 }
 
 const FACET_COLUMNS: &str = "state_voter_id, county_name, precinct_code, congressional_district,
@@ -92,18 +69,10 @@ const FACET_COLUMNS: &str = "state_voter_id, county_name, precinct_code, congres
     gender, birth_year, birth_date, registration_date";
 
 fn facets_from_row(r: &Row<'_>) -> StoreResult<VoterFacets> {
-    let t = |i| text(r, i).map(str::to_string).map_err(db);
+    let t = |i| text(r, i).map(str::to_string);
     let birth_year = match r.get_ref(12).map_err(db)? {
-        ValueRef::Null => None,
-        ValueRef::Integer(y) => Some(y as i32),
-        ValueRef::Text([]) => None,
-        ValueRef::Text(s) => Some(
-            std::str::from_utf8(s)
-                .ok()
-                .and_then(|s| s.parse().ok())
-                .ok_or_else(|| StoreError::Corrupt("bad stored birth_year".into()))?,
-        ),
-        _ => return Err(StoreError::Corrupt("bad stored birth_year".into())),
+        ValueRef::Integer(year) => Some(year as i32),
+        _ => stored_year(text(r, 12)?)?,
     };
     Ok(VoterFacets {
         state_voter_id: t(0)?,
@@ -115,38 +84,13 @@ fn facets_from_row(r: &Row<'_>) -> StoreResult<VoterFacets> {
         zip5: t(6)?,
         city: t(7)?,
         municipality: t(8)?,
-        party: Party::from_code(text(r, 9).map_err(db)?),
-        status: VoterStatus::from_code(text(r, 10).map_err(db)?),
-        gender: Gender::from_code(text(r, 11).map_err(db)?),
+        party: Party::from_code(text(r, 9)?),
+        status: VoterStatus::from_code(text(r, 10)?),
+        gender: Gender::from_code(text(r, 11)?),
         birth_year,
-        birth_date: date(r, 13, "birth_date")?,
-        registration_date: date(r, 14, "registration_date")?,
+        birth_date: stored_date(text(r, 13)?)?,
+        registration_date: stored_date(text(r, 14)?)?,
     })
-}
-
-/// Runs `sql` with `args` and sends what `decode` makes of each row, in batches.
-fn stream<T>(
-    c: &Connection,
-    sql: &str,
-    args: &[String],
-    batch_size: usize,
-    out: &Sender<Vec<T>>,
-    decode: impl Fn(&Row<'_>) -> StoreResult<T>,
-) -> StoreResult<()> {
-    let mut stmt = c.prepare(sql).map_err(db)?;
-    let mut rows = stmt.query(params_from_iter(args)).map_err(db)?;
-    let size = batch_size.max(1);
-    let mut batch = Vec::with_capacity(size);
-    while let Some(row) = rows.next().map_err(db)? {
-        batch.push(decode(row)?);
-        if batch.len() >= size && out.blocking_send(std::mem::take(&mut batch)).is_err() {
-            return Ok(());
-        }
-    }
-    if !batch.is_empty() {
-        let _ = out.blocking_send(batch);
-    }
-    Ok(())
 }
 
 /// Runs `f` with the memory map of every database on the connection off, then puts
@@ -205,7 +149,7 @@ fn export_voter_facets(
         "SELECT {FACET_COLUMNS} FROM voters WHERE present = 1 AND {cond} ORDER BY state_voter_id"
     );
     without_mmap(c, || {
-        stream(c, &sql, &args, batch_size, out, facets_from_row)
+        stream_batches(c, &sql, &args, batch_size, out, facets_from_row)
     })
 }
 
@@ -221,14 +165,14 @@ fn export_history_marks(
          WHERE {cond} ORDER BY state_voter_id, election_date"
     );
     without_mmap(c, || {
-        stream(c, &sql, &args, batch_size, out, |r| {
-            let election = text(r, 1).map_err(db)?;
+        stream_batches(c, &sql, &args, batch_size, out, |r| {
+            let election = text(r, 1)?;
             Ok(HistoryMark {
-                state_voter_id: text(r, 0).map_err(db)?.to_string(),
-                election_date: iso_date(election).ok_or_else(|| {
+                state_voter_id: text(r, 0)?.to_string(),
+                election_date: stored_date(election)?.ok_or_else(|| {
                     StoreError::Corrupt(format!("bad stored election_date {election:?}"))
                 })?,
-                voting_method: text(r, 2).map_err(db)?.to_string(),
+                voting_method: text(r, 2)?.to_string(),
             })
         })
     })
@@ -264,26 +208,6 @@ impl UniverseSource for SqliteStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso_dates_parse_as_chrono_does() {
-        for s in ["2024-02-29", "1900-01-01", "2023-12-31T00:00:00"] {
-            assert_eq!(
-                iso_date(s),
-                NaiveDate::parse_from_str(&s[..10], "%Y-%m-%d").ok()
-            );
-        }
-        for bad in [
-            "2023-02-29",
-            "20240101",
-            "2024-1-01",
-            "",
-            "abcd-ef-gh",
-            "2024-13-01",
-        ] {
-            assert_eq!(iso_date(bad), None, "{bad}");
-        }
-    }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn universe_source_conformance() {

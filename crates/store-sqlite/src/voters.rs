@@ -6,7 +6,7 @@
 use crate::db;
 use chrono::{DateTime, NaiveDate, Utc};
 use rusqlite::{Connection, OptionalExtension, Row, params, params_from_iter};
-use tokio::sync::mpsc::Receiver;
+use tokio::sync::mpsc::{Receiver, Sender};
 use votebase_domain::search::prefix_upper_bound;
 use votebase_domain::{ChangeKind, FieldChange, SnapshotSummary, VoteHistoryRecord, VoterQuery};
 use votebase_store::columns::{ColumnValue, VOTER_COLUMNS, record_from_texts, voter_values_with};
@@ -439,19 +439,32 @@ pub(crate) fn export_voters(
     batch_size: usize,
     out: tokio::sync::mpsc::Sender<Vec<votebase_domain::VoterRecord>>,
 ) -> StoreResult<()> {
-    let mut stmt = c
-        .prepare(&format!(
-            "{} WHERE present = 1 ORDER BY state_voter_id",
-            select_voter_sql()
-        ))
-        .map_err(db)?;
-    let mut rows = stmt.query([]).map_err(db)?;
-    let mut batch = Vec::with_capacity(batch_size.max(1));
+    let sql = format!(
+        "{} WHERE present = 1 ORDER BY state_voter_id",
+        select_voter_sql()
+    );
+    stream_batches(c, &sql, &[], batch_size, &out, |row| {
+        Ok(stored_from_row(row).map_err(db)??.record)
+    })
+}
+
+/// Runs `sql` with `args` and sends what `decode` makes of each row, in batches of up
+/// to `batch_size`; stops early if the receiver is dropped.
+pub(crate) fn stream_batches<T>(
+    c: &Connection,
+    sql: &str,
+    args: &[String],
+    batch_size: usize,
+    out: &Sender<Vec<T>>,
+    decode: impl Fn(&Row<'_>) -> StoreResult<T>,
+) -> StoreResult<()> {
+    let mut stmt = c.prepare(sql).map_err(db)?;
+    let mut rows = stmt.query(params_from_iter(args)).map_err(db)?;
+    let size = batch_size.max(1);
+    let mut batch = Vec::with_capacity(size);
     while let Some(row) = rows.next().map_err(db)? {
-        batch.push(stored_from_row(row).map_err(db)??.record);
-        if batch.len() >= batch_size.max(1)
-            && out.blocking_send(std::mem::take(&mut batch)).is_err()
-        {
+        batch.push(decode(row)?);
+        if batch.len() >= size && out.blocking_send(std::mem::take(&mut batch)).is_err() {
             return Ok(());
         }
     }
@@ -621,27 +634,16 @@ pub(crate) fn export_vote_history(
     batch_size: usize,
     out: tokio::sync::mpsc::Sender<Vec<VoteHistoryRecord>>,
 ) -> StoreResult<()> {
-    let mut stmt = c
-        .prepare(
-            "SELECT state_voter_id, election_date, election_desc, voting_method, voted_party,
-                    county_name, precinct
-             FROM vote_history ORDER BY state_voter_id, election_date",
-        )
-        .map_err(db)?;
-    let mut rows = stmt.query([]).map_err(db)?;
-    let mut batch = Vec::with_capacity(batch_size.max(1));
-    while let Some(r) = rows.next().map_err(db)? {
-        batch.push(history_from_row(r).map_err(db)?);
-        if batch.len() >= batch_size.max(1)
-            && out.blocking_send(std::mem::take(&mut batch)).is_err()
-        {
-            return Ok(());
-        }
-    }
-    if !batch.is_empty() {
-        let _ = out.blocking_send(batch);
-    }
-    Ok(())
+    stream_batches(
+        c,
+        "SELECT state_voter_id, election_date, election_desc, voting_method, voted_party,
+                county_name, precinct
+         FROM vote_history ORDER BY state_voter_id, election_date",
+        &[],
+        batch_size,
+        &out,
+        |r| history_from_row(r).map_err(db),
+    )
 }
 
 fn history_from_row(r: &Row<'_>) -> rusqlite::Result<VoteHistoryRecord> {

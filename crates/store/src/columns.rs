@@ -182,6 +182,28 @@ pub fn row_hash(r: &VoterRecord) -> i64 {
     h.digest() as i64
 }
 
+/// A date column read back as text (ISO `YYYY-MM-DD`, a time after it ignored); empty
+/// is no date.
+pub fn stored_date(s: &str) -> StoreResult<Option<NaiveDate>> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.get(..10)
+        .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+        .map(Some)
+        .ok_or_else(|| StoreError::Corrupt(format!("bad stored date {s:?}")))
+}
+
+/// The birth-year column read back as text; empty is no year.
+pub fn stored_year(s: &str) -> StoreResult<Option<i32>> {
+    if s.is_empty() {
+        return Ok(None);
+    }
+    s.parse()
+        .map(Some)
+        .map_err(|e| StoreError::Corrupt(format!("bad stored birth_year: {e}")))
+}
+
 /// Rebuilds a record from column values read back as text (NULL as `None`), in
 /// [`VOTER_COLUMNS`] order. Both backends select every column cast to text. The texts
 /// are moved into the record, not copied.
@@ -193,22 +215,8 @@ pub fn record_from_texts(mut texts: Vec<Option<String>>) -> StoreResult<VoterRec
             texts.len()
         )));
     }
-    let date = |i: usize| -> StoreResult<Option<NaiveDate>> {
-        match texts[i].as_deref() {
-            None | Some("") => Ok(None),
-            Some(s) => s
-                .get(..10)
-                .and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
-                .map(Some)
-                .ok_or_else(|| StoreError::Corrupt(format!("bad stored date {s:?}"))),
-        }
-    };
-    let birth_year = texts[26]
-        .as_deref()
-        .filter(|s| !s.is_empty())
-        .map(|s| s.parse::<i32>())
-        .transpose()
-        .map_err(|e| StoreError::Corrupt(format!("bad stored birth_year: {e}")))?;
+    let date = |i: usize| stored_date(texts[i].as_deref().unwrap_or_default());
+    let birth_year = stored_year(texts[26].as_deref().unwrap_or_default())?;
     let birth_date = date(27)?;
     let registration_date = date(33)?;
     let mut t = |i: usize| texts[i].take().unwrap_or_default();
@@ -290,6 +298,29 @@ mod tests {
             })
             .collect();
         assert_eq!(record_from_texts(texts).unwrap(), v);
+    }
+
+    #[test]
+    fn stored_dates_and_years_parse_or_say_what_is_corrupt() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day);
+        assert_eq!(stored_date("2024-02-29").unwrap(), d(2024, 2, 29));
+        assert_eq!(stored_date("2023-12-31T00:00:00").unwrap(), d(2023, 12, 31));
+        assert_eq!(stored_date("").unwrap(), None);
+        for bad in [
+            "2023-02-29",
+            "20240101",
+            "2024-1-01",
+            "abcd-ef-gh",
+            "2024-13-01",
+        ] {
+            assert!(
+                matches!(stored_date(bad), Err(StoreError::Corrupt(_))),
+                "{bad}"
+            );
+        }
+        assert_eq!(stored_year("1961").unwrap(), Some(1961));
+        assert_eq!(stored_year("").unwrap(), None);
+        assert!(matches!(stored_year("19x1"), Err(StoreError::Corrupt(_))));
     }
 
     #[test]

@@ -26,7 +26,7 @@ use votebase_domain::purges::StatusMove;
 use votebase_domain::snapshots::{HistoryMark, VoteHistoryRecord, normalise_voting_method};
 use votebase_domain::voters::{VoterFacets, VoterRecord};
 
-use super::{DateIndex, Family, IdTable, UniverseIndex, append_shifted, push};
+use super::{DateIndex, Family, FastBuild, FastMap, IdTable, UniverseIndex, append_shifted, push};
 use crate::families::{
     CatField, DEFAULT_KEYED_FAMILIES, FamilyKind, PURGED, STATUS_CHANGE, is_builtin, norm_key,
     norm_key_cow, qualified_precinct,
@@ -42,15 +42,6 @@ fn get_or_insert<'m, S: std::hash::BuildHasher>(
     }
     m.get_mut(key).expect("inserted")
 }
-
-/// The build's hasher: foldhash, fast on short keys with well-mixed low bits. (A
-/// hand-written FxHash used before mixed the low bits so poorly that voter ids sharing a
-/// prefix fell into a few buckets: most of the build's time went to probing them.)
-type FastBuild = foldhash::fast::RandomState;
-
-/// A map from short text (a county, a precinct, a voting method) looked up once per
-/// voter or history row while building.
-type FastMap<V> = HashMap<String, V, FastBuild>;
 
 /// Errors while feeding the builder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -482,26 +473,16 @@ impl IndexBuilder {
         for (id, o) in self.ordinals {
             ids[o as usize] = id;
         }
-        let cats: Vec<HashMap<String, RoaringBitmap>> = self
-            .cats
-            .into_iter()
-            .map(|m| {
-                m.into_iter()
-                    .map(|(k, mut b)| {
-                        b.optimize();
-                        (k, b)
-                    })
-                    .collect()
-            })
-            .collect();
-        let precinct_qualified: HashMap<String, RoaringBitmap> = self
-            .precinct_qualified
-            .into_iter()
-            .map(|(k, mut b)| {
+        let mut cats = self.cats;
+        for m in &mut cats {
+            for b in m.values_mut() {
                 b.optimize();
-                (k, b)
-            })
-            .collect();
+            }
+        }
+        let mut precinct_qualified = self.precinct_qualified;
+        for b in precinct_qualified.values_mut() {
+            b.optimize();
+        }
         let mut registered = self.registered;
         registered.optimize();
         let mut birth_dates = self.birth_dates;
@@ -519,7 +500,7 @@ impl IndexBuilder {
             birth_dates,
             registered,
             voted: self.voted,
-            methods: self.methods.into_iter().collect(),
+            methods: self.methods,
             method_any,
             votes_exact,
             votes_from,

@@ -205,3 +205,30 @@ fn engines_and_backends_never_reach_up() {
     assert!(!graph["votebase-store-sqlite"].contains("votebase-store-postgres"));
     assert!(!graph["votebase-store-postgres"].contains("votebase-store-sqlite"));
 }
+
+/// The fuzz targets live outside the workspace with their own `Cargo.lock`, which CI
+/// builds with `--locked`: a dependency added to an engine the targets use must be added
+/// to that lock file too (`cargo metadata --manifest-path fuzz/Cargo.toml`). Checked here
+/// so `cargo test` finds a stale lock file before the fuzz step does.
+#[test]
+fn the_fuzz_lock_file_is_current() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let out = std::process::Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--locked",
+            "--manifest-path",
+            "fuzz/Cargo.toml",
+        ])
+        .current_dir(&root)
+        .output()
+        .expect("cargo metadata runs");
+    assert!(
+        out.status.success(),
+        "fuzz/Cargo.lock is stale; run `cargo metadata --manifest-path fuzz/Cargo.toml \
+         --format-version 1 >/dev/null` and commit fuzz/Cargo.lock: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

@@ -23,7 +23,7 @@ pub fn peak_rss_mib() -> Option<f64> {
 }
 
 /// Prints a benchmark's table: one line per run with seconds, rows/s and peak memory.
-fn print_runs(title: &str, runs: &[Run], rows: f64, name_width: usize) {
+pub(crate) fn print_runs(title: &str, runs: &[Run], rows: f64, name_width: usize) {
     println!(
         "{title}, {} cores",
         std::thread::available_parallelism()
@@ -47,15 +47,15 @@ fn print_runs(title: &str, runs: &[Run], rows: f64, name_width: usize) {
     }
 }
 
-struct Run {
-    name: String,
-    seconds: f64,
-    peak_mib: Option<f64>,
+pub(crate) struct Run {
+    pub(crate) name: String,
+    pub(crate) seconds: f64,
+    pub(crate) peak_mib: Option<f64>,
 }
 
 /// Runs this binary with `args` (ending in `--json`); returns the seconds, the peak memory
 /// it reported and its whole JSON summary.
-fn run_votebase(args: &[&str]) -> anyhow::Result<(f64, Option<f64>, serde_json::Value)> {
+pub(crate) fn run_votebase(args: &[&str]) -> anyhow::Result<(f64, Option<f64>, serde_json::Value)> {
     let exe = std::env::current_exe()?;
     let started = Instant::now();
     let out = Command::new(exe).args(args).output()?;
@@ -116,20 +116,25 @@ fn count_from(name: &str, cmd: Command) -> anyhow::Result<u64> {
         .with_context(|| format!("{name} printed {text:?}, not a count"))
 }
 
-fn sqlite_count(db: &Path, sql: &str) -> anyhow::Result<u64> {
+pub(crate) fn sqlite_count(db: &Path, sql: &str) -> anyhow::Result<u64> {
     let mut cmd = Command::new("sqlite3");
     cmd.arg(db).arg(sql);
     count_from("sqlite3", cmd)
 }
 
-fn psql_count(url: &str, sql: &str) -> anyhow::Result<u64> {
+pub(crate) fn psql_count(url: &str, sql: &str) -> anyhow::Result<u64> {
     let mut cmd = Command::new("psql");
     cmd.args([url, "-v", "ON_ERROR_STOP=1", "-tAc", sql]);
     count_from("psql", cmd)
 }
 
 /// Prints one equal-work check and fails the benchmark when the sides differ.
-fn check_equal(what: &str, votebase: u64, plain_name: &str, plain: u64) -> anyhow::Result<()> {
+pub(crate) fn check_equal(
+    what: &str,
+    votebase: u64,
+    plain_name: &str,
+    plain: u64,
+) -> anyhow::Result<()> {
     if votebase == plain {
         println!("check: {what}: votebase {votebase}, {plain_name} {plain}: equal");
         Ok(())
@@ -140,13 +145,13 @@ fn check_equal(what: &str, votebase: u64, plain_name: &str, plain: u64) -> anyho
     }
 }
 
-fn json_count(json: &serde_json::Value, field: &str) -> anyhow::Result<u64> {
+pub(crate) fn json_count(json: &serde_json::Value, field: &str) -> anyhow::Result<u64> {
     json[field]
         .as_u64()
         .with_context(|| format!("the JSON summary has no count {field:?}: {json}"))
 }
 
-fn timed(name: &str, cmd: Command) -> anyhow::Result<Run> {
+pub(crate) fn timed(name: &str, cmd: Command) -> anyhow::Result<Run> {
     let (seconds, _) = tool_output(name, cmd)?;
     Ok(Run {
         name: name.into(),
@@ -155,7 +160,7 @@ fn timed(name: &str, cmd: Command) -> anyhow::Result<Run> {
     })
 }
 
-fn header_columns(file: &Path) -> anyhow::Result<Vec<String>> {
+pub(crate) fn header_columns(file: &Path) -> anyhow::Result<Vec<String>> {
     use std::io::BufRead;
     let mut line = String::new();
     std::io::BufReader::new(std::fs::File::open(file)?).read_line(&mut line)?;
@@ -337,217 +342,6 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `votebase bench ballots`: imports N demo voters into fresh SQLite and PostgreSQL
-/// stores (not timed), writes B ballot rows for random voters (1% unknown), then times
-/// `votebase import ballots` on each store beside the plain SQL alternative: load the
-/// same CSV into a table (`sqlite3 .import`, `psql \copy`) and mark voters with
-/// `UPDATE … FROM` joined on the state id, against a plain voters table indexed on it.
-pub async fn bench_ballots(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
-    let BenchCommand::Ballots {
-        voters,
-        ballots,
-        postgres,
-        dir,
-    } = cmd
-    else {
-        bail!("not a ballots benchmark");
-    };
-    let url = postgres
-        .or_else(|| global.database.clone())
-        .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
-    let dir = dir.unwrap_or_else(|| PathBuf::from("target/bench-ballots"));
-    fresh_dir(&dir)?;
-    eprintln!("generating {voters} voters and {ballots} ballot rows...");
-    let gen_dir = dir.clone();
-    let (voter_file, ballot_file) = tokio::task::spawn_blocking(move || -> anyhow::Result<(PathBuf, PathBuf)> {
-        use std::io::Write;
-        let state = build_state(&DemoOptions { voters, seed: 2, ..Default::default() });
-        let files = write_files(&state, &gen_dir)?;
-        let ids: Vec<String> = state.first_snapshot().map(|(_, v)| v.ncid()).collect();
-        let path = gen_dir.join("absentee_20261020.csv");
-        let mut w = std::io::BufWriter::new(std::fs::File::create(&path)?);
-        writeln!(w, "county_desc,voter_reg_num,ncid,election_dt,ballot_req_type,ballot_req_dt,ballot_send_dt,ballot_rtn_dt,ballot_rtn_status")?;
-        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
-        for i in 0..ballots {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            let id = if i % 100 == 99 {
-                format!("ZZ{i:08}")
-            } else {
-                ids[(x % ids.len() as u64) as usize].clone()
-            };
-            let status = ["ACCEPTED", "", "WITNESS INFO INCOMPLETE", "ACCEPTED"][(x >> 20) as usize % 4];
-            let back = if status.is_empty() { "" } else { "10/15/2026" };
-            writeln!(w, "WAKE,{i},{id},11/03/2026,MAIL,09/01/2026,09/05/2026,{back},{status}")?;
-        }
-        w.flush()?;
-        Ok((files.voters_first, path))
-    })
-    .await??;
-    let vf = voter_file.to_string_lossy().to_string();
-    let bf = ballot_file.to_string_lossy().to_string();
-    let data = dir.join("data").to_string_lossy().to_string();
-    let org = format!("benchb_{}", std::process::id());
-    eprintln!("loading the voter file into both stores (not timed)...");
-    run_votebase(&[
-        "--data", &data, "import", "voters", &vf, "--layout", "ncvoter", "--json",
-    ])?;
-    run_votebase(&[
-        "--database",
-        &url,
-        "--org",
-        &org,
-        "import",
-        "voters",
-        &vf,
-        "--layout",
-        "ncvoter",
-        "--json",
-    ])?;
-    eprintln!("plain tables for the SQL alternative (not timed)...");
-    let plain_db = dir.join("plain.sqlite3");
-    let mut load = Command::new("sqlite3");
-    load.arg(&plain_db)
-        .arg(".mode tabs")
-        .arg(format!(".import {vf} voters"))
-        .arg("ALTER TABLE voters ADD COLUMN voted INTEGER; CREATE UNIQUE INDEX voters_ncid ON voters (ncid);");
-    timed("sqlite3 voters", load)?;
-    let pg_table = format!("bench_voters_{}", std::process::id());
-    let columns = header_columns(&voter_file)?
-        .iter()
-        .map(|c| format!("\"{c}\" text"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let mut pg_load = Command::new("psql");
-    pg_load.args([
-        &url, "-v", "ON_ERROR_STOP=1", "-q",
-        "-c", &format!("DROP TABLE IF EXISTS {pg_table}; CREATE TABLE {pg_table} ({columns}, voted boolean)"),
-        "-c", &format!("\\copy {pg_table} ({}) FROM '{vf}' WITH (FORMAT csv, DELIMITER E'\\t', QUOTE E'\\b', HEADER true)",
-            header_columns(&voter_file)?.iter().map(|c| format!("\"{c}\"")).collect::<Vec<_>>().join(", ")),
-        "-c", &format!("CREATE UNIQUE INDEX ON {pg_table} (ncid); ANALYZE {pg_table}"),
-    ]);
-    timed("psql voters", pg_load)?;
-
-    let mut runs = Vec::new();
-    eprintln!("votebase import ballots (SQLite)...");
-    let (s, peak, sqlite_summary) = run_votebase(&[
-        "--data",
-        &data,
-        "import",
-        "ballots",
-        &bf,
-        "--layout",
-        "nc-absentee",
-        "--json",
-    ])?;
-    runs.push(Run {
-        name: "votebase import ballots (SQLite)".into(),
-        seconds: s,
-        peak_mib: peak,
-    });
-    let mut sql = Command::new("sqlite3");
-    sql.arg(&plain_db)
-        .arg(".mode csv")
-        .arg(format!(".import {bf} ballots"))
-        .arg("UPDATE voters SET voted = 1 FROM ballots WHERE ballots.ncid = voters.ncid AND ballots.ballot_rtn_status = 'ACCEPTED';");
-    runs.push(timed("sqlite3 .import + UPDATE … FROM", sql)?);
-    eprintln!("votebase import ballots (PostgreSQL)...");
-    let (s, peak, pg_summary) = run_votebase(&[
-        "--database",
-        &url,
-        "--org",
-        &org,
-        "import",
-        "ballots",
-        &bf,
-        "--layout",
-        "nc-absentee",
-        "--json",
-    ])?;
-    runs.push(Run {
-        name: "votebase import ballots (PostgreSQL)".into(),
-        seconds: s,
-        peak_mib: peak,
-    });
-    let bt = format!("bench_ballots_{}", std::process::id());
-    let mut pg_sql = Command::new("psql");
-    pg_sql.args([
-        &url, "-v", "ON_ERROR_STOP=1", "-q",
-        "-c", &format!("DROP TABLE IF EXISTS {bt}; CREATE TABLE {bt} (county_desc text, voter_reg_num text, ncid text, election_dt text, ballot_req_type text, ballot_req_dt text, ballot_send_dt text, ballot_rtn_dt text, ballot_rtn_status text)"),
-        "-c", &format!("\\copy {bt} FROM '{bf}' WITH (FORMAT csv, HEADER true)"),
-        "-c", &format!("UPDATE {pg_table} v SET voted = true FROM {bt} b WHERE b.ncid = v.ncid AND b.ballot_rtn_status = 'ACCEPTED'"),
-    ]);
-    runs.push(timed("psql \\copy + UPDATE … FROM", pg_sql)?);
-
-    // Equal work: both sides matched the same ballot rows to voters and count the same
-    // voters as voted.
-    let checks = (|| -> anyhow::Result<()> {
-        let unknown = |count: &dyn Fn(&str) -> anyhow::Result<u64>, voters: &str, ballots: &str| {
-            count(&format!(
-                "SELECT count(*) FROM {ballots} b WHERE NOT EXISTS \
-                 (SELECT 1 FROM {voters} v WHERE v.ncid = b.ncid)"
-            ))
-        };
-        let plain_unknown_sqlite = unknown(&|q| sqlite_count(&plain_db, q), "voters", "ballots")?;
-        let plain_unknown_pg = unknown(&|q| psql_count(&url, q), &pg_table, &bt)?;
-        check_equal(
-            "ballot rows with no voter (SQLite)",
-            json_count(&sqlite_summary, "unmatched")?,
-            "sqlite3",
-            plain_unknown_sqlite,
-        )?;
-        check_equal(
-            "ballot rows with no voter (PostgreSQL)",
-            json_count(&pg_summary, "unmatched")?,
-            "psql",
-            plain_unknown_pg,
-        )?;
-        let voted = |args: &[&str]| -> anyhow::Result<u64> {
-            let (_, _, status) = run_votebase(args)?;
-            let categories = status["categories"]
-                .as_array()
-                .context("ballots status printed no categories")?;
-            Ok(categories.iter().filter_map(|c| c["voted"].as_u64()).sum())
-        };
-        check_equal(
-            "voters who voted (SQLite)",
-            voted(&["--data", &data, "ballots", "status", "--json"])?,
-            "sqlite3 UPDATE … FROM",
-            sqlite_count(&plain_db, "SELECT count(*) FROM voters WHERE voted = 1")?,
-        )?;
-        check_equal(
-            "voters who voted (PostgreSQL)",
-            voted(&[
-                "--database",
-                &url,
-                "--org",
-                &org,
-                "ballots",
-                "status",
-                "--json",
-            ])?,
-            "psql UPDATE … FROM",
-            psql_count(
-                &url,
-                &format!("SELECT count(*) FROM {pg_table} WHERE voted"),
-            )?,
-        )
-    })();
-    let mut cleanup = Command::new("psql");
-    cleanup.args([&url, "-qc", &format!("DROP TABLE IF EXISTS {bt}; DROP TABLE IF EXISTS {pg_table}; DROP SCHEMA IF EXISTS vb_{org} CASCADE")]);
-    timed("psql cleanup", cleanup)?;
-    checks?;
-
-    print_runs(
-        &format!("bench ballots: {ballots} ballot rows against {voters} voters"),
-        &runs,
-        ballots as f64,
-        40,
-    );
-    Ok(())
-}
-
 #[derive(Subcommand, Debug)]
 pub enum BenchCommand {
     /// Voter-file import: votebase on SQLite and PostgreSQL beside sqlite3 .import and psql \copy.
@@ -591,20 +385,7 @@ pub enum BenchCommand {
     /// Ballot import and matching: votebase on SQLite and PostgreSQL beside the same
     /// match done as a plain SQL join (`UPDATE … FROM`) in sqlite3 and psql.
     #[command(after_help = "Example: votebase bench ballots --voters 1000000 --ballots 100000")]
-    Ballots {
-        /// Voters in the voter file.
-        #[arg(long, default_value_t = 1_000_000)]
-        voters: usize,
-        /// Ballot rows (about 1% match no voter).
-        #[arg(long, default_value_t = 100_000)]
-        ballots: usize,
-        /// PostgreSQL URL (default: --database, else the local test database).
-        #[arg(long)]
-        postgres: Option<String>,
-        /// Work directory (default: target/bench-ballots).
-        #[arg(long)]
-        dir: Option<PathBuf>,
-    },
+    Ballots(crate::bench_ballots::BenchBallotsArgs),
     /// Election night under load: 1,765 precincts reporting through a failure-injecting
     /// proxy, 20 hotline operators double-entering; checks zero lost, zero duplicated.
     Results(crate::bench_results::BenchResultsArgs),

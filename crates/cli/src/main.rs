@@ -5,6 +5,7 @@
 mod args;
 mod ballots;
 mod bench;
+mod bench_ballots;
 mod bench_donations;
 mod bench_lookup;
 mod bench_purges;
@@ -125,9 +126,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench(BenchCommand::Universes(cmd)) => bench_universes::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Purges(cmd)) => bench_purges::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Donations(cmd)) => bench_donations::bench(&global, cmd).await,
-        Command::Bench(cmd @ BenchCommand::Ballots { .. }) => {
-            bench::bench_ballots(&global, cmd).await
-        }
+        Command::Bench(BenchCommand::Ballots(cmd)) => bench_ballots::bench(&global, cmd).await,
         Command::Bench(cmd) => bench::bench(&global, cmd).await,
         Command::Ballots(cmd) => ballots::ballots(&global, cmd).await,
         Command::Universe(cmd) => universes::universe(&global, cmd).await,

@@ -347,3 +347,45 @@ fn virginia_layout_reads_app_and_ballot_status() {
         "{status}"
     );
 }
+
+/// `votebase bench ballots` at a small size on both stores: both sides run and the
+/// equal-work checks pass (the same unknown rows and voters who voted, on each store).
+#[test]
+fn the_ballots_benchmark_checks_equal_work_on_both_stores() {
+    let stores = if postgres_available() {
+        "both"
+    } else {
+        "sqlite"
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let work = dir.path().join("bench");
+    let out = assert_cmd::Command::cargo_bin("votebase")
+        .unwrap()
+        .args([
+            "bench",
+            "ballots",
+            "--voters",
+            "3000",
+            "--ballots",
+            "800",
+            "--stores",
+            stores,
+            "--postgres",
+            &common::postgres_url(),
+            "--dir",
+            work.to_str().unwrap(),
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = text(&out);
+    let checks = out.lines().filter(|l| l.starts_with("check: ")).count();
+    assert_eq!(checks, if stores == "both" { 4 } else { 2 }, "{out}");
+    assert!(out.contains("votebase import ballots (SQLite)"), "{out}");
+    assert!(
+        !work.exists(),
+        "the work directory is removed without --keep"
+    );
+}

@@ -79,6 +79,7 @@ fn import_ballots_tx(
     )
     .map_err(db)?;
     let mut staged_rows: i64 = 0;
+    let mut phase = std::time::Instant::now();
     {
         let mut stage = tx
             .prepare_cached(
@@ -116,6 +117,8 @@ fn import_ballots_tx(
             }
         }
     }
+    tracing::debug!(elapsed = ?phase.elapsed(), staged_rows, "sqlite ballots: staged");
+    phase = std::time::Instant::now();
     // Rows with only the county registration number take the id of that voter (the one
     // present in the file first).
     tx.execute(
@@ -128,6 +131,8 @@ fn import_ballots_tx(
         [],
     )
     .map_err(db)?;
+    tracing::debug!(elapsed = ?phase.elapsed(), "sqlite ballots: county numbers resolved");
+    phase = std::time::Instant::now();
     {
         let voters = if shared_voter_file {
             "voter_file.voters"
@@ -158,6 +163,8 @@ fn import_ballots_tx(
         }
         out.unmatched.sort_by_key(|u| u.line);
     }
+    tracing::debug!(elapsed = ?phase.elapsed(), unmatched = out.unmatched.len(), "sqlite ballots: voters probed");
+    phase = std::time::Instant::now();
     // A file older than one already loaded moves its known events' first day back.
     let newest_file: Option<String> = tx
         .query_row("SELECT MAX(as_of) FROM ballot_files", [], |r| r.get(0))
@@ -185,6 +192,8 @@ fn import_ballots_tx(
         )
         .map_err(db)? as i64;
     out.known_events = staged_rows - out.new_events;
+    tracing::debug!(elapsed = ?phase.elapsed(), new_events = out.new_events, "sqlite ballots: events inserted");
+    phase = std::time::Instant::now();
     tx.execute_batch("DELETE FROM temp.stage_ballots;")
         .map_err(db)?;
     tx.execute(
@@ -201,6 +210,7 @@ fn import_ballots_tx(
     )
     .map_err(db)?;
     tx.commit().map_err(db)?;
+    tracing::debug!(elapsed = ?phase.elapsed(), "sqlite ballots: file recorded and committed");
     Ok(out)
 }
 

@@ -70,6 +70,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0020_exchange_ballots_signups.sql"),
     include_str!("../migrations/0021_voter_id_index.sql"),
     include_str!("../migrations/0022_voter_file_source.sql"),
+    include_str!("../migrations/0023_ballot_events_one_voter_index.sql"),
 ];
 
 /// Connections kept open per organization.

@@ -33,12 +33,15 @@ impl Server {
             .stdout(std::process::Stdio::null());
         let mut child = cmd.spawn().expect("start server");
         let mut lines = BufReader::new(child.stderr.take().expect("stderr")).lines();
+        // Every line is kept, those before the address too: the job's first round (and
+        // its "leading job" line) may come before the server announces itself.
+        let log = Arc::new(Mutex::new(Vec::new()));
         let line = lines
             .by_ref()
             .map_while(Result::ok)
+            .inspect(|l| log.lock().unwrap().push(l.clone()))
             .find(|l| l.contains("serving http://"))
             .expect("server announces its address");
-        let log = Arc::new(Mutex::new(Vec::new()));
         let kept = log.clone();
         std::thread::spawn(move || {
             for l in lines.map_while(Result::ok) {

@@ -12,7 +12,25 @@ use std::time::Instant;
 use votebase_demo::{DemoOptions, build_state, write_files};
 
 /// The local test database used when no URL is given.
-pub const DEFAULT_TEST_DATABASE: &str = "postgres://postgres@127.0.0.1:5432/test";
+const DEFAULT_TEST_DATABASE: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// The PostgreSQL URL a benchmark runs against: its `--postgres`, else the global
+/// `--database`, else the local test database.
+pub(crate) fn postgres_url(flag: Option<String>, global: &Global) -> String {
+    flag.or_else(|| global.database.clone())
+        .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string())
+}
+
+/// `psql` on `url`, quiet, stopping at the first error, running `commands` in order
+/// (one `-c` each, so psql meta-commands such as `\copy` work).
+pub(crate) fn psql_commands(url: &str, commands: &[String]) -> Command {
+    let mut cmd = Command::new("psql");
+    cmd.args([url, "-v", "ON_ERROR_STOP=1", "-q"]);
+    for c in commands {
+        cmd.arg("-c").arg(c);
+    }
+    cmd
+}
 
 /// Peak resident memory of this process in MiB (Linux), if known.
 pub fn peak_rss_mib() -> Option<f64> {
@@ -55,10 +73,13 @@ pub(crate) struct Run {
 
 /// Runs this binary with `args` (ending in `--json`); returns the seconds, the peak memory
 /// it reported and its whole JSON summary.
-pub(crate) fn run_votebase(args: &[&str]) -> anyhow::Result<(f64, Option<f64>, serde_json::Value)> {
+pub(crate) fn run_votebase<S: AsRef<str>>(
+    args: &[S],
+) -> anyhow::Result<(f64, Option<f64>, serde_json::Value)> {
+    let args: Vec<&str> = args.iter().map(AsRef::as_ref).collect();
     let exe = std::env::current_exe()?;
     let started = Instant::now();
-    let out = Command::new(exe).args(args).output()?;
+    let out = Command::new(exe).args(&args).output()?;
     let seconds = started.elapsed().as_secs_f64();
     if !out.status.success() {
         bail!(
@@ -176,9 +197,7 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
     else {
         bail!("not an import benchmark");
     };
-    let url = postgres
-        .or_else(|| global.database.clone())
-        .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
+    let url = postgres_url(postgres, global);
     let dir = dir.unwrap_or_else(|| PathBuf::from("target/bench-import"));
     fresh_dir(&dir)?;
     eprintln!("generating {voters} voters...");
@@ -254,25 +273,19 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
         .map(|c| format!("\"{c}\" text"))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut create = Command::new("psql");
-    create.args([
+    let create = psql_commands(
         &url,
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-qc",
-        &format!("DROP TABLE IF EXISTS {table}; CREATE TABLE {table} ({columns})"),
-    ]);
+        &[format!(
+            "DROP TABLE IF EXISTS {table}; CREATE TABLE {table} ({columns})"
+        )],
+    );
     timed("psql create", create)?;
-    let mut copy = Command::new("psql");
-    copy.args([
+    let copy = psql_commands(
         &url,
-        "-v",
-        "ON_ERROR_STOP=1",
-        "-qc",
-        &format!(
+        &[format!(
             "\\copy {table} FROM '{file_arg}' WITH (FORMAT csv, DELIMITER E'\\t', QUOTE E'\\b', HEADER true)"
-        ),
-    ]);
+        )],
+    );
     runs.push(timed("psql \\copy", copy)?);
 
     // Equal work: every row of the file was handled on each side (votebase stores it or
@@ -311,12 +324,12 @@ pub async fn bench(global: &Global, cmd: BenchCommand) -> anyhow::Result<()> {
             json_count(&pg_summary, "imported")?,
         )
     })();
-    let mut cleanup = Command::new("psql");
-    cleanup.args([
+    let cleanup = psql_commands(
         &url,
-        "-qc",
-        &format!("DROP TABLE IF EXISTS {table}; DROP SCHEMA IF EXISTS vb_{org} CASCADE"),
-    ]);
+        &[format!(
+            "DROP TABLE IF EXISTS {table}; DROP SCHEMA IF EXISTS vb_{org} CASCADE"
+        )],
+    );
     timed("psql cleanup", cleanup)?;
     checks?;
 

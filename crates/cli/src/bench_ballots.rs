@@ -10,8 +10,8 @@
 //! Checks that both sides found the same unknown ballot rows and the same voters who voted.
 
 use crate::bench::{
-    DEFAULT_TEST_DATABASE, Run, check_equal, fresh_dir, header_columns, json_count, print_runs,
-    psql_count, run_votebase, sqlite_count, stores_to_run, timed,
+    Run, check_equal, fresh_dir, header_columns, json_count, postgres_url, print_runs,
+    psql_commands, psql_count, run_votebase, sqlite_count, stores_to_run, timed,
 };
 use crate::options::Global;
 use anyhow::Context;
@@ -76,25 +76,18 @@ fn write_ballot_file(path: &Path, ids: &[String], ballots: usize) -> anyhow::Res
 
 /// Runs `sql` through psql (not timed as a run; its seconds are printed).
 fn psql_step(url: &str, what: &str, sql: &str) -> anyhow::Result<()> {
-    let mut cmd = Command::new("psql");
-    cmd.args([url, "-v", "ON_ERROR_STOP=1", "-qc", sql]);
-    let run = timed(what, cmd)?;
+    let run = timed(what, psql_commands(url, &[sql.to_string()]))?;
     eprintln!("{what}: {:.2} s", run.seconds);
     Ok(())
 }
 
 /// The ballot count of every category `votebase ballots status --json` printed.
-fn voted(args: &[&str]) -> anyhow::Result<u64> {
+fn voted(args: &[String]) -> anyhow::Result<u64> {
     let (_, _, status) = run_votebase(args)?;
     let categories = status["categories"]
         .as_array()
         .context("ballots status printed no categories")?;
     Ok(categories.iter().filter_map(|c| c["voted"].as_u64()).sum())
-}
-
-/// Borrowed views of owned arguments, for [`run_votebase`].
-fn as_strs(args: &[String]) -> Vec<&str> {
-    args.iter().map(String::as_str).collect()
 }
 
 /// The ballot rows of `ballots` whose id is in no row of `voters`.
@@ -115,9 +108,7 @@ pub async fn bench(global: &Global, args: BenchBallotsArgs) -> anyhow::Result<()
         keep,
     } = args;
     let (run_sqlite, run_postgres) = stores_to_run(&stores)?;
-    let url = postgres
-        .or_else(|| global.database.clone())
-        .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
+    let url = postgres_url(postgres, global);
     let dir = dir.unwrap_or_else(|| PathBuf::from("target/bench-ballots"));
     fresh_dir(&dir)?;
     eprintln!("generating {voters} voters and {ballots} ballot rows...");
@@ -159,19 +150,16 @@ pub async fn bench(global: &Global, args: BenchBallotsArgs) -> anyhow::Result<()
         "nc-absentee",
         "--json",
     ];
-    let pg_args = |rest: &[&'static str]| -> Vec<String> {
-        ["--database", &url, "--org", &org]
-            .iter()
-            .map(|s| s.to_string())
-            .chain(rest.iter().map(|s| s.to_string()))
-            .collect()
+    // This binary's arguments for a command on the SQLite store or the PostgreSQL schema.
+    let with_store = |store: &[&str], rest: &[&str]| -> Vec<String> {
+        store.iter().chain(rest).map(|s| s.to_string()).collect()
     };
+    let on_sqlite = |rest: &[&str]| with_store(&["--data", &data], rest);
+    let on_postgres = |rest: &[&str]| with_store(&["--database", &url, "--org", &org], rest);
 
     eprintln!("loading the voter file into the stores and plain tables (not timed)...");
     if run_sqlite {
-        let mut with_data = vec!["--data", data.as_str()];
-        with_data.extend(import);
-        run_votebase(&with_data)?;
+        run_votebase(&on_sqlite(&import))?;
         let mut load = Command::new("sqlite3");
         load.arg(&plain_db)
             .arg(".mode tabs")
@@ -180,9 +168,7 @@ pub async fn bench(global: &Global, args: BenchBallotsArgs) -> anyhow::Result<()
         timed("sqlite3 voters", load)?;
     }
     if run_postgres {
-        let mut with_db = pg_args(&[]);
-        with_db.extend(import.iter().map(|s| s.to_string()));
-        run_votebase(&as_strs(&with_db))?;
+        run_votebase(&on_postgres(&import))?;
         let header = header_columns(&voter_file)?;
         let columns = header
             .iter()
@@ -194,13 +180,18 @@ pub async fn bench(global: &Global, args: BenchBallotsArgs) -> anyhow::Result<()
             .map(|c| format!("\"{c}\""))
             .collect::<Vec<_>>()
             .join(", ");
-        let mut pg_load = Command::new("psql");
-        pg_load.args([
-            &url, "-v", "ON_ERROR_STOP=1", "-q",
-            "-c", &format!("DROP TABLE IF EXISTS {pg_table}; CREATE TABLE {pg_table} ({columns}, voted boolean)"),
-            "-c", &format!("\\copy {pg_table} ({quoted}) FROM '{vf}' WITH (FORMAT csv, DELIMITER E'\\t', QUOTE E'\\b', HEADER true)"),
-            "-c", &format!("CREATE UNIQUE INDEX ON {pg_table} (ncid)"),
-        ]);
+        let pg_load = psql_commands(
+            &url,
+            &[
+                format!(
+                    "DROP TABLE IF EXISTS {pg_table}; CREATE TABLE {pg_table} ({columns}, voted boolean)"
+                ),
+                format!(
+                    "\\copy {pg_table} ({quoted}) FROM '{vf}' WITH (FORMAT csv, DELIMITER E'\\t', QUOTE E'\\b', HEADER true)"
+                ),
+                format!("CREATE UNIQUE INDEX ON {pg_table} (ncid)"),
+            ],
+        );
         timed("psql voters", pg_load)?;
         // Both voter tables settled the way a DBA leaves a bulk load: vacuumed (hint bits
         // and the visibility map set, statistics current), then a checkpoint.
@@ -217,9 +208,7 @@ pub async fn bench(global: &Global, args: BenchBallotsArgs) -> anyhow::Result<()
     let mut pg_summary = None;
     if run_sqlite {
         eprintln!("votebase import ballots (SQLite)...");
-        let mut with_data = vec!["--data", data.as_str()];
-        with_data.extend(import_ballots);
-        let (s, peak, summary) = run_votebase(&with_data)?;
+        let (s, peak, summary) = run_votebase(&on_sqlite(&import_ballots))?;
         sqlite_summary = Some(summary);
         runs.push(Run {
             name: "votebase import ballots (SQLite)".into(),
@@ -235,9 +224,7 @@ pub async fn bench(global: &Global, args: BenchBallotsArgs) -> anyhow::Result<()
     }
     if run_postgres {
         eprintln!("votebase import ballots (PostgreSQL)...");
-        let mut with_db = pg_args(&[]);
-        with_db.extend(import_ballots.iter().map(|s| s.to_string()));
-        let (s, peak, summary) = run_votebase(&as_strs(&with_db))?;
+        let (s, peak, summary) = run_votebase(&on_postgres(&import_ballots))?;
         pg_summary = Some(summary);
         runs.push(Run {
             name: "votebase import ballots (PostgreSQL)".into(),
@@ -245,13 +232,18 @@ pub async fn bench(global: &Global, args: BenchBallotsArgs) -> anyhow::Result<()
             peak_mib: peak,
         });
         psql_step(&url, "CHECKPOINT", "CHECKPOINT")?;
-        let mut pg_sql = Command::new("psql");
-        pg_sql.args([
-            &url, "-v", "ON_ERROR_STOP=1", "-q",
-            "-c", &format!("DROP TABLE IF EXISTS {bt}; CREATE TABLE {bt} (county_desc text, voter_reg_num text, ncid text, election_dt text, ballot_req_type text, ballot_req_dt text, ballot_send_dt text, ballot_rtn_dt text, ballot_rtn_status text)"),
-            "-c", &format!("\\copy {bt} FROM '{bf}' WITH (FORMAT csv, HEADER true)"),
-            "-c", &format!("UPDATE {pg_table} v SET voted = true FROM {bt} b WHERE b.ncid = v.ncid AND b.ballot_rtn_status = 'ACCEPTED'"),
-        ]);
+        let pg_sql = psql_commands(
+            &url,
+            &[
+                format!(
+                    "DROP TABLE IF EXISTS {bt}; CREATE TABLE {bt} (county_desc text, voter_reg_num text, ncid text, election_dt text, ballot_req_type text, ballot_req_dt text, ballot_send_dt text, ballot_rtn_dt text, ballot_rtn_status text)"
+                ),
+                format!("\\copy {bt} FROM '{bf}' WITH (FORMAT csv, HEADER true)"),
+                format!(
+                    "UPDATE {pg_table} v SET voted = true FROM {bt} b WHERE b.ncid = v.ncid AND b.ballot_rtn_status = 'ACCEPTED'"
+                ),
+            ],
+        );
         runs.push(timed("psql \\copy + UPDATE … FROM", pg_sql)?);
     }
 
@@ -267,7 +259,7 @@ pub async fn bench(global: &Global, args: BenchBallotsArgs) -> anyhow::Result<()
             )?;
             check_equal(
                 "voters who voted (SQLite)",
-                voted(&["--data", &data, "ballots", "status", "--json"])?,
+                voted(&on_sqlite(&["ballots", "status", "--json"]))?,
                 "sqlite3 UPDATE … FROM",
                 sqlite_count(&plain_db, "SELECT count(*) FROM voters WHERE voted = 1")?,
             )?;
@@ -281,7 +273,7 @@ pub async fn bench(global: &Global, args: BenchBallotsArgs) -> anyhow::Result<()
             )?;
             check_equal(
                 "voters who voted (PostgreSQL)",
-                voted(&as_strs(&pg_args(&["ballots", "status", "--json"])))?,
+                voted(&on_postgres(&["ballots", "status", "--json"]))?,
                 "psql UPDATE … FROM",
                 psql_count(
                     &url,
@@ -297,8 +289,12 @@ pub async fn bench(global: &Global, args: BenchBallotsArgs) -> anyhow::Result<()
             dir.display()
         );
     } else if run_postgres {
-        let mut cleanup = Command::new("psql");
-        cleanup.args([&url, "-qc", &format!("DROP TABLE IF EXISTS {bt}; DROP TABLE IF EXISTS {pg_table}; DROP SCHEMA IF EXISTS vb_{org} CASCADE")]);
+        let cleanup = psql_commands(
+            &url,
+            &[format!(
+                "DROP TABLE IF EXISTS {bt}; DROP TABLE IF EXISTS {pg_table}; DROP SCHEMA IF EXISTS vb_{org} CASCADE"
+            )],
+        );
         timed("psql cleanup", cleanup)?;
     }
     checks?;

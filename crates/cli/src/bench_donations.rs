@@ -15,7 +15,7 @@
 //! limit, and fails otherwise. The plain side does less (no linkage, no parsing into
 //! types, no flags but the limit): it is the floor a hand-written load sets.
 
-use crate::bench::{DEFAULT_TEST_DATABASE, peak_rss_mib, tool_output};
+use crate::bench::{peak_rss_mib, postgres_url, tool_output};
 use crate::options::Global;
 use anyhow::{Context, bail};
 use clap::Args;
@@ -311,11 +311,7 @@ pub async fn bench(global: &Global, args: BenchDonationsArgs) -> anyhow::Result<
         });
     }
     if run_pg {
-        let url = args
-            .postgres
-            .clone()
-            .or_else(|| global.database.clone())
-            .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
+        let url = postgres_url(args.postgres.clone(), global);
         let org = OrgName::parse(&format!("bench_donations_{}", std::process::id()))?;
         votebase_store_postgres::drop_org(&url, &org).await.ok();
         let store = PgStore::connect(&url, &org).await.with_context(|| {

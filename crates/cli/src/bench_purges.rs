@@ -15,7 +15,7 @@
 //! transition) and fails otherwise. The plain SQL does less than the report (no rates,
 //! no tests, no breakdowns): it is the floor a hand-written query sets.
 
-use crate::bench::{DEFAULT_TEST_DATABASE, peak_rss_mib};
+use crate::bench::{peak_rss_mib, postgres_url};
 use crate::options::Global;
 use anyhow::{Context, bail};
 use clap::Args;
@@ -155,11 +155,7 @@ pub async fn bench(global: &Global, args: BenchPurgesArgs) -> anyhow::Result<()>
         );
     }
     if run_pg {
-        let url = args
-            .postgres
-            .clone()
-            .or_else(|| global.database.clone())
-            .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
+        let url = postgres_url(args.postgres.clone(), global);
         let org = OrgName::parse(&format!("bench_purges_{}", std::process::id()))?;
         votebase_store_postgres::drop_org(&url, &org).await.ok();
         let store = PgStore::connect(&url, &org).await.with_context(|| {

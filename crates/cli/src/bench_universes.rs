@@ -17,7 +17,7 @@
 //! are written over the generated state (its largest counties and districts, its
 //! elections), so they select real voters whatever the size.
 
-use crate::bench::{DEFAULT_TEST_DATABASE, peak_rss_mib};
+use crate::bench::{peak_rss_mib, postgres_url};
 use crate::options::{Global, ImportArgs};
 use anyhow::{Context, bail};
 use chrono::{Datelike, NaiveDate};
@@ -491,11 +491,7 @@ struct Row {
 
 pub async fn bench(global: &Global, args: BenchUniversesArgs) -> anyhow::Result<()> {
     let dir = args.work_dir();
-    let pg_url = args
-        .postgres
-        .clone()
-        .or_else(|| global.database.clone())
-        .unwrap_or_else(|| DEFAULT_TEST_DATABASE.to_string());
+    let pg_url = postgres_url(args.postgres.clone(), global);
     if let Some(pg_org) = &args.reuse {
         let org = OrgName::parse("bench_universes")?;
         let file = dir.join("data").join(format!("{org}.sqlite3"));

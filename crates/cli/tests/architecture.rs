@@ -97,20 +97,20 @@ const DEBT: &[(&str, &str)] = &[
     ("votebase", "votebase-vip"),
 ];
 
-/// Workspace crates and their normal dependencies on other workspace crates.
-fn crate_graph() -> BTreeMap<String, BTreeSet<String>> {
+/// `cargo metadata --format-version 1` with `args`, run at the workspace root.
+fn cargo_metadata(args: &[&str]) -> std::process::Output {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = std::process::Command::new(env!("CARGO"))
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--no-deps",
-            "--offline",
-        ])
+    std::process::Command::new(env!("CARGO"))
+        .args(["metadata", "--format-version", "1"])
+        .args(args)
         .current_dir(&root)
         .output()
-        .expect("cargo metadata runs");
+        .expect("cargo metadata runs")
+}
+
+/// Workspace crates and their normal dependencies on other workspace crates.
+fn crate_graph() -> BTreeMap<String, BTreeSet<String>> {
+    let out = cargo_metadata(&["--no-deps", "--offline"]);
     assert!(
         out.status.success(),
         "cargo metadata failed: {}",
@@ -212,19 +212,7 @@ fn engines_and_backends_never_reach_up() {
 /// so `cargo test` finds a stale lock file before the fuzz step does.
 #[test]
 fn the_fuzz_lock_file_is_current() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let out = std::process::Command::new(env!("CARGO"))
-        .args([
-            "metadata",
-            "--format-version",
-            "1",
-            "--locked",
-            "--manifest-path",
-            "fuzz/Cargo.toml",
-        ])
-        .current_dir(&root)
-        .output()
-        .expect("cargo metadata runs");
+    let out = cargo_metadata(&["--locked", "--manifest-path", "fuzz/Cargo.toml"]);
     assert!(
         out.status.success(),
         "fuzz/Cargo.lock is stale; run `cargo metadata --manifest-path fuzz/Cargo.toml \

@@ -79,7 +79,14 @@ fn import_ballots_tx(
     )
     .map_err(db)?;
     let mut staged_rows: i64 = 0;
-    let mut phase = std::time::Instant::now();
+    // Phase times at debug level (`VOTEBASE_LOG=votebase_store_sqlite=debug`): each call
+    // gives the time since the last and starts the next phase.
+    let mut phase_started = std::time::Instant::now();
+    let mut lap = move || {
+        let elapsed = phase_started.elapsed();
+        phase_started = std::time::Instant::now();
+        elapsed
+    };
     {
         let mut stage = tx
             .prepare_cached(
@@ -117,8 +124,7 @@ fn import_ballots_tx(
             }
         }
     }
-    tracing::debug!(elapsed = ?phase.elapsed(), staged_rows, "sqlite ballots: staged");
-    phase = std::time::Instant::now();
+    tracing::debug!(elapsed = ?lap(), staged_rows, "sqlite ballots: staged");
     // Rows with only the county registration number take the id of that voter (the one
     // present in the file first).
     tx.execute(
@@ -131,8 +137,7 @@ fn import_ballots_tx(
         [],
     )
     .map_err(db)?;
-    tracing::debug!(elapsed = ?phase.elapsed(), "sqlite ballots: county numbers resolved");
-    phase = std::time::Instant::now();
+    tracing::debug!(elapsed = ?lap(), "sqlite ballots: county numbers resolved");
     {
         let voters = if shared_voter_file {
             "voter_file.voters"
@@ -167,8 +172,7 @@ fn import_ballots_tx(
         }
         out.unmatched.sort_by_key(|u| u.line);
     }
-    tracing::debug!(elapsed = ?phase.elapsed(), unmatched = out.unmatched.len(), "sqlite ballots: voters probed");
-    phase = std::time::Instant::now();
+    tracing::debug!(elapsed = ?lap(), unmatched = out.unmatched.len(), "sqlite ballots: voters probed");
     // A file older than one already loaded moves its known events' first day back.
     let newest_file: Option<String> = tx
         .query_row("SELECT MAX(as_of) FROM ballot_files", [], |r| r.get(0))
@@ -196,8 +200,7 @@ fn import_ballots_tx(
         )
         .map_err(db)? as i64;
     out.known_events = staged_rows - out.new_events;
-    tracing::debug!(elapsed = ?phase.elapsed(), new_events = out.new_events, "sqlite ballots: events inserted");
-    phase = std::time::Instant::now();
+    tracing::debug!(elapsed = ?lap(), new_events = out.new_events, "sqlite ballots: events inserted");
     tx.execute_batch("DELETE FROM temp.stage_ballots;")
         .map_err(db)?;
     tx.execute(
@@ -214,7 +217,7 @@ fn import_ballots_tx(
     )
     .map_err(db)?;
     tx.commit().map_err(db)?;
-    tracing::debug!(elapsed = ?phase.elapsed(), "sqlite ballots: file recorded and committed");
+    tracing::debug!(elapsed = ?lap(), "sqlite ballots: file recorded and committed");
     Ok(out)
 }
 

@@ -131,7 +131,8 @@ pub(crate) async fn import_ballots(
     if newest_file.is_some_and(|newest| newest > file.as_of) {
         sqlx::query(
             "UPDATE ballot_events b SET first_seen = $1 FROM stage_ballots s
-             WHERE b.event_key = s.event_key AND b.first_seen > $1",
+             WHERE b.state_voter_id = s.state_voter_id AND b.election_date = s.election_date
+               AND b.event_key = s.event_key AND b.first_seen > $1",
         )
         .bind(file.as_of)
         .execute(&mut *tx)
@@ -146,8 +147,8 @@ pub(crate) async fn import_ballots(
          SELECT event_key, state_voter_id, local_voter_id, county_name, election_date, method,
            delivery_type, request_date, send_date, return_date, return_status, category, rank,
            site_name, same_day_registration, request_party, $1
-         FROM stage_ballots ORDER BY event_key
-         ON CONFLICT (event_key) DO NOTHING",
+         FROM stage_ballots ORDER BY state_voter_id, election_date, event_key
+         ON CONFLICT (state_voter_id, election_date, event_key) DO NOTHING",
     )
     .bind(file.as_of)
     .execute(&mut *tx)

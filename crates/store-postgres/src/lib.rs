@@ -71,6 +71,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0021_voter_id_index.sql"),
     include_str!("../migrations/0022_voter_file_source.sql"),
     include_str!("../migrations/0023_ballot_events_one_voter_index.sql"),
+    include_str!("../migrations/0024_ballot_events_keyed_by_voter.sql"),
 ];
 
 /// Connections kept open per organization.

@@ -180,7 +180,8 @@ fn import_ballots_tx(
     if newest_file.is_some_and(|newest| newest > first_seen) {
         tx.execute(
             "UPDATE ballot_events SET first_seen = ?1
-             WHERE first_seen > ?1 AND event_key IN (SELECT event_key FROM temp.stage_ballots)",
+             WHERE first_seen > ?1 AND (state_voter_id, election_date, event_key) IN
+                   (SELECT state_voter_id, election_date, event_key FROM temp.stage_ballots)",
             [&first_seen],
         )
         .map_err(db)?;
@@ -194,8 +195,8 @@ fn import_ballots_tx(
              SELECT event_key, state_voter_id, local_voter_id, county_name, election_date, method,
                delivery_type, request_date, send_date, return_date, return_status, category, rank,
                site_name, same_day_registration, request_party, ?1
-             FROM temp.stage_ballots WHERE true ORDER BY event_key
-             ON CONFLICT (event_key) DO NOTHING",
+             FROM temp.stage_ballots WHERE true ORDER BY state_voter_id, election_date, event_key
+             ON CONFLICT (state_voter_id, election_date, event_key) DO NOTHING",
             [&first_seen],
         )
         .map_err(db)? as i64;

@@ -68,6 +68,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0021_voter_id_index.sql"),
     include_str!("../migrations/0022_voter_file_source.sql"),
     include_str!("../migrations/0023_ballot_events_one_voter_index.sql"),
+    include_str!("../migrations/0024_ballot_events_keyed_by_voter.sql"),
 ];
 
 /// A SQLite-backed store for one organization.
@@ -552,6 +553,71 @@ mod tests {
         let shared: Vec<&str> = VOTER_COLUMNS.iter().map(|(n, _)| *n).collect();
         assert_eq!(&names[..shared.len()], &shared[..]);
         drop(stmt);
+        drop(conn);
+        std::fs::remove_dir_all(dir).ok();
+    }
+
+    /// Migration 24 rebuilds `ballot_events` under a new primary key: events held at
+    /// version 23 come through, and the triggers dropped for the rebuild work again.
+    #[tokio::test]
+    async fn ballot_events_survive_the_rekey_to_voter_order() {
+        let dir = std::env::temp_dir().join(format!("vb-rekey-{}", std::process::id()));
+        std::fs::remove_dir_all(&dir).ok();
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("rekey.sqlite");
+        {
+            let mut old = Connection::open(&path).unwrap();
+            let tx = old.transaction().unwrap();
+            for sql in &MIGRATIONS[..23] {
+                tx.execute_batch(sql).unwrap();
+            }
+            tx.pragma_update(None, "user_version", 23).unwrap();
+            tx.execute_batch(
+                "INSERT INTO ballot_events VALUES ('k2', 'AA2', '', 'WAKE', '2026-11-03', 'MAIL',
+                   'MAIL', NULL, NULL, NULL, '', 'requested', 1, '', 0, '', '2026-10-01');
+                 INSERT INTO ballot_events VALUES ('k1', 'AA1', '', 'WAKE', '2026-11-03', 'MAIL',
+                   'MAIL', NULL, '2026-10-02', NULL, '', 'sent', 2, '', 0, '', '2026-10-01');",
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let store = SqliteStore::open_file(&path).unwrap();
+        let conn = store.conn().unwrap();
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version as usize, MIGRATIONS.len());
+        let held: Vec<(String, String)> = conn
+            .prepare("SELECT state_voter_id, event_key FROM ballot_events")
+            .unwrap()
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert_eq!(
+            held,
+            vec![("AA1".into(), "k1".into()), ("AA2".into(), "k2".into())],
+            "both events, now in voter order"
+        );
+        // The outbox trigger is back: with a ballot-sharing agreement on file, the
+        // backfill publishes the held events and a new event is published on insert.
+        conn.execute_batch(
+            "INSERT INTO exchange_agreements (id, publisher, subscriber, terms, hash_key,
+               proposed_by_org, proposed_by, proposed_at)
+             VALUES ('a1', 'here', 'there', '{\"datasets\":[\"ballot_status\"]}', 'h',
+               'here', 'test', '2026-10-01');
+             INSERT INTO ballot_events VALUES ('k3', 'AA3', '', 'WAKE', '2026-11-03', 'MAIL',
+               'MAIL', NULL, NULL, NULL, '', 'requested', 1, '', 0, '', '2026-10-02');",
+        )
+        .unwrap();
+        let published: i64 = conn
+            .query_row(
+                "SELECT COUNT(*) FROM exchange_outbox WHERE dataset = 'ballot_status'",
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(published, 3);
         drop(conn);
         std::fs::remove_dir_all(dir).ok();
     }

@@ -878,6 +878,24 @@ async fn ballots_settle_in_any_order(store: &dyn Store) {
         "{aborted:?}"
     );
     assert_eq!(store.voted_count(date(2026, 11, 3)).await.unwrap(), 2);
+
+    // The same row twice in one file is one event, and an event is known by its content
+    // for any voter and election: a primary election's row of a voter already holding a
+    // general election's event is new, the general's row again is not.
+    let mut primary = ballot("AA000001", sent, None, "");
+    primary.election_date = date(2026, 3, 3);
+    let twice = vec![
+        primary.clone(),
+        primary,
+        ballot("AA000002", sent, back, "ACCEPTED"),
+    ];
+    let out = load_ballots(store, "b-twice", date(2026, 10, 9), twice).await;
+    assert_eq!((out.new_events, out.known_events), (1, 2));
+    let events = store.voter_ballots("AA000001").await.unwrap();
+    assert_eq!(events.len(), 3, "{events:?}");
+    assert_eq!(events[0].election_date, date(2026, 11, 3), "newest first");
+    assert_eq!(events[2].election_date, date(2026, 3, 3));
+    assert_eq!(store.voted_count(date(2026, 11, 3)).await.unwrap(), 2);
 }
 
 async fn phones_and_relinks(store: &dyn Store) {

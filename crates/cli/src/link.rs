@@ -370,10 +370,18 @@ pub async fn link(global: &Global, args: LinkArgs) -> anyhow::Result<()> {
         bail!("--out is required");
     };
     let started = Instant::now();
-    let a = {
-        let (path, cfg) = (args.files[0].clone(), cfg.clone());
-        tokio::task::spawn_blocking(move || read_csv(&path, &cfg)).await??
+    // Both files are read at once, each on its own thread (reading, parsing and
+    // normalising a side is single-threaded).
+    let read_side = |path: &Path| {
+        let (path, cfg) = (path.to_path_buf(), cfg.clone());
+        tokio::task::spawn_blocking(move || read_csv(&path, &cfg))
     };
+    let reading_a = read_side(&args.files[0]);
+    let reading_b = match args.files.get(1) {
+        Some(path) if !args.to_voters => Some(read_side(path)),
+        _ => None,
+    };
+    let a = reading_a.await??;
     let mut store = None;
     let mut snapshot = None;
     let b = if args.to_voters {
@@ -382,9 +390,8 @@ pub async fn link(global: &Global, args: LinkArgs) -> anyhow::Result<()> {
         store = Some(s);
         snapshot = Some(id);
         Some(voters)
-    } else if let Some(path) = args.files.get(1) {
-        let (path, cfg) = (path.clone(), cfg.clone());
-        Some(tokio::task::spawn_blocking(move || read_csv(&path, &cfg)).await??)
+    } else if let Some(reading) = reading_b {
+        Some(reading.await??)
     } else {
         None
     };

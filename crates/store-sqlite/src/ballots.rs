@@ -5,7 +5,7 @@
 
 use crate::db;
 use chrono::{NaiveDate, Utc};
-use rusqlite::{Connection, Row, params};
+use rusqlite::{Connection, OptionalExtension, Row, params};
 use tokio::sync::mpsc::Receiver;
 use votebase_domain::{BallotCategory, BallotEvent, BallotMethod};
 use votebase_store::{
@@ -186,6 +186,25 @@ fn import_ballots_tx(
         )
         .map_err(db)?;
     }
+    // SQLite has only row triggers: the outbox trigger's check for a ballot-sharing
+    // agreement would run once per new event (0.9 s per million). While no agreement can
+    // carry ballot status the trigger publishes nothing, so it is set aside for this
+    // insert and put back unchanged, inside this transaction: this connection holds the
+    // write lock, so no agreement can be recorded meanwhile, and a rollback restores it.
+    let outbox_trigger: Option<String> = tx
+        .query_row(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'ballot_events_outbox'
+               AND NOT EXISTS (SELECT 1 FROM exchange_agreements
+                               WHERE ended_at IS NULL AND terms LIKE '%\"ballot_status\"%')",
+            [],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(db)?;
+    if outbox_trigger.is_some() {
+        tx.execute_batch("DROP TRIGGER ballot_events_outbox")
+            .map_err(db)?;
+    }
     out.new_events = tx
         .execute(
             "INSERT INTO ballot_events (event_key, state_voter_id, local_voter_id, county_name,
@@ -200,6 +219,9 @@ fn import_ballots_tx(
             [&first_seen],
         )
         .map_err(db)? as i64;
+    if let Some(trigger) = outbox_trigger {
+        tx.execute_batch(&trigger).map_err(db)?;
+    }
     out.known_events = staged_rows - out.new_events;
     tracing::debug!(elapsed = ?lap(), new_events = out.new_events, "sqlite ballots: events inserted");
     tx.execute_batch("DELETE FROM temp.stage_ballots;")

@@ -377,10 +377,8 @@ pub async fn link(global: &Global, args: LinkArgs) -> anyhow::Result<()> {
         tokio::task::spawn_blocking(move || read_csv(&path, &cfg))
     };
     let reading_a = read_side(&args.files[0]);
-    let reading_b = match args.files.get(1) {
-        Some(path) if !args.to_voters => Some(read_side(path)),
-        _ => None,
-    };
+    // With --to-voters there is one file (refused above otherwise): side B is the store.
+    let reading_b = args.files.get(1).map(|path| read_side(path));
     let a = reading_a.await??;
     let mut store = None;
     let mut snapshot = None;

@@ -393,6 +393,9 @@ pub enum BenchCommand {
     Universes(crate::bench_universes::BenchUniversesArgs),
     /// The public polling-place lookup under load (wrk) beside nginx serving a static file.
     Lookup(crate::bench_lookup::BenchLookupArgs),
+    /// The floor server `bench lookup` starts: one fixed answer through the server's stack.
+    #[command(hide = true)]
+    LookupFloor(crate::bench_lookup::LookupFloorArgs),
     /// Score training: votebase (linfa-logistic) beside scikit-learn on the same rows.
     Score(crate::scores::BenchScoreArgs),
     /// Ballot import and matching: votebase on SQLite and PostgreSQL beside the same

@@ -41,6 +41,9 @@ pub struct BenchLookupArgs {
     /// Work directory (default: target/bench-lookup).
     #[arg(long)]
     pub dir: Option<PathBuf>,
+    /// Rounds of the three servers in turn (votebase, the axum floor, nginx).
+    #[arg(long, default_value_t = 1)]
+    pub rounds: u32,
 }
 
 /// One wrk run.
@@ -147,11 +150,14 @@ done = function(summary, latency, requests)
 end
 "#;
 
-fn write_lookup_script(path: &Path, addresses: &[String]) -> anyhow::Result<()> {
+/// A wrk script cycling over `route?address=…` for every address: the same requests
+/// (and the same client work in wrk's Lua) for each server; nginx and the floor ignore
+/// the query string and send their one answer.
+fn write_lookup_script(path: &Path, route: &str, addresses: &[String]) -> anyhow::Result<()> {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path)?);
     writeln!(f, "local paths = {{")?;
     for a in addresses {
-        writeln!(f, "  \"/api/v1/lookup?address={}\",", encode(a))?;
+        writeln!(f, "  \"{route}?address={}\",", encode(a))?;
     }
     writeln!(f, "}}")?;
     writeln!(
@@ -313,18 +319,17 @@ fn bench_blocking(args: BenchLookupArgs) -> anyhow::Result<()> {
         .with_context(|| format!("no feed at {}", args.feed.display()))?;
     let addresses = segment_addresses(&feed)?;
     let script = work.join("lookup.lua");
-    write_lookup_script(&script, &addresses)?;
+    write_lookup_script(&script, "/api/v1/lookup", &addresses)?;
     let static_script = work.join("static.lua");
-    std::fs::write(&static_script, DONE_LUA)?;
+    write_lookup_script(&static_script, "/lookup.json", &addresses)?;
 
-    // votebase: install the feed and serve it.
+    // votebase: install the feed; its first answer is what the other two serve.
     let exe = std::env::current_exe()?;
     let data = work.join("data");
-    let org = "bench";
     let installed = Command::new(&exe)
         .arg("--data")
         .arg(&data)
-        .args(["--org", org, "import", "vip", "--force", "--json"])
+        .args(["--org", ORG, "import", "vip", "--force", "--json"])
         .arg(&feed)
         .env_remove("VOTEBASE_DATABASE")
         .output()?;
@@ -334,13 +339,125 @@ fn bench_blocking(args: BenchLookupArgs) -> anyhow::Result<()> {
             String::from_utf8_lossy(&installed.stderr)
         );
     }
+    let sample_path = format!("/api/v1/lookup?address={}", encode(&addresses[0]));
+    let static_path = format!("/lookup.json?address={}", encode(&addresses[0]));
+    let sample_body = {
+        let (server, base) = start_votebase(&exe, &data)?;
+        let body = wait_for(&format!("{base}{sample_path}"), "votebase")?;
+        drop(server);
+        body
+    };
+    let answer = work.join("lookup.json");
+    std::fs::write(&answer, &sample_body)?;
+    let ngx = work.join("nginx");
+    for sub in ["www", "tmp"] {
+        std::fs::create_dir_all(ngx.join(sub))?;
+    }
+    std::fs::write(ngx.join("www/lookup.json"), &sample_body)?;
+
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
+    eprintln!(
+        "{} addresses; {} s per server, {} connections, {} wrk threads, {cores} cores, {} round(s)",
+        addresses.len(),
+        args.seconds,
+        args.connections,
+        args.threads,
+        args.rounds
+    );
+    let mut rounds = Vec::new();
+    for round in 1..=args.rounds.max(1) {
+        // votebase: every lookup parsed, resolved and answered through the whole stack.
+        let (server, base) = start_votebase(&exe, &data)?;
+        wait_for(&format!("{base}{sample_path}"), "votebase")?;
+        let votebase = run_wrk("votebase /api/v1/lookup", &base, &script, &args)?;
+        drop(server);
+
+        // The floor: the same listener, runtime, hyper and axum, one fixed answer.
+        let port = free_port()?;
+        let floor = Command::new(&exe)
+            .args(["bench", "lookup-floor", "--bind"])
+            .arg(format!("127.0.0.1:{port}"))
+            .arg("--body")
+            .arg(&answer)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start the floor server")?;
+        let floor_guard = Guard {
+            child: floor,
+            graceful: None,
+        };
+        let floor_url = format!("http://127.0.0.1:{port}");
+        check_same_answer(
+            &wait_for(&format!("{floor_url}{static_path}"), "the floor server")?,
+            &sample_body,
+            "floor",
+        )?;
+        let floor = run_wrk(
+            "axum floor, fixed answer",
+            &floor_url,
+            &static_script,
+            &args,
+        )?;
+        drop(floor_guard);
+
+        // nginx: the same answer as a static file.
+        let nport = free_port()?;
+        let conf = ngx.join("nginx.conf");
+        std::fs::write(&conf, nginx_conf(&ngx, nport, cores))?;
+        let nginx = Command::new("nginx")
+            .arg("-p")
+            .arg(&ngx)
+            .arg("-e")
+            .arg(ngx.join("error.log"))
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("cannot start nginx; install it (Debian: apt-get install nginx-light)")?;
+        let nginx = Guard {
+            child: nginx,
+            graceful: Some("-QUIT"),
+        };
+        let static_url = format!("http://127.0.0.1:{nport}");
+        check_same_answer(
+            &wait_for(&format!("{static_url}{static_path}"), "nginx")?,
+            &sample_body,
+            "nginx",
+        )?;
+        let nginx_result = run_wrk("nginx static JSON", &static_url, &static_script, &args)?;
+        drop(nginx);
+        print_round(round, &votebase, &floor, &nginx_result);
+        rounds.push([votebase, floor, nginx_result]);
+    }
+    if rounds.len() > 1 {
+        let total = |i: usize| rounds.iter().map(|r| r[i].per_second).sum::<f64>();
+        println!(
+            "all {} rounds: votebase / nginx {:.2}x, floor / nginx {:.2}x, votebase / floor {:.2}x (summed requests/s)",
+            rounds.len(),
+            total(0) / total(2),
+            total(1) / total(2),
+            total(0) / total(1)
+        );
+    }
+    Ok(())
+}
+
+const ORG: &str = "bench";
+
+/// Starts `votebase serve` over the installed feed (per-address rate limit off); returns
+/// the guard and the base URL once it announces itself.
+fn start_votebase(exe: &Path, data: &Path) -> anyhow::Result<(Guard, String)> {
     let port = free_port()?;
-    let mut child = Command::new(&exe)
+    let mut child = Command::new(exe)
         .arg("--data")
-        .arg(&data)
+        .arg(data)
         .args([
             "--org",
-            org,
+            ORG,
             "serve",
             "--bind",
             &format!("127.0.0.1:{port}"),
@@ -365,57 +482,32 @@ fn bench_blocking(args: BenchLookupArgs) -> anyhow::Result<()> {
         bail!("votebase serve did not start");
     }
     std::thread::spawn(move || for _ in lines {});
-    let base = format!("http://127.0.0.1:{port}");
-    let sample = format!("{base}/api/v1/lookup?address={}", encode(&addresses[0]));
-    let sample_body = wait_for(&sample, "votebase")?;
+    Ok((server, format!("http://127.0.0.1:{port}")))
+}
 
-    let cores = std::thread::available_parallelism()
-        .map(|n| n.get())
-        .unwrap_or(1);
-    eprintln!(
-        "{} addresses; {} s per server, {} connections, {} wrk threads, {cores} cores",
-        addresses.len(),
-        args.seconds,
-        args.connections,
-        args.threads
-    );
-    let votebase = run_wrk("votebase /api/v1/lookup", &base, &script, &args)?;
-    drop(server);
-
-    // nginx: the same answer as a static file.
-    let ngx = work.join("nginx");
-    for sub in ["www", "tmp"] {
-        std::fs::create_dir_all(ngx.join(sub))?;
+/// The floor and nginx must send the bytes votebase sent, or the runs are not comparable.
+fn check_same_answer(got: &[u8], want: &[u8], who: &str) -> anyhow::Result<()> {
+    if got != want {
+        bail!(
+            "{who} sent {} bytes, not the {} bytes of votebase's answer",
+            got.len(),
+            want.len()
+        );
     }
-    std::fs::write(ngx.join("www/lookup.json"), &sample_body)?;
-    let nport = free_port()?;
-    let conf = ngx.join("nginx.conf");
-    std::fs::write(&conf, nginx_conf(&ngx, nport, cores))?;
-    let nginx = Command::new("nginx")
-        .arg("-p")
-        .arg(&ngx)
-        .arg("-e")
-        .arg(ngx.join("error.log"))
-        .arg("-c")
-        .arg(&conf)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .context("cannot start nginx; install it (Debian: apt-get install nginx-light)")?;
-    let nginx = Guard {
-        child: nginx,
-        graceful: Some("-QUIT"),
-    };
-    let static_url = format!("http://127.0.0.1:{nport}/lookup.json");
-    wait_for(&static_url, "nginx")?;
-    let nginx_result = run_wrk("nginx static JSON", &static_url, &static_script, &args)?;
-    drop(nginx);
+    println!(
+        "check: {who} answers votebase's {} bytes: equal",
+        want.len()
+    );
+    Ok(())
+}
 
+fn print_round(round: u32, votebase: &WrkResult, floor: &WrkResult, nginx: &WrkResult) {
+    println!("round {round}");
     println!(
         "{:<26} {:>10} {:>12} {:>10} {:>10} {:>9} {:>8}",
         "server", "requests", "requests/s", "p50", "p99", "non-2xx", "errors"
     );
-    for r in [&votebase, &nginx_result] {
+    for r in [votebase, floor, nginx] {
         println!(
             "{:<26} {:>10} {:>12.0} {:>10} {:>10} {:>9} {:>8}",
             r.name,
@@ -428,18 +520,39 @@ fn bench_blocking(args: BenchLookupArgs) -> anyhow::Result<()> {
         );
     }
     println!(
-        "votebase / nginx: {:.2}x the requests/s, p50 {:.2}x, p99 {:.2}x",
-        votebase.per_second / nginx_result.per_second,
-        votebase.p50_us / nginx_result.p50_us.max(1.0),
-        votebase.p99_us / nginx_result.p99_us.max(1.0)
+        "votebase / nginx: {:.2}x the requests/s, p50 {:.2}x, p99 {:.2}x; floor / nginx {:.2}x; votebase / floor {:.2}x",
+        votebase.per_second / nginx.per_second,
+        votebase.p50_us / nginx.p50_us.max(1.0),
+        votebase.p99_us / nginx.p99_us.max(1.0),
+        floor.per_second / nginx.per_second,
+        votebase.per_second / floor.per_second
     );
-    if votebase.non_2xx > 0 || votebase.socket_errors > 0 {
-        eprintln!(
-            "note: votebase answered {} non-2xx responses and had {} socket errors",
-            votebase.non_2xx, votebase.socket_errors
-        );
+    for r in [votebase, floor, nginx] {
+        if r.non_2xx > 0 || r.socket_errors > 0 {
+            eprintln!(
+                "note: {} answered {} non-2xx responses and had {} socket errors",
+                r.name, r.non_2xx, r.socket_errors
+            );
+        }
     }
-    Ok(())
+}
+
+/// Arguments of the hidden `votebase bench lookup-floor` (started by `bench lookup`).
+#[derive(Args, Debug)]
+pub struct LookupFloorArgs {
+    /// Address to listen on.
+    #[arg(long)]
+    pub bind: String,
+    /// The file whose bytes are the one answer, served at `/lookup.json`.
+    #[arg(long)]
+    pub body: PathBuf,
+}
+
+/// Serves the floor: one fixed answer through the server's own stack.
+pub async fn floor(args: LookupFloorArgs) -> anyhow::Result<()> {
+    let body = std::fs::read(&args.body)
+        .with_context(|| format!("cannot read {}", args.body.display()))?;
+    Ok(votebase_server::floor::serve_fixed_answer(&args.bind, "/lookup.json", body).await?)
 }
 
 #[cfg(test)]

@@ -122,6 +122,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Disinfo(cmd) => disinfo::disinfo(&global, cmd).await,
         Command::Events(cmd) => volunteers::events::events(&global, cmd).await,
         Command::Bench(BenchCommand::Lookup(cmd)) => bench_lookup::bench(&global, cmd).await,
+        Command::Bench(BenchCommand::LookupFloor(cmd)) => bench_lookup::floor(cmd).await,
         Command::Bench(BenchCommand::Results(cmd)) => bench_results::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Universes(cmd)) => bench_universes::bench(&global, cmd).await,
         Command::Bench(BenchCommand::Purges(cmd)) => bench_purges::bench(&global, cmd).await,

@@ -2,7 +2,8 @@
 //! client's address and whether it came over HTTPS), resolved once by [`middleware`] from
 //! the connection, the configured [`TrustedProxies`] and the public URL. `X-Forwarded-For`
 //! and `X-Forwarded-Proto` are believed only from a trusted proxy's address. The same
-//! middleware finishes every response: the request id header, the JSON error body for
+//! middleware applies the CSRF rule ([`crate::csrf::check`]) and finishes every response:
+//! the request id header, the JSON error body for
 //! framework rejections ([`crate::error::normalize`]) and the security headers
 //! ([`crate::headers::apply`]).
 
@@ -11,6 +12,7 @@ use axum::extract::{ConnectInfo, Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
+use futures::FutureExt;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
 /// Networks whose `X-Forwarded-*` headers are believed (`--trusted-proxy CIDR`,
@@ -139,6 +141,12 @@ pub fn origin_of_url(url: &str) -> Option<String> {
     (!host.is_empty()).then(|| normalize_origin(scheme, host))
 }
 
+/// A random request id: 16 hex digits (it names a request in logs and error bodies; it
+/// is no secret, so 64 bits from the thread's generator, not a token's 256).
+fn request_id() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
 /// Resolves the request's context from the state's configuration.
 pub fn resolve(state: &AppState, peer: IpAddr, headers: &HeaderMap) -> RequestContext {
     let proxied = state.trusted_proxies.contains(peer);
@@ -157,7 +165,7 @@ pub fn resolve(state: &AppState, peer: IpAddr, headers: &HeaderMap) -> RequestCo
         Some(normalize_origin(if https { "https" } else { "http" }, host))
     });
     RequestContext {
-        request_id: crate::auth::new_secret()[..16].to_string(),
+        request_id: request_id(),
         client_ip: state.trusted_proxies.client(peer, headers),
         https,
         origin,
@@ -181,7 +189,16 @@ pub async fn middleware(State(state): State<AppState>, mut req: Request, next: N
         .get::<axum::extract::MatchedPath>()
         .cloned();
     req.extensions_mut().insert(ctx.clone());
-    let response = next.run(req).await;
+    // The CSRF rule in this one layer (a layer per rule cost each request a boxed
+    // future and a clone of the route's service); a panic in it answers as a handler's.
+    let checked = std::panic::AssertUnwindSafe(crate::csrf::check(&state, req))
+        .catch_unwind()
+        .await;
+    let response = match checked {
+        Ok(Ok(req)) => next.run(req).await,
+        Ok(Err(refusal)) => refusal,
+        Err(panic) => crate::error::panic_response(panic),
+    };
     let route = route.as_ref().map_or("", |p| p.as_str());
     let mut response = crate::error::normalize(response, &ctx, &method, route).await;
     if let Ok(id) = axum::http::HeaderValue::from_str(&ctx.request_id) {

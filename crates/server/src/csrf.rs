@@ -1,4 +1,5 @@
-//! The one CSRF rule, as a middleware over every route, HTML or JSON.
+//! The one CSRF rule, checked by the request-context middleware ([`crate::context`]) on
+//! every route, HTML or JSON.
 //!
 //! A state-changing request (POST, PUT, PATCH, DELETE) that carries a valid session cookie
 //! and no `Authorization` header must either come from this server's own origin (its
@@ -21,9 +22,8 @@ use crate::auth::{SESSION_COOKIE, same_secret, sha256_hex};
 use crate::context::RequestContext;
 use crate::error::ApiError;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
 
@@ -156,35 +156,35 @@ impl<S: Send + Sync> axum::extract::FromRequest<S> for JsonBytes {
 }
 
 /// The CSRF (and JSON content-type) rule; see the module documentation.
-pub async fn middleware(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn check(state: &AppState, req: Request) -> Result<Request, Response> {
     if !state_changing(req.method()) {
-        return next.run(req).await;
+        return Ok(req);
     }
     let path = req.uri().path().to_string();
     let ct = content_type(req.headers());
     if req.headers().contains_key(header::AUTHORIZATION) || public_path(&path) {
-        return next.run(req).await;
+        return Ok(req);
     }
     let jar = CookieJar::from_headers(req.headers());
     let Some(cookie) = jar.get(SESSION_COOKIE) else {
-        return next.run(req).await;
+        return Ok(req);
     };
     let expected = match state.store.session(&sha256_hex(cookie.value())).await {
         Ok(Some(session)) => session.csrf_token,
         // No live session: the route itself answers 401 or sends to the sign-in page.
-        Ok(None) => return next.run(req).await,
-        Err(e) => return refuse(&path, e.into()),
+        Ok(None) => return Ok(req),
+        Err(e) => return Err(refuse(&path, e.into())),
     };
     if path.starts_with("/api/v1/")
         && (has_body(req.headers()) || !ct.is_empty())
         && !api_body_allowed(&ct)
     {
-        return unsupported();
+        return Err(unsupported());
     }
     if let Some(ctx) = req.extensions().get::<RequestContext>()
         && same_origin(req.headers(), ctx)
     {
-        return next.run(req).await;
+        return Ok(req);
     }
     let header_token = req
         .headers()
@@ -192,7 +192,7 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     if header_token.is_some_and(|t| same_secret(&expected, t.trim())) {
-        return next.run(req).await;
+        return Ok(req);
     }
     let essence = ct
         .split(';')
@@ -203,14 +203,14 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
     let limit = match essence.as_str() {
         "application/x-www-form-urlencoded" => MAX_FORM_BYTES,
         "multipart/form-data" => MAX_MULTIPART_BYTES,
-        _ => return refuse(&path, ApiError::CsrfFailed),
+        _ => return Err(refuse(&path, ApiError::CsrfFailed)),
     };
     let (parts, body) = req.into_parts();
     let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
-        return refuse(
+        return Err(refuse(
             &path,
             ApiError::PayloadTooLarge("the form is too large".into()),
-        );
+        ));
     };
     let sent = if limit == MAX_FORM_BYTES {
         form_token(&bytes)
@@ -218,10 +218,9 @@ pub async fn middleware(State(state): State<AppState>, req: Request, next: Next)
         multipart_token(&ct, bytes.clone()).await
     };
     if !sent.is_some_and(|t| same_secret(&expected, &t)) {
-        return refuse(&path, ApiError::CsrfFailed);
+        return Err(refuse(&path, ApiError::CsrfFailed));
     }
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod disinfo;
 pub mod donations;
 pub mod error;
 pub mod exchange;
+pub mod floor;
 pub mod headers;
 pub mod incidents;
 pub mod lookup;
@@ -200,15 +201,11 @@ fn routes() -> Router<AppState> {
 }
 
 /// Puts `routes` behind the layers every route shares, outermost first: the request
-/// context (request id, client address, HTTPS; JSON errors and security headers on the
-/// way out), panics caught as JSON 500s, the CSRF rule; unknown paths answer a JSON 404.
+/// context (request id, client address, HTTPS, the CSRF rule; JSON errors and security
+/// headers on the way out), panics caught as JSON 500s; unknown paths answer a JSON 404.
 pub fn protect(routes: Router<AppState>, state: &AppState) -> Router<AppState> {
     routes
         .fallback(error::not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            csrf::middleware,
-        ))
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))

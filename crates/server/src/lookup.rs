@@ -630,12 +630,48 @@ fn where_answer(
 /// The JSON answer, `{"status":…,…,"feed":{…}}`: the engine's answer with the feed's
 /// facts, serialised once per loaded feed ([`LoadedFeed::info_json`]) and appended to the
 /// answer's object (what `#[serde(flatten)]` would write, without its per-entry detour).
+/// A found or mail-only answer takes its precinct's JSON from [`LoadedFeed::precinct_json`]
+/// (the fields in the order the derived form writes them).
 fn answer_json(answer: &Answer<'_>, feed: &LoadedFeed) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(1024 + feed.info_json.len());
-    serde_json::to_writer(&mut out, answer)?;
-    // An answer is an object (its `status` at least): its closing brace makes way.
-    if out.pop() != Some(b'}') {
-        return Err(serde::ser::Error::custom("the answer is not a JSON object"));
+    let precinct_json = match answer {
+        Answer::Found { precinct, .. } | Answer::MailOnly { precinct, .. } => feed
+            .index
+            .precinct_position(precinct)
+            .and_then(|at| feed.precinct_json.get(at)),
+        _ => None,
+    };
+    match (answer, precinct_json) {
+        (
+            Answer::Found {
+                segment,
+                also_precincts,
+                ..
+            },
+            Some(json),
+        ) => {
+            out.extend_from_slice(b"{\"status\":\"found\",\"precinct\":");
+            out.extend_from_slice(json);
+            out.extend_from_slice(b",\"segment\":");
+            serde_json::to_writer(&mut out, segment)?;
+            if !also_precincts.is_empty() {
+                out.extend_from_slice(b",\"also_precincts\":");
+                serde_json::to_writer(&mut out, also_precincts)?;
+            }
+        }
+        (Answer::MailOnly { segment, .. }, Some(json)) => {
+            out.extend_from_slice(b"{\"status\":\"mail-only\",\"precinct\":");
+            out.extend_from_slice(json);
+            out.extend_from_slice(b",\"segment\":");
+            serde_json::to_writer(&mut out, segment)?;
+        }
+        _ => {
+            serde_json::to_writer(&mut out, answer)?;
+            // An answer is an object (its `status` at least): its closing brace makes way.
+            if out.pop() != Some(b'}') {
+                return Err(serde::ser::Error::custom("the answer is not a JSON object"));
+            }
+        }
     }
     out.extend_from_slice(b",\"feed\":");
     out.extend_from_slice(feed.info_json.as_bytes());
@@ -655,14 +691,15 @@ fn answer_json(answer: &Answer<'_>, feed: &LoadedFeed) -> serde_json::Result<Vec
 pub(crate) async fn api_lookup(
     State(svc): State<Arc<LookupService>>,
     Query(params): Query<LookupParams>,
-    headers: HeaderMap,
-    extensions: Extensions,
+    // The request itself, read in place: extracting its headers or extensions would copy
+    // them for every lookup.
+    request: axum::extract::Request,
 ) -> Response {
-    let t = lang(svc.i18n, &params, &headers);
+    let t = lang(svc.i18n, &params, request.headers());
     if let Some(r) = too_long(&svc, t, &params, true) {
         return r;
     }
-    let _permit = match svc.admit(crate::auth::client_ip(&extensions)) {
+    let _permit = match svc.admit(crate::auth::client_ip(request.extensions())) {
         Ok(p) => p,
         Err(why) => return refused(&svc, t, why, true),
     };

@@ -522,6 +522,17 @@ impl Index {
     pub fn precincts(&self) -> &[PrecinctAnswer] {
         &self.precincts
     }
+
+    /// Where `precinct` is in [`Index::precincts`], when it is one of this index's (an
+    /// answer's precincts are): lets a caller keep something per precinct, such as its
+    /// serialised answer, in a vector beside the index.
+    pub fn precinct_position(&self, precinct: &PrecinctAnswer) -> Option<usize> {
+        let size = std::mem::size_of::<PrecinctAnswer>();
+        let base = self.precincts.as_ptr() as usize;
+        let at = (precinct as *const PrecinctAnswer as usize).checked_sub(base)?;
+        let position = at / size;
+        (at % size == 0 && position < self.precincts.len()).then_some(position)
+    }
 }
 
 #[cfg(test)]

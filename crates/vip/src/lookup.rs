@@ -641,6 +641,23 @@ mod tests {
     }
 
     #[test]
+    fn precincts_know_their_position() {
+        let idx = Index::build(&feed());
+        for (i, p) in idx.precincts().iter().enumerate() {
+            assert_eq!(idx.precinct_position(p), Some(i));
+        }
+        let other = Index::build(&feed());
+        assert_eq!(idx.precinct_position(&other.precincts()[0]), None);
+        match idx.lookup("13 Main St, Graham, NC 27253") {
+            Answer::Found { precinct, .. } => {
+                let at = idx.precinct_position(precinct).unwrap();
+                assert_eq!(idx.precincts()[at].id, precinct.id);
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn answers() {
         let idx = Index::build(&feed());
         match idx.lookup("13 Main St, Graham, NC 27253") {

@@ -70,6 +70,9 @@ pub struct LoadedFeed {
     pub source_date: String,
     /// The facts above as the lookup API's `feed` object, serialised once.
     pub info_json: String,
+    /// Each precinct's answer as JSON, in the order of [`Index::precincts`], serialised
+    /// once per loaded feed (most of a found answer's bytes).
+    pub precinct_json: Vec<Box<[u8]>>,
 }
 
 /// The lookup API's `feed` object.
@@ -101,6 +104,12 @@ impl LoadedFeed {
         };
         // Strings only: serialising them cannot fail.
         let info_json = serde_json::to_string(&info).unwrap_or_default();
+        // Strings, numbers and booleans only: serialising them cannot fail.
+        let precinct_json = index
+            .precincts()
+            .iter()
+            .map(|p| serde_json::to_vec(p).unwrap_or_default().into_boxed_slice())
+            .collect();
         Self {
             index,
             version,
@@ -109,6 +118,7 @@ impl LoadedFeed {
             source_name,
             source_date,
             info_json,
+            precinct_json,
         }
     }
 }

@@ -121,3 +121,45 @@ fn answer_json_is_the_flattened_answer_and_feed() {
     }
     assert!(kinds.len() >= 2, "{kinds:?}");
 }
+
+/// The precincts' JSON kept per loaded feed gives, byte for byte, what serialising the
+/// answer gives, for the start address of every street segment of a real county feed.
+#[test]
+fn cached_precinct_json_writes_the_same_bytes() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/data/vip/csv-3.0-nc-alamance");
+    let feed = votebase_vip::load(&path).unwrap();
+    let index = votebase_vip::Index::build(&feed);
+    let new = || {
+        LoadedFeed::new(
+            index.clone(),
+            "v1".into(),
+            "General".into(),
+            "2024-11-05".into(),
+            "NC".into(),
+            String::new(),
+        )
+    };
+    let cached = new();
+    let mut serialised = new();
+    serialised.precinct_json.clear();
+    assert_eq!(cached.precinct_json.len(), index.precincts().len());
+    let mut found = 0;
+    for s in &feed.street_segments {
+        let Some(start) = s.start else { continue };
+        let text = format!(
+            "{start} {} {} {}, {}, {} {}",
+            s.pre_direction, s.street_name, s.street_suffix, s.city, s.state, s.zip
+        );
+        let answer = index.lookup(&text);
+        if matches!(answer, Answer::Found { .. } | Answer::MailOnly { .. }) {
+            found += 1;
+        }
+        assert_eq!(
+            String::from_utf8(answer_json(&answer, &cached).unwrap()).unwrap(),
+            String::from_utf8(answer_json(&answer, &serialised).unwrap()).unwrap(),
+            "{text}"
+        );
+    }
+    assert!(found > 10_000, "{found}");
+}

@@ -1,15 +1,18 @@
-//! `votebase bench lookup --feed PATH [--seconds 10] [--connections 64]`: the public
-//! polling-place lookup under load, beside nginx serving a static file.
+//! `votebase bench lookup --feed PATH [--seconds 10] [--connections 64] [--rounds 1]`: the
+//! public polling-place lookup under load, beside the HTTP stack's floor and nginx.
 //!
 //! In one run it installs the feed into a scratch data directory (`votebase import vip
-//! --force`), starts `votebase serve` on a loopback port (the per-address rate limit off,
-//! since every benchmark connection comes from one address), and runs `wrk` against
-//! `/api/v1/lookup` with a Lua script that cycles over every street segment's start address
-//! in the feed (`1800 LAMBERT RD, GRAHAM, NC 27253`). Then it starts nginx (a minimal
-//! configuration under the work directory, `daemon off`, no root needed) serving one real
-//! lookup answer as a static JSON file on another loopback port, runs `wrk` against it with
-//! the same settings, stops it, and prints requests/s, p50 and p99 latency and the ratio
-//! of votebase to nginx. `wrk` and `nginx` come from Debian's `wrk` and `nginx-light`.
+//! --force`) and, each round, puts three servers under the same `wrk` load in turn: `votebase
+//! serve` on a loopback port (the per-address rate limit off, since every benchmark
+//! connection comes from one address) answering `/api/v1/lookup` for every street segment's
+//! start address in the feed (`1800 LAMBERT RD, GRAHAM, NC 27253`); the floor (hidden
+//! `votebase bench lookup-floor`: the same listener, runtime, hyper and axum answering
+//! votebase's answer bytes at `/lookup.json`, see `votebase_server::floor`); and nginx (a
+//! minimal configuration under the work directory, `daemon off`, no root needed) serving
+//! the same bytes as a static file. One wrk Lua script shape drives all three (the floor
+//! and nginx ignore the query string), and the floor's and nginx's bytes are checked equal
+//! to votebase's. It prints requests/s, p50 and p99 latency and the ratios. `wrk` and
+//! `nginx` come from Debian's `wrk` and `nginx-light`.
 
 use crate::options::Global;
 use anyhow::{Context, bail};

@@ -177,6 +177,16 @@ pub fn state_code(raw: &str) -> Option<&'static str> {
     if let Some(code) = STATE_INDEX.get(cleaned.as_str()) {
         return Some(code);
     }
+    // Without punctuation the tokenized form is the cleaned text itself (already trimmed
+    // and with single spaces), just looked up: only a spaced-out code (`N C`) is left.
+    // A lookup tries the last words of every address this way, so this path is hot.
+    if !cleaned.contains(['.', ',', ';', '#']) {
+        if cleaned.bytes().filter(|b| *b != b' ').count() != 2 {
+            return None;
+        }
+        let compact: String = cleaned.chars().filter(|c| *c != ' ').collect();
+        return STATE_INDEX.get(compact.as_str()).copied();
+    }
     let simplified: String = tokenize(&cleaned.replace('.', ". "))
         .split(' ')
         .filter(|w| !w.is_empty())

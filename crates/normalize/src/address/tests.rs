@@ -513,3 +513,62 @@ fn whole_address() {
     let blank = normalize_address("", "", "", "");
     assert_eq!(blank, Address::default());
 }
+
+/// `state_code` as it was before its fast path for text without punctuation: clean,
+/// look up, then tokenize and look up the simplified and the compacted form.
+fn state_code_by_tokenizing(raw: &str) -> Option<&'static str> {
+    let cleaned = crate::clean_text(raw);
+    if let Some(code) = STATE_INDEX.get(cleaned.as_str()) {
+        return Some(code);
+    }
+    let simplified: String = tokenize(&cleaned.replace('.', ". "))
+        .split(' ')
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let compact: String = simplified.chars().filter(|c| *c != ' ').collect();
+    STATE_INDEX
+        .get(simplified.as_str())
+        .or_else(|| {
+            (compact.len() == 2)
+                .then(|| STATE_INDEX.get(compact.as_str()))
+                .flatten()
+        })
+        .copied()
+}
+
+#[test]
+fn state_code_fast_path_on_known_spellings() {
+    for text in [
+        "nc",
+        "N C",
+        "n  c",
+        "N.C.",
+        "North Carolina",
+        "north  carolina ",
+        "GRAHAM NC",
+        "ÑC",
+        "N\tC",
+        " n c ",
+        "d c",
+        "DC",
+        "Dist. of Columbia",
+        "P R",
+        "a",
+        "",
+        "N Ç",
+    ] {
+        assert_eq!(state_code(text), state_code_by_tokenizing(text), "{text:?}");
+    }
+    assert_eq!(state_code("n  c"), Some("NC"));
+    assert_eq!(state_code("GRAHAM NC"), None);
+}
+
+proptest::proptest! {
+    #[test]
+    fn state_code_fast_path_agrees_with_tokenizing(
+        text in "([a-zA-Z .,;#\t]|\\PC){0,24}",
+    ) {
+        proptest::prop_assert_eq!(state_code(&text), state_code_by_tokenizing(&text));
+    }
+}

@@ -379,60 +379,33 @@ fn bench_blocking(args: BenchLookupArgs) -> anyhow::Result<()> {
 
         // The floor: the same listener, runtime, hyper and axum, one fixed answer.
         let port = free_port()?;
-        let floor = Command::new(&exe)
+        let mut floor = Command::new(&exe);
+        floor
             .args(["bench", "lookup-floor", "--bind"])
             .arg(format!("127.0.0.1:{port}"))
             .arg("--body")
-            .arg(&answer)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("cannot start the floor server")?;
-        let floor_guard = Guard {
-            child: floor,
-            graceful: None,
+            .arg(&answer);
+        let fixed = FixedAnswer {
+            path: &static_path,
+            body: &sample_body,
+            script: &static_script,
+            args: &args,
         };
-        let floor_url = format!("http://127.0.0.1:{port}");
-        check_same_answer(
-            &wait_for(&format!("{floor_url}{static_path}"), "the floor server")?,
-            &sample_body,
-            "floor",
-        )?;
-        let floor = run_wrk(
-            "axum floor, fixed answer",
-            &floor_url,
-            &static_script,
-            &args,
-        )?;
-        drop(floor_guard);
+        let floor = fixed.run("axum floor, fixed answer", floor, None, port)?;
 
         // nginx: the same answer as a static file.
         let nport = free_port()?;
         let conf = ngx.join("nginx.conf");
         std::fs::write(&conf, nginx_conf(&ngx, nport, cores))?;
-        let nginx = Command::new("nginx")
+        let mut nginx = Command::new("nginx");
+        nginx
             .arg("-p")
             .arg(&ngx)
             .arg("-e")
             .arg(ngx.join("error.log"))
             .arg("-c")
-            .arg(&conf)
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .context("cannot start nginx; install it (Debian: apt-get install nginx-light)")?;
-        let nginx = Guard {
-            child: nginx,
-            graceful: Some("-QUIT"),
-        };
-        let static_url = format!("http://127.0.0.1:{nport}");
-        check_same_answer(
-            &wait_for(&format!("{static_url}{static_path}"), "nginx")?,
-            &sample_body,
-            "nginx",
-        )?;
-        let nginx_result = run_wrk("nginx static JSON", &static_url, &static_script, &args)?;
-        drop(nginx);
+            .arg(&conf);
+        let nginx_result = fixed.run("nginx static JSON", nginx, Some("-QUIT"), nport)?;
         print_round(round, &votebase, &floor, &nginx_result);
         rounds.push([votebase, floor, nginx_result]);
     }
@@ -488,6 +461,48 @@ fn start_votebase(exe: &Path, data: &Path) -> anyhow::Result<(Guard, String)> {
     Ok((server, format!("http://127.0.0.1:{port}")))
 }
 
+/// What the floor and nginx serve and how they are loaded.
+struct FixedAnswer<'a> {
+    /// A request path whose answer is `body` (`/lookup.json?address=…`).
+    path: &'a str,
+    /// votebase's answer bytes.
+    body: &'a [u8],
+    /// The wrk script over `/lookup.json?address=…`.
+    script: &'a Path,
+    args: &'a BenchLookupArgs,
+}
+
+impl FixedAnswer<'_> {
+    /// Starts `server` (listening on `port`), checks it sends votebase's bytes, puts it
+    /// under the wrk load and stops it (with `graceful` first, if given).
+    fn run(
+        &self,
+        name: &str,
+        mut server: Command,
+        graceful: Option<&'static str>,
+        port: u16,
+    ) -> anyhow::Result<WrkResult> {
+        let child = server
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .with_context(|| match graceful {
+                Some(_) => format!(
+                    "cannot start {name}; install nginx (Debian: apt-get install nginx-light)"
+                ),
+                None => format!("cannot start {name}"),
+            })?;
+        let _guard = Guard { child, graceful };
+        let url = format!("http://127.0.0.1:{port}");
+        check_same_answer(
+            &wait_for(&format!("{url}{}", self.path), name)?,
+            self.body,
+            name,
+        )?;
+        run_wrk(name, &url, self.script, self.args)
+    }
+}
+
 /// The floor and nginx must send the bytes votebase sent, or the runs are not comparable.
 fn check_same_answer(got: &[u8], want: &[u8], who: &str) -> anyhow::Result<()> {
     if got != want {
@@ -498,7 +513,7 @@ fn check_same_answer(got: &[u8], want: &[u8], who: &str) -> anyhow::Result<()> {
         );
     }
     println!(
-        "check: {who} answers votebase's {} bytes: equal",
+        "check: {who} sends votebase's {} bytes: equal",
         want.len()
     );
     Ok(())

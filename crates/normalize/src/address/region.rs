@@ -187,6 +187,12 @@ pub fn state_code(raw: &str) -> Option<&'static str> {
         let compact: String = cleaned.chars().filter(|c| *c != ' ').collect();
         return STATE_INDEX.get(compact.as_str()).copied();
     }
+    code_by_tokenizing(&cleaned)
+}
+
+/// The code of cleaned text read word by word: tokenized (periods dropped or turned into
+/// spaces as in street lines), then the words as a name, or run together as a code.
+pub(super) fn code_by_tokenizing(cleaned: &str) -> Option<&'static str> {
     let simplified: String = tokenize(&cleaned.replace('.', ". "))
         .split(' ')
         .filter(|w| !w.is_empty())

@@ -515,26 +515,13 @@ fn whole_address() {
 }
 
 /// `state_code` as it was before its fast path for text without punctuation: clean,
-/// look up, then tokenize and look up the simplified and the compacted form.
+/// look up, then read word by word.
 fn state_code_by_tokenizing(raw: &str) -> Option<&'static str> {
     let cleaned = crate::clean_text(raw);
-    if let Some(code) = STATE_INDEX.get(cleaned.as_str()) {
-        return Some(code);
-    }
-    let simplified: String = tokenize(&cleaned.replace('.', ". "))
-        .split(' ')
-        .filter(|w| !w.is_empty())
-        .collect::<Vec<_>>()
-        .join(" ");
-    let compact: String = simplified.chars().filter(|c| *c != ' ').collect();
     STATE_INDEX
-        .get(simplified.as_str())
-        .or_else(|| {
-            (compact.len() == 2)
-                .then(|| STATE_INDEX.get(compact.as_str()))
-                .flatten()
-        })
+        .get(cleaned.as_str())
         .copied()
+        .or_else(|| code_by_tokenizing(&cleaned))
 }
 
 #[test]

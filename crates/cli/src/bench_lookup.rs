@@ -512,10 +512,7 @@ fn check_same_answer(got: &[u8], want: &[u8], who: &str) -> anyhow::Result<()> {
             want.len()
         );
     }
-    println!(
-        "check: {who} sends votebase's {} bytes: equal",
-        want.len()
-    );
+    println!("check: {who} sends votebase's {} bytes: equal", want.len());
     Ok(())
 }
 

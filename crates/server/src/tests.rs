@@ -50,6 +50,10 @@ async fn query(axum::extract::Query(_): axum::extract::Query<Needs>) -> &'static
     "ok"
 }
 
+async fn page() -> axum::response::Html<&'static str> {
+    axum::response::Html("<p>a page</p>")
+}
+
 async fn boom() -> &'static str {
     panic!("a secret voter name")
 }
@@ -59,6 +63,7 @@ fn app(state: &AppState) -> axum::Router {
         .route("/form", post(changed))
         .route("/api/v1/thing", post(changed).get(query))
         .route("/boom", get(boom))
+        .route("/page", get(page))
         .route("/login", post(changed))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(1024));
     protect(routes, state).with_state(state.clone())
@@ -266,16 +271,25 @@ async fn every_response_has_the_security_headers() {
             .unwrap(),
     )
     .await;
-    let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
-    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
-    assert!(
-        !csp.contains("'unsafe-inline' ;") && !csp.contains("script-src 'self' 'unsafe-inline'")
+    // A JSON answer (the 404) may load and run nothing.
+    assert_eq!(
+        h[header::CONTENT_SECURITY_POLICY],
+        crate::headers::NO_CONTENT_CSP
     );
     assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
     assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
     assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
     assert_eq!(h[header::CACHE_CONTROL], "no-store");
     assert!(h.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+    // A page gets the pages' policy: this server's scripts, by hash, nothing inline.
+    let (status, h, body) = send(&state, Request::get("/page").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let csp = h[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self'"));
+    assert!(
+        !csp.contains("'unsafe-inline' ;") && !csp.contains("script-src 'self' 'unsafe-inline'")
+    );
+    assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
 }
 
 #[tokio::test]

@@ -6,11 +6,12 @@
 //! on every response to an authenticated request (session cookie or Bearer token) that
 //! did not set its own, and, when served over HTTPS (public URL https, or a trusted proxy's
 //! `X-Forwarded-Proto: https`), `Secure` on every cookie and `Strict-Transport-Security`.
-//! A handler that sets its own CSP (the public lookup pages) keeps it. Only HTML is ever
-//! rendered as a page, so every other response (JSON, CSV, calendars, images, redirects)
-//! gets the strictest policy, `default-src 'none'; frame-ancestors 'none'` ([`NO_CONTENT_CSP`]):
-//! nothing it could load or run, and ~40 bytes on every API answer instead of the pages'
-//! ~700.
+//! A handler that sets its own CSP (the public lookup pages) keeps it. A JSON answer (the
+//! API's answers and every JSON error) is never a page or a script, so it gets the
+//! strictest policy, `default-src 'none'; frame-ancestors 'none'` ([`JSON_CSP`]): nothing
+//! it could load or run, and ~40 bytes on every API answer instead of the pages' ~700.
+//! Every other response keeps the pages' policy: a script's own response carries the
+//! policy of a worker it starts (the results chair page's offline worker must connect).
 
 use crate::auth::SESSION_COOKIE;
 use crate::context::RequestContext;
@@ -126,34 +127,33 @@ fn set_if_absent(headers: &mut HeaderMap, name: axum::http::HeaderName, value: &
     }
 }
 
-/// The policy of every response that is not HTML: it may load and run nothing.
-pub const NO_CONTENT_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+/// The policy of every JSON answer: it may load and run nothing.
+pub const JSON_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
-/// Is the response an HTML document (the one kind a browser renders as a page).
-fn is_html(headers: &HeaderMap) -> bool {
+/// Is the response JSON (`application/json`, any parameters).
+fn is_json(headers: &HeaderMap) -> bool {
+    const JSON: &str = "application/json";
     headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
             v.trim_start()
-                .get(..9)
-                .is_some_and(|t| t.eq_ignore_ascii_case("text/html"))
+                .get(..JSON.len())
+                .is_some_and(|t| t.eq_ignore_ascii_case(JSON))
         })
 }
 
 /// Adds the security headers to a response (see the module documentation).
 pub fn apply(response: &mut Response, ctx: &RequestContext, authenticated: bool) {
     let h = response.headers_mut();
-    if is_html(h) {
-        if let Some(csp) = CSP_HEADER.as_ref() {
-            set_if_absent(h, CONTENT_SECURITY_POLICY, csp);
-        }
-    } else {
+    if is_json(h) {
         set_if_absent(
             h,
             CONTENT_SECURITY_POLICY,
-            &HeaderValue::from_static(NO_CONTENT_CSP),
+            &HeaderValue::from_static(JSON_CSP),
         );
+    } else if let Some(csp) = CSP_HEADER.as_ref() {
+        set_if_absent(h, CONTENT_SECURITY_POLICY, csp);
     }
     set_if_absent(h, REFERRER_POLICY, &HeaderValue::from_static("no-referrer"));
     set_if_absent(h, X_FRAME_OPTIONS, &HeaderValue::from_static("DENY"));

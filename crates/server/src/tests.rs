@@ -272,10 +272,7 @@ async fn every_response_has_the_security_headers() {
     )
     .await;
     // A JSON answer (the 404) may load and run nothing.
-    assert_eq!(
-        h[header::CONTENT_SECURITY_POLICY],
-        crate::headers::NO_CONTENT_CSP
-    );
+    assert_eq!(h[header::CONTENT_SECURITY_POLICY], crate::headers::JSON_CSP);
     assert_eq!(h[header::REFERRER_POLICY], "no-referrer");
     assert_eq!(h[header::X_FRAME_OPTIONS], "DENY");
     assert_eq!(h[header::X_CONTENT_TYPE_OPTIONS], "nosniff");

@@ -7,7 +7,7 @@
 //! connection comes from one address) answering `/api/v1/lookup` for every street segment's
 //! start address in the feed (`1800 LAMBERT RD, GRAHAM, NC 27253`); the floor (hidden
 //! `votebase bench lookup-floor`: the same listener, runtime, hyper and axum answering
-//! votebase's answer bytes at `/lookup.json`, see `votebase_server::floor`); and nginx (a
+//! votebase's answer bytes at `/lookup.json`, see `crate::serve::fixed_answer`); and nginx (a
 //! minimal configuration under the work directory, `daemon off`, no root needed) serving
 //! the same bytes as a static file. One wrk Lua script shape drives all three (the floor
 //! and nginx ignore the query string), and the floor's and nginx's bytes are checked equal
@@ -369,6 +369,12 @@ fn bench_blocking(args: BenchLookupArgs) -> anyhow::Result<()> {
         args.threads,
         args.rounds
     );
+    let fixed = FixedAnswer {
+        path: &static_path,
+        body: &sample_body,
+        script: &static_script,
+        args: &args,
+    };
     let mut rounds = Vec::new();
     for round in 1..=args.rounds.max(1) {
         // votebase: every lookup parsed, resolved and answered through the whole stack.
@@ -385,13 +391,7 @@ fn bench_blocking(args: BenchLookupArgs) -> anyhow::Result<()> {
             .arg(format!("127.0.0.1:{port}"))
             .arg("--body")
             .arg(&answer);
-        let fixed = FixedAnswer {
-            path: &static_path,
-            body: &sample_body,
-            script: &static_script,
-            args: &args,
-        };
-        let floor = fixed.run("axum floor, fixed answer", floor, None, port)?;
+        let floor = fixed.run("axum floor, fixed answer", floor, "", None, port)?;
 
         // nginx: the same answer as a static file.
         let nport = free_port()?;
@@ -405,7 +405,13 @@ fn bench_blocking(args: BenchLookupArgs) -> anyhow::Result<()> {
             .arg(ngx.join("error.log"))
             .arg("-c")
             .arg(&conf);
-        let nginx_result = fixed.run("nginx static JSON", nginx, Some("-QUIT"), nport)?;
+        let nginx_result = fixed.run(
+            "nginx static JSON",
+            nginx,
+            "; install it (Debian: apt-get install nginx-light)",
+            Some("-QUIT"),
+            nport,
+        )?;
         print_round(round, &votebase, &floor, &nginx_result);
         rounds.push([votebase, floor, nginx_result]);
     }
@@ -473,12 +479,14 @@ struct FixedAnswer<'a> {
 }
 
 impl FixedAnswer<'_> {
-    /// Starts `server` (listening on `port`), checks it sends votebase's bytes, puts it
-    /// under the wrk load and stops it (with `graceful` first, if given).
+    /// Starts `server` (listening on `port`; `hint` ends the message if it cannot start),
+    /// checks it sends votebase's bytes, puts it under the wrk load and stops it (with
+    /// `graceful` first, if given).
     fn run(
         &self,
         name: &str,
         mut server: Command,
+        hint: &str,
         graceful: Option<&'static str>,
         port: u16,
     ) -> anyhow::Result<WrkResult> {
@@ -486,12 +494,7 @@ impl FixedAnswer<'_> {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .with_context(|| match graceful {
-                Some(_) => format!(
-                    "cannot start {name}; install nginx (Debian: apt-get install nginx-light)"
-                ),
-                None => format!("cannot start {name}"),
-            })?;
+            .with_context(|| format!("cannot start {name}{hint}"))?;
         let _guard = Guard { child, graceful };
         let url = format!("http://127.0.0.1:{port}");
         check_same_answer(
@@ -567,7 +570,7 @@ pub struct LookupFloorArgs {
 pub async fn floor(args: LookupFloorArgs) -> anyhow::Result<()> {
     let body = std::fs::read(&args.body)
         .with_context(|| format!("cannot read {}", args.body.display()))?;
-    Ok(votebase_server::floor::serve_fixed_answer(&args.bind, "/lookup.json", body).await?)
+    crate::serve::fixed_answer(&args.bind, "/lookup.json", body).await
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! The CLI's one door into the web server: the server's options from the environment and
 //! the command line, then `votebase_server::serve_with`. `votebase serve`, the demo and the
-//! benchmarks that need a running server all start it here.
+//! benchmarks that need a running server all start it here, as does `bench lookup`'s
+//! floor ([`fixed_answer`]).
 
 use crate::options::Global;
 use std::sync::Arc;
@@ -61,4 +62,10 @@ pub async fn serve_orgs(
         data_dir: global.data.clone(),
     });
     Ok(votebase_server::orgs::serve_orgs(sites, bind, options, rules, late).await?)
+}
+
+/// Serves `body` as JSON at `path` on `bind` through the server's own HTTP stack and
+/// nothing else (`votebase_server::floor`): the baseline `bench lookup` measures.
+pub async fn fixed_answer(bind: &str, path: &str, body: Vec<u8>) -> anyhow::Result<()> {
+    Ok(votebase_server::floor::serve_fixed_answer(bind, path, body).await?)
 }

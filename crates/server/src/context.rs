@@ -3,9 +3,8 @@
 //! the connection, the configured [`TrustedProxies`] and the public URL. `X-Forwarded-For`
 //! and `X-Forwarded-Proto` are believed only from a trusted proxy's address. The same
 //! middleware applies the CSRF rule ([`crate::csrf::check`]) and finishes every response:
-//! the request id header, the JSON error body for
-//! framework rejections ([`crate::error::normalize`]) and the security headers
-//! ([`crate::headers::apply`]).
+//! the request id header, the JSON error body for framework rejections
+//! ([`crate::error::normalize`]) and the security headers ([`crate::headers::apply`]).
 
 use crate::AppState;
 use axum::extract::{ConnectInfo, Request, State};

@@ -220,7 +220,7 @@ pub async fn normalize(
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let is_json = content_type.starts_with("application/json");
+    let is_json = crate::headers::is_json(&parts.headers);
     let is_text = content_type.is_empty() || content_type.starts_with("text/plain");
     if !is_json && !is_text {
         return Response::from_parts(parts, body);

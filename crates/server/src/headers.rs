@@ -130,17 +130,15 @@ fn set_if_absent(headers: &mut HeaderMap, name: axum::http::HeaderName, value: &
 /// The policy of every JSON answer: it may load and run nothing.
 pub const JSON_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
 
-/// Is the response JSON (`application/json`, any parameters).
-fn is_json(headers: &HeaderMap) -> bool {
+/// Is the response JSON (`application/json` in any case, any parameters); also what
+/// [`crate::error::normalize`] asks of an error response.
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
     const JSON: &str = "application/json";
     headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim_start()
-                .get(..JSON.len())
-                .is_some_and(|t| t.eq_ignore_ascii_case(JSON))
-        })
+        .and_then(|v| v.get(..JSON.len()))
+        .is_some_and(|t| t.eq_ignore_ascii_case(JSON))
 }
 
 /// Adds the security headers to a response (see the module documentation).

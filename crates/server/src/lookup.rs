@@ -634,23 +634,25 @@ fn where_answer(
 /// (the fields in the order the derived form writes them).
 fn answer_json(answer: &Answer<'_>, feed: &LoadedFeed) -> serde_json::Result<Vec<u8>> {
     let mut out = Vec::with_capacity(1024 + feed.info_json.len());
-    let precinct_json = match answer {
-        Answer::Found { precinct, .. } | Answer::MailOnly { precinct, .. } => feed
-            .index
-            .precinct_position(precinct)
-            .and_then(|at| feed.precinct_json.get(at)),
+    // (status as the derived form names it, precinct, segment, other precincts).
+    let with_precinct = match answer {
+        Answer::Found {
+            precinct,
+            segment,
+            also_precincts,
+        } => Some(("found", precinct, segment, also_precincts.as_slice())),
+        Answer::MailOnly { precinct, segment } => Some(("mail-only", precinct, segment, &[][..])),
         _ => None,
     };
-    match (answer, precinct_json) {
-        (
-            Answer::Found {
-                segment,
-                also_precincts,
-                ..
-            },
-            Some(json),
-        ) => {
-            out.extend_from_slice(b"{\"status\":\"found\",\"precinct\":");
+    let cached = with_precinct.and_then(|(status, precinct, segment, also)| {
+        let at = feed.index.precinct_position(precinct)?;
+        Some((status, feed.precinct_json.get(at)?, segment, also))
+    });
+    match cached {
+        Some((status, json, segment, also_precincts)) => {
+            out.extend_from_slice(b"{\"status\":");
+            serde_json::to_writer(&mut out, status)?;
+            out.extend_from_slice(b",\"precinct\":");
             out.extend_from_slice(json);
             out.extend_from_slice(b",\"segment\":");
             serde_json::to_writer(&mut out, segment)?;
@@ -659,13 +661,7 @@ fn answer_json(answer: &Answer<'_>, feed: &LoadedFeed) -> serde_json::Result<Vec
                 serde_json::to_writer(&mut out, also_precincts)?;
             }
         }
-        (Answer::MailOnly { segment, .. }, Some(json)) => {
-            out.extend_from_slice(b"{\"status\":\"mail-only\",\"precinct\":");
-            out.extend_from_slice(json);
-            out.extend_from_slice(b",\"segment\":");
-            serde_json::to_writer(&mut out, segment)?;
-        }
-        _ => {
+        None => {
             serde_json::to_writer(&mut out, answer)?;
             // An answer is an object (its `status` at least): its closing brace makes way.
             if out.pop() != Some(b'}') {
